@@ -1,0 +1,100 @@
+# TAP helpers and cleanup for meshd's shell tests.  Source it from a test:
+#   . "$(dirname "$0")/../lib.sh"
+# Everything a test starts or creates is registered here and removed by
+# the EXIT trap: processes (only the PIDs the test started), network
+# namespaces, files.
+
+T_N=0
+T_FAILED=0
+T_PIDS=()
+T_NETNS=()
+T_DIRS=()
+: "${MESHD_SRC:=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
+: "${MESHD_BUILD:=$MESHD_SRC/build}"
+: "${MESHD_ROOT:=$MESHD_BUILD/root}"
+MESHD=$MESHD_ROOT/sbin/meshd
+MESHCTL=$MESHD_ROOT/sbin/meshctl
+
+plan() { echo "1..$1"; }
+skip_all() { echo "1..0 # SKIP $*"; exit 0; }
+diag() { printf '# %s\n' "$@"; }
+ok() {	# ok CONDITION-EXIT-STATUS NAME
+	local st=$1; shift
+	T_N=$((T_N + 1))
+	if [ "$st" -eq 0 ]; then
+		echo "ok $T_N - $*"
+	else
+		echo "not ok $T_N - $*"
+		T_FAILED=$((T_FAILED + 1))
+	fi
+	return "$st"
+}
+# run a command, pass if it succeeds
+t() { local name=$1; shift; "$@" >/dev/null 2>&1; ok $? "$name"; }
+# is GOT EXPECTED NAME
+is() {
+	if [ "$1" = "$2" ]; then ok 0 "$3"; else
+		ok 1 "$3"; diag "got:      '$1'" "expected: '$2'"; return 1; fi
+}
+# like GOT REGEX NAME
+like() {
+	if printf '%s' "$1" | grep -Eq -- "$2"; then ok 0 "$3"; else
+		ok 1 "$3"; diag "got: '$1'" "expected to match: '$2'"; return 1; fi
+}
+# has GOT FIXED-STRING NAME
+has() {
+	if printf '%s' "$1" | grep -Fq -- "$2"; then ok 0 "$3"; else
+		ok 1 "$3"; diag "got: '$1'" "expected to contain: '$2'"; return 1; fi
+}
+done_testing() { echo "1..$T_N"; [ "$T_FAILED" -eq 0 ]; }
+
+# wait_for SECONDS COMMAND...: poll every 50 ms until it succeeds
+wait_for() {
+	local n=$(( $1 * 20 )); shift
+	while [ "$n" -gt 0 ]; do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.05; n=$((n - 1))
+	done
+	return 1
+}
+
+t_cleanup() {
+	local p n d
+	for p in "${T_PIDS[@]}"; do kill "$p" 2>/dev/null; done
+	for p in "${T_PIDS[@]}"; do
+		for n in 1 2 3 4 5 6 7 8 9 10; do
+			kill -0 "$p" 2>/dev/null || break; sleep 0.1
+		done
+		kill -9 "$p" 2>/dev/null
+	done
+	for n in "${T_NETNS[@]}"; do ip netns del "$n" 2>/dev/null; done
+	for d in "${T_DIRS[@]}"; do rm -rf "$d"; done
+}
+trap t_cleanup EXIT
+trap 'exit 130' INT TERM
+
+need_root() {
+	[ "$(id -u)" = 0 ] || skip_all "needs root"
+	[ -c /dev/net/tun ] || skip_all "no /dev/net/tun"
+	ip netns add "mshchk$$" 2>/dev/null || skip_all "no network namespaces"
+	ip netns del "mshchk$$"
+}
+# netns_new NAME: a namespace this test owns, lo up
+netns_new() {
+	ip netns add "$1" || return 1
+	T_NETNS+=("$1")
+	ip -n "$1" link set lo up
+}
+# tmpdir_new VAR: a temporary directory removed at exit
+tmpdir_new() {
+	local d; d=$(mktemp -d /tmp/meshd-test.XXXXXX) || return 1
+	T_DIRS+=("$d"); chmod 755 "$d"
+	printf -v "$1" '%s' "$d"
+}
+# start_bg VAR COMMAND...: start in the background, remember the PID in VAR
+start_bg() {
+	local var=$1; shift
+	"$@" &
+	T_PIDS+=("$!")
+	printf -v "$var" '%s' "$!"
+}
