@@ -1,0 +1,253 @@
+/*
+ * Copyright (c) 2026 The meshd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+#include <sys/types.h>
+#include <sys/queue.h>
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <event.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "child.h"
+#include "log.h"
+#include "sandbox.h"
+
+struct child	*child;
+
+static void	 child_dispatch(int, short, void *);
+static void	 child_dispatch_common(struct imsgev *, struct imsg *);
+
+int
+child_compose(enum meshd_role to, uint32_t type, uint32_t peerid, int fd,
+    const void *data, size_t len)
+{
+	struct imsgev	*iev = &child->iev[to];
+
+	if (iev->ibuf.fd == -1)
+		fatalx("no pipe to %s", meshd_role_names[to]);
+	return imsg_compose_event(iev, type, peerid, 0, fd, data, len);
+}
+
+void
+conf_snapshot_free(struct conf_snapshot *cs)
+{
+	struct conf_peer	*cp;
+
+	if (cs == NULL)
+		return;
+	while ((cp = TAILQ_FIRST(&cs->peers)) != NULL) {
+		TAILQ_REMOVE(&cs->peers, cp, entry);
+		free(cp->aips);
+		free(cp);
+	}
+	free(cs);
+}
+
+struct conf_peer *
+conf_snapshot_find(struct conf_snapshot *cs, uint32_t id)
+{
+	struct conf_peer	*cp;
+
+	TAILQ_FOREACH(cp, &cs->peers, entry)
+		if (cp->msg.id == id)
+			return cp;
+	return NULL;
+}
+
+static void
+recv_peer(struct imsg *imsg)
+{
+	struct conf_peer	*cp;
+	struct ibuf		 ib;
+	size_t			 i;
+
+	if (child->pending == NULL)
+		fatalx("RECONF_PEER outside a reconfiguration");
+	if ((cp = calloc(1, sizeof(*cp))) == NULL)
+		fatal(NULL);
+	if (imsg_get_ibuf(imsg, &ib) == -1 ||
+	    ibuf_get(&ib, &cp->msg, sizeof(cp->msg)) == -1)
+		fatalx("RECONF_PEER: bad length");
+	cp->msg.name[sizeof(cp->msg.name) - 1] = '\0';
+	if (cp->msg.naips > ibuf_size(&ib) / sizeof(struct mesh_prefix) ||
+	    cp->msg.naips * sizeof(struct mesh_prefix) != ibuf_size(&ib))
+		fatalx("RECONF_PEER: bad prefix count");
+	if (cp->msg.naips > 0) {
+		cp->aips = calloc(cp->msg.naips, sizeof(*cp->aips));
+		if (cp->aips == NULL)
+			fatal(NULL);
+		for (i = 0; i < cp->msg.naips; i++)
+			if (ibuf_get(&ib, &cp->aips[i],
+			    sizeof(cp->aips[i])) == -1)
+				fatalx("RECONF_PEER: short");
+	}
+	if (conf_snapshot_find(child->pending, cp->msg.id) != NULL)
+		fatalx("RECONF_PEER: duplicate id %u", cp->msg.id);
+	TAILQ_INSERT_TAIL(&child->pending->peers, cp, entry);
+	child->pending->npeers++;
+}
+
+static void
+child_dispatch_common(struct imsgev *iev, struct imsg *imsg)
+{
+	struct conf_snapshot	*cs;
+	enum meshd_role		 role;
+	int			 fd, v;
+
+	switch (imsg_get_type(imsg)) {
+	case IMSG_SOCKET_CONN:
+		if (iev->peer != PROC_PARENT)
+			break;
+		if (imsg_get_data(imsg, &role, sizeof(role)) == -1 ||
+		    role <= PROC_PARENT || role >= PROC_MAX ||
+		    role == child->role)
+			fatalx("SOCKET_CONN: bad role");
+		if ((fd = imsg_get_fd(imsg)) == -1)
+			fatalx("SOCKET_CONN without a socket");
+		if (child->iev[role].ibuf.fd != -1)
+			fatalx("second SOCKET_CONN for %s",
+			    meshd_role_names[role]);
+		if (imsgev_init(&child->iev[role], fd, role, 0, child_dispatch,
+		    NULL) == -1)
+			fatal("imsgev_init");
+		for (role = PROC_NET; role < PROC_MAX; role++)
+			if (role != child->role &&
+			    child->iev[role].ibuf.fd == -1)
+				return;
+		if (child->connected != NULL)
+			child->connected();
+		return;
+	case IMSG_LOG_VERBOSE:
+		if (iev->peer != PROC_PARENT)
+			break;
+		if (imsg_get_data(imsg, &v, sizeof(v)) == -1)
+			fatalx("LOG_VERBOSE: bad length");
+		log_setverbose(v);
+		return;
+	case IMSG_RECONF_START:
+		if (iev->peer != PROC_PARENT)
+			break;
+		if (child->pending != NULL)
+			fatalx("RECONF_START during a reconfiguration");
+		if ((child->pending = calloc(1, sizeof(*cs))) == NULL)
+			fatal(NULL);
+		TAILQ_INIT(&child->pending->peers);
+		return;
+	case IMSG_RECONF_IFACE:
+		if (iev->peer != PROC_PARENT)
+			break;
+		if (child->pending == NULL ||
+		    imsg_get_data(imsg, &child->pending->iface,
+		    sizeof(child->pending->iface)) == -1 ||
+		    child->pending->iface.naddrs > MESH_MAX_ADDRS)
+			fatalx("RECONF_IFACE: bad message");
+		child->pending->iface.name[MESH_IFNAME_MAX - 1] = '\0';
+		return;
+	case IMSG_RECONF_PEER:
+		if (iev->peer != PROC_PARENT)
+			break;
+		recv_peer(imsg);
+		return;
+	case IMSG_RECONF_END:
+		if (iev->peer != PROC_PARENT)
+			break;
+		if ((cs = child->pending) == NULL)
+			fatalx("RECONF_END without RECONF_START");
+		child->pending = NULL;
+		child->reconf(cs);
+		return;
+	default:
+		child->dispatch(iev, imsg);
+		return;
+	}
+	fatalx("unexpected imsg %s from %s", imsg_type_name(imsg_get_type(imsg)),
+	    meshd_role_names[iev->peer]);
+}
+
+static void
+child_dispatch(int fd, short event, void *arg)
+{
+	struct imsgev	*iev = arg;
+	struct imsg	 imsg;
+	ssize_t		 n;
+
+	if (imsgev_io(iev, event) == -1) {
+		if (iev->peer == PROC_PARENT) {
+			/* the parent is gone: so are we */
+			log_debug("pipe to parent closed");
+			exit(0);
+		}
+		/*
+		 * A sibling died.  The parent sees that and stops us all;
+		 * dying here too would only blur which process it was.
+		 */
+		log_warnx("lost pipe to %s", meshd_role_names[iev->peer]);
+		imsgev_clear(iev);
+		return;
+	}
+	for (;;) {
+		if ((n = imsgbuf_get(&iev->ibuf, &imsg)) == -1)
+			fatal("bad imsg from %s", meshd_role_names[iev->peer]);
+		if (n == 0)
+			break;
+		child_dispatch_common(iev, &imsg);
+		imsg_free(&imsg);
+	}
+	imsg_event_add(iev);
+}
+
+void
+child_start(struct child *c, int argc, char *argv[], void (*init)(void))
+{
+	struct child_opts	 o;
+	struct mesh_proc_msg	 pm;
+	enum meshd_role		 r;
+	extern char		**environ;
+
+	child = c;
+	child_getopt(argc, argv, &o);
+#ifndef __OpenBSD__
+	setproctitle_init(argc, argv, environ);
+#endif
+	log_init(o.debug, o.verbose, LOG_DAEMON);
+	log_procinit(meshd_role_names[c->role]);
+	c->verbose = o.verbose;
+
+	/* the parent handles these; we go when our pipe closes */
+	signal(SIGINT, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGPIPE, SIG_IGN);
+
+	event_init();
+	for (r = PROC_PARENT; r < PROC_MAX; r++)
+		c->iev[r].ibuf.fd = -1;
+	if (imsgev_init(&c->iev[PROC_PARENT], PARENT_SOCK_FILENO, PROC_PARENT,
+	    1, child_dispatch, NULL) == -1)
+		fatal("imsgev_init");
+	if (init != NULL)
+		init();
+	proc_privdrop(c->role, o.user, MESHD_CHROOT);
+	proc_identity(&pm, 1);
+	sandbox_enter(c->role);
+	proc_ready(&c->iev[PROC_PARENT], &pm);
+	log_debug("started, sandboxed");
+}

@@ -1,0 +1,75 @@
+/*
+ * Copyright (c) 2026 The meshd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * What the three children share: start-up in the order STYLE.md gives,
+ * the pipes to the parent and to each other, and receiving a whole
+ * configuration (RECONF_START .. RECONF_END) as a snapshot that the role
+ * then merges into its own tables by peer id.
+ */
+
+#ifndef CHILD_H
+#define CHILD_H
+
+#include <sys/queue.h>
+
+#include "proc.h"
+
+struct conf_peer {
+	TAILQ_ENTRY(conf_peer)	 entry;
+	struct mesh_peer_msg	 msg;
+	struct mesh_prefix	*aips;		/* msg.naips of them */
+};
+TAILQ_HEAD(conf_peer_head, conf_peer);
+
+struct conf_snapshot {
+	struct mesh_iface_msg	 iface;
+	struct conf_peer_head	 peers;
+	size_t			 npeers;
+};
+
+struct child {
+	enum meshd_role		 role;
+	struct imsgev		 iev[PROC_MAX];	/* [role]; unused: fd -1 */
+	int			 verbose;
+	struct conf_snapshot	*pending;	/* between START and END */
+	/*
+	 * The role's handler for every imsg the common code does not
+	 * handle itself; it must fatalx on a type it does not expect.
+	 */
+	void			(*dispatch)(struct imsgev *, struct imsg *);
+	/* a complete new config; the role takes ownership */
+	void			(*reconf)(struct conf_snapshot *);
+	/* called once every sibling pipe is up (may be NULL) */
+	void			(*connected)(void);
+};
+
+extern struct child	*child;
+
+/*
+ * Logs init, drops privileges, enters the sandbox and tells the parent;
+ * then the caller runs event_dispatch().  init() runs after the event base
+ * exists and before the privilege drop, for what the role must set up
+ * while it still can (there should be little).
+ */
+void	 child_start(struct child *, int, char *[], void (*)(void));
+void	 conf_snapshot_free(struct conf_snapshot *);
+struct conf_peer *conf_snapshot_find(struct conf_snapshot *, uint32_t);
+/* compose to a sibling or the parent */
+int	 child_compose(enum meshd_role, uint32_t, uint32_t, int,
+	    const void *, size_t);
+
+#endif /* CHILD_H */

@@ -1,0 +1,187 @@
+/*
+ * Copyright (c) 2026 The meshd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+
+#include "log.h"
+
+static int		 log_to_stderr = 1;
+static int		 log_verbose;
+static const char	*log_procname;
+
+void
+log_init(int to_stderr, int verbose, int facility)
+{
+	log_to_stderr = to_stderr;
+	log_verbose = verbose;
+	/* read the zone file now: there is none inside the chroot */
+	tzset();
+	if (!log_to_stderr)
+		openlog(getprogname(), LOG_PID | LOG_NDELAY, facility);
+}
+
+void
+log_procinit(const char *procname)
+{
+	if (procname != NULL)
+		log_procname = procname;
+}
+
+void
+log_setverbose(int v)
+{
+	log_verbose = v;
+}
+
+int
+log_getverbose(void)
+{
+	return log_verbose;
+}
+
+void
+logit(int pri, const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	vlog(pri, fmt, ap);
+	va_end(ap);
+}
+
+void
+vlog(int pri, const char *fmt, va_list ap)
+{
+	int	saved_errno = errno;
+
+	if (log_to_stderr) {
+		/* the parent's lines are bare, a child's carry its role */
+		if (log_procname != NULL && strcmp(log_procname, "parent") != 0)
+			fprintf(stderr, "%s: ", log_procname);
+		vfprintf(stderr, fmt, ap);
+		fprintf(stderr, "\n");
+		fflush(stderr);
+	} else
+		vsyslog(pri, fmt, ap);
+	errno = saved_errno;
+}
+
+static void
+vlog_err(int pri, int with_errno, const char *emsg, va_list ap)
+{
+	char	*nfmt;
+	int	 saved_errno = errno;
+
+	if (emsg == NULL)
+		logit(pri, "%s", strerror(saved_errno));
+	else if (!with_errno)
+		vlog(pri, emsg, ap);
+	else if (asprintf(&nfmt, "%s: %s", emsg, strerror(saved_errno)) == -1) {
+		/* best effort in an emergency */
+		vlog(pri, emsg, ap);
+		logit(pri, "%s", strerror(saved_errno));
+	} else {
+		vlog(pri, nfmt, ap);
+		free(nfmt);
+	}
+	errno = saved_errno;
+}
+
+void
+log_warn(const char *emsg, ...)
+{
+	va_list	ap;
+
+	va_start(ap, emsg);
+	vlog_err(LOG_ERR, 1, emsg, ap);
+	va_end(ap);
+}
+
+void
+log_warnx(const char *emsg, ...)
+{
+	va_list	ap;
+
+	va_start(ap, emsg);
+	vlog(LOG_ERR, emsg, ap);
+	va_end(ap);
+}
+
+void
+log_info(const char *emsg, ...)
+{
+	va_list	ap;
+
+	va_start(ap, emsg);
+	vlog(LOG_INFO, emsg, ap);
+	va_end(ap);
+}
+
+void
+log_debug(const char *emsg, ...)
+{
+	va_list	ap;
+
+	if (log_verbose > 1) {
+		va_start(ap, emsg);
+		vlog(LOG_DEBUG, emsg, ap);
+		va_end(ap);
+	}
+}
+
+static __attribute__((__noreturn__)) void
+vfatalc(int with_errno, const char *emsg, va_list ap)
+{
+	char	 s[BUFSIZ];
+	int	 saved_errno = errno;
+
+	if (emsg != NULL)
+		(void)vsnprintf(s, sizeof(s), emsg, ap);
+	else
+		s[0] = '\0';
+	if (with_errno)
+		logit(LOG_CRIT, "fatal in %s: %s%s%s",
+		    log_procname ? log_procname : getprogname(), s,
+		    s[0] ? ": " : "", strerror(saved_errno));
+	else
+		logit(LOG_CRIT, "fatal in %s: %s",
+		    log_procname ? log_procname : getprogname(), s);
+	exit(1);
+}
+
+void
+fatal(const char *emsg, ...)
+{
+	va_list	ap;
+
+	va_start(ap, emsg);
+	vfatalc(1, emsg, ap);
+}
+
+void
+fatalx(const char *emsg, ...)
+{
+	va_list	ap;
+
+	va_start(ap, emsg);
+	vfatalc(0, emsg, ap);
+}

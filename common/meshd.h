@@ -1,0 +1,181 @@
+/*
+ * Copyright (c) 2026 The meshd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * What every meshd process shares: roles, imsg types and the fixed-layout
+ * structs carried in them.  All processes are built from one tree, so these
+ * structs travel over imsg as they are (the OpenBSD way).
+ */
+
+#ifndef MESHD_H
+#define MESHD_H
+
+#include <sys/types.h>
+#include <stdint.h>
+
+#define MESHD_CONF		"/etc/meshd.conf"
+#define MESHD_SOCKET		"/var/run/meshd.sock"
+#define MESHD_USER		"_meshd"
+#ifndef MESHD_CHROOT
+#define MESHD_CHROOT		"/var/empty/meshd"
+#endif
+
+#define MESH_NAME_MAX		64	/* peer name, with NUL */
+#define MESH_IFNAME_MAX		16	/* IFNAMSIZ */
+#define MESH_MAX_ADDRS		16	/* addresses on the interface */
+#define MESH_ENDPOINT_MAX	80	/* "[v6addr%scope]:port" and NUL */
+#define MESH_RESULT_MAX		1024	/* text in a control RESULT */
+#define MESH_MTU_DEFAULT	1400
+#define MESH_MAX_IMSG		(64 * 1024)
+
+#define WG_KEY_LEN		32
+
+/* fd 3 is every child's pipe to the parent */
+#define PARENT_SOCK_FILENO	3
+
+enum meshd_role {
+	PROC_PARENT,
+	PROC_NET,
+	PROC_CRYPTO,
+	PROC_TUN,
+	PROC_MAX
+};
+
+extern const char *const meshd_role_names[PROC_MAX];
+
+enum imsg_type {
+	IMSG_NONE,
+
+	/* parent -> child, setup */
+	IMSG_SOCKET_CONN,	/* fd: socketpair end; data: enum meshd_role */
+	IMSG_UDP_SOCKET,	/* parent -> net: fd of a bound UDP socket */
+	IMSG_TUN_FD,		/* parent -> tun: fd of the TUN device */
+	IMSG_KEY_FD,		/* parent -> crypto: fd of the private key file */
+	IMSG_PSK_FD,		/* parent -> crypto: fd of a PSK file; uint32 id */
+	IMSG_RECONF_START,	/* parent -> child: a whole config follows */
+	IMSG_RECONF_IFACE,	/* struct mesh_iface_msg */
+	IMSG_RECONF_PEER,	/* struct mesh_peer_msg, then aips */
+	IMSG_RECONF_END,	/* apply it */
+	IMSG_LOG_VERBOSE,	/* parent -> child: int verbosity */
+
+	/* child -> parent */
+	IMSG_CHILD_READY,	/* struct mesh_proc_msg, once sandboxed */
+	IMSG_PUBKEY,		/* crypto -> parent: our 32-byte public key */
+	IMSG_KEY_ERROR,		/* crypto -> parent: NUL-terminated reason */
+	IMSG_CHILD_STATS,	/* child -> parent: struct mesh_stats_msg */
+	IMSG_STATS_REQ,		/* parent -> child */
+
+	/* meshctl <-> parent */
+	IMSG_CTL_SHOW_STATUS,	/* request, no data */
+	IMSG_CTL_SHOW_PEERS,	/* request, struct ctl_peer_req */
+	IMSG_CTL_RELOAD,	/* request, no data */
+	IMSG_CTL_LOG_VERBOSE,	/* request, int verbosity */
+	IMSG_CTL_STATUS,	/* reply, struct ctl_status */
+	IMSG_CTL_PROC,		/* reply, struct ctl_proc (one per process) */
+	IMSG_CTL_PEER,		/* reply, struct ctl_peer then aips */
+	IMSG_CTL_END,		/* reply: end of a listing */
+	IMSG_CTL_RESULT,	/* reply: struct ctl_result then text */
+
+	IMSG_TYPE_MAX
+};
+
+/*
+ * An address with prefix length, as it travels between processes.
+ * af is 4 or 6; addr holds 4 or 16 bytes, the rest zero.
+ */
+struct mesh_prefix {
+	uint8_t		af;
+	uint8_t		plen;
+	uint8_t		pad[2];
+	uint8_t		addr[16];
+};
+
+struct mesh_iface_msg {
+	char		name[MESH_IFNAME_MAX];
+	uint16_t	mtu;
+	uint16_t	listen_port;
+	uint32_t	naddrs;
+	struct mesh_prefix addrs[MESH_MAX_ADDRS];
+};
+
+/* followed by naips struct mesh_prefix */
+struct mesh_peer_msg {
+	uint32_t	id;		/* stable across reloads */
+	char		name[MESH_NAME_MAX];
+	uint8_t		pubkey[WG_KEY_LEN];
+	uint8_t		has_psk;
+	uint8_t		has_endpoint;
+	uint16_t	keepalive;	/* seconds, 0 = off */
+	uint8_t		endpoint[28];	/* struct sockaddr_in or _in6 */
+	uint32_t	endpoint_len;
+	uint32_t	naips;
+};
+
+struct mesh_proc_msg {
+	int32_t		pid;
+	uint32_t	uid;
+	uint32_t	gid;
+	uint8_t		chrooted;
+	uint8_t		sandboxed;
+};
+
+/* control */
+struct ctl_peer_req {
+	char		name[MESH_NAME_MAX];	/* empty: all peers */
+};
+
+struct ctl_status {
+	char		ifname[MESH_IFNAME_MAX];
+	uint16_t	mtu;
+	uint16_t	listen_port;
+	uint8_t		has_pubkey;
+	uint8_t		pubkey[WG_KEY_LEN];
+	int64_t		uptime;			/* seconds since start */
+	uint32_t	npeers;
+	uint32_t	naddrs;
+	struct mesh_prefix addrs[MESH_MAX_ADDRS];
+};
+
+struct ctl_proc {
+	char		role[16];		/* "parent", "net", ... */
+	int32_t		pid;
+	uint32_t	uid;
+	uint8_t		chrooted;
+	uint8_t		sandboxed;
+};
+
+/* followed by naips struct mesh_prefix */
+struct ctl_peer {
+	uint32_t	id;
+	char		name[MESH_NAME_MAX];
+	uint8_t		pubkey[WG_KEY_LEN];
+	char		endpoint[MESH_ENDPOINT_MAX];	/* "" if none */
+	uint8_t		has_psk;
+	uint16_t	keepalive;
+	uint32_t	naips;
+};
+
+/* followed by a NUL-terminated message (may be just "") */
+struct ctl_result {
+	int32_t		code;			/* 0 ok, else errno-like */
+};
+
+/* common/util.c */
+const char	*mesh_prefix_ntop(const struct mesh_prefix *, char *, size_t);
+int		 mesh_prefix_pton(const char *, struct mesh_prefix *);
+const char	*mesh_sockaddr_ntop(const void *, size_t, char *, size_t);
+
+#endif /* MESHD_H */

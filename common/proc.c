@@ -1,0 +1,279 @@
+/*
+ * Copyright (c) 2026 The meshd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+#include <sys/types.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "proc.h"
+#include "sandbox.h"
+
+int
+imsgev_init(struct imsgev *iev, int fd, enum meshd_role peer, int fdpass,
+    void (*handler)(int, short, void *), void *data)
+{
+	memset(iev, 0, sizeof(*iev));
+	if (imsgbuf_init(&iev->ibuf, fd) == -1)
+		return -1;
+	if (fdpass)
+		imsgbuf_allow_fdpass(&iev->ibuf);
+	if (imsgbuf_set_maxsize(&iev->ibuf, MESH_MAX_IMSG) == -1) {
+		imsgbuf_clear(&iev->ibuf);
+		return -1;
+	}
+	iev->peer = peer;
+	iev->handler = handler;
+	iev->data = data;
+	iev->events = EV_READ;
+	event_set(&iev->ev, fd, iev->events, handler, iev);
+	event_add(&iev->ev, NULL);
+	return 0;
+}
+
+void
+imsgev_clear(struct imsgev *iev)
+{
+	event_del(&iev->ev);
+	imsgbuf_clear(&iev->ibuf);
+	close(iev->ibuf.fd);
+	iev->ibuf.fd = -1;
+}
+
+void
+imsg_event_add(struct imsgev *iev)
+{
+	if (iev->handler == NULL) {
+		imsgbuf_flush(&iev->ibuf);
+		return;
+	}
+	iev->events = EV_READ;
+	if (imsgbuf_queuelen(&iev->ibuf) > 0)
+		iev->events |= EV_WRITE;
+	event_del(&iev->ev);
+	event_set(&iev->ev, iev->ibuf.fd, iev->events, iev->handler, iev);
+	event_add(&iev->ev, NULL);
+}
+
+int
+imsg_compose_event(struct imsgev *iev, uint32_t type, uint32_t peerid,
+    pid_t pid, int fd, const void *data, size_t datalen)
+{
+	int	ret;
+
+	if ((ret = imsg_compose(&iev->ibuf, type, peerid, pid, fd, data,
+	    datalen)) == -1)
+		return -1;
+	imsg_event_add(iev);
+	return ret;
+}
+
+int
+imsgev_io(struct imsgev *iev, short event)
+{
+	if (event & EV_READ) {
+		switch (imsgbuf_read(&iev->ibuf)) {
+		case -1:
+			log_warn("read from %s", meshd_role_names[iev->peer]);
+			return -1;
+		case 0:
+			return -1;
+		}
+	}
+	if (event & EV_WRITE) {
+		if (imsgbuf_write(&iev->ibuf) == -1) {
+			if (errno != EPIPE)
+				log_warn("write to %s",
+				    meshd_role_names[iev->peer]);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static const char *const imsg_names[IMSG_TYPE_MAX] = {
+	[IMSG_NONE] = "NONE",
+	[IMSG_SOCKET_CONN] = "SOCKET_CONN",
+	[IMSG_UDP_SOCKET] = "UDP_SOCKET",
+	[IMSG_TUN_FD] = "TUN_FD",
+	[IMSG_KEY_FD] = "KEY_FD",
+	[IMSG_PSK_FD] = "PSK_FD",
+	[IMSG_RECONF_START] = "RECONF_START",
+	[IMSG_RECONF_IFACE] = "RECONF_IFACE",
+	[IMSG_RECONF_PEER] = "RECONF_PEER",
+	[IMSG_RECONF_END] = "RECONF_END",
+	[IMSG_LOG_VERBOSE] = "LOG_VERBOSE",
+	[IMSG_CHILD_READY] = "CHILD_READY",
+	[IMSG_PUBKEY] = "PUBKEY",
+	[IMSG_KEY_ERROR] = "KEY_ERROR",
+	[IMSG_CHILD_STATS] = "CHILD_STATS",
+	[IMSG_STATS_REQ] = "STATS_REQ",
+	[IMSG_CTL_SHOW_STATUS] = "CTL_SHOW_STATUS",
+	[IMSG_CTL_SHOW_PEERS] = "CTL_SHOW_PEERS",
+	[IMSG_CTL_RELOAD] = "CTL_RELOAD",
+	[IMSG_CTL_LOG_VERBOSE] = "CTL_LOG_VERBOSE",
+	[IMSG_CTL_STATUS] = "CTL_STATUS",
+	[IMSG_CTL_PROC] = "CTL_PROC",
+	[IMSG_CTL_PEER] = "CTL_PEER",
+	[IMSG_CTL_END] = "CTL_END",
+	[IMSG_CTL_RESULT] = "CTL_RESULT",
+};
+
+const char *
+imsg_type_name(uint32_t type)
+{
+	if (type < IMSG_TYPE_MAX && imsg_names[type] != NULL)
+		return imsg_names[type];
+	return "unknown";
+}
+
+void
+imsg_check_from(struct imsgev *iev, const struct imsg *imsg,
+    const enum imsg_type *allowed, size_t nallowed)
+{
+	uint32_t	type = imsg_get_type((struct imsg *)imsg);
+	size_t		i;
+
+	for (i = 0; i < nallowed; i++)
+		if (allowed[i] == type)
+			return;
+	fatalx("unexpected imsg %s (%u) from %s", imsg_type_name(type), type,
+	    meshd_role_names[iev->peer]);
+}
+
+pid_t
+proc_spawn(const char *path, char *const argv[], int *fd)
+{
+	int	 sp[2];
+	pid_t	 pid;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, PF_UNSPEC,
+	    sp) == -1)
+		fatal("socketpair");
+	switch (pid = fork()) {
+	case -1:
+		fatal("fork");
+	case 0:
+		/* fd 3 is the pipe; dup2 clears close-on-exec */
+		if (sp[1] != PARENT_SOCK_FILENO) {
+			if (dup2(sp[1], PARENT_SOCK_FILENO) == -1)
+				fatal("dup2");
+		} else if (fcntl(sp[1], F_SETFD, 0) == -1)
+			fatal("fcntl");
+		closefrom(PARENT_SOCK_FILENO + 1);
+		execv(path, argv);
+		fatal("execv %s", path);
+	}
+	close(sp[1]);
+	*fd = sp[0];
+	return pid;
+}
+
+void
+proc_privdrop(enum meshd_role role, const char *user, const char *root)
+{
+	struct passwd	*pw;
+	struct stat	 sb;
+
+	if ((pw = getpwnam(user)) == NULL)
+		fatalx("unknown user %s", user);
+	if (stat(root, &sb) == -1)
+		fatal("%s", root);
+	if (sb.st_uid != 0 || (sb.st_mode & (S_IWGRP | S_IWOTH)) != 0)
+		fatalx("bad ownership or modes for directory %s", root);
+	if (chroot(root) == -1)
+		fatal("chroot %s", root);
+	if (chdir("/") == -1)
+		fatal("chdir(\"/\")");
+	proc_settitle(role);
+	if (setgroups(1, &pw->pw_gid) == -1 ||
+	    setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) == -1 ||
+	    setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) == -1)
+		fatal("cannot drop privileges");
+}
+
+void
+proc_settitle(enum meshd_role role)
+{
+#ifdef __OpenBSD__
+	/* OpenBSD prepends "meshd-net: " itself */
+	setproctitle("%s", meshd_role_names[role]);
+#else
+	/* a leading "-": libbsd then does not prepend the program name */
+	setproctitle("-meshd: %s", meshd_role_names[role]);
+#endif
+}
+
+void
+proc_identity(struct mesh_proc_msg *pm, int chrooted)
+{
+	memset(pm, 0, sizeof(*pm));
+	pm->pid = getpid();
+	pm->uid = getuid();
+	pm->gid = getgid();
+	pm->chrooted = chrooted;
+}
+
+void
+proc_ready(struct imsgev *iev, struct mesh_proc_msg *pm)
+{
+	pm->sandboxed = sandbox_active();
+	imsg_compose_event(iev, IMSG_CHILD_READY, 0, 0, -1, pm, sizeof(*pm));
+}
+
+void
+child_getopt(int argc, char *argv[], struct child_opts *o)
+{
+	int	ch;
+
+	memset(o, 0, sizeof(*o));
+	o->user = MESHD_USER;
+	while ((ch = getopt(argc, argv, "du:v")) != -1) {
+		switch (ch) {
+		case 'd':
+			o->debug = 1;
+			break;
+		case 'u':
+			o->user = optarg;
+			break;
+		case 'v':
+			o->verbose++;
+			break;
+		default:
+			fprintf(stderr, "usage: %s [-dv] [-u user]\n"
+			    "(started by meshd, not by hand)\n", getprogname());
+			exit(1);
+		}
+	}
+	if (isatty(PARENT_SOCK_FILENO) ||
+	    fcntl(PARENT_SOCK_FILENO, F_GETFD) == -1) {
+		fprintf(stderr, "%s: started by meshd, not by hand\n",
+		    getprogname());
+		exit(1);
+	}
+}

@@ -1,0 +1,91 @@
+/*
+ * Copyright (c) 2026 The meshd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * Process plumbing shared by the parent and the children: an imsgbuf
+ * tied to a libevent event (struct imsgev), spawning a child binary with
+ * its pipe on fd 3, and the children's privilege drop.
+ */
+
+#ifndef PROC_H
+#define PROC_H
+
+#include <sys/types.h>
+
+#include <event.h>
+
+#include "imsg.h"
+#include "meshd.h"
+
+struct imsgev {
+	struct imsgbuf	 ibuf;
+	struct event	 ev;
+	short		 events;
+	enum meshd_role	 peer;		/* who is on the other end */
+	void		(*handler)(int, short, void *);
+	void		*data;
+};
+
+int	 imsgev_init(struct imsgev *, int, enum meshd_role, int,
+	    void (*)(int, short, void *), void *);
+void	 imsgev_clear(struct imsgev *);
+void	 imsg_event_add(struct imsgev *);
+int	 imsg_compose_event(struct imsgev *, uint32_t, uint32_t, pid_t,
+	    int, const void *, size_t);
+/*
+ * The common head of a dispatch callback: reads on EV_READ, writes on
+ * EV_WRITE.  Returns -1 if the other side went away (the caller decides
+ * what that means), else 0.
+ */
+int	 imsgev_io(struct imsgev *, short);
+/* fatalx unless the imsg's type may come from this peer */
+void	 imsg_check_from(struct imsgev *, const struct imsg *,
+	    const enum imsg_type *, size_t);
+const char *imsg_type_name(uint32_t);
+
+/*
+ * Parent: fork and exec path with the child end of a new socketpair on
+ * fd 3 and every other fd closed.  Returns the child's pid and the
+ * parent's end of the pipe in *fd.
+ */
+pid_t	 proc_spawn(const char *, char *const [], int *);
+
+/*
+ * Child: the order STYLE.md asks for, after log init: user lookup,
+ * chroot, chdir("/"), setproctitle, setgroups/setresgid/setresuid.
+ * The per-role sandbox (sandbox_enter) comes last, by the caller.
+ */
+void	 proc_privdrop(enum meshd_role, const char *, const char *);
+
+/* "meshd: ROLE" in ps(1) */
+void	 proc_settitle(enum meshd_role);
+
+/*
+ * A child's report to the parent: proc_identity() before the sandbox
+ * (getuid and friends are not in it), proc_ready() once sandboxed.
+ */
+void	 proc_identity(struct mesh_proc_msg *, int);
+void	 proc_ready(struct imsgev *, struct mesh_proc_msg *);
+
+/* the children's common command line: -d -v -u user */
+struct child_opts {
+	int		 debug;
+	int		 verbose;
+	const char	*user;
+};
+void	 child_getopt(int, char *[], struct child_opts *);
+
+#endif /* PROC_H */

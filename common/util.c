@@ -1,0 +1,155 @@
+/*
+ * Copyright (c) 2026 The meshd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * Small helpers every process uses: role names, and text forms of
+ * addresses, prefixes and socket addresses.
+ */
+
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "meshd.h"
+
+const char *const meshd_role_names[PROC_MAX] = {
+	[PROC_PARENT] = "parent",
+	[PROC_NET] = "net",
+	[PROC_CRYPTO] = "crypto",
+	[PROC_TUN] = "tun",
+};
+
+/*
+ * "addr" or "addr/len", IPv4 or IPv6; without a length the prefix is a
+ * single host (/32 or /128).  The address is kept as written, host bits
+ * included.  0 on success, -1 if s is not such a prefix.
+ */
+int
+mesh_prefix_pton(const char *s, struct mesh_prefix *p)
+{
+	char		 buf[INET6_ADDRSTRLEN];
+	const char	*slash;
+	size_t		 alen, i, dlen;
+	unsigned int	 plen = 0, maxlen;
+
+	memset(p, 0, sizeof(*p));
+	if ((slash = strchr(s, '/')) != NULL)
+		alen = slash - s;
+	else
+		alen = strlen(s);
+	if (alen == 0 || alen >= sizeof(buf))
+		return -1;
+	memcpy(buf, s, alen);
+	buf[alen] = '\0';
+
+	if (inet_pton(AF_INET, buf, p->addr) == 1) {
+		p->af = 4;
+		maxlen = 32;
+	} else if (inet_pton(AF_INET6, buf, p->addr) == 1) {
+		p->af = 6;
+		maxlen = 128;
+	} else {
+		memset(p, 0, sizeof(*p));
+		return -1;
+	}
+
+	if (slash == NULL) {
+		p->plen = maxlen;
+		return 0;
+	}
+	/* one to three decimal digits, nothing else */
+	dlen = strlen(slash + 1);
+	if (dlen == 0 || dlen > 3)
+		goto bad;
+	for (i = 0; i < dlen; i++) {
+		if (slash[1 + i] < '0' || slash[1 + i] > '9')
+			goto bad;
+		plen = plen * 10 + (slash[1 + i] - '0');
+	}
+	if (plen > maxlen)
+		goto bad;
+	p->plen = plen;
+	return 0;
+ bad:
+	memset(p, 0, sizeof(*p));
+	return -1;
+}
+
+/*
+ * Canonical text of a prefix, always with its length: "100.64.0.1/24",
+ * "fd00::1/128".  Returns buf; on a bad prefix or a short buffer buf
+ * holds "?" (or as much of it as fits).
+ */
+const char *
+mesh_prefix_ntop(const struct mesh_prefix *p, char *buf, size_t len)
+{
+	char	addr[INET6_ADDRSTRLEN];
+	int	n;
+
+	if (len == 0)
+		return buf;
+	if ((p->af == 4 && p->plen <= 32 &&
+	    inet_ntop(AF_INET, p->addr, addr, sizeof(addr)) != NULL) ||
+	    (p->af == 6 && p->plen <= 128 &&
+	    inet_ntop(AF_INET6, p->addr, addr, sizeof(addr)) != NULL)) {
+		n = snprintf(buf, len, "%s/%u", addr, p->plen);
+		if (n >= 0 && (size_t)n < len)
+			return buf;
+	}
+	(void)strlcpy(buf, "?", len);
+	return buf;
+}
+
+/*
+ * "a.b.c.d:port" or "[v6addr%scope]:port" of a struct sockaddr_in or
+ * sockaddr_in6 of salen bytes.  Returns buf; "?" if it is neither.
+ */
+const char *
+mesh_sockaddr_ntop(const void *sa, size_t salen, char *buf, size_t len)
+{
+	struct sockaddr_storage	 ss;
+	char			 host[NI_MAXHOST];
+	int			 n = -1;
+
+	if (len == 0)
+		return buf;
+	memset(&ss, 0, sizeof(ss));
+	if (salen > sizeof(ss))
+		salen = sizeof(ss);
+	memcpy(&ss, sa, salen);
+	if ((ss.ss_family == AF_INET && salen >= sizeof(struct sockaddr_in)) ||
+	    (ss.ss_family == AF_INET6 &&
+	    salen >= sizeof(struct sockaddr_in6))) {
+		if (getnameinfo((struct sockaddr *)&ss, salen, host,
+		    sizeof(host), NULL, 0, NI_NUMERICHOST) == 0) {
+			if (ss.ss_family == AF_INET)
+				n = snprintf(buf, len, "%s:%u", host, ntohs(
+				    ((struct sockaddr_in *)&ss)->sin_port));
+			else
+				n = snprintf(buf, len, "[%s]:%u", host, ntohs(
+				    ((struct sockaddr_in6 *)&ss)->sin6_port));
+		}
+	}
+	if (n < 0 || (size_t)n >= len)
+		(void)strlcpy(buf, "?", len);
+	return buf;
+}
