@@ -1,0 +1,407 @@
+/*
+ * Copyright (c) 2026 The meshd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * The control socket: meshctl's requests, one imsgbuf per connection,
+ * no fd passing, every request answered and ended by END or RESULT.
+ * Anyone who can open the socket (mode 0660) may look; only root may
+ * change state (reload, log level).
+ */
+
+#include <sys/types.h>
+#include <sys/queue.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <event.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "parent.h"
+
+#define CONTROL_MAX_CONNS	64
+#define CONTROL_BACKLOG		8
+#define CONTROL_MAX_QUEUE	1024	/* queued replies before we give up */
+
+struct ctl_conn {
+	TAILQ_ENTRY(ctl_conn)	 entry;
+	struct imsgbuf		 ibuf;
+	struct event		 ev;
+	uid_t			 uid;
+};
+
+static TAILQ_HEAD(, ctl_conn)	 ctl_conns = TAILQ_HEAD_INITIALIZER(ctl_conns);
+static struct event		 ctl_ev, ctl_pause_ev;
+static int			 ctl_fd = -1, ctl_nconns;
+
+static void	 control_accept(int, short, void *);
+static void	 control_dispatch(int, short, void *);
+static void	 control_close(struct ctl_conn *);
+
+int
+control_init(const char *path)
+{
+	struct sockaddr_un	 sun;
+	int			 fd;
+	mode_t			 old;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlcpy(sun.sun_path, path, sizeof(sun.sun_path)) >=
+	    sizeof(sun.sun_path)) {
+		log_warnx("control socket path %s is too long", path);
+		return -1;
+	}
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0)) == -1) {
+		log_warn("control socket");
+		return -1;
+	}
+	/* a live socket means another meshd; a stale one is removed */
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0) {
+		log_warnx("control socket %s is in use: is meshd running?",
+		    path);
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0)) == -1) {
+		log_warn("control socket");
+		return -1;
+	}
+	if (unlink(path) == -1 && errno != ENOENT) {
+		log_warn("unlink %s", path);
+		close(fd);
+		return -1;
+	}
+	old = umask(S_IXUSR | S_IXGRP | S_IWOTH | S_IROTH | S_IXOTH);
+	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		log_warn("bind %s", path);
+		umask(old);
+		close(fd);
+		return -1;
+	}
+	umask(old);
+	if (chmod(path, 0660) == -1) {
+		log_warn("chmod %s", path);
+		close(fd);
+		(void)unlink(path);
+		return -1;
+	}
+	return fd;
+}
+
+void
+control_listen(int fd)
+{
+	if (listen(fd, CONTROL_BACKLOG) == -1)
+		fatal("control listen");
+	ctl_fd = fd;
+	event_set(&ctl_ev, fd, EV_READ | EV_PERSIST, control_accept, NULL);
+	event_add(&ctl_ev, NULL);
+	evtimer_set(&ctl_pause_ev, control_accept, NULL);
+}
+
+void
+control_cleanup(const char *path)
+{
+	if (path != NULL)
+		(void)unlink(path);
+}
+
+static void
+control_accept(int fd, short event, void *arg)
+{
+	struct ctl_conn	*c;
+	struct timeval	 tv = { 1, 0 };
+	uid_t		 uid;
+	gid_t		 gid;
+	int		 cfd;
+
+	if (event & EV_TIMEOUT) {
+		/* back from a pause after running out of fds */
+		event_add(&ctl_ev, NULL);
+		return;
+	}
+	if ((cfd = accept4(ctl_fd, NULL, NULL, SOCK_NONBLOCK |
+	    SOCK_CLOEXEC)) == -1) {
+		if (errno == ENFILE || errno == EMFILE) {
+			event_del(&ctl_ev);
+			evtimer_add(&ctl_pause_ev, &tv);
+		} else if (errno != EAGAIN && errno != EINTR &&
+		    errno != ECONNABORTED)
+			log_warn("control accept");
+		return;
+	}
+	if (ctl_nconns >= CONTROL_MAX_CONNS) {
+		log_warnx("control: too many connections");
+		close(cfd);
+		return;
+	}
+	if (getpeereid(cfd, &uid, &gid) == -1) {
+		log_warn("control: getpeereid");
+		close(cfd);
+		return;
+	}
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		log_warn("control");
+		close(cfd);
+		return;
+	}
+	/* no fd passing: imsgbuf_allow_fdpass is never called here */
+	if (imsgbuf_init(&c->ibuf, cfd) == -1) {
+		log_warn("control");
+		close(cfd);
+		free(c);
+		return;
+	}
+	c->uid = uid;
+	event_set(&c->ev, cfd, EV_READ, control_dispatch, c);
+	event_add(&c->ev, NULL);
+	TAILQ_INSERT_TAIL(&ctl_conns, c, entry);
+	ctl_nconns++;
+}
+
+static void
+control_close(struct ctl_conn *c)
+{
+	TAILQ_REMOVE(&ctl_conns, c, entry);
+	ctl_nconns--;
+	event_del(&c->ev);
+	close(c->ibuf.fd);
+	imsgbuf_clear(&c->ibuf);
+	free(c);
+}
+
+static void
+control_event_add(struct ctl_conn *c)
+{
+	short	events = EV_READ;
+
+	if (imsgbuf_queuelen(&c->ibuf) > 0)
+		events |= EV_WRITE;
+	event_del(&c->ev);
+	event_set(&c->ev, c->ibuf.fd, events, control_dispatch, c);
+	event_add(&c->ev, NULL);
+}
+
+static void
+control_result(struct ctl_conn *c, int code, const char *msg)
+{
+	struct ctl_result	 res;
+	struct ibuf		*wbuf;
+	size_t			 len = strlen(msg) + 1;
+
+	if (len > MESH_RESULT_MAX)
+		len = MESH_RESULT_MAX;
+	res.code = code;
+	if ((wbuf = imsg_create(&c->ibuf, IMSG_CTL_RESULT, 0, 0,
+	    sizeof(res) + len)) == NULL ||
+	    imsg_add(wbuf, &res, sizeof(res)) == -1 ||
+	    imsg_add(wbuf, msg, len - 1) == -1 ||
+	    imsg_add(wbuf, "", 1) == -1) {
+		log_warn("control: result");
+		return;
+	}
+	imsg_close(&c->ibuf, wbuf);
+}
+
+static void
+show_status(struct ctl_conn *c)
+{
+	struct ctl_status	 st;
+	struct ctl_proc		 pr;
+	struct timespec		 now;
+	struct iface_conf	*ic = &parent.conf->iface;
+	enum meshd_role		 r;
+
+	memset(&st, 0, sizeof(st));
+	(void)strlcpy(st.ifname, ic->name, sizeof(st.ifname));
+	st.mtu = ic->mtu;
+	st.listen_port = parent.listen_port;
+	st.has_pubkey = parent.has_pubkey;
+	memcpy(st.pubkey, parent.pubkey, sizeof(st.pubkey));
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	st.uptime = now.tv_sec - parent.started.tv_sec;
+	st.npeers = parent.conf->npeers;
+	st.naddrs = ic->naddrs;
+	memcpy(st.addrs, ic->addrs, ic->naddrs * sizeof(st.addrs[0]));
+	imsg_compose(&c->ibuf, IMSG_CTL_STATUS, 0, 0, -1, &st, sizeof(st));
+
+	memset(&pr, 0, sizeof(pr));
+	(void)strlcpy(pr.role, meshd_role_names[PROC_PARENT], sizeof(pr.role));
+	pr.pid = getpid();
+	pr.uid = getuid();
+	imsg_compose(&c->ibuf, IMSG_CTL_PROC, 0, 0, -1, &pr, sizeof(pr));
+	for (r = PROC_NET; r < PROC_MAX; r++) {
+		struct child_proc *cp = &parent.children[r];
+
+		memset(&pr, 0, sizeof(pr));
+		(void)strlcpy(pr.role, meshd_role_names[r], sizeof(pr.role));
+		pr.pid = cp->pid;
+		if (cp->ready) {
+			pr.uid = cp->info.uid;
+			pr.chrooted = cp->info.chrooted;
+			pr.sandboxed = cp->info.sandboxed;
+		}
+		imsg_compose(&c->ibuf, IMSG_CTL_PROC, 0, 0, -1, &pr,
+		    sizeof(pr));
+	}
+	imsg_compose(&c->ibuf, IMSG_CTL_END, 0, 0, -1, NULL, 0);
+}
+
+static void
+show_peer(struct ctl_conn *c, struct peer_conf *p)
+{
+	struct ctl_peer	 cp;
+	struct ibuf	*wbuf;
+
+	memset(&cp, 0, sizeof(cp));
+	cp.id = p->id;
+	(void)strlcpy(cp.name, p->name, sizeof(cp.name));
+	memcpy(cp.pubkey, p->pubkey, sizeof(cp.pubkey));
+	if (p->endpoint.ss_family != 0)
+		mesh_sockaddr_ntop(&p->endpoint, p->endpoint_len, cp.endpoint,
+		    sizeof(cp.endpoint));
+	cp.has_psk = p->psk_file[0] != '\0';
+	cp.keepalive = p->keepalive;
+	cp.naips = p->naips;
+	if ((wbuf = imsg_create(&c->ibuf, IMSG_CTL_PEER, 0, 0,
+	    sizeof(cp) + p->naips * sizeof(*p->aips))) == NULL ||
+	    imsg_add(wbuf, &cp, sizeof(cp)) == -1 ||
+	    (p->naips > 0 && imsg_add(wbuf, p->aips,
+	    p->naips * sizeof(*p->aips)) == -1)) {
+		log_warn("control: peer");
+		return;
+	}
+	imsg_close(&c->ibuf, wbuf);
+}
+
+static void
+show_peers(struct ctl_conn *c, struct imsg *imsg)
+{
+	struct ctl_peer_req	 req;
+	struct peer_conf	*p;
+	char			 msg[MESH_NAME_MAX + 32];
+
+	if (imsg_get_data(imsg, &req, sizeof(req)) == -1) {
+		control_result(c, EINVAL, "malformed show peers request");
+		return;
+	}
+	req.name[sizeof(req.name) - 1] = '\0';
+	if (req.name[0] != '\0') {
+		if ((p = config_find_peer_name(parent.conf, req.name)) ==
+		    NULL) {
+			snprintf(msg, sizeof(msg), "no such peer: %s",
+			    req.name);
+			control_result(c, ENOENT, msg);
+			return;
+		}
+		show_peer(c, p);
+	} else
+		TAILQ_FOREACH(p, &parent.conf->peers, entry)
+			show_peer(c, p);
+	imsg_compose(&c->ibuf, IMSG_CTL_END, 0, 0, -1, NULL, 0);
+}
+
+static void
+control_request(struct ctl_conn *c, struct imsg *imsg)
+{
+	char	 err[MESH_RESULT_MAX];
+	int	 v;
+
+	switch (imsg_get_type(imsg)) {
+	case IMSG_CTL_SHOW_STATUS:
+		show_status(c);
+		return;
+	case IMSG_CTL_SHOW_PEERS:
+		show_peers(c, imsg);
+		return;
+	case IMSG_CTL_RELOAD:
+	case IMSG_CTL_LOG_VERBOSE:
+		break;
+	default:
+		log_debug("control: unknown request %u", imsg_get_type(imsg));
+		control_result(c, EINVAL, "unknown request");
+		return;
+	}
+
+	/* the rest change state: root only */
+	if (c->uid != 0) {
+		control_result(c, EPERM, "permission denied: this request "
+		    "needs root");
+		return;
+	}
+	if (imsg_get_type(imsg) == IMSG_CTL_RELOAD) {
+		if (parent_reload(err, sizeof(err)) == -1)
+			control_result(c, EINVAL, err);
+		else
+			control_result(c, 0, err);
+		return;
+	}
+	if (imsg_get_data(imsg, &v, sizeof(v)) == -1 || v < 0 || v > 2) {
+		control_result(c, EINVAL, "malformed log request");
+		return;
+	}
+	parent_set_verbose(v);
+	control_result(c, 0, v ? "logging verbose" : "logging brief");
+}
+
+static void
+control_dispatch(int fd, short event, void *arg)
+{
+	struct ctl_conn	*c = arg;
+	struct imsg	 imsg;
+	ssize_t		 n;
+
+	if (event & EV_READ) {
+		if (imsgbuf_read(&c->ibuf) != 1) {
+			control_close(c);
+			return;
+		}
+	}
+	if (event & EV_WRITE) {
+		if (imsgbuf_write(&c->ibuf) == -1) {
+			control_close(c);
+			return;
+		}
+	}
+	for (;;) {
+		if ((n = imsgbuf_get(&c->ibuf, &imsg)) == -1) {
+			/* a garbled stream: nothing more can be trusted */
+			log_debug("control: bad message, closing");
+			control_close(c);
+			return;
+		}
+		if (n == 0)
+			break;
+		control_request(c, &imsg);
+		imsg_free(&imsg);
+		if (imsgbuf_queuelen(&c->ibuf) > CONTROL_MAX_QUEUE) {
+			log_warnx("control: client does not read, closing");
+			control_close(c);
+			return;
+		}
+	}
+	control_event_add(c);
+}

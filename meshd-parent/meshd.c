@@ -1,0 +1,669 @@
+/*
+ * Copyright (c) 2026 The meshd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * meshd, the parent: the only process that stays root.  It reads the
+ * config, opens every privileged resource (TUN, UDP sockets, key files,
+ * control socket), execs the children and hands them descriptors, and
+ * applies reloads.  It never parses a packet and never reads key bytes.
+ */
+
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <stddef.h>
+
+#include <err.h>
+#include <errno.h>
+#include <event.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "parent.h"
+#include "tundev.h"
+
+#ifndef MESHD_LIBEXECDIR
+#define MESHD_LIBEXECDIR	"/usr/local/libexec/meshd"
+#endif
+
+struct parent	 parent;
+
+static const char *const child_bin[PROC_MAX] = {
+	[PROC_NET] = MESHD_LIBEXECDIR "/meshd-net",
+	[PROC_CRYPTO] = MESHD_LIBEXECDIR "/meshd-crypto",
+	[PROC_TUN] = MESHD_LIBEXECDIR "/meshd-tun",
+};
+
+static int		 shutting_down;
+
+static __attribute__((__noreturn__)) void usage(void);
+static void	 parent_dispatch(int, short, void *);
+static void	 parent_sig(int, short, void *);
+static void	 start_child(enum meshd_role);
+static void	 connect_children(void);
+static void	 send_config(struct meshd_conf *, int *);
+static int	 open_key_files(struct meshd_conf *, int *, int **, char *,
+		    size_t);
+static void	 assign_ids(struct meshd_conf *, struct meshd_conf *);
+static void	 ensure_chroot(void);
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: %s [-dnv] [-D macro=value] [-f file] "
+	    "[-s socket]\n", getprogname());
+	exit(1);
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct event	 ev_sigint, ev_sigterm, ev_sighup, ev_sigchld;
+	struct meshd_conf *conf;
+	int		 ch, noaction = 0, csock, keyfd, *pskfds;
+	int		 udpfds[2], tunfd;
+	size_t		 nudp, i;
+	char		 errbuf[512];
+	enum meshd_role	 r;
+	extern char	**environ;
+
+#ifndef __OpenBSD__
+	setproctitle_init(argc, argv, environ);
+#endif
+	parent.conffile = MESHD_CONF;
+	parent.csock = MESHD_SOCKET;
+	log_init(1, 0, LOG_DAEMON);	/* stderr until we daemonize */
+	log_procinit("parent");
+
+	while ((ch = getopt(argc, argv, "dD:f:ns:v")) != -1) {
+		switch (ch) {
+		case 'd':
+			parent.debug = 1;
+			break;
+		case 'D':
+			if (cmdline_symset(optarg) < 0)
+				errx(1, "could not parse macro definition %s",
+				    optarg);
+			break;
+		case 'f':
+			parent.conffile = optarg;
+			break;
+		case 'n':
+			noaction = 1;
+			break;
+		case 's':
+			parent.csock = optarg;
+			break;
+		case 'v':
+			parent.verbose++;
+			break;
+		default:
+			usage();
+		}
+	}
+	argc -= optind;
+	if (argc > 0)
+		usage();
+	log_setverbose(parent.verbose);
+
+	if ((conf = parse_config(parent.conffile, 0)) == NULL)
+		exit(1);
+	if (noaction) {
+		if (parent.verbose)
+			print_config(stdout, conf);
+		fprintf(stderr, "configuration OK\n");
+		free_config(conf);
+		exit(0);
+	}
+
+	if (geteuid() != 0)
+		errx(1, "need root privileges");
+	if (getpwnam(conf->iface.user) == NULL)
+		errx(1, "unknown user %s (create it, or set user in %s)",
+		    conf->iface.user, parent.conffile);
+	for (r = PROC_NET; r < PROC_MAX; r++)
+		if (access(child_bin[r], X_OK) == -1)
+			err(1, "%s", child_bin[r]);
+	assign_ids(conf, NULL);
+	parent.conf = conf;
+
+	log_init(parent.debug, parent.verbose, LOG_DAEMON);
+	if (!parent.debug && daemon(0, 0) == -1)
+		err(1, "daemon");
+	clock_gettime(CLOCK_MONOTONIC, &parent.started);
+	signal(SIGPIPE, SIG_IGN);
+	ensure_chroot();
+
+	/* everything privileged is opened here, before any child runs */
+	if ((csock = control_init(parent.csock)) == -1)
+		exit(1);
+	if ((tunfd = tundev_open(conf->iface.name, &parent.ifindex)) == -1) {
+		log_warn("cannot create interface %s", conf->iface.name);
+		control_cleanup(parent.csock);
+		exit(1);
+	}
+	if (tundev_set_mtu(parent.ifindex, conf->iface.mtu) == -1)
+		fatal("%s: mtu %u", conf->iface.name, conf->iface.mtu);
+	for (i = 0; i < conf->iface.naddrs; i++) {
+		if (tundev_addr_add(parent.ifindex, &conf->iface.addrs[i]) ==
+		    -1) {
+			mesh_prefix_ntop(&conf->iface.addrs[i], errbuf,
+			    sizeof(errbuf));
+			log_warn("%s: address %s", conf->iface.name, errbuf);
+			parent_shutdown(1);
+		}
+	}
+	if (tundev_up(parent.ifindex) == -1) {
+		log_warn("%s: cannot set up", conf->iface.name);
+		parent_shutdown(1);
+	}
+	if ((ch = udp_open(conf->iface.listen_port, udpfds, 2, &nudp, errbuf,
+	    sizeof(errbuf))) == -1) {
+		log_warnx("%s", errbuf);
+		parent_shutdown(1);
+	}
+	parent.listen_port = ch;
+	if (open_key_files(conf, &keyfd, &pskfds, errbuf, sizeof(errbuf)) == -1) {
+		log_warnx("%s", errbuf);
+		parent_shutdown(1);
+	}
+
+	event_init();
+	for (r = PROC_NET; r < PROC_MAX; r++)
+		start_child(r);
+	connect_children();
+
+	for (i = 0; i < nudp; i++) {
+		uint8_t first = (i == 0);
+
+		imsg_compose_event(&parent.children[PROC_NET].iev,
+		    IMSG_UDP_SOCKET, 0, 0, udpfds[i], &first, sizeof(first));
+	}
+	imsg_compose_event(&parent.children[PROC_TUN].iev, IMSG_TUN_FD, 0, 0,
+	    tunfd, NULL, 0);
+	imsg_compose_event(&parent.children[PROC_CRYPTO].iev, IMSG_KEY_FD, 0,
+	    0, keyfd, NULL, 0);
+	send_config(conf, pskfds);
+	free(pskfds);
+
+	signal_set(&ev_sigint, SIGINT, parent_sig, NULL);
+	signal_set(&ev_sigterm, SIGTERM, parent_sig, NULL);
+	signal_set(&ev_sighup, SIGHUP, parent_sig, NULL);
+	signal_set(&ev_sigchld, SIGCHLD, parent_sig, NULL);
+	signal_add(&ev_sigint, NULL);
+	signal_add(&ev_sigterm, NULL);
+	signal_add(&ev_sighup, NULL);
+	signal_add(&ev_sigchld, NULL);
+	control_listen(csock);
+
+	proc_settitle(PROC_PARENT);
+	log_info("startup: interface %s, %zu peers", conf->iface.name,
+	    conf->npeers);
+	event_dispatch();
+	parent_shutdown(1);
+}
+
+static void
+ensure_chroot(void)
+{
+	struct stat	sb;
+	char		path[] = MESHD_CHROOT, *p;
+
+	/* make the empty root-owned directory the children chroot to */
+	for (p = path + 1; *p != '\0'; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(path, 0755) == -1 && errno != EEXIST)
+			fatal("mkdir %s", path);
+		*p = '/';
+	}
+	if (mkdir(path, 0755) == -1 && errno != EEXIST)
+		fatal("mkdir %s", path);
+	if (stat(path, &sb) == -1)
+		fatal("%s", path);
+	if (!S_ISDIR(sb.st_mode) || sb.st_uid != 0 ||
+	    (sb.st_mode & (S_IWGRP | S_IWOTH)) != 0)
+		fatalx("%s must be a directory owned by root and writable "
+		    "only by root", path);
+}
+
+static void
+start_child(enum meshd_role r)
+{
+	struct child_proc	*cp = &parent.children[r];
+	char			*argv[8];
+	int			 argc = 0, fd, i;
+
+	argv[argc++] = (char *)child_bin[r];
+	if (parent.debug)
+		argv[argc++] = "-d";
+	for (i = 0; i < parent.verbose && i < 2; i++)
+		argv[argc++] = "-v";
+	argv[argc++] = "-u";
+	argv[argc++] = parent.conf->iface.user;
+	argv[argc] = NULL;
+
+	cp->role = r;
+	cp->pid = proc_spawn(child_bin[r], argv, &fd);
+	if (imsgev_init(&cp->iev, fd, r, 0, parent_dispatch, cp) == -1)
+		fatal("imsgev_init");
+	log_debug("started %s, pid %d", meshd_role_names[r], cp->pid);
+}
+
+/* a socketpair between every two children, one end to each */
+static void
+connect_children(void)
+{
+	enum meshd_role	a, b;
+	int		sp[2];
+
+	for (a = PROC_NET; a < PROC_MAX; a++) {
+		for (b = a + 1; b < PROC_MAX; b++) {
+			if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC,
+			    PF_UNSPEC, sp) == -1)
+				fatal("socketpair");
+			imsg_compose_event(&parent.children[a].iev,
+			    IMSG_SOCKET_CONN, 0, 0, sp[0], &b, sizeof(b));
+			imsg_compose_event(&parent.children[b].iev,
+			    IMSG_SOCKET_CONN, 0, 0, sp[1], &a, sizeof(a));
+		}
+	}
+}
+
+/* peers keep their id across reloads; the identity is the public key */
+static void
+assign_ids(struct meshd_conf *nconf, struct meshd_conf *oconf)
+{
+	struct peer_conf	*p, *op;
+
+	TAILQ_FOREACH(p, &nconf->peers, entry) {
+		if (oconf != NULL &&
+		    (op = config_find_peer_key(oconf, p->pubkey)) != NULL)
+			p->id = op->id;
+		else
+			p->id = ++parent.next_peer_id;
+	}
+}
+
+static int
+open_key(const char *path, char *err, size_t errlen)
+{
+	struct stat	sb;
+	int		fd;
+
+	/* the parent opens key files but never reads them */
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode) ||
+	    (sb.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+		snprintf(err, errlen, "%s: not a regular file, or readable by "
+		    "group or others", path);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * Opens the private key file and every preshared key file of nconf.
+ * *pskfds gets one fd per peer in config order (-1 if none).  On error
+ * nothing stays open.
+ */
+static int
+open_key_files(struct meshd_conf *nconf, int *keyfd, int **pskfds,
+    char *err, size_t errlen)
+{
+	struct peer_conf	*p;
+	size_t			 i = 0, j;
+
+	if ((*keyfd = open_key(nconf->iface.key_file, err, errlen)) == -1)
+		return -1;
+	if ((*pskfds = calloc(nconf->npeers + 1, sizeof(int))) == NULL)
+		fatal(NULL);
+	TAILQ_FOREACH(p, &nconf->peers, entry) {
+		(*pskfds)[i] = -1;
+		if (p->psk_file[0] != '\0' &&
+		    ((*pskfds)[i] = open_key(p->psk_file, err, errlen)) == -1) {
+			for (j = 0; j < i; j++)
+				if ((*pskfds)[j] != -1)
+					close((*pskfds)[j]);
+			close(*keyfd);
+			free(*pskfds);
+			return -1;
+		}
+		i++;
+	}
+	return 0;
+}
+
+static void
+peer_msg(struct peer_conf *p, struct mesh_peer_msg *pm)
+{
+	memset(pm, 0, sizeof(*pm));
+	pm->id = p->id;
+	(void)strlcpy(pm->name, p->name, sizeof(pm->name));
+	memcpy(pm->pubkey, p->pubkey, sizeof(pm->pubkey));
+	pm->has_psk = p->psk_file[0] != '\0';
+	pm->keepalive = p->keepalive;
+	if (p->endpoint.ss_family != 0 &&
+	    p->endpoint_len <= sizeof(pm->endpoint)) {
+		pm->has_endpoint = 1;
+		memcpy(pm->endpoint, &p->endpoint, p->endpoint_len);
+		pm->endpoint_len = p->endpoint_len;
+	}
+	pm->naips = p->naips;
+}
+
+/*
+ * Sends a whole config to every child.  The preshared keys go to
+ * meshd-crypto only, as fds, each right after its peer.
+ */
+static void
+send_config(struct meshd_conf *nconf, int *pskfds)
+{
+	struct mesh_iface_msg	 im;
+	struct mesh_peer_msg	 pm;
+	struct peer_conf	*p;
+	struct imsgev		*iev;
+	struct ibuf		*wbuf;
+	enum meshd_role		 r;
+	size_t			 i;
+
+	memset(&im, 0, sizeof(im));
+	(void)strlcpy(im.name, nconf->iface.name, sizeof(im.name));
+	im.mtu = nconf->iface.mtu;
+	im.listen_port = nconf->iface.listen_port;
+	im.naddrs = nconf->iface.naddrs;
+	memcpy(im.addrs, nconf->iface.addrs,
+	    nconf->iface.naddrs * sizeof(im.addrs[0]));
+
+	for (r = PROC_NET; r < PROC_MAX; r++) {
+		iev = &parent.children[r].iev;
+		imsg_compose_event(iev, IMSG_RECONF_START, 0, 0, -1, NULL, 0);
+		imsg_compose_event(iev, IMSG_RECONF_IFACE, 0, 0, -1, &im,
+		    sizeof(im));
+		i = 0;
+		TAILQ_FOREACH(p, &nconf->peers, entry) {
+			peer_msg(p, &pm);
+			if ((wbuf = imsg_create(&iev->ibuf, IMSG_RECONF_PEER,
+			    0, 0, sizeof(pm) + p->naips *
+			    sizeof(*p->aips))) == NULL ||
+			    imsg_add(wbuf, &pm, sizeof(pm)) == -1 ||
+			    (p->naips > 0 && imsg_add(wbuf, p->aips,
+			    p->naips * sizeof(*p->aips)) == -1))
+				fatal("imsg_create");
+			imsg_close(&iev->ibuf, wbuf);
+			if (r == PROC_CRYPTO && pskfds[i] != -1)
+				imsg_compose_event(iev, IMSG_PSK_FD, p->id, 0,
+				    pskfds[i], NULL, 0);
+			i++;
+		}
+		imsg_compose_event(iev, IMSG_RECONF_END, 0, 0, -1, NULL, 0);
+	}
+}
+
+/* applies the interface part of a reload; -1 and err if it cannot */
+static int
+reload_iface(struct iface_conf *o, struct iface_conf *n, int *udpfds,
+    size_t *nudp, char *err, size_t errlen)
+{
+	size_t	i, j;
+	char	buf[64];
+	int	port;
+
+	*nudp = 0;
+	if (strcmp(o->name, n->name) != 0) {
+		snprintf(err, errlen, "changing the interface name (%s to %s) "
+		    "needs a restart", o->name, n->name);
+		return -1;
+	}
+	if (n->listen_port != o->listen_port) {
+		if ((port = udp_open(n->listen_port, udpfds, 2, nudp, err,
+		    errlen)) == -1)
+			return -1;
+		parent.listen_port = port;
+	}
+	if (strcmp(o->user, n->user) != 0)
+		log_warnx("user %s takes effect at the next restart", n->user);
+	if (n->mtu != o->mtu && tundev_set_mtu(parent.ifindex, n->mtu) == -1)
+		log_warn("%s: mtu %u", n->name, n->mtu);
+	for (i = 0; i < o->naddrs; i++) {
+		for (j = 0; j < n->naddrs; j++)
+			if (memcmp(&o->addrs[i], &n->addrs[j],
+			    sizeof(o->addrs[i])) == 0)
+				break;
+		if (j == n->naddrs &&
+		    tundev_addr_del(parent.ifindex, &o->addrs[i]) == -1)
+			log_warn("%s: remove %s", n->name, mesh_prefix_ntop(
+			    &o->addrs[i], buf, sizeof(buf)));
+	}
+	for (j = 0; j < n->naddrs; j++)
+		if (tundev_addr_add(parent.ifindex, &n->addrs[j]) == -1)
+			log_warn("%s: add %s", n->name, mesh_prefix_ntop(
+			    &n->addrs[j], buf, sizeof(buf)));
+	return 0;
+}
+
+int
+parent_reload(char *err, size_t errlen)
+{
+	struct meshd_conf	*nconf;
+	int			 keyfd, *pskfds, udpfds[2];
+	size_t			 nudp, i;
+
+	log_info("reloading %s", parent.conffile);
+	if ((nconf = parse_config(parent.conffile, 0)) == NULL) {
+		snprintf(err, errlen, "%s", config_errors());
+		log_warnx("reload failed, keeping the running config");
+		return -1;
+	}
+	if (open_key_files(nconf, &keyfd, &pskfds, err, errlen) == -1)
+		goto fail;
+	if (reload_iface(&parent.conf->iface, &nconf->iface, udpfds, &nudp,
+	    err, errlen) == -1) {
+		close(keyfd);
+		for (i = 0; i < nconf->npeers; i++)
+			if (pskfds[i] != -1)
+				close(pskfds[i]);
+		free(pskfds);
+		goto fail;
+	}
+	assign_ids(nconf, parent.conf);
+	for (i = 0; i < nudp; i++) {
+		uint8_t first = (i == 0);
+
+		imsg_compose_event(&parent.children[PROC_NET].iev,
+		    IMSG_UDP_SOCKET, 0, 0, udpfds[i], &first, sizeof(first));
+	}
+	imsg_compose_event(&parent.children[PROC_CRYPTO].iev, IMSG_KEY_FD, 0,
+	    0, keyfd, NULL, 0);
+	send_config(nconf, pskfds);
+	free(pskfds);
+	free_config(parent.conf);
+	parent.conf = nconf;
+	log_info("reload done: %zu peers", nconf->npeers);
+	snprintf(err, errlen, "reload done: %zu peers", nconf->npeers);
+	return 0;
+ fail:
+	log_warnx("reload failed: %s", err);
+	free_config(nconf);
+	return -1;
+}
+
+void
+parent_set_verbose(int v)
+{
+	enum meshd_role	r;
+
+	log_setverbose(v);
+	for (r = PROC_NET; r < PROC_MAX; r++)
+		imsg_compose_event(&parent.children[r].iev, IMSG_LOG_VERBOSE,
+		    0, 0, -1, &v, sizeof(v));
+}
+
+static void
+parent_dispatch(int fd, short event, void *arg)
+{
+	struct child_proc	*cp;
+	struct imsgev		*iev = arg;
+	struct imsg		 imsg;
+	struct ibuf		 ib;
+	char			 reason[128];
+	ssize_t			 n;
+
+	cp = (struct child_proc *)((char *)iev -
+	    offsetof(struct child_proc, iev));
+	if (imsgev_io(iev, event) == -1) {
+		log_warnx("lost child: %s", meshd_role_names[cp->role]);
+		parent_shutdown(1);
+	}
+	for (;;) {
+		if ((n = imsgbuf_get(&iev->ibuf, &imsg)) == -1)
+			fatal("bad imsg from %s", meshd_role_names[cp->role]);
+		if (n == 0)
+			break;
+		switch (imsg_get_type(&imsg)) {
+		case IMSG_CHILD_READY:
+			if (imsg_get_data(&imsg, &cp->info,
+			    sizeof(cp->info)) == -1)
+				fatalx("CHILD_READY: bad length");
+			cp->ready = 1;
+			break;
+		case IMSG_PUBKEY:
+			if (cp->role != PROC_CRYPTO ||
+			    imsg_get_data(&imsg, parent.pubkey,
+			    sizeof(parent.pubkey)) == -1)
+				fatalx("PUBKEY: bad message from %s",
+				    meshd_role_names[cp->role]);
+			parent.has_pubkey = 1;
+			break;
+		case IMSG_KEY_ERROR:
+			if (cp->role != PROC_CRYPTO)
+				fatalx("KEY_ERROR from %s",
+				    meshd_role_names[cp->role]);
+			if (imsg_get_ibuf(&imsg, &ib) == -1 ||
+			    ibuf_get_strbuf(&ib, reason, sizeof(reason)) == -1)
+				(void)strlcpy(reason, "?", sizeof(reason));
+			if (!parent.has_pubkey) {
+				/* at start: there is no key to run with */
+				log_warnx("%s: %s", imsg_get_id(&imsg) == 0 ?
+				    parent.conf->iface.key_file :
+				    "preshared-key-file", reason);
+				parent_shutdown(1);
+			}
+			break;
+		default:
+			fatalx("unexpected imsg %s from %s",
+			    imsg_type_name(imsg_get_type(&imsg)),
+			    meshd_role_names[cp->role]);
+		}
+		imsg_free(&imsg);
+	}
+	imsg_event_add(iev);
+}
+
+static void
+parent_sig(int sig, short event, void *arg)
+{
+	char	err[MESH_RESULT_MAX];
+	pid_t	pid;
+	int	status;
+	enum meshd_role r;
+
+	switch (sig) {
+	case SIGTERM:
+	case SIGINT:
+		log_info("received signal %d, stopping", sig);
+		parent_shutdown(0);
+	case SIGHUP:
+		(void)parent_reload(err, sizeof(err));
+		break;
+	case SIGCHLD:
+		while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+			for (r = PROC_NET; r < PROC_MAX; r++) {
+				if (parent.children[r].pid != pid)
+					continue;
+				parent.children[r].pid = 0;
+				if (WIFSIGNALED(status))
+					log_warnx("lost child: %s, terminated "
+					    "by signal %d",
+					    meshd_role_names[r],
+					    WTERMSIG(status));
+				else
+					log_warnx("lost child: %s, exit "
+					    "status %d", meshd_role_names[r],
+					    WEXITSTATUS(status));
+				parent_shutdown(1);
+			}
+		}
+		break;
+	}
+}
+
+void
+parent_shutdown(int code)
+{
+	struct timespec	 ts = { 0, 10 * 1000 * 1000 };
+	enum meshd_role	 r;
+	int		 i, alive;
+	pid_t		 pid;
+
+	if (shutting_down++)
+		exit(code);
+	for (r = PROC_NET; r < PROC_MAX; r++)
+		if (parent.children[r].pid > 0)
+			kill(parent.children[r].pid, SIGTERM);
+	/* give them a second, then make sure */
+	for (i = 0; i < 100; i++) {
+		alive = 0;
+		for (r = PROC_NET; r < PROC_MAX; r++) {
+			if ((pid = parent.children[r].pid) <= 0)
+				continue;
+			if (waitpid(pid, NULL, WNOHANG) == pid ||
+			    (kill(pid, 0) == -1 && errno == ESRCH))
+				parent.children[r].pid = 0;
+			else
+				alive++;
+		}
+		if (!alive)
+			break;
+		nanosleep(&ts, NULL);
+	}
+	for (r = PROC_NET; r < PROC_MAX; r++)
+		if (parent.children[r].pid > 0) {
+			kill(parent.children[r].pid, SIGKILL);
+			waitpid(parent.children[r].pid, NULL, 0);
+		}
+	if (parent.conf != NULL && parent.conf->has_iface &&
+	    tundev_destroy(parent.conf->iface.name) == -1)
+		log_warn("cannot remove interface %s", parent.conf->iface.name);
+	control_cleanup(parent.csock);
+	log_info("terminating");
+	exit(code);
+}

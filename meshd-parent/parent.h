@@ -1,0 +1,66 @@
+/*
+ * Copyright (c) 2026 The meshd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+#ifndef PARENT_H
+#define PARENT_H
+
+#include <sys/types.h>
+
+#include <time.h>
+
+#include "config.h"
+#include "proc.h"
+
+struct child_proc {
+	enum meshd_role		 role;
+	pid_t			 pid;
+	struct imsgev		 iev;
+	int			 ready;
+	struct mesh_proc_msg	 info;	/* from IMSG_CHILD_READY */
+};
+
+struct parent {
+	struct meshd_conf	*conf;
+	const char		*conffile;
+	const char		*csock;
+	struct child_proc	 children[PROC_MAX];	/* [PROC_PARENT] unused */
+	struct timespec		 started;
+	int			 ifindex;
+	uint16_t		 listen_port;	/* as bound */
+	uint8_t			 pubkey[WG_KEY_LEN];
+	int			 has_pubkey;
+	uint32_t		 next_peer_id;
+	int			 debug;
+	int			 verbose;
+};
+
+extern struct parent	 parent;
+
+/* meshd.c */
+/* 0 on success; -1 with a message (maybe several lines) in buf */
+int	 parent_reload(char *, size_t);
+void	 parent_set_verbose(int);
+__attribute__((__noreturn__)) void parent_shutdown(int);
+
+/* control.c */
+int	 control_init(const char *);
+void	 control_listen(int);
+void	 control_cleanup(const char *);
+
+/* sockets.c */
+int	 udp_open(uint16_t, int *, size_t, size_t *, char *, size_t);
+
+#endif /* PARENT_H */
