@@ -1,0 +1,86 @@
+/*
+ * Copyright (c) 2026 The meshd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * The parent's in-memory configuration, as parse.y builds it and
+ * printconf.c prints it.
+ */
+
+#ifndef CONFIG_H
+#define CONFIG_H
+
+#include <sys/queue.h>
+#include <sys/socket.h>
+#include <limits.h>
+#include <stdio.h>
+
+#include "meshd.h"
+
+struct peer_conf {
+	TAILQ_ENTRY(peer_conf)	 entry;
+	uint32_t		 id;		/* set by the parent, not parse.y */
+	char			 name[MESH_NAME_MAX];
+	uint8_t			 pubkey[WG_KEY_LEN];
+	char			 psk_file[PATH_MAX];	/* "" if none */
+	char			 endpoint_str[MESH_ENDPOINT_MAX]; /* as written */
+	struct sockaddr_storage	 endpoint;	/* resolved; ss_family 0 if none */
+	socklen_t		 endpoint_len;
+	struct mesh_prefix	*aips;
+	size_t			 naips;
+	uint16_t		 keepalive;	/* 0 = off */
+};
+TAILQ_HEAD(peer_conf_head, peer_conf);
+
+struct iface_conf {
+	char			 name[MESH_IFNAME_MAX];
+	struct mesh_prefix	 addrs[MESH_MAX_ADDRS];
+	size_t			 naddrs;
+	uint16_t		 mtu;		/* default MESH_MTU_DEFAULT */
+	uint16_t		 listen_port;	/* 0: none set */
+	char			 key_file[PATH_MAX];	/* "" if none */
+	char			 user[64];	/* default MESHD_USER */
+};
+
+struct meshd_conf {
+	int			 has_iface;
+	struct iface_conf	 iface;
+	struct peer_conf_head	 peers;
+	size_t			 npeers;
+};
+
+/* parse.y */
+/*
+ * Parses a whole file (with includes).  Errors are logged with log_warnx
+ * as "file:line: message" and collected for config_errors().  Returns NULL
+ * if there was any error.  opts: CONF_NOKEYCHECK skips the key-file
+ * permission and existence checks (not used by meshd itself).
+ */
+#define CONF_NOKEYCHECK		0x01
+struct meshd_conf	*parse_config(const char *, int);
+/* the error lines of the last parse_config(), newline-separated, or "" */
+const char		*config_errors(void);
+/* -D name=value; 0 on success, -1 if malformed */
+int			 cmdline_symset(char *);
+void			 free_config(struct meshd_conf *);
+struct peer_conf	*config_find_peer_key(struct meshd_conf *,
+			    const uint8_t [WG_KEY_LEN]);
+struct peer_conf	*config_find_peer_name(struct meshd_conf *,
+			    const char *);
+
+/* printconf.c: canonical text that parse_config() reads back the same */
+void			 print_config(FILE *, struct meshd_conf *);
+
+#endif /* CONFIG_H */

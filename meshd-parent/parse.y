@@ -1,0 +1,1781 @@
+/*
+ * Copyright (c) 2026 The meshd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * meshd.conf(5): a yacc grammar and its lexer, in the shape of the
+ * OpenBSD daemons' parse.y.  Statements end at a newline; "include" files
+ * nest; "name = value" defines a macro, used as $name; every error is
+ * logged as "file:line: message" and parsing goes on, so that one run
+ * shows all of them.  The parent never reads key bytes: key files are
+ * only checked with lstat(2) here and opened later by meshd.c.
+ */
+
+%{
+#include <sys/types.h>
+#include <sys/queue.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <netdb.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+
+#include "config.h"
+#include "log.h"
+#include "wgkey.h"
+
+#define INCLUDE_DEPTH_MAX	16
+#define ERRBUF_MAX		4096
+#define USER_NAME_MAX		32
+#define MACRO_VALUE_MAX		1024
+#define TOKEN_MAX		4096
+
+/* the open files: file is the one being read, parent is its includer */
+struct file {
+	TAILQ_ENTRY(file)	 entry;		/* every file of this parse */
+	struct file		*parent;
+	FILE			*stream;
+	char			*name;		/* as shown in messages */
+	char			*dir;		/* absolute: relative names */
+	dev_t			 dev;
+	ino_t			 ino;
+	int			 lineno;
+	int			 nl_pending;	/* count a line at next char */
+};
+static TAILQ_HEAD(, file)	 files = TAILQ_HEAD_INITIALIZER(files);
+static struct file		*file, *topfile, *pending_include;
+
+/* macros: -D ones persist across parses and win over the file's */
+struct sym {
+	TAILQ_ENTRY(sym)	 entry;
+	int			 persist;
+	char			*name;
+	char			*value;
+};
+static TAILQ_HEAD(, sym)	 symhead = TAILQ_HEAD_INITIALIZER(symhead);
+
+enum block {
+	BLOCK_NONE,
+	BLOCK_IFACE,
+	BLOCK_PEER
+};
+
+/* options of a block, for "given twice" */
+enum opt {
+	OPT_ADDRESS,
+	OPT_MTU,
+	OPT_LISTENPORT,
+	OPT_PRIVKEY,
+	OPT_USER,
+	OPT_PUBKEY,
+	OPT_PSK,
+	OPT_ENDPOINT,
+	OPT_KEEPALIVE,
+	OPT_MAX
+};
+
+/* the block being read */
+static struct {
+	enum block		 kind;
+	int			 open;		/* its '{' was seen */
+	const char		*name;		/* as written */
+	const char		*fname;
+	int			 line;
+	int			 seen[OPT_MAX];	/* line of the first use */
+	int			 v6line;	/* line of an IPv6 address */
+	int			 key_ok;
+	struct iface_conf	*iface;
+	struct iface_conf	 scratch;	/* a second interface */
+	struct peer_conf	*peer;
+} blk;
+
+/* where each finished peer was, for messages about two peers */
+struct peer_loc {
+	TAILQ_ENTRY(peer_loc)	 entry;
+	struct peer_conf	*peer;
+	const char		*fname;
+	int			 line;
+	int			 key_ok;
+};
+static TAILQ_HEAD(, peer_loc)	 peer_locs = TAILQ_HEAD_INITIALIZER(peer_locs);
+
+static struct meshd_conf	*conf;
+static int			 conf_opts;
+static int			 nerrors;
+static const char		*iface_fname;
+static int			 iface_line;
+static char			 errbuf[ERRBUF_MAX];
+static size_t			 errlen;
+static int			 errtrunc;
+
+/* strings handed to the grammar, freed at the end of a parse */
+static char			**pool;
+static size_t			 npool, poolsize;
+
+/* lexer state */
+static int			 pushback[8];
+static int			 npushback;
+static int			 last_tok = '\n';
+static int			 at_line_start = 1;
+static int			 line_ntok;
+static int			 line_first, line_second;
+static int			 line_first_quoted;
+static char			 line_first_text[64];
+static char			 tok_text[64];
+static int			 brace_depth;
+static int			 skip_block;
+static int			 lex_error_reported;
+
+int		 yyparse(void);
+int		 yylex(void);
+void		 yyerror(const char *);
+
+static void	 conf_vlog(int, const char *, int, const char *, const char *,
+		    va_list) __attribute__((__format__ (printf, 5, 0)));
+static void	 conf_error(const char *, ...)
+		    __attribute__((__format__ (printf, 1, 2)));
+static void	 conf_error_at(const char *, int, const char *, ...)
+		    __attribute__((__format__ (printf, 3, 4)));
+static void	 blk_error(const char *, ...)
+		    __attribute__((__format__ (printf, 1, 2)));
+static void	 blk_error_at(int, const char *, ...)
+		    __attribute__((__format__ (printf, 2, 3)));
+static void	 blk_warn(const char *, ...)
+		    __attribute__((__format__ (printf, 1, 2)));
+static char	*pool_strdup(const char *);
+static void	 pool_free(void);
+static int	 lookup(const char *);
+static const struct keyword *keyword_by_token(int);
+static int	 file_getc(void);
+static int	 lgetc(int);
+static void	 lungetc(int);
+static int	 token(int, const char *, int);
+static int	 read_macro(char *, size_t *, size_t, int);
+static struct file *pushfile(const char *, const char *, int);
+static int	 popfile(void);
+static void	 free_files(void);
+static int	 symset(const char *, const char *, int);
+static const char *symget(const char *);
+static void	 symclear(int);
+static int	 valid_macro_name(const char *);
+static int	 parse_number(const char *, long long, long long,
+		    long long *);
+static int	 resolve_path(const char *, char *, size_t);
+static void	 check_keyfile(const char *);
+static int	 opt_once(enum opt, const char *);
+static void	 do_include(const char *);
+static void	 do_varset(const char *, const char *);
+static void	 block_start(enum block, const char *);
+static void	 block_abort(void);
+static void	 iface_begin(const char *);
+static void	 iface_end(void);
+static void	 iface_address(const char *);
+static void	 iface_mtu(const char *);
+static void	 iface_port(const char *);
+static void	 iface_keyfile(const char *);
+static void	 iface_user(const char *);
+static void	 peer_begin(const char *);
+static void	 peer_end(void);
+static void	 peer_pubkey(const char *);
+static void	 peer_psk(const char *);
+static void	 peer_endpoint(const char *);
+static void	 peer_aip(const char *);
+static void	 peer_keepalive(const char *);
+%}
+
+%union {
+	char	*string;
+}
+
+%token	ADDRESS ALLOWEDIPS ENDPOINT INCLUDE INTERFACE LISTENPORT MTU PEER
+%token	PERSISTENTKEEPALIVE PRESHAREDKEYFILE PRIVATEKEYFILE PUBLICKEY USER
+%token	ERROR
+%token	<string>	STRING
+
+%%
+
+grammar		: /* empty */
+		| grammar '\n'
+		| grammar include '\n'
+		| grammar varset '\n'
+		| grammar interface '\n'
+		| grammar peer '\n'
+		| grammar error '\n'		{
+			block_abort();
+			/* a broken block header: skip to its '}' */
+			if (brace_depth > 0)
+				skip_block = 1;
+			yyerrok;
+		}
+		;
+
+include		: INCLUDE STRING		{ do_include($2); }
+		;
+
+varset		: STRING '=' STRING		{ do_varset($1, $3); }
+		;
+
+optnl		: '\n' optnl
+		| /* empty */
+		;
+
+nl		: '\n' optnl
+		;
+
+interface	: INTERFACE STRING		{ iface_begin($2); }
+		    optnl '{'			{ blk.open = 1; }
+		    optnl ifbody '}'		{ iface_end(); }
+		;
+
+ifbody		: ifopts_l
+		| ifopts_l ifopt
+		;
+
+ifopts_l	: /* empty */
+		| ifopts_l ifopt nl
+		| ifopts_l error nl		{ yyerrok; }
+		;
+
+ifopt		: ADDRESS STRING		{ iface_address($2); }
+		| MTU STRING			{ iface_mtu($2); }
+		| LISTENPORT STRING		{ iface_port($2); }
+		| PRIVATEKEYFILE STRING		{ iface_keyfile($2); }
+		| USER STRING			{ iface_user($2); }
+		;
+
+peer		: PEER STRING			{ peer_begin($2); }
+		    optnl '{'			{ blk.open = 1; }
+		    optnl peerbody '}'		{ peer_end(); }
+		;
+
+peerbody	: peeropts_l
+		| peeropts_l peeropt
+		;
+
+peeropts_l	: /* empty */
+		| peeropts_l peeropt nl
+		| peeropts_l error nl		{ yyerrok; }
+		;
+
+peeropt		: PUBLICKEY STRING		{ peer_pubkey($2); }
+		| PRESHAREDKEYFILE STRING	{ peer_psk($2); }
+		| ENDPOINT STRING		{ peer_endpoint($2); }
+		| ALLOWEDIPS aiplist
+		| PERSISTENTKEEPALIVE STRING	{ peer_keepalive($2); }
+		;
+
+aiplist		: STRING			{ peer_aip($1); }
+		| aiplist ',' optnl STRING	{ peer_aip($4); }
+		;
+
+%%
+
+struct keyword {
+	const char	*name;
+	int		 token;
+	enum block	 where;
+};
+
+/* sorted for bsearch(3) */
+static const struct keyword keywords[] = {
+	{ "address",			ADDRESS,		BLOCK_IFACE },
+	{ "allowed-ips",		ALLOWEDIPS,		BLOCK_PEER },
+	{ "endpoint",			ENDPOINT,		BLOCK_PEER },
+	{ "include",			INCLUDE,		BLOCK_NONE },
+	{ "interface",			INTERFACE,		BLOCK_NONE },
+	{ "listen-port",		LISTENPORT,		BLOCK_IFACE },
+	{ "mtu",			MTU,			BLOCK_IFACE },
+	{ "peer",			PEER,			BLOCK_NONE },
+	{ "persistent-keepalive",	PERSISTENTKEEPALIVE,	BLOCK_PEER },
+	{ "preshared-key-file",		PRESHAREDKEYFILE,	BLOCK_PEER },
+	{ "private-key-file",		PRIVATEKEYFILE,		BLOCK_IFACE },
+	{ "public-key",			PUBLICKEY,		BLOCK_PEER },
+	{ "user",			USER,			BLOCK_IFACE },
+};
+#define NKEYWORDS	(sizeof(keywords) / sizeof(keywords[0]))
+
+static int
+kw_cmp(const void *k, const void *e)
+{
+	return strcmp(k, ((const struct keyword *)e)->name);
+}
+
+static int
+lookup(const char *s)
+{
+	const struct keyword	*kw;
+
+	kw = bsearch(s, keywords, NKEYWORDS, sizeof(keywords[0]), kw_cmp);
+	return kw != NULL ? kw->token : STRING;
+}
+
+static const struct keyword *
+keyword_by_token(int tok)
+{
+	size_t	i;
+
+	for (i = 0; i < NKEYWORDS; i++)
+		if (keywords[i].token == tok)
+			return &keywords[i];
+	return NULL;
+}
+
+/*
+ * Messages.  Every error goes to the log as "file:line: message" and into
+ * errbuf for config_errors(); warnings only to the log.
+ */
+static void
+conf_vlog(int warn, const char *fname, int line, const char *label,
+    const char *fmt, va_list ap)
+{
+	char	 msg[1024], where[PATH_MAX + 16], *line_s;
+	size_t	 n;
+
+	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (line > 0)
+		(void)snprintf(where, sizeof(where), "%s:%d", fname, line);
+	else
+		(void)strlcpy(where, fname, sizeof(where));
+	if (asprintf(&line_s, "%s: %s%s%s%s", where, warn ? "warning: " : "",
+	    label != NULL ? label : "", label != NULL ? ": " : "", msg) == -1)
+		fatal("%s", __func__);
+	log_warnx("%s", line_s);
+	if (!warn) {
+		nerrors++;
+		n = strlen(line_s);
+		/* keep room for the "..." that says there was more */
+		if (!errtrunc && errlen + n + 2 < sizeof(errbuf) - 5) {
+			if (errlen > 0)
+				errbuf[errlen++] = '\n';
+			memcpy(errbuf + errlen, line_s, n + 1);
+			errlen += n;
+		} else if (!errtrunc) {
+			errtrunc = 1;
+			(void)strlcat(errbuf, errlen > 0 ? "\n..." : "...",
+			    sizeof(errbuf));
+			errlen = strlen(errbuf);
+		}
+	}
+	free(line_s);
+}
+
+static void
+conf_error(const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	conf_vlog(0, file->name, file->lineno, NULL, fmt, ap);
+	va_end(ap);
+}
+
+/* line 0: the message is about the whole file */
+static void
+conf_error_at(const char *fname, int line, const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	conf_vlog(0, fname, line, NULL, fmt, ap);
+	va_end(ap);
+}
+
+static const char *
+blk_label(char *buf, size_t len)
+{
+	if (blk.kind == BLOCK_NONE)
+		return NULL;
+	(void)snprintf(buf, len, "%s \"%s\"", blk.kind == BLOCK_IFACE ?
+	    "interface" : "peer", blk.name);
+	return buf;
+}
+
+static void
+blk_error(const char *fmt, ...)
+{
+	va_list	ap;
+	char	label[128];
+
+	va_start(ap, fmt);
+	conf_vlog(0, file->name, file->lineno, blk_label(label,
+	    sizeof(label)), fmt, ap);
+	va_end(ap);
+}
+
+static void
+blk_error_at(int line, const char *fmt, ...)
+{
+	va_list	ap;
+	char	label[128];
+
+	va_start(ap, fmt);
+	conf_vlog(0, blk.fname, line, blk_label(label, sizeof(label)), fmt,
+	    ap);
+	va_end(ap);
+}
+
+static void
+blk_warn(const char *fmt, ...)
+{
+	va_list	ap;
+	char	label[128];
+
+	va_start(ap, fmt);
+	conf_vlog(1, file->name, file->lineno, blk_label(label,
+	    sizeof(label)), fmt, ap);
+	va_end(ap);
+}
+
+/* the keyword nearest to s by edit distance, if it is near enough */
+static const char *
+keyword_hint(const char *s, enum block where)
+{
+	unsigned int	 d[33][33];
+	const char	*best = NULL, *k;
+	size_t		 i, j, n, m, w;
+	unsigned int	 bestd = 3, c;
+
+	if ((n = strlen(s)) > 32)
+		return NULL;
+	for (w = 0; w < NKEYWORDS; w++) {
+		if (keywords[w].where != where)
+			continue;
+		k = keywords[w].name;
+		m = strlen(k);
+		for (i = 0; i <= n; i++)
+			d[i][0] = i;
+		for (j = 0; j <= m; j++)
+			d[0][j] = j;
+		for (i = 1; i <= n; i++) {
+			for (j = 1; j <= m; j++) {
+				c = tolower((unsigned char)s[i - 1]) !=
+				    k[j - 1];
+				d[i][j] = d[i - 1][j - 1] + c;
+				if (d[i - 1][j] + 1 < d[i][j])
+					d[i][j] = d[i - 1][j] + 1;
+				if (d[i][j - 1] + 1 < d[i][j])
+					d[i][j] = d[i][j - 1] + 1;
+			}
+		}
+		if (d[n][m] < bestd && d[n][m] < n) {
+			bestd = d[n][m];
+			best = k;
+		}
+	}
+	return best;
+}
+
+static enum opt
+opt_by_token(int tok)
+{
+	switch (tok) {
+	case ADDRESS:
+		return OPT_ADDRESS;
+	case MTU:
+		return OPT_MTU;
+	case LISTENPORT:
+		return OPT_LISTENPORT;
+	case PRIVATEKEYFILE:
+		return OPT_PRIVKEY;
+	case USER:
+		return OPT_USER;
+	case PUBLICKEY:
+		return OPT_PUBKEY;
+	case PRESHAREDKEYFILE:
+		return OPT_PSK;
+	case ENDPOINT:
+		return OPT_ENDPOINT;
+	case PERSISTENTKEEPALIVE:
+		return OPT_KEEPALIVE;
+	default:
+		return OPT_MAX;
+	}
+}
+
+static const char *
+block_where(enum block b)
+{
+	switch (b) {
+	case BLOCK_IFACE:
+		return "in the interface block";
+	case BLOCK_PEER:
+		return "in a peer block";
+	default:
+		return "at top level";
+	}
+}
+
+/*
+ * Called by the generated parser on a syntax error.  Says in words what
+ * is wrong with the line, from what the lexer saw on it.
+ */
+void
+yyerror(const char *msg)
+{
+	const struct keyword	*kw;
+	const char		*hint;
+	enum opt		 o;
+
+	/* an option with a broken value is not also missing */
+	if (blk.kind != BLOCK_NONE && blk.open &&
+	    (o = opt_by_token(line_first)) != OPT_MAX && blk.seen[o] == 0)
+		blk.seen[o] = file->lineno;
+	if (lex_error_reported) {
+		/* the lexer said it already */
+		lex_error_reported = 0;
+		return;
+	}
+	if (strcmp(msg, "syntax error") != 0) {
+		conf_error("%s", msg);
+		return;
+	}
+	if (last_tok == 0 && blk.kind != BLOCK_NONE) {
+		conf_error("%s \"%s\" (line %d) is not closed: missing \"}\"",
+		    blk.kind == BLOCK_IFACE ? "interface" : "peer", blk.name,
+		    blk.line);
+		return;
+	}
+	if (blk.kind != BLOCK_NONE && !blk.open) {
+		conf_error("expected \"{\" after %s \"%s\"",
+		    blk.kind == BLOCK_IFACE ? "interface" : "peer", blk.name);
+		return;
+	}
+	if (line_second == '=' && (kw = keyword_by_token(line_first)) !=
+	    NULL) {
+		conf_error("\"%s\" is a keyword, it cannot name a macro",
+		    kw->name);
+		return;
+	}
+	if (line_first == STRING && !line_first_quoted &&
+	    line_second == '=') {
+		if (blk.kind != BLOCK_NONE)
+			conf_error("macros can be defined only outside blocks");
+		else
+			conf_error("a macro is defined as name = \"value\"");
+		return;
+	}
+	if (line_first == STRING && !line_first_quoted) {
+		if ((hint = keyword_hint(line_first_text, blk.kind)) != NULL)
+			conf_error("unknown keyword \"%s\", did you mean "
+			    "\"%s\"?", line_first_text, hint);
+		else
+			conf_error("unknown keyword \"%s\"", line_first_text);
+		return;
+	}
+	if ((kw = keyword_by_token(line_first)) != NULL) {
+		if (kw->where != blk.kind) {
+			if (kw->where == BLOCK_NONE && blk.kind != BLOCK_NONE &&
+			    kw->token != INCLUDE)
+				conf_error("\"%s\" %s: missing \"}\"?",
+				    kw->name, block_where(blk.kind));
+			else
+				conf_error("\"%s\" belongs %s, not %s",
+				    kw->name, block_where(kw->where),
+				    block_where(blk.kind));
+			return;
+		}
+		if (line_ntok == 2 && last_tok == '\n') {
+			conf_error("\"%s\" needs a value", kw->name);
+			return;
+		}
+	}
+	if (last_tok == '\n')
+		conf_error("syntax error at end of line");
+	else if (last_tok == 0)
+		conf_error("syntax error at end of file");
+	else
+		conf_error("syntax error at \"%s\"", tok_text);
+}
+
+static char *
+pool_strdup(const char *s)
+{
+	char	**np;
+
+	if (npool == poolsize) {
+		if ((np = reallocarray(pool, poolsize + 64,
+		    sizeof(*pool))) == NULL)
+			fatal("%s", __func__);
+		pool = np;
+		poolsize += 64;
+	}
+	if ((pool[npool] = strdup(s)) == NULL)
+		fatal("%s", __func__);
+	return pool[npool++];
+}
+
+static void
+pool_free(void)
+{
+	size_t	i;
+
+	for (i = 0; i < npool; i++)
+		free(pool[i]);
+	free(pool);
+	pool = NULL;
+	npool = poolsize = 0;
+}
+
+/*
+ * The lexer.  file_getc() reads the current file, CRLF as LF, and counts
+ * a line when the first character after a newline is read, so a token's
+ * line is right even when a newline ends it.  lgetc() reads the pushback
+ * first; outside quotes a backslash before a newline joins two lines.
+ */
+static int
+file_getc(void)
+{
+	int	c, next;
+
+	if ((c = getc(file->stream)) == EOF)
+		return EOF;
+	if (c == '\r') {
+		if ((next = getc(file->stream)) == '\n')
+			c = '\n';
+		else if (next != EOF)
+			ungetc(next, file->stream);
+	}
+	if (file->nl_pending) {
+		file->lineno++;
+		file->nl_pending = 0;
+	}
+	if (c == '\n')
+		file->nl_pending = 1;
+	return c;
+}
+
+static int
+lgetc(int quoted)
+{
+	int	c, next;
+
+	if (npushback > 0)
+		return pushback[--npushback];
+	for (;;) {
+		c = file_getc();
+		if (quoted || c != '\\')
+			return c;
+		if ((next = file_getc()) != '\n') {
+			lungetc(next);
+			return c;
+		}
+	}
+}
+
+static void
+lungetc(int c)
+{
+	if (c == EOF)
+		return;
+	if (npushback >= (int)(sizeof(pushback) / sizeof(pushback[0])))
+		fatalx("%s: pushback buffer full", __func__);
+	pushback[npushback++] = c;
+}
+
+/* records what the parser is given, for yyerror() */
+static int
+token(int tok, const char *text, int quoted)
+{
+	const struct keyword	*kw;
+
+	if (tok == '\n')
+		(void)strlcpy(tok_text, "end of line", sizeof(tok_text));
+	else if (tok == 0)
+		(void)strlcpy(tok_text, "end of file", sizeof(tok_text));
+	else if ((kw = keyword_by_token(tok)) != NULL)
+		(void)strlcpy(tok_text, kw->name, sizeof(tok_text));
+	else if (text != NULL) {
+		(void)strlcpy(tok_text, text, sizeof(tok_text));
+		if (strlen(text) >= sizeof(tok_text))
+			(void)strlcpy(tok_text + sizeof(tok_text) - 4, "...",
+			    4);
+	} else {
+		tok_text[0] = tok;
+		tok_text[1] = '\0';
+	}
+	if (at_line_start) {
+		at_line_start = 0;
+		line_ntok = 1;
+		line_first = tok;
+		line_second = 0;
+		line_first_quoted = quoted;
+		(void)strlcpy(line_first_text, tok_text,
+		    sizeof(line_first_text));
+	} else if (++line_ntok == 2)
+		line_second = tok;
+	if (tok == '\n')
+		at_line_start = 1;
+	last_tok = tok;
+	return tok;
+}
+
+static int
+is_word_char(int c)
+{
+	return isalnum(c) || (c != EOF && strchr("-_./:[]%+@~", c) != NULL);
+}
+
+/*
+ * After a '$': reads the macro's name ($name or ${name}) and appends its
+ * value to buf at *len.  0 on success; -1 after an error was logged.
+ */
+static int
+read_macro(char *buf, size_t *len, size_t size, int quoted)
+{
+	char		 name[128];
+	const char	*val;
+	size_t		 n = 0, vlen;
+	int		 c, braced = 0;
+
+	if ((c = lgetc(quoted)) == '{')
+		braced = 1;
+	else
+		lungetc(c);
+	while ((c = lgetc(quoted)) != EOF &&
+	    (isalnum(c) || c == '_')) {
+		if (n == sizeof(name) - 1) {
+			conf_error("macro name too long");
+			return -1;
+		}
+		name[n++] = c;
+	}
+	name[n] = '\0';
+	if (braced && c != '}') {
+		lungetc(c);
+		conf_error("\"${\" without a closing \"}\"");
+		return -1;
+	}
+	if (!braced)
+		lungetc(c);
+	if (n == 0) {
+		conf_error("\"$\" must be followed by a macro name%s",
+		    quoted ? " (write \\$ for a dollar sign)" : "");
+		return -1;
+	}
+	if ((val = symget(name)) == NULL) {
+		conf_error("macro \"%s\" is not defined", name);
+		return -1;
+	}
+	vlen = strlen(val);
+	if (*len + vlen >= size) {
+		conf_error("string too long");
+		return -1;
+	}
+	memcpy(buf + *len, val, vlen);
+	*len += vlen;
+	return 0;
+}
+
+int
+yylex(void)
+{
+	char	 buf[TOKEN_MAX];
+	size_t	 len;
+	int	 c, next, tok, bad, expanded;
+
+	lex_error_reported = 0;
+ top:
+	/* an include takes effect once its line is over */
+	if (pending_include != NULL && last_tok == '\n' && npushback == 0) {
+		pending_include->parent = file;
+		file = pending_include;
+		pending_include = NULL;
+	}
+	while ((c = lgetc(0)) == ' ' || c == '\t' || c == '\r')
+		;
+	if (c == '#')
+		while ((c = lgetc(0)) != '\n' && c != EOF)
+			;
+	yylval.string = NULL;
+	len = 0;
+	bad = 0;
+	expanded = 0;
+	tok = 0;
+
+	if (c == EOF) {
+		/* every statement ends with a newline, even the last */
+		if (last_tok != '\n' && !skip_block)
+			return token('\n', NULL, 0);
+		if (popfile() == EOF) {
+			skip_block = 0;
+			return token(0, NULL, 0);
+		}
+		goto top;
+	}
+
+	switch (c) {
+	case '\n':
+	case ',':
+	case '=':
+		tok = c;
+		break;
+	case '{':
+		brace_depth++;
+		tok = c;
+		break;
+	case '}':
+		if (brace_depth > 0)
+			brace_depth--;
+		tok = c;
+		break;
+	case '\0':
+		conf_error("NUL character in the file");
+		bad = 1;
+		break;
+	case '"':
+		for (;;) {
+			c = lgetc(1);
+			if (c == EOF || c == '\n') {
+				lungetc(c);
+				conf_error("unterminated quoted string");
+				bad = 1;
+				break;
+			}
+			if (c == '"')
+				break;
+			if (c == '$') {
+				if (read_macro(buf, &len, sizeof(buf), 1) == -1)
+					bad = 1;
+				continue;
+			}
+			if (c == '\\') {
+				next = lgetc(1);
+				if (next == '"' || next == '\\' || next == '$')
+					c = next;
+				else
+					lungetc(next);
+			}
+			if (c == '\0') {
+				conf_error("NUL character in a string");
+				bad = 1;
+				continue;
+			}
+			if (len >= sizeof(buf) - 1) {
+				if (!bad)
+					conf_error("string too long");
+				bad = 1;
+				continue;
+			}
+			buf[len++] = c;
+		}
+		buf[len] = '\0';
+		if (bad)
+			break;
+		if (skip_block)
+			goto top;
+		yylval.string = pool_strdup(buf);
+		return token(STRING, buf, 1);
+	default:
+		if (!is_word_char(c) && c != '$') {
+			tok = c;
+			break;
+		}
+		do {
+			if (c == '$') {
+				expanded = 1;
+				if (read_macro(buf, &len, sizeof(buf), 0) == -1)
+					bad = 1;
+			} else if (len < sizeof(buf) - 1)
+				buf[len++] = c;
+			else {
+				if (!bad)
+					conf_error("word too long");
+				bad = 1;
+			}
+			c = lgetc(0);
+		} while (is_word_char(c) || c == '$');
+		lungetc(c);
+		buf[len] = '\0';
+		if (bad)
+			break;
+		if (skip_block)
+			goto top;
+		/* a macro never turns into a keyword */
+		if (!expanded && (tok = lookup(buf)) != STRING)
+			return token(tok, buf, 0);
+		yylval.string = pool_strdup(buf);
+		return token(STRING, buf, 0);
+	}
+
+	if (bad) {
+		if (skip_block)
+			goto top;
+		lex_error_reported = 1;
+		return token(ERROR, NULL, 0);
+	}
+	if (skip_block) {
+		/* what is left of a block whose header was wrong */
+		if (tok == '}' && brace_depth == 0)
+			skip_block = 0;
+		goto top;
+	}
+	return token(tok, NULL, 0);
+}
+
+/*
+ * Opens a file to read: shown is its name for messages, path what to
+ * open.  NULL after an error was logged at the current line.
+ */
+static struct file *
+pushfile(const char *shown, const char *path, int top)
+{
+	struct file	*nfile, *f;
+	struct stat	 sb;
+	FILE		*stream;
+	char		 real[PATH_MAX], *slash;
+
+	if ((stream = fopen(path, "re")) == NULL) {
+		if (top)
+			conf_error_at(shown, 0, "%s", strerror(errno));
+		else
+			conf_error("cannot include \"%s\": %s", shown,
+			    strerror(errno));
+		return NULL;
+	}
+	if (fstat(fileno(stream), &sb) == -1 || !S_ISREG(sb.st_mode)) {
+		if (top)
+			conf_error_at(shown, 0, "not a regular file");
+		else
+			conf_error("cannot include \"%s\": not a regular file",
+			    shown);
+		fclose(stream);
+		return NULL;
+	}
+	for (f = file; !top && f != NULL; f = f->parent) {
+		if (f->dev == sb.st_dev && f->ino == sb.st_ino) {
+			conf_error("cannot include \"%s\": it is already being "
+			    "read (include loop)", shown);
+			fclose(stream);
+			return NULL;
+		}
+	}
+	if ((nfile = calloc(1, sizeof(*nfile))) == NULL ||
+	    (nfile->name = strdup(shown)) == NULL)
+		fatal("%s", __func__);
+	if (realpath(path, real) == NULL)
+		(void)strlcpy(real, path, sizeof(real));
+	if ((slash = strrchr(real, '/')) == NULL)
+		nfile->dir = strdup(".");
+	else if (slash == real)
+		nfile->dir = strdup("/");
+	else
+		nfile->dir = strndup(real, slash - real);
+	if (nfile->dir == NULL)
+		fatal("%s", __func__);
+	nfile->stream = stream;
+	nfile->dev = sb.st_dev;
+	nfile->ino = sb.st_ino;
+	nfile->lineno = 1;
+	TAILQ_INSERT_TAIL(&files, nfile, entry);
+	return nfile;
+}
+
+/* done with the current file; EOF if it was the top one */
+static int
+popfile(void)
+{
+	struct file	*prev = file->parent;
+
+	if (file->stream != NULL) {
+		fclose(file->stream);
+		file->stream = NULL;
+	}
+	if (prev == NULL)
+		return EOF;
+	file = prev;
+	return 0;
+}
+
+static void
+free_files(void)
+{
+	struct file	*f;
+
+	while ((f = TAILQ_FIRST(&files)) != NULL) {
+		TAILQ_REMOVE(&files, f, entry);
+		if (f->stream != NULL)
+			fclose(f->stream);
+		free(f->name);
+		free(f->dir);
+		free(f);
+	}
+	file = topfile = pending_include = NULL;
+}
+
+static int
+valid_macro_name(const char *s)
+{
+	if (*s == '\0' || isdigit((unsigned char)*s))
+		return 0;
+	for (; *s != '\0'; s++)
+		if (!isalnum((unsigned char)*s) && *s != '_')
+			return 0;
+	return 1;
+}
+
+static int
+symset(const char *name, const char *value, int persist)
+{
+	struct sym	*sym;
+	char		*v;
+
+	TAILQ_FOREACH(sym, &symhead, entry)
+		if (strcmp(sym->name, name) == 0)
+			break;
+	if (sym != NULL) {
+		/* -D wins over the file */
+		if (sym->persist && !persist)
+			return 0;
+		if ((v = strdup(value)) == NULL)
+			return -1;
+		free(sym->value);
+		sym->value = v;
+		sym->persist = persist;
+		return 0;
+	}
+	if ((sym = calloc(1, sizeof(*sym))) == NULL)
+		return -1;
+	if ((sym->name = strdup(name)) == NULL ||
+	    (sym->value = strdup(value)) == NULL) {
+		free(sym->name);
+		free(sym);
+		return -1;
+	}
+	sym->persist = persist;
+	TAILQ_INSERT_TAIL(&symhead, sym, entry);
+	return 0;
+}
+
+static const char *
+symget(const char *name)
+{
+	struct sym	*sym;
+
+	TAILQ_FOREACH(sym, &symhead, entry)
+		if (strcmp(sym->name, name) == 0)
+			return sym->value;
+	return NULL;
+}
+
+/* forgets the file's macros (all of them if also_persist) */
+static void
+symclear(int also_persist)
+{
+	struct sym	*sym, *next;
+
+	for (sym = TAILQ_FIRST(&symhead); sym != NULL; sym = next) {
+		next = TAILQ_NEXT(sym, entry);
+		if (sym->persist && !also_persist)
+			continue;
+		TAILQ_REMOVE(&symhead, sym, entry);
+		free(sym->name);
+		free(sym->value);
+		free(sym);
+	}
+}
+
+int
+cmdline_symset(char *s)
+{
+	char	*eq, *name;
+	int	 ret;
+
+	if ((eq = strchr(s, '=')) == NULL || eq == s)
+		return -1;
+	if ((name = strndup(s, eq - s)) == NULL)
+		return -1;
+	if (!valid_macro_name(name) || strlen(eq + 1) >= MACRO_VALUE_MAX) {
+		free(name);
+		return -1;
+	}
+	ret = symset(name, eq + 1, 1);
+	free(name);
+	return ret;
+}
+
+/* digits only, min..max; 0 or -1 */
+static int
+parse_number(const char *s, long long min, long long max, long long *v)
+{
+	long long	n = 0;
+	size_t		i, len = strlen(s);
+
+	if (len == 0 || len > 10)
+		return -1;
+	for (i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		n = n * 10 + (s[i] - '0');
+	}
+	if (n < min || n > max)
+		return -1;
+	*v = n;
+	return 0;
+}
+
+/*
+ * name as an absolute path without "." and ".." components; a relative
+ * name is taken from the directory of the file being read.
+ */
+static int
+resolve_path(const char *name, char *out, size_t outlen)
+{
+	char	 in[PATH_MAX * 2], *p, *comp, *slash;
+	size_t	 len = 0;
+	int	 n;
+
+	if (name[0] == '/')
+		n = snprintf(in, sizeof(in), "%s", name);
+	else
+		n = snprintf(in, sizeof(in), "%s/%s", file->dir, name);
+	if (n < 0 || (size_t)n >= sizeof(in) || outlen < 2)
+		return -1;
+	out[0] = '\0';
+	for (p = in; (comp = strsep(&p, "/")) != NULL;) {
+		if (*comp == '\0' || strcmp(comp, ".") == 0)
+			continue;
+		if (strcmp(comp, "..") == 0) {
+			if ((slash = strrchr(out, '/')) != NULL)
+				*slash = '\0';
+			len = strlen(out);
+			continue;
+		}
+		n = snprintf(out + len, outlen - len, "/%s", comp);
+		if (n < 0 || (size_t)n >= outlen - len)
+			return -1;
+		len += n;
+	}
+	if (len == 0)
+		(void)strlcpy(out, "/", outlen);
+	return 0;
+}
+
+/*
+ * A key file must be a regular file of the user meshd runs as, with no
+ * access for group or others.  Only lstat(2): the parent never reads it.
+ */
+static void
+check_keyfile(const char *path)
+{
+	struct stat	 sb;
+	const char	*what = NULL;
+
+	if (conf_opts & CONF_NOKEYCHECK)
+		return;
+	if (lstat(path, &sb) == -1) {
+		conf_error("%s: %s", path, strerror(errno));
+		return;
+	}
+	if (S_ISLNK(sb.st_mode)) {
+		conf_error("%s: is a symbolic link, name the file itself",
+		    path);
+		return;
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		conf_error("%s: not a regular file", path);
+		return;
+	}
+	if (sb.st_uid != geteuid())
+		conf_error("%s: owned by uid %u, must be owned by uid %u "
+		    "(chown it)", path, (unsigned int)sb.st_uid,
+		    (unsigned int)geteuid());
+	if (sb.st_mode & (S_IRGRP | S_IROTH))
+		what = "readable";
+	else if (sb.st_mode & (S_IWGRP | S_IWOTH))
+		what = "writable";
+	else if (sb.st_mode & (S_IXGRP | S_IXOTH))
+		what = "accessible";
+	if (what != NULL)
+		conf_error("%s: %s by group or others (mode %04o), chmod 600 "
+		    "it", path, what, (unsigned int)(sb.st_mode & 07777));
+}
+
+/* 1 the first time an option is seen in the block, else an error and 0 */
+static int
+opt_once(enum opt o, const char *name)
+{
+	if (blk.seen[o] != 0) {
+		blk_error("%s given twice (first at line %d)", name,
+		    blk.seen[o]);
+		return 0;
+	}
+	blk.seen[o] = file->lineno;
+	return 1;
+}
+
+static void
+do_include(const char *name)
+{
+	struct file	*f;
+	char		 path[PATH_MAX], shown[PATH_MAX], *slash;
+	int		 depth = 0, n;
+
+	for (f = file; f != NULL; f = f->parent)
+		depth++;
+	if (depth >= INCLUDE_DEPTH_MAX) {
+		conf_error("cannot include \"%s\": includes nested too deeply",
+		    name);
+		return;
+	}
+	if (*name == '\0') {
+		conf_error("include needs a file name");
+		return;
+	}
+	/* a relative name is taken from the including file's directory */
+	if (name[0] == '/' || (slash = strrchr(file->name, '/')) == NULL)
+		n = snprintf(shown, sizeof(shown), "%s", name);
+	else
+		n = snprintf(shown, sizeof(shown), "%.*s/%s",
+		    (int)(slash - file->name), file->name, name);
+	if (n < 0 || (size_t)n >= sizeof(shown) ||
+	    resolve_path(name, path, sizeof(path)) == -1) {
+		conf_error("cannot include \"%s\": name too long", name);
+		return;
+	}
+	pending_include = pushfile(shown, path, 0);
+}
+
+static void
+do_varset(const char *name, const char *value)
+{
+	if (!valid_macro_name(name)) {
+		conf_error("macro name \"%s\": use letters, digits and _ "
+		    "only, not starting with a digit", name);
+		return;
+	}
+	if (strlen(value) >= MACRO_VALUE_MAX) {
+		conf_error("macro \"%s\": value too long", name);
+		return;
+	}
+	if (symset(name, value, 0) == -1)
+		fatal("%s", __func__);
+}
+
+static void
+block_start(enum block kind, const char *name)
+{
+	memset(&blk, 0, sizeof(blk));
+	blk.kind = kind;
+	blk.name = name;
+	blk.fname = file->name;
+	blk.line = file->lineno;
+}
+
+/* a block the parser gave up on */
+static void
+block_abort(void)
+{
+	if (blk.kind == BLOCK_PEER && blk.peer != NULL) {
+		free(blk.peer->aips);
+		free(blk.peer);
+	}
+	memset(&blk, 0, sizeof(blk));
+}
+
+static int
+valid_ifname(const char *s)
+{
+	size_t	len = strlen(s);
+
+	if (len == 0 || len >= MESH_IFNAME_MAX || strcmp(s, ".") == 0 ||
+	    strcmp(s, "..") == 0)
+		return 0;
+	for (; *s != '\0'; s++)
+		if (!isalnum((unsigned char)*s) && strchr("_.-", *s) == NULL)
+			return 0;
+	return 1;
+}
+
+static void
+iface_begin(const char *name)
+{
+	block_start(BLOCK_IFACE, name);
+	if (conf->has_iface) {
+		blk.iface = &blk.scratch;
+		(void)strlcpy(blk.iface->name, name, sizeof(blk.iface->name));
+		conf_error("interface \"%s\": only one interface is allowed, "
+		    "and \"%s\" is defined at %s:%d", name, conf->iface.name,
+		    iface_fname, iface_line);
+	} else {
+		conf->has_iface = 1;
+		blk.iface = &conf->iface;
+		iface_fname = file->name;
+		iface_line = file->lineno;
+	}
+	memset(blk.iface, 0, sizeof(*blk.iface));
+	blk.iface->mtu = MESH_MTU_DEFAULT;
+	(void)strlcpy(blk.iface->user, MESHD_USER, sizeof(blk.iface->user));
+	(void)strlcpy(blk.iface->name, name, sizeof(blk.iface->name));
+	if (!valid_ifname(name))
+		conf_error("interface name \"%s\" must be 1 to %d characters "
+		    "of A-Z a-z 0-9 _ . -", name, MESH_IFNAME_MAX - 1);
+}
+
+static void
+iface_end(void)
+{
+	if (blk.seen[OPT_PRIVKEY] == 0)
+		blk_error_at(blk.line, "private-key-file is missing");
+	if (blk.v6line != 0 && blk.iface->mtu < 1280)
+		blk_error_at(blk.seen[OPT_MTU], "mtu %u is too small for "
+		    "IPv6, which needs at least 1280", blk.iface->mtu);
+	memset(&blk, 0, sizeof(blk));
+}
+
+static void
+iface_address(const char *s)
+{
+	struct iface_conf	*ic = blk.iface;
+	struct mesh_prefix	 pfx;
+	size_t			 i, alen;
+
+	if (mesh_prefix_pton(s, &pfx) == -1) {
+		blk_error("bad address \"%s\": expected an IPv4 or IPv6 "
+		    "address with an optional /length", s);
+		return;
+	}
+	alen = pfx.af == 4 ? 4 : 16;
+	for (i = 0; i < ic->naddrs; i++) {
+		if (ic->addrs[i].af == pfx.af &&
+		    memcmp(ic->addrs[i].addr, pfx.addr, alen) == 0) {
+			blk_error("address %s given twice", s);
+			return;
+		}
+	}
+	if (ic->naddrs >= MESH_MAX_ADDRS) {
+		blk_error("too many addresses (at most %d)", MESH_MAX_ADDRS);
+		return;
+	}
+	ic->addrs[ic->naddrs++] = pfx;
+	if (pfx.af == 6 && blk.v6line == 0)
+		blk.v6line = file->lineno;
+}
+
+static void
+iface_mtu(const char *s)
+{
+	long long	n;
+
+	if (!opt_once(OPT_MTU, "mtu"))
+		return;
+	if (parse_number(s, 576, 65535, &n) == -1) {
+		blk_error("mtu must be a number from 576 to 65535, not \"%s\"",
+		    s);
+		return;
+	}
+	blk.iface->mtu = n;
+}
+
+static void
+iface_port(const char *s)
+{
+	long long	n;
+
+	if (!opt_once(OPT_LISTENPORT, "listen-port"))
+		return;
+	if (parse_number(s, 1, 65535, &n) == -1) {
+		blk_error("listen-port must be a number from 1 to 65535, not "
+		    "\"%s\"", s);
+		return;
+	}
+	blk.iface->listen_port = n;
+}
+
+static void
+iface_keyfile(const char *s)
+{
+	if (!opt_once(OPT_PRIVKEY, "private-key-file"))
+		return;
+	if (*s == '\0') {
+		blk_error("private-key-file is empty");
+		return;
+	}
+	if (resolve_path(s, blk.iface->key_file,
+	    sizeof(blk.iface->key_file)) == -1) {
+		blk_error("private-key-file: name too long");
+		return;
+	}
+	check_keyfile(blk.iface->key_file);
+}
+
+static void
+iface_user(const char *s)
+{
+	const char	*p;
+
+	if (!opt_once(OPT_USER, "user"))
+		return;
+	/* what useradd(8) takes; whether it exists is checked at start */
+	if (*s == '\0' || *s == '-' || strlen(s) > USER_NAME_MAX)
+		goto bad;
+	for (p = s; *p != '\0'; p++)
+		if (!isalnum((unsigned char)*p) && strchr("_.-", *p) == NULL &&
+		    !(*p == '$' && p[1] == '\0'))
+			goto bad;
+	(void)strlcpy(blk.iface->user, s, sizeof(blk.iface->user));
+	return;
+ bad:
+	blk_error("user \"%s\" is not a valid user name", s);
+}
+
+static void
+peer_begin(const char *name)
+{
+	struct peer_loc	*loc;
+	const char	*p;
+
+	block_start(BLOCK_PEER, name);
+	if ((blk.peer = calloc(1, sizeof(*blk.peer))) == NULL)
+		fatal("%s", __func__);
+	(void)strlcpy(blk.peer->name, name, sizeof(blk.peer->name));
+	for (p = name; *p != '\0'; p++)
+		if (*p < 0x20 || *p > 0x7e)
+			break;
+	if (*name == '\0' || *p != '\0' || strlen(name) >= MESH_NAME_MAX) {
+		conf_error("peer name \"%s\" must be 1 to %d printable "
+		    "characters", name, MESH_NAME_MAX - 1);
+		return;
+	}
+	TAILQ_FOREACH(loc, &peer_locs, entry) {
+		if (strcmp(loc->peer->name, name) == 0) {
+			conf_error("peer \"%s\" is defined twice (first at "
+			    "%s:%d)", name, loc->fname, loc->line);
+			break;
+		}
+	}
+}
+
+static void
+peer_end(void)
+{
+	struct peer_loc	*loc;
+
+	if (blk.seen[OPT_PUBKEY] == 0)
+		blk_error_at(blk.line, "public-key is missing");
+	if ((loc = calloc(1, sizeof(*loc))) == NULL)
+		fatal("%s", __func__);
+	loc->peer = blk.peer;
+	loc->fname = blk.fname;
+	loc->line = blk.line;
+	loc->key_ok = blk.key_ok;
+	TAILQ_INSERT_TAIL(&peer_locs, loc, entry);
+	TAILQ_INSERT_TAIL(&conf->peers, blk.peer, entry);
+	conf->npeers++;
+	memset(&blk, 0, sizeof(blk));
+}
+
+static void
+peer_pubkey(const char *s)
+{
+	struct peer_loc	*loc;
+
+	if (!opt_once(OPT_PUBKEY, "public-key"))
+		return;
+	if (wg_key_from_base64(blk.peer->pubkey, s) == -1) {
+		blk_error("public-key must be %d characters of base64 "
+		    "(%d bytes)", WG_KEY_B64_LEN, WG_KEY_LEN);
+		return;
+	}
+	blk.key_ok = 1;
+	TAILQ_FOREACH(loc, &peer_locs, entry) {
+		if (loc->key_ok && CRYPTO_memcmp(loc->peer->pubkey,
+		    blk.peer->pubkey, WG_KEY_LEN) == 0) {
+			blk_error("public-key is the same as peer \"%s\"'s",
+			    loc->peer->name);
+			return;
+		}
+	}
+}
+
+static void
+peer_psk(const char *s)
+{
+	if (!opt_once(OPT_PSK, "preshared-key-file"))
+		return;
+	if (*s == '\0') {
+		blk_error("preshared-key-file is empty");
+		return;
+	}
+	if (resolve_path(s, blk.peer->psk_file,
+	    sizeof(blk.peer->psk_file)) == -1) {
+		blk_error("preshared-key-file: name too long");
+		return;
+	}
+	check_keyfile(blk.peer->psk_file);
+}
+
+static int
+all_digits_and_dots(const char *s)
+{
+	return strspn(s, "0123456789.") == strlen(s);
+}
+
+/*
+ * "a.b.c.d:port", "[v6addr]:port" or "host:port"; a host name is
+ * resolved now, the first address wins.
+ */
+static void
+peer_endpoint(const char *s)
+{
+	struct peer_conf	*p = blk.peer;
+	struct addrinfo		 hints, *res;
+	struct in_addr		 in4;
+	char			 host[MESH_ENDPOINT_MAX], *port, *end, *h;
+	long long		 n;
+	int			 error, bracketed = 0;
+
+	if (!opt_once(OPT_ENDPOINT, "endpoint"))
+		return;
+	if (strlcpy(host, s, sizeof(host)) >= sizeof(host)) {
+		blk_error("endpoint \"%s\" is too long", s);
+		return;
+	}
+	h = host;
+	if (host[0] == '[') {
+		if ((end = strchr(host, ']')) == NULL || end[1] != ':')
+			goto form;
+		*end = '\0';
+		h = host + 1;
+		port = end + 2;
+		bracketed = 1;
+	} else {
+		if ((port = strrchr(host, ':')) == NULL)
+			goto form;
+		*port++ = '\0';
+		if (strchr(host, ':') != NULL) {
+			blk_error("endpoint \"%s\": write an IPv6 address in "
+			    "brackets, as in [fd00::1]:51820", s);
+			return;
+		}
+	}
+	if (*h == '\0')
+		goto form;
+	if (parse_number(port, 1, 65535, &n) == -1) {
+		blk_error("endpoint \"%s\": the port must be a number from 1 "
+		    "to 65535", s);
+		return;
+	}
+	if (!bracketed && all_digits_and_dots(h) &&
+	    inet_pton(AF_INET, h, &in4) != 1) {
+		blk_error("endpoint \"%s\": \"%s\" is not an IPv4 address", s,
+		    h);
+		return;
+	}
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = bracketed ? AF_INET6 : AF_UNSPEC;
+	hints.ai_socktype = SOCK_DGRAM;
+	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
+	error = getaddrinfo(h, port, &hints, &res);
+	if (error != 0 && bracketed) {
+		blk_error("endpoint \"%s\": \"%s\" is not an IPv6 address", s,
+		    h);
+		return;
+	}
+	if (error == EAI_NONAME) {
+		hints.ai_flags = AI_NUMERICSERV;
+		error = getaddrinfo(h, port, &hints, &res);
+	}
+	if (error != 0) {
+		blk_error("cannot resolve endpoint \"%s\": %s", s,
+		    gai_strerror(error));
+		return;
+	}
+	if (res->ai_addrlen > sizeof(p->endpoint)) {
+		freeaddrinfo(res);
+		blk_error("endpoint \"%s\": address too long", s);
+		return;
+	}
+	memcpy(&p->endpoint, res->ai_addr, res->ai_addrlen);
+	p->endpoint_len = res->ai_addrlen;
+	freeaddrinfo(res);
+	(void)strlcpy(p->endpoint_str, s, sizeof(p->endpoint_str));
+	return;
+ form:
+	blk_error("endpoint \"%s\" must be host:port, a.b.c.d:port or "
+	    "[v6addr]:port", s);
+}
+
+/* clears the bits after the prefix length; 1 if there were any */
+static int
+prefix_mask(struct mesh_prefix *p)
+{
+	size_t	alen = p->af == 4 ? 4 : 16, i;
+	int	changed = 0;
+	uint8_t	m;
+
+	for (i = 0; i < alen; i++) {
+		if (i * 8 >= p->plen)
+			m = 0;
+		else if ((i + 1) * 8 <= p->plen)
+			m = 0xff;
+		else
+			m = 0xff << (8 - (p->plen - i * 8));
+		if (p->addr[i] & ~m)
+			changed = 1;
+		p->addr[i] &= m;
+	}
+	return changed;
+}
+
+/* one contains the other */
+static int
+prefix_overlap(const struct mesh_prefix *a, const struct mesh_prefix *b)
+{
+	unsigned int	plen = a->plen < b->plen ? a->plen : b->plen, i;
+	uint8_t		m;
+
+	if (a->af != b->af)
+		return 0;
+	for (i = 0; i * 8 < plen; i++) {
+		m = (i + 1) * 8 <= plen ? 0xff : 0xff << (8 - (plen - i * 8));
+		if ((a->addr[i] & m) != (b->addr[i] & m))
+			return 0;
+	}
+	return 1;
+}
+
+static void
+peer_aip(const char *s)
+{
+	struct peer_conf	*p = blk.peer;
+	struct peer_loc		*loc;
+	struct mesh_prefix	 pfx, *na;
+	char			 buf[64], obuf[64];
+	size_t			 i;
+
+	if (mesh_prefix_pton(s, &pfx) == -1) {
+		blk_error("bad allowed-ips prefix \"%s\": expected an IPv4 or "
+		    "IPv6 address with an optional /length", s);
+		return;
+	}
+	if (prefix_mask(&pfx))
+		blk_warn("allowed-ips %s has host bits set, using %s", s,
+		    mesh_prefix_ntop(&pfx, buf, sizeof(buf)));
+	for (i = 0; i < p->naips; i++) {
+		if (memcmp(&p->aips[i], &pfx, sizeof(pfx)) == 0) {
+			blk_warn("allowed-ips %s listed twice",
+			    mesh_prefix_ntop(&pfx, buf, sizeof(buf)));
+			return;
+		}
+	}
+	TAILQ_FOREACH(loc, &peer_locs, entry) {
+		for (i = 0; i < loc->peer->naips; i++) {
+			if (!prefix_overlap(&loc->peer->aips[i], &pfx))
+				continue;
+			blk_error("allowed-ips %s overlaps %s of peer \"%s\"",
+			    mesh_prefix_ntop(&pfx, buf, sizeof(buf)),
+			    mesh_prefix_ntop(&loc->peer->aips[i], obuf,
+			    sizeof(obuf)), loc->peer->name);
+			return;
+		}
+	}
+	if ((na = reallocarray(p->aips, p->naips + 1, sizeof(*na))) == NULL)
+		fatal("%s", __func__);
+	p->aips = na;
+	p->aips[p->naips++] = pfx;
+}
+
+static void
+peer_keepalive(const char *s)
+{
+	long long	n;
+
+	if (!opt_once(OPT_KEEPALIVE, "persistent-keepalive"))
+		return;
+	if (strcmp(s, "off") == 0)
+		n = 0;
+	else if (parse_number(s, 0, 65535, &n) == -1) {
+		blk_error("persistent-keepalive must be off or a number of "
+		    "seconds from 0 to 65535, not \"%s\"", s);
+		return;
+	}
+	blk.peer->keepalive = n;
+}
+
+static void
+reset_state(void)
+{
+	struct peer_loc	*loc;
+
+	block_abort();
+	while ((loc = TAILQ_FIRST(&peer_locs)) != NULL) {
+		TAILQ_REMOVE(&peer_locs, loc, entry);
+		free(loc);
+	}
+	free_files();
+	pool_free();
+	symclear(0);
+	npushback = 0;
+	last_tok = '\n';
+	at_line_start = 1;
+	line_ntok = line_first = line_second = 0;
+	brace_depth = skip_block = lex_error_reported = 0;
+	iface_fname = NULL;
+	iface_line = 0;
+}
+
+struct meshd_conf *
+parse_config(const char *filename, int opts)
+{
+	struct meshd_conf	*nconf;
+
+	if ((conf = calloc(1, sizeof(*conf))) == NULL)
+		fatal("%s", __func__);
+	TAILQ_INIT(&conf->peers);
+	conf_opts = opts;
+	nerrors = 0;
+	errbuf[0] = '\0';
+	errlen = 0;
+	errtrunc = 0;
+	reset_state();
+
+	if ((file = pushfile(filename, filename, 1)) == NULL) {
+		free_config(conf);
+		conf = NULL;
+		return NULL;
+	}
+	topfile = file;
+	yyparse();
+	if (!conf->has_iface)
+		conf_error_at(topfile->name, topfile->lineno,
+		    "no interface defined");
+	reset_state();
+
+	nconf = conf;
+	conf = NULL;
+	if (nerrors > 0) {
+		free_config(nconf);
+		return NULL;
+	}
+	return nconf;
+}
+
+const char *
+config_errors(void)
+{
+	return errbuf;
+}

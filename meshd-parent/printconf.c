@@ -1,0 +1,116 @@
+/*
+ * Copyright (c) 2026 The meshd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * meshd -nv: the configuration in canonical form.  Macros are expanded,
+ * includes flattened, keywords come in a fixed order, and the output
+ * parses back to the same configuration (regress/config holds this).
+ */
+
+#include <sys/types.h>
+#include <sys/queue.h>
+
+#include <stdio.h>
+
+#include "config.h"
+#include "wgkey.h"
+
+static void	 print_string(FILE *, const char *);
+static void	 print_iface(FILE *, struct iface_conf *);
+static void	 print_peer(FILE *, struct peer_conf *);
+
+/* a quoted string as parse.y reads it: \ before " \ and $ */
+static void
+print_string(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s != '\0'; s++) {
+		if (*s == '"' || *s == '\\' || *s == '$')
+			fputc('\\', f);
+		fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+static void
+print_iface(FILE *f, struct iface_conf *ic)
+{
+	char	buf[64];
+	size_t	i;
+
+	fprintf(f, "interface ");
+	print_string(f, ic->name);
+	fprintf(f, " {\n");
+	for (i = 0; i < ic->naddrs; i++)
+		fprintf(f, "\taddress %s\n",
+		    mesh_prefix_ntop(&ic->addrs[i], buf, sizeof(buf)));
+	fprintf(f, "\tmtu %u\n", ic->mtu);
+	if (ic->listen_port != 0)
+		fprintf(f, "\tlisten-port %u\n", ic->listen_port);
+	if (ic->key_file[0] != '\0') {
+		fprintf(f, "\tprivate-key-file ");
+		print_string(f, ic->key_file);
+		fprintf(f, "\n");
+	}
+	fprintf(f, "\tuser ");
+	print_string(f, ic->user);
+	fprintf(f, "\n}\n");
+}
+
+static void
+print_peer(FILE *f, struct peer_conf *p)
+{
+	char	key[WG_KEY_B64_LEN + 1], buf[64];
+	size_t	i;
+
+	fprintf(f, "peer ");
+	print_string(f, p->name);
+	fprintf(f, " {\n");
+	/* a public key is not a secret */
+	wg_key_to_base64(key, p->pubkey);
+	fprintf(f, "\tpublic-key \"%s\"\n", key);
+	if (p->psk_file[0] != '\0') {
+		fprintf(f, "\tpreshared-key-file ");
+		print_string(f, p->psk_file);
+		fprintf(f, "\n");
+	}
+	if (p->endpoint_str[0] != '\0') {
+		fprintf(f, "\tendpoint ");
+		print_string(f, p->endpoint_str);
+		fprintf(f, "\n");
+	}
+	for (i = 0; i < p->naips; i++)
+		fprintf(f, "%s%s", i == 0 ? "\tallowed-ips " : ", ",
+		    mesh_prefix_ntop(&p->aips[i], buf, sizeof(buf)));
+	if (p->naips > 0)
+		fprintf(f, "\n");
+	if (p->keepalive != 0)
+		fprintf(f, "\tpersistent-keepalive %u\n", p->keepalive);
+	fprintf(f, "}\n");
+}
+
+void
+print_config(FILE *f, struct meshd_conf *conf)
+{
+	struct peer_conf	*p;
+
+	if (conf->has_iface)
+		print_iface(f, &conf->iface);
+	TAILQ_FOREACH(p, &conf->peers, entry) {
+		fprintf(f, "\n");
+		print_peer(f, p);
+	}
+}

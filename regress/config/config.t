@@ -1,0 +1,129 @@
+#!/usr/bin/env bash
+# meshd.conf(5) as "meshd -n" reads it.
+#   good/NAME.conf: "meshd -nv" exits 0 and prints good/NAME.out; its
+#     stderr is good/NAME.warn if there is one, else "configuration OK";
+#     and that output, read back, prints the same (the round trip).
+#   bad/NAME.conf: "meshd -n" exits 1, prints nothing on stdout and
+#     exactly the lines of bad/NAME.err on stderr.
+# Files under good/inc and bad/inc are only included, never run.  Git
+# does not keep file modes, so the key files are made here, in a
+# temporary directory that the configs name as $keydir (-D keydir=DIR,
+# which also tests -D); output shows that directory as @KEYDIR@.  Each
+# meshd runs in the directory of its config, so messages name the file
+# as NAME.conf.
+
+. "$(dirname "$0")/../lib.sh"
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+MESHD_BIN=$MESHD_BUILD/meshd
+[ -x "$MESHD_BIN" ] || skip_all "$MESHD_BIN not built (run make)"
+
+tmpdir_new K
+genkey() {
+	if command -v wg >/dev/null; then wg genkey
+	else head -c 32 /dev/urandom | base64; fi
+}
+(
+	umask 077
+	genkey >"$K/mesh0.key"
+	genkey >"$K/beta.psk"
+	genkey >"$K/open.key"
+	genkey >"$K/group.psk"
+	genkey >"$K/nobody.key"
+	mkdir "$K/dir.psk"
+	ln -s beta.psk "$K/link.psk"
+)
+chmod 0644 "$K/open.key"
+chmod 0620 "$K/group.psk"
+ISROOT=0
+if [ "$(id -u)" = 0 ] && chown 65534 "$K/nobody.key"; then ISROOT=1; fi
+
+subst() { sed "s|$K|@KEYDIR@|g"; }
+
+# run DIR ARGS...: meshd in DIR; sets OUT, ERR (both with @KEYDIR@), RC
+run() {
+	local dir=$1; shift
+	(cd "$dir" && "$MESHD_BIN" "$@" >"$K/stdout" 2>"$K/stderr")
+	RC=$?
+	OUT=$(subst <"$K/stdout")
+	ERR=$(subst <"$K/stderr")
+}
+
+for conf in "$HERE"/good/*.conf; do
+	name=$(basename "$conf" .conf)
+	run "$HERE/good" -nv -D "keydir=$K" -f "$name.conf"
+	is "$RC" 0 "good/$name: meshd -nv exits 0" || diag "$ERR"
+	is "$OUT" "$(cat "$HERE/good/$name.out")" "good/$name: canonical output"
+	if [ -f "$HERE/good/$name.warn" ]; then
+		is "$ERR" "$(cat "$HERE/good/$name.warn")" \
+		    "good/$name: warnings, then configuration OK"
+	else
+		is "$ERR" "configuration OK" "good/$name: configuration OK"
+	fi
+	# the round trip: the output, read back, prints the same
+	cp "$K/stdout" "$K/$name.rt.conf"
+	first=$(cat "$K/stdout")
+	run "$K" -nv -f "$name.rt.conf"
+	is "$RC" 0 "good/$name: its output reads back" || diag "$ERR"
+	is "$(cat "$K/stdout")" "$first" "good/$name: and prints the same"
+	is "$ERR" "configuration OK" "good/$name: without warnings"
+done
+
+for conf in "$HERE"/bad/*.conf; do
+	name=$(basename "$conf" .conf)
+	if head -1 "$conf" | grep -q 'needs root' && [ "$ISROOT" = 0 ]; then
+		echo "ok $((T_N += 1)) # SKIP bad/$name needs root"
+		continue
+	fi
+	run "$HERE/bad" -n -D "keydir=$K" -f "$name.conf"
+	is "$RC" 1 "bad/$name: meshd -n exits 1"
+	is "$OUT" "" "bad/$name: prints nothing on stdout"
+	is "$ERR" "$(cat "$HERE/bad/$name.err")" "bad/$name: the errors"
+done
+
+# a relative key file name is taken from the config's directory
+printf 'interface "mesh0" {\n\tprivate-key-file "./mesh0.key"\n}\n' \
+    >"$K/relative.conf"
+run / -nv -f "$K/relative.conf"
+is "$RC" 0 "a relative private-key-file is found beside its config"
+like "$OUT" 'private-key-file "@KEYDIR@/mesh0.key"' \
+    "and prints as an absolute name"
+
+# -D wins over a macro the file defines
+run "$HERE/good" -nv -D "keydir=$K" -D port=4242 -f macros.conf
+is "$RC" 0 "-D port=4242 with a file that sets port"
+like "$OUT" $'^\tlisten-port 4242$' "the command line wins"
+run "$HERE/good" -n -D "keydir=$K" -D port=0 -f macros.conf
+is "$RC" 1 "a bad value from -D is an error"
+is "$ERR" 'macros.conf:13: interface "mesh0": listen-port must be a number'\
+' from 1 to 65535, not "0"' "and is reported where it is used"
+run "$HERE/good" -n -D keydir -f macros.conf
+is "$RC" 1 "-D without a value is refused"
+
+# without -D keydir, the configs that use it fail on the undefined macro
+run "$HERE/good" -n -f minimal.conf
+is "$RC" 1 "no -D keydir: exit 1"
+is "$ERR" 'minimal.conf:3: macro "keydir" is not defined' \
+    "no -D keydir: the macro is not defined"
+
+# a host name that does not resolve (the reason depends on the resolver)
+cat >"$K/resolve.conf" <<EOF
+interface "mesh0" {
+	private-key-file "$K/mesh0.key"
+}
+peer "beta" {
+	public-key "act0B1ztB5HkpJe/m13Ny2EaPcmOjF5vzpuuXcNFBXs="
+	endpoint "nosuch.invalid:51820"
+}
+EOF
+run "$K" -n -f resolve.conf
+is "$RC" 1 "an endpoint that does not resolve is an error"
+like "$ERR" '^resolve\.conf:6: peer "beta": cannot resolve endpoint '\
+'"nosuch\.invalid:51820": ' "naming its line"
+
+# a missing config file
+run "$K" -n -f nosuch.conf
+is "$RC" 1 "a missing config file: exit 1"
+is "$ERR" "nosuch.conf: No such file or directory" "and says so"
+
+done_testing
