@@ -1,0 +1,482 @@
+/*
+ * Copyright (c) 2026 The meshd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * The conversation with meshd: one request, then its replies until END
+ * or RESULT.  Everything is read and checked before anything is printed,
+ * so a reply that goes wrong halfway leaves no half a table or half a
+ * JSON document behind.
+ */
+
+#include <sys/types.h>
+#include <sys/queue.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "imsg.h"
+#include "meshctl.h"
+
+struct ctl {
+	struct imsgbuf		 ibuf;
+	const struct output	*o;
+	FILE			*out;
+	FILE			*err;
+};
+
+/* what came back for one request */
+struct replies {
+	int			 have_status;
+	struct ctl_status	 status;
+	struct ctl_proc		 procs[MESHCTL_MAX_PROCS];
+	size_t			 nprocs;
+	struct peer_info	*peers;
+	size_t			 npeers;
+	size_t			 peers_max;
+	int			 have_result;
+	int			 code;
+	char			 text[MESH_RESULT_MAX];
+};
+
+int
+ctl_connect(const char *path)
+{
+	struct sockaddr_un	 sun;
+	int			 fd, saved;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlcpy(sun.sun_path, path, sizeof(sun.sun_path)) >=
+	    sizeof(sun.sun_path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	return fd;
+}
+
+static const char *
+reply_name(uint32_t type)
+{
+	switch (type) {
+	case IMSG_CTL_STATUS:
+		return "status";
+	case IMSG_CTL_PROC:
+		return "process";
+	case IMSG_CTL_PEER:
+		return "peer";
+	case IMSG_CTL_END:
+		return "end";
+	case IMSG_CTL_RESULT:
+		return "result";
+	default:
+		return "unknown";
+	}
+}
+
+static int
+ctl_send(struct ctl *c, uint32_t type, const void *data, size_t len)
+{
+	if (imsg_compose(&c->ibuf, type, 0, 0, -1, data, len) == -1 ||
+	    imsgbuf_flush(&c->ibuf) == -1) {
+		fprintf(c->err, "meshctl: cannot send the request to meshd: "
+		    "%s\n", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* the next message from meshd; -1 after saying why there is none */
+static int
+ctl_next(struct ctl *c, struct imsg *imsg)
+{
+	int	n;
+
+	for (;;) {
+		if ((n = imsgbuf_get(&c->ibuf, imsg)) == -1) {
+			fprintf(c->err, "meshctl: bad message from meshd: %s\n",
+			    strerror(errno));
+			return -1;
+		}
+		if (n > 0)
+			return 0;
+		if ((n = imsgbuf_read(&c->ibuf)) == -1) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			fprintf(c->err, "meshctl: read from meshd: %s\n",
+			    strerror(errno));
+			return -1;
+		}
+		if (n == 0) {
+			fprintf(c->err, "meshctl: meshd closed the connection "
+			    "before it answered\n");
+			return -1;
+		}
+	}
+}
+
+static void
+replies_free(struct replies *r)
+{
+	size_t	i;
+
+	for (i = 0; i < r->npeers; i++)
+		free(r->peers[i].aips);
+	free(r->peers);
+	r->peers = NULL;
+	r->npeers = r->peers_max = 0;
+}
+
+static int
+replies_add_peer(struct ctl *c, struct replies *r, struct imsg *imsg)
+{
+	struct peer_info	*p;
+	size_t			 n;
+
+	if (r->npeers == MESHCTL_MAX_PEERS) {
+		fprintf(c->err, "meshctl: meshd sent more than %d peers\n",
+		    MESHCTL_MAX_PEERS);
+		return -1;
+	}
+	if (r->npeers == r->peers_max) {
+		n = r->peers_max == 0 ? 16 : r->peers_max * 2;
+		if ((p = reallocarray(r->peers, n, sizeof(*p))) == NULL) {
+			fprintf(c->err, "meshctl: %s\n", strerror(errno));
+			return -1;
+		}
+		r->peers = p;
+		r->peers_max = n;
+	}
+	if (reply_peer(imsg, &r->peers[r->npeers]) == -1)
+		return 1;
+	r->npeers++;
+	return 0;
+}
+
+/*
+ * Reads replies until END or RESULT.  want says which listing we asked
+ * for: IMSG_CTL_STATUS (a STATUS, then PROCs), IMSG_CTL_PEER (PEERs), or
+ * 0 (only a RESULT will do).  Returns 0, or -1 after printing why.
+ */
+static int
+ctl_collect(struct ctl *c, struct replies *r, uint32_t want)
+{
+	struct imsg	 imsg;
+	uint32_t	 type;
+	int		 done = 0, bad, rv;
+
+	memset(r, 0, sizeof(*r));
+	while (!done) {
+		if (ctl_next(c, &imsg) == -1)
+			goto fail;
+		type = imsg_get_type(&imsg);
+		bad = 0;
+		switch (type) {
+		case IMSG_CTL_STATUS:
+			if (want != IMSG_CTL_STATUS || r->have_status)
+				goto unexpected;
+			bad = reply_status(&imsg, &r->status) == -1;
+			r->have_status = 1;
+			break;
+		case IMSG_CTL_PROC:
+			if (want != IMSG_CTL_STATUS || !r->have_status)
+				goto unexpected;
+			if (r->nprocs == MESHCTL_MAX_PROCS)
+				bad = 1;
+			else
+				bad = reply_proc(&imsg,
+				    &r->procs[r->nprocs++]) == -1;
+			break;
+		case IMSG_CTL_PEER:
+			if (want != IMSG_CTL_PEER)
+				goto unexpected;
+			if ((rv = replies_add_peer(c, r, &imsg)) == -1) {
+				imsg_free(&imsg);
+				goto fail;
+			}
+			bad = rv != 0;
+			break;
+		case IMSG_CTL_END:
+			if (want == 0 ||
+			    (want == IMSG_CTL_STATUS && !r->have_status))
+				goto unexpected;
+			bad = reply_end(&imsg) == -1;
+			done = 1;
+			break;
+		case IMSG_CTL_RESULT:
+			bad = reply_result(&imsg, &r->code, r->text,
+			    sizeof(r->text)) == -1;
+			r->have_result = 1;
+			done = 1;
+			break;
+		default:
+			goto unexpected;
+		}
+		imsg_free(&imsg);
+		if (bad) {
+			fprintf(c->err, "meshctl: malformed %s message from "
+			    "meshd\n", reply_name(type));
+			goto fail;
+		}
+	}
+	return 0;
+
+ unexpected:
+	imsg_free(&imsg);
+	fprintf(c->err, "meshctl: unexpected message from meshd (type %u, "
+	    "%s)\n", type, reply_name(type));
+ fail:
+	replies_free(r);
+	return -1;
+}
+
+/* a show command that meshd refused: its text to err, exit 1 */
+static int
+ctl_refused(struct ctl *c, struct replies *r)
+{
+	text_output.result(c->err, c->err, r->code != 0 ? r->code : EINVAL,
+	    r->text);
+	replies_free(r);
+	return 1;
+}
+
+static int
+show_status(struct ctl *c)
+{
+	struct replies	*r;
+	int		 ret = 1;
+
+	/* a struct replies holds a whole RESULT text: not on the stack */
+	if ((r = calloc(1, sizeof(*r))) == NULL) {
+		fprintf(c->err, "meshctl: %s\n", strerror(errno));
+		return 1;
+	}
+	if (ctl_send(c, IMSG_CTL_SHOW_STATUS, NULL, 0) == 0 &&
+	    ctl_collect(c, r, IMSG_CTL_STATUS) == 0) {
+		if (r->have_result)
+			ret = ctl_refused(c, r);
+		else {
+			c->o->status(c->out, &r->status, r->procs, r->nprocs);
+			ret = 0;
+		}
+	}
+	replies_free(r);
+	free(r);
+	return ret;
+}
+
+/* asks for one peer by name, or for all with "" */
+static int
+ask_peers(struct ctl *c, struct replies *r, const char *name)
+{
+	struct ctl_peer_req	req;
+
+	memset(&req, 0, sizeof(req));
+	(void)strlcpy(req.name, name, sizeof(req.name));
+	if (ctl_send(c, IMSG_CTL_SHOW_PEERS, &req, sizeof(req)) == -1)
+		return -1;
+	return ctl_collect(c, r, IMSG_CTL_PEER);
+}
+
+static int
+show_peers(struct ctl *c)
+{
+	struct replies	*r;
+	int		 ret = 1;
+
+	if ((r = calloc(1, sizeof(*r))) == NULL) {
+		fprintf(c->err, "meshctl: %s\n", strerror(errno));
+		return 1;
+	}
+	if (ask_peers(c, r, "") == 0) {
+		if (r->have_result)
+			ret = ctl_refused(c, r);
+		else {
+			c->o->peers(c->out, r->peers, r->npeers);
+			ret = 0;
+		}
+	}
+	replies_free(r);
+	free(r);
+	return ret;
+}
+
+/*
+ * A name meshd does not know may be the prefix of one it does: look
+ * through the whole list, as the command words allow an unambiguous
+ * prefix too.  Returns the exit status.
+ */
+static int
+show_peer_prefix(struct ctl *c, const char *name, const char *notfound)
+{
+	struct replies		*r;
+	const struct peer_info	*match = NULL;
+	size_t			 i, len = strlen(name), n = 0;
+	int			 ret = 1;
+
+	if ((r = calloc(1, sizeof(*r))) == NULL) {
+		fprintf(c->err, "meshctl: %s\n", strerror(errno));
+		return 1;
+	}
+	if (ask_peers(c, r, "") == -1)
+		goto done;
+	if (r->have_result) {
+		ret = ctl_refused(c, r);
+		goto done;
+	}
+	for (i = 0; i < r->npeers; i++)
+		if (strncmp(r->peers[i].peer.name, name, len) == 0) {
+			match = &r->peers[i];
+			n++;
+		}
+	if (n == 1) {
+		c->o->peer(c->out, match);
+		ret = 0;
+	} else if (n == 0)
+		text_output.result(c->err, c->err, ENOENT, notfound);
+	else {
+		fprintf(c->err, "meshctl: ambiguous peer name \"%s\"; "
+		    "could be:", name);
+		for (i = 0; i < r->npeers; i++)
+			if (strncmp(r->peers[i].peer.name, name, len) == 0)
+				fprintf(c->err, " %s", r->peers[i].peer.name);
+		fputc('\n', c->err);
+	}
+ done:
+	replies_free(r);
+	free(r);
+	return ret;
+}
+
+static int
+show_peer(struct ctl *c, const char *name)
+{
+	struct replies	*r;
+	char		 notfound[MESH_RESULT_MAX];
+	size_t		 i;
+	int		 ret = 1;
+
+	if ((r = calloc(1, sizeof(*r))) == NULL) {
+		fprintf(c->err, "meshctl: %s\n", strerror(errno));
+		return 1;
+	}
+	if (ask_peers(c, r, name) == -1)
+		goto done;
+	if ((r->have_result && r->code == ENOENT) ||
+	    (!r->have_result && r->npeers == 0)) {
+		if (r->have_result && r->text[0] != '\0')
+			(void)strlcpy(notfound, r->text, sizeof(notfound));
+		else
+			(void)snprintf(notfound, sizeof(notfound),
+			    "no such peer: %s", name);
+		ret = show_peer_prefix(c, name, notfound);
+	} else if (r->have_result)
+		ret = ctl_refused(c, r);
+	else if (r->npeers == 1) {
+		c->o->peer(c->out, &r->peers[0]);
+		ret = 0;
+	} else {
+		/* one name, several peers: only an exact one will do */
+		for (i = 0; i < r->npeers; i++)
+			if (strcmp(r->peers[i].peer.name, name) == 0)
+				break;
+		if (i < r->npeers) {
+			c->o->peer(c->out, &r->peers[i]);
+			ret = 0;
+		} else
+			fprintf(c->err, "meshctl: meshd answered with %zu "
+			    "peers for \"%s\"\n", r->npeers, name);
+	}
+ done:
+	replies_free(r);
+	free(r);
+	return ret;
+}
+
+/* reload, log: one RESULT */
+static int
+ctl_result(struct ctl *c, uint32_t type, const void *data, size_t len)
+{
+	struct replies	*r;
+	int		 ret = 1;
+
+	if ((r = calloc(1, sizeof(*r))) == NULL) {
+		fprintf(c->err, "meshctl: %s\n", strerror(errno));
+		return 1;
+	}
+	if (ctl_send(c, type, data, len) == 0 && ctl_collect(c, r, 0) == 0) {
+		c->o->result(c->out, c->err, r->code, r->text);
+		ret = r->code == 0 ? 0 : 1;
+	}
+	replies_free(r);
+	free(r);
+	return ret;
+}
+
+int
+ctl_run(int fd, const struct parse_result *res, const struct output *o,
+    FILE *out, FILE *err)
+{
+	struct ctl	c;
+	int		v, ret;
+
+	memset(&c, 0, sizeof(c));
+	c.o = o;
+	c.out = out;
+	c.err = err;
+	if (imsgbuf_init(&c.ibuf, fd) == -1) {
+		fprintf(err, "meshctl: %s\n", strerror(errno));
+		return 1;
+	}
+	switch (res->action) {
+	case SHOW_STATUS:
+		ret = show_status(&c);
+		break;
+	case SHOW_PEERS:
+		ret = show_peers(&c);
+		break;
+	case SHOW_PEER:
+		ret = show_peer(&c, res->peer);
+		break;
+	case RELOAD:
+		ret = ctl_result(&c, IMSG_CTL_RELOAD, NULL, 0);
+		break;
+	case LOG_VERBOSE:
+	case LOG_BRIEF:
+		v = res->action == LOG_VERBOSE;
+		ret = ctl_result(&c, IMSG_CTL_LOG_VERBOSE, &v, sizeof(v));
+		break;
+	default:
+		fprintf(err, "meshctl: not a daemon command\n");
+		ret = 1;
+		break;
+	}
+	imsgbuf_clear(&c.ibuf);
+	return ret;
+}

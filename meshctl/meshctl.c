@@ -1,0 +1,111 @@
+/*
+ * Copyright (c) 2026 The meshd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * meshctl: the operator's command line for meshd.
+ */
+
+#include <sys/types.h>
+
+#include <err.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "meshctl.h"
+
+__attribute__((__noreturn__)) static void usage(void);
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: meshctl [-j] [-s socket] command "
+	    "[argument ...]\n");
+	exit(1);
+}
+
+int
+main(int argc, char *argv[])
+{
+	const struct parse_result	*res;
+	const char			*sock = MESHD_SOCKET;
+	char				 msg[256];
+	int				 ch, fd, json = 0, ret;
+
+	/* meshd or a reader going away is an error we handle, not a death */
+	(void)signal(SIGPIPE, SIG_IGN);
+
+	/*
+	 * glibc's getopt also takes options after the command words
+	 * ("meshctl show peers -j"); where getopt stops at the first word,
+	 * parse() still understands a "-j" among them.
+	 */
+	while ((ch = getopt(argc, argv, "js:")) != -1) {
+		switch (ch) {
+		case 'j':
+			json = 1;
+			break;
+		case 's':
+			sock = optarg;
+			break;
+		default:
+			usage();
+		}
+	}
+	/* after "--" every word is literal: let parse() see the "--" too */
+	if (optind > 1 && strcmp(argv[optind - 1], "--") == 0 &&
+	    argv[optind - 1] != sock)
+		optind--;
+	argc -= optind;
+	argv += optind;
+	if (argc == 0 || (argc == 1 && strcmp(argv[0], "--") == 0))
+		usage();
+
+	if ((res = parse(argc, argv, msg, sizeof(msg))) == NULL)
+		errx(1, "%s", msg);
+	json |= res->json;
+
+	switch (res->action) {
+	case GENKEY:
+		return keys_genkey(STDOUT_FILENO);
+	case GENPSK:
+		return keys_genpsk(STDOUT_FILENO);
+	case PUBKEY:
+		return keys_pubkey(STDIN_FILENO, STDOUT_FILENO);
+	default:
+		break;
+	}
+
+	if ((fd = ctl_connect(sock)) == -1) {
+		if (errno == ENOENT || errno == ECONNREFUSED)
+			errx(1, "cannot connect to %s: %s (is meshd running?)",
+			    sock, strerror(errno));
+		errx(1, "cannot connect to %s: %s", sock, strerror(errno));
+	}
+	ret = ctl_run(fd, res, json ? &json_output : &text_output, stdout,
+	    stderr);
+	close(fd);
+	if (fflush(stdout) == EOF || ferror(stdout)) {
+		/* a reader that left (| head) needs no message */
+		if (errno != EPIPE)
+			warnx("write error on standard output");
+		ret = 1;
+	}
+	return ret;
+}

@@ -1,0 +1,61 @@
+/*
+ * Copyright (c) 2026 The meshd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * meshctl's parts beside the parser and the output backends: the
+ * conversation with meshd over its control socket, the checks on every
+ * reply, and the key commands that need no daemon.
+ */
+
+#ifndef MESHCTL_H
+#define MESHCTL_H
+
+#include <stdio.h>
+
+#include "output.h"
+#include "parser.h"
+
+struct imsg;
+
+#define MESHCTL_MAX_PROCS	16
+#define MESHCTL_MAX_PEERS	65536
+
+/* client.c */
+/* a connected control socket, or -1 with errno set */
+int	 ctl_connect(const char *);
+/*
+ * Sends the request for a daemon command over a connected socket and
+ * prints the answer through an output backend.  Errors go to err as one
+ * line starting with "meshctl: ".  Returns the exit status.
+ */
+int	 ctl_run(int, const struct parse_result *, const struct output *,
+	    FILE *, FILE *);
+
+/* reply.c: each returns 0, or -1 if the message is malformed */
+int	 reply_status(struct imsg *, struct ctl_status *);
+int	 reply_proc(struct imsg *, struct ctl_proc *);
+/* allocates pi->aips (free it); -1 and nothing allocated on error */
+int	 reply_peer(struct imsg *, struct peer_info *);
+/* the text, NUL-terminated and cut to fit */
+int	 reply_result(struct imsg *, int *, char *, size_t);
+int	 reply_end(struct imsg *);
+
+/* keys.c: each returns the exit status, after wiping every key buffer */
+int	 keys_genkey(int);
+int	 keys_genpsk(int);
+int	 keys_pubkey(int, int);
+
+#endif /* MESHCTL_H */

@@ -1,0 +1,269 @@
+/*
+ * Copyright (c) 2026 The meshd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * The text backend: what an operator reads.  Daemon strings are printed
+ * with control characters replaced by '?', so a peer name cannot move the
+ * terminal's cursor.
+ */
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "output.h"
+#include "wgkey.h"
+
+#define NAME_W		20	/* longer names are cut to 17 + "..." */
+#define ENDPOINT_W	22	/* "255.255.255.255:65535" fits */
+#define AIPS_W		20
+#define PROC_W		8
+
+const char *
+output_prefix(const struct mesh_prefix *p, char *buf, size_t len)
+{
+	return mesh_prefix_ntop(p, buf, len);
+}
+
+const char *
+output_uptime(int64_t t, char *buf, size_t len)
+{
+	long long	d, h, m, s;
+
+	if (t < 0)
+		t = 0;
+	d = t / 86400;
+	h = t / 3600 % 24;
+	m = t / 60 % 60;
+	s = t % 60;
+	if (d > 0)
+		(void)snprintf(buf, len, "%lldd %lldh %lldm %llds", d, h, m, s);
+	else if (h > 0)
+		(void)snprintf(buf, len, "%lldh %lldm %llds", h, m, s);
+	else if (m > 0)
+		(void)snprintf(buf, len, "%lldm %llds", m, s);
+	else
+		(void)snprintf(buf, len, "%llds", s);
+	return buf;
+}
+
+/* control characters become '?'; newlines and tabs stay if multiline */
+static void
+print_safe(FILE *fp, const char *s, int multiline)
+{
+	unsigned char	c;
+
+	for (; *s != '\0'; s++) {
+		c = *s;
+		if ((c < 0x20 && !(multiline && (c == '\n' || c == '\t'))) ||
+		    c == 0x7f)
+			c = '?';
+		fputc(c, fp);
+	}
+}
+
+/*
+ * One table cell: s padded to width characters and followed by two
+ * spaces, or printed as it is if it is the last cell.  With cut, a longer
+ * s is shortened to width - 3 characters and "...".  Characters are
+ * counted as UTF-8, so a name in any script keeps the columns aligned.
+ */
+static void
+print_cell(FILE *fp, const char *s, size_t width, int cut, int last)
+{
+	const unsigned char	*p;
+	size_t			 nchars = 0, n = 0;
+	unsigned char		 c;
+
+	for (p = (const unsigned char *)s; *p != '\0'; p++)
+		if ((*p & 0xc0) != 0x80)
+			nchars++;
+	for (p = (const unsigned char *)s; *p != '\0'; p++) {
+		c = *p;
+		if ((c & 0xc0) != 0x80) {
+			if (cut && nchars > width && n == width - 3) {
+				fputs("...", fp);
+				n += 3;
+				break;
+			}
+			n++;
+		}
+		if (c < 0x20 || c == 0x7f)
+			c = '?';
+		fputc(c, fp);
+	}
+	if (last) {
+		fputc('\n', fp);
+		return;
+	}
+	for (; n < width; n++)
+		fputc(' ', fp);
+	fputs("  ", fp);
+}
+
+static void
+text_status(FILE *fp, const struct ctl_status *st,
+    const struct ctl_proc *procs, size_t nprocs)
+{
+	char	 b64[WG_KEY_B64_LEN + 1], buf[PREFIX_STRLEN];
+	size_t	 i;
+
+	fputs("interface: ", fp);
+	print_safe(fp, st->ifname, 0);
+	fputc('\n', fp);
+	if (st->has_pubkey) {
+		wg_key_to_base64(b64, st->pubkey);
+		fprintf(fp, "public key: %s\n", b64);
+	} else
+		fprintf(fp, "public key: (none)\n");
+	fprintf(fp, "listen port: %u\n", st->listen_port);
+	fprintf(fp, "mtu: %u\n", st->mtu);
+	for (i = 0; i < st->naddrs; i++)
+		fprintf(fp, "address: %s\n",
+		    output_prefix(&st->addrs[i], buf, sizeof(buf)));
+	if (st->naddrs == 0)
+		fprintf(fp, "address: (none)\n");
+	fprintf(fp, "peers: %u\n", st->npeers);
+	fprintf(fp, "uptime: %s\n", output_uptime(st->uptime, buf,
+	    sizeof(buf)));
+
+	if (nprocs == 0)
+		return;
+	fputc('\n', fp);
+	print_cell(fp, "ROLE", PROC_W, 0, 0);
+	print_cell(fp, "PID", PROC_W, 0, 0);
+	print_cell(fp, "UID", PROC_W, 0, 0);
+	print_cell(fp, "CHROOT", PROC_W, 0, 0);
+	print_cell(fp, "SANDBOX", PROC_W, 0, 1);
+	for (i = 0; i < nprocs; i++) {
+		print_cell(fp, procs[i].role, PROC_W, 0, 0);
+		(void)snprintf(buf, sizeof(buf), "%d", procs[i].pid);
+		print_cell(fp, buf, PROC_W, 0, 0);
+		(void)snprintf(buf, sizeof(buf), "%u", procs[i].uid);
+		print_cell(fp, buf, PROC_W, 0, 0);
+		print_cell(fp, procs[i].chrooted ? "yes" : "no", PROC_W, 0, 0);
+		print_cell(fp, procs[i].sandboxed ? "yes" : "no", PROC_W, 0,
+		    1);
+	}
+}
+
+/* the allowed IPs joined by sep, or "(none)" */
+static void
+print_aips(FILE *fp, const struct peer_info *pi, const char *sep)
+{
+	char		buf[PREFIX_STRLEN];
+	uint32_t	i;
+
+	if (pi->peer.naips == 0) {
+		fputs("(none)", fp);
+		return;
+	}
+	for (i = 0; i < pi->peer.naips; i++) {
+		if (i > 0)
+			fputs(sep, fp);
+		fputs(output_prefix(&pi->aips[i], buf, sizeof(buf)), fp);
+	}
+}
+
+static void
+text_peers(FILE *fp, const struct peer_info *peers, size_t npeers)
+{
+	char		 buf[PREFIX_STRLEN], *aips;
+	size_t		 i, len;
+	FILE		*mem;
+
+	if (npeers == 0) {
+		fputs("no peers\n", fp);
+		return;
+	}
+	print_cell(fp, "NAME", NAME_W, 0, 0);
+	print_cell(fp, "ENDPOINT", ENDPOINT_W, 0, 0);
+	print_cell(fp, "ALLOWED IPS", AIPS_W, 0, 0);
+	print_cell(fp, "KEEPALIVE", 0, 0, 1);
+	for (i = 0; i < npeers; i++) {
+		const struct ctl_peer *p = &peers[i].peer;
+
+		print_cell(fp, p->name, NAME_W, 1, 0);
+		print_cell(fp, p->endpoint[0] != '\0' ? p->endpoint : "(none)",
+		    ENDPOINT_W, 0, 0);
+		aips = NULL;
+		len = 0;
+		if ((mem = open_memstream(&aips, &len)) != NULL) {
+			print_aips(mem, &peers[i], ",");
+			if (fclose(mem) != 0) {
+				free(aips);
+				aips = NULL;
+			}
+		}
+		print_cell(fp, aips != NULL ? aips : "?", AIPS_W, 0, 0);
+		free(aips);
+		if (p->keepalive != 0) {
+			(void)snprintf(buf, sizeof(buf), "%us", p->keepalive);
+			print_cell(fp, buf, 0, 0, 1);
+		} else
+			print_cell(fp, "off", 0, 0, 1);
+	}
+}
+
+static void
+text_peer(FILE *fp, const struct peer_info *pi)
+{
+	const struct ctl_peer	*p = &pi->peer;
+	char			 b64[WG_KEY_B64_LEN + 1];
+
+	fputs("name: ", fp);
+	print_safe(fp, p->name, 0);
+	fprintf(fp, "\nid: %u\n", p->id);
+	wg_key_to_base64(b64, p->pubkey);
+	fprintf(fp, "public key: %s\n", b64);
+	fprintf(fp, "preshared key: %s\n", p->has_psk ? "(hidden)" : "(none)");
+	fputs("endpoint: ", fp);
+	print_safe(fp, p->endpoint[0] != '\0' ? p->endpoint : "(none)", 0);
+	fputs("\nallowed ips: ", fp);
+	print_aips(fp, pi, ", ");
+	fputs("\npersistent keepalive: ", fp);
+	if (p->keepalive == 1)
+		fputs("every 1 second\n", fp);
+	else if (p->keepalive != 0)
+		fprintf(fp, "every %u seconds\n", p->keepalive);
+	else
+		fputs("off\n", fp);
+}
+
+static void
+text_result(FILE *out, FILE *err, int code, const char *text)
+{
+	FILE	*fp = code == 0 ? out : err;
+	size_t	 len = strlen(text);
+
+	if (len == 0) {
+		if (code != 0)
+			fprintf(err, "meshctl: meshd refused: %s\n",
+			    strerror(code));
+		return;
+	}
+	print_safe(fp, text, 1);
+	if (text[len - 1] != '\n')
+		fputc('\n', fp);
+}
+
+const struct output text_output = {
+	.status = text_status,
+	.peers = text_peers,
+	.peer = text_peer,
+	.result = text_result
+};

@@ -1,0 +1,63 @@
+/*
+ * Copyright (c) 2026 The meshd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * What meshctl prints, through one table of functions with two backends:
+ * text (output.c) and JSON (output_json.c, -j).  Every reply has been
+ * validated before it gets here: strings are NUL-terminated, counts match
+ * the arrays, prefixes have a valid family and length.
+ */
+
+#ifndef MESHCTL_OUTPUT_H
+#define MESHCTL_OUTPUT_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "meshd.h"
+
+/* one IMSG_CTL_PEER: the struct and its allowed IPs */
+struct peer_info {
+	struct ctl_peer		 peer;
+	struct mesh_prefix	*aips;		/* peer.naips of them */
+};
+
+struct output {
+	/* show status: the status and the process table */
+	void	(*status)(FILE *, const struct ctl_status *,
+		    const struct ctl_proc *, size_t);
+	/* show peers: the list (maybe empty) */
+	void	(*peers)(FILE *, const struct peer_info *, size_t);
+	/* show peer NAME: one peer in detail */
+	void	(*peer)(FILE *, const struct peer_info *);
+	/*
+	 * reload, log: the daemon's answer, code 0 or an errno value.
+	 * out gets what succeeded, err what failed (text) or both (JSON).
+	 */
+	void	(*result)(FILE *, FILE *, int, const char *);
+};
+
+extern const struct output	text_output;
+extern const struct output	json_output;
+
+/* "addr/len", or "?" if the prefix cannot be printed */
+const char	*output_prefix(const struct mesh_prefix *, char *, size_t);
+/* "1d 2h 3m 4s", from the largest unit that is not zero; "0s" */
+const char	*output_uptime(int64_t, char *, size_t);
+
+#define PREFIX_STRLEN	64
+
+#endif /* MESHCTL_OUTPUT_H */

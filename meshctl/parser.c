@@ -1,0 +1,208 @@
+/*
+ * Copyright (c) 2026 The meshd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * The command words, as tables of tokens.  A word matches a keyword it
+ * equals, or failing that the one keyword it is a prefix of; a table's
+ * keywords are kept sorted so that error messages list them in order.
+ */
+
+#include <stdio.h>
+#include <string.h>
+
+#include "parser.h"
+
+enum token_type {
+	NOTOKEN,		/* end of a table */
+	KEYWORD,
+	PEERNAME
+};
+
+struct token {
+	enum token_type		 type;
+	const char		*keyword;
+	enum actions		 action;
+	const struct token	*next;	/* NULL: the command is complete */
+};
+
+/* leaves first: a table can only point at one defined above it */
+static const struct token t_peername[] = {
+	{ PEERNAME,	"peer name",	SHOW_PEER,	NULL },
+	{ NOTOKEN,	NULL,		NONE,		NULL }
+};
+
+static const struct token t_log[] = {
+	{ KEYWORD,	"brief",	LOG_BRIEF,	NULL },
+	{ KEYWORD,	"verbose",	LOG_VERBOSE,	NULL },
+	{ NOTOKEN,	NULL,		NONE,		NULL }
+};
+
+static const struct token t_show[] = {
+	{ KEYWORD,	"peer",		NONE,		t_peername },
+	{ KEYWORD,	"peers",	SHOW_PEERS,	NULL },
+	{ KEYWORD,	"status",	SHOW_STATUS,	NULL },
+	{ NOTOKEN,	NULL,		NONE,		NULL }
+};
+
+static const struct token t_main[] = {
+	{ KEYWORD,	"genkey",	GENKEY,		NULL },
+	{ KEYWORD,	"genpsk",	GENPSK,		NULL },
+	{ KEYWORD,	"log",		NONE,		t_log },
+	{ KEYWORD,	"pubkey",	PUBKEY,		NULL },
+	{ KEYWORD,	"reload",	RELOAD,		NULL },
+	{ KEYWORD,	"show",		NONE,		t_show },
+	{ NOTOKEN,	NULL,		NONE,		NULL }
+};
+
+static struct parse_result	 res;
+
+static void
+list_words(const struct token *table, const char *prefix, char *buf,
+    size_t len)
+{
+	const struct token	*t;
+	size_t			 plen;
+
+	if (prefix == NULL)
+		prefix = "";
+	plen = strlen(prefix);
+	buf[0] = '\0';
+	for (t = table; t->type != NOTOKEN; t++) {
+		if (t->type != KEYWORD ||
+		    strncmp(t->keyword, prefix, plen) != 0)
+			continue;
+		if (buf[0] != '\0')
+			(void)strlcat(buf, " ", len);
+		(void)strlcat(buf, t->keyword, len);
+	}
+}
+
+static const struct token *
+match_token(const struct token *table, const char *word, const char *ctx,
+    char *err, size_t errlen)
+{
+	const struct token	*t, *match = NULL, *name = NULL;
+	char			 words[128];
+	size_t			 len = strlen(word);
+	int			 n = 0;
+
+	for (t = table; t->type != NOTOKEN; t++) {
+		switch (t->type) {
+		case KEYWORD:
+			if (strcmp(word, t->keyword) == 0)
+				return t;
+			if (len > 0 && strncmp(word, t->keyword, len) == 0) {
+				match = t;
+				n++;
+			}
+			break;
+		case PEERNAME:
+			name = t;
+			break;
+		case NOTOKEN:
+			break;
+		}
+	}
+	if (n == 1)
+		return match;
+	if (n == 0 && name != NULL)
+		return name;
+
+	if (n == 0) {
+		list_words(table, NULL, words, sizeof(words));
+		if (ctx[0] == '\0')
+			(void)snprintf(err, errlen, "unknown command \"%s\"; "
+			    "valid commands: %s", word, words);
+		else
+			(void)snprintf(err, errlen, "unknown argument \"%s\" "
+			    "after \"%s\"; valid arguments: %s", word, ctx,
+			    words);
+	} else {
+		list_words(table, word, words, sizeof(words));
+		if (ctx[0] == '\0')
+			(void)snprintf(err, errlen, "ambiguous command \"%s\"; "
+			    "could be: %s", word, words);
+		else
+			(void)snprintf(err, errlen, "ambiguous argument \"%s\" "
+			    "after \"%s\"; could be: %s", word, ctx, words);
+	}
+	return NULL;
+}
+
+const struct parse_result *
+parse(int argc, char *argv[], char *err, size_t errlen)
+{
+	const struct token	*table = t_main, *t;
+	char			 ctx[64] = "", words[128];
+	int			 i, flags = 1;
+
+	memset(&res, 0, sizeof(res));
+	for (i = 0; i < argc; i++) {
+		if (flags && strcmp(argv[i], "--") == 0) {
+			flags = 0;
+			continue;
+		}
+		if (flags && strcmp(argv[i], "-j") == 0) {
+			res.json = 1;
+			continue;
+		}
+		if (table == NULL) {
+			(void)snprintf(err, errlen, "unexpected argument "
+			    "\"%s\" after \"%s\"", argv[i], ctx);
+			return NULL;
+		}
+		if ((t = match_token(table, argv[i], ctx, err, errlen)) == NULL)
+			return NULL;
+		if (t->type == PEERNAME) {
+			if (argv[i][0] == '\0') {
+				(void)snprintf(err, errlen, "empty peer name");
+				return NULL;
+			}
+			if (strlcpy(res.peer, argv[i], sizeof(res.peer)) >=
+			    sizeof(res.peer)) {
+				(void)snprintf(err, errlen, "peer name too "
+				    "long (at most %zu characters)",
+				    sizeof(res.peer) - 1);
+				return NULL;
+			}
+		} else {
+			if (ctx[0] != '\0')
+				(void)strlcat(ctx, " ", sizeof(ctx));
+			(void)strlcat(ctx, t->keyword, sizeof(ctx));
+		}
+		if (t->action != NONE)
+			res.action = t->action;
+		table = t->next;
+	}
+
+	if (table != NULL) {
+		if (table[0].type == PEERNAME)
+			(void)snprintf(err, errlen, "missing %s after \"%s\"",
+			    table[0].keyword, ctx);
+		else {
+			list_words(table, NULL, words, sizeof(words));
+			if (ctx[0] == '\0')
+				(void)snprintf(err, errlen, "missing command; "
+				    "valid commands: %s", words);
+			else
+				(void)snprintf(err, errlen, "missing argument "
+				    "after \"%s\"; valid arguments: %s", ctx,
+				    words);
+		}
+		return NULL;
+	}
+	return &res;
+}

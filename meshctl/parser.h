@@ -1,0 +1,55 @@
+/*
+ * Copyright (c) 2026 The meshd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * meshctl's command line: token tables that accept any unambiguous prefix
+ * of a word, an exact match winning over a longer word it prefixes.
+ */
+
+#ifndef MESHCTL_PARSER_H
+#define MESHCTL_PARSER_H
+
+#include <stddef.h>
+
+#include "meshd.h"
+
+enum actions {
+	NONE,
+	GENKEY,
+	GENPSK,
+	PUBKEY,
+	RELOAD,
+	LOG_VERBOSE,
+	LOG_BRIEF,
+	SHOW_STATUS,
+	SHOW_PEERS,
+	SHOW_PEER
+};
+
+struct parse_result {
+	enum actions	 action;
+	char		 peer[MESH_NAME_MAX];	/* SHOW_PEER */
+	int		 json;			/* a "-j" among the words */
+};
+
+/*
+ * Parses the words after the options.  The word "-j" anywhere among them
+ * (before a "--") sets json.  Returns a pointer to a static result, or
+ * NULL with a one-line message (no program name, no newline) in err.
+ */
+const struct parse_result *parse(int, char *[], char *, size_t);
+
+#endif /* MESHCTL_PARSER_H */

@@ -1,0 +1,986 @@
+/*
+ * Copyright (c) 2026 The meshd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * meshctl's parser of command words, and its parser of meshd's replies:
+ * a fake daemon on the other end of a socketpair answers with what a test
+ * queues, and the text and JSON that come out are compared byte for byte.
+ */
+
+#include <sys/types.h>
+#include <sys/queue.h>
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "imsg.h"
+#include "json.h"
+#include "meshctl.h"
+#include "output.h"
+#include "parser.h"
+#include "tap.h"
+
+#define KEY_B64		"AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE="
+#define KEY2_B64	"AgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgI="
+
+static char	 errbuf[256];
+
+/* split words at spaces (no word here has one) and parse them */
+static const struct parse_result *
+p(const char *line)
+{
+	static char	 buf[512];
+	char		*argv[16], *w, *s = buf;
+	int		 argc = 0;
+
+	(void)strlcpy(buf, line, sizeof(buf));
+	while ((w = strsep(&s, " ")) != NULL && argc < 16)
+		argv[argc++] = w;
+	if (line[0] == '\0')
+		argc = 0;
+	errbuf[0] = '\0';
+	return parse(argc, argv, errbuf, sizeof(errbuf));
+}
+
+static void
+parse_ok(const char *line, enum actions action, const char *peer, int json)
+{
+	const struct parse_result	*res = p(line);
+
+	ok(res != NULL && res->action == action &&
+	    strcmp(res->peer, peer) == 0 && res->json == json,
+	    "parse \"%s\"", line);
+	if (res == NULL)
+		diag("error: %s", errbuf);
+	else if (res->action != action || strcmp(res->peer, peer) != 0 ||
+	    res->json != json)
+		diag("got action %d peer '%s' json %d", res->action, res->peer,
+		    res->json);
+}
+
+static void
+parse_err(const char *line, const char *msg)
+{
+	const struct parse_result	*res = p(line);
+
+	ok(res == NULL, "\"%s\" is an error", line);
+	is_str(errbuf, msg, "\"%s\": the message", line);
+}
+
+static void
+test_parser(void)
+{
+	char	line[256], name[MESH_NAME_MAX + 1];
+
+	/* every command, in full */
+	parse_ok("genkey", GENKEY, "", 0);
+	parse_ok("genpsk", GENPSK, "", 0);
+	parse_ok("pubkey", PUBKEY, "", 0);
+	parse_ok("reload", RELOAD, "", 0);
+	parse_ok("log verbose", LOG_VERBOSE, "", 0);
+	parse_ok("log brief", LOG_BRIEF, "", 0);
+	parse_ok("show status", SHOW_STATUS, "", 0);
+	parse_ok("show peers", SHOW_PEERS, "", 0);
+	parse_ok("show peer bravo", SHOW_PEER, "bravo", 0);
+
+	/* unambiguous prefixes */
+	parse_ok("sh st", SHOW_STATUS, "", 0);
+	parse_ok("s peers", SHOW_PEERS, "", 0);
+	parse_ok("s s", SHOW_STATUS, "", 0);
+	parse_ok("r", RELOAD, "", 0);
+	parse_ok("l v", LOG_VERBOSE, "", 0);
+	parse_ok("lo br", LOG_BRIEF, "", 0);
+	parse_ok("pu", PUBKEY, "", 0);
+	parse_ok("genk", GENKEY, "", 0);
+	parse_ok("genp", GENPSK, "", 0);
+	/* "peer" is a prefix of "peers": the exact word wins */
+	parse_ok("sh peer alpha", SHOW_PEER, "alpha", 0);
+	parse_ok("sh peers", SHOW_PEERS, "", 0);
+	/* a peer name is taken as it is, even if it looks like a keyword */
+	parse_ok("show peer status", SHOW_PEER, "status", 0);
+	parse_ok("show peer st", SHOW_PEER, "st", 0);
+
+	/* -j among the words; "--" ends that */
+	parse_ok("show peers -j", SHOW_PEERS, "", 1);
+	parse_ok("-j show status", SHOW_STATUS, "", 1);
+	parse_ok("show -j peer x", SHOW_PEER, "x", 1);
+	parse_ok("show peer -- -j", SHOW_PEER, "-j", 0);
+
+	/* ambiguous words say so and list the candidates */
+	parse_err("show pe", "ambiguous argument \"pe\" after \"show\"; "
+	    "could be: peer peers");
+	parse_err("g", "ambiguous command \"g\"; could be: genkey genpsk");
+	parse_err("gen", "ambiguous command \"gen\"; could be: genkey genpsk");
+
+	/* unknown words list the valid ones */
+	parse_err("shw", "unknown command \"shw\"; valid commands: genkey "
+	    "genpsk log pubkey reload show");
+	parse_err("shows", "unknown command \"shows\"; valid commands: genkey "
+	    "genpsk log pubkey reload show");
+	parse_err("show foo", "unknown argument \"foo\" after \"show\"; "
+	    "valid arguments: peer peers status");
+	parse_err("sh peerss", "unknown argument \"peerss\" after \"show\"; "
+	    "valid arguments: peer peers status");
+	parse_err("log loud", "unknown argument \"loud\" after \"log\"; "
+	    "valid arguments: brief verbose");
+	parse_err("-x", "unknown command \"-x\"; valid commands: genkey "
+	    "genpsk log pubkey reload show");
+
+	/* missing and extra words */
+	parse_err("show", "missing argument after \"show\"; valid arguments: "
+	    "peer peers status");
+	parse_err("sh", "missing argument after \"show\"; valid arguments: "
+	    "peer peers status");
+	parse_err("log", "missing argument after \"log\"; valid arguments: "
+	    "brief verbose");
+	parse_err("-j", "missing command; valid commands: genkey genpsk log "
+	    "pubkey reload show");
+	parse_err("show peer -j", "missing peer name after \"show peer\"");
+	parse_err("show status now", "unexpected argument \"now\" after "
+	    "\"show status\"");
+	parse_err("genkey x", "unexpected argument \"x\" after \"genkey\"");
+	parse_err("show peer a b", "unexpected argument \"b\" after "
+	    "\"show peer\"");
+
+	/* peer names: at most MESH_NAME_MAX - 1 characters, not empty */
+	memset(name, 'n', MESH_NAME_MAX - 1);
+	name[MESH_NAME_MAX - 1] = '\0';
+	(void)snprintf(line, sizeof(line), "show peer %s", name);
+	parse_ok(line, SHOW_PEER, name, 0);
+	name[MESH_NAME_MAX - 1] = 'n';
+	name[MESH_NAME_MAX] = '\0';
+	(void)snprintf(line, sizeof(line), "show peer %s", name);
+	parse_err(line, "peer name too long (at most 63 characters)");
+	{
+		char *argv[] = { "show", "peer", "" };
+
+		ok(parse(3, argv, errbuf, sizeof(errbuf)) == NULL,
+		    "an empty peer name is an error");
+		is_str(errbuf, "empty peer name", "and says so");
+	}
+	{
+		char *argv[] = { "" };
+
+		ok(parse(1, argv, errbuf, sizeof(errbuf)) == NULL,
+		    "an empty command is an error");
+	}
+}
+
+/* ---- a fake meshd on a socketpair ---- */
+
+struct fake {
+	struct imsgbuf	 d;		/* the daemon's end */
+	int		 cfd;		/* meshctl's end */
+	int		 ret;
+	char		*out, *err;
+};
+
+static void
+fake_start(struct fake *f)
+{
+	int	sv[2];
+
+	memset(f, 0, sizeof(*f));
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == -1 ||
+	    imsgbuf_init(&f->d, sv[0]) == -1) {
+		perror("fake meshd");
+		exit(1);
+	}
+	/* the daemon end never blocks: a missing request reads as none */
+	(void)fcntl(sv[0], F_SETFL, O_NONBLOCK);
+	f->cfd = sv[1];
+}
+
+static void
+fake_send(struct fake *f, uint32_t type, const void *data, size_t len)
+{
+	if (imsg_compose(&f->d, type, 0, 0, -1, data, len) == -1 ||
+	    imsgbuf_flush(&f->d) == -1) {
+		perror("fake meshd: send");
+		exit(1);
+	}
+}
+
+static void
+fake_result(struct fake *f, int code, const char *text)
+{
+	unsigned char		buf[sizeof(struct ctl_result) + 1200];
+	struct ctl_result	res = { code };
+	size_t			len = strlen(text) + 1;
+
+	memcpy(buf, &res, sizeof(res));
+	memcpy(buf + sizeof(res), text, len);
+	fake_send(f, IMSG_CTL_RESULT, buf, sizeof(res) + len);
+}
+
+static void
+prefix(struct mesh_prefix *mp, const char *addr, int plen)
+{
+	memset(mp, 0, sizeof(*mp));
+	if (inet_pton(AF_INET, addr, mp->addr) == 1)
+		mp->af = 4;
+	else if (inet_pton(AF_INET6, addr, mp->addr) == 1)
+		mp->af = 6;
+	mp->plen = plen;
+}
+
+/* a peer with naips prefixes claimed and nsent sent */
+static void
+fake_peer(struct fake *f, uint32_t id, const char *name, uint8_t keybyte,
+    const char *endpoint, int psk, uint16_t keepalive,
+    const struct mesh_prefix *aips, uint32_t naips, uint32_t nsent)
+{
+	unsigned char	buf[sizeof(struct ctl_peer) +
+			    8 * sizeof(struct mesh_prefix)];
+	struct ctl_peer	cp;
+
+	memset(&cp, 0, sizeof(cp));
+	cp.id = id;
+	memcpy(cp.name, name, strnlen(name, sizeof(cp.name)));
+	memset(cp.pubkey, keybyte, sizeof(cp.pubkey));
+	(void)strlcpy(cp.endpoint, endpoint, sizeof(cp.endpoint));
+	cp.has_psk = psk;
+	cp.keepalive = keepalive;
+	cp.naips = naips;
+	memcpy(buf, &cp, sizeof(cp));
+	if (nsent > 0)
+		memcpy(buf + sizeof(cp), aips, nsent * sizeof(*aips));
+	fake_send(f, IMSG_CTL_PEER, buf, sizeof(cp) + nsent * sizeof(*aips));
+}
+
+/* run meshctl's words against what the fake queued */
+static void
+fake_run(struct fake *f, const char *line, const struct output *o)
+{
+	const struct parse_result	*res;
+	FILE				*out, *err;
+	size_t				 olen, elen;
+
+	if ((res = p(line)) == NULL) {
+		diag("cannot parse %s: %s", line, errbuf);
+		exit(1);
+	}
+	out = open_memstream(&f->out, &olen);
+	err = open_memstream(&f->err, &elen);
+	if (out == NULL || err == NULL) {
+		perror("open_memstream");
+		exit(1);
+	}
+	f->ret = ctl_run(f->cfd, res, o, out, err);
+	fclose(out);
+	fclose(err);
+}
+
+/* the next request meshctl sent: its type, and its data in buf */
+static int
+fake_request(struct fake *f, void *buf, size_t len, uint32_t *type)
+{
+	struct imsg	imsg;
+	int		n, tries = 0;
+
+	/* the request is in the socket already, or was never sent */
+	while ((n = imsgbuf_get(&f->d, &imsg)) == 0)
+		if (imsgbuf_read(&f->d) != 1 || ++tries > 100)
+			return -1;
+	if (n == -1)
+		return -1;
+	*type = imsg_get_type(&imsg);
+	n = 0;
+	if (len > 0)
+		n = imsg_get_data(&imsg, buf, len);
+	else if (imsg_get_len(&imsg) != 0)
+		n = -1;
+	imsg_free(&imsg);
+	return n;
+}
+
+static void
+fake_done(struct fake *f)
+{
+	close(f->cfd);
+	close(f->d.fd);
+	imsgbuf_clear(&f->d);
+	free(f->out);
+	free(f->err);
+}
+
+static void
+fake_status(struct fake *f, int naddrs, int has_pubkey)
+{
+	struct ctl_status	st;
+	struct ctl_proc		pr;
+	static const char	*roles[] = { "parent", "net", "crypto", "tun" };
+	int			i;
+
+	memset(&st, 0, sizeof(st));
+	(void)strlcpy(st.ifname, "mesh0", sizeof(st.ifname));
+	st.mtu = 1380;
+	st.listen_port = 51999;
+	st.has_pubkey = has_pubkey;
+	memset(st.pubkey, 1, sizeof(st.pubkey));
+	st.uptime = 2 * 3600 + 3 * 60 + 4;
+	st.npeers = 2;
+	st.naddrs = naddrs;
+	prefix(&st.addrs[0], "100.64.0.1", 24);
+	prefix(&st.addrs[1], "fd00:6d65:7368::1", 64);
+	fake_send(f, IMSG_CTL_STATUS, &st, sizeof(st));
+	for (i = 0; i < 4; i++) {
+		memset(&pr, 0, sizeof(pr));
+		(void)strlcpy(pr.role, roles[i], sizeof(pr.role));
+		pr.pid = 100 + i;
+		pr.uid = i == 0 ? 0 : 998;
+		pr.chrooted = pr.sandboxed = i != 0;
+		fake_send(f, IMSG_CTL_PROC, &pr, sizeof(pr));
+	}
+	fake_send(f, IMSG_CTL_END, NULL, 0);
+}
+
+static void
+test_status(void)
+{
+	struct fake	f;
+	uint32_t	type;
+
+	fake_start(&f);
+	fake_status(&f, 2, 1);
+	fake_run(&f, "show status", &text_output);
+	is_int(f.ret, 0, "show status: exit 0");
+	is_str(f.out,
+	    "interface: mesh0\n"
+	    "public key: " KEY_B64 "\n"
+	    "listen port: 51999\n"
+	    "mtu: 1380\n"
+	    "address: 100.64.0.1/24\n"
+	    "address: fd00:6d65:7368::1/64\n"
+	    "peers: 2\n"
+	    "uptime: 2h 3m 4s\n"
+	    "\n"
+	    "ROLE      PID       UID       CHROOT    SANDBOX\n"
+	    "parent    100       0         no        no\n"
+	    "net       101       998       yes       yes\n"
+	    "crypto    102       998       yes       yes\n"
+	    "tun       103       998       yes       yes\n",
+	    "show status: text");
+	is_str(f.err, "", "show status: nothing on stderr");
+	ok(fake_request(&f, NULL, 0, &type) == 0 &&
+	    type == IMSG_CTL_SHOW_STATUS,
+	    "show status: the request is SHOW_STATUS without data");
+	fake_done(&f);
+
+	fake_start(&f);
+	fake_status(&f, 2, 1);
+	fake_run(&f, "show status", &json_output);
+	is_int(f.ret, 0, "show status -j: exit 0");
+	is_str(f.out,
+	    "{\n"
+	    "  \"interface\": \"mesh0\",\n"
+	    "  \"public_key\": \"" KEY_B64 "\",\n"
+	    "  \"listen_port\": 51999,\n"
+	    "  \"mtu\": 1380,\n"
+	    "  \"addresses\": [\n"
+	    "    \"100.64.0.1/24\",\n"
+	    "    \"fd00:6d65:7368::1/64\"\n"
+	    "  ],\n"
+	    "  \"peers\": 2,\n"
+	    "  \"uptime\": 7384,\n"
+	    "  \"processes\": [\n"
+	    "    {\n"
+	    "      \"role\": \"parent\",\n"
+	    "      \"pid\": 100,\n"
+	    "      \"uid\": 0,\n"
+	    "      \"chrooted\": false,\n"
+	    "      \"sandboxed\": false\n"
+	    "    },\n"
+	    "    {\n"
+	    "      \"role\": \"net\",\n"
+	    "      \"pid\": 101,\n"
+	    "      \"uid\": 998,\n"
+	    "      \"chrooted\": true,\n"
+	    "      \"sandboxed\": true\n"
+	    "    },\n"
+	    "    {\n"
+	    "      \"role\": \"crypto\",\n"
+	    "      \"pid\": 102,\n"
+	    "      \"uid\": 998,\n"
+	    "      \"chrooted\": true,\n"
+	    "      \"sandboxed\": true\n"
+	    "    },\n"
+	    "    {\n"
+	    "      \"role\": \"tun\",\n"
+	    "      \"pid\": 103,\n"
+	    "      \"uid\": 998,\n"
+	    "      \"chrooted\": true,\n"
+	    "      \"sandboxed\": true\n"
+	    "    }\n"
+	    "  ]\n"
+	    "}\n",
+	    "show status -j: JSON");
+	fake_done(&f);
+
+	/* no key yet, no address */
+	fake_start(&f);
+	fake_status(&f, 0, 0);
+	fake_run(&f, "show status", &text_output);
+	ok(strstr(f.out, "public key: (none)\n") != NULL &&
+	    strstr(f.out, "address: (none)\n") != NULL,
+	    "show status: no key and no address say (none)");
+	fake_done(&f);
+	fake_start(&f);
+	fake_status(&f, 0, 0);
+	fake_run(&f, "show status", &json_output);
+	ok(strstr(f.out, "\"public_key\": null,\n") != NULL &&
+	    strstr(f.out, "\"addresses\": [],\n") != NULL,
+	    "show status -j: public_key null, addresses []");
+	fake_done(&f);
+}
+
+static void
+queue_two_peers(struct fake *f)
+{
+	struct mesh_prefix	aips[2];
+
+	prefix(&aips[0], "100.64.0.2", 32);
+	prefix(&aips[1], "fd00:6d65:7368::2", 128);
+	fake_peer(f, 1, "beta", 1, "198.18.0.2:51820", 1, 25, aips, 2, 2);
+	prefix(&aips[0], "100.64.0.3", 32);
+	fake_peer(f, 2, "a-peer-with-a-rather-long-name", 2, "", 0, 0, aips, 1,
+	    1);
+}
+
+static void
+test_peers(void)
+{
+	struct fake		f;
+	struct ctl_peer_req	req;
+	uint32_t		type;
+
+	fake_start(&f);
+	queue_two_peers(&f);
+	fake_send(&f, IMSG_CTL_END, NULL, 0);
+	fake_run(&f, "show peers", &text_output);
+	is_int(f.ret, 0, "show peers: exit 0");
+	is_str(f.out,
+	    "NAME                  ENDPOINT                "
+	    "ALLOWED IPS           KEEPALIVE\n"
+	    "beta                  198.18.0.2:51820        "
+	    "100.64.0.2/32,fd00:6d65:7368::2/128  25s\n"
+	    "a-peer-with-a-rat...  (none)                  "
+	    "100.64.0.3/32         off\n",
+	    "show peers: a table, the long name cut");
+	memset(&req, 0xff, sizeof(req));
+	ok(fake_request(&f, &req, sizeof(req), &type) == 0 &&
+	    type == IMSG_CTL_SHOW_PEERS && req.name[0] == '\0',
+	    "show peers: the request is SHOW_PEERS with an empty name");
+	fake_done(&f);
+
+	fake_start(&f);
+	queue_two_peers(&f);
+	fake_send(&f, IMSG_CTL_END, NULL, 0);
+	fake_run(&f, "show peers", &json_output);
+	is_int(f.ret, 0, "show peers -j: exit 0");
+	is_str(f.out,
+	    "[\n"
+	    "  {\n"
+	    "    \"name\": \"beta\",\n"
+	    "    \"id\": 1,\n"
+	    "    \"public_key\": \"" KEY_B64 "\",\n"
+	    "    \"preshared_key\": \"(hidden)\",\n"
+	    "    \"endpoint\": \"198.18.0.2:51820\",\n"
+	    "    \"allowed_ips\": [\n"
+	    "      \"100.64.0.2/32\",\n"
+	    "      \"fd00:6d65:7368::2/128\"\n"
+	    "    ],\n"
+	    "    \"persistent_keepalive\": 25\n"
+	    "  },\n"
+	    "  {\n"
+	    "    \"name\": \"a-peer-with-a-rather-long-name\",\n"
+	    "    \"id\": 2,\n"
+	    "    \"public_key\": \"" KEY2_B64 "\",\n"
+	    "    \"preshared_key\": null,\n"
+	    "    \"endpoint\": null,\n"
+	    "    \"allowed_ips\": [\n"
+	    "      \"100.64.0.3/32\"\n"
+	    "    ],\n"
+	    "    \"persistent_keepalive\": 0\n"
+	    "  }\n"
+	    "]\n",
+	    "show peers -j: JSON");
+	fake_done(&f);
+
+	fake_start(&f);
+	fake_send(&f, IMSG_CTL_END, NULL, 0);
+	fake_run(&f, "show peers", &text_output);
+	is_int(f.ret, 0, "show peers, none: exit 0");
+	is_str(f.out, "no peers\n", "show peers, none: \"no peers\"");
+	fake_done(&f);
+
+	fake_start(&f);
+	fake_send(&f, IMSG_CTL_END, NULL, 0);
+	fake_run(&f, "show peers", &json_output);
+	is_str(f.out, "[]\n", "show peers -j, none: []");
+	fake_done(&f);
+}
+
+static void
+test_peer(void)
+{
+	struct fake		f;
+	struct ctl_peer_req	req;
+	struct mesh_prefix	aips[2];
+	uint32_t		type;
+
+	fake_start(&f);
+	prefix(&aips[0], "100.64.0.2", 32);
+	prefix(&aips[1], "fd00:6d65:7368::2", 128);
+	fake_peer(&f, 1, "beta", 1, "198.18.0.2:51820", 1, 25, aips, 2, 2);
+	fake_send(&f, IMSG_CTL_END, NULL, 0);
+	fake_run(&f, "show peer beta", &text_output);
+	is_int(f.ret, 0, "show peer: exit 0");
+	is_str(f.out,
+	    "name: beta\n"
+	    "id: 1\n"
+	    "public key: " KEY_B64 "\n"
+	    "preshared key: (hidden)\n"
+	    "endpoint: 198.18.0.2:51820\n"
+	    "allowed ips: 100.64.0.2/32, fd00:6d65:7368::2/128\n"
+	    "persistent keepalive: every 25 seconds\n",
+	    "show peer: the detail view");
+	ok(fake_request(&f, &req, sizeof(req), &type) == 0 &&
+	    type == IMSG_CTL_SHOW_PEERS && strcmp(req.name, "beta") == 0,
+	    "show peer: the request names the peer");
+	fake_done(&f);
+
+	fake_start(&f);
+	fake_peer(&f, 3, "gamma", 2, "", 0, 0, aips, 0, 0);
+	fake_send(&f, IMSG_CTL_END, NULL, 0);
+	fake_run(&f, "show peer gamma", &text_output);
+	is_str(f.out,
+	    "name: gamma\n"
+	    "id: 3\n"
+	    "public key: " KEY2_B64 "\n"
+	    "preshared key: (none)\n"
+	    "endpoint: (none)\n"
+	    "allowed ips: (none)\n"
+	    "persistent keepalive: off\n",
+	    "show peer: no psk, endpoint, allowed ips or keepalive");
+	fake_done(&f);
+
+	fake_start(&f);
+	fake_peer(&f, 3, "gamma", 2, "[fd00:1::4]:51820", 0, 1, aips, 1, 1);
+	fake_send(&f, IMSG_CTL_END, NULL, 0);
+	fake_run(&f, "show peer gamma", &json_output);
+	is_str(f.out,
+	    "{\n"
+	    "  \"name\": \"gamma\",\n"
+	    "  \"id\": 3,\n"
+	    "  \"public_key\": \"" KEY2_B64 "\",\n"
+	    "  \"preshared_key\": null,\n"
+	    "  \"endpoint\": \"[fd00:1::4]:51820\",\n"
+	    "  \"allowed_ips\": [\n"
+	    "    \"100.64.0.2/32\"\n"
+	    "  ],\n"
+	    "  \"persistent_keepalive\": 1\n"
+	    "}\n",
+	    "show peer -j: one object");
+	fake_done(&f);
+
+	/* unknown: meshd's text on stderr, exit 1, nothing on stdout */
+	fake_start(&f);
+	fake_result(&f, ENOENT, "no such peer: nosuch");
+	queue_two_peers(&f);
+	fake_send(&f, IMSG_CTL_END, NULL, 0);
+	fake_run(&f, "show peer nosuch", &text_output);
+	is_int(f.ret, 1, "show peer nosuch: exit 1");
+	is_str(f.err, "no such peer: nosuch\n", "show peer nosuch: stderr");
+	is_str(f.out, "", "show peer nosuch: nothing on stdout");
+	fake_done(&f);
+
+	/* a unique prefix of a name meshd knows */
+	fake_start(&f);
+	fake_result(&f, ENOENT, "no such peer: be");
+	queue_two_peers(&f);
+	fake_send(&f, IMSG_CTL_END, NULL, 0);
+	fake_run(&f, "show peer be", &text_output);
+	is_int(f.ret, 0, "show peer be: a unique prefix, exit 0");
+	ok(strncmp(f.out, "name: beta\n", 11) == 0, "show peer be: shows beta");
+	ok(fake_request(&f, &req, sizeof(req), &type) == 0 &&
+	    strcmp(req.name, "be") == 0 &&
+	    fake_request(&f, &req, sizeof(req), &type) == 0 &&
+	    req.name[0] == '\0',
+	    "show peer be: asked for \"be\", then for all");
+	fake_done(&f);
+
+	fake_start(&f);
+	fake_result(&f, ENOENT, "no such peer: x");
+	fake_peer(&f, 1, "ab", 1, "", 0, 0, aips, 0, 0);
+	fake_peer(&f, 2, "ac", 1, "", 0, 0, aips, 0, 0);
+	fake_send(&f, IMSG_CTL_END, NULL, 0);
+	fake_run(&f, "show peer a", &text_output);
+	is_int(f.ret, 1, "show peer a: ambiguous, exit 1");
+	is_str(f.err, "meshctl: ambiguous peer name \"a\"; could be: ab ac\n",
+	    "show peer a: lists the candidates");
+	fake_done(&f);
+}
+
+static void
+test_result(void)
+{
+	struct fake	f;
+	uint32_t	type;
+	int		v = -1;
+
+	fake_start(&f);
+	fake_result(&f, 0, "reload done");
+	fake_run(&f, "reload", &text_output);
+	is_int(f.ret, 0, "reload: exit 0");
+	is_str(f.out, "reload done\n", "reload: the text on stdout");
+	is_str(f.err, "", "reload: nothing on stderr");
+	ok(fake_request(&f, NULL, 0, &type) == 0 && type == IMSG_CTL_RELOAD,
+	    "reload: the request is RELOAD");
+	fake_done(&f);
+
+	fake_start(&f);
+	fake_result(&f, EINVAL, "/etc/meshd.conf:2: syntax error\n"
+	    "/etc/meshd.conf:5: unknown keyword \"mtuu\"");
+	fake_run(&f, "reload", &text_output);
+	is_int(f.ret, 1, "reload, bad config: exit 1");
+	is_str(f.err, "/etc/meshd.conf:2: syntax error\n"
+	    "/etc/meshd.conf:5: unknown keyword \"mtuu\"\n",
+	    "reload, bad config: every line on stderr");
+	is_str(f.out, "", "reload, bad config: nothing on stdout");
+	fake_done(&f);
+
+	fake_start(&f);
+	fake_result(&f, EINVAL, "a.conf:2: bad \"x\"\tnow\n");
+	fake_run(&f, "reload", &json_output);
+	is_int(f.ret, 1, "reload -j, bad config: exit 1");
+	is_str(f.out, "{\n  \"result\": \"error\",\n"
+	    "  \"message\": \"a.conf:2: bad \\\"x\\\"\\tnow\\n\"\n}\n",
+	    "reload -j, bad config: JSON, escaped");
+	fake_done(&f);
+
+	fake_start(&f);
+	fake_result(&f, 0, "logging verbose");
+	fake_run(&f, "log verbose", &json_output);
+	is_int(f.ret, 0, "log verbose -j: exit 0");
+	is_str(f.out, "{\n  \"result\": \"ok\",\n"
+	    "  \"message\": \"logging verbose\"\n}\n", "log verbose -j: JSON");
+	ok(fake_request(&f, &v, sizeof(v), &type) == 0 &&
+	    type == IMSG_CTL_LOG_VERBOSE && v == 1,
+	    "log verbose: LOG_VERBOSE with 1");
+	fake_done(&f);
+
+	fake_start(&f);
+	fake_result(&f, EPERM, "permission denied: this request needs root");
+	fake_run(&f, "log brief", &text_output);
+	is_int(f.ret, 1, "log brief, not root: exit 1");
+	is_str(f.err, "permission denied: this request needs root\n",
+	    "log brief, not root: the reason on stderr");
+	ok(fake_request(&f, &v, sizeof(v), &type) == 0 &&
+	    type == IMSG_CTL_LOG_VERBOSE && v == 0,
+	    "log brief: LOG_VERBOSE with 0");
+	fake_done(&f);
+
+	/* a show command meshd refuses */
+	fake_start(&f);
+	fake_result(&f, EPERM, "go away");
+	fake_run(&f, "show peers", &json_output);
+	is_int(f.ret, 1, "show peers refused: exit 1");
+	is_str(f.err, "go away\n", "show peers refused: the text on stderr");
+	is_str(f.out, "", "show peers refused: no JSON");
+	fake_done(&f);
+}
+
+/* replies that are wrong: each must fail cleanly, printing no data */
+static void
+bad_reply(struct fake *f, const char *line, const char *err,
+    const char *name)
+{
+	fake_run(f, line, &json_output);
+	is_int(f->ret, 1, "%s: exit 1", name);
+	is_str(f->err, err, "%s: the message", name);
+	is_str(f->out, "", "%s: nothing on stdout", name);
+	fake_done(f);
+}
+
+static void
+test_malformed(void)
+{
+	struct fake		f;
+	struct mesh_prefix	aips[3];
+	struct ctl_status	st;
+	struct ctl_proc		pr;
+	unsigned char		buf[64];
+	char			longname[MESH_NAME_MAX + 8], msg[128];
+
+	prefix(&aips[0], "100.64.0.2", 32);
+	prefix(&aips[1], "100.64.0.3", 32);
+	prefix(&aips[2], "100.64.0.4", 32);
+
+	fake_start(&f);
+	fake_peer(&f, 1, "beta", 1, "", 0, 0, aips, 3, 2);
+	fake_send(&f, IMSG_CTL_END, NULL, 0);
+	bad_reply(&f, "show peers",
+	    "meshctl: malformed peer message from meshd\n",
+	    "peer claims 3 allowed IPs, sends 2");
+
+	fake_start(&f);
+	fake_peer(&f, 1, "beta", 1, "", 0, 0, aips, 2, 3);
+	fake_send(&f, IMSG_CTL_END, NULL, 0);
+	bad_reply(&f, "show peers",
+	    "meshctl: malformed peer message from meshd\n",
+	    "peer claims 2 allowed IPs, sends 3");
+
+	fake_start(&f);
+	fake_peer(&f, 1, "beta", 1, "", 0, 0, aips, 0x40000000, 1);
+	fake_send(&f, IMSG_CTL_END, NULL, 0);
+	bad_reply(&f, "show peers",
+	    "meshctl: malformed peer message from meshd\n",
+	    "peer claims 2^30 allowed IPs");
+
+	fake_start(&f);
+	memset(buf, 0, sizeof(buf));
+	fake_send(&f, IMSG_CTL_PEER, buf, 10);
+	bad_reply(&f, "show peers",
+	    "meshctl: malformed peer message from meshd\n",
+	    "peer message shorter than struct ctl_peer");
+
+	fake_start(&f);
+	aips[2].af = 5;
+	fake_peer(&f, 1, "beta", 1, "", 0, 0, aips, 3, 3);
+	fake_send(&f, IMSG_CTL_END, NULL, 0);
+	bad_reply(&f, "show peers",
+	    "meshctl: malformed peer message from meshd\n",
+	    "allowed IP of family 5");
+	prefix(&aips[2], "100.64.0.4", 33);
+
+	fake_start(&f);
+	fake_peer(&f, 1, "beta", 1, "", 0, 0, aips, 3, 3);
+	fake_send(&f, IMSG_CTL_END, NULL, 0);
+	bad_reply(&f, "show peers",
+	    "meshctl: malformed peer message from meshd\n",
+	    "allowed IPv4 with a /33");
+
+	fake_start(&f);
+	memset(&st, 0, sizeof(st));
+	fake_send(&f, IMSG_CTL_STATUS, &st, sizeof(st) - 1);
+	bad_reply(&f, "show status",
+	    "meshctl: malformed status message from meshd\n",
+	    "status one byte short");
+
+	fake_start(&f);
+	st.naddrs = MESH_MAX_ADDRS + 1;
+	fake_send(&f, IMSG_CTL_STATUS, &st, sizeof(st));
+	bad_reply(&f, "show status",
+	    "meshctl: malformed status message from meshd\n",
+	    "status with 17 addresses");
+
+	fake_start(&f);
+	st.naddrs = 0;
+	memset(&pr, 0, sizeof(pr));
+	fake_send(&f, IMSG_CTL_STATUS, &st, sizeof(st));
+	fake_send(&f, IMSG_CTL_PROC, &pr, sizeof(pr) + 0);
+	fake_send(&f, IMSG_CTL_PROC, buf, sizeof(pr) + 1);
+	fake_send(&f, IMSG_CTL_END, NULL, 0);
+	bad_reply(&f, "show status",
+	    "meshctl: malformed process message from meshd\n",
+	    "process message one byte long");
+
+	fake_start(&f);
+	fake_send(&f, IMSG_CTL_PROC, &pr, sizeof(pr));
+	(void)snprintf(msg, sizeof(msg), "meshctl: unexpected message from "
+	    "meshd (type %d, process)\n", IMSG_CTL_PROC);
+	bad_reply(&f, "show status", msg, "process before status");
+
+	fake_start(&f);
+	fake_send(&f, IMSG_CTL_STATUS, &st, sizeof(st));
+	fake_send(&f, IMSG_CTL_END, buf, 4);
+	bad_reply(&f, "show status",
+	    "meshctl: malformed end message from meshd\n",
+	    "end with data");
+
+	fake_start(&f);
+	fake_send(&f, IMSG_CTL_STATUS, &st, sizeof(st));
+	(void)snprintf(msg, sizeof(msg), "meshctl: unexpected message from "
+	    "meshd (type %d, status)\n", IMSG_CTL_STATUS);
+	bad_reply(&f, "show peers", msg, "status in answer to show peers");
+
+	fake_start(&f);
+	fake_send(&f, IMSG_CTL_END, NULL, 0);
+	(void)snprintf(msg, sizeof(msg), "meshctl: unexpected message from "
+	    "meshd (type %d, end)\n", IMSG_CTL_END);
+	bad_reply(&f, "reload", msg, "end in answer to reload");
+
+	fake_start(&f);
+	fake_send(&f, 999, NULL, 0);
+	bad_reply(&f, "reload",
+	    "meshctl: unexpected message from meshd (type 999, unknown)\n",
+	    "a type meshctl does not know");
+
+	fake_start(&f);
+	fake_send(&f, IMSG_CTL_RESULT, buf, 2);
+	bad_reply(&f, "reload",
+	    "meshctl: malformed result message from meshd\n",
+	    "result shorter than its code");
+
+	fake_start(&f);
+	queue_two_peers(&f);
+	shutdown(f.d.fd, SHUT_WR);
+	bad_reply(&f, "show peers",
+	    "meshctl: meshd closed the connection before it answered\n",
+	    "connection closed before END");
+
+	/* strings without their NUL are cut, not overrun */
+	fake_start(&f);
+	memset(longname, 'x', sizeof(longname));
+	fake_peer(&f, 1, longname, 1, "", 0, 0, aips, 0, 0);
+	fake_send(&f, IMSG_CTL_END, NULL, 0);
+	fake_run(&f, "show peer x", &text_output);
+	memset(longname, 'x', MESH_NAME_MAX - 1);
+	longname[MESH_NAME_MAX - 1] = '\0';
+	ok(f.ret == 0 && strncmp(f.out, "name: ", 6) == 0 &&
+	    strncmp(f.out + 6, longname, MESH_NAME_MAX - 1) == 0 &&
+	    f.out[6 + MESH_NAME_MAX - 1] == '\n',
+	    "a name without its NUL: cut at 63 characters");
+	fake_done(&f);
+
+	fake_start(&f);
+	{
+		struct ctl_result	res = { 0 };
+
+		memcpy(buf, &res, sizeof(res));
+		memcpy(buf + sizeof(res), "done", 4);	/* no NUL */
+		fake_send(&f, IMSG_CTL_RESULT, buf, sizeof(res) + 4);
+	}
+	fake_run(&f, "reload", &text_output);
+	is_str(f.out, "done\n", "a result text without its NUL");
+	fake_done(&f);
+
+	/* control characters from the daemon do not reach the terminal */
+	fake_start(&f);
+	fake_peer(&f, 1, "evil\033[2J", 1, "", 0, 0, aips, 0, 0);
+	fake_send(&f, IMSG_CTL_END, NULL, 0);
+	fake_run(&f, "show peer evil", &text_output);
+	ok(strncmp(f.out, "name: evil?[2J\n", 15) == 0,
+	    "an escape in a name prints as ?");
+	fake_done(&f);
+}
+
+static char *
+json_str(const char *s)
+{
+	static char	*buf;
+	size_t		 len;
+	FILE		*fp;
+
+	free(buf);
+	buf = NULL;
+	if ((fp = open_memstream(&buf, &len)) == NULL)
+		exit(1);
+	json_print_string(fp, s);
+	fclose(fp);
+	return buf;
+}
+
+static void
+test_json(void)
+{
+	struct json	 j;
+	char		*buf = NULL;
+	size_t		 len;
+	FILE		*fp;
+
+	is_str(json_str("plain"), "\"plain\"", "json: plain string");
+	is_str(json_str("a\"b\\c"), "\"a\\\"b\\\\c\"",
+	    "json: quote, backslash");
+	is_str(json_str("\n\t\r\b\f\001\037\177"),
+	    "\"\\n\\t\\r\\b\\f\\u0001\\u001f\\u007f\"", "json: controls");
+	is_str(json_str("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x94\x91"),
+	    "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x94\x91\"",
+	    "json: valid UTF-8 passes");
+	is_str(json_str("a\xff" "b\xc3"), "\"a\\ufffdb\\ufffd\"",
+	    "json: invalid bytes and a cut sequence become U+FFFD");
+	is_str(json_str("\xc0\xaf\xed\xa0\x80\xf4\x90\x80\x80"),
+	    "\"\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd"
+	    "\\ufffd\"",
+	    "json: overlong, surrogate and too-high sequences rejected");
+	is_str(json_str(NULL), "null", "json: NULL is null");
+
+	if ((fp = open_memstream(&buf, &len)) == NULL)
+		exit(1);
+	json_init(&j, fp);
+	json_object_open(&j, NULL);
+	json_array_open(&j, "a");
+	json_array_close(&j);
+	json_object_open(&j, "o");
+	json_object_close(&j);
+	json_bool(&j, "t", 1);
+	json_null(&j, "n");
+	json_int(&j, "i", -5);
+	json_object_close(&j);
+	ok(json_finish(&j) == 0, "json: a nested document finishes");
+	fclose(fp);
+	is_str(buf, "{\n  \"a\": [],\n  \"o\": {},\n  \"t\": true,\n"
+	    "  \"n\": null,\n  \"i\": -5\n}\n", "json: empty containers");
+	free(buf);
+
+	buf = NULL;
+	if ((fp = open_memstream(&buf, &len)) == NULL)
+		exit(1);
+	json_init(&j, fp);
+	json_object_open(&j, NULL);
+	ok(json_finish(&j) == -1, "json: an unclosed object is an error");
+	fclose(fp);
+	free(buf);
+}
+
+static void
+test_uptime(void)
+{
+	char	buf[64];
+
+	is_str(output_uptime(0, buf, sizeof(buf)), "0s", "uptime 0");
+	is_str(output_uptime(59, buf, sizeof(buf)), "59s", "uptime 59");
+	is_str(output_uptime(60, buf, sizeof(buf)), "1m 0s", "uptime 60");
+	is_str(output_uptime(7384, buf, sizeof(buf)), "2h 3m 4s",
+	    "uptime 7384");
+	is_str(output_uptime(7200, buf, sizeof(buf)), "2h 0m 0s",
+	    "uptime 7200");
+	is_str(output_uptime(90061, buf, sizeof(buf)), "1d 1h 1m 1s",
+	    "uptime 90061");
+	is_str(output_uptime(-5, buf, sizeof(buf)), "0s", "uptime negative");
+}
+
+int
+main(void)
+{
+	test_parser();
+	test_status();
+	test_peers();
+	test_peer();
+	test_result();
+	test_malformed();
+	test_json();
+	test_uptime();
+	return tap_done();
+}
