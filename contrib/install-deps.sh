@@ -1,0 +1,23 @@
+#!/bin/sh
+# Installs the Debian packages meshd needs to build, test and run its demo.
+# The one list: .ci/run, the GNUmakefile (make deps) and README.md all use it.
+set -eu
+
+BUILD="gcc make bison pkg-config libssl-dev libevent-dev libbsd-dev libseccomp-dev"
+TEST="perl iproute2 iputils-ping jq mandoc procps psmisc nftables clang"
+PEERS="wireguard-go wireguard-tools iperf3"
+
+missing=
+for p in $BUILD $TEST $PEERS; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
+	    missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" != 0 ]; then
+	echo "install-deps.sh: missing:$missing; run as root to install" >&2
+	exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+# --no-install-recommends: wireguard-tools otherwise pulls in a kernel image
+apt-get install -y -q --no-install-recommends $missing

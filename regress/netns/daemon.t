@@ -1,0 +1,248 @@
+#!/usr/bin/env bash
+# The daemon suite as an operator sees it, in a network namespace of its
+# own, against the installed binaries: four processes, children
+# unprivileged, chrooted and under seccomp; the TUN interface with its
+# addresses and MTU; meshctl in text and JSON; reload (good, broken,
+# SIGHUP); permissions; and what happens when a child dies or on SIGTERM.
+
+. "$(dirname "$0")/../lib.sh"
+need_root
+command -v jq >/dev/null || skip_all "jq missing"
+command -v wg >/dev/null || skip_all "wg missing (wireguard-tools)"
+[ -x "$MESHD" ] || skip_all "$MESHD not installed (run make check)"
+
+NS=mshd$$
+IF=mtst$$
+netns_new "$NS"
+tmpdir_new D
+SOCK=$D/meshd.sock
+CHROOT=/var/empty/meshd
+USER_UID=$(id -u _meshd)
+
+(umask 077; wg genkey >"$D/me.key"; wg genkey >"$D/b.key"; wg genkey >"$D/c.key"
+ wg genkey >"$D/d.key"; wg genpsk >"$D/b.psk")
+ME_PUB=$(wg pubkey <"$D/me.key")
+B_PUB=$(wg pubkey <"$D/b.key")
+C_PUB=$(wg pubkey <"$D/c.key")
+D_PUB=$(wg pubkey <"$D/d.key")
+
+write_conf() {	# write_conf FILE EXTRA-PEER?
+	cat >"$1" <<EOF
+port = "51999"
+interface "$IF" {
+	address 100.64.0.1/24
+	address fd00:6d65:7368::1/64
+	mtu 1380
+	listen-port \$port
+	private-key-file "$D/me.key"
+}
+peer "beta" {
+	public-key "$B_PUB"
+	preshared-key-file "$D/b.psk"
+	endpoint "198.18.0.2:51820"
+	allowed-ips 100.64.0.2/32, fd00:6d65:7368::2/128
+	persistent-keepalive 25
+}
+peer "gamma" {
+	public-key "$C_PUB"
+	allowed-ips 100.64.0.3/32
+}
+EOF
+	[ -n "${2:-}" ] && cat >>"$1" <<EOF
+peer "delta" {
+	public-key "$D_PUB"
+	endpoint "[fd00:1::4]:51820"
+	allowed-ips 100.64.0.4/32
+}
+EOF
+	return 0
+}
+write_conf "$D/meshd.conf"
+
+ctl() { "$MESHCTL" -s "$SOCK" "$@"; }
+children() { pgrep -P "$1" | sort -n; }
+
+# start_meshd: MESHD_PID set; waits for the socket and three ready children
+start_meshd() {
+	start_bg MESHD_PID ip netns exec "$NS" "$MESHD" -d -f "$D/meshd.conf" \
+	    -s "$SOCK" 2>>"$D/meshd.log"
+	wait_for 5 test -S "$SOCK" &&
+	wait_for 5 sh -c "$MESHCTL -j -s $SOCK show status |
+	    jq -e '[.processes[] | select(.sandboxed)] | length == 3'"
+}
+# the meshd process itself, not the ip netns exec wrapper (it execs, same pid)
+
+start_meshd
+ok $? "meshd starts, three children report sandboxed" || {
+	diag "$(cat "$D/meshd.log")"; done_testing; exit 1; }
+
+# ---- processes
+mapfile -t KIDS < <(children "$MESHD_PID")
+is "${#KIDS[@]}" 3 "meshd has three children"
+for k in "${KIDS[@]}"; do
+	exe=$(basename "$(readlink "/proc/$k/exe")")
+	uid=$(awk '/^Uid:/ { print $2 "," $3 "," $4 }' "/proc/$k/status")
+	is "$uid" "$USER_UID,$USER_UID,$USER_UID" "$exe runs as _meshd (real, effective, saved)"
+	is "$(awk '/^Seccomp:/ { print $2 }' "/proc/$k/status")" 2 "$exe: Seccomp: 2 (filter)"
+	is "$(awk '/^NoNewPrivs:/ { print $2 }' "/proc/$k/status")" 1 "$exe: no_new_privs"
+	is "$(readlink "/proc/$k/root")" "$CHROOT" "$exe is chrooted to $CHROOT"
+	is "$(tr '\0' ' ' <"/proc/$k/cmdline" | awk '{ print $1, $2 }')" \
+	    "meshd: ${exe#meshd-}" "$exe: process title"
+done
+names=$(for k in "${KIDS[@]}"; do basename "$(readlink "/proc/$k/exe")"; done | sort | tr '\n' ' ')
+is "$names" "meshd-crypto meshd-net meshd-tun " "the children are net, crypto and tun"
+CRYPTO=$(for k in "${KIDS[@]}"; do [ "$(basename "$(readlink "/proc/$k/exe")")" = meshd-crypto ] && echo "$k"; done)
+is "$(awk '/^Max core file size/ { print $5 }' "/proc/$CRYPTO/limits")" 0 "meshd-crypto: RLIMIT_CORE 0"
+# key files: only meshd-crypto ever had them open, and it closed them
+for k in "$MESHD_PID" "${KIDS[@]}"; do
+	if ls -l "/proc/$k/fd" 2>/dev/null | grep -q "$D/.*\.\(key\|psk\)"; then
+		ok 1 "pid $k holds no key file open"
+	else
+		ok 0 "pid $k holds no key file open"
+	fi
+done
+
+# ---- interface
+link=$(ip -n "$NS" -o link show "$IF")
+like "$link" "mtu 1380" "interface $IF has MTU 1380"
+like "$link" "<[^>]*UP[^>]*>" "interface $IF is up"
+addrs=$(ip -n "$NS" -o addr show dev "$IF")
+like "$addrs" "inet 100\.64\.0\.1/24" "interface has 100.64.0.1/24"
+like "$addrs" "inet6 fd00:6d65:7368::1/64" "interface has fd00:6d65:7368::1/64"
+ip netns exec "$NS" ss -uln | grep -q ':51999 '
+ok $? "UDP port 51999 is bound (listen-port from a macro)"
+
+# ---- meshctl show status
+st=$(ctl show status)
+ok $? "meshctl show status"
+like "$st" "$IF" "status names the interface"
+has "$st" "$ME_PUB" "status shows our public key, as wg pubkey derives it"
+like "$st" "1380" "status shows the MTU"
+js=$(ctl -j show status)
+is "$(jq -r .interface <<<"$js")" "$IF" "status -j: interface"
+is "$(jq -r .public_key <<<"$js")" "$ME_PUB" "status -j: public_key"
+is "$(jq -r .listen_port <<<"$js")" 51999 "status -j: listen_port"
+is "$(jq -r .mtu <<<"$js")" 1380 "status -j: mtu"
+is "$(jq -r '.addresses | join(",")' <<<"$js")" "100.64.0.1/24,fd00:6d65:7368::1/64" "status -j: addresses"
+is "$(jq -r .peers <<<"$js")" 2 "status -j: 2 peers"
+is "$(jq -r '[.processes[].role] | join(",")' <<<"$js")" "parent,net,crypto,tun" "status -j: four processes"
+is "$(jq -r '[.processes[] | select(.role != "parent") | .uid] | unique | join(",")' <<<"$js")" "$USER_UID" "status -j: children's uid"
+is "$(jq -r '[.processes[] | select(.role != "parent") | (.chrooted and .sandboxed)] | all' <<<"$js")" true "status -j: children chrooted and sandboxed"
+is "$(jq -r '.processes[] | select(.role == "net") | .pid' <<<"$js")" \
+    "$(for k in "${KIDS[@]}"; do [ "$(basename "$(readlink "/proc/$k/exe")")" = meshd-net ] && echo "$k"; done)" \
+    "status -j: the pid of net is the real one"
+
+# ---- meshctl show peers
+pt=$(ctl show peers)
+ok $? "meshctl show peers"
+like "$pt" "beta" "peers table lists beta"
+like "$pt" "gamma" "peers table lists gamma"
+like "$pt" "198\.18\.0\.2:51820" "peers table shows beta's endpoint"
+pj=$(ctl -j show peers)
+is "$(jq -r 'length' <<<"$pj")" 2 "peers -j: two peers"
+is "$(jq -r '.[0].name' <<<"$pj")" beta "peers -j: first is beta"
+is "$(jq -r '.[0].public_key' <<<"$pj")" "$B_PUB" "peers -j: beta's public_key"
+is "$(jq -r '.[0].endpoint' <<<"$pj")" "198.18.0.2:51820" "peers -j: beta's endpoint"
+is "$(jq -r '.[0].allowed_ips | join(",")' <<<"$pj")" "100.64.0.2/32,fd00:6d65:7368::2/128" "peers -j: beta's allowed_ips"
+is "$(jq -r '.[0].persistent_keepalive' <<<"$pj")" 25 "peers -j: beta's keepalive"
+is "$(jq -r '.[1].endpoint' <<<"$pj")" null "peers -j: gamma has no endpoint"
+is "$(jq -r '.[1].persistent_keepalive' <<<"$pj")" 0 "peers -j: gamma has no keepalive"
+grep -q "$(cat "$D/b.psk")" <<<"$(ctl show peer beta) $pj"
+ok $((!$?)) "the preshared key is never printed"
+one=$(ctl show peer gam)
+ok $? "show peer with a name"
+has "$one" "$C_PUB" "show peer gamma shows its key"
+out=$(ctl show peer nosuch 2>&1)
+ok $((!$?)) "show peer nosuch fails"
+like "$out" "no such peer: nosuch" "and says why"
+
+# ---- reload: a broken config keeps the old one
+cp "$D/meshd.conf" "$D/good.conf"
+printf 'interface "%s" {\n\tmtuu 1400\n}\n' "$IF" >"$D/meshd.conf"
+out=$(ctl reload 2>&1)
+ok $((!$?)) "reload of a broken config fails"
+like "$out" "meshd.conf:2: .*mtuu" "and the error names file:line"
+kill -0 "$MESHD_PID"; ok $? "meshd still runs"
+is "$(ctl -j show peers | jq -r 'map(.name) | join(",")')" "beta,gamma" "the old peers stay"
+is "$(ctl -j show status | jq -r .mtu)" 1380 "the old MTU stays"
+
+# ---- reload: a good config is applied
+write_conf "$D/meshd.conf" delta
+sed -i 's/mtu 1380/mtu 1360/; /address fd00:6d65:7368::1\/64/d' "$D/meshd.conf"
+out=$(ctl reload 2>&1)
+ok $? "reload of a changed config succeeds"
+is "$(ctl -j show peers | jq -r 'map(.name) | join(",")')" "beta,gamma,delta" "delta was added"
+is "$(ctl -j show peer delta | jq -r .endpoint)" "[fd00:1::4]:51820" "delta's IPv6 endpoint"
+b_id0=$(jq -r '.[0].id' <<<"$pj")
+is "$(ctl -j show peer beta | jq -r .id)" "$b_id0" "beta keeps its peer id across reload"
+like "$(ip -n "$NS" -o link show "$IF")" "mtu 1360" "the new MTU is on the interface"
+addrs=$(ip -n "$NS" -o addr show dev "$IF")
+if grep -q 'fd00:6d65:7368::1/64' <<<"$addrs"; then ok 1 "removed address is gone"; else ok 0 "removed address is gone"; fi
+
+# ---- SIGHUP reloads too
+write_conf "$D/meshd.conf"
+kill -HUP "$MESHD_PID"
+wait_for 3 sh -c "$MESHCTL -j -s $SOCK show status | jq -e '.peers == 2'"
+ok $? "SIGHUP reload drops delta again"
+like "$(ip -n "$NS" -o addr show dev "$IF")" "fd00:6d65:7368::1/64" "and restores the address"
+
+# ---- log level
+t "log verbose" ctl log verbose
+t "log brief" ctl log brief
+
+# ---- permissions: anyone who can open the socket may look, only root acts
+chmod 0666 "$SOCK"
+out=$(setpriv --reuid=nobody --regid=nogroup --clear-groups "$MESHCTL" -s "$SOCK" show peers 2>&1)
+ok $? "a non-root user may show peers"
+out=$(setpriv --reuid=nobody --regid=nogroup --clear-groups "$MESHCTL" -s "$SOCK" reload 2>&1)
+ok $((!$?)) "a non-root user may not reload"
+like "$out" "permission denied" "and is told so"
+out=$(setpriv --reuid=nobody --regid=nogroup --clear-groups "$MESHCTL" -s "$SOCK" log verbose 2>&1)
+ok $((!$?)) "a non-root user may not change the log level"
+chmod 0660 "$SOCK"
+is "$(stat -c %a "$SOCK")" 660 "socket mode back to 0660"
+
+# ---- a second meshd on the same socket refuses to start
+out=$(ip netns exec "$NS" "$MESHD" -d -f "$D/meshd.conf" -s "$SOCK" 2>&1)
+ok $((!$?)) "a second meshd on the same socket fails"
+like "$out" "in use" "and says the socket is in use"
+kill -0 "$MESHD_PID"; ok $? "the first meshd is unharmed"
+
+# ---- SIGTERM: exit 0, interface and socket gone
+kill -TERM "$MESHD_PID"
+wait "$MESHD_PID"; st=$?
+is "$st" 0 "SIGTERM: meshd exits 0"
+ip -n "$NS" link show "$IF" >/dev/null 2>&1
+ok $((!$?)) "SIGTERM: the interface is gone"
+[ ! -e "$SOCK" ]; ok $? "SIGTERM: the control socket is gone"
+left=0; for k in "${KIDS[@]}"; do kill -0 "$k" 2>/dev/null && left=1; done
+is "$left" 0 "SIGTERM: no child is left"
+
+# ---- a child killed with SIGKILL takes the daemon down
+for role in net crypto tun; do
+	: >"$D/meshd.log"
+	start_meshd || { ok 1 "restart for $role"; continue; }
+	victim=""
+	mapfile -t kids < <(children "$MESHD_PID")
+	for k in "${kids[@]}"; do
+		[ "$(basename "$(readlink "/proc/$k/exe")")" = "meshd-$role" ] && victim=$k
+	done
+	kill -9 "$victim"
+	t0=$(date +%s%N)
+	wait "$MESHD_PID"; st=$?
+	ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+	[ "$st" -ne 0 ]; ok $? "kill -9 $role: meshd exits non-zero ($st)"
+	[ "$ms" -lt 2000 ]; ok $? "kill -9 $role: within 2 s (${ms} ms)"
+	grep -q "lost child: $role" "$D/meshd.log"; ok $? "kill -9 $role: logged 'lost child: $role'"
+	ip -n "$NS" link show "$IF" >/dev/null 2>&1
+	ok $((!$?)) "kill -9 $role: the interface is gone"
+	[ ! -e "$SOCK" ]; ok $? "kill -9 $role: the control socket is gone"
+	left=""
+	for k in "${kids[@]}"; do
+		[ "$k" = "$victim" ] && continue
+		wait_for 2 sh -c "! kill -0 $k" || left="$left $k"
+	done
+	is "$left" "" "kill -9 $role: the other children are gone too"
+done
+
+done_testing
