@@ -161,7 +161,13 @@ main(int argc, char *argv[])
 	if ((csock = control_init(parent.csock)) == -1)
 		exit(1);
 	if ((tunfd = tundev_open(conf->iface.name, &parent.ifindex)) == -1) {
-		log_warn("cannot create interface %s", conf->iface.name);
+		if (errno == EBUSY || errno == EEXIST)
+			log_warnx("cannot create interface %s: it exists and "
+			    "is in use (another meshd or VPN?)",
+			    conf->iface.name);
+		else
+			log_warn("cannot create interface %s",
+			    conf->iface.name);
 		control_cleanup(parent.csock);
 		exit(1);
 	}
@@ -534,7 +540,7 @@ parent_dispatch(int fd, short event, void *arg)
 	struct imsgev		*iev = arg;
 	struct imsg		 imsg;
 	struct ibuf		 ib;
-	char			 reason[128];
+	char			*reason;
 	ssize_t			 n;
 
 	cp = (struct child_proc *)((char *)iev -
@@ -567,9 +573,11 @@ parent_dispatch(int fd, short event, void *arg)
 			if (cp->role != PROC_CRYPTO)
 				fatalx("KEY_ERROR from %s",
 				    meshd_role_names[cp->role]);
+			reason = NULL;
 			if (imsg_get_ibuf(&imsg, &ib) == -1 ||
-			    ibuf_get_strbuf(&ib, reason, sizeof(reason)) == -1)
-				(void)strlcpy(reason, "?", sizeof(reason));
+			    (reason = ibuf_get_string(&ib,
+			    ibuf_size(&ib))) == NULL)
+				fatalx("KEY_ERROR: bad message");
 			if (!parent.has_pubkey) {
 				/* at start: there is no key to run with */
 				log_warnx("%s: %s", imsg_get_id(&imsg) == 0 ?
@@ -577,6 +585,7 @@ parent_dispatch(int fd, short event, void *arg)
 				    "preshared-key-file", reason);
 				parent_shutdown(1);
 			}
+			free(reason);
 			break;
 		default:
 			fatalx("unexpected imsg %s from %s",

@@ -218,6 +218,15 @@ ok $((!$?)) "SIGTERM: the interface is gone"
 left=0; for k in "${KIDS[@]}"; do kill -0 "$k" 2>/dev/null && left=1; done
 is "$left" 0 "SIGTERM: no child is left"
 
+# ---- a private key file that is not a key: a clear error, no daemon
+cp "$D/meshd.conf" "$D/badkey.conf"
+(umask 077; echo "this is not a key" >"$D/junk.key")
+sed -i "s|$D/me.key|$D/junk.key|" "$D/badkey.conf"
+out=$(ip netns exec "$NS" "$MESHD" -d -f "$D/badkey.conf" -s "$D/other.sock" 2>&1)
+ok $((!$?)) "meshd with a junk private key exits non-zero"
+has "$out" "$D/junk.key: not a key" "and names the file and the problem"
+[ ! -e "$D/other.sock" ]; ok $? "and leaves no control socket behind"
+
 # ---- a child killed with SIGKILL takes the daemon down
 for role in net crypto tun; do
 	: >"$D/meshd.log"
