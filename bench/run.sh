@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# make bench: meshd's figures beside the reference implementations, from
+# one run on this machine.  Timings are reported, never asserted.
+set -u
+: "${MESHD_BUILD:?run it through make bench}"
+SECS=${BENCH_SECS:-2}
+
+echo "== primitives: ours beside OpenSSL EVP (CPU time, ${SECS}s each)"
+"$MESHD_BUILD/bench/crypto-bench" -t "$SECS" || exit 1
+echo
+echo "== openssl speed -evp chacha20-poly1305 (bulk, no per-packet setup)"
+openssl speed -evp chacha20-poly1305 -seconds "$SECS" 2>/dev/null | tail -n 2
+if [ -x "$MESHD_BUILD/bench/handshake-bench" ]; then
+	echo
+	echo "== Noise_IKpsk2 handshakes with the engine (both sides, one core)"
+	"$MESHD_BUILD/bench/handshake-bench" || exit 1
+fi
