@@ -40,6 +40,8 @@
 #define MESH_RESULT_MAX		1024	/* text in a control RESULT */
 #define MESH_MTU_DEFAULT	1400
 #define MESH_MAX_IMSG		(64 * 1024)
+/* allowed-ips of one peer: its RECONF_PEER and CTL_PEER stay in one imsg */
+#define MESH_MAX_PEER_AIPS	3000
 
 #define WG_KEY_LEN		32
 

@@ -450,7 +450,9 @@ ctl_run(int fd, const struct parse_result *res, const struct output *o,
 	c.o = o;
 	c.out = out;
 	c.err = err;
-	if (imsgbuf_init(&c.ibuf, fd) == -1) {
+	/* a peer with many allowed-ips makes a large reply */
+	if (imsgbuf_init(&c.ibuf, fd) == -1 ||
+	    imsgbuf_set_maxsize(&c.ibuf, MESH_MAX_IMSG) == -1) {
 		fprintf(err, "meshctl: %s\n", strerror(errno));
 		return 1;
 	}

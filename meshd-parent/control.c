@@ -175,6 +175,8 @@ control_accept(int fd, short event, void *arg)
 		free(c);
 		return;
 	}
+	if (imsgbuf_set_maxsize(&c->ibuf, MESH_MAX_IMSG) == -1)
+		fatal("control: imsgbuf_set_maxsize");
 	c->uid = uid;
 	event_set(&c->ev, cfd, EV_READ, control_dispatch, c);
 	event_add(&c->ev, NULL);

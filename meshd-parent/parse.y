@@ -1693,6 +1693,10 @@ peer_aip(const char *s)
 			return;
 		}
 	}
+	if (p->naips == MESH_MAX_PEER_AIPS) {
+		blk_error("more than %d allowed-ips", MESH_MAX_PEER_AIPS);
+		return;
+	}
 	if ((na = reallocarray(p->aips, p->naips + 1, sizeof(*na))) == NULL)
 		fatal("%s", __func__);
 	p->aips = na;

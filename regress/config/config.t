@@ -121,6 +121,27 @@ is "$RC" 1 "an endpoint that does not resolve is an error"
 like "$ERR" '^resolve\.conf:6: peer "beta": cannot resolve endpoint '\
 '"nosuch\.invalid:51820": ' "naming its line"
 
+# one peer may have up to 3000 allowed-ips (its messages must fit an imsg)
+aips() {	# aips N: N distinct /32s, 10 to a line
+	local i
+	for ((i = 0; i < $1; i++)); do
+		((i % 10 == 0)) && printf '\n\tallowed-ips 100.%d.%d.%d/32' \
+		    $((64 + i / 65536)) $((i / 256 % 256)) $((i % 256)) && continue
+		printf ', 100.%d.%d.%d/32' $((64 + i / 65536)) $((i / 256 % 256)) $((i % 256))
+	done
+}
+for n in 3000 3001; do
+	{ printf 'interface "mesh0" {\n\tprivate-key-file "%s/mesh0.key"\n}\n' "$K"
+	  printf 'peer "beta" {\n\tpublic-key "act0B1ztB5HkpJe/m13Ny2EaPcmOjF5vzpuuXcNFBXs="'
+	  aips "$n"; printf '\n}\n'; } >"$K/many$n.conf"
+done
+run "$K" -n -f many3000.conf
+is "$RC" 0 "3000 allowed-ips on one peer are accepted"
+run "$K" -n -f many3001.conf
+is "$RC" 1 "3001 allowed-ips on one peer are refused"
+like "$ERR" '^many3001\.conf:[0-9]+: peer "beta": more than 3000 allowed-ips' \
+    "naming the line"
+
 # a missing config file
 run "$K" -n -f nosuch.conf
 is "$RC" 1 "a missing config file: exit 1"
