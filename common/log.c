@@ -141,7 +141,8 @@ log_debug(const char *emsg, ...)
 {
 	va_list	ap;
 
-	if (log_verbose > 1) {
+	/* -v, or meshctl log verbose, as in bgpd */
+	if (log_verbose > 0) {
 		va_start(ap, emsg);
 		vlog(LOG_DEBUG, emsg, ap);
 		va_end(ap);

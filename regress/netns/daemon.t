@@ -186,9 +186,15 @@ wait_for 3 sh -c "$MESHCTL -j -s $SOCK show status | jq -e '.peers == 2'"
 ok $? "SIGHUP reload drops delta again"
 like "$(ip -n "$NS" -o addr show dev "$IF")" "fd00:6d65:7368::1/64" "and restores the address"
 
-# ---- log level
+# ---- log level: debug lines appear only while verbose, in every process
 t "log verbose" ctl log verbose
+ctl reload >/dev/null 2>&1
+wait_for 3 grep -q "^tun: config: 2 peers" "$D/meshd.log"
+ok $? "log verbose: the children log debug lines (tun's config)"
 t "log brief" ctl log brief
+n0=$(grep -c "config: 2 peers" "$D/meshd.log")
+ctl reload >/dev/null 2>&1; sleep 0.3
+is "$(grep -c "config: 2 peers" "$D/meshd.log")" "$n0" "log brief: no more debug lines"
 
 # ---- permissions: anyone who can open the socket may look, only root acts
 chmod 0666 "$SOCK"
