@@ -29,6 +29,7 @@
 
 #include "child.h"
 #include "log.h"
+#include "pktchan.h"
 #include "sandbox.h"
 
 struct child	*child;
@@ -106,6 +107,42 @@ recv_peer(struct imsg *imsg)
 	child->pending->npeers++;
 }
 
+/* a channel's memfd and eventfd arrive one by one; attach when both are in */
+static void
+recv_chan(struct imsg *imsg)
+{
+	struct pktchan_msg	 pm;
+	char			 err[128];
+	int			 fd;
+
+	if (imsg_get_data(imsg, &pm, sizeof(pm)) == -1 ||
+	    pm.chan >= CHAN_MAX)
+		fatalx("PKTCHAN: bad message");
+	if ((fd = imsg_get_fd(imsg)) == -1)
+		fatalx("PKTCHAN without a descriptor");
+	if (child->chan[pm.chan] != NULL)
+		fatalx("PKTCHAN: channel %u set up twice", pm.chan);
+	if (imsg_get_type(imsg) == IMSG_PKTCHAN_MEM) {
+		if (child->chan_memfd[pm.chan] != -1)
+			fatalx("PKTCHAN: second memfd");
+		child->chan_memfd[pm.chan] = fd;
+	} else {
+		if (child->chan_wakefd[pm.chan] != -1)
+			fatalx("PKTCHAN: second eventfd");
+		child->chan_wakefd[pm.chan] = fd;
+	}
+	if (child->chan_memfd[pm.chan] == -1 ||
+	    child->chan_wakefd[pm.chan] == -1)
+		return;
+	child->chan[pm.chan] = pktchan_attach(child->chan_memfd[pm.chan],
+	    child->chan_wakefd[pm.chan], pm.producer ? PKTCHAN_PRODUCER :
+	    PKTCHAN_CONSUMER, err, sizeof(err));
+	if (child->chan[pm.chan] == NULL)
+		fatalx("packet channel %u: %s", pm.chan, err);
+	if (child->chan_ready != NULL)
+		child->chan_ready(pm.chan);
+}
+
 static void
 child_dispatch_common(struct imsgev *iev, struct imsg *imsg)
 {
@@ -135,6 +172,12 @@ child_dispatch_common(struct imsgev *iev, struct imsg *imsg)
 				return;
 		if (child->connected != NULL)
 			child->connected();
+		return;
+	case IMSG_PKTCHAN_MEM:
+	case IMSG_PKTCHAN_WAKE:
+		if (iev->peer != PROC_PARENT)
+			break;
+		recv_chan(imsg);
 		return;
 	case IMSG_LOG_VERBOSE:
 		if (iev->peer != PROC_PARENT)
@@ -221,6 +264,7 @@ child_start(struct child *c, int argc, char *argv[], void (*init)(void))
 	struct child_opts	 o;
 	struct mesh_proc_msg	 pm;
 	enum meshd_role		 r;
+	int			 i;
 	extern char		**environ;
 
 	child = c;
@@ -240,6 +284,8 @@ child_start(struct child *c, int argc, char *argv[], void (*init)(void))
 	event_init();
 	for (r = PROC_PARENT; r < PROC_MAX; r++)
 		c->iev[r].ibuf.fd = -1;
+	for (i = 0; i < CHAN_MAX; i++)
+		c->chan_memfd[i] = c->chan_wakefd[i] = -1;
 	if (imsgev_init(&c->iev[PROC_PARENT], PARENT_SOCK_FILENO, PROC_PARENT,
 	    1, child_dispatch, NULL) == -1)
 		fatal("imsgev_init");

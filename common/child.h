@@ -55,6 +55,12 @@ struct child {
 	void			(*reconf)(struct conf_snapshot *);
 	/* called once every sibling pipe is up (may be NULL) */
 	void			(*connected)(void);
+	/* packet channels this role is an end of; set up by the parent */
+	struct pktchan		*chan[CHAN_MAX];
+	int			 chan_memfd[CHAN_MAX];
+	int			 chan_wakefd[CHAN_MAX];
+	/* called when channel c is attached (may be NULL) */
+	void			(*chan_ready)(enum mesh_chan);
 };
 
 extern struct child	*child;

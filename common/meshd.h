@@ -80,6 +80,15 @@ enum imsg_type {
 	IMSG_CHILD_STATS,	/* child -> parent: struct mesh_stats_msg */
 	IMSG_STATS_REQ,		/* parent -> child */
 
+	/* data plane */
+	IMSG_PKTCHAN_MEM,	/* parent -> child: memfd; struct pktchan_msg */
+	IMSG_PKTCHAN_WAKE,	/* parent -> child: eventfd; struct pktchan_msg */
+	IMSG_HS_RECV,		/* net -> crypto: struct hs_msg (mac1 checked) */
+	IMSG_HS_SEND,		/* crypto -> net: struct hs_msg, peerid = peer */
+	IMSG_ENDPOINT,		/* crypto -> net: struct mesh_endpoint_msg */
+	IMSG_PEER_STATS,	/* child -> parent: struct mesh_peer_stats */
+	IMSG_STATS_END,		/* child -> parent: end of IMSG_PEER_STATS */
+
 	/* meshctl <-> parent */
 	IMSG_CTL_SHOW_STATUS,	/* request, no data */
 	IMSG_CTL_SHOW_PEERS,	/* request, struct ctl_peer_req */
@@ -126,6 +135,59 @@ struct mesh_peer_msg {
 	uint32_t	naips;
 };
 
+/* the four packet channels of DESIGN.md, one way each */
+enum mesh_chan {
+	CHAN_TUN_CRYPTO,	/* plaintext out: tun -> crypto */
+	CHAN_CRYPTO_NET,	/* ciphertext out: crypto -> net */
+	CHAN_NET_CRYPTO,	/* ciphertext in: net -> crypto */
+	CHAN_CRYPTO_TUN,	/* plaintext in: crypto -> tun */
+	CHAN_MAX
+};
+#define MESH_CHAN_SLOTS		512
+/* room for a data message of the interface's MTU, and its overhead */
+#define MESH_CHAN_MAXPKT(mtu)	((mtu) + 64)
+
+struct pktchan_msg {
+	uint32_t	chan;		/* enum mesh_chan */
+	uint32_t	producer;	/* 1: this end produces */
+};
+
+/* a handshake message and the underlay address it came from or goes to */
+struct hs_msg {
+	uint8_t		addr[28];	/* struct sockaddr_in or _in6 */
+	uint32_t	addrlen;
+	uint32_t	len;
+	uint8_t		msg[148];	/* the largest: an initiation */
+};
+
+struct mesh_endpoint_msg {
+	uint32_t	id;
+	uint8_t		addr[28];
+	uint32_t	addrlen;
+};
+
+/*
+ * Per-peer counters; each child fills in what it knows and leaves the
+ * rest zero, the parent adds them up.  Also used with id 0 for the
+ * process's drops that belong to no peer.
+ */
+struct mesh_peer_stats {
+	uint32_t	id;
+	uint8_t		endpoint[28];	/* net: current endpoint */
+	uint32_t	endpoint_len;
+	int64_t		latest_handshake;	/* crypto: unix time, 0 never */
+	uint64_t	rx_bytes;	/* crypto: authenticated, on the wire */
+	uint64_t	tx_bytes;	/* crypto: sent, on the wire */
+	uint64_t	drop_decrypt;	/* crypto: tag did not verify */
+	uint64_t	drop_replay;	/* crypto: counter seen or too old */
+	uint64_t	drop_queue;	/* crypto: queue full waiting for keys */
+	uint64_t	drop_source;	/* tun: inner source not allowed */
+	uint64_t	drop_noroute;	/* tun: no peer for the destination */
+	uint64_t	drop_malformed;	/* tun/net: bad header or length */
+	uint64_t	drop_mac;	/* net: mac1/mac2 wrong */
+	uint64_t	drop_full;	/* any: a channel was full */
+};
+
 struct mesh_proc_msg {
 	int32_t		pid;
 	uint32_t	uid;
@@ -168,6 +230,7 @@ struct ctl_peer {
 	uint8_t		has_psk;
 	uint16_t	keepalive;
 	uint32_t	naips;
+	struct mesh_peer_stats stats;		/* id 0 if unknown */
 };
 
 /* followed by a NUL-terminated message (may be just "") */

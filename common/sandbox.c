@@ -103,6 +103,7 @@ static const struct allow allow_net[] = {
 /* meshd-crypto: keys and AEAD, no files, no sockets of its own */
 static const struct allow allow_crypto[] = {
 	A(getrandom,	"ephemeral keys, receiver indices, RAND_bytes"),
+	A(mlock,	"keeping pages of new peers' keys out of swap"),
 };
 
 /* meshd-tun: the TUN fd only (read and write are common) */

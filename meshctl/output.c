@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "output.h"
 #include "wgkey.h"
@@ -31,6 +32,8 @@
 #define NAME_W		20	/* longer names are cut to 17 + "..." */
 #define ENDPOINT_W	22	/* "255.255.255.255:65535" fits */
 #define AIPS_W		20
+#define HS_W		12	/* "1h 2m 3s ago" */
+#define BYTES_W		11	/* "1023.99 MiB" */
 #define PROC_W		8
 
 const char *
@@ -179,6 +182,44 @@ print_aips(FILE *fp, const struct peer_info *pi, const char *sep)
 	}
 }
 
+/* "1.50 MiB", as wg(8) shows transfer */
+const char *
+output_bytes(uint64_t n, char *buf, size_t len)
+{
+	static const char *const units[] = { "KiB", "MiB", "GiB", "TiB" };
+	double	 v = n;
+	int	 u = -1;
+
+	if (n < 1024) {
+		(void)snprintf(buf, len, "%llu B", (unsigned long long)n);
+		return buf;
+	}
+	while (v >= 1024 && u < 3) {
+		v /= 1024;
+		u++;
+	}
+	(void)snprintf(buf, len, "%.2f %s", v, units[u]);
+	return buf;
+}
+
+/* "12s ago", "never" */
+const char *
+output_handshake(int64_t when, char *buf, size_t len)
+{
+	char	up[64];
+	int64_t	ago;
+
+	if (when == 0) {
+		(void)strlcpy(buf, "never", len);
+		return buf;
+	}
+	ago = (int64_t)time(NULL) - when;
+	if (ago < 0)
+		ago = 0;
+	(void)snprintf(buf, len, "%s ago", output_uptime(ago, up, sizeof(up)));
+	return buf;
+}
+
 static void
 text_peers(FILE *fp, const struct peer_info *peers, size_t npeers)
 {
@@ -193,6 +234,9 @@ text_peers(FILE *fp, const struct peer_info *peers, size_t npeers)
 	print_cell(fp, "NAME", NAME_W, 0, 0);
 	print_cell(fp, "ENDPOINT", ENDPOINT_W, 0, 0);
 	print_cell(fp, "ALLOWED IPS", AIPS_W, 0, 0);
+	print_cell(fp, "HANDSHAKE", HS_W, 0, 0);
+	print_cell(fp, "RX", BYTES_W, 0, 0);
+	print_cell(fp, "TX", BYTES_W, 0, 0);
 	print_cell(fp, "KEEPALIVE", 0, 0, 1);
 	for (i = 0; i < npeers; i++) {
 		const struct ctl_peer *p = &peers[i].peer;
@@ -211,6 +255,12 @@ text_peers(FILE *fp, const struct peer_info *peers, size_t npeers)
 		}
 		print_cell(fp, aips != NULL ? aips : "?", AIPS_W, 0, 0);
 		free(aips);
+		print_cell(fp, output_handshake(p->stats.latest_handshake, buf,
+		    sizeof(buf)), HS_W, 0, 0);
+		print_cell(fp, output_bytes(p->stats.rx_bytes, buf,
+		    sizeof(buf)), BYTES_W, 0, 0);
+		print_cell(fp, output_bytes(p->stats.tx_bytes, buf,
+		    sizeof(buf)), BYTES_W, 0, 0);
 		if (p->keepalive != 0) {
 			(void)snprintf(buf, sizeof(buf), "%us", p->keepalive);
 			print_cell(fp, buf, 0, 0, 1);
@@ -223,7 +273,7 @@ static void
 text_peer(FILE *fp, const struct peer_info *pi)
 {
 	const struct ctl_peer	*p = &pi->peer;
-	char			 b64[WG_KEY_B64_LEN + 1];
+	char			 b64[WG_KEY_B64_LEN + 1], buf[64];
 
 	fputs("name: ", fp);
 	print_safe(fp, p->name, 0);
@@ -242,6 +292,22 @@ text_peer(FILE *fp, const struct peer_info *pi)
 		fprintf(fp, "every %u seconds\n", p->keepalive);
 	else
 		fputs("off\n", fp);
+	fprintf(fp, "latest handshake: %s\n", output_handshake(
+	    p->stats.latest_handshake, buf, sizeof(buf)));
+	fprintf(fp, "transfer: %s received, ", output_bytes(p->stats.rx_bytes,
+	    buf, sizeof(buf)));
+	fprintf(fp, "%s sent\n", output_bytes(p->stats.tx_bytes, buf,
+	    sizeof(buf)));
+	fprintf(fp, "dropped: %llu bad tag, %llu replayed, %llu queue full, "
+	    "%llu wrong source, %llu no endpoint, %llu malformed, "
+	    "%llu channel full\n",
+	    (unsigned long long)p->stats.drop_decrypt,
+	    (unsigned long long)p->stats.drop_replay,
+	    (unsigned long long)p->stats.drop_queue,
+	    (unsigned long long)p->stats.drop_source,
+	    (unsigned long long)p->stats.drop_noroute,
+	    (unsigned long long)p->stats.drop_malformed,
+	    (unsigned long long)p->stats.drop_full);
 }
 
 static void

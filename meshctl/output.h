@@ -57,6 +57,8 @@ extern const struct output	json_output;
 const char	*output_prefix(const struct mesh_prefix *, char *, size_t);
 /* "1d 2h 3m 4s", from the largest unit that is not zero; "0s" */
 const char	*output_uptime(int64_t, char *, size_t);
+const char	*output_bytes(uint64_t, char *, size_t);
+const char	*output_handshake(int64_t, char *, size_t);
 
 #define PREFIX_STRLEN	64
 

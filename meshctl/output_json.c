@@ -87,6 +87,18 @@ json_peer_object(struct json *j, const struct peer_info *pi)
 		    sizeof(buf)));
 	json_array_close(j);
 	json_uint(j, "persistent_keepalive", p->keepalive);
+	json_int(j, "latest_handshake", p->stats.latest_handshake);
+	json_uint(j, "rx_bytes", p->stats.rx_bytes);
+	json_uint(j, "tx_bytes", p->stats.tx_bytes);
+	json_object_open(j, "dropped");
+	json_uint(j, "decrypt", p->stats.drop_decrypt);
+	json_uint(j, "replay", p->stats.drop_replay);
+	json_uint(j, "queue", p->stats.drop_queue);
+	json_uint(j, "source", p->stats.drop_source);
+	json_uint(j, "no_endpoint", p->stats.drop_noroute);
+	json_uint(j, "malformed", p->stats.drop_malformed);
+	json_uint(j, "channel_full", p->stats.drop_full);
+	json_object_close(j);
 	json_object_close(j);
 }
 

@@ -17,60 +17,131 @@
 /*
  * meshd-crypto: the only process that holds key bytes.  It reads the
  * private key and preshared keys from fds the parent opened, tells the
- * parent only the public key, and keeps every secret on pages that are
- * excluded from core dumps, in a process that cannot dump core or be
- * ptrace-attached by its own user.  Handshakes and data encryption come
- * with later issues.
+ * others only the public key, and keeps every secret (the engine's
+ * structs included) on pages excluded from core dumps, in a process that
+ * cannot dump core or be ptrace-attached by its own user.
+ *
+ * It runs the Noise engine (noise.c) against the packet channels:
+ *   tun -> crypto: plaintext for a peer id: encrypt with the peer's
+ *	current keypair, or queue it (bounded, oldest dropped) and start a
+ *	handshake;
+ *   net -> crypto: data messages with their source address: decrypt,
+ *	replay-check, report a new authenticated source to net (roaming),
+ *	hand the plaintext to tun with the peer id;
+ * and handshake messages over imsg with net, which checked mac1 (and
+ * mac2 under load) before.  Timers per peer drive retransmits, rekeys,
+ * keepalives and the wipe of old keys.
  */
 
 #include <sys/types.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/queue.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/tree.h>
 
 #include <errno.h>
 #include <event.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
 
+#ifndef __unused
+#define __unused	__attribute__((__unused__))	/* RB_GENERATE_STATIC */
+#endif
+
 #include "child.h"
 #include "log.h"
+#include "noise.h"
+#include "wgcrypto.h"
+#include "pktchan.h"
 #include "wgkey.h"
 
-#define CRYPTO_MAX_PSK	4096	/* peers with a preshared key */
+#define CRYPTO_MAX_PSK		4096	/* peers with a preshared key */
+#define CRYPTO_QUEUE_MAX	128	/* packets waiting for a session */
+#define CRYPTO_BATCH		64	/* packets per channel round */
+#define SLAB_CHUNK		(64 * 1024)
 
-/*
- * Secrets live here: a private mapping marked MADV_DONTDUMP, locked in
- * memory where the limit allows, wiped on change.
- */
-struct secrets {
-	uint8_t		 priv[WG_KEY_LEN];
-	uint8_t		 has_priv;
+struct qpkt {
+	STAILQ_ENTRY(qpkt)	 entry;
+	size_t			 len;
+	uint8_t			 data[];
 };
+
+struct cpeer {
+	RB_ENTRY(cpeer)		 entry;
+	uint32_t		 id;
+	struct noise_peer	*np;
+	STAILQ_HEAD(, qpkt)	 queue;
+	size_t			 qlen;
+	struct event		 timer;
+	uint8_t			 src[28];	/* last authenticated source */
+	uint32_t		 srclen;
+	struct mesh_peer_stats	 st;
+};
+RB_HEAD(cpeer_tree, cpeer);
+
+static int	cpeer_cmp(struct cpeer *, struct cpeer *);
+RB_GENERATE_STATIC(cpeer_tree, cpeer, entry, cpeer_cmp)
 
 struct psk {
 	uint32_t	 id;
 	uint8_t		 key[WG_KEY_LEN];
 };
 
-static struct secrets		*sec;
-static struct psk		*psks;		/* also on dontdump pages */
+/* a free list per object size, carved from MADV_DONTDUMP chunks */
+struct slab {
+	size_t		 size;
+	void		*free;
+	uint8_t		*chunk;
+	size_t		 used;
+};
+
+static struct noise_local	*local;
+static struct cpeer_tree	 peers = RB_INITIALIZER(&peers);
+static struct psk		*psks;		/* on dontdump pages */
 static size_t			 npsks;
 static struct conf_snapshot	*conf;
 static uint8_t			 pubkey[WG_KEY_LEN];
+static int			 has_pubkey;
+static uint16_t			 mtu = MESH_MTU_DEFAULT;
+static struct event		 chan_ev[CHAN_MAX];
+static uint8_t			*popbuf;	/* private copies of packets */
+static size_t			 popbuflen;
+static struct mesh_peer_stats	 gstats;	/* drops of no known peer */
+static struct slab		 slabs[4];
 
 static void	 crypto_dispatch(struct imsgev *, struct imsg *);
 static void	 crypto_reconf(struct conf_snapshot *);
 static void	 crypto_init(void);
+static void	 crypto_chan_ready(enum mesh_chan);
+static void	 peer_service(struct cpeer *);
 
 static struct child crypto_child = {
 	.role = PROC_CRYPTO,
 	.dispatch = crypto_dispatch,
 	.reconf = crypto_reconf,
+	.chan_ready = crypto_chan_ready,
 };
+
+static int
+cpeer_cmp(struct cpeer *a, struct cpeer *b)
+{
+	return a->id < b->id ? -1 : a->id > b->id;
+}
+
+static uint64_t
+now_ns(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
 
 static void *
 secret_alloc(size_t len)
@@ -91,11 +162,64 @@ secret_alloc(size_t len)
 	return p;
 }
 
+/* the engine's allocator: zeroed memory on dontdump pages */
+static void *
+slab_alloc(size_t len)
+{
+	struct slab	*s;
+	void		*p;
+	size_t		 i;
+
+	len = (len + 63) & ~(size_t)63;
+	if (len > SLAB_CHUNK)
+		return secret_alloc(len);
+	for (i = 0; i < sizeof(slabs) / sizeof(slabs[0]); i++)
+		if (slabs[i].size == len || slabs[i].size == 0)
+			break;
+	if (i == sizeof(slabs) / sizeof(slabs[0]))
+		fatalx("%s: too many object sizes", __func__);
+	s = &slabs[i];
+	s->size = len;
+	if ((p = s->free) != NULL) {
+		s->free = *(void **)p;
+		memset(p, 0, sizeof(void *));
+		return p;
+	}
+	if (s->chunk == NULL || s->used + len > SLAB_CHUNK) {
+		s->chunk = secret_alloc(SLAB_CHUNK);
+		s->used = 0;
+	}
+	p = s->chunk + s->used;
+	s->used += len;
+	return p;
+}
+
+static void
+slab_release(void *p, size_t len)
+{
+	size_t	i;
+
+	len = (len + 63) & ~(size_t)63;
+	if (len > SLAB_CHUNK) {
+		explicit_bzero(p, len);
+		munmap(p, len);
+		return;
+	}
+	for (i = 0; i < sizeof(slabs) / sizeof(slabs[0]); i++)
+		if (slabs[i].size == len)
+			break;
+	if (i == sizeof(slabs) / sizeof(slabs[0]))
+		fatalx("%s: unknown size", __func__);
+	explicit_bzero(p, len);		/* the engine wiped it; to be sure */
+	*(void **)p = slabs[i].free;
+	slabs[i].free = p;
+}
+
 static void
 crypto_init(void)
 {
 	struct rlimit	rl = { 0, 0 };
-	uint8_t		k[WG_KEY_LEN], p[WG_KEY_LEN];
+	uint8_t		k[WG_KEY_LEN], p[WG_KEY_LEN], aead[WG_TAG_LEN];
 
 	/*
 	 * OpenSSL reads its config, fetches algorithms and seeds its DRBG
@@ -112,14 +236,312 @@ crypto_init(void)
 		fatal("setrlimit(RLIMIT_CORE)");
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1)
 		fatal("prctl(PR_SET_DUMPABLE)");
-	sec = secret_alloc(sizeof(*sec));
 	psks = secret_alloc(CRYPTO_MAX_PSK * sizeof(*psks));
+	noise_set_allocator(slab_alloc, slab_release);
+	if ((local = noise_local_new()) == NULL)
+		fatal("noise_local_new");
+	/* and the AEAD, fetched on first use */
+	memset(k, 0, sizeof(k));
+	if (wg_aead_encrypt(aead, k, 0, NULL, 0, NULL, 0) != 0)
+		fatalx("OpenSSL ChaCha20-Poly1305 self-check failed");
+}
+
+static struct cpeer *
+cpeer_find(uint32_t id)
+{
+	struct cpeer	key;
+
+	key.id = id;
+	return RB_FIND(cpeer_tree, &peers, &key);
+}
+
+static void
+queue_purge(struct cpeer *cp, int count)
+{
+	struct qpkt	*q;
+
+	while ((q = STAILQ_FIRST(&cp->queue)) != NULL) {
+		STAILQ_REMOVE_HEAD(&cp->queue, entry);
+		if (count)
+			cp->st.drop_queue++;
+		freezero(q, sizeof(*q) + q->len);
+	}
+	cp->qlen = 0;
+}
+
+static void
+queue_add(struct cpeer *cp, const uint8_t *pkt, size_t len)
+{
+	struct qpkt	*q;
+
+	if (cp->qlen == CRYPTO_QUEUE_MAX) {
+		/* the oldest goes first */
+		q = STAILQ_FIRST(&cp->queue);
+		STAILQ_REMOVE_HEAD(&cp->queue, entry);
+		freezero(q, sizeof(*q) + q->len);
+		cp->qlen--;
+		cp->st.drop_queue++;
+	}
+	if ((q = malloc(sizeof(*q) + len)) == NULL) {
+		cp->st.drop_queue++;
+		return;
+	}
+	q->len = len;
+	memcpy(q->data, pkt, len);
+	STAILQ_INSERT_TAIL(&cp->queue, q, entry);
+	cp->qlen++;
+}
+
+/* encrypt one packet for cp into the crypto -> net channel */
+static int
+send_data(struct cpeer *cp, const uint8_t *pkt, size_t len, uint64_t now)
+{
+	struct pktchan	*ch = child->chan[CHAN_CRYPTO_NET];
+	size_t		 need, outlen;
+	uint8_t		*slot;
+	int		 r;
+
+	if (ch == NULL)
+		return NOISE_E_STATE;
+	need = noise_encrypt_size(len, mtu);
+	if ((slot = pktchan_reserve(ch, need)) == NULL) {
+		cp->st.drop_full++;
+		return 0;
+	}
+	r = noise_encrypt(cp->np, now, pkt, len, mtu, slot, need, &outlen);
+	if (r != 0) {
+		pktchan_cancel(ch);
+		return r;
+	}
+	pktchan_commit(ch, outlen, cp->id, NULL, 0);
+	cp->st.tx_bytes += outlen;
+	return 0;
+}
+
+static void
+queue_flush(struct cpeer *cp, uint64_t now)
+{
+	struct qpkt	*q;
+
+	while ((q = STAILQ_FIRST(&cp->queue)) != NULL) {
+		if (send_data(cp, q->data, q->len, now) == NOISE_E_NOKEY)
+			return;
+		STAILQ_REMOVE_HEAD(&cp->queue, entry);
+		cp->qlen--;
+		freezero(q, sizeof(*q) + q->len);
+	}
+}
+
+static void
+send_handshake(struct cpeer *cp, const uint8_t *msg, size_t len,
+    const uint8_t *addr, size_t addrlen)
+{
+	struct hs_msg	hm;
+
+	memset(&hm, 0, sizeof(hm));
+	if (addr != NULL && addrlen <= sizeof(hm.addr)) {
+		memcpy(hm.addr, addr, addrlen);
+		hm.addrlen = addrlen;
+	}
+	hm.len = len;
+	memcpy(hm.msg, msg, len);
+	child_compose(PROC_NET, IMSG_HS_SEND, cp->id, -1, &hm, sizeof(hm));
+	cp->st.tx_bytes += len;
+}
+
+/* the engine's timers and pending actions for one peer */
+static void
+peer_service(struct cpeer *cp)
+{
+	uint8_t		 init[WG_INIT_LEN];
+	uint64_t	 now = now_ns(), next;
+	uint32_t	 act;
+	struct timeval	 tv;
+
+	act = noise_peer_poll(cp->np, now);
+	if (act & NOISE_ACT_INITIATE) {
+		if (noise_create_initiation(cp->np, now, init) == 0)
+			send_handshake(cp, init, sizeof(init), NULL, 0);
+		explicit_bzero(init, sizeof(init));
+	}
+	if (act & NOISE_ACT_PURGE)
+		queue_purge(cp, 1);
+	if (act & (NOISE_ACT_FLUSH | NOISE_ACT_KEEPALIVE)) {
+		if (cp->qlen > 0)
+			queue_flush(cp, now);
+		else if (act & NOISE_ACT_KEEPALIVE)
+			(void)send_data(cp, NULL, 0, now);
+	}
+	if (act & ~(NOISE_ACT_INITIATE | NOISE_ACT_PURGE)) {
+		if (child->chan[CHAN_CRYPTO_NET] != NULL)
+			pktchan_flush(child->chan[CHAN_CRYPTO_NET]);
+	}
+	/* the engine may want something at once after what we did */
+	if (cp->np->actions != 0) {
+		timerclear(&tv);
+		evtimer_add(&cp->timer, &tv);
+		return;
+	}
+	evtimer_del(&cp->timer);
+	if ((next = noise_peer_next_timer(cp->np)) == UINT64_MAX)
+		return;
+	next = next > now ? next - now : 0;
+	tv.tv_sec = next / 1000000000ULL;
+	tv.tv_usec = (next % 1000000000ULL) / 1000 + 1;
+	evtimer_add(&cp->timer, &tv);
+}
+
+static void
+peer_timer(int fd, short event, void *arg)
+{
+	peer_service(arg);
+}
+
+/* a new authenticated source for cp: tell net (roaming) */
+static void
+peer_source(struct cpeer *cp, const uint8_t *addr, size_t addrlen)
+{
+	struct mesh_endpoint_msg	em;
+
+	if (addrlen == 0 || addrlen > sizeof(cp->src) ||
+	    (addrlen == cp->srclen && memcmp(cp->src, addr, addrlen) == 0))
+		return;
+	memcpy(cp->src, addr, addrlen);
+	cp->srclen = addrlen;
+	memset(&em, 0, sizeof(em));
+	em.id = cp->id;
+	memcpy(em.addr, addr, addrlen);
+	em.addrlen = addrlen;
+	child_compose(PROC_NET, IMSG_ENDPOINT, cp->id, -1, &em, sizeof(em));
+}
+
+/* tun -> crypto: plaintext to encrypt */
+static void
+chan_outbound(struct pktchan_pkt *pkts, size_t n, uint64_t now)
+{
+	struct cpeer	*cp;
+	size_t		 i;
+	int		 r;
+
+	for (i = 0; i < n; i++) {
+		if ((cp = cpeer_find(pkts[i].peer_id)) == NULL) {
+			gstats.drop_malformed++;
+			continue;
+		}
+		if (cp->qlen > 0) {
+			/* keep the order: behind what already waits */
+			queue_add(cp, pkts[i].data, pkts[i].len);
+			continue;
+		}
+		r = send_data(cp, pkts[i].data, pkts[i].len, now);
+		if (r == NOISE_E_NOKEY || r == NOISE_E_EXPIRED) {
+			queue_add(cp, pkts[i].data, pkts[i].len);
+			peer_service(cp);
+		} else if (r != 0)
+			log_debug("peer %u: encrypt: %s", cp->id,
+			    noise_strerror(r));
+	}
+}
+
+/* net -> crypto: data messages to decrypt */
+static void
+chan_inbound(struct pktchan_pkt *pkts, size_t n, uint64_t now)
+{
+	struct pktchan		*ch = child->chan[CHAN_CRYPTO_TUN];
+	struct noise_peer	*np;
+	struct cpeer		*cp;
+	uint8_t			*slot;
+	size_t			 i, outlen, room;
+	int			 r;
+
+	for (i = 0; i < n; i++) {
+		if (pkts[i].len < WG_DATA_MIN_LEN) {
+			gstats.drop_malformed++;
+			continue;
+		}
+		room = pkts[i].len - WG_DATA_MIN_LEN;
+		if ((slot = pktchan_reserve(ch, room > 0 ? room : 1)) == NULL) {
+			gstats.drop_full++;
+			continue;
+		}
+		np = NULL;
+		r = noise_decrypt(local, pkts[i].data, pkts[i].len, now, &np,
+		    slot, room > 0 ? room : 1, &outlen);
+		cp = np != NULL ? np->arg : NULL;
+		if (r != 0) {
+			pktchan_cancel(ch);
+			if (r == NOISE_E_REPLAY)
+				(cp ? &cp->st : &gstats)->drop_replay++;
+			else
+				(cp ? &cp->st : &gstats)->drop_decrypt++;
+			continue;
+		}
+		cp->st.rx_bytes += pkts[i].len;
+		peer_source(cp, pkts[i].meta, pkts[i].metalen);
+		if (outlen == 0)
+			pktchan_cancel(ch);	/* a keepalive */
+		else
+			pktchan_commit(ch, outlen, cp->id, NULL, 0);
+		if (np->actions != 0)
+			peer_service(cp);
+	}
+	pktchan_flush(ch);
+}
+
+static void
+chan_read(int fd, short event, void *arg)
+{
+	enum mesh_chan		 c = (enum mesh_chan)(uintptr_t)arg;
+	struct pktchan		*ch = child->chan[c];
+	struct pktchan_pkt	 pkts[CRYPTO_BATCH];
+	uint64_t		 now;
+	size_t			 n, rounds = 0;
+
+	for (;;) {
+		while ((n = pktchan_pop(ch, pkts, CRYPTO_BATCH, popbuf,
+		    popbuflen)) > 0) {
+			now = now_ns();
+			if (c == CHAN_TUN_CRYPTO)
+				chan_outbound(pkts, n, now);
+			else
+				chan_inbound(pkts, n, now);
+			if (child->chan[CHAN_CRYPTO_NET] != NULL)
+				pktchan_flush(child->chan[CHAN_CRYPTO_NET]);
+			if (++rounds == 16) {
+				/* let the other direction have a turn */
+				event_active(&chan_ev[c], EV_READ, 0);
+				return;
+			}
+		}
+		if (pktchan_sleep(ch) == 0)
+			break;
+	}
+}
+
+static void
+crypto_chan_ready(enum mesh_chan c)
+{
+	size_t	need;
+
+	if (c != CHAN_TUN_CRYPTO && c != CHAN_NET_CRYPTO)
+		return;		/* we produce into the others */
+	need = CRYPTO_BATCH * ((pktchan_maxpkt(child->chan[c]) + 15) & ~15);
+	if (need > popbuflen) {
+		free(popbuf);
+		if ((popbuf = malloc(need)) == NULL)
+			fatal(NULL);
+		popbuflen = need;
+	}
+	event_set(&chan_ev[c], pktchan_wakefd(child->chan[c]),
+	    EV_READ | EV_PERSIST, chan_read, (void *)(uintptr_t)c);
+	event_add(&chan_ev[c], NULL);
+	event_active(&chan_ev[c], EV_READ, 0);
 }
 
 static void
 read_private_key(int fd)
 {
-	uint8_t		 key[WG_KEY_LEN];
+	uint8_t		 key[WG_KEY_LEN], cur[WG_KEY_LEN];
 	const char	*errstr;
 	char		 reason[128];
 
@@ -133,12 +555,20 @@ read_private_key(int fd)
 		return;
 	}
 	close(fd);
-	if (wg_key_public(pubkey, key) == -1)
-		fatalx("cannot derive the public key");
-	memcpy(sec->priv, key, sizeof(sec->priv));
-	sec->has_priv = 1;
+	/* the same key again (a reload): keep the sessions */
+	if (has_pubkey && wg_key_public(cur, key) == 0 &&
+	    CRYPTO_memcmp(cur, pubkey, sizeof(cur)) == 0) {
+		explicit_bzero(key, sizeof(key));
+		return;
+	}
+	if (noise_local_set_private(local, key) != 0 ||
+	    noise_local_public(local, pubkey) != 0)
+		fatalx("cannot use the private key");
 	explicit_bzero(key, sizeof(key));
+	has_pubkey = 1;
 	child_compose(PROC_PARENT, IMSG_PUBKEY, 0, -1, pubkey, sizeof(pubkey));
+	/* net checks mac1 and makes cookies: it needs the public key */
+	child_compose(PROC_NET, IMSG_PUBKEY, 0, -1, pubkey, sizeof(pubkey));
 }
 
 static void
@@ -169,6 +599,98 @@ read_psk(uint32_t id, int fd)
 	explicit_bzero(key, sizeof(key));
 }
 
+static const uint8_t *
+psk_find(uint32_t id)
+{
+	size_t	i;
+
+	for (i = 0; i < npsks; i++)
+		if (psks[i].id == id)
+			return psks[i].key;
+	return NULL;
+}
+
+static void
+handshake_recv(struct imsg *imsg)
+{
+	struct hs_msg		 hm;
+	struct noise_peer	*np = NULL;
+	struct cpeer		*cp;
+	uint8_t			 resp[WG_RESP_LEN];
+	uint64_t		 now = now_ns();
+	int			 r;
+
+	if (imsg_get_data(imsg, &hm, sizeof(hm)) == -1 ||
+	    hm.len > sizeof(hm.msg) || hm.addrlen > sizeof(hm.addr))
+		fatalx("HS_RECV: bad message");
+	switch (hm.msg[0]) {
+	case WG_MSG_INITIATION:
+		r = noise_consume_initiation(local, hm.msg, hm.len, now, &np);
+		if (r != 0) {
+			log_debug("initiation: %s", noise_strerror(r));
+			return;
+		}
+		cp = np->arg;
+		cp->st.rx_bytes += hm.len;
+		if ((r = noise_create_response(np, now, resp)) != 0) {
+			log_debug("peer %u: response: %s", cp->id,
+			    noise_strerror(r));
+			return;
+		}
+		peer_source(cp, hm.addr, hm.addrlen);
+		send_handshake(cp, resp, sizeof(resp), hm.addr, hm.addrlen);
+		break;
+	case WG_MSG_RESPONSE:
+		r = noise_consume_response(local, hm.msg, hm.len, now, &np);
+		if (r != 0) {
+			log_debug("response: %s", noise_strerror(r));
+			return;
+		}
+		cp = np->arg;
+		cp->st.rx_bytes += hm.len;
+		peer_source(cp, hm.addr, hm.addrlen);
+		log_debug("peer %u: handshake complete (initiator)", cp->id);
+		break;
+	case WG_MSG_COOKIE:
+		r = noise_consume_cookie(local, hm.msg, hm.len, now, &np);
+		if (r != 0) {
+			log_debug("cookie reply: %s", noise_strerror(r));
+			return;
+		}
+		cp = np->arg;
+		break;
+	default:
+		fatalx("HS_RECV: type %u", hm.msg[0]);
+	}
+	peer_service(cp);
+}
+
+static void
+send_stats(uint32_t reqid)
+{
+	struct mesh_peer_stats	 st;
+	struct cpeer		*cp;
+	struct timespec		 rt;
+	uint64_t		 now = now_ns();
+
+	clock_gettime(CLOCK_REALTIME, &rt);
+	RB_FOREACH(cp, cpeer_tree, &peers) {
+		st = cp->st;
+		st.id = cp->id;
+		st.latest_handshake = 0;
+		if (cp->np->has_handshake)
+			st.latest_handshake = rt.tv_sec -
+			    (int64_t)((now - cp->np->last_handshake) /
+			    1000000000ULL);
+		child_compose(PROC_PARENT, IMSG_PEER_STATS, reqid, -1, &st,
+		    sizeof(st));
+	}
+	st = gstats;
+	st.id = 0;
+	child_compose(PROC_PARENT, IMSG_PEER_STATS, reqid, -1, &st, sizeof(st));
+	child_compose(PROC_PARENT, IMSG_STATS_END, reqid, -1, NULL, 0);
+}
+
 static void
 crypto_dispatch(struct imsgev *iev, struct imsg *imsg)
 {
@@ -189,6 +711,16 @@ crypto_dispatch(struct imsgev *iev, struct imsg *imsg)
 			fatalx("PSK_FD without a descriptor");
 		read_psk(imsg_get_id(imsg), fd);
 		return;
+	case IMSG_STATS_REQ:
+		if (iev->peer != PROC_PARENT)
+			break;
+		send_stats(imsg_get_id(imsg));
+		return;
+	case IMSG_HS_RECV:
+		if (iev->peer != PROC_NET)
+			break;
+		handshake_recv(imsg);
+		return;
 	default:
 		break;
 	}
@@ -197,15 +729,56 @@ crypto_dispatch(struct imsgev *iev, struct imsg *imsg)
 }
 
 static void
+cpeer_free(struct cpeer *cp)
+{
+	RB_REMOVE(cpeer_tree, &peers, cp);
+	evtimer_del(&cp->timer);
+	queue_purge(cp, 0);
+	noise_peer_free(cp->np);
+	free(cp);
+}
+
+static void
 crypto_reconf(struct conf_snapshot *cs)
 {
-	size_t	i, j;
+	struct conf_peer	*p;
+	struct cpeer		*cp, *next;
+	size_t			 i, j;
+	uint64_t		 now = now_ns();
 
+	mtu = cs->iface.mtu;
+	/* peers gone, or whose key changed, go */
+	RB_FOREACH_SAFE(cp, cpeer_tree, &peers, next) {
+		p = conf_snapshot_find(cs, cp->id);
+		if (p == NULL || memcmp(p->msg.pubkey, cp->np->pub,
+		    WG_KEY_LEN) != 0)
+			cpeer_free(cp);
+	}
+	TAILQ_FOREACH(p, &cs->peers, entry) {
+		if ((cp = cpeer_find(p->msg.id)) == NULL) {
+			if ((cp = calloc(1, sizeof(*cp))) == NULL)
+				fatal(NULL);
+			cp->id = p->msg.id;
+			STAILQ_INIT(&cp->queue);
+			if ((cp->np = noise_peer_new(local, p->msg.pubkey,
+			    cp)) == NULL) {
+				log_warnx("peer %s: %s", p->msg.name,
+				    strerror(errno));
+				free(cp);
+				continue;
+			}
+			evtimer_set(&cp->timer, peer_timer, cp);
+			RB_INSERT(cpeer_tree, &peers, cp);
+		}
+		noise_peer_set_psk(cp->np, p->msg.has_psk ?
+		    psk_find(cp->id) : NULL);
+		noise_peer_set_keepalive(cp->np, p->msg.keepalive, now);
+		peer_service(cp);
+	}
 	/* forget the preshared keys of peers that are gone or lost theirs */
 	for (i = j = 0; i < npsks; i++) {
-		struct conf_peer *cp = conf_snapshot_find(cs, psks[i].id);
-
-		if (cp != NULL && cp->msg.has_psk) {
+		p = conf_snapshot_find(cs, psks[i].id);
+		if (p != NULL && p->msg.has_psk) {
 			if (i != j)
 				psks[j] = psks[i];
 			j++;

@@ -15,54 +15,230 @@
  */
 
 /*
- * meshd-net: the wire.  It owns the UDP sockets the parent bound and
- * (with later issues) transports, mac checks, endpoints and NAT traversal.
- * It never sees a private or session key.  This release receives and
- * counts datagrams but has no data plane yet: every datagram is dropped.
+ * meshd-net: the wire.  It owns the UDP sockets the parent bound, parses
+ * every datagram first, and never sees a private or session key.
+ *
+ *   receive (recvmmsg): classify by type and length; handshake messages
+ *	get mac1 checked (and mac2 under load, answered by a cookie reply
+ *	when missing) and go to meshd-crypto over imsg; data messages go
+ *	to meshd-crypto over the packet channel with their source address;
+ *	anything else is dropped and counted.
+ *   send (sendmmsg): data from meshd-crypto to each peer's endpoint;
+ *	handshake messages from meshd-crypto likewise (a response to the
+ *	address its initiation came from).
+ * A peer's endpoint comes from the config and changes only when
+ * meshd-crypto reports an authenticated packet from a new source.
  */
 
 #include <sys/types.h>
 #include <sys/socket.h>
+#include <sys/tree.h>
+#include <netinet/in.h>
 
 #include <errno.h>
 #include <event.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+
+#ifndef __unused
+#define __unused	__attribute__((__unused__))	/* RB_GENERATE_STATIC */
+#endif
+
 #include "child.h"
+#include "cookie.h"
 #include "log.h"
+#include "pktchan.h"
+#include "wgcrypto.h"
+#include "wgproto.h"
 
 #define NET_MAX_SOCKS	2	/* IPv4 and IPv6 */
-#define NET_BATCH	32
-#define NET_PKT_MAX	65536
+#define NET_BATCH	64
+#define NET_RXBUF	2048	/* larger datagrams are not ours: dropped */
+#define NET_HS_BACKLOG	4096	/* handshake messages queued to crypto */
 
 struct udp_sock {
 	int		 fd;
+	int		 af;
 	struct event	 ev;
 };
 
+struct npeer {
+	RB_ENTRY(npeer)		 entry;
+	uint32_t		 id;
+	struct sockaddr_storage	 ep;		/* current endpoint */
+	socklen_t		 eplen;		/* 0: none */
+	struct sockaddr_storage	 conf_ep;	/* as configured */
+	socklen_t		 conf_eplen;
+	struct mesh_peer_stats	 st;
+};
+RB_HEAD(npeer_tree, npeer);
+static int	npeer_cmp(struct npeer *, struct npeer *);
+RB_GENERATE_STATIC(npeer_tree, npeer, entry, npeer_cmp)
+
 static struct udp_sock		 socks[NET_MAX_SOCKS];
 static size_t			 nsocks;
-static struct conf_snapshot	*conf;
-static uint64_t			 rx_dropped;
+static struct npeer_tree	 peers = RB_INITIALIZER(&peers);
+static struct cookie_checker	 checker;
+static struct cookie_load	 load;
+static struct event		 chan_ev;
+static uint8_t			*popbuf;
+static size_t			 popbuflen;
+static struct mesh_peer_stats	 gstats;	/* drops of no known peer */
 
 static void	 net_dispatch(struct imsgev *, struct imsg *);
 static void	 net_reconf(struct conf_snapshot *);
-static void	 net_udp_read(int, short, void *);
+static void	 net_chan_ready(enum mesh_chan);
+static void	 net_init(void);
 
 static struct child net_child = {
 	.role = PROC_NET,
 	.dispatch = net_dispatch,
 	.reconf = net_reconf,
+	.chan_ready = net_chan_ready,
 };
+
+static int
+npeer_cmp(struct npeer *a, struct npeer *b)
+{
+	return a->id < b->id ? -1 : a->id > b->id;
+}
+
+static struct npeer *
+npeer_find(uint32_t id)
+{
+	struct npeer	key;
+
+	key.id = id;
+	return RB_FIND(npeer_tree, &peers, &key);
+}
+
+static uint64_t
+now_ns(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static void
+net_init(void)
+{
+	uint8_t	k[WG_KEY_LEN], n[24], out[WG_TAG_LEN];
+
+	/*
+	 * Cookie secrets come from RAND_bytes and cookie replies use
+	 * XChaCha20-Poly1305: OpenSSL reads its config and seeds its DRBG
+	 * on first use, so use both now, while files can be opened.
+	 */
+	if (OPENSSL_init_crypto(OPENSSL_INIT_LOAD_CONFIG, NULL) != 1 ||
+	    RAND_bytes(k, sizeof(k)) != 1)
+		fatalx("OpenSSL initialisation failed");
+	memset(n, 0, sizeof(n));
+	if (wg_xaead_encrypt(out, k, n, NULL, 0, NULL, 0) != 0)
+		fatalx("OpenSSL XChaCha20-Poly1305 self-check failed");
+	explicit_bzero(k, sizeof(k));
+	cookie_checker_init(&checker, NULL, NULL);
+}
+
+/* the bytes naming a source address for cookies: address, then port */
+static size_t
+src_bytes(const struct sockaddr_storage *ss, uint8_t *out)
+{
+	const struct sockaddr_in	*sin = (const struct sockaddr_in *)ss;
+	const struct sockaddr_in6	*sin6 = (const struct sockaddr_in6 *)ss;
+
+	if (ss->ss_family == AF_INET) {
+		memcpy(out, &sin->sin_addr, 4);
+		memcpy(out + 4, &sin->sin_port, 2);
+		return 6;
+	}
+	memcpy(out, &sin6->sin6_addr, 16);
+	memcpy(out + 16, &sin6->sin6_port, 2);
+	return 18;
+}
+
+static int
+sock_for(int af)
+{
+	size_t	i;
+
+	for (i = 0; i < nsocks; i++)
+		if (socks[i].af == af)
+			return socks[i].fd;
+	return -1;
+}
+
+static void
+send_to(const void *msg, size_t len, const struct sockaddr *sa,
+    socklen_t salen)
+{
+	int	fd;
+
+	if ((fd = sock_for(sa->sa_family)) == -1)
+		return;
+	if (sendto(fd, msg, len, 0, sa, salen) == -1 && errno != EAGAIN)
+		log_debug("sendto: %s", strerror(errno));
+}
+
+static void
+handshake_in(const uint8_t *msg, size_t len, struct sockaddr_storage *ss,
+    socklen_t sslen, uint64_t now)
+{
+	struct imsgev		*crypto = &child->iev[PROC_CRYPTO];
+	struct hs_msg		 hm;
+	uint8_t			 src[18], reply[WG_COOKIE_MSG_LEN];
+	size_t			 srclen;
+	int			 busy;
+
+	srclen = src_bytes(ss, src);
+	if (msg[0] != WG_MSG_COOKIE) {
+		/* under load: the handshakes waiting for meshd-crypto */
+		busy = cookie_load_update(&load,
+		    imsgbuf_queuelen(&crypto->ibuf), NET_HS_BACKLOG, now);
+		switch (cookie_checker_validate(&checker, msg, len, src, srclen,
+		    busy, now)) {
+		case COOKIE_MAC_INVALID:
+			gstats.drop_mac++;
+			return;
+		case COOKIE_MAC_NEED_COOKIE:
+			if (cookie_checker_create_reply(&checker, reply, msg,
+			    len, src, srclen, now) == 0)
+				send_to(reply, sizeof(reply),
+				    (struct sockaddr *)ss, sslen);
+			return;
+		case COOKIE_MAC_VALID:
+		case COOKIE_MAC_VALID_COOKIE:
+			break;
+		}
+		if (imsgbuf_queuelen(&crypto->ibuf) >= NET_HS_BACKLOG) {
+			gstats.drop_full++;
+			return;
+		}
+	}
+	memset(&hm, 0, sizeof(hm));
+	memcpy(hm.addr, ss, sslen);
+	hm.addrlen = sslen;
+	hm.len = len;
+	memcpy(hm.msg, msg, len);
+	child_compose(PROC_CRYPTO, IMSG_HS_RECV, 0, -1, &hm, sizeof(hm));
+}
 
 static void
 net_udp_read(int fd, short event, void *arg)
 {
-	static uint8_t		 bufs[NET_BATCH][2048];
+	static uint8_t		 bufs[NET_BATCH][NET_RXBUF];
+	struct sockaddr_storage	 from[NET_BATCH];
 	struct mmsghdr		 msgs[NET_BATCH];
 	struct iovec		 iov[NET_BATCH];
+	struct pktchan		*ch = child->chan[CHAN_NET_CRYPTO];
+	uint64_t		 now;
+	size_t			 len;
 	int			 i, n;
 
 	memset(msgs, 0, sizeof(msgs));
@@ -71,22 +247,142 @@ net_udp_read(int fd, short event, void *arg)
 		iov[i].iov_len = sizeof(bufs[i]);
 		msgs[i].msg_hdr.msg_iov = &iov[i];
 		msgs[i].msg_hdr.msg_iovlen = 1;
+		msgs[i].msg_hdr.msg_name = &from[i];
+		msgs[i].msg_hdr.msg_namelen = sizeof(from[i]);
 	}
 	if ((n = recvmmsg(fd, msgs, NET_BATCH, MSG_DONTWAIT, NULL)) == -1) {
 		if (errno != EAGAIN && errno != EINTR)
 			log_warn("recvmmsg");
 		return;
 	}
-	/* no data plane in this release: count and drop */
-	rx_dropped += n;
-	log_debug("dropped %d datagrams (%llu in all)", n,
-	    (unsigned long long)rx_dropped);
+	now = now_ns();
+	for (i = 0; i < n; i++) {
+		const uint8_t *m = bufs[i];
+
+		len = msgs[i].msg_len;
+		if ((msgs[i].msg_hdr.msg_flags & MSG_TRUNC) || len < 4 ||
+		    m[1] != 0 || m[2] != 0 || m[3] != 0) {
+			gstats.drop_malformed++;
+			continue;
+		}
+		switch (m[0]) {
+		case WG_MSG_INITIATION:
+		case WG_MSG_RESPONSE:
+		case WG_MSG_COOKIE:
+			if (len != (m[0] == WG_MSG_INITIATION ? WG_INIT_LEN :
+			    m[0] == WG_MSG_RESPONSE ? WG_RESP_LEN :
+			    WG_COOKIE_MSG_LEN)) {
+				gstats.drop_malformed++;
+				continue;
+			}
+			handshake_in(m, len, &from[i],
+			    msgs[i].msg_hdr.msg_namelen, now);
+			break;
+		case WG_MSG_DATA:
+			if (len < WG_DATA_MIN_LEN || ch == NULL) {
+				gstats.drop_malformed++;
+				continue;
+			}
+			if (pktchan_push(ch, 0, &from[i],
+			    msgs[i].msg_hdr.msg_namelen, m, len) == -1)
+				gstats.drop_full++;
+			break;
+		default:
+			gstats.drop_malformed++;
+			break;
+		}
+	}
+	if (ch != NULL)
+		pktchan_flush(ch);
+}
+
+/* crypto -> net: data messages to send, batched per socket */
+static void
+chan_send(struct pktchan_pkt *pkts, size_t n)
+{
+	struct iovec	 iov[NET_BATCH];
+	struct npeer	*np;
+	size_t		 i, k, m[NET_MAX_SOCKS];
+	int		 s, sent;
+	struct mmsghdr	 per[NET_MAX_SOCKS][NET_BATCH];
+
+	memset(m, 0, sizeof(m));
+	for (i = 0; i < n; i++) {
+		if ((np = npeer_find(pkts[i].peer_id)) == NULL ||
+		    np->eplen == 0) {
+			(np ? &np->st : &gstats)->drop_noroute++;
+			continue;
+		}
+		for (s = 0; s < (int)nsocks; s++)
+			if (socks[s].af == np->ep.ss_family)
+				break;
+		if (s == (int)nsocks) {
+			np->st.drop_noroute++;
+			continue;
+		}
+		iov[i].iov_base = pkts[i].data;
+		iov[i].iov_len = pkts[i].len;
+		memset(&per[s][m[s]], 0, sizeof(per[s][m[s]]));
+		per[s][m[s]].msg_hdr.msg_iov = &iov[i];
+		per[s][m[s]].msg_hdr.msg_iovlen = 1;
+		per[s][m[s]].msg_hdr.msg_name = &np->ep;
+		per[s][m[s]].msg_hdr.msg_namelen = np->eplen;
+		m[s]++;
+	}
+	for (s = 0; s < (int)nsocks; s++) {
+		for (k = 0; k < m[s]; k += sent) {
+			sent = sendmmsg(socks[s].fd, &per[s][k], m[s] - k, 0);
+			if (sent <= 0) {
+				/* EAGAIN: the socket buffer is full; drop */
+				gstats.drop_full += m[s] - k;
+				break;
+			}
+		}
+	}
+}
+
+static void
+chan_read(int fd, short event, void *arg)
+{
+	struct pktchan		*ch = child->chan[CHAN_CRYPTO_NET];
+	struct pktchan_pkt	 pkts[NET_BATCH];
+	size_t			 n, rounds = 0;
+
+	for (;;) {
+		while ((n = pktchan_pop(ch, pkts, NET_BATCH, popbuf,
+		    popbuflen)) > 0) {
+			chan_send(pkts, n);
+			if (++rounds == 16) {
+				event_active(&chan_ev, EV_READ, 0);
+				return;
+			}
+		}
+		if (pktchan_sleep(ch) == 0)
+			break;
+	}
+}
+
+static void
+net_chan_ready(enum mesh_chan c)
+{
+	if (c != CHAN_CRYPTO_NET)
+		return;
+	popbuflen = NET_BATCH *
+	    ((pktchan_maxpkt(child->chan[c]) + 15) & ~(size_t)15);
+	if ((popbuf = malloc(popbuflen)) == NULL)
+		fatal(NULL);
+	event_set(&chan_ev, pktchan_wakefd(child->chan[c]),
+	    EV_READ | EV_PERSIST, chan_read, NULL);
+	event_add(&chan_ev, NULL);
+	event_active(&chan_ev, EV_READ, 0);
 }
 
 static void
 net_add_socket(int fd, int first)
 {
-	struct udp_sock	*us;
+	struct udp_sock		*us;
+	struct sockaddr_storage	 ss;
+	socklen_t		 len = sizeof(ss);
 
 	if (first || nsocks == NET_MAX_SOCKS) {
 		/* a new listen-port: the parent sends a fresh set */
@@ -96,16 +392,78 @@ net_add_socket(int fd, int first)
 			close(us->fd);
 		}
 	}
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) == -1)
+		fatal("getsockname");
 	us = &socks[nsocks++];
 	us->fd = fd;
+	us->af = ss.ss_family;
 	event_set(&us->ev, fd, EV_READ | EV_PERSIST, net_udp_read, us);
 	event_add(&us->ev, NULL);
 }
 
 static void
+handshake_out(struct imsg *imsg)
+{
+	struct hs_msg	 hm;
+	struct npeer	*np;
+
+	if (imsg_get_data(imsg, &hm, sizeof(hm)) == -1 ||
+	    hm.len > sizeof(hm.msg) || hm.addrlen > sizeof(hm.addr))
+		fatalx("HS_SEND: bad message");
+	if (hm.addrlen > 0) {
+		send_to(hm.msg, hm.len, (struct sockaddr *)hm.addr,
+		    hm.addrlen);
+		return;
+	}
+	if ((np = npeer_find(imsg_get_id(imsg))) == NULL || np->eplen == 0) {
+		/* no endpoint: wait for the peer to come to us */
+		return;
+	}
+	send_to(hm.msg, hm.len, (struct sockaddr *)&np->ep, np->eplen);
+}
+
+static void
+endpoint_update(struct imsg *imsg)
+{
+	struct mesh_endpoint_msg	 em;
+	struct npeer			*np;
+	char				 buf[MESH_ENDPOINT_MAX];
+
+	if (imsg_get_data(imsg, &em, sizeof(em)) == -1 ||
+	    em.addrlen > sizeof(em.addr) || em.addrlen < 2)
+		fatalx("ENDPOINT: bad message");
+	if ((np = npeer_find(em.id)) == NULL)
+		return;
+	memcpy(&np->ep, em.addr, em.addrlen);
+	np->eplen = em.addrlen;
+	log_debug("peer %u: endpoint %s", np->id,
+	    mesh_sockaddr_ntop(&np->ep, np->eplen, buf, sizeof(buf)));
+}
+
+static void
+send_stats(uint32_t reqid)
+{
+	struct mesh_peer_stats	 st;
+	struct npeer		*np;
+
+	RB_FOREACH(np, npeer_tree, &peers) {
+		st = np->st;
+		st.id = np->id;
+		memcpy(st.endpoint, &np->ep, np->eplen);
+		st.endpoint_len = np->eplen;
+		child_compose(PROC_PARENT, IMSG_PEER_STATS, reqid, -1, &st,
+		    sizeof(st));
+	}
+	st = gstats;
+	st.id = 0;
+	child_compose(PROC_PARENT, IMSG_PEER_STATS, reqid, -1, &st, sizeof(st));
+	child_compose(PROC_PARENT, IMSG_STATS_END, reqid, -1, NULL, 0);
+}
+
+static void
 net_dispatch(struct imsgev *iev, struct imsg *imsg)
 {
-	uint8_t	first;
+	uint8_t	first, pub[WG_PUBLIC_LEN];
 	int	fd;
 
 	switch (imsg_get_type(imsg)) {
@@ -118,6 +476,28 @@ net_dispatch(struct imsgev *iev, struct imsg *imsg)
 			fatalx("UDP_SOCKET without a socket");
 		net_add_socket(fd, first);
 		return;
+	case IMSG_STATS_REQ:
+		if (iev->peer != PROC_PARENT)
+			break;
+		send_stats(imsg_get_id(imsg));
+		return;
+	case IMSG_PUBKEY:
+		if (iev->peer != PROC_CRYPTO)
+			break;
+		if (imsg_get_data(imsg, pub, sizeof(pub)) == -1)
+			fatalx("PUBKEY: bad length");
+		cookie_checker_set_key(&checker, pub);
+		return;
+	case IMSG_HS_SEND:
+		if (iev->peer != PROC_CRYPTO)
+			break;
+		handshake_out(imsg);
+		return;
+	case IMSG_ENDPOINT:
+		if (iev->peer != PROC_CRYPTO)
+			break;
+		endpoint_update(imsg);
+		return;
 	default:
 		break;
 	}
@@ -128,16 +508,44 @@ net_dispatch(struct imsgev *iev, struct imsg *imsg)
 static void
 net_reconf(struct conf_snapshot *cs)
 {
-	/* nothing per peer is kept yet, so the new config simply replaces */
-	conf_snapshot_free(conf);
-	conf = cs;
-	log_debug("config: %zu peers", conf->npeers);
+	struct conf_peer	*p;
+	struct npeer		*np, *next;
+
+	RB_FOREACH_SAFE(np, npeer_tree, &peers, next) {
+		if (conf_snapshot_find(cs, np->id) == NULL) {
+			RB_REMOVE(npeer_tree, &peers, np);
+			free(np);
+		}
+	}
+	TAILQ_FOREACH(p, &cs->peers, entry) {
+		if ((np = npeer_find(p->msg.id)) == NULL) {
+			if ((np = calloc(1, sizeof(*np))) == NULL)
+				fatal(NULL);
+			np->id = p->msg.id;
+			RB_INSERT(npeer_tree, &peers, np);
+		}
+		if (!p->msg.has_endpoint) {
+			np->conf_eplen = 0;
+			continue;
+		}
+		/* a changed configured endpoint wins over a learned one */
+		if (np->conf_eplen != p->msg.endpoint_len ||
+		    memcmp(&np->conf_ep, p->msg.endpoint,
+		    p->msg.endpoint_len) != 0) {
+			memcpy(&np->conf_ep, p->msg.endpoint,
+			    p->msg.endpoint_len);
+			np->conf_eplen = p->msg.endpoint_len;
+			memcpy(&np->ep, p->msg.endpoint, p->msg.endpoint_len);
+			np->eplen = p->msg.endpoint_len;
+		}
+	}
+	conf_snapshot_free(cs);
 }
 
 int
 main(int argc, char *argv[])
 {
-	child_start(&net_child, argc, argv, NULL);
+	child_start(&net_child, argc, argv, net_init);
 	event_dispatch();
 	fatalx("event loop ended");
 }

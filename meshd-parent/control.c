@@ -49,13 +49,27 @@ struct ctl_conn {
 	uid_t			 uid;
 };
 
+/* a show peers waiting for the children's counters */
+struct stats_req {
+	TAILQ_ENTRY(stats_req)	 entry;
+	uint32_t		 seq;
+	struct ctl_conn		*c;		/* NULL: the client left */
+	char			 name[MESH_NAME_MAX];	/* "" all */
+	int			 waiting;	/* children yet to answer */
+	size_t			 n;
+	struct mesh_peer_stats	*st;		/* by position in the config */
+};
+
 static TAILQ_HEAD(, ctl_conn)	 ctl_conns = TAILQ_HEAD_INITIALIZER(ctl_conns);
+static TAILQ_HEAD(, stats_req)	 stats_reqs = TAILQ_HEAD_INITIALIZER(stats_reqs);
+static uint32_t			 stats_seq;
 static struct event		 ctl_ev, ctl_pause_ev;
 static int			 ctl_fd = -1, ctl_nconns;
 
 static void	 control_accept(int, short, void *);
 static void	 control_dispatch(int, short, void *);
 static void	 control_close(struct ctl_conn *);
+static void	 control_event_add(struct ctl_conn *);
 
 int
 control_init(const char *path)
@@ -187,6 +201,11 @@ control_accept(int fd, short event, void *arg)
 static void
 control_close(struct ctl_conn *c)
 {
+	struct stats_req	*r;
+
+	TAILQ_FOREACH(r, &stats_reqs, entry)
+		if (r->c == c)
+			r->c = NULL;
 	TAILQ_REMOVE(&ctl_conns, c, entry);
 	ctl_nconns--;
 	event_del(&c->ev);
@@ -273,7 +292,8 @@ show_status(struct ctl_conn *c)
 }
 
 static void
-show_peer(struct ctl_conn *c, struct peer_conf *p)
+show_peer(struct ctl_conn *c, struct peer_conf *p,
+    const struct mesh_peer_stats *st)
 {
 	struct ctl_peer	 cp;
 	struct ibuf	*wbuf;
@@ -282,7 +302,12 @@ show_peer(struct ctl_conn *c, struct peer_conf *p)
 	cp.id = p->id;
 	(void)strlcpy(cp.name, p->name, sizeof(cp.name));
 	memcpy(cp.pubkey, p->pubkey, sizeof(cp.pubkey));
-	if (p->endpoint.ss_family != 0)
+	cp.stats = *st;
+	/* the endpoint in use (net learns it), else the configured one */
+	if (st->endpoint_len > 0)
+		mesh_sockaddr_ntop(st->endpoint, st->endpoint_len, cp.endpoint,
+		    sizeof(cp.endpoint));
+	else if (p->endpoint.ss_family != 0)
 		mesh_sockaddr_ntop(&p->endpoint, p->endpoint_len, cp.endpoint,
 		    sizeof(cp.endpoint));
 	cp.has_psk = p->psk_file[0] != '\0';
@@ -304,6 +329,7 @@ show_peers(struct ctl_conn *c, struct imsg *imsg)
 {
 	struct ctl_peer_req	 req;
 	struct peer_conf	*p;
+	struct stats_req	*r;
 	char			 msg[MESH_NAME_MAX + 32];
 
 	if (imsg_get_data(imsg, &req, sizeof(req)) == -1) {
@@ -311,19 +337,104 @@ show_peers(struct ctl_conn *c, struct imsg *imsg)
 		return;
 	}
 	req.name[sizeof(req.name) - 1] = '\0';
-	if (req.name[0] != '\0') {
-		if ((p = config_find_peer_name(parent.conf, req.name)) ==
-		    NULL) {
-			snprintf(msg, sizeof(msg), "no such peer: %s",
-			    req.name);
-			control_result(c, ENOENT, msg);
-			return;
+	if (req.name[0] != '\0' &&
+	    (p = config_find_peer_name(parent.conf, req.name)) == NULL) {
+		snprintf(msg, sizeof(msg), "no such peer: %s", req.name);
+		control_result(c, ENOENT, msg);
+		return;
+	}
+	/* the counters live in the children: ask them, answer later */
+	if ((r = calloc(1, sizeof(*r))) == NULL ||
+	    (r->st = calloc(parent.conf->npeers + 1, sizeof(*r->st))) ==
+	    NULL) {
+		free(r);
+		control_result(c, ENOMEM, "out of memory");
+		return;
+	}
+	r->seq = ++stats_seq;
+	r->c = c;
+	r->n = parent.conf->npeers;
+	(void)strlcpy(r->name, req.name, sizeof(r->name));
+	r->waiting = parent_stats_request(r->seq);
+	TAILQ_INSERT_TAIL(&stats_reqs, r, entry);
+	if (r->waiting == 0)
+		control_stats_end(r->seq);
+}
+
+static struct stats_req *
+stats_req_find(uint32_t seq)
+{
+	struct stats_req	*r;
+
+	TAILQ_FOREACH(r, &stats_reqs, entry)
+		if (r->seq == seq)
+			return r;
+	return NULL;
+}
+
+/* one child's counters for one peer (id 0: its global drops) */
+void
+control_stats(uint32_t seq, const struct mesh_peer_stats *in)
+{
+	struct stats_req	*r;
+	struct mesh_peer_stats	*st;
+	struct peer_conf	*p;
+	size_t			 i = 0;
+
+	if ((r = stats_req_find(seq)) == NULL || in->id == 0)
+		return;
+	TAILQ_FOREACH(p, &parent.conf->peers, entry) {
+		if (p->id == in->id)
+			break;
+		i++;
+	}
+	if (p == NULL || i >= r->n)
+		return;		/* a peer a reload removed meanwhile */
+	st = &r->st[i];
+	st->id = in->id;
+	if (in->endpoint_len > 0 && in->endpoint_len <= sizeof(st->endpoint)) {
+		memcpy(st->endpoint, in->endpoint, in->endpoint_len);
+		st->endpoint_len = in->endpoint_len;
+	}
+	if (in->latest_handshake > st->latest_handshake)
+		st->latest_handshake = in->latest_handshake;
+	st->rx_bytes += in->rx_bytes;
+	st->tx_bytes += in->tx_bytes;
+	st->drop_decrypt += in->drop_decrypt;
+	st->drop_replay += in->drop_replay;
+	st->drop_queue += in->drop_queue;
+	st->drop_source += in->drop_source;
+	st->drop_noroute += in->drop_noroute;
+	st->drop_malformed += in->drop_malformed;
+	st->drop_mac += in->drop_mac;
+	st->drop_full += in->drop_full;
+}
+
+/* a child is done; when all are, the client gets its answer */
+void
+control_stats_end(uint32_t seq)
+{
+	struct stats_req	*r;
+	struct peer_conf	*p;
+	size_t			 i = 0;
+
+	if ((r = stats_req_find(seq)) == NULL)
+		return;
+	if (r->waiting > 0 && --r->waiting > 0)
+		return;
+	TAILQ_REMOVE(&stats_reqs, r, entry);
+	if (r->c != NULL) {
+		TAILQ_FOREACH(p, &parent.conf->peers, entry) {
+			if (i < r->n && (r->name[0] == '\0' ||
+			    strcmp(r->name, p->name) == 0))
+				show_peer(r->c, p, &r->st[i]);
+			i++;
 		}
-		show_peer(c, p);
-	} else
-		TAILQ_FOREACH(p, &parent.conf->peers, entry)
-			show_peer(c, p);
-	imsg_compose(&c->ibuf, IMSG_CTL_END, 0, 0, -1, NULL, 0);
+		imsg_compose(&r->c->ibuf, IMSG_CTL_END, 0, 0, -1, NULL, 0);
+		control_event_add(r->c);
+	}
+	free(r->st);
+	free(r);
 }
 
 static void

@@ -43,6 +43,7 @@
 
 #include "log.h"
 #include "parent.h"
+#include "pktchan.h"
 #include "tundev.h"
 
 #ifndef MESHD_LIBEXECDIR
@@ -64,6 +65,7 @@ static void	 parent_dispatch(int, short, void *);
 static void	 parent_sig(int, short, void *);
 static void	 start_child(enum meshd_role);
 static void	 connect_children(void);
+static void	 create_channels(uint16_t);
 static void	 send_config(struct meshd_conf *, int *);
 static int	 open_key_files(struct meshd_conf *, int *, int **, char *,
 		    size_t);
@@ -201,6 +203,7 @@ main(int argc, char *argv[])
 	for (r = PROC_NET; r < PROC_MAX; r++)
 		start_child(r);
 	connect_children();
+	create_channels(conf->iface.mtu);
 
 	for (i = 0; i < nudp; i++) {
 		uint8_t first = (i == 0);
@@ -296,6 +299,48 @@ connect_children(void)
 			    IMSG_SOCKET_CONN, 0, 0, sp[0], &b, sizeof(b));
 			imsg_compose_event(&parent.children[b].iev,
 			    IMSG_SOCKET_CONN, 0, 0, sp[1], &a, sizeof(a));
+		}
+	}
+}
+
+/*
+ * The packet channels: a ring in shared memory and an eventfd each, both
+ * fds to both ends.  Sized for the MTU at start; a larger MTU set by a
+ * reload needs a restart (bigger packets are dropped and counted).
+ */
+static void
+create_channels(uint16_t mtu)
+{
+	static const enum meshd_role ends[CHAN_MAX][2] = {
+		[CHAN_TUN_CRYPTO] = { PROC_TUN, PROC_CRYPTO },
+		[CHAN_CRYPTO_NET] = { PROC_CRYPTO, PROC_NET },
+		[CHAN_NET_CRYPTO] = { PROC_NET, PROC_CRYPTO },
+		[CHAN_CRYPTO_TUN] = { PROC_CRYPTO, PROC_TUN },
+	};
+	struct pktchan_msg	 pm;
+	struct imsgev		*iev;
+	int			 memfd, wakefd, side, fd;
+	enum mesh_chan		 c;
+
+	for (c = 0; c < CHAN_MAX; c++) {
+		if (pktchan_create(MESH_CHAN_SLOTS, MESH_CHAN_MAXPKT(mtu),
+		    &memfd, &wakefd) == -1)
+			fatal("packet channel");
+		for (side = 0; side < 2; side++) {
+			iev = &parent.children[ends[c][side]].iev;
+			pm.chan = c;
+			pm.producer = (side == 0);
+			/* imsg closes what it sends: the first end gets dups */
+			if ((fd = side == 0 ? fcntl(memfd, F_DUPFD_CLOEXEC, 0) :
+			    memfd) == -1)
+				fatal("dup");
+			imsg_compose_event(iev, IMSG_PKTCHAN_MEM, 0, 0, fd, &pm,
+			    sizeof(pm));
+			if ((fd = side == 0 ? fcntl(wakefd, F_DUPFD_CLOEXEC, 0) :
+			    wakefd) == -1)
+				fatal("dup");
+			imsg_compose_event(iev, IMSG_PKTCHAN_WAKE, 0, 0, fd,
+			    &pm, sizeof(pm));
 		}
 	}
 }
@@ -522,6 +567,20 @@ parent_reload(char *err, size_t errlen)
 	return -1;
 }
 
+int
+parent_stats_request(uint32_t seq)
+{
+	enum meshd_role	r;
+	int		n = 0;
+
+	for (r = PROC_NET; r < PROC_MAX; r++) {
+		imsg_compose_event(&parent.children[r].iev, IMSG_STATS_REQ,
+		    seq, 0, -1, NULL, 0);
+		n++;
+	}
+	return n;
+}
+
 void
 parent_set_verbose(int v)
 {
@@ -539,6 +598,7 @@ parent_dispatch(int fd, short event, void *arg)
 	struct child_proc	*cp;
 	struct imsgev		*iev = arg;
 	struct imsg		 imsg;
+	struct mesh_peer_stats	 pst;
 	struct ibuf		 ib;
 	char			*reason;
 	ssize_t			 n;
@@ -568,6 +628,16 @@ parent_dispatch(int fd, short event, void *arg)
 				fatalx("PUBKEY: bad message from %s",
 				    meshd_role_names[cp->role]);
 			parent.has_pubkey = 1;
+			break;
+		case IMSG_PEER_STATS:
+			if (imsg_get_data(&imsg, &pst, sizeof(pst)) == -1 ||
+			    pst.endpoint_len > sizeof(pst.endpoint))
+				fatalx("PEER_STATS: bad message from %s",
+				    meshd_role_names[cp->role]);
+			control_stats(imsg_get_id(&imsg), &pst);
+			break;
+		case IMSG_STATS_END:
+			control_stats_end(imsg_get_id(&imsg));
 			break;
 		case IMSG_KEY_ERROR:
 			if (cp->role != PROC_CRYPTO)

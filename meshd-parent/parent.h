@@ -53,12 +53,16 @@ extern struct parent	 parent;
 /* 0 on success; -1 with a message (maybe several lines) in buf */
 int	 parent_reload(char *, size_t);
 void	 parent_set_verbose(int);
+/* asks every child for its counters; returns how many were asked */
+int	 parent_stats_request(uint32_t);
 __attribute__((__noreturn__)) void parent_shutdown(int);
 
 /* control.c */
 int	 control_init(const char *);
 void	 control_listen(int);
 void	 control_cleanup(const char *);
+void	 control_stats(uint32_t, const struct mesh_peer_stats *);
+void	 control_stats_end(uint32_t);
 
 /* sockets.c */
 int	 udp_open(uint16_t, int *, size_t, size_t *, char *, size_t);

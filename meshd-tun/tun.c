@@ -15,10 +15,17 @@
  */
 
 /*
- * meshd-tun: the inner side.  It owns the TUN fd the parent opened and
- * (with later issues) cryptokey routing, the packet filter and mesh DNS.
- * It never sees a key.  This release reads and counts packets from the
- * TUN device but has no data plane yet: every packet is dropped.
+ * meshd-tun: the inner side.  It owns the TUN fd the parent opened, the
+ * cryptokey routing table and (later) the packet filter and mesh DNS.  It
+ * never sees a key.
+ *
+ *   TUN -> crypto: parse the inner IPv4/IPv6 header, look the destination
+ *	up in the routing table (longest prefix over every peer's
+ *	allowed-ips), hand the packet to meshd-crypto with the peer's id;
+ *	no peer: drop and count.
+ *   crypto -> TUN: the peer the packet was authenticated from must own
+ *	the inner source address, else drop and count; trim the padding
+ *	and write it to the TUN device.
  */
 
 #include <sys/types.h>
@@ -30,41 +37,188 @@
 #include <unistd.h>
 
 #include "child.h"
+#include "ippkt.h"
 #include "log.h"
+#include "pktchan.h"
+#include "rtable.h"
+
+#define TUN_BATCH	64
+
+struct tpeer_stats {
+	uint32_t		 id;
+	struct mesh_peer_stats	 st;
+};
 
 static struct conf_snapshot	*conf;
+static struct rtable		*rt;
 static int			 tun_fd = -1;
-static struct event		 tun_ev;
-static uint64_t			 tun_dropped;
+static struct event		 tun_ev, chan_ev;
+static uint8_t			*popbuf;
+static size_t			 popbuflen;
+static struct mesh_peer_stats	 gstats;	/* drops of no known peer */
+static struct tpeer_stats	*pstats;	/* conf order */
+static size_t			 npstats;
 
 static void	 tun_dispatch(struct imsgev *, struct imsg *);
 static void	 tun_reconf(struct conf_snapshot *);
+static void	 tun_chan_ready(enum mesh_chan);
 
 static struct child tun_child = {
 	.role = PROC_TUN,
 	.dispatch = tun_dispatch,
 	.reconf = tun_reconf,
+	.chan_ready = tun_chan_ready,
 };
+
+static struct mesh_peer_stats *
+peer_stats(uint32_t id)
+{
+	size_t	lo = 0, hi = npstats, mid;
+
+	/* pstats is sorted by id */
+	while (lo < hi) {
+		mid = (lo + hi) / 2;
+		if (pstats[mid].id == id)
+			return &pstats[mid].st;
+		if (pstats[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return &gstats;
+}
+
+static uint32_t
+route(const struct ippkt *ip, int dst)
+{
+	const uint8_t	*a = dst ? ip->dst : ip->src;
+
+	return ip->version == 4 ? rtable_lookup4(rt, a) :
+	    rtable_lookup6(rt, a);
+}
 
 static void
 tun_read(int fd, short event, void *arg)
 {
-	static uint8_t	buf[65536];
-	ssize_t		n;
-	int		i;
+	struct pktchan	*ch = child->chan[CHAN_TUN_CRYPTO];
+	struct ippkt	 ip;
+	uint8_t		*slot;
+	uint32_t	 id;
+	size_t		 maxpkt;
+	ssize_t		 n;
+	int		 i;
 
+	if (ch == NULL)
+		return;
+	maxpkt = pktchan_maxpkt(ch);
 	/* bounded, so other events get their turn */
-	for (i = 0; i < 64; i++) {
-		if ((n = read(fd, buf, sizeof(buf))) == -1) {
-			if (errno != EAGAIN && errno != EINTR)
-				log_warn("read from TUN");
-			return;
+	for (i = 0; i < TUN_BATCH; i++) {
+		if ((slot = pktchan_reserve(ch, maxpkt)) == NULL) {
+			gstats.drop_full++;
+			/* the ring is full: drain the TUN into nothing */
+			uint8_t junk[2048];
+			if (read(fd, junk, sizeof(junk)) <= 0)
+				break;
+			continue;
 		}
-		if (n == 0)
-			return;
-		/* no data plane in this release: count and drop */
-		tun_dropped++;
+		if ((n = read(fd, slot, maxpkt)) <= 0) {
+			pktchan_cancel(ch);
+			if (n == -1 && errno != EAGAIN && errno != EINTR)
+				log_warn("read from TUN");
+			break;
+		}
+		if (ippkt_parse(slot, n, &ip) == -1) {
+			pktchan_cancel(ch);
+			gstats.drop_malformed++;
+			continue;
+		}
+		if ((id = route(&ip, 1)) == 0) {
+			pktchan_cancel(ch);
+			gstats.drop_noroute++;
+			continue;
+		}
+		pktchan_commit(ch, ip.len, id, NULL, 0);
 	}
+	pktchan_flush(ch);
+}
+
+/* crypto -> TUN: check the inner source, write */
+static void
+chan_deliver(struct pktchan_pkt *pkts, size_t n)
+{
+	struct ippkt	 ip;
+	size_t		 i;
+
+	for (i = 0; i < n; i++) {
+		if (ippkt_parse(pkts[i].data, pkts[i].len, &ip) == -1) {
+			peer_stats(pkts[i].peer_id)->drop_malformed++;
+			continue;
+		}
+		if (route(&ip, 0) != pkts[i].peer_id) {
+			/* a source this peer may not use: spoofed */
+			peer_stats(pkts[i].peer_id)->drop_source++;
+			continue;
+		}
+		/* ip.len: without the padding encryption added */
+		if (write(tun_fd, pkts[i].data, ip.len) == -1 &&
+		    errno != EAGAIN)
+			log_debug("write to TUN: %s", strerror(errno));
+	}
+}
+
+static void
+chan_read(int fd, short event, void *arg)
+{
+	struct pktchan		*ch = child->chan[CHAN_CRYPTO_TUN];
+	struct pktchan_pkt	 pkts[TUN_BATCH];
+	size_t			 n, rounds = 0;
+
+	for (;;) {
+		while ((n = pktchan_pop(ch, pkts, TUN_BATCH, popbuf,
+		    popbuflen)) > 0) {
+			if (tun_fd != -1)
+				chan_deliver(pkts, n);
+			if (++rounds == 16) {
+				event_active(&chan_ev, EV_READ, 0);
+				return;
+			}
+		}
+		if (pktchan_sleep(ch) == 0)
+			break;
+	}
+}
+
+static void
+tun_chan_ready(enum mesh_chan c)
+{
+	if (c != CHAN_CRYPTO_TUN)
+		return;
+	popbuflen = TUN_BATCH *
+	    ((pktchan_maxpkt(child->chan[c]) + 15) & ~(size_t)15);
+	if ((popbuf = malloc(popbuflen)) == NULL)
+		fatal(NULL);
+	event_set(&chan_ev, pktchan_wakefd(child->chan[c]),
+	    EV_READ | EV_PERSIST, chan_read, NULL);
+	event_add(&chan_ev, NULL);
+	event_active(&chan_ev, EV_READ, 0);
+}
+
+static void
+send_stats(uint32_t reqid)
+{
+	struct mesh_peer_stats	st;
+	size_t			i;
+
+	for (i = 0; i < npstats; i++) {
+		st = pstats[i].st;
+		st.id = pstats[i].id;
+		child_compose(PROC_PARENT, IMSG_PEER_STATS, reqid, -1, &st,
+		    sizeof(st));
+	}
+	st = gstats;
+	st.id = 0;
+	child_compose(PROC_PARENT, IMSG_PEER_STATS, reqid, -1, &st, sizeof(st));
+	child_compose(PROC_PARENT, IMSG_STATS_END, reqid, -1, NULL, 0);
 }
 
 static void
@@ -84,6 +238,11 @@ tun_dispatch(struct imsgev *iev, struct imsg *imsg)
 		    NULL);
 		event_add(&tun_ev, NULL);
 		return;
+	case IMSG_STATS_REQ:
+		if (iev->peer != PROC_PARENT)
+			break;
+		send_stats(imsg_get_id(imsg));
+		return;
 	default:
 		break;
 	}
@@ -91,13 +250,49 @@ tun_dispatch(struct imsgev *iev, struct imsg *imsg)
 	    meshd_role_names[iev->peer]);
 }
 
+static int
+tpeer_cmp(const void *a, const void *b)
+{
+	const struct tpeer_stats *x = a, *y = b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
 static void
 tun_reconf(struct conf_snapshot *cs)
 {
-	/* no routing table yet: the new config simply replaces the old */
+	struct conf_peer	*p;
+	struct rtable		*nrt;
+	struct tpeer_stats	*ns;
+	struct mesh_peer_stats	*old;
+	size_t			 i, n = 0;
+
+	/* a whole new table: it is fast, and a failure keeps the old one */
+	if ((nrt = rtable_new()) == NULL)
+		fatal("rtable_new");
+	if ((ns = calloc(cs->npeers + 1, sizeof(*ns))) == NULL)
+		fatal(NULL);
+	TAILQ_FOREACH(p, &cs->peers, entry) {
+		for (i = 0; i < p->msg.naips; i++)
+			if (rtable_insert(nrt, &p->aips[i], p->msg.id) == -1)
+				fatal("rtable_insert");
+		ns[n].id = p->msg.id;
+		/* counters of peers that stay, stay */
+		if ((old = peer_stats(p->msg.id)) != &gstats)
+			ns[n].st = *old;
+		n++;
+	}
+	qsort(ns, n, sizeof(*ns), tpeer_cmp);
+	if (rt != NULL)
+		rtable_free(rt);
+	rt = nrt;
+	free(pstats);
+	pstats = ns;
+	npstats = n;
 	conf_snapshot_free(conf);
 	conf = cs;
-	log_debug("config: %zu peers", conf->npeers);
+	log_debug("config: %zu peers, %zu routes", conf->npeers,
+	    rtable_count(rt));
 }
 
 int

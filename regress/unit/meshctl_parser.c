@@ -262,6 +262,11 @@ fake_peer(struct fake *f, uint32_t id, const char *name, uint8_t keybyte,
 	cp.has_psk = psk;
 	cp.keepalive = keepalive;
 	cp.naips = naips;
+	/* counters that differ by peer; never a handshake (no clock) */
+	cp.stats.id = id;
+	cp.stats.rx_bytes = id * 1536;
+	cp.stats.tx_bytes = id * 3 * 1024 * 1024;
+	cp.stats.drop_replay = id;
 	memcpy(buf, &cp, sizeof(cp));
 	if (nsent > 0)
 		memcpy(buf + sizeof(cp), aips, nsent * sizeof(*aips));
@@ -481,11 +486,14 @@ test_peers(void)
 	is_int(f.ret, 0, "show peers: exit 0");
 	is_str(f.out,
 	    "NAME                  ENDPOINT                "
-	    "ALLOWED IPS           KEEPALIVE\n"
+	    "ALLOWED IPS           HANDSHAKE     RX           TX           "
+	    "KEEPALIVE\n"
 	    "beta                  198.18.0.2:51820        "
-	    "100.64.0.2/32,fd00:6d65:7368::2/128  25s\n"
+	    "100.64.0.2/32,fd00:6d65:7368::2/128  never         "
+	    "1.50 KiB     3.00 MiB     25s\n"
 	    "a-peer-with-a-rat...  (none)                  "
-	    "100.64.0.3/32         off\n",
+	    "100.64.0.3/32         never         3.00 KiB     6.00 MiB     "
+	    "off\n",
 	    "show peers: a table, the long name cut");
 	memset(&req, 0xff, sizeof(req));
 	ok(fake_request(&f, &req, sizeof(req), &type) == 0 &&
@@ -510,7 +518,19 @@ test_peers(void)
 	    "      \"100.64.0.2/32\",\n"
 	    "      \"fd00:6d65:7368::2/128\"\n"
 	    "    ],\n"
-	    "    \"persistent_keepalive\": 25\n"
+	    "    \"persistent_keepalive\": 25,\n"
+	    "    \"latest_handshake\": 0,\n"
+	    "    \"rx_bytes\": 1536,\n"
+	    "    \"tx_bytes\": 3145728,\n"
+	    "    \"dropped\": {\n"
+	    "      \"decrypt\": 0,\n"
+	    "      \"replay\": 1,\n"
+	    "      \"queue\": 0,\n"
+	    "      \"source\": 0,\n"
+	    "      \"no_endpoint\": 0,\n"
+	    "      \"malformed\": 0,\n"
+	    "      \"channel_full\": 0\n"
+	    "    }\n"
 	    "  },\n"
 	    "  {\n"
 	    "    \"name\": \"a-peer-with-a-rather-long-name\",\n"
@@ -521,7 +541,19 @@ test_peers(void)
 	    "    \"allowed_ips\": [\n"
 	    "      \"100.64.0.3/32\"\n"
 	    "    ],\n"
-	    "    \"persistent_keepalive\": 0\n"
+	    "    \"persistent_keepalive\": 0,\n"
+	    "    \"latest_handshake\": 0,\n"
+	    "    \"rx_bytes\": 3072,\n"
+	    "    \"tx_bytes\": 6291456,\n"
+	    "    \"dropped\": {\n"
+	    "      \"decrypt\": 0,\n"
+	    "      \"replay\": 2,\n"
+	    "      \"queue\": 0,\n"
+	    "      \"source\": 0,\n"
+	    "      \"no_endpoint\": 0,\n"
+	    "      \"malformed\": 0,\n"
+	    "      \"channel_full\": 0\n"
+	    "    }\n"
 	    "  }\n"
 	    "]\n",
 	    "show peers -j: JSON");
@@ -563,7 +595,11 @@ test_peer(void)
 	    "preshared key: (hidden)\n"
 	    "endpoint: 198.18.0.2:51820\n"
 	    "allowed ips: 100.64.0.2/32, fd00:6d65:7368::2/128\n"
-	    "persistent keepalive: every 25 seconds\n",
+	    "persistent keepalive: every 25 seconds\n"
+	    "latest handshake: never\n"
+	    "transfer: 1.50 KiB received, 3.00 MiB sent\n"
+	    "dropped: 0 bad tag, 1 replayed, 0 queue full, 0 wrong source, "
+	    "0 no endpoint, 0 malformed, 0 channel full\n",
 	    "show peer: the detail view");
 	ok(fake_request(&f, &req, sizeof(req), &type) == 0 &&
 	    type == IMSG_CTL_SHOW_PEERS && strcmp(req.name, "beta") == 0,
@@ -581,7 +617,11 @@ test_peer(void)
 	    "preshared key: (none)\n"
 	    "endpoint: (none)\n"
 	    "allowed ips: (none)\n"
-	    "persistent keepalive: off\n",
+	    "persistent keepalive: off\n"
+	    "latest handshake: never\n"
+	    "transfer: 4.50 KiB received, 9.00 MiB sent\n"
+	    "dropped: 0 bad tag, 3 replayed, 0 queue full, 0 wrong source, "
+	    "0 no endpoint, 0 malformed, 0 channel full\n",
 	    "show peer: no psk, endpoint, allowed ips or keepalive");
 	fake_done(&f);
 
@@ -599,7 +639,19 @@ test_peer(void)
 	    "  \"allowed_ips\": [\n"
 	    "    \"100.64.0.2/32\"\n"
 	    "  ],\n"
-	    "  \"persistent_keepalive\": 1\n"
+	    "  \"persistent_keepalive\": 1,\n"
+	    "  \"latest_handshake\": 0,\n"
+	    "  \"rx_bytes\": 4608,\n"
+	    "  \"tx_bytes\": 9437184,\n"
+	    "  \"dropped\": {\n"
+	    "    \"decrypt\": 0,\n"
+	    "    \"replay\": 3,\n"
+	    "    \"queue\": 0,\n"
+	    "    \"source\": 0,\n"
+	    "    \"no_endpoint\": 0,\n"
+	    "    \"malformed\": 0,\n"
+	    "    \"channel_full\": 0\n"
+	    "  }\n"
 	    "}\n",
 	    "show peer -j: one object");
 	fake_done(&f);
