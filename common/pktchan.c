@@ -428,7 +428,7 @@ pktchan_space(struct pktchan *ch)
 {
 	if (ch->side != PKTCHAN_PRODUCER)
 		fatalx("%s: not the producer", __func__);
-	/* an impossible tail leaves the last good one: space() shrinks */
+	/* an impossible tail is counted; the last good one stands */
 	refresh_tail(ch);
 	return space(ch);
 }
@@ -612,8 +612,14 @@ pktchan_sleep(struct pktchan *ch)
 	atomic_store_explicit(ch->sleeping, 1, memory_order_seq_cst);
 	ch->announced = 1;
 	head = atomic_load_explicit(ch->head, memory_order_seq_cst);
-	if (head != ch->ctail) {
-		/* work arrived (or head is garbage: pop counts that) */
+	if ((uint32_t)(head - ch->ctail) > ch->nslots) {
+		/*
+		 * An impossible head: sleep, or a hostile producer could
+		 * keep us popping nothing for ever.
+		 */
+		ch->st.bad_index++;
+	} else if (head != ch->ctail) {
+		/* work arrived */
 		atomic_store_explicit(ch->sleeping, 0, memory_order_relaxed);
 		ch->announced = 0;
 		return 1;
