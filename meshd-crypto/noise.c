@@ -1004,6 +1004,8 @@ noise_decrypt(struct noise_local *l, const uint8_t *msg, size_t len,
 	if (idx == NULL || (kp = idx->keypair) == NULL)
 		return NOISE_E_STATE;
 	p = idx->peer;
+	/* the index names the peer (not yet authenticated): for counters */
+	*pp = p;
 	if (!kp->recv_valid ||
 	    noise_expired(kp->birth, WG_REJECT_AFTER_TIME, now) ||
 	    kp->replay.highest >= WG_REJECT_AFTER_MESSAGES) {

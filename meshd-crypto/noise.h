@@ -279,7 +279,9 @@ int	 noise_encrypt(struct noise_peer *, uint64_t, const uint8_t *,
 /*
  * A type 4 message -> padded plaintext in out (outsize >= len - 32),
  * *outlen (0: a keepalive) and the peer it came from.  out must not
- * overlap msg.
+ * overlap msg.  On an error after the receiver index matched, *peer is
+ * the peer that index belongs to: not authenticated, only for counting
+ * the drop; else it is left NULL.
  */
 int	 noise_decrypt(struct noise_local *, const uint8_t *, size_t,
 	    uint64_t, struct noise_peer **, uint8_t *, size_t, size_t *);
