@@ -15,3 +15,13 @@ if [ -x "$MESHD_BUILD/bench/handshake-bench" ]; then
 	echo "== Noise_IKpsk2 handshakes with the engine (both sides, one core)"
 	"$MESHD_BUILD/bench/handshake-bench" || exit 1
 fi
+if [ -x "$MESHD_BUILD/bench/pktchan-bench" ]; then
+	echo
+	echo "== packet channels (common/pktchan.c) beside unix sockets"
+	"$MESHD_BUILD/bench/pktchan-bench" -t "$SECS" || exit 1
+fi
+if [ -x "$MESHD_BUILD/bench/rtable-bench" ]; then
+	echo
+	echo "== cryptokey routing table (meshd-tun/rtable.c)"
+	"$MESHD_BUILD/bench/rtable-bench" -t 1 || exit 1
+fi

@@ -4,7 +4,7 @@
 set -eu
 
 BUILD="gcc make bison pkg-config libssl-dev libevent-dev libbsd-dev libseccomp-dev"
-TEST="perl iproute2 iputils-ping jq mandoc procps psmisc nftables clang"
+TEST="perl iproute2 iputils-ping jq mandoc procps psmisc nftables clang netcat-openbsd"
 PEERS="wireguard-go wireguard-tools iperf3"
 
 missing=
