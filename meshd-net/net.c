@@ -90,6 +90,18 @@ static uint8_t			*popbuf;
 static size_t			 popbuflen;
 static struct mesh_peer_stats	 gstats;	/* drops of no known peer */
 
+/*
+ * Handshakes meshd-crypto sent before our config or sockets came from
+ * the parent (the two arrive on different pipes): held, then sent.
+ */
+#define NET_HS_PENDING	16
+static struct {
+	uint32_t	 id;
+	struct hs_msg	 hm;
+}				 hs_pending[NET_HS_PENDING];
+static size_t			 nhs_pending;
+static int			 configured;
+
 static void	 net_dispatch(struct imsgev *, struct imsg *);
 static void	 net_reconf(struct conf_snapshot *);
 static void	 net_chan_ready(enum mesh_chan);
@@ -402,24 +414,52 @@ net_add_socket(int fd, int first)
 }
 
 static void
+handshake_send(uint32_t id, struct hs_msg *hm)
+{
+	struct npeer	*np;
+
+	if (!configured || nsocks == 0) {
+		if (nhs_pending < NET_HS_PENDING) {
+			hs_pending[nhs_pending].id = id;
+			hs_pending[nhs_pending].hm = *hm;
+			nhs_pending++;
+		}
+		return;
+	}
+	if (hm->addrlen > 0) {
+		send_to(hm->msg, hm->len, (struct sockaddr *)hm->addr,
+		    hm->addrlen);
+		return;
+	}
+	if ((np = npeer_find(id)) == NULL || np->eplen == 0) {
+		/* no endpoint: wait for the peer to come to us */
+		return;
+	}
+	send_to(hm->msg, hm->len, (struct sockaddr *)&np->ep, np->eplen);
+}
+
+static void
+handshake_pending(void)
+{
+	size_t	i, n = nhs_pending;
+
+	if (!configured || nsocks == 0)
+		return;
+	nhs_pending = 0;
+	for (i = 0; i < n; i++)
+		handshake_send(hs_pending[i].id, &hs_pending[i].hm);
+	explicit_bzero(hs_pending, sizeof(hs_pending));
+}
+
+static void
 handshake_out(struct imsg *imsg)
 {
 	struct hs_msg	 hm;
-	struct npeer	*np;
 
 	if (imsg_get_data(imsg, &hm, sizeof(hm)) == -1 ||
 	    hm.len > sizeof(hm.msg) || hm.addrlen > sizeof(hm.addr))
 		fatalx("HS_SEND: bad message");
-	if (hm.addrlen > 0) {
-		send_to(hm.msg, hm.len, (struct sockaddr *)hm.addr,
-		    hm.addrlen);
-		return;
-	}
-	if ((np = npeer_find(imsg_get_id(imsg))) == NULL || np->eplen == 0) {
-		/* no endpoint: wait for the peer to come to us */
-		return;
-	}
-	send_to(hm.msg, hm.len, (struct sockaddr *)&np->ep, np->eplen);
+	handshake_send(imsg_get_id(imsg), &hm);
 }
 
 static void
@@ -475,6 +515,7 @@ net_dispatch(struct imsgev *iev, struct imsg *imsg)
 		if ((fd = imsg_get_fd(imsg)) == -1)
 			fatalx("UDP_SOCKET without a socket");
 		net_add_socket(fd, first);
+		handshake_pending();
 		return;
 	case IMSG_STATS_REQ:
 		if (iev->peer != PROC_PARENT)
@@ -540,6 +581,8 @@ net_reconf(struct conf_snapshot *cs)
 		}
 	}
 	conf_snapshot_free(cs);
+	configured = 1;
+	handshake_pending();
 }
 
 int
