@@ -134,13 +134,46 @@ cpeer_cmp(struct cpeer *a, struct cpeer *b)
 	return a->id < b->id ? -1 : a->id > b->id;
 }
 
+#ifdef MESHD_TEST_CLOCK
+/*
+ * Tests only (make check builds a separate installation with
+ * -DMESHD_TEST_CLOCK; a release build has none of this): the protocol's
+ * clock runs MESHD_TEST_CLOCK_SCALE times faster than the real one, so a
+ * test can watch rekeys (every 120 s) happen in seconds.
+ */
+static uint64_t	clock_scale = 1, clock_base;
+
+static void
+test_clock_init(void)
+{
+	const char	*s = getenv("MESHD_TEST_CLOCK_SCALE");
+	struct timespec	 ts;
+
+	if (s != NULL && (clock_scale = strtoull(s, NULL, 10)) == 0)
+		clock_scale = 1;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_base = (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+	log_info("test clock: %llu times real time",
+	    (unsigned long long)clock_scale);
+}
+#define CLOCK_SCALE	clock_scale
+#else
+#define CLOCK_SCALE	1
+#endif
+
+/* the protocol's clock, monotonic nanoseconds */
 static uint64_t
 now_ns(void)
 {
 	struct timespec	ts;
+	uint64_t	t;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+	t = (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+#ifdef MESHD_TEST_CLOCK
+	t = clock_base + (t - clock_base) * clock_scale;
+#endif
+	return t;
 }
 
 static void *
@@ -225,6 +258,9 @@ crypto_init(void)
 	 * OpenSSL reads its config, fetches algorithms and seeds its DRBG
 	 * on first use: do that now, while files can still be opened.
 	 */
+#ifdef MESHD_TEST_CLOCK
+	test_clock_init();
+#endif
 	if (OPENSSL_init_crypto(OPENSSL_INIT_LOAD_CONFIG, NULL) != 1)
 		fatalx("OpenSSL initialisation failed");
 	if (wg_key_generate_private(k) == -1 || wg_key_public(p, k) == -1)
@@ -385,7 +421,7 @@ peer_service(struct cpeer *cp)
 	evtimer_del(&cp->timer);
 	if ((next = noise_peer_next_timer(cp->np)) == UINT64_MAX)
 		return;
-	next = next > now ? next - now : 0;
+	next = next > now ? (next - now) / CLOCK_SCALE : 0;
 	tv.tv_sec = next / 1000000000ULL;
 	tv.tv_usec = (next % 1000000000ULL) / 1000 + 1;
 	evtimer_add(&cp->timer, &tv);
@@ -639,6 +675,7 @@ handshake_recv(struct imsg *imsg)
 		}
 		peer_source(cp, hm.addr, hm.addrlen);
 		send_handshake(cp, resp, sizeof(resp), hm.addr, hm.addrlen);
+		log_debug("peer %u: handshake complete (responder)", cp->id);
 		break;
 	case WG_MSG_RESPONSE:
 		r = noise_consume_response(local, hm.msg, hm.len, now, &np);
