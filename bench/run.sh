@@ -25,3 +25,8 @@ if [ -x "$MESHD_BUILD/bench/rtable-bench" ]; then
 	echo "== cryptokey routing table (meshd-tun/rtable.c)"
 	"$MESHD_BUILD/bench/rtable-bench" -t 1 || exit 1
 fi
+if [ -n "${MESHD_ROOT:-}" ]; then
+	echo
+	echo "== meshd beside wireguard-go (and nebula, tinc if installed) in namespaces"
+	"$(dirname "$0")/peers.sh" "${BENCH_PEERS:-raw,wg,meshd,nebula,tinc}"
+fi
