@@ -107,6 +107,76 @@ recv_peer(struct imsg *imsg)
 	child->pending->npeers++;
 }
 
+#define CHAN_BATCH	64	/* packets per pop */
+#define CHAN_ROUNDS	16	/* pops per wake-up before others get a turn */
+
+struct chan_consumer {
+	enum mesh_chan	 c;
+	struct event	 ev;
+	uint8_t		*buf;
+	size_t		 buflen;
+	void		(*fn)(struct pktchan_pkt *, size_t);
+	void		(*after)(void);
+};
+static struct chan_consumer	consumers[CHAN_MAX];
+
+static void
+chan_consume(int fd, short event, void *arg)
+{
+	struct chan_consumer	*cc = arg;
+	struct pktchan		*ch = child->chan[cc->c];
+	struct pktchan_pkt	 pkts[CHAN_BATCH];
+	size_t			 n, rounds = 0;
+
+	for (;;) {
+		while ((n = pktchan_pop(ch, pkts, CHAN_BATCH, cc->buf,
+		    cc->buflen)) > 0) {
+			cc->fn(pkts, n);
+			if (cc->after != NULL)
+				cc->after();
+			if (++rounds == CHAN_ROUNDS) {
+				/* the fd may not fire again: come back */
+				event_active(&cc->ev, EV_READ, 0);
+				return;
+			}
+		}
+		if (pktchan_sleep(ch) == 0)
+			break;
+	}
+}
+
+void
+child_chan_consume(enum mesh_chan c, void (*fn)(struct pktchan_pkt *, size_t),
+    void (*after)(void))
+{
+	struct chan_consumer	*cc = &consumers[c];
+
+	if (child->chan[c] == NULL || cc->fn != NULL)
+		fatalx("%s: channel %d", __func__, c);
+	cc->c = c;
+	cc->fn = fn;
+	cc->after = after;
+	/* pktchan_pop places each packet at a 16-byte aligned offset */
+	cc->buflen = CHAN_BATCH *
+	    ((pktchan_maxpkt(child->chan[c]) + 15) & ~(size_t)15);
+	if ((cc->buf = malloc(cc->buflen)) == NULL)
+		fatal(NULL);
+	event_set(&cc->ev, pktchan_wakefd(child->chan[c]), EV_READ | EV_PERSIST,
+	    chan_consume, cc);
+	event_add(&cc->ev, NULL);
+	event_active(&cc->ev, EV_READ, 0);
+}
+
+void
+child_stats_end(uint32_t reqid, const struct mesh_peer_stats *global)
+{
+	struct mesh_peer_stats	st = *global;
+
+	st.id = 0;
+	child_compose(PROC_PARENT, IMSG_PEER_STATS, reqid, -1, &st, sizeof(st));
+	child_compose(PROC_PARENT, IMSG_STATS_END, reqid, -1, NULL, 0);
+}
+
 /* a channel's memfd and eventfd arrive one by one; attach when both are in */
 static void
 recv_chan(struct imsg *imsg)

@@ -63,6 +63,17 @@ struct child {
 	void			(*chan_ready)(enum mesh_chan);
 };
 
+struct pktchan_pkt;
+/*
+ * Consume channel c: fn gets each batch of packets (private copies),
+ * after (may be NULL) runs after each batch.  Drains the ring, then
+ * sleeps on its eventfd; bounded work per wake-up.
+ */
+void	 child_chan_consume(enum mesh_chan,
+	    void (*)(struct pktchan_pkt *, size_t), void (*)(void));
+/* the role's global counters (id 0), then STATS_END, for request reqid */
+void	 child_stats_end(uint32_t, const struct mesh_peer_stats *);
+
 extern struct child	*child;
 
 /*

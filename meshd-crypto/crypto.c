@@ -109,9 +109,6 @@ static struct conf_snapshot	*conf;
 static uint8_t			 pubkey[WG_KEY_LEN];
 static int			 has_pubkey;
 static uint16_t			 mtu = MESH_MTU_DEFAULT;
-static struct event		 chan_ev[CHAN_MAX];
-static uint8_t			*popbuf;	/* private copies of packets */
-static size_t			 popbuflen;
 static struct mesh_peer_stats	 gstats;	/* drops of no known peer */
 static struct slab		 slabs[4];
 
@@ -490,6 +487,11 @@ chan_inbound(struct pktchan_pkt *pkts, size_t n, uint64_t now)
 	size_t			 i, outlen, room;
 	int			 r;
 
+	if (ch == NULL) {
+		/* not attached yet (the parent's messages are on the way) */
+		gstats.drop_full += n;
+		return;
+	}
 	for (i = 0; i < n; i++) {
 		if (pkts[i].len < WG_DATA_MIN_LEN) {
 			gstats.drop_malformed++;
@@ -524,54 +526,33 @@ chan_inbound(struct pktchan_pkt *pkts, size_t n, uint64_t now)
 	pktchan_flush(ch);
 }
 
+/* crypto -> net gets what a batch produced at once */
 static void
-chan_read(int fd, short event, void *arg)
+flush_net(void)
 {
-	enum mesh_chan		 c = (enum mesh_chan)(uintptr_t)arg;
-	struct pktchan		*ch = child->chan[c];
-	struct pktchan_pkt	 pkts[CRYPTO_BATCH];
-	uint64_t		 now;
-	size_t			 n, rounds = 0;
+	if (child->chan[CHAN_CRYPTO_NET] != NULL)
+		pktchan_flush(child->chan[CHAN_CRYPTO_NET]);
+}
 
-	for (;;) {
-		while ((n = pktchan_pop(ch, pkts, CRYPTO_BATCH, popbuf,
-		    popbuflen)) > 0) {
-			now = now_ns();
-			if (c == CHAN_TUN_CRYPTO)
-				chan_outbound(pkts, n, now);
-			else
-				chan_inbound(pkts, n, now);
-			if (child->chan[CHAN_CRYPTO_NET] != NULL)
-				pktchan_flush(child->chan[CHAN_CRYPTO_NET]);
-			if (++rounds == 16) {
-				/* let the other direction have a turn */
-				event_active(&chan_ev[c], EV_READ, 0);
-				return;
-			}
-		}
-		if (pktchan_sleep(ch) == 0)
-			break;
-	}
+static void
+tun_batch(struct pktchan_pkt *pkts, size_t n)
+{
+	chan_outbound(pkts, n, now_ns());
+}
+
+static void
+net_batch(struct pktchan_pkt *pkts, size_t n)
+{
+	chan_inbound(pkts, n, now_ns());
 }
 
 static void
 crypto_chan_ready(enum mesh_chan c)
 {
-	size_t	need;
-
-	if (c != CHAN_TUN_CRYPTO && c != CHAN_NET_CRYPTO)
-		return;		/* we produce into the others */
-	need = CRYPTO_BATCH * ((pktchan_maxpkt(child->chan[c]) + 15) & ~15);
-	if (need > popbuflen) {
-		free(popbuf);
-		if ((popbuf = malloc(need)) == NULL)
-			fatal(NULL);
-		popbuflen = need;
-	}
-	event_set(&chan_ev[c], pktchan_wakefd(child->chan[c]),
-	    EV_READ | EV_PERSIST, chan_read, (void *)(uintptr_t)c);
-	event_add(&chan_ev[c], NULL);
-	event_active(&chan_ev[c], EV_READ, 0);
+	if (c == CHAN_TUN_CRYPTO)
+		child_chan_consume(c, tun_batch, flush_net);
+	else if (c == CHAN_NET_CRYPTO)
+		child_chan_consume(c, net_batch, flush_net);
 }
 
 static void
@@ -722,10 +703,7 @@ send_stats(uint32_t reqid)
 		child_compose(PROC_PARENT, IMSG_PEER_STATS, reqid, -1, &st,
 		    sizeof(st));
 	}
-	st = gstats;
-	st.id = 0;
-	child_compose(PROC_PARENT, IMSG_PEER_STATS, reqid, -1, &st, sizeof(st));
-	child_compose(PROC_PARENT, IMSG_STATS_END, reqid, -1, NULL, 0);
+	child_stats_end(reqid, &gstats);
 }
 
 static void

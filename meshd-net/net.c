@@ -85,9 +85,6 @@ static size_t			 nsocks;
 static struct npeer_tree	 peers = RB_INITIALIZER(&peers);
 static struct cookie_checker	 checker;
 static struct cookie_load	 load;
-static struct event		 chan_ev;
-static uint8_t			*popbuf;
-static size_t			 popbuflen;
 static struct mesh_peer_stats	 gstats;	/* drops of no known peer */
 
 /*
@@ -354,39 +351,10 @@ chan_send(struct pktchan_pkt *pkts, size_t n)
 }
 
 static void
-chan_read(int fd, short event, void *arg)
-{
-	struct pktchan		*ch = child->chan[CHAN_CRYPTO_NET];
-	struct pktchan_pkt	 pkts[NET_BATCH];
-	size_t			 n, rounds = 0;
-
-	for (;;) {
-		while ((n = pktchan_pop(ch, pkts, NET_BATCH, popbuf,
-		    popbuflen)) > 0) {
-			chan_send(pkts, n);
-			if (++rounds == 16) {
-				event_active(&chan_ev, EV_READ, 0);
-				return;
-			}
-		}
-		if (pktchan_sleep(ch) == 0)
-			break;
-	}
-}
-
-static void
 net_chan_ready(enum mesh_chan c)
 {
-	if (c != CHAN_CRYPTO_NET)
-		return;
-	popbuflen = NET_BATCH *
-	    ((pktchan_maxpkt(child->chan[c]) + 15) & ~(size_t)15);
-	if ((popbuf = malloc(popbuflen)) == NULL)
-		fatal(NULL);
-	event_set(&chan_ev, pktchan_wakefd(child->chan[c]),
-	    EV_READ | EV_PERSIST, chan_read, NULL);
-	event_add(&chan_ev, NULL);
-	event_active(&chan_ev, EV_READ, 0);
+	if (c == CHAN_CRYPTO_NET)
+		child_chan_consume(c, chan_send, NULL);
 }
 
 static void
@@ -494,10 +462,7 @@ send_stats(uint32_t reqid)
 		child_compose(PROC_PARENT, IMSG_PEER_STATS, reqid, -1, &st,
 		    sizeof(st));
 	}
-	st = gstats;
-	st.id = 0;
-	child_compose(PROC_PARENT, IMSG_PEER_STATS, reqid, -1, &st, sizeof(st));
-	child_compose(PROC_PARENT, IMSG_STATS_END, reqid, -1, NULL, 0);
+	child_stats_end(reqid, &gstats);
 }
 
 static void

@@ -52,9 +52,7 @@ struct tpeer_stats {
 static struct conf_snapshot	*conf;
 static struct rtable		*rt;
 static int			 tun_fd = -1;
-static struct event		 tun_ev, chan_ev;
-static uint8_t			*popbuf;
-static size_t			 popbuflen;
+static struct event		 tun_ev;
 static struct mesh_peer_stats	 gstats;	/* drops of no known peer */
 static struct tpeer_stats	*pstats;	/* conf order */
 static size_t			 npstats;
@@ -150,6 +148,8 @@ chan_deliver(struct pktchan_pkt *pkts, size_t n)
 	size_t		 i;
 
 	for (i = 0; i < n; i++) {
+		if (tun_fd == -1)
+			break;
 		if (ippkt_parse(pkts[i].data, pkts[i].len, &ip) == -1) {
 			peer_stats(pkts[i].peer_id)->drop_malformed++;
 			continue;
@@ -167,40 +167,10 @@ chan_deliver(struct pktchan_pkt *pkts, size_t n)
 }
 
 static void
-chan_read(int fd, short event, void *arg)
-{
-	struct pktchan		*ch = child->chan[CHAN_CRYPTO_TUN];
-	struct pktchan_pkt	 pkts[TUN_BATCH];
-	size_t			 n, rounds = 0;
-
-	for (;;) {
-		while ((n = pktchan_pop(ch, pkts, TUN_BATCH, popbuf,
-		    popbuflen)) > 0) {
-			if (tun_fd != -1)
-				chan_deliver(pkts, n);
-			if (++rounds == 16) {
-				event_active(&chan_ev, EV_READ, 0);
-				return;
-			}
-		}
-		if (pktchan_sleep(ch) == 0)
-			break;
-	}
-}
-
-static void
 tun_chan_ready(enum mesh_chan c)
 {
-	if (c != CHAN_CRYPTO_TUN)
-		return;
-	popbuflen = TUN_BATCH *
-	    ((pktchan_maxpkt(child->chan[c]) + 15) & ~(size_t)15);
-	if ((popbuf = malloc(popbuflen)) == NULL)
-		fatal(NULL);
-	event_set(&chan_ev, pktchan_wakefd(child->chan[c]),
-	    EV_READ | EV_PERSIST, chan_read, NULL);
-	event_add(&chan_ev, NULL);
-	event_active(&chan_ev, EV_READ, 0);
+	if (c == CHAN_CRYPTO_TUN)
+		child_chan_consume(c, chan_deliver, NULL);
 }
 
 static void
@@ -215,10 +185,7 @@ send_stats(uint32_t reqid)
 		child_compose(PROC_PARENT, IMSG_PEER_STATS, reqid, -1, &st,
 		    sizeof(st));
 	}
-	st = gstats;
-	st.id = 0;
-	child_compose(PROC_PARENT, IMSG_PEER_STATS, reqid, -1, &st, sizeof(st));
-	child_compose(PROC_PARENT, IMSG_STATS_END, reqid, -1, NULL, 0);
+	child_stats_end(reqid, &gstats);
 }
 
 static void
