@@ -23,12 +23,21 @@
  * rules for when to stay quiet, and finally by the kernel: written to a
  * TUN in a network namespace of our own, a reply must reach the UDP
  * socket that sent the packet as EHOSTUNREACH from our address.
+ *
+ * An address added with IFA_F_NODAD is a usable source at once, but the
+ * kernel installs its local route only when addrconf's deferred work runs
+ * after the link comes up (it needs the RTNL lock, which the teardown of
+ * an earlier namespace may hold for a while).  Until then a packet to the
+ * address is taken for one to forward and dropped (Ip6InAddrErrors), so
+ * the test waits for that route before it sends anything.
  */
 
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <arpa/inet.h>
 #include <linux/errqueue.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <netinet/in.h>
 
 #include <errno.h>
@@ -575,6 +584,67 @@ tun_read(int fd, uint8_t *buf, size_t len, int version)
 	}
 }
 
+/* the kernel's route to the IPv6 address a: 1 if it is local, 0 if not */
+static int
+route6_local(const uint8_t *a)
+{
+	struct {
+		struct nlmsghdr	nh;
+		struct rtmsg	rtm;
+		struct rtattr	rta;
+		uint8_t		dst[16];
+	}			 req;
+	union {
+		struct nlmsghdr	nh;
+		uint8_t		buf[8192];
+	}			 ans;
+	struct sockaddr_nl	 snl;
+	struct rtmsg		*rtm;
+	ssize_t			 n;
+	int			 s, local = -1;
+
+	memset(&req, 0, sizeof(req));
+	req.nh.nlmsg_len = sizeof(req);
+	req.nh.nlmsg_type = RTM_GETROUTE;
+	req.nh.nlmsg_flags = NLM_F_REQUEST;
+	req.nh.nlmsg_seq = 1;
+	req.rtm.rtm_family = AF_INET6;
+	req.rtm.rtm_dst_len = 128;
+	req.rta.rta_len = RTA_LENGTH(16);
+	req.rta.rta_type = RTA_DST;
+	memcpy(req.dst, a, 16);
+	memset(&snl, 0, sizeof(snl));
+	snl.nl_family = AF_NETLINK;
+	if ((s = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC,
+	    NETLINK_ROUTE)) == -1)
+		return -1;
+	if (sendto(s, &req, sizeof(req), 0, (struct sockaddr *)&snl,
+	    sizeof(snl)) == (ssize_t)sizeof(req) &&
+	    (n = recv(s, &ans, sizeof(ans), 0)) >= (ssize_t)NLMSG_LENGTH(
+	    sizeof(*rtm)) && NLMSG_OK(&ans.nh, (size_t)n) &&
+	    ans.nh.nlmsg_type == RTM_NEWROUTE &&
+	    ans.nh.nlmsg_len >= NLMSG_LENGTH(sizeof(*rtm))) {
+		rtm = NLMSG_DATA(&ans.nh);
+		local = rtm->rtm_type == RTN_LOCAL;
+	}
+	close(s);
+	return local;
+}
+
+/* wait up to 5 seconds for the kernel to receive packets sent to a */
+static int
+wait_local6(const uint8_t *a)
+{
+	int	i, r;
+
+	for (i = 0; i < 500; i++) {
+		if ((r = route6_local(a)) != 0)
+			return r;
+		usleep(10000);
+	}
+	return 0;
+}
+
 /* the socket's queued error: errno, and the ICMP origin, type and code */
 static int
 sock_error(int s, int wait, int *err, struct sock_extended_err *ee,
@@ -652,6 +722,8 @@ kernel(void)
 		ok(1, "kernel checks # SKIP TUN setup: %s", strerror(errno));
 		return;
 	}
+	if (wait_local6(a6.addr) != 1)
+		diag("no local route to fd99::1 after 5 seconds");
 
 	/* IPv4: a UDP datagram to 10.99.0.2, out through the TUN */
 	if ((s = socket(AF_INET, SOCK_DGRAM, 0)) == -1 ||
