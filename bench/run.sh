@@ -25,6 +25,9 @@ if [ -x "$MESHD_BUILD/bench/rtable-bench" ]; then
 	echo "== cryptokey routing table (meshd-tun/rtable.c)"
 	"$MESHD_BUILD/bench/rtable-bench" -t 1 || exit 1
 fi
+echo
+echo "== reading a large config (parent: parse, checks; as on reload)"
+"$(dirname "$0")/config-scale.sh" 10000 || exit 1
 if [ -n "${MESHD_ROOT:-}" ]; then
 	echo
 	echo "== meshd beside wireguard-go (and nebula, tinc if installed) in namespaces"

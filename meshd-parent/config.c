@@ -25,7 +25,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/crypto.h>
 
 #include "config.h"
 
@@ -45,19 +44,6 @@ free_config(struct meshd_conf *conf)
 }
 
 /* the peer with this public key (compared in constant time), or NULL */
-struct peer_conf *
-config_find_peer_key(struct meshd_conf *conf, const uint8_t key[WG_KEY_LEN])
-{
-	struct peer_conf	*p, *found = NULL;
-
-	/* look at every peer, so the time does not tell which one matched */
-	TAILQ_FOREACH(p, &conf->peers, entry)
-		if (CRYPTO_memcmp(p->pubkey, key, WG_KEY_LEN) == 0 &&
-		    found == NULL)
-			found = p;
-	return found;
-}
-
 struct peer_conf *
 config_find_peer_name(struct meshd_conf *conf, const char *name)
 {

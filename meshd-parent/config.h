@@ -75,8 +75,6 @@ const char		*config_errors(void);
 /* -D name=value; 0 on success, -1 if malformed */
 int			 cmdline_symset(char *);
 void			 free_config(struct meshd_conf *);
-struct peer_conf	*config_find_peer_key(struct meshd_conf *,
-			    const uint8_t [WG_KEY_LEN]);
 struct peer_conf	*config_find_peer_name(struct meshd_conf *,
 			    const char *);
 

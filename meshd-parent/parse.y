@@ -28,6 +28,7 @@
 #include <sys/queue.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/tree.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
@@ -112,15 +113,60 @@ static struct {
 	struct peer_conf	*peer;
 } blk;
 
-/* where each finished peer was, for messages about two peers */
+/*
+ * Where each finished peer was, for messages about two peers; indexed by
+ * name and by public key, so that 10,000 peers check in O(n log n).
+ */
 struct peer_loc {
 	TAILQ_ENTRY(peer_loc)	 entry;
+	RB_ENTRY(peer_loc)	 by_name;
+	RB_ENTRY(peer_loc)	 by_key;
 	struct peer_conf	*peer;
 	const char		*fname;
 	int			 line;
 	int			 key_ok;
 };
 static TAILQ_HEAD(, peer_loc)	 peer_locs = TAILQ_HEAD_INITIALIZER(peer_locs);
+RB_HEAD(peer_name_tree, peer_loc);
+RB_HEAD(peer_key_tree, peer_loc);
+static struct peer_name_tree	 peer_names_idx = RB_INITIALIZER(&peer_names_idx);
+static struct peer_key_tree	 peer_keys_idx = RB_INITIALIZER(&peer_keys_idx);
+
+static int
+peer_name_cmp(struct peer_loc *a, struct peer_loc *b)
+{
+	return strcmp(a->peer->name, b->peer->name);
+}
+
+/* public keys are not secret: an ordinary comparison is fine */
+static int
+peer_key_cmp(struct peer_loc *a, struct peer_loc *b)
+{
+	return memcmp(a->peer->pubkey, b->peer->pubkey, WG_KEY_LEN);
+}
+
+#ifndef __unused
+#define __unused	__attribute__((__unused__))	/* RB_GENERATE_STATIC */
+#endif
+RB_GENERATE_STATIC(peer_name_tree, peer_loc, by_name, peer_name_cmp)
+RB_GENERATE_STATIC(peer_key_tree, peer_loc, by_key, peer_key_cmp)
+
+/*
+ * Every allowed-ips entry with where it was written: overlaps between
+ * peers are found once at the end, sorted, in O(n log n) (a config may
+ * hold 100,000 prefixes).
+ */
+struct aip_loc {
+	struct mesh_prefix	 pfx;
+	size_t			 seq;		/* order in the files */
+	size_t			 peer;		/* index into peer_names */
+	const char		*fname;
+	int			 line;
+};
+static struct aip_loc		*aip_locs;
+static size_t			 naip_locs, aip_locs_max;
+static char			**peer_names;
+static size_t			 npeer_names, peer_names_max;
 
 static struct meshd_conf	*conf;
 static int			 conf_opts;
@@ -1450,6 +1496,14 @@ peer_begin(const char *name)
 	block_start(BLOCK_PEER, name);
 	if ((blk.peer = calloc(1, sizeof(*blk.peer))) == NULL)
 		fatal("%s", __func__);
+	if (npeer_names == peer_names_max) {
+		peer_names_max = peer_names_max ? peer_names_max * 2 : 64;
+		if ((peer_names = reallocarray(peer_names, peer_names_max,
+		    sizeof(*peer_names))) == NULL)
+			fatal("%s", __func__);
+	}
+	if ((peer_names[npeer_names++] = strdup(name)) == NULL)
+		fatal("%s", __func__);
 	(void)strlcpy(blk.peer->name, name, sizeof(blk.peer->name));
 	for (p = name; *p != '\0'; p++)
 		if (*p < 0x20 || *p > 0x7e)
@@ -1459,12 +1513,16 @@ peer_begin(const char *name)
 		    "characters", name, MESH_NAME_MAX - 1);
 		return;
 	}
-	TAILQ_FOREACH(loc, &peer_locs, entry) {
-		if (strcmp(loc->peer->name, name) == 0) {
+	{
+		struct peer_loc		key;
+		struct peer_conf	kp;
+
+		(void)strlcpy(kp.name, name, sizeof(kp.name));
+		key.peer = &kp;
+		if ((loc = RB_FIND(peer_name_tree, &peer_names_idx, &key)) !=
+		    NULL)
 			conf_error("peer \"%s\" is defined twice (first at "
 			    "%s:%d)", name, loc->fname, loc->line);
-			break;
-		}
 	}
 }
 
@@ -1482,6 +1540,10 @@ peer_end(void)
 	loc->line = blk.line;
 	loc->key_ok = blk.key_ok;
 	TAILQ_INSERT_TAIL(&peer_locs, loc, entry);
+	/* the first of a name or key stays in the index */
+	(void)RB_INSERT(peer_name_tree, &peer_names_idx, loc);
+	if (loc->key_ok)
+		(void)RB_INSERT(peer_key_tree, &peer_keys_idx, loc);
 	TAILQ_INSERT_TAIL(&conf->peers, blk.peer, entry);
 	conf->npeers++;
 	memset(&blk, 0, sizeof(blk));
@@ -1500,9 +1562,12 @@ peer_pubkey(const char *s)
 		return;
 	}
 	blk.key_ok = 1;
-	TAILQ_FOREACH(loc, &peer_locs, entry) {
-		if (loc->key_ok && CRYPTO_memcmp(loc->peer->pubkey,
-		    blk.peer->pubkey, WG_KEY_LEN) == 0) {
+	{
+		struct peer_loc	key;
+
+		key.peer = blk.peer;
+		if ((loc = RB_FIND(peer_key_tree, &peer_keys_idx, &key)) !=
+		    NULL) {
 			blk_error("public-key is the same as peer \"%s\"'s",
 			    loc->peer->name);
 			return;
@@ -1662,9 +1727,8 @@ static void
 peer_aip(const char *s)
 {
 	struct peer_conf	*p = blk.peer;
-	struct peer_loc		*loc;
 	struct mesh_prefix	 pfx, *na;
-	char			 buf[64], obuf[64];
+	char			 buf[64];
 	size_t			 i;
 
 	if (mesh_prefix_pton(s, &pfx) == -1) {
@@ -1682,17 +1746,6 @@ peer_aip(const char *s)
 			return;
 		}
 	}
-	TAILQ_FOREACH(loc, &peer_locs, entry) {
-		for (i = 0; i < loc->peer->naips; i++) {
-			if (!prefix_overlap(&loc->peer->aips[i], &pfx))
-				continue;
-			blk_error("allowed-ips %s overlaps %s of peer \"%s\"",
-			    mesh_prefix_ntop(&pfx, buf, sizeof(buf)),
-			    mesh_prefix_ntop(&loc->peer->aips[i], obuf,
-			    sizeof(obuf)), loc->peer->name);
-			return;
-		}
-	}
 	if (p->naips == MESH_MAX_PEER_AIPS) {
 		blk_error("more than %d allowed-ips", MESH_MAX_PEER_AIPS);
 		return;
@@ -1701,6 +1754,101 @@ peer_aip(const char *s)
 		fatal("%s", __func__);
 	p->aips = na;
 	p->aips[p->naips++] = pfx;
+	if (naip_locs == aip_locs_max) {
+		aip_locs_max = aip_locs_max ? aip_locs_max * 2 : 256;
+		if ((aip_locs = reallocarray(aip_locs, aip_locs_max,
+		    sizeof(*aip_locs))) == NULL)
+			fatal("%s", __func__);
+	}
+	aip_locs[naip_locs].pfx = pfx;
+	aip_locs[naip_locs].seq = naip_locs;
+	aip_locs[naip_locs].peer = npeer_names - 1;
+	aip_locs[naip_locs].fname = file->name;
+	aip_locs[naip_locs].line = file->lineno;
+	naip_locs++;
+}
+
+/* by family, then address, then shorter prefix first */
+static int
+aip_loc_cmp(const void *va, const void *vb)
+{
+	const struct aip_loc	*a = va, *b = vb;
+	int			 c;
+
+	if (a->pfx.af != b->pfx.af)
+		return a->pfx.af < b->pfx.af ? -1 : 1;
+	if ((c = memcmp(a->pfx.addr, b->pfx.addr, sizeof(a->pfx.addr))) != 0)
+		return c;
+	if (a->pfx.plen != b->pfx.plen)
+		return a->pfx.plen < b->pfx.plen ? -1 : 1;
+	return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+static int
+size_cmp(const void *va, const void *vb)
+{
+	const size_t	*a = va, *b = vb;
+
+	return *a < *b ? -1 : *a > *b;
+}
+
+/*
+ * Allowed-ips of two peers may not overlap (one contain the other).  In
+ * address order every prefix's containers are on a stack; each pair of
+ * different peers is charged to the later entry, which is reported (once,
+ * against the earliest it overlaps) at its file and line, in file order.
+ */
+static void
+check_overlaps(void)
+{
+	struct aip_loc	*v, *r, *q;
+	size_t		*stack, *first, *bad, nstack = 0, nbad = 0, i, j, lo, hi;
+	char		 buf[64], obuf[64];
+
+	if (naip_locs < 2)
+		return;
+	if ((v = reallocarray(NULL, naip_locs, sizeof(*v))) == NULL ||
+	    (stack = reallocarray(NULL, naip_locs, sizeof(*stack))) == NULL ||
+	    (first = reallocarray(NULL, naip_locs, sizeof(*first))) == NULL ||
+	    (bad = reallocarray(NULL, naip_locs, sizeof(*bad))) == NULL)
+		fatal("%s", __func__);
+	memcpy(v, aip_locs, naip_locs * sizeof(*v));
+	qsort(v, naip_locs, sizeof(*v), aip_loc_cmp);
+	for (i = 0; i < naip_locs; i++)
+		first[i] = SIZE_MAX;	/* by seq: the earliest it overlaps */
+	for (i = 0; i < naip_locs; i++) {
+		r = &v[i];
+		while (nstack > 0 && !prefix_overlap(&v[stack[nstack - 1]].pfx,
+		    &r->pfx))
+			nstack--;
+		for (j = 0; j < nstack; j++) {
+			q = &v[stack[j]];
+			if (q->peer == r->peer)
+				continue;
+			lo = q->seq < r->seq ? q->seq : r->seq;
+			hi = q->seq < r->seq ? r->seq : q->seq;
+			if (first[hi] == SIZE_MAX || lo < first[hi])
+				first[hi] = lo;
+		}
+		stack[nstack++] = i;
+	}
+	for (i = 0; i < naip_locs; i++)
+		if (first[i] != SIZE_MAX)
+			bad[nbad++] = i;
+	qsort(bad, nbad, sizeof(*bad), size_cmp);
+	for (i = 0; i < nbad; i++) {
+		r = &aip_locs[bad[i]];
+		q = &aip_locs[first[bad[i]]];
+		conf_error_at(r->fname, r->line, "peer \"%s\": allowed-ips %s "
+		    "overlaps %s of peer \"%s\"", peer_names[r->peer],
+		    mesh_prefix_ntop(&r->pfx, buf, sizeof(buf)),
+		    mesh_prefix_ntop(&q->pfx, obuf, sizeof(obuf)),
+		    peer_names[q->peer]);
+	}
+	free(v);
+	free(stack);
+	free(first);
+	free(bad);
 }
 
 static void
@@ -1725,11 +1873,23 @@ reset_state(void)
 {
 	struct peer_loc	*loc;
 
+	size_t		 i;
+
 	block_abort();
+	RB_INIT(&peer_names_idx);
+	RB_INIT(&peer_keys_idx);
 	while ((loc = TAILQ_FIRST(&peer_locs)) != NULL) {
 		TAILQ_REMOVE(&peer_locs, loc, entry);
 		free(loc);
 	}
+	free(aip_locs);
+	aip_locs = NULL;
+	naip_locs = aip_locs_max = 0;
+	for (i = 0; i < npeer_names; i++)
+		free(peer_names[i]);
+	free(peer_names);
+	peer_names = NULL;
+	npeer_names = peer_names_max = 0;
 	free_files();
 	pool_free();
 	symclear(0);
@@ -1764,6 +1924,7 @@ parse_config(const char *filename, int opts)
 	}
 	topfile = file;
 	yyparse();
+	check_overlaps();
 	if (!conf->has_iface)
 		conf_error_at(topfile->name, topfile->lineno,
 		    "no interface defined");
