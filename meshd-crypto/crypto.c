@@ -61,7 +61,12 @@
 #include "pktchan.h"
 #include "wgkey.h"
 
-#define CRYPTO_MAX_PSK		4096	/* peers with a preshared key */
+/*
+ * Peers with a preshared key; the table holds twice as many, as during a
+ * reload the new keys arrive before the old ones are let go.
+ */
+#define CRYPTO_MAX_PSK		4096
+#define CRYPTO_PSK_SLOTS	(2 * CRYPTO_MAX_PSK)
 #define CRYPTO_QUEUE_MAX	128	/* packets waiting for a session */
 #define CRYPTO_BATCH		64	/* packets per channel round */
 #define SLAB_CHUNK		(64 * 1024)
@@ -269,7 +274,7 @@ crypto_init(void)
 		fatal("setrlimit(RLIMIT_CORE)");
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1)
 		fatal("prctl(PR_SET_DUMPABLE)");
-	psks = secret_alloc(CRYPTO_MAX_PSK * sizeof(*psks));
+	psks = secret_alloc(CRYPTO_PSK_SLOTS * sizeof(*psks));
 	noise_set_allocator(slab_alloc, slab_release);
 	if ((local = noise_local_new()) == NULL)
 		fatal("noise_local_new");
@@ -355,10 +360,13 @@ static void
 queue_flush(struct cpeer *cp, uint64_t now)
 {
 	struct qpkt	*q;
+	int		 r;
 
 	while ((q = STAILQ_FIRST(&cp->queue)) != NULL) {
-		if (send_data(cp, q->data, q->len, now) == NOISE_E_NOKEY)
+		if ((r = send_data(cp, q->data, q->len, now)) == NOISE_E_NOKEY)
 			return;
+		if (r != 0)
+			cp->st.drop_queue++;
 		STAILQ_REMOVE_HEAD(&cp->queue, entry);
 		cp->qlen--;
 		freezero(q, sizeof(*q) + q->len);
@@ -431,13 +439,18 @@ peer_timer(int fd, short event, void *arg)
 }
 
 /* a new authenticated source for cp: tell net (roaming) */
+/*
+ * force: always report (handshakes, which are rare): net may have lost
+ * an earlier report (a reload set the configured endpoint again, or the
+ * report came before net had its config).
+ */
 static void
-peer_source(struct cpeer *cp, const uint8_t *addr, size_t addrlen)
+peer_source(struct cpeer *cp, const uint8_t *addr, size_t addrlen, int force)
 {
 	struct mesh_endpoint_msg	em;
 
-	if (addrlen == 0 || addrlen > sizeof(cp->src) ||
-	    (addrlen == cp->srclen && memcmp(cp->src, addr, addrlen) == 0))
+	if (addrlen == 0 || addrlen > sizeof(cp->src) || (!force &&
+	    addrlen == cp->srclen && memcmp(cp->src, addr, addrlen) == 0))
 		return;
 	memcpy(cp->src, addr, addrlen);
 	cp->srclen = addrlen;
@@ -470,9 +483,11 @@ chan_outbound(struct pktchan_pkt *pkts, size_t n, uint64_t now)
 		if (r == NOISE_E_NOKEY || r == NOISE_E_EXPIRED) {
 			queue_add(cp, pkts[i].data, pkts[i].len);
 			peer_service(cp);
-		} else if (r != 0)
+		} else if (r != 0) {
+			cp->st.drop_queue++;
 			log_debug("peer %u: encrypt: %s", cp->id,
 			    noise_strerror(r));
+		}
 	}
 }
 
@@ -515,7 +530,7 @@ chan_inbound(struct pktchan_pkt *pkts, size_t n, uint64_t now)
 			continue;
 		}
 		cp->st.rx_bytes += pkts[i].len;
-		peer_source(cp, pkts[i].meta, pkts[i].metalen);
+		peer_source(cp, pkts[i].meta, pkts[i].metalen, 0);
 		if (outlen == 0)
 			pktchan_cancel(ch);	/* a keepalive */
 		else
@@ -607,7 +622,7 @@ read_psk(uint32_t id, int fd)
 		if (psks[i].id == id)
 			break;
 	if (i == npsks) {
-		if (npsks == CRYPTO_MAX_PSK)
+		if (npsks == CRYPTO_PSK_SLOTS)
 			fatalx("more than %d preshared keys", CRYPTO_MAX_PSK);
 		npsks++;
 	}
@@ -654,7 +669,7 @@ handshake_recv(struct imsg *imsg)
 			    noise_strerror(r));
 			return;
 		}
-		peer_source(cp, hm.addr, hm.addrlen);
+		peer_source(cp, hm.addr, hm.addrlen, 1);
 		send_handshake(cp, resp, sizeof(resp), hm.addr, hm.addrlen);
 		log_debug("peer %u: handshake complete (responder)", cp->id);
 		break;
@@ -666,7 +681,7 @@ handshake_recv(struct imsg *imsg)
 		}
 		cp = np->arg;
 		cp->st.rx_bytes += hm.len;
-		peer_source(cp, hm.addr, hm.addrlen);
+		peer_source(cp, hm.addr, hm.addrlen, 1);
 		log_debug("peer %u: handshake complete (initiator)", cp->id);
 		break;
 	case WG_MSG_COOKIE:

@@ -225,10 +225,11 @@ handshake_in(const uint8_t *msg, size_t len, struct sockaddr_storage *ss,
 		case COOKIE_MAC_VALID_COOKIE:
 			break;
 		}
-		if (imsgbuf_queuelen(&crypto->ibuf) >= NET_HS_BACKLOG) {
-			gstats.drop_full++;
-			return;
-		}
+	}
+	/* cookie replies carry no mac: they are bounded here too */
+	if (imsgbuf_queuelen(&crypto->ibuf) >= NET_HS_BACKLOG) {
+		gstats.drop_full++;
+		return;
 	}
 	memset(&hm, 0, sizeof(hm));
 	memcpy(hm.addr, ss, sslen);
@@ -342,9 +343,15 @@ chan_send(struct pktchan_pkt *pkts, size_t n)
 		for (k = 0; k < m[s]; k += sent) {
 			sent = sendmmsg(socks[s].fd, &per[s][k], m[s] - k, 0);
 			if (sent <= 0) {
-				/* EAGAIN: the socket buffer is full; drop */
-				gstats.drop_full += m[s] - k;
-				break;
+				if (errno == EAGAIN || errno == EWOULDBLOCK ||
+				    errno == ENOBUFS) {
+					/* the socket buffer is full: drop */
+					gstats.drop_full += m[s] - k;
+					break;
+				}
+				/* this one is bad (no route...): skip it alone */
+				gstats.drop_noroute++;
+				sent = 1;
 			}
 		}
 	}

@@ -47,6 +47,7 @@ struct ctl_conn {
 	struct imsgbuf		 ibuf;
 	struct event		 ev;
 	uid_t			 uid;
+	int			 stats_pending;	/* one show peers at a time */
 };
 
 /* a show peers waiting for the children's counters */
@@ -343,6 +344,10 @@ show_peers(struct ctl_conn *c, struct imsg *imsg)
 		control_result(c, ENOENT, msg);
 		return;
 	}
+	if (c->stats_pending) {
+		control_result(c, EBUSY, "a show peers is still running");
+		return;
+	}
 	/* the counters live in the children: ask them, answer later */
 	if ((r = calloc(1, sizeof(*r))) == NULL ||
 	    (r->st = calloc(parent.conf->npeers + 1, sizeof(*r->st))) ==
@@ -353,6 +358,7 @@ show_peers(struct ctl_conn *c, struct imsg *imsg)
 	}
 	r->seq = ++stats_seq;
 	r->c = c;
+	c->stats_pending = 1;
 	r->n = parent.conf->npeers;
 	(void)strlcpy(r->name, req.name, sizeof(r->name));
 	r->waiting = parent_stats_request(r->seq);
@@ -414,6 +420,7 @@ control_stats(uint32_t seq, const struct mesh_peer_stats *in)
 void
 control_stats_end(uint32_t seq)
 {
+	static const struct mesh_peer_stats nostats;
 	struct stats_req	*r;
 	struct peer_conf	*p;
 	size_t			 i = 0;
@@ -424,10 +431,17 @@ control_stats_end(uint32_t seq)
 		return;
 	TAILQ_REMOVE(&stats_reqs, r, entry);
 	if (r->c != NULL) {
+		r->c->stats_pending = 0;
 		TAILQ_FOREACH(p, &parent.conf->peers, entry) {
-			if (i < r->n && (r->name[0] == '\0' ||
-			    strcmp(r->name, p->name) == 0))
+			if (r->name[0] != '\0' && strcmp(r->name, p->name) != 0) {
+				i++;
+				continue;
+			}
+			/* a reload meanwhile may have moved peers: match ids */
+			if (i < r->n && r->st[i].id == p->id)
 				show_peer(r->c, p, &r->st[i]);
+			else
+				show_peer(r->c, p, &nostats);
 			i++;
 		}
 		imsg_compose(&r->c->ibuf, IMSG_CTL_END, 0, 0, -1, NULL, 0);

@@ -91,6 +91,8 @@ route(const struct ippkt *ip, int dst)
 {
 	const uint8_t	*a = dst ? ip->dst : ip->src;
 
+	if (rt == NULL)		/* no config yet: no peer */
+		return 0;
 	return ip->version == 4 ? rtable_lookup4(rt, a) :
 	    rtable_lookup6(rt, a);
 }
