@@ -189,8 +189,9 @@ like "$(ip -n "$NS" -o addr show dev "$IF")" "fd00:6d65:7368::1/64" "and restore
 # ---- log level: debug lines appear only while verbose, in every process
 t "log verbose" ctl log verbose
 ctl reload >/dev/null 2>&1
-wait_for 3 grep -q "^tun: config: 2 peers" "$D/meshd.log"
-ok $? "log verbose: the children log debug lines (tun's config)"
+wait_for 3 grep -q "^tun: config: 2 peers" "$D/meshd.log" &&
+    wait_for 3 grep -q "^crypto: config: 2 peers" "$D/meshd.log"
+ok $? "log verbose: the children log debug lines (tun's and crypto's config)"
 t "log brief" ctl log brief
 n0=$(grep -c "config: 2 peers" "$D/meshd.log")
 ctl reload >/dev/null 2>&1; sleep 0.3
