@@ -56,13 +56,13 @@ write_key(int fd, const uint8_t key[WG_KEY_LEN])
 	return ret;
 }
 
-int
-keys_genkey(int fd)
+static int
+generate(int fd, int (*gen)(uint8_t [WG_KEY_LEN]))
 {
 	uint8_t	key[WG_KEY_LEN];
 	int	ret;
 
-	if (wg_key_generate_private(key) == -1) {
+	if (gen(key) == -1) {
 		warnx("cannot generate a key: the random source failed");
 		return 1;
 	}
@@ -72,18 +72,15 @@ keys_genkey(int fd)
 }
 
 int
+keys_genkey(int fd)
+{
+	return generate(fd, wg_key_generate_private);
+}
+
+int
 keys_genpsk(int fd)
 {
-	uint8_t	key[WG_KEY_LEN];
-	int	ret;
-
-	if (wg_key_generate_psk(key) == -1) {
-		warnx("cannot generate a key: the random source failed");
-		return 1;
-	}
-	ret = write_key(fd, key);
-	explicit_bzero(key, sizeof(key));
-	return ret;
+	return generate(fd, wg_key_generate_psk);
 }
 
 int

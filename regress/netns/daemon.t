@@ -198,6 +198,7 @@ ctl reload >/dev/null 2>&1; sleep 0.3
 is "$(grep -c "config: 2 peers" "$D/meshd.log")" "$n0" "log brief: no more debug lines"
 
 # ---- permissions: anyone who can open the socket may look, only root acts
+is "$(stat -c %a "$SOCK")" 660 "meshd made the control socket mode 0660"
 chmod 0666 "$SOCK"
 out=$(setpriv --reuid=nobody --regid=nogroup --clear-groups "$MESHCTL" -s "$SOCK" show peers 2>&1)
 ok $? "a non-root user may show peers"
@@ -207,7 +208,6 @@ like "$out" "permission denied" "and is told so"
 out=$(setpriv --reuid=nobody --regid=nogroup --clear-groups "$MESHCTL" -s "$SOCK" log verbose 2>&1)
 ok $((!$?)) "a non-root user may not change the log level"
 chmod 0660 "$SOCK"
-is "$(stat -c %a "$SOCK")" 660 "socket mode back to 0660"
 
 # ---- a second meshd on the same socket refuses to start
 out=$(ip netns exec "$NS" "$MESHD" -d -f "$D/meshd.conf" -s "$SOCK" 2>&1)
