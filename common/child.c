@@ -48,6 +48,35 @@ child_compose(enum meshd_role to, uint32_t type, uint32_t peerid, int fd,
 	return imsg_compose_event(iev, type, peerid, 0, fd, data, len);
 }
 
+/*
+ * Log lines go to the parent, which hands them to syslog(3): glibc's
+ * syslog() opens a new socket when syslogd has restarted, and neither
+ * socket(2) nor /dev/log is to be had in the sandbox.  Each line is
+ * written out at once, so a fatal error's line is sent before exit.
+ */
+static void
+child_log(int pri, const char *line)
+{
+	static int	 busy;
+	struct imsgev	*iev = &child->iev[PROC_PARENT];
+	struct ibuf	*wbuf;
+	size_t		 len = strlen(line) + 1;
+
+	if (busy || iev->ibuf.fd == -1)
+		return;		/* a log line while sending one: dropped */
+	busy = 1;
+	if ((wbuf = imsg_create(&iev->ibuf, IMSG_LOG, 0, 0,
+	    sizeof(pri) + len)) != NULL &&
+	    imsg_add(wbuf, &pri, sizeof(pri)) != -1 &&
+	    imsg_add(wbuf, line, len) != -1) {
+		imsg_close(&iev->ibuf, wbuf);
+		(void)imsgbuf_write(&iev->ibuf);
+		if (imsgbuf_queuelen(&iev->ibuf) > 0)
+			imsg_event_add(iev);
+	}
+	busy = 0;
+}
+
 void
 conf_snapshot_free(struct conf_snapshot *cs)
 {
@@ -359,6 +388,11 @@ child_start(struct child *c, int argc, char *argv[], void (*init)(void))
 	if (imsgev_init(&c->iev[PROC_PARENT], PARENT_SOCK_FILENO, PROC_PARENT,
 	    1, child_dispatch, NULL) == -1)
 		fatal("imsgev_init");
+	if (!o.debug) {
+		/* from here on through the parent, and no syslog socket */
+		log_setsink(child_log);
+		closelog();
+	}
 	if (init != NULL)
 		init();
 	proc_privdrop(c->role, o.user, MESHD_CHROOT);

@@ -27,6 +27,7 @@
 static int		 log_to_stderr = 1;
 static int		 log_verbose;
 static const char	*log_procname;
+static void		(*log_sink)(int, const char *);
 
 void
 log_init(int to_stderr, int verbose, int facility)
@@ -44,6 +45,12 @@ log_procinit(const char *procname)
 {
 	if (procname != NULL)
 		log_procname = procname;
+}
+
+void
+log_setsink(void (*fn)(int, const char *))
+{
+	log_sink = fn;
 }
 
 void
@@ -80,6 +87,11 @@ vlog(int pri, const char *fmt, va_list ap)
 		vfprintf(stderr, fmt, ap);
 		fprintf(stderr, "\n");
 		fflush(stderr);
+	} else if (log_sink != NULL) {
+		char	line[LOG_LINE_MAX];
+
+		(void)vsnprintf(line, sizeof(line), fmt, ap);
+		log_sink(pri, line);
 	} else
 		vsyslog(pri, fmt, ap);
 	errno = saved_errno;

@@ -19,10 +19,18 @@
 
 #include <stdarg.h>
 
+#define LOG_LINE_MAX	1024	/* longer lines are cut */
+
 /* to_stderr: 1 logs to stderr (-d), 0 to syslog; verbose: 0, 1, 2 */
 void	log_init(int to_stderr, int verbose, int facility);
 void	log_procinit(const char *);	/* tag: "parent", "net", ... */
 void	log_setverbose(int);
+/*
+ * Instead of syslog(3), hand each formatted line to fn (a child sends it
+ * to the parent: syslog(3) may need a new socket, which the sandbox
+ * forbids).  NULL returns to syslog(3).  Not used under -d.
+ */
+void	log_setsink(void (*fn)(int, const char *));
 int	log_getverbose(void);
 void	log_warn(const char *, ...)
 	    __attribute__((__format__ (printf, 1, 2)));

@@ -72,6 +72,8 @@ enum imsg_type {
 	IMSG_RECONF_PEER,	/* struct mesh_peer_msg, then aips */
 	IMSG_RECONF_END,	/* apply it */
 	IMSG_LOG_VERBOSE,	/* parent -> child: int verbosity */
+	IMSG_LOG,		/* child -> parent: int priority, then a
+				   NUL-terminated line for syslog */
 
 	/* child -> parent */
 	IMSG_CHILD_READY,	/* struct mesh_proc_msg, once sandboxed */
@@ -186,6 +188,13 @@ struct mesh_peer_stats {
 	uint64_t	drop_malformed;	/* tun/net: bad header or length */
 	uint64_t	drop_mac;	/* net: mac1/mac2 wrong */
 	uint64_t	drop_full;	/* any: a channel was full */
+	uint64_t	drop_handshake;	/* crypto: handshake message rejected */
+	/* the rest in a process's global counters (id 0) only */
+	uint64_t	rx_packets;	/* net: datagrams; crypto: messages from
+					   net; tun: packets from the TUN */
+	uint64_t	handshakes;	/* net: passed to crypto; crypto:
+					   accepted */
+	uint64_t	cookie_sent;	/* net: cookie replies under load */
 };
 
 struct mesh_proc_msg {
@@ -194,6 +203,8 @@ struct mesh_proc_msg {
 	uint32_t	gid;
 	uint8_t		chrooted;
 	uint8_t		sandboxed;
+	uint8_t		has_counters;		/* the children */
+	struct mesh_peer_stats counters;	/* its own, id 0 */
 };
 
 /* control */
@@ -219,6 +230,8 @@ struct ctl_proc {
 	uint32_t	uid;
 	uint8_t		chrooted;
 	uint8_t		sandboxed;
+	uint8_t		has_counters;		/* the children */
+	struct mesh_peer_stats counters;	/* its own, id 0 */
 };
 
 /* followed by naips struct mesh_prefix */

@@ -20,6 +20,7 @@
  * terminal's cursor.
  */
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +36,8 @@
 #define HS_W		12	/* "1h 2m 3s ago" */
 #define BYTES_W		11	/* "1023.99 MiB" */
 #define PROC_W		8
+#define COUNTER_W	20	/* show status counters */
+#define COUNT_W		12
 
 const char *
 output_prefix(const struct mesh_prefix *p, char *buf, size_t len)
@@ -118,6 +121,70 @@ print_cell(FILE *fp, const char *s, size_t width, int cut, int last)
 	fputs("  ", fp);
 }
 
+#define CS(f)	offsetof(struct mesh_peer_stats, f)
+const struct counter_desc counter_descs[] = {
+	{ "received",		"received",		CS(rx_packets), 0 },
+	{ "handshakes",		"handshakes",		CS(handshakes), 0 },
+	{ "cookie_replies",	"cookie replies",	CS(cookie_sent), 0 },
+	{ "malformed",		"drop: malformed",	CS(drop_malformed), 1 },
+	{ "mac",		"drop: bad mac",	CS(drop_mac), 1 },
+	{ "decrypt",		"drop: bad tag/index",	CS(drop_decrypt), 1 },
+	{ "replay",		"drop: replayed",	CS(drop_replay), 1 },
+	{ "queue",		"drop: queue full",	CS(drop_queue), 1 },
+	{ "source",		"drop: bad source",	CS(drop_source), 1 },
+	{ "no_route",		"drop: no route",	CS(drop_noroute), 1 },
+	{ "channel_full",	"drop: channel full",	CS(drop_full), 1 },
+	{ "handshake",		"drop: handshake",	CS(drop_handshake), 1 },
+};
+#undef CS
+const size_t counter_ndescs = sizeof(counter_descs) / sizeof(counter_descs[0]);
+
+uint64_t
+counter_get(const struct mesh_peer_stats *st, const struct counter_desc *d)
+{
+	uint64_t	v;
+
+	memcpy(&v, (const char *)st + d->off, sizeof(v));
+	return v;
+}
+
+/* the children's own counters: a row per counter, a column per process */
+static void
+text_counters(FILE *fp, const struct ctl_proc *procs, size_t nprocs)
+{
+	char	 buf[32];
+	size_t	 i, k, last;
+
+	for (i = 0, last = nprocs; i < nprocs; i++)
+		if (procs[i].has_counters)
+			last = i;
+	if (last == nprocs)
+		return;
+	fputc('\n', fp);
+	print_cell(fp, "COUNTER", COUNTER_W, 0, 0);
+	for (i = 0; i < nprocs; i++) {
+		if (!procs[i].has_counters)
+			continue;
+		/* a heading, in capitals like the others */
+		for (k = 0; k < sizeof(buf) - 1 && procs[i].role[k] != '\0';
+		    k++)
+			buf[k] = toupper((unsigned char)procs[i].role[k]);
+		buf[k] = '\0';
+		print_cell(fp, buf, COUNT_W, 0, i == last);
+	}
+	for (k = 0; k < counter_ndescs; k++) {
+		print_cell(fp, counter_descs[k].label, COUNTER_W, 0, 0);
+		for (i = 0; i < nprocs; i++) {
+			if (!procs[i].has_counters)
+				continue;
+			(void)snprintf(buf, sizeof(buf), "%llu",
+			    (unsigned long long)counter_get(&procs[i].counters,
+			    &counter_descs[k]));
+			print_cell(fp, buf, COUNT_W, 0, i == last);
+		}
+	}
+}
+
 static void
 text_status(FILE *fp, const struct ctl_status *st,
     const struct ctl_proc *procs, size_t nprocs)
@@ -162,6 +229,7 @@ text_status(FILE *fp, const struct ctl_status *st,
 		print_cell(fp, procs[i].sandboxed ? "yes" : "no", PROC_W, 0,
 		    1);
 	}
+	text_counters(fp, procs, nprocs);
 }
 
 /* the allowed IPs joined by sep, or "(none)" */

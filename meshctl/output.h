@@ -62,4 +62,20 @@ const char	*output_handshake(int64_t, char *, size_t);
 
 #define PREFIX_STRLEN	64
 
+/*
+ * A process's own counters in show status (struct mesh_peer_stats, id
+ * 0): the JSON key, the text label, where it is, and whether it is a
+ * drop (the JSON puts those in a "dropped" object).
+ */
+struct counter_desc {
+	const char	*key;
+	const char	*label;
+	size_t		 off;
+	int		 drop;
+};
+extern const struct counter_desc	counter_descs[];
+extern const size_t			counter_ndescs;
+uint64_t	counter_get(const struct mesh_peer_stats *,
+		    const struct counter_desc *);
+
 #endif /* MESHCTL_OUTPUT_H */

@@ -26,6 +26,33 @@
 #include "output.h"
 #include "wgkey.h"
 
+/* "counters": { "net": { "received": N, ..., "dropped": { ... } }, ... } */
+static void
+json_counters(struct json *j, const struct ctl_proc *procs, size_t nprocs)
+{
+	size_t	i, k;
+	int	drops;
+
+	json_object_open(j, "counters");
+	for (i = 0; i < nprocs; i++) {
+		if (!procs[i].has_counters)
+			continue;
+		json_object_open(j, procs[i].role);
+		for (drops = 0; drops <= 1; drops++) {
+			if (drops)
+				json_object_open(j, "dropped");
+			for (k = 0; k < counter_ndescs; k++)
+				if (counter_descs[k].drop == drops)
+					json_uint(j, counter_descs[k].key,
+					    counter_get(&procs[i].counters,
+					    &counter_descs[k]));
+		}
+		json_object_close(j);	/* dropped */
+		json_object_close(j);	/* the process */
+	}
+	json_object_close(j);
+}
+
 static void
 json_status(FILE *fp, const struct ctl_status *st,
     const struct ctl_proc *procs, size_t nprocs)
@@ -62,6 +89,7 @@ json_status(FILE *fp, const struct ctl_status *st,
 		json_object_close(&j);
 	}
 	json_array_close(&j);
+	json_counters(&j, procs, nprocs);
 	json_object_close(&j);
 	(void)json_finish(&j);
 }

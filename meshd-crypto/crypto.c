@@ -502,6 +502,7 @@ chan_inbound(struct pktchan_pkt *pkts, size_t n, uint64_t now)
 	size_t			 i, outlen, room;
 	int			 r;
 
+	gstats.rx_packets += n;
 	if (ch == NULL) {
 		/* not attached yet (the parent's messages are on the way) */
 		gstats.drop_full += n;
@@ -655,11 +656,13 @@ handshake_recv(struct imsg *imsg)
 	if (imsg_get_data(imsg, &hm, sizeof(hm)) == -1 ||
 	    hm.len > sizeof(hm.msg) || hm.addrlen > sizeof(hm.addr))
 		fatalx("HS_RECV: bad message");
+	gstats.rx_packets++;
 	switch (hm.msg[0]) {
 	case WG_MSG_INITIATION:
 		r = noise_consume_initiation(local, hm.msg, hm.len, now, &np);
 		if (r != 0) {
 			log_debug("initiation: %s", noise_strerror(r));
+			gstats.drop_handshake++;
 			return;
 		}
 		cp = np->arg;
@@ -667,6 +670,7 @@ handshake_recv(struct imsg *imsg)
 		if ((r = noise_create_response(np, now, resp)) != 0) {
 			log_debug("peer %u: response: %s", cp->id,
 			    noise_strerror(r));
+			gstats.drop_handshake++;
 			return;
 		}
 		peer_source(cp, hm.addr, hm.addrlen, 1);
@@ -677,6 +681,7 @@ handshake_recv(struct imsg *imsg)
 		r = noise_consume_response(local, hm.msg, hm.len, now, &np);
 		if (r != 0) {
 			log_debug("response: %s", noise_strerror(r));
+			gstats.drop_handshake++;
 			return;
 		}
 		cp = np->arg;
@@ -688,6 +693,7 @@ handshake_recv(struct imsg *imsg)
 		r = noise_consume_cookie(local, hm.msg, hm.len, now, &np);
 		if (r != 0) {
 			log_debug("cookie reply: %s", noise_strerror(r));
+			gstats.drop_handshake++;
 			return;
 		}
 		cp = np->arg;
@@ -695,6 +701,7 @@ handshake_recv(struct imsg *imsg)
 	default:
 		fatalx("HS_RECV: type %u", hm.msg[0]);
 	}
+	gstats.handshakes++;
 	peer_service(cp);
 }
 

@@ -55,6 +55,7 @@
 #include "pktchan.h"
 #include "wgcrypto.h"
 #include "wgproto.h"
+#include "wire.h"
 
 #define NET_MAX_SOCKS	2	/* IPv4 and IPv6 */
 #define NET_BATCH	64
@@ -155,23 +156,6 @@ net_init(void)
 	cookie_checker_init(&checker, NULL, NULL);
 }
 
-/* the bytes naming a source address for cookies: address, then port */
-static size_t
-src_bytes(const struct sockaddr_storage *ss, uint8_t *out)
-{
-	const struct sockaddr_in	*sin = (const struct sockaddr_in *)ss;
-	const struct sockaddr_in6	*sin6 = (const struct sockaddr_in6 *)ss;
-
-	if (ss->ss_family == AF_INET) {
-		memcpy(out, &sin->sin_addr, 4);
-		memcpy(out + 4, &sin->sin_port, 2);
-		return 6;
-	}
-	memcpy(out, &sin6->sin6_addr, 16);
-	memcpy(out + 16, &sin6->sin6_port, 2);
-	return 18;
-}
-
 static int
 sock_for(int af)
 {
@@ -195,38 +179,14 @@ send_to(const void *msg, size_t len, const struct sockaddr *sa,
 		log_debug("sendto: %s", strerror(errno));
 }
 
+/* a handshake message or cookie reply for meshd-crypto, if it has room */
 static void
 handshake_in(const uint8_t *msg, size_t len, struct sockaddr_storage *ss,
-    socklen_t sslen, uint64_t now)
+    socklen_t sslen)
 {
-	struct imsgev		*crypto = &child->iev[PROC_CRYPTO];
-	struct hs_msg		 hm;
-	uint8_t			 src[18], reply[WG_COOKIE_MSG_LEN];
-	size_t			 srclen;
-	int			 busy;
+	struct imsgev	*crypto = &child->iev[PROC_CRYPTO];
+	struct hs_msg	 hm;
 
-	srclen = src_bytes(ss, src);
-	if (msg[0] != WG_MSG_COOKIE) {
-		/* under load: the handshakes waiting for meshd-crypto */
-		busy = cookie_load_update(&load,
-		    imsgbuf_queuelen(&crypto->ibuf), NET_HS_BACKLOG, now);
-		switch (cookie_checker_validate(&checker, msg, len, src, srclen,
-		    busy, now)) {
-		case COOKIE_MAC_INVALID:
-			gstats.drop_mac++;
-			return;
-		case COOKIE_MAC_NEED_COOKIE:
-			if (cookie_checker_create_reply(&checker, reply, msg,
-			    len, src, srclen, now) == 0)
-				send_to(reply, sizeof(reply),
-				    (struct sockaddr *)ss, sslen);
-			return;
-		case COOKIE_MAC_VALID:
-		case COOKIE_MAC_VALID_COOKIE:
-			break;
-		}
-	}
-	/* cookie replies carry no mac: they are bounded here too */
 	if (imsgbuf_queuelen(&crypto->ibuf) >= NET_HS_BACKLOG) {
 		gstats.drop_full++;
 		return;
@@ -237,6 +197,7 @@ handshake_in(const uint8_t *msg, size_t len, struct sockaddr_storage *ss,
 	hm.len = len;
 	memcpy(hm.msg, msg, len);
 	child_compose(PROC_CRYPTO, IMSG_HS_RECV, 0, -1, &hm, sizeof(hm));
+	gstats.handshakes++;
 }
 
 static void
@@ -247,9 +208,12 @@ net_udp_read(int fd, short event, void *arg)
 	struct mmsghdr		 msgs[NET_BATCH];
 	struct iovec		 iov[NET_BATCH];
 	struct pktchan		*ch = child->chan[CHAN_NET_CRYPTO];
+	struct imsgev		*crypto = &child->iev[PROC_CRYPTO];
+	uint8_t			 src[WIRE_SRC_MAX], reply[WG_COOKIE_MSG_LEN];
 	uint64_t		 now;
-	size_t			 len;
-	int			 i, n;
+	size_t			 len, srclen;
+	socklen_t		 fromlen;
+	int			 i, n, busy;
 
 	memset(msgs, 0, sizeof(msgs));
 	for (i = 0; i < NET_BATCH; i++) {
@@ -266,39 +230,38 @@ net_udp_read(int fd, short event, void *arg)
 		return;
 	}
 	now = now_ns();
+	/* under load: judged by the handshakes waiting for meshd-crypto */
+	busy = cookie_load_update(&load, imsgbuf_queuelen(&crypto->ibuf),
+	    NET_HS_BACKLOG, now);
+	gstats.rx_packets += n;
 	for (i = 0; i < n; i++) {
-		const uint8_t *m = bufs[i];
-
 		len = msgs[i].msg_len;
-		if ((msgs[i].msg_hdr.msg_flags & MSG_TRUNC) || len < 4 ||
-		    m[1] != 0 || m[2] != 0 || m[3] != 0) {
+		fromlen = msgs[i].msg_hdr.msg_namelen;
+		if (msgs[i].msg_hdr.msg_flags & MSG_TRUNC) {
 			gstats.drop_malformed++;
 			continue;
 		}
-		switch (m[0]) {
-		case WG_MSG_INITIATION:
-		case WG_MSG_RESPONSE:
-		case WG_MSG_COOKIE:
-			if (len != (m[0] == WG_MSG_INITIATION ? WG_INIT_LEN :
-			    m[0] == WG_MSG_RESPONSE ? WG_RESP_LEN :
-			    WG_COOKIE_MSG_LEN)) {
-				gstats.drop_malformed++;
-				continue;
-			}
-			handshake_in(m, len, &from[i],
-			    msgs[i].msg_hdr.msg_namelen, now);
-			break;
-		case WG_MSG_DATA:
-			if (len < WG_DATA_MIN_LEN || ch == NULL) {
-				gstats.drop_malformed++;
-				continue;
-			}
-			if (pktchan_push(ch, 0, &from[i],
-			    msgs[i].msg_hdr.msg_namelen, m, len) == -1)
-				gstats.drop_full++;
-			break;
-		default:
+		srclen = wire_src(&from[i], src);
+		switch (wire_check(&checker, bufs[i], len, src, srclen, busy,
+		    now, reply)) {
+		case WIRE_MALFORMED:
 			gstats.drop_malformed++;
+			break;
+		case WIRE_BAD_MAC:
+			gstats.drop_mac++;
+			break;
+		case WIRE_COOKIE_REPLY:
+			send_to(reply, sizeof(reply),
+			    (struct sockaddr *)&from[i], fromlen);
+			gstats.cookie_sent++;
+			break;
+		case WIRE_HANDSHAKE:
+			handshake_in(bufs[i], len, &from[i], fromlen);
+			break;
+		case WIRE_DATA:
+			if (ch == NULL || pktchan_push(ch, 0, &from[i],
+			    fromlen, bufs[i], len) == -1)
+				gstats.drop_full++;
 			break;
 		}
 	}
@@ -523,6 +486,7 @@ net_reconf(struct conf_snapshot *cs)
 {
 	struct conf_peer	*p;
 	struct npeer		*np, *next;
+	size_t			 n = 0, neps = 0;
 
 	RB_FOREACH_SAFE(np, npeer_tree, &peers, next) {
 		if (conf_snapshot_find(cs, np->id) == NULL) {
@@ -537,6 +501,7 @@ net_reconf(struct conf_snapshot *cs)
 			np->id = p->msg.id;
 			RB_INSERT(npeer_tree, &peers, np);
 		}
+		n++;
 		if (!p->msg.has_endpoint) {
 			np->conf_eplen = 0;
 			continue;
@@ -551,8 +516,10 @@ net_reconf(struct conf_snapshot *cs)
 			memcpy(&np->ep, p->msg.endpoint, p->msg.endpoint_len);
 			np->eplen = p->msg.endpoint_len;
 		}
+		neps++;
 	}
 	conf_snapshot_free(cs);
+	log_debug("config: %zu peers, %zu with an endpoint", n, neps);
 	configured = 1;
 	handshake_pending();
 }

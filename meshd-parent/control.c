@@ -47,14 +47,16 @@ struct ctl_conn {
 	struct imsgbuf		 ibuf;
 	struct event		 ev;
 	uid_t			 uid;
-	int			 stats_pending;	/* one show peers at a time */
+	int			 stats_pending;	/* one show at a time */
 };
 
-/* a show peers waiting for the children's counters */
+/* a show status or show peers waiting for the children's counters */
 struct stats_req {
 	TAILQ_ENTRY(stats_req)	 entry;
 	uint32_t		 seq;
 	struct ctl_conn		*c;		/* NULL: the client left */
+	int			 type;		/* IMSG_CTL_SHOW_* */
+	struct mesh_peer_stats	 global[PROC_MAX]; /* each child's own */
 	char			 name[MESH_NAME_MAX];	/* "" all */
 	int			 waiting;	/* children yet to answer */
 	size_t			 n;
@@ -71,6 +73,7 @@ static void	 control_accept(int, short, void *);
 static void	 control_dispatch(int, short, void *);
 static void	 control_close(struct ctl_conn *);
 static void	 control_event_add(struct ctl_conn *);
+static int	 stats_request(struct ctl_conn *, int, const char *);
 
 int
 control_init(const char *path)
@@ -249,7 +252,7 @@ control_result(struct ctl_conn *c, int code, const char *msg)
 }
 
 static void
-show_status(struct ctl_conn *c)
+show_status(struct ctl_conn *c, const struct mesh_peer_stats *global)
 {
 	struct ctl_status	 st;
 	struct ctl_proc		 pr;
@@ -286,6 +289,8 @@ show_status(struct ctl_conn *c)
 			pr.chrooted = cp->info.chrooted;
 			pr.sandboxed = cp->info.sandboxed;
 		}
+		pr.has_counters = 1;
+		pr.counters = global[r];
 		imsg_compose(&c->ibuf, IMSG_CTL_PROC, 0, 0, -1, &pr,
 		    sizeof(pr));
 	}
@@ -330,7 +335,6 @@ show_peers(struct ctl_conn *c, struct imsg *imsg)
 {
 	struct ctl_peer_req	 req;
 	struct peer_conf	*p;
-	struct stats_req	*r;
 	char			 msg[MESH_NAME_MAX + 32];
 
 	if (imsg_get_data(imsg, &req, sizeof(req)) == -1) {
@@ -344,27 +348,37 @@ show_peers(struct ctl_conn *c, struct imsg *imsg)
 		control_result(c, ENOENT, msg);
 		return;
 	}
+	(void)stats_request(c, IMSG_CTL_SHOW_PEERS, req.name);
+}
+
+/* the counters live in the children: ask them, answer when all have */
+static int
+stats_request(struct ctl_conn *c, int type, const char *name)
+{
+	struct stats_req	*r;
+
 	if (c->stats_pending) {
-		control_result(c, EBUSY, "a show peers is still running");
-		return;
+		control_result(c, EBUSY, "a show request is still running");
+		return -1;
 	}
-	/* the counters live in the children: ask them, answer later */
 	if ((r = calloc(1, sizeof(*r))) == NULL ||
 	    (r->st = calloc(parent.conf->npeers + 1, sizeof(*r->st))) ==
 	    NULL) {
 		free(r);
 		control_result(c, ENOMEM, "out of memory");
-		return;
+		return -1;
 	}
 	r->seq = ++stats_seq;
 	r->c = c;
+	r->type = type;
 	c->stats_pending = 1;
 	r->n = parent.conf->npeers;
-	(void)strlcpy(r->name, req.name, sizeof(r->name));
+	(void)strlcpy(r->name, name, sizeof(r->name));
 	r->waiting = parent_stats_request(r->seq);
 	TAILQ_INSERT_TAIL(&stats_reqs, r, entry);
 	if (r->waiting == 0)
 		control_stats_end(r->seq);
+	return 0;
 }
 
 static struct stats_req *
@@ -378,17 +392,23 @@ stats_req_find(uint32_t seq)
 	return NULL;
 }
 
-/* one child's counters for one peer (id 0: its global drops) */
+/* one child's counters for one peer (id 0: its own, of no known peer) */
 void
-control_stats(uint32_t seq, const struct mesh_peer_stats *in)
+control_stats(uint32_t seq, enum meshd_role from,
+    const struct mesh_peer_stats *in)
 {
 	struct stats_req	*r;
 	struct mesh_peer_stats	*st;
 	struct peer_conf	*p;
 	size_t			 i = 0;
 
-	if ((r = stats_req_find(seq)) == NULL || in->id == 0)
+	if ((r = stats_req_find(seq)) == NULL)
 		return;
+	if (in->id == 0) {
+		if (from < PROC_MAX)
+			r->global[from] = *in;
+		return;
+	}
 	TAILQ_FOREACH(p, &parent.conf->peers, entry) {
 		if (p->id == in->id)
 			break;
@@ -414,6 +434,7 @@ control_stats(uint32_t seq, const struct mesh_peer_stats *in)
 	st->drop_malformed += in->drop_malformed;
 	st->drop_mac += in->drop_mac;
 	st->drop_full += in->drop_full;
+	st->drop_handshake += in->drop_handshake;
 }
 
 /* a child is done; when all are, the client gets its answer */
@@ -430,7 +451,11 @@ control_stats_end(uint32_t seq)
 	if (r->waiting > 0 && --r->waiting > 0)
 		return;
 	TAILQ_REMOVE(&stats_reqs, r, entry);
-	if (r->c != NULL) {
+	if (r->c != NULL && r->type == IMSG_CTL_SHOW_STATUS) {
+		r->c->stats_pending = 0;
+		show_status(r->c, r->global);
+		control_event_add(r->c);
+	} else if (r->c != NULL) {
 		r->c->stats_pending = 0;
 		TAILQ_FOREACH(p, &parent.conf->peers, entry) {
 			if (r->name[0] != '\0' && strcmp(r->name, p->name) != 0) {
@@ -459,7 +484,7 @@ control_request(struct ctl_conn *c, struct imsg *imsg)
 
 	switch (imsg_get_type(imsg)) {
 	case IMSG_CTL_SHOW_STATUS:
-		show_status(c);
+		(void)stats_request(c, IMSG_CTL_SHOW_STATUS, "");
 		return;
 	case IMSG_CTL_SHOW_PEERS:
 		show_peers(c, imsg);

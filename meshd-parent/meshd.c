@@ -29,6 +29,7 @@
 #include <stddef.h>
 
 #include <err.h>
+#include <ctype.h>
 #include <errno.h>
 #include <event.h>
 #include <fcntl.h>
@@ -615,6 +616,30 @@ parent_set_verbose(int v)
 		    0, 0, -1, &v, sizeof(v));
 }
 
+/* a child's log line: to syslog(3), tagged with its role */
+static void
+child_logline(enum meshd_role role, struct imsg *imsg)
+{
+	struct ibuf	 ib;
+	char		 line[LOG_LINE_MAX];
+	size_t		 i, len;
+	int		 pri;
+
+	if (imsg_get_ibuf(imsg, &ib) == -1 ||
+	    ibuf_get(&ib, &pri, sizeof(pri)) == -1 ||
+	    (len = ibuf_size(&ib)) == 0 || len > sizeof(line) ||
+	    (pri & ~LOG_PRIMASK) != 0)
+		fatalx("LOG: bad message from %s", meshd_role_names[role]);
+	if (ibuf_get(&ib, line, len) == -1)
+		fatalx("LOG: bad message from %s", meshd_role_names[role]);
+	line[len - 1] = '\0';
+	/* the child is not trusted with the look of our log */
+	for (i = 0; line[i] != '\0'; i++)
+		if (!isprint((unsigned char)line[i]))
+			line[i] = '?';
+	logit(pri, "%s: %s", meshd_role_names[role], line);
+}
+
 static void
 parent_dispatch(int fd, short event, void *arg)
 {
@@ -657,10 +682,13 @@ parent_dispatch(int fd, short event, void *arg)
 			    pst.endpoint_len > sizeof(pst.endpoint))
 				fatalx("PEER_STATS: bad message from %s",
 				    meshd_role_names[cp->role]);
-			control_stats(imsg_get_id(&imsg), &pst);
+			control_stats(imsg_get_id(&imsg), cp->role, &pst);
 			break;
 		case IMSG_STATS_END:
 			control_stats_end(imsg_get_id(&imsg));
+			break;
+		case IMSG_LOG:
+			child_logline(cp->role, &imsg);
 			break;
 		case IMSG_KEY_ERROR:
 			if (cp->role != PROC_CRYPTO)

@@ -61,7 +61,8 @@ __attribute__((__noreturn__)) void parent_shutdown(int);
 int	 control_init(const char *);
 void	 control_listen(int);
 void	 control_cleanup(const char *);
-void	 control_stats(uint32_t, const struct mesh_peer_stats *);
+void	 control_stats(uint32_t, enum meshd_role,
+	    const struct mesh_peer_stats *);
 void	 control_stats_end(uint32_t);
 
 /* sockets.c */

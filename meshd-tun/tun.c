@@ -119,6 +119,7 @@ tun_read(int fd, short event, void *arg)
 			uint8_t junk[2048];
 			if (read(fd, junk, sizeof(junk)) <= 0)
 				break;
+			gstats.rx_packets++;
 			continue;
 		}
 		if ((n = read(fd, slot, maxpkt)) <= 0) {
@@ -127,6 +128,7 @@ tun_read(int fd, short event, void *arg)
 				log_warn("read from TUN");
 			break;
 		}
+		gstats.rx_packets++;
 		if (ippkt_parse(slot, n, &ip) == -1) {
 			pktchan_cancel(ch);
 			gstats.drop_malformed++;
