@@ -355,6 +355,13 @@ fake_status(struct fake *f, int naddrs, int has_pubkey)
 		pr.pid = 100 + i;
 		pr.uid = i == 0 ? 0 : 998;
 		pr.chrooted = pr.sandboxed = i != 0;
+		if (i != 0) {
+			/* net 1000 received 1 malformed, crypto 2000 2 ... */
+			pr.has_counters = 1;
+			pr.counters.rx_packets = 1000 * i;
+			pr.counters.drop_malformed = i;
+			pr.counters.drop_handshake = 10 * i;
+		}
 		fake_send(f, IMSG_CTL_PROC, &pr, sizeof(pr));
 	}
 	fake_send(f, IMSG_CTL_END, NULL, 0);
@@ -384,7 +391,21 @@ test_status(void)
 	    "parent    100       0         no        no\n"
 	    "net       101       998       yes       yes\n"
 	    "crypto    102       998       yes       yes\n"
-	    "tun       103       998       yes       yes\n",
+	    "tun       103       998       yes       yes\n"
+	    "\n"
+	    "COUNTER               NET           CRYPTO        TUN\n"
+	    "received              1000          2000          3000\n"
+	    "handshakes            0             0             0\n"
+	    "cookie replies        0             0             0\n"
+	    "drop: malformed       1             2             3\n"
+	    "drop: bad mac         0             0             0\n"
+	    "drop: bad tag/index   0             0             0\n"
+	    "drop: replayed        0             0             0\n"
+	    "drop: queue full      0             0             0\n"
+	    "drop: bad source      0             0             0\n"
+	    "drop: no route        0             0             0\n"
+	    "drop: channel full    0             0             0\n"
+	    "drop: handshake       10            20            30\n",
 	    "show status: text");
 	is_str(f.err, "", "show status: nothing on stderr");
 	ok(fake_request(&f, NULL, 0, &type) == 0 &&
@@ -437,7 +458,58 @@ test_status(void)
 	    "      \"chrooted\": true,\n"
 	    "      \"sandboxed\": true\n"
 	    "    }\n"
-	    "  ]\n"
+
+	    "  ],\n"
+	    "  \"counters\": {\n"
+	    "    \"net\": {\n"
+	    "      \"received\": 1000,\n"
+	    "      \"handshakes\": 0,\n"
+	    "      \"cookie_replies\": 0,\n"
+	    "      \"dropped\": {\n"
+	    "        \"malformed\": 1,\n"
+	    "        \"mac\": 0,\n"
+	    "        \"decrypt\": 0,\n"
+	    "        \"replay\": 0,\n"
+	    "        \"queue\": 0,\n"
+	    "        \"source\": 0,\n"
+	    "        \"no_route\": 0,\n"
+	    "        \"channel_full\": 0,\n"
+	    "        \"handshake\": 10\n"
+	    "      }\n"
+	    "    },\n"
+	    "    \"crypto\": {\n"
+	    "      \"received\": 2000,\n"
+	    "      \"handshakes\": 0,\n"
+	    "      \"cookie_replies\": 0,\n"
+	    "      \"dropped\": {\n"
+	    "        \"malformed\": 2,\n"
+	    "        \"mac\": 0,\n"
+	    "        \"decrypt\": 0,\n"
+	    "        \"replay\": 0,\n"
+	    "        \"queue\": 0,\n"
+	    "        \"source\": 0,\n"
+	    "        \"no_route\": 0,\n"
+	    "        \"channel_full\": 0,\n"
+	    "        \"handshake\": 20\n"
+	    "      }\n"
+	    "    },\n"
+	    "    \"tun\": {\n"
+	    "      \"received\": 3000,\n"
+	    "      \"handshakes\": 0,\n"
+	    "      \"cookie_replies\": 0,\n"
+	    "      \"dropped\": {\n"
+	    "        \"malformed\": 3,\n"
+	    "        \"mac\": 0,\n"
+	    "        \"decrypt\": 0,\n"
+	    "        \"replay\": 0,\n"
+	    "        \"queue\": 0,\n"
+	    "        \"source\": 0,\n"
+	    "        \"no_route\": 0,\n"
+	    "        \"channel_full\": 0,\n"
+	    "        \"handshake\": 30\n"
+	    "      }\n"
+	    "    }\n"
+	    "  }\n"
 	    "}\n",
 	    "show status -j: JSON");
 	fake_done(&f);
