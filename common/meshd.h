@@ -42,6 +42,7 @@
 #define MESH_MAX_IMSG		(64 * 1024)
 /* allowed-ips of one peer: its RECONF_PEER and CTL_PEER stay in one imsg */
 #define MESH_MAX_PEER_AIPS	3000
+#define MESH_MAX_PSK		4096	/* peers with a preshared key */
 
 #define WG_KEY_LEN		32
 

@@ -65,8 +65,7 @@
  * Peers with a preshared key; the table holds twice as many, as during a
  * reload the new keys arrive before the old ones are let go.
  */
-#define CRYPTO_MAX_PSK		4096
-#define CRYPTO_PSK_SLOTS	(2 * CRYPTO_MAX_PSK)
+#define CRYPTO_PSK_SLOTS	(2 * MESH_MAX_PSK)	/* old and new at a reload */
 #define CRYPTO_QUEUE_MAX	128	/* packets waiting for a session */
 #define CRYPTO_BATCH		64	/* packets per channel round */
 #define SLAB_CHUNK		(64 * 1024)
@@ -624,7 +623,7 @@ read_psk(uint32_t id, int fd)
 			break;
 	if (i == npsks) {
 		if (npsks == CRYPTO_PSK_SLOTS)
-			fatalx("more than %d preshared keys", CRYPTO_MAX_PSK);
+			fatalx("more than %d preshared keys", MESH_MAX_PSK);
 		npsks++;
 	}
 	psks[i].id = id;

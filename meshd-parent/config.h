@@ -59,6 +59,7 @@ struct meshd_conf {
 	struct iface_conf	 iface;
 	struct peer_conf_head	 peers;
 	size_t			 npeers;
+	size_t			 npsks;		/* peers with a PSK */
 };
 
 /* parse.y */

@@ -1589,6 +1589,12 @@ peer_psk(const char *s)
 		blk_error("preshared-key-file: name too long");
 		return;
 	}
+	/* meshd-crypto holds them all, with room for a reload's */
+	if (++conf->npsks > MESH_MAX_PSK) {
+		blk_error("more than %d peers with a preshared-key-file",
+		    MESH_MAX_PSK);
+		return;
+	}
 	check_keyfile(blk.peer->psk_file);
 }
 

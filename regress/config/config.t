@@ -142,6 +142,22 @@ is "$RC" 1 "3001 allowed-ips on one peer are refused"
 like "$ERR" '^many3001\.conf:[0-9]+: peer "beta": more than 3000 allowed-ips' \
     "naming the line"
 
+# meshd-crypto holds up to 4096 preshared keys
+for n in 4096 4097; do
+	{ printf 'interface "mesh0" {\n\tprivate-key-file "%s/mesh0.key"\n}\n' "$K"
+	  perl -MMIME::Base64 -e 'for my $i (1 .. $ARGV[0]) {
+		printf("peer \"p%d\" {\n\tpublic-key \"%s\"\n" .
+		    "\tpreshared-key-file \"%s/beta.psk\"\n}\n", $i,
+		    encode_base64(pack("N", $i) . "\x01" x 28, ""), $ARGV[1]);
+	  }' "$n" "$K"; } >"$K/psk$n.conf"
+done
+run "$K" -n -f psk4096.conf
+is "$RC" 0 "4096 peers with a preshared key are accepted" || diag "$ERR"
+run "$K" -n -f psk4097.conf
+is "$RC" 1 "4097 peers with a preshared key are refused"
+like "$ERR" '^psk4097\.conf:[0-9]+: peer "p4097": more than 4096 peers with a preshared-key-file' \
+    "naming the line"
+
 # a missing config file
 run "$K" -n -f nosuch.conf
 is "$RC" 1 "a missing config file: exit 1"
