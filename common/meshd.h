@@ -190,6 +190,7 @@ struct mesh_peer_stats {
 	uint64_t	drop_mac;	/* net: mac1/mac2 wrong */
 	uint64_t	drop_full;	/* any: a channel was full */
 	uint64_t	drop_handshake;	/* crypto: handshake message rejected */
+	uint64_t	drop_ratelimit;	/* net: handshakes over a source's rate */
 	/* the rest in a process's global counters (id 0) only */
 	uint64_t	rx_packets;	/* net: datagrams; crypto: messages from
 					   net; tun: packets from the TUN */

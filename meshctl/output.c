@@ -135,6 +135,7 @@ const struct counter_desc counter_descs[] = {
 	{ "no_route",		"drop: no route",	CS(drop_noroute), 1 },
 	{ "channel_full",	"drop: channel full",	CS(drop_full), 1 },
 	{ "handshake",		"drop: handshake",	CS(drop_handshake), 1 },
+	{ "ratelimit",		"drop: rate limit",	CS(drop_ratelimit), 1 },
 };
 #undef CS
 const size_t counter_ndescs = sizeof(counter_descs) / sizeof(counter_descs[0]);

@@ -53,6 +53,7 @@
 #include "cookie.h"
 #include "log.h"
 #include "pktchan.h"
+#include "ratelimit.h"
 #include "wgcrypto.h"
 #include "wgproto.h"
 #include "wire.h"
@@ -86,6 +87,7 @@ static size_t			 nsocks;
 static struct npeer_tree	 peers = RB_INITIALIZER(&peers);
 static struct cookie_checker	 checker;
 static struct cookie_load	 load;
+static struct ratelimit		 ratelimit;	/* handshakes under load */
 static struct mesh_peer_stats	 gstats;	/* drops of no known peer */
 
 /*
@@ -152,6 +154,9 @@ net_init(void)
 	memset(n, 0, sizeof(n));
 	if (wg_xaead_encrypt(out, k, n, NULL, 0, NULL, 0) != 0)
 		fatalx("OpenSSL XChaCha20-Poly1305 self-check failed");
+	if (RAND_bytes(k, sizeof(k)) != 1)
+		fatalx("RAND_bytes failed");
+	ratelimit_init(&ratelimit, k);
 	explicit_bzero(k, sizeof(k));
 	cookie_checker_init(&checker, NULL, NULL);
 }
@@ -256,6 +261,12 @@ net_udp_read(int fd, short event, void *arg)
 			gstats.cookie_sent++;
 			break;
 		case WIRE_HANDSHAKE:
+			/* under load, even a proven address gets its share */
+			if (busy && bufs[i][0] != WG_MSG_COOKIE &&
+			    !ratelimit_allow(&ratelimit, src, srclen, now)) {
+				gstats.drop_ratelimit++;
+				break;
+			}
 			handshake_in(bufs[i], len, &from[i], fromlen);
 			break;
 		case WIRE_DATA:

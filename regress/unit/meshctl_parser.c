@@ -405,7 +405,8 @@ test_status(void)
 	    "drop: bad source      0             0             0\n"
 	    "drop: no route        0             0             0\n"
 	    "drop: channel full    0             0             0\n"
-	    "drop: handshake       10            20            30\n",
+	    "drop: handshake       10            20            30\n"
+	    "drop: rate limit      0             0             0\n",
 	    "show status: text");
 	is_str(f.err, "", "show status: nothing on stderr");
 	ok(fake_request(&f, NULL, 0, &type) == 0 &&
@@ -474,7 +475,8 @@ test_status(void)
 	    "        \"source\": 0,\n"
 	    "        \"no_route\": 0,\n"
 	    "        \"channel_full\": 0,\n"
-	    "        \"handshake\": 10\n"
+	    "        \"handshake\": 10,\n"
+	    "        \"ratelimit\": 0\n"
 	    "      }\n"
 	    "    },\n"
 	    "    \"crypto\": {\n"
@@ -490,7 +492,8 @@ test_status(void)
 	    "        \"source\": 0,\n"
 	    "        \"no_route\": 0,\n"
 	    "        \"channel_full\": 0,\n"
-	    "        \"handshake\": 20\n"
+	    "        \"handshake\": 20,\n"
+	    "        \"ratelimit\": 0\n"
 	    "      }\n"
 	    "    },\n"
 	    "    \"tun\": {\n"
@@ -506,7 +509,8 @@ test_status(void)
 	    "        \"source\": 0,\n"
 	    "        \"no_route\": 0,\n"
 	    "        \"channel_full\": 0,\n"
-	    "        \"handshake\": 30\n"
+	    "        \"handshake\": 30,\n"
+	    "        \"ratelimit\": 0\n"
 	    "      }\n"
 	    "    }\n"
 	    "  }\n"
