@@ -858,7 +858,7 @@ test_malformed(void)
 	struct mesh_prefix	aips[3];
 	struct ctl_status	st;
 	struct ctl_proc		pr;
-	unsigned char		buf[64];
+	unsigned char		buf[sizeof(struct ctl_proc) + 64];
 	char			longname[MESH_NAME_MAX + 8], msg[128];
 
 	prefix(&aips[0], "100.64.0.2", 32);
