@@ -20,14 +20,24 @@
  * On OpenBSD: pledge(2) promises.  The sandbox is the last step of a
  * child's start, after chroot and the privilege drop (proc_privdrop), and
  * after every fd it needs that it opens itself (none: the parent passes
- * them) and every library initialisation that opens files (tzset, syslog,
- * OpenSSL's random source, libevent's event base).
+ * them) and every library initialisation that opens files (tzset,
+ * OpenSSL's config and random source, libevent's event base).  Log lines
+ * go to the parent over imsg from then on, never through syslog(3).
+ *
+ * The lists hold what the code makes after sandbox_enter(), read from
+ * the sources and checked with strace(1) on the netns and interop tests
+ * (data plane, rekey, reload, stats, cookies under load, SIGTERM, the
+ * parent going away).  A call that not every role makes is only in the
+ * lists of the roles that make it.  regress/unit/sandbox.c proves per
+ * role that forbidden calls kill and that the needed ones work.
  */
 
 #include <sys/types.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,63 +62,103 @@ sandbox_active(void)
 
 #ifdef __linux__
 
+/* a system call, allowed always (narg 0) or when one argument matches */
 struct allow {
-	int		 nr;
-	const char	*name;
-	const char	*why;
+	int			 nr;
+	const char		*name;
+	const char		*why;
+	unsigned int		 narg;
+	struct scmp_arg_cmp	 arg;
 };
-#define A(call, why)	{ SCMP_SYS(call), #call, why }
+#define A(call, why)	{ SCMP_SYS(call), #call, why, 0, { 0, 0, 0, 0 } }
+/* argument n equal to v */
+#define AEQ(call, n, v, why)						\
+	{ SCMP_SYS(call), #call, why, 1, { n, SCMP_CMP_EQ, v, 0 } }
+/* argument n with none of the bits in m set */
+#define ANOT(call, n, m, why)						\
+	{ SCMP_SYS(call), #call, why, 1, { n, SCMP_CMP_MASKED_EQ, m, 0 } }
 
-/* every child: imsg, libevent, malloc, logging, exit */
+/*
+ * Every child: imsg, packet channels, libevent, malloc, exit.  Left out on
+ * purpose: readv, writev (imsg reads and writes with recvmsg and sendmsg),
+ * recvfrom (net reads with recvmmsg), sendto outside net, rt_sigreturn
+ * and rt_sigprocmask (no child has a signal handler: SIGINT, SIGHUP and
+ * SIGPIPE are ignored, SIGTERM's default kills), madvise outside crypto (a
+ * single-threaded malloc trims with brk), getrandom, time and futex in
+ * tun (no OpenSSL there).  abort(3) dies of SIGSYS, not SIGABRT: there is
+ * no tgkill.
+ */
 static const struct allow allow_common[] = {
-	A(read,		"imsg and packet reads"),
-	A(readv,	"stdio"),
-	A(write,	"imsg writes, log lines on stderr under -d"),
-	A(writev,	"imsg writes (batched), stdio"),
-	A(recvmsg,	"imsg reads with fd passing"),
-	A(sendmsg,	"imsg writes"),
-	A(sendto,	"syslog(3) on its connected socket"),
-	A(close,	"closing fds the parent passed and we replace"),
-	A(fcntl,	"libevent sets received fds non-blocking"),
+	A(read,		"pktchan_sleep() drains the eventfd; tun: TUN reads; "
+			"crypto: key fds (wg_key_read_fd)"),
+	A(write,	"pktchan_flush() wakes a consumer's eventfd; log lines "
+			"on stderr under -d; tun: TUN writes"),
+	A(recvmsg,	"imsgbuf_read(), with fd passing"),
+	A(sendmsg,	"imsgbuf_write() (msgbuf_write)"),
+	A(close,	"fds done with: a channel's memfd once mapped, key "
+			"fds, replaced sockets and TUN fds, pipes to a sibling "
+			"that died"),
+	AEQ(fcntl, 1, F_GETFL,	"pktchan_attach(): is the eventfd "
+			"non-blocking"),
+	AEQ(fcntl, 1, F_SETFL,	"pktchan_attach(): make it so"),
+	AEQ(fcntl, 1, F_GET_SEALS, "pktchan_attach(): the memfd's seals"),
+	A(fstat,	"pktchan_attach(): the memfd's size"),
+	A(newfstatat,	"pktchan_attach(): fstat(2) as glibc makes it"),
 	A(epoll_wait,	"libevent's event loop"),
-	A(epoll_pwait,	"libevent's event loop (newer glibc)"),
+	A(epoll_pwait,	"libevent's event loop (glibc where there is no "
+			"epoll_wait, e.g. arm64)"),
 	A(epoll_ctl,	"libevent adds and removes events"),
-	A(clock_gettime, "libevent timeouts (vDSO fallback)"),
-	A(gettimeofday,	"libevent (vDSO fallback)"),
+	A(clock_gettime, "libevent, now_ns(): vDSO, the system call only "
+			"where the clock source has none"),
+	A(gettimeofday,	"libevent: vDSO, likewise"),
+	A(getpid,	"imsgbuf_init() at SOCKET_CONN; net, crypto: "
+			"OpenSSL's DRBG checks for a fork on every RAND_bytes"),
 	A(brk,		"malloc"),
-	A(mmap,		"malloc of large blocks"),
-	A(munmap,	"free of large blocks"),
-	A(mremap,	"realloc of large blocks"),
-	A(madvise,	"free(3) returning memory"),
-	A(getpid,	"log lines and syslog(3)"),
-	A(newfstatat,	"stdio's first use of stderr"),
-	A(fstat,	"stdio's first use of stderr"),
-	A(futex,	"OpenSSL's run-once locks"),
-	A(rt_sigreturn,	"return from a signal handler"),
-	A(rt_sigprocmask, "libevent blocks signals around dispatch"),
-	A(exit,		"exit"),
-	A(exit_group,	"exit"),
-	A(restart_syscall, "a call interrupted by a stop signal"),
+	ANOT(mmap, 2, PROT_EXEC, "malloc of large blocks; pktchan_attach() "
+			"maps a channel; crypto: secret_alloc(); never "
+			"executable"),
+	A(munmap,	"free of large blocks; crypto: slab_release()"),
+	A(mremap,	"realloc of a block malloc gave its own mapping (tun's "
+			"rtable grows with reallocarray)"),
+	A(exit_group,	"exit, fatal(), the parent gone (child_dispatch)"),
+	A(exit,		"_exit(2)'s fallback"),
+	A(restart_syscall, "a call resumed after SIGSTOP/SIGCONT"),
 };
 
-/* meshd-net: the wire */
+/* meshd-net: the wire, on sockets the parent bound */
 static const struct allow allow_net[] = {
-	A(recvfrom,	"UDP receive"),
-	A(recvmmsg,	"UDP receive, batched"),
-	A(sendmmsg,	"UDP send, batched"),
-	A(getsockname,	"learning the port of a socket the parent bound"),
-	A(getrandom,	"cookie secret"),
+	A(recvmmsg,	"UDP receive, batched (net_udp_read)"),
+	A(sendmmsg,	"UDP send, batched (chan_send)"),
+	A(sendto,	"cookie replies and handshake messages to an address "
+			"(send_to)"),
+	A(getsockname,	"the family of a socket the parent bound "
+			"(net_add_socket)"),
+	A(getrandom,	"OpenSSL's DRBG reseeding: cookie secrets and "
+			"nonces (RAND_bytes)"),
+	A(time,		"OpenSSL's DRBG reseed interval: vDSO, the system "
+			"call only without one"),
+	A(futex,	"glibc's pthread_once() wakes waiters after OpenSSL's "
+			"run-once initialisations (OPENSSL_cleanup at exit)"),
 };
 
-/* meshd-crypto: keys and AEAD, no files, no sockets of its own */
+/* meshd-crypto: keys and AEAD; no files, no sockets, no sending */
 static const struct allow allow_crypto[] = {
-	A(getrandom,	"ephemeral keys, receiver indices, RAND_bytes"),
-	A(mlock,	"keeping pages of new peers' keys out of swap"),
+	A(getrandom,	"OpenSSL's DRBG reseeding: ephemeral keys, "
+			"receiver indices (RAND_priv_bytes)"),
+	A(time,		"OpenSSL's DRBG reseed interval: vDSO, the system "
+			"call only without one"),
+	A(futex,	"glibc's pthread_once() wakes waiters after OpenSSL's "
+			"run-once initialisations (OPENSSL_cleanup at exit)"),
+	A(mlock,	"secret_alloc(): new peers' key pages out of swap"),
+	AEQ(madvise, 2, MADV_DONTDUMP, "secret_alloc(): key pages out of "
+			"core dumps"),
 };
 
-/* meshd-tun: the TUN fd only (read and write are common) */
+/* meshd-tun: the TUN fd (read and write are common) */
 static const struct allow allow_tun[] = {
-	A(getrandom,	"OpenSSL's random source at start"),
+	A(sysinfo,	"glibc's qsort(3) sizes its buffer by physical memory "
+			"on its first large sort: tun_reconf() with ~50 peers "
+			"and more"),
 };
 
 #ifdef MESHD_SANITIZE
@@ -116,11 +166,15 @@ static const struct allow allow_tun[] = {
 static const struct allow allow_sanitize[] = {
 	A(sigaltstack,	"ASan's alternate signal stack"),
 	A(mprotect,	"ASan's shadow memory"),
+	A(madvise,	"ASan's allocator returns memory"),
 	A(sched_yield,	"ASan's allocator"),
+	A(futex,	"ASan's internal locks"),
 	A(gettid,	"ASan's reports"),
 	A(readlink,	"ASan's reports"),
 	A(openat,	"ASan's reports read /proc/self/maps"),
 	A(rt_sigaction,	"ASan's handlers"),
+	A(rt_sigprocmask, "ASan blocks signals around its work"),
+	A(rt_sigreturn,	"return from ASan's signal handlers"),
 };
 #endif
 
@@ -133,7 +187,12 @@ allow_list(scmp_filter_ctx ctx, const struct allow *a, size_t n)
 	for (i = 0; i < n; i++) {
 		if (a[i].nr < 0)	/* not on this architecture */
 			continue;
-		if ((r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, a[i].nr, 0)) < 0)
+		if (a[i].narg == 0)
+			r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, a[i].nr, 0);
+		else
+			r = seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW,
+			    a[i].nr, a[i].narg, &a[i].arg);
+		if (r < 0)
 			fatalx("seccomp: cannot allow %s: %s", a[i].name,
 			    strerror(-r));
 	}
