@@ -93,6 +93,9 @@ names=$(for k in "${KIDS[@]}"; do basename "$(readlink "/proc/$k/exe")"; done | 
 is "$names" "meshd-crypto meshd-net meshd-tun " "the children are net, crypto and tun"
 CRYPTO=$(for k in "${KIDS[@]}"; do [ "$(basename "$(readlink "/proc/$k/exe")")" = meshd-crypto ] && echo "$k"; done)
 is "$(awk '/^Max core file size/ { print $5 }' "/proc/$CRYPTO/limits")" 0 "meshd-crypto: RLIMIT_CORE 0"
+is "$(awk '/^Max core file size/ { print $6 }' "/proc/$CRYPTO/limits")" 0 "meshd-crypto: RLIMIT_CORE hard limit 0 (it cannot raise it again)"
+# not dumpable: the kernel gives the /proc files of such a task to root
+is "$(stat -c %u:%g "/proc/$CRYPTO/status")" 0:0 "meshd-crypto: not dumpable (/proc/PID owned by root)"
 # key files: only meshd-crypto ever had them open, and it closed them
 for k in "$MESHD_PID" "${KIDS[@]}"; do
 	if ls -l "/proc/$k/fd" 2>/dev/null | grep -q "$D/.*\.\(key\|psk\)"; then
