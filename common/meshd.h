@@ -36,6 +36,7 @@
 #define MESH_NAME_MAX		64	/* peer name, with NUL */
 #define MESH_IFNAME_MAX		16	/* IFNAMSIZ */
 #define MESH_MAX_ADDRS		16	/* addresses on the interface */
+#define MESH_UDP_SOCKS		4	/* data and handshake, IPv4 and IPv6 */
 #define MESH_ENDPOINT_MAX	80	/* "[v6addr%scope]:port" and NUL */
 #define MESH_RESULT_MAX		1024	/* text in a control RESULT */
 #define MESH_MTU_DEFAULT	1400

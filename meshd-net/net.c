@@ -58,7 +58,7 @@
 #include "wgproto.h"
 #include "wire.h"
 
-#define NET_MAX_SOCKS	2	/* IPv4 and IPv6 */
+#define NET_MAX_SOCKS	MESH_UDP_SOCKS
 #define NET_BATCH	64
 #define NET_RXBUF	2048	/* larger datagrams are not ours: dropped */
 #define NET_HS_BACKLOG	4096	/* handshake messages queued to crypto */

@@ -87,7 +87,7 @@ main(int argc, char *argv[])
 	struct event	 ev_sigint, ev_sigterm, ev_sighup, ev_sigchld;
 	struct meshd_conf *conf;
 	int		 ch, noaction = 0, csock, keyfd, *pskfds;
-	int		 udpfds[2], tunfd;
+	int		 udpfds[MESH_UDP_SOCKS], tunfd;
 	size_t		 nudp, i;
 	char		 errbuf[512];
 	enum meshd_role	 r;
@@ -189,8 +189,8 @@ main(int argc, char *argv[])
 		log_warn("%s: cannot set up", conf->iface.name);
 		parent_shutdown(1);
 	}
-	if ((ch = udp_open(conf->iface.listen_port, udpfds, 2, &nudp, errbuf,
-	    sizeof(errbuf))) == -1) {
+	if ((ch = udp_open(conf->iface.listen_port, udpfds, MESH_UDP_SOCKS,
+	    &nudp, errbuf, sizeof(errbuf))) == -1) {
 		log_warnx("%s", errbuf);
 		parent_shutdown(1);
 	}
@@ -519,8 +519,8 @@ reload_iface(struct iface_conf *o, struct iface_conf *n, int *udpfds,
 		return -1;
 	}
 	if (n->listen_port != o->listen_port) {
-		if ((port = udp_open(n->listen_port, udpfds, 2, nudp, err,
-		    errlen)) == -1)
+		if ((port = udp_open(n->listen_port, udpfds,
+		    MESH_UDP_SOCKS, nudp, err, errlen)) == -1)
 			return -1;
 		parent.listen_port = port;
 	}
@@ -549,7 +549,7 @@ int
 parent_reload(char *err, size_t errlen)
 {
 	struct meshd_conf	*nconf;
-	int			 keyfd, *pskfds, udpfds[2];
+	int			 keyfd, *pskfds, udpfds[MESH_UDP_SOCKS];
 	size_t			 nudp, i;
 
 	log_info("reloading %s", parent.conffile);

@@ -14,7 +14,18 @@
  * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
  */
 
-/* The UDP sockets for listen-port, opened by the parent for meshd-net. */
+/*
+ * The UDP sockets for listen-port, opened by the parent for meshd-net.
+ *
+ * Each address family gets two sockets on the port, in one SO_REUSEPORT
+ * group: the first takes data messages, the second everything else
+ * (handshake messages, cookie replies, junk), as a classic BPF program
+ * attached to the group sorts them by their first byte.  Each has its
+ * own receive buffer, so a flood of handshake initiations overflows only
+ * the second and the data of established sessions still gets through
+ * (meshd-net reads both in turn).  Where the kernel cannot do it, one
+ * socket takes all.
+ */
 
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -25,11 +36,27 @@
 #include <string.h>
 #include <unistd.h>
 
+#ifdef __linux__
+#include <linux/filter.h>
+#endif
+
 #include "log.h"
 #include "parent.h"
+#include "wgproto.h"
+
+#ifdef __linux__
+/* the group's socket for a datagram: 0 for data, 1 for the rest */
+static struct sock_filter udp_split_prog[] = {
+	/* A = the first byte of the UDP payload (the message type) */
+	BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 0),
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, WG_MSG_DATA, 0, 1),
+	BPF_STMT(BPF_RET | BPF_K, 0),
+	BPF_STMT(BPF_RET | BPF_K, 1),
+};
+#endif
 
 static int
-udp_bind(int af, uint16_t port, char *err, size_t errlen)
+udp_bind(int af, uint16_t port, int reuse, char *err, size_t errlen)
 {
 	struct sockaddr_storage	 ss;
 	struct sockaddr_in	*sin = (struct sockaddr_in *)&ss;
@@ -53,6 +80,9 @@ udp_bind(int af, uint16_t port, char *err, size_t errlen)
 	if (af == AF_INET6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on,
 	    sizeof(on)) == -1)
 		goto fail;
+	if (reuse && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on,
+	    sizeof(on)) == -1)
+		goto fail;
 	if (bind(fd, (struct sockaddr *)&ss, len) == -1)
 		goto fail;
 	return fd;
@@ -65,36 +95,94 @@ udp_bind(int af, uint16_t port, char *err, size_t errlen)
 }
 
 /*
+ * The handshake socket beside data socket fd, bound to the same port;
+ * 0 (and the group left as it was) if the kernel cannot sort datagrams.
+ */
+static int
+udp_split(int af, int fd, uint16_t port, int *hsfd)
+{
+#ifdef __linux__
+	struct sock_fprog	 prog;
+	char			 err[128];
+
+	prog.len = sizeof(udp_split_prog) / sizeof(udp_split_prog[0]);
+	prog.filter = udp_split_prog;
+	if ((*hsfd = udp_bind(af, port, 1, err, sizeof(err))) == -1) {
+		log_debug("%s: no handshake socket", err);
+		return 0;
+	}
+	if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_REUSEPORT_CBPF, &prog,
+	    sizeof(prog)) == -1) {
+		log_debug("UDP port %u: SO_ATTACH_REUSEPORT_CBPF: %s", port,
+		    strerror(errno));
+		close(*hsfd);
+		return 0;
+	}
+	return 1;
+#else
+	return 0;
+#endif
+}
+
+/*
+ * The sockets of one family on port (0: a free one), at fds; returns the
+ * port, or -1 with err set.  A plain bind tries the port first: our own
+ * sockets share it, a stranger's (another meshd on the same port) must
+ * not, and a socket with SO_REUSEPORT would not find out.
+ */
+static int
+udp_family(int af, uint16_t port, int *fds, size_t *nfds, char *err,
+    size_t errlen)
+{
+	struct sockaddr_storage	ss;
+	socklen_t		len = sizeof(ss);
+	int			fd, hsfd;
+
+	if ((fd = udp_bind(af, port, 0, err, errlen)) == -1)
+		return -1;
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) == -1)
+		fatal("getsockname");
+	port = ntohs(ss.ss_family == AF_INET ?
+	    ((struct sockaddr_in *)&ss)->sin_port :
+	    ((struct sockaddr_in6 *)&ss)->sin6_port);
+	close(fd);
+	if ((fd = udp_bind(af, port, 1, err, errlen)) == -1)
+		return -1;
+	fds[(*nfds)++] = fd;
+	if (udp_split(af, fd, port, &hsfd))
+		fds[(*nfds)++] = hsfd;
+	return port;
+}
+
+/*
  * Binds IPv4 and IPv6 UDP sockets to port (0: the kernel picks one for
- * IPv4 and IPv6 takes the same).  IPv6 is skipped where the host has it
- * off.  Returns the port bound, or -1 with err set.
+ * IPv4 and IPv6 takes the same), each a data socket with a handshake
+ * socket after it where the kernel can sort (see above).  IPv6 is
+ * skipped where the host has it off.  Returns the port bound, or -1 with
+ * err set.
  */
 int
 udp_open(uint16_t port, int *fds, size_t max, size_t *nfds, char *err,
     size_t errlen)
 {
-	struct sockaddr_in	sin;
-	socklen_t		len = sizeof(sin);
-	int			fd;
+	size_t	i;
+	int	p;
 
 	*nfds = 0;
-	if (max < 2)
-		fatalx("%s: need room for two sockets", __func__);
-	if ((fd = udp_bind(AF_INET, port, err, errlen)) == -1)
+	if (max < MESH_UDP_SOCKS)
+		fatalx("%s: need room for %d sockets", __func__,
+		    MESH_UDP_SOCKS);
+	if ((p = udp_family(AF_INET, port, fds, nfds, err, errlen)) == -1)
 		return -1;
-	if (getsockname(fd, (struct sockaddr *)&sin, &len) == -1)
-		fatal("getsockname");
-	port = ntohs(sin.sin_port);
-	fds[(*nfds)++] = fd;
-	if ((fd = udp_bind(AF_INET6, port, err, errlen)) == -1) {
+	if (udp_family(AF_INET6, p, fds, nfds, err, errlen) == -1) {
 		if (errno != EAFNOSUPPORT && errno != EADDRNOTAVAIL) {
-			close(fds[0]);
+			for (i = 0; i < *nfds; i++)
+				close(fds[i]);
 			*nfds = 0;
 			return -1;
 		}
 		log_info("no IPv6 on this host: %s", err);
 		err[0] = '\0';
-	} else
-		fds[(*nfds)++] = fd;
-	return port;
+	}
+	return p;
 }

@@ -217,6 +217,17 @@ out=$(ip netns exec "$NS" "$MESHD" -d -f "$D/meshd.conf" -s "$SOCK" 2>&1)
 ok $((!$?)) "a second meshd on the same socket fails"
 like "$out" "in use" "and says the socket is in use"
 kill -0 "$MESHD_PID"; ok $? "the first meshd is unharmed"
+# a data and a handshake socket per family share the listen port (see
+# meshd-parent/sockets.c); a second meshd may not join them
+n4=$(ip netns exec "$NS" ss -Hlun 'sport = :51999' | grep -vc '\[')
+n6=$(ip netns exec "$NS" ss -Hlun 'sport = :51999' | grep -c '\[')
+is "$n4/$n6" "2/2" "two IPv4 and two IPv6 sockets on the listen port"
+sed -e "s/\"$IF\"/\"${IF}x\"/" "$D/meshd.conf" >"$D/second.conf"
+out=$(ip netns exec "$NS" "$MESHD" -d -f "$D/second.conf" -s "$D/second.sock" 2>&1)
+ok $((!$?)) "a second meshd on the same listen-port fails"
+has "$out" "UDP port 51999 (IPv4): Address already in use" \
+    "and says the port is in use"
+kill -0 "$MESHD_PID"; ok $? "the first meshd is unharmed"
 
 # ---- SIGTERM: exit 0, interface and socket gone
 kill -TERM "$MESHD_PID"
