@@ -4,11 +4,13 @@
 set -eu
 
 BUILD="gcc make bison pkg-config libssl-dev libevent-dev libbsd-dev libseccomp-dev"
-TEST="perl iproute2 iputils-ping jq mandoc procps psmisc nftables clang netcat-openbsd"
+TEST="perl iproute2 iputils-ping jq mandoc procps psmisc nftables netcat-openbsd"
+# make fuzz: clang with libFuzzer and the sanitizer runtimes
+FUZZ="clang libclang-rt-dev"
 PEERS="wireguard-go wireguard-tools iperf3"
 
 missing=
-for p in $BUILD $TEST $PEERS; do
+for p in $BUILD $TEST $FUZZ $PEERS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
 	    missing="$missing $p"
 done

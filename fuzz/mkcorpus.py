@@ -1,0 +1,453 @@
+#!/usr/bin/env python3
+#
+# Copyright (c) 2026 The meshd developers
+#
+# Permission to use, copy, modify, and distribute this software for any
+# purpose with or without fee is hereby granted, provided that the above
+# copyright notice and this permission notice appear in all copies.
+#
+# THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+# WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+# MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+# ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+# WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+# ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+# OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+#
+# Writes the seed corpora fuzz/corpus/NAME/ from scratch, in the input
+# format each target's comment describes.  Run from the top directory
+# after changing a format; make fuzz does not need it (the seeds are kept
+# in the tree).  Files named crash-* or known-* (inputs that once failed)
+# are kept.
+
+import os
+import shutil
+import struct
+import sys
+
+TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+OUT = os.path.join(TOP, "fuzz", "corpus")
+
+
+def u8(v):
+    return struct.pack("<B", v & 0xff)
+
+
+def u16(v):
+    return struct.pack("<H", v & 0xffff)
+
+
+def u32(v):
+    return struct.pack("<I", v & 0xffffffff)
+
+
+def fill(b):
+    """a struct as fz_fill() reads it: a count, then the bytes"""
+    return u16(len(b)) + b
+
+
+def write(target, name, data):
+    d = os.path.join(OUT, target)
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, name), "wb") as f:
+        f.write(data)
+
+
+def reset(target):
+    d = os.path.join(OUT, target)
+    if os.path.isdir(d):
+        for n in os.listdir(d):
+            if not n.startswith(("crash-", "known-")):
+                os.unlink(os.path.join(d, n))
+
+
+def csum(b):
+    if len(b) % 2:
+        b += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    while s > 0xffff:
+        s = (s & 0xffff) + (s >> 16)
+    return ~s & 0xffff
+
+
+def ip4(src, dst, proto, payload, ihl=5, frag=0, ttl=64, total=None):
+    opts = b"\x01" * (4 * ihl - 20)
+    tl = total if total is not None else 4 * ihl + len(payload)
+    h = struct.pack("!BBHHHBBH4s4s", 0x40 | ihl, 0, tl, 1, frag, ttl, proto,
+                    0, bytes(src), bytes(dst)) + opts
+    h = h[:10] + struct.pack("!H", csum(h)) + h[12:]
+    return h + payload
+
+
+def ip6(src, dst, nh, payload, plen=None):
+    pl = plen if plen is not None else len(payload)
+    return struct.pack("!IHBB16s16s", 0x60000000, pl, nh, 64, bytes(src),
+                       bytes(dst)) + payload
+
+
+def v6(*words):
+    b = bytearray(16)
+    b[0] = words[0] >> 8
+    b[1] = words[0] & 0xff
+    b[15] = words[-1] & 0xff
+    return bytes(b)
+
+
+def ippkt():
+    reset("ippkt")
+    our4 = bytes([100, 64, 0, 1]) + bytes(12)
+    our6 = v6(0xfd00, 1)
+    a, b = [100, 64, 0, 2], [100, 64, 0, 9]
+    udp = struct.pack("!HHHH", 1234, 53, 12, 0) + b"ping"
+    pkts = {
+        "v4-udp": (our4, ip4(a, b, 17, udp)),
+        "v4-echo": (our4, ip4(a, b, 1, b"\x08\x00\x00\x00\x00\x01\x00\x01")),
+        "v4-icmp-error": (our4, ip4(a, b, 1, b"\x03\x01" + bytes(30))),
+        "v4-options": (our4, ip4(a, b, 6, bytes(20), ihl=7)),
+        "v4-fragment": (our4, ip4(a, b, 17, udp, frag=0x0010)),
+        "v4-broadcast": (our4, ip4(a, [255] * 4, 17, udp)),
+        "v4-from-loopback": (our4, ip4([127, 0, 0, 1], b, 17, udp)),
+        "v4-padded": (our4, ip4(a, b, 17, udp) + bytes(12)),
+        "v4-big": (our4, ip4(a, b, 17, bytes(1200))),
+        "v4-bad-total": (our4, ip4(a, b, 17, udp, total=2000)),
+        "v4-bad-ihl": (our4, ip4(a, b, 17, udp)[:0] + b"\x43" +
+                       ip4(a, b, 17, udp)[1:]),
+        "v6-udp": (our6, ip6(v6(0xfd00, 2), v6(0xfd00, 9), 17, udp)),
+        "v6-echo": (our6, ip6(v6(0xfd00, 2), v6(0xfd00, 9), 58,
+                              b"\x80\x00" + bytes(6))),
+        "v6-error": (our6, ip6(v6(0xfd00, 2), v6(0xfd00, 9), 58,
+                               b"\x01\x03" + bytes(6))),
+        "v6-exthdrs": (our6, ip6(v6(0xfd00, 2), v6(0xfd00, 9), 0,
+                                 b"\x3c\x00" + bytes(6) + b"\x2c\x00" +
+                                 bytes(6) + b"\x11\x00\x00\x00" + bytes(4) +
+                                 udp)),
+        "v6-fragment": (our6, ip6(v6(0xfd00, 2), v6(0xfd00, 9), 44,
+                                  b"\x11\x00\x00\x08" + bytes(4) + udp)),
+        "v6-ah": (our6, ip6(v6(0xfd00, 2), v6(0xfd00, 9), 51,
+                            b"\x11\x01" + bytes(10) + udp)),
+        "v6-multicast": (our6, ip6(v6(0xfd00, 2), v6(0xff02, 1), 17, udp)),
+        "v6-unspecified": (our6, ip6(bytes(16), v6(0xfd00, 9), 17, udp)),
+        "v6-big": (our6, ip6(v6(0xfd00, 2), v6(0xfd00, 9), 17,
+                             bytes(1400))),
+        "short": (our4, b"\x45\x00"),
+        "bad-version": (our4, b"\x55" + bytes(40)),
+        "empty": (our4, b""),
+    }
+    for name, (our, pkt) in sorted(pkts.items()):
+        write("ippkt", name, u8(0) + u16(1500) + our + pkt)
+    write("ippkt", "v4-udp-inplace-small", u8(1) + u16(40) + our4 +
+          ip4(a, b, 17, udp + bytes(40)))
+    write("ippkt", "v4-udp-tiny-out", u8(0) + u16(20) + our4 +
+          ip4(a, b, 17, udp))
+    write("ippkt", "v6-udp-inplace", u8(1) + u16(1500) + our6 +
+          ip6(v6(0xfd00, 2), v6(0xfd00, 9), 17, udp))
+
+
+def net_wire():
+    reset("net_wire")
+    INIT, RESP, MADE, BUSY, SRC6, LOAD = 0x10, 0x20, 0x40, 0x01, 0x02, 0x80
+    UNIX = 0x0c
+
+    def msg(flags, step=0, body=b"", n=None):
+        if flags & 0x30:
+            return u8(flags) + u16(step) + u16(len(body) if n is None
+                                                 else n) + body
+        return u8(flags) + u16(step) + u16(len(body)) + body
+
+    data = u32(4) + u32(7) + bytes(8) + bytes(16)
+    cookie = u32(3) + u32(7) + bytes(56)
+    seeds = {
+        "init-made": msg(INIT | MADE),
+        "init-made-busy-cookie": msg(INIT | MADE | BUSY) +
+        msg(INIT | MADE | BUSY) + msg(INIT | MADE | BUSY | SRC6),
+        "resp-made-busy": msg(RESP | MADE | BUSY) + msg(RESP | MADE | BUSY),
+        "init-random": msg(INIT, body=u32(1) + bytes(range(40))),
+        "init-busy-unix": msg(INIT | MADE | BUSY | UNIX) +
+        msg(INIT | MADE | BUSY | UNIX),
+        "cookie-aged": msg(INIT | MADE | BUSY) +
+        msg(INIT | MADE | BUSY, step=2 * 116 + 1) +
+        msg(INIT | MADE | BUSY, step=2 * 121 + 1),
+        "load": msg(INIT | MADE | LOAD, body=b"") + u8(8) +
+        msg(INIT | MADE | LOAD, step=2 * 2 + 1) + u8(0),
+        "data": msg(0, body=data),
+        "cookie-msg": msg(0, body=cookie),
+        "keepalive-short": msg(0, body=data[:31]),
+        "bad-type": msg(0, body=u32(0x101) + bytes(144)),
+    }
+    for name, s in sorted(seeds.items()):
+        write("net_wire", name, u8(0) + s)
+    write("net_wire", "rng-fails", u8(1) + msg(INIT | MADE | BUSY))
+
+
+def noise():
+    reset("noise")
+    RAW, RINIT, LINIT, COOKIE, RDATA, LDATA, REPLAY, TIME, CONF = range(9)
+    nomut = u8(0)
+
+    def rdata(pt, mtu=0, mut=nomut):
+        return u8(RDATA) + u8(len(pt)) + pt + u16(mtu) + mut
+
+    def ldata(pt, peer=0, mtu=0, room=1):
+        return u8(LDATA) + u8(peer) + u8(len(pt)) + pt + u16(mtu) + \
+            u8(room)
+
+    def time(sec=0, ms=0):
+        return u8(TIME) + (u16(sec * 2 + 1) if sec else u16(ms * 2))
+
+    rinit = u8(RINIT) + nomut
+    linit = u8(LINIT) + u8(0) + nomut
+    seeds = {
+        "r-init": rinit,
+        "r-init-data": rinit + rdata(b"hello, world"),
+        "r-init-data-mtu": rinit + rdata(bytes(100), mtu=60),
+        "l-init": linit,
+        "l-init-data": linit + ldata(b"hello") + ldata(b"", room=0),
+        "l-init-b-cookie": u8(LINIT) + u8(1) + u8(COOKIE) + u8(0) + nomut,
+        "l-init-cookie": linit + u8(COOKIE) + u8(0) + nomut,
+        "l-resp-cookie": rinit + u8(COOKIE) + u8(1) + nomut,
+        "replay-init": rinit + u8(REPLAY) + u8(0),
+        "replay-init-after-clear": rinit + u8(CONF) + u8(1) + u8(REPLAY) +
+        u8(0),
+        "replay-init-after-nokey": rinit + u8(CONF) + u8(2) + u8(REPLAY) +
+        u8(0),
+        "replay-resp": linit + u8(REPLAY) + u8(1),
+        "replay-cookie": linit + u8(COOKIE) + u8(0) + nomut + u8(REPLAY) +
+        u8(2),
+        "replay-data": rinit + rdata(b"x") + u8(REPLAY) + u8(3),
+        "rekey": rinit + rdata(b"a") + time(sec=121) + rdata(b"b") +
+        time(sec=5) + ldata(b"c"),
+        "reject": linit + time(sec=181) + ldata(b"late") + rdata(b"late"),
+        "wipe": linit + time(sec=541) + time(sec=1),
+        "queued": ldata(b"queued") + time(ms=10) + time(sec=6),
+        "keepalive": rinit + u8(CONF) + u8(0) + u16(10) + time(sec=11) +
+        time(sec=11),
+        "clear": rinit + u8(CONF) + u8(1) + rdata(b"after clear"),
+        "nokey": rinit + u8(CONF) + u8(2),
+        "rng-fails": u8(CONF) + u8(3) + linit + rinit,
+        "r-clear": linit + u8(CONF) + u8(5) + ldata(b"x"),
+        "mutate-init": u8(RINIT) + u8(1) + u16(16) + u8(0xff),
+        "mutate-init-mac2": u8(RINIT) + u8(1) + u16(140) + u8(0x01),
+        "truncate-init": u8(RINIT) + u8(0x80) + u16(100),
+        "extend-resp": u8(LINIT) + u8(0) + u8(0x80) + u16(100) + u8(0),
+        "mutate-cookie-index": linit + u8(COOKIE) + u8(0) + u8(1) +
+        u16(4) + u8(1),
+        "mutate-data": rinit + rdata(b"abc", mut=u8(1) + u16(20) + u8(4)),
+        "raw-data": u8(RAW) + u8(4) + u16(32) + u32(4) + bytes(28),
+        "raw-init": u8(RAW) + u8(0) + u16(148) + u32(1) + bytes(144),
+        "raw-resp": u8(RAW) + u8(1) + u16(92) + u32(2) + bytes(88),
+        "raw-cookie": u8(RAW) + u8(2) + u16(64) + u32(3) + bytes(60),
+        "crossing": linit + rinit + rdata(b"1") + ldata(b"2"),
+        "flood": rinit + rinit + time(ms=30) + rinit,
+    }
+    for name, s in sorted(seeds.items()):
+        write("noise", name, u8(0) + s)
+    write("noise", "psk-both", u8(3) + rinit + rdata(b"psk"))
+    write("noise", "psk-mismatch", u8(2) + rinit + linit)
+    write("noise", "psk-one-side", u8(1) + linit)
+
+
+def imsg():
+    reset("imsg")
+
+    def hdr(typ, payload, peerid=0, pid=0, fdmark=False, length=None):
+        ln = length if length is not None else 16 + len(payload)
+        if fdmark:
+            ln |= 0x80000000
+        return u32(typ) + u32(ln) + u32(peerid) + u32(pid) + payload
+
+    def chunk(b, nfds=0, noread=False):
+        return u8(nfds | (4 if noread else 0)) + u16(len(b)) + b
+
+    m1 = hdr(24, u32(7), peerid=3, pid=1234)
+    m2 = hdr(25, b"beta\0" + bytes(59))
+    m3 = hdr(26, b"")
+    big = hdr(8, bytes(3000))
+    seeds = {
+        "one": chunk(m1) + u8(0x81),
+        "two": chunk(m1 + m2) + u8(0x01) + u8(0x03),
+        "empty-payload": chunk(m3) + u8(0x80),
+        "split": chunk(m2[:10], noread=True) + chunk(m2[10:]) + u8(0x84) +
+        u8(0x21) + u8(0x0c) + u8(0x2e) + u8(0),
+        "split-read": chunk(m2[:20]) + chunk(m2[20:]) + u8(0x04) +
+        u8(0x44) + u8(0x02) + u8(0x07) + u8(0),
+        "big": chunk(big[:2000]) + chunk(big[2000:]) + u8(0x85),
+        "bad-short-len": chunk(hdr(1, b"", length=8)),
+        "bad-long-len": chunk(hdr(1, b"", length=0x20000)),
+        "fd-mark-no-fd": chunk(hdr(1, u32(1), fdmark=True)),
+        "truncated": chunk(m1[:20]),
+        "header-only-part": chunk(m1[:7]),
+    }
+    for name, s in sorted(seeds.items()):
+        write("imsg", name, u8(0) + s)
+    # descriptors accepted: one with its message, one too many
+    write("imsg", "fd", u8(1) + chunk(hdr(2, u32(5), fdmark=True), nfds=1) +
+          u8(0x01))
+    write("imsg", "fd-unclaimed", u8(1) + chunk(m1, nfds=1) + u8(0))
+    write("imsg", "fd-two", u8(1) + chunk(hdr(2, b"", fdmark=True), nfds=2))
+    write("imsg", "fd-refused", u8(0) + chunk(m1, nfds=3))
+    write("imsg", "small-max", u8(4) + chunk(big[:100]))
+
+    def fillchunk(n, v, noread=False):
+        return u8(8 | (4 if noread else 0)) + u16(n) + u8(v)
+
+    # the largest message the daemon takes, past the 64 KB read buffer
+    write("imsg", "largest", u8(0) + chunk(hdr(9, b"", length=65552)) +
+          fillchunk(65535, 0x41, True) + fillchunk(1, 0x42) + u8(0x81))
+    write("imsg", "largest-plus-one", u8(0) +
+          chunk(hdr(9, b"", length=65553)))
+    write("imsg", "two-large", u8(0) + chunk(hdr(9, b"", length=40016)) +
+          fillchunk(40000, 0x43, True) + chunk(hdr(10, b"", length=30016)) +
+          fillchunk(30000, 0x44) + u8(0x80) + u8(0x84) + u8(0x4e))
+
+
+def config():
+    reset("config")
+    for kind in ("good", "bad"):
+        d = os.path.join(TOP, "regress", "config", kind)
+        for n in sorted(os.listdir(d)):
+            if not n.endswith(".conf"):
+                continue
+            with open(os.path.join(d, n), "rb") as f:
+                text = f.read()
+            write("config", kind + "-" + n, u8(0) + text)
+            if b"keydir" in text:
+                write("config", kind + "-keycheck-" + n, u8(1) + text)
+
+
+def control():
+    reset("control")
+    REQ, RAW, DISPATCH, CHILD, READ = 0, 2, 3, 4, 5
+    ROOT, RELOADFAIL, LONG = 0x01, 0x02, 0x10
+
+    def kids(n):
+        return n << 2
+
+    def req(which, extra=b""):
+        return u8(REQ) + u8(which) + extra
+
+    status = req(0)
+    peers = req(1)
+    d, r = u8(DISPATCH), u8(READ)
+    # a child's counters: for the first pending request, peer picked
+    ep = struct.pack("<H", 2) + struct.pack("!H", 51820) + \
+        bytes([198, 18, 0, 9]) + bytes(8)
+    stats = u32(0) + ep + bytes(28 - len(ep)) + u32(16) + bytes(8) + \
+        struct.pack("<QQ", 1000, 2000)
+
+    def child(role, peer_picks=b"\x01"):
+        return u8(CHILD) + u8(0x04 | role << 3) + u8(1) + fill(stats) + \
+            peer_picks
+
+    def end():
+        return u8(CHILD) + u8(0x02) + u8(1)
+
+    seeds = {
+        "status": (ROOT, status + d + r),
+        "status-children": (ROOT | kids(2), status + d +
+                            u8(CHILD) + u8(0x08) + u8(1) + fill(stats[:4]) +
+                            end() + u8(CHILD) + u8(0x10) + u8(1) +
+                            fill(b"") + end() + r),
+        "peers": (ROOT, peers + d + r),
+        "peers-name": (0, req(0x81, b"\x00\x01") + d + r),
+        "peers-unknown": (0, req(0x41, u8(6) + b"nosuch") + d + r),
+        "peers-children": (kids(1), peers + d + child(1) + child(1,
+                           b"\x00\x01") + child(1, b"\x00\x00\x00") +
+                           end() + r),
+        "reload": (ROOT, req(2) + d + r),
+        "reload-fails": (ROOT | RELOADFAIL | LONG, req(2) + d + r),
+        "reload-not-root": (0, req(2) + d + r),
+        "log-verbose": (ROOT, req(3, u32(1)) + d + req(3, u32(0)) + d + r),
+        "log-bad": (ROOT, req(3, u32(7)) + d + r),
+        "unknown": (ROOT, req(5, u32(999) + u16(3) + b"abc" + u32(0)) +
+                    d + r),
+        "peers-malformed": (ROOT, req(4, u8(1) + u16(3) + b"abc" +
+                            u32(0)) + d + r),
+        "garbage": (ROOT, u8(RAW) + u16(16) + u32(1) + u32(4) + bytes(8) +
+                    d + r),
+        "busy": (kids(1), status + status + d + r + end() + r),
+        "gone": (kids(2), peers + d + u8(RAW) + u16(0) + r),
+        "pipelined": (ROOT, status + peers + req(2) + req(3, u32(2)) +
+                      u8(DISPATCH | 0x40) + r),
+    }
+    for name, (opts, s) in sorted(seeds.items()):
+        write("control", name, u8(opts) + s)
+
+
+def meshctl():
+    reset("meshctl")
+    STATUS, PEERS, PEER, RELOAD, LOGV, LOGB = range(6)
+    JSON, FIX, VAR = 0x08, 0x80, 0x40
+    sep = u8(0)
+
+    def name_cmd(action, name, json=False):
+        # the harness maps each byte b to 0x21 + b % 94
+        enc = bytes((ord(c) - 0x21) for c in name)
+        enc += bytes(-len(enc) % 4)
+        return u8(action | (JSON if json else 0) | (len(enc) // 4) << 4) + \
+            enc
+
+    def prefix(af, plen, addr):
+        return u8(1 if af == 6 else 0) + u8(plen) + bytes(2) + addr + \
+            bytes(16 - len(addr))
+
+    st = b"mesh0".ljust(16, b"\0") + u16(1400) + u16(51820) + u8(1) + \
+        bytes(range(32)) + bytes(3) + struct.pack("<q", 3723) + u32(3) + \
+        u32(2) + prefix(4, 24, bytes([100, 64, 0, 1])) + \
+        prefix(6, 64, bytes([0xfd] + [0] * 14 + [1]))
+
+    def proc(role):
+        return fill(role.ljust(16, b"\0") + u32(100) + u32(999) + u8(1) +
+                    u8(1) + u8(1) + bytes(1) + u32(0) + bytes(36) +
+                    bytes(8) + struct.pack("<QQQ", 1, 2, 3))
+
+    def peer(name, naips=1, ep=b"198.18.0.2:51820"):
+        p = u32(1) + name.ljust(64, b"\0") + bytes(range(32)) + \
+            ep.ljust(80, b"\0") + u8(1) + bytes(1) + u16(25) + u32(naips)
+        aips = b"".join(prefix(4, 32, bytes([100, 64, 0, i + 2]))
+                        for i in range(naips))
+        return u8(FIX | 2) + fill(p) + fill(aips) + sep
+
+    def result(code, text, nul=True):
+        return u8(FIX | 4 | (0 if nul else VAR)) + u8(code) + \
+            u16(len(text)) + text + sep
+
+    end = u8(3) + sep
+    status = u8(FIX) + fill(st) + sep + u8(1) + proc(b"parent") + sep + \
+        u8(1) + proc(b"net") + sep + u8(1) + proc(b"crypto") + sep + end
+    seeds = {
+        "status": u8(STATUS) + status,
+        "status-json": u8(STATUS | JSON) + status,
+        "status-refused": u8(STATUS) + result(16, b"busy"),
+        "peers": u8(PEERS) + peer(b"beta") + peer(b"gamma", 0, b"") +
+        peer("\u00e9t\u00e9".encode(), 3) + end,
+        "peers-json": u8(PEERS | JSON) + peer(b"beta") +
+        peer(b"g\"am\\ma\x01", 2) + end,
+        "peers-none": u8(PEERS) + end,
+        "peer": name_cmd(PEER, "beta") + peer(b"beta") + end,
+        "peer-json": name_cmd(PEER, "beta", True) + peer(b"beta") + end,
+        "peer-prefix": name_cmd(PEER, "be") + result(2, b"no such peer") +
+        peer(b"beta") + peer(b"bert") + end,
+        "peer-several": name_cmd(PEER, "beta") + peer(b"beta") +
+        peer(b"beta2") + end,
+        "reload": u8(RELOAD) + result(0, b"reloaded"),
+        "reload-error": u8(RELOAD) + result(22, b"meshd.conf:3: syntax "
+                                             b"error\nline two"),
+        "reload-json": u8(RELOAD | JSON) + result(22, b""),
+        "log": u8(LOGV) + result(0, b"logging verbose"),
+        "log-brief-nonul": u8(LOGB) + result(0, b"brief", nul=False),
+        "unexpected": u8(STATUS) + u8(5) + u16(4) + b"abcd" + u8(9) + sep,
+        "broken-stream": u8(PEERS) + peer(b"beta") + u8(0xff) + u8(8) +
+        bytes(8),
+        "short-status": u8(STATUS) + u8(VAR) + fill(st) + sep + end,
+    }
+    for name, s in sorted(seeds.items()):
+        write("meshctl", name, s)
+
+
+TARGETS = {"ippkt": ippkt, "net_wire": net_wire, "noise": noise,
+           "imsg": imsg, "config": config, "control": control,
+           "meshctl": meshctl}
+
+if __name__ == "__main__":
+    for t in sys.argv[1:] or sorted(TARGETS):
+        TARGETS[t]()
