@@ -98,3 +98,12 @@ start_bg() {
 	T_PIDS+=("$!")
 	printf -v "$var" '%s' "$!"
 }
+# meshd_up NAME NS: meshd -d in NS with $D/NAME.conf, control socket
+# $D/NAME.sock and log $D/NAME.log, its pid in PID_NAME; true once its
+# three children say they are sandboxed
+meshd_up() {
+	start_bg "PID_$1" ip netns exec "$2" "$MESHD" -d -f "$D/$1.conf" \
+	    -s "$D/$1.sock" 2>>"$D/$1.log"
+	wait_for 10 sh -c "$MESHCTL -j -s $D/$1.sock show status |
+	    jq -e '[.processes[] | select(.sandboxed)] | length == 3'"
+}

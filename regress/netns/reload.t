@@ -95,10 +95,7 @@ fi
 ctl() { local n=$1; shift; "$MESHCTL" -s "$D/$n.sock" "$@"; }
 for n in a b; do
 	ns=$A; [ $n = b ] && ns=$B
-	start_bg PID_$n ip netns exec "$ns" "$MESHD" -d -f "$D/$n.conf" \
-	    -s "$D/$n.sock" 2>>"$D/$n.log"
-	wait_for 10 sh -c "$MESHCTL -j -s $D/$n.sock show status |
-	    jq -e '[.processes[] | select(.sandboxed)] | length == 3'"
+	meshd_up $n "$ns"
 	ok $? "node $n starts" || { diag "$(cat "$D/$n.log")"; done_testing; exit 1; }
 done
 # the first handshake: if b was not listening yet, a tries again 5 s on
