@@ -98,12 +98,18 @@ start_bg() {
 	T_PIDS+=("$!")
 	printf -v "$var" '%s' "$!"
 }
+# meshd_ready SOCK: true once the meshd on control socket SOCK answers
+# and its three children say they are sandboxed.  The socket's path
+# alone is no sign: meshd makes it before it binds its UDP sockets, and
+# a first initiation sent before then is lost (the next comes 5 s on).
+meshd_ready() {
+	wait_for 10 sh -c "$MESHCTL -j -s $1 show status |
+	    jq -e '[.processes[] | select(.sandboxed)] | length == 3'"
+}
 # meshd_up NAME NS: meshd -d in NS with $D/NAME.conf, control socket
-# $D/NAME.sock and log $D/NAME.log, its pid in PID_NAME; true once its
-# three children say they are sandboxed
+# $D/NAME.sock and log $D/NAME.log, its pid in PID_NAME; then meshd_ready
 meshd_up() {
 	start_bg "PID_$1" ip netns exec "$2" "$MESHD" -d -f "$D/$1.conf" \
 	    -s "$D/$1.sock" 2>>"$D/$1.log"
-	wait_for 10 sh -c "$MESHCTL -j -s $D/$1.sock show status |
-	    jq -e '[.processes[] | select(.sandboxed)] | length == 3'"
+	meshd_ready "$D/$1.sock"
 }

@@ -48,7 +48,7 @@ EOF
 	    -s "$D/m.sock" 2>>"$D/m.log"
 	start_bg PID_W ip netns exec "$W" env LOG_LEVEL=error \
 	    wireguard-go -f "$WIF" 2>>"$D/w.log"
-	wait_for 5 test -S "$D/m.sock" || return 1
+	meshd_ready "$D/m.sock" || return 1
 	wait_for 5 test -S "/var/run/wireguard/$WIF.sock" || return 1
 	T_DIRS+=("/var/run/wireguard/$WIF.sock")
 	ip -n "$W" addr add 100.64.1.2/24 dev "$WIF"

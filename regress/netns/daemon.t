@@ -66,9 +66,7 @@ children() { pgrep -P "$1" | sort -n; }
 start_meshd() {
 	start_bg MESHD_PID ip netns exec "$NS" "$MESHD" -d -f "$D/meshd.conf" \
 	    -s "$SOCK" 2>>"$D/meshd.log"
-	wait_for 5 test -S "$SOCK" &&
-	wait_for 5 sh -c "$MESHCTL -j -s $SOCK show status |
-	    jq -e '[.processes[] | select(.sandboxed)] | length == 3'"
+	meshd_ready "$SOCK"
 }
 # the meshd process itself, not the ip netns exec wrapper (it execs, same pid)
 

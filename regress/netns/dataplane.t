@@ -44,11 +44,7 @@ EOF
 conf a 1 b "$B_PUB" 2 "198.18.0.2:51820" >"$D/a.conf"
 conf b 2 a "$A_PUB" 1 "198.18.0.1:51820" >"$D/b.conf"
 
-start_node() {	# start_node NS NAME
-	start_bg PID_$2 ip netns exec "$1" "$MESHD" -d -f "$D/$2.conf" \
-	    -s "$D/$2.sock" 2>>"$D/$2.log"
-	wait_for 5 test -S "$D/$2.sock"
-}
+start_node() { meshd_up "$2" "$1"; }	# start_node NS NAME
 ctl() { local n=$1; shift; "$MESHCTL" -s "$D/$n.sock" "$@"; }
 peerj() { ctl "$1" -j show peer "$2" | jq -r "$3"; }
 

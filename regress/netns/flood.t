@@ -72,11 +72,7 @@ EOF
 conf a $A_IN b "$B_PUB" $B_IN "$B_IP:$PORT" >"$D/a.conf"
 conf b $B_IN a "$A_PUB" $A_IN "$A_IP:$PORT" >"$D/b.conf"
 
-start_node() {	# start_node NS NAME
-	start_bg PID_$2 ip netns exec "$1" "$MESHD" -d -f "$D/$2.conf" \
-	    -s "$D/$2.sock" 2>>"$D/$2.log"
-	wait_for 5 test -S "$D/$2.sock"
-}
+start_node() { meshd_up "$2" "$1"; }	# start_node NS NAME
 ctl() { local n=$1; shift; "$MESHCTL" -s "$D/$n.sock" "$@"; }
 nsa() { ip netns exec "$A" "$@"; }
 

@@ -8,7 +8,7 @@
 
 . "$(dirname "$0")/../lib.sh"
 need_root
-command -v wg >/dev/null || skip_all "wg missing"
+for c in jq wg; do command -v $c >/dev/null || skip_all "$c missing"; done
 TC=${MESHD_TCLOCK_ROOT:-}
 [ -n "$TC" ] && [ -x "$TC/sbin/meshd" ] ||
     skip_all "no test-clock installation (run make check)"
@@ -40,7 +40,7 @@ for n in a b; do
 	ns=$A; [ $n = b ] && ns=$B
 	start_bg PID ip netns exec "$ns" env MESHD_TEST_CLOCK_SCALE=30 \
 	    "$TC/sbin/meshd" -d -v -f "$D/$n.conf" -s "$D/$n.sock" 2>"$D/$n.log"
-	wait_for 5 test -S "$D/$n.sock"; ok $? "node $n starts"
+	meshd_ready "$D/$n.sock"; ok $? "node $n starts"
 done
 grep -q "test clock: 30 times" "$D/a.log"; ok $? "the test clock runs 30 times faster"
 
