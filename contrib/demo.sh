@@ -107,11 +107,14 @@ for n in alpha beta; do
 	    2>"$D/$n.log" &
 	PIDS+=("$!")
 done
-for i in $(seq 50); do
-	[ -S "$D/alpha.sock" ] && [ -S "$D/beta.sock" ] && break
+# up once meshctl gets an answer: the socket's path comes before meshd
+# has bound its UDP port, and a first handshake sent then is lost
+up() { "$MESHCTL" -s "$D/$1.sock" show status >/dev/null 2>&1; }
+for i in $(seq 100); do
+	up alpha && up beta && break
 	sleep 0.1
 done
-[ -S "$D/alpha.sock" ] && [ -S "$D/beta.sock" ] || { cat "$D"/*.log; die "meshd did not start"; }
+up alpha && up beta || { cat "$D"/*.log; die "meshd did not start"; }
 
 step "everyone pings everyone through the tunnel"
 fail=0

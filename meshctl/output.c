@@ -271,20 +271,24 @@ output_bytes(uint64_t n, char *buf, size_t len)
 	return buf;
 }
 
-/* "12s ago", "never" */
+/* "12s ago", "never"; "unknown" before 1970 (meshd never sends that) */
 const char *
 output_handshake(int64_t when, char *buf, size_t len)
 {
 	char	up[64];
-	int64_t	ago;
+	int64_t	ago, now;
 
 	if (when == 0) {
 		(void)strlcpy(buf, "never", len);
 		return buf;
 	}
-	ago = (int64_t)time(NULL) - when;
-	if (ago < 0)
-		ago = 0;
+	if (when < 0) {
+		(void)strlcpy(buf, "unknown", len);
+		return buf;
+	}
+	/* a time ahead of our clock (a skew): just now */
+	now = (int64_t)time(NULL);
+	ago = when < now ? now - when : 0;
 	(void)snprintf(buf, len, "%s ago", output_uptime(ago, up, sizeof(up)));
 	return buf;
 }

@@ -31,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "imsg.h"
@@ -1097,6 +1098,13 @@ test_uptime(void)
 	is_str(output_uptime(90061, buf, sizeof(buf)), "1d 1h 1m 1s",
 	    "uptime 90061");
 	is_str(output_uptime(-5, buf, sizeof(buf)), "0s", "uptime negative");
+	is_str(output_handshake(0, buf, sizeof(buf)), "never", "handshake never");
+	is_str(output_handshake((int64_t)time(NULL) + 3600, buf, sizeof(buf)),
+	    "0s ago", "handshake ahead of our clock");
+	is_str(output_handshake(INT64_MIN, buf, sizeof(buf)), "unknown",
+	    "handshake before 1970 (the fuzzer's INT64_MIN)");
+	is_str(output_handshake(INT64_MAX, buf, sizeof(buf)), "0s ago",
+	    "handshake at INT64_MAX");
 }
 
 int
