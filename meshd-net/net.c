@@ -101,6 +101,12 @@ static struct {
 }				 hs_pending[NET_HS_PENDING];
 static size_t			 nhs_pending;
 static int			 configured;
+/*
+ * Our public key has come from crypto: until then mac1 cannot be
+ * checked, so the sockets are not read (datagrams wait in the kernel,
+ * not judged bad by a zero key).
+ */
+static int			 have_key;
 
 static void	 net_dispatch(struct imsgev *, struct imsg *);
 static void	 net_reconf(struct conf_snapshot *);
@@ -359,7 +365,8 @@ net_add_socket(int fd, int first)
 	us->fd = fd;
 	us->af = ss.ss_family;
 	event_set(&us->ev, fd, EV_READ | EV_PERSIST, net_udp_read, us);
-	event_add(&us->ev, NULL);
+	if (have_key)
+		event_add(&us->ev, NULL);
 }
 
 static void
@@ -450,6 +457,7 @@ static void
 net_dispatch(struct imsgev *iev, struct imsg *imsg)
 {
 	uint8_t	first, pub[WG_PUBLIC_LEN];
+	size_t	i;
 	int	fd;
 
 	switch (imsg_get_type(imsg)) {
@@ -474,6 +482,11 @@ net_dispatch(struct imsgev *iev, struct imsg *imsg)
 		if (imsg_get_data(imsg, pub, sizeof(pub)) == -1)
 			fatalx("PUBKEY: bad length");
 		cookie_checker_set_key(&checker, pub);
+		if (!have_key) {
+			have_key = 1;
+			for (i = 0; i < nsocks; i++)
+				event_add(&socks[i].ev, NULL);
+		}
 		return;
 	case IMSG_HS_SEND:
 		if (iev->peer != PROC_CRYPTO)

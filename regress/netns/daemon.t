@@ -80,7 +80,10 @@ is "${#KIDS[@]}" 3 "meshd has three children"
 for k in "${KIDS[@]}"; do
 	exe=$(basename "$(readlink "/proc/$k/exe")")
 	uid=$(awk '/^Uid:/ { print $2 "," $3 "," $4 }' "/proc/$k/status")
-	is "$uid" "$USER_UID,$USER_UID,$USER_UID" "$exe runs as _meshd (real, effective, saved)"
+	is "$uid" "$USER_UID,$USER_UID,$USER_UID" "$exe runs as _meshd (real, effective, saved)" ||
+		diag "pid $k: $(grep -E '^(Name|State|PPid|Uid|Seccomp|NoNewPrivs):' "/proc/$k/status" | tr '\n\t' '  ')" \
+		    "ps: $(ps -o pid,ppid,user,stat,args --ppid "$MESHD_PID" | tr '\n' ';')" \
+		    "status: $(ctl -j show status | jq -c .processes)"
 	is "$(awk '/^Seccomp:/ { print $2 }' "/proc/$k/status")" 2 "$exe: Seccomp: 2 (filter)"
 	is "$(awk '/^NoNewPrivs:/ { print $2 }' "/proc/$k/status")" 1 "$exe: no_new_privs"
 	is "$(readlink "/proc/$k/root")" "$CHROOT" "$exe is chrooted to $CHROOT"
