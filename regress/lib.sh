@@ -98,6 +98,13 @@ start_bg() {
 	T_PIDS+=("$!")
 	printf -v "$var" '%s' "$!"
 }
+# veth_pair NS1 IF1 ADDR1 NS2 IF2 ADDR2: a veth between two namespaces,
+# each end with its address (a.b.c.d/len) and up
+veth_pair() {
+	ip link add "$2" netns "$1" type veth peer name "$5" netns "$4" &&
+	ip -n "$1" addr add "$3" dev "$2" && ip -n "$1" link set "$2" up &&
+	ip -n "$4" addr add "$6" dev "$5" && ip -n "$4" link set "$5" up
+}
 # meshd_ready SOCK: true once the meshd on control socket SOCK answers
 # and its three children say they are sandboxed.  The socket's path
 # alone is no sign: meshd makes it before it binds its UDP sockets, and

@@ -23,9 +23,7 @@ MESHD_UID=$(id -u _meshd)
 
 A=ks-a$$ B=ks-b$$
 netns_new "$A"; netns_new "$B"
-ip link add ksa netns "$A" type veth peer name ksb netns "$B"
-ip -n "$A" addr add 198.19.50.1/24 dev ksa; ip -n "$A" link set ksa up
-ip -n "$B" addr add 198.19.50.2/24 dev ksb; ip -n "$B" link set ksb up
+veth_pair "$A" ksa 198.19.50.1/24 "$B" ksb 198.19.50.2/24
 tmpdir_new D
 
 (umask 077; wg genkey >"$D/a.key"; wg genkey >"$D/b.key"; wg genpsk >"$D/ab.psk")

@@ -35,9 +35,7 @@ REKEY_AFTER_TIME=120
 
 A=rl-a$$ B=rl-b$$
 netns_new "$A"; netns_new "$B"
-ip link add rla netns "$A" type veth peer name rlb netns "$B"
-ip -n "$A" addr add 198.19.51.1/24 dev rla; ip -n "$A" link set rla up
-ip -n "$B" addr add 198.19.51.2/24 dev rlb; ip -n "$B" link set rlb up
+veth_pair "$A" rla 198.19.51.1/24 "$B" rlb 198.19.51.2/24
 tmpdir_new D
 
 (umask 077; wg genkey >"$D/a.key"; wg genkey >"$D/b.key"; wg genpsk >"$D/ab.psk"

@@ -496,6 +496,21 @@ openssl_calls(struct fixture *f, int priv)
 	OPENSSL_cleanup();
 }
 
+/* m and iov set up to receive two datagrams into b */
+static void
+rx_batch(struct mmsghdr m[2], struct iovec iov[2], char b[2][16])
+{
+	int	i;
+
+	memset(m, 0, 2 * sizeof(m[0]));
+	for (i = 0; i < 2; i++) {
+		iov[i].iov_base = b[i];
+		iov[i].iov_len = sizeof(b[i]);
+		m[i].msg_hdr.msg_iov = &iov[i];
+		m[i].msg_hdr.msg_iovlen = 1;
+	}
+}
+
 static void
 net_calls(struct fixture *f)
 {
@@ -511,13 +526,7 @@ net_calls(struct fixture *f)
 	/* a cookie reply: sendto an address */
 	CHECK(sendto(f->udp, "cookie", 6, 0, (struct sockaddr *)&f->udp_sin,
 	    sizeof(f->udp_sin)) == 6, "sendto");
-	memset(m, 0, sizeof(m));
-	for (i = 0; i < 2; i++) {
-		iov[i].iov_base = b[i];
-		iov[i].iov_len = sizeof(b[i]);
-		m[i].msg_hdr.msg_iov = &iov[i];
-		m[i].msg_hdr.msg_iovlen = 1;
-	}
+	rx_batch(m, iov, b);
 	CHECK(recvmmsg(f->udp, m, 1, 0, NULL) == 1 && m[0].msg_len == 6,
 	    "recvmmsg");
 	/* data: sendmmsg a batch */
@@ -531,13 +540,7 @@ net_calls(struct fixture *f)
 		m[i].msg_hdr.msg_namelen = sizeof(f->udp_sin);
 	}
 	CHECK(sendmmsg(f->udp, m, 2, 0) == 2, "sendmmsg");
-	memset(m, 0, sizeof(m));
-	for (i = 0; i < 2; i++) {
-		iov[i].iov_base = b[i];
-		iov[i].iov_len = sizeof(b[i]);
-		m[i].msg_hdr.msg_iov = &iov[i];
-		m[i].msg_hdr.msg_iovlen = 1;
-	}
+	rx_batch(m, iov, b);
 	for (i = 0; i < 2; i += n)
 		CHECK((n = recvmmsg(f->udp, m + i, 2 - i, 0, NULL)) > 0,
 		    "recvmmsg of a batch");
