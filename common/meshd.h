@@ -156,18 +156,32 @@ struct pktchan_msg {
 	uint32_t	producer;	/* 1: this end produces */
 };
 
-/* a handshake message and the underlay address it came from or goes to */
-struct hs_msg {
+/*
+ * An underlay endpoint: the remote address and, once a datagram came
+ * from it, the local address and interface it came to, so that answers
+ * leave from the address the peer talks to.  local_af 0: no local
+ * address yet (a configured endpoint, or one forgotten because the
+ * address went away): the kernel chooses.
+ */
+struct mesh_endpoint {
 	uint8_t		addr[28];	/* struct sockaddr_in or _in6 */
-	uint32_t	addrlen;
+	uint32_t	addrlen;	/* 0: none */
+	uint8_t		local[16];	/* in_addr or in6_addr */
+	uint32_t	ifindex;	/* the interface it came in on */
+	uint8_t		local_af;	/* 0, AF_INET or AF_INET6 */
+	uint8_t		pad[3];
+};
+
+/* a handshake message and the underlay endpoint it came from or goes to */
+struct hs_msg {
+	struct mesh_endpoint ep;	/* addrlen 0: the peer's endpoint */
 	uint32_t	len;
 	uint8_t		msg[148];	/* the largest: an initiation */
 };
 
 struct mesh_endpoint_msg {
 	uint32_t	id;
-	uint8_t		addr[28];
-	uint32_t	addrlen;
+	struct mesh_endpoint ep;
 };
 
 /*

@@ -82,7 +82,7 @@
 #define PKTCHAN_PRODUCER	1
 #define PKTCHAN_CONSUMER	2
 
-#define PKTCHAN_META_MAX	32	/* per-packet metadata: an endpoint */
+#define PKTCHAN_META_MAX	64	/* per-packet metadata: an endpoint */
 #define PKTCHAN_MAXSLOTS	65536	/* nslots: a power of two, 2 .. this */
 #define PKTCHAN_MAXPKT		65536	/* maxpkt: 1 .. this */
 #define PKTCHAN_MAXSIZE		(256U << 20)	/* the whole memfd */
@@ -114,7 +114,7 @@
 #define PKTCHAN_SLOT_PEER	4	/* uint32_t: peer id */
 #define PKTCHAN_SLOT_METALEN	8	/* uint32_t: 0 .. PKTCHAN_META_MAX */
 #define PKTCHAN_SLOT_META	16	/* PKTCHAN_META_MAX bytes */
-#define PKTCHAN_SLOT_DATA	48	/* the packet, 16-byte aligned */
+#define PKTCHAN_SLOT_DATA	80	/* the packet, 16-byte aligned */
 
 struct pktchan;
 

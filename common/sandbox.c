@@ -81,7 +81,8 @@ struct allow {
 /*
  * Every child: imsg, packet channels, libevent, malloc, exit.  Left out on
  * purpose: readv, writev (imsg reads and writes with recvmsg and sendmsg),
- * recvfrom (net reads with recvmmsg), sendto outside net, rt_sigreturn
+ * recvfrom (net reads with recvmmsg), sendto (net sends with sendmsg and
+ * sendmmsg, to name the source address), rt_sigreturn
  * and rt_sigprocmask (no child has a signal handler: SIGINT, SIGHUP and
  * SIGPIPE are ignored, SIGTERM's default kills), madvise outside crypto (a
  * single-threaded malloc trims with brk), getrandom, time and futex in
@@ -94,7 +95,9 @@ static const struct allow allow_common[] = {
 	A(write,	"pktchan_flush() wakes a consumer's eventfd; log lines "
 			"on stderr under -d; tun: TUN writes"),
 	A(recvmsg,	"imsgbuf_read(), with fd passing"),
-	A(sendmsg,	"imsgbuf_write() (msgbuf_write)"),
+	A(sendmsg,	"imsgbuf_write() (msgbuf_write); net: cookie replies "
+			"and handshake messages from a local address "
+			"(send_to)"),
 	A(close,	"fds done with: a channel's memfd once mapped, key "
 			"fds, replaced sockets and TUN fds, pipes to a sibling "
 			"that died"),
@@ -128,9 +131,8 @@ static const struct allow allow_common[] = {
 /* meshd-net: the wire, on sockets the parent bound */
 static const struct allow allow_net[] = {
 	A(recvmmsg,	"UDP receive, batched (net_udp_read)"),
-	A(sendmmsg,	"UDP send, batched (chan_send)"),
-	A(sendto,	"cookie replies and handshake messages to an address "
-			"(send_to)"),
+	A(sendmmsg,	"UDP send, batched, from each peer's local address "
+			"(sendq_flush)"),
 	A(getsockname,	"the family of a socket the parent bound "
 			"(net_add_socket)"),
 	A(getrandom,	"OpenSSL's DRBG reseeding: cookie secrets and "

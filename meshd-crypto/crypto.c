@@ -25,7 +25,8 @@
  *   tun -> crypto: plaintext for a peer id: encrypt with the peer's
  *	current keypair, or queue it (bounded, oldest dropped) and start a
  *	handshake;
- *   net -> crypto: data messages with their source address: decrypt,
+ *   net -> crypto: data messages with their source endpoint (remote and
+ *	local address, opaque here): decrypt,
  *	replay-check, report a new authenticated source to net (roaming),
  *	hand the plaintext to tun with the peer id;
  * and handshake messages over imsg with net, which checked mac1 (and
@@ -83,8 +84,7 @@ struct cpeer {
 	STAILQ_HEAD(, qpkt)	 queue;
 	size_t			 qlen;
 	struct event		 timer;
-	uint8_t			 src[28];	/* last authenticated source */
-	uint32_t		 srclen;
+	struct mesh_endpoint	 src;		/* last authenticated source */
 	struct mesh_peer_stats	 st;
 };
 RB_HEAD(cpeer_tree, cpeer);
@@ -372,17 +372,16 @@ queue_flush(struct cpeer *cp, uint64_t now)
 	}
 }
 
+/* ep NULL: to the peer's endpoint as net knows it */
 static void
 send_handshake(struct cpeer *cp, const uint8_t *msg, size_t len,
-    const uint8_t *addr, size_t addrlen)
+    const struct mesh_endpoint *ep)
 {
 	struct hs_msg	hm;
 
 	memset(&hm, 0, sizeof(hm));
-	if (addr != NULL && addrlen <= sizeof(hm.addr)) {
-		memcpy(hm.addr, addr, addrlen);
-		hm.addrlen = addrlen;
-	}
+	if (ep != NULL)
+		hm.ep = *ep;
 	hm.len = len;
 	memcpy(hm.msg, msg, len);
 	child_compose(PROC_NET, IMSG_HS_SEND, cp->id, -1, &hm, sizeof(hm));
@@ -401,7 +400,7 @@ peer_service(struct cpeer *cp)
 	act = noise_peer_poll(cp->np, now);
 	if (act & NOISE_ACT_INITIATE) {
 		if (noise_create_initiation(cp->np, now, init) == 0)
-			send_handshake(cp, init, sizeof(init), NULL, 0);
+			send_handshake(cp, init, sizeof(init), NULL);
 		explicit_bzero(init, sizeof(init));
 	}
 	if (act & NOISE_ACT_PURGE)
@@ -437,26 +436,30 @@ peer_timer(int fd, short event, void *arg)
 	peer_service(arg);
 }
 
-/* a new authenticated source for cp: tell net (roaming) */
 /*
- * force: always report (handshakes, which are rare): net may have lost
- * an earlier report (a reload set the configured endpoint again, or the
- * report came before net had its config).
+ * A new authenticated source for cp: tell net (roaming).  The endpoint
+ * is opaque here (net made it: remote address, and the local address
+ * it came to); a new local address alone is news too, so net answers
+ * from it.  len is what net gave: anything but a whole endpoint is not
+ * one.  force: always report (handshakes, which are rare): net may have
+ * lost an earlier report (a reload set the configured endpoint again,
+ * the report came before net had its config, or net forgot a local
+ * address that went away).
  */
 static void
-peer_source(struct cpeer *cp, const uint8_t *addr, size_t addrlen, int force)
+peer_source(struct cpeer *cp, const void *ep, size_t len, int force)
 {
 	struct mesh_endpoint_msg	em;
 
-	if (addrlen == 0 || addrlen > sizeof(cp->src) || (!force &&
-	    addrlen == cp->srclen && memcmp(cp->src, addr, addrlen) == 0))
+	if (len != sizeof(cp->src) || (!force &&
+	    memcmp(&cp->src, ep, sizeof(cp->src)) == 0))
 		return;
-	memcpy(cp->src, addr, addrlen);
-	cp->srclen = addrlen;
+	memcpy(&cp->src, ep, sizeof(cp->src));
+	if (cp->src.addrlen == 0 || cp->src.addrlen > sizeof(cp->src.addr))
+		return;
 	memset(&em, 0, sizeof(em));
 	em.id = cp->id;
-	memcpy(em.addr, addr, addrlen);
-	em.addrlen = addrlen;
+	em.ep = cp->src;
 	child_compose(PROC_NET, IMSG_ENDPOINT, cp->id, -1, &em, sizeof(em));
 }
 
@@ -653,7 +656,7 @@ handshake_recv(struct imsg *imsg)
 	int			 r;
 
 	if (imsg_get_data(imsg, &hm, sizeof(hm)) == -1 ||
-	    hm.len > sizeof(hm.msg) || hm.addrlen > sizeof(hm.addr))
+	    hm.len > sizeof(hm.msg) || hm.ep.addrlen > sizeof(hm.ep.addr))
 		fatalx("HS_RECV: bad message");
 	gstats.rx_packets++;
 	switch (hm.msg[0]) {
@@ -672,8 +675,8 @@ handshake_recv(struct imsg *imsg)
 			gstats.drop_handshake++;
 			return;
 		}
-		peer_source(cp, hm.addr, hm.addrlen, 1);
-		send_handshake(cp, resp, sizeof(resp), hm.addr, hm.addrlen);
+		peer_source(cp, &hm.ep, sizeof(hm.ep), 1);
+		send_handshake(cp, resp, sizeof(resp), &hm.ep);
 		log_debug("peer %u: handshake complete (responder)", cp->id);
 		break;
 	case WG_MSG_RESPONSE:
@@ -685,7 +688,7 @@ handshake_recv(struct imsg *imsg)
 		}
 		cp = np->arg;
 		cp->st.rx_bytes += hm.len;
-		peer_source(cp, hm.addr, hm.addrlen, 1);
+		peer_source(cp, &hm.ep, sizeof(hm.ep), 1);
 		log_debug("peer %u: handshake complete (initiator)", cp->id);
 		break;
 	case WG_MSG_COOKIE:

@@ -21,11 +21,13 @@
  *   receive (recvmmsg): classify by type and length; handshake messages
  *	get mac1 checked (and mac2 under load, answered by a cookie reply
  *	when missing) and go to meshd-crypto over imsg; data messages go
- *	to meshd-crypto over the packet channel with their source address;
+ *	to meshd-crypto over the packet channel with their source endpoint
+ *	(the remote address and the local address it came to);
  *	anything else is dropped and counted.
  *   send (sendmmsg): data from meshd-crypto to each peer's endpoint;
  *	handshake messages from meshd-crypto likewise (a response to the
- *	address its initiation came from).
+ *	endpoint its initiation came from).  Everything leaves from the
+ *	local address the peer's datagrams came to (endpoint.c).
  * A peer's endpoint comes from the config and changes only when
  * meshd-crypto reports an authenticated packet from a new source.
  */
@@ -51,6 +53,7 @@
 
 #include "child.h"
 #include "cookie.h"
+#include "endpoint.h"
 #include "log.h"
 #include "pktchan.h"
 #include "ratelimit.h"
@@ -72,8 +75,7 @@ struct udp_sock {
 struct npeer {
 	RB_ENTRY(npeer)		 entry;
 	uint32_t		 id;
-	struct sockaddr_storage	 ep;		/* current endpoint */
-	socklen_t		 eplen;		/* 0: none */
+	struct mesh_endpoint	 ep;		/* current; addrlen 0: none */
 	struct sockaddr_storage	 conf_ep;	/* as configured */
 	socklen_t		 conf_eplen;
 	struct mesh_peer_stats	 st;
@@ -178,22 +180,34 @@ sock_for(int af)
 	return -1;
 }
 
+/* one message to ep, from its local address while that exists */
 static void
-send_to(const void *msg, size_t len, const struct sockaddr *sa,
-    socklen_t salen)
+send_to(const void *msg, size_t len, struct mesh_endpoint *ep)
 {
-	int	fd;
+	struct msghdr	mh;
+	struct iovec	iov;
+	union ep_cmsg	cm;
+	int		fd;
 
-	if ((fd = sock_for(sa->sa_family)) == -1)
+	if ((fd = sock_for(ep_family(ep))) == -1)
 		return;
-	if (sendto(fd, msg, len, 0, sa, salen) == -1 && errno != EAGAIN)
-		log_debug("sendto: %s", strerror(errno));
+	iov.iov_base = (void *)msg;
+	iov.iov_len = len;
+	do {
+		memset(&mh, 0, sizeof(mh));
+		mh.msg_iov = &iov;
+		mh.msg_iovlen = 1;
+		ep_msghdr(ep, &mh, &cm);
+		if (sendmsg(fd, &mh, 0) != -1)
+			return;
+	} while (ep_local_gone(ep, errno));
+	if (errno != EAGAIN)
+		log_debug("sendmsg: %s", strerror(errno));
 }
 
 /* a handshake message or cookie reply for meshd-crypto, if it has room */
 static void
-handshake_in(const uint8_t *msg, size_t len, struct sockaddr_storage *ss,
-    socklen_t sslen)
+handshake_in(const uint8_t *msg, size_t len, const struct mesh_endpoint *ep)
 {
 	struct imsgev	*crypto = &child->iev[PROC_CRYPTO];
 	struct hs_msg	 hm;
@@ -203,8 +217,7 @@ handshake_in(const uint8_t *msg, size_t len, struct sockaddr_storage *ss,
 		return;
 	}
 	memset(&hm, 0, sizeof(hm));
-	memcpy(hm.addr, ss, sslen);
-	hm.addrlen = sslen;
+	hm.ep = *ep;
 	hm.len = len;
 	memcpy(hm.msg, msg, len);
 	child_compose(PROC_CRYPTO, IMSG_HS_RECV, 0, -1, &hm, sizeof(hm));
@@ -216,14 +229,15 @@ net_udp_read(int fd, short event, void *arg)
 {
 	static uint8_t		 bufs[NET_BATCH][NET_RXBUF];
 	struct sockaddr_storage	 from[NET_BATCH];
+	union ep_cmsg		 cms[NET_BATCH];
 	struct mmsghdr		 msgs[NET_BATCH];
 	struct iovec		 iov[NET_BATCH];
+	struct mesh_endpoint	 ep;
 	struct pktchan		*ch = child->chan[CHAN_NET_CRYPTO];
 	struct imsgev		*crypto = &child->iev[PROC_CRYPTO];
 	uint8_t			 src[WIRE_SRC_MAX], reply[WG_COOKIE_MSG_LEN];
 	uint64_t		 now;
 	size_t			 len, srclen;
-	socklen_t		 fromlen;
 	int			 i, n, busy;
 
 	memset(msgs, 0, sizeof(msgs));
@@ -234,6 +248,8 @@ net_udp_read(int fd, short event, void *arg)
 		msgs[i].msg_hdr.msg_iovlen = 1;
 		msgs[i].msg_hdr.msg_name = &from[i];
 		msgs[i].msg_hdr.msg_namelen = sizeof(from[i]);
+		msgs[i].msg_hdr.msg_control = cms[i].buf;
+		msgs[i].msg_hdr.msg_controllen = sizeof(cms[i].buf);
 	}
 	if ((n = recvmmsg(fd, msgs, NET_BATCH, MSG_DONTWAIT, NULL)) == -1) {
 		if (errno != EAGAIN && errno != EINTR)
@@ -247,11 +263,11 @@ net_udp_read(int fd, short event, void *arg)
 	gstats.rx_packets += n;
 	for (i = 0; i < n; i++) {
 		len = msgs[i].msg_len;
-		fromlen = msgs[i].msg_hdr.msg_namelen;
 		if (msgs[i].msg_hdr.msg_flags & MSG_TRUNC) {
 			gstats.drop_malformed++;
 			continue;
 		}
+		ep_from_msghdr(&ep, &msgs[i].msg_hdr);
 		srclen = wire_src(&from[i], src);
 		switch (wire_check(&checker, bufs[i], len, src, srclen, busy,
 		    now, reply)) {
@@ -262,8 +278,7 @@ net_udp_read(int fd, short event, void *arg)
 			gstats.drop_mac++;
 			break;
 		case WIRE_COOKIE_REPLY:
-			send_to(reply, sizeof(reply),
-			    (struct sockaddr *)&from[i], fromlen);
+			send_to(reply, sizeof(reply), &ep);
 			gstats.cookie_sent++;
 			break;
 		case WIRE_HANDSHAKE:
@@ -273,11 +288,11 @@ net_udp_read(int fd, short event, void *arg)
 				gstats.drop_ratelimit++;
 				break;
 			}
-			handshake_in(bufs[i], len, &from[i], fromlen);
+			handshake_in(bufs[i], len, &ep);
 			break;
 		case WIRE_DATA:
-			if (ch == NULL || pktchan_push(ch, 0, &from[i],
-			    fromlen, bufs[i], len) == -1)
+			if (ch == NULL || pktchan_push(ch, 0, &ep,
+			    sizeof(ep), bufs[i], len) == -1)
 				gstats.drop_full++;
 			break;
 		}
@@ -286,25 +301,89 @@ net_udp_read(int fd, short event, void *arg)
 		pktchan_flush(ch);
 }
 
+/* data messages for one socket, and whose each is */
+struct sendq {
+	struct mmsghdr	 msgs[NET_BATCH];
+	union ep_cmsg	 cms[NET_BATCH];
+	struct npeer	*who[NET_BATCH];
+	size_t		 n;
+};
+
+static void
+sendq_add(struct sendq *q, struct npeer *np, struct iovec *iov)
+{
+	struct msghdr	*mh = &q->msgs[q->n].msg_hdr;
+
+	memset(mh, 0, sizeof(*mh));
+	mh->msg_iov = iov;
+	mh->msg_iovlen = 1;
+	ep_msghdr(&np->ep, mh, &q->cms[q->n]);
+	q->who[q->n++] = np;
+}
+
+/*
+ * Message k failed alone with err.  If it went from a local address
+ * that is gone, its peer forgets the address and it goes again from the
+ * kernel's choice (and so do the peer's later messages in the batch,
+ * built before): 1, send it again; else 0.
+ */
+static int
+sendq_retry(struct sendq *q, size_t k, int err)
+{
+	struct msghdr	*mh = &q->msgs[k].msg_hdr;
+	struct npeer	*np = q->who[k];
+
+	(void)ep_local_gone(&np->ep, err);
+	if (mh->msg_control == NULL || np->ep.local_af != 0)
+		return 0;
+	ep_msghdr(&np->ep, mh, &q->cms[k]);
+	return 1;
+}
+
+static void
+sendq_flush(int fd, struct sendq *q)
+{
+	size_t	k;
+	int	sent;
+
+	for (k = 0; k < q->n; k += sent) {
+		if ((sent = sendmmsg(fd, &q->msgs[k], q->n - k, 0)) > 0)
+			continue;
+		if (errno == EAGAIN || errno == EWOULDBLOCK ||
+		    errno == ENOBUFS) {
+			/* the socket buffer is full: drop */
+			gstats.drop_full += q->n - k;
+			break;
+		}
+		sent = 0;
+		if (!sendq_retry(q, k, errno)) {
+			/* this one is bad (no route...): skip it alone */
+			gstats.drop_noroute++;
+			sent = 1;
+		}
+	}
+}
+
 /* crypto -> net: data messages to send, batched per socket */
 static void
 chan_send(struct pktchan_pkt *pkts, size_t n)
 {
-	struct iovec	 iov[NET_BATCH];
-	struct npeer	*np;
-	size_t		 i, k, m[NET_MAX_SOCKS];
-	int		 s, sent;
-	struct mmsghdr	 per[NET_MAX_SOCKS][NET_BATCH];
+	static struct sendq	 q[NET_MAX_SOCKS];
+	struct iovec		 iov[NET_BATCH];
+	struct npeer		*np;
+	size_t			 i;
+	int			 s;
 
-	memset(m, 0, sizeof(m));
-	for (i = 0; i < n; i++) {
+	for (s = 0; s < (int)nsocks; s++)
+		q[s].n = 0;
+	for (i = 0; i < n && i < NET_BATCH; i++) {
 		if ((np = npeer_find(pkts[i].peer_id)) == NULL ||
-		    np->eplen == 0) {
+		    np->ep.addrlen == 0) {
 			(np ? &np->st : &gstats)->drop_noroute++;
 			continue;
 		}
 		for (s = 0; s < (int)nsocks; s++)
-			if (socks[s].af == np->ep.ss_family)
+			if (socks[s].af == ep_family(&np->ep))
 				break;
 		if (s == (int)nsocks) {
 			np->st.drop_noroute++;
@@ -312,29 +391,10 @@ chan_send(struct pktchan_pkt *pkts, size_t n)
 		}
 		iov[i].iov_base = pkts[i].data;
 		iov[i].iov_len = pkts[i].len;
-		memset(&per[s][m[s]], 0, sizeof(per[s][m[s]]));
-		per[s][m[s]].msg_hdr.msg_iov = &iov[i];
-		per[s][m[s]].msg_hdr.msg_iovlen = 1;
-		per[s][m[s]].msg_hdr.msg_name = &np->ep;
-		per[s][m[s]].msg_hdr.msg_namelen = np->eplen;
-		m[s]++;
+		sendq_add(&q[s], np, &iov[i]);
 	}
-	for (s = 0; s < (int)nsocks; s++) {
-		for (k = 0; k < m[s]; k += sent) {
-			sent = sendmmsg(socks[s].fd, &per[s][k], m[s] - k, 0);
-			if (sent <= 0) {
-				if (errno == EAGAIN || errno == EWOULDBLOCK ||
-				    errno == ENOBUFS) {
-					/* the socket buffer is full: drop */
-					gstats.drop_full += m[s] - k;
-					break;
-				}
-				/* this one is bad (no route...): skip it alone */
-				gstats.drop_noroute++;
-				sent = 1;
-			}
-		}
-	}
+	for (s = 0; s < (int)nsocks; s++)
+		sendq_flush(socks[s].fd, &q[s]);
 }
 
 static void
@@ -382,16 +442,15 @@ handshake_send(uint32_t id, struct hs_msg *hm)
 		}
 		return;
 	}
-	if (hm->addrlen > 0) {
-		send_to(hm->msg, hm->len, (struct sockaddr *)hm->addr,
-		    hm->addrlen);
+	if (hm->ep.addrlen > 0) {
+		send_to(hm->msg, hm->len, &hm->ep);
 		return;
 	}
-	if ((np = npeer_find(id)) == NULL || np->eplen == 0) {
+	if ((np = npeer_find(id)) == NULL || np->ep.addrlen == 0) {
 		/* no endpoint: wait for the peer to come to us */
 		return;
 	}
-	send_to(hm->msg, hm->len, (struct sockaddr *)&np->ep, np->eplen);
+	send_to(hm->msg, hm->len, &np->ep);
 }
 
 static void
@@ -413,7 +472,7 @@ handshake_out(struct imsg *imsg)
 	struct hs_msg	 hm;
 
 	if (imsg_get_data(imsg, &hm, sizeof(hm)) == -1 ||
-	    hm.len > sizeof(hm.msg) || hm.addrlen > sizeof(hm.addr))
+	    hm.len > sizeof(hm.msg) || hm.ep.addrlen > sizeof(hm.ep.addr))
 		fatalx("HS_SEND: bad message");
 	handshake_send(imsg_get_id(imsg), &hm);
 }
@@ -423,17 +482,17 @@ endpoint_update(struct imsg *imsg)
 {
 	struct mesh_endpoint_msg	 em;
 	struct npeer			*np;
-	char				 buf[MESH_ENDPOINT_MAX];
+	char				 buf[MESH_ENDPOINT_MAX + 64];
 
 	if (imsg_get_data(imsg, &em, sizeof(em)) == -1 ||
-	    em.addrlen > sizeof(em.addr) || em.addrlen < 2)
+	    ep_family(&em.ep) == 0 || (em.ep.local_af != 0 &&
+	    em.ep.local_af != ep_family(&em.ep)))
 		fatalx("ENDPOINT: bad message");
 	if ((np = npeer_find(em.id)) == NULL)
 		return;
-	memcpy(&np->ep, em.addr, em.addrlen);
-	np->eplen = em.addrlen;
+	np->ep = em.ep;
 	log_debug("peer %u: endpoint %s", np->id,
-	    mesh_sockaddr_ntop(&np->ep, np->eplen, buf, sizeof(buf)));
+	    ep_ntop(&np->ep, buf, sizeof(buf)));
 }
 
 static void
@@ -445,8 +504,8 @@ send_stats(uint32_t reqid)
 	RB_FOREACH(np, npeer_tree, &peers) {
 		st = np->st;
 		st.id = np->id;
-		memcpy(st.endpoint, &np->ep, np->eplen);
-		st.endpoint_len = np->eplen;
+		memcpy(st.endpoint, np->ep.addr, np->ep.addrlen);
+		st.endpoint_len = np->ep.addrlen;
 		child_compose(PROC_PARENT, IMSG_PEER_STATS, reqid, -1, &st,
 		    sizeof(st));
 	}
@@ -537,8 +596,8 @@ net_reconf(struct conf_snapshot *cs)
 			memcpy(&np->conf_ep, p->msg.endpoint,
 			    p->msg.endpoint_len);
 			np->conf_eplen = p->msg.endpoint_len;
-			memcpy(&np->ep, p->msg.endpoint, p->msg.endpoint_len);
-			np->eplen = p->msg.endpoint_len;
+			ep_set_remote(&np->ep, p->msg.endpoint,
+			    p->msg.endpoint_len);
 		}
 		neps++;
 	}

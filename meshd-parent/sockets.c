@@ -24,7 +24,9 @@
  * own receive buffer, so a flood of handshake initiations overflows only
  * the second and the data of established sessions still gets through
  * (meshd-net reads both in turn).  Where the kernel cannot do it, one
- * socket takes all.
+ * socket takes all.  Every socket reports the local address each
+ * datagram came to (IP_PKTINFO, IPV6_RECVPKTINFO): meshd-net answers a
+ * peer from the address it talks to.
  */
 
 #include <sys/types.h>
@@ -79,6 +81,13 @@ udp_bind(int af, uint16_t port, int reuse, char *err, size_t errlen)
 		goto fail;
 	if (af == AF_INET6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on,
 	    sizeof(on)) == -1)
+		goto fail;
+	/* the local address of each datagram, to answer from it */
+	if (af == AF_INET && setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on,
+	    sizeof(on)) == -1)
+		goto fail;
+	if (af == AF_INET6 && setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO,
+	    &on, sizeof(on)) == -1)
 		goto fail;
 	if (reuse && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on,
 	    sizeof(on)) == -1)

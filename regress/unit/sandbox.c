@@ -277,7 +277,7 @@ static const struct forbidden {
 	{ "kill", R_ALL, 0, call_kill },
 	{ "fcntl(F_DUPFD)", R_ALL, 0, call_fcntl_dupfd },
 	{ "mmap(PROT_EXEC)", R_ALL, 0, call_mmap_exec },
-	{ "sendto to a new address", R_CRYPTO | R_TUN, 0, call_sendto },
+	{ "sendto to a new address", R_ALL, 0, call_sendto },
 	{ "recvmmsg", R_CRYPTO | R_TUN, 0, call_recvmmsg },
 	{ "mlock", R_NET | R_TUN, 0, call_mlock },
 	{ "madvise(MADV_DODUMP)", R_CRYPTO, SAN_ALLOWS, call_madvise_dodump },
@@ -511,6 +511,38 @@ rx_batch(struct mmsghdr m[2], struct iovec iov[2], char b[2][16])
 	}
 }
 
+static ssize_t
+send_pktinfo(struct fixture *f, const char *msg, size_t len)
+{
+	struct in_pktinfo	 pi;
+	struct msghdr		 mh;
+	struct iovec		 iov;
+	struct cmsghdr		*cm;
+	union {
+		struct cmsghdr	hdr;
+		char		buf[CMSG_SPACE(sizeof(pi))];
+	}			 cb;
+
+	memset(&pi, 0, sizeof(pi));
+	pi.ipi_spec_dst.s_addr = htonl(INADDR_LOOPBACK);
+	memset(&mh, 0, sizeof(mh));
+	memset(&cb, 0, sizeof(cb));
+	iov.iov_base = (void *)msg;
+	iov.iov_len = len;
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_name = &f->udp_sin;
+	mh.msg_namelen = sizeof(f->udp_sin);
+	mh.msg_control = cb.buf;
+	mh.msg_controllen = sizeof(cb.buf);
+	cm = CMSG_FIRSTHDR(&mh);
+	cm->cmsg_level = IPPROTO_IP;
+	cm->cmsg_type = IP_PKTINFO;
+	cm->cmsg_len = CMSG_LEN(sizeof(pi));
+	memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
+	return sendmsg(f->udp, &mh, 0);
+}
+
 static void
 net_calls(struct fixture *f)
 {
@@ -523,9 +555,8 @@ net_calls(struct fixture *f)
 
 	CHECK(getsockname(f->udp, (struct sockaddr *)&ss, &len) == 0 &&
 	    ss.ss_family == AF_INET, "getsockname");
-	/* a cookie reply: sendto an address */
-	CHECK(sendto(f->udp, "cookie", 6, 0, (struct sockaddr *)&f->udp_sin,
-	    sizeof(f->udp_sin)) == 6, "sendto");
+	/* a cookie reply: sendmsg from a local address (IP_PKTINFO) */
+	CHECK(send_pktinfo(f, "cookie", 6) == 6, "sendmsg with IP_PKTINFO");
 	rx_batch(m, iov, b);
 	CHECK(recvmmsg(f->udp, m, 1, 0, NULL) == 1 && m[0].msg_len == 6,
 	    "recvmmsg");
