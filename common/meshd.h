@@ -121,7 +121,7 @@ struct mesh_prefix {
 struct mesh_iface_msg {
 	char		name[MESH_IFNAME_MAX];
 	uint16_t	mtu;
-	uint16_t	listen_port;
+	uint16_t	listen_port;	/* as bound (the config may say 0) */
 	uint32_t	naddrs;
 	struct mesh_prefix addrs[MESH_MAX_ADDRS];
 };
@@ -206,6 +206,9 @@ struct mesh_peer_stats {
 	uint64_t	drop_full;	/* any: a channel was full */
 	uint64_t	drop_handshake;	/* crypto: handshake message rejected */
 	uint64_t	drop_ratelimit;	/* net: handshakes over a source's rate */
+	uint64_t	drop_loop;	/* tun: our own encapsulated packets
+					   back in the TUN (an endpoint
+					   inside allowed-ips) */
 	/* the rest in a process's global counters (id 0) only */
 	uint64_t	rx_packets;	/* net: datagrams; crypto: messages from
 					   net; tun: packets from the TUN */

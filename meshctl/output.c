@@ -136,6 +136,7 @@ const struct counter_desc counter_descs[] = {
 	{ "channel_full",	"drop: channel full",	CS(drop_full), 1 },
 	{ "handshake",		"drop: handshake",	CS(drop_handshake), 1 },
 	{ "ratelimit",		"drop: rate limit",	CS(drop_ratelimit), 1 },
+	{ "routing_loop",	"drop: routing loop",	CS(drop_loop), 1 },
 };
 #undef CS
 const size_t counter_ndescs = sizeof(counter_descs) / sizeof(counter_descs[0]);
@@ -373,14 +374,19 @@ text_peer(FILE *fp, const struct peer_info *pi)
 	    sizeof(buf)));
 	fprintf(fp, "dropped: %llu bad tag, %llu replayed, %llu queue full, "
 	    "%llu wrong source, %llu no endpoint, %llu malformed, "
-	    "%llu channel full\n",
+	    "%llu channel full, %llu routing loop\n",
 	    (unsigned long long)p->stats.drop_decrypt,
 	    (unsigned long long)p->stats.drop_replay,
 	    (unsigned long long)p->stats.drop_queue,
 	    (unsigned long long)p->stats.drop_source,
 	    (unsigned long long)p->stats.drop_noroute,
 	    (unsigned long long)p->stats.drop_malformed,
-	    (unsigned long long)p->stats.drop_full);
+	    (unsigned long long)p->stats.drop_full,
+	    (unsigned long long)p->stats.drop_loop);
+	if (p->stats.drop_loop > 0)
+		fputs("warning: the endpoint lies inside the allowed ips: "
+		    "packets to it came back into the interface (a routing "
+		    "loop) and were dropped\n", fp);
 }
 
 static void

@@ -126,6 +126,7 @@ json_peer_object(struct json *j, const struct peer_info *pi)
 	json_uint(j, "no_endpoint", p->stats.drop_noroute);
 	json_uint(j, "malformed", p->stats.drop_malformed);
 	json_uint(j, "channel_full", p->stats.drop_full);
+	json_uint(j, "routing_loop", p->stats.drop_loop);
 	json_object_close(j);
 	json_object_close(j);
 }

@@ -435,6 +435,7 @@ control_stats(uint32_t seq, enum meshd_role from,
 	st->drop_mac += in->drop_mac;
 	st->drop_full += in->drop_full;
 	st->drop_handshake += in->drop_handshake;
+	st->drop_loop += in->drop_loop;
 }
 
 /* a child is done; when all are, the client gets its answer */

@@ -473,7 +473,8 @@ send_config(struct meshd_conf *nconf, int *pskfds)
 	memset(&im, 0, sizeof(im));
 	(void)strlcpy(im.name, nconf->iface.name, sizeof(im.name));
 	im.mtu = nconf->iface.mtu;
-	im.listen_port = nconf->iface.listen_port;
+	/* the port bound: tun knows our own datagrams by it */
+	im.listen_port = parent.listen_port;
 	im.naddrs = nconf->iface.naddrs;
 	memcpy(im.addrs, nconf->iface.addrs,
 	    nconf->iface.naddrs * sizeof(im.addrs[0]));

@@ -29,6 +29,7 @@
 #include <string.h>
 
 #include "ippkt.h"
+#include "wgproto.h"
 
 #define V4_MIN_REPLY	576	/* RFC 1812 4.3.2.3: quote up to this */
 #define V6_MIN_MTU	1280	/* RFC 4443 2.4(c) */
@@ -336,4 +337,58 @@ ippkt_unreach(const uint8_t *pkt, size_t len, const uint8_t *our_addr,
 	if (ip.version == 4)
 		return unreach4(&ip, pkt, our_addr, out, outlen);
 	return unreach6(&ip, pkt, our_addr, out, outlen);
+}
+
+/* the shape of each WireGuard message type by its length */
+static int
+wg_shaped(const uint8_t *msg, size_t present, size_t len)
+{
+	if (present < 4 || msg[1] != 0 || msg[2] != 0 || msg[3] != 0)
+		return 0;
+	switch (msg[0]) {
+	case WG_MSG_INITIATION:
+		return len == WG_INIT_LEN;
+	case WG_MSG_RESPONSE:
+		return len == WG_RESP_LEN;
+	case WG_MSG_COOKIE:
+		return len == WG_COOKIE_MSG_LEN;
+	case WG_MSG_DATA:
+		return len >= WG_DATA_MIN_LEN &&
+		    (len - WG_DATA_MIN_LEN) % 16 == 0;
+	default:
+		return 0;
+	}
+}
+
+/* where the UDP header of the datagram's first fragment is; 0: none */
+static size_t
+udp_offset(const uint8_t *pkt, const struct ippkt *ip)
+{
+	size_t	off = ip->hdrlen;
+
+	if (ip->version == 4) {
+		if (ip->proto != IPPKT_PROTO_UDP ||
+		    (get16(pkt + 6) & 0x1fff) != 0)
+			return 0;
+		return off;
+	}
+	if (ip->proto == IPPKT_PROTO_UDP)
+		return off;
+	if (ip->proto != IPPKT_PROTO_FRAG || ip->len < off + 8 ||
+	    pkt[off] != IPPKT_PROTO_UDP || (get16(pkt + off + 2) & 0xfff8) != 0)
+		return 0;
+	return off + 8;
+}
+
+int
+ippkt_is_wg_from(const uint8_t *pkt, const struct ippkt *ip, uint16_t port)
+{
+	size_t	off, udplen;
+
+	if ((off = udp_offset(pkt, ip)) == 0 || ip->len < off + 8 ||
+	    get16(pkt + off) != port)
+		return 0;
+	if ((udplen = get16(pkt + off + 4)) < 8)
+		return 0;
+	return wg_shaped(pkt + off + 8, ip->len - off - 8, udplen - 8);
 }

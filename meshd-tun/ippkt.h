@@ -104,4 +104,19 @@ const char	*ippkt_reason(enum ippkt_reason);
 int		 ippkt_unreach(const uint8_t *, size_t, const uint8_t *,
 		    uint8_t *, size_t);
 
+#define IPPKT_PROTO_UDP		17
+#define IPPKT_PROTO_FRAG	44	/* IPv6 fragment header */
+
+/*
+ * Whether pkt (ip from ippkt_parse()) is a UDP datagram from port whose
+ * payload has the shape of a WireGuard message: type 1 to 4, reserved
+ * bytes zero, the length of its type by the UDP header (a data message:
+ * at least 32 bytes, in steps of 16).  What meshd-net sends, so from our
+ * own port, read back from the TUN, it is our own traffic come round
+ * again.  The first fragment of a datagram counts (IPv6: one fragment
+ * header walked), the others do not.
+ */
+int		 ippkt_is_wg_from(const uint8_t *, const struct ippkt *,
+		    uint16_t);
+
 #endif /* IPPKT_H */

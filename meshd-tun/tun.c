@@ -22,7 +22,9 @@
  *   TUN -> crypto: parse the inner IPv4/IPv6 header, look the destination
  *	up in the routing table (longest prefix over every peer's
  *	allowed-ips), hand the packet to meshd-crypto with the peer's id;
- *	no peer: drop and count.
+ *	no peer: drop and count.  Our own encapsulated traffic read back
+ *	(a peer's endpoint inside allowed-ips: a routing loop) is dropped
+ *	and counted too, where the kernel module refuses with ELOOP.
  *   crypto -> TUN: the peer the packet was authenticated from must own
  *	the inner source address, else drop and count; trim the padding
  *	and write it to the TUN device.
@@ -34,6 +36,7 @@
 #include <event.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "child.h"
@@ -43,10 +46,13 @@
 #include "rtable.h"
 
 #define TUN_BATCH	64
+#define TUN_LOOP_LOG	60	/* seconds between a peer's loop reports */
 
 struct tpeer_stats {
 	uint32_t		 id;
 	struct mesh_peer_stats	 st;
+	time_t			 loop_logged;	/* 0: never */
+	uint64_t		 loop_reported;	/* st.drop_loop then */
 };
 
 static struct conf_snapshot	*conf;
@@ -68,8 +74,8 @@ static struct child tun_child = {
 	.chan_ready = tun_chan_ready,
 };
 
-static struct mesh_peer_stats *
-peer_stats(uint32_t id)
+static struct tpeer_stats *
+tpeer_find(uint32_t id)
 {
 	size_t	lo = 0, hi = npstats, mid;
 
@@ -77,13 +83,76 @@ peer_stats(uint32_t id)
 	while (lo < hi) {
 		mid = (lo + hi) / 2;
 		if (pstats[mid].id == id)
-			return &pstats[mid].st;
+			return &pstats[mid];
 		if (pstats[mid].id < id)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	return &gstats;
+	return NULL;
+}
+
+static struct mesh_peer_stats *
+peer_stats(uint32_t id)
+{
+	struct tpeer_stats	*tp;
+
+	return (tp = tpeer_find(id)) != NULL ? &tp->st : &gstats;
+}
+
+/* src is one of our addresses on the interface, or it has none of them */
+static int
+own_source(const struct ippkt *ip)
+{
+	const struct mesh_iface_msg	*im = &conf->iface;
+	size_t				 i, alen = ip->version == 4 ? 4 : 16;
+	int				 any = 0;
+
+	for (i = 0; i < im->naddrs && i < MESH_MAX_ADDRS; i++) {
+		if (im->addrs[i].af != ip->version)
+			continue;
+		any = 1;
+		if (memcmp(im->addrs[i].addr, ip->src, alen) == 0)
+			return 1;
+	}
+	return !any;
+}
+
+/*
+ * A packet for peer id that is our own encapsulated traffic come back:
+ * UDP from our listen port, from our address, shaped like a WireGuard
+ * message.  meshd-net sent it to an endpoint that the kernel routes into
+ * this interface; encrypting it again would send it round for ever.
+ */
+static int
+own_loop(const uint8_t *pkt, const struct ippkt *ip)
+{
+	if (conf == NULL || conf->iface.listen_port == 0 ||
+	    !ippkt_is_wg_from(pkt, ip, conf->iface.listen_port))
+		return 0;
+	return own_source(ip);
+}
+
+/* the first loop drop of a peer, then once a minute while it goes on */
+static void
+loop_report(uint32_t id)
+{
+	struct tpeer_stats	*tp;
+	struct conf_peer	*p;
+	struct timespec		 ts;
+
+	if ((tp = tpeer_find(id)) == NULL)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	if (tp->loop_logged != 0 && ts.tv_sec - tp->loop_logged < TUN_LOOP_LOG)
+		return;
+	p = conf_snapshot_find(conf, id);
+	log_info("peer %s: its endpoint lies inside its allowed-ips (a "
+	    "routing loop): %llu of our own packets dropped",
+	    p != NULL ? p->msg.name : "?",
+	    (unsigned long long)(tp->st.drop_loop - tp->loop_reported));
+	tp->loop_logged = ts.tv_sec > 0 ? ts.tv_sec : 1;
+	tp->loop_reported = tp->st.drop_loop;
 }
 
 static uint32_t
@@ -137,6 +206,13 @@ tun_read(int fd, short event, void *arg)
 		if ((id = route(&ip, 1)) == 0) {
 			pktchan_cancel(ch);
 			gstats.drop_noroute++;
+			continue;
+		}
+		if (own_loop(slot, &ip)) {
+			pktchan_cancel(ch);
+			peer_stats(id)->drop_loop++;
+			gstats.drop_loop++;
+			loop_report(id);
 			continue;
 		}
 		pktchan_commit(ch, ip.len, id, NULL, 0);
@@ -234,8 +310,7 @@ tun_reconf(struct conf_snapshot *cs)
 {
 	struct conf_peer	*p;
 	struct rtable		*nrt;
-	struct tpeer_stats	*ns;
-	struct mesh_peer_stats	*old;
+	struct tpeer_stats	*ns, *old;
 	size_t			 i, n = 0;
 
 	/* a whole new table: it is fast, and a failure keeps the old one */
@@ -249,8 +324,8 @@ tun_reconf(struct conf_snapshot *cs)
 				fatal("rtable_insert");
 		ns[n].id = p->msg.id;
 		/* counters of peers that stay, stay */
-		if ((old = peer_stats(p->msg.id)) != &gstats)
-			ns[n].st = *old;
+		if ((old = tpeer_find(p->msg.id)) != NULL)
+			ns[n] = *old;
 		n++;
 	}
 	qsort(ns, n, sizeof(*ns), tpeer_cmp);

@@ -407,7 +407,8 @@ test_status(void)
 	    "drop: no route        0             0             0\n"
 	    "drop: channel full    0             0             0\n"
 	    "drop: handshake       10            20            30\n"
-	    "drop: rate limit      0             0             0\n",
+	    "drop: rate limit      0             0             0\n"
+	    "drop: routing loop    0             0             0\n",
 	    "show status: text");
 	is_str(f.err, "", "show status: nothing on stderr");
 	ok(fake_request(&f, NULL, 0, &type) == 0 &&
@@ -477,7 +478,8 @@ test_status(void)
 	    "        \"no_route\": 0,\n"
 	    "        \"channel_full\": 0,\n"
 	    "        \"handshake\": 10,\n"
-	    "        \"ratelimit\": 0\n"
+	    "        \"ratelimit\": 0,\n"
+	    "        \"routing_loop\": 0\n"
 	    "      }\n"
 	    "    },\n"
 	    "    \"crypto\": {\n"
@@ -494,7 +496,8 @@ test_status(void)
 	    "        \"no_route\": 0,\n"
 	    "        \"channel_full\": 0,\n"
 	    "        \"handshake\": 20,\n"
-	    "        \"ratelimit\": 0\n"
+	    "        \"ratelimit\": 0,\n"
+	    "        \"routing_loop\": 0\n"
 	    "      }\n"
 	    "    },\n"
 	    "    \"tun\": {\n"
@@ -511,7 +514,8 @@ test_status(void)
 	    "        \"no_route\": 0,\n"
 	    "        \"channel_full\": 0,\n"
 	    "        \"handshake\": 30,\n"
-	    "        \"ratelimit\": 0\n"
+	    "        \"ratelimit\": 0,\n"
+	    "        \"routing_loop\": 0\n"
 	    "      }\n"
 	    "    }\n"
 	    "  }\n"
@@ -606,7 +610,8 @@ test_peers(void)
 	    "      \"source\": 0,\n"
 	    "      \"no_endpoint\": 0,\n"
 	    "      \"malformed\": 0,\n"
-	    "      \"channel_full\": 0\n"
+	    "      \"channel_full\": 0,\n"
+	    "      \"routing_loop\": 0\n"
 	    "    }\n"
 	    "  },\n"
 	    "  {\n"
@@ -629,7 +634,8 @@ test_peers(void)
 	    "      \"source\": 0,\n"
 	    "      \"no_endpoint\": 0,\n"
 	    "      \"malformed\": 0,\n"
-	    "      \"channel_full\": 0\n"
+	    "      \"channel_full\": 0,\n"
+	    "      \"routing_loop\": 0\n"
 	    "    }\n"
 	    "  }\n"
 	    "]\n",
@@ -676,7 +682,7 @@ test_peer(void)
 	    "latest handshake: never\n"
 	    "transfer: 1.50 KiB received, 3.00 MiB sent\n"
 	    "dropped: 0 bad tag, 1 replayed, 0 queue full, 0 wrong source, "
-	    "0 no endpoint, 0 malformed, 0 channel full\n",
+	    "0 no endpoint, 0 malformed, 0 channel full, 0 routing loop\n",
 	    "show peer: the detail view");
 	ok(fake_request(&f, &req, sizeof(req), &type) == 0 &&
 	    type == IMSG_CTL_SHOW_PEERS && strcmp(req.name, "beta") == 0,
@@ -698,7 +704,7 @@ test_peer(void)
 	    "latest handshake: never\n"
 	    "transfer: 4.50 KiB received, 9.00 MiB sent\n"
 	    "dropped: 0 bad tag, 3 replayed, 0 queue full, 0 wrong source, "
-	    "0 no endpoint, 0 malformed, 0 channel full\n",
+	    "0 no endpoint, 0 malformed, 0 channel full, 0 routing loop\n",
 	    "show peer: no psk, endpoint, allowed ips or keepalive");
 	fake_done(&f);
 
@@ -727,7 +733,8 @@ test_peer(void)
 	    "    \"source\": 0,\n"
 	    "    \"no_endpoint\": 0,\n"
 	    "    \"malformed\": 0,\n"
-	    "    \"channel_full\": 0\n"
+	    "    \"channel_full\": 0,\n"
+	    "    \"routing_loop\": 0\n"
 	    "  }\n"
 	    "}\n",
 	    "show peer -j: one object");
