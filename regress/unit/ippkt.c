@@ -22,7 +22,9 @@
  * the ICMP unreachable replies, checked field by field, against the RFCs'
  * rules for when to stay quiet, and finally by the kernel: written to a
  * TUN in a network namespace of our own, a reply must reach the UDP
- * socket that sent the packet as EHOSTUNREACH from our address.
+ * socket that sent the packet as EHOSTUNREACH from our address.  Also
+ * ippkt_is_wg_from(): which packets meshd-tun takes for its own
+ * encapsulated traffic come back (a routing loop).
  *
  * An address added with IFA_F_NODAD is a usable source at once, but the
  * kernel installs its local route only when addrconf's deferred work runs
@@ -799,6 +801,119 @@ kernel(void)
 	close(fd);
 }
 
+/*
+ * A UDP datagram of plen payload bytes (claimed: ulen) from sport, in an
+ * IPv4 packet of off4 fragment offset (in 8-byte units) and flags, at p.
+ * Only the length and ports matter to ippkt_is_wg_from().
+ */
+static size_t
+udp4(uint8_t *p, unsigned int sport, const uint8_t *pl, size_t plen,
+    size_t ulen, unsigned int frag)
+{
+	size_t	len = 28 + plen;
+
+	memset(p, 0, 28);
+	p[0] = 0x45;
+	p[2] = len >> 8; p[3] = len;
+	p[6] = frag >> 8; p[7] = frag;
+	p[8] = 64; p[9] = 17;
+	p[12] = 100; p[13] = 64; p[15] = 1;
+	p[16] = 100; p[17] = 64; p[19] = 2;
+	p[20] = sport >> 8; p[21] = sport;
+	p[22] = 0; p[23] = 7;
+	p[24] = (ulen + 8) >> 8; p[25] = ulen + 8;
+	memcpy(p + 28, pl, plen);
+	return len;
+}
+
+/* the same in IPv6, with a fragment header of offset frag if fh */
+static size_t
+udp6(uint8_t *p, unsigned int sport, const uint8_t *pl, size_t plen,
+    int fh, unsigned int frag)
+{
+	size_t	off = fh ? 48 : 40, len = off + 8 + plen;
+
+	memset(p, 0, off + 8);
+	p[0] = 0x60;
+	p[4] = (len - 40) >> 8; p[5] = len - 40;
+	p[6] = fh ? 44 : 17; p[7] = 64;
+	p[8] = 0xfd; p[23] = 1; p[24] = 0xfd; p[39] = 2;
+	if (fh) {
+		p[40] = 17;
+		p[42] = frag >> 8; p[43] = frag;
+	}
+	p[off] = sport >> 8; p[off + 1] = sport;
+	p[off + 4] = (plen + 8) >> 8; p[off + 5] = plen + 8;
+	memcpy(p + off + 8, pl, plen);
+	return len;
+}
+
+static int
+is_own(const uint8_t *p, size_t len, unsigned int port)
+{
+	struct ippkt	ip;
+
+	if (ippkt_parse(p, len, &ip) == -1)
+		return -1;
+	return ippkt_is_wg_from(p, &ip, port);
+}
+
+/* our own encapsulated traffic, as meshd-tun tells it from the rest */
+static void
+own_traffic(void)
+{
+	static const struct {
+		uint8_t		 type;
+		size_t		 len;
+		int		 want;
+	} shapes[] = {
+		{ 1, 148, 1 }, { 1, 147, 0 }, { 2, 92, 1 }, { 2, 148, 0 },
+		{ 3, 64, 1 }, { 4, 32, 1 }, { 4, 48, 1 }, { 4, 1440, 1 },
+		{ 4, 40, 0 }, { 4, 16, 0 }, { 5, 148, 0 }, { 0, 32, 0 },
+	};
+	uint8_t	pl[1500], p[1600];
+	size_t	i, n;
+
+	for (i = 0; i < sizeof(shapes) / sizeof(shapes[0]); i++) {
+		memset(pl, 0xa5, sizeof(pl));
+		pl[0] = shapes[i].type;
+		pl[1] = pl[2] = pl[3] = 0;
+		n = udp4(p, 51820, pl, shapes[i].len, shapes[i].len, 0);
+		ok(is_own(p, n, 51820) == shapes[i].want,
+		    "IPv4, type %u, %zu bytes: %s", shapes[i].type,
+		    shapes[i].len, shapes[i].want ? "ours" : "not ours");
+	}
+	pl[0] = 1;
+	n = udp4(p, 51820, pl, 148, 148, 0);
+	ok(is_own(p, n, 51821) == 0, "another source port: not ours");
+	p[9] = 6;
+	ok(is_own(p, n, 51820) == 0, "TCP: not ours");
+	pl[2] = 1;
+	n = udp4(p, 51820, pl, 148, 148, 0);
+	ok(is_own(p, n, 51820) == 0, "a reserved byte set: not ours");
+	pl[2] = 0;
+	pl[0] = 4;
+	n = udp4(p, 51820, pl, 1000, 1440, 0x2000);
+	ok(is_own(p, n, 51820) == 1,
+	    "the first fragment of a data message: ours");
+	n = udp4(p, 51820, pl, 1000, 1440, 0x2000 | 185);
+	ok(is_own(p, n, 51820) == 0, "a later fragment: not judged");
+	n = udp4(p, 51820, pl, 2, 148, 0);
+	ok(is_own(p, n, 51820) == 0, "a payload too short to tell: not ours");
+	n = udp4(p, 51820, pl, 0, 0, 0) - 4;
+	p[3] = n;
+	ok(is_own(p, n, 51820) == 0, "a UDP header cut short: not ours");
+	pl[0] = 2;
+	n = udp6(p, 51820, pl, 92, 0, 0);
+	ok(is_own(p, n, 51820) == 1, "IPv6, a response: ours");
+	ok(is_own(p, n, 1) == 0, "IPv6, another port: not ours");
+	pl[0] = 4;
+	n = udp6(p, 51820, pl, 64, 1, 1);	/* offset 0, more fragments */
+	ok(is_own(p, n, 51820) == 1, "IPv6, a first fragment: ours");
+	n = udp6(p, 51820, pl, 64, 1, 1480 | 1);
+	ok(is_own(p, n, 51820) == 0, "IPv6, a later fragment: not judged");
+}
+
 int
 main(void)
 {
@@ -807,6 +922,7 @@ main(void)
 	reasons();
 	unreach_v4();
 	unreach_v6();
+	own_traffic();
 	kernel();
 	return tap_done();
 }
