@@ -69,6 +69,12 @@ ep_sockaddr(const struct mesh_endpoint *ep)
 	return (const struct sockaddr *)ep->addr;
 }
 
+/*
+ * IPv4: IP_PKTINFO (Linux).  Where there is none (OpenBSD has
+ * IP_RECVDSTADDR and IP_SENDSRCADDR instead), no local address is learned
+ * and the kernel chooses.
+ */
+#ifdef IP_PKTINFO
 static void
 ep_local_v4(struct mesh_endpoint *ep, const struct cmsghdr *cm)
 {
@@ -82,6 +88,36 @@ ep_local_v4(struct mesh_endpoint *ep, const struct cmsghdr *cm)
 	ep->ifindex = pi.ipi_ifindex;
 	ep->local_af = AF_INET;
 }
+
+static void
+ep_cmsg_v4(const struct mesh_endpoint *ep, struct msghdr *mh,
+    union ep_cmsg *c)
+{
+	struct in_pktinfo	 pi;
+	struct cmsghdr		*cm = &c->hdr;
+
+	memset(&pi, 0, sizeof(pi));
+	memcpy(&pi.ipi_spec_dst, ep->local, sizeof(pi.ipi_spec_dst));
+	cm->cmsg_level = IPPROTO_IP;
+	cm->cmsg_type = IP_PKTINFO;
+	cm->cmsg_len = CMSG_LEN(sizeof(pi));
+	memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
+	mh->msg_control = c->buf;
+	mh->msg_controllen = CMSG_SPACE(sizeof(pi));
+}
+#else
+#define IP_PKTINFO	(-1)	/* matches no control message */
+static void
+ep_local_v4(struct mesh_endpoint *ep, const struct cmsghdr *cm)
+{
+}
+
+static void
+ep_cmsg_v4(const struct mesh_endpoint *ep, struct msghdr *mh,
+    union ep_cmsg *c)
+{
+}
+#endif
 
 static void
 ep_local_v6(struct mesh_endpoint *ep, const struct cmsghdr *cm)
@@ -116,23 +152,6 @@ ep_from_msghdr(struct mesh_endpoint *ep, const struct msghdr *mh)
 		    cm->cmsg_type == IPV6_PKTINFO)
 			ep_local_v6(ep, cm);
 	}
-}
-
-static void
-ep_cmsg_v4(const struct mesh_endpoint *ep, struct msghdr *mh,
-    union ep_cmsg *c)
-{
-	struct in_pktinfo	 pi;
-	struct cmsghdr		*cm = &c->hdr;
-
-	memset(&pi, 0, sizeof(pi));
-	memcpy(&pi.ipi_spec_dst, ep->local, sizeof(pi.ipi_spec_dst));
-	cm->cmsg_level = IPPROTO_IP;
-	cm->cmsg_type = IP_PKTINFO;
-	cm->cmsg_len = CMSG_LEN(sizeof(pi));
-	memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
-	mh->msg_control = c->buf;
-	mh->msg_controllen = CMSG_SPACE(sizeof(pi));
 }
 
 static void

@@ -83,9 +83,11 @@ udp_bind(int af, uint16_t port, int reuse, char *err, size_t errlen)
 	    sizeof(on)) == -1)
 		goto fail;
 	/* the local address of each datagram, to answer from it */
+#ifdef IP_PKTINFO
 	if (af == AF_INET && setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on,
 	    sizeof(on)) == -1)
 		goto fail;
+#endif
 	if (af == AF_INET6 && setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO,
 	    &on, sizeof(on)) == -1)
 		goto fail;
