@@ -301,7 +301,7 @@ net_udp_read(int fd, short event, void *arg)
 		pktchan_flush(ch);
 }
 
-/* data messages for one socket, and whose each is */
+/* the data messages for one socket, and the peer of each */
 struct sendq {
 	struct mmsghdr	 msgs[NET_BATCH];
 	union ep_cmsg	 cms[NET_BATCH];
