@@ -6,7 +6,8 @@
 # its own encapsulated packets when they come back: 10 flood pings cost
 # under 70,000 bytes on a's underlay and interface together, a stays up,
 # and show peer says what happened.  a's listen port is first the
-# kernel's pick (no listen-port), then changed by a reload.
+# kernel's pick (no listen-port), then changed by a reload; then the same
+# with an IPv6 endpoint.
 
 . "$(dirname "$0")/../lib.sh"
 need_root
@@ -27,25 +28,27 @@ aconf() {	# aconf ENDPOINT [LISTEN-PORT]
 	{
 		echo 'interface "mdl0" {'
 		echo '	address 100.64.0.1/24'
+		echo '	address fd00:6d65:7368::1/64'
 		[ -n "${2:-}" ] && echo "	listen-port $2"
 		echo "	private-key-file \"$D/a.key\""
 		echo '}'
 		echo 'peer "b" {'
 		echo "	public-key \"$B_PUB\""
 		echo "	endpoint \"$1\""
-		echo '	allowed-ips 100.64.0.2/32'
+		echo '	allowed-ips 100.64.0.2/32, fd00:6d65:7368::2/128'
 		echo '}'
 	} >"$D/a.conf"
 }
 cat >"$D/b.conf" <<EOF
 interface "mdl0" {
 	address 100.64.0.2/24
+	address fd00:6d65:7368::2/64
 	listen-port 51820
 	private-key-file "$D/b.key"
 }
 peer "a" {
 	public-key "$A_PUB"
-	allowed-ips 100.64.0.1/32
+	allowed-ips 100.64.0.1/32, fd00:6d65:7368::1/128
 }
 EOF
 ctl() { local n=$1; shift; "$MESHCTL" -s "$D/$n.sock" "$@"; }
@@ -60,10 +63,10 @@ bytes() {
 	done
 	echo "$n"
 }
-flood() {	# flood WHAT: 10 flood pings into the loop, what they cost
+flood() {	# flood WHAT [DST]: 10 flood pings into the loop, what they cost
 	local before after
 	before=$(bytes)
-	ip netns exec "$A" ping -f -c 10 -W 1 100.64.0.2 >/dev/null 2>&1
+	ip netns exec "$A" ping -f -c 10 -W 1 "${2:-100.64.0.2}" >/dev/null 2>&1
 	sleep 1		# what is still going round would be counted
 	after=$(bytes)
 	[ $((after - before)) -lt 70000 ]
@@ -96,5 +99,12 @@ ctl a reload >/dev/null; ok $? "a reloads with listen-port 51901"
 is "$(ctl a -j show status | jq .listen_port)" 51901 "a listens on 51901"
 flood "listen-port 51901"
 [ "$(loops)" -gt "$n1" ]; ok $? "the loop is still counted ($(loops))"
+
+# ---- the same over IPv6: an endpoint inside b's IPv6 allowed-ips
+aconf "[fd00:6d65:7368::2]:7" 51901
+ctl a reload >/dev/null; ok $? "a reloads with an IPv6 endpoint in the tunnel"
+n2=$(loops)
+flood "IPv6" fd00:6d65:7368::2
+[ "$(loops)" -gt "$n2" ]; ok $? "the IPv6 loop is counted ($(loops))"
 kill -0 "$PID_a" && kill -0 "$PID_b"; ok $? "both daemons still run"
 done_testing
