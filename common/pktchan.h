@@ -60,6 +60,19 @@
  * round) must reschedule itself (event_active) rather than wait on the
  * fd, which may never become readable.
  *
+ * What a slot may hold.  A slot visible to process X only ever holds
+ * bytes X may see, at every moment: the consumer maps the whole ring, so
+ * it can read a slot while the producer fills it, before it is
+ * committed, and after it is cancelled; pktchan_reserve() hands out
+ * memory the consumer reads, not a scratch buffer.  Stage anything else
+ * in private memory and write only the result into the slot.  So
+ * meshd-crypto seals a data message from private memory and writes only
+ * ciphertext into crypto -> net slots, and opens one into private memory
+ * and copies only authenticated plaintext into crypto -> tun slots
+ * (meshd-crypto/noise.c noise_encrypt(), noise_decrypt()); no key ever
+ * touches a slot.  tun -> crypto slots hold plaintext, net -> crypto
+ * slots ciphertext and endpoints, both written by the side that had them.
+ *
  * One producer process and one consumer process, each end attached
  * once and used by one thread; a channel is not reused after either
  * end goes away.
