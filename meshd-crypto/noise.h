@@ -290,9 +290,10 @@ int	 noise_encrypt(struct noise_peer *, uint64_t, const uint8_t *,
  * came from.  out must not overlap msg.  out may be memory another
  * process reads (a crypto -> tun ring slot): it is written only with
  * plaintext that passed the tag and the replay window, never with
- * unauthenticated output, and is left untouched on any error.  On an error after the receiver index matched, *peer is
- * the peer that index belongs to: not authenticated, only for counting
- * the drop; else it is left NULL.
+ * unauthenticated output, and is left untouched on any error.  On an
+ * error after the receiver index matched, *peer is the peer that index
+ * belongs to: not authenticated, only for counting the drop; else it is
+ * left NULL.
  */
 int	 noise_decrypt(struct noise_local *, const uint8_t *, size_t,
 	    uint64_t, struct noise_peer **, uint8_t *, size_t, size_t *);
