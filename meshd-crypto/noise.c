@@ -954,16 +954,19 @@ static int
 noise_seal(struct noise_keypair *kp, uint64_t counter, const uint8_t *pt,
     size_t len, size_t padded, uint8_t *out)
 {
-	const uint8_t	*src = pt;
+	int	r;
 
-	if (padded != len) {
-		if (len > 0)
-			memcpy(noise_stage, pt, len);
-		memset(noise_stage + len, 0, padded - len);
-		src = noise_stage;
-	}
-	return wg_aead_encrypt(out, kp->send_key, counter, src, padded, NULL,
-	    0);
+	if (padded == len)
+		return wg_aead_encrypt(out, kp->send_key, counter, pt, len,
+		    NULL, 0);
+	if (len > 0)
+		memcpy(noise_stage, pt, len);
+	memset(noise_stage + len, 0, padded - len);
+	r = wg_aead_encrypt(out, kp->send_key, counter, noise_stage, padded,
+	    NULL, 0);
+	/* the stage keeps no plaintext between calls */
+	explicit_bzero(noise_stage, len);
+	return r;
 }
 
 int
@@ -1060,8 +1063,10 @@ noise_decrypt(struct noise_local *l, const uint8_t *msg, size_t len,
 		explicit_bzero(noise_stage, plen);
 		return NOISE_E_REPLAY;
 	}
-	if (plen > 0)
+	if (plen > 0) {
 		memcpy(out, noise_stage, plen);
+		explicit_bzero(noise_stage, plen);
+	}
 
 	if (kp == p->next) {
 		/* the initiator confirmed our response: switch to it */
