@@ -220,8 +220,8 @@ uint32_t pktchan_space(struct pktchan *);
  *
  * pktchan_consume() is one bounded round of the callback above: batches
  * of up to max packets go to fn(pkts, n, arg), and it takes at most
- * rounds pops and "more came" passes together, so at most rounds * max
- * slots.  It returns 0 when the ring was empty and the consumer sleeps:
+ * rounds (at least 1) pops and "more came" passes together, so at most
+ * rounds * max slots.  It returns 0 when the ring was empty and the consumer sleeps:
  * wait on the fd; 1 when the round ended at the cap: reschedule
  * (event_active), do not wait on the fd.
  */

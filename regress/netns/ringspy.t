@@ -17,6 +17,7 @@ done
 [ -x "$MESHD" ] || skip_all "$MESHD not installed (run make check)"
 SPY=$MESHD_BUILD/regress/interop/ringspy
 [ -x "$SPY" ] || skip_all "$SPY not built (run make check)"
+[ -d /proc/self/map_files ] || skip_all "no /proc/PID/map_files in this kernel"
 
 A=rs-a$$ B=rs-b$$
 netns_new "$A"; netns_new "$B"
