@@ -221,9 +221,9 @@ uint32_t pktchan_space(struct pktchan *);
  * pktchan_consume() is one bounded round of the callback above: batches
  * of up to max packets go to fn(pkts, n, arg), and it takes at most
  * rounds (at least 1) pops and "more came" passes together, so at most
- * rounds * max slots.  It returns 0 when the ring was empty and the consumer sleeps:
- * wait on the fd; 1 when the round ended at the cap: reschedule
- * (event_active), do not wait on the fd.
+ * rounds * max slots.  It returns 0 when the ring was empty and the
+ * consumer sleeps: wait on the fd; 1 when the round ended at the cap:
+ * reschedule (event_active), do not wait on the fd.
  */
 size_t	 pktchan_pop(struct pktchan *, struct pktchan_pkt *out, size_t max,
 	    uint8_t *buf, size_t buflen);

@@ -275,11 +275,11 @@ int	 noise_consume_cookie(struct noise_local *, const uint8_t *, size_t,
  * Plaintext (len 0: keepalive) -> a type 4 message in out, *outlen set.
  * mtu: pad no further than this (0: no limit).  outsize must be at least
  * noise_encrypt_size(len, mtu), and a plaintext that needs padding may
- * pad to at most NOISE_DATA_MAX (NOISE_E_SPACE otherwise).  NOISE_E_NOKEY:
+ * pad to at most NOISE_DATA_MAX (else NOISE_E_SPACE).  NOISE_E_NOKEY:
  * queue and poll.  out may be memory another process reads (a crypto ->
  * net ring slot): only the header and ciphertext are ever written to it,
- * the padded plaintext is staged in the engine's private memory.  pt must
- * not overlap out.
+ * the padded plaintext is staged in the engine's private memory.  pt
+ * must not overlap out.
  */
 size_t	 noise_encrypt_size(size_t, size_t);
 int	 noise_encrypt(struct noise_peer *, uint64_t, const uint8_t *,

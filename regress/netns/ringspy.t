@@ -86,7 +86,8 @@ for n in a b; do
 	spy $n net 4
 	is "$RINGS" 2 "node $n net: the spy maps both of meshd-net's rings"
 	[ "${RECV:-0}" -ge 500 ] && [ "${PKTS:-0}" -ge 1000 ]
-	ok $? "node $n net: the rings carried the marked pings while watched ($RECV replies, $PKTS packets)"
+	ok $? "node $n net: the rings carried the marked pings while" \
+	    "watched ($RECV replies, $PKTS packets)"
 	is "$HITS" 0 "node $n net: the marker never showed in meshd-net's rings"
 done
 
