@@ -136,8 +136,9 @@ recv_peer(struct imsg *imsg)
 	child->pending->npeers++;
 }
 
-#define CHAN_BATCH	64	/* packets per pop */
-#define CHAN_ROUNDS	16	/* pops per wake-up before others get a turn */
+#define CHAN_BATCH	64	/* slots per pop */
+#define CHAN_ROUNDS	16	/* pops and "more came" passes per wake-up
+				   before others get a turn */
 
 struct chan_consumer {
 	enum mesh_chan	 c;
@@ -150,27 +151,29 @@ struct chan_consumer {
 static struct chan_consumer	consumers[CHAN_MAX];
 
 static void
+chan_batch(struct pktchan_pkt *pkts, size_t n, void *arg)
+{
+	struct chan_consumer	*cc = arg;
+
+	cc->fn(pkts, n);
+	if (cc->after != NULL)
+		cc->after();
+}
+
+/*
+ * At most CHAN_ROUNDS * CHAN_BATCH slots per call, bad ones included: a
+ * producer refilling slots with impossible lengths cannot keep us here.
+ */
+static void
 chan_consume(int fd, short event, void *arg)
 {
 	struct chan_consumer	*cc = arg;
-	struct pktchan		*ch = child->chan[cc->c];
 	struct pktchan_pkt	 pkts[CHAN_BATCH];
-	size_t			 n, rounds = 0;
 
-	for (;;) {
-		while ((n = pktchan_pop(ch, pkts, CHAN_BATCH, cc->buf,
-		    cc->buflen)) > 0) {
-			cc->fn(pkts, n);
-			if (cc->after != NULL)
-				cc->after();
-			if (++rounds == CHAN_ROUNDS) {
-				/* the fd may not fire again: come back */
-				event_active(&cc->ev, EV_READ, 0);
-				return;
-			}
-		}
-		if (pktchan_sleep(ch) == 0)
-			break;
+	if (pktchan_consume(child->chan[cc->c], pkts, CHAN_BATCH, cc->buf,
+	    cc->buflen, CHAN_ROUNDS, chan_batch, cc) == 1) {
+		/* the fd may not fire again: come back */
+		event_active(&cc->ev, EV_READ, 0);
 	}
 }
 

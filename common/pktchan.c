@@ -538,7 +538,7 @@ pktchan_pop(struct pktchan *ch, struct pktchan_pkt *out, size_t max,
 {
 	const uint8_t	*s;
 	uint32_t	 head, avail, tail, len, metalen;
-	size_t		 n = 0, used = 0, off;
+	size_t		 n = 0, taken = 0, used = 0, off;
 
 	if (ch->side != PKTCHAN_CONSUMER)
 		fatalx("%s: not the consumer", __func__);
@@ -557,13 +557,15 @@ pktchan_pop(struct pktchan *ch, struct pktchan_pkt *out, size_t max,
 		return 0;
 	}
 	tail = ch->ctail;
-	while (n < max && avail > 0) {
+	/* a bad slot counts against max too: the work per call is bounded */
+	while (taken < max && avail > 0) {
 		s = slot(ch, tail);
 		SHM_CHECK(ch, s, PKTCHAN_SLOT_DATA);
 		len = ld32(s + PKTCHAN_SLOT_LEN);
 		metalen = ld32(s + PKTCHAN_SLOT_METALEN);
 		if (len > ch->maxpkt || metalen > PKTCHAN_META_MAX) {
 			ch->st.bad++;
+			taken++;
 			tail++;
 			avail--;
 			continue;
@@ -581,6 +583,7 @@ pktchan_pop(struct pktchan *ch, struct pktchan_pkt *out, size_t max,
 		memset(out[n].meta + metalen, 0, PKTCHAN_META_MAX - metalen);
 		used = off + len;
 		n++;
+		taken++;
 		tail++;
 		avail--;
 	}
@@ -590,6 +593,30 @@ pktchan_pop(struct pktchan *ch, struct pktchan_pkt *out, size_t max,
 	}
 	ch->st.popped += n;
 	return n;
+}
+
+int
+pktchan_consume(struct pktchan *ch, struct pktchan_pkt *pkts, size_t max,
+    uint8_t *buf, size_t buflen, unsigned int rounds,
+    void (*fn)(struct pktchan_pkt *, size_t, void *), void *arg)
+{
+	unsigned int	turns = 0;
+	size_t		n;
+
+	for (;;) {
+		/* every pop counts, whether it found packets or bad slots */
+		if (turns++ == rounds)
+			return 1;
+		if ((n = pktchan_pop(ch, pkts, max, buf, buflen)) > 0) {
+			fn(pkts, n, arg);
+			continue;
+		}
+		if (pktchan_sleep(ch) == 0)
+			return 0;
+		/* and so does every pass where more came */
+		if (turns++ == rounds)
+			return 1;
+	}
 }
 
 int

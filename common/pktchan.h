@@ -48,17 +48,40 @@
  * when the consumer has announced it is asleep, once per sleep.  The
  * consumer's callback, in short:
  *
- *	for (;;) {
- *		while ((n = pktchan_pop(ch, pkts, 64, buf, sizeof(buf))) > 0)
+ *	for (turns = 0; turns < ROUNDS; turns++) {
+ *		if ((n = pktchan_pop(ch, pkts, 64, buf, sizeof(buf))) > 0) {
  *			handle(pkts, n);
+ *			continue;
+ *		}
  *		if (pktchan_sleep(ch) == 0)
- *			break;
+ *			return;			(wait on the fd)
+ *		turns++;			(more came)
  *	}
+ *	event_active(...);			(come back)
  *
- * Wait on the fd only right after pktchan_sleep() returned 0.  A
- * consumer that leaves its callback otherwise (to bound its work per
- * round) must reschedule itself (event_active) rather than wait on the
- * fd, which may never become readable.
+ * which pktchan_consume() does.  Wait on the fd only right after
+ * pktchan_sleep() returned 0.  A consumer that leaves its callback
+ * otherwise (to bound its work per round) must reschedule itself
+ * (event_active) rather than wait on the fd, which may never become
+ * readable.  Bound the round by counting every pop, including one that
+ * found only bad slots and returned 0, and every pass where
+ * pktchan_sleep() said more came: a hostile producer can keep refilling
+ * slots with impossible lengths, and a round that counted only the pops
+ * that returned packets would never end.  pktchan_pop() consumes at most
+ * max slots, good or bad, so a round takes at most ROUNDS * max slots.
+ *
+ * What a slot may hold.  A slot visible to process X only ever holds
+ * bytes X may see, at every moment: the consumer maps the whole ring, so
+ * it can read a slot while the producer fills it, before it is
+ * committed, and after it is cancelled; pktchan_reserve() hands out
+ * memory the consumer reads, not a scratch buffer.  Stage anything else
+ * in private memory and write only the result into the slot.  So
+ * meshd-crypto seals a data message from private memory and writes only
+ * ciphertext into crypto -> net slots, and opens one into private memory
+ * and copies only authenticated plaintext into crypto -> tun slots
+ * (meshd-crypto/noise.c noise_encrypt(), noise_decrypt()); no key ever
+ * touches a slot.  tun -> crypto slots hold plaintext, net -> crypto
+ * slots ciphertext and endpoints, both written by the side that had them.
  *
  * One producer process and one consumer process, each end attached
  * once and used by one thread; a channel is not reused after either
@@ -188,13 +211,25 @@ void	 pktchan_flush(struct pktchan *);
 uint32_t pktchan_space(struct pktchan *);
 
 /*
- * Consumer.  pktchan_pop() copies up to max packets into buf, each at a
- * 16-byte aligned offset, fills out[] and returns how many; 0 if the
- * ring is empty.  buflen must be at least maxpkt.  pktchan_sleep():
- * see above; it also drains the eventfd.
+ * Consumer.  pktchan_pop() takes up to max slots: it copies the packets
+ * among them into buf, each at a 16-byte aligned offset, fills out[] and
+ * returns how many; bad slots are skipped but count against max.  It
+ * returns 0 if the ring is empty, or if every slot it took was bad.
+ * buflen must be at least maxpkt.  pktchan_sleep(): see above; it also
+ * drains the eventfd.
+ *
+ * pktchan_consume() is one bounded round of the callback above: batches
+ * of up to max packets go to fn(pkts, n, arg), and it takes at most
+ * rounds (at least 1) pops and "more came" passes together, so at most
+ * rounds * max slots.  It returns 0 when the ring was empty and the
+ * consumer sleeps: wait on the fd; 1 when the round ended at the cap:
+ * reschedule (event_active), do not wait on the fd.
  */
 size_t	 pktchan_pop(struct pktchan *, struct pktchan_pkt *out, size_t max,
 	    uint8_t *buf, size_t buflen);
+int	 pktchan_consume(struct pktchan *, struct pktchan_pkt *pkts,
+	    size_t max, uint8_t *buf, size_t buflen, unsigned int rounds,
+	    void (*fn)(struct pktchan_pkt *, size_t, void *), void *arg);
 int	 pktchan_wakefd(const struct pktchan *);
 int	 pktchan_sleep(struct pktchan *);
 

@@ -329,7 +329,10 @@ queue_add(struct cpeer *cp, const uint8_t *pkt, size_t len)
 	cp->qlen++;
 }
 
-/* encrypt one packet for cp into the crypto -> net channel */
+/*
+ * Encrypt one packet for cp into the crypto -> net channel.  The slot is
+ * meshd-net's to read: noise_encrypt() writes only ciphertext into it.
+ */
 static int
 send_data(struct cpeer *cp, const uint8_t *pkt, size_t len, uint64_t now)
 {
@@ -493,7 +496,11 @@ chan_outbound(struct pktchan_pkt *pkts, size_t n, uint64_t now)
 	}
 }
 
-/* net -> crypto: data messages to decrypt */
+/*
+ * net -> crypto: data messages to decrypt.  The crypto -> tun slot gets
+ * only authenticated plaintext (noise_decrypt() opens into private
+ * memory).
+ */
 static void
 chan_inbound(struct pktchan_pkt *pkts, size_t n, uint64_t now)
 {

@@ -39,6 +39,14 @@
 static void	*noise_default_alloc(size_t);
 static void	 noise_default_release(void *, size_t);
 
+/*
+ * Data messages are sealed from and opened into this private buffer, so
+ * that a ring slot only ever receives what its reader may see: crypto
+ * -> net slots get ciphertext, crypto -> tun slots authenticated
+ * plaintext (see common/pktchan.h).  One thread uses the engine.
+ */
+static uint8_t	 noise_stage[NOISE_DATA_MAX];
+
 static void	*(*noise_alloc)(size_t) = noise_default_alloc;
 static void	 (*noise_release)(void *, size_t) = noise_default_release;
 
@@ -936,6 +944,31 @@ noise_encrypt_size(size_t len, size_t mtu)
 	return WG_DATA_LEN(noise_padded_len(len, mtu));
 }
 
+/*
+ * The AEAD of a data message, out of place: only ciphertext is written
+ * to out, which may be a ring slot meshd-net can read.  The padded
+ * plaintext is staged in private memory when padding is needed;
+ * otherwise pt (private to the caller) is encrypted directly.
+ */
+static int
+noise_seal(struct noise_keypair *kp, uint64_t counter, const uint8_t *pt,
+    size_t len, size_t padded, uint8_t *out)
+{
+	int	r;
+
+	if (padded == len)
+		return wg_aead_encrypt(out, kp->send_key, counter, pt, len,
+		    NULL, 0);
+	if (len > 0)
+		memcpy(noise_stage, pt, len);
+	memset(noise_stage + len, 0, padded - len);
+	r = wg_aead_encrypt(out, kp->send_key, counter, noise_stage, padded,
+	    NULL, 0);
+	/* the stage keeps no plaintext between calls */
+	explicit_bzero(noise_stage, len);
+	return r;
+}
+
 int
 noise_encrypt(struct noise_peer *p, uint64_t now, const uint8_t *pt,
     size_t len, size_t mtu, uint8_t *out, size_t outsize, size_t *outlen)
@@ -958,16 +991,15 @@ noise_encrypt(struct noise_peer *p, uint64_t now, const uint8_t *pt,
 	padded = noise_padded_len(len, mtu);
 	if (outsize < WG_DATA_LEN(padded))
 		return NOISE_E_SPACE;
+	if (padded != len && padded > sizeof(noise_stage))
+		return NOISE_E_SPACE;
 	counter = kp->send_counter++;
 
 	wg_put_le32(out + WG_OFF_TYPE, WG_MSG_DATA);
 	wg_put_le32(out + WG_DATA_OFF_RECEIVER, kp->remote_index);
 	wg_put_le64(out + WG_DATA_OFF_COUNTER, counter);
-	if (len > 0)
-		memmove(out + WG_DATA_OFF_PAYLOAD, pt, len);
-	memset(out + WG_DATA_OFF_PAYLOAD + len, 0, padded - len);
-	if (wg_aead_encrypt(out + WG_DATA_OFF_PAYLOAD, kp->send_key, counter,
-	    out + WG_DATA_OFF_PAYLOAD, padded, NULL, 0) == -1) {
+	if (noise_seal(kp, counter, pt, len, padded,
+	    out + WG_DATA_OFF_PAYLOAD) == -1) {
 		explicit_bzero(out, WG_DATA_LEN(padded));
 		return NOISE_E_DECRYPT;
 	}
@@ -1013,19 +1045,27 @@ noise_decrypt(struct noise_local *l, const uint8_t *msg, size_t len,
 		return NOISE_E_EXPIRED;
 	}
 	plen = len - WG_DATA_MIN_LEN;
-	if (outsize < plen)
+	if (outsize < plen || plen > sizeof(noise_stage))
 		return NOISE_E_SPACE;
 	counter = wg_get_le64(msg + WG_DATA_OFF_COUNTER);
-	if (wg_aead_decrypt(out, kp->recv_key, counter,
-	    msg + WG_DATA_OFF_PAYLOAD, len - WG_DATA_HDR_LEN, NULL, 0) == -1) {
-		explicit_bzero(out, plen);
-		return NOISE_E_DECRYPT;
-	}
+	/*
+	 * Into private memory: until the tag and the window have passed,
+	 * this is not plaintext the peer sent (a forged message decrypts
+	 * to its bytes xor the keystream), so it may not reach out, a
+	 * ring slot meshd-tun reads.
+	 */
+	if (wg_aead_decrypt(noise_stage, kp->recv_key, counter,
+	    msg + WG_DATA_OFF_PAYLOAD, len - WG_DATA_HDR_LEN, NULL, 0) == -1)
+		return NOISE_E_DECRYPT;	/* the stage is wiped */
 	/* only now, authenticated, may the counter move the window */
 	if (replay_check(&kp->replay, counter, WG_REJECT_AFTER_MESSAGES) ==
 	    -1) {
-		explicit_bzero(out, plen);
+		explicit_bzero(noise_stage, plen);
 		return NOISE_E_REPLAY;
+	}
+	if (plen > 0) {
+		memcpy(out, noise_stage, plen);
+		explicit_bzero(noise_stage, plen);
 	}
 
 	if (kp == p->next) {

@@ -108,6 +108,9 @@
 #define NOISE_E_RNG		-12	/* random source failed */
 #define NOISE_E_SPACE		-13	/* output buffer too small */
 
+/* the largest padded plaintext of a data message (a packet channel's) */
+#define NOISE_DATA_MAX		65536
+
 /* fills a buffer with random bytes: 0, or -1 on failure */
 typedef int	(*noise_rng_fn)(void *, size_t, void *);
 /* the current TAI64N time (12 bytes) */
@@ -271,17 +274,26 @@ int	 noise_consume_cookie(struct noise_local *, const uint8_t *, size_t,
 /*
  * Plaintext (len 0: keepalive) -> a type 4 message in out, *outlen set.
  * mtu: pad no further than this (0: no limit).  outsize must be at least
- * noise_encrypt_size(len, mtu).  NOISE_E_NOKEY: queue and poll.
+ * noise_encrypt_size(len, mtu), and a plaintext that needs padding may
+ * pad to at most NOISE_DATA_MAX (else NOISE_E_SPACE).  NOISE_E_NOKEY:
+ * queue and poll.  out may be memory another process reads (a crypto ->
+ * net ring slot): only the header and ciphertext are ever written to it,
+ * the padded plaintext is staged in the engine's private memory.  pt
+ * must not overlap out.
  */
 size_t	 noise_encrypt_size(size_t, size_t);
 int	 noise_encrypt(struct noise_peer *, uint64_t, const uint8_t *,
 	    size_t, size_t, uint8_t *, size_t, size_t *);
 /*
- * A type 4 message -> padded plaintext in out (outsize >= len - 32),
- * *outlen (0: a keepalive) and the peer it came from.  out must not
- * overlap msg.  On an error after the receiver index matched, *peer is
- * the peer that index belongs to: not authenticated, only for counting
- * the drop; else it is left NULL.
+ * A type 4 message -> padded plaintext in out (outsize >= len - 32, and
+ * len - 32 <= NOISE_DATA_MAX), *outlen (0: a keepalive) and the peer it
+ * came from.  out must not overlap msg.  out may be memory another
+ * process reads (a crypto -> tun ring slot): it is written only with
+ * plaintext that passed the tag and the replay window, never with
+ * unauthenticated output, and is left untouched on any error.  On an
+ * error after the receiver index matched, *peer is the peer that index
+ * belongs to: not authenticated, only for counting the drop; else it is
+ * left NULL.
  */
 int	 noise_decrypt(struct noise_local *, const uint8_t *, size_t,
 	    uint64_t, struct noise_peer **, uint8_t *, size_t, size_t *);

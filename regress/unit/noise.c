@@ -771,6 +771,17 @@ test_replay_flood(void)
 	noise_local_free(l2);
 }
 
+static int
+all_bytes(const uint8_t *p, size_t n, uint8_t c)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		if (p[i] != c)
+			return 0;
+	return 1;
+}
+
 /* flip one byte; optionally recompute mac1 as an attacker could */
 static int
 tampered(struct noise_local *l, const uint8_t *msg, size_t len, size_t off,
@@ -836,6 +847,7 @@ test_tamper(void)
 	struct noise_peer	*p;
 	uint8_t			 init[WG_INIT_LEN], resp[WG_RESP_LEN];
 	uint8_t			 data[MSG_MAX], out[MSG_MAX];
+	uint8_t			 forged[MSG_MAX];
 	uint8_t			 cookie[WG_COOKIE_MSG_LEN];
 	size_t			 i, dlen, outlen;
 	int			 ret;
@@ -909,6 +921,14 @@ test_tamper(void)
 	    NOISE_E_DECRYPT, "tampered data payload: fails the tag");
 	ok(tampered(B.l, data, dlen, dlen - 1, 0, NULL) == NOISE_E_DECRYPT,
 	    "tampered data tag: fails the tag");
+	/* out may be a ring slot meshd-tun reads: no forgery reaches it */
+	memcpy(forged, data, dlen);
+	memset(forged + WG_DATA_OFF_PAYLOAD, 0, dlen - WG_DATA_OFF_PAYLOAD);
+	memset(out, 0xa5, sizeof(out));
+	ok(noise_decrypt(B.l, forged, dlen, now, &p, out, sizeof(out),
+	    &outlen) == NOISE_E_DECRYPT && all_bytes(out, sizeof(out), 0xa5),
+	    "forged data (zero ciphertext): the output buffer is never "
+	    "written, not even as scratch");
 	ok(noise_decrypt(B.l, data, dlen - 1, now, &p, out, sizeof(out),
 	    &outlen) == NOISE_E_DECRYPT, "truncated data: fails the tag");
 	ok(noise_decrypt(B.l, data, 31, now, &p, out, sizeof(out), &outlen) ==
@@ -921,8 +941,11 @@ test_tamper(void)
 	    "the real data packet decrypts, padded to 32");
 	ok(memcmp(out + 19, "\0\0\0\0\0\0\0\0\0\0\0\0\0", 13) == 0,
 	    "padding is zeros");
+	memset(out, 0xa5, sizeof(out));
 	ok(noise_decrypt(B.l, data, dlen, now, &p, out, sizeof(out),
-	    &outlen) == NOISE_E_REPLAY, "the same data packet again: replay");
+	    &outlen) == NOISE_E_REPLAY && all_bytes(out, sizeof(out), 0xa5),
+	    "the same data packet again: replay, the output buffer is "
+	    "never written");
 	ok(noise_decrypt(B.l, data, dlen, now, &p, out, 16, &outlen) ==
 	    NOISE_E_SPACE, "too small an output buffer refused");
 

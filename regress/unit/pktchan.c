@@ -20,8 +20,9 @@
  * of varying sizes with sequence numbers and checksums; drops while the
  * consumer is stopped; many short bursts with the consumer asleep
  * between them, where a lost wake-up shows as a poll timeout); hostile
- * writers of the shared memory on either side; attach refusing bad
- * memfds.  Run it under ASan too: make SANITIZE=1
+ * writers of the shared memory on either side; a producer thread
+ * refilling bad slots against the consumer's round cap; attach refusing
+ * bad memfds.  Run it under ASan too: make SANITIZE=1
  * build-san/regress/unit/pktchan (sanitizer builds also check every
  * shared access against the mapping).
  */
@@ -34,8 +35,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -875,6 +878,125 @@ test_hostile_producer(void)
 	pktchan_detach(c);
 }
 
+/*
+ * A hostile producer refilling every free slot with an impossible length
+ * as fast as it can: each round of the consumer's callback still ends
+ * after a bounded number of slots.  The producer stops after a fixed
+ * number of slots, so a consumer without the bound comes back too, with
+ * all of them counted in one round.
+ */
+#define REFILL_TOTAL	2000000U
+
+struct refill {
+	uint8_t			*raw;
+	uint32_t		 nslots, stride;
+	_Atomic int		 stop;
+	_Atomic uint32_t	 made;
+};
+
+static void *
+refill_bad(void *arg)
+{
+	struct refill		*rf = arg;
+	volatile uint32_t	*head, *tail;
+	uint32_t		 h, t;
+
+	head = (volatile uint32_t *)(void *)(rf->raw + PKTCHAN_OFF_HEAD);
+	tail = (volatile uint32_t *)(void *)(rf->raw + PKTCHAN_OFF_TAIL);
+	for (h = *head; !rf->stop && rf->made < REFILL_TOTAL;) {
+		for (t = *tail; h != t + rf->nslots; h++)
+			put32(rf->raw + PKTCHAN_HDRSIZE + (h % rf->nslots) *
+			    rf->stride + PKTCHAN_SLOT_LEN, 0xffffffff);
+		atomic_thread_fence(memory_order_release);
+		*head = h;
+		rf->made = h;
+	}
+	return NULL;
+}
+
+static void
+count_batch(struct pktchan_pkt *pkts, size_t n, void *arg)
+{
+	*(uint64_t *)arg += n;
+}
+
+static void
+test_round_cap(void)
+{
+	struct pktchan		*p, *c;
+	struct pktchan_pkt	 out[64];
+	struct pktchan_stats	 st;
+	struct refill		 rf;
+	pthread_t		 thr;
+	uint8_t			*raw, *buf;
+	const uint32_t		 nslots = 4096, maxpkt = 100;
+	const unsigned int	 rounds = 4;
+	const size_t		 max = 8, buflen = 8 * 112;
+	uint64_t		 before, took, most = 0, good = 0, calls = 0;
+	uint64_t		 capped = 0;
+	uint32_t		 i, stride;
+	int			 r, started;
+
+	if (pair(nslots, maxpkt, &p, &c, &raw) == -1 ||
+	    (buf = malloc(buflen)) == NULL) {
+		ok(0, "round cap: set up");
+		return;
+	}
+	memcpy(&stride, raw + PKTCHAN_OFF_STRIDE, 4);
+
+	/* a full ring of bad slots: one pop takes max of them, no more */
+	for (i = 0; i < nslots; i++)
+		put32(raw + PKTCHAN_HDRSIZE + i * stride + PKTCHAN_SLOT_LEN,
+		    maxpkt + 1);
+	put32(raw + PKTCHAN_OFF_HEAD, nslots);
+	r = pktchan_pop(c, out, 8, buf, buflen);
+	pktchan_stats(c, &st);
+	ok(r == 0 && st.bad == 8, "a pop over bad slots takes max (8) of "
+	    "them and returns 0 (took %llu)", (unsigned long long)st.bad);
+	r = pktchan_consume(c, out, 8, buf, buflen, 4, count_batch, &good);
+	pktchan_stats(c, &st);
+	ok(r == 1 && st.bad - 8 <= 4 * 8 && st.bad - 8 > 0,
+	    "a round over bad slots ends at its cap and asks to be "
+	    "rescheduled (took %llu <= 4 * 8)",
+	    (unsigned long long)(st.bad - 8));
+
+	/* now a producer thread that keeps refilling them */
+	memset(&rf, 0, sizeof(rf));
+	rf.raw = raw;
+	rf.nslots = nslots;
+	rf.stride = stride;
+	started = pthread_create(&thr, NULL, refill_bad, &rf) == 0;
+	while (started && rf.made < REFILL_TOTAL) {
+		pktchan_stats(c, &st);
+		before = st.popped + st.bad;
+		r = pktchan_consume(c, out, max, buf, buflen, rounds,
+		    count_batch, &good);
+		pktchan_stats(c, &st);
+		took = st.popped + st.bad - before;
+		if (took > most)
+			most = took;
+		capped += r == 1;
+		calls++;
+		if (r == 0)
+			sched_yield();	/* one CPU: let the producer run */
+	}
+	if (started) {
+		rf.stop = 1;
+		pthread_join(thr, NULL);
+	}
+	pktchan_stats(c, &st);
+	ok(started && most <= rounds * max && st.bad > 100000 && good == 0,
+	    "a producer refilling bad slots: %llu rounds took at most %llu "
+	    "slots each (cap %llu), %llu ended at the cap, %llu bad slots in "
+	    "all", (unsigned long long)calls, (unsigned long long)most,
+	    (unsigned long long)(rounds * max), (unsigned long long)capped,
+	    (unsigned long long)st.bad);
+	munmap(raw, pktchan_size(nslots, maxpkt));
+	free(buf);
+	pktchan_detach(p);
+	pktchan_detach(c);
+}
+
 static void
 test_hostile_consumer(void)
 {
@@ -1066,6 +1188,7 @@ main(void)
 	test_roundtrip();
 	test_attach();
 	test_hostile_producer();
+	test_round_cap();
 	test_hostile_consumer();
 	test_stopped();
 	test_wakeups();
