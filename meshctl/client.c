@@ -91,6 +91,8 @@ reply_name(uint32_t type)
 		return "process";
 	case IMSG_CTL_PEER:
 		return "peer";
+	case IMSG_CTL_PEER_AIPS:
+		return "allowed-ips";
 	case IMSG_CTL_END:
 		return "end";
 	case IMSG_CTL_RESULT:
@@ -153,6 +155,18 @@ replies_free(struct replies *r)
 	r->npeers = r->peers_max = 0;
 }
 
+/* the last peer still awaits allowed-ips */
+static int
+replies_peer_open(const struct replies *r)
+{
+	const struct peer_info	*p;
+
+	if (r->npeers == 0)
+		return 0;
+	p = &r->peers[r->npeers - 1];
+	return p->ngot < p->peer.naips;
+}
+
 static int
 replies_add_peer(struct ctl *c, struct replies *r, struct imsg *imsg)
 {
@@ -177,6 +191,13 @@ replies_add_peer(struct ctl *c, struct replies *r, struct imsg *imsg)
 		return 1;
 	r->npeers++;
 	return 0;
+}
+
+/* the caller checked that one awaits them */
+static int
+replies_add_aips(struct replies *r, struct imsg *imsg)
+{
+	return reply_peer_aips(imsg, &r->peers[r->npeers - 1]);
 }
 
 /*
@@ -216,20 +237,30 @@ ctl_collect(struct ctl *c, struct replies *r, uint32_t want)
 		case IMSG_CTL_PEER:
 			if (want != IMSG_CTL_PEER)
 				goto unexpected;
+			if (replies_peer_open(r))
+				goto unexpected;
 			if ((rv = replies_add_peer(c, r, &imsg)) == -1) {
 				imsg_free(&imsg);
 				goto fail;
 			}
 			bad = rv != 0;
 			break;
+		case IMSG_CTL_PEER_AIPS:
+			if (want != IMSG_CTL_PEER || !replies_peer_open(r))
+				goto unexpected;
+			bad = replies_add_aips(r, &imsg) == -1;
+			break;
 		case IMSG_CTL_END:
 			if (want == 0 ||
-			    (want == IMSG_CTL_STATUS && !r->have_status))
+			    (want == IMSG_CTL_STATUS && !r->have_status) ||
+			    replies_peer_open(r))
 				goto unexpected;
 			bad = reply_end(&imsg) == -1;
 			done = 1;
 			break;
 		case IMSG_CTL_RESULT:
+			if (replies_peer_open(r))
+				goto unexpected;
 			bad = reply_result(&imsg, &r->code, r->text,
 			    sizeof(r->text)) == -1;
 			r->have_result = 1;
