@@ -48,6 +48,7 @@ struct ctl_conn {
 	struct event		 ev;
 	uid_t			 uid;
 	int			 stats_pending;	/* one show at a time */
+	int			 broken;	/* a reply cut short: close */
 };
 
 /* a show status or show peers waiting for the children's counters */
@@ -223,7 +224,7 @@ control_event_add(struct ctl_conn *c)
 {
 	short	events = EV_READ;
 
-	if (imsgbuf_queuelen(&c->ibuf) > 0)
+	if (c->broken || imsgbuf_queuelen(&c->ibuf) > 0)
 		events |= EV_WRITE;
 	event_del(&c->ev);
 	event_set(&c->ev, c->ibuf.fd, events, control_dispatch, c);
@@ -457,7 +458,9 @@ show_peers_reply(struct stats_req *r)
 			return -1;
 		i++;
 	}
-	return imsg_compose(&r->c->ibuf, IMSG_CTL_END, 0, 0, -1, NULL, 0);
+	if (imsg_compose(&r->c->ibuf, IMSG_CTL_END, 0, 0, -1, NULL, 0) == -1)
+		return -1;
+	return 0;
 }
 
 /* a child is done; when all are, the client gets its answer */
@@ -477,13 +480,16 @@ control_stats_end(uint32_t seq)
 		control_event_add(r->c);
 	} else if (r->c != NULL) {
 		r->c->stats_pending = 0;
-		if (show_peers_reply(r) == 0)
-			control_event_add(r->c);
-		else {
-			/* half a listing is no answer: the client sees EOF */
+		if (show_peers_reply(r) == -1) {
+			/*
+			 * Half a listing is no answer: the client will see
+			 * EOF.  control_dispatch closes it (we may be inside
+			 * it, below a request).
+			 */
 			log_warn("control: show peers");
-			control_close(r->c);
+			r->c->broken = 1;
 		}
+		control_event_add(r->c);
 	}
 	free(r->st);
 	free(r);
@@ -539,6 +545,10 @@ control_dispatch(int fd, short event, void *arg)
 	struct imsg	 imsg;
 	ssize_t		 n;
 
+	if (c->broken) {
+		control_close(c);
+		return;
+	}
 	if (event & EV_READ) {
 		if (imsgbuf_read(&c->ibuf) != 1) {
 			control_close(c);
@@ -562,6 +572,10 @@ control_dispatch(int fd, short event, void *arg)
 			break;
 		control_request(c, &imsg);
 		imsg_free(&imsg);
+		if (c->broken) {
+			control_close(c);
+			return;
+		}
 		if (imsgbuf_queuelen(&c->ibuf) > CONTROL_MAX_QUEUE) {
 			log_warnx("control: client does not read, closing");
 			control_close(c);
