@@ -92,7 +92,7 @@ reply_name(uint32_t type)
 	case IMSG_CTL_PEER:
 		return "peer";
 	case IMSG_CTL_PEER_AIPS:
-		return "allowed-ips";
+		return "peer";		/* its allowed IPs */
 	case IMSG_CTL_END:
 		return "end";
 	case IMSG_CTL_RESULT:
@@ -218,6 +218,13 @@ ctl_collect(struct ctl *c, struct replies *r, uint32_t want)
 			goto fail;
 		type = imsg_get_type(&imsg);
 		bad = 0;
+		if (type != IMSG_CTL_PEER_AIPS && replies_peer_open(r)) {
+			/* the last peer's allowed IPs were cut short */
+			imsg_free(&imsg);
+			fprintf(c->err, "meshctl: malformed peer message from "
+			    "meshd\n");
+			goto fail;
+		}
 		switch (type) {
 		case IMSG_CTL_STATUS:
 			if (want != IMSG_CTL_STATUS || r->have_status)
@@ -237,8 +244,6 @@ ctl_collect(struct ctl *c, struct replies *r, uint32_t want)
 		case IMSG_CTL_PEER:
 			if (want != IMSG_CTL_PEER)
 				goto unexpected;
-			if (replies_peer_open(r))
-				goto unexpected;
 			if ((rv = replies_add_peer(c, r, &imsg)) == -1) {
 				imsg_free(&imsg);
 				goto fail;
@@ -252,15 +257,12 @@ ctl_collect(struct ctl *c, struct replies *r, uint32_t want)
 			break;
 		case IMSG_CTL_END:
 			if (want == 0 ||
-			    (want == IMSG_CTL_STATUS && !r->have_status) ||
-			    replies_peer_open(r))
+			    (want == IMSG_CTL_STATUS && !r->have_status))
 				goto unexpected;
 			bad = reply_end(&imsg) == -1;
 			done = 1;
 			break;
 		case IMSG_CTL_RESULT:
-			if (replies_peer_open(r))
-				goto unexpected;
 			bad = reply_result(&imsg, &r->code, r->text,
 			    sizeof(r->text)) == -1;
 			r->have_result = 1;
