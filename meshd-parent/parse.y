@@ -157,7 +157,7 @@ RB_GENERATE_STATIC(peer_key_tree, peer_loc, by_key, peer_key_cmp)
  * prefix given to two peers once at the end, each sorted, in O(n log n)
  * (one peer may hold 130,560 prefixes, as WireGuard's own test has it).
  * Entries of the block being read start at aip_first and match
- * cur_peer->aips one for one.
+ * aip_peer->aips one for one.
  */
 struct aip_loc {
 	struct mesh_prefix	 pfx;
