@@ -249,6 +249,91 @@ lookups(int af, size_t n, double secs)
 	free(addrs);
 }
 
+/* peer of the overlap table a lookup of addr should give */
+#define OV_EXIT		1	/* 0.0.0.0/0 and ::/0 */
+#define OV_SITE		2	/* 10.A.B.0/24 and fd00:A:B::/48, A < 255 */
+#define OV_HOSTS	3	/* and up: a /32 and a /128 under those */
+#define OV_NHOSTS	10000
+
+static void
+ov_prefix(struct mesh_prefix *p, int af, unsigned int plen, uint32_t x)
+{
+	memset(p, 0, sizeof(*p));
+	p->af = af;
+	p->plen = plen;
+	if (af == 4) {
+		p->addr[0] = 10;
+		p->addr[1] = x >> 16;
+		p->addr[2] = x >> 8;
+		p->addr[3] = x;
+	} else {
+		p->addr[0] = 0xfd;
+		p->addr[3] = x >> 16;
+		p->addr[5] = x >> 8;
+		p->addr[15] = x;
+	}
+}
+
+/*
+ * Overlapping peers as WireGuard allows them: an exit peer with /0, a site
+ * with 130,560 prefixes (WireGuard's own test), 10,000 peers with a host
+ * route inside the site's.  Lookups of addresses that end at each level,
+ * as the outbound route and the inbound source check both make them.
+ */
+static void
+overlaps(int af, double secs)
+{
+	static uint32_t		 hosts[OV_NHOSTS];
+	struct rtable		*rt;
+	struct mesh_prefix	 p;
+	uint8_t			*addrs;
+	size_t			 i, alen = af == 4 ? 4 : 16, count;
+	uint64_t		 sum = 0;
+	double			 t0, t1;
+	uint32_t		 x;
+
+	if ((rt = rtable_new()) == NULL ||
+	    (addrs = calloc(NADDRS, alen)) == NULL)
+		err(1, NULL);
+	ov_prefix(&p, af, 0, 0);
+	if (rtable_insert(rt, &p, OV_EXIT) == -1)
+		err(1, "rtable_insert");
+	for (x = 0; x < 255 * 256; x++) {
+		ov_prefix(&p, af, af == 4 ? 24 : 48, x << 8);
+		if (rtable_insert(rt, &p, OV_SITE) == -1)
+			err(1, "rtable_insert");
+	}
+	for (i = 0; i < OV_NHOSTS; i++) {
+		hosts[i] = rng() % (255 * 256 * 256);
+		ov_prefix(&p, af, af == 4 ? 32 : 128, hosts[i]);
+		if (rtable_insert(rt, &p, OV_HOSTS + i) == -1)
+			err(1, "rtable_insert");
+	}
+	/* a third each: host routes, the site around them, the exit */
+	for (i = 0; i < NADDRS; i++) {
+		x = i % 3 == 0 ? hosts[rng() % OV_NHOSTS] :
+		    rng() % (255 * 256 * 256);
+		ov_prefix(&p, af, 0, x);
+		if (i % 3 == 2)
+			p.addr[0] = af == 4 ? 11 : 0xfe;
+		memcpy(addrs + i * alen, p.addr, alen);
+	}
+	count = 0;
+	t0 = cpu_now();
+	do {
+		for (i = 0; i < NADDRS; i++)
+			sum += rtable_lookup(rt, af, addrs + i * alen);
+		count += NADDRS;
+	} while ((t1 = cpu_now()) - t0 < secs);
+	printf("IPv%d %7zu overlapping (/0, 65,280 %s, 10,000 %s): "
+	    "%6.2f M lookups/s %6.1f ns/lookup%s\n", af, rtable_count(rt),
+	    af == 4 ? "/24" : "/48", af == 4 ? "/32" : "/128",
+	    count / (t1 - t0) / 1e6, (t1 - t0) * 1e9 / count,
+	    sum == 0 ? " (no matches!)" : "");
+	rtable_free(rt);
+	free(addrs);
+}
+
 static void
 usage(void)
 {
@@ -284,5 +369,7 @@ main(int argc, char *argv[])
 		lookups(4, sizes[i], secs);
 	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++)
 		lookups(6, sizes[i], secs);
+	overlaps(4, secs);
+	overlaps(6, secs);
 	return 0;
 }

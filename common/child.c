@@ -103,37 +103,58 @@ conf_snapshot_find(struct conf_snapshot *cs, uint32_t id)
 	return NULL;
 }
 
+/*
+ * RECONF_PEER: the peer, whose msg.naips prefixes come next in
+ * RECONF_PEER_AIPS messages and nothing else of the config between.
+ */
 static void
 recv_peer(struct imsg *imsg)
 {
 	struct conf_peer	*cp;
-	struct ibuf		 ib;
-	size_t			 i;
 
 	if (child->pending == NULL)
 		fatalx("RECONF_PEER outside a reconfiguration");
+	if (child->pending_peer != NULL)
+		fatalx("RECONF_PEER: peer %u still awaits allowed-ips",
+		    child->pending_peer->msg.id);
 	if ((cp = calloc(1, sizeof(*cp))) == NULL)
 		fatal(NULL);
-	if (imsg_get_ibuf(imsg, &ib) == -1 ||
-	    ibuf_get(&ib, &cp->msg, sizeof(cp->msg)) == -1)
+	if (imsg_get_data(imsg, &cp->msg, sizeof(cp->msg)) == -1)
 		fatalx("RECONF_PEER: bad length");
 	cp->msg.name[sizeof(cp->msg.name) - 1] = '\0';
-	if (cp->msg.naips > ibuf_size(&ib) / sizeof(struct mesh_prefix) ||
-	    cp->msg.naips * sizeof(struct mesh_prefix) != ibuf_size(&ib))
-		fatalx("RECONF_PEER: bad prefix count");
-	if (cp->msg.naips > 0) {
-		cp->aips = calloc(cp->msg.naips, sizeof(*cp->aips));
-		if (cp->aips == NULL)
-			fatal(NULL);
-		for (i = 0; i < cp->msg.naips; i++)
-			if (ibuf_get(&ib, &cp->aips[i],
-			    sizeof(cp->aips[i])) == -1)
-				fatalx("RECONF_PEER: short");
-	}
 	if (conf_snapshot_find(child->pending, cp->msg.id) != NULL)
 		fatalx("RECONF_PEER: duplicate id %u", cp->msg.id);
+	/* memory is the only bound on a peer's allowed-ips */
+	if (cp->msg.naips > 0 &&
+	    (cp->aips = calloc(cp->msg.naips, sizeof(*cp->aips))) == NULL)
+		fatal("RECONF_PEER: %u allowed-ips", cp->msg.naips);
 	TAILQ_INSERT_TAIL(&child->pending->peers, cp, entry);
 	child->pending->npeers++;
+	if (cp->msg.naips > 0)
+		child->pending_peer = cp;
+}
+
+/* RECONF_PEER_AIPS: the next 1 to MESH_AIPS_CHUNK of them, no more */
+static void
+recv_peer_aips(struct imsg *imsg)
+{
+	struct conf_peer	*cp = child->pending_peer;
+	size_t			 len = imsg_get_len(imsg), n;
+
+	if (cp == NULL)
+		fatalx("RECONF_PEER_AIPS without a peer that awaits them");
+	if (imsg_get_id(imsg) != cp->msg.id)
+		fatalx("RECONF_PEER_AIPS for peer %u, not %u",
+		    imsg_get_id(imsg), cp->msg.id);
+	n = len / sizeof(struct mesh_prefix);
+	if (len % sizeof(struct mesh_prefix) != 0 || n == 0 ||
+	    n > MESH_AIPS_CHUNK || n > cp->msg.naips - cp->ngot)
+		fatalx("RECONF_PEER_AIPS: bad length %zu", len);
+	if (imsg_get_buf(imsg, cp->aips + cp->ngot, len) == -1)
+		fatalx("RECONF_PEER_AIPS: short");
+	cp->ngot += n;
+	if (cp->ngot == cp->msg.naips)
+		child->pending_peer = NULL;
 }
 
 #define CHAN_BATCH	64	/* slots per pop */
@@ -300,7 +321,7 @@ child_dispatch_common(struct imsgev *iev, struct imsg *imsg)
 	case IMSG_RECONF_IFACE:
 		if (iev->peer != PROC_PARENT)
 			break;
-		if (child->pending == NULL ||
+		if (child->pending == NULL || child->pending_peer != NULL ||
 		    imsg_get_data(imsg, &child->pending->iface,
 		    sizeof(child->pending->iface)) == -1 ||
 		    child->pending->iface.naddrs > MESH_MAX_ADDRS)
@@ -312,11 +333,19 @@ child_dispatch_common(struct imsgev *iev, struct imsg *imsg)
 			break;
 		recv_peer(imsg);
 		return;
+	case IMSG_RECONF_PEER_AIPS:
+		if (iev->peer != PROC_PARENT)
+			break;
+		recv_peer_aips(imsg);
+		return;
 	case IMSG_RECONF_END:
 		if (iev->peer != PROC_PARENT)
 			break;
 		if ((cs = child->pending) == NULL)
 			fatalx("RECONF_END without RECONF_START");
+		if (child->pending_peer != NULL)
+			fatalx("RECONF_END: peer %u still awaits allowed-ips",
+			    child->pending_peer->msg.id);
 		child->pending = NULL;
 		child->reconf(cs);
 		return;

@@ -32,6 +32,7 @@ struct conf_peer {
 	TAILQ_ENTRY(conf_peer)	 entry;
 	struct mesh_peer_msg	 msg;
 	struct mesh_prefix	*aips;		/* msg.naips of them */
+	size_t			 ngot;		/* arrived so far */
 };
 TAILQ_HEAD(conf_peer_head, conf_peer);
 
@@ -46,6 +47,7 @@ struct child {
 	struct imsgev		 iev[PROC_MAX];	/* [role]; unused: fd -1 */
 	int			 verbose;
 	struct conf_snapshot	*pending;	/* between START and END */
+	struct conf_peer	*pending_peer;	/* awaits its allowed-ips */
 	/*
 	 * The role's handler for every imsg the common code does not
 	 * handle itself; it must fatalx on a type it does not expect.

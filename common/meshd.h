@@ -41,8 +41,12 @@
 #define MESH_RESULT_MAX		1024	/* text in a control RESULT */
 #define MESH_MTU_DEFAULT	1400
 #define MESH_MAX_IMSG		(64 * 1024)
-/* allowed-ips of one peer: its RECONF_PEER and CTL_PEER stay in one imsg */
-#define MESH_MAX_PEER_AIPS	3000
+/*
+ * A peer's allowed-ips have no fixed bound (memory is the bound): they
+ * follow its RECONF_PEER or CTL_PEER in RECONF_PEER_AIPS or CTL_PEER_AIPS
+ * messages of 1 to MESH_AIPS_CHUNK prefixes, which fits MESH_MAX_IMSG.
+ */
+#define MESH_AIPS_CHUNK		3000
 #define MESH_MAX_PSK		4096	/* peers with a preshared key */
 
 #define WG_KEY_LEN		32
@@ -71,7 +75,10 @@ enum imsg_type {
 	IMSG_PSK_FD,		/* parent -> crypto: fd of a PSK file; uint32 id */
 	IMSG_RECONF_START,	/* parent -> child: a whole config follows */
 	IMSG_RECONF_IFACE,	/* struct mesh_iface_msg */
-	IMSG_RECONF_PEER,	/* struct mesh_peer_msg, then aips */
+	IMSG_RECONF_PEER,	/* struct mesh_peer_msg (naips: the total);
+				   then RECONF_PEER_AIPS until naips came */
+	IMSG_RECONF_PEER_AIPS,	/* parent -> child: peerid = the peer's id;
+				   1 to MESH_AIPS_CHUNK struct mesh_prefix */
 	IMSG_RECONF_END,	/* apply it */
 	IMSG_LOG_VERBOSE,	/* parent -> child: int verbosity */
 	IMSG_LOG,		/* child -> parent: int priority, then a
@@ -100,7 +107,10 @@ enum imsg_type {
 	IMSG_CTL_LOG_VERBOSE,	/* request, int verbosity */
 	IMSG_CTL_STATUS,	/* reply, struct ctl_status */
 	IMSG_CTL_PROC,		/* reply, struct ctl_proc (one per process) */
-	IMSG_CTL_PEER,		/* reply, struct ctl_peer then aips */
+	IMSG_CTL_PEER,		/* reply, struct ctl_peer (naips: the total);
+				   then CTL_PEER_AIPS until naips came */
+	IMSG_CTL_PEER_AIPS,	/* reply, 1 to MESH_AIPS_CHUNK struct
+				   mesh_prefix of the last CTL_PEER */
 	IMSG_CTL_END,		/* reply: end of a listing */
 	IMSG_CTL_RESULT,	/* reply: struct ctl_result then text */
 
@@ -126,7 +136,7 @@ struct mesh_iface_msg {
 	struct mesh_prefix addrs[MESH_MAX_ADDRS];
 };
 
-/* followed by naips struct mesh_prefix */
+/* its naips prefixes follow in RECONF_PEER_AIPS messages */
 struct mesh_peer_msg {
 	uint32_t	id;		/* stable across reloads */
 	char		name[MESH_NAME_MAX];
@@ -254,7 +264,7 @@ struct ctl_proc {
 	struct mesh_peer_stats counters;	/* its own, id 0 */
 };
 
-/* followed by naips struct mesh_prefix */
+/* its naips prefixes follow in CTL_PEER_AIPS messages */
 struct ctl_peer {
 	uint32_t	id;
 	char		name[MESH_NAME_MAX];

@@ -126,6 +126,7 @@ static const char *const imsg_names[IMSG_TYPE_MAX] = {
 	[IMSG_RECONF_START] = "RECONF_START",
 	[IMSG_RECONF_IFACE] = "RECONF_IFACE",
 	[IMSG_RECONF_PEER] = "RECONF_PEER",
+	[IMSG_RECONF_PEER_AIPS] = "RECONF_PEER_AIPS",
 	[IMSG_RECONF_END] = "RECONF_END",
 	[IMSG_LOG_VERBOSE] = "LOG_VERBOSE",
 	[IMSG_LOG] = "LOG",
@@ -148,6 +149,7 @@ static const char *const imsg_names[IMSG_TYPE_MAX] = {
 	[IMSG_CTL_STATUS] = "CTL_STATUS",
 	[IMSG_CTL_PROC] = "CTL_PROC",
 	[IMSG_CTL_PEER] = "CTL_PEER",
+	[IMSG_CTL_PEER_AIPS] = "CTL_PEER_AIPS",
 	[IMSG_CTL_END] = "CTL_END",
 	[IMSG_CTL_RESULT] = "CTL_RESULT",
 };
@@ -158,6 +160,27 @@ imsg_type_name(uint32_t type)
 	if (type < IMSG_TYPE_MAX && imsg_names[type] != NULL)
 		return imsg_names[type];
 	return "unknown";
+}
+
+/* a whole chunk of prefixes fits in one imsg */
+_Static_assert(IMSG_HEADER_SIZE + MESH_AIPS_CHUNK *
+    sizeof(struct mesh_prefix) <= MESH_MAX_IMSG, "MESH_AIPS_CHUNK");
+
+int
+imsg_compose_aips(struct imsgbuf *ibuf, uint32_t type, uint32_t id,
+    const struct mesh_prefix *aips, size_t n)
+{
+	size_t	len;
+
+	while (n > 0) {
+		len = n < MESH_AIPS_CHUNK ? n : MESH_AIPS_CHUNK;
+		if (imsg_compose(ibuf, type, id, 0, -1, aips,
+		    len * sizeof(*aips)) == -1)
+			return -1;
+		aips += len;
+		n -= len;
+	}
+	return 0;
 }
 
 void

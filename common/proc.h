@@ -55,6 +55,13 @@ int	 imsgev_io(struct imsgev *, short);
 void	 imsg_check_from(struct imsgev *, const struct imsg *,
 	    const enum imsg_type *, size_t);
 const char *imsg_type_name(uint32_t);
+/*
+ * Queues n prefixes on ibuf as messages of type (RECONF_PEER_AIPS or
+ * CTL_PEER_AIPS) and peerid id, MESH_AIPS_CHUNK at most in each: none for
+ * n 0.  Returns 0, or -1 (errno) with some of them queued.
+ */
+int	 imsg_compose_aips(struct imsgbuf *, uint32_t, uint32_t,
+	    const struct mesh_prefix *, size_t);
 
 /*
  * Parent: fork and exec path with the child end of a new socketpair on

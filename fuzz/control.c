@@ -51,6 +51,10 @@
 
 struct parent	 parent;
 
+/* the peer whose CTL_PEER_AIPS the client awaits, across reads */
+static struct peer_info	 cpi;
+static int		 cpi_open;
+
 static int	 reload_fails;		/* what the stubs answer */
 static int	 nchildren_asked;
 static char	 reload_text[MESH_RESULT_MAX * 2];
@@ -79,6 +83,27 @@ void
 parent_shutdown(int code)
 {
 	abort();
+}
+
+/* one more than fits a CTL_PEER_AIPS: show peer sends two */
+static void
+add_aips(struct peer_conf *p)
+{
+	struct mesh_prefix	*a;
+	size_t			 i, n = p->naips + MESH_AIPS_CHUNK + 1;
+
+	if ((a = reallocarray(p->aips, n, sizeof(*a))) == NULL)
+		abort();
+	for (i = p->naips; i < n; i++) {
+		memset(&a[i], 0, sizeof(a[i]));
+		a[i].af = 4;
+		a[i].plen = 32;
+		a[i].addr[0] = 10;
+		a[i].addr[2] = i >> 8;
+		a[i].addr[3] = i;
+	}
+	p->aips = a;
+	p->naips = n;
 }
 
 int
@@ -118,6 +143,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	}
 	TAILQ_FOREACH(p, &parent.conf->peers, entry)
 		p->id = ++parent.next_peer_id;
+	add_aips(TAILQ_LAST(&parent.conf->peers, peer_conf_head));
 	parent.listen_port = 51820;
 	parent.has_pubkey = 1;
 	memset(parent.pubkey, 0x42, sizeof(parent.pubkey));
@@ -142,7 +168,6 @@ client_read(struct imsgbuf *cib)
 	struct imsg		 imsg;
 	struct ctl_status	 st;
 	struct ctl_proc		 pr;
-	struct peer_info	 pi;
 	char			 text[MESH_RESULT_MAX];
 	int			 code, n;
 
@@ -156,8 +181,15 @@ client_read(struct imsgbuf *cib)
 				n = reply_proc(&imsg, &pr);
 				break;
 			case IMSG_CTL_PEER:
-				if ((n = reply_peer(&imsg, &pi)) == 0)
-					free(pi.aips);
+				free(cpi.aips);
+				cpi.aips = NULL;
+				n = cpi_open ? -1 : reply_peer(&imsg, &cpi);
+				cpi_open = cpi.ngot < cpi.peer.naips;
+				break;
+			case IMSG_CTL_PEER_AIPS:
+				n = !cpi_open ? -1 :
+				    reply_peer_aips(&imsg, &cpi);
+				cpi_open = cpi.ngot < cpi.peer.naips;
 				break;
 			case IMSG_CTL_END:
 				n = reply_end(&imsg);
@@ -170,6 +202,10 @@ client_read(struct imsgbuf *cib)
 				n = -1;
 				break;
 			}
+			if (cpi_open && imsg_get_type(&imsg) !=
+			    IMSG_CTL_PEER_AIPS && imsg_get_type(&imsg) !=
+			    IMSG_CTL_PEER)
+				n = -1;		/* its allowed-ips cut short */
 			if (n == -1) {
 				fprintf(stderr, "fuzz: meshctl refuses reply "
 				    "type %u, %zu bytes\n",
@@ -288,6 +324,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint8_t			 opts;
 
 	fz_init(&f, data, size);
+	memset(&cpi, 0, sizeof(cpi));
+	cpi_open = 0;
 	opts = fz_u8(&f);
 	reload_fails = opts & 2;
 	nchildren_asked = (opts >> 2) % 4;
@@ -345,6 +383,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		control_stats_end(r->seq);
 	}
 	client_read(&cib);
+	free(cpi.aips);
 	if (ctl_nconns != 0)
 		abort();
 	imsgbuf_clear(&cib);

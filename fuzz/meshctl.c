@@ -30,8 +30,12 @@
  * the peer name, then replies, each a selector byte and its fields
  * (structs as fz_fill() reads them); a selector's bit 7 says "make it
  * pass the checks" (counts and prefixes within range) so the printing
- * code is reached.  After each reply one byte: 0xff adds raw bytes (a
- * count byte and the bytes), anything else nothing.
+ * code is reached.  A fixed peer (CTL_PEER) brings its allowed-ips
+ * along, in CTL_PEER_AIPS chunks of a size byte (1 to 8 prefixes) and
+ * the prefixes; selector 5 is one chunk on its own (a count byte, the
+ * prefixes, for the last peer's id or, with bit 6, any).  After each
+ * reply one byte: 0xff adds raw bytes (a count byte and the bytes),
+ * anything else nothing.
  */
 
 #include <sys/types.h>
@@ -257,6 +261,22 @@ valid_prefix(struct mesh_prefix *p)
 	p->plen %= p->af == 4 ? 33 : 129;
 }
 
+static uint32_t	last_id;	/* of the last CTL_PEER */
+
+/* a CTL_PEER_AIPS of n prefixes (0 is malformed) */
+static void
+make_aips(struct fz *f, struct imsgbuf *d, uint32_t id, size_t n, int fix)
+{
+	struct mesh_prefix	aips[8];
+	size_t			i;
+
+	fz_fill(f, aips, n * sizeof(aips[0]));
+	for (i = 0; fix && i < n; i++)
+		valid_prefix(&aips[i]);
+	(void)imsg_compose(d, IMSG_CTL_PEER_AIPS, id, 0, -1, aips,
+	    n * sizeof(aips[0]));
+}
+
 /* one reply made from the input, queued on the daemon's end */
 static void
 make_reply(struct fz *f, struct imsgbuf *d)
@@ -265,7 +285,6 @@ make_reply(struct fz *f, struct imsgbuf *d)
 	struct ctl_proc		 pr;
 	struct ctl_peer		 peer;
 	struct ctl_result	 res;
-	struct mesh_prefix	*aips;
 	struct ibuf		*wb;
 	const uint8_t		*raw;
 	size_t			 len, i, n;
@@ -290,22 +309,23 @@ make_reply(struct fz *f, struct imsgbuf *d)
 		break;
 	case 2:
 		fz_fill(f, &peer, sizeof(peer));
-		n = peer.naips;
 		if (fix)
-			n = peer.naips %= 8;
-		else if (n > 8)
-			n = 8;
-		if ((aips = calloc(n ? n : 1, sizeof(*aips))) == NULL)
-			abort();
-		fz_fill(f, aips, n * sizeof(*aips));
-		for (i = 0; fix && i < n; i++)
-			valid_prefix(&aips[i]);
-		if ((wb = imsg_create(d, IMSG_CTL_PEER, 0, 0,
-		    sizeof(peer) + n * sizeof(*aips))) != NULL &&
-		    imsg_add(wb, &peer, sizeof(peer)) != -1 &&
-		    imsg_add(wb, aips, n * sizeof(*aips)) != -1)
-			imsg_close(d, wb);
-		free(aips);
+			peer.naips %= 3 * 8;
+		last_id = peer.id;
+		(void)imsg_compose(d, IMSG_CTL_PEER, 0, 0, -1, &peer,
+		    sizeof(peer));
+		/* fixed: its allowed-ips follow in chunks of 1 to 8 */
+		for (i = 0; fix && i < peer.naips; i += n) {
+			n = fz_u8(f) % 8 + 1;
+			if (n > peer.naips - i)
+				n = peer.naips - i;
+			make_aips(f, d, last_id, n, 1);
+		}
+		break;
+	case 5:
+		/* a chunk of allowed-ips on its own, for the last peer */
+		make_aips(f, d, sel & 0x40 ? fz_u32(f) : last_id,
+		    fz_u8(f) % 9, fix);
 		break;
 	case 3:
 		(void)imsg_compose(d, IMSG_CTL_END, 0, 0, -1, NULL, 0);

@@ -295,6 +295,13 @@ def imsg():
           fillchunk(65535, 0x41, True) + fillchunk(1, 0x42) + u8(0x81))
     write("imsg", "largest-plus-one", u8(0) +
           chunk(hdr(9, b"", length=65553)))
+    # a peer and its allowed-ips as the parent sends them: RECONF_PEER
+    # (8) and two RECONF_PEER_AIPS (9) of MESH_AIPS_CHUNK prefixes each
+    aips = hdr(9, b"", peerid=1, length=16 + 3000 * 20)
+    write("imsg", "peer-aips", u8(0) + chunk(hdr(8, u32(1) + bytes(136))) +
+          chunk(aips, noread=True) + fillchunk(60000, 0x04, True) +
+          chunk(aips, noread=True) + fillchunk(60000, 0x06) + u8(0x81) +
+          u8(0x82) + u8(0x83))
     write("imsg", "two-large", u8(0) + chunk(hdr(9, b"", length=40016)) +
           fillchunk(40000, 0x43, True) + chunk(hdr(10, b"", length=30016)) +
           fillchunk(30000, 0x44) + u8(0x80) + u8(0x84) + u8(0x4e))
@@ -400,12 +407,24 @@ def meshctl():
                     u8(1) + u8(1) + bytes(1) + u32(0) + bytes(36) +
                     bytes(8) + struct.pack("<QQQ", 1, 2, 3))
 
-    def peer(name, naips=1, ep=b"198.18.0.2:51820"):
+    def peer(name, naips=1, ep=b"198.18.0.2:51820", hs=None):
         p = u32(1) + name.ljust(64, b"\0") + bytes(range(32)) + \
             ep.ljust(80, b"\0") + u8(1) + bytes(1) + u16(25) + u32(naips)
-        aips = b"".join(prefix(4, 32, bytes([100, 64, 0, i + 2]))
-                        for i in range(naips))
-        return u8(FIX | 2) + fill(p) + fill(aips) + sep
+        if hs is not None:
+            # stats (8-aligned), its latest_handshake after 40 bytes
+            p += bytes(4) + bytes(40) + struct.pack("<q", hs)
+        s = u8(FIX | 2) + fill(p)
+        # its allowed-ips: chunks of up to 8, each a size byte and them
+        for c in range(0, naips, 8):
+            n = min(8, naips - c)
+            s += u8(n - 1) + fill(b"".join(
+                prefix(4, 32, bytes([100, 64, i // 256, i % 256 + 2]))
+                for i in range(c, c + n)))
+        return s + sep
+
+    def lone_aips(n, fix=True):
+        return u8((FIX if fix else 0) | 5) + u8(n) + \
+            fill(prefix(6, 128, bytes([0xfd] + [0] * 14 + [9])) * n) + sep
 
     def result(code, text, nul=True):
         return u8(FIX | 4 | (0 if nul else VAR)) + u8(code) + \
@@ -423,6 +442,14 @@ def meshctl():
         "peers-json": u8(PEERS | JSON) + peer(b"beta") +
         peer(b"g\"am\\ma\x01", 2) + end,
         "peers-none": u8(PEERS) + end,
+        "peer-handshake-int64-min": name_cmd(PEER, "beta") +
+        peer(b"beta", hs=-2**63) + end,
+        "peer-chunks": name_cmd(PEER, "beta") + peer(b"beta", 20) + end,
+        "peer-chunk-extra": name_cmd(PEER, "beta") + peer(b"beta", 2) +
+        lone_aips(1) + end,
+        "peer-chunk-short": u8(PEERS) + u8(2) +
+        fill(u32(1) + b"beta".ljust(64, b"\0") + bytes(32 + 80 + 4) +
+             u32(5)) + sep + lone_aips(2) + end,
         "peer": name_cmd(PEER, "beta") + peer(b"beta") + end,
         "peer-json": name_cmd(PEER, "beta", True) + peer(b"beta") + end,
         "peer-prefix": name_cmd(PEER, "be") + result(2, b"no such peer") +

@@ -91,6 +91,8 @@ reply_name(uint32_t type)
 		return "process";
 	case IMSG_CTL_PEER:
 		return "peer";
+	case IMSG_CTL_PEER_AIPS:
+		return "peer";		/* its allowed IPs */
 	case IMSG_CTL_END:
 		return "end";
 	case IMSG_CTL_RESULT:
@@ -153,6 +155,18 @@ replies_free(struct replies *r)
 	r->npeers = r->peers_max = 0;
 }
 
+/* the last peer still awaits allowed-ips */
+static int
+replies_peer_open(const struct replies *r)
+{
+	const struct peer_info	*p;
+
+	if (r->npeers == 0)
+		return 0;
+	p = &r->peers[r->npeers - 1];
+	return p->ngot < p->peer.naips;
+}
+
 static int
 replies_add_peer(struct ctl *c, struct replies *r, struct imsg *imsg)
 {
@@ -179,6 +193,13 @@ replies_add_peer(struct ctl *c, struct replies *r, struct imsg *imsg)
 	return 0;
 }
 
+/* the caller checked that one awaits them */
+static int
+replies_add_aips(struct replies *r, struct imsg *imsg)
+{
+	return reply_peer_aips(imsg, &r->peers[r->npeers - 1]);
+}
+
 /*
  * Reads replies until END or RESULT.  want says which listing we asked
  * for: IMSG_CTL_STATUS (a STATUS, then PROCs), IMSG_CTL_PEER (PEERs), or
@@ -197,6 +218,13 @@ ctl_collect(struct ctl *c, struct replies *r, uint32_t want)
 			goto fail;
 		type = imsg_get_type(&imsg);
 		bad = 0;
+		if (type != IMSG_CTL_PEER_AIPS && replies_peer_open(r)) {
+			/* the last peer's allowed IPs were cut short */
+			imsg_free(&imsg);
+			fprintf(c->err, "meshctl: malformed peer message from "
+			    "meshd\n");
+			goto fail;
+		}
 		switch (type) {
 		case IMSG_CTL_STATUS:
 			if (want != IMSG_CTL_STATUS || r->have_status)
@@ -221,6 +249,11 @@ ctl_collect(struct ctl *c, struct replies *r, uint32_t want)
 				goto fail;
 			}
 			bad = rv != 0;
+			break;
+		case IMSG_CTL_PEER_AIPS:
+			if (want != IMSG_CTL_PEER || !replies_peer_open(r))
+				goto unexpected;
+			bad = replies_add_aips(r, &imsg) == -1;
 			break;
 		case IMSG_CTL_END:
 			if (want == 0 ||

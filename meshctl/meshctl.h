@@ -47,8 +47,10 @@ int	 ctl_run(int, const struct parse_result *, const struct output *,
 /* reply.c: each returns 0, or -1 if the message is malformed */
 int	 reply_status(struct imsg *, struct ctl_status *);
 int	 reply_proc(struct imsg *, struct ctl_proc *);
-/* allocates pi->aips (free it); -1 and nothing allocated on error */
+/* a CTL_PEER into pi, which then awaits pi->peer.naips prefixes */
 int	 reply_peer(struct imsg *, struct peer_info *);
+/* a CTL_PEER_AIPS for pi: grows pi->aips (free it, error or not) */
+int	 reply_peer_aips(struct imsg *, struct peer_info *);
 /* the text, NUL-terminated and cut to fit */
 int	 reply_result(struct imsg *, int *, char *, size_t);
 int	 reply_end(struct imsg *);

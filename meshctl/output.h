@@ -33,6 +33,8 @@
 struct peer_info {
 	struct ctl_peer		 peer;
 	struct mesh_prefix	*aips;		/* peer.naips of them */
+	size_t			 ngot;		/* while they arrive */
+	size_t			 max;		/* room in aips */
 };
 
 struct output {

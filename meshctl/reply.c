@@ -63,35 +63,57 @@ reply_proc(struct imsg *imsg, struct ctl_proc *pr)
 	return 0;
 }
 
+/*
+ * A CTL_PEER: the struct alone.  Its naips prefixes come in CTL_PEER_AIPS
+ * messages (reply_peer_aips); room for them grows as they arrive, so a
+ * count that no data backs costs nothing.
+ */
 int
 reply_peer(struct imsg *imsg, struct peer_info *pi)
 {
 	struct ctl_peer		*p = &pi->peer;
-	struct mesh_prefix	*aips = NULL;
-	struct ibuf		 ib;
-	uint32_t		 i;
 
 	memset(pi, 0, sizeof(*pi));
-	if (imsg_get_ibuf(imsg, &ib) == -1 ||
-	    ibuf_get(&ib, p, sizeof(*p)) == -1)
+	if (imsg_get_data(imsg, p, sizeof(*p)) == -1)
 		return -1;
 	p->name[sizeof(p->name) - 1] = '\0';
 	p->endpoint[sizeof(p->endpoint) - 1] = '\0';
-	/* exactly naips prefixes follow, nothing more, nothing less */
-	if (p->naips > ibuf_size(&ib) / sizeof(*aips) ||
-	    ibuf_size(&ib) != (size_t)p->naips * sizeof(*aips))
+	return 0;
+}
+
+/* a CTL_PEER_AIPS for pi: 1 to MESH_AIPS_CHUNK prefixes, within naips */
+int
+reply_peer_aips(struct imsg *imsg, struct peer_info *pi)
+{
+	struct mesh_prefix	*aips;
+	struct ibuf		 ib;
+	size_t			 n, i, max;
+
+	if (imsg_get_ibuf(imsg, &ib) == -1 ||
+	    imsg_get_id(imsg) != pi->peer.id ||
+	    ibuf_size(&ib) % sizeof(*aips) != 0)
 		return -1;
-	if (p->naips > 0 &&
-	    (aips = calloc(p->naips, sizeof(*aips))) == NULL)
+	n = ibuf_size(&ib) / sizeof(*aips);
+	if (n == 0 || n > MESH_AIPS_CHUNK || n > pi->peer.naips - pi->ngot)
 		return -1;
-	for (i = 0; i < p->naips; i++) {
-		if (ibuf_get(&ib, &aips[i], sizeof(aips[i])) == -1 ||
-		    !prefix_valid(&aips[i])) {
-			free(aips);
+	if (pi->ngot + n > pi->max) {
+		max = pi->max == 0 ? n : pi->max * 2;
+		if (max < pi->ngot + n)
+			max = pi->ngot + n;
+		if (max > pi->peer.naips)
+			max = pi->peer.naips;
+		if ((aips = reallocarray(pi->aips, max, sizeof(*aips))) ==
+		    NULL)
 			return -1;
-		}
+		pi->aips = aips;
+		pi->max = max;
 	}
-	pi->aips = aips;
+	for (i = 0; i < n; i++) {
+		if (ibuf_get(&ib, &pi->aips[pi->ngot], sizeof(*aips)) == -1 ||
+		    !prefix_valid(&pi->aips[pi->ngot]))
+			return -1;
+		pi->ngot++;
+	}
 	return 0;
 }
 

@@ -48,6 +48,7 @@ struct ctl_conn {
 	struct event		 ev;
 	uid_t			 uid;
 	int			 stats_pending;	/* one show at a time */
+	int			 broken;	/* a reply cut short: close */
 };
 
 /* a show status or show peers waiting for the children's counters */
@@ -223,7 +224,7 @@ control_event_add(struct ctl_conn *c)
 {
 	short	events = EV_READ;
 
-	if (imsgbuf_queuelen(&c->ibuf) > 0)
+	if (c->broken || imsgbuf_queuelen(&c->ibuf) > 0)
 		events |= EV_WRITE;
 	event_del(&c->ev);
 	event_set(&c->ev, c->ibuf.fd, events, control_dispatch, c);
@@ -297,12 +298,12 @@ show_status(struct ctl_conn *c, const struct mesh_peer_stats *global)
 	imsg_compose(&c->ibuf, IMSG_CTL_END, 0, 0, -1, NULL, 0);
 }
 
-static void
+/* a CTL_PEER and its CTL_PEER_AIPS; -1 if they cannot all be queued */
+static int
 show_peer(struct ctl_conn *c, struct peer_conf *p,
     const struct mesh_peer_stats *st)
 {
 	struct ctl_peer	 cp;
-	struct ibuf	*wbuf;
 
 	memset(&cp, 0, sizeof(cp));
 	cp.id = p->id;
@@ -319,15 +320,12 @@ show_peer(struct ctl_conn *c, struct peer_conf *p,
 	cp.has_psk = p->psk_file[0] != '\0';
 	cp.keepalive = p->keepalive;
 	cp.naips = p->naips;
-	if ((wbuf = imsg_create(&c->ibuf, IMSG_CTL_PEER, 0, 0,
-	    sizeof(cp) + p->naips * sizeof(*p->aips))) == NULL ||
-	    imsg_add(wbuf, &cp, sizeof(cp)) == -1 ||
-	    (p->naips > 0 && imsg_add(wbuf, p->aips,
-	    p->naips * sizeof(*p->aips)) == -1)) {
-		log_warn("control: peer");
-		return;
-	}
-	imsg_close(&c->ibuf, wbuf);
+	/* the allowed-ips follow in chunks: there may be any number */
+	if (imsg_compose(&c->ibuf, IMSG_CTL_PEER, 0, 0, -1, &cp,
+	    sizeof(cp)) == -1 || imsg_compose_aips(&c->ibuf,
+	    IMSG_CTL_PEER_AIPS, p->id, p->aips, p->naips) == -1)
+		return -1;
+	return 0;
 }
 
 static void
@@ -438,14 +436,39 @@ control_stats(uint32_t seq, enum meshd_role from,
 	st->drop_loop += in->drop_loop;
 }
 
+/* the peers asked for with their counters, then END; -1 on ENOMEM */
+static int
+show_peers_reply(struct stats_req *r)
+{
+	static const struct mesh_peer_stats nostats;
+	struct peer_conf	*p;
+	size_t			 i = 0;
+	int			 rv;
+
+	TAILQ_FOREACH(p, &parent.conf->peers, entry) {
+		if (r->name[0] != '\0' && strcmp(r->name, p->name) != 0) {
+			i++;
+			continue;
+		}
+		/* a reload meanwhile may have moved peers: match ids */
+		if (i < r->n && r->st[i].id == p->id)
+			rv = show_peer(r->c, p, &r->st[i]);
+		else
+			rv = show_peer(r->c, p, &nostats);
+		if (rv == -1)
+			return -1;
+		i++;
+	}
+	if (imsg_compose(&r->c->ibuf, IMSG_CTL_END, 0, 0, -1, NULL, 0) == -1)
+		return -1;
+	return 0;
+}
+
 /* a child is done; when all are, the client gets its answer */
 void
 control_stats_end(uint32_t seq)
 {
-	static const struct mesh_peer_stats nostats;
 	struct stats_req	*r;
-	struct peer_conf	*p;
-	size_t			 i = 0;
 
 	if ((r = stats_req_find(seq)) == NULL)
 		return;
@@ -458,19 +481,15 @@ control_stats_end(uint32_t seq)
 		control_event_add(r->c);
 	} else if (r->c != NULL) {
 		r->c->stats_pending = 0;
-		TAILQ_FOREACH(p, &parent.conf->peers, entry) {
-			if (r->name[0] != '\0' && strcmp(r->name, p->name) != 0) {
-				i++;
-				continue;
-			}
-			/* a reload meanwhile may have moved peers: match ids */
-			if (i < r->n && r->st[i].id == p->id)
-				show_peer(r->c, p, &r->st[i]);
-			else
-				show_peer(r->c, p, &nostats);
-			i++;
+		if (show_peers_reply(r) == -1) {
+			/*
+			 * Half a listing is no answer: the client will see
+			 * EOF.  control_dispatch closes it (we may be inside
+			 * it, below a request).
+			 */
+			log_warn("control: show peers");
+			r->c->broken = 1;
 		}
-		imsg_compose(&r->c->ibuf, IMSG_CTL_END, 0, 0, -1, NULL, 0);
 		control_event_add(r->c);
 	}
 	free(r->st);
@@ -527,6 +546,10 @@ control_dispatch(int fd, short event, void *arg)
 	struct imsg	 imsg;
 	ssize_t		 n;
 
+	if (c->broken) {
+		control_close(c);
+		return;
+	}
 	if (event & EV_READ) {
 		if (imsgbuf_read(&c->ibuf) != 1) {
 			control_close(c);
@@ -550,6 +573,10 @@ control_dispatch(int fd, short event, void *arg)
 			break;
 		control_request(c, &imsg);
 		imsg_free(&imsg);
+		if (c->broken) {
+			control_close(c);
+			return;
+		}
 		if (imsgbuf_queuelen(&c->ibuf) > CONTROL_MAX_QUEUE) {
 			log_warnx("control: client does not read, closing");
 			control_close(c);

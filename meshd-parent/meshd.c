@@ -456,8 +456,9 @@ peer_msg(struct peer_conf *p, struct mesh_peer_msg *pm)
 }
 
 /*
- * Sends a whole config to every child.  The preshared keys go to
- * meshd-crypto only, as fds, each right after its peer.
+ * Sends a whole config to every child: each peer is a RECONF_PEER and
+ * then its allowed-ips in RECONF_PEER_AIPS chunks.  The preshared keys go
+ * to meshd-crypto only, as fds, each right after its peer's chunks.
  */
 static void
 send_config(struct meshd_conf *nconf, int *pskfds)
@@ -466,7 +467,6 @@ send_config(struct meshd_conf *nconf, int *pskfds)
 	struct mesh_peer_msg	 pm;
 	struct peer_conf	*p;
 	struct imsgev		*iev;
-	struct ibuf		*wbuf;
 	enum meshd_role		 r;
 	size_t			 i;
 
@@ -487,14 +487,12 @@ send_config(struct meshd_conf *nconf, int *pskfds)
 		i = 0;
 		TAILQ_FOREACH(p, &nconf->peers, entry) {
 			peer_msg(p, &pm);
-			if ((wbuf = imsg_create(&iev->ibuf, IMSG_RECONF_PEER,
-			    0, 0, sizeof(pm) + p->naips *
-			    sizeof(*p->aips))) == NULL ||
-			    imsg_add(wbuf, &pm, sizeof(pm)) == -1 ||
-			    (p->naips > 0 && imsg_add(wbuf, p->aips,
-			    p->naips * sizeof(*p->aips)) == -1))
-				fatal("imsg_create");
-			imsg_close(&iev->ibuf, wbuf);
+			if (imsg_compose(&iev->ibuf, IMSG_RECONF_PEER, 0, 0,
+			    -1, &pm, sizeof(pm)) == -1 ||
+			    imsg_compose_aips(&iev->ibuf,
+			    IMSG_RECONF_PEER_AIPS, p->id, p->aips,
+			    p->naips) == -1)
+				fatal("send_config");
 			if (r == PROC_CRYPTO && pskfds[i] != -1)
 				imsg_compose_event(iev, IMSG_PSK_FD, p->id, 0,
 				    pskfds[i], NULL, 0);

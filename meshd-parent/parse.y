@@ -152,9 +152,12 @@ RB_GENERATE_STATIC(peer_name_tree, peer_loc, by_name, peer_name_cmp)
 RB_GENERATE_STATIC(peer_key_tree, peer_loc, by_key, peer_key_cmp)
 
 /*
- * Every allowed-ips entry with where it was written: overlaps between
- * peers are found once at the end, sorted, in O(n log n) (a config may
- * hold 100,000 prefixes).
+ * Every allowed-ips entry with where it was written, in file order: a
+ * peer's entries are checked for repeats at the end of its block, a
+ * prefix given to two peers once at the end, each sorted, in O(n log n)
+ * (one peer may hold 130,560 prefixes, as WireGuard's own test has it).
+ * Entries of the block being read start at aip_first and match
+ * aip_peer->aips one for one.
  */
 struct aip_loc {
 	struct mesh_prefix	 pfx;
@@ -165,6 +168,9 @@ struct aip_loc {
 };
 static struct aip_loc		*aip_locs;
 static size_t			 naip_locs, aip_locs_max;
+static struct peer_conf		*aip_peer;	/* owner of aip_first.. */
+static size_t			 aip_first, aip_peer_max;
+static int			 aip_nomem;	/* reported once a parse */
 static char			**peer_names;
 static size_t			 npeer_names, peer_names_max;
 
@@ -211,6 +217,8 @@ static void	 blk_error_at(int, const char *, ...)
 		    __attribute__((__format__ (printf, 2, 3)));
 static void	 blk_warn(const char *, ...)
 		    __attribute__((__format__ (printf, 1, 2)));
+static void	 blk_warn_at(const char *, int, const char *, ...)
+		    __attribute__((__format__ (printf, 3, 4)));
 static char	*pool_strdup(const char *);
 static void	 pool_free(void);
 static int	 lookup(const char *);
@@ -249,6 +257,8 @@ static void	 peer_pubkey(const char *);
 static void	 peer_psk(const char *);
 static void	 peer_endpoint(const char *);
 static void	 peer_aip(const char *);
+static void	 peer_aips_end(void);
+static void	 check_aips_shared(void);
 static void	 peer_keepalive(const char *);
 %}
 
@@ -492,6 +502,17 @@ blk_warn(const char *fmt, ...)
 	va_start(ap, fmt);
 	conf_vlog(1, file->name, file->lineno, blk_label(label,
 	    sizeof(label)), fmt, ap);
+	va_end(ap);
+}
+
+static void
+blk_warn_at(const char *fname, int line, const char *fmt, ...)
+{
+	va_list	ap;
+	char	label[128];
+
+	va_start(ap, fmt);
+	conf_vlog(1, fname, line, blk_label(label, sizeof(label)), fmt, ap);
 	va_end(ap);
 }
 
@@ -1531,6 +1552,8 @@ peer_end(void)
 {
 	struct peer_loc	*loc;
 
+	peer_aips_end();
+
 	if (blk.seen[OPT_PUBKEY] == 0)
 		blk_error_at(blk.line, "public-key is missing");
 	if ((loc = calloc(1, sizeof(*loc))) == NULL)
@@ -1712,30 +1735,47 @@ prefix_mask(struct mesh_prefix *p)
 	return changed;
 }
 
-/* one contains the other */
+/* room for one more entry in the peer's aips and in aip_locs */
 static int
-prefix_overlap(const struct mesh_prefix *a, const struct mesh_prefix *b)
+aip_reserve(struct peer_conf *p)
 {
-	unsigned int	plen = a->plen < b->plen ? a->plen : b->plen, i;
-	uint8_t		m;
+	struct mesh_prefix	*na;
+	struct aip_loc		*nl;
+	size_t			 max;
 
-	if (a->af != b->af)
-		return 0;
-	for (i = 0; i * 8 < plen; i++) {
-		m = (i + 1) * 8 <= plen ? 0xff : 0xff << (8 - (plen - i * 8));
-		if ((a->addr[i] & m) != (b->addr[i] & m))
-			return 0;
+	if (aip_peer != p || p->naips == 0) {
+		/* the first entry of this block */
+		aip_peer = p;
+		aip_first = naip_locs;
+		aip_peer_max = p->naips;
 	}
-	return 1;
+	if (p->naips == aip_peer_max) {
+		max = aip_peer_max < 16 ? 16 : aip_peer_max * 2;
+		if (max > UINT32_MAX)	/* a peer's count travels as 32 bits */
+			max = UINT32_MAX;
+		if (max == aip_peer_max ||
+		    (na = reallocarray(p->aips, max, sizeof(*na))) == NULL)
+			return -1;
+		p->aips = na;
+		aip_peer_max = max;
+	}
+	if (naip_locs == aip_locs_max) {
+		max = aip_locs_max ? aip_locs_max * 2 : 256;
+		if ((nl = reallocarray(aip_locs, max, sizeof(*nl))) == NULL)
+			return -1;
+		aip_locs = nl;
+		aip_locs_max = max;
+	}
+	return 0;
 }
 
 static void
 peer_aip(const char *s)
 {
 	struct peer_conf	*p = blk.peer;
-	struct mesh_prefix	 pfx, *na;
+	struct mesh_prefix	 pfx;
+	struct aip_loc		*l;
 	char			 buf[64];
-	size_t			 i;
 
 	if (mesh_prefix_pton(s, &pfx) == -1) {
 		blk_error("bad allowed-ips prefix \"%s\": expected an IPv4 or "
@@ -1745,36 +1785,25 @@ peer_aip(const char *s)
 	if (prefix_mask(&pfx))
 		blk_warn("allowed-ips %s has host bits set, using %s", s,
 		    mesh_prefix_ntop(&pfx, buf, sizeof(buf)));
-	for (i = 0; i < p->naips; i++) {
-		if (memcmp(&p->aips[i], &pfx, sizeof(pfx)) == 0) {
-			blk_warn("allowed-ips %s listed twice",
-			    mesh_prefix_ntop(&pfx, buf, sizeof(buf)));
-			return;
-		}
-	}
-	if (p->naips == MESH_MAX_PEER_AIPS) {
-		blk_error("more than %d allowed-ips", MESH_MAX_PEER_AIPS);
+	if (aip_reserve(p) == -1) {
+		/* memory is the only bound: said once, not every line */
+		if (!aip_nomem)
+			blk_error("out of memory after %zu allowed-ips",
+			    p->naips);
+		aip_nomem = 1;
 		return;
 	}
-	if ((na = reallocarray(p->aips, p->naips + 1, sizeof(*na))) == NULL)
-		fatal("%s", __func__);
-	p->aips = na;
 	p->aips[p->naips++] = pfx;
-	if (naip_locs == aip_locs_max) {
-		aip_locs_max = aip_locs_max ? aip_locs_max * 2 : 256;
-		if ((aip_locs = reallocarray(aip_locs, aip_locs_max,
-		    sizeof(*aip_locs))) == NULL)
-			fatal("%s", __func__);
-	}
-	aip_locs[naip_locs].pfx = pfx;
-	aip_locs[naip_locs].seq = naip_locs;
-	aip_locs[naip_locs].peer = npeer_names - 1;
-	aip_locs[naip_locs].fname = file->name;
-	aip_locs[naip_locs].line = file->lineno;
+	l = &aip_locs[naip_locs];
+	l->pfx = pfx;
+	l->seq = naip_locs;
+	l->peer = npeer_names - 1;
+	l->fname = file->name;
+	l->line = file->lineno;
 	naip_locs++;
 }
 
-/* by family, then address, then shorter prefix first */
+/* by family, then address, then length, then file order */
 static int
 aip_loc_cmp(const void *va, const void *vb)
 {
@@ -1791,6 +1820,26 @@ aip_loc_cmp(const void *va, const void *vb)
 }
 
 static int
+aip_same(const struct aip_loc *a, const struct aip_loc *b)
+{
+	return a->pfx.af == b->pfx.af && a->pfx.plen == b->pfx.plen &&
+	    memcmp(a->pfx.addr, b->pfx.addr, sizeof(a->pfx.addr)) == 0;
+}
+
+/* n entries from v, sorted by aip_loc_cmp, in new memory */
+static struct aip_loc *
+aip_sorted(const struct aip_loc *v, size_t n)
+{
+	struct aip_loc	*c;
+
+	if ((c = reallocarray(NULL, n, sizeof(*c))) == NULL)
+		fatal("%s", __func__);
+	memcpy(c, v, n * sizeof(*c));
+	qsort(c, n, sizeof(*c), aip_loc_cmp);
+	return c;
+}
+
+static int
 size_cmp(const void *va, const void *vb)
 {
 	const size_t	*a = va, *b = vb;
@@ -1798,62 +1847,122 @@ size_cmp(const void *va, const void *vb)
 	return *a < *b ? -1 : *a > *b;
 }
 
+/* keeps the entries of the block but those whose seq is in drop (sorted) */
+static void
+aip_drop(struct peer_conf *p, const size_t *drop, size_t ndrop)
+{
+	size_t	i, j = aip_first, k = 0;
+
+	for (i = aip_first; i < naip_locs; i++) {
+		if (k < ndrop && drop[k] == i) {
+			k++;
+			continue;
+		}
+		p->aips[j - aip_first] = p->aips[i - aip_first];
+		aip_locs[j] = aip_locs[i];
+		aip_locs[j].seq = j;
+		j++;
+	}
+	naip_locs = j;
+	p->naips = j - aip_first;
+}
+
 /*
- * Allowed-ips of two peers may not overlap (one contain the other).  In
- * address order every prefix's containers are on a stack; each pair of
- * different peers is charged to the later entry, which is reported (once,
- * against the earliest it overlaps) at its file and line, in file order.
+ * The end of a peer block: a prefix the peer lists again is a warning,
+ * at each repeat, and is kept once.  Sorted, so O(n log n).
  */
 static void
-check_overlaps(void)
+peer_aips_end(void)
 {
-	struct aip_loc	*v, *r, *q;
-	size_t		*stack, *first, *bad, nstack = 0, nbad = 0, i, j, lo, hi;
-	char		 buf[64], obuf[64];
+	struct peer_conf	*p = blk.peer;
+	struct aip_loc		*v, *l;
+	size_t			*drop, ndrop = 0, n, i;
+	char			 buf[64];
+
+	if (p == NULL || aip_peer != p || p->naips < 2) {
+		aip_peer = NULL;
+		return;
+	}
+	n = p->naips;
+	v = aip_sorted(aip_locs + aip_first, n);
+	if ((drop = reallocarray(NULL, n, sizeof(*drop))) == NULL)
+		fatal("%s", __func__);
+	for (i = 1; i < n; i++)
+		if (aip_same(&v[i - 1], &v[i]))
+			drop[ndrop++] = v[i].seq;
+	qsort(drop, ndrop, sizeof(*drop), size_cmp);
+	for (i = 0; i < ndrop; i++) {
+		l = &aip_locs[drop[i]];
+		blk_warn_at(l->fname, l->line, "allowed-ips %s listed twice",
+		    mesh_prefix_ntop(&l->pfx, buf, sizeof(buf)));
+	}
+	if (ndrop > 0)
+		aip_drop(p, drop, ndrop);
+	free(v);
+	free(drop);
+	aip_peer = NULL;
+}
+
+/* a prefix given to two peers: this entry and the first that had it */
+struct aip_shared {
+	size_t	seq;
+	size_t	first;
+};
+
+static int
+aip_shared_cmp(const void *va, const void *vb)
+{
+	const struct aip_shared	*a = va, *b = vb;
+
+	return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+#define AIP_SHARED_SHOWN	10	/* then one line for the rest */
+
+/*
+ * Allowed-ips of two peers may overlap (the longest prefix wins, as in
+ * WireGuard) but the same prefix may not go to two peers: each entry that
+ * repeats another peer's is an error at its file and line, naming the
+ * first peer that had it, in file order; after AIP_SHARED_SHOWN of them
+ * one more line counts the rest.
+ */
+static void
+check_aips_shared(void)
+{
+	struct aip_loc		*v, *r, *q;
+	struct aip_shared	*bad;
+	size_t			 nbad = 0, head = 0, i;
+	char			 buf[64];
 
 	if (naip_locs < 2)
 		return;
-	if ((v = reallocarray(NULL, naip_locs, sizeof(*v))) == NULL ||
-	    (stack = reallocarray(NULL, naip_locs, sizeof(*stack))) == NULL ||
-	    (first = reallocarray(NULL, naip_locs, sizeof(*first))) == NULL ||
-	    (bad = reallocarray(NULL, naip_locs, sizeof(*bad))) == NULL)
+	v = aip_sorted(aip_locs, naip_locs);
+	if ((bad = reallocarray(NULL, naip_locs, sizeof(*bad))) == NULL)
 		fatal("%s", __func__);
-	memcpy(v, aip_locs, naip_locs * sizeof(*v));
-	qsort(v, naip_locs, sizeof(*v), aip_loc_cmp);
-	for (i = 0; i < naip_locs; i++)
-		first[i] = SIZE_MAX;	/* by seq: the earliest it overlaps */
-	for (i = 0; i < naip_locs; i++) {
-		r = &v[i];
-		while (nstack > 0 && !prefix_overlap(&v[stack[nstack - 1]].pfx,
-		    &r->pfx))
-			nstack--;
-		for (j = 0; j < nstack; j++) {
-			q = &v[stack[j]];
-			if (q->peer == r->peer)
-				continue;
-			lo = q->seq < r->seq ? q->seq : r->seq;
-			hi = q->seq < r->seq ? r->seq : q->seq;
-			if (first[hi] == SIZE_MAX || lo < first[hi])
-				first[hi] = lo;
+	for (i = 1; i < naip_locs; i++) {
+		if (!aip_same(&v[head], &v[i]))
+			head = i;
+		else if (v[i].peer != v[head].peer) {
+			bad[nbad].seq = v[i].seq;
+			bad[nbad++].first = v[head].seq;
 		}
-		stack[nstack++] = i;
 	}
-	for (i = 0; i < naip_locs; i++)
-		if (first[i] != SIZE_MAX)
-			bad[nbad++] = i;
-	qsort(bad, nbad, sizeof(*bad), size_cmp);
-	for (i = 0; i < nbad; i++) {
-		r = &aip_locs[bad[i]];
-		q = &aip_locs[first[bad[i]]];
+	qsort(bad, nbad, sizeof(*bad), aip_shared_cmp);
+	for (i = 0; i < nbad && i < AIP_SHARED_SHOWN; i++) {
+		r = &aip_locs[bad[i].seq];
+		q = &aip_locs[bad[i].first];
 		conf_error_at(r->fname, r->line, "peer \"%s\": allowed-ips %s "
-		    "overlaps %s of peer \"%s\"", peer_names[r->peer],
+		    "is also given to peer \"%s\" at %s:%d",
+		    peer_names[r->peer],
 		    mesh_prefix_ntop(&r->pfx, buf, sizeof(buf)),
-		    mesh_prefix_ntop(&q->pfx, obuf, sizeof(obuf)),
-		    peer_names[q->peer]);
+		    peer_names[q->peer], q->fname, q->line);
+	}
+	if (nbad > AIP_SHARED_SHOWN) {
+		r = &aip_locs[bad[i].seq];
+		conf_error_at(r->fname, r->line, "and %zu more allowed-ips "
+		    "given to two peers", nbad - AIP_SHARED_SHOWN);
 	}
 	free(v);
-	free(stack);
-	free(first);
 	free(bad);
 }
 
@@ -1891,6 +2000,9 @@ reset_state(void)
 	free(aip_locs);
 	aip_locs = NULL;
 	naip_locs = aip_locs_max = 0;
+	aip_peer = NULL;
+	aip_first = aip_peer_max = 0;
+	aip_nomem = 0;
 	for (i = 0; i < npeer_names; i++)
 		free(peer_names[i]);
 	free(peer_names);
@@ -1930,7 +2042,7 @@ parse_config(const char *filename, int opts)
 	}
 	topfile = file;
 	yyparse();
-	check_overlaps();
+	check_aips_shared();
 	if (!conf->has_iface)
 		conf_error_at(topfile->name, topfile->lineno,
 		    "no interface defined");

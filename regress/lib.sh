@@ -110,8 +110,10 @@ veth_pair() {
 # alone is no sign: meshd makes it before it binds its UDP sockets, and
 # a first initiation sent before then is lost (the next comes 5 s on).
 meshd_ready() {
+	# (jq -e exits 0 on no input at all: look for its "true")
 	wait_for 10 sh -c "$MESHCTL -j -s $1 show status |
-	    jq -e '[.processes[] | select(.sandboxed)] | length == 3'"
+	    jq '[.processes[] | select(.sandboxed)] | length == 3' |
+	    grep -qx true"
 }
 # meshd_up NAME NS: meshd -d in NS with $D/NAME.conf, control socket
 # $D/NAME.sock and log $D/NAME.log, its pid in PID_NAME; then meshd_ready

@@ -121,26 +121,43 @@ is "$RC" 1 "an endpoint that does not resolve is an error"
 like "$ERR" '^resolve\.conf:6: peer "beta": cannot resolve endpoint '\
 '"nosuch\.invalid:51820": ' "naming its line"
 
-# one peer may have up to 3000 allowed-ips (its messages must fit an imsg)
-aips() {	# aips N: N distinct /32s, 10 to a line
-	local i
-	for ((i = 0; i < $1; i++)); do
-		((i % 10 == 0)) && printf '\n\tallowed-ips 100.%d.%d.%d/32' \
-		    $((64 + i / 65536)) $((i / 256 % 256)) $((i % 256)) && continue
-		printf ', 100.%d.%d.%d/32' $((64 + i / 65536)) $((i / 256 % 256)) $((i % 256))
-	done
+# a peer's allowed-ips have no fixed bound: 130,560 prefixes, as in
+# WireGuard's own test (every 10.A.B.0/24 and fd00:A:B::/48, A < 255)
+aips() {	# aips LO HI: those of A from LO to HI-1, 256 to a line
+	awk -v lo="$1" -v hi="$2" 'BEGIN { for (a = lo; a < hi; a++) {
+		l4 = "\tallowed-ips "; l6 = l4
+		for (b = 0; b < 256; b++) {
+			l4 = l4 (b ? ", " : "") "10." a "." b ".0/24"
+			l6 = l6 (b ? ", " : "") sprintf("fd00:%x:%x::/48", a, b)
+		}
+		print l4; print l6 } }'
 }
-for n in 3000 3001; do
-	{ printf 'interface "mesh0" {\n\tprivate-key-file "%s/mesh0.key"\n}\n' "$K"
-	  printf 'peer "beta" {\n\tpublic-key "act0B1ztB5HkpJe/m13Ny2EaPcmOjF5vzpuuXcNFBXs="'
-	  aips "$n"; printf '\n}\n'; } >"$K/many$n.conf"
-done
-run "$K" -n -f many3000.conf
-is "$RC" 0 "3000 allowed-ips on one peer are accepted"
-run "$K" -n -f many3001.conf
-is "$RC" 1 "3001 allowed-ips on one peer are refused"
-like "$ERR" '^many3001\.conf:[0-9]+: peer "beta": more than 3000 allowed-ips' \
-    "naming the line"
+peer() {	# peer NAME KEY LO HI
+	printf 'peer "%s" {\n\tpublic-key "%s"\n' "$1" "$2"
+	aips "$3" "$4"; printf '}\n'
+}
+iface() { printf 'interface "mesh0" {\n\tprivate-key-file "%s/mesh0.key"\n}\n' "$K"; }
+{ iface; peer beta act0B1ztB5HkpJe/m13Ny2EaPcmOjF5vzpuuXcNFBXs= 0 255; } \
+    >"$K/big.conf"
+run "$K" -nv -f big.conf
+is "$RC" 0 "130,560 allowed-ips on one peer are accepted"
+is "$(printf '%s\n' "$OUT" | grep '^	allowed-ips' | tr ',' '\n' | wc -l)" \
+    130560 "and -nv prints every one of them"
+# the same prefixes on a second peer (and overlapping ones on a third):
+# ten errors with file:line, then one line for the rest
+{ iface; peer beta act0B1ztB5HkpJe/m13Ny2EaPcmOjF5vzpuuXcNFBXs= 0 100
+  peer gamma AiOWvzD22jnWbQLfEQEAP+Be1LkwyNEy4mfY4JvNFwI= 50 150
+  printf 'peer "delta" {\n\tpublic-key "%s"\n\tallowed-ips %s\n}\n' \
+      mTlhWLV9VO/C0Kl0hu3PR5wx81HLBn1U+N803MICNRQ= \
+      '10.0.0.0/8, 10.60.1.1/32, ::/0'; } >"$K/shared.conf"
+run "$K" -n -f shared.conf
+is "$RC" 1 "the same prefixes on two peers are refused"
+is "$(printf '%s\n' "$ERR" | wc -l)" 11 "in eleven lines"
+like "$(printf '%s\n' "$ERR" | head -1)" '^shared\.conf:209: peer "gamma": '\
+'allowed-ips 10\.50\.0\.0/24 is also given to peer "beta" at shared\.conf:106$' \
+    "the first names both peers with file:line"
+like "$(printf '%s\n' "$ERR" | tail -1)" '^shared\.conf:[0-9]+: and 25590 '\
+'more allowed-ips given to two peers$' "the last counts the rest"
 
 # meshd-crypto holds up to 4096 preshared keys
 for n in 4096 4097; do

@@ -213,13 +213,20 @@ fake_start(struct fake *f)
 }
 
 static void
-fake_send(struct fake *f, uint32_t type, const void *data, size_t len)
+fake_send_id(struct fake *f, uint32_t type, uint32_t id, const void *data,
+    size_t len)
 {
-	if (imsg_compose(&f->d, type, 0, 0, -1, data, len) == -1 ||
+	if (imsg_compose(&f->d, type, id, 0, -1, data, len) == -1 ||
 	    imsgbuf_flush(&f->d) == -1) {
 		perror("fake meshd: send");
 		exit(1);
 	}
+}
+
+static void
+fake_send(struct fake *f, uint32_t type, const void *data, size_t len)
+{
+	fake_send_id(f, type, 0, data, len);
 }
 
 static void
@@ -245,14 +252,12 @@ prefix(struct mesh_prefix *mp, const char *addr, int plen)
 	mp->plen = plen;
 }
 
-/* a peer with naips prefixes claimed and nsent sent */
+/* a peer with naips prefixes claimed and nsent sent, in one chunk */
 static void
 fake_peer(struct fake *f, uint32_t id, const char *name, uint8_t keybyte,
     const char *endpoint, int psk, uint16_t keepalive,
     const struct mesh_prefix *aips, uint32_t naips, uint32_t nsent)
 {
-	unsigned char	buf[sizeof(struct ctl_peer) +
-			    8 * sizeof(struct mesh_prefix)];
 	struct ctl_peer	cp;
 
 	memset(&cp, 0, sizeof(cp));
@@ -268,10 +273,10 @@ fake_peer(struct fake *f, uint32_t id, const char *name, uint8_t keybyte,
 	cp.stats.rx_bytes = id * 1536;
 	cp.stats.tx_bytes = id * 3 * 1024 * 1024;
 	cp.stats.drop_replay = id;
-	memcpy(buf, &cp, sizeof(cp));
+	fake_send(f, IMSG_CTL_PEER, &cp, sizeof(cp));
 	if (nsent > 0)
-		memcpy(buf + sizeof(cp), aips, nsent * sizeof(*aips));
-	fake_send(f, IMSG_CTL_PEER, buf, sizeof(cp) + nsent * sizeof(*aips));
+		fake_send_id(f, IMSG_CTL_PEER_AIPS, id, aips,
+		    nsent * sizeof(*aips));
 }
 
 /* run meshctl's words against what the fake queued */
@@ -893,6 +898,52 @@ test_malformed(void)
 	bad_reply(&f, "show peers",
 	    "meshctl: malformed peer message from meshd\n",
 	    "peer claims 2^30 allowed IPs");
+
+	/* allowed IPs in chunks: whole, and every way a chunk is wrong */
+	fake_start(&f);
+	fake_peer(&f, 1, "beta", 1, "", 0, 0, aips, 3, 2);
+	fake_send_id(&f, IMSG_CTL_PEER_AIPS, 1, &aips[2], sizeof(aips[2]));
+	fake_send(&f, IMSG_CTL_END, NULL, 0);
+	fake_run(&f, "show peers", &json_output);
+	ok(f.ret == 0 && strstr(f.out, "\"100.64.0.2/32\",\n      "
+	    "\"100.64.0.3/32\",\n      \"100.64.0.4/32\"\n") != NULL,
+	    "allowed IPs in two chunks: all three, in order");
+	fake_done(&f);
+
+	fake_start(&f);
+	fake_peer(&f, 1, "beta", 1, "", 0, 0, aips, 2, 2);
+	fake_send_id(&f, IMSG_CTL_PEER_AIPS, 1, &aips[2], sizeof(aips[2]));
+	(void)snprintf(msg, sizeof(msg), "meshctl: unexpected message from "
+	    "meshd (type %d, peer)\n", IMSG_CTL_PEER_AIPS);
+	bad_reply(&f, "show peers", msg, "a chunk after the last");
+
+	fake_start(&f);
+	fake_peer(&f, 1, "beta", 1, "", 0, 0, aips, 3, 2);
+	fake_send_id(&f, IMSG_CTL_PEER_AIPS, 2, &aips[2], sizeof(aips[2]));
+	bad_reply(&f, "show peers",
+	    "meshctl: malformed peer message from meshd\n",
+	    "a chunk for another peer");
+
+	fake_start(&f);
+	fake_peer(&f, 1, "beta", 1, "", 0, 0, aips, 3, 2);
+	fake_send_id(&f, IMSG_CTL_PEER_AIPS, 1, NULL, 0);
+	bad_reply(&f, "show peers",
+	    "meshctl: malformed peer message from meshd\n",
+	    "an empty chunk");
+
+	fake_start(&f);
+	fake_peer(&f, 1, "beta", 1, "", 0, 0, aips, 3, 2);
+	fake_send_id(&f, IMSG_CTL_PEER_AIPS, 1, &aips[2], 7);
+	bad_reply(&f, "show peers",
+	    "meshctl: malformed peer message from meshd\n",
+	    "a chunk of 7 bytes");
+
+	fake_start(&f);
+	fake_peer(&f, 1, "beta", 1, "", 0, 0, aips, 3, 2);
+	fake_peer(&f, 2, "gamma", 1, "", 0, 0, aips, 0, 0);
+	bad_reply(&f, "show peers",
+	    "meshctl: malformed peer message from meshd\n",
+	    "the next peer before the last chunk");
 
 	fake_start(&f);
 	memset(buf, 0, sizeof(buf));

@@ -837,6 +837,84 @@ scale(void)
 	free(ref.v);
 }
 
+/* the inbound rule: a source is peer id's only if its longest match is */
+static int
+src_ok(const struct rtable *rt, int af, const char *s, uint32_t id)
+{
+	return look(rt, af, s) == id;
+}
+
+/*
+ * Overlapping allowed-ips of different peers, as WireGuard has them: the
+ * longest prefix wins outbound, and inbound a source belongs to the peer
+ * of its longest prefix only.  Both insertion orders.
+ */
+static void
+overlap_run(int specific_first)
+{
+	struct rtable	*rt;
+	const char	*o = specific_first ? "specific first" : "broad first";
+
+	if ((rt = rtable_new()) == NULL)
+		abort();
+	if (specific_first)
+		ok(ins(rt, 4, "100.64.0.3", 32, 2) == 0 &&
+		    ins(rt, 4, "10.1.1.7", 32, 8) == 0 &&
+		    ins(rt, 6, V6("0003"), 128, 6) == 0 &&
+		    ins(rt, 6, V6("0000"), 64, 5) == 0, "%s: specific", o);
+	ok(ins(rt, 4, "100.64.0.0", 16, 1) == 0 &&
+	    ins(rt, 4, "0.0.0.0", 0, 3) == 0 &&
+	    ins(rt, 4, "10.1.1.0", 24, 7) == 0 &&
+	    ins(rt, 6, "0000:0000:0000:0000:0000:0000:0000:0000", 0, 4) == 0,
+	    "%s: broad", o);
+	if (!specific_first)
+		ok(ins(rt, 4, "100.64.0.3", 32, 2) == 0 &&
+		    ins(rt, 4, "10.1.1.7", 32, 8) == 0 &&
+		    ins(rt, 6, V6("0003"), 128, 6) == 0 &&
+		    ins(rt, 6, V6("0000"), 64, 5) == 0, "%s: specific", o);
+	is_int(rtable_count(rt), 8, "%s: eight prefixes", o);
+
+	ok(look(rt, 4, "100.64.0.3") == 2 && look(rt, 4, "100.64.0.2") == 1 &&
+	    look(rt, 4, "100.64.255.255") == 1 && look(rt, 4, "100.65.0.3") ==
+	    3, "%s: a /32 inside another peer's /16 wins, the /16 the rest",
+	    o);
+	ok(look(rt, 4, "10.1.1.7") == 8 && look(rt, 4, "10.1.1.6") == 7 &&
+	    look(rt, 4, "10.1.1.8") == 7 && look(rt, 4, "10.1.2.7") == 3,
+	    "%s: a /32 inside another peer's /24", o);
+	ok(look(rt, 4, "8.8.8.8") == 3 && look(rt, 4, "255.255.255.255") == 3,
+	    "%s: 0.0.0.0/0 takes what nothing longer holds", o);
+	ok(look(rt, 6, V6("0003")) == 6 && look(rt, 6, V6("0004")) == 5 &&
+	    look(rt, 6, "fd00:0000:0000:0001:0000:0000:0000:0003") == 4 &&
+	    look(rt, 6, "2001:0db8:0000:0000:0000:0000:0000:0001") == 4,
+	    "%s: ::/0 against a /64 and a /128 under it", o);
+
+	ok(src_ok(rt, 4, "100.64.0.3", 2) && !src_ok(rt, 4, "100.64.0.3", 1),
+	    "%s: source 100.64.0.3 is the /32's peer's, not the /16's", o);
+	ok(src_ok(rt, 4, "100.64.0.2", 1) && !src_ok(rt, 4, "100.64.0.2", 2),
+	    "%s: source 100.64.0.2 is the /16's, not the /32's", o);
+	ok(src_ok(rt, 4, "8.8.8.8", 3) && !src_ok(rt, 4, "100.64.0.9", 3),
+	    "%s: the exit peer may send from what no longer prefix holds", o);
+	ok(!src_ok(rt, 6, V6("0003"), 4) && !src_ok(rt, 6, V6("0003"), 5) &&
+	    src_ok(rt, 6, V6("0003"), 6) && src_ok(rt, 6, V6("0009"), 5),
+	    "%s: IPv6 sources under ::/0, a /64 and a /128", o);
+
+	/* the specific route goes: the broader one takes its addresses */
+	ok(del(rt, 4, "100.64.0.3", 32) == 0 &&
+	    look(rt, 4, "100.64.0.3") == 1 && src_ok(rt, 4, "100.64.0.3", 1),
+	    "%s: without the /32, 100.64.0.3 falls back to the /16", o);
+	ok(del(rt, 4, "100.64.0.0", 16) == 0 &&
+	    look(rt, 4, "100.64.0.3") == 3 && look(rt, 4, "10.1.1.7") == 8,
+	    "%s: without the /16, to 0.0.0.0/0", o);
+	ok(rtable_remove_peer(rt, 8) == 1 && look(rt, 4, "10.1.1.7") == 7,
+	    "%s: removing the /32's peer falls back to the /24", o);
+	ok(rtable_remove_peer(rt, 6) == 1 && look(rt, 6, V6("0003")) == 5 &&
+	    del(rt, 6, V6("0000"), 64) == 0 && look(rt, 6, V6("0003")) == 4,
+	    "%s: and IPv6 from the /128 to the /64 to ::/0", o);
+	ok(del(rt, 4, "0.0.0.0", 0) == 0 && look(rt, 4, "100.64.0.3") == 0 &&
+	    look(rt, 4, "10.1.1.7") == 7, "%s: without 0/0, no peer", o);
+	rtable_free(rt);
+}
+
 int
 main(void)
 {
@@ -850,6 +928,8 @@ main(void)
 	rng_state = seed;
 
 	fixed_cases();
+	overlap_run(0);
+	overlap_run(1);
 	for (i = 0; i < 2; i++) {
 		random_run(4, 4000, 2 + 6 * i);
 		random_run(6, 4000, 2 + 6 * i);
