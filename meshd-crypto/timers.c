@@ -107,6 +107,7 @@ timers_handshake_complete(struct noise_timers *t)
 	t->retransmit = TIMER_OFF;
 	t->attempts = 0;
 	t->sent_lastminute = 0;
+	t->initiate = TIMER_OFF;
 }
 
 /* a new session's keys were derived (response sent or consumed) */

@@ -41,7 +41,7 @@
  *
  *   initiate	 when an initiation was refused by the limit below: the
  *		 time it is allowed again; stopped when a session is
- *		 derived.  Fires: start a handshake.
+ *		 derived or confirmed.  Fires: start a handshake.
  *
  * Besides the timers: last_sent_handshake limits initiations to one per
  * REKEY_TIMEOUT (a response counts as sent too; a new private key lifts

@@ -64,6 +64,7 @@ static int		 shutting_down;
 /* a config whose keys crypto is checking (meshd.h), and what it is for */
 static struct meshd_conf	*pending_conf;
 static int			 pending_start;
+static int			 ctl_sock = -1;	/* listens once configured */
 
 static __attribute__((__noreturn__)) void usage(void);
 static void	 parent_dispatch(int, short, void *);
@@ -224,7 +225,7 @@ main(int argc, char *argv[])
 	signal_add(&ev_sigterm, NULL);
 	signal_add(&ev_sighup, NULL);
 	signal_add(&ev_sigchld, NULL);
-	control_listen(csock);
+	ctl_sock = csock;
 
 	proc_settitle(PROC_PARENT);
 	event_dispatch();
@@ -592,6 +593,8 @@ keycheck_ok(const uint8_t *pub)
 	memcpy(parent.pubkey, pub, sizeof(parent.pubkey));
 	parent.has_pubkey = 1;
 	if (pending_start) {
+		/* meshctl's first answer comes after the children's config */
+		control_listen(ctl_sock);
 		log_info("startup: interface %s, %zu peers", nconf->iface.name,
 		    nconf->npeers);
 		return;
