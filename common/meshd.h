@@ -75,7 +75,7 @@ enum imsg_type {
 	 * RECONF_END puts the staged keys in use; KEYCHECK_ABORT drops them.
 	 */
 	IMSG_KEY_FD,		/* parent -> crypto: fd of the private key file */
-	IMSG_PSK_FD,		/* parent -> crypto: fd of a PSK file; id: peer */
+	IMSG_PSK_FD,		/* parent -> crypto: a PSK file's fd; id: peer */
 	IMSG_KEYCHECK_END,	/* parent -> crypto: every key fd was sent */
 	IMSG_KEYCHECK_ABORT,	/* parent -> crypto: forget the staged keys */
 	IMSG_RECONF_START,	/* parent -> child: a whole config follows */

@@ -19,14 +19,16 @@ veth_pair "$A" va 198.18.0.1/24 "$B" vb 198.18.0.2/24
 tmpdir_new D
 
 (umask 077; wg genkey >"$D/a.key"; wg genkey >"$D/b.key"
- wg genkey >"$D/a2.key"; wg genkey >"$D/b2.key"; wg genpsk >"$D/ab.psk"; wg genpsk >"$D/b-ab.psk"
+ wg genkey >"$D/a2.key"; wg genkey >"$D/b2.key"
+ wg genpsk >"$D/ab.psk"
  echo 'this is not a key' >"$D/junk.psk")
 cp -p "$D/ab.psk" "$D/ab.good"
 cp -p "$D/ab.psk" "$D/b-ab.psk"
 A_PUB=$(wg pubkey <"$D/a.key"); B_PUB=$(wg pubkey <"$D/b.key")
 A2_PUB=$(wg pubkey <"$D/a2.key"); B2_PUB=$(wg pubkey <"$D/b2.key")
 
-conf() {	# conf NAME MYNUM KEYFILE PSKFILE PEERNAME PEERPUB PEERNUM ENDPOINT
+# conf NAME MYNUM KEYFILE PSKFILE PEERNAME PEERPUB PEERNUM ENDPOINT
+conf() {
 	cat <<EOF
 interface "mky0" {
 	address 100.64.0.$2/24
@@ -57,7 +59,8 @@ conf a 1 a.key junk.psk b "$B_PUB" 2 198.18.0.2:51820 >"$D/bad.conf"
 out=$(ip netns exec "$A" timeout 20 "$MESHD" -d -f "$D/bad.conf" \
     -s "$D/bad.sock" 2>&1)
 rc=$?
-ok $((rc == 0 || rc == 124)) "start with a malformed PSK file exits non-zero ($rc)"
+ok $((rc == 0 || rc == 124)) \
+    "start with a malformed PSK file exits non-zero ($rc)"
 like "$out" "bad\.conf:8: $D/junk\.psk: not a key" \
     "naming the file and its line" || diag "$out"
 ok "$(ip -n "$A" link show mky0 2>/dev/null | wc -l)" \
@@ -96,7 +99,9 @@ r1=$!
 out=$(timeout 10 "$MESHCTL" -s "$D/a.sock" reload 2>&1); rc=$?
 wait "$r1"
 r1rc=$(cat "$D/r1.rc"); r1out=$(cat "$D/r1.out")
-answered() { [ "$1" = 0 ] || { [ "$1" = 1 ] && [[ "$2" == *"still running"* ]]; }; }
+answered() {	# answered RC OUTPUT: a success, or "a reload is running"
+	[ "$1" = 0 ] || { [ "$1" = 1 ] && [[ "$2" == *"still running"* ]]; }
+}
 answered "$rc" "$out"; ok $? "a reload beside another is answered ($rc: $out)"
 answered "$r1rc" "$r1out"; ok $? "and so is the other ($r1rc: $r1out)"
 [ "$rc" = 0 ] || [ "$r1rc" = 0 ]; ok $? "at least one of them succeeds"
