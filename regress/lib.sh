@@ -109,8 +109,10 @@ veth_pair() {
 # and its three children say they are sandboxed.  The socket's path
 # alone is no sign: meshd makes it before it binds its UDP sockets, and
 # a first initiation sent before then is lost (the next comes 5 s on).
+# (pipefail: jq 1.6 -e exits 0 on no input, so a meshctl that cannot
+# connect yet must fail the pipeline itself.)
 meshd_ready() {
-	wait_for 10 sh -c "$MESHCTL -j -s $1 show status |
+	wait_for 10 bash -c "set -o pipefail; $MESHCTL -j -s $1 show status |
 	    jq -e '[.processes[] | select(.sandboxed)] | length == 3'"
 }
 # meshd_up NAME NS: meshd -d in NS with $D/NAME.conf, control socket
