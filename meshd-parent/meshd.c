@@ -65,6 +65,7 @@ static int		 shutting_down;
 static struct meshd_conf	*pending_conf;
 static int			 pending_start;
 static int			 ctl_sock = -1;	/* listens once configured */
+static int			 hup_queued;	/* a SIGHUP came meanwhile */
 
 static __attribute__((__noreturn__)) void usage(void);
 static void	 parent_dispatch(int, short, void *);
@@ -552,6 +553,18 @@ parent_reload(char *err, size_t errlen)
 	return 0;
 }
 
+/* a SIGHUP that came while a config waited for its verdict: now */
+static void
+reload_next(void)
+{
+	char	err[MESH_RESULT_MAX];
+
+	if (!hup_queued)
+		return;
+	hup_queued = 0;
+	(void)parent_reload(err, sizeof(err));
+}
+
 static void
 reload_failed(struct meshd_conf *nconf, const char *err)
 {
@@ -559,6 +572,7 @@ reload_failed(struct meshd_conf *nconf, const char *err)
 	log_warnx("keeping the running config");
 	free_config(nconf);
 	control_reload_done(EINVAL, err);
+	reload_next();
 }
 
 /* crypto has the keys of the pending config: use it */
@@ -597,6 +611,7 @@ keycheck_ok(const uint8_t *pub)
 		control_listen(ctl_sock);
 		log_info("startup: interface %s, %zu peers", nconf->iface.name,
 		    nconf->npeers);
+		reload_next();
 		return;
 	}
 	free_config(parent.conf);
@@ -604,6 +619,7 @@ keycheck_ok(const uint8_t *pub)
 	log_info("reload done: %zu peers", nconf->npeers);
 	snprintf(err, sizeof(err), "reload done: %zu peers", nconf->npeers);
 	control_reload_done(0, err);
+	reload_next();
 }
 
 /* crypto found a key of the pending config bad */
@@ -751,8 +767,9 @@ parent_sig(int sig, short event, void *arg)
 		log_info("received signal %d, stopping", sig);
 		parent_shutdown(0);
 	case SIGHUP:
+		/* one is running: this one follows it */
 		if (parent_reload(err, sizeof(err)) == EBUSY)
-			log_warnx("SIGHUP: %s", err);
+			hup_queued = 1;
 		break;
 	case SIGCHLD:
 		while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
