@@ -77,7 +77,7 @@ static void	 send_config(struct meshd_conf *);
 static void	 assign_ids(struct meshd_conf *, struct meshd_conf *);
 static void	 ensure_chroot(void);
 static void	 check_config(struct meshd_conf *);
-static void	 keycheck_start(struct meshd_conf *, int);
+static void	 keycheck_start(struct meshd_conf *, struct keyfds *, int);
 
 static void
 usage(void)
@@ -94,6 +94,7 @@ main(int argc, char *argv[])
 	struct meshd_conf *conf;
 	int		 ch, noaction = 0, csock;
 	int		 udpfds[MESH_UDP_SOCKS], tunfd;
+	struct keyfds	 kf;
 	size_t		 nudp, i;
 	char		 errbuf[512];
 	enum meshd_role	 r;
@@ -200,6 +201,11 @@ main(int argc, char *argv[])
 		parent_shutdown(1);
 	}
 	parent.listen_port = ch;
+	if (keys_open(conf, &kf, errbuf, sizeof(errbuf)) == -1) {
+		/* they were there a moment ago */
+		log_warnx("%s", errbuf);
+		parent_shutdown(1);
+	}
 
 	event_init();
 	for (r = PROC_NET; r < PROC_MAX; r++)
@@ -216,7 +222,7 @@ main(int argc, char *argv[])
 	imsg_compose_event(&parent.children[PROC_TUN].iev, IMSG_TUN_FD, 0, 0,
 	    tunfd, NULL, 0);
 	/* the config goes out once crypto has the keys (keycheck_ok) */
-	keycheck_start(conf, 1);
+	keycheck_start(conf, &kf, 1);
 
 	signal_set(&ev_sigint, SIGINT, parent_sig, NULL);
 	signal_set(&ev_sigterm, SIGTERM, parent_sig, NULL);
@@ -509,18 +515,11 @@ reload_iface(struct iface_conf *o, struct iface_conf *n, int *udpfds,
 
 /* sends the keys of nconf to crypto, for its verdict (keycheck_ok) */
 static void
-keycheck_start(struct meshd_conf *nconf, int start)
+keycheck_start(struct meshd_conf *nconf, struct keyfds *kf, int start)
 {
 	struct imsgev	*iev = &parent.children[PROC_CRYPTO].iev;
-	struct keyfds	 kf;
-	char		 err[MESH_RESULT_MAX];
 
-	if (keys_open(nconf, &kf, err, sizeof(err)) == -1) {
-		/* at start: the files were there a moment ago */
-		log_warnx("%s", err);
-		parent_shutdown(1);
-	}
-	keys_send(&iev->ibuf, nconf, &kf);
+	keys_send(&iev->ibuf, nconf, kf);
 	imsg_event_add(iev);
 	pending_conf = nconf;
 	pending_start = start;
@@ -547,9 +546,8 @@ parent_reload(char *err, size_t errlen)
 		free_config(nconf);
 		return EINVAL;
 	}
-	keys_close(&kf);
 	assign_ids(nconf, parent.conf);
-	keycheck_start(nconf, 0);
+	keycheck_start(nconf, &kf, 0);
 	return 0;
 }
 
