@@ -406,6 +406,9 @@ child_start(struct child *c, int argc, char *argv[], void (*init)(void))
 	log_init(o.debug, o.verbose, LOG_DAEMON);
 	log_procinit(meshd_role_names[c->role]);
 	c->verbose = o.verbose;
+	c->check = o.check;
+	if (o.check && c->role != PROC_CRYPTO)
+		fatalx("-n: only meshd-crypto has a check mode");
 
 	/* the parent handles these; we go when our pipe closes */
 	signal(SIGINT, SIG_IGN);
@@ -427,8 +430,11 @@ child_start(struct child *c, int argc, char *argv[], void (*init)(void))
 	}
 	if (init != NULL)
 		init();
-	proc_privdrop(c->role, o.user, MESHD_CHROOT);
-	proc_identity(&pm, 1);
+	/* meshd -n as a user: nothing to drop, the keys are checked all
+	   the same */
+	if (!o.check || geteuid() == 0)
+		proc_privdrop(c->role, o.user, MESHD_CHROOT);
+	proc_identity(&pm, !o.check || geteuid() == 0);
 	sandbox_enter(c->role);
 	proc_ready(&c->iev[PROC_PARENT], &pm);
 	log_debug("started, sandboxed");

@@ -46,6 +46,7 @@ struct child {
 	enum meshd_role		 role;
 	struct imsgev		 iev[PROC_MAX];	/* [role]; unused: fd -1 */
 	int			 verbose;
+	int			 check;		/* -n: a key check only */
 	struct conf_snapshot	*pending;	/* between START and END */
 	struct conf_peer	*pending_peer;	/* awaits its allowed-ips */
 	/*

@@ -71,8 +71,17 @@ enum imsg_type {
 	IMSG_SOCKET_CONN,	/* fd: socketpair end; data: enum meshd_role */
 	IMSG_UDP_SOCKET,	/* parent -> net: fd of a bound UDP socket */
 	IMSG_TUN_FD,		/* parent -> tun: fd of the TUN device */
+	/*
+	 * The key check before a config is used (start, reload, -n): KEY_FD,
+	 * a PSK_FD per peer with a preshared key (imsg id: the peer id),
+	 * then KEYCHECK_END.  Crypto reads them into staging, never into
+	 * the keys in use, and answers KEYCHECK_OK or KEY_ERROR.  The next
+	 * RECONF_END puts the staged keys in use; KEYCHECK_ABORT drops them.
+	 */
 	IMSG_KEY_FD,		/* parent -> crypto: fd of the private key file */
-	IMSG_PSK_FD,		/* parent -> crypto: fd of a PSK file; uint32 id */
+	IMSG_PSK_FD,		/* parent -> crypto: a PSK file's fd; id: peer */
+	IMSG_KEYCHECK_END,	/* parent -> crypto: every key fd was sent */
+	IMSG_KEYCHECK_ABORT,	/* parent -> crypto: forget the staged keys */
 	IMSG_RECONF_START,	/* parent -> child: a whole config follows */
 	IMSG_RECONF_IFACE,	/* struct mesh_iface_msg */
 	IMSG_RECONF_PEER,	/* struct mesh_peer_msg (naips: the total);
@@ -86,8 +95,12 @@ enum imsg_type {
 
 	/* child -> parent */
 	IMSG_CHILD_READY,	/* struct mesh_proc_msg, once sandboxed */
-	IMSG_PUBKEY,		/* crypto -> parent: our 32-byte public key */
-	IMSG_KEY_ERROR,		/* crypto -> parent: NUL-terminated reason */
+	IMSG_PUBKEY,		/* crypto -> net: our 32-byte public key */
+	IMSG_KEYCHECK_OK,	/* crypto -> parent: the staged keys are good;
+				   the 32-byte public key they give */
+	IMSG_KEY_ERROR,		/* crypto -> parent: a staged key is bad; id 0:
+				   the private key, else the peer id of a
+				   PSK; NUL-terminated reason */
 	IMSG_CHILD_STATS,	/* child -> parent: struct mesh_stats_msg */
 	IMSG_STATS_REQ,		/* parent -> child */
 

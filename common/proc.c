@@ -123,6 +123,8 @@ static const char *const imsg_names[IMSG_TYPE_MAX] = {
 	[IMSG_TUN_FD] = "TUN_FD",
 	[IMSG_KEY_FD] = "KEY_FD",
 	[IMSG_PSK_FD] = "PSK_FD",
+	[IMSG_KEYCHECK_END] = "KEYCHECK_END",
+	[IMSG_KEYCHECK_ABORT] = "KEYCHECK_ABORT",
 	[IMSG_RECONF_START] = "RECONF_START",
 	[IMSG_RECONF_IFACE] = "RECONF_IFACE",
 	[IMSG_RECONF_PEER] = "RECONF_PEER",
@@ -132,6 +134,7 @@ static const char *const imsg_names[IMSG_TYPE_MAX] = {
 	[IMSG_LOG] = "LOG",
 	[IMSG_CHILD_READY] = "CHILD_READY",
 	[IMSG_PUBKEY] = "PUBKEY",
+	[IMSG_KEYCHECK_OK] = "KEYCHECK_OK",
 	[IMSG_KEY_ERROR] = "KEY_ERROR",
 	[IMSG_CHILD_STATS] = "CHILD_STATS",
 	[IMSG_STATS_REQ] = "STATS_REQ",
@@ -284,10 +287,13 @@ child_getopt(int argc, char *argv[], struct child_opts *o)
 
 	memset(o, 0, sizeof(*o));
 	o->user = MESHD_USER;
-	while ((ch = getopt(argc, argv, "du:v")) != -1) {
+	while ((ch = getopt(argc, argv, "dnu:v")) != -1) {
 		switch (ch) {
 		case 'd':
 			o->debug = 1;
+			break;
+		case 'n':
+			o->check = 1;
 			break;
 		case 'u':
 			o->user = optarg;
@@ -296,7 +302,7 @@ child_getopt(int argc, char *argv[], struct child_opts *o)
 			o->verbose++;
 			break;
 		default:
-			fprintf(stderr, "usage: %s [-dv] [-u user]\n"
+			fprintf(stderr, "usage: %s [-dnv] [-u user]\n"
 			    "(started by meshd, not by hand)\n", getprogname());
 			exit(1);
 		}

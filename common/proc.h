@@ -87,9 +87,10 @@ void	 proc_settitle(enum meshd_role);
 void	 proc_identity(struct mesh_proc_msg *, int);
 void	 proc_ready(struct imsgev *, struct mesh_proc_msg *);
 
-/* the children's common command line: -d -v -u user */
+/* the children's common command line: -d -n -v -u user */
 struct child_opts {
 	int		 debug;
+	int		 check;		/* -n: meshd-crypto checks keys, exits */
 	int		 verbose;
 	const char	*user;
 };

@@ -56,6 +56,7 @@ static struct peer_info	 cpi;
 static int		 cpi_open;
 
 static int	 reload_fails;		/* what the stubs answer */
+static int	 reload_running;	/* waits for crypto's verdict */
 static int	 nchildren_asked;
 static char	 reload_text[MESH_RESULT_MAX * 2];
 
@@ -63,7 +64,22 @@ int
 parent_reload(char *buf, size_t len)
 {
 	(void)strlcpy(buf, reload_text, len);
-	return reload_fails ? -1 : 0;
+	if (reload_running)
+		return EBUSY;
+	if (reload_fails)
+		return EINVAL;
+	reload_running = 1;
+	return 0;
+}
+
+/* crypto's verdict on a running reload's keys */
+static void
+reload_verdict(int good)
+{
+	if (!reload_running)
+		return;
+	reload_running = 0;
+	control_reload_done(good ? 0 : EINVAL, reload_text);
 }
 
 void
@@ -288,6 +304,10 @@ op_child(struct fz *f)
 	uint8_t			 op = fz_u8(f);
 	uint32_t		 seq;
 
+	if (op & 0x80) {
+		reload_verdict(op & 0x40);
+		return;
+	}
 	/* one of those pending, or any number */
 	TAILQ_FOREACH(r, &stats_reqs, entry)
 		if (fz_u8(f) & 1)
@@ -328,6 +348,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cpi_open = 0;
 	opts = fz_u8(&f);
 	reload_fails = opts & 2;
+	reload_running = 0;
 	nchildren_asked = (opts >> 2) % 4;
 	memset(reload_text, 'x', sizeof(reload_text) - 1);
 	reload_text[(opts & 0x10) ? sizeof(reload_text) - 1 : 16] = '\0';
@@ -382,6 +403,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();	/* its connection is gone */
 		control_stats_end(r->seq);
 	}
+	if (reload_running && reload_conn != NULL)
+		abort();		/* its connection is gone too */
+	reload_verdict(1);
 	client_read(&cib);
 	free(cpi.aips);
 	if (ctl_nconns != 0)

@@ -62,11 +62,6 @@
 #include "pktchan.h"
 #include "wgkey.h"
 
-/*
- * Peers with a preshared key; the table holds twice as many, as during a
- * reload the new keys arrive before the old ones are let go.
- */
-#define CRYPTO_PSK_SLOTS	(2 * MESH_MAX_PSK)	/* old and new at a reload */
 #define CRYPTO_QUEUE_MAX	128	/* packets waiting for a session */
 #define CRYPTO_BATCH		64	/* packets per channel round */
 #define SLAB_CHUNK		(64 * 1024)
@@ -97,6 +92,19 @@ struct psk {
 	uint8_t		 key[WG_KEY_LEN];
 };
 
+/* keys read by a key check, until their config comes (dontdump pages) */
+struct keystage {
+	uint8_t		 priv[WG_KEY_LEN];
+	uint8_t		 open;		/* KEY_FD came */
+	uint8_t		 has_priv;
+	uint8_t		 checked;	/* KEYCHECK_OK sent */
+	uint8_t		 failed;
+	uint32_t	 err_id;	/* 0: the private key, else a peer */
+	char		 err[128];
+	size_t		 npsks;
+	struct psk	 psks[MESH_MAX_PSK];
+};
+
 /* a free list per object size, carved from MADV_DONTDUMP chunks */
 struct slab {
 	size_t		 size;
@@ -109,6 +117,7 @@ static struct noise_local	*local;
 static struct cpeer_tree	 peers = RB_INITIALIZER(&peers);
 static struct psk		*psks;		/* on dontdump pages */
 static size_t			 npsks;
+static struct keystage		*stage;		/* on dontdump pages */
 static struct conf_snapshot	*conf;
 static uint8_t			 pubkey[WG_KEY_LEN];
 static int			 has_pubkey;
@@ -273,7 +282,8 @@ crypto_init(void)
 		fatal("setrlimit(RLIMIT_CORE)");
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1)
 		fatal("prctl(PR_SET_DUMPABLE)");
-	psks = secret_alloc(CRYPTO_PSK_SLOTS * sizeof(*psks));
+	psks = secret_alloc(MESH_MAX_PSK * sizeof(*psks));
+	stage = secret_alloc(sizeof(*stage));
 	noise_set_allocator(slab_alloc, slab_release);
 	if ((local = noise_local_new()) == NULL)
 		fatal("noise_local_new");
@@ -482,6 +492,10 @@ chan_outbound(struct pktchan_pkt *pkts, size_t n, uint64_t now)
 		if (cp->qlen > 0) {
 			/* keep the order: behind what already waits */
 			queue_add(cp, pkts[i].data, pkts[i].len);
+			/* and see that a handshake is on its way */
+			noise_peer_want_session(cp->np, now);
+			if (cp->np->actions != 0)
+				peer_service(cp);
 			continue;
 		}
 		r = send_data(cp, pkts[i].data, pkts[i].len, now);
@@ -580,65 +594,121 @@ crypto_chan_ready(enum mesh_chan c)
 		child_chan_consume(c, net_batch, flush_net);
 }
 
+/*
+ * The key check (meshd.h): the keys of a config are read into the stage,
+ * never into the keys in use, and answered for; the config's RECONF_END
+ * puts them in use.  KEY_FD opens a check.
+ */
 static void
-read_private_key(int fd)
+stage_reset(void)
 {
-	uint8_t		 key[WG_KEY_LEN], cur[WG_KEY_LEN];
-	const char	*errstr;
-	char		 reason[128];
+	explicit_bzero(stage, sizeof(*stage));
+}
 
-	if (wg_key_read_fd(fd, key, &errstr) == -1) {
-		close(fd);
-		explicit_bzero(key, sizeof(key));
-		(void)strlcpy(reason, errstr, sizeof(reason));
-		log_warnx("private-key-file: %s", reason);
-		child_compose(PROC_PARENT, IMSG_KEY_ERROR, 0, -1, reason,
-		    strlen(reason) + 1);
+/* the first error is the one reported */
+static void
+stage_fail(uint32_t id, const char *reason)
+{
+	if (stage->failed)
 		return;
-	}
-	close(fd);
-	/* the same key again (a reload): keep the sessions */
-	if (has_pubkey && wg_key_public(cur, key) == 0 &&
-	    CRYPTO_memcmp(cur, pubkey, sizeof(cur)) == 0) {
-		explicit_bzero(key, sizeof(key));
-		return;
-	}
-	if (noise_local_set_private(local, key) != 0 ||
-	    noise_local_public(local, pubkey) != 0)
-		fatalx("cannot use the private key");
-	explicit_bzero(key, sizeof(key));
-	has_pubkey = 1;
-	child_compose(PROC_PARENT, IMSG_PUBKEY, 0, -1, pubkey, sizeof(pubkey));
-	/* net checks mac1 and makes cookies: it needs the public key */
-	child_compose(PROC_NET, IMSG_PUBKEY, 0, -1, pubkey, sizeof(pubkey));
+	stage->failed = 1;
+	stage->err_id = id;
+	(void)strlcpy(stage->err, reason, sizeof(stage->err));
 }
 
 static void
-read_psk(uint32_t id, int fd)
+stage_private_key(int fd)
 {
-	uint8_t		 key[WG_KEY_LEN];
 	const char	*errstr;
-	size_t		 i;
 
-	if (wg_key_read_fd(fd, key, &errstr) == -1) {
+	stage_reset();
+	stage->open = 1;
+	if (wg_key_read_fd(fd, stage->priv, &errstr) == -1)
+		stage_fail(0, errstr);
+	else
+		stage->has_priv = 1;
+	close(fd);
+}
+
+static void
+stage_psk(uint32_t id, int fd)
+{
+	const char	*errstr;
+	struct psk	*k;
+
+	if (!stage->open || id == 0)
+		fatalx("PSK_FD outside a key check, or of peer 0");
+	if (stage->npsks == MESH_MAX_PSK) {
+		stage_fail(id, "more preshared keys than meshd-crypto holds");
 		close(fd);
-		log_warnx("preshared-key-file of peer %u: %s", id, errstr);
-		child_compose(PROC_PARENT, IMSG_KEY_ERROR, id, -1, errstr,
-		    strlen(errstr) + 1);
 		return;
 	}
-	close(fd);
-	for (i = 0; i < npsks; i++)
-		if (psks[i].id == id)
-			break;
-	if (i == npsks) {
-		if (npsks == CRYPTO_PSK_SLOTS)
-			fatalx("more than %d preshared keys", MESH_MAX_PSK);
-		npsks++;
+	k = &stage->psks[stage->npsks];
+	if (wg_key_read_fd(fd, k->key, &errstr) == -1) {
+		explicit_bzero(k, sizeof(*k));
+		stage_fail(id, errstr);
+	} else {
+		k->id = id;
+		stage->npsks++;
 	}
-	psks[i].id = id;
-	memcpy(psks[i].key, key, sizeof(key));
-	explicit_bzero(key, sizeof(key));
+	close(fd);
+}
+
+/* the verdict; meshd -n's check child is done after it */
+static void
+keycheck_end(void)
+{
+	uint8_t	pub[WG_KEY_LEN];
+
+	if (!stage->open)
+		fatalx("KEYCHECK_END without KEY_FD");
+	if (!stage->failed && (!stage->has_priv ||
+	    wg_key_public(pub, stage->priv) == -1))
+		stage_fail(0, "not a usable private key");
+	if (stage->failed) {
+		child_compose(PROC_PARENT, IMSG_KEY_ERROR, stage->err_id, -1,
+		    stage->err, strlen(stage->err) + 1);
+		stage_reset();
+	} else {
+		stage->checked = 1;
+		child_compose(PROC_PARENT, IMSG_KEYCHECK_OK, 0, -1, pub,
+		    sizeof(pub));
+	}
+	if (child->check) {
+		stage_reset();
+		if (imsgbuf_flush(&child->iev[PROC_PARENT].ibuf) == -1)
+			fatal("key check: write");
+		exit(0);
+	}
+}
+
+/* a new config: its checked keys go in use (none checked: keep ours) */
+static void
+keys_commit(void)
+{
+	uint8_t	cur[WG_KEY_LEN];
+
+	if (!stage->checked) {
+		stage_reset();
+		return;
+	}
+	/* the same key again (a reload): keep the sessions */
+	if (!has_pubkey || wg_key_public(cur, stage->priv) == -1 ||
+	    CRYPTO_memcmp(cur, pubkey, sizeof(cur)) != 0) {
+		if (noise_local_set_private(local, stage->priv) != 0 ||
+		    noise_local_public(local, pubkey) != 0)
+			fatalx("cannot use the private key");
+		if (has_pubkey)
+			log_info("new private key: sessions start anew");
+		has_pubkey = 1;
+		/* net checks mac1 and makes cookies: it needs the public key */
+		child_compose(PROC_NET, IMSG_PUBKEY, 0, -1, pubkey,
+		    sizeof(pubkey));
+	}
+	explicit_bzero(psks, MESH_MAX_PSK * sizeof(*psks));
+	memcpy(psks, stage->psks, stage->npsks * sizeof(*psks));
+	npsks = stage->npsks;
+	stage_reset();
 }
 
 static const uint8_t *
@@ -748,14 +818,24 @@ crypto_dispatch(struct imsgev *iev, struct imsg *imsg)
 			break;
 		if ((fd = imsg_get_fd(imsg)) == -1)
 			fatalx("KEY_FD without a descriptor");
-		read_private_key(fd);
+		stage_private_key(fd);
 		return;
 	case IMSG_PSK_FD:
 		if (iev->peer != PROC_PARENT)
 			break;
 		if ((fd = imsg_get_fd(imsg)) == -1)
 			fatalx("PSK_FD without a descriptor");
-		read_psk(imsg_get_id(imsg), fd);
+		stage_psk(imsg_get_id(imsg), fd);
+		return;
+	case IMSG_KEYCHECK_END:
+		if (iev->peer != PROC_PARENT)
+			break;
+		keycheck_end();
+		return;
+	case IMSG_KEYCHECK_ABORT:
+		if (iev->peer != PROC_PARENT)
+			break;
+		stage_reset();
 		return;
 	case IMSG_STATS_REQ:
 		if (iev->peer != PROC_PARENT)
@@ -784,6 +864,60 @@ cpeer_free(struct cpeer *cp)
 	free(cp);
 }
 
+static struct cpeer *
+cpeer_new(struct conf_peer *p)
+{
+	struct cpeer	*cp;
+
+	if ((cp = calloc(1, sizeof(*cp))) == NULL)
+		fatal(NULL);
+	cp->id = p->msg.id;
+	STAILQ_INIT(&cp->queue);
+	if ((cp->np = noise_peer_new(local, p->msg.pubkey, cp)) == NULL) {
+		log_warnx("peer %s: %s", p->msg.name, strerror(errno));
+		free(cp);
+		return NULL;
+	}
+	evtimer_set(&cp->timer, peer_timer, cp);
+	RB_INSERT(cpeer_tree, &peers, cp);
+	return cp;
+}
+
+/* a peer of the new config, added or updated; NULL if it has none */
+static struct cpeer *
+peer_configure(struct conf_peer *p, uint64_t now)
+{
+	struct cpeer	*cp;
+	const uint8_t	*k;
+
+	cp = cpeer_find(p->msg.id);
+	if (has_pubkey &&
+	    CRYPTO_memcmp(p->msg.pubkey, pubkey, WG_KEY_LEN) == 0) {
+		/* the parent refuses this; the kernel ignores it too */
+		log_warnx("peer %s: its public key is our own, ignored",
+		    p->msg.name);
+		if (cp != NULL)
+			cpeer_free(cp);
+		return NULL;
+	}
+	if (cp == NULL && (cp = cpeer_new(p)) == NULL)
+		return NULL;
+	if (!p->msg.has_psk)
+		noise_peer_set_psk(cp->np, NULL);
+	else if ((k = psk_find(cp->id)) != NULL)
+		noise_peer_set_psk(cp->np, k);
+	else {
+		/* never zeros instead: no handshake at all */
+		log_warnx("peer %s: its preshared key was not read, no "
+		    "handshakes", p->msg.name);
+		noise_peer_set_psk_missing(cp->np);
+	}
+	noise_peer_set_keepalive(cp->np, p->msg.keepalive, now);
+	if (cp->qlen > 0)
+		noise_peer_want_session(cp->np, now);
+	return cp;
+}
+
 static void
 crypto_reconf(struct conf_snapshot *cs)
 {
@@ -793,6 +927,7 @@ crypto_reconf(struct conf_snapshot *cs)
 	uint64_t		 now = now_ns();
 
 	mtu = cs->iface.mtu;
+	keys_commit();
 	/* peers gone, or whose key changed, go */
 	RB_FOREACH_SAFE(cp, cpeer_tree, &peers, next) {
 		p = conf_snapshot_find(cs, cp->id);
@@ -800,27 +935,9 @@ crypto_reconf(struct conf_snapshot *cs)
 		    WG_KEY_LEN) != 0)
 			cpeer_free(cp);
 	}
-	TAILQ_FOREACH(p, &cs->peers, entry) {
-		if ((cp = cpeer_find(p->msg.id)) == NULL) {
-			if ((cp = calloc(1, sizeof(*cp))) == NULL)
-				fatal(NULL);
-			cp->id = p->msg.id;
-			STAILQ_INIT(&cp->queue);
-			if ((cp->np = noise_peer_new(local, p->msg.pubkey,
-			    cp)) == NULL) {
-				log_warnx("peer %s: %s", p->msg.name,
-				    strerror(errno));
-				free(cp);
-				continue;
-			}
-			evtimer_set(&cp->timer, peer_timer, cp);
-			RB_INSERT(cpeer_tree, &peers, cp);
-		}
-		noise_peer_set_psk(cp->np, p->msg.has_psk ?
-		    psk_find(cp->id) : NULL);
-		noise_peer_set_keepalive(cp->np, p->msg.keepalive, now);
-		peer_service(cp);
-	}
+	TAILQ_FOREACH(p, &cs->peers, entry)
+		if ((cp = peer_configure(p, now)) != NULL)
+			peer_service(cp);
 	/* forget the preshared keys of peers that are gone or lost theirs */
 	for (i = j = 0; i < npsks; i++) {
 		p = conf_snapshot_find(cs, psks[i].id);

@@ -456,6 +456,8 @@ noise_local_set_private(struct noise_local *l,
 			p->cur->send_valid = 0;
 		if (p->next != NULL)
 			p->next->send_valid = 0;
+		/* and a handshake with the new key may go out at once */
+		timers_reset_ratelimit(&p->timers);
 	}
 	return ret;
 }
@@ -536,10 +538,21 @@ noise_peer_lookup(struct noise_local *l, const uint8_t pub[WG_PUBLIC_LEN])
 void
 noise_peer_set_psk(struct noise_peer *p, const uint8_t psk[WG_SYMKEY_LEN])
 {
+	p->psk_missing = 0;
 	if (psk == NULL)
 		explicit_bzero(p->psk, sizeof(p->psk));
 	else
 		memcpy(p->psk, psk, WG_SYMKEY_LEN);
+}
+
+void
+noise_peer_set_psk_missing(struct noise_peer *p)
+{
+	if (p->psk_missing)
+		return;
+	explicit_bzero(p->psk, sizeof(p->psk));
+	p->psk_missing = 1;
+	noise_peer_clear(p);
 }
 
 void
@@ -557,6 +570,15 @@ noise_peer_can_send(const struct noise_peer *p, uint64_t now)
 	return kp != NULL && kp->send_valid &&
 	    !noise_expired(kp->birth, WG_REJECT_AFTER_TIME, now) &&
 	    kp->send_counter < WG_REJECT_AFTER_MESSAGES;
+}
+
+void
+noise_peer_want_session(struct noise_peer *p, uint64_t now)
+{
+	if (noise_peer_can_send(p, now))
+		p->actions |= NOISE_ACT_FLUSH;
+	else if (p->hs.state != NOISE_HS_CREATED_INITIATION)
+		noise_want_initiation(p);
 }
 
 uint32_t
@@ -602,8 +624,13 @@ noise_create_initiation(struct noise_peer *p, uint64_t now,
 		return NOISE_E_NOKEY;
 	if (!p->ss_ok)
 		return NOISE_E_DH;
-	if (!timers_may_initiate(&p->timers, now))
+	if (p->psk_missing)
+		return NOISE_E_NOPSK;
+	if (!timers_may_initiate(&p->timers, now)) {
+		/* try again when it is allowed */
+		timers_initiation_refused(&p->timers);
 		return NOISE_E_RATELIMIT;
+	}
 
 	noise_handshake_clear(p);
 	memset(out, 0, WG_INIT_LEN);
@@ -711,6 +738,10 @@ noise_consume_initiation(struct noise_local *l, const uint8_t *msg,
 		ret = NOISE_E_DH;
 		goto done;
 	}
+	if (p->psk_missing) {
+		ret = NOISE_E_NOPSK;
+		goto done;
+	}
 	/* ss */
 	noise_kdf2(ck, k, p->ss, WG_PUBLIC_LEN);
 	/* {t} */
@@ -774,6 +805,8 @@ noise_create_response(struct noise_peer *p, uint64_t now,
 		return NOISE_E_STATE;
 	if (!l->has_key)
 		return NOISE_E_NOKEY;
+	if (p->psk_missing)
+		return NOISE_E_NOPSK;
 
 	memset(out, 0, WG_RESP_LEN);
 	wg_put_le32(out + WG_OFF_TYPE, WG_MSG_RESPONSE);
@@ -857,6 +890,8 @@ noise_consume_response(struct noise_local *l, const uint8_t *msg,
 	hs = &p->hs;
 	if (hs->state != NOISE_HS_CREATED_INITIATION)
 		return NOISE_E_STATE;
+	if (p->psk_missing)
+		return NOISE_E_NOPSK;
 
 	memcpy(ck, hs->ck, WG_HASH_LEN);
 	memcpy(h, hs->hash, WG_HASH_LEN);
@@ -1132,6 +1167,8 @@ noise_strerror(int e)
 		return "random source failed";
 	case NOISE_E_SPACE:
 		return "buffer too small";
+	case NOISE_E_NOPSK:
+		return "the peer's preshared key is missing";
 	default:
 		return "unknown error";
 	}

@@ -107,6 +107,7 @@
 #define NOISE_E_DH		-11	/* X25519 gave all zeros */
 #define NOISE_E_RNG		-12	/* random source failed */
 #define NOISE_E_SPACE		-13	/* output buffer too small */
+#define NOISE_E_NOPSK		-14	/* the peer's preshared key is missing */
 
 /* the largest padded plaintext of a data message (a packet channel's) */
 #define NOISE_DATA_MAX		65536
@@ -168,6 +169,7 @@ struct noise_peer {
 	void			*arg;		/* the caller's */
 	uint8_t			 pub[WG_PUBLIC_LEN];
 	uint8_t			 psk[WG_SYMKEY_LEN];	/* zeros: none */
+	uint8_t			 psk_missing;	/* configured, never given */
 	uint8_t			 ss[WG_PUBLIC_LEN];	/* DH(static, static) */
 	uint8_t			 ss_ok;
 	uint8_t			 init_hash[WG_HASH_LEN]; /* ..with its key */
@@ -218,8 +220,10 @@ struct noise_local *noise_local_new(void);
 void	 noise_local_free(struct noise_local *);	/* and its peers */
 /*
  * Sets (NULL: clears) the static private key; recomputes every peer's
- * DH(static, static) and, as wg(8) does, drops handshakes in progress
- * and stops sending on the current keypairs.  0, or NOISE_E_DH.
+ * DH(static, static) and, as wg(8) does, drops handshakes in progress,
+ * stops sending on the current keypairs and lifts the one-initiation-
+ * per-REKEY_TIMEOUT limit, so a new handshake may start at once.
+ * 0, or NOISE_E_DH.
  */
 int	 noise_local_set_private(struct noise_local *,
 	    const uint8_t [WG_PRIVATE_LEN]);
@@ -249,12 +253,24 @@ struct noise_peer *noise_peer_lookup(struct noise_local *,
 	    const uint8_t [WG_PUBLIC_LEN]);
 /* NULL: no PSK (all zeros, as WireGuard) */
 void	 noise_peer_set_psk(struct noise_peer *, const uint8_t [WG_SYMKEY_LEN]);
+/*
+ * The peer is configured with a PSK that we do not have: wipe its
+ * sessions; it neither starts nor accepts a handshake (NOISE_E_NOPSK)
+ * until noise_peer_set_psk() gives it one.  Zeros are never used instead.
+ */
+void	 noise_peer_set_psk_missing(struct noise_peer *);
 /* persistent keepalive in seconds, 0 off; may ask for a keepalive now */
 void	 noise_peer_set_keepalive(struct noise_peer *, uint16_t, uint64_t);
 /* wipe the handshake and every keypair of the peer */
 void	 noise_peer_clear(struct noise_peer *);
 /* 1 if noise_encrypt() would have a key now */
 int	 noise_peer_can_send(const struct noise_peer *, uint64_t);
+/*
+ * Packets wait for the peer: asks for a flush if a session can send,
+ * else for an initiation unless one is already in flight (its
+ * retransmit timer carries on).  Then poll.
+ */
+void	 noise_peer_want_session(struct noise_peer *, uint64_t);
 
 /* the NOISE_ACT_* due now; clears them */
 uint32_t noise_peer_poll(struct noise_peer *, uint64_t);

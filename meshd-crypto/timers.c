@@ -31,7 +31,7 @@ timers_init(struct noise_timers *t)
 {
 	memset(t, 0, sizeof(*t));
 	t->retransmit = t->keepalive = t->new_handshake = TIMER_OFF;
-	t->zero_keys = t->persistent = TIMER_OFF;
+	t->zero_keys = t->persistent = t->initiate = TIMER_OFF;
 }
 
 void
@@ -107,6 +107,7 @@ timers_handshake_complete(struct noise_timers *t)
 	t->retransmit = TIMER_OFF;
 	t->attempts = 0;
 	t->sent_lastminute = 0;
+	t->initiate = TIMER_OFF;
 }
 
 /* a new session's keys were derived (response sent or consumed) */
@@ -114,6 +115,7 @@ void
 timers_session_derived(struct noise_timers *t, uint64_t now)
 {
 	t->zero_keys = now + WG_ZERO_KEYS_AFTER;
+	t->initiate = TIMER_OFF;
 }
 
 int
@@ -122,6 +124,21 @@ timers_may_initiate(const struct noise_timers *t, uint64_t now)
 	if (!t->has_sent_handshake || now < t->last_sent_handshake)
 		return 1;
 	return now - t->last_sent_handshake >= WG_REKEY_TIMEOUT;
+}
+
+void
+timers_initiation_refused(struct noise_timers *t)
+{
+	if (t->has_sent_handshake)
+		t->initiate = t->last_sent_handshake + WG_REKEY_TIMEOUT;
+}
+
+void
+timers_reset_ratelimit(struct noise_timers *t)
+{
+	t->has_sent_handshake = 0;
+	t->last_sent_handshake = 0;
+	t->initiate = TIMER_OFF;
 }
 
 int
@@ -179,6 +196,11 @@ timers_expire(struct noise_timers *t, uint64_t now)
 		if (t->persistent_interval > 0)
 			act |= NOISE_ACT_KEEPALIVE;
 	}
+	if (timer_due(t->initiate, now)) {
+		/* an initiation the rate limit held back */
+		t->initiate = TIMER_OFF;
+		act |= NOISE_ACT_INITIATE;
+	}
 	return act;
 }
 
@@ -195,5 +217,7 @@ timers_next(const struct noise_timers *t)
 		next = t->zero_keys;
 	if (t->persistent < next)
 		next = t->persistent;
+	if (t->initiate < next)
+		next = t->initiate;
 	return next;
 }

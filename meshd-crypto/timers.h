@@ -39,9 +39,14 @@
  *   persistent	 the persistent-keepalive interval after any
  *		 authenticated packet sent or received.  Fires: keepalive.
  *
+ *   initiate	 when an initiation was refused by the limit below: the
+ *		 time it is allowed again; stopped when a session is
+ *		 derived or confirmed.  Fires: start a handshake.
+ *
  * Besides the timers: last_sent_handshake limits initiations to one per
- * REKEY_TIMEOUT (a response counts as sent too), attempts counts
- * retries, sent_lastminute makes the receive-side rekey happen once.
+ * REKEY_TIMEOUT (a response counts as sent too; a new private key lifts
+ * the limit), attempts counts retries, sent_lastminute makes the
+ * receive-side rekey happen once.
  */
 
 #ifndef TIMERS_H
@@ -66,6 +71,7 @@ struct noise_timers {
 	uint64_t	new_handshake;
 	uint64_t	zero_keys;
 	uint64_t	persistent;
+	uint64_t	initiate;
 	uint64_t	last_sent_handshake;
 	uint32_t	attempts;
 	uint16_t	persistent_interval;	/* seconds, 0 off */
@@ -88,6 +94,10 @@ void	 timers_handshake_complete(struct noise_timers *);
 void	 timers_session_derived(struct noise_timers *, uint64_t);
 /* 1 if an initiation may be sent now (one per REKEY_TIMEOUT) */
 int	 timers_may_initiate(const struct noise_timers *, uint64_t);
+/* an initiation was refused by that limit: arm the initiate timer */
+void	 timers_initiation_refused(struct noise_timers *);
+/* lift the limit (a new private key) */
+void	 timers_reset_ratelimit(struct noise_timers *);
 /* sets the persistent keepalive; 1 if a keepalive should go out now */
 int	 timers_set_persistent(struct noise_timers *, uint16_t, uint64_t);
 /* stops everything, as after a wipe, keeping the configured interval */

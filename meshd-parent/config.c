@@ -38,6 +38,8 @@ free_config(struct meshd_conf *conf)
 	while ((p = TAILQ_FIRST(&conf->peers)) != NULL) {
 		TAILQ_REMOVE(&conf->peers, p, entry);
 		free(p->aips);
+		free(p->pubkey_at);
+		free(p->psk_at);
 		free(p);
 	}
 	free(conf);

@@ -41,6 +41,9 @@ struct peer_conf {
 	struct mesh_prefix	*aips;
 	size_t			 naips;
 	uint16_t		 keepalive;	/* 0 = off */
+	/* "file:line" of public-key and preshared-key-file, for messages */
+	char			*pubkey_at;
+	char			*psk_at;
 };
 TAILQ_HEAD(peer_conf_head, peer_conf);
 
@@ -51,6 +54,7 @@ struct iface_conf {
 	uint16_t		 mtu;		/* default MESH_MTU_DEFAULT */
 	uint16_t		 listen_port;	/* 0: none set */
 	char			 key_file[PATH_MAX];	/* "" if none */
+	char			 key_at[PATH_MAX + 16];	/* its "file:line" */
 	char			 user[64];	/* default MESHD_USER */
 };
 

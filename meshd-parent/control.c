@@ -67,6 +67,9 @@ struct stats_req {
 static TAILQ_HEAD(, ctl_conn)	 ctl_conns = TAILQ_HEAD_INITIALIZER(ctl_conns);
 static TAILQ_HEAD(, stats_req)	 stats_reqs = TAILQ_HEAD_INITIALIZER(stats_reqs);
 static uint32_t			 stats_seq;
+/* the client of the reload that waits for crypto's verdict, if any */
+static struct ctl_conn		*reload_conn;
+static int			 reload_waits;
 static struct event		 ctl_ev, ctl_pause_ev;
 static int			 ctl_fd = -1, ctl_nconns;
 
@@ -211,6 +214,9 @@ control_close(struct ctl_conn *c)
 	TAILQ_FOREACH(r, &stats_reqs, entry)
 		if (r->c == c)
 			r->c = NULL;
+	/* its reload goes on; the outcome is only logged */
+	if (reload_conn == c)
+		reload_conn = NULL;
 	TAILQ_REMOVE(&ctl_conns, c, entry);
 	ctl_nconns--;
 	event_del(&c->ev);
@@ -496,10 +502,41 @@ control_stats_end(uint32_t seq)
 	free(r);
 }
 
+/* the answer waits for crypto's verdict on the new keys */
+static void
+control_reload(struct ctl_conn *c)
+{
+	char	 err[MESH_RESULT_MAX];
+	int	 code;
+
+	if (reload_waits) {
+		control_result(c, EBUSY, "a reload is still running");
+		return;
+	}
+	if ((code = parent_reload(err, sizeof(err))) != 0) {
+		control_result(c, code, err);
+		return;
+	}
+	reload_conn = c;
+	reload_waits = 1;
+}
+
+void
+control_reload_done(int code, const char *msg)
+{
+	struct ctl_conn	*c = reload_conn;
+
+	reload_conn = NULL;
+	reload_waits = 0;
+	if (c == NULL)
+		return;		/* SIGHUP, or the client went away */
+	control_result(c, code, msg);
+	control_event_add(c);
+}
+
 static void
 control_request(struct ctl_conn *c, struct imsg *imsg)
 {
-	char	 err[MESH_RESULT_MAX];
 	int	 v;
 
 	switch (imsg_get_type(imsg)) {
@@ -525,10 +562,7 @@ control_request(struct ctl_conn *c, struct imsg *imsg)
 		return;
 	}
 	if (imsg_get_type(imsg) == IMSG_CTL_RELOAD) {
-		if (parent_reload(err, sizeof(err)) == -1)
-			control_result(c, EINVAL, err);
-		else
-			control_result(c, 0, err);
+		control_reload(c);
 		return;
 	}
 	if (imsg_get_data(imsg, &v, sizeof(v)) == -1 || v < 0 || v > 2) {

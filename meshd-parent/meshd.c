@@ -61,17 +61,23 @@ static const char *const child_bin[PROC_MAX] = {
 
 static int		 shutting_down;
 
+/* a config whose keys crypto is checking (meshd.h), and what it is for */
+static struct meshd_conf	*pending_conf;
+static int			 pending_start;
+static int			 ctl_sock = -1;	/* listens once configured */
+static int			 hup_queued;	/* a SIGHUP came meanwhile */
+
 static __attribute__((__noreturn__)) void usage(void);
 static void	 parent_dispatch(int, short, void *);
 static void	 parent_sig(int, short, void *);
 static void	 start_child(enum meshd_role);
 static void	 connect_children(void);
 static void	 create_channels(uint16_t);
-static void	 send_config(struct meshd_conf *, int *);
-static int	 open_key_files(struct meshd_conf *, int *, int **, char *,
-		    size_t);
+static void	 send_config(struct meshd_conf *);
 static void	 assign_ids(struct meshd_conf *, struct meshd_conf *);
 static void	 ensure_chroot(void);
+static void	 check_config(struct meshd_conf *);
+static void	 keycheck_start(struct meshd_conf *, struct keyfds *, int);
 
 static void
 usage(void)
@@ -86,8 +92,9 @@ main(int argc, char *argv[])
 {
 	struct event	 ev_sigint, ev_sigterm, ev_sighup, ev_sigchld;
 	struct meshd_conf *conf;
-	int		 ch, noaction = 0, csock, keyfd, *pskfds;
+	int		 ch, noaction = 0, csock;
 	int		 udpfds[MESH_UDP_SOCKS], tunfd;
+	struct keyfds	 kf;
 	size_t		 nudp, i;
 	char		 errbuf[512];
 	enum meshd_role	 r;
@@ -132,9 +139,12 @@ main(int argc, char *argv[])
 		usage();
 	log_setverbose(parent.verbose);
 
+	signal(SIGPIPE, SIG_IGN);
 	if ((conf = parse_config(parent.conffile, 0)) == NULL)
 		exit(1);
+	assign_ids(conf, NULL);
 	if (noaction) {
+		check_config(conf);
 		if (parent.verbose)
 			print_config(stdout, conf);
 		fprintf(stderr, "configuration OK\n");
@@ -144,21 +154,17 @@ main(int argc, char *argv[])
 
 	if (geteuid() != 0)
 		errx(1, "need root privileges");
-	if (getpwnam(conf->iface.user) == NULL)
-		errx(1, "unknown user %s (create it, or set user in %s)",
-		    conf->iface.user, parent.conffile);
 	for (r = PROC_NET; r < PROC_MAX; r++)
 		if (access(child_bin[r], X_OK) == -1)
 			err(1, "%s", child_bin[r]);
-	assign_ids(conf, NULL);
+	/* bad keys are fatal before we daemonize */
+	check_config(conf);
 	parent.conf = conf;
 
 	log_init(parent.debug, parent.verbose, LOG_DAEMON);
 	if (!parent.debug && daemon(0, 0) == -1)
 		err(1, "daemon");
 	clock_gettime(CLOCK_MONOTONIC, &parent.started);
-	signal(SIGPIPE, SIG_IGN);
-	ensure_chroot();
 
 	/* everything privileged is opened here, before any child runs */
 	if ((csock = control_init(parent.csock)) == -1)
@@ -195,7 +201,8 @@ main(int argc, char *argv[])
 		parent_shutdown(1);
 	}
 	parent.listen_port = ch;
-	if (open_key_files(conf, &keyfd, &pskfds, errbuf, sizeof(errbuf)) == -1) {
+	if (keys_open(conf, &kf, errbuf, sizeof(errbuf)) == -1) {
+		/* they were there a moment ago */
 		log_warnx("%s", errbuf);
 		parent_shutdown(1);
 	}
@@ -214,10 +221,8 @@ main(int argc, char *argv[])
 	}
 	imsg_compose_event(&parent.children[PROC_TUN].iev, IMSG_TUN_FD, 0, 0,
 	    tunfd, NULL, 0);
-	imsg_compose_event(&parent.children[PROC_CRYPTO].iev, IMSG_KEY_FD, 0,
-	    0, keyfd, NULL, 0);
-	send_config(conf, pskfds);
-	free(pskfds);
+	/* the config goes out once crypto has the keys (keycheck_ok) */
+	keycheck_start(conf, &kf, 1);
 
 	signal_set(&ev_sigint, SIGINT, parent_sig, NULL);
 	signal_set(&ev_sigterm, SIGTERM, parent_sig, NULL);
@@ -227,13 +232,38 @@ main(int argc, char *argv[])
 	signal_add(&ev_sigterm, NULL);
 	signal_add(&ev_sighup, NULL);
 	signal_add(&ev_sigchld, NULL);
-	control_listen(csock);
+	ctl_sock = csock;
 
 	proc_settitle(PROC_PARENT);
-	log_info("startup: interface %s, %zu peers", conf->iface.name,
-	    conf->npeers);
 	event_dispatch();
 	parent_shutdown(1);
+}
+
+/*
+ * meshd -n and start: the keys checked by a meshd-crypto -n, and no peer
+ * with our own public key; exits 1 with a message if not.
+ */
+static void
+check_config(struct meshd_conf *conf)
+{
+	uint8_t	pub[WG_KEY_LEN];
+	char	msg[MESH_RESULT_MAX];
+
+	if (geteuid() == 0) {
+		/* the check child drops privileges as at run time */
+		if (getpwnam(conf->iface.user) == NULL)
+			errx(1, "unknown user %s (create it, or set user in "
+			    "%s)", conf->iface.user, parent.conffile);
+		ensure_chroot();
+	}
+	if (access(child_bin[PROC_CRYPTO], X_OK) == -1)
+		err(1, "%s", child_bin[PROC_CRYPTO]);
+	if (keys_check_sync(conf, child_bin[PROC_CRYPTO], pub, msg,
+	    sizeof(msg)) == -1 ||
+	    keys_check_self(conf, pub, msg, sizeof(msg)) == -1) {
+		log_warnx("%s", msg);
+		exit(1);
+	}
 }
 
 static void
@@ -384,59 +414,6 @@ assign_ids(struct meshd_conf *nconf, struct meshd_conf *oconf)
 	free(old);
 }
 
-static int
-open_key(const char *path, char *err, size_t errlen)
-{
-	struct stat	sb;
-	int		fd;
-
-	/* the parent opens key files but never reads them */
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	if (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode) ||
-	    (sb.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
-		snprintf(err, errlen, "%s: not a regular file, or readable by "
-		    "group or others", path);
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-/*
- * Opens the private key file and every preshared key file of nconf.
- * *pskfds gets one fd per peer in config order (-1 if none).  On error
- * nothing stays open.
- */
-static int
-open_key_files(struct meshd_conf *nconf, int *keyfd, int **pskfds,
-    char *err, size_t errlen)
-{
-	struct peer_conf	*p;
-	size_t			 i = 0, j;
-
-	if ((*keyfd = open_key(nconf->iface.key_file, err, errlen)) == -1)
-		return -1;
-	if ((*pskfds = calloc(nconf->npeers + 1, sizeof(int))) == NULL)
-		fatal(NULL);
-	TAILQ_FOREACH(p, &nconf->peers, entry) {
-		(*pskfds)[i] = -1;
-		if (p->psk_file[0] != '\0' &&
-		    ((*pskfds)[i] = open_key(p->psk_file, err, errlen)) == -1) {
-			for (j = 0; j < i; j++)
-				if ((*pskfds)[j] != -1)
-					close((*pskfds)[j]);
-			close(*keyfd);
-			free(*pskfds);
-			return -1;
-		}
-		i++;
-	}
-	return 0;
-}
-
 static void
 peer_msg(struct peer_conf *p, struct mesh_peer_msg *pm)
 {
@@ -457,18 +434,17 @@ peer_msg(struct peer_conf *p, struct mesh_peer_msg *pm)
 
 /*
  * Sends a whole config to every child: each peer is a RECONF_PEER and
- * then its allowed-ips in RECONF_PEER_AIPS chunks.  The preshared keys go
- * to meshd-crypto only, as fds, each right after its peer's chunks.
+ * then its allowed-ips in RECONF_PEER_AIPS chunks.  meshd-crypto has the
+ * keys already (the key check, keys.c).
  */
 static void
-send_config(struct meshd_conf *nconf, int *pskfds)
+send_config(struct meshd_conf *nconf)
 {
 	struct mesh_iface_msg	 im;
 	struct mesh_peer_msg	 pm;
 	struct peer_conf	*p;
 	struct imsgev		*iev;
 	enum meshd_role		 r;
-	size_t			 i;
 
 	memset(&im, 0, sizeof(im));
 	(void)strlcpy(im.name, nconf->iface.name, sizeof(im.name));
@@ -484,7 +460,6 @@ send_config(struct meshd_conf *nconf, int *pskfds)
 		imsg_compose_event(iev, IMSG_RECONF_START, 0, 0, -1, NULL, 0);
 		imsg_compose_event(iev, IMSG_RECONF_IFACE, 0, 0, -1, &im,
 		    sizeof(im));
-		i = 0;
 		TAILQ_FOREACH(p, &nconf->peers, entry) {
 			peer_msg(p, &pm);
 			if (imsg_compose(&iev->ibuf, IMSG_RECONF_PEER, 0, 0,
@@ -493,10 +468,6 @@ send_config(struct meshd_conf *nconf, int *pskfds)
 			    IMSG_RECONF_PEER_AIPS, p->id, p->aips,
 			    p->naips) == -1)
 				fatal("send_config");
-			if (r == PROC_CRYPTO && pskfds[i] != -1)
-				imsg_compose_event(iev, IMSG_PSK_FD, p->id, 0,
-				    pskfds[i], NULL, 0);
-			i++;
 		}
 		imsg_compose_event(iev, IMSG_RECONF_END, 0, 0, -1, NULL, 0);
 	}
@@ -544,50 +515,129 @@ reload_iface(struct iface_conf *o, struct iface_conf *n, int *udpfds,
 	return 0;
 }
 
+/* sends the keys of nconf to crypto, for its verdict (keycheck_ok) */
+static void
+keycheck_start(struct meshd_conf *nconf, struct keyfds *kf, int start)
+{
+	struct imsgev	*iev = &parent.children[PROC_CRYPTO].iev;
+
+	keys_send(&iev->ibuf, nconf, kf);
+	imsg_event_add(iev);
+	pending_conf = nconf;
+	pending_start = start;
+}
+
 int
 parent_reload(char *err, size_t errlen)
 {
 	struct meshd_conf	*nconf;
-	int			 keyfd, *pskfds, udpfds[MESH_UDP_SOCKS];
-	size_t			 nudp, i;
+	struct keyfds		 kf;
 
+	if (pending_conf != NULL) {
+		snprintf(err, errlen, "a reload is still running");
+		return EBUSY;
+	}
 	log_info("reloading %s", parent.conffile);
 	if ((nconf = parse_config(parent.conffile, 0)) == NULL) {
 		snprintf(err, errlen, "%s", config_errors());
 		log_warnx("reload failed, keeping the running config");
-		return -1;
+		return EINVAL;
 	}
-	if (open_key_files(nconf, &keyfd, &pskfds, err, errlen) == -1)
-		goto fail;
-	if (reload_iface(&parent.conf->iface, &nconf->iface, udpfds, &nudp,
-	    err, errlen) == -1) {
-		close(keyfd);
-		for (i = 0; i < nconf->npeers; i++)
-			if (pskfds[i] != -1)
-				close(pskfds[i]);
-		free(pskfds);
-		goto fail;
+	if (keys_open(nconf, &kf, err, errlen) == -1) {
+		log_warnx("reload failed: %s", err);
+		free_config(nconf);
+		return EINVAL;
 	}
 	assign_ids(nconf, parent.conf);
+	keycheck_start(nconf, &kf, 0);
+	return 0;
+}
+
+/* a SIGHUP that came while a config waited for its verdict: now */
+static void
+reload_next(void)
+{
+	char	err[MESH_RESULT_MAX];
+
+	if (!hup_queued)
+		return;
+	hup_queued = 0;
+	(void)parent_reload(err, sizeof(err));
+}
+
+static void
+reload_failed(struct meshd_conf *nconf, const char *err)
+{
+	log_warnx("reload failed: %s", err);
+	log_warnx("keeping the running config");
+	free_config(nconf);
+	control_reload_done(EINVAL, err);
+	reload_next();
+}
+
+/* crypto has the keys of the pending config: use it */
+static void
+keycheck_ok(const uint8_t *pub)
+{
+	struct meshd_conf	*nconf = pending_conf;
+	int			 udpfds[MESH_UDP_SOCKS];
+	size_t			 nudp = 0, i;
+	char			 err[MESH_RESULT_MAX];
+
+	pending_conf = NULL;
+	if (keys_check_self(nconf, pub, err, sizeof(err)) == -1 ||
+	    (!pending_start && reload_iface(&parent.conf->iface,
+	    &nconf->iface, udpfds, &nudp, err, sizeof(err)) == -1)) {
+		imsg_compose_event(&parent.children[PROC_CRYPTO].iev,
+		    IMSG_KEYCHECK_ABORT, 0, 0, -1, NULL, 0);
+		if (pending_start) {
+			log_warnx("%s", err);
+			parent_shutdown(1);
+		}
+		reload_failed(nconf, err);
+		return;
+	}
 	for (i = 0; i < nudp; i++) {
 		uint8_t first = (i == 0);
 
 		imsg_compose_event(&parent.children[PROC_NET].iev,
 		    IMSG_UDP_SOCKET, 0, 0, udpfds[i], &first, sizeof(first));
 	}
-	imsg_compose_event(&parent.children[PROC_CRYPTO].iev, IMSG_KEY_FD, 0,
-	    0, keyfd, NULL, 0);
-	send_config(nconf, pskfds);
-	free(pskfds);
+	send_config(nconf);
+	memcpy(parent.pubkey, pub, sizeof(parent.pubkey));
+	parent.has_pubkey = 1;
+	if (pending_start) {
+		/* meshctl's first answer comes after the children's config */
+		control_listen(ctl_sock);
+		log_info("startup: interface %s, %zu peers", nconf->iface.name,
+		    nconf->npeers);
+		reload_next();
+		return;
+	}
 	free_config(parent.conf);
 	parent.conf = nconf;
 	log_info("reload done: %zu peers", nconf->npeers);
-	snprintf(err, errlen, "reload done: %zu peers", nconf->npeers);
-	return 0;
- fail:
-	log_warnx("reload failed: %s", err);
-	free_config(nconf);
-	return -1;
+	snprintf(err, sizeof(err), "reload done: %zu peers", nconf->npeers);
+	control_reload_done(0, err);
+	reload_next();
+}
+
+/* crypto found a key of the pending config bad */
+static void
+keycheck_error(struct imsg *imsg)
+{
+	struct meshd_conf	*nconf = pending_conf;
+	char			 err[MESH_RESULT_MAX];
+
+	if (nconf == NULL)
+		fatalx("KEY_ERROR without a key check");
+	keys_error(nconf, imsg, err, sizeof(err));
+	pending_conf = NULL;
+	if (pending_start) {
+		log_warnx("%s", err);
+		parent_shutdown(1);
+	}
+	reload_failed(nconf, err);
 }
 
 int
@@ -646,8 +696,7 @@ parent_dispatch(int fd, short event, void *arg)
 	struct imsgev		*iev = arg;
 	struct imsg		 imsg;
 	struct mesh_peer_stats	 pst;
-	struct ibuf		 ib;
-	char			*reason;
+	uint8_t			 pub[WG_KEY_LEN];
 	ssize_t			 n;
 
 	cp = (struct child_proc *)((char *)iev -
@@ -668,13 +717,12 @@ parent_dispatch(int fd, short event, void *arg)
 				fatalx("CHILD_READY: bad length");
 			cp->ready = 1;
 			break;
-		case IMSG_PUBKEY:
-			if (cp->role != PROC_CRYPTO ||
-			    imsg_get_data(&imsg, parent.pubkey,
-			    sizeof(parent.pubkey)) == -1)
-				fatalx("PUBKEY: bad message from %s",
+		case IMSG_KEYCHECK_OK:
+			if (cp->role != PROC_CRYPTO || pending_conf == NULL ||
+			    imsg_get_data(&imsg, pub, sizeof(pub)) == -1)
+				fatalx("KEYCHECK_OK: bad message from %s",
 				    meshd_role_names[cp->role]);
-			parent.has_pubkey = 1;
+			keycheck_ok(pub);
 			break;
 		case IMSG_PEER_STATS:
 			if (imsg_get_data(&imsg, &pst, sizeof(pst)) == -1 ||
@@ -693,19 +741,7 @@ parent_dispatch(int fd, short event, void *arg)
 			if (cp->role != PROC_CRYPTO)
 				fatalx("KEY_ERROR from %s",
 				    meshd_role_names[cp->role]);
-			reason = NULL;
-			if (imsg_get_ibuf(&imsg, &ib) == -1 ||
-			    (reason = ibuf_get_string(&ib,
-			    ibuf_size(&ib))) == NULL)
-				fatalx("KEY_ERROR: bad message");
-			if (!parent.has_pubkey) {
-				/* at start: there is no key to run with */
-				log_warnx("%s: %s", imsg_get_id(&imsg) == 0 ?
-				    parent.conf->iface.key_file :
-				    "preshared-key-file", reason);
-				parent_shutdown(1);
-			}
-			free(reason);
+			keycheck_error(&imsg);
 			break;
 		default:
 			fatalx("unexpected imsg %s from %s",
@@ -731,7 +767,9 @@ parent_sig(int sig, short event, void *arg)
 		log_info("received signal %d, stopping", sig);
 		parent_shutdown(0);
 	case SIGHUP:
-		(void)parent_reload(err, sizeof(err));
+		/* one is running: this one follows it */
+		if (parent_reload(err, sizeof(err)) == EBUSY)
+			hup_queued = 1;
 		break;
 	case SIGCHLD:
 		while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {

@@ -49,8 +49,19 @@ struct parent {
 
 extern struct parent	 parent;
 
+/* the key files of a config, opened (keys.c) */
+struct keyfds {
+	int		 keyfd;
+	int		*pskfds;	/* per peer in config order, -1: none */
+	size_t		 npsk;
+};
+
 /* meshd.c */
-/* 0 on success; -1 with a message (maybe several lines) in buf */
+/*
+ * Starts a reload: 0 if it waits for crypto's verdict on the new keys
+ * (control_reload_done() then has the outcome), else an errno-like code
+ * (EBUSY: one is running) and a message (maybe several lines) in buf.
+ */
 int	 parent_reload(char *, size_t);
 void	 parent_set_verbose(int);
 /* asks every child for its counters; returns how many were asked */
@@ -64,6 +75,18 @@ void	 control_cleanup(const char *);
 void	 control_stats(uint32_t, enum meshd_role,
 	    const struct mesh_peer_stats *);
 void	 control_stats_end(uint32_t);
+/* a reload's outcome: code 0 or errno-like, and its message */
+void	 control_reload_done(int, const char *);
+
+/* keys.c */
+int	 keys_open(struct meshd_conf *, struct keyfds *, char *, size_t);
+void	 keys_close(struct keyfds *);
+void	 keys_send(struct imsgbuf *, struct meshd_conf *, struct keyfds *);
+void	 keys_error(struct meshd_conf *, struct imsg *, char *, size_t);
+int	 keys_check_self(struct meshd_conf *, const uint8_t *, char *,
+	    size_t);
+int	 keys_check_sync(struct meshd_conf *, const char *, uint8_t *,
+	    char *, size_t);
 
 /* sockets.c */
 int	 udp_open(uint16_t, int *, size_t, size_t *, char *, size_t);

@@ -1357,6 +1357,8 @@ block_abort(void)
 {
 	if (blk.kind == BLOCK_PEER && blk.peer != NULL) {
 		free(blk.peer->aips);
+		free(blk.peer->pubkey_at);
+		free(blk.peer->psk_at);
 		free(blk.peer);
 	}
 	memset(&blk, 0, sizeof(blk));
@@ -1485,6 +1487,8 @@ iface_keyfile(const char *s)
 		blk_error("private-key-file: name too long");
 		return;
 	}
+	(void)snprintf(blk.iface->key_at, sizeof(blk.iface->key_at), "%s:%d",
+	    file->name, file->lineno);
 	check_keyfile(blk.iface->key_file);
 }
 
@@ -1585,6 +1589,9 @@ peer_pubkey(const char *s)
 		return;
 	}
 	blk.key_ok = 1;
+	if (asprintf(&blk.peer->pubkey_at, "%s:%d", file->name,
+	    file->lineno) == -1)
+		fatal("%s", __func__);
 	{
 		struct peer_loc	key;
 
@@ -1618,6 +1625,9 @@ peer_psk(const char *s)
 		    MESH_MAX_PSK);
 		return;
 	}
+	if (asprintf(&blk.peer->psk_at, "%s:%d", file->name,
+	    file->lineno) == -1)
+		fatal("%s", __func__);
 	check_keyfile(blk.peer->psk_file);
 }
 

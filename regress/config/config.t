@@ -10,13 +10,14 @@
 # temporary directory that the configs name as $keydir (-D keydir=DIR,
 # which also tests -D); output shows that directory as @KEYDIR@.  Each
 # meshd runs in the directory of its config, so messages name the file
-# as NAME.conf.
+# as NAME.conf.  meshd -n has meshd-crypto check the keys' contents, so
+# this runs the installed meshd, which finds its installed children.
 
 . "$(dirname "$0")/../lib.sh"
 
 HERE=$(cd "$(dirname "$0")" && pwd)
-MESHD_BIN=$MESHD_BUILD/meshd
-[ -x "$MESHD_BIN" ] || skip_all "$MESHD_BIN not built (run make)"
+MESHD_BIN=$MESHD_ROOT/sbin/meshd
+[ -x "$MESHD_BIN" ] || skip_all "$MESHD_BIN not installed (run make check)"
 
 tmpdir_new K
 genkey() {
@@ -30,6 +31,9 @@ genkey() {
 	genkey >"$K/open.key"
 	genkey >"$K/group.psk"
 	genkey >"$K/nobody.key"
+	echo 'yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk=' >"$K/fixed.key"
+	echo 'not a key' >"$K/bad.key"
+	head -c 32 /dev/urandom | base64 | cut -c 1-40 >"$K/bad.psk"
 	mkdir "$K/dir.psk"
 	ln -s beta.psk "$K/link.psk"
 )

@@ -196,10 +196,11 @@ if [ -z "$meshd" ] || [ ! -f "$EXAMPLE" ]; then
 	skip "no meshd binary built"
 	skip "no meshd binary built"
 else
-	# the example with its key files in $tmp, mode 0600, owned by us
+	# the example with its key files in $tmp, mode 0600, owned by us;
+	# not bravo's private key (a peer with our own key is refused)
 	umask 077
 	sed "s#/etc/meshd/#$tmp/#g" "$EXAMPLE" > "$tmp/meshd.conf"
-	echo "CKOLWzhBnZAggmwRtRE2htNmM5w02G7pLqRKwBdqgGk=" > "$tmp/private.key"
+	echo "yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk=" > "$tmp/private.key"
 	echo "DYz7fEOJSPDA3jcZSoIJOPpa5qTDZQMNJtCzp40XyWY=" > "$tmp/bravo.psk"
 	out=$("$meshd" -n -f "$tmp/meshd.conf" 2>&1)
 	rc=$?

@@ -262,6 +262,9 @@ for role in net crypto tun; do
 	for k in "${kids[@]}"; do
 		[ "$(basename "$(readlink "/proc/$k/exe")")" = "meshd-$role" ] && victim=$k
 	done
+	# no victim would leave the wait below waiting for ever
+	[ -n "$victim" ] || { ok 1 "kill -9 $role: a $role child to kill"
+	    kill "$MESHD_PID"; wait "$MESHD_PID"; continue; }
 	kill -9 "$victim"
 	t0=$(date +%s%N)
 	wait "$MESHD_PID"; st=$?

@@ -76,7 +76,7 @@ ok $? "a syslog socket listens on the private /dev/log"
 # without -d: meshd daemonizes and logs to syslog
 ip netns exec "$NS" "$MESHD" -v -f "$D/meshd.conf" -s "$SOCK"
 ok $? "meshd -v (no -d) starts and goes into the background"
-wait_for 5 sh -c "$MESHCTL -j -s $SOCK show status |
+wait_for 5 bash -c "set -o pipefail; $MESHCTL -j -s $SOCK show status |
     jq -e '[.processes[] | select(.sandboxed)] | length == 3'"
 ok $? "three children report sandboxed"
 PARENT=$(pid_of parent)

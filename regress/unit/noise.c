@@ -1391,6 +1391,83 @@ test_key_change(void)
 	    "but still receives on them");
 }
 
+/*
+ * A peer configured with a PSK that was never read: no handshake either
+ * way, even with a peer that has no PSK (all zeros, which is what such a
+ * peer would have got before).
+ */
+static void
+test_psk_missing(void)
+{
+	uint8_t	psk[32];
+
+	setup(NULL);
+	noise_peer_set_psk_missing(B.p);
+	app_send(&A, "to B", 4);
+	run(now + 100 * SEC);
+	ok(A.sent[WG_MSG_INITIATION] > 1 && B.sent[WG_MSG_RESPONSE] == 0 &&
+	    B.err == NOISE_E_NOPSK, "PSK missing: initiations are refused "
+	    "(%d sent, %d answered)", A.sent[WG_MSG_INITIATION],
+	    B.sent[WG_MSG_RESPONSE]);
+	ok(A.p->cur == NULL && A.p->next == NULL && B.p->cur == NULL &&
+	    B.p->next == NULL && A.ngot == 0 && B.ngot == 0,
+	    "PSK missing: no session on either side, nothing delivered");
+	app_send(&B, "to A", 4);
+	run(now + 100 * SEC);
+	ok(B.sent[WG_MSG_INITIATION] == 0 && B.err == NOISE_E_NOPSK,
+	    "PSK missing: and it never initiates");
+	memset(psk, 0x3c, sizeof(psk));
+	noise_peer_set_psk(A.p, psk);
+	noise_peer_set_psk(B.p, psk);
+	app_send(&B, "to A", 4);
+	run(now + SEC);
+	ok(B.p->cur != NULL && A.ngot > 0 && same_data(&A, "to A", 4),
+	    "PSK given: the handshake completes, B's packets arrive");
+	noise_peer_set_psk_missing(A.p);
+	ok(A.p->cur == NULL && A.p->prev == NULL && A.p->next == NULL,
+	    "PSK lost: the peer's sessions are wiped");
+}
+
+/*
+ * A new private key lifts the one-initiation-per-REKEY_TIMEOUT limit, and
+ * an initiation the limit held back goes out when it is allowed.
+ */
+static void
+test_initiation_limit(void)
+{
+	uint8_t		priv[32], out[WG_INIT_LEN];
+	uint64_t	start;
+
+	setup(NULL);
+	app_send(&A, "x", 1);
+	run(now);
+	ok(A.p->cur != NULL, "limit: a handshake");
+	now += SEC;
+	ok(noise_create_initiation(A.p, now, out) == NOISE_E_RATELIMIT,
+	    "limit: another initiation 1 s later is held back");
+	memset(priv, 0x66, sizeof(priv));
+	noise_local_set_private(A.l, priv);
+	ok(noise_create_initiation(A.p, now, out) == 0,
+	    "limit: a new private key lifts it");
+
+	setup(NULL);
+	start = now;
+	app_send(&A, "x", 1);
+	run(now);
+	/* B answered just now; then its keys go and it has data to send */
+	now += SEC;
+	noise_peer_clear(B.p);
+	ok(app_send(&B, "late", 4) == NOISE_E_NOKEY && B.err ==
+	    NOISE_E_RATELIMIT && B.sent[WG_MSG_INITIATION] == 0,
+	    "limit: B's initiation 1 s after its response is held back");
+	run(start + 4900 * MS);
+	ok(B.sent[WG_MSG_INITIATION] == 0, "limit: not before 5 s");
+	run(start + 5100 * MS);
+	ok(B.sent[WG_MSG_INITIATION] == 1 && A.ngot == 1 &&
+	    same_data(&A, "late", 4),
+	    "limit: it goes out when allowed, and the packet follows");
+}
+
 int
 main(void)
 {
@@ -1414,6 +1491,8 @@ main(void)
 	test_counters();
 	test_indices();
 	test_key_change();
+	test_psk_missing();
+	test_initiation_limit();
 	node_free(&A);
 	node_free(&B);
 	return tap_done();
