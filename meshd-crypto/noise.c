@@ -107,11 +107,14 @@ noise_expired(uint64_t birth, uint64_t age, uint64_t now)
 }
 
 /*
- * Symmetric-state helpers.  The KDF outputs go through temporaries so
- * that an output may be the chaining key that is also the input key.
+ * The symmetric state (whitepaper 5.4): the chaining key ck, the hash h
+ * and a handshake key k, and the steps that change them.  Every message
+ * function below is these steps in the order of the whitepaper's table.
+ * The KDF outputs go through temporaries so that an output may be the
+ * chaining key that is also the input key; each step wipes what it made.
  */
 
-/* h = HASH(h || data); data is at most the 48-byte encrypted static */
+/* mix hash: h = HASH(h || data); data is at most the encrypted static */
 static void
 noise_mix_hash(uint8_t h[WG_HASH_LEN], const uint8_t *data, size_t len)
 {
@@ -125,20 +128,22 @@ noise_mix_hash(uint8_t h[WG_HASH_LEN], const uint8_t *data, size_t len)
 	explicit_bzero(buf, sizeof(buf));
 }
 
-/* ck = KDF1(ck, in) */
+/* mix ephemeral: ck = KDF1(ck, e); h = HASH(h || e) */
 static void
-noise_kdf1(uint8_t ck[WG_HASH_LEN], const uint8_t *in, size_t inlen)
+noise_mix_ephemeral(uint8_t ck[WG_HASH_LEN], uint8_t h[WG_HASH_LEN],
+    const uint8_t e[WG_PUBLIC_LEN])
 {
 	uint8_t	t1[WG_HASH_LEN];
 
-	wg_kdf1(ck, in, inlen, t1);
+	wg_kdf1(ck, e, WG_PUBLIC_LEN, t1);
 	memcpy(ck, t1, WG_HASH_LEN);
 	explicit_bzero(t1, sizeof(t1));
+	noise_mix_hash(h, e, WG_PUBLIC_LEN);
 }
 
-/* (ck, k) = KDF2(ck, in) */
+/* mix key: (ck, k) = KDF2(ck, in) */
 static void
-noise_kdf2(uint8_t ck[WG_HASH_LEN], uint8_t k[WG_HASH_LEN],
+noise_mix_key(uint8_t ck[WG_HASH_LEN], uint8_t k[WG_SYMKEY_LEN],
     const uint8_t *in, size_t inlen)
 {
 	uint8_t	t1[WG_HASH_LEN];
@@ -148,48 +153,73 @@ noise_kdf2(uint8_t ck[WG_HASH_LEN], uint8_t k[WG_HASH_LEN],
 	explicit_bzero(t1, sizeof(t1));
 }
 
-/* (ck, t, k) = KDF3(ck, in) */
-static void
-noise_kdf3(uint8_t ck[WG_HASH_LEN], uint8_t t[WG_HASH_LEN],
-    uint8_t k[WG_HASH_LEN], const uint8_t *in, size_t inlen)
-{
-	uint8_t	t1[WG_HASH_LEN];
-
-	wg_kdf3(ck, in, inlen, t1, t, k);
-	memcpy(ck, t1, WG_HASH_LEN);
-	explicit_bzero(t1, sizeof(t1));
-}
-
-/* ck = KDF1(ck, DH(priv, pub)); NOISE_E_DH if the DH gives all zeros */
+/*
+ * mix DH: ck = KDF1(ck, DH(priv, pub)), or with k given
+ * (ck, k) = KDF2(ck, DH(priv, pub)).  NOISE_E_DH if the DH gives all
+ * zeros (pub is a point of small order); ck is unchanged then.
+ */
 static int
-noise_mix_dh(uint8_t ck[WG_HASH_LEN], const uint8_t priv[WG_PRIVATE_LEN],
-    const uint8_t pub[WG_PUBLIC_LEN])
-{
-	uint8_t	dh[WG_PUBLIC_LEN];
-	int	ret = 0;
-
-	if (wg_dh(dh, priv, pub) == -1)
-		ret = NOISE_E_DH;
-	else
-		noise_kdf1(ck, dh, sizeof(dh));
-	explicit_bzero(dh, sizeof(dh));
-	return ret;
-}
-
-/* (ck, k) = KDF2(ck, DH(priv, pub)) */
-static int
-noise_mix_dh_key(uint8_t ck[WG_HASH_LEN], uint8_t k[WG_HASH_LEN],
+noise_mix_dh(uint8_t ck[WG_HASH_LEN], uint8_t *k,
     const uint8_t priv[WG_PRIVATE_LEN], const uint8_t pub[WG_PUBLIC_LEN])
 {
-	uint8_t	dh[WG_PUBLIC_LEN];
+	uint8_t	dh[WG_PUBLIC_LEN], t1[WG_HASH_LEN];
 	int	ret = 0;
 
 	if (wg_dh(dh, priv, pub) == -1)
 		ret = NOISE_E_DH;
-	else
-		noise_kdf2(ck, k, dh, sizeof(dh));
+	else if (k != NULL)
+		noise_mix_key(ck, k, dh, sizeof(dh));
+	else {
+		wg_kdf1(ck, dh, sizeof(dh), t1);
+		memcpy(ck, t1, WG_HASH_LEN);
+	}
 	explicit_bzero(dh, sizeof(dh));
+	explicit_bzero(t1, sizeof(t1));
 	return ret;
+}
+
+/* mix PSK: (ck, t, k) = KDF3(ck, psk); h = HASH(h || t) */
+static void
+noise_mix_psk(uint8_t ck[WG_HASH_LEN], uint8_t h[WG_HASH_LEN],
+    uint8_t k[WG_SYMKEY_LEN], const uint8_t psk[WG_SYMKEY_LEN])
+{
+	uint8_t	t1[WG_HASH_LEN], t[WG_HASH_LEN];
+
+	wg_kdf3(ck, psk, WG_SYMKEY_LEN, t1, t, k);
+	memcpy(ck, t1, WG_HASH_LEN);
+	noise_mix_hash(h, t, WG_HASH_LEN);
+	explicit_bzero(t1, sizeof(t1));
+	explicit_bzero(t, sizeof(t));
+}
+
+/*
+ * encrypt-and-hash: dst = AEAD(k, 0, src, h), len + 16 bytes; then
+ * h = HASH(h || dst).  NOISE_E_ENCRYPT if the AEAD failed.
+ */
+static int
+noise_encrypt_and_hash(uint8_t *dst, const uint8_t k[WG_SYMKEY_LEN],
+    uint8_t h[WG_HASH_LEN], const uint8_t *src, size_t len)
+{
+	if (wg_aead_encrypt(dst, k, 0, src, len, h, WG_HASH_LEN) == -1)
+		return NOISE_E_ENCRYPT;
+	noise_mix_hash(h, dst, WG_AEAD_LEN(len));
+	return 0;
+}
+
+/*
+ * decrypt-and-hash: dst = AEAD-open(k, 0, src, h), src being len + 16
+ * bytes; then h = HASH(h || src).  NOISE_E_DECRYPT if the tag did not
+ * verify (dst is wiped then, h unchanged).
+ */
+static int
+noise_decrypt_and_hash(uint8_t *dst, const uint8_t k[WG_SYMKEY_LEN],
+    uint8_t h[WG_HASH_LEN], const uint8_t *src, size_t len)
+{
+	if (wg_aead_decrypt(dst, k, 0, src, WG_AEAD_LEN(len), h,
+	    WG_HASH_LEN) == -1)
+		return NOISE_E_DECRYPT;
+	noise_mix_hash(h, src, WG_AEAD_LEN(len));
+	return 0;
 }
 
 /* a fresh ephemeral key pair from the rng hook */
@@ -606,21 +636,16 @@ noise_peer_next_timer(const struct noise_peer *p)
 }
 
 /*
- * Handshake messages
+ * Handshake messages (whitepaper 5.4.2 and 5.4.3).  Each works on local
+ * copies of ck and h, wiped on every path, and writes the handshake
+ * state only once the message is whole.
  */
 
-int
-noise_create_initiation(struct noise_peer *p, uint64_t now,
-    uint8_t out[WG_INIT_LEN])
+/* may p start a handshake now?  0, or why not */
+static int
+noise_initiation_allowed(struct noise_peer *p, uint64_t now)
 {
-	struct noise_local	*l = p->local;
-	struct noise_handshake	*hs = &p->hs;
-	uint8_t			 ck[WG_HASH_LEN], h[WG_HASH_LEN];
-	uint8_t			 k[WG_SYMKEY_LEN], ts[WG_TAI64N_LEN];
-	uint8_t			 e_priv[WG_PRIVATE_LEN], e_pub[WG_PUBLIC_LEN];
-	int			 ret;
-
-	if (!l->has_key)
+	if (!p->local->has_key)
 		return NOISE_E_NOKEY;
 	if (!p->ss_ok)
 		return NOISE_E_DH;
@@ -631,7 +656,42 @@ noise_create_initiation(struct noise_peer *p, uint64_t now,
 		timers_initiation_refused(&p->timers);
 		return NOISE_E_RATELIMIT;
 	}
+	return 0;
+}
 
+/* the initiation is built: keep its state, start its timers */
+static void
+noise_initiation_sent(struct noise_peer *p, uint64_t now,
+    const uint8_t e_priv[WG_PRIVATE_LEN], const uint8_t ck[WG_HASH_LEN],
+    const uint8_t h[WG_HASH_LEN])
+{
+	struct noise_handshake	*hs = &p->hs;
+
+	hs->state = NOISE_HS_CREATED_INITIATION;
+	memcpy(hs->e_priv, e_priv, WG_PRIVATE_LEN);
+	memcpy(hs->hash, h, WG_HASH_LEN);
+	memcpy(hs->ck, ck, WG_HASH_LEN);
+	timers_traversal(&p->timers, now);
+	timers_any_sent(&p->timers);
+	timers_handshake_sent(&p->timers, now);
+	timers_handshake_initiated(&p->timers, now, noise_jitter(p->local));
+	p->tx_bytes += WG_INIT_LEN;
+}
+
+int
+noise_create_initiation(struct noise_peer *p, uint64_t now,
+    uint8_t out[WG_INIT_LEN])
+{
+	struct noise_local	*l = p->local;
+	struct noise_handshake	*hs = &p->hs;
+	uint8_t			 ck[WG_HASH_LEN], h[WG_HASH_LEN];
+	uint8_t			 k[WG_SYMKEY_LEN], ts[WG_TAI64N_LEN];
+	uint8_t			 e_priv[WG_PRIVATE_LEN];
+	uint8_t			*e = out + WG_INIT_OFF_EPHEMERAL;
+	int			 ret;
+
+	if ((ret = noise_initiation_allowed(p, now)) != 0)
+		return ret;
 	noise_handshake_clear(p);
 	memset(out, 0, WG_INIT_LEN);
 	wg_put_le32(out + WG_OFF_TYPE, WG_MSG_INITIATION);
@@ -639,49 +699,29 @@ noise_create_initiation(struct noise_peer *p, uint64_t now,
 	memcpy(h, p->init_hash, WG_HASH_LEN);
 
 	/* e */
-	if ((ret = noise_ephemeral(l, e_priv, e_pub)) != 0)
+	if ((ret = noise_ephemeral(l, e_priv, e)) != 0)
 		goto fail;
-	memcpy(out + WG_INIT_OFF_EPHEMERAL, e_pub, WG_PUBLIC_LEN);
-	noise_kdf1(ck, e_pub, WG_PUBLIC_LEN);
-	noise_mix_hash(h, e_pub, WG_PUBLIC_LEN);
+	noise_mix_ephemeral(ck, h, e);
 	/* es */
-	if ((ret = noise_mix_dh_key(ck, k, e_priv, p->pub)) != 0)
+	if ((ret = noise_mix_dh(ck, k, e_priv, p->pub)) != 0)
 		goto fail;
 	/* s */
-	if (wg_aead_encrypt(out + WG_INIT_OFF_STATIC, k, 0, l->pub,
-	    WG_PUBLIC_LEN, h, WG_HASH_LEN) == -1) {
-		ret = NOISE_E_DECRYPT;
+	if ((ret = noise_encrypt_and_hash(out + WG_INIT_OFF_STATIC, k, h,
+	    l->pub, WG_PUBLIC_LEN)) != 0)
 		goto fail;
-	}
-	noise_mix_hash(h, out + WG_INIT_OFF_STATIC, WG_AEAD_LEN(WG_PUBLIC_LEN));
 	/* ss */
-	noise_kdf2(ck, k, p->ss, WG_PUBLIC_LEN);
+	noise_mix_key(ck, k, p->ss, WG_PUBLIC_LEN);
 	/* {t} */
 	l->tai64n(ts, l->tai64n_arg);
-	if (wg_aead_encrypt(out + WG_INIT_OFF_TIMESTAMP, k, 0, ts,
-	    WG_TAI64N_LEN, h, WG_HASH_LEN) == -1) {
-		ret = NOISE_E_DECRYPT;
+	if ((ret = noise_encrypt_and_hash(out + WG_INIT_OFF_TIMESTAMP, k, h,
+	    ts, WG_TAI64N_LEN)) != 0)
 		goto fail;
-	}
-	noise_mix_hash(h, out + WG_INIT_OFF_TIMESTAMP,
-	    WG_AEAD_LEN(WG_TAI64N_LEN));
 
 	if ((ret = noise_index_add(l, &hs->idx, p, NULL)) != 0)
 		goto fail;
 	wg_put_le32(out + WG_INIT_OFF_SENDER, hs->idx.id);
 	cookie_maker_add_macs(&p->cm, out, WG_INIT_LEN, now);
-
-	hs->state = NOISE_HS_CREATED_INITIATION;
-	memcpy(hs->e_priv, e_priv, WG_PRIVATE_LEN);
-	memcpy(hs->hash, h, WG_HASH_LEN);
-	memcpy(hs->ck, ck, WG_HASH_LEN);
-
-	timers_traversal(&p->timers, now);
-	timers_any_sent(&p->timers);
-	timers_handshake_sent(&p->timers, now);
-	timers_handshake_initiated(&p->timers, now, noise_jitter(l));
-	p->tx_bytes += WG_INIT_LEN;
-	ret = 0;
+	noise_initiation_sent(p, now, e_priv, ck, h);
 	goto done;
  fail:
 	explicit_bzero(out, WG_INIT_LEN);
@@ -694,16 +734,65 @@ noise_create_initiation(struct noise_peer *p, uint64_t now,
 	return ret;
 }
 
+/* the peer whose static key an initiation carries, if it may shake hands */
+static int
+noise_initiator_lookup(struct noise_local *l, const uint8_t s[WG_PUBLIC_LEN],
+    struct noise_peer **pp)
+{
+	if ((*pp = noise_peer_lookup(l, s)) == NULL)
+		return NOISE_E_PEER;
+	if (!(*pp)->ss_ok)
+		return NOISE_E_DH;
+	if ((*pp)->psk_missing)
+		return NOISE_E_NOPSK;
+	return 0;
+}
+
+/* an initiation is no replay and does not come too soon after the last */
+static int
+noise_initiation_fresh(struct noise_peer *p, const uint8_t ts[WG_TAI64N_LEN],
+    uint64_t now)
+{
+	/* TAI64N is big-endian: byte order is time order */
+	if (memcmp(ts, p->last_ts, WG_TAI64N_LEN) <= 0)
+		return NOISE_E_REPLAY;
+	if (p->has_last_init && now >= p->last_init &&
+	    now - p->last_init < WG_INITIATION_MIN_GAP)
+		return NOISE_E_FLOOD;
+	return 0;
+}
+
+/* the initiation is accepted: it replaces any handshake in progress */
+static void
+noise_initiation_accepted(struct noise_peer *p, const uint8_t *msg,
+    uint64_t now, const uint8_t ts[WG_TAI64N_LEN],
+    const uint8_t ck[WG_HASH_LEN], const uint8_t h[WG_HASH_LEN])
+{
+	struct noise_handshake	*hs = &p->hs;
+
+	noise_handshake_clear(p);
+	hs->state = NOISE_HS_CONSUMED_INITIATION;
+	hs->remote_index = wg_get_le32(msg + WG_INIT_OFF_SENDER);
+	memcpy(hs->e_remote, msg + WG_INIT_OFF_EPHEMERAL, WG_PUBLIC_LEN);
+	memcpy(hs->hash, h, WG_HASH_LEN);
+	memcpy(hs->ck, ck, WG_HASH_LEN);
+	memcpy(p->last_ts, ts, WG_TAI64N_LEN);
+	p->last_init = now;
+	p->has_last_init = 1;
+	timers_any_received(&p->timers);
+	timers_traversal(&p->timers, now);
+	p->rx_bytes += WG_INIT_LEN;
+}
+
 int
 noise_consume_initiation(struct noise_local *l, const uint8_t *msg,
     size_t len, uint64_t now, struct noise_peer **pp)
 {
 	struct noise_peer	*p;
-	struct noise_handshake	*hs;
 	uint8_t			 ck[WG_HASH_LEN], h[WG_HASH_LEN];
 	uint8_t			 k[WG_SYMKEY_LEN], ts[WG_TAI64N_LEN];
 	uint8_t			 s[WG_PUBLIC_LEN];
-	const uint8_t		*e;
+	const uint8_t		*e = msg + WG_INIT_OFF_EPHEMERAL;
 	int			 ret;
 
 	*pp = NULL;
@@ -713,74 +802,31 @@ noise_consume_initiation(struct noise_local *l, const uint8_t *msg,
 		return NOISE_E_NOKEY;
 	if (cookie_verify_mac1(l->mac1_key, msg, len) == -1)
 		return NOISE_E_MAC1;
-
 	memcpy(ck, l->init_ck, WG_HASH_LEN);
 	memcpy(h, l->self_hash, WG_HASH_LEN);
+
 	/* e */
-	e = msg + WG_INIT_OFF_EPHEMERAL;
-	noise_kdf1(ck, e, WG_PUBLIC_LEN);
-	noise_mix_hash(h, e, WG_PUBLIC_LEN);
+	noise_mix_ephemeral(ck, h, e);
 	/* es */
-	if ((ret = noise_mix_dh_key(ck, k, l->priv, e)) != 0)
+	if ((ret = noise_mix_dh(ck, k, l->priv, e)) != 0)
 		goto done;
 	/* s */
-	if (wg_aead_decrypt(s, k, 0, msg + WG_INIT_OFF_STATIC,
-	    WG_AEAD_LEN(WG_PUBLIC_LEN), h, WG_HASH_LEN) == -1) {
-		ret = NOISE_E_DECRYPT;
+	if ((ret = noise_decrypt_and_hash(s, k, h, msg + WG_INIT_OFF_STATIC,
+	    WG_PUBLIC_LEN)) != 0)
 		goto done;
-	}
-	noise_mix_hash(h, msg + WG_INIT_OFF_STATIC, WG_AEAD_LEN(WG_PUBLIC_LEN));
-	if ((p = noise_peer_lookup(l, s)) == NULL) {
-		ret = NOISE_E_PEER;
+	if ((ret = noise_initiator_lookup(l, s, &p)) != 0)
 		goto done;
-	}
-	if (!p->ss_ok) {
-		ret = NOISE_E_DH;
-		goto done;
-	}
-	if (p->psk_missing) {
-		ret = NOISE_E_NOPSK;
-		goto done;
-	}
 	/* ss */
-	noise_kdf2(ck, k, p->ss, WG_PUBLIC_LEN);
+	noise_mix_key(ck, k, p->ss, WG_PUBLIC_LEN);
 	/* {t} */
-	if (wg_aead_decrypt(ts, k, 0, msg + WG_INIT_OFF_TIMESTAMP,
-	    WG_AEAD_LEN(WG_TAI64N_LEN), h, WG_HASH_LEN) == -1) {
-		ret = NOISE_E_DECRYPT;
+	if ((ret = noise_decrypt_and_hash(ts, k, h,
+	    msg + WG_INIT_OFF_TIMESTAMP, WG_TAI64N_LEN)) != 0)
 		goto done;
-	}
-	noise_mix_hash(h, msg + WG_INIT_OFF_TIMESTAMP,
-	    WG_AEAD_LEN(WG_TAI64N_LEN));
 
-	/* TAI64N is big-endian: byte order is time order */
-	if (memcmp(ts, p->last_ts, WG_TAI64N_LEN) <= 0) {
-		ret = NOISE_E_REPLAY;
+	if ((ret = noise_initiation_fresh(p, ts, now)) != 0)
 		goto done;
-	}
-	if (p->has_last_init && now >= p->last_init &&
-	    now - p->last_init < WG_INITIATION_MIN_GAP) {
-		ret = NOISE_E_FLOOD;
-		goto done;
-	}
-
-	/* accepted: this replaces any handshake in progress */
-	noise_handshake_clear(p);
-	hs = &p->hs;
-	hs->state = NOISE_HS_CONSUMED_INITIATION;
-	hs->remote_index = wg_get_le32(msg + WG_INIT_OFF_SENDER);
-	memcpy(hs->e_remote, e, WG_PUBLIC_LEN);
-	memcpy(hs->hash, h, WG_HASH_LEN);
-	memcpy(hs->ck, ck, WG_HASH_LEN);
-	memcpy(p->last_ts, ts, WG_TAI64N_LEN);
-	p->last_init = now;
-	p->has_last_init = 1;
-
-	timers_any_received(&p->timers);
-	timers_traversal(&p->timers, now);
-	p->rx_bytes += WG_INIT_LEN;
+	noise_initiation_accepted(p, msg, now, ts, ck, h);
 	*pp = p;
-	ret = 0;
  done:
 	explicit_bzero(ck, sizeof(ck));
 	explicit_bzero(h, sizeof(h));
@@ -790,6 +836,24 @@ noise_consume_initiation(struct noise_local *l, const uint8_t *msg,
 	return ret;
 }
 
+/* the response is built: derive the session (the responder's `next') */
+static void
+noise_response_sent(struct noise_peer *p, uint64_t now,
+    const uint8_t ck[WG_HASH_LEN], const uint8_t h[WG_HASH_LEN])
+{
+	struct noise_handshake	*hs = &p->hs;
+
+	hs->state = NOISE_HS_CREATED_RESPONSE;
+	memcpy(hs->hash, h, WG_HASH_LEN);
+	memcpy(hs->ck, ck, WG_HASH_LEN);
+	noise_begin_session(p, now, 0);
+	timers_session_derived(&p->timers, now);
+	timers_traversal(&p->timers, now);
+	timers_any_sent(&p->timers);
+	timers_handshake_sent(&p->timers, now);
+	p->tx_bytes += WG_RESP_LEN;
+}
+
 int
 noise_create_response(struct noise_peer *p, uint64_t now,
     uint8_t out[WG_RESP_LEN])
@@ -797,8 +861,8 @@ noise_create_response(struct noise_peer *p, uint64_t now,
 	struct noise_local	*l = p->local;
 	struct noise_handshake	*hs = &p->hs;
 	uint8_t			 ck[WG_HASH_LEN], h[WG_HASH_LEN];
-	uint8_t			 t[WG_HASH_LEN], k[WG_SYMKEY_LEN];
-	uint8_t			 e_priv[WG_PRIVATE_LEN], e_pub[WG_PUBLIC_LEN];
+	uint8_t			 k[WG_SYMKEY_LEN], e_priv[WG_PRIVATE_LEN];
+	uint8_t			*e = out + WG_RESP_OFF_EPHEMERAL;
 	int			 ret;
 
 	if (hs->state != NOISE_HS_CONSUMED_INITIATION)
@@ -807,119 +871,73 @@ noise_create_response(struct noise_peer *p, uint64_t now,
 		return NOISE_E_NOKEY;
 	if (p->psk_missing)
 		return NOISE_E_NOPSK;
-
 	memset(out, 0, WG_RESP_LEN);
 	wg_put_le32(out + WG_OFF_TYPE, WG_MSG_RESPONSE);
 	memcpy(ck, hs->ck, WG_HASH_LEN);
 	memcpy(h, hs->hash, WG_HASH_LEN);
 
 	/* e */
-	if ((ret = noise_ephemeral(l, e_priv, e_pub)) != 0)
+	if ((ret = noise_ephemeral(l, e_priv, e)) != 0)
 		goto fail;
-	memcpy(out + WG_RESP_OFF_EPHEMERAL, e_pub, WG_PUBLIC_LEN);
-	noise_kdf1(ck, e_pub, WG_PUBLIC_LEN);
-	noise_mix_hash(h, e_pub, WG_PUBLIC_LEN);
+	noise_mix_ephemeral(ck, h, e);
 	/* ee, se */
-	if ((ret = noise_mix_dh(ck, e_priv, hs->e_remote)) != 0 ||
-	    (ret = noise_mix_dh(ck, e_priv, p->pub)) != 0)
+	if ((ret = noise_mix_dh(ck, NULL, e_priv, hs->e_remote)) != 0 ||
+	    (ret = noise_mix_dh(ck, NULL, e_priv, p->pub)) != 0)
 		goto fail;
 	/* psk */
-	noise_kdf3(ck, t, k, p->psk, WG_SYMKEY_LEN);
-	noise_mix_hash(h, t, WG_HASH_LEN);
+	noise_mix_psk(ck, h, k, p->psk);
 	/* {} */
-	if (wg_aead_encrypt(out + WG_RESP_OFF_EMPTY, k, 0, NULL, 0, h,
-	    WG_HASH_LEN) == -1) {
-		ret = NOISE_E_DECRYPT;
+	if ((ret = noise_encrypt_and_hash(out + WG_RESP_OFF_EMPTY, k, h,
+	    NULL, 0)) != 0)
 		goto fail;
-	}
-	noise_mix_hash(h, out + WG_RESP_OFF_EMPTY, WG_AEAD_LEN(0));
 
 	if ((ret = noise_index_add(l, &hs->idx, p, NULL)) != 0)
 		goto fail;
 	wg_put_le32(out + WG_RESP_OFF_SENDER, hs->idx.id);
 	wg_put_le32(out + WG_RESP_OFF_RECEIVER, hs->remote_index);
 	cookie_maker_add_macs(&p->cm, out, WG_RESP_LEN, now);
-
-	hs->state = NOISE_HS_CREATED_RESPONSE;
-	memcpy(hs->hash, h, WG_HASH_LEN);
-	memcpy(hs->ck, ck, WG_HASH_LEN);
-	noise_begin_session(p, now, 0);
-
-	timers_session_derived(&p->timers, now);
-	timers_traversal(&p->timers, now);
-	timers_any_sent(&p->timers);
-	timers_handshake_sent(&p->timers, now);
-	p->tx_bytes += WG_RESP_LEN;
-	ret = 0;
+	noise_response_sent(p, now, ck, h);
 	goto done;
  fail:
 	explicit_bzero(out, WG_RESP_LEN);
  done:
 	explicit_bzero(ck, sizeof(ck));
 	explicit_bzero(h, sizeof(h));
-	explicit_bzero(t, sizeof(t));
 	explicit_bzero(k, sizeof(k));
 	explicit_bzero(e_priv, sizeof(e_priv));
 	return ret;
 }
 
-int
-noise_consume_response(struct noise_local *l, const uint8_t *msg,
-    size_t len, uint64_t now, struct noise_peer **pp)
+/* the handshake a response answers: ours, an initiation in flight */
+static int
+noise_response_peer(struct noise_local *l, const uint8_t *msg,
+    struct noise_peer **pp)
 {
 	struct noise_index	*idx;
-	struct noise_peer	*p;
-	struct noise_handshake	*hs;
-	uint8_t			 ck[WG_HASH_LEN], h[WG_HASH_LEN];
-	uint8_t			 t[WG_HASH_LEN], k[WG_SYMKEY_LEN];
-	uint8_t			 empty[1];
-	const uint8_t		*e;
-	int			 ret;
 
-	*pp = NULL;
-	if (wg_msg_type(msg, len) != WG_MSG_RESPONSE)
-		return NOISE_E_INVAL;
-	if (!l->has_key)
-		return NOISE_E_NOKEY;
-	if (cookie_verify_mac1(l->mac1_key, msg, len) == -1)
-		return NOISE_E_MAC1;
 	idx = noise_index_lookup(l, wg_get_le32(msg + WG_RESP_OFF_RECEIVER));
 	if (idx == NULL || idx->keypair != NULL)
 		return NOISE_E_STATE;
-	p = idx->peer;
-	hs = &p->hs;
-	if (hs->state != NOISE_HS_CREATED_INITIATION)
+	if (idx->peer->hs.state != NOISE_HS_CREATED_INITIATION)
 		return NOISE_E_STATE;
-	if (p->psk_missing)
+	if (idx->peer->psk_missing)
 		return NOISE_E_NOPSK;
+	*pp = idx->peer;
+	return 0;
+}
 
-	memcpy(ck, hs->ck, WG_HASH_LEN);
-	memcpy(h, hs->hash, WG_HASH_LEN);
-	/* e */
-	e = msg + WG_RESP_OFF_EPHEMERAL;
-	noise_kdf1(ck, e, WG_PUBLIC_LEN);
-	noise_mix_hash(h, e, WG_PUBLIC_LEN);
-	/* ee, se */
-	if ((ret = noise_mix_dh(ck, hs->e_priv, e)) != 0 ||
-	    (ret = noise_mix_dh(ck, l->priv, e)) != 0)
-		goto done;
-	/* psk */
-	noise_kdf3(ck, t, k, p->psk, WG_SYMKEY_LEN);
-	noise_mix_hash(h, t, WG_HASH_LEN);
-	/* {} */
-	if (wg_aead_decrypt(empty, k, 0, msg + WG_RESP_OFF_EMPTY,
-	    WG_AEAD_LEN(0), h, WG_HASH_LEN) == -1) {
-		ret = NOISE_E_DECRYPT;
-		goto done;
-	}
-	noise_mix_hash(h, msg + WG_RESP_OFF_EMPTY, WG_AEAD_LEN(0));
+/* the response is accepted: derive the session, confirm it at once */
+static void
+noise_response_accepted(struct noise_peer *p, const uint8_t *msg,
+    uint64_t now, const uint8_t ck[WG_HASH_LEN], const uint8_t h[WG_HASH_LEN])
+{
+	struct noise_handshake	*hs = &p->hs;
 
 	hs->state = NOISE_HS_CONSUMED_RESPONSE;
 	hs->remote_index = wg_get_le32(msg + WG_RESP_OFF_SENDER);
 	memcpy(hs->hash, h, WG_HASH_LEN);
 	memcpy(hs->ck, ck, WG_HASH_LEN);
 	noise_begin_session(p, now, 1);
-
 	timers_any_received(&p->timers);
 	timers_traversal(&p->timers, now);
 	timers_session_derived(&p->timers, now);
@@ -929,12 +947,50 @@ noise_consume_response(struct noise_local *l, const uint8_t *msg,
 	/* confirm at once: queued data, or else a keepalive */
 	p->actions |= NOISE_ACT_KEEPALIVE;
 	p->rx_bytes += WG_RESP_LEN;
+}
+
+int
+noise_consume_response(struct noise_local *l, const uint8_t *msg,
+    size_t len, uint64_t now, struct noise_peer **pp)
+{
+	struct noise_peer	*p = NULL;
+	struct noise_handshake	*hs;
+	uint8_t			 ck[WG_HASH_LEN], h[WG_HASH_LEN];
+	uint8_t			 k[WG_SYMKEY_LEN], empty[1];
+	const uint8_t		*e = msg + WG_RESP_OFF_EPHEMERAL;
+	int			 ret;
+
+	*pp = NULL;
+	if (wg_msg_type(msg, len) != WG_MSG_RESPONSE)
+		return NOISE_E_INVAL;
+	if (!l->has_key)
+		return NOISE_E_NOKEY;
+	if (cookie_verify_mac1(l->mac1_key, msg, len) == -1)
+		return NOISE_E_MAC1;
+	if ((ret = noise_response_peer(l, msg, &p)) != 0)
+		return ret;
+	hs = &p->hs;
+	memcpy(ck, hs->ck, WG_HASH_LEN);
+	memcpy(h, hs->hash, WG_HASH_LEN);
+
+	/* e */
+	noise_mix_ephemeral(ck, h, e);
+	/* ee, se */
+	if ((ret = noise_mix_dh(ck, NULL, hs->e_priv, e)) != 0 ||
+	    (ret = noise_mix_dh(ck, NULL, l->priv, e)) != 0)
+		goto done;
+	/* psk */
+	noise_mix_psk(ck, h, k, p->psk);
+	/* {} */
+	if ((ret = noise_decrypt_and_hash(empty, k, h,
+	    msg + WG_RESP_OFF_EMPTY, 0)) != 0)
+		goto done;
+
+	noise_response_accepted(p, msg, now, ck, h);
 	*pp = p;
-	ret = 0;
  done:
 	explicit_bzero(ck, sizeof(ck));
 	explicit_bzero(h, sizeof(h));
-	explicit_bzero(t, sizeof(t));
 	explicit_bzero(k, sizeof(k));
 	return ret;
 }
@@ -1036,7 +1092,7 @@ noise_encrypt(struct noise_peer *p, uint64_t now, const uint8_t *pt,
 	if (noise_seal(kp, counter, pt, len, padded,
 	    out + WG_DATA_OFF_PAYLOAD) == -1) {
 		explicit_bzero(out, WG_DATA_LEN(padded));
-		return NOISE_E_DECRYPT;
+		return NOISE_E_ENCRYPT;
 	}
 	*outlen = WG_DATA_LEN(padded);
 
@@ -1169,6 +1225,8 @@ noise_strerror(int e)
 		return "buffer too small";
 	case NOISE_E_NOPSK:
 		return "the peer's preshared key is missing";
+	case NOISE_E_ENCRYPT:
+		return "encryption failed";
 	default:
 		return "unknown error";
 	}

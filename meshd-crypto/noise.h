@@ -108,6 +108,7 @@
 #define NOISE_E_RNG		-12	/* random source failed */
 #define NOISE_E_SPACE		-13	/* output buffer too small */
 #define NOISE_E_NOPSK		-14	/* the peer's preshared key is missing */
+#define NOISE_E_ENCRYPT		-15	/* the AEAD failed to encrypt */
 
 /* the largest padded plaintext of a data message (a packet channel's) */
 #define NOISE_DATA_MAX		65536
