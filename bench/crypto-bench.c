@@ -15,16 +15,17 @@
  */
 
 /*
- * crypto-bench [-t seconds]: speed of the primitives in common/wgcrypto.h,
- * each beside the OpenSSL EVP way of doing the same, and the CPU cost of
- * the cryptography of one whole Noise_IKpsk2 handshake (both sides).
+ * crypto-bench [-t seconds]: speed of the primitives in common/wgcrypto.h
+ * and meshd-crypto/wgnoise.h, each beside the OpenSSL EVP way of doing
+ * the same, and the CPU cost of the cryptography of one whole
+ * Noise_IKpsk2 handshake (both sides).
  * Compare the AEAD lines with `openssl speed -evp chacha20-poly1305`.
  *
  * Build by hand from the top of the tree:
- *   cc -std=gnu11 -O2 -D_GNU_SOURCE -Icommon \
+ *   cc -std=gnu11 -O2 -D_GNU_SOURCE -Icommon -Imeshd-crypto \
  *	$(pkg-config --cflags libbsd-overlay) -o crypto-bench \
- *	bench/crypto-bench.c common/blake2s.c common/wgcrypto.c \
- *	common/wgx25519.c common/chachapoly.c common/hchacha.c \
+ *	bench/crypto-bench.c common/blake2s.c meshd-crypto/wgcrypto.c \
+ *	meshd-crypto/wgx25519.c common/chachapoly.c common/hchacha.c \
  *	$(pkg-config --libs libcrypto libbsd-overlay)
  */
 
@@ -41,6 +42,7 @@
 #include <openssl/rand.h>
 
 #include "wgcrypto.h"
+#include "wgnoise.h"
 
 static double	 secs = 1.0;
 static volatile uint8_t sink;	/* keeps results alive */

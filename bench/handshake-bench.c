@@ -29,7 +29,7 @@
  *	$(pkg-config --cflags libbsd-overlay) -o handshake-bench \
  *	bench/handshake-bench.c meshd-crypto/noise.c meshd-crypto/timers.c \
  *	meshd-crypto/replay.c common/cookie.c common/wgkey.c \
- *	common/blake2s.c common/wgcrypto.c common/wgx25519.c \
+ *	common/blake2s.c meshd-crypto/wgcrypto.c meshd-crypto/wgx25519.c \
  *	common/chachapoly.c common/hchacha.c \
  *	$(pkg-config --libs libcrypto libbsd-overlay)
  */

@@ -15,13 +15,12 @@
  */
 
 /*
- * The primitives of WireGuard's Noise_IKpsk2_25519_ChaChaPoly_BLAKE2s, as
- * the whitepaper names them: HASH, MAC, HMAC, KDF1..3, DH, DH-GENERATE,
- * AEAD, XAEAD and TAI64N.
+ * The primitives of WireGuard's Noise_IKpsk2_25519_ChaChaPoly_BLAKE2s that
+ * meshd-net and meshd-crypto share (mac1, mac2, cookies, the data plane),
+ * as the whitepaper names them: HASH, MAC, AEAD and XAEAD.  HMAC, the
+ * KDFs, DH and TAI64N are the handshake's alone: meshd-crypto/wgnoise.h.
  *
  *   blake2s.c	BLAKE2s (RFC 7693), wg_hash(), wg_mac()
- *   wgcrypto.c	HMAC-BLAKE2s, the KDFs, TAI64N
- *   wgx25519.c	X25519 (RFC 7748), wg_dh(), wg_dh_generate()
  *   chachapoly.c	ChaCha20-Poly1305 (RFC 8439) through OpenSSL EVP
  *   hchacha.c	HChaCha20 and XChaCha20-Poly1305 (draft-irtf-cfrg-xchacha)
  *
@@ -34,16 +33,13 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <time.h>
 
 #define WG_HASH_LEN		32	/* HASH, HMAC and KDF outputs */
 #define WG_MAC_LEN		16	/* MAC (mac1, mac2, cookie) */
-#define WG_DH_LEN		32	/* X25519 scalars, points, secrets */
 #define WG_AEAD_KEY_LEN		32
 #define WG_AEAD_TAG		16
 #define WG_AEAD_NONCE_LEN	12	/* RFC 8439 nonce */
 #define WG_XNONCE_LEN		24	/* XChaCha20-Poly1305 nonce */
-#define WG_TAI64N_LEN		12
 
 #define WG_BLAKE2S_BLOCK	64
 #define WG_BLAKE2S_MAXOUT	32
@@ -71,39 +67,6 @@ void	wg_hash(uint8_t [WG_HASH_LEN], const void *, size_t);
 /* MAC(key, in): keyed BLAKE2s-128; keylen 1..32, anything else aborts */
 void	wg_mac(uint8_t [WG_MAC_LEN], const void *, size_t, const void *,
 	    size_t);
-/* HMAC(key, in): RFC 2104 over BLAKE2s-256, block 64; any keylen */
-void	wg_hmac(uint8_t [WG_HASH_LEN], const void *, size_t, const void *,
-	    size_t);
-
-/*
- * KDFn(key, input): tau0 = HMAC(key, input), tau1 = HMAC(tau0, 0x1),
- * tau(i) = HMAC(tau0, tau(i-1) || i); out1..outn = tau1..taun.
- * The outputs may alias the key or the input.
- */
-void	wg_kdf1(const uint8_t [WG_HASH_LEN], const void *, size_t,
-	    uint8_t [WG_HASH_LEN]);
-void	wg_kdf2(const uint8_t [WG_HASH_LEN], const void *, size_t,
-	    uint8_t [WG_HASH_LEN], uint8_t [WG_HASH_LEN]);
-void	wg_kdf3(const uint8_t [WG_HASH_LEN], const void *, size_t,
-	    uint8_t [WG_HASH_LEN], uint8_t [WG_HASH_LEN],
-	    uint8_t [WG_HASH_LEN]);
-
-/*
- * DH(priv, pub): X25519 (the scalar is clamped, the top bit of the point
- * ignored).  0 on success; -1 if the shared secret is all zero (pub is a
- * point of small order), and then out is all zero.  out may alias either
- * input.
- */
-int	wg_dh(uint8_t [WG_DH_LEN], const uint8_t [WG_DH_LEN],
-	    const uint8_t [WG_DH_LEN]);
-/* X25519 without the zero check, for tests: out = scalar * point */
-void	wg_x25519(uint8_t [WG_DH_LEN], const uint8_t [WG_DH_LEN],
-	    const uint8_t [WG_DH_LEN]);
-/* public key of a private key; the first call builds a 40 KB table */
-void	wg_dh_public(uint8_t [WG_DH_LEN], const uint8_t [WG_DH_LEN]);
-/* DH-GENERATE: random clamped private key and its public key; 0 or -1 */
-int	wg_dh_generate(uint8_t [WG_DH_LEN], uint8_t [WG_DH_LEN]);
-
 /*
  * ChaCha20-Poly1305 (RFC 8439).  Encryption writes len + 16 bytes to dst
  * (ciphertext, then tag).  Decryption takes len >= 16 bytes of ciphertext
@@ -148,14 +111,5 @@ int	wg_xaead_encrypt(uint8_t *, const uint8_t [WG_AEAD_KEY_LEN],
 int	wg_xaead_decrypt(uint8_t *, const uint8_t [WG_AEAD_KEY_LEN],
 	    const uint8_t [WG_XNONCE_LEN], const uint8_t *, size_t,
 	    const uint8_t *, size_t);
-
-/*
- * TAI64N: be64(2^62 + 10 + seconds) || be32(nanoseconds), the label
- * WireGuard uses.  Like WireGuard, the nanoseconds are rounded down to a
- * multiple of 2^24 (about 16.8 ms) so the timestamp does not give away the
- * fine clock.  wg_tai64n() reads CLOCK_REALTIME; 0, or -1 if it failed.
- */
-int	wg_tai64n(uint8_t [WG_TAI64N_LEN]);
-void	wg_tai64n_ts(uint8_t [WG_TAI64N_LEN], const struct timespec *);
 
 #endif /* WGCRYPTO_H */

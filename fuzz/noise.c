@@ -47,6 +47,7 @@
 #include "fuzz.h"
 #include "noise.h"
 #include "wgcrypto.h"
+#include "wgnoise.h"
 #include "wgkey.h"
 #include "wgproto.h"
 

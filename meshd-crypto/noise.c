@@ -27,6 +27,7 @@
 
 #include "noise.h"
 #include "wgcrypto.h"
+#include "wgnoise.h"
 #include "wgkey.h"
 
 #define NOISE_INDEX_TRIES	64	/* random indices to try */

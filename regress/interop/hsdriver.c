@@ -63,6 +63,7 @@
 #include "cookie.h"
 #include "noise.h"
 #include "wgcrypto.h"
+#include "wgnoise.h"
 #include "wgkey.h"
 #include "wgproto.h"
 

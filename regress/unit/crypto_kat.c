@@ -15,7 +15,7 @@
  */
 
 /*
- * Known-answer tests for common/wgcrypto.h.  Published vectors are quoted
+ * Known-answer tests for common/wgcrypto.h and meshd-crypto/wgnoise.h.  Published vectors are quoted
  * with their source; the few values no document publishes (HMAC-BLAKE2s,
  * the KDFs, BLAKE2s-128, WireGuard's nonce layout, TAI64N) were computed
  * once with Python 3.11's hmac and hashlib.blake2s (an implementation
@@ -32,6 +32,7 @@
 
 #include "tap.h"
 #include "wgcrypto.h"
+#include "wgnoise.h"
 
 static size_t
 unhex(uint8_t *out, size_t max, const char *hex)

@@ -37,6 +37,7 @@
 #include "cookie.h"
 #include "noise.h"
 #include "wgcrypto.h"
+#include "wgnoise.h"
 #include "wgkey.h"
 #include "wgproto.h"
 

@@ -36,7 +36,7 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
-#include "wgcrypto.h"
+#include "wgnoise.h"
 
 #ifdef __SIZEOF_INT128__
 

@@ -21,7 +21,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "wgcrypto.h"
+#include "wgnoise.h"
 
 /* HMAC(key, in1 || in2), RFC 2104 with BLAKE2s-256 (block 64) */
 static void
