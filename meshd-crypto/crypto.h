@@ -1,0 +1,89 @@
+/*
+ * Copyright (c) 2026 The meshd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * What meshd-crypto's own files share (the engine has noise.h, the
+ * handshake's primitives wgnoise.h).
+ *
+ *   crypto.c	main, the channel handlers, the per-peer service, the
+ *		messages from the parent and net, the config
+ *   queue.c	packets waiting for a session, per peer
+ *   keystage.c	the key check: keys read into a stage, committed or
+ *		thrown away; the preshared keys and public key in use
+ *   secmem.c	memory for secrets: never in a core dump
+ *   clock.c	the protocol's clock, and the test clock
+ */
+
+#ifndef CRYPTO_H
+#define CRYPTO_H
+
+#include <sys/queue.h>
+#include <sys/tree.h>
+
+#include <event.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "meshd.h"
+#include "noise.h"
+#include "wgkey.h"
+
+struct conf_snapshot;
+struct qpkt;		/* queue.c */
+
+/* a peer as meshd-crypto knows it: the engine's, its queue and timer */
+struct crypto_peer {
+	RB_ENTRY(crypto_peer)	 entry;
+	uint32_t		 id;
+	struct noise_peer	*np;
+	STAILQ_HEAD(, qpkt)	 queue;
+	size_t			 qlen;
+	struct event		 timer;
+	struct mesh_endpoint	 src;		/* last authenticated source */
+	struct mesh_peer_stats	 st;
+};
+RB_HEAD(crypto_peer_tree, crypto_peer);
+
+/* queue.c */
+/* sends one packet for a peer: 0, or a NOISE_E_* */
+typedef int	(*queue_send_fn)(struct crypto_peer *, const uint8_t *, size_t,
+		    uint64_t);
+void	 queue_add(struct crypto_peer *, const uint8_t *, size_t);
+void	 queue_flush(struct crypto_peer *, uint64_t, queue_send_fn);
+void	 queue_purge(struct crypto_peer *, int);
+
+/* keystage.c */
+void	 keystage_init(void);
+void	 stage_private_key(int);
+void	 stage_psk(uint32_t, int);
+void	 stage_reset(void);
+void	 keycheck_end(void);
+void	 keys_commit(struct noise_local *);
+int	 pubkey_is_ours(const uint8_t [WG_KEY_LEN]);
+const uint8_t *psk_find(uint32_t);
+size_t	 psk_prune(struct conf_snapshot *);
+
+/* secmem.c */
+void	*secret_alloc(size_t);
+void	*slab_alloc(size_t);
+void	 slab_release(void *, size_t);
+
+/* clock.c */
+void	 crypto_clock_init(void);
+uint64_t crypto_now(void);
+uint64_t crypto_clock_real(uint64_t);
+
+#endif /* CRYPTO_H */
