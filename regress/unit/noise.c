@@ -1469,6 +1469,28 @@ test_initiation_limit(void)
 	    "limit: it goes out when allowed, and the packet follows");
 }
 
+/* every error has its own text; a failed encryption is not a bad tag */
+static void
+test_strerror(void)
+{
+	const char	*seen[16];
+	int		 e, i, unique = 1, known = 1;
+
+	for (e = NOISE_E_INVAL; e >= NOISE_E_ENCRYPT; e--) {
+		seen[-e] = noise_strerror(e);
+		if (strcmp(seen[-e], "unknown error") == 0)
+			known = 0;
+		for (i = 1; i < -e; i++)
+			if (strcmp(seen[i], seen[-e]) == 0)
+				unique = 0;
+	}
+	ok(known && unique, "every NOISE_E_* has a text of its own");
+	is_str(noise_strerror(NOISE_E_ENCRYPT), "encryption failed",
+	    "NOISE_E_ENCRYPT: encryption failed");
+	is_str(noise_strerror(NOISE_E_DECRYPT), "authentication failed",
+	    "NOISE_E_DECRYPT: authentication failed");
+}
+
 int
 main(void)
 {
@@ -1494,6 +1516,7 @@ main(void)
 	test_key_change();
 	test_psk_missing();
 	test_initiation_limit();
+	test_strerror();
 	node_free(&A);
 	node_free(&B);
 	return tap_done();
