@@ -642,6 +642,25 @@ noise_peer_next_timer(const struct noise_peer *p)
  * state only once the message is whole.
  */
 
+/* a handshake message of len bytes went out to p */
+static void
+noise_handshake_sent(struct noise_peer *p, uint64_t now, size_t len)
+{
+	timers_traversal(&p->timers, now);
+	timers_any_sent(&p->timers);
+	timers_handshake_sent(&p->timers, now);
+	p->tx_bytes += len;
+}
+
+/* a handshake message of len bytes from p was accepted */
+static void
+noise_handshake_received(struct noise_peer *p, uint64_t now, size_t len)
+{
+	timers_any_received(&p->timers);
+	timers_traversal(&p->timers, now);
+	p->rx_bytes += len;
+}
+
 /* may p start a handshake now?  0, or why not */
 static int
 noise_initiation_allowed(struct noise_peer *p, uint64_t now)
@@ -672,11 +691,8 @@ noise_initiation_sent(struct noise_peer *p, uint64_t now,
 	memcpy(hs->e_priv, e_priv, WG_PRIVATE_LEN);
 	memcpy(hs->hash, h, WG_HASH_LEN);
 	memcpy(hs->ck, ck, WG_HASH_LEN);
-	timers_traversal(&p->timers, now);
-	timers_any_sent(&p->timers);
-	timers_handshake_sent(&p->timers, now);
+	noise_handshake_sent(p, now, WG_INIT_LEN);
 	timers_handshake_initiated(&p->timers, now, noise_jitter(p->local));
-	p->tx_bytes += WG_INIT_LEN;
 }
 
 int
@@ -780,9 +796,7 @@ noise_initiation_accepted(struct noise_peer *p, const uint8_t *msg,
 	memcpy(p->last_ts, ts, WG_TAI64N_LEN);
 	p->last_init = now;
 	p->has_last_init = 1;
-	timers_any_received(&p->timers);
-	timers_traversal(&p->timers, now);
-	p->rx_bytes += WG_INIT_LEN;
+	noise_handshake_received(p, now, WG_INIT_LEN);
 }
 
 int
@@ -849,10 +863,7 @@ noise_response_sent(struct noise_peer *p, uint64_t now,
 	memcpy(hs->ck, ck, WG_HASH_LEN);
 	noise_begin_session(p, now, 0);
 	timers_session_derived(&p->timers, now);
-	timers_traversal(&p->timers, now);
-	timers_any_sent(&p->timers);
-	timers_handshake_sent(&p->timers, now);
-	p->tx_bytes += WG_RESP_LEN;
+	noise_handshake_sent(p, now, WG_RESP_LEN);
 }
 
 int
@@ -939,15 +950,13 @@ noise_response_accepted(struct noise_peer *p, const uint8_t *msg,
 	memcpy(hs->hash, h, WG_HASH_LEN);
 	memcpy(hs->ck, ck, WG_HASH_LEN);
 	noise_begin_session(p, now, 1);
-	timers_any_received(&p->timers);
-	timers_traversal(&p->timers, now);
+	noise_handshake_received(p, now, WG_RESP_LEN);
 	timers_session_derived(&p->timers, now);
 	timers_handshake_complete(&p->timers);
 	p->last_handshake = now;
 	p->has_handshake = 1;
 	/* confirm at once: queued data, or else a keepalive */
 	p->actions |= NOISE_ACT_KEEPALIVE;
-	p->rx_bytes += WG_RESP_LEN;
 }
 
 int
