@@ -73,7 +73,11 @@ int	wg_dh(uint8_t [WG_DH_LEN], const uint8_t [WG_DH_LEN],
 /* X25519 without the zero check, for tests: out = scalar * point */
 void	wg_x25519(uint8_t [WG_DH_LEN], const uint8_t [WG_DH_LEN],
 	    const uint8_t [WG_DH_LEN]);
-/* public key of a private key; the first call builds a 40 KB table */
+/*
+ * Public key of a private key; the first call builds a 40 KB table.  For
+ * the ephemerals, where speed counts; static keys go through OpenSSL's
+ * wg_key_public() (common/wgkey.h), the one meshctl pubkey uses too.
+ */
 void	wg_dh_public(uint8_t [WG_DH_LEN], const uint8_t [WG_DH_LEN]);
 /* DH-GENERATE: random clamped private key and its public key; 0 or -1 */
 int	wg_dh_generate(uint8_t [WG_DH_LEN], uint8_t [WG_DH_LEN]);
