@@ -101,7 +101,6 @@ enum imsg_type {
 	IMSG_KEY_ERROR,		/* crypto -> parent: a staged key is bad; id 0:
 				   the private key, else the peer id of a
 				   PSK; NUL-terminated reason */
-	IMSG_CHILD_STATS,	/* child -> parent: struct mesh_stats_msg */
 	IMSG_STATS_REQ,		/* parent -> child */
 
 	/* data plane */

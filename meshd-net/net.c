@@ -110,14 +110,18 @@ static int			 configured;
  */
 static int			 have_key;
 
-static void	 net_dispatch(struct imsgev *, struct imsg *);
+static void	 net_dispatch_parent(struct imsg *);
+static void	 net_dispatch_crypto(struct imsg *);
 static void	 net_reconf(struct conf_snapshot *);
 static void	 net_chan_ready(enum mesh_chan);
 static void	 net_init(void);
 
 static struct child net_child = {
 	.role = PROC_NET,
-	.dispatch = net_dispatch,
+	.dispatch = {
+		[PROC_PARENT] = net_dispatch_parent,
+		[PROC_CRYPTO] = net_dispatch_crypto,
+	},
 	.reconf = net_reconf,
 	.chan_ready = net_chan_ready,
 };
@@ -209,7 +213,7 @@ send_to(const void *msg, size_t len, struct mesh_endpoint *ep)
 static void
 handshake_in(const uint8_t *msg, size_t len, const struct mesh_endpoint *ep)
 {
-	struct imsgev	*crypto = &child->iev[PROC_CRYPTO];
+	struct imsgev	*crypto = &self->iev[PROC_CRYPTO];
 	struct hs_msg	 hm;
 
 	if (imsgbuf_queuelen(&crypto->ibuf) >= NET_HS_BACKLOG) {
@@ -233,8 +237,8 @@ net_udp_read(int fd, short event, void *arg)
 	struct mmsghdr		 msgs[NET_BATCH];
 	struct iovec		 iov[NET_BATCH];
 	struct mesh_endpoint	 ep;
-	struct pktchan		*ch = child->chan[CHAN_NET_CRYPTO];
-	struct imsgev		*crypto = &child->iev[PROC_CRYPTO];
+	struct pktchan		*ch = self->chan[CHAN_NET_CRYPTO];
+	struct imsgev		*crypto = &self->iev[PROC_CRYPTO];
 	uint8_t			 src[WIRE_SRC_MAX], reply[WG_COOKIE_MSG_LEN];
 	uint64_t		 now;
 	size_t			 len, srclen;
@@ -513,55 +517,66 @@ send_stats(uint32_t reqid)
 }
 
 static void
-net_dispatch(struct imsgev *iev, struct imsg *imsg)
+net_udp_socket(struct imsg *imsg)
 {
-	uint8_t	first, pub[WG_PUBLIC_LEN];
-	size_t	i;
+	uint8_t	first;
 	int	fd;
 
+	if (imsg_get_data(imsg, &first, sizeof(first)) == -1)
+		fatalx("UDP_SOCKET: bad length");
+	if ((fd = imsg_get_fd(imsg)) == -1)
+		fatalx("UDP_SOCKET without a socket");
+	net_add_socket(fd, first);
+	handshake_pending();
+}
+
+static void
+net_pubkey(struct imsg *imsg)
+{
+	uint8_t	pub[WG_PUBLIC_LEN];
+	size_t	i;
+
+	if (imsg_get_data(imsg, pub, sizeof(pub)) == -1)
+		fatalx("PUBKEY: bad length");
+	cookie_checker_set_key(&checker, pub);
+	if (!have_key) {
+		have_key = 1;
+		for (i = 0; i < nsocks; i++)
+			event_add(&socks[i].ev, NULL);
+	}
+}
+
+static void
+net_dispatch_parent(struct imsg *imsg)
+{
 	switch (imsg_get_type(imsg)) {
 	case IMSG_UDP_SOCKET:
-		if (iev->peer != PROC_PARENT)
-			break;
-		if (imsg_get_data(imsg, &first, sizeof(first)) == -1)
-			fatalx("UDP_SOCKET: bad length");
-		if ((fd = imsg_get_fd(imsg)) == -1)
-			fatalx("UDP_SOCKET without a socket");
-		net_add_socket(fd, first);
-		handshake_pending();
-		return;
-	case IMSG_STATS_REQ:
-		if (iev->peer != PROC_PARENT)
-			break;
-		send_stats(imsg_get_id(imsg));
-		return;
-	case IMSG_PUBKEY:
-		if (iev->peer != PROC_CRYPTO)
-			break;
-		if (imsg_get_data(imsg, pub, sizeof(pub)) == -1)
-			fatalx("PUBKEY: bad length");
-		cookie_checker_set_key(&checker, pub);
-		if (!have_key) {
-			have_key = 1;
-			for (i = 0; i < nsocks; i++)
-				event_add(&socks[i].ev, NULL);
-		}
-		return;
-	case IMSG_HS_SEND:
-		if (iev->peer != PROC_CRYPTO)
-			break;
-		handshake_out(imsg);
-		return;
-	case IMSG_ENDPOINT:
-		if (iev->peer != PROC_CRYPTO)
-			break;
-		endpoint_update(imsg);
-		return;
-	default:
+		net_udp_socket(imsg);
 		break;
+	case IMSG_STATS_REQ:
+		send_stats(imsg_get_id(imsg));
+		break;
+	default:
+		child_unexpected(PROC_PARENT, imsg);
 	}
-	fatalx("unexpected imsg %s from %s", imsg_type_name(imsg_get_type(imsg)),
-	    meshd_role_names[iev->peer]);
+}
+
+static void
+net_dispatch_crypto(struct imsg *imsg)
+{
+	switch (imsg_get_type(imsg)) {
+	case IMSG_PUBKEY:
+		net_pubkey(imsg);
+		break;
+	case IMSG_HS_SEND:
+		handshake_out(imsg);
+		break;
+	case IMSG_ENDPOINT:
+		endpoint_update(imsg);
+		break;
+	default:
+		child_unexpected(PROC_CRYPTO, imsg);
+	}
 }
 
 static void

@@ -63,13 +63,14 @@ static struct mesh_peer_stats	 gstats;	/* drops of no known peer */
 static struct tpeer_stats	*pstats;	/* conf order */
 static size_t			 npstats;
 
-static void	 tun_dispatch(struct imsgev *, struct imsg *);
+static void	 tun_dispatch_parent(struct imsg *);
 static void	 tun_reconf(struct conf_snapshot *);
 static void	 tun_chan_ready(enum mesh_chan);
 
 static struct child tun_child = {
 	.role = PROC_TUN,
-	.dispatch = tun_dispatch,
+	/* nothing from net or crypto but packets on the channels */
+	.dispatch = { [PROC_PARENT] = tun_dispatch_parent },
 	.reconf = tun_reconf,
 	.chan_ready = tun_chan_ready,
 };
@@ -169,7 +170,7 @@ route(const struct ippkt *ip, int dst)
 static void
 tun_read(int fd, short event, void *arg)
 {
-	struct pktchan	*ch = child->chan[CHAN_TUN_CRYPTO];
+	struct pktchan	*ch = self->chan[CHAN_TUN_CRYPTO];
 	struct ippkt	 ip;
 	uint8_t		*slot;
 	uint32_t	 id;
@@ -269,32 +270,31 @@ send_stats(uint32_t reqid)
 }
 
 static void
-tun_dispatch(struct imsgev *iev, struct imsg *imsg)
+tun_set_fd(struct imsg *imsg)
+{
+	if (tun_fd != -1) {
+		event_del(&tun_ev);
+		close(tun_fd);
+	}
+	if ((tun_fd = imsg_get_fd(imsg)) == -1)
+		fatalx("TUN_FD without a descriptor");
+	event_set(&tun_ev, tun_fd, EV_READ | EV_PERSIST, tun_read, NULL);
+	event_add(&tun_ev, NULL);
+}
+
+static void
+tun_dispatch_parent(struct imsg *imsg)
 {
 	switch (imsg_get_type(imsg)) {
 	case IMSG_TUN_FD:
-		if (iev->peer != PROC_PARENT)
-			break;
-		if (tun_fd != -1) {
-			event_del(&tun_ev);
-			close(tun_fd);
-		}
-		if ((tun_fd = imsg_get_fd(imsg)) == -1)
-			fatalx("TUN_FD without a descriptor");
-		event_set(&tun_ev, tun_fd, EV_READ | EV_PERSIST, tun_read,
-		    NULL);
-		event_add(&tun_ev, NULL);
-		return;
-	case IMSG_STATS_REQ:
-		if (iev->peer != PROC_PARENT)
-			break;
-		send_stats(imsg_get_id(imsg));
-		return;
-	default:
+		tun_set_fd(imsg);
 		break;
+	case IMSG_STATS_REQ:
+		send_stats(imsg_get_id(imsg));
+		break;
+	default:
+		child_unexpected(PROC_PARENT, imsg);
 	}
-	fatalx("unexpected imsg %s from %s", imsg_type_name(imsg_get_type(imsg)),
-	    meshd_role_names[iev->peer]);
 }
 
 static int
