@@ -26,6 +26,8 @@
 #include <sys/types.h>
 #include <stdint.h>
 
+#include "wgkey.h"		/* WG_KEY_LEN */
+
 #define MESHD_CONF		"/etc/meshd.conf"
 #define MESHD_SOCKET		"/var/run/meshd.sock"
 #define MESHD_USER		"_meshd"
@@ -48,8 +50,6 @@
  */
 #define MESH_AIPS_CHUNK		3000
 #define MESH_MAX_PSK		4096	/* peers with a preshared key */
-
-#define WG_KEY_LEN		32
 
 /* fd 3 is every child's pipe to the parent */
 #define PARENT_SOCK_FILENO	3
@@ -297,5 +297,6 @@ struct ctl_result {
 const char	*mesh_prefix_ntop(const struct mesh_prefix *, char *, size_t);
 int		 mesh_prefix_pton(const char *, struct mesh_prefix *);
 const char	*mesh_sockaddr_ntop(const void *, size_t, char *, size_t);
+uint64_t	 mesh_monotonic_ns(void);
 
 #endif /* MESHD_H */

@@ -41,7 +41,6 @@
 #include <event.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
@@ -139,15 +138,6 @@ npeer_find(uint32_t id)
 
 	key.id = id;
 	return RB_FIND(npeer_tree, &peers, &key);
-}
-
-static uint64_t
-now_ns(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
 static void
@@ -260,7 +250,7 @@ net_udp_read(int fd, short event, void *arg)
 			log_warn("recvmmsg");
 		return;
 	}
-	now = now_ns();
+	now = mesh_monotonic_ns();
 	/* under load: judged by the handshakes waiting for meshd-crypto */
 	busy = cookie_load_update(&load, imsgbuf_queuelen(&crypto->ibuf),
 	    NET_HS_BACKLOG, now);
