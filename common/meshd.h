@@ -293,7 +293,7 @@ struct ctl_result {
 	int32_t		code;			/* 0 ok, else errno-like */
 };
 
-/* common/util.c */
+/* util.c */
 const char	*mesh_prefix_ntop(const struct mesh_prefix *, char *, size_t);
 int		 mesh_prefix_pton(const char *, struct mesh_prefix *);
 const char	*mesh_sockaddr_ntop(const void *, size_t, char *, size_t);

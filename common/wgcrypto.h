@@ -58,6 +58,7 @@ struct wg_blake2s {
 	size_t		outlen;
 };
 
+/* blake2s.c */
 /* outlen 1..32, keylen 0..32 (0: unkeyed); -1 on a bad length */
 int	wg_blake2s_init(struct wg_blake2s *, size_t);
 int	wg_blake2s_init_key(struct wg_blake2s *, size_t, const void *,
@@ -71,6 +72,7 @@ void	wg_hash(uint8_t [WG_HASH_LEN], const void *, size_t);
 /* MAC(key, in): keyed BLAKE2s-128; keylen 1..32, anything else aborts */
 void	wg_mac(uint8_t [WG_MAC_LEN], const void *, size_t, const void *,
 	    size_t);
+/* wgcrypto.c */
 /* HMAC(key, in): RFC 2104 over BLAKE2s-256, block 64; any keylen */
 void	wg_hmac(uint8_t [WG_HASH_LEN], const void *, size_t, const void *,
 	    size_t);
@@ -89,6 +91,16 @@ void	wg_kdf3(const uint8_t [WG_HASH_LEN], const void *, size_t,
 	    uint8_t [WG_HASH_LEN]);
 
 /*
+ * TAI64N: be64(2^62 + 10 + seconds) || be32(nanoseconds), the label
+ * WireGuard uses.  Like WireGuard, the nanoseconds are rounded down to a
+ * multiple of 2^24 (about 16.8 ms) so the timestamp does not give away the
+ * fine clock.  wg_tai64n() reads CLOCK_REALTIME; 0, or -1 if it failed.
+ */
+int	wg_tai64n(uint8_t [WG_TAI64N_LEN]);
+void	wg_tai64n_ts(uint8_t [WG_TAI64N_LEN], const struct timespec *);
+
+/* wgx25519.c */
+/*
  * DH(priv, pub): X25519 (the scalar is clamped, the top bit of the point
  * ignored).  0 on success; -1 if the shared secret is all zero (pub is a
  * point of small order), and then out is all zero.  out may alias either
@@ -104,6 +116,7 @@ void	wg_dh_public(uint8_t [WG_DH_LEN], const uint8_t [WG_DH_LEN]);
 /* DH-GENERATE: random clamped private key and its public key; 0 or -1 */
 int	wg_dh_generate(uint8_t [WG_DH_LEN], uint8_t [WG_DH_LEN]);
 
+/* chachapoly.c */
 /*
  * ChaCha20-Poly1305 (RFC 8439).  Encryption writes len + 16 bytes to dst
  * (ciphertext, then tag).  Decryption takes len >= 16 bytes of ciphertext
@@ -139,6 +152,7 @@ int	wg_aead_ctx_encrypt(struct wg_aead_ctx *, uint8_t *, uint64_t,
 int	wg_aead_ctx_decrypt(struct wg_aead_ctx *, uint8_t *, uint64_t,
 	    const uint8_t *, size_t, const uint8_t *, size_t);
 
+/* hchacha.c */
 /* HChaCha20: a 32-byte subkey from a key and a 16-byte input */
 void	wg_hchacha20(uint8_t [32], const uint8_t [32], const uint8_t [16]);
 /* XAEAD(key, nonce24, src, ad): XChaCha20-Poly1305, same rules as above */
@@ -148,14 +162,5 @@ int	wg_xaead_encrypt(uint8_t *, const uint8_t [WG_AEAD_KEY_LEN],
 int	wg_xaead_decrypt(uint8_t *, const uint8_t [WG_AEAD_KEY_LEN],
 	    const uint8_t [WG_XNONCE_LEN], const uint8_t *, size_t,
 	    const uint8_t *, size_t);
-
-/*
- * TAI64N: be64(2^62 + 10 + seconds) || be32(nanoseconds), the label
- * WireGuard uses.  Like WireGuard, the nanoseconds are rounded down to a
- * multiple of 2^24 (about 16.8 ms) so the timestamp does not give away the
- * fine clock.  wg_tai64n() reads CLOCK_REALTIME; 0, or -1 if it failed.
- */
-int	wg_tai64n(uint8_t [WG_TAI64N_LEN]);
-void	wg_tai64n_ts(uint8_t [WG_TAI64N_LEN], const struct timespec *);
 
 #endif /* WGCRYPTO_H */
