@@ -41,7 +41,7 @@
 /* the children's common command line: -d -n -v -u user */
 struct child_opts {
 	int		 debug;
-	int		 check;		/* -n: meshd-crypto checks keys, exits */
+	int		 check;		/* -n: crypto checks keys, exits */
 	int		 verbose;
 	const char	*user;
 };

@@ -145,7 +145,8 @@
  * *stride, *size for a good geometry, -1 otherwise.
  */
 static inline int
-pktchan_geometry(uint32_t nslots, uint32_t maxpkt, uint32_t *stride, uint64_t *size)
+pktchan_geometry(uint32_t nslots, uint32_t maxpkt, uint32_t *stride,
+    uint64_t *size)
 {
 	uint64_t	s, total;
 

@@ -119,8 +119,8 @@ static const struct allow allow_common[] = {
 	A(epoll_pwait,	"libevent's event loop (glibc where there is no "
 			"epoll_wait, e.g. arm64)"),
 	A(epoll_ctl,	"libevent adds and removes events"),
-	A(clock_gettime, "libevent, mesh_monotonic_ns(): vDSO, the system call only "
-			"where the clock source has none"),
+	A(clock_gettime, "libevent, mesh_monotonic_ns(): vDSO, the system "
+			"call only where the clock source has none"),
 	A(gettimeofday,	"libevent: vDSO, likewise"),
 	A(getpid,	"imsgbuf_init() at SOCKET_CONN; net, crypto: "
 			"OpenSSL's DRBG checks for a fork on every RAND_bytes"),
