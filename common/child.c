@@ -14,6 +14,12 @@
  * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
  */
 
+/*
+ * What every child runs once started (child_start.c): the pipes, each
+ * message handed to the handler of the process it came from, the
+ * configuration snapshot, and the packet channels' consumers.
+ */
+
 #include <sys/types.h>
 #include <sys/queue.h>
 #include <sys/socket.h>

@@ -16,9 +16,9 @@
 
 /*
  * What the three children share: start-up in the order STYLE.md gives,
- * the pipes to the parent and to each other, and receiving a whole
- * configuration (RECONF_START .. RECONF_END) as a snapshot that the role
- * then merges into its own tables by peer id.
+ * the pipes to the parent and to each other with a handler per sender,
+ * and receiving a whole configuration (RECONF_START .. RECONF_END) as a
+ * snapshot that the role then merges into its own tables by peer id.
  */
 
 #ifndef CHILD_H
