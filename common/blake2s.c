@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "byteorder.h"
 #include "wgcrypto.h"
 
 static const uint32_t blake2s_iv[8] = {
@@ -49,22 +50,6 @@ static inline uint32_t
 rotr32(uint32_t x, int n)
 {
 	return (x >> n) | (x << (32 - n));
-}
-
-static inline uint32_t
-load32_le(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	    (uint32_t)p[3] << 24;
-}
-
-static inline void
-store32_le(uint8_t *p, uint32_t v)
-{
-	p[0] = v;
-	p[1] = v >> 8;
-	p[2] = v >> 16;
-	p[3] = v >> 24;
 }
 
 /* the mixing function G of RFC 7693 section 3.1, rotations 16 12 8 7 */
@@ -100,7 +85,7 @@ blake2s_compress(struct wg_blake2s *S, const uint8_t *block, int last)
 	int		i;
 
 	for (i = 0; i < 16; i++)
-		m[i] = load32_le(block + 4 * i);
+		m[i] = wg_get_le32(block + 4 * i);
 	for (i = 0; i < 8; i++) {
 		v[i] = S->h[i];
 		v[i + 8] = blake2s_iv[i];
@@ -210,7 +195,7 @@ wg_blake2s_final(struct wg_blake2s *S, uint8_t *out)
 	blake2s_compress(S, S->buf, 1);
 
 	for (i = 0; i < 8; i++)
-		store32_le(digest + 4 * i, S->h[i]);
+		wg_put_le32(digest + 4 * i, S->h[i]);
 	memcpy(out, digest, S->outlen);
 	explicit_bzero(digest, sizeof(digest));
 	explicit_bzero(S, sizeof(*S));

@@ -14,67 +14,38 @@
  * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
  */
 
+/*
+ * What every child runs once started (child_start.c): the pipes, each
+ * message handed to the handler of the process it came from, the
+ * configuration snapshot, and the packet channels' consumers.
+ */
+
 #include <sys/types.h>
 #include <sys/queue.h>
 #include <sys/socket.h>
 
 #include <errno.h>
 #include <event.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <syslog.h>
 #include <unistd.h>
 
 #include "child.h"
 #include "log.h"
 #include "pktchan.h"
-#include "sandbox.h"
 
-struct child	*child;
-
-static void	 child_dispatch(int, short, void *);
-static void	 child_dispatch_common(struct imsgev *, struct imsg *);
+struct child	*self;
 
 int
 child_compose(enum meshd_role to, uint32_t type, uint32_t peerid, int fd,
     const void *data, size_t len)
 {
-	struct imsgev	*iev = &child->iev[to];
+	struct imsgev	*iev = &self->iev[to];
 
 	if (iev->ibuf.fd == -1)
 		fatalx("no pipe to %s", meshd_role_names[to]);
 	return imsg_compose_event(iev, type, peerid, 0, fd, data, len);
-}
-
-/*
- * Log lines go to the parent, which hands them to syslog(3): glibc's
- * syslog() opens a new socket when syslogd has restarted, and neither
- * socket(2) nor /dev/log is to be had in the sandbox.  Each line is
- * written out at once, so a fatal error's line is sent before exit.
- */
-static void
-child_log(int pri, const char *line)
-{
-	static int	 busy;
-	struct imsgev	*iev = &child->iev[PROC_PARENT];
-	struct ibuf	*wbuf;
-	size_t		 len = strlen(line) + 1;
-
-	if (busy || iev->ibuf.fd == -1)
-		return;		/* a log line while sending one: dropped */
-	busy = 1;
-	if ((wbuf = imsg_create(&iev->ibuf, IMSG_LOG, 0, 0,
-	    sizeof(pri) + len)) != NULL &&
-	    imsg_add(wbuf, &pri, sizeof(pri)) != -1 &&
-	    imsg_add(wbuf, line, len) != -1) {
-		imsg_close(&iev->ibuf, wbuf);
-		(void)imsgbuf_write(&iev->ibuf);
-		if (imsgbuf_queuelen(&iev->ibuf) > 0)
-			imsg_event_add(iev);
-	}
-	busy = 0;
 }
 
 void
@@ -112,33 +83,33 @@ recv_peer(struct imsg *imsg)
 {
 	struct conf_peer	*cp;
 
-	if (child->pending == NULL)
+	if (self->pending == NULL)
 		fatalx("RECONF_PEER outside a reconfiguration");
-	if (child->pending_peer != NULL)
+	if (self->pending_peer != NULL)
 		fatalx("RECONF_PEER: peer %u still awaits allowed-ips",
-		    child->pending_peer->msg.id);
+		    self->pending_peer->msg.id);
 	if ((cp = calloc(1, sizeof(*cp))) == NULL)
 		fatal(NULL);
 	if (imsg_get_data(imsg, &cp->msg, sizeof(cp->msg)) == -1)
 		fatalx("RECONF_PEER: bad length");
 	cp->msg.name[sizeof(cp->msg.name) - 1] = '\0';
-	if (conf_snapshot_find(child->pending, cp->msg.id) != NULL)
+	if (conf_snapshot_find(self->pending, cp->msg.id) != NULL)
 		fatalx("RECONF_PEER: duplicate id %u", cp->msg.id);
 	/* memory is the only bound on a peer's allowed-ips */
 	if (cp->msg.naips > 0 &&
 	    (cp->aips = calloc(cp->msg.naips, sizeof(*cp->aips))) == NULL)
 		fatal("RECONF_PEER: %u allowed-ips", cp->msg.naips);
-	TAILQ_INSERT_TAIL(&child->pending->peers, cp, entry);
-	child->pending->npeers++;
+	TAILQ_INSERT_TAIL(&self->pending->peers, cp, entry);
+	self->pending->npeers++;
 	if (cp->msg.naips > 0)
-		child->pending_peer = cp;
+		self->pending_peer = cp;
 }
 
 /* RECONF_PEER_AIPS: the next 1 to MESH_AIPS_CHUNK of them, no more */
 static void
 recv_peer_aips(struct imsg *imsg)
 {
-	struct conf_peer	*cp = child->pending_peer;
+	struct conf_peer	*cp = self->pending_peer;
 	size_t			 len = imsg_get_len(imsg), n;
 
 	if (cp == NULL)
@@ -154,7 +125,7 @@ recv_peer_aips(struct imsg *imsg)
 		fatalx("RECONF_PEER_AIPS: short");
 	cp->ngot += n;
 	if (cp->ngot == cp->msg.naips)
-		child->pending_peer = NULL;
+		self->pending_peer = NULL;
 }
 
 #define CHAN_BATCH	64	/* slots per pop */
@@ -191,7 +162,7 @@ chan_consume(int fd, short event, void *arg)
 	struct chan_consumer	*cc = arg;
 	struct pktchan_pkt	 pkts[CHAN_BATCH];
 
-	if (pktchan_consume(child->chan[cc->c], pkts, CHAN_BATCH, cc->buf,
+	if (pktchan_consume(self->chan[cc->c], pkts, CHAN_BATCH, cc->buf,
 	    cc->buflen, CHAN_ROUNDS, chan_batch, cc) == 1) {
 		/* the fd may not fire again: come back */
 		event_active(&cc->ev, EV_READ, 0);
@@ -204,17 +175,17 @@ child_chan_consume(enum mesh_chan c, void (*fn)(struct pktchan_pkt *, size_t),
 {
 	struct chan_consumer	*cc = &consumers[c];
 
-	if (child->chan[c] == NULL || cc->fn != NULL)
+	if (self->chan[c] == NULL || cc->fn != NULL)
 		fatalx("%s: channel %d", __func__, c);
 	cc->c = c;
 	cc->fn = fn;
 	cc->after = after;
 	/* pktchan_pop places each packet at a 16-byte aligned offset */
 	cc->buflen = CHAN_BATCH *
-	    ((pktchan_maxpkt(child->chan[c]) + 15) & ~(size_t)15);
+	    ((pktchan_maxpkt(self->chan[c]) + 15) & ~(size_t)15);
 	if ((cc->buf = malloc(cc->buflen)) == NULL)
 		fatal(NULL);
-	event_set(&cc->ev, pktchan_wakefd(child->chan[c]), EV_READ | EV_PERSIST,
+	event_set(&cc->ev, pktchan_wakefd(self->chan[c]), EV_READ | EV_PERSIST,
 	    chan_consume, cc);
 	event_add(&cc->ev, NULL);
 	event_active(&cc->ev, EV_READ, 0);
@@ -243,121 +214,158 @@ recv_chan(struct imsg *imsg)
 		fatalx("PKTCHAN: bad message");
 	if ((fd = imsg_get_fd(imsg)) == -1)
 		fatalx("PKTCHAN without a descriptor");
-	if (child->chan[pm.chan] != NULL)
+	if (self->chan[pm.chan] != NULL)
 		fatalx("PKTCHAN: channel %u set up twice", pm.chan);
 	if (imsg_get_type(imsg) == IMSG_PKTCHAN_MEM) {
-		if (child->chan_memfd[pm.chan] != -1)
+		if (self->chan_memfd[pm.chan] != -1)
 			fatalx("PKTCHAN: second memfd");
-		child->chan_memfd[pm.chan] = fd;
+		self->chan_memfd[pm.chan] = fd;
 	} else {
-		if (child->chan_wakefd[pm.chan] != -1)
+		if (self->chan_wakefd[pm.chan] != -1)
 			fatalx("PKTCHAN: second eventfd");
-		child->chan_wakefd[pm.chan] = fd;
+		self->chan_wakefd[pm.chan] = fd;
 	}
-	if (child->chan_memfd[pm.chan] == -1 ||
-	    child->chan_wakefd[pm.chan] == -1)
+	if (self->chan_memfd[pm.chan] == -1 ||
+	    self->chan_wakefd[pm.chan] == -1)
 		return;
-	child->chan[pm.chan] = pktchan_attach(child->chan_memfd[pm.chan],
-	    child->chan_wakefd[pm.chan], pm.producer ? PKTCHAN_PRODUCER :
+	self->chan[pm.chan] = pktchan_attach(self->chan_memfd[pm.chan],
+	    self->chan_wakefd[pm.chan], pm.producer ? PKTCHAN_PRODUCER :
 	    PKTCHAN_CONSUMER, err, sizeof(err));
-	if (child->chan[pm.chan] == NULL)
+	if (self->chan[pm.chan] == NULL)
 		fatalx("packet channel %u: %s", pm.chan, err);
-	if (child->chan_ready != NULL)
-		child->chan_ready(pm.chan);
+	if (self->chan_ready != NULL)
+		self->chan_ready(pm.chan);
+}
+
+/* SOCKET_CONN: the pipe to a sibling */
+static void
+recv_socket_conn(struct imsg *imsg)
+{
+	enum meshd_role	 role;
+	int		 fd;
+
+	if (imsg_get_data(imsg, &role, sizeof(role)) == -1 ||
+	    role <= PROC_PARENT || role >= PROC_MAX || role == self->role)
+		fatalx("SOCKET_CONN: bad role");
+	if ((fd = imsg_get_fd(imsg)) == -1)
+		fatalx("SOCKET_CONN without a socket");
+	if (self->iev[role].ibuf.fd != -1)
+		fatalx("second SOCKET_CONN for %s", meshd_role_names[role]);
+	if (imsgev_init(&self->iev[role], fd, role, 0, child_dispatch,
+	    NULL) == -1)
+		fatal("imsgev_init");
+	for (role = PROC_NET; role < PROC_MAX; role++)
+		if (role != self->role && self->iev[role].ibuf.fd == -1)
+			return;
+	if (self->connected != NULL)
+		self->connected();
 }
 
 static void
-child_dispatch_common(struct imsgev *iev, struct imsg *imsg)
+recv_reconf_start(void)
+{
+	if (self->pending != NULL)
+		fatalx("RECONF_START during a reconfiguration");
+	if ((self->pending = calloc(1, sizeof(*self->pending))) == NULL)
+		fatal(NULL);
+	TAILQ_INIT(&self->pending->peers);
+}
+
+static void
+recv_reconf_iface(struct imsg *imsg)
+{
+	if (self->pending == NULL || self->pending_peer != NULL ||
+	    imsg_get_data(imsg, &self->pending->iface,
+	    sizeof(self->pending->iface)) == -1 ||
+	    self->pending->iface.naddrs > MESH_MAX_ADDRS)
+		fatalx("RECONF_IFACE: bad message");
+	self->pending->iface.name[MESH_IFNAME_MAX - 1] = '\0';
+}
+
+static void
+recv_reconf_end(void)
 {
 	struct conf_snapshot	*cs;
-	enum meshd_role		 role;
-	int			 fd, v;
 
-	switch (imsg_get_type(imsg)) {
-	case IMSG_SOCKET_CONN:
-		if (iev->peer != PROC_PARENT)
-			break;
-		if (imsg_get_data(imsg, &role, sizeof(role)) == -1 ||
-		    role <= PROC_PARENT || role >= PROC_MAX ||
-		    role == child->role)
-			fatalx("SOCKET_CONN: bad role");
-		if ((fd = imsg_get_fd(imsg)) == -1)
-			fatalx("SOCKET_CONN without a socket");
-		if (child->iev[role].ibuf.fd != -1)
-			fatalx("second SOCKET_CONN for %s",
-			    meshd_role_names[role]);
-		if (imsgev_init(&child->iev[role], fd, role, 0, child_dispatch,
-		    NULL) == -1)
-			fatal("imsgev_init");
-		for (role = PROC_NET; role < PROC_MAX; role++)
-			if (role != child->role &&
-			    child->iev[role].ibuf.fd == -1)
-				return;
-		if (child->connected != NULL)
-			child->connected();
-		return;
-	case IMSG_PKTCHAN_MEM:
-	case IMSG_PKTCHAN_WAKE:
-		if (iev->peer != PROC_PARENT)
-			break;
-		recv_chan(imsg);
-		return;
-	case IMSG_LOG_VERBOSE:
-		if (iev->peer != PROC_PARENT)
-			break;
-		if (imsg_get_data(imsg, &v, sizeof(v)) == -1)
-			fatalx("LOG_VERBOSE: bad length");
-		log_setverbose(v);
-		return;
-	case IMSG_RECONF_START:
-		if (iev->peer != PROC_PARENT)
-			break;
-		if (child->pending != NULL)
-			fatalx("RECONF_START during a reconfiguration");
-		if ((child->pending = calloc(1, sizeof(*cs))) == NULL)
-			fatal(NULL);
-		TAILQ_INIT(&child->pending->peers);
-		return;
-	case IMSG_RECONF_IFACE:
-		if (iev->peer != PROC_PARENT)
-			break;
-		if (child->pending == NULL || child->pending_peer != NULL ||
-		    imsg_get_data(imsg, &child->pending->iface,
-		    sizeof(child->pending->iface)) == -1 ||
-		    child->pending->iface.naddrs > MESH_MAX_ADDRS)
-			fatalx("RECONF_IFACE: bad message");
-		child->pending->iface.name[MESH_IFNAME_MAX - 1] = '\0';
-		return;
-	case IMSG_RECONF_PEER:
-		if (iev->peer != PROC_PARENT)
-			break;
-		recv_peer(imsg);
-		return;
-	case IMSG_RECONF_PEER_AIPS:
-		if (iev->peer != PROC_PARENT)
-			break;
-		recv_peer_aips(imsg);
-		return;
-	case IMSG_RECONF_END:
-		if (iev->peer != PROC_PARENT)
-			break;
-		if ((cs = child->pending) == NULL)
-			fatalx("RECONF_END without RECONF_START");
-		if (child->pending_peer != NULL)
-			fatalx("RECONF_END: peer %u still awaits allowed-ips",
-			    child->pending_peer->msg.id);
-		child->pending = NULL;
-		child->reconf(cs);
-		return;
-	default:
-		child->dispatch(iev, imsg);
-		return;
-	}
-	fatalx("unexpected imsg %s from %s", imsg_type_name(imsg_get_type(imsg)),
-	    meshd_role_names[iev->peer]);
+	if ((cs = self->pending) == NULL)
+		fatalx("RECONF_END without RECONF_START");
+	if (self->pending_peer != NULL)
+		fatalx("RECONF_END: peer %u still awaits allowed-ips",
+		    self->pending_peer->msg.id);
+	self->pending = NULL;
+	self->reconf(cs);
 }
 
 static void
+recv_log_verbose(struct imsg *imsg)
+{
+	int	v;
+
+	if (imsg_get_data(imsg, &v, sizeof(v)) == -1)
+		fatalx("LOG_VERBOSE: bad length");
+	log_setverbose(v);
+}
+
+void
+child_unexpected(enum meshd_role from, struct imsg *imsg)
+{
+	uint32_t	type = imsg_get_type(imsg);
+
+	fatalx("unexpected imsg %s (%u) from %s", imsg_type_name(type), type,
+	    meshd_role_names[from]);
+}
+
+/* the parent's messages every child takes; the rest go to the role */
+static void
+child_dispatch_parent(struct imsg *imsg)
+{
+	switch (imsg_get_type(imsg)) {
+	case IMSG_SOCKET_CONN:
+		recv_socket_conn(imsg);
+		break;
+	case IMSG_PKTCHAN_MEM:
+	case IMSG_PKTCHAN_WAKE:
+		recv_chan(imsg);
+		break;
+	case IMSG_LOG_VERBOSE:
+		recv_log_verbose(imsg);
+		break;
+	case IMSG_RECONF_START:
+		recv_reconf_start();
+		break;
+	case IMSG_RECONF_IFACE:
+		recv_reconf_iface(imsg);
+		break;
+	case IMSG_RECONF_PEER:
+		recv_peer(imsg);
+		break;
+	case IMSG_RECONF_PEER_AIPS:
+		recv_peer_aips(imsg);
+		break;
+	case IMSG_RECONF_END:
+		recv_reconf_end();
+		break;
+	default:
+		if (self->dispatch[PROC_PARENT] == NULL)
+			child_unexpected(PROC_PARENT, imsg);
+		self->dispatch[PROC_PARENT](imsg);
+		break;
+	}
+}
+
+/* by sender: a pipe whose process the role takes nothing from has none */
+static void
+child_dispatch_imsg(enum meshd_role from, struct imsg *imsg)
+{
+	if (from == PROC_PARENT)
+		child_dispatch_parent(imsg);
+	else if (self->dispatch[from] != NULL)
+		self->dispatch[from](imsg);
+	else
+		child_unexpected(from, imsg);
+}
+
+void
 child_dispatch(int fd, short event, void *arg)
 {
 	struct imsgev	*iev = arg;
@@ -383,59 +391,8 @@ child_dispatch(int fd, short event, void *arg)
 			fatal("bad imsg from %s", meshd_role_names[iev->peer]);
 		if (n == 0)
 			break;
-		child_dispatch_common(iev, &imsg);
+		child_dispatch_imsg(iev->peer, &imsg);
 		imsg_free(&imsg);
 	}
 	imsg_event_add(iev);
-}
-
-void
-child_start(struct child *c, int argc, char *argv[], void (*init)(void))
-{
-	struct child_opts	 o;
-	struct mesh_proc_msg	 pm;
-	enum meshd_role		 r;
-	int			 i;
-	extern char		**environ;
-
-	child = c;
-	child_getopt(argc, argv, &o);
-#ifndef __OpenBSD__
-	setproctitle_init(argc, argv, environ);
-#endif
-	log_init(o.debug, o.verbose, LOG_DAEMON);
-	log_procinit(meshd_role_names[c->role]);
-	c->verbose = o.verbose;
-	c->check = o.check;
-	if (o.check && c->role != PROC_CRYPTO)
-		fatalx("-n: only meshd-crypto has a check mode");
-
-	/* the parent handles these; we go when our pipe closes */
-	signal(SIGINT, SIG_IGN);
-	signal(SIGHUP, SIG_IGN);
-	signal(SIGPIPE, SIG_IGN);
-
-	event_init();
-	for (r = PROC_PARENT; r < PROC_MAX; r++)
-		c->iev[r].ibuf.fd = -1;
-	for (i = 0; i < CHAN_MAX; i++)
-		c->chan_memfd[i] = c->chan_wakefd[i] = -1;
-	if (imsgev_init(&c->iev[PROC_PARENT], PARENT_SOCK_FILENO, PROC_PARENT,
-	    1, child_dispatch, NULL) == -1)
-		fatal("imsgev_init");
-	if (!o.debug) {
-		/* from here on through the parent, and no syslog socket */
-		log_setsink(child_log);
-		closelog();
-	}
-	if (init != NULL)
-		init();
-	/* meshd -n as a user: nothing to drop, the keys are checked all
-	   the same */
-	if (!o.check || geteuid() == 0)
-		proc_privdrop(c->role, o.user, MESHD_CHROOT);
-	proc_identity(&pm, !o.check || geteuid() == 0);
-	sandbox_enter(c->role);
-	proc_ready(&c->iev[PROC_PARENT], &pm);
-	log_debug("started, sandboxed");
 }

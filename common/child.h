@@ -16,9 +16,9 @@
 
 /*
  * What the three children share: start-up in the order STYLE.md gives,
- * the pipes to the parent and to each other, and receiving a whole
- * configuration (RECONF_START .. RECONF_END) as a snapshot that the role
- * then merges into its own tables by peer id.
+ * the pipes to the parent and to each other with a handler per sender,
+ * and receiving a whole configuration (RECONF_START .. RECONF_END) as a
+ * snapshot that the role then merges into its own tables by peer id.
  */
 
 #ifndef CHILD_H
@@ -50,10 +50,13 @@ struct child {
 	struct conf_snapshot	*pending;	/* between START and END */
 	struct conf_peer	*pending_peer;	/* awaits its allowed-ips */
 	/*
-	 * The role's handler for every imsg the common code does not
-	 * handle itself; it must fatalx on a type it does not expect.
+	 * The role's handlers, one per pipe, indexed by the process on
+	 * the other end: a message from a process whose slot is NULL
+	 * reaches no handler at all.  [PROC_PARENT] gets what the common
+	 * code (child_dispatch_parent) does not handle itself.  A handler
+	 * ends with child_unexpected() for a type it does not expect.
 	 */
-	void			(*dispatch)(struct imsgev *, struct imsg *);
+	void			(*dispatch[PROC_MAX])(struct imsg *);
 	/* a complete new config; the role takes ownership */
 	void			(*reconf)(struct conf_snapshot *);
 	/* called once every sibling pipe is up (may be NULL) */
@@ -67,6 +70,12 @@ struct child {
 };
 
 struct pktchan_pkt;
+
+/* child.c */
+extern struct child	*self;		/* this process's role */
+/* compose to a sibling or the parent */
+int	 child_compose(enum meshd_role, uint32_t, uint32_t, int,
+	    const void *, size_t);
 /*
  * Consume channel c: fn gets each batch of packets (private copies),
  * after (may be NULL) runs after each batch.  Drains the ring, then
@@ -76,9 +85,15 @@ void	 child_chan_consume(enum mesh_chan,
 	    void (*)(struct pktchan_pkt *, size_t), void (*)(void));
 /* the role's global counters (id 0), then STATS_END, for request reqid */
 void	 child_stats_end(uint32_t, const struct mesh_peer_stats *);
+void	 conf_snapshot_free(struct conf_snapshot *);
+struct conf_peer *conf_snapshot_find(struct conf_snapshot *, uint32_t);
+/* the event handler of every pipe: hands each imsg to its sender's table */
+void	 child_dispatch(int, short, void *);
+/* fatalx naming the type and its sender */
+__attribute__((__noreturn__))
+void	 child_unexpected(enum meshd_role, struct imsg *);
 
-extern struct child	*child;
-
+/* child_start.c */
 /*
  * Logs init, drops privileges, enters the sandbox and tells the parent;
  * then the caller runs event_dispatch().  init() runs after the event base
@@ -86,10 +101,5 @@ extern struct child	*child;
  * while it still can (there should be little).
  */
 void	 child_start(struct child *, int, char *[], void (*)(void));
-void	 conf_snapshot_free(struct conf_snapshot *);
-struct conf_peer *conf_snapshot_find(struct conf_snapshot *, uint32_t);
-/* compose to a sibling or the parent */
-int	 child_compose(enum meshd_role, uint32_t, uint32_t, int,
-	    const void *, size_t);
 
 #endif /* CHILD_H */

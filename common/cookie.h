@@ -84,6 +84,7 @@ struct cookie_load {
 	int		 active;
 };
 
+/* cookie.c */
 /* HASH(label || public key): the mac1 key and the cookie key */
 void	cookie_derive_key(uint8_t [WG_HASH_LEN], const char *,
 	    const uint8_t [WG_PUBLIC_LEN]);

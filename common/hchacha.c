@@ -27,28 +27,13 @@
 
 #include <string.h>
 
+#include "byteorder.h"
 #include "wgcrypto.h"
 
 static inline uint32_t
 rotl32(uint32_t x, int n)
 {
 	return (x << n) | (x >> (32 - n));
-}
-
-static inline uint32_t
-load32_le(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	    (uint32_t)p[3] << 24;
-}
-
-static inline void
-store32_le(uint8_t *p, uint32_t v)
-{
-	p[0] = v;
-	p[1] = v >> 8;
-	p[2] = v >> 16;
-	p[3] = v >> 24;
 }
 
 /* RFC 8439 section 2.1 */
@@ -71,9 +56,9 @@ wg_hchacha20(uint8_t out[32], const uint8_t key[32], const uint8_t in[16])
 	x[2] = 0x79622d32;
 	x[3] = 0x6b206574;
 	for (i = 0; i < 8; i++)
-		x[4 + i] = load32_le(key + 4 * i);
+		x[4 + i] = wg_get_le32(key + 4 * i);
 	for (i = 0; i < 4; i++)
-		x[12 + i] = load32_le(in + 4 * i);
+		x[12 + i] = wg_get_le32(in + 4 * i);
 
 	for (i = 0; i < 10; i++) {
 		/* column round */
@@ -89,8 +74,8 @@ wg_hchacha20(uint8_t out[32], const uint8_t key[32], const uint8_t in[16])
 	}
 
 	for (i = 0; i < 4; i++) {
-		store32_le(out + 4 * i, x[i]);
-		store32_le(out + 16 + 4 * i, x[12 + i]);
+		wg_put_le32(out + 4 * i, x[i]);
+		wg_put_le32(out + 16 + 4 * i, x[12 + i]);
 	}
 	explicit_bzero(x, sizeof(x));
 }

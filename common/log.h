@@ -21,6 +21,7 @@
 
 #define LOG_LINE_MAX	1024	/* longer lines are cut */
 
+/* log.c */
 /* to_stderr: 1 logs to stderr (-d), 0 to syslog; verbose: 0, 1, 2 */
 void	log_init(int to_stderr, int verbose, int facility);
 void	log_procinit(const char *);	/* tag: "parent", "net", ... */

@@ -26,6 +26,8 @@
 #include <sys/types.h>
 #include <stdint.h>
 
+#include "wgkey.h"		/* WG_KEY_LEN */
+
 #define MESHD_CONF		"/etc/meshd.conf"
 #define MESHD_SOCKET		"/var/run/meshd.sock"
 #define MESHD_USER		"_meshd"
@@ -48,8 +50,6 @@
  */
 #define MESH_AIPS_CHUNK		3000
 #define MESH_MAX_PSK		4096	/* peers with a preshared key */
-
-#define WG_KEY_LEN		32
 
 /* fd 3 is every child's pipe to the parent */
 #define PARENT_SOCK_FILENO	3
@@ -101,7 +101,6 @@ enum imsg_type {
 	IMSG_KEY_ERROR,		/* crypto -> parent: a staged key is bad; id 0:
 				   the private key, else the peer id of a
 				   PSK; NUL-terminated reason */
-	IMSG_CHILD_STATS,	/* child -> parent: struct mesh_stats_msg */
 	IMSG_STATS_REQ,		/* parent -> child */
 
 	/* data plane */
@@ -294,9 +293,10 @@ struct ctl_result {
 	int32_t		code;			/* 0 ok, else errno-like */
 };
 
-/* common/util.c */
+/* util.c */
 const char	*mesh_prefix_ntop(const struct mesh_prefix *, char *, size_t);
 int		 mesh_prefix_pton(const char *, struct mesh_prefix *);
 const char	*mesh_sockaddr_ntop(const void *, size_t, char *, size_t);
+uint64_t	 mesh_monotonic_ns(void);
 
 #endif /* MESHD_H */

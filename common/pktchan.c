@@ -15,7 +15,8 @@
  */
 
 /*
- * Packet channels, see pktchan.h.
+ * Packet channels, see pktchan.h: both ends' code (attach, push, pop);
+ * the parent's pktchan_create() is in pktchan_create.c.
  *
  * Trust.  Each end keeps its own index (the producer's head, the
  * consumer's tail) and the geometry in private memory and only ever
@@ -81,7 +82,6 @@ _Static_assert(PKTCHAN_SLOT_META + PKTCHAN_META_MAX <= PKTCHAN_SLOT_DATA,
     "slot header layout");
 _Static_assert(PKTCHAN_SLOT_DATA % 16 == 0, "packet alignment");
 
-#define PKTCHAN_ALIGN	64	/* slot stride: whole cache lines */
 #define POP_ALIGN	16	/* packets in the consumer's buffer */
 
 struct pktchan {
@@ -156,91 +156,6 @@ shm_check(const struct pktchan *ch, const uint8_t *p, size_t n)
 #else
 #define SHM_CHECK(ch, p, n)	do { } while (0)
 #endif
-
-/* 0 and *stride, *size for a good geometry, -1 otherwise */
-static int
-geometry(uint32_t nslots, uint32_t maxpkt, uint32_t *stride, uint64_t *size)
-{
-	uint64_t	s, total;
-
-	if (nslots < 2 || nslots > PKTCHAN_MAXSLOTS ||
-	    (nslots & (nslots - 1)) != 0)
-		return -1;
-	if (maxpkt < 1 || maxpkt > PKTCHAN_MAXPKT)
-		return -1;
-	s = ((uint64_t)PKTCHAN_SLOT_DATA + maxpkt + PKTCHAN_ALIGN - 1) &
-	    ~(uint64_t)(PKTCHAN_ALIGN - 1);
-	total = PKTCHAN_HDRSIZE + s * nslots;
-	if (total > PKTCHAN_MAXSIZE)
-		return -1;
-	*stride = (uint32_t)s;
-	*size = total;
-	return 0;
-}
-
-size_t
-pktchan_size(uint32_t nslots, uint32_t maxpkt)
-{
-	uint32_t	stride;
-	uint64_t	size;
-
-	if (geometry(nslots, maxpkt, &stride, &size) == -1)
-		return 0;
-	return size;
-}
-
-int
-pktchan_create(uint32_t nslots, uint32_t maxpkt, int *memfdp, int *eventfdp)
-{
-	uint8_t		hdr[PKTCHAN_OFF_SIZE + 8];
-	uint32_t	v, stride;
-	uint64_t	size;
-	ssize_t		w;
-	int		memfd, efd, saved;
-
-	if (geometry(nslots, maxpkt, &stride, &size) == -1) {
-		errno = EINVAL;
-		return -1;
-	}
-	memset(hdr, 0, sizeof(hdr));
-	v = PKTCHAN_MAGIC;
-	memcpy(hdr + PKTCHAN_OFF_MAGIC, &v, sizeof(v));
-	v = PKTCHAN_VERSION;
-	memcpy(hdr + PKTCHAN_OFF_VERSION, &v, sizeof(v));
-	memcpy(hdr + PKTCHAN_OFF_NSLOTS, &nslots, sizeof(nslots));
-	memcpy(hdr + PKTCHAN_OFF_MAXPKT, &maxpkt, sizeof(maxpkt));
-	memcpy(hdr + PKTCHAN_OFF_STRIDE, &stride, sizeof(stride));
-	v = PKTCHAN_HDRSIZE;
-	memcpy(hdr + PKTCHAN_OFF_HDRSIZE, &v, sizeof(v));
-	memcpy(hdr + PKTCHAN_OFF_SIZE, &size, sizeof(size));
-
-	if ((memfd = memfd_create("meshd-pktchan",
-	    MFD_CLOEXEC | MFD_ALLOW_SEALING)) == -1)
-		return -1;
-	/* the indices and the slots start as zeros */
-	if (ftruncate(memfd, size) == -1)
-		goto fail;
-	w = pwrite(memfd, hdr, sizeof(hdr), 0);
-	if (w != (ssize_t)sizeof(hdr)) {
-		if (w >= 0)
-			errno = EIO;
-		goto fail;
-	}
-	/* neither end can cut the mapping short under the other */
-	if (fcntl(memfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW |
-	    F_SEAL_SEAL) == -1)
-		goto fail;
-	if ((efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) == -1)
-		goto fail;
-	*memfdp = memfd;
-	*eventfdp = efd;
-	return 0;
- fail:
-	saved = errno;
-	close(memfd);
-	errno = saved;
-	return -1;
-}
 
 struct pktchan *
 pktchan_attach(int memfd, int efd, int side, char *err, size_t errlen)
@@ -322,7 +237,7 @@ pktchan_attach(int memfd, int efd, int side, char *err, size_t errlen)
 		    PKTCHAN_HDRSIZE);
 		goto fail;
 	}
-	if (geometry(nslots, maxpkt, &gstride, &gsize) == -1) {
+	if (pktchan_geometry(nslots, maxpkt, &gstride, &gsize) == -1) {
 		seterr(err, errlen, "bad geometry: %u slots of %u bytes",
 		    nslots, maxpkt);
 		goto fail;

@@ -138,6 +138,33 @@
 #define PKTCHAN_SLOT_METALEN	8	/* uint32_t: 0 .. PKTCHAN_META_MAX */
 #define PKTCHAN_SLOT_META	16	/* PKTCHAN_META_MAX bytes */
 #define PKTCHAN_SLOT_DATA	80	/* the packet, 16-byte aligned */
+#define PKTCHAN_ALIGN		64	/* slot stride: whole cache lines */
+
+/*
+ * The layout both pktchan_create() and pktchan_attach() compute: 0 and
+ * *stride, *size for a good geometry, -1 otherwise.
+ */
+static inline int
+pktchan_geometry(uint32_t nslots, uint32_t maxpkt, uint32_t *stride,
+    uint64_t *size)
+{
+	uint64_t	s, total;
+
+	if (nslots < 2 || nslots > PKTCHAN_MAXSLOTS ||
+	    (nslots & (nslots - 1)) != 0)
+		return -1;
+	if (maxpkt < 1 || maxpkt > PKTCHAN_MAXPKT)
+		return -1;
+	s = ((uint64_t)PKTCHAN_SLOT_DATA + maxpkt + PKTCHAN_ALIGN - 1) &
+	    ~(uint64_t)(PKTCHAN_ALIGN - 1);
+	total = PKTCHAN_HDRSIZE + s * nslots;
+	if (total > PKTCHAN_MAXSIZE)
+		return -1;
+	*stride = (uint32_t)s;
+	*size = total;
+	return 0;
+}
+
 
 struct pktchan;
 
@@ -163,6 +190,7 @@ struct pktchan_stats {
 	uint64_t	 sleeps;	/* consumer: went to sleep */
 };
 
+/* pktchan_create.c */
 /*
  * Parent: a channel of nslots slots (a power of two) for packets of up
  * to maxpkt bytes.  Returns 0 and sets *memfd and *eventfd (both
@@ -174,6 +202,7 @@ int	 pktchan_create(uint32_t nslots, uint32_t maxpkt, int *memfd,
 /* the size of the memfd pktchan_create() makes; 0 for a bad geometry */
 size_t	 pktchan_size(uint32_t nslots, uint32_t maxpkt);
 
+/* pktchan.c */
 /*
  * Either end.  Takes both fds in every case: the memfd is closed once
  * mapped (or on failure), the eventfd at pktchan_detach() (or on

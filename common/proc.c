@@ -17,13 +17,10 @@
 #include <sys/types.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,7 +29,6 @@
 
 #include "log.h"
 #include "proc.h"
-#include "sandbox.h"
 
 int
 imsgev_init(struct imsgev *iev, int fd, enum meshd_role peer, int fdpass,
@@ -136,7 +132,6 @@ static const char *const imsg_names[IMSG_TYPE_MAX] = {
 	[IMSG_PUBKEY] = "PUBKEY",
 	[IMSG_KEYCHECK_OK] = "KEYCHECK_OK",
 	[IMSG_KEY_ERROR] = "KEY_ERROR",
-	[IMSG_CHILD_STATS] = "CHILD_STATS",
 	[IMSG_STATS_REQ] = "STATS_REQ",
 	[IMSG_PKTCHAN_MEM] = "PKTCHAN_MEM",
 	[IMSG_PKTCHAN_WAKE] = "PKTCHAN_WAKE",
@@ -186,20 +181,6 @@ imsg_compose_aips(struct imsgbuf *ibuf, uint32_t type, uint32_t id,
 	return 0;
 }
 
-void
-imsg_check_from(struct imsgev *iev, const struct imsg *imsg,
-    const enum imsg_type *allowed, size_t nallowed)
-{
-	uint32_t	type = imsg_get_type((struct imsg *)imsg);
-	size_t		i;
-
-	for (i = 0; i < nallowed; i++)
-		if (allowed[i] == type)
-			return;
-	fatalx("unexpected imsg %s (%u) from %s", imsg_type_name(type), type,
-	    meshd_role_names[iev->peer]);
-}
-
 pid_t
 proc_spawn(const char *path, char *const argv[], int *fd)
 {
@@ -229,29 +210,6 @@ proc_spawn(const char *path, char *const argv[], int *fd)
 }
 
 void
-proc_privdrop(enum meshd_role role, const char *user, const char *root)
-{
-	struct passwd	*pw;
-	struct stat	 sb;
-
-	if ((pw = getpwnam(user)) == NULL)
-		fatalx("unknown user %s", user);
-	if (stat(root, &sb) == -1)
-		fatal("%s", root);
-	if (sb.st_uid != 0 || (sb.st_mode & (S_IWGRP | S_IWOTH)) != 0)
-		fatalx("bad ownership or modes for directory %s", root);
-	if (chroot(root) == -1)
-		fatal("chroot %s", root);
-	if (chdir("/") == -1)
-		fatal("chdir(\"/\")");
-	proc_settitle(role);
-	if (setgroups(1, &pw->pw_gid) == -1 ||
-	    setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) == -1 ||
-	    setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) == -1)
-		fatal("cannot drop privileges");
-}
-
-void
 proc_settitle(enum meshd_role role)
 {
 #ifdef __OpenBSD__
@@ -263,54 +221,3 @@ proc_settitle(enum meshd_role role)
 #endif
 }
 
-void
-proc_identity(struct mesh_proc_msg *pm, int chrooted)
-{
-	memset(pm, 0, sizeof(*pm));
-	pm->pid = getpid();
-	pm->uid = getuid();
-	pm->gid = getgid();
-	pm->chrooted = chrooted;
-}
-
-void
-proc_ready(struct imsgev *iev, struct mesh_proc_msg *pm)
-{
-	pm->sandboxed = sandbox_active();
-	imsg_compose_event(iev, IMSG_CHILD_READY, 0, 0, -1, pm, sizeof(*pm));
-}
-
-void
-child_getopt(int argc, char *argv[], struct child_opts *o)
-{
-	int	ch;
-
-	memset(o, 0, sizeof(*o));
-	o->user = MESHD_USER;
-	while ((ch = getopt(argc, argv, "dnu:v")) != -1) {
-		switch (ch) {
-		case 'd':
-			o->debug = 1;
-			break;
-		case 'n':
-			o->check = 1;
-			break;
-		case 'u':
-			o->user = optarg;
-			break;
-		case 'v':
-			o->verbose++;
-			break;
-		default:
-			fprintf(stderr, "usage: %s [-dnv] [-u user]\n"
-			    "(started by meshd, not by hand)\n", getprogname());
-			exit(1);
-		}
-	}
-	if (isatty(PARENT_SOCK_FILENO) ||
-	    fcntl(PARENT_SOCK_FILENO, F_GETFD) == -1) {
-		fprintf(stderr, "%s: started by meshd, not by hand\n",
-		    getprogname());
-		exit(1);
-	}
-}

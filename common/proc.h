@@ -17,7 +17,7 @@
 /*
  * Process plumbing shared by the parent and the children: an imsgbuf
  * tied to a libevent event (struct imsgev), spawning a child binary with
- * its pipe on fd 3, and the children's privilege drop.
+ * its pipe on fd 3 (the children's start-up is in child_start.c).
  */
 
 #ifndef PROC_H
@@ -39,6 +39,7 @@ struct imsgev {
 	void		*data;
 };
 
+/* proc.c */
 int	 imsgev_init(struct imsgev *, int, enum meshd_role, int,
 	    void (*)(int, short, void *), void *);
 void	 imsgev_clear(struct imsgev *);
@@ -51,9 +52,6 @@ int	 imsg_compose_event(struct imsgev *, uint32_t, uint32_t, pid_t,
  * what that means), else 0.
  */
 int	 imsgev_io(struct imsgev *, short);
-/* fatalx unless the imsg's type may come from this peer */
-void	 imsg_check_from(struct imsgev *, const struct imsg *,
-	    const enum imsg_type *, size_t);
 const char *imsg_type_name(uint32_t);
 /*
  * Queues n prefixes on ibuf as messages of type (RECONF_PEER_AIPS or
@@ -70,30 +68,7 @@ int	 imsg_compose_aips(struct imsgbuf *, uint32_t, uint32_t,
  */
 pid_t	 proc_spawn(const char *, char *const [], int *);
 
-/*
- * Child: the order STYLE.md asks for, after log init: user lookup,
- * chroot, chdir("/"), setproctitle, setgroups/setresgid/setresuid.
- * The per-role sandbox (sandbox_enter) comes last, by the caller.
- */
-void	 proc_privdrop(enum meshd_role, const char *, const char *);
-
 /* "meshd: ROLE" in ps(1) */
 void	 proc_settitle(enum meshd_role);
-
-/*
- * A child's report to the parent: proc_identity() before the sandbox
- * (getuid and friends are not in it), proc_ready() once sandboxed.
- */
-void	 proc_identity(struct mesh_proc_msg *, int);
-void	 proc_ready(struct imsgev *, struct mesh_proc_msg *);
-
-/* the children's common command line: -d -n -v -u user */
-struct child_opts {
-	int		 debug;
-	int		 check;		/* -n: meshd-crypto checks keys, exits */
-	int		 verbose;
-	const char	*user;
-};
-void	 child_getopt(int, char *[], struct child_opts *);
 
 #endif /* PROC_H */

@@ -18,7 +18,7 @@
  * Per-role sandboxes.  On Linux: a libseccomp allowlist whose default
  * action kills the process; every allowed system call says who needs it.
  * On OpenBSD: pledge(2) promises.  The sandbox is the last step of a
- * child's start, after chroot and the privilege drop (proc_privdrop), and
+ * child's start, after chroot and the privilege drop (child_privdrop), and
  * after every fd it needs that it opens itself (none: the parent passes
  * them) and every library initialisation that opens files (tzset,
  * OpenSSL's config and random source, libevent's event base).  Log lines
@@ -30,6 +30,13 @@
  * parent going away).  A call that not every role makes is only in the
  * lists of the roles that make it.  regress/unit/sandbox.c proves per
  * role that forbidden calls kill and that the needed ones work.
+ *
+ * make SANDBOX_DEBUG=1 (its own build directory) builds children whose
+ * forbidden system call traps instead: a SIGSYS handler writes one line
+ * naming the call to stderr and exits 159 (128 + SIGSYS).  A child's
+ * stderr is the parent's, so run meshd -d to see the line.  The release
+ * build kills at once and has none of this.  regress/unit/sandbox_debug.c
+ * proves the line.
  */
 
 #include <sys/types.h>
@@ -38,6 +45,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,7 +53,7 @@
 #ifdef __linux__
 #include <seccomp.h>
 #endif
-#ifdef __OpenBSD__
+#if defined(__OpenBSD__) || defined(SANDBOX_DEBUG)
 #include <unistd.h>
 #endif
 
@@ -111,8 +119,8 @@ static const struct allow allow_common[] = {
 	A(epoll_pwait,	"libevent's event loop (glibc where there is no "
 			"epoll_wait, e.g. arm64)"),
 	A(epoll_ctl,	"libevent adds and removes events"),
-	A(clock_gettime, "libevent, now_ns(): vDSO, the system call only "
-			"where the clock source has none"),
+	A(clock_gettime, "libevent, mesh_monotonic_ns(): vDSO, the system "
+			"call only where the clock source has none"),
 	A(gettimeofday,	"libevent: vDSO, likewise"),
 	A(getpid,	"imsgbuf_init() at SOCKET_CONN; net, crypto: "
 			"OpenSSL's DRBG checks for a fork on every RAND_bytes"),
@@ -201,6 +209,89 @@ allow_list(scmp_filter_ctx ctx, const struct allow *a, size_t n)
 }
 #define ALLOW(ctx, list) allow_list(ctx, list, sizeof(list) / sizeof(list[0]))
 
+#ifdef SANDBOX_DEBUG
+#define DENY_ACTION	SCMP_ACT_TRAP
+#define DEBUG_NSYSCALLS	1024	/* names resolved up to this number */
+#define DEBUG_EXIT	(128 + SIGSYS)
+
+static char		*debug_names[DEBUG_NSYSCALLS];
+static const char	*debug_role;
+
+/* async-signal-safe: appends s to buf of size n at *off */
+static void
+debug_cat(char *buf, size_t n, size_t *off, const char *s)
+{
+	while (*s != '\0' && *off < n - 1)
+		buf[(*off)++] = *s++;
+}
+
+static void
+debug_num(char *buf, size_t n, size_t *off, long v)
+{
+	char	d[24];
+	size_t	i = sizeof(d) - 1;
+
+	d[i] = '\0';
+	if (v < 0) {
+		debug_cat(buf, n, off, "-");
+		v = -v;
+	}
+	do {
+		d[--i] = '0' + v % 10;
+		v /= 10;
+	} while (v > 0 && i > 0);
+	debug_cat(buf, n, off, d + i);
+}
+
+/*
+ * SIGSYS from the filter: the call was not made.  Only write(2) and
+ * _exit(2) here, both in every allowlist; the name was looked up before
+ * the sandbox.
+ */
+static void
+debug_sigsys(int sig, siginfo_t *si, void *ctx)
+{
+	char	line[160];
+	size_t	off = 0;
+	ssize_t	w;
+	int	nr = si->si_syscall;
+
+	debug_cat(line, sizeof(line), &off, "meshd-");
+	debug_cat(line, sizeof(line), &off, debug_role);
+	debug_cat(line, sizeof(line), &off, ": sandbox: forbidden system "
+	    "call ");
+	debug_num(line, sizeof(line), &off, nr);
+	debug_cat(line, sizeof(line), &off, " (");
+	debug_cat(line, sizeof(line), &off, nr >= 0 && nr < DEBUG_NSYSCALLS &&
+	    debug_names[nr] != NULL ? debug_names[nr] : "?");
+	debug_cat(line, sizeof(line), &off, ")\n");
+	w = write(STDERR_FILENO, line, off);
+	(void)w;		/* nowhere to report a failure */
+	_exit(DEBUG_EXIT);
+}
+
+/* while the process may still allocate and open files */
+static void
+debug_init(enum meshd_role role)
+{
+	struct sigaction	 sa;
+	int			 i;
+
+	debug_role = meshd_role_names[role];
+	for (i = 0; i < DEBUG_NSYSCALLS; i++)
+		debug_names[i] = seccomp_syscall_resolve_num_arch(
+		    SCMP_ARCH_NATIVE, i);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = debug_sigsys;
+	sa.sa_flags = SA_SIGINFO;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGSYS, &sa, NULL) == -1)
+		fatal("sigaction(SIGSYS)");
+}
+#else
+#define DENY_ACTION	SCMP_ACT_KILL_PROCESS
+#endif
+
 void
 sandbox_enter(enum meshd_role role)
 {
@@ -209,7 +300,10 @@ sandbox_enter(enum meshd_role role)
 
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
 		fatal("prctl(PR_SET_NO_NEW_PRIVS)");
-	if ((ctx = seccomp_init(SCMP_ACT_KILL_PROCESS)) == NULL)
+#ifdef SANDBOX_DEBUG
+	debug_init(role);
+#endif
+	if ((ctx = seccomp_init(DENY_ACTION)) == NULL)
 		fatalx("seccomp_init failed");
 	ALLOW(ctx, allow_common);
 	switch (role) {

@@ -19,6 +19,7 @@
 
 #include "meshd.h"
 
+/* sandbox.c */
 /*
  * Enters the per-role sandbox: on Linux a seccomp allowlist whose default
  * action kills the process (after PR_SET_NO_NEW_PRIVS); on OpenBSD

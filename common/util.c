@@ -15,8 +15,8 @@
  */
 
 /*
- * Small helpers every process uses: role names, and text forms of
- * addresses, prefixes and socket addresses.
+ * Small helpers every process uses: role names, text forms of addresses,
+ * prefixes and socket addresses, and the monotonic clock.
  */
 
 #include <sys/types.h>
@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "meshd.h"
 
@@ -152,4 +153,14 @@ mesh_sockaddr_ntop(const void *sa, size_t salen, char *buf, size_t len)
 	if (n < 0 || (size_t)n >= len)
 		(void)strlcpy(buf, "?", len);
 	return buf;
+}
+
+/* CLOCK_MONOTONIC in nanoseconds: the engine's and the wire's clock */
+uint64_t
+mesh_monotonic_ns(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }

@@ -54,6 +54,7 @@ struct wg_blake2s {
 	size_t		outlen;
 };
 
+/* blake2s.c */
 /* outlen 1..32, keylen 0..32 (0: unkeyed); -1 on a bad length */
 int	wg_blake2s_init(struct wg_blake2s *, size_t);
 int	wg_blake2s_init_key(struct wg_blake2s *, size_t, const void *,
@@ -67,6 +68,8 @@ void	wg_hash(uint8_t [WG_HASH_LEN], const void *, size_t);
 /* MAC(key, in): keyed BLAKE2s-128; keylen 1..32, anything else aborts */
 void	wg_mac(uint8_t [WG_MAC_LEN], const void *, size_t, const void *,
 	    size_t);
+
+/* chachapoly.c */
 /*
  * ChaCha20-Poly1305 (RFC 8439).  Encryption writes len + 16 bytes to dst
  * (ciphertext, then tag).  Decryption takes len >= 16 bytes of ciphertext
@@ -102,6 +105,7 @@ int	wg_aead_ctx_encrypt(struct wg_aead_ctx *, uint8_t *, uint64_t,
 int	wg_aead_ctx_decrypt(struct wg_aead_ctx *, uint8_t *, uint64_t,
 	    const uint8_t *, size_t, const uint8_t *, size_t);
 
+/* hchacha.c */
 /* HChaCha20: a 32-byte subkey from a key and a 16-byte input */
 void	wg_hchacha20(uint8_t [32], const uint8_t [32], const uint8_t [16]);
 /* XAEAD(key, nonce24, src, ad): XChaCha20-Poly1305, same rules as above */

@@ -29,6 +29,7 @@
 #define WG_KEY_LEN		32
 #define WG_KEY_B64_LEN		44	/* without NUL */
 
+/* wgkey.c */
 /* 0 on success; -1 if not exactly 44 chars of base64 decoding to 32 bytes */
 int	 wg_key_from_base64(uint8_t [WG_KEY_LEN], const char *);
 /* writes 44 chars and a NUL */

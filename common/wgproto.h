@@ -32,6 +32,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "byteorder.h"
+
 /* Noise parameters */
 #define WG_CONSTRUCTION		"Noise_IKpsk2_25519_ChaChaPoly_BLAKE2s"
 #define WG_IDENTIFIER		"WireGuard v1 zx2c4 Jason@zx2c4.com"
@@ -128,35 +130,6 @@
 #define WG_COOKIE_SECRET_LATENCY (5 * WG_NSEC)
 /* "under load" lasts this long after the handshake backlog last was high */
 #define WG_UNDER_LOAD_AFTER	(1 * WG_NSEC)
-
-static inline uint32_t
-wg_get_le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	    (uint32_t)p[3] << 24;
-}
-
-static inline uint64_t
-wg_get_le64(const uint8_t *p)
-{
-	return (uint64_t)wg_get_le32(p) | (uint64_t)wg_get_le32(p + 4) << 32;
-}
-
-static inline void
-wg_put_le32(uint8_t *p, uint32_t v)
-{
-	p[0] = v;
-	p[1] = v >> 8;
-	p[2] = v >> 16;
-	p[3] = v >> 24;
-}
-
-static inline void
-wg_put_le64(uint8_t *p, uint64_t v)
-{
-	wg_put_le32(p, (uint32_t)v);
-	wg_put_le32(p + 4, (uint32_t)(v >> 32));
-}
 
 /*
  * The type of a message whose length fits that type (exactly for the

@@ -15,7 +15,7 @@
  */
 
 /*
- * The protocol's clock: monotonic nanoseconds, for the engine's `now'.
+ * The protocol's clock: mesh_monotonic_ns(), for the engine's `now'.
  *
  * Tests only (make check builds a separate installation with
  * -DMESHD_TEST_CLOCK; a release build has none of this): the protocol's
@@ -25,7 +25,6 @@
 
 #include <stdint.h>
 #include <stdlib.h>
-#include <time.h>
 
 #include "crypto.h"
 #include "log.h"
@@ -37,15 +36,6 @@ static uint64_t	clock_scale = 1, clock_base;
 #define CLOCK_SCALE	1
 #endif
 
-static uint64_t
-monotonic_ns(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
 /* before the sandbox: the test clock reads its environment */
 void
 crypto_clock_init(void)
@@ -55,17 +45,17 @@ crypto_clock_init(void)
 
 	if (s != NULL && (clock_scale = strtoull(s, NULL, 10)) == 0)
 		clock_scale = 1;
-	clock_base = monotonic_ns();
+	clock_base = mesh_monotonic_ns();
 	log_info("test clock: %llu times real time",
 	    (unsigned long long)clock_scale);
 #endif
 }
 
-/* the protocol's clock, monotonic nanoseconds */
+/* the protocol's clock: mesh_monotonic_ns(), sped up in a test build */
 uint64_t
 crypto_now(void)
 {
-	uint64_t	t = monotonic_ns();
+	uint64_t	t = mesh_monotonic_ns();
 
 #ifdef MESHD_TEST_CLOCK
 	t = clock_base + (t - clock_base) * clock_scale;

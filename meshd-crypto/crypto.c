@@ -76,7 +76,8 @@ static uint16_t			 mtu = MESH_MTU_DEFAULT;
  */
 static struct mesh_peer_stats	 proc_stats;
 
-static void	 crypto_dispatch(struct imsgev *, struct imsg *);
+static void	 crypto_dispatch_parent(struct imsg *);
+static void	 crypto_dispatch_net(struct imsg *);
 static void	 crypto_reconf(struct conf_snapshot *);
 static void	 crypto_init(void);
 static void	 crypto_chan_ready(enum mesh_chan);
@@ -84,7 +85,11 @@ static void	 peer_service(struct crypto_peer *);
 
 static struct child crypto_child = {
 	.role = PROC_CRYPTO,
-	.dispatch = crypto_dispatch,
+	/* nothing from tun but packets on the channel */
+	.dispatch = {
+		[PROC_PARENT] = crypto_dispatch_parent,
+		[PROC_NET] = crypto_dispatch_net,
+	},
 	.reconf = crypto_reconf,
 	.chan_ready = crypto_chan_ready,
 };
@@ -144,7 +149,7 @@ static int
 send_data(struct crypto_peer *cp, const uint8_t *pkt, size_t len,
     uint64_t now)
 {
-	struct pktchan	*ch = child->chan[CHAN_CRYPTO_NET];
+	struct pktchan	*ch = self->chan[CHAN_CRYPTO_NET];
 	size_t		 need, outlen;
 	uint8_t		*slot;
 	int		 r;
@@ -206,8 +211,8 @@ peer_service(struct crypto_peer *cp)
 			(void)send_data(cp, NULL, 0, now);
 	}
 	if (act & ~(NOISE_ACT_INITIATE | NOISE_ACT_PURGE)) {
-		if (child->chan[CHAN_CRYPTO_NET] != NULL)
-			pktchan_flush(child->chan[CHAN_CRYPTO_NET]);
+		if (self->chan[CHAN_CRYPTO_NET] != NULL)
+			pktchan_flush(self->chan[CHAN_CRYPTO_NET]);
 	}
 	/* the engine may want something at once after what we did */
 	if (cp->np->actions != 0) {
@@ -300,7 +305,7 @@ outbound_batch(struct pktchan_pkt *pkts, size_t n)
 static void
 inbound_batch(struct pktchan_pkt *pkts, size_t n)
 {
-	struct pktchan		*ch = child->chan[CHAN_CRYPTO_TUN];
+	struct pktchan		*ch = self->chan[CHAN_CRYPTO_TUN];
 	struct noise_peer	*np;
 	struct crypto_peer	*cp;
 	uint8_t			*slot;
@@ -352,8 +357,8 @@ inbound_batch(struct pktchan_pkt *pkts, size_t n)
 static void
 flush_net(void)
 {
-	if (child->chan[CHAN_CRYPTO_NET] != NULL)
-		pktchan_flush(child->chan[CHAN_CRYPTO_NET]);
+	if (self->chan[CHAN_CRYPTO_NET] != NULL)
+		pktchan_flush(self->chan[CHAN_CRYPTO_NET]);
 }
 
 static void
@@ -451,50 +456,45 @@ send_stats(uint32_t reqid)
 }
 
 static void
-crypto_dispatch(struct imsgev *iev, struct imsg *imsg)
+crypto_dispatch_parent(struct imsg *imsg)
 {
 	int	fd;
 
 	switch (imsg_get_type(imsg)) {
 	case IMSG_KEY_FD:
-		if (iev->peer != PROC_PARENT)
-			break;
 		if ((fd = imsg_get_fd(imsg)) == -1)
 			fatalx("KEY_FD without a descriptor");
 		stage_private_key(fd);
-		return;
+		break;
 	case IMSG_PSK_FD:
-		if (iev->peer != PROC_PARENT)
-			break;
 		if ((fd = imsg_get_fd(imsg)) == -1)
 			fatalx("PSK_FD without a descriptor");
 		stage_psk(imsg_get_id(imsg), fd);
-		return;
-	case IMSG_KEYCHECK_END:
-		if (iev->peer != PROC_PARENT)
-			break;
-		keycheck_end();
-		return;
-	case IMSG_KEYCHECK_ABORT:
-		if (iev->peer != PROC_PARENT)
-			break;
-		stage_reset();
-		return;
-	case IMSG_STATS_REQ:
-		if (iev->peer != PROC_PARENT)
-			break;
-		send_stats(imsg_get_id(imsg));
-		return;
-	case IMSG_HS_RECV:
-		if (iev->peer != PROC_NET)
-			break;
-		handshake_recv(imsg);
-		return;
-	default:
 		break;
+	case IMSG_KEYCHECK_END:
+		keycheck_end();
+		break;
+	case IMSG_KEYCHECK_ABORT:
+		stage_reset();
+		break;
+	case IMSG_STATS_REQ:
+		send_stats(imsg_get_id(imsg));
+		break;
+	default:
+		child_unexpected(PROC_PARENT, imsg);
 	}
-	fatalx("unexpected imsg %s from %s", imsg_type_name(imsg_get_type(imsg)),
-	    meshd_role_names[iev->peer]);
+}
+
+static void
+crypto_dispatch_net(struct imsg *imsg)
+{
+	switch (imsg_get_type(imsg)) {
+	case IMSG_HS_RECV:
+		handshake_recv(imsg);
+		break;
+	default:
+		child_unexpected(PROC_NET, imsg);
+	}
 }
 
 static void

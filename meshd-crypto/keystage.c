@@ -141,9 +141,9 @@ keycheck_end(void)
 		child_compose(PROC_PARENT, IMSG_KEYCHECK_OK, 0, -1, pub,
 		    sizeof(pub));
 	}
-	if (child->check) {
+	if (self->check) {
 		stage_reset();
-		if (imsgbuf_flush(&child->iev[PROC_PARENT].ibuf) == -1)
+		if (imsgbuf_flush(&self->iev[PROC_PARENT].ibuf) == -1)
 			fatal("key check: write");
 		exit(0);
 	}

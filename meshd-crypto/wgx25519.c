@@ -36,6 +36,7 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include "byteorder.h"
 #include "wgnoise.h"
 
 #ifdef __SIZEOF_INT128__
@@ -54,35 +55,15 @@ typedef struct {
 	uint64_t	v[5];
 } fe;
 
-static inline uint64_t
-load64_le(const uint8_t *p)
-{
-	uint64_t	r = 0;
-	int		i;
-
-	for (i = 7; i >= 0; i--)
-		r = r << 8 | p[i];
-	return r;
-}
-
-static inline void
-store64_le(uint8_t *p, uint64_t v)
-{
-	int	i;
-
-	for (i = 0; i < 8; i++)
-		p[i] = v >> (8 * i);
-}
-
 /* 32 bytes little-endian; bit 255 is ignored (RFC 7748 section 5) */
 static void
 fe_frombytes(fe *h, const uint8_t s[32])
 {
-	h->v[0] = load64_le(s) & MASK51;
-	h->v[1] = (load64_le(s + 6) >> 3) & MASK51;
-	h->v[2] = (load64_le(s + 12) >> 6) & MASK51;
-	h->v[3] = (load64_le(s + 19) >> 1) & MASK51;
-	h->v[4] = (load64_le(s + 24) >> 12) & MASK51;
+	h->v[0] = wg_get_le64(s) & MASK51;
+	h->v[1] = (wg_get_le64(s + 6) >> 3) & MASK51;
+	h->v[2] = (wg_get_le64(s + 12) >> 6) & MASK51;
+	h->v[3] = (wg_get_le64(s + 19) >> 1) & MASK51;
+	h->v[4] = (wg_get_le64(s + 24) >> 12) & MASK51;
 }
 
 /* one carry pass; limbs end under 2^51, except v[0] under 2^51 + 19c */
@@ -122,10 +103,10 @@ fe_tobytes(uint8_t s[32], const fe *f)
 	h.v[4] += h.v[3] >> 51; h.v[3] &= MASK51;
 	h.v[4] &= MASK51;
 
-	store64_le(s, h.v[0] | h.v[1] << 51);
-	store64_le(s + 8, h.v[1] >> 13 | h.v[2] << 38);
-	store64_le(s + 16, h.v[2] >> 26 | h.v[3] << 25);
-	store64_le(s + 24, h.v[3] >> 39 | h.v[4] << 12);
+	wg_put_le64(s, h.v[0] | h.v[1] << 51);
+	wg_put_le64(s + 8, h.v[1] >> 13 | h.v[2] << 38);
+	wg_put_le64(s + 16, h.v[2] >> 26 | h.v[3] << 25);
+	wg_put_le64(s + 24, h.v[3] >> 39 | h.v[4] << 12);
 	explicit_bzero(&h, sizeof(h));
 }
 

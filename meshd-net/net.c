@@ -41,7 +41,6 @@
 #include <event.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
@@ -72,25 +71,25 @@ struct udp_sock {
 	struct event	 ev;
 };
 
-struct npeer {
-	RB_ENTRY(npeer)		 entry;
+struct net_peer {
+	RB_ENTRY(net_peer)	 entry;
 	uint32_t		 id;
 	struct mesh_endpoint	 ep;		/* current; addrlen 0: none */
 	struct sockaddr_storage	 conf_ep;	/* as configured */
 	socklen_t		 conf_eplen;
 	struct mesh_peer_stats	 st;
 };
-RB_HEAD(npeer_tree, npeer);
-static int	npeer_cmp(struct npeer *, struct npeer *);
-RB_GENERATE_STATIC(npeer_tree, npeer, entry, npeer_cmp)
+RB_HEAD(net_peer_tree, net_peer);
+static int	net_peer_cmp(struct net_peer *, struct net_peer *);
+RB_GENERATE_STATIC(net_peer_tree, net_peer, entry, net_peer_cmp)
 
 static struct udp_sock		 socks[NET_MAX_SOCKS];
 static size_t			 nsocks;
-static struct npeer_tree	 peers = RB_INITIALIZER(&peers);
+static struct net_peer_tree	 peers = RB_INITIALIZER(&peers);
 static struct cookie_checker	 checker;
 static struct cookie_load	 load;
 static struct ratelimit		 ratelimit;	/* handshakes under load */
-static struct mesh_peer_stats	 gstats;	/* drops of no known peer */
+static struct mesh_peer_stats	 nopeer_stats;	/* drops of no known peer */
 
 /*
  * Handshakes meshd-crypto sent before our config or sockets came from
@@ -110,40 +109,35 @@ static int			 configured;
  */
 static int			 have_key;
 
-static void	 net_dispatch(struct imsgev *, struct imsg *);
+static void	 net_dispatch_parent(struct imsg *);
+static void	 net_dispatch_crypto(struct imsg *);
 static void	 net_reconf(struct conf_snapshot *);
 static void	 net_chan_ready(enum mesh_chan);
 static void	 net_init(void);
 
 static struct child net_child = {
 	.role = PROC_NET,
-	.dispatch = net_dispatch,
+	.dispatch = {
+		[PROC_PARENT] = net_dispatch_parent,
+		[PROC_CRYPTO] = net_dispatch_crypto,
+	},
 	.reconf = net_reconf,
 	.chan_ready = net_chan_ready,
 };
 
 static int
-npeer_cmp(struct npeer *a, struct npeer *b)
+net_peer_cmp(struct net_peer *a, struct net_peer *b)
 {
 	return a->id < b->id ? -1 : a->id > b->id;
 }
 
-static struct npeer *
-npeer_find(uint32_t id)
+static struct net_peer *
+net_peer_find(uint32_t id)
 {
-	struct npeer	key;
+	struct net_peer	key;
 
 	key.id = id;
-	return RB_FIND(npeer_tree, &peers, &key);
-}
-
-static uint64_t
-now_ns(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+	return RB_FIND(net_peer_tree, &peers, &key);
 }
 
 static void
@@ -209,11 +203,11 @@ send_to(const void *msg, size_t len, struct mesh_endpoint *ep)
 static void
 handshake_in(const uint8_t *msg, size_t len, const struct mesh_endpoint *ep)
 {
-	struct imsgev	*crypto = &child->iev[PROC_CRYPTO];
+	struct imsgev	*crypto = &self->iev[PROC_CRYPTO];
 	struct hs_msg	 hm;
 
 	if (imsgbuf_queuelen(&crypto->ibuf) >= NET_HS_BACKLOG) {
-		gstats.drop_full++;
+		nopeer_stats.drop_full++;
 		return;
 	}
 	memset(&hm, 0, sizeof(hm));
@@ -221,7 +215,7 @@ handshake_in(const uint8_t *msg, size_t len, const struct mesh_endpoint *ep)
 	hm.len = len;
 	memcpy(hm.msg, msg, len);
 	child_compose(PROC_CRYPTO, IMSG_HS_RECV, 0, -1, &hm, sizeof(hm));
-	gstats.handshakes++;
+	nopeer_stats.handshakes++;
 }
 
 static void
@@ -233,8 +227,8 @@ net_udp_read(int fd, short event, void *arg)
 	struct mmsghdr		 msgs[NET_BATCH];
 	struct iovec		 iov[NET_BATCH];
 	struct mesh_endpoint	 ep;
-	struct pktchan		*ch = child->chan[CHAN_NET_CRYPTO];
-	struct imsgev		*crypto = &child->iev[PROC_CRYPTO];
+	struct pktchan		*ch = self->chan[CHAN_NET_CRYPTO];
+	struct imsgev		*crypto = &self->iev[PROC_CRYPTO];
 	uint8_t			 src[WIRE_SRC_MAX], reply[WG_COOKIE_MSG_LEN];
 	uint64_t		 now;
 	size_t			 len, srclen;
@@ -256,15 +250,15 @@ net_udp_read(int fd, short event, void *arg)
 			log_warn("recvmmsg");
 		return;
 	}
-	now = now_ns();
+	now = mesh_monotonic_ns();
 	/* under load: judged by the handshakes waiting for meshd-crypto */
 	busy = cookie_load_update(&load, imsgbuf_queuelen(&crypto->ibuf),
 	    NET_HS_BACKLOG, now);
-	gstats.rx_packets += n;
+	nopeer_stats.rx_packets += n;
 	for (i = 0; i < n; i++) {
 		len = msgs[i].msg_len;
 		if (msgs[i].msg_hdr.msg_flags & MSG_TRUNC) {
-			gstats.drop_malformed++;
+			nopeer_stats.drop_malformed++;
 			continue;
 		}
 		ep_from_msghdr(&ep, &msgs[i].msg_hdr);
@@ -272,20 +266,20 @@ net_udp_read(int fd, short event, void *arg)
 		switch (wire_check(&checker, bufs[i], len, src, srclen, busy,
 		    now, reply)) {
 		case WIRE_MALFORMED:
-			gstats.drop_malformed++;
+			nopeer_stats.drop_malformed++;
 			break;
 		case WIRE_BAD_MAC:
-			gstats.drop_mac++;
+			nopeer_stats.drop_mac++;
 			break;
 		case WIRE_COOKIE_REPLY:
 			send_to(reply, sizeof(reply), &ep);
-			gstats.cookie_sent++;
+			nopeer_stats.cookie_sent++;
 			break;
 		case WIRE_HANDSHAKE:
 			/* under load, even a proven address gets its share */
 			if (busy && bufs[i][0] != WG_MSG_COOKIE &&
 			    !ratelimit_allow(&ratelimit, src, srclen, now)) {
-				gstats.drop_ratelimit++;
+				nopeer_stats.drop_ratelimit++;
 				break;
 			}
 			handshake_in(bufs[i], len, &ep);
@@ -293,7 +287,7 @@ net_udp_read(int fd, short event, void *arg)
 		case WIRE_DATA:
 			if (ch == NULL || pktchan_push(ch, 0, &ep,
 			    sizeof(ep), bufs[i], len) == -1)
-				gstats.drop_full++;
+				nopeer_stats.drop_full++;
 			break;
 		}
 	}
@@ -305,12 +299,12 @@ net_udp_read(int fd, short event, void *arg)
 struct sendq {
 	struct mmsghdr	 msgs[NET_BATCH];
 	union ep_cmsg	 cms[NET_BATCH];
-	struct npeer	*who[NET_BATCH];
+	struct net_peer	*who[NET_BATCH];
 	size_t		 n;
 };
 
 static void
-sendq_add(struct sendq *q, struct npeer *np, struct iovec *iov)
+sendq_add(struct sendq *q, struct net_peer *np, struct iovec *iov)
 {
 	struct msghdr	*mh = &q->msgs[q->n].msg_hdr;
 
@@ -331,7 +325,7 @@ static int
 sendq_retry(struct sendq *q, size_t k, int err)
 {
 	struct msghdr	*mh = &q->msgs[k].msg_hdr;
-	struct npeer	*np = q->who[k];
+	struct net_peer	*np = q->who[k];
 
 	(void)ep_local_gone(&np->ep, err);
 	if (mh->msg_control == NULL || np->ep.local_af != 0)
@@ -352,13 +346,13 @@ sendq_flush(int fd, struct sendq *q)
 		if (errno == EAGAIN || errno == EWOULDBLOCK ||
 		    errno == ENOBUFS) {
 			/* the socket buffer is full: drop */
-			gstats.drop_full += q->n - k;
+			nopeer_stats.drop_full += q->n - k;
 			break;
 		}
 		sent = 0;
 		if (!sendq_retry(q, k, errno)) {
 			/* this one is bad (no route...): skip it alone */
-			gstats.drop_noroute++;
+			nopeer_stats.drop_noroute++;
 			sent = 1;
 		}
 	}
@@ -366,20 +360,20 @@ sendq_flush(int fd, struct sendq *q)
 
 /* crypto -> net: data messages to send, batched per socket */
 static void
-chan_send(struct pktchan_pkt *pkts, size_t n)
+outbound_send(struct pktchan_pkt *pkts, size_t n)
 {
 	static struct sendq	 q[NET_MAX_SOCKS];
 	struct iovec		 iov[NET_BATCH];
-	struct npeer		*np;
+	struct net_peer		*np;
 	size_t			 i;
 	int			 s;
 
 	for (s = 0; s < (int)nsocks; s++)
 		q[s].n = 0;
 	for (i = 0; i < n && i < NET_BATCH; i++) {
-		if ((np = npeer_find(pkts[i].peer_id)) == NULL ||
+		if ((np = net_peer_find(pkts[i].peer_id)) == NULL ||
 		    np->ep.addrlen == 0) {
-			(np ? &np->st : &gstats)->drop_noroute++;
+			(np ? &np->st : &nopeer_stats)->drop_noroute++;
 			continue;
 		}
 		for (s = 0; s < (int)nsocks; s++)
@@ -401,7 +395,7 @@ static void
 net_chan_ready(enum mesh_chan c)
 {
 	if (c == CHAN_CRYPTO_NET)
-		child_chan_consume(c, chan_send, NULL);
+		child_chan_consume(c, outbound_send, NULL);
 }
 
 static void
@@ -432,7 +426,7 @@ net_add_socket(int fd, int first)
 static void
 handshake_send(uint32_t id, struct hs_msg *hm)
 {
-	struct npeer	*np;
+	struct net_peer	*np;
 
 	if (!configured || nsocks == 0) {
 		if (nhs_pending < NET_HS_PENDING) {
@@ -446,7 +440,7 @@ handshake_send(uint32_t id, struct hs_msg *hm)
 		send_to(hm->msg, hm->len, &hm->ep);
 		return;
 	}
-	if ((np = npeer_find(id)) == NULL || np->ep.addrlen == 0) {
+	if ((np = net_peer_find(id)) == NULL || np->ep.addrlen == 0) {
 		/* no endpoint: wait for the peer to come to us */
 		return;
 	}
@@ -481,14 +475,14 @@ static void
 endpoint_update(struct imsg *imsg)
 {
 	struct mesh_endpoint_msg	 em;
-	struct npeer			*np;
+	struct net_peer			*np;
 	char				 buf[MESH_ENDPOINT_MAX + 64];
 
 	if (imsg_get_data(imsg, &em, sizeof(em)) == -1 ||
 	    ep_family(&em.ep) == 0 || (em.ep.local_af != 0 &&
 	    em.ep.local_af != ep_family(&em.ep)))
 		fatalx("ENDPOINT: bad message");
-	if ((np = npeer_find(em.id)) == NULL)
+	if ((np = net_peer_find(em.id)) == NULL)
 		return;
 	np->ep = em.ep;
 	log_debug("peer %u: endpoint %s", np->id,
@@ -499,9 +493,9 @@ static void
 send_stats(uint32_t reqid)
 {
 	struct mesh_peer_stats	 st;
-	struct npeer		*np;
+	struct net_peer		*np;
 
-	RB_FOREACH(np, npeer_tree, &peers) {
+	RB_FOREACH(np, net_peer_tree, &peers) {
 		st = np->st;
 		st.id = np->id;
 		memcpy(st.endpoint, np->ep.addr, np->ep.addrlen);
@@ -509,80 +503,91 @@ send_stats(uint32_t reqid)
 		child_compose(PROC_PARENT, IMSG_PEER_STATS, reqid, -1, &st,
 		    sizeof(st));
 	}
-	child_stats_end(reqid, &gstats);
+	child_stats_end(reqid, &nopeer_stats);
 }
 
 static void
-net_dispatch(struct imsgev *iev, struct imsg *imsg)
+net_udp_socket(struct imsg *imsg)
 {
-	uint8_t	first, pub[WG_PUBLIC_LEN];
-	size_t	i;
+	uint8_t	first;
 	int	fd;
 
+	if (imsg_get_data(imsg, &first, sizeof(first)) == -1)
+		fatalx("UDP_SOCKET: bad length");
+	if ((fd = imsg_get_fd(imsg)) == -1)
+		fatalx("UDP_SOCKET without a socket");
+	net_add_socket(fd, first);
+	handshake_pending();
+}
+
+static void
+net_pubkey(struct imsg *imsg)
+{
+	uint8_t	pub[WG_PUBLIC_LEN];
+	size_t	i;
+
+	if (imsg_get_data(imsg, pub, sizeof(pub)) == -1)
+		fatalx("PUBKEY: bad length");
+	cookie_checker_set_key(&checker, pub);
+	if (!have_key) {
+		have_key = 1;
+		for (i = 0; i < nsocks; i++)
+			event_add(&socks[i].ev, NULL);
+	}
+}
+
+static void
+net_dispatch_parent(struct imsg *imsg)
+{
 	switch (imsg_get_type(imsg)) {
 	case IMSG_UDP_SOCKET:
-		if (iev->peer != PROC_PARENT)
-			break;
-		if (imsg_get_data(imsg, &first, sizeof(first)) == -1)
-			fatalx("UDP_SOCKET: bad length");
-		if ((fd = imsg_get_fd(imsg)) == -1)
-			fatalx("UDP_SOCKET without a socket");
-		net_add_socket(fd, first);
-		handshake_pending();
-		return;
-	case IMSG_STATS_REQ:
-		if (iev->peer != PROC_PARENT)
-			break;
-		send_stats(imsg_get_id(imsg));
-		return;
-	case IMSG_PUBKEY:
-		if (iev->peer != PROC_CRYPTO)
-			break;
-		if (imsg_get_data(imsg, pub, sizeof(pub)) == -1)
-			fatalx("PUBKEY: bad length");
-		cookie_checker_set_key(&checker, pub);
-		if (!have_key) {
-			have_key = 1;
-			for (i = 0; i < nsocks; i++)
-				event_add(&socks[i].ev, NULL);
-		}
-		return;
-	case IMSG_HS_SEND:
-		if (iev->peer != PROC_CRYPTO)
-			break;
-		handshake_out(imsg);
-		return;
-	case IMSG_ENDPOINT:
-		if (iev->peer != PROC_CRYPTO)
-			break;
-		endpoint_update(imsg);
-		return;
-	default:
+		net_udp_socket(imsg);
 		break;
+	case IMSG_STATS_REQ:
+		send_stats(imsg_get_id(imsg));
+		break;
+	default:
+		child_unexpected(PROC_PARENT, imsg);
 	}
-	fatalx("unexpected imsg %s from %s", imsg_type_name(imsg_get_type(imsg)),
-	    meshd_role_names[iev->peer]);
+}
+
+static void
+net_dispatch_crypto(struct imsg *imsg)
+{
+	switch (imsg_get_type(imsg)) {
+	case IMSG_PUBKEY:
+		net_pubkey(imsg);
+		break;
+	case IMSG_HS_SEND:
+		handshake_out(imsg);
+		break;
+	case IMSG_ENDPOINT:
+		endpoint_update(imsg);
+		break;
+	default:
+		child_unexpected(PROC_CRYPTO, imsg);
+	}
 }
 
 static void
 net_reconf(struct conf_snapshot *cs)
 {
 	struct conf_peer	*p;
-	struct npeer		*np, *next;
+	struct net_peer		*np, *next;
 	size_t			 n = 0, neps = 0;
 
-	RB_FOREACH_SAFE(np, npeer_tree, &peers, next) {
+	RB_FOREACH_SAFE(np, net_peer_tree, &peers, next) {
 		if (conf_snapshot_find(cs, np->id) == NULL) {
-			RB_REMOVE(npeer_tree, &peers, np);
+			RB_REMOVE(net_peer_tree, &peers, np);
 			free(np);
 		}
 	}
 	TAILQ_FOREACH(p, &cs->peers, entry) {
-		if ((np = npeer_find(p->msg.id)) == NULL) {
+		if ((np = net_peer_find(p->msg.id)) == NULL) {
 			if ((np = calloc(1, sizeof(*np))) == NULL)
 				fatal(NULL);
 			np->id = p->msg.id;
-			RB_INSERT(npeer_tree, &peers, np);
+			RB_INSERT(net_peer_tree, &peers, np);
 		}
 		n++;
 		if (!p->msg.has_endpoint) {

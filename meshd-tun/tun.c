@@ -48,7 +48,7 @@
 #define TUN_BATCH	64
 #define TUN_LOOP_LOG	60	/* seconds between a peer's loop reports */
 
-struct tpeer_stats {
+struct tun_peer {
 	uint32_t		 id;
 	struct mesh_peer_stats	 st;
 	time_t			 loop_logged;	/* 0: never */
@@ -59,32 +59,33 @@ static struct conf_snapshot	*conf;
 static struct rtable		*rt;
 static int			 tun_fd = -1;
 static struct event		 tun_ev;
-static struct mesh_peer_stats	 gstats;	/* drops of no known peer */
-static struct tpeer_stats	*pstats;	/* conf order */
-static size_t			 npstats;
+static struct mesh_peer_stats	 nopeer_stats;	/* drops of no known peer */
+static struct tun_peer		*peers;		/* sorted by id */
+static size_t			 npeers;
 
-static void	 tun_dispatch(struct imsgev *, struct imsg *);
+static void	 tun_dispatch_parent(struct imsg *);
 static void	 tun_reconf(struct conf_snapshot *);
 static void	 tun_chan_ready(enum mesh_chan);
 
 static struct child tun_child = {
 	.role = PROC_TUN,
-	.dispatch = tun_dispatch,
+	/* nothing from net or crypto but packets on the channels */
+	.dispatch = { [PROC_PARENT] = tun_dispatch_parent },
 	.reconf = tun_reconf,
 	.chan_ready = tun_chan_ready,
 };
 
-static struct tpeer_stats *
-tpeer_find(uint32_t id)
+static struct tun_peer *
+tun_peer_find(uint32_t id)
 {
-	size_t	lo = 0, hi = npstats, mid;
+	size_t	lo = 0, hi = npeers, mid;
 
-	/* pstats is sorted by id */
+	/* peers is sorted by id */
 	while (lo < hi) {
 		mid = (lo + hi) / 2;
-		if (pstats[mid].id == id)
-			return &pstats[mid];
-		if (pstats[mid].id < id)
+		if (peers[mid].id == id)
+			return &peers[mid];
+		if (peers[mid].id < id)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -95,9 +96,9 @@ tpeer_find(uint32_t id)
 static struct mesh_peer_stats *
 peer_stats(uint32_t id)
 {
-	struct tpeer_stats	*tp;
+	struct tun_peer	*tp;
 
-	return (tp = tpeer_find(id)) != NULL ? &tp->st : &gstats;
+	return (tp = tun_peer_find(id)) != NULL ? &tp->st : &nopeer_stats;
 }
 
 /* src is one of our addresses on the interface, or it has none of them */
@@ -137,11 +138,11 @@ own_loop(const uint8_t *pkt, const struct ippkt *ip)
 static void
 loop_report(uint32_t id)
 {
-	struct tpeer_stats	*tp;
+	struct tun_peer	*tp;
 	struct conf_peer	*p;
 	struct timespec		 ts;
 
-	if ((tp = tpeer_find(id)) == NULL)
+	if ((tp = tun_peer_find(id)) == NULL)
 		return;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	if (tp->loop_logged != 0 && ts.tv_sec - tp->loop_logged < TUN_LOOP_LOG)
@@ -169,7 +170,7 @@ route(const struct ippkt *ip, int dst)
 static void
 tun_read(int fd, short event, void *arg)
 {
-	struct pktchan	*ch = child->chan[CHAN_TUN_CRYPTO];
+	struct pktchan	*ch = self->chan[CHAN_TUN_CRYPTO];
 	struct ippkt	 ip;
 	uint8_t		*slot;
 	uint32_t	 id;
@@ -183,12 +184,12 @@ tun_read(int fd, short event, void *arg)
 	/* bounded, so other events get their turn */
 	for (i = 0; i < TUN_BATCH; i++) {
 		if ((slot = pktchan_reserve(ch, maxpkt)) == NULL) {
-			gstats.drop_full++;
+			nopeer_stats.drop_full++;
 			/* the ring is full: drain the TUN into nothing */
 			uint8_t junk[2048];
 			if (read(fd, junk, sizeof(junk)) <= 0)
 				break;
-			gstats.rx_packets++;
+			nopeer_stats.rx_packets++;
 			continue;
 		}
 		if ((n = read(fd, slot, maxpkt)) <= 0) {
@@ -197,21 +198,21 @@ tun_read(int fd, short event, void *arg)
 				log_warn("read from TUN");
 			break;
 		}
-		gstats.rx_packets++;
+		nopeer_stats.rx_packets++;
 		if (ippkt_parse(slot, n, &ip) == -1) {
 			pktchan_cancel(ch);
-			gstats.drop_malformed++;
+			nopeer_stats.drop_malformed++;
 			continue;
 		}
 		if ((id = route(&ip, 1)) == 0) {
 			pktchan_cancel(ch);
-			gstats.drop_noroute++;
+			nopeer_stats.drop_noroute++;
 			continue;
 		}
 		if (own_loop(slot, &ip)) {
 			pktchan_cancel(ch);
 			peer_stats(id)->drop_loop++;
-			gstats.drop_loop++;
+			nopeer_stats.drop_loop++;
 			loop_report(id);
 			continue;
 		}
@@ -222,7 +223,7 @@ tun_read(int fd, short event, void *arg)
 
 /* crypto -> TUN: check the inner source, write */
 static void
-chan_deliver(struct pktchan_pkt *pkts, size_t n)
+inbound_write(struct pktchan_pkt *pkts, size_t n)
 {
 	struct ippkt	 ip;
 	size_t		 i;
@@ -250,7 +251,7 @@ static void
 tun_chan_ready(enum mesh_chan c)
 {
 	if (c == CHAN_CRYPTO_TUN)
-		child_chan_consume(c, chan_deliver, NULL);
+		child_chan_consume(c, inbound_write, NULL);
 }
 
 static void
@@ -259,48 +260,47 @@ send_stats(uint32_t reqid)
 	struct mesh_peer_stats	st;
 	size_t			i;
 
-	for (i = 0; i < npstats; i++) {
-		st = pstats[i].st;
-		st.id = pstats[i].id;
+	for (i = 0; i < npeers; i++) {
+		st = peers[i].st;
+		st.id = peers[i].id;
 		child_compose(PROC_PARENT, IMSG_PEER_STATS, reqid, -1, &st,
 		    sizeof(st));
 	}
-	child_stats_end(reqid, &gstats);
+	child_stats_end(reqid, &nopeer_stats);
 }
 
 static void
-tun_dispatch(struct imsgev *iev, struct imsg *imsg)
+tun_set_fd(struct imsg *imsg)
+{
+	if (tun_fd != -1) {
+		event_del(&tun_ev);
+		close(tun_fd);
+	}
+	if ((tun_fd = imsg_get_fd(imsg)) == -1)
+		fatalx("TUN_FD without a descriptor");
+	event_set(&tun_ev, tun_fd, EV_READ | EV_PERSIST, tun_read, NULL);
+	event_add(&tun_ev, NULL);
+}
+
+static void
+tun_dispatch_parent(struct imsg *imsg)
 {
 	switch (imsg_get_type(imsg)) {
 	case IMSG_TUN_FD:
-		if (iev->peer != PROC_PARENT)
-			break;
-		if (tun_fd != -1) {
-			event_del(&tun_ev);
-			close(tun_fd);
-		}
-		if ((tun_fd = imsg_get_fd(imsg)) == -1)
-			fatalx("TUN_FD without a descriptor");
-		event_set(&tun_ev, tun_fd, EV_READ | EV_PERSIST, tun_read,
-		    NULL);
-		event_add(&tun_ev, NULL);
-		return;
-	case IMSG_STATS_REQ:
-		if (iev->peer != PROC_PARENT)
-			break;
-		send_stats(imsg_get_id(imsg));
-		return;
-	default:
+		tun_set_fd(imsg);
 		break;
+	case IMSG_STATS_REQ:
+		send_stats(imsg_get_id(imsg));
+		break;
+	default:
+		child_unexpected(PROC_PARENT, imsg);
 	}
-	fatalx("unexpected imsg %s from %s", imsg_type_name(imsg_get_type(imsg)),
-	    meshd_role_names[iev->peer]);
 }
 
 static int
-tpeer_cmp(const void *a, const void *b)
+tun_peer_cmp(const void *a, const void *b)
 {
-	const struct tpeer_stats *x = a, *y = b;
+	const struct tun_peer *x = a, *y = b;
 
 	return x->id < y->id ? -1 : x->id > y->id;
 }
@@ -310,7 +310,7 @@ tun_reconf(struct conf_snapshot *cs)
 {
 	struct conf_peer	*p;
 	struct rtable		*nrt;
-	struct tpeer_stats	*ns, *old;
+	struct tun_peer	*ns, *old;
 	size_t			 i, n = 0;
 
 	/* a whole new table: it is fast, and a failure keeps the old one */
@@ -324,17 +324,17 @@ tun_reconf(struct conf_snapshot *cs)
 				fatal("rtable_insert");
 		ns[n].id = p->msg.id;
 		/* counters of peers that stay, stay */
-		if ((old = tpeer_find(p->msg.id)) != NULL)
+		if ((old = tun_peer_find(p->msg.id)) != NULL)
 			ns[n] = *old;
 		n++;
 	}
-	qsort(ns, n, sizeof(*ns), tpeer_cmp);
+	qsort(ns, n, sizeof(*ns), tun_peer_cmp);
 	if (rt != NULL)
 		rtable_free(rt);
 	rt = nrt;
-	free(pstats);
-	pstats = ns;
-	npstats = n;
+	free(peers);
+	peers = ns;
+	npeers = n;
 	conf_snapshot_free(conf);
 	conf = cs;
 	log_debug("config: %zu peers, %zu routes", conf->npeers,

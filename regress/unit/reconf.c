@@ -19,7 +19,8 @@
  * A child receiving a configuration (common/child.c): each peer's
  * allowed-ips come after its RECONF_PEER in RECONF_PEER_AIPS chunks, and
  * the snapshot the role gets holds them all, in order.  Any count or
- * order that does not add up is fatal, in a forked process here.
+ * order that does not add up is fatal, in a forked process here, and so
+ * is a message from a pipe whose sender has no handler for it.
  * child.c is included to reach its static dispatch.
  */
 
@@ -41,10 +42,13 @@ static struct conf_snapshot	*got;
 static struct imsgbuf		 wb, rb;
 static struct imsgev		 iev;
 
+static uint32_t			 role_got;	/* the last type */
+
+/* the role's handler for the parent's pipe, and for no other */
 static void
-role_dispatch(struct imsgev *e, struct imsg *imsg)
+role_dispatch_parent(struct imsg *imsg)
 {
-	fatalx("unexpected %u", imsg_get_type(imsg));
+	role_got = imsg_get_type(imsg);
 }
 
 static void
@@ -56,7 +60,7 @@ role_reconf(struct conf_snapshot *cs)
 
 static struct child	test_child = {
 	.role = PROC_TUN,
-	.dispatch = role_dispatch,
+	.dispatch = { [PROC_PARENT] = role_dispatch_parent },
 	.reconf = role_reconf,
 };
 
@@ -70,7 +74,7 @@ send_msg(uint32_t type, uint32_t id, const void *data, size_t len)
 	    imsgbuf_flush(&wb) == -1 || imsgbuf_read(&rb) != 1 ||
 	    imsgbuf_get(&rb, &imsg) != 1)
 		abort();
-	child_dispatch_common(&iev, &imsg);
+	child_dispatch_imsg(iev.peer, &imsg);
 	imsg_free(&imsg);
 }
 
@@ -133,7 +137,7 @@ setup(void)
 	    sizeof(sp[0]));
 	memset(&iev, 0, sizeof(iev));
 	iev.peer = PROC_PARENT;
-	child = &test_child;
+	self = &test_child;
 }
 
 static void
@@ -282,6 +286,30 @@ whole_then_end(void)
 	send_msg(IMSG_RECONF_END, 0, NULL, 0);
 }
 
+/* a sibling sends what only the parent may: no handler takes it */
+static void
+reconf_from_net(void)
+{
+	iev.peer = PROC_NET;
+	send_msg(IMSG_RECONF_END, 0, NULL, 0);
+}
+
+/* the role takes nothing from crypto: not even what it takes from us */
+static void
+role_msg_from_crypto(void)
+{
+	iev.peer = PROC_CRYPTO;
+	send_msg(IMSG_STATS_REQ, 1, NULL, 0);
+}
+
+static void
+role_msg_from_parent(void)
+{
+	send_msg(IMSG_STATS_REQ, 1, NULL, 0);
+	if (role_got != IMSG_STATS_REQ)
+		_exit(2);
+}
+
 int
 main(void)
 {
@@ -298,12 +326,16 @@ main(void)
 		{ empty_chunk, "an empty chunk" },
 		{ odd_length, "a chunk that is not whole prefixes" },
 		{ big_chunk, "a chunk over MESH_AIPS_CHUNK" },
+		{ reconf_from_net, "RECONF_END from net, not the parent" },
+		{ role_msg_from_crypto, "STATS_REQ from crypto: no handler" },
 	};
 	size_t	i;
 
 	setup();
 	good_sequence();
 	is_int(dies(whole_then_end), 0, "a forked child takes a whole peer");
+	is_int(dies(role_msg_from_parent), 0,
+	    "the parent's STATS_REQ reaches the role's parent handler");
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		is_int(dies(bad[i].fn), 1, "fatal: %s", bad[i].what);
 	return tap_done();

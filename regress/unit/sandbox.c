@@ -598,7 +598,7 @@ crypto_calls(struct fixture *f)
 
 struct sortme {
 	uint32_t	id;
-	uint8_t		st[200];	/* like struct tpeer_stats */
+	uint8_t		st[200];	/* like struct tun_peer */
 };
 
 static int
