@@ -158,14 +158,14 @@ text_counters(FILE *fp, const struct ctl_proc *procs, size_t nprocs)
 	size_t	 i, k, last;
 
 	for (i = 0, last = nprocs; i < nprocs; i++)
-		if (procs[i].has_counters)
+		if (procs[i].proc.has_counters)
 			last = i;
 	if (last == nprocs)
 		return;
 	fputc('\n', fp);
 	print_cell(fp, "COUNTER", COUNTER_W, 0, 0);
 	for (i = 0; i < nprocs; i++) {
-		if (!procs[i].has_counters)
+		if (!procs[i].proc.has_counters)
 			continue;
 		/* a heading, in capitals like the others */
 		for (k = 0; k < sizeof(buf) - 1 && procs[i].role[k] != '\0';
@@ -177,10 +177,10 @@ text_counters(FILE *fp, const struct ctl_proc *procs, size_t nprocs)
 	for (k = 0; k < counter_ndescs; k++) {
 		print_cell(fp, counter_descs[k].label, COUNTER_W, 0, 0);
 		for (i = 0; i < nprocs; i++) {
-			if (!procs[i].has_counters)
+			if (!procs[i].proc.has_counters)
 				continue;
 			(void)snprintf(buf, sizeof(buf), "%llu",
-			    (unsigned long long)counter_get(&procs[i].counters,
+			    (unsigned long long)counter_get(&procs[i].proc.counters,
 			    &counter_descs[k]));
 			print_cell(fp, buf, COUNT_W, 0, i == last);
 		}
@@ -223,12 +223,12 @@ text_status(FILE *fp, const struct ctl_status *st,
 	print_cell(fp, "SANDBOX", PROC_W, 0, 1);
 	for (i = 0; i < nprocs; i++) {
 		print_cell(fp, procs[i].role, PROC_W, 0, 0);
-		(void)snprintf(buf, sizeof(buf), "%d", procs[i].pid);
+		(void)snprintf(buf, sizeof(buf), "%d", procs[i].proc.pid);
 		print_cell(fp, buf, PROC_W, 0, 0);
-		(void)snprintf(buf, sizeof(buf), "%u", procs[i].uid);
+		(void)snprintf(buf, sizeof(buf), "%u", procs[i].proc.uid);
 		print_cell(fp, buf, PROC_W, 0, 0);
-		print_cell(fp, procs[i].chrooted ? "yes" : "no", PROC_W, 0, 0);
-		print_cell(fp, procs[i].sandboxed ? "yes" : "no", PROC_W, 0,
+		print_cell(fp, procs[i].proc.chrooted ? "yes" : "no", PROC_W, 0, 0);
+		print_cell(fp, procs[i].proc.sandboxed ? "yes" : "no", PROC_W, 0,
 		    1);
 	}
 	text_counters(fp, procs, nprocs);

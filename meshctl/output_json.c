@@ -35,7 +35,7 @@ json_counters(struct json *j, const struct ctl_proc *procs, size_t nprocs)
 
 	json_object_open(j, "counters");
 	for (i = 0; i < nprocs; i++) {
-		if (!procs[i].has_counters)
+		if (!procs[i].proc.has_counters)
 			continue;
 		json_object_open(j, procs[i].role);
 		for (drops = 0; drops <= 1; drops++) {
@@ -44,7 +44,7 @@ json_counters(struct json *j, const struct ctl_proc *procs, size_t nprocs)
 			for (k = 0; k < counter_ndescs; k++)
 				if (counter_descs[k].drop == drops)
 					json_uint(j, counter_descs[k].key,
-					    counter_get(&procs[i].counters,
+					    counter_get(&procs[i].proc.counters,
 					    &counter_descs[k]));
 		}
 		json_object_close(j);	/* dropped */
@@ -82,10 +82,10 @@ json_status(FILE *fp, const struct ctl_status *st,
 	for (i = 0; i < nprocs; i++) {
 		json_object_open(&j, NULL);
 		json_string(&j, "role", procs[i].role);
-		json_int(&j, "pid", procs[i].pid);
-		json_uint(&j, "uid", procs[i].uid);
-		json_bool(&j, "chrooted", procs[i].chrooted);
-		json_bool(&j, "sandboxed", procs[i].sandboxed);
+		json_int(&j, "pid", procs[i].proc.pid);
+		json_uint(&j, "uid", procs[i].proc.uid);
+		json_bool(&j, "chrooted", procs[i].proc.chrooted);
+		json_bool(&j, "sandboxed", procs[i].proc.sandboxed);
 		json_object_close(&j);
 	}
 	json_array_close(&j);
