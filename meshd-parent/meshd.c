@@ -31,6 +31,7 @@
 #include <errno.h>
 #include <event.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -301,10 +302,13 @@ static void
 start_child(enum meshd_role r)
 {
 	struct child_proc	*cp = &parent.children[r];
-	char			*argv[8];
+	char			*argv[8], path[PATH_MAX];
 	int			 argc = 0, fd, i;
 
-	argv[argc++] = (char *)child_bin[r];
+	/* argv[0] is not const, exec(3) says: a copy, not a cast */
+	if (strlcpy(path, child_bin[r], sizeof(path)) >= sizeof(path))
+		fatalx("%s: name too long", child_bin[r]);
+	argv[argc++] = path;
 	if (parent.debug)
 		argv[argc++] = "-d";
 	for (i = 0; i < parent.verbose && i < 2; i++)
