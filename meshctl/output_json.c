@@ -57,9 +57,11 @@ static void
 json_status(FILE *fp, const struct ctl_status *st,
     const struct ctl_proc *procs, size_t nprocs)
 {
-	struct json	 j;
-	char		 b64[WG_KEY_B64_LEN + 1], buf[PREFIX_STRLEN];
-	size_t		 i;
+	const struct mesh_proc_msg	*pm;
+	struct json			 j;
+	char				 b64[WG_KEY_B64_LEN + 1];
+	char				 buf[PREFIX_STRLEN];
+	size_t				 i;
 
 	json_init(&j, fp);
 	json_object_open(&j, NULL);
@@ -81,11 +83,12 @@ json_status(FILE *fp, const struct ctl_status *st,
 	json_array_open(&j, "processes");
 	for (i = 0; i < nprocs; i++) {
 		json_object_open(&j, NULL);
+		pm = &procs[i].proc;
 		json_string(&j, "role", procs[i].role);
-		json_int(&j, "pid", procs[i].proc.pid);
-		json_uint(&j, "uid", procs[i].proc.uid);
-		json_bool(&j, "chrooted", procs[i].proc.chrooted);
-		json_bool(&j, "sandboxed", procs[i].proc.sandboxed);
+		json_int(&j, "pid", pm->pid);
+		json_uint(&j, "uid", pm->uid);
+		json_bool(&j, "chrooted", pm->chrooted);
+		json_bool(&j, "sandboxed", pm->sandboxed);
 		json_object_close(&j);
 	}
 	json_array_close(&j);
