@@ -53,7 +53,7 @@ chachapoly(EVP_CIPHER_CTX *ctx, int enc, uint8_t *dst, const uint8_t *key,
     const uint8_t *ad, size_t adlen)
 {
 	const EVP_CIPHER	*cipher = NULL;
-	uint8_t			*end;
+	uint8_t			*end, tag[WG_AEAD_TAG];
 	size_t			 textlen;
 	int			 n;
 
@@ -69,8 +69,11 @@ chachapoly(EVP_CIPHER_CTX *ctx, int enc, uint8_t *dst, const uint8_t *key,
 
 	if (EVP_CipherInit_ex(ctx, cipher, NULL, key, nonce, enc) != 1)
 		goto fail;
+	/* OpenSSL takes the tag through a non-const pointer */
+	if (!enc)
+		memcpy(tag, src + textlen, sizeof(tag));
 	if (!enc && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG,
-	    WG_AEAD_TAG, (void *)(src + textlen)) != 1)
+	    WG_AEAD_TAG, tag) != 1)
 		goto fail;
 	if (adlen > 0 &&
 	    EVP_CipherUpdate(ctx, NULL, &n, ad, (int)adlen) != 1)

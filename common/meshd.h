@@ -239,6 +239,7 @@ struct mesh_peer_stats {
 	uint64_t	cookie_sent;	/* net: cookie replies under load */
 };
 
+/* CHILD_READY; meshctl gets it back in a struct ctl_proc */
 struct mesh_proc_msg {
 	int32_t		pid;
 	uint32_t	uid;
@@ -266,14 +267,10 @@ struct ctl_status {
 	struct mesh_prefix addrs[MESH_MAX_ADDRS];
 };
 
+/* a process: what it said in CHILD_READY, its pid and counters as now */
 struct ctl_proc {
 	char		role[16];		/* "parent", "net", ... */
-	int32_t		pid;
-	uint32_t	uid;
-	uint8_t		chrooted;
-	uint8_t		sandboxed;
-	uint8_t		has_counters;		/* the children */
-	struct mesh_peer_stats counters;	/* its own, id 0 */
+	struct mesh_proc_msg proc;
 };
 
 /* its naips prefixes follow in CTL_PEER_AIPS messages */

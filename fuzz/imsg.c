@@ -255,7 +255,7 @@ drain(struct fz *f, struct imsgbuf *ib, struct ref *r, int fwd[2])
 }
 
 static void
-send_chunk(int fd, const uint8_t *p, size_t len, int nfds)
+send_chunk(int fd, uint8_t *p, size_t len, int nfds)
 {
 	union {
 		struct cmsghdr	hdr;
@@ -266,7 +266,7 @@ send_chunk(int fd, const uint8_t *p, size_t len, int nfds)
 	int		 fds[3], i;
 
 	memset(&msg, 0, sizeof(msg));
-	iov.iov_base = (void *)p;
+	iov.iov_base = p;
 	iov.iov_len = len;
 	msg.msg_iov = &iov;
 	msg.msg_iovlen = 1;
@@ -307,7 +307,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct stat		 st;
 	struct ref		 r;
 	struct fz		 f;
-	const uint8_t		*chunk, *left;
+	const uint8_t		*taken, *left;
+	uint8_t			*chunk;
 	uint32_t		 wlen;
 	uint8_t			 opts, flags;
 	static uint8_t		 fill[65535];
@@ -337,9 +338,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			/* many bytes from few: one value repeated */
 			len = fz_u16(&f);
 			memset(fill, fz_u8(&f), len);
-			chunk = fill;
-		} else
-			len = fz_take(&f, fz_u16(&f) % 4096, &chunk);
+		} else if ((len = fz_take(&f, fz_u16(&f) % 4096, &taken)) > 0)
+			memcpy(fill, taken, len);	/* sendmsg's iovec */
+		chunk = fill;
 		if (len == 0)
 			continue;
 		nfds = flags & 3;

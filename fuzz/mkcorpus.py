@@ -403,9 +403,10 @@ def meshctl():
         prefix(6, 64, bytes([0xfd] + [0] * 14 + [1]))
 
     def proc(role):
-        return fill(role.ljust(16, b"\0") + u32(100) + u32(999) + u8(1) +
-                    u8(1) + u8(1) + bytes(1) + u32(0) + bytes(36) +
-                    bytes(8) + struct.pack("<QQQ", 1, 2, 3))
+        # role, then pid, uid, gid, chrooted, sandboxed, has_counters
+        return fill(role.ljust(16, b"\0") + u32(100) + u32(999) +
+                    u32(999) + u8(1) + u8(1) + u8(1) + bytes(1) +
+                    bytes(36) + bytes(8) + struct.pack("<QQQ", 1, 2, 3))
 
     def peer(name, naips=1, ep=b"198.18.0.2:51820", hs=None):
         p = u32(1) + name.ljust(64, b"\0") + bytes(range(32)) + \

@@ -154,18 +154,19 @@ counter_get(const struct mesh_peer_stats *st, const struct counter_desc *d)
 static void
 text_counters(FILE *fp, const struct ctl_proc *procs, size_t nprocs)
 {
-	char	 buf[32];
-	size_t	 i, k, last;
+	const struct mesh_peer_stats	*c;
+	char				 buf[32];
+	size_t				 i, k, last;
 
 	for (i = 0, last = nprocs; i < nprocs; i++)
-		if (procs[i].has_counters)
+		if (procs[i].proc.has_counters)
 			last = i;
 	if (last == nprocs)
 		return;
 	fputc('\n', fp);
 	print_cell(fp, "COUNTER", COUNTER_W, 0, 0);
 	for (i = 0; i < nprocs; i++) {
-		if (!procs[i].has_counters)
+		if (!procs[i].proc.has_counters)
 			continue;
 		/* a heading, in capitals like the others */
 		for (k = 0; k < sizeof(buf) - 1 && procs[i].role[k] != '\0';
@@ -177,10 +178,11 @@ text_counters(FILE *fp, const struct ctl_proc *procs, size_t nprocs)
 	for (k = 0; k < counter_ndescs; k++) {
 		print_cell(fp, counter_descs[k].label, COUNTER_W, 0, 0);
 		for (i = 0; i < nprocs; i++) {
-			if (!procs[i].has_counters)
+			if (!procs[i].proc.has_counters)
 				continue;
+			c = &procs[i].proc.counters;
 			(void)snprintf(buf, sizeof(buf), "%llu",
-			    (unsigned long long)counter_get(&procs[i].counters,
+			    (unsigned long long)counter_get(c,
 			    &counter_descs[k]));
 			print_cell(fp, buf, COUNT_W, 0, i == last);
 		}
@@ -191,8 +193,10 @@ static void
 text_status(FILE *fp, const struct ctl_status *st,
     const struct ctl_proc *procs, size_t nprocs)
 {
-	char	 b64[WG_KEY_B64_LEN + 1], buf[PREFIX_STRLEN];
-	size_t	 i;
+	const struct mesh_proc_msg	*pm;
+	char				 b64[WG_KEY_B64_LEN + 1];
+	char				 buf[PREFIX_STRLEN];
+	size_t				 i;
 
 	fputs("interface: ", fp);
 	print_safe(fp, st->ifname, 0);
@@ -222,14 +226,14 @@ text_status(FILE *fp, const struct ctl_status *st,
 	print_cell(fp, "CHROOT", PROC_W, 0, 0);
 	print_cell(fp, "SANDBOX", PROC_W, 0, 1);
 	for (i = 0; i < nprocs; i++) {
+		pm = &procs[i].proc;
 		print_cell(fp, procs[i].role, PROC_W, 0, 0);
-		(void)snprintf(buf, sizeof(buf), "%d", procs[i].pid);
+		(void)snprintf(buf, sizeof(buf), "%d", pm->pid);
 		print_cell(fp, buf, PROC_W, 0, 0);
-		(void)snprintf(buf, sizeof(buf), "%u", procs[i].uid);
+		(void)snprintf(buf, sizeof(buf), "%u", pm->uid);
 		print_cell(fp, buf, PROC_W, 0, 0);
-		print_cell(fp, procs[i].chrooted ? "yes" : "no", PROC_W, 0, 0);
-		print_cell(fp, procs[i].sandboxed ? "yes" : "no", PROC_W, 0,
-		    1);
+		print_cell(fp, pm->chrooted ? "yes" : "no", PROC_W, 0, 0);
+		print_cell(fp, pm->sandboxed ? "yes" : "no", PROC_W, 0, 1);
 	}
 	text_counters(fp, procs, nprocs);
 }

@@ -35,7 +35,7 @@ json_counters(struct json *j, const struct ctl_proc *procs, size_t nprocs)
 
 	json_object_open(j, "counters");
 	for (i = 0; i < nprocs; i++) {
-		if (!procs[i].has_counters)
+		if (!procs[i].proc.has_counters)
 			continue;
 		json_object_open(j, procs[i].role);
 		for (drops = 0; drops <= 1; drops++) {
@@ -44,7 +44,7 @@ json_counters(struct json *j, const struct ctl_proc *procs, size_t nprocs)
 			for (k = 0; k < counter_ndescs; k++)
 				if (counter_descs[k].drop == drops)
 					json_uint(j, counter_descs[k].key,
-					    counter_get(&procs[i].counters,
+					    counter_get(&procs[i].proc.counters,
 					    &counter_descs[k]));
 		}
 		json_object_close(j);	/* dropped */
@@ -57,9 +57,11 @@ static void
 json_status(FILE *fp, const struct ctl_status *st,
     const struct ctl_proc *procs, size_t nprocs)
 {
-	struct json	 j;
-	char		 b64[WG_KEY_B64_LEN + 1], buf[PREFIX_STRLEN];
-	size_t		 i;
+	const struct mesh_proc_msg	*pm;
+	struct json			 j;
+	char				 b64[WG_KEY_B64_LEN + 1];
+	char				 buf[PREFIX_STRLEN];
+	size_t				 i;
 
 	json_init(&j, fp);
 	json_object_open(&j, NULL);
@@ -81,11 +83,12 @@ json_status(FILE *fp, const struct ctl_status *st,
 	json_array_open(&j, "processes");
 	for (i = 0; i < nprocs; i++) {
 		json_object_open(&j, NULL);
+		pm = &procs[i].proc;
 		json_string(&j, "role", procs[i].role);
-		json_int(&j, "pid", procs[i].pid);
-		json_uint(&j, "uid", procs[i].uid);
-		json_bool(&j, "chrooted", procs[i].chrooted);
-		json_bool(&j, "sandboxed", procs[i].sandboxed);
+		json_int(&j, "pid", pm->pid);
+		json_uint(&j, "uid", pm->uid);
+		json_bool(&j, "chrooted", pm->chrooted);
+		json_bool(&j, "sandboxed", pm->sandboxed);
 		json_object_close(&j);
 	}
 	json_array_close(&j);

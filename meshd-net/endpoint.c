@@ -135,7 +135,7 @@ ep_local_v6(struct mesh_endpoint *ep, const struct cmsghdr *cm)
 }
 
 void
-ep_from_msghdr(struct mesh_endpoint *ep, const struct msghdr *mh)
+ep_from_msghdr(struct mesh_endpoint *ep, struct msghdr *mh)
 {
 	struct cmsghdr	*cm;
 	int		 af;
@@ -144,7 +144,7 @@ ep_from_msghdr(struct mesh_endpoint *ep, const struct msghdr *mh)
 	if ((af = ep_family(ep)) == 0 || mh->msg_control == NULL)
 		return;
 	for (cm = CMSG_FIRSTHDR(mh); cm != NULL;
-	    cm = CMSG_NXTHDR((struct msghdr *)mh, cm)) {
+	    cm = CMSG_NXTHDR(mh, cm)) {
 		if (af == AF_INET && cm->cmsg_level == IPPROTO_IP &&
 		    cm->cmsg_type == IP_PKTINFO)
 			ep_local_v4(ep, cm);
@@ -174,12 +174,12 @@ ep_cmsg_v6(const struct mesh_endpoint *ep, struct msghdr *mh,
 }
 
 void
-ep_msghdr(const struct mesh_endpoint *ep, struct msghdr *mh,
+ep_msghdr(struct mesh_endpoint *ep, struct msghdr *mh,
     union ep_cmsg *c)
 {
 	int	af = ep_family(ep);
 
-	mh->msg_name = (void *)ep->addr;
+	mh->msg_name = ep->addr;
 	mh->msg_namelen = ep->addrlen;
 	mh->msg_control = NULL;
 	mh->msg_controllen = 0;

@@ -46,7 +46,7 @@ union ep_cmsg {
 /* the remote address alone, no local one (a configured endpoint) */
 void	ep_set_remote(struct mesh_endpoint *, const void *, socklen_t);
 /* a datagram's endpoint: msg_name, and the local side from its cmsgs */
-void	ep_from_msghdr(struct mesh_endpoint *, const struct msghdr *);
+void	ep_from_msghdr(struct mesh_endpoint *, struct msghdr *);
 /* AF_INET, AF_INET6, or 0 for none or a broken one */
 int	ep_family(const struct mesh_endpoint *);
 /* the remote address as struct sockaddr (addrlen bytes) */
@@ -55,7 +55,7 @@ const struct sockaddr *ep_sockaddr(const struct mesh_endpoint *);
  * Points msg_name at ep and, with a local address, msg_control at cm
  * holding the PKTINFO to send from it; no control message otherwise.
  */
-void	ep_msghdr(const struct mesh_endpoint *, struct msghdr *,
+void	ep_msghdr(struct mesh_endpoint *, struct msghdr *,
 	    union ep_cmsg *);
 /*
  * A send to ep failed with err: 1 if it was its local address that went

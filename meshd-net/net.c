@@ -176,7 +176,7 @@ sock_for(int af)
 
 /* one message to ep, from its local address while that exists */
 static void
-send_to(const void *msg, size_t len, struct mesh_endpoint *ep)
+send_to(void *msg, size_t len, struct mesh_endpoint *ep)
 {
 	struct msghdr	mh;
 	struct iovec	iov;
@@ -185,7 +185,7 @@ send_to(const void *msg, size_t len, struct mesh_endpoint *ep)
 
 	if ((fd = sock_for(ep_family(ep))) == -1)
 		return;
-	iov.iov_base = (void *)msg;
+	iov.iov_base = msg;
 	iov.iov_len = len;
 	do {
 		memset(&mh, 0, sizeof(mh));

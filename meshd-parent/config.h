@@ -79,9 +79,43 @@ struct meshd_conf	*parse_config(const char *, int);
 const char		*config_errors(void);
 /* -D name=value; 0 on success, -1 if malformed */
 int			 cmdline_symset(char *);
+/*
+ * Messages while parsing, for config.c's checks too: an error counts
+ * against the parse.  conf_*: at the line being read, or at fname:line
+ * (line 0: the whole file); blk_*: the same, naming the block being read.
+ */
+void			 conf_error(const char *, ...)
+			    __attribute__((__format__ (printf, 1, 2)));
+void			 conf_error_at(const char *, int, const char *, ...)
+			    __attribute__((__format__ (printf, 3, 4)));
+void			 blk_error(const char *, ...)
+			    __attribute__((__format__ (printf, 1, 2)));
+void			 blk_warn(const char *, ...)
+			    __attribute__((__format__ (printf, 1, 2)));
+void			 blk_warn_at(const char *, int, const char *, ...)
+			    __attribute__((__format__ (printf, 3, 4)));
+
+/* config.c */
 void			 free_config(struct meshd_conf *);
 struct peer_conf	*config_find_peer_name(struct meshd_conf *,
 			    const char *);
+/* the checks parse.y makes as it reads; they report through it */
+void			 config_checks_reset(void);
+/* digits only, min..max: 0 and the number in *v, or -1 */
+int			 config_number(const char *, long long, long long,
+			    long long *);
+void			 config_check_keyfile(const char *);
+int			 config_valid_ifname(const char *);
+int			 config_valid_user(const char *);
+void			 config_peer_name(const char *);
+void			 config_peer_key(struct peer_conf *);
+void			 config_peer_end(struct peer_conf *, const char *, int,
+			    int);
+void			 config_endpoint(struct peer_conf *, const char *);
+void			 config_aip(struct peer_conf *, const char *,
+			    const char *, int);
+void			 config_aips_end(struct peer_conf *);
+void			 config_aips_shared(void);
 
 /* printconf.c: canonical text that parse_config() reads back the same */
 void			 print_config(FILE *, struct meshd_conf *);

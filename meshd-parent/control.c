@@ -282,22 +282,20 @@ show_status(struct ctl_conn *c, const struct mesh_peer_stats *global)
 
 	memset(&pr, 0, sizeof(pr));
 	(void)strlcpy(pr.role, meshd_role_names[PROC_PARENT], sizeof(pr.role));
-	pr.pid = getpid();
-	pr.uid = getuid();
+	pr.proc.pid = getpid();
+	pr.proc.uid = getuid();
+	pr.proc.gid = getgid();
 	imsg_compose(&c->ibuf, IMSG_CTL_PROC, 0, 0, -1, &pr, sizeof(pr));
 	for (r = PROC_NET; r < PROC_MAX; r++) {
 		struct child_proc *cp = &parent.children[r];
 
 		memset(&pr, 0, sizeof(pr));
 		(void)strlcpy(pr.role, meshd_role_names[r], sizeof(pr.role));
-		pr.pid = cp->pid;
-		if (cp->ready) {
-			pr.uid = cp->info.uid;
-			pr.chrooted = cp->info.chrooted;
-			pr.sandboxed = cp->info.sandboxed;
-		}
-		pr.has_counters = 1;
-		pr.counters = global[r];
+		if (cp->ready)
+			pr.proc = cp->info;
+		pr.proc.pid = cp->pid;
+		pr.proc.has_counters = 1;
+		pr.proc.counters = global[r];
 		imsg_compose(&c->ibuf, IMSG_CTL_PROC, 0, 0, -1, &pr,
 		    sizeof(pr));
 	}

@@ -29,6 +29,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -257,11 +258,16 @@ keys_check_sync(struct meshd_conf *conf, const char *bin, uint8_t *pub,
 {
 	struct keyfds	 kf;
 	struct imsgbuf	 ibuf;
-	char		*argv[] = { (char *)bin, "-n", "-u", conf->iface.user,
-			    NULL };
+	char		 path[PATH_MAX];
+	char		*argv[] = { path, "-n", "-u", conf->iface.user, NULL };
 	pid_t		 pid;
 	int		 fd, ret;
 
+	/* argv[0] is not const, exec(3) says: a copy, not a cast */
+	if (strlcpy(path, bin, sizeof(path)) >= sizeof(path)) {
+		snprintf(err, errlen, "%s: name too long", bin);
+		return -1;
+	}
 	if (keys_open(conf, &kf, err, errlen) == -1)
 		return -1;
 	pid = proc_spawn(bin, argv, &fd);

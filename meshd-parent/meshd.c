@@ -26,13 +26,12 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
-#include <stddef.h>
-
 #include <err.h>
 #include <ctype.h>
 #include <errno.h>
 #include <event.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -61,23 +60,30 @@ static const char *const child_bin[PROC_MAX] = {
 
 static int		 shutting_down;
 
-/* a config whose keys crypto is checking (meshd.h), and what it is for */
-static struct meshd_conf	*pending_conf;
-static int			 pending_start;
-static int			 ctl_sock = -1;	/* listens once configured */
-static int			 hup_queued;	/* a SIGHUP came meanwhile */
-
 static __attribute__((__noreturn__)) void usage(void);
 static void	 parent_dispatch(int, short, void *);
+static int	 parent_dispatch_child(struct child_proc *, struct imsg *);
+static int	 parent_dispatch_net(struct child_proc *, struct imsg *);
+static int	 parent_dispatch_crypto(struct child_proc *, struct imsg *);
+static int	 parent_dispatch_tun(struct child_proc *, struct imsg *);
 static void	 parent_sig(int, short, void *);
 static void	 start_child(enum meshd_role);
 static void	 connect_children(void);
 static void	 create_channels(uint16_t);
-static void	 send_config(struct meshd_conf *);
-static void	 assign_ids(struct meshd_conf *, struct meshd_conf *);
 static void	 ensure_chroot(void);
 static void	 check_config(struct meshd_conf *);
-static void	 keycheck_start(struct meshd_conf *, struct keyfds *, int);
+
+/*
+ * What each child may send, by the pipe it came in on: a message from
+ * another pipe cannot reach these handlers.  Each returns -1 for a type
+ * it does not take.
+ */
+static int (*const parent_handlers[PROC_MAX])(struct child_proc *,
+    struct imsg *) = {
+	[PROC_NET] = parent_dispatch_net,
+	[PROC_CRYPTO] = parent_dispatch_crypto,
+	[PROC_TUN] = parent_dispatch_tun,
+};
 
 static void
 usage(void)
@@ -105,6 +111,7 @@ main(int argc, char *argv[])
 #endif
 	parent.conffile = MESHD_CONF;
 	parent.csock = MESHD_SOCKET;
+	parent.ctl_sock = -1;
 	log_init(1, 0, LOG_DAEMON);	/* stderr until we daemonize */
 	log_procinit("parent");
 
@@ -232,7 +239,7 @@ main(int argc, char *argv[])
 	signal_add(&ev_sigterm, NULL);
 	signal_add(&ev_sighup, NULL);
 	signal_add(&ev_sigchld, NULL);
-	ctl_sock = csock;
+	parent.ctl_sock = csock;
 
 	proc_settitle(PROC_PARENT);
 	event_dispatch();
@@ -295,10 +302,13 @@ static void
 start_child(enum meshd_role r)
 {
 	struct child_proc	*cp = &parent.children[r];
-	char			*argv[8];
+	char			*argv[8], path[PATH_MAX];
 	int			 argc = 0, fd, i;
 
-	argv[argc++] = (char *)child_bin[r];
+	/* argv[0] is not const, exec(3) says: a copy, not a cast */
+	if (strlcpy(path, child_bin[r], sizeof(path)) >= sizeof(path))
+		fatalx("%s: name too long", child_bin[r]);
+	argv[argc++] = path;
 	if (parent.debug)
 		argv[argc++] = "-d";
 	for (i = 0; i < parent.verbose && i < 2; i++)
@@ -376,270 +386,6 @@ create_channels(uint16_t mtu)
 	}
 }
 
-static int
-peer_key_cmp(const void *a, const void *b)
-{
-	const struct peer_conf	*const *x = a, *const *y = b;
-
-	/* public keys: an ordinary comparison is fine */
-	return memcmp((*x)->pubkey, (*y)->pubkey, WG_KEY_LEN);
-}
-
-/*
- * Peers keep their id across reloads; the identity is the public key.
- * The old peers are sorted by key once, so a reload of 10,000 peers does
- * not compare every pair.
- */
-static void
-assign_ids(struct meshd_conf *nconf, struct meshd_conf *oconf)
-{
-	struct peer_conf	*p, **old = NULL, **op;
-	size_t			 n = 0;
-
-	if (oconf != NULL && oconf->npeers > 0) {
-		if ((old = reallocarray(NULL, oconf->npeers,
-		    sizeof(*old))) == NULL)
-			fatal(NULL);
-		TAILQ_FOREACH(p, &oconf->peers, entry)
-			old[n++] = p;
-		qsort(old, n, sizeof(*old), peer_key_cmp);
-	}
-	TAILQ_FOREACH(p, &nconf->peers, entry) {
-		if (n > 0 && (op = bsearch(&p, old, n, sizeof(*old),
-		    peer_key_cmp)) != NULL)
-			p->id = (*op)->id;
-		else
-			p->id = ++parent.next_peer_id;
-	}
-	free(old);
-}
-
-static void
-peer_msg(struct peer_conf *p, struct mesh_peer_msg *pm)
-{
-	memset(pm, 0, sizeof(*pm));
-	pm->id = p->id;
-	(void)strlcpy(pm->name, p->name, sizeof(pm->name));
-	memcpy(pm->pubkey, p->pubkey, sizeof(pm->pubkey));
-	pm->has_psk = p->psk_file[0] != '\0';
-	pm->keepalive = p->keepalive;
-	if (p->endpoint.ss_family != 0 &&
-	    p->endpoint_len <= sizeof(pm->endpoint)) {
-		pm->has_endpoint = 1;
-		memcpy(pm->endpoint, &p->endpoint, p->endpoint_len);
-		pm->endpoint_len = p->endpoint_len;
-	}
-	pm->naips = p->naips;
-}
-
-/*
- * Sends a whole config to every child: each peer is a RECONF_PEER and
- * then its allowed-ips in RECONF_PEER_AIPS chunks.  meshd-crypto has the
- * keys already (the key check, keys.c).
- */
-static void
-send_config(struct meshd_conf *nconf)
-{
-	struct mesh_iface_msg	 im;
-	struct mesh_peer_msg	 pm;
-	struct peer_conf	*p;
-	struct imsgev		*iev;
-	enum meshd_role		 r;
-
-	memset(&im, 0, sizeof(im));
-	(void)strlcpy(im.name, nconf->iface.name, sizeof(im.name));
-	im.mtu = nconf->iface.mtu;
-	/* the port bound: tun knows our own datagrams by it */
-	im.listen_port = parent.listen_port;
-	im.naddrs = nconf->iface.naddrs;
-	memcpy(im.addrs, nconf->iface.addrs,
-	    nconf->iface.naddrs * sizeof(im.addrs[0]));
-
-	for (r = PROC_NET; r < PROC_MAX; r++) {
-		iev = &parent.children[r].iev;
-		imsg_compose_event(iev, IMSG_RECONF_START, 0, 0, -1, NULL, 0);
-		imsg_compose_event(iev, IMSG_RECONF_IFACE, 0, 0, -1, &im,
-		    sizeof(im));
-		TAILQ_FOREACH(p, &nconf->peers, entry) {
-			peer_msg(p, &pm);
-			if (imsg_compose(&iev->ibuf, IMSG_RECONF_PEER, 0, 0,
-			    -1, &pm, sizeof(pm)) == -1 ||
-			    imsg_compose_aips(&iev->ibuf,
-			    IMSG_RECONF_PEER_AIPS, p->id, p->aips,
-			    p->naips) == -1)
-				fatal("send_config");
-		}
-		imsg_compose_event(iev, IMSG_RECONF_END, 0, 0, -1, NULL, 0);
-	}
-}
-
-/* applies the interface part of a reload; -1 and err if it cannot */
-static int
-reload_iface(struct iface_conf *o, struct iface_conf *n, int *udpfds,
-    size_t *nudp, char *err, size_t errlen)
-{
-	size_t	i, j;
-	char	buf[64];
-	int	port;
-
-	*nudp = 0;
-	if (strcmp(o->name, n->name) != 0) {
-		snprintf(err, errlen, "changing the interface name (%s to %s) "
-		    "needs a restart", o->name, n->name);
-		return -1;
-	}
-	if (n->listen_port != o->listen_port) {
-		if ((port = udp_open(n->listen_port, udpfds,
-		    MESH_UDP_SOCKS, nudp, err, errlen)) == -1)
-			return -1;
-		parent.listen_port = port;
-	}
-	if (strcmp(o->user, n->user) != 0)
-		log_warnx("user %s takes effect at the next restart", n->user);
-	if (n->mtu != o->mtu && tundev_set_mtu(parent.ifindex, n->mtu) == -1)
-		log_warn("%s: mtu %u", n->name, n->mtu);
-	for (i = 0; i < o->naddrs; i++) {
-		for (j = 0; j < n->naddrs; j++)
-			if (memcmp(&o->addrs[i], &n->addrs[j],
-			    sizeof(o->addrs[i])) == 0)
-				break;
-		if (j == n->naddrs &&
-		    tundev_addr_del(parent.ifindex, &o->addrs[i]) == -1)
-			log_warn("%s: remove %s", n->name, mesh_prefix_ntop(
-			    &o->addrs[i], buf, sizeof(buf)));
-	}
-	for (j = 0; j < n->naddrs; j++)
-		if (tundev_addr_add(parent.ifindex, &n->addrs[j]) == -1)
-			log_warn("%s: add %s", n->name, mesh_prefix_ntop(
-			    &n->addrs[j], buf, sizeof(buf)));
-	return 0;
-}
-
-/* sends the keys of nconf to crypto, for its verdict (keycheck_ok) */
-static void
-keycheck_start(struct meshd_conf *nconf, struct keyfds *kf, int start)
-{
-	struct imsgev	*iev = &parent.children[PROC_CRYPTO].iev;
-
-	keys_send(&iev->ibuf, nconf, kf);
-	imsg_event_add(iev);
-	pending_conf = nconf;
-	pending_start = start;
-}
-
-int
-parent_reload(char *err, size_t errlen)
-{
-	struct meshd_conf	*nconf;
-	struct keyfds		 kf;
-
-	if (pending_conf != NULL) {
-		snprintf(err, errlen, "a reload is still running");
-		return EBUSY;
-	}
-	log_info("reloading %s", parent.conffile);
-	if ((nconf = parse_config(parent.conffile, 0)) == NULL) {
-		snprintf(err, errlen, "%s", config_errors());
-		log_warnx("reload failed, keeping the running config");
-		return EINVAL;
-	}
-	if (keys_open(nconf, &kf, err, errlen) == -1) {
-		log_warnx("reload failed: %s", err);
-		free_config(nconf);
-		return EINVAL;
-	}
-	assign_ids(nconf, parent.conf);
-	keycheck_start(nconf, &kf, 0);
-	return 0;
-}
-
-/* a SIGHUP that came while a config waited for its verdict: now */
-static void
-reload_next(void)
-{
-	char	err[MESH_RESULT_MAX];
-
-	if (!hup_queued)
-		return;
-	hup_queued = 0;
-	(void)parent_reload(err, sizeof(err));
-}
-
-static void
-reload_failed(struct meshd_conf *nconf, const char *err)
-{
-	log_warnx("reload failed: %s", err);
-	log_warnx("keeping the running config");
-	free_config(nconf);
-	control_reload_done(EINVAL, err);
-	reload_next();
-}
-
-/* crypto has the keys of the pending config: use it */
-static void
-keycheck_ok(const uint8_t *pub)
-{
-	struct meshd_conf	*nconf = pending_conf;
-	int			 udpfds[MESH_UDP_SOCKS];
-	size_t			 nudp = 0, i;
-	char			 err[MESH_RESULT_MAX];
-
-	pending_conf = NULL;
-	if (keys_check_self(nconf, pub, err, sizeof(err)) == -1 ||
-	    (!pending_start && reload_iface(&parent.conf->iface,
-	    &nconf->iface, udpfds, &nudp, err, sizeof(err)) == -1)) {
-		imsg_compose_event(&parent.children[PROC_CRYPTO].iev,
-		    IMSG_KEYCHECK_ABORT, 0, 0, -1, NULL, 0);
-		if (pending_start) {
-			log_warnx("%s", err);
-			parent_shutdown(1);
-		}
-		reload_failed(nconf, err);
-		return;
-	}
-	for (i = 0; i < nudp; i++) {
-		uint8_t first = (i == 0);
-
-		imsg_compose_event(&parent.children[PROC_NET].iev,
-		    IMSG_UDP_SOCKET, 0, 0, udpfds[i], &first, sizeof(first));
-	}
-	send_config(nconf);
-	memcpy(parent.pubkey, pub, sizeof(parent.pubkey));
-	parent.has_pubkey = 1;
-	if (pending_start) {
-		/* meshctl's first answer comes after the children's config */
-		control_listen(ctl_sock);
-		log_info("startup: interface %s, %zu peers", nconf->iface.name,
-		    nconf->npeers);
-		reload_next();
-		return;
-	}
-	free_config(parent.conf);
-	parent.conf = nconf;
-	log_info("reload done: %zu peers", nconf->npeers);
-	snprintf(err, sizeof(err), "reload done: %zu peers", nconf->npeers);
-	control_reload_done(0, err);
-	reload_next();
-}
-
-/* crypto found a key of the pending config bad */
-static void
-keycheck_error(struct imsg *imsg)
-{
-	struct meshd_conf	*nconf = pending_conf;
-	char			 err[MESH_RESULT_MAX];
-
-	if (nconf == NULL)
-		fatalx("KEY_ERROR without a key check");
-	keys_error(nconf, imsg, err, sizeof(err));
-	pending_conf = NULL;
-	if (pending_start) {
-		log_warnx("%s", err);
-		parent_shutdown(1);
-	}
-	reload_failed(nconf, err);
-}
-
 int
 parent_stats_request(uint32_t seq)
 {
@@ -689,18 +435,74 @@ child_logline(enum meshd_role role, struct imsg *imsg)
 	logit(pri, "%s: %s", meshd_role_names[role], line);
 }
 
+/* what every child sends */
+static int
+parent_dispatch_child(struct child_proc *cp, struct imsg *imsg)
+{
+	struct mesh_peer_stats	 pst;
+
+	switch (imsg_get_type(imsg)) {
+	case IMSG_CHILD_READY:
+		if (imsg_get_data(imsg, &cp->info, sizeof(cp->info)) == -1)
+			fatalx("CHILD_READY: bad length");
+		cp->ready = 1;
+		break;
+	case IMSG_PEER_STATS:
+		if (imsg_get_data(imsg, &pst, sizeof(pst)) == -1 ||
+		    pst.endpoint_len > sizeof(pst.endpoint))
+			fatalx("PEER_STATS: bad message from %s",
+			    meshd_role_names[cp->role]);
+		control_stats(imsg_get_id(imsg), cp->role, &pst);
+		break;
+	case IMSG_STATS_END:
+		control_stats_end(imsg_get_id(imsg));
+		break;
+	case IMSG_LOG:
+		child_logline(cp->role, imsg);
+		break;
+	default:
+		return -1;
+	}
+	return 0;
+}
+
+static int
+parent_dispatch_net(struct child_proc *cp, struct imsg *imsg)
+{
+	return parent_dispatch_child(cp, imsg);
+}
+
+/* crypto alone has a verdict on a config's keys (reload.c) */
+static int
+parent_dispatch_crypto(struct child_proc *cp, struct imsg *imsg)
+{
+	switch (imsg_get_type(imsg)) {
+	case IMSG_KEYCHECK_OK:
+		keycheck_ok(imsg);
+		break;
+	case IMSG_KEY_ERROR:
+		keycheck_error(imsg);
+		break;
+	default:
+		return parent_dispatch_child(cp, imsg);
+	}
+	return 0;
+}
+
+static int
+parent_dispatch_tun(struct child_proc *cp, struct imsg *imsg)
+{
+	return parent_dispatch_child(cp, imsg);
+}
+
 static void
 parent_dispatch(int fd, short event, void *arg)
 {
-	struct child_proc	*cp;
 	struct imsgev		*iev = arg;
+	struct child_proc	*cp = iev->data;
 	struct imsg		 imsg;
-	struct mesh_peer_stats	 pst;
-	uint8_t			 pub[WG_KEY_LEN];
 	ssize_t			 n;
 
-	cp = (struct child_proc *)((char *)iev -
-	    offsetof(struct child_proc, iev));
 	if (imsgev_io(iev, event) == -1) {
 		log_warnx("lost child: %s", meshd_role_names[cp->role]);
 		parent_shutdown(1);
@@ -710,44 +512,10 @@ parent_dispatch(int fd, short event, void *arg)
 			fatal("bad imsg from %s", meshd_role_names[cp->role]);
 		if (n == 0)
 			break;
-		switch (imsg_get_type(&imsg)) {
-		case IMSG_CHILD_READY:
-			if (imsg_get_data(&imsg, &cp->info,
-			    sizeof(cp->info)) == -1)
-				fatalx("CHILD_READY: bad length");
-			cp->ready = 1;
-			break;
-		case IMSG_KEYCHECK_OK:
-			if (cp->role != PROC_CRYPTO || pending_conf == NULL ||
-			    imsg_get_data(&imsg, pub, sizeof(pub)) == -1)
-				fatalx("KEYCHECK_OK: bad message from %s",
-				    meshd_role_names[cp->role]);
-			keycheck_ok(pub);
-			break;
-		case IMSG_PEER_STATS:
-			if (imsg_get_data(&imsg, &pst, sizeof(pst)) == -1 ||
-			    pst.endpoint_len > sizeof(pst.endpoint))
-				fatalx("PEER_STATS: bad message from %s",
-				    meshd_role_names[cp->role]);
-			control_stats(imsg_get_id(&imsg), cp->role, &pst);
-			break;
-		case IMSG_STATS_END:
-			control_stats_end(imsg_get_id(&imsg));
-			break;
-		case IMSG_LOG:
-			child_logline(cp->role, &imsg);
-			break;
-		case IMSG_KEY_ERROR:
-			if (cp->role != PROC_CRYPTO)
-				fatalx("KEY_ERROR from %s",
-				    meshd_role_names[cp->role]);
-			keycheck_error(&imsg);
-			break;
-		default:
+		if (parent_handlers[cp->role](cp, &imsg) == -1)
 			fatalx("unexpected imsg %s from %s",
 			    imsg_type_name(imsg_get_type(&imsg)),
 			    meshd_role_names[cp->role]);
-		}
 		imsg_free(&imsg);
 	}
 	imsg_event_add(iev);
@@ -756,10 +524,9 @@ parent_dispatch(int fd, short event, void *arg)
 static void
 parent_sig(int sig, short event, void *arg)
 {
-	char	err[MESH_RESULT_MAX];
-	pid_t	pid;
-	int	status;
-	enum meshd_role r;
+	pid_t		pid;
+	int		status;
+	enum meshd_role	r;
 
 	switch (sig) {
 	case SIGTERM:
@@ -767,9 +534,7 @@ parent_sig(int sig, short event, void *arg)
 		log_info("received signal %d, stopping", sig);
 		parent_shutdown(0);
 	case SIGHUP:
-		/* one is running: this one follows it */
-		if (parent_reload(err, sizeof(err)) == EBUSY)
-			hup_queued = 1;
+		parent_reload_signal();
 		break;
 	case SIGCHLD:
 		while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {

@@ -36,6 +36,7 @@ struct parent {
 	struct meshd_conf	*conf;
 	const char		*conffile;
 	const char		*csock;
+	int			 ctl_sock;	/* listens once configured */
 	struct child_proc	 children[PROC_MAX];	/* [PROC_PARENT] unused */
 	struct timespec		 started;
 	int			 ifindex;
@@ -57,12 +58,6 @@ struct keyfds {
 };
 
 /* meshd.c */
-/*
- * Starts a reload: 0 if it waits for crypto's verdict on the new keys
- * (control_reload_done() then has the outcome), else an errno-like code
- * (EBUSY: one is running) and a message (maybe several lines) in buf.
- */
-int	 parent_reload(char *, size_t);
 void	 parent_set_verbose(int);
 /* asks every child for its counters; returns how many were asked */
 int	 parent_stats_request(uint32_t);
@@ -87,6 +82,22 @@ int	 keys_check_self(struct meshd_conf *, const uint8_t *, char *,
 	    size_t);
 int	 keys_check_sync(struct meshd_conf *, const char *, uint8_t *,
 	    char *, size_t);
+
+/* reload.c */
+/* peer ids: kept from oconf (may be NULL) by public key, else new */
+void	 assign_ids(struct meshd_conf *, struct meshd_conf *);
+/* sends a config's keys to crypto; start: the first config, at start */
+void	 keycheck_start(struct meshd_conf *, struct keyfds *, int);
+void	 keycheck_ok(struct imsg *);
+void	 keycheck_error(struct imsg *);
+/*
+ * Starts a reload: 0 if it waits for crypto's verdict on the new keys
+ * (control_reload_done() then has the outcome), else an errno-like code
+ * (EBUSY: one is running) and a message (maybe several lines) in buf.
+ */
+int	 parent_reload(char *, size_t);
+/* SIGHUP: a reload, or one queued behind the one running */
+void	 parent_reload_signal(void);
 
 /* sockets.c */
 int	 udp_open(uint16_t, int *, size_t, size_t *, char *, size_t);

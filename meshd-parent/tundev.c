@@ -117,8 +117,11 @@ struct nlreq {
 	} u;
 };
 
-/* called for every message answering a request, but errors and DONE */
-typedef int (*nl_cb)(const struct nlmsghdr *, void *);
+/*
+ * Called for every message answering a request, but errors and DONE.  Not
+ * const: NLMSG_DATA and RTA_NEXT would cast it away (-Wcast-qual).
+ */
+typedef int (*nl_cb)(struct nlmsghdr *, void *);
 
 static void
 nl_req_init(struct nlreq *req, uint16_t type, uint16_t flags,
@@ -154,7 +157,7 @@ nl_req_attr(struct nlreq *req, uint16_t type, const void *data, size_t len)
  * ACK, or DONE after a dump), 0 to read on, -1 with errno for an error.
  */
 static int
-nl_answer(const struct nlmsghdr *nh, nl_cb cb, void *arg)
+nl_answer(struct nlmsghdr *nh, nl_cb cb, void *arg)
 {
 	struct nlmsgerr	nlerr;
 	int		status;
@@ -343,7 +346,7 @@ check_name(const char *name)
 }
 
 static int
-getlink_cb(const struct nlmsghdr *nh, void *arg)
+getlink_cb(struct nlmsghdr *nh, void *arg)
 {
 	struct ifinfomsg	ifi;
 	int			*ifindex = arg;
@@ -500,7 +503,7 @@ struct addrs_arg {
 };
 
 static int
-getaddr_cb(const struct nlmsghdr *nh, void *arg)
+getaddr_cb(struct nlmsghdr *nh, void *arg)
 {
 	struct addrs_arg	*a = arg;
 	struct ifaddrmsg	 ifa;

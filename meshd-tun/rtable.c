@@ -388,27 +388,20 @@ rt_walk(const struct rt_trie *t, uint32_t off, int af,
 	}
 }
 
-/* the trie and masked key for a prefix, or NULL (EINVAL) */
-static struct rt_trie *
-rt_prefix(struct rtable *rt, const struct mesh_prefix *p, uint32_t *key)
-{
-	struct rt_trie	*t;
+/* the trie of rt for address family af (4 or 6), or NULL; keeps rt's const */
+#define RT_TRIE(rt, af)	((af) == 4 ? &(rt)->t4 : (af) == 6 ? &(rt)->t6 : NULL)
 
-	if (p->af == 4)
-		t = &rt->t4;
-	else if (p->af == 6)
-		t = &rt->t6;
-	else {
+/* p's masked key in t, RT_TRIE(rt, p->af): 0, or -1 (EINVAL) */
+static int
+rt_prefix(const struct rt_trie *t, const struct mesh_prefix *p, uint32_t *key)
+{
+	if (t == NULL || p->plen > t->bits) {
 		errno = EINVAL;
-		return NULL;
-	}
-	if (p->plen > t->bits) {
-		errno = EINVAL;
-		return NULL;
+		return -1;
 	}
 	rt_key(key, p->addr, t->words);
 	rt_mask(key, t->words, p->plen);
-	return t;
+	return 0;
 }
 
 struct rtable *
@@ -443,7 +436,7 @@ rtable_insert(struct rtable *rt, const struct mesh_prefix *p, uint32_t id)
 		errno = EINVAL;
 		return -1;
 	}
-	if ((t = rt_prefix(rt, p, key)) == NULL)
+	if (rt_prefix(t = RT_TRIE(rt, p->af), p, key) == -1)
 		return -1;
 	return rt_insert(t, key, p->plen, id);
 }
@@ -454,7 +447,7 @@ rtable_remove(struct rtable *rt, const struct mesh_prefix *p)
 	struct rt_trie	*t;
 	uint32_t	 key[RT_MAXWORDS];
 
-	if ((t = rt_prefix(rt, p, key)) == NULL)
+	if (rt_prefix(t = RT_TRIE(rt, p->af), p, key) == -1)
 		return -1;
 	if (rt_remove(t, key, p->plen) == -1)
 		return -1;
@@ -561,8 +554,7 @@ rtable_get(const struct rtable *rt, const struct mesh_prefix *p)
 	const struct rt_trie	*t;
 	uint32_t		 key[RT_MAXWORDS], off, parent, gparent;
 
-	/* rt_prefix changes nothing: the cast only shares its code */
-	if ((t = rt_prefix((struct rtable *)rt, p, key)) == NULL)
+	if (rt_prefix(t = RT_TRIE(rt, p->af), p, key) == -1)
 		return 0;
 	if ((off = rt_find(t, key, p->plen, &parent, &gparent)) == RT_NONE)
 		return 0;

@@ -79,7 +79,7 @@ recv_ep(int fd, struct mesh_endpoint *ep)
 }
 
 static ssize_t
-send_ep(int fd, const struct mesh_endpoint *ep)
+send_ep(int fd, struct mesh_endpoint *ep)
 {
 	struct msghdr	mh;
 	struct iovec	iov;

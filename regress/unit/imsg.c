@@ -48,7 +48,7 @@ static int	 pair(int [2]);
 static int	 get_one(struct imsgbuf *, struct imsg *);
 static void	 raw_hdr(unsigned char *, uint32_t, uint32_t, uint32_t,
 		    uint32_t);
-static ssize_t	 send_fds(int, const void *, size_t, const int *, int);
+static ssize_t	 send_fds(int, void *, size_t, const int *, int);
 static int	 pipe_works(int, int);
 static void	 xwrite(int, const void *, size_t);
 
@@ -127,7 +127,7 @@ raw_hdr(unsigned char *p, uint32_t type, uint32_t len, uint32_t peerid,
 
 /* one sendmsg with nfds descriptors */
 static ssize_t
-send_fds(int s, const void *data, size_t len, const int *fds, int nfds)
+send_fds(int s, void *data, size_t len, const int *fds, int nfds)
 {
 	char		 cbuf[CMSG_SPACE(sizeof(int) * 16)];
 	struct msghdr	 msg;
@@ -136,7 +136,7 @@ send_fds(int s, const void *data, size_t len, const int *fds, int nfds)
 
 	memset(&msg, 0, sizeof(msg));
 	memset(cbuf, 0, sizeof(cbuf));
-	iov.iov_base = (void *)data;
+	iov.iov_base = data;
 	iov.iov_len = len;
 	msg.msg_iov = &iov;
 	msg.msg_iovlen = 1;

@@ -358,15 +358,15 @@ fake_status(struct fake *f, int naddrs, int has_pubkey)
 	for (i = 0; i < 4; i++) {
 		memset(&pr, 0, sizeof(pr));
 		(void)strlcpy(pr.role, roles[i], sizeof(pr.role));
-		pr.pid = 100 + i;
-		pr.uid = i == 0 ? 0 : 998;
-		pr.chrooted = pr.sandboxed = i != 0;
+		pr.proc.pid = 100 + i;
+		pr.proc.uid = i == 0 ? 0 : 998;
+		pr.proc.chrooted = pr.proc.sandboxed = i != 0;
 		if (i != 0) {
 			/* net 1000 received 1 malformed, crypto 2000 2 ... */
-			pr.has_counters = 1;
-			pr.counters.rx_packets = 1000 * i;
-			pr.counters.drop_malformed = i;
-			pr.counters.drop_handshake = 10 * i;
+			pr.proc.has_counters = 1;
+			pr.proc.counters.rx_packets = 1000 * i;
+			pr.proc.counters.drop_malformed = i;
+			pr.proc.counters.drop_handshake = 10 * i;
 		}
 		fake_send(f, IMSG_CTL_PROC, &pr, sizeof(pr));
 	}

@@ -512,7 +512,7 @@ rx_batch(struct mmsghdr m[2], struct iovec iov[2], char b[2][16])
 }
 
 static ssize_t
-send_pktinfo(struct fixture *f, const char *msg, size_t len)
+send_pktinfo(struct fixture *f, char *msg, size_t len)
 {
 	struct in_pktinfo	 pi;
 	struct msghdr		 mh;
@@ -527,7 +527,7 @@ send_pktinfo(struct fixture *f, const char *msg, size_t len)
 	pi.ipi_spec_dst.s_addr = htonl(INADDR_LOOPBACK);
 	memset(&mh, 0, sizeof(mh));
 	memset(&cb, 0, sizeof(cb));
-	iov.iov_base = (void *)msg;
+	iov.iov_base = msg;
 	iov.iov_len = len;
 	mh.msg_iov = &iov;
 	mh.msg_iovlen = 1;
@@ -550,13 +550,13 @@ net_calls(struct fixture *f)
 	struct mmsghdr		 m[2];
 	struct iovec		 iov[2];
 	socklen_t		 len = sizeof(ss);
-	char			 b[2][16];
+	char			 b[2][16], cookie[] = "cookie";
 	int			 i, n;
 
 	CHECK(getsockname(f->udp, (struct sockaddr *)&ss, &len) == 0 &&
 	    ss.ss_family == AF_INET, "getsockname");
 	/* a cookie reply: sendmsg from a local address (IP_PKTINFO) */
-	CHECK(send_pktinfo(f, "cookie", 6) == 6, "sendmsg with IP_PKTINFO");
+	CHECK(send_pktinfo(f, cookie, 6) == 6, "sendmsg with IP_PKTINFO");
 	rx_batch(m, iov, b);
 	CHECK(recvmmsg(f->udp, m, 1, 0, NULL) == 1 && m[0].msg_len == 6,
 	    "recvmmsg");

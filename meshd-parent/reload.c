@@ -1,0 +1,319 @@
+/*
+ * Copyright (c) 2026 The meshd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * The parent's reload and config-sending path: a new config's keys go to
+ * meshd-crypto for its verdict (keys.c), then the config goes out to
+ * every child.  The first config at start takes the same path.
+ */
+
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <event.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "parent.h"
+#include "tundev.h"
+
+/* a config whose keys crypto is checking (meshd.h), and what it is for */
+static struct meshd_conf	*pending_conf;
+static int			 pending_start;
+static int			 hup_queued;	/* a SIGHUP came meanwhile */
+
+static void	 send_config(struct meshd_conf *);
+
+static int
+peer_key_cmp(const void *a, const void *b)
+{
+	const struct peer_conf	*const *x = a, *const *y = b;
+
+	/* public keys: an ordinary comparison is fine */
+	return memcmp((*x)->pubkey, (*y)->pubkey, WG_KEY_LEN);
+}
+
+/*
+ * Peers keep their id across reloads; the identity is the public key.
+ * The old peers are sorted by key once, so a reload of 10,000 peers does
+ * not compare every pair.
+ */
+void
+assign_ids(struct meshd_conf *nconf, struct meshd_conf *oconf)
+{
+	struct peer_conf	*p, **old = NULL, **op;
+	size_t			 n = 0;
+
+	if (oconf != NULL && oconf->npeers > 0) {
+		if ((old = reallocarray(NULL, oconf->npeers,
+		    sizeof(*old))) == NULL)
+			fatal(NULL);
+		TAILQ_FOREACH(p, &oconf->peers, entry)
+			old[n++] = p;
+		qsort(old, n, sizeof(*old), peer_key_cmp);
+	}
+	TAILQ_FOREACH(p, &nconf->peers, entry) {
+		if (n > 0 && (op = bsearch(&p, old, n, sizeof(*old),
+		    peer_key_cmp)) != NULL)
+			p->id = (*op)->id;
+		else
+			p->id = ++parent.next_peer_id;
+	}
+	free(old);
+}
+
+static void
+peer_msg(struct peer_conf *p, struct mesh_peer_msg *pm)
+{
+	memset(pm, 0, sizeof(*pm));
+	pm->id = p->id;
+	(void)strlcpy(pm->name, p->name, sizeof(pm->name));
+	memcpy(pm->pubkey, p->pubkey, sizeof(pm->pubkey));
+	pm->has_psk = p->psk_file[0] != '\0';
+	pm->keepalive = p->keepalive;
+	if (p->endpoint.ss_family != 0 &&
+	    p->endpoint_len <= sizeof(pm->endpoint)) {
+		pm->has_endpoint = 1;
+		memcpy(pm->endpoint, &p->endpoint, p->endpoint_len);
+		pm->endpoint_len = p->endpoint_len;
+	}
+	pm->naips = p->naips;
+}
+
+/*
+ * Sends a whole config to every child: each peer is a RECONF_PEER and
+ * then its allowed-ips in RECONF_PEER_AIPS chunks.  meshd-crypto has the
+ * keys already (the key check, keys.c).
+ */
+static void
+send_config(struct meshd_conf *nconf)
+{
+	struct mesh_iface_msg	 im;
+	struct mesh_peer_msg	 pm;
+	struct peer_conf	*p;
+	struct imsgev		*iev;
+	enum meshd_role		 r;
+
+	memset(&im, 0, sizeof(im));
+	(void)strlcpy(im.name, nconf->iface.name, sizeof(im.name));
+	im.mtu = nconf->iface.mtu;
+	/* the port bound: tun knows our own datagrams by it */
+	im.listen_port = parent.listen_port;
+	im.naddrs = nconf->iface.naddrs;
+	memcpy(im.addrs, nconf->iface.addrs,
+	    nconf->iface.naddrs * sizeof(im.addrs[0]));
+
+	for (r = PROC_NET; r < PROC_MAX; r++) {
+		iev = &parent.children[r].iev;
+		imsg_compose_event(iev, IMSG_RECONF_START, 0, 0, -1, NULL, 0);
+		imsg_compose_event(iev, IMSG_RECONF_IFACE, 0, 0, -1, &im,
+		    sizeof(im));
+		TAILQ_FOREACH(p, &nconf->peers, entry) {
+			peer_msg(p, &pm);
+			if (imsg_compose(&iev->ibuf, IMSG_RECONF_PEER, 0, 0,
+			    -1, &pm, sizeof(pm)) == -1 ||
+			    imsg_compose_aips(&iev->ibuf,
+			    IMSG_RECONF_PEER_AIPS, p->id, p->aips,
+			    p->naips) == -1)
+				fatal("send_config");
+		}
+		imsg_compose_event(iev, IMSG_RECONF_END, 0, 0, -1, NULL, 0);
+	}
+}
+
+/* applies the interface part of a reload; -1 and err if it cannot */
+static int
+reload_iface(struct iface_conf *o, struct iface_conf *n, int *udpfds,
+    size_t *nudp, char *err, size_t errlen)
+{
+	size_t	i, j;
+	char	buf[64];
+	int	port;
+
+	*nudp = 0;
+	if (strcmp(o->name, n->name) != 0) {
+		snprintf(err, errlen, "changing the interface name (%s to %s) "
+		    "needs a restart", o->name, n->name);
+		return -1;
+	}
+	if (n->listen_port != o->listen_port) {
+		if ((port = udp_open(n->listen_port, udpfds,
+		    MESH_UDP_SOCKS, nudp, err, errlen)) == -1)
+			return -1;
+		parent.listen_port = port;
+	}
+	if (strcmp(o->user, n->user) != 0)
+		log_warnx("user %s takes effect at the next restart", n->user);
+	if (n->mtu != o->mtu && tundev_set_mtu(parent.ifindex, n->mtu) == -1)
+		log_warn("%s: mtu %u", n->name, n->mtu);
+	for (i = 0; i < o->naddrs; i++) {
+		for (j = 0; j < n->naddrs; j++)
+			if (memcmp(&o->addrs[i], &n->addrs[j],
+			    sizeof(o->addrs[i])) == 0)
+				break;
+		if (j == n->naddrs &&
+		    tundev_addr_del(parent.ifindex, &o->addrs[i]) == -1)
+			log_warn("%s: remove %s", n->name, mesh_prefix_ntop(
+			    &o->addrs[i], buf, sizeof(buf)));
+	}
+	for (j = 0; j < n->naddrs; j++)
+		if (tundev_addr_add(parent.ifindex, &n->addrs[j]) == -1)
+			log_warn("%s: add %s", n->name, mesh_prefix_ntop(
+			    &n->addrs[j], buf, sizeof(buf)));
+	return 0;
+}
+
+/* sends the keys of nconf to crypto, for its verdict (keycheck_ok) */
+void
+keycheck_start(struct meshd_conf *nconf, struct keyfds *kf, int start)
+{
+	struct imsgev	*iev = &parent.children[PROC_CRYPTO].iev;
+
+	keys_send(&iev->ibuf, nconf, kf);
+	imsg_event_add(iev);
+	pending_conf = nconf;
+	pending_start = start;
+}
+
+int
+parent_reload(char *err, size_t errlen)
+{
+	struct meshd_conf	*nconf;
+	struct keyfds		 kf;
+
+	if (pending_conf != NULL) {
+		snprintf(err, errlen, "a reload is still running");
+		return EBUSY;
+	}
+	log_info("reloading %s", parent.conffile);
+	if ((nconf = parse_config(parent.conffile, 0)) == NULL) {
+		snprintf(err, errlen, "%s", config_errors());
+		log_warnx("reload failed, keeping the running config");
+		return EINVAL;
+	}
+	if (keys_open(nconf, &kf, err, errlen) == -1) {
+		log_warnx("reload failed: %s", err);
+		free_config(nconf);
+		return EINVAL;
+	}
+	assign_ids(nconf, parent.conf);
+	keycheck_start(nconf, &kf, 0);
+	return 0;
+}
+
+/* a SIGHUP that came while a config waited for its verdict: now */
+static void
+reload_next(void)
+{
+	char	err[MESH_RESULT_MAX];
+
+	if (!hup_queued)
+		return;
+	hup_queued = 0;
+	(void)parent_reload(err, sizeof(err));
+}
+
+/* SIGHUP: a reload now, or after the one that is running */
+void
+parent_reload_signal(void)
+{
+	char	err[MESH_RESULT_MAX];
+
+	if (parent_reload(err, sizeof(err)) == EBUSY)
+		hup_queued = 1;
+}
+
+static void
+reload_failed(struct meshd_conf *nconf, const char *err)
+{
+	log_warnx("reload failed: %s", err);
+	log_warnx("keeping the running config");
+	free_config(nconf);
+	control_reload_done(EINVAL, err);
+	reload_next();
+}
+
+/* KEYCHECK_OK: crypto has the keys of the pending config, use it */
+void
+keycheck_ok(struct imsg *imsg)
+{
+	struct meshd_conf	*nconf = pending_conf;
+	int			 udpfds[MESH_UDP_SOCKS];
+	size_t			 nudp = 0, i;
+	uint8_t			 pub[WG_KEY_LEN];
+	char			 err[MESH_RESULT_MAX];
+
+	if (nconf == NULL || imsg_get_data(imsg, pub, sizeof(pub)) == -1)
+		fatalx("KEYCHECK_OK: bad message from %s",
+		    meshd_role_names[PROC_CRYPTO]);
+	pending_conf = NULL;
+	if (keys_check_self(nconf, pub, err, sizeof(err)) == -1 ||
+	    (!pending_start && reload_iface(&parent.conf->iface,
+	    &nconf->iface, udpfds, &nudp, err, sizeof(err)) == -1)) {
+		imsg_compose_event(&parent.children[PROC_CRYPTO].iev,
+		    IMSG_KEYCHECK_ABORT, 0, 0, -1, NULL, 0);
+		if (pending_start) {
+			log_warnx("%s", err);
+			parent_shutdown(1);
+		}
+		reload_failed(nconf, err);
+		return;
+	}
+	for (i = 0; i < nudp; i++) {
+		uint8_t first = (i == 0);
+
+		imsg_compose_event(&parent.children[PROC_NET].iev,
+		    IMSG_UDP_SOCKET, 0, 0, udpfds[i], &first, sizeof(first));
+	}
+	send_config(nconf);
+	memcpy(parent.pubkey, pub, sizeof(parent.pubkey));
+	parent.has_pubkey = 1;
+	if (pending_start) {
+		/* meshctl's first answer comes after the children's config */
+		control_listen(parent.ctl_sock);
+		log_info("startup: interface %s, %zu peers", nconf->iface.name,
+		    nconf->npeers);
+		reload_next();
+		return;
+	}
+	free_config(parent.conf);
+	parent.conf = nconf;
+	log_info("reload done: %zu peers", nconf->npeers);
+	snprintf(err, sizeof(err), "reload done: %zu peers", nconf->npeers);
+	control_reload_done(0, err);
+	reload_next();
+}
+
+/* KEY_ERROR: crypto found a key of the pending config bad */
+void
+keycheck_error(struct imsg *imsg)
+{
+	struct meshd_conf	*nconf = pending_conf;
+	char			 err[MESH_RESULT_MAX];
+
+	if (nconf == NULL)
+		fatalx("KEY_ERROR without a key check");
+	keys_error(nconf, imsg, err, sizeof(err));
+	pending_conf = NULL;
+	if (pending_start) {
+		log_warnx("%s", err);
+		parent_shutdown(1);
+	}
+	reload_failed(nconf, err);
+}
