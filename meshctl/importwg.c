@@ -140,11 +140,13 @@ prefix(const char *in, int mask, char *out, size_t outlen)
 		return -1;
 	if ((slash = strchr(a, '/')) != NULL)
 		*slash++ = '\0';
-	if (inet_pton(AF_INET, a, bin) == 1)
-		af = AF_INET, bits = 32;
-	else if (inet_pton(AF_INET6, a, bin) == 1)
-		af = AF_INET6, bits = 128;
-	else
+	if (inet_pton(AF_INET, a, bin) == 1) {
+		af = AF_INET;
+		bits = 32;
+	} else if (inet_pton(AF_INET6, a, bin) == 1) {
+		af = AF_INET6;
+		bits = 128;
+	} else
 		return -1;
 	len = bits;
 	if (slash != NULL && (len = number(slash, 0, bits)) == -1)

@@ -97,7 +97,8 @@ main(void)
 {
 	static char	buf[WRITERS * LINES * 300 + 65536];
 	char		long_text[3000], *line, *nl;
-	int		p[2], w, i, st, bad = 0, total = 0, seen[WRITERS] = { 0 };
+	int		p[2], w, i, st, bad = 0, total = 0;
+	int		seen[WRITERS] = { 0 };
 	size_t		len = 0;
 	ssize_t		n;
 	pid_t		pid[WRITERS];
