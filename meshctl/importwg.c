@@ -508,10 +508,15 @@ void
 wgi_print(const struct wgi_conf *conf, const char *dir, FILE *out)
 {
 	const struct wgi_peer	*p;
+	const char		*f;
 	char			 path[PATH_MAX], *a, *nl;
 	size_t			 i;
 
-	fprintf(out, "# made by meshctl import-wg from %s\n", conf->file);
+	/* the file's name as a comment: one line, whatever it holds */
+	fprintf(out, "# made by meshctl import-wg from ");
+	for (f = conf->file; *f != '\0'; f++)
+		fputc(isprint((unsigned char)*f) ? *f : '?', out);
+	fputc('\n', out);
 	fprintf(out, "interface \"%s\" {\n", conf->ifname);
 	for (a = conf->addrs; a != NULL; a = nl) {
 		if ((nl = strchr(a, '\n')) != NULL)
@@ -627,6 +632,16 @@ wgi_free(struct wgi_conf *conf)
 	explicit_bzero(conf, sizeof(*conf));
 }
 
+/* 1 if s can go between double quotes in meshd.conf as it is */
+static int
+quotable(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if (!isprint((unsigned char)*s) || strchr("\"\\$", *s) != NULL)
+			return 0;
+	return 1;
+}
+
 int
 import_wg(const char *file, const char *keydir)
 {
@@ -642,10 +657,10 @@ import_wg(const char *file, const char *keydir)
 		    strerror(errno));
 		return 1;
 	}
-	if (strpbrk(dir, "\"\\$\n") != NULL) {
+	if (!quotable(dir)) {
 		fprintf(stderr, "meshctl: key directory %s: a name with a "
-		    "quote, backslash, $ or newline cannot go in meshd.conf\n",
-		    dir);
+		    "quote, backslash, $ or control character cannot go in "
+		    "meshd.conf\n", dir);
 		return 1;
 	}
 	if ((in = fopen(file, "r")) == NULL) {

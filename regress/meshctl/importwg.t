@@ -83,6 +83,16 @@ else
 	ok 1 "meshd -n accepts the output ($MESHD not installed: run make check)"
 fi
 
+# ---- a file name that is not one line stays in its comment
+nl=$'\n'
+cp "$D/wg7.conf" "$D/x${nl}peer \"y\" {.conf"
+mkdir -m 700 "$D/keys2"
+"$CTL" import-wg -d "$D/keys2" "$D/x${nl}peer \"y\" {.conf" >"$D/nl.conf" 2>/dev/null
+is "$(head -n 1 "$D/nl.conf")" "# made by meshctl import-wg from $D/x?peer \"y\" {.conf" \
+    "a newline in the file name shows as ? in the comment"
+is "$(grep -c '^interface "wg0" {$' "$D/nl.conf")" 1 \
+    "a file name that is no interface name gives wg0"
+
 # ---- a key file is never overwritten
 cp "$D/keys/wg7.key" "$D/keep"
 "$CTL" import-wg -d "$D/keys" "$D/wg7.conf" >"$D/out2" 2>"$D/err2"; st=$?
