@@ -21,6 +21,7 @@
 #include <string.h>
 #include <syslog.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "log.h"
 
@@ -75,19 +76,53 @@ logit(int pri, const char *fmt, ...)
 	va_end(ap);
 }
 
+/*
+ * One line, prefix and newline included, goes out in one write(2): the
+ * children share the parent's stderr under -d, and a line written in
+ * pieces could be cut by another process's line.
+ */
+static void
+log_stderr(const char *fmt, va_list ap)
+{
+	char	line[LOG_LINE_MAX + 64];
+	size_t	off = 0, len;
+	ssize_t	n;
+	int	r;
+
+	/* the parent's lines are bare, a child's carry its role */
+	if (log_procname != NULL && strcmp(log_procname, "parent") != 0) {
+		r = snprintf(line, sizeof(line), "%s: ", log_procname);
+		if (r > 0)
+			off = (size_t)r < sizeof(line) ? (size_t)r : 0;
+	}
+	r = vsnprintf(line + off, sizeof(line) - off, fmt, ap);
+	if (r < 0)
+		r = 0;
+	len = off + (size_t)r;
+	/* a cut line still ends in a newline */
+	if (len > sizeof(line) - 2)
+		len = sizeof(line) - 2;
+	line[len++] = '\n';
+	line[len] = '\0';
+	for (off = 0; off < len; off += n) {
+		n = write(STDERR_FILENO, line + off, len - off);
+		if (n == -1 && errno == EINTR) {
+			n = 0;
+			continue;
+		}
+		if (n <= 0)
+			break;
+	}
+}
+
 void
 vlog(int pri, const char *fmt, va_list ap)
 {
 	int	saved_errno = errno;
 
-	if (log_to_stderr) {
-		/* the parent's lines are bare, a child's carry its role */
-		if (log_procname != NULL && strcmp(log_procname, "parent") != 0)
-			fprintf(stderr, "%s: ", log_procname);
-		vfprintf(stderr, fmt, ap);
-		fprintf(stderr, "\n");
-		fflush(stderr);
-	} else if (log_sink != NULL) {
+	if (log_to_stderr)
+		log_stderr(fmt, ap);
+	else if (log_sink != NULL) {
 		char	line[LOG_LINE_MAX];
 
 		(void)vsnprintf(line, sizeof(line), fmt, ap);

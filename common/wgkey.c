@@ -102,20 +102,55 @@ wg_key_public(uint8_t pub[WG_KEY_LEN], const uint8_t priv[WG_KEY_LEN])
 	return ret;
 }
 
+/* read(2) that retries on EINTR */
+static ssize_t
+read_some(int fd, char *buf, size_t len)
+{
+	ssize_t	n;
+
+	while ((n = read(fd, buf, len)) == -1 && errno == EINTR)
+		;
+	return n;
+}
+
+/*
+ * What wg(8) accepts, found by trying it: the key's 44 characters first,
+ * then nothing but white space (space, tab, newline, vertical tab, form
+ * feed, carriage return) and NUL bytes, as many as there are.
+ */
+static int
+only_trailing_space(int fd, const char **errstr)
+{
+	char	buf[512];
+	ssize_t	n, i;
+
+	while ((n = read_some(fd, buf, sizeof(buf))) > 0) {
+		for (i = 0; i < n; i++)
+			if (buf[i] != '\0' && strchr(" \t\n\v\f\r",
+			    buf[i]) == NULL) {
+				*errstr = "not a key: characters after the key";
+				return -1;
+			}
+	}
+	if (n == -1) {
+		*errstr = strerror(errno);
+		return -1;
+	}
+	return 0;
+}
+
 int
 wg_key_read_fd(int fd, uint8_t key[WG_KEY_LEN], const char **errstr)
 {
-	char	buf[WG_KEY_B64_LEN + 3];
+	char	buf[WG_KEY_B64_LEN + 1];
 	size_t	len = 0;
 	ssize_t	n;
 	int	ret = -1;
 
 	*errstr = NULL;
-	while (len < sizeof(buf) - 1) {
-		n = read(fd, buf + len, sizeof(buf) - 1 - len);
+	while (len < WG_KEY_B64_LEN) {
+		n = read_some(fd, buf + len, WG_KEY_B64_LEN - len);
 		if (n == -1) {
-			if (errno == EINTR)
-				continue;
 			*errstr = strerror(errno);
 			goto done;
 		}
@@ -124,12 +159,13 @@ wg_key_read_fd(int fd, uint8_t key[WG_KEY_LEN], const char **errstr)
 		len += n;
 	}
 	buf[len] = '\0';
-	if (len > 0 && buf[len - 1] == '\n')
-		buf[--len] = '\0';
-	if (len > 0 && buf[len - 1] == '\r')
-		buf[--len] = '\0';
-	if (len != WG_KEY_B64_LEN || wg_key_from_base64(key, buf) == -1) {
+	if (len != WG_KEY_B64_LEN || strlen(buf) != WG_KEY_B64_LEN ||
+	    wg_key_from_base64(key, buf) == -1) {
 		*errstr = "not a key: expected 44 characters of base64";
+		goto done;
+	}
+	if (only_trailing_space(fd, errstr) == -1) {
+		explicit_bzero(key, WG_KEY_LEN);
 		goto done;
 	}
 	ret = 0;

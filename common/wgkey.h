@@ -41,8 +41,9 @@ void	 wg_key_clamp(uint8_t [WG_KEY_LEN]);
 /* X25519 base point multiplication; 0 on success, -1 on failure */
 int	 wg_key_public(uint8_t [WG_KEY_LEN], const uint8_t [WG_KEY_LEN]);
 /*
- * Reads one key from an open fd: 44 chars of base64, optionally followed
- * by a newline and nothing else.  0 on success, -1 with *errstr set.
+ * Reads one key from an open fd to its end, accepting what wg(8) does:
+ * 44 chars of base64, then only white space and NUL bytes (a newline, a
+ * CRLF, blank lines, trailing blanks).  0 on success, -1 with *errstr set.
  * Wipes every buffer it used.
  */
 int	 wg_key_read_fd(int, uint8_t [WG_KEY_LEN], const char **);

@@ -4,7 +4,8 @@
 set -eu
 
 BUILD="gcc make bison pkg-config libssl-dev libevent-dev libbsd-dev libseccomp-dev"
-TEST="perl iproute2 iputils-ping jq mandoc procps psmisc nftables netcat-openbsd"
+TEST="perl iproute2 iputils-ping jq mandoc procps psmisc nftables netcat-openbsd
+    systemd"
 # make fuzz: clang with libFuzzer and the sanitizer runtimes
 FUZZ="clang libclang-rt-dev"
 PEERS="wireguard-go wireguard-tools iperf3"

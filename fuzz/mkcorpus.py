@@ -472,9 +472,44 @@ def meshctl():
         write("meshctl", name, s)
 
 
+def importwg():
+    reset("importwg")
+    # fixed keys (wg genkey / pubkey / genpsk output), not secrets
+    priv = b"yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk="
+    pub1 = b"BN+PQ961lWIqVzTiWK8fmhqy5TdOuTee9OdC2cJKbB0="
+    pub2 = b"pORo8h/WDXTbv01ULaMNzqc9bL3yTlO3tXbnA97KnHA="
+    psk = b"DYz7fEOJSPDA3jcZSoIJOPpa5qTDZQMNJtCzp40XyWY="
+    iface = b"[Interface]\nPrivateKey = " + priv + b"\n"
+    seeds = {
+        "wg-quick": iface + b"Address = 10.9.0.1/24, fd00:9::1/64\n"
+        b"ListenPort = 51820\nMTU = 1420\nDNS = 1.1.1.1\n"
+        b"PostUp = iptables -A FORWARD -i %i -j ACCEPT\nTable = off\n"
+        b"SaveConfig = true\nFwMark = 0x1\n\n"
+        b"[Peer]\n# hub\nPublicKey = " + pub1 + b"\nPresharedKey = " +
+        psk + b"\nAllowedIPs = 10.9.0.2/32, 10.10.0.0/16\n"
+        b"Endpoint = 198.18.0.2:51820\nPersistentKeepalive = 25\n\n"
+        b"[Peer]\nPublicKey = " + pub2 + b"\n"
+        b"AllowedIPs = fd00:9::3/128\nEndpoint = [fd00:198:18::3]:443\n",
+        "wg-showconf": b"[Interface]\nListenPort = 51820\n"
+        b"FwMark = 0x0\nPrivateKey = " + priv + b"\n\n[Peer]\n"
+        b"PublicKey = " + pub1 + b"\nAllowedIPs = 0.0.0.0/0, ::/0\n"
+        b"Endpoint = vpn.example.org:51820\n"
+        b"PersistentKeepalive = off\n",
+        "lowercase": b"[interface]\r\nprivatekey=" + priv +
+        b"\r\nlistenport=0\r\n[peer]\r\npublickey=" + pub2 +
+        b"\r\nallowedips=\r\n",
+        "bad-twice": iface + b"[Interface]\n",
+        "bad-prefix": iface + b"Address = 10.0.0.1/33\n",
+        "bad-own-key": iface + b"[Peer]\nPublicKey = "
+        b"HIgo9xNzJMWLKASShiTqIybxZ0U3wGLiUeJ1PKf8ykw=\n",
+    }
+    for name, s in sorted(seeds.items()):
+        write("importwg", name, s)
+
+
 TARGETS = {"ippkt": ippkt, "net_wire": net_wire, "noise": noise,
            "imsg": imsg, "config": config, "control": control,
-           "meshctl": meshctl}
+           "meshctl": meshctl, "importwg": importwg}
 
 if __name__ == "__main__":
     for t in sys.argv[1:] or sorted(TARGETS):

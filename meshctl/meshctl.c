@@ -28,6 +28,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "importwg.h"
 #include "meshctl.h"
 
 __attribute__((__noreturn__)) static void usage(void);
@@ -36,7 +37,8 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: meshctl [-j] [-s socket] command "
-	    "[argument ...]\n");
+	    "[argument ...]\n"
+	    "       meshctl import-wg [-d keydir] file\n");
 	exit(1);
 }
 
@@ -45,6 +47,7 @@ main(int argc, char *argv[])
 {
 	const struct parse_result	*res;
 	const char			*sock = MESHD_SOCKET;
+	const char			*keydir = NULL;
 	char				 msg[256];
 	int				 ch, fd, json = 0, ret;
 
@@ -56,8 +59,11 @@ main(int argc, char *argv[])
 	 * ("meshctl show peers -j"); where getopt stops at the first word,
 	 * parse() still understands a "-j" among them.
 	 */
-	while ((ch = getopt(argc, argv, "js:")) != -1) {
+	while ((ch = getopt(argc, argv, "d:js:")) != -1) {
 		switch (ch) {
+		case 'd':
+			keydir = optarg;
+			break;
 		case 'j':
 			json = 1;
 			break;
@@ -70,7 +76,7 @@ main(int argc, char *argv[])
 	}
 	/* after "--" every word is literal: let parse() see the "--" too */
 	if (optind > 1 && strcmp(argv[optind - 1], "--") == 0 &&
-	    argv[optind - 1] != sock)
+	    argv[optind - 1] != sock && argv[optind - 1] != keydir)
 		optind--;
 	argc -= optind;
 	argv += optind;
@@ -80,6 +86,10 @@ main(int argc, char *argv[])
 	if ((res = parse(argc, argv, msg, sizeof(msg))) == NULL)
 		errx(1, "%s", msg);
 	json |= res->json;
+	if (res->keydir != NULL)
+		keydir = res->keydir;
+	if (keydir != NULL && res->action != IMPORT_WG)
+		errx(1, "-d is for import-wg only");
 
 	switch (res->action) {
 	case GENKEY:
@@ -88,6 +98,13 @@ main(int argc, char *argv[])
 		return keys_genpsk(STDOUT_FILENO);
 	case PUBKEY:
 		return keys_pubkey(STDIN_FILENO, STDOUT_FILENO);
+	case IMPORT_WG:
+		ret = import_wg(res->file, keydir);
+		if (fflush(stdout) == EOF || ferror(stdout)) {
+			warnx("write error on standard output");
+			ret = 1;
+		}
+		return ret;
 	default:
 		break;
 	}

@@ -32,6 +32,7 @@ struct imsg;
 
 #define MESHCTL_MAX_PROCS	16
 #define MESHCTL_MAX_PEERS	65536
+#define MESHCTL_KEYDIR		"/etc/meshd"	/* import-wg's key files */
 
 /* client.c */
 /* a connected control socket, or -1 with errno set */

@@ -28,7 +28,8 @@
 enum token_type {
 	NOTOKEN,		/* end of a table */
 	KEYWORD,
-	PEERNAME
+	PEERNAME,
+	FILENAME
 };
 
 struct token {
@@ -41,6 +42,11 @@ struct token {
 /* leaves first: a table can only point at one defined above it */
 static const struct token t_peername[] = {
 	{ PEERNAME,	"peer name",	SHOW_PEER,	NULL },
+	{ NOTOKEN,	NULL,		NONE,		NULL }
+};
+
+static const struct token t_wgfile[] = {
+	{ FILENAME,	"file",		IMPORT_WG,	NULL },
 	{ NOTOKEN,	NULL,		NONE,		NULL }
 };
 
@@ -60,6 +66,7 @@ static const struct token t_show[] = {
 static const struct token t_main[] = {
 	{ KEYWORD,	"genkey",	GENKEY,		NULL },
 	{ KEYWORD,	"genpsk",	GENPSK,		NULL },
+	{ KEYWORD,	"import-wg",	NONE,		t_wgfile },
 	{ KEYWORD,	"log",		NONE,		t_log },
 	{ KEYWORD,	"pubkey",	PUBKEY,		NULL },
 	{ KEYWORD,	"reload",	RELOAD,		NULL },
@@ -110,6 +117,7 @@ match_token(const struct token *table, const char *word, const char *ctx,
 			}
 			break;
 		case PEERNAME:
+		case FILENAME:
 			name = t;
 			break;
 		case NOTOKEN:
@@ -159,6 +167,11 @@ parse(int argc, char *argv[], char *err, size_t errlen)
 			res.json = 1;
 			continue;
 		}
+		/* where getopt stopped early: -d DIR (import-wg) */
+		if (flags && strcmp(argv[i], "-d") == 0 && i + 1 < argc) {
+			res.keydir = argv[++i];
+			continue;
+		}
 		if (table == NULL) {
 			(void)snprintf(err, errlen, "unexpected argument "
 			    "\"%s\" after \"%s\"", argv[i], ctx);
@@ -178,6 +191,12 @@ parse(int argc, char *argv[], char *err, size_t errlen)
 				    sizeof(res.peer) - 1);
 				return NULL;
 			}
+		} else if (t->type == FILENAME) {
+			if (argv[i][0] == '\0') {
+				(void)snprintf(err, errlen, "empty file name");
+				return NULL;
+			}
+			res.file = argv[i];
 		} else {
 			if (ctx[0] != '\0')
 				(void)strlcat(ctx, " ", sizeof(ctx));
@@ -189,7 +208,7 @@ parse(int argc, char *argv[], char *err, size_t errlen)
 	}
 
 	if (table != NULL) {
-		if (table[0].type == PEERNAME)
+		if (table[0].type == PEERNAME || table[0].type == FILENAME)
 			(void)snprintf(err, errlen, "missing %s after \"%s\"",
 			    table[0].keyword, ctx);
 		else {

@@ -36,13 +36,16 @@ enum actions {
 	LOG_BRIEF,
 	SHOW_STATUS,
 	SHOW_PEERS,
-	SHOW_PEER
+	SHOW_PEER,
+	IMPORT_WG
 };
 
 struct parse_result {
 	enum actions	 action;
 	char		 peer[MESH_NAME_MAX];	/* SHOW_PEER */
 	int		 json;			/* a "-j" among the words */
+	const char	*file;			/* IMPORT_WG: an argv word */
+	const char	*keydir;		/* IMPORT_WG: "-d DIR" */
 };
 
 /*

@@ -88,6 +88,39 @@ badkey "two keys" "$key\n$key\n"
 badkey "trailing garbage" "$key\nx"
 badkey "leading space" " $key\n"
 
+# ---- key file layouts: meshctl pubkey accepts exactly what wg pubkey does
+# (the key's 44 characters first, then only white space or NUL bytes)
+if command -v wg >/dev/null; then
+	k=$(wg genkey)
+	for v in '%s\n' '%s' '%s\n\n' '%s\n\n\n\n' '%s\r\n' '%s\r\n\r\n' \
+	    '%s \n' '%s\t\n' '%s   \n   \n' '%s\v\f\r' '%s\0\n' ' %s\n' \
+	    '\t%s\n' '\n%s\n' '%s\nx' '%s\n#\n' '%s\n%s\n' '%s=\n' \
+	    '%sA\n' 'A%s\n' '\xef\xbb\xbf%s\n' '%s\xa0\n'; do
+		in=$(printf '%s' "$v" | sed "s#%s#$k#g")
+		printf "$in" | wg pubkey >"$D/wgout" 2>/dev/null; wst=$?
+		printf "$in" | "$CTL" pubkey >"$D/ctlout" 2>/dev/null; cst=$?
+		if [ "$wst" = 0 ]; then
+			is "$cst:$(cat "$D/ctlout")" "0:$(cat "$D/wgout")" \
+			    "layout '$v': wg accepts it, meshctl prints the same key"
+		else
+			is "$cst:$(cat "$D/ctlout")" "1:" \
+			    "layout '$v': wg refuses it, so does meshctl"
+		fi
+	done
+	for v in "${k:0:43}" "${k:0:42}B=" "${k:0:42}==" "${k:0:42}D=" \
+	    "${k:0:43}A" "${k:0:40}****"; do
+		printf '%s\n' "$v" | wg pubkey >"$D/wgout" 2>/dev/null; wst=$?
+		printf '%s\n' "$v" | "$CTL" pubkey >"$D/ctlout" 2>/dev/null
+		cst=$?
+		is "$cst:$(cat "$D/ctlout")" "$wst:$(cat "$D/wgout")" \
+		    "key text '$v': meshctl and wg agree"
+	done
+	# wg's own variants: its genkey output with a blank line after it
+	printf '%s\n\n' "$k" >"$D/blank.key"
+	is "$("$CTL" pubkey <"$D/blank.key")" "$(wg pubkey <"$D/blank.key")" \
+	    "a key file with a trailing blank line: accepted, as wg does"
+fi
+
 # ---- write errors are not silent
 "$CTL" genkey >/dev/full 2>/dev/null
 is "$?" 1 "genkey to a full disk: exit 1"
@@ -95,7 +128,7 @@ is "$?" 1 "genkey to a full disk: exit 1"
 # ---- errors a user can make
 err=$("$CTL" shw 2>&1 >/dev/null); st=$?
 is "$st" 1 "unknown command: exit 1"
-is "$err" 'meshctl: unknown command "shw"; valid commands: genkey genpsk log pubkey reload show' \
+is "$err" 'meshctl: unknown command "shw"; valid commands: genkey genpsk import-wg log pubkey reload show' \
     "unknown command: lists the valid commands"
 err=$("$CTL" show pe 2>&1 >/dev/null); st=$?
 is "$st" 1 "ambiguous argument: exit 1"

@@ -161,6 +161,29 @@ check_opts() {		# check_opts SOURCE PAGE PROGRAM
 check_opts "$MESHD_C" "$MAN/meshd.8" meshd
 check_opts "$MESHCTL_DIR/meshctl.c" "$CTL8" meshctl
 
+# -- 4b. what a reader sees: quotes render balanced -----------------------
+
+# a .Qq inside a .Pq on one line swallows the rest of the line, and the
+# page then shows ("net, "crypto, "tun""") instead of ("net", "crypto",
+# "tun"); mandoc -Tlint says nothing about it
+if [ $have_mandoc = 1 ]; then
+	for page in meshd.8 meshd.conf.5 meshctl.8; do
+		[ -f "$MAN/$page" ] || continue
+		bad=$(mandoc -Tascii -O width=300 "$MAN/$page" |
+		    sed "s/.\x08//g" |
+		    grep -n '""')
+		[ -z "$bad" ]
+		ok $? "$page renders no doubled quotes (\"\")"
+		[ -n "$bad" ] && diag "$bad"
+	done
+	mandoc -Tascii -O width=300 "$CTL8" |
+		    sed "s/.\x08//g" |
+	    grep -Fq 'keyed by role ("net", "crypto", "tun")'
+	ok $? 'meshctl.8 renders the counters roles as ("net", "crypto", "tun")'
+else
+	skip "mandoc is not installed"
+fi
+
 # -- 5. the example configuration -----------------------------------------
 
 # what a config says, without comments, blank lines and indentation

@@ -88,6 +88,37 @@ parse_err(const char *line, const char *msg)
 	is_str(errbuf, msg, "\"%s\": the message", line);
 }
 
+/* import-wg FILE, and -d DIR among the words where getopt left it */
+static void
+test_importwg(void)
+{
+	const struct parse_result	*res;
+
+	res = p("import-wg wg0.conf");
+	ok(res != NULL && res->action == IMPORT_WG && res->file != NULL &&
+	    strcmp(res->file, "wg0.conf") == 0 && res->keydir == NULL,
+	    "parse \"import-wg wg0.conf\"");
+	res = p("i /etc/wireguard/wg1.conf");
+	ok(res != NULL && res->action == IMPORT_WG &&
+	    strcmp(res->file, "/etc/wireguard/wg1.conf") == 0,
+	    "parse \"i FILE\": a prefix of import-wg");
+	res = p("import-wg -d /k show");
+	ok(res != NULL && res->action == IMPORT_WG &&
+	    strcmp(res->file, "show") == 0 && res->keydir != NULL &&
+	    strcmp(res->keydir, "/k") == 0,
+	    "parse \"import-wg -d /k show\": the file name is any word");
+	parse_err("import-wg", "missing file after \"import-wg\"");
+	parse_err("import-wg a b", "unexpected argument \"b\" after "
+	    "\"import-wg\"");
+	{
+		char *argv[] = { "import-wg", "" };
+
+		ok(parse(2, argv, errbuf, sizeof(errbuf)) == NULL,
+		    "an empty file name is an error");
+		is_str(errbuf, "empty file name", "and says so");
+	}
+}
+
 static void
 test_parser(void)
 {
@@ -135,9 +166,9 @@ test_parser(void)
 
 	/* unknown words list the valid ones */
 	parse_err("shw", "unknown command \"shw\"; valid commands: genkey "
-	    "genpsk log pubkey reload show");
+	    "genpsk import-wg log pubkey reload show");
 	parse_err("shows", "unknown command \"shows\"; valid commands: genkey "
-	    "genpsk log pubkey reload show");
+	    "genpsk import-wg log pubkey reload show");
 	parse_err("show foo", "unknown argument \"foo\" after \"show\"; "
 	    "valid arguments: peer peers status");
 	parse_err("sh peerss", "unknown argument \"peerss\" after \"show\"; "
@@ -145,7 +176,7 @@ test_parser(void)
 	parse_err("log loud", "unknown argument \"loud\" after \"log\"; "
 	    "valid arguments: brief verbose");
 	parse_err("-x", "unknown command \"-x\"; valid commands: genkey "
-	    "genpsk log pubkey reload show");
+	    "genpsk import-wg log pubkey reload show");
 
 	/* missing and extra words */
 	parse_err("show", "missing argument after \"show\"; valid arguments: "
@@ -154,8 +185,8 @@ test_parser(void)
 	    "peer peers status");
 	parse_err("log", "missing argument after \"log\"; valid arguments: "
 	    "brief verbose");
-	parse_err("-j", "missing command; valid commands: genkey genpsk log "
-	    "pubkey reload show");
+	parse_err("-j", "missing command; valid commands: genkey genpsk "
+	    "import-wg log pubkey reload show");
 	parse_err("show peer -j", "missing peer name after \"show peer\"");
 	parse_err("show status now", "unexpected argument \"now\" after "
 	    "\"show status\"");
@@ -185,6 +216,7 @@ test_parser(void)
 		ok(parse(1, argv, errbuf, sizeof(errbuf)) == NULL,
 		    "an empty command is an error");
 	}
+	test_importwg();
 }
 
 /* ---- a fake meshd on a socketpair ---- */

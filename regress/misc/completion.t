@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# contrib/meshctl.bash-completion: sourced into bash, its function completes
+# what a user types after "meshctl", word by word, as the token tables in
+# meshctl/parser.c allow; and every command word it offers is one meshctl
+# takes.
+
+. "$(dirname "$0")/../lib.sh"
+COMP=$MESHD_SRC/contrib/meshctl.bash-completion
+[ -f "$COMP" ] || { ok 1 "contrib/meshctl.bash-completion exists"; done_testing; exit; }
+
+# shellcheck disable=SC1090
+. "$COMP"
+is "$(complete -p meshctl 2>/dev/null)" "complete -F _meshctl meshctl" \
+    "sourcing it registers _meshctl for meshctl"
+
+# comp LINE: the sorted completions of LINE (ending in a space: a new word)
+comp() {
+	local line=$1
+	read -r -a COMP_WORDS <<<"$line"
+	[[ $line == *" " ]] && COMP_WORDS+=("")
+	COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
+	COMP_LINE=$line COMP_POINT=${#line}
+	_meshctl meshctl "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD - 1]}"
+	printf '%s\n' "${COMPREPLY[@]}" | sort | tr '\n' ' ' | sed 's/ $//'
+}
+
+is "$(comp 'meshctl ')" "genkey genpsk import-wg log pubkey reload show" \
+    "meshctl <TAB>: every command"
+is "$(comp 'meshctl sh')" "show" "meshctl sh<TAB>: show"
+is "$(comp 'meshctl gen')" "genkey genpsk" "meshctl gen<TAB>: genkey genpsk"
+is "$(comp 'meshctl show ')" "peer peers status" "meshctl show <TAB>"
+is "$(comp 'meshctl show pe')" "peer peers" "meshctl show pe<TAB>"
+is "$(comp 'meshctl sh st')" "status" "meshctl sh st<TAB>: a prefix command too"
+is "$(comp 'meshctl log ')" "brief verbose" "meshctl log <TAB>"
+is "$(comp 'meshctl -j show ')" "peer peers status" "meshctl -j show <TAB>: options skipped"
+is "$(comp 'meshctl -s /run/x.sock show ')" "peer peers status" \
+    "meshctl -s SOCK show <TAB>: an option's argument skipped"
+is "$(comp 'meshctl show status ')" "" "meshctl show status <TAB>: nothing more"
+is "$(comp 'meshctl genkey ')" "" "meshctl genkey <TAB>: nothing"
+is "$(comp 'meshctl -')" "-d -j -s" "meshctl -<TAB>: the options"
+tmpdir_new D
+touch "$D/wg0.conf" "$D/wg1.conf"; mkdir "$D/keys"
+is "$(comp "meshctl import-wg $D/wg")" "$D/wg0.conf $D/wg1.conf" \
+    "meshctl import-wg FILE<TAB>: file names"
+is "$(comp "meshctl import-wg -d $D/k")" "$D/keys" \
+    "meshctl import-wg -d DIR<TAB>: directories"
+
+# the words it offers are the ones meshctl's token tables hold
+if [ -f "$MESHD_SRC/meshctl/parser.c" ]; then
+	want=$(sed -n 's/.*KEYWORD,[[:space:]]*"\([a-z][a-z0-9-]*\)".*/\1/p' \
+	    "$MESHD_SRC/meshctl/parser.c" | sort -u | tr '\n' ' ' | sed 's/ $//')
+	got=$( (comp 'meshctl '; echo; comp 'meshctl show '; echo;
+	    comp 'meshctl log ') | tr ' ' '\n' | grep . | sort -u |
+	    tr '\n' ' ' | sed 's/ $//')
+	is "$got" "$want" "the completion offers exactly parser.c's keywords"
+fi
+done_testing
