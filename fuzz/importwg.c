@@ -158,12 +158,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct wgi_conf	 conf;
 	FILE		*in, *out;
-	char		*text = NULL;
+	char		*text = NULL, *copy;
 	size_t		 len = 0;
 
 	if (size == 0)
 		return 0;
-	if ((in = fmemopen((void *)data, size, "r")) == NULL)
+	/* fmemopen(3) takes a non-const buffer, even to read */
+	if ((copy = malloc(size)) == NULL)
+		abort();
+	memcpy(copy, data, size);
+	if ((in = fmemopen(copy, size, "r")) == NULL)
 		abort();
 	if (wgi_parse(&conf, "/etc/wireguard/wg0.conf", in, devnull) == 0) {
 		if ((out = open_memstream(&text, &len)) == NULL)
@@ -175,6 +179,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(text);
 	}
 	fclose(in);
+	free(copy);
 	wgi_free(&conf);
 	return 0;
 }
