@@ -161,7 +161,8 @@ vlog(int pri, const char *fmt, va_list ap)
 	int	saved_errno = errno;
 	va_list	ap2;
 
-	if (log_teefd != -1 && !log_to_stderr) {
+	if (log_teefd != -1 && !log_to_stderr &&
+	    (pri & LOG_PRIMASK) <= LOG_WARNING) {
 		va_copy(ap2, ap);
 		log_stderr(log_teefd, 0, pri, fmt, ap2);
 		va_end(ap2);

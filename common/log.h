@@ -26,8 +26,9 @@
 void	log_init(int to_stderr, int verbose, int facility);
 void	log_procinit(const char *);	/* tag: "parent", "net", ... */
 /*
- * Under syslog, also write each line to fd (-1: stop): meshd's start-up
- * errors reach the terminal or service manager that started it.
+ * Under syslog, also write each warning or error line to fd (-1: stop):
+ * meshd's start-up errors reach the terminal or service manager that
+ * started it.
  */
 void	log_tee(int);
 void	log_setverbose(int);

@@ -109,11 +109,8 @@ main(int argc, char *argv[])
 	size_t		 nudp, i;
 	char		 errbuf[512];
 	enum meshd_role	 r;
-	extern char	**environ;
 
-#ifndef __OpenBSD__
-	setproctitle_init(argc, argv, environ);
-#endif
+	proc_title_init(argc, argv);
 	parent.conffile = MESHD_CONF;
 	parent.csock = MESHD_SOCKET;
 	parent.ctl_sock = -1;
