@@ -81,6 +81,36 @@ kill "$PARENT"
 wait_for 10 sh -c "! kill -0 $PARENT"
 ok $? "the daemon stops on SIGTERM"
 
+# ---- the interface is another meshd's: exit non-zero, the other unharmed
+start_bg PID_A ip netns exec "$NS" "$MESHD" -d -f "$D/meshd.conf" \
+    -s "$D/a.sock" 2>>"$D/a.log"
+meshd_ready "$D/a.sock"
+ok $? "a first meshd runs on $IF" || diag "$(cat "$D/a.log")"
+sed "s/listen-port $PORT/listen-port $((PORT + 1))/" "$D/meshd.conf" \
+    >"$D/second.conf"
+timeout 30 ip netns exec "$NS" "$MESHD" -f "$D/second.conf" -s "$SOCK" \
+    >"$D/out" 2>"$D/err"
+rc=$?
+ok "$([ "$rc" != 0 ] && [ "$rc" != 124 ]; echo $?)" \
+    "interface in use: a second meshd exits non-zero (status $rc)"
+like "$(cat "$D/err")" "cannot create interface $IF: it exists and is in use" \
+    "interface in use: the reason is on stderr" || diag "$(cat "$D/err")"
+t "interface in use: the first meshd still answers" \
+    "$MESHCTL" -s "$D/a.sock" show status
+t "interface in use: and still has its interface" ip -n "$NS" link show "$IF"
+kill "$PID_A"
+wait_for 10 sh -c "! kill -0 $PID_A"
+
+# ---- a key file that is no key: exit 1 before anything starts
+cp "$D/me.key" "$D/good.key"
+echo "not a key" >"$D/me.key"
+timeout 30 ip netns exec "$NS" "$MESHD" -f "$D/meshd.conf" -s "$SOCK" \
+    >"$D/out" 2>"$D/err"
+is "$?" 1 "a bad private key: meshd exits 1"
+like "$(cat "$D/err")" "me\.key: not a key" "and says why on stderr"
+is "$(ours)" "" "and nothing is left running"
+cp "$D/good.key" "$D/me.key"
+
 # ---- -d under journald: <N> prefixes; on a terminal or file: none
 : >"$D/journal.log"
 JS=$(stat -c '%d:%i' "$D/journal.log")
