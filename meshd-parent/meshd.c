@@ -74,7 +74,7 @@ static void	 start_child(enum meshd_role);
 static void	 connect_children(void);
 static void	 create_channels(uint16_t);
 static void	 check_chroot(int);
-static void	 check_config(struct meshd_conf *, int);
+static void	 check_config(struct meshd_conf *);
 static void	 daemon_start(void);
 static void	 start_ready(void);
 
@@ -153,7 +153,7 @@ main(int argc, char *argv[])
 		exit(1);
 	assign_ids(conf, NULL);
 	if (noaction) {
-		check_config(conf, 0);
+		check_config(conf);
 		if (parent.verbose)
 			print_config(stdout, conf);
 		fprintf(stderr, "configuration OK\n");
@@ -167,7 +167,7 @@ main(int argc, char *argv[])
 		if (access(child_bin[r], X_OK) == -1)
 			err(1, "%s", child_bin[r]);
 	/* bad keys are fatal before we daemonize */
-	check_config(conf, 1);
+	check_config(conf);
 	parent.conf = conf;
 
 	if (!parent.debug)
@@ -253,13 +253,16 @@ main(int argc, char *argv[])
  * with our own public key; exits 1 with a message if not.
  */
 static void
-check_config(struct meshd_conf *conf, int start)
+check_config(struct meshd_conf *conf)
 {
 	uint8_t	pub[WG_KEY_LEN];
 	char	msg[MESH_RESULT_MAX];
 
-	/* the user was checked by parse_config(); the check child chroots */
-	check_chroot(start && geteuid() == 0);
+	/*
+	 * The user was checked by parse_config().  As root the check child
+	 * chroots as at run time: the directory is made for it, as at start.
+	 */
+	check_chroot(geteuid() == 0);
 	if (access(child_bin[PROC_CRYPTO], X_OK) == -1)
 		err(1, "%s", child_bin[PROC_CRYPTO]);
 	if (keys_check_sync(conf, child_bin[PROC_CRYPTO], pub, msg,
@@ -272,8 +275,8 @@ check_config(struct meshd_conf *conf, int start)
 
 /*
  * The empty directory the children chroot to, and every directory above
- * it: owned by root, and group and others may not write them.  At start
- * (create) what is missing is made; meshd -n only says whether it could
+ * it: owned by root, and group and others may not write them.  As root
+ * (create) what is missing is made; else we only say whether it could
  * be.  Exits 1 with the reason if it will not do.
  */
 static void
