@@ -32,6 +32,7 @@
 static int		 log_to_stderr = 1;
 static int		 log_journal;	/* stderr is journald's: "<N>" first */
 static int		 log_teefd = -1;
+static int		 log_teejournal;
 static int		 log_verbose;
 static const char	*log_procname;
 static void		(*log_sink)(int, const char *);
@@ -79,6 +80,7 @@ void
 log_tee(int fd)
 {
 	log_teefd = fd;
+	log_teejournal = fd != -1 && log_is_journal(fd);
 }
 
 void
@@ -164,7 +166,7 @@ vlog(int pri, const char *fmt, va_list ap)
 	if (log_teefd != -1 && !log_to_stderr &&
 	    (pri & LOG_PRIMASK) <= LOG_WARNING) {
 		va_copy(ap2, ap);
-		log_stderr(log_teefd, 0, pri, fmt, ap2);
+		log_stderr(log_teefd, log_teejournal, pri, fmt, ap2);
 		va_end(ap2);
 	}
 	if (log_to_stderr)
