@@ -166,13 +166,10 @@ child_start(struct child *c, int argc, char *argv[], void (*init)(void))
 	struct mesh_proc_msg	 pm;
 	enum meshd_role		 r;
 	int			 i;
-	extern char		**environ;
 
 	self = c;
 	child_getopt(argc, argv, &o);
-#ifndef __OpenBSD__
-	setproctitle_init(argc, argv, environ);
-#endif
+	proc_title_init(argc, argv);
 	log_init(o.debug, o.verbose, LOG_DAEMON);
 	log_procinit(meshd_role_names[c->role]);
 	c->verbose = o.verbose;

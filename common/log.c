@@ -14,7 +14,11 @@
  * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
  */
 
+#include <sys/types.h>
+#include <sys/stat.h>
+
 #include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,15 +30,39 @@
 #include "log.h"
 
 static int		 log_to_stderr = 1;
+static int		 log_journal;	/* stderr is journald's: "<N>" first */
+static int		 log_teefd = -1;
+static int		 log_teejournal;
 static int		 log_verbose;
 static const char	*log_procname;
 static void		(*log_sink)(int, const char *);
+
+/*
+ * 1 if fd is the stream systemd named in JOURNAL_STREAM ("dev:inode",
+ * systemd.exec(5)): journald then reads a "<N>" prefix as the line's
+ * priority.  A terminal, a file or a pipe of our own gets no prefix.
+ */
+static int
+log_is_journal(int fd)
+{
+	struct stat	 sb;
+	const char	*js;
+	uintmax_t	 dev, ino;
+	char		 c;
+
+	if ((js = getenv("JOURNAL_STREAM")) == NULL ||
+	    sscanf(js, "%ju:%ju%c", &dev, &ino, &c) != 2 ||
+	    fstat(fd, &sb) == -1)
+		return 0;
+	return (uintmax_t)sb.st_dev == dev && (uintmax_t)sb.st_ino == ino;
+}
 
 void
 log_init(int to_stderr, int verbose, int facility)
 {
 	log_to_stderr = to_stderr;
 	log_verbose = verbose;
+	log_journal = to_stderr && log_is_journal(STDERR_FILENO);
 	/* read the zone file now: there is none inside the chroot */
 	tzset();
 	if (!log_to_stderr)
@@ -46,6 +74,13 @@ log_procinit(const char *procname)
 {
 	if (procname != NULL)
 		log_procname = procname;
+}
+
+void
+log_tee(int fd)
+{
+	log_teefd = fd;
+	log_teejournal = fd != -1 && log_is_journal(fd);
 }
 
 void
@@ -82,18 +117,25 @@ logit(int pri, const char *fmt, ...)
  * pieces could be cut by another process's line.
  */
 static void
-log_stderr(const char *fmt, va_list ap)
+log_stderr(int fd, int prefix, int pri, const char *fmt, va_list ap)
 {
 	char	line[LOG_LINE_MAX + 64];
 	size_t	off = 0, len;
 	ssize_t	n;
 	int	r;
 
+	/* sd-daemon(3): "<3>" err, "<4>" warning, "<6>" info, "<7>" debug */
+	if (prefix) {
+		r = snprintf(line, sizeof(line), "<%d>", pri & LOG_PRIMASK);
+		if (r > 0)
+			off = (size_t)r;
+	}
 	/* the parent's lines are bare, a child's carry its role */
 	if (log_procname != NULL && strcmp(log_procname, "parent") != 0) {
-		r = snprintf(line, sizeof(line), "%s: ", log_procname);
-		if (r > 0)
-			off = (size_t)r < sizeof(line) ? (size_t)r : 0;
+		r = snprintf(line + off, sizeof(line) - off, "%s: ",
+		    log_procname);
+		if (r > 0 && (size_t)r < sizeof(line) - off)
+			off += (size_t)r;
 	}
 	r = vsnprintf(line + off, sizeof(line) - off, fmt, ap);
 	if (r < 0)
@@ -105,7 +147,7 @@ log_stderr(const char *fmt, va_list ap)
 	line[len++] = '\n';
 	line[len] = '\0';
 	for (off = 0; off < len; off += n) {
-		n = write(STDERR_FILENO, line + off, len - off);
+		n = write(fd, line + off, len - off);
 		if (n == -1 && errno == EINTR) {
 			n = 0;
 			continue;
@@ -119,9 +161,16 @@ void
 vlog(int pri, const char *fmt, va_list ap)
 {
 	int	saved_errno = errno;
+	va_list	ap2;
 
+	if (log_teefd != -1 && !log_to_stderr &&
+	    (pri & LOG_PRIMASK) <= LOG_WARNING) {
+		va_copy(ap2, ap);
+		log_stderr(log_teefd, log_teejournal, pri, fmt, ap2);
+		va_end(ap2);
+	}
 	if (log_to_stderr)
-		log_stderr(fmt, ap);
+		log_stderr(STDERR_FILENO, log_journal, pri, fmt, ap);
 	else if (log_sink != NULL) {
 		char	line[LOG_LINE_MAX];
 

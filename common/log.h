@@ -25,6 +25,12 @@
 /* to_stderr: 1 logs to stderr (-d), 0 to syslog; verbose: 0, 1, 2 */
 void	log_init(int to_stderr, int verbose, int facility);
 void	log_procinit(const char *);	/* tag: "parent", "net", ... */
+/*
+ * Under syslog, also write each warning or error line to fd (-1: stop):
+ * meshd's start-up errors reach the terminal or service manager that
+ * started it.
+ */
+void	log_tee(int);
 void	log_setverbose(int);
 /*
  * Instead of syslog(3), hand each formatted line to fn (a child sends it

@@ -209,6 +209,31 @@ proc_spawn(const char *path, char *const argv[], int *fd)
 	return pid;
 }
 
+#ifndef __OpenBSD__
+static char	*title_start, *title_end;	/* the kernel's argv strings */
+#endif
+
+/* at the top of main(): before anything reads argv or environ */
+void
+proc_title_init(int argc, char *argv[])
+{
+#ifndef __OpenBSD__
+	extern char	**environ;
+	char		 *end;
+	int		  i;
+
+	/* the strings are contiguous; getopt(3) may have moved pointers */
+	for (i = 0; i < argc; i++) {
+		end = argv[i] + strlen(argv[i]) + 1;
+		if (title_start == NULL || argv[i] < title_start)
+			title_start = argv[i];
+		if (end > title_end)
+			title_end = end;
+	}
+	setproctitle_init(argc, argv, environ);
+#endif
+}
+
 void
 proc_settitle(enum meshd_role role)
 {
@@ -216,8 +241,24 @@ proc_settitle(enum meshd_role role)
 	/* OpenBSD prepends "meshd-net: " itself */
 	setproctitle("%s", meshd_role_names[role]);
 #else
+	char	title[64];
+	size_t	len;
+
+	(void)snprintf(title, sizeof(title), "meshd: %s",
+	    meshd_role_names[role]);
 	/* a leading "-": libbsd then does not prepend the program name */
-	setproctitle("-meshd: %s", meshd_role_names[role]);
+	setproctitle("-%s", title);
+	/*
+	 * A title shorter than the old argv: libbsd leaves the rest of it
+	 * NULs with a "." where argv[0] ended, and ps shows blanks and a
+	 * dot.  Clear it and end the area with a non-NUL byte: Linux then
+	 * reads /proc/PID/cmdline as one string, up to the title's NUL.
+	 */
+	len = strlen(title);
+	if (title_start != NULL && title_start + len + 1 < title_end &&
+	    strncmp(title_start, title, len + 1) == 0) {
+		memset(title_start + len, 0, title_end - title_start - len);
+		title_end[-1] = ' ';
+	}
 #endif
 }
-

@@ -69,6 +69,8 @@ int	 imsg_compose_aips(struct imsgbuf *, uint32_t, uint32_t,
 pid_t	 proc_spawn(const char *, char *const [], int *);
 
 /* "meshd: ROLE" in ps(1) */
+void	 proc_title_init(int, char *[]);
+/* "meshd: net" and so on, exactly, in ps */
 void	 proc_settitle(enum meshd_role);
 
 #endif /* PROC_H */

@@ -59,6 +59,9 @@ static const char *const child_bin[PROC_MAX] = {
 };
 
 static int		 shutting_down;
+static int		 start_fd = -1;	/* to the waiting foreground */
+static int		 start_errfd = -1;	/* its stderr */
+static int		 start_configured;
 
 static __attribute__((__noreturn__)) void usage(void);
 static void	 parent_dispatch(int, short, void *);
@@ -70,8 +73,10 @@ static void	 parent_sig(int, short, void *);
 static void	 start_child(enum meshd_role);
 static void	 connect_children(void);
 static void	 create_channels(uint16_t);
-static void	 ensure_chroot(void);
+static void	 check_chroot(int);
 static void	 check_config(struct meshd_conf *);
+static void	 daemon_start(void);
+static void	 start_ready(void);
 
 /*
  * What each child may send, by the pipe it came in on: a message from
@@ -104,11 +109,8 @@ main(int argc, char *argv[])
 	size_t		 nudp, i;
 	char		 errbuf[512];
 	enum meshd_role	 r;
-	extern char	**environ;
 
-#ifndef __OpenBSD__
-	setproctitle_init(argc, argv, environ);
-#endif
+	proc_title_init(argc, argv);
 	parent.conffile = MESHD_CONF;
 	parent.csock = MESHD_SOCKET;
 	parent.ctl_sock = -1;
@@ -168,9 +170,9 @@ main(int argc, char *argv[])
 	check_config(conf);
 	parent.conf = conf;
 
+	if (!parent.debug)
+		daemon_start();
 	log_init(parent.debug, parent.verbose, LOG_DAEMON);
-	if (!parent.debug && daemon(0, 0) == -1)
-		err(1, "daemon");
 	clock_gettime(CLOCK_MONOTONIC, &parent.started);
 
 	/* everything privileged is opened here, before any child runs */
@@ -256,13 +258,11 @@ check_config(struct meshd_conf *conf)
 	uint8_t	pub[WG_KEY_LEN];
 	char	msg[MESH_RESULT_MAX];
 
-	if (geteuid() == 0) {
-		/* the check child drops privileges as at run time */
-		if (getpwnam(conf->iface.user) == NULL)
-			errx(1, "unknown user %s (create it, or set user in "
-			    "%s)", conf->iface.user, parent.conffile);
-		ensure_chroot();
-	}
+	/*
+	 * The user was checked by parse_config().  As root the check child
+	 * chroots as at run time: the directory is made for it, as at start.
+	 */
+	check_chroot(geteuid() == 0);
 	if (access(child_bin[PROC_CRYPTO], X_OK) == -1)
 		err(1, "%s", child_bin[PROC_CRYPTO]);
 	if (keys_check_sync(conf, child_bin[PROC_CRYPTO], pub, msg,
@@ -273,29 +273,128 @@ check_config(struct meshd_conf *conf)
 	}
 }
 
+/*
+ * The empty directory the children chroot to, and every directory above
+ * it: owned by root, and group and others may not write them.  As root
+ * (create) what is missing is made; else we only say whether it could
+ * be.  Exits 1 with the reason if it will not do.
+ */
 static void
-ensure_chroot(void)
+check_chroot(int create)
 {
-	struct stat	sb;
-	char		path[] = MESHD_CHROOT, *p;
+	static const char	 dir[] = MESHD_CHROOT;
+	struct stat		 sb;
+	char			 path[sizeof(dir)];
+	const char		*why = NULL;
+	size_t			 i;
 
-	/* make the empty root-owned directory the children chroot to */
-	for (p = path + 1; *p != '\0'; p++) {
-		if (*p != '/')
+	/* "/", "/var", "/var/empty", "/var/empty/meshd" */
+	for (i = 0; i < sizeof(dir) - 1; i++) {
+		if (i > 0 && dir[i + 1] != '/' && dir[i + 1] != '\0')
 			continue;
-		*p = '\0';
-		if (mkdir(path, 0755) == -1 && errno != EEXIST)
-			fatal("mkdir %s", path);
-		*p = '/';
+		memcpy(path, dir, i + 1);
+		path[i + 1] = '\0';
+		if (create && mkdir(path, 0755) == -1 && errno != EEXIST)
+			errx(1, "cannot make %s for the children's chroot: "
+			    "%s", path, strerror(errno));
+		if (stat(path, &sb) == -1) {
+			if (errno == ENOENT && !create)
+				return;	/* it can be made */
+			errx(1, "children's chroot %s: %s: %s", dir, path,
+			    strerror(errno));
+		}
+		if (!S_ISDIR(sb.st_mode))
+			why = "is not a directory";
+		else if (sb.st_uid != 0)
+			why = "is not owned by root";
+		else if ((sb.st_mode & (S_IWGRP | S_IWOTH)) != 0)
+			why = "is writable by group or others (chmod go-w it)";
+		if (why != NULL)
+			errx(1, "children's chroot %s: %s %s", dir, path, why);
 	}
-	if (mkdir(path, 0755) == -1 && errno != EEXIST)
-		fatal("mkdir %s", path);
-	if (stat(path, &sb) == -1)
-		fatal("%s", path);
-	if (!S_ISDIR(sb.st_mode) || sb.st_uid != 0 ||
-	    (sb.st_mode & (S_IWGRP | S_IWOTH)) != 0)
-		fatalx("%s must be a directory owned by root and writable "
-		    "only by root", path);
+}
+
+/*
+ * Without -d: the daemon runs in a child of ours, which we wait for.  It
+ * writes a byte on the pipe once it is ready (start_ready()); if the pipe
+ * closes without one, it failed: its reason is already on our stderr,
+ * and we exit with its status.  Either way a service manager or a shell
+ * learns at once whether meshd is running.
+ */
+static void
+daemon_start(void)
+{
+	int	 p[2], fd, status;
+	pid_t	 pid;
+	ssize_t	 n;
+	char	 c;
+
+	if (pipe2(p, O_CLOEXEC) == -1)
+		err(1, "pipe");
+	if ((pid = fork()) == -1)
+		err(1, "fork");
+	if (pid != 0) {
+		close(p[1]);
+		while ((n = read(p[0], &c, 1)) == -1 && errno == EINTR)
+			;
+		if (n == 1)
+			exit(0);
+		while (waitpid(pid, &status, 0) == -1)
+			if (errno != EINTR)
+				err(1, "waitpid");
+		if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
+			exit(WEXITSTATUS(status));
+		if (WIFSIGNALED(status))
+			errx(1, "killed by signal %d while starting",
+			    WTERMSIG(status));
+		errx(1, "stopped while starting");
+	}
+	close(p[0]);
+	start_fd = p[1];
+	if (setsid() == -1)
+		err(1, "setsid");
+	if (chdir("/") == -1)
+		err(1, "chdir /");
+	/* our stderr until ready; the children get /dev/null */
+	if ((start_errfd = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 0)) == -1 ||
+	    (fd = open("/dev/null", O_RDWR)) == -1)
+		err(1, "/dev/null");
+	if (dup2(fd, STDIN_FILENO) == -1 || dup2(fd, STDOUT_FILENO) == -1 ||
+	    dup2(fd, STDERR_FILENO) == -1)
+		err(1, "dup2");
+	if (fd > STDERR_FILENO)
+		close(fd);
+	log_tee(start_errfd);
+}
+
+/* the config went out at start: once the children are ready, so are we */
+void
+parent_configured(void)
+{
+	start_configured = 1;
+	start_ready();
+}
+
+/* ready: sandboxed children with their config, meshctl answered */
+static void
+start_ready(void)
+{
+	enum meshd_role	r;
+
+	if (!start_configured)
+		return;
+	for (r = PROC_NET; r < PROC_MAX; r++)
+		if (!parent.children[r].ready)
+			return;
+	if (start_fd == -1)
+		return;
+	log_tee(-1);
+	close(start_errfd);
+	start_errfd = -1;
+	if (write(start_fd, "", 1) != 1)
+		log_warn("cannot tell the starting meshd we are ready");
+	close(start_fd);
+	start_fd = -1;
 }
 
 static void
@@ -446,6 +545,7 @@ parent_dispatch_child(struct child_proc *cp, struct imsg *imsg)
 		if (imsg_get_data(imsg, &cp->info, sizeof(cp->info)) == -1)
 			fatalx("CHILD_READY: bad length");
 		cp->ready = 1;
+		start_ready();
 		break;
 	case IMSG_PEER_STATS:
 		if (imsg_get_data(imsg, &pst, sizeof(pst)) == -1 ||

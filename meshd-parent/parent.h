@@ -62,6 +62,8 @@ void	 parent_set_verbose(int);
 /* asks every child for its counters; returns how many were asked */
 int	 parent_stats_request(uint32_t);
 __attribute__((__noreturn__)) void parent_shutdown(int);
+/* the first config went out (reload.c): meshd is ready with its children */
+void	 parent_configured(void);
 
 /* control.c */
 int	 control_init(const char *);

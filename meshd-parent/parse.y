@@ -34,10 +34,12 @@
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "log.h"
@@ -160,6 +162,8 @@ static void	 symclear(int);
 static int	 valid_macro_name(const char *);
 static int	 resolve_path(const char *, char *, size_t);
 static void	 check_keyfile(const char *);
+static void	 check_user(const char *, int, const char *);
+static const char *check_conffile(const struct stat *, char *, size_t);
 static int	 opt_once(enum opt, const char *);
 static void	 do_include(const char *);
 static void	 do_varset(const char *, const char *);
@@ -931,7 +935,7 @@ pushfile(const char *shown, const char *path, int top)
 	struct file	*nfile, *f;
 	struct stat	 sb;
 	FILE		*stream;
-	char		 real[PATH_MAX], *slash;
+	char		 real[PATH_MAX], *slash, why[128];
 
 	if ((stream = fopen(path, "re")) == NULL) {
 		if (top)
@@ -947,6 +951,14 @@ pushfile(const char *shown, const char *path, int top)
 		else
 			conf_error("cannot include \"%s\": not a regular file",
 			    shown);
+		fclose(stream);
+		return NULL;
+	}
+	if (check_conffile(&sb, why, sizeof(why)) != NULL) {
+		if (top)
+			conf_error_at(shown, 0, "%s", why);
+		else
+			conf_error("cannot include \"%s\": %s", shown, why);
 		fclose(stream);
 		return NULL;
 	}
@@ -1147,6 +1159,50 @@ check_keyfile(const char *path)
 		config_check_keyfile(path);
 }
 
+/*
+ * The children run as this user: it must exist and not be root.  line is
+ * where it was given (the interface's line for the default).
+ */
+static void
+check_user(const char *name, int line, const char *what)
+{
+	struct passwd	*pw;
+
+	if ((conf_opts & CONF_NOKEYCHECK) != 0)
+		return;
+	if ((pw = getpwnam(name)) == NULL)
+		blk_error_at(line, "user \"%s\"%s does not exist (create it, "
+		    "or set user to one that does)", name, what);
+	else if (pw->pw_uid == 0)
+		blk_error_at(line, "user \"%s\"%s has uid 0: the children "
+		    "must not run as root", name, what);
+}
+
+/*
+ * A config file (or an included one) says which keys and users meshd
+ * trusts: only root or the user running meshd may own it, and group and
+ * others may not write it.  NULL if it will do, else why not, in buf.
+ */
+static const char *
+check_conffile(const struct stat *sb, char *buf, size_t len)
+{
+	if ((conf_opts & CONF_NOKEYCHECK) != 0)
+		return NULL;
+	if (sb->st_uid != 0 && sb->st_uid != geteuid()) {
+		(void)snprintf(buf, len, "owned by uid %u, must be owned by "
+		    "root or uid %u (chown it)", (unsigned int)sb->st_uid,
+		    (unsigned int)geteuid());
+		return buf;
+	}
+	if ((sb->st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+		(void)snprintf(buf, len, "writable by group or others "
+		    "(mode %04o), chmod go-w it",
+		    (unsigned int)(sb->st_mode & 07777));
+		return buf;
+	}
+	return NULL;
+}
+
 /* 1 the first time an option is seen in the block, else an error and 0 */
 static int
 opt_once(enum opt o, const char *name)
@@ -1261,6 +1317,8 @@ iface_end(void)
 {
 	if (blk.seen[OPT_PRIVKEY] == 0)
 		blk_error_at(blk.line, "private-key-file is missing");
+	if (blk.seen[OPT_USER] == 0)
+		check_user(MESHD_USER, blk.line, " (the default)");
 	if (blk.v6line != 0 && blk.iface->mtu < 1280)
 		blk_error_at(blk.seen[OPT_MTU], "mtu %u is too small for "
 		    "IPv6, which needs at least 1280", blk.iface->mtu);
@@ -1356,6 +1414,7 @@ iface_user(const char *s)
 		return;
 	}
 	(void)strlcpy(blk.iface->user, s, sizeof(blk.iface->user));
+	check_user(s, file->lineno, "");
 }
 
 static void

@@ -289,6 +289,7 @@ keycheck_ok(struct imsg *imsg)
 		control_listen(parent.ctl_sock);
 		log_info("startup: interface %s, %zu peers", nconf->iface.name,
 		    nconf->npeers);
+		parent_configured();
 		reload_next();
 		return;
 	}

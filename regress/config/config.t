@@ -184,4 +184,35 @@ run "$K" -n -f nosuch.conf
 is "$RC" 1 "a missing config file: exit 1"
 is "$ERR" "nosuch.conf: No such file or directory" "and says so"
 
+# bug 7: a config file, or one it includes, that group or others may
+# write or that another user owns is refused (made here: git keeps no
+# modes); readable by all is fine
+printf 'interface "mesh0" {\n\tprivate-key-file "%s/mesh0.key"\n}\n' "$K" \
+    >"$K/loose.conf"
+chmod 0664 "$K/loose.conf"
+run "$K" -n -f loose.conf
+is "$RC" 1 "a config file writable by group: exit 1"
+is "$ERR" "loose.conf: writable by group or others (mode 0664), chmod go-w it" \
+    "and says so"
+printf '# the interface\ninclude "loose.conf"\n' >"$K/top.conf"
+chmod 0646 "$K/loose.conf"
+run "$K" -n -f top.conf
+is "$RC" 1 "an included file writable by others: exit 1"
+is "$(printf '%s\n' "$ERR" | head -1)" 'top.conf:2: cannot include '\
+'"loose.conf": writable by group or others (mode 0646), chmod go-w it' \
+    "naming the include line"
+chmod 0644 "$K/loose.conf"
+run "$K" -n -f top.conf
+is "$RC" 0 "readable by all is fine" || diag "$ERR"
+if [ "$ISROOT" = 1 ]; then
+	chown 65534 "$K/loose.conf"
+	run "$K" -n -f loose.conf
+	is "$RC" 1 "a config file of another user: exit 1"
+	is "$ERR" "loose.conf: owned by uid 65534, must be owned by root or"\
+" uid 0 (chown it)" "and says so"
+else
+	echo "ok $((T_N += 1)) # SKIP a config file of another user needs root"
+	echo "ok $((T_N += 1)) # SKIP a config file of another user needs root"
+fi
+
 done_testing

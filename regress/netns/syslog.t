@@ -87,6 +87,11 @@ for role in net crypto tun; do
 	wait_for 5 grep -q "meshd\[$PARENT\]: $role: started, sandboxed" "$LOG1"
 	ok $? "$role's start line reaches syslog through the parent (meshd[$PARENT]: $role: ...)"
 done
+# priorities as syslog(3) sends them: daemon (3) * 8 + severity
+like "$(cat "$LOG1")" "^<31>.*meshd\[$PARENT\]: net: started, sandboxed" \
+    "a child's debug line keeps its priority through the parent (<31>)"
+like "$(cat "$LOG1")" "^<30>.*meshd\[$PARENT\]: startup: interface " \
+    "the parent's info line has daemon.info (<30>)"
 bad=$(grep -E "meshd-(net|crypto|tun)\[" "$LOG1")
 is "$bad" "" "no child writes to syslog itself"
 for p in "$NET" "$CRYPTO" "$TUN"; do

@@ -19,11 +19,16 @@
  * going through common/log.c at once into one pipe: every line that comes
  * out is whole (its role prefix, its own text, its newline), none is lost,
  * and a line longer than LOG_LINE_MAX is cut but still ends in a newline.
+ * When stderr is the stream JOURNAL_STREAM names (systemd), each line
+ * starts with its sd-daemon(3) priority, "<3>" and so on; else it does
+ * not.
  */
 
 #include <sys/types.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,6 +95,44 @@ whole(const char *line, int *wp, int *ip)
 		return strcmp(line, want) == 0;
 	}
 	return 0;
+}
+
+/* what a process logs with JOURNAL_STREAM naming its stderr (or not) */
+static void
+journal_lines(int match, char *buf, size_t size)
+{
+	struct stat	sb;
+	char		js[64];
+	int		p[2], st;
+	size_t		len = 0;
+	ssize_t		n;
+	pid_t		pid;
+
+	if (pipe(p) == -1 || fstat(p[1], &sb) == -1)
+		abort();
+	(void)snprintf(js, sizeof(js), "%ju:%ju", (uintmax_t)sb.st_dev,
+	    (uintmax_t)sb.st_ino + (match ? 0 : 1));
+	if ((pid = fork()) == -1)
+		abort();
+	if (pid == 0) {
+		close(p[0]);
+		if (dup2(p[1], STDERR_FILENO) == -1 ||
+		    setenv("JOURNAL_STREAM", js, 1) == -1)
+			_exit(2);
+		log_init(1, 1, LOG_DAEMON);
+		log_procinit("net");
+		log_warnx("an error");
+		log_info("some news");
+		log_debug("a detail");
+		logit(LOG_WARNING, "a warning");
+		fatalx("the end");
+	}
+	close(p[1]);
+	while ((n = read(p[0], buf + len, size - 1 - len)) > 0)
+		len += n;
+	buf[len] = '\0';
+	close(p[0]);
+	(void)waitpid(pid, &st, 0);
 }
 
 int
@@ -169,5 +212,14 @@ main(void)
 	    "a long line is cut and still ends in a newline");
 	is_str(nl != NULL ? nl + 1 : "", "net: next\n",
 	    "the next line starts on a line of its own");
+
+	journal_lines(1, buf, sizeof(buf));
+	is_str(buf, "<3>net: an error\n<6>net: some news\n<7>net: a detail\n"
+	    "<4>net: a warning\n<2>net: fatal in net: the end\n",
+	    "stderr is the journal: each line carries its priority");
+	journal_lines(0, buf, sizeof(buf));
+	is_str(buf, "net: an error\nnet: some news\nnet: a detail\n"
+	    "net: a warning\nnet: fatal in net: the end\n",
+	    "JOURNAL_STREAM names another file: no prefix");
 	return tap_done();
 }
