@@ -64,6 +64,8 @@ struct meshd_conf {
 	struct peer_conf_head	 peers;
 	size_t			 npeers;
 	size_t			 npsks;		/* peers with a PSK */
+	/* control-socket "path" restricted; "" none (sun_path's size) */
+	char			 ro_sock[108];
 };
 
 /* parse.y */

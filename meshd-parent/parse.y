@@ -172,6 +172,7 @@ static void	 iface_mtu(const char *);
 static void	 iface_port(const char *);
 static void	 iface_keyfile(const char *);
 static void	 iface_user(const char *);
+static void	 control_socket(const char *);
 static void	 peer_begin(const char *);
 static void	 peer_end(void);
 static void	 peer_pubkey(const char *);
@@ -185,6 +186,7 @@ static void	 peer_keepalive(const char *);
 	char	*string;
 }
 
+%token	CONTROLSOCKET RESTRICTED
 %token	ADDRESS ALLOWEDIPS ENDPOINT INCLUDE INTERFACE LISTENPORT MTU PEER
 %token	PERSISTENTKEEPALIVE PRESHAREDKEYFILE PRIVATEKEYFILE PUBLICKEY USER
 %token	ERROR
@@ -198,6 +200,7 @@ grammar		: /* empty */
 		| grammar varset '\n'
 		| grammar interface '\n'
 		| grammar peer '\n'
+		| grammar ctlsock '\n'
 		| grammar error '\n'		{
 			block_abort();
 			/* a broken block header: skip to its '}' */
@@ -205,6 +208,10 @@ grammar		: /* empty */
 				skip_block = 1;
 			yyerrok;
 		}
+		;
+
+/* only the restricted kind: the main socket is meshd -s */
+ctlsock		: CONTROLSOCKET STRING RESTRICTED { control_socket($2); }
 		;
 
 include		: INCLUDE STRING		{ do_include($2); }
@@ -278,6 +285,7 @@ struct keyword {
 static const struct keyword keywords[] = {
 	{ "address",			ADDRESS,		BLOCK_IFACE },
 	{ "allowed-ips",		ALLOWEDIPS,		BLOCK_PEER },
+	{ "control-socket",		CONTROLSOCKET,		BLOCK_NONE },
 	{ "endpoint",			ENDPOINT,		BLOCK_PEER },
 	{ "include",			INCLUDE,		BLOCK_NONE },
 	{ "interface",			INTERFACE,		BLOCK_NONE },
@@ -288,6 +296,7 @@ static const struct keyword keywords[] = {
 	{ "preshared-key-file",		PRESHAREDKEYFILE,	BLOCK_PEER },
 	{ "private-key-file",		PRIVATEKEYFILE,		BLOCK_IFACE },
 	{ "public-key",			PUBLICKEY,		BLOCK_PEER },
+	{ "restricted",			RESTRICTED,		BLOCK_NONE },
 	{ "user",			USER,			BLOCK_IFACE },
 };
 #define NKEYWORDS	(sizeof(keywords) / sizeof(keywords[0]))
@@ -1356,6 +1365,27 @@ iface_user(const char *s)
 		return;
 	}
 	(void)strlcpy(blk.iface->user, s, sizeof(blk.iface->user));
+}
+
+/* control-socket "path" restricted: a second socket, show only */
+static void
+control_socket(const char *s)
+{
+	if (conf->ro_sock[0] != '\0') {
+		conf_error("control-socket: only one restricted socket is "
+		    "allowed");
+		return;
+	}
+	if (s[0] != '/') {
+		conf_error("control-socket \"%s\": not an absolute path", s);
+		return;
+	}
+	if (strlcpy(conf->ro_sock, s, sizeof(conf->ro_sock)) >=
+	    sizeof(conf->ro_sock)) {
+		conf_error("control-socket: path too long (at most %zu "
+		    "characters)", sizeof(conf->ro_sock) - 1);
+		conf->ro_sock[0] = '\0';
+	}
 }
 
 static void
