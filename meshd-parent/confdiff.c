@@ -316,6 +316,27 @@ confdiff(const struct meshd_conf *o, const struct meshd_conf *n,
 	return 0;
 }
 
+int
+confdiff_warnings(struct confdiff *d, const char *lines)
+{
+	char		 text[MESH_CHANGE_TEXT];
+	const char	*nl;
+	size_t		 len;
+
+	for (; *lines != '\0'; lines = *nl != '\0' ? nl + 1 : nl) {
+		if ((nl = strchr(lines, '\n')) == NULL)
+			nl = lines + strlen(lines);
+		len = nl - lines;
+		if (len >= sizeof(text))
+			len = sizeof(text) - 1;
+		memcpy(text, lines, len);
+		text[len] = '\0';
+		if (len > 0 && change_simple(d, CHANGE_WARNING, "", text) == -1)
+			return -1;
+	}
+	return 0;
+}
+
 void
 confdiff_free(struct confdiff *d)
 {

@@ -31,6 +31,8 @@ struct confdiff {
 int		 confdiff(const struct meshd_conf *, const struct meshd_conf *,
 		    struct confdiff *);
 void		 confdiff_free(struct confdiff *);
+/* the parser's warnings (config_warnings()), one change a line */
+int		 confdiff_warnings(struct confdiff *, const char *);
 /* "reload done: N peers; 1 added, 2 changed" */
 const char	*confdiff_summary(const struct confdiff *, size_t, char *,
 		    size_t);

@@ -115,6 +115,8 @@ static int			 iface_line;
 static char			 errbuf[ERRBUF_MAX];
 static size_t			 errlen;
 static int			 errtrunc;
+/* the warnings, newline-separated, for config_warnings(); cut if long */
+static char			 warnbuf[ERRBUF_MAX];
 
 /* strings handed to the grammar, freed at the end of a parse */
 static char			**pool;
@@ -347,6 +349,11 @@ conf_vlog(int warn, const char *fname, int line, const char *label,
 	    label != NULL ? label : "", label != NULL ? ": " : "", msg) == -1)
 		fatal("%s", __func__);
 	log_warnx("%s", line_s);
+	if (warn && strlen(warnbuf) + strlen(line_s) + 2 < sizeof(warnbuf)) {
+		if (warnbuf[0] != '\0')
+			(void)strlcat(warnbuf, "\n", sizeof(warnbuf));
+		(void)strlcat(warnbuf, line_s, sizeof(warnbuf));
+	}
 	if (!warn) {
 		nerrors++;
 		n = strlen(line_s);
@@ -1515,6 +1522,7 @@ parse_config(const char *filename, int opts)
 	errbuf[0] = '\0';
 	errlen = 0;
 	errtrunc = 0;
+	warnbuf[0] = '\0';
 	reset_state();
 
 	if ((file = pushfile(filename, filename, 1)) == NULL) {
@@ -1543,4 +1551,10 @@ const char *
 config_errors(void)
 {
 	return errbuf;
+}
+
+const char *
+config_warnings(void)
+{
+	return warnbuf;
 }

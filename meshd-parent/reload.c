@@ -38,6 +38,7 @@
 static struct meshd_conf	*pending_conf;
 static int			 pending_start;
 static int			 hup_queued;	/* a SIGHUP came meanwhile */
+static char			*pending_warn;	/* its parser's warnings */
 
 static void	 send_config(struct meshd_conf *);
 
@@ -214,6 +215,8 @@ parent_reload(char *err, size_t errlen)
 		return EINVAL;
 	}
 	assign_ids(nconf, parent.conf);
+	free(pending_warn);
+	pending_warn = strdup(config_warnings());
 	keycheck_start(nconf, &kf, 0);
 	return 0;
 }
@@ -264,7 +267,9 @@ reload_report(struct meshd_conf *oconf, struct meshd_conf *nconf, char *buf,
 	char			 line[MESH_NAME_MAX + MESH_CHANGE_TEXT + 64];
 	size_t			 i;
 
-	if (confdiff(oconf, nconf, &d) == -1) {
+	if (confdiff(oconf, nconf, &d) == -1 || (pending_warn != NULL &&
+	    confdiff_warnings(&d, pending_warn) == -1)) {
+		confdiff_free(&d);
 		log_warn("reload: what changed");
 		snprintf(buf, len, "reload done: %zu peers", nconf->npeers);
 		log_info("%s", buf);

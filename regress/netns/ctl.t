@@ -41,6 +41,7 @@ EOF
 			printf 'peer "%s" {\n\tpublic-key "%s"\n}\n' "$p" "$pub" >>"$f"
 		fi
 	done
+	[ -n "${EXTRA:-}" ] && cat "$EXTRA" >>"$f"
 	chmod 600 "$f"
 }
 conf "$D/meshd.conf" 198.18.0.2:51820 "100.64.0.2/32" a b c
@@ -98,11 +99,12 @@ is "$(printf '%s' "$out" | jq -r .config)" "$(cat "$D/shown.conf")" \
     "-j show config: {\"config\": TEXT}"
 
 # ---- reload: a removed, d added, b's endpoint and allowed-ips changed
-conf "$D/meshd.conf" 198.18.0.9:51820 "100.64.0.2/32, 100.64.1.0/24" b c d
+conf "$D/meshd.conf" 198.18.0.9:51820 "100.64.0.2/32, 100.64.1.1/24" b c d
 out=$(ctl reload 2>&1)
 ok $? "reload" || diag "$out"
 is "$(printf '%s\n' "$out" | head -1)" \
-    "reload done: 3 peers; 1 added, 1 removed, 1 changed" "the summary line"
+    "reload done: 3 peers; 1 added, 1 removed, 1 changed, 1 warning" \
+    "the summary line"
 has "$out" "removed peer a" "names the removed peer"
 has "$out" "added peer d" "names the added peer"
 has "$out" "changed peer b: endpoint, allowed-ips (+1 -0)" \
@@ -111,6 +113,8 @@ has "$out" "changed peer b: endpoint, allowed-ips (+1 -0)" \
 ok $? "not the unchanged peer"
 wait_for 5 grep -q "reload: changed peer b: endpoint" "$D/meshd.log"
 ok $? "the log has the same"
+like "$out" "warning: $D/meshd.conf:[0-9]+: .*host bits set, using 100.64.1.0/24" \
+    "and the parser's warning, naming file:line"
 
 conf "$D/meshd.conf" 198.18.0.2:51820 "100.64.0.2/32" a b c
 out=$(ctl -j reload 2>&1)
@@ -125,6 +129,31 @@ is "$(printf '%s' "$out" | jq -r .result)" ok "-j: result ok"
 
 out=$(ctl reload 2>&1)
 is "$out" "reload done: 3 peers; no changes" "a reload of the same file: no changes"
+
+# ---- a large reload: 600 peers added, the answer says how many more
+EXTRA=$D/extra.conf
+for i in $(seq 1 600); do
+	printf 'peer "x%d" {\n\tpublic-key "%s"\n\tallowed-ips 10.%d.%d.0/24\n}\n' \
+	    "$i" "$(head -c 32 /dev/urandom | base64)" $((i / 256)) $((i % 256))
+done >"$EXTRA"
+conf "$D/meshd.conf" 198.18.0.2:51820 "100.64.0.2/32" a b c
+out=$(ctl reload 2>&1)
+ok $? "reload adding 600 peers"
+is "$(printf '%s\n' "$out" | head -1)" "reload done: 603 peers; 600 added" \
+    "the summary counts them all"
+is "$(printf '%s\n' "$out" | wc -l)" 502 "500 changes listed"
+is "$(printf '%s\n' "$out" | tail -1)" "and 100 more changes" "then how many more"
+ctl show config >"$D/big.conf"
+ok $? "show config of 603 peers (several chunks)"
+is "$(grep -c '^peer ' "$D/big.conf")" 603 "every peer in it"
+"$MESHD" -nv -f "$D/meshd.conf" 2>/dev/null >"$D/orig.conf"
+ok "$(cmp -s "$D/big.conf" "$D/orig.conf"; echo $?)" \
+    "the same as meshd -nv of the file"
+EXTRA=
+conf "$D/meshd.conf" 198.18.0.2:51820 "100.64.0.2/32" a b c
+out=$(ctl -j reload 2>&1)
+is "$(printf '%s' "$out" | jq '.removed | length')" 500 "-j: 500 removed listed"
+is "$(printf '%s' "$out" | jq .more_changes)" 100 "-j: more_changes 100"
 
 kill "$MESHD_PID"
 wait_for 10 sh -c "! kill -0 $MESHD_PID 2>/dev/null"

@@ -63,7 +63,7 @@ static const char new_conf[] =
     "}\n"
     "peer \"b\" {\n\tpublic-key \"" K2 "\"\n"
     "\tendpoint \"198.18.0.3:51820\"\n"
-    "\tallowed-ips 10.0.0.3/32, 10.2.0.0/16, 10.3.0.0/16\n"
+    "\tallowed-ips 10.0.0.3/32, 10.2.0.1/16, 10.3.0.0/16\n"
     "\tpersistent-keepalive 25\n}\n"
     "peer \"cc\" {\n\tpublic-key \"" K3 "\"\n"
     "\tallowed-ips 10.0.0.4/32\n}\n"
@@ -87,6 +87,13 @@ parse_text(const char *dir, const char *name, const char *text)
 	return conf;
 }
 
+static void
+like_host_bits(const char *w)
+{
+	ok(strstr(w, "host bits") != NULL && strchr(w, '\n') == NULL,
+	    "config_warnings: the one warning, host bits");
+}
+
 static const struct ctl_change *
 find(const struct confdiff *d, uint32_t kind, const char *name)
 {
@@ -106,13 +113,14 @@ main(void)
 	struct confdiff			 d;
 	const struct ctl_change		*c;
 	char				 dir[] = "/tmp/confdiffXXXXXX";
-	char				 buf[512];
+	char				 buf[512], warn[512];
 
 	log_init(1, 0, 0);
 	if (mkdtemp(dir) == NULL)
 		return 1;
 	o = parse_text(dir, "old.conf", old_conf);
 	n = parse_text(dir, "new.conf", new_conf);
+	(void)strlcpy(warn, config_warnings(), sizeof(warn));
 	(void)rmdir(dir);
 	if (!ok(o != NULL && n != NULL, "both configs parse"))
 		return tap_done();
@@ -123,11 +131,13 @@ main(void)
 	    "reload done: 3 peers; no changes", "its summary");
 	confdiff_free(&d);
 
-	if (!ok(confdiff(o, n, &d) == 0, "confdiff"))
+	like_host_bits(warn);
+	if (!ok(confdiff(o, n, &d) == 0, "confdiff") ||
+	    !ok(confdiff_warnings(&d, warn) == 0, "confdiff_warnings"))
 		return tap_done();
 	is_str(confdiff_summary(&d, n->npeers, buf, sizeof(buf)),
 	    "reload done: 3 peers; 1 added, 1 removed, 2 changed, "
-	    "2 interface changes, 1 warning", "the summary counts each kind");
+	    "2 interface changes, 2 warnings", "the summary counts each kind");
 	ok(find(&d, CHANGE_REMOVED, "a") != NULL, "a is removed");
 	ok(find(&d, CHANGE_ADDED, "d") != NULL, "d is added");
 	ok(find(&d, CHANGE_ADDED, "cc") == NULL &&
@@ -155,6 +165,10 @@ main(void)
 	c = find(&d, CHANGE_WARNING, "");
 	ok(c != NULL && strstr(c->text, "next restart") != NULL,
 	    "warning: the user needs a restart");
+	c = &d.changes[d.n - 1];
+	ok(c->kind == CHANGE_WARNING && strstr(c->text, "new.conf:") != NULL &&
+	    strstr(c->text, "host bits") != NULL,
+	    "warning: the parser's, naming file:line");
 	confdiff_free(&d);
 
 	free_config(o);
