@@ -181,6 +181,12 @@ main(int argc, char *argv[])
 	if ((csock = control_init(parent.csock)) == -1)
 		exit(1);
 	if (conf->ro_sock[0] != '\0') {
+		if (strcmp(conf->ro_sock, parent.csock) == 0) {
+			log_warnx("control-socket %s restricted is the main "
+			    "control socket", conf->ro_sock);
+			control_cleanup(parent.csock);
+			exit(1);
+		}
 		if ((parent.ro_path = strdup(conf->ro_sock)) == NULL)
 			fatal(NULL);
 		if ((parent.ro_sock = control_init_ro(parent.ro_path)) == -1) {
