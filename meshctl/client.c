@@ -57,7 +57,7 @@ struct replies {
 	char			 text[MESH_RESULT_MAX];
 	struct ctl_change	*changes;	/* reload */
 	size_t			 nchanges;
-	char			*config;	/* show config, NUL-terminated */
+	char			*config;	/* show config; NUL at the end */
 	size_t			 config_len;
 };
 
@@ -261,7 +261,8 @@ replies_add_aips(struct replies *r, struct imsg *imsg)
  * Reads replies until END or RESULT.  want says which listing we asked
  * for: IMSG_CTL_STATUS (a STATUS, then PROCs), IMSG_CTL_PEER (PEERs),
  * IMSG_CTL_CONFIG_TEXT (chunks of text), IMSG_CTL_RELOAD_CHANGE (changes,
- * then a RESULT) or 0 (only a RESULT will do).  Returns 0, or -1 after printing why.
+ * then a RESULT) or 0 (only a RESULT will do).  Returns 0, or -1 after
+ * printing why.
  */
 static int
 ctl_collect(struct ctl *c, struct replies *r, uint32_t want)
