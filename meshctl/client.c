@@ -57,7 +57,7 @@ struct replies {
 	char			 text[MESH_RESULT_MAX];
 	struct ctl_change	*changes;	/* reload */
 	size_t			 nchanges;
-	char			*config;	/* show config; NUL at the end */
+	char			*config;	/* show config, NUL-ended */
 	size_t			 config_len;
 };
 
