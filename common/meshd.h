@@ -28,6 +28,9 @@
 
 #include "wgkey.h"		/* WG_KEY_LEN */
 
+/* the version meshd -V and meshctl -V print (README.md) */
+#define MESHD_VERSION		"0.3.0"
+
 #define MESHD_CONF		"/etc/meshd.conf"
 #define MESHD_SOCKET		"/var/run/meshd.sock"
 #define MESHD_USER		"_meshd"
@@ -125,6 +128,11 @@ enum imsg_type {
 				   mesh_prefix of the last CTL_PEER */
 	IMSG_CTL_END,		/* reply: end of a listing */
 	IMSG_CTL_RESULT,	/* reply: struct ctl_result then text */
+	IMSG_CTL_SHOW_CONFIG,	/* request, no data */
+	IMSG_CTL_CONFIG_TEXT,	/* reply: 1 to MESH_CONFIG_CHUNK bytes of the
+				   running config's text, no NUL; then END */
+	IMSG_CTL_RELOAD_CHANGE,	/* reply: struct ctl_change, what a reload
+				   changed; any number, then its RESULT */
 
 	IMSG_TYPE_MAX
 };
@@ -290,10 +298,48 @@ struct ctl_result {
 	int32_t		code;			/* 0 ok, else errno-like */
 };
 
+/* a config's text goes to meshctl in chunks of at most this */
+#define MESH_CONFIG_CHUNK	16384
+
+/* what a reload changed (meshd-parent/confdiff.c), one per message */
+enum ctl_change_kind {
+	CHANGE_ADDED = 1,	/* a peer: name */
+	CHANGE_REMOVED,		/* a peer: name */
+	CHANGE_CHANGED,		/* a peer: name, fields, ... */
+	CHANGE_IFACE,		/* name: the keyword; text: what happened */
+	CHANGE_WARNING,		/* text */
+	CHANGE_MORE		/* count: changes left out of the reply */
+};
+#define CHANGE_F_NAME		0x01	/* text: the old name */
+#define CHANGE_F_ENDPOINT	0x02
+#define CHANGE_F_AIPS		0x04	/* aips_added, aips_removed */
+#define CHANGE_F_KEEPALIVE	0x08
+#define CHANGE_F_PSK		0x10	/* psk: enum ctl_change_psk */
+enum ctl_change_psk {
+	CHANGE_PSK_ADDED = 1,
+	CHANGE_PSK_REMOVED,
+	CHANGE_PSK_FILE		/* another file */
+};
+#define MESH_CHANGE_TEXT	256
+
+struct ctl_change {
+	uint32_t	kind;		/* enum ctl_change_kind */
+	uint32_t	fields;		/* CHANGED: CHANGE_F_* */
+	uint32_t	aips_added;
+	uint32_t	aips_removed;
+	uint32_t	psk;		/* enum ctl_change_psk */
+	uint32_t	count;		/* MORE */
+	char		name[MESH_NAME_MAX];
+	char		text[MESH_CHANGE_TEXT];
+};
+
 /* util.c */
 const char	*mesh_prefix_ntop(const struct mesh_prefix *, char *, size_t);
 int		 mesh_prefix_pton(const char *, struct mesh_prefix *);
 const char	*mesh_sockaddr_ntop(const void *, size_t, char *, size_t);
 uint64_t	 mesh_monotonic_ns(void);
+
+/* change.c: one line for a ctl_change, as meshctl and the log say it */
+const char	*mesh_change_text(const struct ctl_change *, char *, size_t);
 
 #endif /* MESHD_H */

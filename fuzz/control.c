@@ -76,9 +76,21 @@ parent_reload(char *buf, size_t len)
 static void
 reload_verdict(int good)
 {
+	struct ctl_change	ch;
+
 	if (!reload_running)
 		return;
 	reload_running = 0;
+	if (good) {
+		/* what a reload changed comes first (reload.c) */
+		memset(&ch, 0, sizeof(ch));
+		ch.kind = CHANGE_ADDED;
+		(void)strlcpy(ch.name, "new", sizeof(ch.name));
+		control_reload_change(&ch);
+		ch.kind = CHANGE_MORE;
+		ch.count = 9990;
+		control_reload_change(&ch);
+	}
 	control_reload_done(good ? 0 : EINVAL, reload_text);
 }
 
@@ -214,6 +226,15 @@ client_read(struct imsgbuf *cib)
 				n = reply_result(&imsg, &code, text,
 				    sizeof(text));
 				break;
+			case IMSG_CTL_CONFIG_TEXT:
+				n = imsg_get_len(&imsg) > 0 &&
+				    imsg_get_len(&imsg) <= MESH_CONFIG_CHUNK ?
+				    0 : -1;
+				break;
+			case IMSG_CTL_RELOAD_CHANGE:
+				n = imsg_get_len(&imsg) ==
+				    sizeof(struct ctl_change) ? 0 : -1;
+				break;
 			default:
 				n = -1;
 				break;
@@ -284,7 +305,7 @@ op_request(struct fz *f, struct imsgbuf *cib)
 		break;
 	default:
 		/* any type, any payload */
-		type = op % 6 == 4 ? IMSG_CTL_SHOW_STATUS + fz_u8(f) % 10 :
+		type = op % 6 == 4 ? IMSG_CTL_SHOW_STATUS + fz_u8(f) % 13 :
 		    fz_u32(f);
 		len = fz_take(f, fz_u16(f) % 4096, &raw);
 		(void)imsg_compose(cib, type, fz_u32(f), 0, -1, raw, len);
@@ -363,6 +384,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    imsgbuf_set_maxsize(&cib, MESH_MAX_IMSG) == -1)
 		abort();
 	c->uid = opts & 1 ? 0 : 1000;
+	c->restricted = (opts & 0x20) != 0;
 	event_set(&c->ev, sp[1], EV_READ, control_dispatch, c);
 	event_add(&c->ev, NULL);
 	TAILQ_INSERT_TAIL(&ctl_conns, c, entry);

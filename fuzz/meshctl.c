@@ -285,6 +285,7 @@ make_reply(struct fz *f, struct imsgbuf *d)
 	struct ctl_proc		 pr;
 	struct ctl_peer		 peer;
 	struct ctl_result	 res;
+	struct ctl_change	 ch;
 	struct ibuf		*wb;
 	const uint8_t		*raw;
 	size_t			 len, i, n;
@@ -340,10 +341,24 @@ make_reply(struct fz *f, struct imsgbuf *d)
 		    imsg_add(wb, "", sel & 0x40 ? 0 : 1) != -1)
 			imsg_close(d, wb);
 		break;
+	case 6:
+		if (fix) {
+			/* a reload's change, of a kind meshctl knows */
+			fz_fill(f, &ch, sizeof(ch));
+			ch.kind = CHANGE_ADDED + ch.kind % 6;
+			(void)imsg_compose(d, IMSG_CTL_RELOAD_CHANGE, 0, 0, -1,
+			    &ch, sizeof(ch));
+		} else {
+			/* a chunk of show config's text */
+			len = fz_take(f, fz_u16(f) % 4096, &raw);
+			(void)imsg_compose(d, IMSG_CTL_CONFIG_TEXT, 0, 0, -1,
+			    raw, len);
+		}
+		break;
 	default:
 		/* any type, any payload */
 		len = fz_take(f, fz_u16(f) % 4096, &raw);
-		(void)imsg_compose(d, IMSG_CTL_SHOW_STATUS + fz_u8(f) % 12,
+		(void)imsg_compose(d, IMSG_CTL_SHOW_STATUS + fz_u8(f) % 15,
 		    0, 0, -1, raw, len);
 		break;
 	}
@@ -360,7 +375,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const enum actions acts[] = { SHOW_STATUS, SHOW_PEERS,
-	    SHOW_PEER, RELOAD, LOG_VERBOSE, LOG_BRIEF, SHOW_PEER, NONE };
+	    SHOW_PEER, RELOAD, LOG_VERBOSE, LOG_BRIEF, SHOW_CONFIG, NONE };
 	struct parse_result	 res;
 	struct imsgbuf		 d;
 	struct fz		 f;

@@ -55,7 +55,14 @@ struct replies {
 	int			 have_result;
 	int			 code;
 	char			 text[MESH_RESULT_MAX];
+	struct ctl_change	*changes;	/* reload */
+	size_t			 nchanges;
+	char			*config;	/* show config, NUL-ended */
+	size_t			 config_len;
 };
+
+#define MESHCTL_MAX_CHANGES	100000
+#define MESHCTL_MAX_CONFIG	(256 * 1024 * 1024)
 
 int
 ctl_connect(const char *path)
@@ -97,6 +104,10 @@ reply_name(uint32_t type)
 		return "end";
 	case IMSG_CTL_RESULT:
 		return "result";
+	case IMSG_CTL_RELOAD_CHANGE:
+		return "reload change";
+	case IMSG_CTL_CONFIG_TEXT:
+		return "config text";
 	default:
 		return "unknown";
 	}
@@ -153,6 +164,52 @@ replies_free(struct replies *r)
 	free(r->peers);
 	r->peers = NULL;
 	r->npeers = r->peers_max = 0;
+	free(r->changes);
+	r->changes = NULL;
+	r->nchanges = 0;
+	free(r->config);
+	r->config = NULL;
+	r->config_len = 0;
+}
+
+/* a RELOAD_CHANGE: -1 if malformed or too many */
+static int
+replies_add_change(struct replies *r, struct imsg *imsg)
+{
+	struct ctl_change	ch, *n;
+
+	if (r->nchanges == MESHCTL_MAX_CHANGES ||
+	    imsg_get_data(imsg, &ch, sizeof(ch)) == -1 ||
+	    ch.kind < CHANGE_ADDED || ch.kind > CHANGE_MORE)
+		return -1;
+	ch.name[sizeof(ch.name) - 1] = '\0';
+	ch.text[sizeof(ch.text) - 1] = '\0';
+	if ((n = reallocarray(r->changes, r->nchanges + 1,
+	    sizeof(*n))) == NULL)
+		return -1;
+	r->changes = n;
+	r->changes[r->nchanges++] = ch;
+	return 0;
+}
+
+/* a CONFIG_TEXT chunk: text without NUL bytes */
+static int
+replies_add_config(struct replies *r, struct imsg *imsg)
+{
+	size_t	 len = imsg_get_len(imsg);
+	char	*n;
+
+	if (len == 0 || len > MESHCTL_MAX_CONFIG - r->config_len)
+		return -1;
+	if ((n = realloc(r->config, r->config_len + len + 1)) == NULL)
+		return -1;
+	r->config = n;
+	if (imsg_get_buf(imsg, n + r->config_len, len) == -1 ||
+	    memchr(n + r->config_len, '\0', len) != NULL)
+		return -1;
+	r->config_len += len;
+	n[r->config_len] = '\0';
+	return 0;
 }
 
 /* the last peer still awaits allowed-ips */
@@ -202,8 +259,10 @@ replies_add_aips(struct replies *r, struct imsg *imsg)
 
 /*
  * Reads replies until END or RESULT.  want says which listing we asked
- * for: IMSG_CTL_STATUS (a STATUS, then PROCs), IMSG_CTL_PEER (PEERs), or
- * 0 (only a RESULT will do).  Returns 0, or -1 after printing why.
+ * for: IMSG_CTL_STATUS (a STATUS, then PROCs), IMSG_CTL_PEER (PEERs),
+ * IMSG_CTL_CONFIG_TEXT (chunks of text), IMSG_CTL_RELOAD_CHANGE (changes,
+ * then a RESULT) or 0 (only a RESULT will do).  Returns 0, or -1 after
+ * printing why.
  */
 static int
 ctl_collect(struct ctl *c, struct replies *r, uint32_t want)
@@ -255,8 +314,18 @@ ctl_collect(struct ctl *c, struct replies *r, uint32_t want)
 				goto unexpected;
 			bad = replies_add_aips(r, &imsg) == -1;
 			break;
+		case IMSG_CTL_RELOAD_CHANGE:
+			if (want != IMSG_CTL_RELOAD_CHANGE)
+				goto unexpected;
+			bad = replies_add_change(r, &imsg) == -1;
+			break;
+		case IMSG_CTL_CONFIG_TEXT:
+			if (want != IMSG_CTL_CONFIG_TEXT)
+				goto unexpected;
+			bad = replies_add_config(r, &imsg) == -1;
+			break;
 		case IMSG_CTL_END:
-			if (want == 0 ||
+			if (want == 0 || want == IMSG_CTL_RELOAD_CHANGE ||
 			    (want == IMSG_CTL_STATUS && !r->have_status))
 				goto unexpected;
 			bad = reply_end(&imsg) == -1;
@@ -452,6 +521,53 @@ show_peer(struct ctl *c, const char *name)
 	return ret;
 }
 
+/* reload: what changed, then its RESULT */
+static int
+reload(struct ctl *c)
+{
+	struct replies	*r;
+	int		 ret = 1;
+
+	if ((r = calloc(1, sizeof(*r))) == NULL) {
+		fprintf(c->err, "meshctl: %s\n", strerror(errno));
+		return 1;
+	}
+	if (ctl_send(c, IMSG_CTL_RELOAD, NULL, 0) == 0 &&
+	    ctl_collect(c, r, IMSG_CTL_RELOAD_CHANGE) == 0) {
+		c->o->reload(c->out, c->err, r->code, r->text, r->changes,
+		    r->nchanges);
+		ret = r->code == 0 ? 0 : 1;
+	}
+	replies_free(r);
+	free(r);
+	return ret;
+}
+
+static int
+show_config(struct ctl *c)
+{
+	struct replies	*r;
+	int		 ret = 1;
+
+	if ((r = calloc(1, sizeof(*r))) == NULL) {
+		fprintf(c->err, "meshctl: %s\n", strerror(errno));
+		return 1;
+	}
+	if (ctl_send(c, IMSG_CTL_SHOW_CONFIG, NULL, 0) == 0 &&
+	    ctl_collect(c, r, IMSG_CTL_CONFIG_TEXT) == 0) {
+		if (r->have_result)
+			ret = ctl_refused(c, r);
+		else {
+			c->o->config(c->out, r->config != NULL ? r->config :
+			    "", r->config_len);
+			ret = 0;
+		}
+	}
+	replies_free(r);
+	free(r);
+	return ret;
+}
+
 /* reload, log: one RESULT */
 static int
 ctl_result(struct ctl *c, uint32_t type, const void *data, size_t len)
@@ -500,7 +616,10 @@ ctl_run(int fd, const struct parse_result *res, const struct output *o,
 		ret = show_peer(&c, res->peer);
 		break;
 	case RELOAD:
-		ret = ctl_result(&c, IMSG_CTL_RELOAD, NULL, 0);
+		ret = reload(&c);
+		break;
+	case SHOW_CONFIG:
+		ret = show_config(&c);
 		break;
 	case LOG_VERBOSE:
 	case LOG_BRIEF:

@@ -38,6 +38,7 @@ usage(void)
 {
 	fprintf(stderr, "usage: meshctl [-j] [-s socket] command "
 	    "[argument ...]\n"
+	    "       meshctl -V\n"
 	    "       meshctl import-wg [-d keydir] file\n");
 	exit(1);
 }
@@ -59,7 +60,7 @@ main(int argc, char *argv[])
 	 * ("meshctl show peers -j"); where getopt stops at the first word,
 	 * parse() still understands a "-j" among them.
 	 */
-	while ((ch = getopt(argc, argv, "d:js:")) != -1) {
+	while ((ch = getopt(argc, argv, "d:js:V")) != -1) {
 		switch (ch) {
 		case 'd':
 			keydir = optarg;
@@ -70,6 +71,9 @@ main(int argc, char *argv[])
 		case 's':
 			sock = optarg;
 			break;
+		case 'V':
+			printf("meshctl %s\n", MESHD_VERSION);
+			return 0;
 		default:
 			usage();
 		}

@@ -410,9 +410,35 @@ text_result(FILE *out, FILE *err, int code, const char *text)
 		fputc('\n', fp);
 }
 
+/* the result, then a line per change */
+static void
+text_reload(FILE *out, FILE *err, int code, const char *text,
+    const struct ctl_change *ch, size_t n)
+{
+	char	line[MESH_NAME_MAX + MESH_CHANGE_TEXT + 64];
+	size_t	i;
+
+	text_result(out, err, code, text);
+	for (i = 0; i < n; i++) {
+		print_safe(out, mesh_change_text(&ch[i], line, sizeof(line)),
+		    0);
+		fputc('\n', out);
+	}
+}
+
+static void
+text_config(FILE *fp, const char *text, size_t len)
+{
+	print_safe(fp, text, 1);
+	if (len > 0 && text[len - 1] != '\n')
+		fputc('\n', fp);
+}
+
 const struct output text_output = {
 	.status = text_status,
 	.peers = text_peers,
 	.peer = text_peer,
-	.result = text_result
+	.result = text_result,
+	.reload = text_reload,
+	.config = text_config
 };

@@ -50,6 +50,11 @@ struct output {
 	 * out gets what succeeded, err what failed (text) or both (JSON).
 	 */
 	void	(*result)(FILE *, FILE *, int, const char *);
+	/* reload: its result and what it changed (code 0 only) */
+	void	(*reload)(FILE *, FILE *, int, const char *,
+		    const struct ctl_change *, size_t);
+	/* show config: the text, len bytes */
+	void	(*config)(FILE *, const char *, size_t);
 };
 
 extern const struct output	text_output;

@@ -172,9 +172,121 @@ json_result(FILE *out, FILE *err, int code, const char *text)
 	(void)json_finish(&j);
 }
 
+/* the names of a changed peer's fields, as JSON keys are written */
+static void
+json_change_fields(struct json *j, const struct ctl_change *c)
+{
+	static const struct {
+		uint32_t	 bit;
+		const char	*name;
+	} f[] = {
+		{ CHANGE_F_NAME,	"name" },
+		{ CHANGE_F_ENDPOINT,	"endpoint" },
+		{ CHANGE_F_AIPS,	"allowed_ips" },
+		{ CHANGE_F_KEEPALIVE,	"persistent_keepalive" },
+		{ CHANGE_F_PSK,		"preshared_key" },
+	};
+	static const char *const psk[] = { "", "added", "removed", "changed" };
+	size_t	i;
+
+	json_array_open(j, "fields");
+	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++)
+		if (c->fields & f[i].bit)
+			json_string(j, NULL, f[i].name);
+	json_array_close(j);
+	if (c->fields & CHANGE_F_NAME)
+		json_string(j, "old_name", c->text);
+	if (c->fields & CHANGE_F_AIPS) {
+		json_uint(j, "allowed_ips_added", c->aips_added);
+		json_uint(j, "allowed_ips_removed", c->aips_removed);
+	}
+	if ((c->fields & CHANGE_F_PSK) && c->psk < 4)
+		json_string(j, "preshared_key", psk[c->psk]);
+}
+
+/* the changes of one kind as an array under key */
+static void
+json_changes(struct json *j, const char *key, uint32_t kind,
+    const struct ctl_change *ch, size_t n)
+{
+	size_t	i;
+
+	json_array_open(j, key);
+	for (i = 0; i < n; i++) {
+		if (ch[i].kind != kind)
+			continue;
+		switch (kind) {
+		case CHANGE_ADDED:
+		case CHANGE_REMOVED:
+			json_string(j, NULL, ch[i].name);
+			break;
+		case CHANGE_WARNING:
+			json_string(j, NULL, ch[i].text);
+			break;
+		case CHANGE_CHANGED:
+			json_object_open(j, NULL);
+			json_string(j, "peer", ch[i].name);
+			json_change_fields(j, &ch[i]);
+			json_object_close(j);
+			break;
+		case CHANGE_IFACE:
+			json_object_open(j, NULL);
+			json_string(j, "field", ch[i].name);
+			json_string(j, "change", ch[i].text);
+			json_object_close(j);
+			break;
+		}
+	}
+	json_array_close(j);
+}
+
+static void
+json_reload(FILE *out, FILE *err, int code, const char *text,
+    const struct ctl_change *ch, size_t n)
+{
+	struct json	j;
+	size_t		i;
+	uint32_t	more = 0;
+
+	if (code != 0) {
+		json_result(out, err, code, text);
+		return;
+	}
+	for (i = 0; i < n; i++)
+		if (ch[i].kind == CHANGE_MORE)
+			more += ch[i].count;
+	json_init(&j, out);
+	json_object_open(&j, NULL);
+	json_string(&j, "result", "ok");
+	json_string(&j, "message", text);
+	json_changes(&j, "added", CHANGE_ADDED, ch, n);
+	json_changes(&j, "removed", CHANGE_REMOVED, ch, n);
+	json_changes(&j, "changed", CHANGE_CHANGED, ch, n);
+	json_changes(&j, "interface", CHANGE_IFACE, ch, n);
+	json_changes(&j, "warnings", CHANGE_WARNING, ch, n);
+	/* changes meshd left out of its answer (see the message's counts) */
+	json_uint(&j, "more_changes", more);
+	json_object_close(&j);
+	(void)json_finish(&j);
+}
+
+static void
+json_config(FILE *fp, const char *text, size_t len)
+{
+	struct json	j;
+
+	json_init(&j, fp);
+	json_object_open(&j, NULL);
+	json_string(&j, "config", text);
+	json_object_close(&j);
+	(void)json_finish(&j);
+}
+
 const struct output json_output = {
 	.status = json_status,
 	.peers = json_peers,
 	.peer = json_peer,
-	.result = json_result
+	.result = json_result,
+	.reload = json_reload,
+	.config = json_config
 };

@@ -57,6 +57,7 @@ static const struct token t_log[] = {
 };
 
 static const struct token t_show[] = {
+	{ KEYWORD,	"config",	SHOW_CONFIG,	NULL },
 	{ KEYWORD,	"peer",		NONE,		t_peername },
 	{ KEYWORD,	"peers",	SHOW_PEERS,	NULL },
 	{ KEYWORD,	"status",	SHOW_STATUS,	NULL },

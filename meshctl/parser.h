@@ -37,7 +37,8 @@ enum actions {
 	SHOW_STATUS,
 	SHOW_PEERS,
 	SHOW_PEER,
-	IMPORT_WG
+	IMPORT_WG,
+	SHOW_CONFIG
 };
 
 struct parse_result {

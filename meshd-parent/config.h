@@ -64,6 +64,8 @@ struct meshd_conf {
 	struct peer_conf_head	 peers;
 	size_t			 npeers;
 	size_t			 npsks;		/* peers with a PSK */
+	/* control-socket "path" restricted; "" none (sun_path's size) */
+	char			 ro_sock[108];
 };
 
 /* parse.y */
@@ -77,6 +79,8 @@ struct meshd_conf {
 struct meshd_conf	*parse_config(const char *, int);
 /* the error lines of the last parse_config(), newline-separated, or "" */
 const char		*config_errors(void);
+/* its warnings the same way (the first ones, if there were many), or "" */
+const char		*config_warnings(void);
 /* -D name=value; 0 on success, -1 if malformed */
 int			 cmdline_symset(char *);
 /*

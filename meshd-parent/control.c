@@ -18,7 +18,8 @@
  * The control socket: meshctl's requests, one imsgbuf per connection,
  * no fd passing, every request answered and ended by END or RESULT.
  * Anyone who can open the socket (mode 0660) may look; only root may
- * change state (reload, log level).
+ * change state (reload, log level).  A restricted socket (control-socket
+ * in meshd.conf, mode 0666) takes show requests only.
  */
 
 #include <sys/types.h>
@@ -35,6 +36,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "confdiff.h"
 #include "log.h"
 #include "parent.h"
 
@@ -49,6 +51,14 @@ struct ctl_conn {
 	uid_t			 uid;
 	int			 stats_pending;	/* one show at a time */
 	int			 broken;	/* a reply cut short: close */
+	int			 restricted;	/* show requests only */
+};
+
+/* a listening control socket */
+struct ctl_listener {
+	int			 fd;
+	int			 restricted;
+	struct event		 ev, pause_ev;
 };
 
 /* a show status or show peers waiting for the children's counters */
@@ -70,8 +80,9 @@ static uint32_t			 stats_seq;
 /* the client of the reload that waits for crypto's verdict, if any */
 static struct ctl_conn		*reload_conn;
 static int			 reload_waits;
-static struct event		 ctl_ev, ctl_pause_ev;
-static int			 ctl_fd = -1, ctl_nconns;
+static struct ctl_listener	 ctl_main = { .fd = -1 };
+static struct ctl_listener	 ctl_ro = { .fd = -1, .restricted = 1 };
+static int			 ctl_nconns;
 
 static void	 control_accept(int, short, void *);
 static void	 control_dispatch(int, short, void *);
@@ -79,8 +90,8 @@ static void	 control_close(struct ctl_conn *);
 static void	 control_event_add(struct ctl_conn *);
 static int	 stats_request(struct ctl_conn *, int, const char *);
 
-int
-control_init(const char *path)
+static int
+control_open(const char *path, mode_t mode)
 {
 	struct sockaddr_un	 sun;
 	int			 fd;
@@ -124,7 +135,7 @@ control_init(const char *path)
 		return -1;
 	}
 	umask(old);
-	if (chmod(path, 0660) == -1) {
+	if (chmod(path, mode) == -1) {
 		log_warn("chmod %s", path);
 		close(fd);
 		(void)unlink(path);
@@ -133,15 +144,40 @@ control_init(const char *path)
 	return fd;
 }
 
-void
-control_listen(int fd)
+int
+control_init(const char *path)
+{
+	return control_open(path, 0660);
+}
+
+/* the restricted socket: anyone may look, so mode 0666 */
+int
+control_init_ro(const char *path)
+{
+	return control_open(path, 0666);
+}
+
+static void
+control_listen_one(struct ctl_listener *l, int fd)
 {
 	if (listen(fd, CONTROL_BACKLOG) == -1)
 		fatal("control listen");
-	ctl_fd = fd;
-	event_set(&ctl_ev, fd, EV_READ | EV_PERSIST, control_accept, NULL);
-	event_add(&ctl_ev, NULL);
-	evtimer_set(&ctl_pause_ev, control_accept, NULL);
+	l->fd = fd;
+	event_set(&l->ev, fd, EV_READ | EV_PERSIST, control_accept, l);
+	event_add(&l->ev, NULL);
+	evtimer_set(&l->pause_ev, control_accept, l);
+}
+
+void
+control_listen(int fd)
+{
+	control_listen_one(&ctl_main, fd);
+}
+
+void
+control_listen_ro(int fd)
+{
+	control_listen_one(&ctl_ro, fd);
 }
 
 void
@@ -154,6 +190,7 @@ control_cleanup(const char *path)
 static void
 control_accept(int fd, short event, void *arg)
 {
+	struct ctl_listener *l = arg;
 	struct ctl_conn	*c;
 	struct timeval	 tv = { 1, 0 };
 	uid_t		 uid;
@@ -162,14 +199,14 @@ control_accept(int fd, short event, void *arg)
 
 	if (event & EV_TIMEOUT) {
 		/* back from a pause after running out of fds */
-		event_add(&ctl_ev, NULL);
+		event_add(&l->ev, NULL);
 		return;
 	}
-	if ((cfd = accept4(ctl_fd, NULL, NULL, SOCK_NONBLOCK |
+	if ((cfd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK |
 	    SOCK_CLOEXEC)) == -1) {
 		if (errno == ENFILE || errno == EMFILE) {
-			event_del(&ctl_ev);
-			evtimer_add(&ctl_pause_ev, &tv);
+			event_del(&l->ev);
+			evtimer_add(&l->pause_ev, &tv);
 		} else if (errno != EAGAIN && errno != EINTR &&
 		    errno != ECONNABORTED)
 			log_warn("control accept");
@@ -200,6 +237,7 @@ control_accept(int fd, short event, void *arg)
 	if (imsgbuf_set_maxsize(&c->ibuf, MESH_MAX_IMSG) == -1)
 		fatal("control: imsgbuf_set_maxsize");
 	c->uid = uid;
+	c->restricted = l->restricted;
 	event_set(&c->ev, cfd, EV_READ, control_dispatch, c);
 	event_add(&c->ev, NULL);
 	TAILQ_INSERT_TAIL(&ctl_conns, c, entry);
@@ -500,6 +538,42 @@ control_stats_end(uint32_t seq)
 	free(r);
 }
 
+/*
+ * show config: print_config's text in CONFIG_TEXT chunks, then END.
+ * It names key files, never holds key bytes (the parent has none).
+ */
+static void
+show_config(struct ctl_conn *c)
+{
+	FILE	*f;
+	char	*text = NULL;
+	size_t	 len = 0, off, n;
+
+	if ((f = open_memstream(&text, &len)) == NULL) {
+		control_result(c, ENOMEM, "out of memory");
+		return;
+	}
+	print_config(f, parent.conf);
+	if (fclose(f) == EOF) {
+		free(text);
+		control_result(c, ENOMEM, "out of memory");
+		return;
+	}
+	for (off = 0; off < len; off += n) {
+		n = len - off < MESH_CONFIG_CHUNK ? len - off :
+		    MESH_CONFIG_CHUNK;
+		if (imsg_compose(&c->ibuf, IMSG_CTL_CONFIG_TEXT, 0, 0, -1,
+		    text + off, n) == -1) {
+			log_warn("control: show config");
+			c->broken = 1;
+			free(text);
+			return;
+		}
+	}
+	free(text);
+	imsg_compose(&c->ibuf, IMSG_CTL_END, 0, 0, -1, NULL, 0);
+}
+
 /* the answer waits for crypto's verdict on the new keys */
 static void
 control_reload(struct ctl_conn *c)
@@ -517,6 +591,17 @@ control_reload(struct ctl_conn *c)
 	}
 	reload_conn = c;
 	reload_waits = 1;
+}
+
+/* one thing the reload changed, before its RESULT */
+void
+control_reload_change(const struct ctl_change *ch)
+{
+	if (reload_conn == NULL)
+		return;
+	if (imsg_compose(&reload_conn->ibuf, IMSG_CTL_RELOAD_CHANGE, 0, 0, -1,
+	    ch, sizeof(*ch)) == -1)
+		log_warn("control: reload change");
 }
 
 void
@@ -544,6 +629,9 @@ control_request(struct ctl_conn *c, struct imsg *imsg)
 	case IMSG_CTL_SHOW_PEERS:
 		show_peers(c, imsg);
 		return;
+	case IMSG_CTL_SHOW_CONFIG:
+		show_config(c);
+		return;
 	case IMSG_CTL_RELOAD:
 	case IMSG_CTL_LOG_VERBOSE:
 		break;
@@ -553,7 +641,13 @@ control_request(struct ctl_conn *c, struct imsg *imsg)
 		return;
 	}
 
-	/* the rest change state: root only */
+	/* the rest change state: never on the restricted socket */
+	if (c->restricted) {
+		control_result(c, EPERM, "permission denied: read-only "
+		    "socket");
+		return;
+	}
+	/* and root only */
 	if (c->uid != 0) {
 		control_result(c, EPERM, "permission denied: this request "
 		    "needs root");

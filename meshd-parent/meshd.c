@@ -93,7 +93,7 @@ static int (*const parent_handlers[PROC_MAX])(struct child_proc *,
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: %s [-dnv] [-D macro=value] [-f file] "
+	fprintf(stderr, "usage: %s [-dnvV] [-D macro=value] [-f file] "
 	    "[-s socket]\n", getprogname());
 	exit(1);
 }
@@ -114,10 +114,11 @@ main(int argc, char *argv[])
 	parent.conffile = MESHD_CONF;
 	parent.csock = MESHD_SOCKET;
 	parent.ctl_sock = -1;
+	parent.ro_sock = -1;
 	log_init(1, 0, LOG_DAEMON);	/* stderr until we daemonize */
 	log_procinit("parent");
 
-	while ((ch = getopt(argc, argv, "dD:f:ns:v")) != -1) {
+	while ((ch = getopt(argc, argv, "dD:f:ns:vV")) != -1) {
 		switch (ch) {
 		case 'd':
 			parent.debug = 1;
@@ -139,6 +140,9 @@ main(int argc, char *argv[])
 		case 'v':
 			parent.verbose++;
 			break;
+		case 'V':
+			printf("meshd %s\n", MESHD_VERSION);
+			exit(0);
 		default:
 			usage();
 		}
@@ -178,6 +182,20 @@ main(int argc, char *argv[])
 	/* everything privileged is opened here, before any child runs */
 	if ((csock = control_init(parent.csock)) == -1)
 		exit(1);
+	if (conf->ro_sock[0] != '\0') {
+		if (strcmp(conf->ro_sock, parent.csock) == 0) {
+			log_warnx("control-socket %s restricted is the main "
+			    "control socket", conf->ro_sock);
+			control_cleanup(parent.csock);
+			exit(1);
+		}
+		if ((parent.ro_path = strdup(conf->ro_sock)) == NULL)
+			fatal(NULL);
+		if ((parent.ro_sock = control_init_ro(parent.ro_path)) == -1) {
+			control_cleanup(parent.csock);
+			exit(1);
+		}
+	}
 	if ((tunfd = tundev_open(conf->iface.name, &parent.ifindex)) == -1) {
 		if (errno == EBUSY || errno == EEXIST)
 			log_warnx("cannot create interface %s: it exists and "
@@ -187,6 +205,7 @@ main(int argc, char *argv[])
 			log_warn("cannot create interface %s",
 			    conf->iface.name);
 		control_cleanup(parent.csock);
+		control_cleanup(parent.ro_path);
 		exit(1);
 	}
 	if (tundev_set_mtu(parent.ifindex, conf->iface.mtu) == -1)
@@ -696,6 +715,7 @@ parent_shutdown(int code)
 	    tundev_destroy(parent.conf->iface.name) == -1)
 		log_warn("cannot remove interface %s", parent.conf->iface.name);
 	control_cleanup(parent.csock);
+	control_cleanup(parent.ro_path);
 	log_info("terminating");
 	exit(code);
 }

@@ -46,6 +46,9 @@ struct parent {
 	uint32_t		 next_peer_id;
 	int			 debug;
 	int			 verbose;
+	/* the restricted control socket: its fd (-1 none) and path */
+	int			 ro_sock;
+	char			*ro_path;
 };
 
 extern struct parent	 parent;
@@ -68,12 +71,17 @@ void	 parent_configured(void);
 /* control.c */
 int	 control_init(const char *);
 void	 control_listen(int);
+/* the restricted socket (control-socket ... restricted): show only */
+int	 control_init_ro(const char *);
+void	 control_listen_ro(int);
 void	 control_cleanup(const char *);
 void	 control_stats(uint32_t, enum meshd_role,
 	    const struct mesh_peer_stats *);
 void	 control_stats_end(uint32_t);
 /* a reload's outcome: code 0 or errno-like, and its message */
 void	 control_reload_done(int, const char *);
+/* one change of the running reload, for its client (before _done) */
+void	 control_reload_change(const struct ctl_change *);
 
 /* keys.c */
 int	 keys_open(struct meshd_conf *, struct keyfds *, char *, size_t);

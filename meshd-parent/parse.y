@@ -117,6 +117,8 @@ static int			 iface_line;
 static char			 errbuf[ERRBUF_MAX];
 static size_t			 errlen;
 static int			 errtrunc;
+/* the warnings, newline-separated, for config_warnings(); cut if long */
+static char			 warnbuf[ERRBUF_MAX];
 
 /* strings handed to the grammar, freed at the end of a parse */
 static char			**pool;
@@ -176,6 +178,7 @@ static void	 iface_mtu(const char *);
 static void	 iface_port(const char *);
 static void	 iface_keyfile(const char *);
 static void	 iface_user(const char *);
+static void	 control_socket(const char *);
 static void	 peer_begin(const char *);
 static void	 peer_end(void);
 static void	 peer_pubkey(const char *);
@@ -189,6 +192,7 @@ static void	 peer_keepalive(const char *);
 	char	*string;
 }
 
+%token	CONTROLSOCKET RESTRICTED
 %token	ADDRESS ALLOWEDIPS ENDPOINT INCLUDE INTERFACE LISTENPORT MTU PEER
 %token	PERSISTENTKEEPALIVE PRESHAREDKEYFILE PRIVATEKEYFILE PUBLICKEY USER
 %token	ERROR
@@ -202,6 +206,7 @@ grammar		: /* empty */
 		| grammar varset '\n'
 		| grammar interface '\n'
 		| grammar peer '\n'
+		| grammar ctlsock '\n'
 		| grammar error '\n'		{
 			block_abort();
 			/* a broken block header: skip to its '}' */
@@ -209,6 +214,10 @@ grammar		: /* empty */
 				skip_block = 1;
 			yyerrok;
 		}
+		;
+
+/* only the restricted kind: the main socket is meshd -s */
+ctlsock		: CONTROLSOCKET STRING RESTRICTED { control_socket($2); }
 		;
 
 include		: INCLUDE STRING		{ do_include($2); }
@@ -282,6 +291,7 @@ struct keyword {
 static const struct keyword keywords[] = {
 	{ "address",			ADDRESS,		BLOCK_IFACE },
 	{ "allowed-ips",		ALLOWEDIPS,		BLOCK_PEER },
+	{ "control-socket",		CONTROLSOCKET,		BLOCK_NONE },
 	{ "endpoint",			ENDPOINT,		BLOCK_PEER },
 	{ "include",			INCLUDE,		BLOCK_NONE },
 	{ "interface",			INTERFACE,		BLOCK_NONE },
@@ -292,6 +302,7 @@ static const struct keyword keywords[] = {
 	{ "preshared-key-file",		PRESHAREDKEYFILE,	BLOCK_PEER },
 	{ "private-key-file",		PRIVATEKEYFILE,		BLOCK_IFACE },
 	{ "public-key",			PUBLICKEY,		BLOCK_PEER },
+	{ "restricted",			RESTRICTED,		BLOCK_NONE },
 	{ "user",			USER,			BLOCK_IFACE },
 };
 #define NKEYWORDS	(sizeof(keywords) / sizeof(keywords[0]))
@@ -342,6 +353,11 @@ conf_vlog(int warn, const char *fname, int line, const char *label,
 	    label != NULL ? label : "", label != NULL ? ": " : "", msg) == -1)
 		fatal("%s", __func__);
 	log_warnx("%s", line_s);
+	if (warn && strlen(warnbuf) + strlen(line_s) + 2 < sizeof(warnbuf)) {
+		if (warnbuf[0] != '\0')
+			(void)strlcat(warnbuf, "\n", sizeof(warnbuf));
+		(void)strlcat(warnbuf, line_s, sizeof(warnbuf));
+	}
 	if (!warn) {
 		nerrors++;
 		n = strlen(line_s);
@@ -1417,6 +1433,27 @@ iface_user(const char *s)
 	check_user(s, file->lineno, "");
 }
 
+/* control-socket "path" restricted: a second socket, show only */
+static void
+control_socket(const char *s)
+{
+	if (conf->ro_sock[0] != '\0') {
+		conf_error("control-socket: only one restricted socket is "
+		    "allowed");
+		return;
+	}
+	if (s[0] != '/') {
+		conf_error("control-socket \"%s\": not an absolute path", s);
+		return;
+	}
+	if (strlcpy(conf->ro_sock, s, sizeof(conf->ro_sock)) >=
+	    sizeof(conf->ro_sock)) {
+		conf_error("control-socket: path too long (at most %zu "
+		    "characters)", sizeof(conf->ro_sock) - 1);
+		conf->ro_sock[0] = '\0';
+	}
+}
+
 static void
 peer_begin(const char *name)
 {
@@ -1544,6 +1581,7 @@ parse_config(const char *filename, int opts)
 	errbuf[0] = '\0';
 	errlen = 0;
 	errtrunc = 0;
+	warnbuf[0] = '\0';
 	reset_state();
 
 	if ((file = pushfile(filename, filename, 1)) == NULL) {
@@ -1572,4 +1610,10 @@ const char *
 config_errors(void)
 {
 	return errbuf;
+}
+
+const char *
+config_warnings(void)
+{
+	return warnbuf;
 }

@@ -107,6 +107,11 @@ print_config(FILE *f, struct meshd_conf *conf)
 {
 	struct peer_conf	*p;
 
+	if (conf->ro_sock[0] != '\0') {
+		fprintf(f, "control-socket ");
+		print_string(f, conf->ro_sock);
+		fprintf(f, " restricted\n\n");
+	}
 	if (conf->has_iface)
 		print_iface(f, &conf->iface);
 	TAILQ_FOREACH(p, &conf->peers, entry) {

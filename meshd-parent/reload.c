@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "confdiff.h"
 #include "log.h"
 #include "parent.h"
 #include "tundev.h"
@@ -37,6 +38,7 @@
 static struct meshd_conf	*pending_conf;
 static int			 pending_start;
 static int			 hup_queued;	/* a SIGHUP came meanwhile */
+static char			*pending_warn;	/* its parser's warnings */
 
 static void	 send_config(struct meshd_conf *);
 
@@ -213,6 +215,8 @@ parent_reload(char *err, size_t errlen)
 		return EINVAL;
 	}
 	assign_ids(nconf, parent.conf);
+	free(pending_warn);
+	pending_warn = strdup(config_warnings());
 	keycheck_start(nconf, &kf, 0);
 	return 0;
 }
@@ -247,6 +251,46 @@ reload_failed(struct meshd_conf *nconf, const char *err)
 	free_config(nconf);
 	control_reload_done(EINVAL, err);
 	reload_next();
+}
+
+/*
+ * What the reload changed: logged, and sent to its client (up to
+ * RELOAD_CHANGES_MAX, then how many more); the summary in buf.
+ */
+#define RELOAD_CHANGES_MAX	500
+static void
+reload_report(struct meshd_conf *oconf, struct meshd_conf *nconf, char *buf,
+    size_t len)
+{
+	struct confdiff		 d;
+	struct ctl_change	 more;
+	char			 line[MESH_NAME_MAX + MESH_CHANGE_TEXT + 64];
+	size_t			 i;
+
+	if (confdiff(oconf, nconf, &d) == -1 || (pending_warn != NULL &&
+	    confdiff_warnings(&d, pending_warn) == -1)) {
+		confdiff_free(&d);
+		log_warn("reload: what changed");
+		snprintf(buf, len, "reload done: %zu peers", nconf->npeers);
+		log_info("%s", buf);
+		return;
+	}
+	confdiff_summary(&d, nconf->npeers, buf, len);
+	log_info("%s", buf);
+	for (i = 0; i < d.n && i < RELOAD_CHANGES_MAX; i++) {
+		log_info("reload: %s", mesh_change_text(&d.changes[i], line,
+		    sizeof(line)));
+		control_reload_change(&d.changes[i]);
+	}
+	if (d.n > RELOAD_CHANGES_MAX) {
+		memset(&more, 0, sizeof(more));
+		more.kind = CHANGE_MORE;
+		more.count = d.n - RELOAD_CHANGES_MAX;
+		log_info("reload: %s", mesh_change_text(&more, line,
+		    sizeof(line)));
+		control_reload_change(&more);
+	}
+	confdiff_free(&d);
 }
 
 /* KEYCHECK_OK: crypto has the keys of the pending config, use it */
@@ -287,16 +331,17 @@ keycheck_ok(struct imsg *imsg)
 	if (pending_start) {
 		/* meshctl's first answer comes after the children's config */
 		control_listen(parent.ctl_sock);
+		if (parent.ro_sock != -1)
+			control_listen_ro(parent.ro_sock);
 		log_info("startup: interface %s, %zu peers", nconf->iface.name,
 		    nconf->npeers);
 		parent_configured();
 		reload_next();
 		return;
 	}
+	reload_report(parent.conf, nconf, err, sizeof(err));
 	free_config(parent.conf);
 	parent.conf = nconf;
-	log_info("reload done: %zu peers", nconf->npeers);
-	snprintf(err, sizeof(err), "reload done: %zu peers", nconf->npeers);
 	control_reload_done(0, err);
 	reload_next();
 }

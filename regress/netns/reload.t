@@ -208,6 +208,9 @@ reload() {
 			RELOAD_ERR="meshctl reload $i failed: $out"; return 1
 		fi
 	fi
+	# the first line, up to what changed: "reload done: N peers; ..."
+	out=${out%%$'\n'*}
+	out=${out%%;*}
 	if [ "$out" != "reload done: $want peers" ]; then
 		RELOAD_ERR="reload $i ($( [ $((i % 3)) = 0 ] && echo SIGHUP || echo meshctl)): '$out', expected 'reload done: $want peers'"
 		return 1

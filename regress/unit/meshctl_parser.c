@@ -134,6 +134,8 @@ test_parser(void)
 	parse_ok("show status", SHOW_STATUS, "", 0);
 	parse_ok("show peers", SHOW_PEERS, "", 0);
 	parse_ok("show peer bravo", SHOW_PEER, "bravo", 0);
+	parse_ok("show config", SHOW_CONFIG, "", 0);
+	parse_ok("sh c", SHOW_CONFIG, "", 0);
 
 	/* unambiguous prefixes */
 	parse_ok("sh st", SHOW_STATUS, "", 0);
@@ -170,9 +172,9 @@ test_parser(void)
 	parse_err("shows", "unknown command \"shows\"; valid commands: genkey "
 	    "genpsk import-wg log pubkey reload show");
 	parse_err("show foo", "unknown argument \"foo\" after \"show\"; "
-	    "valid arguments: peer peers status");
+	    "valid arguments: config peer peers status");
 	parse_err("sh peerss", "unknown argument \"peerss\" after \"show\"; "
-	    "valid arguments: peer peers status");
+	    "valid arguments: config peer peers status");
 	parse_err("log loud", "unknown argument \"loud\" after \"log\"; "
 	    "valid arguments: brief verbose");
 	parse_err("-x", "unknown command \"-x\"; valid commands: genkey "
@@ -180,9 +182,9 @@ test_parser(void)
 
 	/* missing and extra words */
 	parse_err("show", "missing argument after \"show\"; valid arguments: "
-	    "peer peers status");
+	    "config peer peers status");
 	parse_err("sh", "missing argument after \"show\"; valid arguments: "
-	    "peer peers status");
+	    "config peer peers status");
 	parse_err("log", "missing argument after \"log\"; valid arguments: "
 	    "brief verbose");
 	parse_err("-j", "missing command; valid commands: genkey genpsk "
@@ -816,6 +818,72 @@ test_peer(void)
 }
 
 static void
+fake_change(struct fake *f, uint32_t kind, const char *name, uint32_t fields)
+{
+	struct ctl_change	c;
+
+	memset(&c, 0, sizeof(c));
+	c.kind = kind;
+	c.fields = fields;
+	c.aips_added = 2;
+	c.aips_removed = 1;
+	c.count = 9990;
+	(void)strlcpy(c.name, name, sizeof(c.name));
+	fake_send(f, IMSG_CTL_RELOAD_CHANGE, &c, sizeof(c));
+}
+
+/* reload with its changes; show config in chunks */
+static void
+test_reload_changes(void)
+{
+	struct fake	f;
+	uint32_t	type;
+
+	fake_start(&f);
+	fake_change(&f, CHANGE_REMOVED, "a", 0);
+	fake_change(&f, CHANGE_CHANGED, "b", CHANGE_F_ENDPOINT | CHANGE_F_AIPS);
+	fake_change(&f, CHANGE_MORE, "", 0);
+	fake_result(&f, 0, "reload done: 3 peers; 1 removed, 1 changed");
+	fake_run(&f, "reload", &text_output);
+	is_int(f.ret, 0, "reload with changes: exit 0");
+	is_str(f.out, "reload done: 3 peers; 1 removed, 1 changed\n"
+	    "removed peer a\n"
+	    "changed peer b: endpoint, allowed-ips (+2 -1)\n"
+	    "and 9990 more changes\n", "reload: a line per change");
+	fake_done(&f);
+
+	fake_start(&f);
+	fake_change(&f, CHANGE_ADDED, "c", 0);
+	fake_change(&f, CHANGE_CHANGED, "b", CHANGE_F_ENDPOINT | CHANGE_F_AIPS);
+	fake_result(&f, 0, "reload done: 3 peers; 1 added, 1 changed");
+	fake_run(&f, "-j reload", &json_output);
+	ok(strstr(f.out, "\"added\": [\n    \"c\"\n  ]") != NULL,
+	    "reload -j: added");
+	ok(strstr(f.out, "\"allowed_ips\"") != NULL &&
+	    strstr(f.out, "\"endpoint\"") != NULL, "reload -j: the fields");
+	fake_done(&f);
+
+	fake_start(&f);
+	fake_send(&f, IMSG_CTL_CONFIG_TEXT, "interface \"x\" {\n", 16);
+	fake_send(&f, IMSG_CTL_CONFIG_TEXT, "}\n", 2);
+	fake_send(&f, IMSG_CTL_END, NULL, 0);
+	fake_run(&f, "show config", &text_output);
+	is_int(f.ret, 0, "show config: exit 0");
+	is_str(f.out, "interface \"x\" {\n}\n", "show config: the chunks "
+	    "joined");
+	ok(fake_request(&f, NULL, 0, &type) == 0 &&
+	    type == IMSG_CTL_SHOW_CONFIG, "show config: the request");
+	fake_done(&f);
+
+	fake_start(&f);
+	fake_send(&f, IMSG_CTL_CONFIG_TEXT, "a\0b", 3);
+	fake_send(&f, IMSG_CTL_END, NULL, 0);
+	fake_run(&f, "show config", &text_output);
+	is_int(f.ret, 1, "show config: a NUL in the text is an error");
+	fake_done(&f);
+}
+
+static void
 test_result(void)
 {
 	struct fake	f;
@@ -1205,6 +1273,7 @@ main(void)
 	test_peers();
 	test_peer();
 	test_result();
+	test_reload_changes();
 	test_malformed();
 	test_json();
 	test_uptime();
