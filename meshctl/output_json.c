@@ -166,8 +166,11 @@ json_peer_members(struct json *j, const struct peer_info *pi, int rates)
 	json_uint(j, "rx_bytes", p->stats.rx_bytes);
 	json_uint(j, "tx_bytes", p->stats.tx_bytes);
 	if (rates && pi->has_rate) {
-		json_uint(j, "rx_rate", (unsigned long long)(pi->rx_rate + 0.5));
-		json_uint(j, "tx_rate", (unsigned long long)(pi->tx_rate + 0.5));
+		/* rounded to whole bytes */
+		json_uint(j, "rx_rate",
+		    (unsigned long long)(pi->rx_rate + 0.5));
+		json_uint(j, "tx_rate",
+		    (unsigned long long)(pi->tx_rate + 0.5));
 	} else if (rates) {
 		json_null(j, "rx_rate");
 		json_null(j, "tx_rate");

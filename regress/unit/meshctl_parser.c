@@ -1313,7 +1313,7 @@ test_counter_names(void)
 	for (k = 0, good = 1; k < counter_ndescs; k++) {
 		counter_key(&counter_descs[k], key, sizeof(key));
 		for (i = 0; key[i] != '\0'; i++)
-			if (!((key[i] >= 'a' && key[i] <= 'z') || key[i] == '_'))
+			if ((key[i] < 'a' || key[i] > 'z') && key[i] != '_')
 				good = 0;
 		for (i = 0; i < k; i++)
 			if (strcmp(counter_descs[i].name,
@@ -1344,8 +1344,9 @@ test_counter_names(void)
 		    COUNTER_DROP), "show peer: text has \"%s\"", want + 1);
 		(void)snprintf(want, sizeof(want), "\"%s\": %zu",
 		    counter_key(&counter_descs[k], key, sizeof(key)), 1000 + k);
-		ok(strstr(json, want) != NULL && strstr(json, "\"dropped\": {") <
-		    strstr(json, want), "show peer -j: has %s in dropped", want);
+		ok(strstr(json, want) != NULL &&
+		    strstr(json, "\"dropped\": {") < strstr(json, want),
+		    "show peer -j: has %s in dropped", want);
 	}
 
 	/* show status: the row label and the key of every counter */
