@@ -225,11 +225,11 @@ if [ "$arrived" -eq "$sent" ] && [ "$sdrops" -eq 0 ]; then
 	    "net counts each malformed datagram as malformed"
 	is "$(d .net.dropped.bad_mac)" \
 	    "$(( $(kv "$D/slow.out" type1) + $(kv "$D/slow.out" type2) ))" \
-	    "net counts each initiation and response with a bad mac1 as mac"
+	    "net counts each initiation and response with a bad mac1 as bad mac"
 	is "$(d .crypto.dropped.handshake)" "$(kv "$D/slow.out" type3)" \
 	    "crypto counts each cookie reply for an unknown index as handshake"
 	is "$(d .crypto.dropped.bad_tag)" "$(kv "$D/slow.out" type4)" \
-	    "crypto counts each data message for an unknown index as decrypt"
+	    "crypto counts each data message for an unknown index as bad tag"
 	is "$(( $(d .net.dropped.channel_full) +
 	    $(d .crypto.dropped.channel_full) ))" 0 \
 	    "nothing was lost to a full channel"
