@@ -408,6 +408,14 @@ show_peers(struct ctl *c, const struct parse_result *res)
 	return ret;
 }
 
+/* a peer name, its control characters as '?' */
+static void
+put_name(FILE *fp, const char *s)
+{
+	for (; *s != '\0'; s++)
+		fputc((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s, fp);
+}
+
 /*
  * A name meshd does not know may be the prefix of one it does: look
  * through the whole list, as the command words allow an unambiguous
@@ -442,11 +450,14 @@ show_peer_prefix(struct ctl *c, const char *name, const char *notfound)
 	} else if (n == 0)
 		text_output.result(c->err, c->err, ENOENT, notfound);
 	else {
-		fprintf(c->err, "meshctl: ambiguous peer name \"%s\"; "
-		    "could be:", name);
+		fputs("meshctl: ambiguous peer name \"", c->err);
+		put_name(c->err, name);
+		fputs("\"; could be:", c->err);
 		for (i = 0; i < r->npeers; i++)
-			if (strncmp(r->peers[i].peer.name, name, len) == 0)
-				fprintf(c->err, " %s", r->peers[i].peer.name);
+			if (strncmp(r->peers[i].peer.name, name, len) == 0) {
+				fputc(' ', c->err);
+				put_name(c->err, r->peers[i].peer.name);
+			}
 		fputc('\n', c->err);
 	}
  done:

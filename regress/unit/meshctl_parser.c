@@ -1654,6 +1654,18 @@ test_json_errors(void)
 	is_str(f.err, "", "show peer nosuch -j: nothing on stderr");
 	fake_done(&f);
 
+	/* the candidates' names are printed safe */
+	fake_start(&f);
+	fake_result(&f, ENOENT, "no such peer: a");
+	fake_peer_stats(&f, 1, "a\033[2J", "", 0, 0, 0);
+	fake_peer_stats(&f, 2, "a\nb", "", 0, 0, 0);
+	fake_send(&f, IMSG_CTL_END, NULL, 0);
+	fake_run(&f, "show peer a", &text_output);
+	is_str(f.err,
+	    "meshctl: ambiguous peer name \"a\"; could be: a?[2J a?b\n",
+	    "show peer a, ambiguous: control characters in names as '?'");
+	fake_done(&f);
+
 	/* meshd went away before it answered */
 	fake_start(&f);
 	shutdown(f.d.fd, SHUT_WR);
