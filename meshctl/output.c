@@ -319,7 +319,7 @@ output_handshake(int64_t when, char *buf, size_t len)
 /*
  * A table whose columns are as wide as their widest cell: nothing is
  * cut and every column starts at the same offset in every row.  Cells
- * are added row by row; one that cannot be kept prints as "?".
+ * are added row by row; one that could not be copied prints as "?".
  */
 struct table {
 	char	**cell;
@@ -362,8 +362,8 @@ text_width(const char *s)
 static void
 table_print(FILE *fp, struct table *t)
 {
-	size_t	 width[16], i, col;
-	char	*s;
+	const char	*s;
+	size_t		 width[16], i, col;
 
 	memset(width, 0, sizeof(width));
 	for (i = 0; i < t->n; i++) {
