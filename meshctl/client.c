@@ -31,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "imsg.h"
@@ -406,27 +407,82 @@ ask_peers(struct ctl *c, struct replies *r, const char *name)
 	return ctl_collect(c, r, IMSG_CTL_PEER);
 }
 
-static int
-show_peers(struct ctl *c)
+/* waits secs seconds, whatever signals come */
+static void
+wait_seconds(int secs)
 {
-	struct replies	*r;
+	struct timespec	ts, rem;
+
+	ts.tv_sec = secs;
+	ts.tv_nsec = 0;
+	while (nanosleep(&ts, &rem) == -1 && errno == EINTR)
+		ts = rem;
+}
+
+static double
+elapsed(const struct timespec *t0)
+{
+	struct timespec	t1;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (t1.tv_sec - t0->tv_sec) + (t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/*
+ * The peers, once, or with interval twice that many seconds apart: the
+ * second sample is shown, with its growth since the first as rates.
+ */
+static int
+show_peers(struct ctl *c, const struct parse_result *res)
+{
+	struct replies	*r, *first = NULL;
+	struct timespec	 t0;
 	int		 ret = 1;
 
-	if ((r = calloc(1, sizeof(*r))) == NULL) {
+	if ((r = calloc(1, sizeof(*r))) == NULL ||
+	    (res->interval > 0 && (first = calloc(1, sizeof(*first))) ==
+	    NULL)) {
 		fprintf(c->err, "meshctl: %s\n", strerror(errno));
+		free(r);
 		return 1;
+	}
+	if (first != NULL) {
+		if (ask_peers(c, first, "") == -1)
+			goto done;
+		if (first->have_result) {
+			ret = ctl_refused(c, first);
+			goto done;
+		}
+		(void)clock_gettime(CLOCK_MONOTONIC, &t0);
+		wait_seconds(res->interval);
 	}
 	if (ask_peers(c, r, "") == 0) {
 		if (r->have_result)
 			ret = ctl_refused(c, r);
 		else {
+			if (first != NULL)
+				peers_rates(r->peers, r->npeers, first->peers,
+				    first->npeers, elapsed(&t0));
+			peers_sort(r->peers, r->npeers, res->sort);
 			c->o->peers(c->out, r->peers, r->npeers);
 			ret = 0;
 		}
 	}
+ done:
+	if (first != NULL)
+		replies_free(first);
+	free(first);
 	replies_free(r);
 	free(r);
 	return ret;
+}
+
+/* a peer name, its control characters as '?' */
+static void
+put_name(FILE *fp, const char *s)
+{
+	for (; *s != '\0'; s++)
+		fputc((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s, fp);
 }
 
 /*
@@ -463,11 +519,14 @@ show_peer_prefix(struct ctl *c, const char *name, const char *notfound)
 	} else if (n == 0)
 		text_output.result(c->err, c->err, ENOENT, notfound);
 	else {
-		fprintf(c->err, "meshctl: ambiguous peer name \"%s\"; "
-		    "could be:", name);
+		fputs("meshctl: ambiguous peer name \"", c->err);
+		put_name(c->err, name);
+		fputs("\"; could be:", c->err);
 		for (i = 0; i < r->npeers; i++)
-			if (strncmp(r->peers[i].peer.name, name, len) == 0)
-				fprintf(c->err, " %s", r->peers[i].peer.name);
+			if (strncmp(r->peers[i].peer.name, name, len) == 0) {
+				fputc(' ', c->err);
+				put_name(c->err, r->peers[i].peer.name);
+			}
 		fputc('\n', c->err);
 	}
  done:
@@ -588,49 +647,73 @@ ctl_result(struct ctl *c, uint32_t type, const void *data, size_t len)
 	return ret;
 }
 
+static int
+ctl_dispatch(struct ctl *c, const struct parse_result *res)
+{
+	int	v;
+
+	switch (res->action) {
+	case SHOW_STATUS:
+		return show_status(c);
+	case SHOW_PEERS:
+		return show_peers(c, res);
+	case SHOW_PEER:
+		return show_peer(c, res->peer);
+	case RELOAD:
+		return reload(c);
+	case SHOW_CONFIG:
+		return show_config(c);
+	case LOG_VERBOSE:
+	case LOG_BRIEF:
+		v = res->action == LOG_VERBOSE;
+		return ctl_result(c, IMSG_CTL_LOG_VERBOSE, &v, sizeof(v));
+	default:
+		fprintf(c->err, "meshctl: not a daemon command\n");
+		return 1;
+	}
+}
+
+/*
+ * With -j, what would go to err is kept and printed on out as one JSON
+ * error object, unless the command succeeded (then it goes to err) or
+ * the backend printed the error itself (a refused reload: nothing kept).
+ */
 int
 ctl_run(int fd, const struct parse_result *res, const struct output *o,
     FILE *out, FILE *err)
 {
-	struct ctl	c;
-	int		v, ret;
+	struct ctl	 c;
+	char		*msg = NULL;
+	size_t		 len = 0;
+	FILE		*mem = NULL;
+	int		 ret;
 
 	memset(&c, 0, sizeof(c));
 	c.o = o;
 	c.out = out;
 	c.err = err;
+	if (o == &json_output && (mem = open_memstream(&msg, &len)) != NULL)
+		c.err = mem;
 	/* a peer with many allowed-ips makes a large reply */
 	if (imsgbuf_init(&c.ibuf, fd) == -1 ||
 	    imsgbuf_set_maxsize(&c.ibuf, MESH_MAX_IMSG) == -1) {
-		fprintf(err, "meshctl: %s\n", strerror(errno));
-		return 1;
-	}
-	switch (res->action) {
-	case SHOW_STATUS:
-		ret = show_status(&c);
-		break;
-	case SHOW_PEERS:
-		ret = show_peers(&c);
-		break;
-	case SHOW_PEER:
-		ret = show_peer(&c, res->peer);
-		break;
-	case RELOAD:
-		ret = reload(&c);
-		break;
-	case SHOW_CONFIG:
-		ret = show_config(&c);
-		break;
-	case LOG_VERBOSE:
-	case LOG_BRIEF:
-		v = res->action == LOG_VERBOSE;
-		ret = ctl_result(&c, IMSG_CTL_LOG_VERBOSE, &v, sizeof(v));
-		break;
-	default:
-		fprintf(err, "meshctl: not a daemon command\n");
+		fprintf(c.err, "meshctl: %s\n", strerror(errno));
 		ret = 1;
-		break;
+	} else {
+		ret = ctl_dispatch(&c, res);
+		imsgbuf_clear(&c.ibuf);
 	}
-	imsgbuf_clear(&c.ibuf);
+	if (mem == NULL)
+		return ret;
+	if (fclose(mem) != 0) {
+		free(msg);
+		msg = NULL;
+		len = 0;
+	}
+	if (ret != 0 && (msg == NULL || len > 0))
+		output_json_error(out, msg != NULL ? msg : "out of memory");
+	else if (len > 0)
+		fputs(msg, err);
+	free(msg);
 	return ret;
 }

@@ -23,6 +23,7 @@
 #include <err.h>
 #include <errno.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,8 @@
 #include "meshctl.h"
 
 __attribute__((__noreturn__)) static void usage(void);
+__attribute__((__noreturn__)) static void fail(int, const char *, ...)
+    __attribute__((__format__(__printf__, 2, 3)));
 
 static void
 usage(void)
@@ -40,6 +43,23 @@ usage(void)
 	    "[argument ...]\n"
 	    "       meshctl -V\n"
 	    "       meshctl import-wg [-d keydir] file\n");
+	exit(1);
+}
+
+/* errx(1, ...), or with -j the message as a JSON error on stdout */
+static void
+fail(int json, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	 msg[512];
+
+	va_start(ap, fmt);
+	if (!json)
+		verrx(1, fmt, ap);
+	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	output_json_error(stdout, msg);
+	(void)fflush(stdout);
 	exit(1);
 }
 
@@ -88,12 +108,12 @@ main(int argc, char *argv[])
 		usage();
 
 	if ((res = parse(argc, argv, msg, sizeof(msg))) == NULL)
-		errx(1, "%s", msg);
+		fail(json || parse_json(), "%s", msg);
 	json |= res->json;
 	if (res->keydir != NULL)
 		keydir = res->keydir;
 	if (keydir != NULL && res->action != IMPORT_WG)
-		errx(1, "-d is for import-wg only");
+		fail(json, "-d is for import-wg only");
 
 	switch (res->action) {
 	case GENKEY:
@@ -115,9 +135,9 @@ main(int argc, char *argv[])
 
 	if ((fd = ctl_connect(sock)) == -1) {
 		if (errno == ENOENT || errno == ECONNREFUSED)
-			errx(1, "cannot connect to %s: %s (is meshd running?)",
-			    sock, strerror(errno));
-		errx(1, "cannot connect to %s: %s", sock, strerror(errno));
+			fail(json, "cannot connect to %s: %s (is meshd "
+			    "running?)", sock, strerror(errno));
+		fail(json, "cannot connect to %s: %s", sock, strerror(errno));
 	}
 	ret = ctl_run(fd, res, json ? &json_output : &text_output, stdout,
 	    stderr);

@@ -56,6 +56,12 @@ int	 reply_peer_aips(struct imsg *, struct peer_info *);
 int	 reply_result(struct imsg *, int *, char *, size_t);
 int	 reply_end(struct imsg *);
 
+/* peers.c: show peers sort KEY, and interval N's rates */
+void	 peers_sort(struct peer_info *, size_t, enum peer_sort);
+/* sets has_rate, rx_rate and tx_rate of now from then, secs before */
+void	 peers_rates(struct peer_info *, size_t, const struct peer_info *,
+	    size_t, double);
+
 /* keys.c: each returns the exit status, after wiping every key buffer */
 int	 keys_genkey(int);
 int	 keys_genpsk(int);

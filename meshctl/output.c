@@ -30,11 +30,6 @@
 #include "output.h"
 #include "wgkey.h"
 
-#define NAME_W		20	/* longer names are cut to 17 + "..." */
-#define ENDPOINT_W	22	/* "255.255.255.255:65535" fits */
-#define AIPS_W		20
-#define HS_W		12	/* "1h 2m 3s ago" */
-#define BYTES_W		11	/* "1023.99 MiB" */
 #define PROC_W		8
 #define COUNTER_W	20	/* show status counters */
 #define COUNT_W		12
@@ -122,23 +117,29 @@ print_cell(FILE *fp, const char *s, size_t width, int cut, int last)
 }
 
 #define CS(f)	offsetof(struct mesh_peer_stats, f)
+#define ST	COUNTER_STATUS
+#define PE	COUNTER_PEER
+#define DR	COUNTER_DROP
 const struct counter_desc counter_descs[] = {
-	{ "received",		"received",		CS(rx_packets), 0 },
-	{ "handshakes",		"handshakes",		CS(handshakes), 0 },
-	{ "cookie_replies",	"cookie replies",	CS(cookie_sent), 0 },
-	{ "malformed",		"drop: malformed",	CS(drop_malformed), 1 },
-	{ "mac",		"drop: bad mac",	CS(drop_mac), 1 },
-	{ "decrypt",		"drop: bad tag/index",	CS(drop_decrypt), 1 },
-	{ "replay",		"drop: replayed",	CS(drop_replay), 1 },
-	{ "queue",		"drop: queue full",	CS(drop_queue), 1 },
-	{ "source",		"drop: bad source",	CS(drop_source), 1 },
-	{ "no_route",		"drop: no route",	CS(drop_noroute), 1 },
-	{ "channel_full",	"drop: channel full",	CS(drop_full), 1 },
-	{ "handshake",		"drop: handshake",	CS(drop_handshake), 1 },
-	{ "ratelimit",		"drop: rate limit",	CS(drop_ratelimit), 1 },
-	{ "routing_loop",	"drop: routing loop",	CS(drop_loop), 1 },
+	{ "received",		CS(rx_packets),		ST },
+	{ "handshakes",		CS(handshakes),		ST },
+	{ "cookie replies",	CS(cookie_sent),	ST },
+	{ "malformed",		CS(drop_malformed),	ST | PE | DR },
+	{ "bad mac",		CS(drop_mac),		ST | DR },
+	{ "bad tag",		CS(drop_decrypt),	ST | PE | DR },
+	{ "replayed",		CS(drop_replay),	ST | PE | DR },
+	{ "queue full",		CS(drop_queue),		ST | PE | DR },
+	{ "bad source",		CS(drop_source),	ST | PE | DR },
+	{ "no route",		CS(drop_noroute),	ST | PE | DR },
+	{ "channel full",	CS(drop_full),		ST | PE | DR },
+	{ "handshake",		CS(drop_handshake),	ST | DR },
+	{ "rate limit",		CS(drop_ratelimit),	ST | DR },
+	{ "routing loop",	CS(drop_loop),		ST | PE | DR },
 };
 #undef CS
+#undef ST
+#undef PE
+#undef DR
 const size_t counter_ndescs = sizeof(counter_descs) / sizeof(counter_descs[0]);
 
 uint64_t
@@ -148,6 +149,18 @@ counter_get(const struct mesh_peer_stats *st, const struct counter_desc *d)
 
 	memcpy(&v, (const char *)st + d->off, sizeof(v));
 	return v;
+}
+
+const char *
+counter_key(const struct counter_desc *d, char *buf, size_t len)
+{
+	char	*p;
+
+	(void)strlcpy(buf, d->name, len);
+	for (p = buf; *p != '\0'; p++)
+		if (*p == ' ')
+			*p = '_';
+	return buf;
 }
 
 /* the children's own counters: a row per counter, a column per process */
@@ -176,7 +189,12 @@ text_counters(FILE *fp, const struct ctl_proc *procs, size_t nprocs)
 		print_cell(fp, buf, COUNT_W, 0, i == last);
 	}
 	for (k = 0; k < counter_ndescs; k++) {
-		print_cell(fp, counter_descs[k].label, COUNTER_W, 0, 0);
+		if (!(counter_descs[k].flags & COUNTER_STATUS))
+			continue;
+		(void)snprintf(buf, sizeof(buf), "%s%s",
+		    counter_descs[k].flags & COUNTER_DROP ? "drop: " : "",
+		    counter_descs[k].name);
+		print_cell(fp, buf, COUNTER_W, 0, 0);
 		for (i = 0; i < nprocs; i++) {
 			if (!procs[i].proc.has_counters)
 				continue;
@@ -298,60 +316,172 @@ output_handshake(int64_t when, char *buf, size_t len)
 	return buf;
 }
 
+/*
+ * A table whose columns are as wide as their widest cell: nothing is
+ * cut and every column starts at the same offset in every row.  Cells
+ * are added row by row; one that could not be copied prints as "?".
+ */
+struct table {
+	char	**cell;
+	size_t	  ncols;
+	size_t	  n;
+	size_t	  max;
+};
+
+/* room for nrows rows; -1 if there is none */
+static int
+table_init(struct table *t, size_t ncols, size_t nrows)
+{
+	memset(t, 0, sizeof(*t));
+	t->ncols = ncols;
+	if ((t->cell = calloc(nrows, ncols * sizeof(*t->cell))) == NULL)
+		return -1;
+	t->max = nrows * ncols;
+	return 0;
+}
+
+static void
+table_add(struct table *t, const char *s)
+{
+	if (t->n < t->max)
+		t->cell[t->n++] = strdup(s);
+}
+
+/* characters, counted as UTF-8 */
+static size_t
+text_width(const char *s)
+{
+	size_t	n = 0;
+
+	for (; *s != '\0'; s++)
+		if ((*s & 0xc0) != 0x80)
+			n++;
+	return n;
+}
+
+static void
+table_print(FILE *fp, struct table *t)
+{
+	const char	*s;
+	size_t		 width[16], i, col;
+
+	memset(width, 0, sizeof(width));
+	for (i = 0; i < t->n; i++) {
+		col = i % t->ncols;
+		s = t->cell[i] != NULL ? t->cell[i] : "?";
+		if (col < 16 && text_width(s) > width[col])
+			width[col] = text_width(s);
+	}
+	for (i = 0; i < t->n; i++) {
+		col = i % t->ncols;
+		print_cell(fp, t->cell[i] != NULL ? t->cell[i] : "?",
+		    col < 16 ? width[col] : 0, 0, col == t->ncols - 1);
+		free(t->cell[i]);
+	}
+	free(t->cell);
+	t->cell = NULL;
+	t->n = t->max = 0;
+}
+
+/* the allowed IPs joined by commas, or "?" */
+static void
+table_add_aips(struct table *t, const struct peer_info *pi)
+{
+	char	*aips = NULL;
+	size_t	 len = 0;
+	FILE	*mem;
+
+	if ((mem = open_memstream(&aips, &len)) != NULL) {
+		print_aips(mem, pi, ",");
+		if (fclose(mem) != 0) {
+			free(aips);
+			aips = NULL;
+		}
+	}
+	table_add(t, aips != NULL ? aips : "?");
+	free(aips);
+}
+
+/* "1.50 KiB/s", "12 B/s" */
+const char *
+output_rate(double r, char *buf, size_t len)
+{
+	static const char *const units[] = { "KiB", "MiB", "GiB", "TiB" };
+	int	 u = -1;
+
+	if (r < 0)
+		r = 0;
+	if (r < 1023.5) {
+		(void)snprintf(buf, len, "%.0f B/s", r);
+		return buf;
+	}
+	while (r >= 1024 && u < 3) {
+		r /= 1024;
+		u++;
+	}
+	(void)snprintf(buf, len, "%.2f %s/s", r, units[u]);
+	return buf;
+}
+
 static void
 text_peers(FILE *fp, const struct peer_info *peers, size_t npeers)
 {
-	char		 buf[PREFIX_STRLEN], *aips;
-	size_t		 i, len;
-	FILE		*mem;
+	static const char *const head[] = { "NAME", "ENDPOINT",
+	    "ALLOWED IPS", "HANDSHAKE", "RX", "TX", "RX/S", "TX/S",
+	    "KEEPALIVE" };
+	struct table		 t;
+	const struct ctl_peer	*p;
+	char			 buf[PREFIX_STRLEN];
+	size_t			 i, k;
+	int			 rates = 0;
 
 	if (npeers == 0) {
 		fputs("no peers\n", fp);
 		return;
 	}
-	print_cell(fp, "NAME", NAME_W, 0, 0);
-	print_cell(fp, "ENDPOINT", ENDPOINT_W, 0, 0);
-	print_cell(fp, "ALLOWED IPS", AIPS_W, 0, 0);
-	print_cell(fp, "HANDSHAKE", HS_W, 0, 0);
-	print_cell(fp, "RX", BYTES_W, 0, 0);
-	print_cell(fp, "TX", BYTES_W, 0, 0);
-	print_cell(fp, "KEEPALIVE", 0, 0, 1);
+	for (i = 0; i < npeers; i++)
+		rates |= peers[i].has_rate;
+	if (table_init(&t, rates ? 9 : 7, npeers + 1) == -1) {
+		fputs("meshctl: out of memory\n", fp);
+		return;
+	}
+	for (k = 0; k < 9; k++)
+		if (rates || (k != 6 && k != 7))
+			table_add(&t, head[k]);
 	for (i = 0; i < npeers; i++) {
-		const struct ctl_peer *p = &peers[i].peer;
-
-		print_cell(fp, p->name, NAME_W, 1, 0);
-		print_cell(fp, p->endpoint[0] != '\0' ? p->endpoint : "(none)",
-		    ENDPOINT_W, 0, 0);
-		aips = NULL;
-		len = 0;
-		if ((mem = open_memstream(&aips, &len)) != NULL) {
-			print_aips(mem, &peers[i], ",");
-			if (fclose(mem) != 0) {
-				free(aips);
-				aips = NULL;
-			}
+		p = &peers[i].peer;
+		table_add(&t, p->name);
+		table_add(&t, p->endpoint[0] != '\0' ? p->endpoint : "(none)");
+		table_add_aips(&t, &peers[i]);
+		table_add(&t, output_handshake(p->stats.latest_handshake, buf,
+		    sizeof(buf)));
+		table_add(&t, output_bytes(p->stats.rx_bytes, buf,
+		    sizeof(buf)));
+		table_add(&t, output_bytes(p->stats.tx_bytes, buf,
+		    sizeof(buf)));
+		if (rates) {
+			/* a peer new since the first sample has no rate */
+			table_add(&t, peers[i].has_rate ? output_rate(
+			    peers[i].rx_rate, buf, sizeof(buf)) : "-");
+			table_add(&t, peers[i].has_rate ? output_rate(
+			    peers[i].tx_rate, buf, sizeof(buf)) : "-");
 		}
-		print_cell(fp, aips != NULL ? aips : "?", AIPS_W, 0, 0);
-		free(aips);
-		print_cell(fp, output_handshake(p->stats.latest_handshake, buf,
-		    sizeof(buf)), HS_W, 0, 0);
-		print_cell(fp, output_bytes(p->stats.rx_bytes, buf,
-		    sizeof(buf)), BYTES_W, 0, 0);
-		print_cell(fp, output_bytes(p->stats.tx_bytes, buf,
-		    sizeof(buf)), BYTES_W, 0, 0);
 		if (p->keepalive != 0) {
 			(void)snprintf(buf, sizeof(buf), "%us", p->keepalive);
-			print_cell(fp, buf, 0, 0, 1);
+			table_add(&t, buf);
 		} else
-			print_cell(fp, "off", 0, 0, 1);
+			table_add(&t, "off");
 	}
+	table_print(fp, &t);
 }
 
 static void
 text_peer(FILE *fp, const struct peer_info *pi)
 {
 	const struct ctl_peer	*p = &pi->peer;
+	const char		*sep;
 	char			 b64[WG_KEY_B64_LEN + 1], buf[64];
+	size_t			 k;
 
 	fputs("name: ", fp);
 	print_safe(fp, p->name, 0);
@@ -376,17 +506,16 @@ text_peer(FILE *fp, const struct peer_info *pi)
 	    buf, sizeof(buf)));
 	fprintf(fp, "%s sent\n", output_bytes(p->stats.tx_bytes, buf,
 	    sizeof(buf)));
-	fprintf(fp, "dropped: %llu bad tag, %llu replayed, %llu queue full, "
-	    "%llu wrong source, %llu no endpoint, %llu malformed, "
-	    "%llu channel full, %llu routing loop\n",
-	    (unsigned long long)p->stats.drop_decrypt,
-	    (unsigned long long)p->stats.drop_replay,
-	    (unsigned long long)p->stats.drop_queue,
-	    (unsigned long long)p->stats.drop_source,
-	    (unsigned long long)p->stats.drop_noroute,
-	    (unsigned long long)p->stats.drop_malformed,
-	    (unsigned long long)p->stats.drop_full,
-	    (unsigned long long)p->stats.drop_loop);
+	fputs("dropped:", fp);
+	for (k = 0, sep = " "; k < counter_ndescs; k++) {
+		if ((counter_descs[k].flags & (COUNTER_PEER | COUNTER_DROP)) !=
+		    (COUNTER_PEER | COUNTER_DROP))
+			continue;
+		fprintf(fp, "%s%llu %s", sep, (unsigned long long)counter_get(
+		    &p->stats, &counter_descs[k]), counter_descs[k].name);
+		sep = ", ";
+	}
+	fputc('\n', fp);
 	if (p->stats.drop_loop > 0)
 		fputs("warning: the endpoint lies inside the allowed ips: "
 		    "packets to it came back into the interface (a routing "

@@ -29,12 +29,23 @@
 
 #include "meshd.h"
 
+/*
+ * The version of meshctl's JSON, the first member of every -j document:
+ * raised whenever a key is renamed or removed or its meaning changes;
+ * adding a key keeps it.
+ */
+#define MESHCTL_JSON_VERSION	1
+
 /* one IMSG_CTL_PEER: the struct and its allowed IPs */
 struct peer_info {
 	struct ctl_peer		 peer;
 	struct mesh_prefix	*aips;		/* peer.naips of them */
 	size_t			 ngot;		/* while they arrive */
 	size_t			 max;		/* room in aips */
+	/* show peers interval N: bytes a second over the interval */
+	int			 has_rate;
+	double			 rx_rate;
+	double			 tx_rate;
 };
 
 struct output {
@@ -65,24 +76,40 @@ const char	*output_prefix(const struct mesh_prefix *, char *, size_t);
 /* "1d 2h 3m 4s", from the largest unit that is not zero; "0s" */
 const char	*output_uptime(int64_t, char *, size_t);
 const char	*output_bytes(uint64_t, char *, size_t);
+/* bytes a second: "12 B/s", "1.50 KiB/s" */
+const char	*output_rate(double, char *, size_t);
 const char	*output_handshake(int64_t, char *, size_t);
 
 #define PREFIX_STRLEN	64
 
 /*
- * A process's own counters in show status (struct mesh_peer_stats, id
- * 0): the JSON key, the text label, where it is, and whether it is a
- * drop (the JSON puts those in a "dropped" object).
+ * Every counter of struct mesh_peer_stats that meshctl prints, in one
+ * table for both backends: its name is the text label, and the JSON key
+ * is the same name in snake_case (counter_key()).  A process's own
+ * counters are in show status, a peer's in show peer; the drops are
+ * printed as "drop: NAME" (status), after "dropped:" (peer) and in a
+ * "dropped" object (JSON).
  */
+#define COUNTER_STATUS	0x01		/* show status */
+#define COUNTER_PEER	0x02		/* show peer */
+#define COUNTER_DROP	0x04		/* a drop */
+
 struct counter_desc {
-	const char	*key;
-	const char	*label;
+	const char	*name;
 	size_t		 off;
-	int		 drop;
+	int		 flags;
 };
 extern const struct counter_desc	counter_descs[];
 extern const size_t			counter_ndescs;
 uint64_t	counter_get(const struct mesh_peer_stats *,
 		    const struct counter_desc *);
+/* the name with '_' for ' ': "queue full" is "queue_full" */
+const char	*counter_key(const struct counter_desc *, char *, size_t);
+
+/*
+ * -j: {"version": N, "error": msg} on fp.  A leading "meshctl: " and
+ * the trailing newline of msg are left out.
+ */
+void		 output_json_error(FILE *, const char *);
 
 #endif /* MESHCTL_OUTPUT_H */

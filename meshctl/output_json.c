@@ -16,43 +16,88 @@
 
 /*
  * The JSON backend (-j): one document per command, for jq and scripts.
- * Keys print as base64; a preshared key only as "(hidden)" or null.
+ * Every document is an object whose first member is "version"; a
+ * failure is {"version": N, "error": "..."}.  Keys print as base64; of a
+ * preshared key only whether there is one.
  */
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "json.h"
 #include "output.h"
 #include "wgkey.h"
 
+/* a peer's or a process's counters of flags, the drops in "dropped" */
+static void
+json_counter_list(struct json *j, const struct mesh_peer_stats *st,
+    int flags)
+{
+	char	key[64];
+	size_t	k;
+	int	drops;
+
+	for (drops = 0; drops <= 1; drops++) {
+		if (drops)
+			json_object_open(j, "dropped");
+		for (k = 0; k < counter_ndescs; k++)
+			if ((counter_descs[k].flags & flags) &&
+			    !(counter_descs[k].flags & COUNTER_DROP) == !drops)
+				json_uint(j, counter_key(&counter_descs[k], key,
+				    sizeof(key)), counter_get(st,
+				    &counter_descs[k]));
+	}
+	json_object_close(j);
+}
+
 /* "counters": { "net": { "received": N, ..., "dropped": { ... } }, ... } */
 static void
 json_counters(struct json *j, const struct ctl_proc *procs, size_t nprocs)
 {
-	size_t	i, k;
-	int	drops;
+	size_t	i;
 
 	json_object_open(j, "counters");
 	for (i = 0; i < nprocs; i++) {
 		if (!procs[i].proc.has_counters)
 			continue;
 		json_object_open(j, procs[i].role);
-		for (drops = 0; drops <= 1; drops++) {
-			if (drops)
-				json_object_open(j, "dropped");
-			for (k = 0; k < counter_ndescs; k++)
-				if (counter_descs[k].drop == drops)
-					json_uint(j, counter_descs[k].key,
-					    counter_get(&procs[i].proc.counters,
-					    &counter_descs[k]));
-		}
-		json_object_close(j);	/* dropped */
+		json_counter_list(j, &procs[i].proc.counters, COUNTER_STATUS);
 		json_object_close(j);	/* the process */
 	}
 	json_object_close(j);
 }
 
+/* every document starts so */
+static void
+json_open(struct json *j, FILE *fp)
+{
+	json_init(j, fp);
+	json_object_open(j, NULL);
+	json_uint(j, "version", MESHCTL_JSON_VERSION);
+}
+
+void
+output_json_error(FILE *fp, const char *msg)
+{
+	struct json	 j;
+	char		*s;
+	size_t		 len;
+
+	if (strncmp(msg, "meshctl: ", 9) == 0)
+		msg += 9;
+	len = strlen(msg);
+	if (len > 0 && msg[len - 1] == '\n')
+		len--;
+	json_open(&j, fp);
+	if ((s = strndup(msg, len)) != NULL) {
+		json_string(&j, "error", s);
+		free(s);
+	} else
+		json_string(&j, "error", msg);
+	json_object_close(&j);
+	(void)json_finish(&j);
+}
 static void
 json_status(FILE *fp, const struct ctl_status *st,
     const struct ctl_proc *procs, size_t nprocs)
@@ -63,8 +108,7 @@ json_status(FILE *fp, const struct ctl_status *st,
 	char				 buf[PREFIX_STRLEN];
 	size_t				 i;
 
-	json_init(&j, fp);
-	json_object_open(&j, NULL);
+	json_open(&j, fp);
 	json_string(&j, "interface", st->ifname);
 	if (st->has_pubkey) {
 		wg_key_to_base64(b64, st->pubkey);
@@ -97,19 +141,19 @@ json_status(FILE *fp, const struct ctl_status *st,
 	(void)json_finish(&j);
 }
 
+/* the members of one peer; with rates, "rx_rate" and "tx_rate" too */
 static void
-json_peer_object(struct json *j, const struct peer_info *pi)
+json_peer_members(struct json *j, const struct peer_info *pi, int rates)
 {
 	const struct ctl_peer	*p = &pi->peer;
 	char			 b64[WG_KEY_B64_LEN + 1], buf[PREFIX_STRLEN];
 	uint32_t		 i;
 
-	json_object_open(j, NULL);
 	json_string(j, "name", p->name);
 	json_uint(j, "id", p->id);
 	wg_key_to_base64(b64, p->pubkey);
 	json_string(j, "public_key", b64);
-	json_string(j, "preshared_key", p->has_psk ? "(hidden)" : NULL);
+	json_bool(j, "has_preshared_key", p->has_psk);
 	json_string(j, "endpoint", p->endpoint[0] != '\0' ? p->endpoint :
 	    NULL);
 	json_array_open(j, "allowed_ips");
@@ -121,17 +165,17 @@ json_peer_object(struct json *j, const struct peer_info *pi)
 	json_int(j, "latest_handshake", p->stats.latest_handshake);
 	json_uint(j, "rx_bytes", p->stats.rx_bytes);
 	json_uint(j, "tx_bytes", p->stats.tx_bytes);
-	json_object_open(j, "dropped");
-	json_uint(j, "decrypt", p->stats.drop_decrypt);
-	json_uint(j, "replay", p->stats.drop_replay);
-	json_uint(j, "queue", p->stats.drop_queue);
-	json_uint(j, "source", p->stats.drop_source);
-	json_uint(j, "no_endpoint", p->stats.drop_noroute);
-	json_uint(j, "malformed", p->stats.drop_malformed);
-	json_uint(j, "channel_full", p->stats.drop_full);
-	json_uint(j, "routing_loop", p->stats.drop_loop);
-	json_object_close(j);
-	json_object_close(j);
+	if (rates && pi->has_rate) {
+		/* rounded to whole bytes */
+		json_uint(j, "rx_rate",
+		    (unsigned long long)(pi->rx_rate + 0.5));
+		json_uint(j, "tx_rate",
+		    (unsigned long long)(pi->tx_rate + 0.5));
+	} else if (rates) {
+		json_null(j, "rx_rate");
+		json_null(j, "tx_rate");
+	}
+	json_counter_list(j, &p->stats, COUNTER_PEER);
 }
 
 static void
@@ -139,12 +183,19 @@ json_peers(FILE *fp, const struct peer_info *peers, size_t npeers)
 {
 	struct json	j;
 	size_t		i;
+	int		rates = 0;
 
-	json_init(&j, fp);
-	json_array_open(&j, NULL);
 	for (i = 0; i < npeers; i++)
-		json_peer_object(&j, &peers[i]);
+		rates |= peers[i].has_rate;
+	json_open(&j, fp);
+	json_array_open(&j, "peers");
+	for (i = 0; i < npeers; i++) {
+		json_object_open(&j, NULL);
+		json_peer_members(&j, &peers[i], rates);
+		json_object_close(&j);
+	}
 	json_array_close(&j);
+	json_object_close(&j);
 	(void)json_finish(&j);
 }
 
@@ -153,21 +204,26 @@ json_peer(FILE *fp, const struct peer_info *pi)
 {
 	struct json	j;
 
-	json_init(&j, fp);
-	json_peer_object(&j, pi);
+	json_open(&j, fp);
+	json_peer_members(&j, pi, 0);
+	json_object_close(&j);
 	(void)json_finish(&j);
 }
 
+/* reload, log: "result" and "message", or an error */
 static void
 json_result(FILE *out, FILE *err, int code, const char *text)
 {
 	struct json	j;
 
-	json_init(&j, out);
-	json_object_open(&j, NULL);
-	json_string(&j, "result", code == 0 ? "ok" : "error");
-	json_string(&j, "message", code != 0 && text[0] == '\0' ?
-	    strerror(code) : text);
+	if (code != 0) {
+		output_json_error(out, text[0] == '\0' ? strerror(code) :
+		    text);
+		return;
+	}
+	json_open(&j, out);
+	json_string(&j, "result", "ok");
+	json_string(&j, "message", text);
 	json_object_close(&j);
 	(void)json_finish(&j);
 }
@@ -255,8 +311,7 @@ json_reload(FILE *out, FILE *err, int code, const char *text,
 	for (i = 0; i < n; i++)
 		if (ch[i].kind == CHANGE_MORE)
 			more += ch[i].count;
-	json_init(&j, out);
-	json_object_open(&j, NULL);
+	json_open(&j, out);
 	json_string(&j, "result", "ok");
 	json_string(&j, "message", text);
 	json_changes(&j, "added", CHANGE_ADDED, ch, n);
@@ -275,8 +330,7 @@ json_config(FILE *fp, const char *text, size_t len)
 {
 	struct json	j;
 
-	json_init(&j, fp);
-	json_object_open(&j, NULL);
+	json_open(&j, fp);
 	json_string(&j, "config", text);
 	json_object_close(&j);
 	(void)json_finish(&j);

@@ -29,7 +29,9 @@ enum token_type {
 	NOTOKEN,		/* end of a table */
 	KEYWORD,
 	PEERNAME,
-	FILENAME
+	FILENAME,
+	NUMBER,			/* show peers interval N */
+	ENDTOKEN		/* the command may end here */
 };
 
 struct token {
@@ -56,10 +58,59 @@ static const struct token t_log[] = {
 	{ NOTOKEN,	NULL,		NONE,		NULL }
 };
 
+/*
+ * show peers [sort KEY] [interval N], in either order, each at most
+ * once: the tables after one option offer only the other.
+ */
+static const struct token t_sortkey_end[] = {
+	{ KEYWORD,	"handshake",	NONE,		NULL },
+	{ KEYWORD,	"name",		NONE,		NULL },
+	{ KEYWORD,	"rx",		NONE,		NULL },
+	{ KEYWORD,	"tx",		NONE,		NULL },
+	{ NOTOKEN,	NULL,		NONE,		NULL }
+};
+
+static const struct token t_interval_end[] = {
+	{ NUMBER,	"seconds",	NONE,		NULL },
+	{ NOTOKEN,	NULL,		NONE,		NULL }
+};
+
+static const struct token t_peers_sort[] = {
+	{ ENDTOKEN,	"",		NONE,		NULL },
+	{ KEYWORD,	"sort",		NONE,		t_sortkey_end },
+	{ NOTOKEN,	NULL,		NONE,		NULL }
+};
+
+static const struct token t_peers_interval[] = {
+	{ ENDTOKEN,	"",		NONE,		NULL },
+	{ KEYWORD,	"interval",	NONE,		t_interval_end },
+	{ NOTOKEN,	NULL,		NONE,		NULL }
+};
+
+static const struct token t_sortkey[] = {
+	{ KEYWORD,	"handshake",	NONE,		t_peers_interval },
+	{ KEYWORD,	"name",		NONE,		t_peers_interval },
+	{ KEYWORD,	"rx",		NONE,		t_peers_interval },
+	{ KEYWORD,	"tx",		NONE,		t_peers_interval },
+	{ NOTOKEN,	NULL,		NONE,		NULL }
+};
+
+static const struct token t_interval[] = {
+	{ NUMBER,	"seconds",	NONE,		t_peers_sort },
+	{ NOTOKEN,	NULL,		NONE,		NULL }
+};
+
+static const struct token t_peers[] = {
+	{ ENDTOKEN,	"",		NONE,		NULL },
+	{ KEYWORD,	"interval",	NONE,		t_interval },
+	{ KEYWORD,	"sort",		NONE,		t_sortkey },
+	{ NOTOKEN,	NULL,		NONE,		NULL }
+};
+
 static const struct token t_show[] = {
 	{ KEYWORD,	"config",	SHOW_CONFIG,	NULL },
 	{ KEYWORD,	"peer",		NONE,		t_peername },
-	{ KEYWORD,	"peers",	SHOW_PEERS,	NULL },
+	{ KEYWORD,	"peers",	SHOW_PEERS,	t_peers },
 	{ KEYWORD,	"status",	SHOW_STATUS,	NULL },
 	{ NOTOKEN,	NULL,		NONE,		NULL }
 };
@@ -76,6 +127,56 @@ static const struct token t_main[] = {
 };
 
 static struct parse_result	 res;
+
+/* the words may end at table */
+static int
+table_may_end(const struct token *table)
+{
+	const struct token	*t;
+
+	if (table == NULL)
+		return 1;
+	for (t = table; t->type != NOTOKEN; t++)
+		if (t->type == ENDTOKEN)
+			return 1;
+	return 0;
+}
+
+static enum peer_sort
+sort_key(const char *word)
+{
+	if (strcmp(word, "name") == 0)
+		return SORT_NAME;
+	if (strcmp(word, "handshake") == 0)
+		return SORT_HANDSHAKE;
+	if (strcmp(word, "rx") == 0)
+		return SORT_RX;
+	return SORT_TX;
+}
+
+/* show peers interval N: 1 to INTERVAL_MAX seconds */
+static int
+parse_interval(const char *word, char *err, size_t errlen)
+{
+	const char	*p;
+	long		 n = 0;
+
+	for (p = word; *p >= '0' && *p <= '9' && n <= INTERVAL_MAX; p++)
+		n = n * 10 + (*p - '0');
+	if (p == word || *p != '\0' || n < 1 || n > INTERVAL_MAX) {
+		(void)snprintf(err, errlen, "interval \"%s\": not a number "
+		    "of seconds from 1 to %d", word, INTERVAL_MAX);
+		return -1;
+	}
+	res.interval = n;
+	return 0;
+}
+
+int
+parse_json(void)
+{
+	return res.json;
+}
 
 static void
 list_words(const struct token *table, const char *prefix, char *buf,
@@ -119,9 +220,11 @@ match_token(const struct token *table, const char *word, const char *ctx,
 			break;
 		case PEERNAME:
 		case FILENAME:
+		case NUMBER:
 			name = t;
 			break;
 		case NOTOKEN:
+		case ENDTOKEN:
 			break;
 		}
 	}
@@ -198,7 +301,14 @@ parse(int argc, char *argv[], char *err, size_t errlen)
 				return NULL;
 			}
 			res.file = argv[i];
+		} else if (t->type == NUMBER) {
+			if (parse_interval(argv[i], err, errlen) == -1)
+				return NULL;
+			(void)strlcat(ctx, " ", sizeof(ctx));
+			(void)strlcat(ctx, argv[i], sizeof(ctx));
 		} else {
+			if (table == t_sortkey || table == t_sortkey_end)
+				res.sort = sort_key(t->keyword);
 			if (ctx[0] != '\0')
 				(void)strlcat(ctx, " ", sizeof(ctx));
 			(void)strlcat(ctx, t->keyword, sizeof(ctx));
@@ -208,8 +318,9 @@ parse(int argc, char *argv[], char *err, size_t errlen)
 		table = t->next;
 	}
 
-	if (table != NULL) {
-		if (table[0].type == PEERNAME || table[0].type == FILENAME)
+	if (!table_may_end(table)) {
+		if (table[0].type == PEERNAME || table[0].type == FILENAME ||
+		    table[0].type == NUMBER)
 			(void)snprintf(err, errlen, "missing %s after \"%s\"",
 			    table[0].keyword, ctx);
 		else {

@@ -41,12 +41,25 @@ enum actions {
 	SHOW_CONFIG
 };
 
+/* show peers sort KEY */
+enum peer_sort {
+	SORT_NONE,		/* meshd's order */
+	SORT_NAME,
+	SORT_HANDSHAKE,		/* the latest first */
+	SORT_RX,		/* the most first */
+	SORT_TX
+};
+
+#define INTERVAL_MAX	3600	/* show peers interval N: seconds */
+
 struct parse_result {
 	enum actions	 action;
 	char		 peer[MESH_NAME_MAX];	/* SHOW_PEER */
 	int		 json;			/* a "-j" among the words */
 	const char	*file;			/* IMPORT_WG: an argv word */
 	const char	*keydir;		/* IMPORT_WG: "-d DIR" */
+	enum peer_sort	 sort;			/* SHOW_PEERS */
+	int		 interval;		/* SHOW_PEERS: 0, or seconds */
 };
 
 /*
@@ -55,5 +68,7 @@ struct parse_result {
  * NULL with a one-line message (no program name, no newline) in err.
  */
 const struct parse_result *parse(int, char *[], char *, size_t);
+/* whether the words of the latest parse() had a "-j", even if it failed */
+int	parse_json(void);
 
 #endif /* MESHCTL_PARSER_H */

@@ -146,15 +146,26 @@ like "$err" 'usage: meshctl' "bad option: usage"
 
 # ---- no daemon
 NOSOCK=$D/no/such/meshd.sock
-for cmd in "show status" "sh peers" "show peer beta" "reload" "log verbose" "show peers -j"; do
+for cmd in "show status" "sh peers" "show peer beta" "reload" "log verbose"; do
 	# shellcheck disable=SC2086
 	err=$("$CTL" -s "$NOSOCK" $cmd 2>&1 >/dev/null); st=$?
 	is "$st" 1 "no daemon, $cmd: exit 1"
 	is "$err" "meshctl: cannot connect to $NOSOCK: No such file or directory (is meshd running?)" \
 	    "no daemon, $cmd: one clear line"
 done
-err=$("$CTL" -j -s "$NOSOCK" show status 2>&1 >/dev/null); st=$?
-is "$st" 1 "no daemon, -j before the command: exit 1"
+# with -j, the error is a JSON object on stdout, nothing on stderr
+for cmd in "-j show status" "show peers -j"; do
+	# shellcheck disable=SC2086
+	out=$("$CTL" -s "$NOSOCK" $cmd 2>"$D/err"); st=$?
+	is "$st" 1 "no daemon, $cmd: exit 1"
+	is "$out" "$(printf '{\n  "version": 1,\n  "error": "cannot connect to %s: No such file or directory (is meshd running?)"\n}' "$NOSOCK")" \
+	    "no daemon, $cmd: a JSON error on stdout"
+	is "$(cat "$D/err")" "" "no daemon, $cmd: nothing on stderr"
+done
+out=$("$CTL" -j show peer 2>"$D/err"); st=$?
+is "$st" 1 "-j, missing peer name: exit 1"
+is "$out" "$(printf '{\n  "version": 1,\n  "error": "missing peer name after \\"show peer\\""\n}')" \
+    "-j, missing peer name: a JSON error on stdout"
 # a socket file nobody listens on
 if command -v python3 >/dev/null; then
 	python3 -c 'import socket,sys; s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1])' "$D/dead.sock"

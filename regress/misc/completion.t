@@ -38,6 +38,18 @@ is "$(comp 'meshctl -s /run/x.sock show ')" "config peer peers status" \
 is "$(comp 'meshctl show status ')" "" "meshctl show status <TAB>: nothing more"
 is "$(comp 'meshctl genkey ')" "" "meshctl genkey <TAB>: nothing"
 is "$(comp 'meshctl -')" "-V -d -j -s" "meshctl -<TAB>: the options"
+is "$(comp 'meshctl show peers ')" "interval sort" "meshctl show peers <TAB>"
+is "$(comp 'meshctl sh peers so ')" "handshake name rx tx" \
+    "meshctl sh peers so <TAB>: the sort keys"
+is "$(comp 'meshctl show peers sort r')" "rx" "meshctl show peers sort r<TAB>"
+is "$(comp 'meshctl show peers sort rx ')" "interval" \
+    "meshctl show peers sort rx <TAB>: the other option only"
+is "$(comp 'meshctl show peers interval 2 ')" "sort" \
+    "meshctl show peers interval 2 <TAB>: the other option only"
+is "$(comp 'meshctl show peers interval ')" "" \
+    "meshctl show peers interval <TAB>: a number, nothing offered"
+is "$(comp 'meshctl show peers interval 2 sort tx ')" "" \
+    "meshctl show peers interval 2 sort tx <TAB>: nothing more"
 tmpdir_new D
 touch "$D/wg0.conf" "$D/wg1.conf"; mkdir "$D/keys"
 is "$(comp "meshctl import-wg $D/wg")" "$D/wg0.conf $D/wg1.conf" \
@@ -50,7 +62,8 @@ if [ -f "$MESHD_SRC/meshctl/parser.c" ]; then
 	want=$(sed -n 's/.*KEYWORD,[[:space:]]*"\([a-z][a-z0-9-]*\)".*/\1/p' \
 	    "$MESHD_SRC/meshctl/parser.c" | sort -u | tr '\n' ' ' | sed 's/ $//')
 	got=$( (comp 'meshctl '; echo; comp 'meshctl show '; echo;
-	    comp 'meshctl log ') | tr ' ' '\n' | grep . | sort -u |
+	    comp 'meshctl log '; echo; comp 'meshctl show peers '; echo;
+	    comp 'meshctl show peers sort ') | tr ' ' '\n' | grep . | sort -u |
 	    tr '\n' ' ' | sed 's/ $//')
 	is "$got" "$want" "the completion offers exactly parser.c's keywords"
 fi

@@ -76,7 +76,7 @@ t "a reaches 10.200.17.9, under b's 10.200.17.0/24" \
     ip netns exec "$A" ping -c 3 -i 0.2 -W 2 10.200.17.9
 t "a reaches fd00:c8:11::9, under b's fd00:c8:11::/48" \
     ip netns exec "$A" ping -6 -c 3 -i 0.2 -W 2 fd00:c8:11::9
-is "$(ctl a -j show peer b | jq .dropped.source)" 0 \
+is "$(ctl a -j show peer b | jq .dropped.bad_source)" 0 \
     "a took every answer from those sources"
 
 is "$(naips)" 130560 "show peer -j lists all 130,560"
@@ -84,7 +84,7 @@ is "$(ctl a -j show peer b | jq -r '.allowed_ips[0], .allowed_ips[-1]')" \
     "$(printf '10.0.0.0/24\nfd00:fe:ff::/48')" "first and last, in order"
 is "$(ctl a show peer b | grep '^allowed ips: ' | tr ',' '\n' | wc -l)" \
     130560 "the text output as many"
-is "$(ctl a -j show peers | jq '.[0].allowed_ips | length')" 130560 \
+is "$(ctl a -j show peers | jq '.peers[0].allowed_ips | length')" 130560 \
     "show peers too"
 
 # reload: b keeps A < 192 of 10 and fd00, the rest become 192.168.A.B/32

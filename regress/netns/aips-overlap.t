@@ -61,7 +61,7 @@ c_tx=$(peerj a c .tx_bytes)
 ip netns exec "$A" ping -c 3 -i 0.2 -W 2 100.64.0.3 >/dev/null 2>&1
 [ "$(peerj a c .tx_bytes)" -gt "$c_tx" ]
 ok $? "100.64.0.3 still goes to c, not b"
-is "$(peerj a b .dropped.source)/$(peerj a c .dropped.source)" "0/0" \
+is "$(peerj a b .dropped.bad_source)/$(peerj a c .dropped.bad_source)" "0/0" \
     "a dropped no source so far"
 
 # b sends from c's address: inside b's /16, but its longest match is c
@@ -69,8 +69,8 @@ ip -n "$B" addr add 100.64.0.3/32 dev mov0
 ip netns exec "$B" ping -c 3 -i 0.2 -W 1 -I 100.64.0.3 100.64.0.1 \
     >/dev/null 2>&1
 ok $((!$?)) "b sending from 100.64.0.3 gets no answer"
-[ "$(peerj a b .dropped.source)" -ge 3 ]
-ok $? "a drops it as a wrong source for b ($(peerj a b .dropped.source))"
+[ "$(peerj a b .dropped.bad_source)" -ge 3 ]
+ok $? "a drops it as a bad source for b ($(peerj a b .dropped.bad_source))"
 t "b from its own address still gets answers" \
     ip netns exec "$B" ping -c 2 -i 0.2 -W 2 -I 100.64.0.2 100.64.0.1
 t "and c from 100.64.0.3" \
@@ -80,10 +80,10 @@ t "and c from 100.64.0.3" \
 { iface a 1; peer b "$B_PUB" 198.18.8.2:51820 100.64.0.0/16; } >"$D/a.conf"
 out=$(ctl a reload 2>&1)
 ok $? "reload without c" || diag "$out"
-src=$(peerj a b .dropped.source)
+src=$(peerj a b .dropped.bad_source)
 t "a -> 100.64.0.3 now gets b's answer" \
     ip netns exec "$A" ping -c 3 -i 0.2 -W 2 100.64.0.3
-is "$(peerj a b .dropped.source)" "$src" "whose source is now b's"
+is "$(peerj a b .dropped.bad_source)" "$src" "whose source is now b's"
 kill -0 "$PID_a" && kill -0 "$PID_b" && kill -0 "$PID_c"
 ok $? "all three daemons still run"
 done_testing

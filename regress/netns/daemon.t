@@ -143,14 +143,27 @@ like "$pt" "beta" "peers table lists beta"
 like "$pt" "gamma" "peers table lists gamma"
 like "$pt" "198\.18\.0\.2:51820" "peers table shows beta's endpoint"
 pj=$(ctl -j show peers)
-is "$(jq -r 'length' <<<"$pj")" 2 "peers -j: two peers"
-is "$(jq -r '.[0].name' <<<"$pj")" beta "peers -j: first is beta"
-is "$(jq -r '.[0].public_key' <<<"$pj")" "$B_PUB" "peers -j: beta's public_key"
-is "$(jq -r '.[0].endpoint' <<<"$pj")" "198.18.0.2:51820" "peers -j: beta's endpoint"
-is "$(jq -r '.[0].allowed_ips | join(",")' <<<"$pj")" "100.64.0.2/32,fd00:6d65:7368::2/128" "peers -j: beta's allowed_ips"
-is "$(jq -r '.[0].persistent_keepalive' <<<"$pj")" 25 "peers -j: beta's keepalive"
-is "$(jq -r '.[1].endpoint' <<<"$pj")" null "peers -j: gamma has no endpoint"
-is "$(jq -r '.[1].persistent_keepalive' <<<"$pj")" 0 "peers -j: gamma has no keepalive"
+is "$(jq -r .version <<<"$pj")" 1 "peers -j: version 1"
+is "$(jq -r '.peers | length' <<<"$pj")" 2 "peers -j: two peers"
+is "$(jq -r '.peers[0].name' <<<"$pj")" beta "peers -j: first is beta"
+is "$(jq -r '.peers[0].public_key' <<<"$pj")" "$B_PUB" "peers -j: beta's public_key"
+is "$(jq -r '.peers[0].endpoint' <<<"$pj")" "198.18.0.2:51820" "peers -j: beta's endpoint"
+is "$(jq -r '.peers[0].allowed_ips | join(",")' <<<"$pj")" "100.64.0.2/32,fd00:6d65:7368::2/128" "peers -j: beta's allowed_ips"
+is "$(jq -r '.peers[0].persistent_keepalive' <<<"$pj")" 25 "peers -j: beta's keepalive"
+is "$(jq -r '.peers[1].endpoint' <<<"$pj")" null "peers -j: gamma has no endpoint"
+is "$(jq -r '.peers[1].persistent_keepalive' <<<"$pj")" 0 "peers -j: gamma has no keepalive"
+is "$(jq -r '[.peers[].has_preshared_key | tostring] | join(",")' <<<"$pj")" "true,false" \
+    "peers -j: has_preshared_key, true for beta only"
+# sorted, and rates over a second: two samples on one connection
+is "$(ctl show peers sort name | awk 'NR > 1 { print $1 }' | tr '\n' ,)" \
+    "beta,gamma," "show peers sort name: beta, gamma"
+pt=$(ctl show peers interval 1)
+ok $? "show peers interval 1"
+like "$(head -n 1 <<<"$pt")" "RX/S +TX/S +KEEPALIVE$" "interval: RX/S and TX/S columns"
+like "$(sed -n 2p <<<"$pt")" "^beta .* [0-9.]+ [KMGT]?i?B/s +[0-9.]+ [KMGT]?i?B/s +25s$" \
+    "interval: beta's rates in bytes a second"
+is "$(ctl -j show peers interval 1 | jq -r '.peers[0] | [.rx_rate, .tx_rate] | map(type) | join(",")')" \
+    "number,number" "interval -j: rx_rate and tx_rate are numbers"
 grep -q "$(cat "$D/b.psk")" <<<"$(ctl show peer beta) $pj"
 ok $((!$?)) "the preshared key is never printed"
 one=$(ctl show peer gam)
@@ -159,6 +172,14 @@ has "$one" "$C_PUB" "show peer gamma shows its key"
 out=$(ctl show peer nosuch 2>&1)
 ok $((!$?)) "show peer nosuch fails"
 like "$out" "no such peer: nosuch" "and says why"
+out=$(ctl -j show peer nosuch 2>/dev/null)
+ok $((!$?)) "show peer nosuch -j fails"
+is "$(jq -c . <<<"$out")" '{"version":1,"error":"no such peer: nosuch"}' \
+    "show peer nosuch -j: a JSON error on stdout"
+out=$("$MESHCTL" -s "$D/no.sock" -j show status 2>/dev/null)
+ok $((!$?)) "-j with no daemon fails"
+like "$(jq -r .error <<<"$out")" "^cannot connect to .*no\.sock" \
+    "-j with no daemon: a JSON error"
 
 # ---- reload: a broken config keeps the old one
 cp "$D/meshd.conf" "$D/good.conf"
@@ -167,7 +188,7 @@ out=$(ctl reload 2>&1)
 ok $((!$?)) "reload of a broken config fails"
 like "$out" "meshd.conf:2: .*mtuu" "and the error names file:line"
 kill -0 "$MESHD_PID"; ok $? "meshd still runs"
-is "$(ctl -j show peers | jq -r 'map(.name) | join(",")')" "beta,gamma" "the old peers stay"
+is "$(ctl -j show peers | jq -r '.peers | map(.name) | join(",")')" "beta,gamma" "the old peers stay"
 is "$(ctl -j show status | jq -r .mtu)" 1380 "the old MTU stays"
 
 # ---- reload: a good config is applied
@@ -175,9 +196,9 @@ write_conf "$D/meshd.conf" delta
 sed -i 's/mtu 1380/mtu 1360/; /address fd00:6d65:7368::1\/64/d' "$D/meshd.conf"
 out=$(ctl reload 2>&1)
 ok $? "reload of a changed config succeeds"
-is "$(ctl -j show peers | jq -r 'map(.name) | join(",")')" "beta,gamma,delta" "delta was added"
+is "$(ctl -j show peers | jq -r '.peers | map(.name) | join(",")')" "beta,gamma,delta" "delta was added"
 is "$(ctl -j show peer delta | jq -r .endpoint)" "[fd00:1::4]:51820" "delta's IPv6 endpoint"
-b_id0=$(jq -r '.[0].id' <<<"$pj")
+b_id0=$(jq -r '.peers[0].id' <<<"$pj")
 is "$(ctl -j show peer beta | jq -r .id)" "$b_id0" "beta keeps its peer id across reload"
 like "$(ip -n "$NS" -o link show "$IF")" "mtu 1360" "the new MTU is on the interface"
 addrs=$(ip -n "$NS" -o addr show dev "$IF")

@@ -78,12 +78,12 @@ rm -f "$D/blob" "$D/blob.recv"
 
 # ---- b sends from an inner source it may not use: a drops and counts it
 ip -n "$B" addr add 100.64.0.99/32 dev mdp0
-src0=$(peerj a b .dropped.source)
+src0=$(peerj a b .dropped.bad_source)
 ip netns exec "$B" ping -c 2 -i 0.2 -W 1 -I 100.64.0.99 100.64.0.1 >/dev/null 2>&1
 ok $((!$?)) "a spoofed inner source gets no answer"
-[ "$(peerj a b .dropped.source)" -ge $((src0 + 2)) ]
-ok $? "and a counts it as dropped for the wrong source"
-has "$(ctl a show peer b)" "wrong source" "show peer names the reason"
+[ "$(peerj a b .dropped.bad_source)" -ge $((src0 + 2)) ]
+ok $? "and a counts it as dropped for a bad source"
+has "$(ctl a show peer b)" "bad source" "show peer names the reason"
 
 # ---- a data packet with a corrupted byte: dropped and counted, no crash
 # (b's output mangles a byte of the ciphertext of data messages, and
@@ -97,11 +97,11 @@ table inet mdpflip {
 }
 EOF
 ok $? "nft mangling rule in b"
-bad0=$(peerj a b .dropped.decrypt)
+bad0=$(peerj a b .dropped.bad_tag)
 ip netns exec "$B" ping -c 3 -i 0.2 -W 1 -s 200 100.64.0.1 >/dev/null 2>&1
 ok $((!$?)) "corrupted packets get no answer"
-[ "$(peerj a b .dropped.decrypt)" -ge $((bad0 + 3)) ]
-ok $? "and a counts them as bad tags ($(peerj a b .dropped.decrypt))"
+[ "$(peerj a b .dropped.bad_tag)" -ge $((bad0 + 3)) ]
+ok $? "and a counts them as bad tags ($(peerj a b .dropped.bad_tag))"
 ip netns exec "$B" nft delete table inet mdpflip
 t "after the corruption stops, traffic flows again" \
     ip netns exec "$B" ping -c 2 -i 0.2 -W 2 -s 200 100.64.0.1

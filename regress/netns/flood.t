@@ -223,13 +223,13 @@ accounting $((s1_all - s0_all))
 if [ "$arrived" -eq "$sent" ] && [ "$sdrops" -eq 0 ]; then
 	is "$(d .net.dropped.malformed)" "$(kv "$D/slow.out" malformed)" \
 	    "net counts each malformed datagram as malformed"
-	is "$(d .net.dropped.mac)" \
+	is "$(d .net.dropped.bad_mac)" \
 	    "$(( $(kv "$D/slow.out" type1) + $(kv "$D/slow.out" type2) ))" \
-	    "net counts each initiation and response with a bad mac1 as mac"
+	    "net counts each initiation and response with a bad mac1 as bad mac"
 	is "$(d .crypto.dropped.handshake)" "$(kv "$D/slow.out" type3)" \
 	    "crypto counts each cookie reply for an unknown index as handshake"
-	is "$(d .crypto.dropped.decrypt)" "$(kv "$D/slow.out" type4)" \
-	    "crypto counts each data message for an unknown index as decrypt"
+	is "$(d .crypto.dropped.bad_tag)" "$(kv "$D/slow.out" type4)" \
+	    "crypto counts each data message for an unknown index as bad tag"
 	is "$(( $(d .net.dropped.channel_full) +
 	    $(d .crypto.dropped.channel_full) ))" 0 \
 	    "nothing was lost to a full channel"
@@ -269,8 +269,8 @@ sent=$(kv "$D/junk.out" sent)
 arrived=$((s1_x - s0_x))
 sdrops=$((s1_sd - s0_sd))
 accounting $((s1_all - s0_all))
-n_mal=$(d .net.dropped.malformed) n_mac=$(d .net.dropped.mac)
-n_full=$(d .net.dropped.channel_full) c_dec=$(d .crypto.dropped.decrypt)
+n_mal=$(d .net.dropped.malformed) n_mac=$(d .net.dropped.bad_mac)
+n_full=$(d .net.dropped.channel_full) c_dec=$(d .crypto.dropped.bad_tag)
 c_hs=$(d .crypto.dropped.handshake) c_full=$(d .crypto.dropped.channel_full)
 only_junk=$((n_mal + n_mac + c_dec + c_hs))
 total=$((only_junk + n_full + c_full))
@@ -301,7 +301,7 @@ ok $? "drops only junk causes are no more than the junk that arrived" \
 
 # what an operator reads: the text table agrees with the JSON
 row=$(ctl a show status | sed -n 's/^drop: bad mac  *//p' | awk '{ print $1 }')
-is "$row" "$(jq -n --argjson b "$s1_c" '$b.net.dropped.mac')" \
+is "$row" "$(jq -n --argjson b "$s1_c" '$b.net.dropped.bad_mac')" \
     "show status's counter table has net's bad-mac drops"
 
 # ---- 2. handshake initiations with a valid mac1
@@ -336,7 +336,7 @@ c_rej=$(d .crypto.dropped.handshake)
 c_acc=$(d .crypto.handshakes)
 tck=$(getconf CLK_TCK)
 xgot=$(kv "$D/init.out" cookie_replies)
-rl=$(d '.net.dropped.ratelimit // 0')
+rl=$(d '.net.dropped.rate_limit // 0')
 ms_c=$(( (cpu1 - cpu0) * 1000 / tck )) ms_n=$(( (ncpu1 - ncpu0) * 1000 / tck ))
 diag "initiations: sent $sent in $(kv "$D/init.out" seconds) s" \
     "initiations: arrived at a $arrived" \
@@ -348,7 +348,7 @@ diag "initiations: sent $sent in $(kv "$D/init.out" seconds) s" \
     "cpu time during the flood: crypto $ms_c ms, net $ms_n ms"
 diag "pings b -> a during the flood: $rcvd of $np answered"
 accounting $((s1_all - s0_all))
-is "$(d .net.dropped.mac)" 0 "no initiation was dropped for its mac1"
+is "$(d .net.dropped.bad_mac)" 0 "no initiation was dropped for its mac1"
 [ "$cookies" -gt 0 ]
 ok $? "a is under load and answers with cookie replies ($cookies)"
 is "$passed" "$((c_rej + c_acc))" \

@@ -71,7 +71,7 @@ send() {	# send FROM-NS TO-NS TO-ADDR: 4 MB over TCP; GOT: bytes received
 send "$A" "$B" 100.64.50.2; is "$GOT" 4000000 "4 MB a -> b through the tunnel"
 send "$B" "$A" 100.64.50.1; is "$GOT" 4000000 "4 MB b -> a through the tunnel"
 for n in a b; do
-	hs=$(ctl $n -j show peers | jq -r '.[0].latest_handshake')
+	hs=$(ctl $n -j show peers | jq -r '.peers[0].latest_handshake')
 	[ "${hs:-0}" -gt 0 ]; ok $? "node $n has a session (latest_handshake $hs)"
 done
 # a reload on a makes meshd-crypto read both key files again (the same

@@ -152,7 +152,7 @@ accounting() {	# accounting: "IN OUT COUNTED KERNEL"
 		    $(udp_rcvbuf_errors "$ns")))
 		counted=$((counted + $(ctl $n -j show status |
 		    jq '[.counters[].dropped[]] | add') + $(ctl $n -j show peers |
-		    jq '[.[].dropped[]] | add // 0')))
+		    jq '[.peers[].dropped[]] | add // 0')))
 	done
 	echo "$in $out $counted $kernel"
 }
@@ -279,7 +279,7 @@ is "$nok" "$NRELOAD" "all $NRELOAD reloads succeed ($((NRELOAD - NRELOAD / 3)) b
     diag "first failure: $first_err"
 nhup=$((NRELOAD / 3)) nctl=$((NRELOAD - NRELOAD / 3))
 diag "$NRELOAD reloads took $(( (t_ctl + t_hup) / 1000 )) ms, from the config write to the result seen: $nctl by meshctl $((t_ctl / 1000)) ms ($((t_ctl / nctl)) us each), $nhup by SIGHUP $((t_hup / 1000)) ms ($((t_hup / nhup)) us each, the log polled every 50 ms); the loop, with 100 ms pauses, $((t_loop / 1000)) ms"
-is "$(ctl a -j show peers | jq -r 'map(.name) | join(",")')" \
+is "$(ctl a -j show peers | jq -r '.peers | map(.name) | join(",")')" \
     "b,$(seq -s, -f 'f%g' 1 "$NFILL")" "after an even number of reloads c is gone again"
 
 # ---- b's session

@@ -119,6 +119,65 @@ test_importwg(void)
 	}
 }
 
+/* show peers [sort KEY] [interval N] */
+static void
+parse_peers(const char *line, enum peer_sort sort, int interval)
+{
+	const struct parse_result	*res = p(line);
+
+	ok(res != NULL && res->action == SHOW_PEERS && res->sort == sort &&
+	    res->interval == interval, "parse: %s", line);
+	if (res == NULL)
+		diag("error: %s", errbuf);
+}
+
+static void
+test_parser_peers(void)
+{
+	parse_peers("show peers", SORT_NONE, 0);
+	parse_peers("show peers sort name", SORT_NAME, 0);
+	parse_peers("show peers sort handshake", SORT_HANDSHAKE, 0);
+	parse_peers("show peers sort rx", SORT_RX, 0);
+	parse_peers("show peers sort tx", SORT_TX, 0);
+	parse_peers("sh peers so h", SORT_HANDSHAKE, 0);
+	parse_peers("show peers interval 5", SORT_NONE, 5);
+	parse_peers("show peers i 2 s n", SORT_NAME, 2);
+	parse_peers("show peers sort rx interval 3600", SORT_RX, 3600);
+	parse_peers("show peers interval 1 sort tx -j", SORT_TX, 1);
+	parse_err("show peers sort", "missing argument after \"show peers "
+	    "sort\"; valid arguments: handshake name rx tx");
+	parse_err("show peers sort up", "unknown argument \"up\" after "
+	    "\"show peers sort\"; valid arguments: handshake name rx tx");
+	parse_err("show peers x", "unknown argument \"x\" after \"show "
+	    "peers\"; valid arguments: interval sort");
+	parse_err("show peers interval", "missing seconds after \"show peers "
+	    "interval\"");
+	parse_err("show peers interval 0", "interval \"0\": not a number of "
+	    "seconds from 1 to 3600");
+	parse_err("show peers interval 3601", "interval \"3601\": not a "
+	    "number of seconds from 1 to 3600");
+	parse_err("show peers interval 99999999999999999999", "interval "
+	    "\"99999999999999999999\": not a number of seconds from 1 to "
+	    "3600");
+	parse_err("show peers interval 2s", "interval \"2s\": not a number "
+	    "of seconds from 1 to 3600");
+	parse_err("show peers interval -1", "interval \"-1\": not a number "
+	    "of seconds from 1 to 3600");
+	parse_err("show peers sort rx sort tx", "unknown argument \"sort\" "
+	    "after \"show peers sort rx\"; valid arguments: interval");
+	parse_err("show peers interval 2 interval 3", "unknown argument "
+	    "\"interval\" after \"show peers interval 2\"; valid arguments: "
+	    "sort");
+	parse_err("show peers sort rx interval 2 now", "unexpected argument "
+	    "\"now\" after \"show peers sort rx interval 2\"");
+
+	/* a failed parse still tells whether -j was asked for */
+	ok(p("show peer -j") == NULL && parse_json() == 1,
+	    "parse_json: -j among words that do not parse");
+	ok(p("show bogus") == NULL && parse_json() == 0,
+	    "parse_json: no -j");
+}
+
 static void
 test_parser(void)
 {
@@ -133,6 +192,7 @@ test_parser(void)
 	parse_ok("log brief", LOG_BRIEF, "", 0);
 	parse_ok("show status", SHOW_STATUS, "", 0);
 	parse_ok("show peers", SHOW_PEERS, "", 0);
+	test_parser_peers();
 	parse_ok("show peer bravo", SHOW_PEER, "bravo", 0);
 	parse_ok("show config", SHOW_CONFIG, "", 0);
 	parse_ok("sh c", SHOW_CONFIG, "", 0);
@@ -439,7 +499,7 @@ test_status(void)
 	    "cookie replies        0             0             0\n"
 	    "drop: malformed       1             2             3\n"
 	    "drop: bad mac         0             0             0\n"
-	    "drop: bad tag/index   0             0             0\n"
+	    "drop: bad tag         0             0             0\n"
 	    "drop: replayed        0             0             0\n"
 	    "drop: queue full      0             0             0\n"
 	    "drop: bad source      0             0             0\n"
@@ -461,6 +521,7 @@ test_status(void)
 	is_int(f.ret, 0, "show status -j: exit 0");
 	is_str(f.out,
 	    "{\n"
+	    "  \"version\": 1,\n"
 	    "  \"interface\": \"mesh0\",\n"
 	    "  \"public_key\": \"" KEY_B64 "\",\n"
 	    "  \"listen_port\": 51999,\n"
@@ -509,15 +570,15 @@ test_status(void)
 	    "      \"cookie_replies\": 0,\n"
 	    "      \"dropped\": {\n"
 	    "        \"malformed\": 1,\n"
-	    "        \"mac\": 0,\n"
-	    "        \"decrypt\": 0,\n"
-	    "        \"replay\": 0,\n"
-	    "        \"queue\": 0,\n"
-	    "        \"source\": 0,\n"
+	    "        \"bad_mac\": 0,\n"
+	    "        \"bad_tag\": 0,\n"
+	    "        \"replayed\": 0,\n"
+	    "        \"queue_full\": 0,\n"
+	    "        \"bad_source\": 0,\n"
 	    "        \"no_route\": 0,\n"
 	    "        \"channel_full\": 0,\n"
 	    "        \"handshake\": 10,\n"
-	    "        \"ratelimit\": 0,\n"
+	    "        \"rate_limit\": 0,\n"
 	    "        \"routing_loop\": 0\n"
 	    "      }\n"
 	    "    },\n"
@@ -527,15 +588,15 @@ test_status(void)
 	    "      \"cookie_replies\": 0,\n"
 	    "      \"dropped\": {\n"
 	    "        \"malformed\": 2,\n"
-	    "        \"mac\": 0,\n"
-	    "        \"decrypt\": 0,\n"
-	    "        \"replay\": 0,\n"
-	    "        \"queue\": 0,\n"
-	    "        \"source\": 0,\n"
+	    "        \"bad_mac\": 0,\n"
+	    "        \"bad_tag\": 0,\n"
+	    "        \"replayed\": 0,\n"
+	    "        \"queue_full\": 0,\n"
+	    "        \"bad_source\": 0,\n"
 	    "        \"no_route\": 0,\n"
 	    "        \"channel_full\": 0,\n"
 	    "        \"handshake\": 20,\n"
-	    "        \"ratelimit\": 0,\n"
+	    "        \"rate_limit\": 0,\n"
 	    "        \"routing_loop\": 0\n"
 	    "      }\n"
 	    "    },\n"
@@ -545,15 +606,15 @@ test_status(void)
 	    "      \"cookie_replies\": 0,\n"
 	    "      \"dropped\": {\n"
 	    "        \"malformed\": 3,\n"
-	    "        \"mac\": 0,\n"
-	    "        \"decrypt\": 0,\n"
-	    "        \"replay\": 0,\n"
-	    "        \"queue\": 0,\n"
-	    "        \"source\": 0,\n"
+	    "        \"bad_mac\": 0,\n"
+	    "        \"bad_tag\": 0,\n"
+	    "        \"replayed\": 0,\n"
+	    "        \"queue_full\": 0,\n"
+	    "        \"bad_source\": 0,\n"
 	    "        \"no_route\": 0,\n"
 	    "        \"channel_full\": 0,\n"
 	    "        \"handshake\": 30,\n"
-	    "        \"ratelimit\": 0,\n"
+	    "        \"rate_limit\": 0,\n"
 	    "        \"routing_loop\": 0\n"
 	    "      }\n"
 	    "    }\n"
@@ -605,16 +666,16 @@ test_peers(void)
 	fake_run(&f, "show peers", &text_output);
 	is_int(f.ret, 0, "show peers: exit 0");
 	is_str(f.out,
-	    "NAME                  ENDPOINT                "
-	    "ALLOWED IPS           HANDSHAKE     RX           TX           "
-	    "KEEPALIVE\n"
-	    "beta                  198.18.0.2:51820        "
-	    "100.64.0.2/32,fd00:6d65:7368::2/128  never         "
-	    "1.50 KiB     3.00 MiB     25s\n"
-	    "a-peer-with-a-rat...  (none)                  "
-	    "100.64.0.3/32         never         3.00 KiB     6.00 MiB     "
-	    "off\n",
-	    "show peers: a table, the long name cut");
+	    "NAME                            ENDPOINT          "
+	    "ALLOWED IPS                          HANDSHAKE  RX        "
+	    "TX        KEEPALIVE\n"
+	    "beta                            198.18.0.2:51820  "
+	    "100.64.0.2/32,fd00:6d65:7368::2/128  never      1.50 KiB  "
+	    "3.00 MiB  25s\n"
+	    "a-peer-with-a-rather-long-name  (none)            "
+	    "100.64.0.3/32                        never      3.00 KiB  "
+	    "6.00 MiB  off\n",
+	    "show peers: a table as wide as its cells, nothing cut");
 	memset(&req, 0xff, sizeof(req));
 	ok(fake_request(&f, &req, sizeof(req), &type) == 0 &&
 	    type == IMSG_CTL_SHOW_PEERS && req.name[0] == '\0',
@@ -627,57 +688,60 @@ test_peers(void)
 	fake_run(&f, "show peers", &json_output);
 	is_int(f.ret, 0, "show peers -j: exit 0");
 	is_str(f.out,
-	    "[\n"
-	    "  {\n"
-	    "    \"name\": \"beta\",\n"
-	    "    \"id\": 1,\n"
-	    "    \"public_key\": \"" KEY_B64 "\",\n"
-	    "    \"preshared_key\": \"(hidden)\",\n"
-	    "    \"endpoint\": \"198.18.0.2:51820\",\n"
-	    "    \"allowed_ips\": [\n"
-	    "      \"100.64.0.2/32\",\n"
-	    "      \"fd00:6d65:7368::2/128\"\n"
-	    "    ],\n"
-	    "    \"persistent_keepalive\": 25,\n"
-	    "    \"latest_handshake\": 0,\n"
-	    "    \"rx_bytes\": 1536,\n"
-	    "    \"tx_bytes\": 3145728,\n"
-	    "    \"dropped\": {\n"
-	    "      \"decrypt\": 0,\n"
-	    "      \"replay\": 1,\n"
-	    "      \"queue\": 0,\n"
-	    "      \"source\": 0,\n"
-	    "      \"no_endpoint\": 0,\n"
-	    "      \"malformed\": 0,\n"
-	    "      \"channel_full\": 0,\n"
-	    "      \"routing_loop\": 0\n"
+	    "{\n"
+	    "  \"version\": 1,\n"
+	    "  \"peers\": [\n"
+	    "    {\n"
+	    "      \"name\": \"beta\",\n"
+	    "      \"id\": 1,\n"
+	    "      \"public_key\": \"" KEY_B64 "\",\n"
+	    "      \"has_preshared_key\": true,\n"
+	    "      \"endpoint\": \"198.18.0.2:51820\",\n"
+	    "      \"allowed_ips\": [\n"
+	    "        \"100.64.0.2/32\",\n"
+	    "        \"fd00:6d65:7368::2/128\"\n"
+	    "      ],\n"
+	    "      \"persistent_keepalive\": 25,\n"
+	    "      \"latest_handshake\": 0,\n"
+	    "      \"rx_bytes\": 1536,\n"
+	    "      \"tx_bytes\": 3145728,\n"
+	    "      \"dropped\": {\n"
+	    "        \"malformed\": 0,\n"
+	    "        \"bad_tag\": 0,\n"
+	    "        \"replayed\": 1,\n"
+	    "        \"queue_full\": 0,\n"
+	    "        \"bad_source\": 0,\n"
+	    "        \"no_route\": 0,\n"
+	    "        \"channel_full\": 0,\n"
+	    "        \"routing_loop\": 0\n"
+	    "      }\n"
+	    "    },\n"
+	    "    {\n"
+	    "      \"name\": \"a-peer-with-a-rather-long-name\",\n"
+	    "      \"id\": 2,\n"
+	    "      \"public_key\": \"" KEY2_B64 "\",\n"
+	    "      \"has_preshared_key\": false,\n"
+	    "      \"endpoint\": null,\n"
+	    "      \"allowed_ips\": [\n"
+	    "        \"100.64.0.3/32\"\n"
+	    "      ],\n"
+	    "      \"persistent_keepalive\": 0,\n"
+	    "      \"latest_handshake\": 0,\n"
+	    "      \"rx_bytes\": 3072,\n"
+	    "      \"tx_bytes\": 6291456,\n"
+	    "      \"dropped\": {\n"
+	    "        \"malformed\": 0,\n"
+	    "        \"bad_tag\": 0,\n"
+	    "        \"replayed\": 2,\n"
+	    "        \"queue_full\": 0,\n"
+	    "        \"bad_source\": 0,\n"
+	    "        \"no_route\": 0,\n"
+	    "        \"channel_full\": 0,\n"
+	    "        \"routing_loop\": 0\n"
+	    "      }\n"
 	    "    }\n"
-	    "  },\n"
-	    "  {\n"
-	    "    \"name\": \"a-peer-with-a-rather-long-name\",\n"
-	    "    \"id\": 2,\n"
-	    "    \"public_key\": \"" KEY2_B64 "\",\n"
-	    "    \"preshared_key\": null,\n"
-	    "    \"endpoint\": null,\n"
-	    "    \"allowed_ips\": [\n"
-	    "      \"100.64.0.3/32\"\n"
-	    "    ],\n"
-	    "    \"persistent_keepalive\": 0,\n"
-	    "    \"latest_handshake\": 0,\n"
-	    "    \"rx_bytes\": 3072,\n"
-	    "    \"tx_bytes\": 6291456,\n"
-	    "    \"dropped\": {\n"
-	    "      \"decrypt\": 0,\n"
-	    "      \"replay\": 2,\n"
-	    "      \"queue\": 0,\n"
-	    "      \"source\": 0,\n"
-	    "      \"no_endpoint\": 0,\n"
-	    "      \"malformed\": 0,\n"
-	    "      \"channel_full\": 0,\n"
-	    "      \"routing_loop\": 0\n"
-	    "    }\n"
-	    "  }\n"
-	    "]\n",
+	    "  ]\n"
+	    "}\n",
 	    "show peers -j: JSON");
 	fake_done(&f);
 
@@ -691,7 +755,8 @@ test_peers(void)
 	fake_start(&f);
 	fake_send(&f, IMSG_CTL_END, NULL, 0);
 	fake_run(&f, "show peers", &json_output);
-	is_str(f.out, "[]\n", "show peers -j, none: []");
+	is_str(f.out, "{\n  \"version\": 1,\n  \"peers\": []\n}\n",
+	    "show peers -j, none: an empty list");
 	fake_done(&f);
 }
 
@@ -720,8 +785,8 @@ test_peer(void)
 	    "persistent keepalive: every 25 seconds\n"
 	    "latest handshake: never\n"
 	    "transfer: 1.50 KiB received, 3.00 MiB sent\n"
-	    "dropped: 0 bad tag, 1 replayed, 0 queue full, 0 wrong source, "
-	    "0 no endpoint, 0 malformed, 0 channel full, 0 routing loop\n",
+	    "dropped: 0 malformed, 0 bad tag, 1 replayed, 0 queue full, "
+	    "0 bad source, 0 no route, 0 channel full, 0 routing loop\n",
 	    "show peer: the detail view");
 	ok(fake_request(&f, &req, sizeof(req), &type) == 0 &&
 	    type == IMSG_CTL_SHOW_PEERS && strcmp(req.name, "beta") == 0,
@@ -742,8 +807,8 @@ test_peer(void)
 	    "persistent keepalive: off\n"
 	    "latest handshake: never\n"
 	    "transfer: 4.50 KiB received, 9.00 MiB sent\n"
-	    "dropped: 0 bad tag, 3 replayed, 0 queue full, 0 wrong source, "
-	    "0 no endpoint, 0 malformed, 0 channel full, 0 routing loop\n",
+	    "dropped: 0 malformed, 0 bad tag, 3 replayed, 0 queue full, "
+	    "0 bad source, 0 no route, 0 channel full, 0 routing loop\n",
 	    "show peer: no psk, endpoint, allowed ips or keepalive");
 	fake_done(&f);
 
@@ -753,10 +818,11 @@ test_peer(void)
 	fake_run(&f, "show peer gamma", &json_output);
 	is_str(f.out,
 	    "{\n"
+	    "  \"version\": 1,\n"
 	    "  \"name\": \"gamma\",\n"
 	    "  \"id\": 3,\n"
 	    "  \"public_key\": \"" KEY2_B64 "\",\n"
-	    "  \"preshared_key\": null,\n"
+	    "  \"has_preshared_key\": false,\n"
 	    "  \"endpoint\": \"[fd00:1::4]:51820\",\n"
 	    "  \"allowed_ips\": [\n"
 	    "    \"100.64.0.2/32\"\n"
@@ -766,12 +832,12 @@ test_peer(void)
 	    "  \"rx_bytes\": 4608,\n"
 	    "  \"tx_bytes\": 9437184,\n"
 	    "  \"dropped\": {\n"
-	    "    \"decrypt\": 0,\n"
-	    "    \"replay\": 3,\n"
-	    "    \"queue\": 0,\n"
-	    "    \"source\": 0,\n"
-	    "    \"no_endpoint\": 0,\n"
 	    "    \"malformed\": 0,\n"
+	    "    \"bad_tag\": 0,\n"
+	    "    \"replayed\": 3,\n"
+	    "    \"queue_full\": 0,\n"
+	    "    \"bad_source\": 0,\n"
+	    "    \"no_route\": 0,\n"
 	    "    \"channel_full\": 0,\n"
 	    "    \"routing_loop\": 0\n"
 	    "  }\n"
@@ -915,16 +981,17 @@ test_result(void)
 	fake_result(&f, EINVAL, "a.conf:2: bad \"x\"\tnow\n");
 	fake_run(&f, "reload", &json_output);
 	is_int(f.ret, 1, "reload -j, bad config: exit 1");
-	is_str(f.out, "{\n  \"result\": \"error\",\n"
-	    "  \"message\": \"a.conf:2: bad \\\"x\\\"\\tnow\\n\"\n}\n",
-	    "reload -j, bad config: JSON, escaped");
+	is_str(f.out, "{\n  \"version\": 1,\n"
+	    "  \"error\": \"a.conf:2: bad \\\"x\\\"\\tnow\"\n}\n",
+	    "reload -j, bad config: a JSON error, escaped");
+	is_str(f.err, "", "reload -j, bad config: nothing on stderr");
 	fake_done(&f);
 
 	fake_start(&f);
 	fake_result(&f, 0, "logging verbose");
 	fake_run(&f, "log verbose", &json_output);
 	is_int(f.ret, 0, "log verbose -j: exit 0");
-	is_str(f.out, "{\n  \"result\": \"ok\",\n"
+	is_str(f.out, "{\n  \"version\": 1,\n  \"result\": \"ok\",\n"
 	    "  \"message\": \"logging verbose\"\n}\n", "log verbose -j: JSON");
 	ok(fake_request(&f, &v, sizeof(v), &type) == 0 &&
 	    type == IMSG_CTL_LOG_VERBOSE && v == 1,
@@ -947,20 +1014,30 @@ test_result(void)
 	fake_result(&f, EPERM, "go away");
 	fake_run(&f, "show peers", &json_output);
 	is_int(f.ret, 1, "show peers refused: exit 1");
-	is_str(f.err, "go away\n", "show peers refused: the text on stderr");
-	is_str(f.out, "", "show peers refused: no JSON");
+	is_str(f.out, "{\n  \"version\": 1,\n  \"error\": \"go away\"\n}\n",
+	    "show peers refused -j: a JSON error on stdout");
+	is_str(f.err, "", "show peers refused -j: nothing on stderr");
 	fake_done(&f);
 }
 
-/* replies that are wrong: each must fail cleanly, printing no data */
+/*
+ * replies that are wrong: each must fail cleanly, printing no data;
+ * with -j the message (err, less "meshctl: " and its newline) is the
+ * one JSON error object on stdout
+ */
 static void
 bad_reply(struct fake *f, const char *line, const char *err,
     const char *name)
 {
+	char	want[512];
+	size_t	len = strlen(err);
+
+	(void)snprintf(want, sizeof(want), "{\n  \"version\": 1,\n"
+	    "  \"error\": \"%.*s\"\n}\n", (int)(len - 10), err + 9);
 	fake_run(f, line, &json_output);
 	is_int(f->ret, 1, "%s: exit 1", name);
-	is_str(f->err, err, "%s: the message", name);
-	is_str(f->out, "", "%s: nothing on stdout", name);
+	is_str(f->err, "", "%s: nothing on stderr", name);
+	is_str(f->out, want, "%s: the message as a JSON error", name);
 	fake_done(f);
 }
 
@@ -1005,8 +1082,8 @@ test_malformed(void)
 	fake_send_id(&f, IMSG_CTL_PEER_AIPS, 1, &aips[2], sizeof(aips[2]));
 	fake_send(&f, IMSG_CTL_END, NULL, 0);
 	fake_run(&f, "show peers", &json_output);
-	ok(f.ret == 0 && strstr(f.out, "\"100.64.0.2/32\",\n      "
-	    "\"100.64.0.3/32\",\n      \"100.64.0.4/32\"\n") != NULL,
+	ok(f.ret == 0 && strstr(f.out, "\"100.64.0.2/32\",\n        "
+	    "\"100.64.0.3/32\",\n        \"100.64.0.4/32\"\n") != NULL,
 	    "allowed IPs in two chunks: all three, in order");
 	fake_done(&f);
 
@@ -1265,6 +1342,426 @@ test_uptime(void)
 	    "handshake at INT64_MAX");
 }
 
+/* ---- one name per counter, aligned columns, sort, rates ---- */
+
+static void
+stats_set(struct mesh_peer_stats *st, const struct counter_desc *d,
+    uint64_t v)
+{
+	memcpy((char *)st + d->off, &v, sizeof(v));
+}
+
+/* a peer's counters, each its own value: 1000 + its place in the table */
+static void
+fake_peer_counters(struct fake *f)
+{
+	struct ctl_peer	cp;
+	size_t		k;
+
+	memset(&cp, 0, sizeof(cp));
+	cp.id = 1;
+	(void)strlcpy(cp.name, "beta", sizeof(cp.name));
+	for (k = 0; k < counter_ndescs; k++)
+		stats_set(&cp.stats, &counter_descs[k], 1000 + k);
+	fake_send(f, IMSG_CTL_PEER, &cp, sizeof(cp));
+	fake_send(f, IMSG_CTL_END, NULL, 0);
+}
+
+static void
+test_counter_names(void)
+{
+	struct fake	 f;
+	struct ctl_proc	 pr;
+	struct ctl_status st;
+	char		 text[4096], json[4096], key[64], want[128];
+	size_t		 k, i;
+	int		 good;
+
+	/* a key is the name in snake_case, and no two are the same */
+	for (k = 0, good = 1; k < counter_ndescs; k++) {
+		counter_key(&counter_descs[k], key, sizeof(key));
+		for (i = 0; key[i] != '\0'; i++)
+			if ((key[i] < 'a' || key[i] > 'z') && key[i] != '_')
+				good = 0;
+		for (i = 0; i < k; i++)
+			if (strcmp(counter_descs[i].name,
+			    counter_descs[k].name) == 0)
+				good = 0;
+	}
+	ok(good, "counter names: lower case words, each used once");
+	is_str(counter_key(&counter_descs[7], key, sizeof(key)), "queue_full",
+	    "counter_key: \"queue full\" is \"queue_full\"");
+
+	/* show peer: each counter under the same name in text and JSON */
+	fake_start(&f);
+	fake_peer_counters(&f);
+	fake_run(&f, "show peer beta", &text_output);
+	(void)strlcpy(text, f.out, sizeof(text));
+	fake_done(&f);
+	fake_start(&f);
+	fake_peer_counters(&f);
+	fake_run(&f, "show peer beta", &json_output);
+	(void)strlcpy(json, f.out, sizeof(json));
+	fake_done(&f);
+	for (k = 0; k < counter_ndescs; k++) {
+		if (!(counter_descs[k].flags & COUNTER_PEER))
+			continue;
+		(void)snprintf(want, sizeof(want), " %zu %s", 1000 + k,
+		    counter_descs[k].name);
+		ok(strstr(text, want) != NULL && (counter_descs[k].flags &
+		    COUNTER_DROP), "show peer: text has \"%s\"", want + 1);
+		(void)snprintf(want, sizeof(want), "\"%s\": %zu",
+		    counter_key(&counter_descs[k], key, sizeof(key)), 1000 + k);
+		ok(strstr(json, want) != NULL &&
+		    strstr(json, "\"dropped\": {") < strstr(json, want),
+		    "show peer -j: has %s in dropped", want);
+	}
+
+	/* show status: the row label and the key of every counter */
+	fake_start(&f);
+	memset(&st, 0, sizeof(st));
+	fake_send(&f, IMSG_CTL_STATUS, &st, sizeof(st));
+	memset(&pr, 0, sizeof(pr));
+	(void)strlcpy(pr.role, "net", sizeof(pr.role));
+	pr.proc.has_counters = 1;
+	for (k = 0; k < counter_ndescs; k++)
+		stats_set(&pr.proc.counters, &counter_descs[k], 2000 + k);
+	fake_send(&f, IMSG_CTL_PROC, &pr, sizeof(pr));
+	fake_send(&f, IMSG_CTL_END, NULL, 0);
+	fake_run(&f, "show status", &text_output);
+	(void)strlcpy(text, f.out, sizeof(text));
+	fake_done(&f);
+	fake_start(&f);
+	fake_send(&f, IMSG_CTL_STATUS, &st, sizeof(st));
+	fake_send(&f, IMSG_CTL_PROC, &pr, sizeof(pr));
+	fake_send(&f, IMSG_CTL_END, NULL, 0);
+	fake_run(&f, "show status", &json_output);
+	(void)strlcpy(json, f.out, sizeof(json));
+	fake_done(&f);
+	for (k = 0; k < counter_ndescs; k++) {
+		if (!(counter_descs[k].flags & COUNTER_STATUS))
+			continue;
+		(void)snprintf(want, sizeof(want), "\n%s%-*s%zu\n",
+		    counter_descs[k].flags & COUNTER_DROP ? "drop: " : "",
+		    (counter_descs[k].flags & COUNTER_DROP ? 16 : 22),
+		    counter_descs[k].name, 2000 + k);
+		ok(strstr(text, want) != NULL, "show status: the row for %s",
+		    counter_descs[k].name);
+		(void)snprintf(want, sizeof(want), "\"%s\": %zu",
+		    counter_key(&counter_descs[k], key, sizeof(key)), 2000 + k);
+		ok(strstr(json, want) != NULL && (!(counter_descs[k].flags &
+		    COUNTER_DROP) || strstr(json, "\"dropped\": {") <
+		    strstr(json, want)), "show status -j: has %s", want);
+	}
+}
+
+/* a peer with these counters and endpoint; no allowed IPs */
+static void
+fake_peer_stats(struct fake *f, uint32_t id, const char *name,
+    const char *endpoint, int64_t hs, uint64_t rx, uint64_t tx)
+{
+	struct ctl_peer	cp;
+
+	memset(&cp, 0, sizeof(cp));
+	cp.id = id;
+	(void)strlcpy(cp.name, name, sizeof(cp.name));
+	memset(cp.pubkey, id, sizeof(cp.pubkey));
+	(void)strlcpy(cp.endpoint, endpoint, sizeof(cp.endpoint));
+	cp.stats.latest_handshake = hs;
+	cp.stats.rx_bytes = rx;
+	cp.stats.tx_bytes = tx;
+	fake_send(f, IMSG_CTL_PEER, &cp, sizeof(cp));
+}
+
+/* characters (UTF-8) from s to p */
+static size_t
+chars(const char *s, const char *p)
+{
+	size_t	n = 0;
+
+	for (; s < p; s++)
+		if ((*s & 0xc0) != 0x80)
+			n++;
+	return n;
+}
+
+/*
+ * Every row's cell of each column starts where the heading does: two
+ * spaces before it, a character other than a space at it.  Returns the
+ * number of rows checked, or -1 at the first that is not aligned.
+ */
+static int
+columns_aligned(const char *out, int ncols)
+{
+	static const char *const heads[] = { "ENDPOINT", "ALLOWED IPS",
+	    "HANDSHAKE", "RX", "TX", "KEEPALIVE" };
+	const char	*line, *nl, *q;
+	size_t		 at[8], c, pos;
+	int		 rows = 0, col;
+
+	nl = strchr(out, '\n');
+	for (col = 0; col < ncols; col++) {
+		if ((q = strstr(out, heads[col])) == NULL || q > nl)
+			return -1;
+		at[col] = chars(out, q);
+	}
+	for (line = nl + 1; *line != '\0'; line = nl + 1, rows++) {
+		nl = strchr(line, '\n');
+		for (col = 0; col < ncols; col++) {
+			for (q = line, pos = 0; q < nl && pos < at[col]; q++)
+				if ((*q & 0xc0) != 0x80)
+					pos++;
+			while (q < nl && (*q & 0xc0) == 0x80)
+				q++;
+			c = q - line;
+			if (pos != at[col] || c < 2 || q[-1] != ' ' ||
+			    q[-2] != ' ' || q >= nl || *q == ' ')
+				return -1;
+		}
+	}
+	return rows;
+}
+
+static void
+test_peers_columns(void)
+{
+	struct fake	f;
+	char		name[MESH_NAME_MAX];
+
+	memset(name, 'x', sizeof(name) - 1);
+	name[sizeof(name) - 1] = '\0';
+	fake_start(&f);
+	fake_peer_stats(&f, 1, "a", "198.18.0.2:51820", 0, 0, 0);
+	fake_peer_stats(&f, 2, name, "[fe80::1234:5678:9abc:def0%veth-long0]:"
+	    "65535", 0, UINT64_MAX, UINT64_MAX / 3);
+	fake_peer_stats(&f, 3, "\xc3\xa9t\xc3\xa9-\xe2\x82\xac", "", 0,
+	    1023, 1024);
+	fake_peer_stats(&f, 4, "[2001:db8::1]", "[2001:db8:ffff:ffff:ffff:"
+	    "ffff:ffff:ffff]:51820", 0, 123456789012ULL, 5);
+	fake_send(&f, IMSG_CTL_END, NULL, 0);
+	fake_run(&f, "show peers", &text_output);
+	is_int(f.ret, 0, "show peers, wide cells: exit 0");
+	is_int(columns_aligned(f.out, 6), 4,
+	    "show peers, wide cells: every column starts at one offset");
+	ok(strstr(f.out, name) != NULL &&
+	    strstr(f.out, "[fe80::1234:5678:9abc:def0%veth-long0]:65535") !=
+	    NULL && strstr(f.out, "16777216.00 TiB") != NULL &&
+	    strstr(f.out, "...") == NULL,
+	    "show peers, wide cells: nothing cut");
+	if (columns_aligned(f.out, 6) != 4)
+		diag("%s", f.out);
+	fake_done(&f);
+}
+
+/* the names in the order the text table shows them, joined by ',' */
+static void
+order_of(const char *out, char *buf, size_t len)
+{
+	const char	*line, *nl;
+
+	buf[0] = '\0';
+	for (line = strchr(out, '\n') + 1; *line != '\0'; line = nl + 1) {
+		nl = strchr(line, '\n');
+		if (buf[0] != '\0')
+			(void)strlcat(buf, ",", len);
+		(void)strncat(buf, line, strcspn(line, " "));
+	}
+}
+
+static void
+sort_case(const char *line, const char *want)
+{
+	struct fake	f;
+	int64_t		now = (int64_t)time(NULL);
+	char		got[128];
+
+	fake_start(&f);
+	/* by name c,a,d,b; handshake a,b,c,(d never); rx b,d,c,a; tx d,... */
+	fake_peer_stats(&f, 1, "c", "", now - 300, 300, 10);
+	fake_peer_stats(&f, 2, "a", "", now - 5, 100, 20);
+	fake_peer_stats(&f, 3, "d", "", 0, 400, 40);
+	fake_peer_stats(&f, 4, "b", "", now - 60, 500, 20);
+	fake_send(&f, IMSG_CTL_END, NULL, 0);
+	fake_run(&f, line, &text_output);
+	order_of(f.out, got, sizeof(got));
+	is_str(got, want, "%s: %s", line, want);
+	fake_done(&f);
+}
+
+static void
+test_peers_sort(void)
+{
+	struct fake	f;
+
+	sort_case("show peers", "c,a,d,b");
+	sort_case("show peers sort name", "a,b,c,d");
+	sort_case("show peers sort handshake", "a,b,c,d");
+	sort_case("show peers sort rx", "b,d,c,a");
+	/* a tie (a and b sent 20) goes by name */
+	sort_case("show peers sort tx", "d,a,b,c");
+
+	fake_start(&f);
+	fake_peer_stats(&f, 1, "c", "", 0, 300, 10);
+	fake_peer_stats(&f, 2, "a", "", 0, 100, 20);
+	fake_send(&f, IMSG_CTL_END, NULL, 0);
+	fake_run(&f, "show peers sort name", &json_output);
+	ok(strstr(f.out, "\"name\": \"a\"") != NULL &&
+	    strstr(f.out, "\"name\": \"a\"") < strstr(f.out, "\"name\": \"c\""),
+	    "show peers sort name -j: the JSON list is sorted too");
+	fake_done(&f);
+}
+
+static void
+rate_peer(struct peer_info *pi, uint32_t id, const char *name,
+    uint64_t rx, uint64_t tx)
+{
+	memset(pi, 0, sizeof(*pi));
+	pi->peer.id = id;
+	(void)strlcpy(pi->peer.name, name, sizeof(pi->peer.name));
+	memset(pi->peer.pubkey, id, sizeof(pi->peer.pubkey));
+	pi->peer.stats.rx_bytes = rx;
+	pi->peer.stats.tx_bytes = tx;
+}
+
+static void
+test_peers_rates(void)
+{
+	struct peer_info	 then[3], now[4];
+	struct fake		 f;
+	struct ctl_peer_req	 req;
+	char			*out = NULL;
+	size_t			 len;
+	uint32_t		 type;
+	FILE			*fp;
+
+	rate_peer(&then[0], 1, "alpha", 1000, 0);
+	rate_peer(&then[1], 2, "beta", 5000, 5000);
+	rate_peer(&then[2], 3, "gamma", 0, 0);
+	/* alpha: +2048 rx, +6 MiB tx over 2 s; beta: a new key (reload) */
+	rate_peer(&now[0], 1, "alpha", 3048, 6 << 20);
+	rate_peer(&now[1], 2, "beta", 6000, 6000);
+	now[1].peer.pubkey[0] = 0xee;
+	/* gamma: 1 byte over 2 s; delta: new since the first sample */
+	rate_peer(&now[2], 3, "gamma", 1, 1);
+	rate_peer(&now[3], 4, "delta", 9, 9);
+	peers_rates(now, 4, then, 3, 2.0);
+	ok(now[0].has_rate && now[0].rx_rate == 1024 &&
+	    now[0].tx_rate == 3 << 20, "rates: growth over the interval");
+	ok(!now[1].has_rate, "rates: none for a peer whose key changed");
+	ok(now[2].has_rate && now[2].rx_rate == 0.5,
+	    "rates: half a byte a second");
+	ok(!now[3].has_rate, "rates: none for a new peer");
+	rate_peer(&then[2], 3, "gamma", 10, 10);
+	peers_rates(now, 4, then, 3, 2.0);
+	ok(!now[2].has_rate, "rates: none if the counters went down");
+	rate_peer(&then[2], 3, "gamma", 0, 0);
+	peers_rates(now, 4, then, 3, 2.0);
+
+	if ((fp = open_memstream(&out, &len)) == NULL)
+		exit(1);
+	text_output.peers(fp, now, 4);
+	fclose(fp);
+	is_str(out,
+	    "NAME   ENDPOINT  ALLOWED IPS  HANDSHAKE  RX        TX        "
+	    "RX/S        TX/S        KEEPALIVE\n"
+	    "alpha  (none)    (none)       never      2.98 KiB  6.00 MiB  "
+	    "1.00 KiB/s  3.00 MiB/s  off\n"
+	    "beta   (none)    (none)       never      5.86 KiB  5.86 KiB  "
+	    "-           -           off\n"
+	    "gamma  (none)    (none)       never      1 B       1 B       "
+	    "0 B/s       0 B/s       off\n"
+	    "delta  (none)    (none)       never      9 B       9 B       "
+	    "-           -           off\n",
+	    "show peers interval: RX/S and TX/S columns, \"-\" without a rate");
+	free(out);
+	out = NULL;
+	if ((fp = open_memstream(&out, &len)) == NULL)
+		exit(1);
+	json_output.peers(fp, now, 2);
+	fclose(fp);
+	ok(strstr(out, "\"rx_rate\": 1024,\n") != NULL &&
+	    strstr(out, "\"tx_rate\": 3145728,\n") != NULL &&
+	    strstr(out, "\"rx_rate\": null,\n") != NULL,
+	    "show peers interval -j: rx_rate and tx_rate, null without one");
+	free(out);
+
+	/* the whole command: two samples a second apart on one connection */
+	fake_start(&f);
+	fake_peer_stats(&f, 1, "alpha", "", 0, 100, 100);
+	fake_send(&f, IMSG_CTL_END, NULL, 0);
+	fake_peer_stats(&f, 1, "alpha", "", 0, 100, 100);
+	fake_send(&f, IMSG_CTL_END, NULL, 0);
+	fake_run(&f, "show peers interval 1", &text_output);
+	is_int(f.ret, 0, "show peers interval 1: exit 0");
+	ok(strstr(f.out, "RX/S") != NULL &&
+	    strstr(f.out, "0 B/s  0 B/s  off\n") != NULL,
+	    "show peers interval 1: rates of an idle peer are 0 B/s");
+	ok(fake_request(&f, &req, sizeof(req), &type) == 0 &&
+	    type == IMSG_CTL_SHOW_PEERS &&
+	    fake_request(&f, &req, sizeof(req), &type) == 0 &&
+	    type == IMSG_CTL_SHOW_PEERS,
+	    "show peers interval 1: two SHOW_PEERS requests");
+	fake_done(&f);
+}
+
+static void
+test_json_errors(void)
+{
+	struct fake	f;
+
+	/* a name meshd does not know, not a prefix of one either */
+	fake_start(&f);
+	fake_result(&f, ENOENT, "no such peer: nosuch");
+	queue_two_peers(&f);
+	fake_send(&f, IMSG_CTL_END, NULL, 0);
+	fake_run(&f, "show peer nosuch", &json_output);
+	is_int(f.ret, 1, "show peer nosuch -j: exit 1");
+	is_str(f.out, "{\n  \"version\": 1,\n"
+	    "  \"error\": \"no such peer: nosuch\"\n}\n",
+	    "show peer nosuch -j: a JSON error on stdout");
+	is_str(f.err, "", "show peer nosuch -j: nothing on stderr");
+	fake_done(&f);
+
+	/* the candidates' names are printed safe */
+	fake_start(&f);
+	fake_result(&f, ENOENT, "no such peer: a");
+	fake_peer_stats(&f, 1, "a\033[2J", "", 0, 0, 0);
+	fake_peer_stats(&f, 2, "a\nb", "", 0, 0, 0);
+	fake_send(&f, IMSG_CTL_END, NULL, 0);
+	fake_run(&f, "show peer a", &text_output);
+	is_str(f.err,
+	    "meshctl: ambiguous peer name \"a\"; could be: a?[2J a?b\n",
+	    "show peer a, ambiguous: control characters in names as '?'");
+	fake_done(&f);
+
+	/* meshd went away before it answered */
+	fake_start(&f);
+	shutdown(f.d.fd, SHUT_WR);
+	fake_run(&f, "show status", &json_output);
+	is_int(f.ret, 1, "show status -j, no answer: exit 1");
+	is_str(f.out, "{\n  \"version\": 1,\n  \"error\": \"meshd closed the "
+	    "connection before it answered\"\n}\n",
+	    "show status -j, no answer: a JSON error");
+	fake_done(&f);
+
+	/* the one a main() prints: no daemon */
+	{
+		char	*out = NULL;
+		size_t	 len;
+		FILE	*fp;
+
+		if ((fp = open_memstream(&out, &len)) == NULL)
+			exit(1);
+		output_json_error(fp, "meshctl: cannot connect to /x: No such "
+		    "file or directory\n");
+		fclose(fp);
+		is_str(out, "{\n  \"version\": 1,\n  \"error\": \"cannot "
+		    "connect to /x: No such file or directory\"\n}\n",
+		    "output_json_error: no \"meshctl: \", no newline");
+		free(out);
+	}
+}
+
 int
 main(void)
 {
@@ -1274,6 +1771,11 @@ main(void)
 	test_peer();
 	test_result();
 	test_reload_changes();
+	test_counter_names();
+	test_peers_columns();
+	test_peers_sort();
+	test_peers_rates();
+	test_json_errors();
 	test_malformed();
 	test_json();
 	test_uptime();
