@@ -74,7 +74,7 @@ has "$out" "permission denied: read-only socket" "and says why"
 out=$("$MESHCTL" -s "$RO" log verbose 2>&1)
 ok $((!$?)) "log verbose on the restricted socket fails"
 out=$("$MESHCTL" -j -s "$RO" reload 2>&1)
-is "$(printf '%s' "$out" | jq -r .message)" "permission denied: read-only socket" \
+is "$(printf '%s' "$out" | jq -r .error)" "permission denied: read-only socket" \
     "-j reload on it: a JSON error"
 
 # ---- show config round-trips
@@ -126,6 +126,7 @@ is "$(printf '%s' "$out" | jq -c .changed)" \
     "-j: changed, with its fields"
 is "$(printf '%s' "$out" | jq -c .warnings)" '[]' "-j: no warnings"
 is "$(printf '%s' "$out" | jq -r .result)" ok "-j: result ok"
+is "$(printf '%s' "$out" | jq -r .version)" 1 "-j: the format's version first"
 
 out=$(ctl reload 2>&1)
 is "$out" "reload done: 3 peers; no changes" "a reload of the same file: no changes"
