@@ -56,6 +56,7 @@ struct iface_conf {
 	char			 key_file[PATH_MAX];	/* "" if none */
 	char			 key_at[PATH_MAX + 16];	/* its "file:line" */
 	char			 user[64];	/* default MESHD_USER */
+	uint32_t		 table;		/* routes; 0: off (route.h) */
 };
 
 struct meshd_conf {

@@ -46,6 +46,7 @@ struct parent {
 	uint32_t		 next_peer_id;
 	int			 debug;
 	int			 verbose;
+	uint16_t		 chan_mtu;	/* the packet channels' */
 };
 
 extern struct parent	 parent;

@@ -41,6 +41,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "route.h"
 #include "wgkey.h"
 
 #define INCLUDE_DEPTH_MAX	16
@@ -89,6 +90,7 @@ enum opt {
 	OPT_PSK,
 	OPT_ENDPOINT,
 	OPT_KEEPALIVE,
+	OPT_TABLE,
 	OPT_MAX
 };
 
@@ -172,6 +174,7 @@ static void	 iface_mtu(const char *);
 static void	 iface_port(const char *);
 static void	 iface_keyfile(const char *);
 static void	 iface_user(const char *);
+static void	 iface_table(const char *);
 static void	 peer_begin(const char *);
 static void	 peer_end(void);
 static void	 peer_pubkey(const char *);
@@ -187,6 +190,7 @@ static void	 peer_keepalive(const char *);
 
 %token	ADDRESS ALLOWEDIPS ENDPOINT INCLUDE INTERFACE LISTENPORT MTU PEER
 %token	PERSISTENTKEEPALIVE PRESHAREDKEYFILE PRIVATEKEYFILE PUBLICKEY USER
+%token	TABLE
 %token	ERROR
 %token	<string>	STRING
 
@@ -239,6 +243,7 @@ ifopt		: ADDRESS STRING		{ iface_address($2); }
 		| LISTENPORT STRING		{ iface_port($2); }
 		| PRIVATEKEYFILE STRING		{ iface_keyfile($2); }
 		| USER STRING			{ iface_user($2); }
+		| TABLE STRING			{ iface_table($2); }
 		;
 
 peer		: PEER STRING			{ peer_begin($2); }
@@ -288,6 +293,7 @@ static const struct keyword keywords[] = {
 	{ "preshared-key-file",		PRESHAREDKEYFILE,	BLOCK_PEER },
 	{ "private-key-file",		PRIVATEKEYFILE,		BLOCK_IFACE },
 	{ "public-key",			PUBLICKEY,		BLOCK_PEER },
+	{ "table",			TABLE,			BLOCK_IFACE },
 	{ "user",			USER,			BLOCK_IFACE },
 };
 #define NKEYWORDS	(sizeof(keywords) / sizeof(keywords[0]))
@@ -496,6 +502,8 @@ opt_by_token(int tok)
 		return OPT_ENDPOINT;
 	case PERSISTENTKEEPALIVE:
 		return OPT_KEEPALIVE;
+	case TABLE:
+		return OPT_TABLE;
 	default:
 		return OPT_MAX;
 	}
@@ -1249,6 +1257,7 @@ iface_begin(const char *name)
 	}
 	memset(blk.iface, 0, sizeof(*blk.iface));
 	blk.iface->mtu = MESH_MTU_DEFAULT;
+	blk.iface->table = ROUTE_TABLE_MAIN;
 	(void)strlcpy(blk.iface->user, MESHD_USER, sizeof(blk.iface->user));
 	(void)strlcpy(blk.iface->name, name, sizeof(blk.iface->name));
 	if (!config_valid_ifname(name))
@@ -1309,6 +1318,25 @@ iface_mtu(const char *s)
 		return;
 	}
 	blk.iface->mtu = n;
+}
+
+/* table off, table main or table NUMBER: where the routes go */
+static void
+iface_table(const char *s)
+{
+	long long	n;
+
+	if (!opt_once(OPT_TABLE, "table"))
+		return;
+	if (strcmp(s, "off") == 0)
+		blk.iface->table = ROUTE_TABLE_OFF;
+	else if (strcmp(s, "main") == 0)
+		blk.iface->table = ROUTE_TABLE_MAIN;
+	else if (config_number(s, 1, 4294967295LL, &n) == -1)
+		blk_error("table must be off, main or a number from 1 to "
+		    "4294967295, not \"%s\"", s);
+	else
+		blk.iface->table = n;
 }
 
 static void

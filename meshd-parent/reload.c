@@ -31,6 +31,7 @@
 
 #include "log.h"
 #include "parent.h"
+#include "route.h"
 #include "tundev.h"
 
 /* a config whose keys crypto is checking (meshd.h), and what it is for */
@@ -150,6 +151,12 @@ reload_iface(struct iface_conf *o, struct iface_conf *n, int *udpfds,
 	if (strcmp(o->name, n->name) != 0) {
 		snprintf(err, errlen, "changing the interface name (%s to %s) "
 		    "needs a restart", o->name, n->name);
+		return -1;
+	}
+	/* the packet channels are sized for the mtu at start */
+	if (n->mtu > parent.chan_mtu) {
+		snprintf(err, errlen, "raising the mtu from %u to %u needs a "
+		    "restart", o->mtu, n->mtu);
 		return -1;
 	}
 	if (n->listen_port != o->listen_port) {
@@ -292,6 +299,7 @@ keycheck_ok(struct imsg *imsg)
 		reload_next();
 		return;
 	}
+	route_sync(parent.ifindex, nconf);
 	free_config(parent.conf);
 	parent.conf = nconf;
 	log_info("reload done: %zu peers", nconf->npeers);
