@@ -32,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -397,8 +398,11 @@ void
 route_sync(int ifindex, struct meshd_conf *conf)
 {
 	struct mesh_prefix	*want, *gone = NULL;
+	struct timespec		 t0, t1;
 	uint32_t		 table = conf->iface.table;
-	size_t			 nwant, i, k = 0;
+	size_t			 nwant, i, k = 0, before;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 
 	want = route_wanted(conf, &nwant);
 	if (nowned > 0 && (gone = reallocarray(NULL, nowned,
@@ -413,6 +417,11 @@ route_sync(int ifindex, struct meshd_conf *conf)
 		route_del(gone, k);
 		free(gone);
 	}
+	before = nowned;
 	route_add(ifindex, table, want, nwant);
 	free(want);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	log_debug("routes: %zu removed, %zu added, %zu in all, in %lld ms", k,
+	    nowned - before, nowned, (long long)(t1.tv_sec - t0.tv_sec) *
+	    1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000);
 }
