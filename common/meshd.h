@@ -125,6 +125,9 @@ enum imsg_type {
 				   mesh_prefix of the last CTL_PEER */
 	IMSG_CTL_END,		/* reply: end of a listing */
 	IMSG_CTL_RESULT,	/* reply: struct ctl_result then text */
+	IMSG_PEER_ENDPOINT,	/* parent -> net: struct mesh_peer_ep_msg, a
+				   peer's configured endpoint (its host name
+				   now resolves to another address) */
 
 	IMSG_TYPE_MAX
 };
@@ -204,6 +207,13 @@ struct hs_msg {
 struct mesh_endpoint_msg {
 	uint32_t	id;
 	struct mesh_endpoint ep;
+};
+
+/* IMSG_PEER_ENDPOINT: as the endpoint of struct mesh_peer_msg */
+struct mesh_peer_ep_msg {
+	uint32_t	id;
+	uint32_t	endpoint_len;
+	uint8_t		endpoint[28];	/* struct sockaddr_in or _in6 */
 };
 
 /*

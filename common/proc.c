@@ -150,6 +150,7 @@ static const char *const imsg_names[IMSG_TYPE_MAX] = {
 	[IMSG_CTL_PEER_AIPS] = "CTL_PEER_AIPS",
 	[IMSG_CTL_END] = "CTL_END",
 	[IMSG_CTL_RESULT] = "CTL_RESULT",
+	[IMSG_PEER_ENDPOINT] = "PEER_ENDPOINT",
 };
 
 const char *

@@ -100,6 +100,9 @@ int	 parent_reload(char *, size_t);
 /* SIGHUP: a reload, or one queued behind the one running */
 void	 parent_reload_signal(void);
 
+/* resolve.c: endpoint host names, every resolve-interval */
+void	 resolve_schedule(void);
+
 /* sockets.c */
 int	 udp_open(uint16_t, int *, size_t, size_t *, char *, size_t);
 

@@ -91,6 +91,7 @@ enum opt {
 	OPT_ENDPOINT,
 	OPT_KEEPALIVE,
 	OPT_TABLE,
+	OPT_RESOLVE,
 	OPT_MAX
 };
 
@@ -175,6 +176,7 @@ static void	 iface_port(const char *);
 static void	 iface_keyfile(const char *);
 static void	 iface_user(const char *);
 static void	 iface_table(const char *);
+static void	 iface_resolve(const char *);
 static void	 peer_begin(const char *);
 static void	 peer_end(void);
 static void	 peer_pubkey(const char *);
@@ -190,7 +192,7 @@ static void	 peer_keepalive(const char *);
 
 %token	ADDRESS ALLOWEDIPS ENDPOINT INCLUDE INTERFACE LISTENPORT MTU PEER
 %token	PERSISTENTKEEPALIVE PRESHAREDKEYFILE PRIVATEKEYFILE PUBLICKEY USER
-%token	TABLE
+%token	RESOLVEINTERVAL TABLE
 %token	ERROR
 %token	<string>	STRING
 
@@ -244,6 +246,7 @@ ifopt		: ADDRESS STRING		{ iface_address($2); }
 		| PRIVATEKEYFILE STRING		{ iface_keyfile($2); }
 		| USER STRING			{ iface_user($2); }
 		| TABLE STRING			{ iface_table($2); }
+		| RESOLVEINTERVAL STRING	{ iface_resolve($2); }
 		;
 
 peer		: PEER STRING			{ peer_begin($2); }
@@ -293,6 +296,7 @@ static const struct keyword keywords[] = {
 	{ "preshared-key-file",		PRESHAREDKEYFILE,	BLOCK_PEER },
 	{ "private-key-file",		PRIVATEKEYFILE,		BLOCK_IFACE },
 	{ "public-key",			PUBLICKEY,		BLOCK_PEER },
+	{ "resolve-interval",		RESOLVEINTERVAL,	BLOCK_IFACE },
 	{ "table",			TABLE,			BLOCK_IFACE },
 	{ "user",			USER,			BLOCK_IFACE },
 };
@@ -504,6 +508,8 @@ opt_by_token(int tok)
 		return OPT_KEEPALIVE;
 	case TABLE:
 		return OPT_TABLE;
+	case RESOLVEINTERVAL:
+		return OPT_RESOLVE;
 	default:
 		return OPT_MAX;
 	}
@@ -1258,6 +1264,7 @@ iface_begin(const char *name)
 	memset(blk.iface, 0, sizeof(*blk.iface));
 	blk.iface->mtu = MESH_MTU_DEFAULT;
 	blk.iface->table = ROUTE_TABLE_MAIN;
+	blk.iface->resolve_interval = RESOLVE_INTERVAL_DEFAULT;
 	(void)strlcpy(blk.iface->user, MESHD_USER, sizeof(blk.iface->user));
 	(void)strlcpy(blk.iface->name, name, sizeof(blk.iface->name));
 	if (!config_valid_ifname(name))
@@ -1337,6 +1344,24 @@ iface_table(const char *s)
 		    "4294967295, not \"%s\"", s);
 	else
 		blk.iface->table = n;
+}
+
+/* resolve-interval SECONDS: how often endpoint host names are looked up */
+static void
+iface_resolve(const char *s)
+{
+	long long	n;
+
+	if (!opt_once(OPT_RESOLVE, "resolve-interval"))
+		return;
+	if (config_number(s, RESOLVE_INTERVAL_MIN, RESOLVE_INTERVAL_MAX,
+	    &n) == -1) {
+		blk_error("resolve-interval must be a number of seconds from "
+		    "%d to %d, not \"%s\"", RESOLVE_INTERVAL_MIN,
+		    RESOLVE_INTERVAL_MAX, s);
+		return;
+	}
+	blk.iface->resolve_interval = n;
 }
 
 static void

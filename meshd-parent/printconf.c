@@ -73,6 +73,8 @@ print_iface(FILE *f, struct iface_conf *ic)
 		fprintf(f, "\ttable off\n");
 	else if (ic->table != ROUTE_TABLE_MAIN)
 		fprintf(f, "\ttable %u\n", ic->table);
+	if (ic->resolve_interval != RESOLVE_INTERVAL_DEFAULT)
+		fprintf(f, "\tresolve-interval %u\n", ic->resolve_interval);
 	fprintf(f, "}\n");
 }
 

@@ -296,12 +296,14 @@ keycheck_ok(struct imsg *imsg)
 		control_listen(parent.ctl_sock);
 		log_info("startup: interface %s, %zu peers", nconf->iface.name,
 		    nconf->npeers);
+		resolve_schedule();
 		reload_next();
 		return;
 	}
 	route_sync(parent.ifindex, nconf);
 	free_config(parent.conf);
 	parent.conf = nconf;
+	resolve_schedule();
 	log_info("reload done: %zu peers", nconf->npeers);
 	snprintf(err, sizeof(err), "reload done: %zu peers", nconf->npeers);
 	control_reload_done(0, err);
