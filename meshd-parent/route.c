@@ -27,6 +27,8 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 
+#include <netinet/in.h>
+
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -362,28 +364,149 @@ prefix_cmp(const void *a, const void *b)
 	return memcmp(a, b, sizeof(struct mesh_prefix));
 }
 
-/* every allowed-ips prefix of conf not covered by an address, sorted */
+/* a peer's endpoint address, as a host prefix */
+struct epaddr {
+	struct mesh_prefix	 a;
+	const char		*peer;
+};
+
+/* by family, then address */
+static int
+epaddr_cmp(const void *x, const void *y)
+{
+	const struct mesh_prefix	*a = x, *b = y;
+
+	if (a->af != b->af)
+		return a->af < b->af ? -1 : 1;
+	return memcmp(a->addr, b->addr, sizeof(a->addr));
+}
+
+static int
+epaddr_of(const struct peer_conf *p, struct mesh_prefix *a)
+{
+	struct sockaddr_in	sin;
+	struct sockaddr_in6	sin6;
+	static const uint8_t	mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+				    0xff, 0xff };
+
+	memset(a, 0, sizeof(*a));
+	if (p->endpoint.ss_family == AF_INET &&
+	    p->endpoint_len >= sizeof(sin)) {
+		memcpy(&sin, &p->endpoint, sizeof(sin));
+		a->af = 4;
+		a->plen = 32;
+		memcpy(a->addr, &sin.sin_addr, 4);
+		return 0;
+	}
+	if (p->endpoint.ss_family != AF_INET6 ||
+	    p->endpoint_len < sizeof(sin6))
+		return -1;
+	memcpy(&sin6, &p->endpoint, sizeof(sin6));
+	if (memcmp(&sin6.sin6_addr, mapped, sizeof(mapped)) == 0) {
+		a->af = 4;
+		a->plen = 32;
+		memcpy(a->addr, (uint8_t *)&sin6.sin6_addr + 12, 4);
+	} else {
+		a->af = 6;
+		a->plen = 128;
+		memcpy(a->addr, &sin6.sin6_addr, 16);
+	}
+	return 0;
+}
+
+/* the peers' endpoint addresses, sorted (epaddr_cmp) */
+static struct epaddr *
+route_endpoints(struct meshd_conf *conf, size_t *np)
+{
+	struct peer_conf	*p;
+	struct epaddr		*eps;
+	size_t			 n = 0;
+
+	*np = 0;
+	if (conf->npeers == 0)
+		return NULL;
+	if ((eps = reallocarray(NULL, conf->npeers, sizeof(*eps))) == NULL)
+		fatal(NULL);
+	TAILQ_FOREACH(p, &conf->peers, entry)
+		if (n < conf->npeers && epaddr_of(p, &eps[n].a) == 0)
+			eps[n++].peer = p->name;
+	qsort(eps, n, sizeof(*eps), epaddr_cmp);
+	*np = n;
+	return eps;
+}
+
+/* an endpoint inside pfx, or NULL */
+static const struct epaddr *
+route_endpoint_in(const struct mesh_prefix *pfx, const struct epaddr *eps,
+    size_t n)
+{
+	size_t	lo = 0, hi = n, mid;
+
+	/* the first endpoint at or after pfx's first address */
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (epaddr_cmp(&eps[mid].a, pfx) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < n && prefix_covers(pfx, &eps[lo].a))
+		return &eps[lo];
+	return NULL;
+}
+
+/*
+ * A route in the main table that holds a peer's endpoint would send the
+ * tunnel's own datagrams into the tunnel (0.0.0.0/0 of an exit node, say):
+ * not added, with a warning.  Another table is for ip rule to use, which
+ * can keep them apart.
+ */
+static int
+route_loops(struct meshd_conf *conf, const struct mesh_prefix *pfx,
+    const struct epaddr *eps, size_t neps)
+{
+	const struct epaddr	*ep;
+	char			 b1[64], b2[64];
+
+	if (conf->iface.table != ROUTE_TABLE_MAIN ||
+	    (ep = route_endpoint_in(pfx, eps, neps)) == NULL)
+		return 0;
+	log_warnx("route %s via %s would hold peer %s's endpoint %s: not "
+	    "added (a table NUMBER and ip rule can route it)",
+	    mesh_prefix_ntop(pfx, b1, sizeof(b1)), conf->iface.name,
+	    ep->peer, mesh_prefix_ntop(&ep->a, b2, sizeof(b2)));
+	return 1;
+}
+
+/*
+ * every allowed-ips prefix of conf not covered by an address, nor holding
+ * an endpoint (route_loops), sorted
+ */
 static struct mesh_prefix *
 route_wanted(struct meshd_conf *conf, size_t *np)
 {
 	struct iface_conf	*ic = &conf->iface;
 	struct peer_conf	*p;
 	struct mesh_prefix	*want = NULL;
-	size_t			 n = 0, i, j, total = 0;
+	struct epaddr		*eps;
+	size_t			 n = 0, i, j, total = 0, neps;
 
 	TAILQ_FOREACH(p, &conf->peers, entry)
 		total += p->naips;
 	if (total > 0 && (want = reallocarray(NULL, total,
 	    sizeof(*want))) == NULL)
 		fatal(NULL);
+	eps = route_endpoints(conf, &neps);
 	TAILQ_FOREACH(p, &conf->peers, entry)
 		for (i = 0; i < p->naips; i++) {
 			for (j = 0; j < ic->naddrs; j++)
 				if (prefix_covers(&ic->addrs[j], &p->aips[i]))
 					break;
-			if (j == ic->naddrs)
+			if (j == ic->naddrs && !route_loops(conf, &p->aips[i],
+			    eps, neps))
 				want[n++] = p->aips[i];
 		}
+	free(eps);
 	if (n > 0)
 		qsort(want, n, sizeof(*want), prefix_cmp);
 	/* the same prefix twice: once */

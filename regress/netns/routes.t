@@ -17,6 +17,8 @@ veth_pair "$A" va 198.18.11.1/24 "$B" vb 198.18.11.2/24
 tmpdir_new D
 (umask 077; wg genkey >"$D/a.key"; wg genkey >"$D/b.key")
 A_PUB=$(wg pubkey <"$D/a.key"); B_PUB=$(wg pubkey <"$D/b.key")
+# c: a peer that never answers, whose allowed-ips hold its endpoint
+C_PUB=$(wg genkey | wg pubkey)
 
 # a_conf TABLE AIPS: a's config, b with allowed-ips AIPS
 a_conf() {
@@ -24,7 +26,10 @@ a_conf() {
 	    '	address fd00:6d65:7368::1/64' '	listen-port 51820' \
 	    "	private-key-file \"$D/a.key\"" ${1:+"	table $1"} '}' \
 	    'peer "b" {' "	public-key \"$B_PUB\"" \
-	    '	endpoint "198.18.11.2:51820"' "	allowed-ips $2" '}' >"$D/a.conf"
+	    '	endpoint "198.18.11.2:51820"' "	allowed-ips $2" '}' \
+	    'peer "c" {' "	public-key \"$C_PUB\"" \
+	    '	endpoint "198.18.11.9:51820"' '	allowed-ips 198.18.11.8/29' \
+	    '}' >"$D/a.conf"
 }
 ALL='100.64.0.2/32, fd00:6d65:7368::2/128, 10.77.0.0/16, fd77::/48, 10.88.0.0/16'
 a_conf "" "$ALL"
@@ -56,6 +61,11 @@ has "$(cat "$D/a.log")" \
     "route 10.88.0.0/16 exists and is not ours; leaving it" \
     "a logs that it leaves the route for 10.88.0.0/16 alone"
 
+is "$(ip -n "$A" route show 198.18.11.8/29)" "" \
+    "no route in the main table for c's 198.18.11.8/29, which holds its endpoint"
+has "$(cat "$D/a.log")" "route 198.18.11.8/29 via mesh0 would hold peer c's \
+endpoint 198.18.11.9/32: not added" "a says why"
+
 t "a reaches b's 10.77.0.5 with no route added by the test" \
     ip netns exec "$A" ping -c 3 -i 0.2 -W 2 10.77.0.5
 t "a reaches b's fd77::5 with no route added by the test" \
@@ -79,10 +89,10 @@ is "$(routes -6 | grep -c fd77)" 0 "table off: no route for fd77::/48"
 # ---- table 1234
 a_conf 1234 "$ALL"
 out=$(ctl a reload 2>&1); ok $? "reload with table 1234" || diag "$out"
-is "$(routes -4 table 1234)" "10.77.0.0/16 10.88.0.0/16 " \
-    "table 1234 holds the routes for 10.77.0.0/16 and 10.88.0.0/16"
 is "$(routes -6 table 1234)" "fd77::/48 " \
     "table 1234 holds the route for fd77::/48"
+is "$(routes -4 table 1234)" "10.77.0.0/16 10.88.0.0/16 198.18.11.8/29 " \
+    "table 1234 holds them, and c's 198.18.11.8/29 too (ip rule's job)"
 is "$(routes -4)" "100.64.0.0/24 " "the main table does not"
 
 # ---- exit: our routes go, the one that is not ours stays
