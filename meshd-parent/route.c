@@ -94,8 +94,9 @@ route_batch(int add, const struct route *r, size_t n, int *errs)
 	size_t	i;
 
 	for (i = 0; i < n; i++)
-		errs[i] = ENOTSUP;
-	return 0;
+		errs[i] = ETIMEDOUT;	/* as unanswered: logged once */
+	errno = ENOTSUP;
+	return -1;
 }
 
 #else /* Linux */
@@ -193,7 +194,8 @@ rt_acks(int s, uint32_t seq0, size_t n, int *errs)
 
 /*
  * Adds (add 1) or deletes n routes; errs[i] gets 0 or the kernel's errno
- * for r[i].  Returns -1 with errno if netlink itself failed.
+ * for r[i], ETIMEDOUT where no answer came.  Returns -1 with errno if
+ * netlink itself failed.
  */
 static int
 route_batch(int add, const struct route *r, size_t n, int *errs)
@@ -214,6 +216,8 @@ route_batch(int add, const struct route *r, size_t n, int *errs)
 	    bind(s, (struct sockaddr *)&sa, sizeof(sa)) == -1)
 		goto fail;
 	(void)setsockopt(s, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
+	for (i = 0; i < n; i++)
+		errs[i] = ETIMEDOUT;	/* until the kernel answers */
 	seq = arc4random();
 	for (i = 0; i < n; i += k) {
 		len = 0;
@@ -273,19 +277,19 @@ route_add(int ifindex, uint32_t table, const struct mesh_prefix *ps,
 		todo[k].table = table;
 		todo[k++].ifindex = ifindex;
 	}
-	if (route_batch(1, todo, k, errs) == -1) {
+	if (route_batch(1, todo, k, errs) == -1)
 		log_warn("cannot add routes");
-		k = 0;
-	}
 	owned_grow(k);
 	for (i = 0; i < k; i++) {
-		mesh_prefix_ntop(&todo[i].p, buf, sizeof(buf));
-		if (errs[i] == 0)
+		if (errs[i] == 0) {
 			owned[nowned++] = todo[i];
-		else if (errs[i] == EEXIST)
+			continue;
+		}
+		mesh_prefix_ntop(&todo[i].p, buf, sizeof(buf));
+		if (errs[i] == EEXIST)
 			log_warnx("route %s exists and is not ours; leaving it",
 			    buf);
-		else
+		else if (errs[i] != ETIMEDOUT)
 			log_warnx("cannot add route %s: %s", buf,
 			    strerror(errs[i]));
 	}
@@ -308,12 +312,16 @@ owned_delete_marked(struct route *gone, size_t k)
 		fatal(NULL);
 	if (route_batch(0, gone, k, errs) == -1)
 		log_warn("cannot remove routes");
-	else
-		for (i = 0; i < k; i++)
-			if (errs[i] != 0 && errs[i] != ESRCH)
-				log_warnx("cannot remove route %s: %s",
-				    mesh_prefix_ntop(&gone[i].p, buf,
-				    sizeof(buf)), strerror(errs[i]));
+	for (i = 0; i < k; i++) {
+		if (errs[i] == 0 || errs[i] == ESRCH)
+			continue;
+		/* still there, still ours */
+		owned_find(&gone[i].p)->table = gone[i].table;
+		if (errs[i] != ETIMEDOUT)
+			log_warnx("cannot remove route %s: %s",
+			    mesh_prefix_ntop(&gone[i].p, buf, sizeof(buf)),
+			    strerror(errs[i]));
+	}
 	for (i = j = 0; i < nowned; i++)
 		if (owned[i].table != ROUTE_TABLE_OFF)
 			owned[j++] = owned[i];

@@ -34,8 +34,8 @@ struct meshd_conf;
  * that exists already (EEXIST with NLM_F_EXCL) is someone else's: it is
  * logged and left alone.
  *
- * route_add and route_del work on any list of prefixes (a run-time peer
- * can use them too); route_sync makes the set match a config: every
+ * route_add and route_del work on any list of prefixes, each once (a
+ * run-time peer can use them too); route_sync makes the set match a config: every
  * allowed-ips prefix not covered by one of the interface's addresses.
  */
 void	route_add(int ifindex, uint32_t table, const struct mesh_prefix *,
