@@ -534,8 +534,11 @@ route_sync(int ifindex, struct meshd_conf *conf)
 	size_t			 nwant, i, k = 0, before;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-
-	want = route_wanted(conf, &nwant);
+	if (table == ROUTE_TABLE_OFF) {
+		want = NULL;
+		nwant = 0;
+	} else
+		want = route_wanted(conf, &nwant);
 	if (nowned > 0 && (gone = reallocarray(NULL, nowned,
 	    sizeof(*gone))) == NULL)
 		fatal(NULL);
