@@ -133,6 +133,9 @@ enum imsg_type {
 				   running config's text, no NUL; then END */
 	IMSG_CTL_RELOAD_CHANGE,	/* reply: struct ctl_change, what a reload
 				   changed; any number, then its RESULT */
+	IMSG_PEER_ENDPOINT,	/* parent -> net: struct mesh_peer_ep_msg, a
+				   peer's configured endpoint (its host name
+				   now resolves to another address) */
 
 	IMSG_TYPE_MAX
 };
@@ -212,6 +215,13 @@ struct hs_msg {
 struct mesh_endpoint_msg {
 	uint32_t	id;
 	struct mesh_endpoint ep;
+};
+
+/* IMSG_PEER_ENDPOINT: as the endpoint of struct mesh_peer_msg */
+struct mesh_peer_ep_msg {
+	uint32_t	id;
+	uint32_t	endpoint_len;
+	uint8_t		endpoint[28];	/* struct sockaddr_in or _in6 */
 };
 
 /*

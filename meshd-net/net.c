@@ -536,12 +536,40 @@ net_pubkey(struct imsg *imsg)
 	}
 }
 
+/* PEER_ENDPOINT: a peer's host name resolves to a new address */
+static void
+net_conf_endpoint(struct imsg *imsg)
+{
+	struct mesh_peer_ep_msg	 em;
+	struct mesh_endpoint	 ep;
+	struct net_peer		*np;
+	char			 buf[MESH_ENDPOINT_MAX + 64];
+
+	if (imsg_get_data(imsg, &em, sizeof(em)) == -1 ||
+	    em.endpoint_len > sizeof(em.endpoint))
+		fatalx("PEER_ENDPOINT: bad message");
+	ep_set_remote(&ep, em.endpoint, em.endpoint_len);
+	if (ep_family(&ep) == 0)
+		fatalx("PEER_ENDPOINT: bad endpoint");
+	/* a peer a reload removed meanwhile */
+	if ((np = net_peer_find(em.id)) == NULL)
+		return;
+	memcpy(&np->conf_ep, em.endpoint, em.endpoint_len);
+	np->conf_eplen = em.endpoint_len;
+	np->ep = ep;
+	log_debug("peer %u: configured endpoint %s", np->id,
+	    ep_ntop(&np->ep, buf, sizeof(buf)));
+}
+
 static void
 net_dispatch_parent(struct imsg *imsg)
 {
 	switch (imsg_get_type(imsg)) {
 	case IMSG_UDP_SOCKET:
 		net_udp_socket(imsg);
+		break;
+	case IMSG_PEER_ENDPOINT:
+		net_conf_endpoint(imsg);
 		break;
 	case IMSG_STATS_REQ:
 		send_stats(imsg_get_id(imsg));

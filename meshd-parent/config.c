@@ -322,9 +322,53 @@ all_digits_and_dots(const char *s)
 	return strspn(s, "0123456789.") == strlen(s);
 }
 
+/* a host name and port: its first address, or getaddrinfo's error */
+static int
+endpoint_lookup(const char *h, const char *port, struct sockaddr_storage *ss,
+    socklen_t *sslen)
+{
+	struct addrinfo	 hints, *res;
+	int		 error;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_DGRAM;
+	hints.ai_flags = AI_NUMERICSERV;
+	if ((error = getaddrinfo(h, port, &hints, &res)) != 0)
+		return error;
+	if (res->ai_addrlen > sizeof(*ss)) {
+		freeaddrinfo(res);
+		return EAI_FAMILY;
+	}
+	memset(ss, 0, sizeof(*ss));
+	memcpy(ss, res->ai_addr, res->ai_addrlen);
+	*sslen = res->ai_addrlen;
+	freeaddrinfo(res);
+	return 0;
+}
+
+/*
+ * Resolves an endpoint "host:port" that config_endpoint() accepted as a
+ * host name again (resolve.c): 0, or getaddrinfo's error.
+ */
+int
+config_endpoint_resolve(const char *s, struct sockaddr_storage *ss,
+    socklen_t *sslen)
+{
+	char	host[MESH_ENDPOINT_MAX], *port;
+
+	if (strlcpy(host, s, sizeof(host)) >= sizeof(host) ||
+	    (port = strrchr(host, ':')) == NULL)
+		return EAI_NONAME;
+	*port++ = '\0';
+	return endpoint_lookup(host, port, ss, sslen);
+}
+
 /*
  * "a.b.c.d:port", "[v6addr]:port" or "host:port"; a host name is
- * resolved now, the first address wins.
+ * resolved now, the first address wins.  A name that does not resolve
+ * leaves the peer without an endpoint, with a warning; the parent tries
+ * it again every resolve-interval (resolve.c).
  */
 void
 config_endpoint(struct peer_conf *p, const char *s)
@@ -382,8 +426,17 @@ config_endpoint(struct peer_conf *p, const char *s)
 		return;
 	}
 	if (error == EAI_NONAME) {
-		hints.ai_flags = AI_NUMERICSERV;
-		error = getaddrinfo(h, port, &hints, &res);
+		(void)strlcpy(p->endpoint_str, s, sizeof(p->endpoint_str));
+		p->endpoint_name = 1;
+		if ((error = endpoint_lookup(h, port, &p->endpoint,
+		    &p->endpoint_len)) != 0) {
+			memset(&p->endpoint, 0, sizeof(p->endpoint));
+			p->endpoint_len = 0;
+			blk_warn("cannot resolve endpoint \"%s\": %s; the "
+			    "peer has no endpoint until it resolves", s,
+			    gai_strerror(error));
+		}
+		return;
 	}
 	if (error != 0) {
 		blk_error("cannot resolve endpoint \"%s\": %s", s,

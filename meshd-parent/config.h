@@ -44,8 +44,14 @@ struct peer_conf {
 	/* "file:line" of public-key and preshared-key-file, for messages */
 	char			*pubkey_at;
 	char			*psk_at;
+	int			 endpoint_name;	/* a host name: re-resolved */
 };
 TAILQ_HEAD(peer_conf_head, peer_conf);
+
+/* resolve-interval: seconds between lookups of endpoint host names */
+#define RESOLVE_INTERVAL_DEFAULT	300
+#define RESOLVE_INTERVAL_MIN		5
+#define RESOLVE_INTERVAL_MAX		86400
 
 struct iface_conf {
 	char			 name[MESH_IFNAME_MAX];
@@ -56,6 +62,8 @@ struct iface_conf {
 	char			 key_file[PATH_MAX];	/* "" if none */
 	char			 key_at[PATH_MAX + 16];	/* its "file:line" */
 	char			 user[64];	/* default MESHD_USER */
+	uint32_t		 table;		/* routes; 0: off (route.h) */
+	uint32_t		 resolve_interval; /* seconds */
 };
 
 struct meshd_conf {
@@ -116,6 +124,8 @@ void			 config_peer_key(struct peer_conf *);
 void			 config_peer_end(struct peer_conf *, const char *, int,
 			    int);
 void			 config_endpoint(struct peer_conf *, const char *);
+int			 config_endpoint_resolve(const char *,
+			    struct sockaddr_storage *, socklen_t *);
 void			 config_aip(struct peer_conf *, const char *,
 			    const char *, int);
 void			 config_aips_end(struct peer_conf *);

@@ -44,6 +44,7 @@
 #include "log.h"
 #include "parent.h"
 #include "pktchan.h"
+#include "route.h"
 #include "tundev.h"
 
 #ifndef MESHD_LIBEXECDIR
@@ -223,6 +224,7 @@ main(int argc, char *argv[])
 		log_warn("%s: cannot set up", conf->iface.name);
 		parent_shutdown(1);
 	}
+	route_sync(parent.ifindex, conf);
 	if ((ch = udp_open(conf->iface.listen_port, udpfds, MESH_UDP_SOCKS,
 	    &nudp, errbuf, sizeof(errbuf))) == -1) {
 		log_warnx("%s", errbuf);
@@ -240,6 +242,7 @@ main(int argc, char *argv[])
 		start_child(r);
 	connect_children();
 	create_channels(conf->iface.mtu);
+	parent.chan_mtu = conf->iface.mtu;
 
 	for (i = 0; i < nudp; i++) {
 		uint8_t first = (i == 0);
@@ -711,6 +714,7 @@ parent_shutdown(int code)
 			kill(parent.children[r].pid, SIGKILL);
 			waitpid(parent.children[r].pid, NULL, 0);
 		}
+	route_flush();
 	if (parent.conf != NULL && parent.conf->has_iface &&
 	    tundev_destroy(parent.conf->iface.name) == -1)
 		log_warn("cannot remove interface %s", parent.conf->iface.name);

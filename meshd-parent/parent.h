@@ -49,6 +49,7 @@ struct parent {
 	/* the restricted control socket: its fd (-1 none) and path */
 	int			 ro_sock;
 	char			*ro_path;
+	uint16_t		 chan_mtu;	/* the packet channels' */
 };
 
 extern struct parent	 parent;
@@ -108,6 +109,9 @@ void	 keycheck_error(struct imsg *);
 int	 parent_reload(char *, size_t);
 /* SIGHUP: a reload, or one queued behind the one running */
 void	 parent_reload_signal(void);
+
+/* resolve.c: endpoint host names, every resolve-interval */
+void	 resolve_schedule(void);
 
 /* sockets.c */
 int	 udp_open(uint16_t, int *, size_t, size_t *, char *, size_t);

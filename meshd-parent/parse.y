@@ -43,6 +43,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "route.h"
 #include "wgkey.h"
 
 #define INCLUDE_DEPTH_MAX	16
@@ -91,6 +92,8 @@ enum opt {
 	OPT_PSK,
 	OPT_ENDPOINT,
 	OPT_KEEPALIVE,
+	OPT_TABLE,
+	OPT_RESOLVE,
 	OPT_MAX
 };
 
@@ -178,6 +181,8 @@ static void	 iface_mtu(const char *);
 static void	 iface_port(const char *);
 static void	 iface_keyfile(const char *);
 static void	 iface_user(const char *);
+static void	 iface_table(const char *);
+static void	 iface_resolve(const char *);
 static void	 control_socket(const char *);
 static void	 peer_begin(const char *);
 static void	 peer_end(void);
@@ -195,6 +200,7 @@ static void	 peer_keepalive(const char *);
 %token	CONTROLSOCKET RESTRICTED
 %token	ADDRESS ALLOWEDIPS ENDPOINT INCLUDE INTERFACE LISTENPORT MTU PEER
 %token	PERSISTENTKEEPALIVE PRESHAREDKEYFILE PRIVATEKEYFILE PUBLICKEY USER
+%token	RESOLVEINTERVAL TABLE
 %token	ERROR
 %token	<string>	STRING
 
@@ -252,6 +258,8 @@ ifopt		: ADDRESS STRING		{ iface_address($2); }
 		| LISTENPORT STRING		{ iface_port($2); }
 		| PRIVATEKEYFILE STRING		{ iface_keyfile($2); }
 		| USER STRING			{ iface_user($2); }
+		| TABLE STRING			{ iface_table($2); }
+		| RESOLVEINTERVAL STRING	{ iface_resolve($2); }
 		;
 
 peer		: PEER STRING			{ peer_begin($2); }
@@ -302,7 +310,9 @@ static const struct keyword keywords[] = {
 	{ "preshared-key-file",		PRESHAREDKEYFILE,	BLOCK_PEER },
 	{ "private-key-file",		PRIVATEKEYFILE,		BLOCK_IFACE },
 	{ "public-key",			PUBLICKEY,		BLOCK_PEER },
+	{ "resolve-interval",		RESOLVEINTERVAL,	BLOCK_IFACE },
 	{ "restricted",			RESTRICTED,		BLOCK_NONE },
+	{ "table",			TABLE,			BLOCK_IFACE },
 	{ "user",			USER,			BLOCK_IFACE },
 };
 #define NKEYWORDS	(sizeof(keywords) / sizeof(keywords[0]))
@@ -516,6 +526,10 @@ opt_by_token(int tok)
 		return OPT_ENDPOINT;
 	case PERSISTENTKEEPALIVE:
 		return OPT_KEEPALIVE;
+	case TABLE:
+		return OPT_TABLE;
+	case RESOLVEINTERVAL:
+		return OPT_RESOLVE;
 	default:
 		return OPT_MAX;
 	}
@@ -1321,6 +1335,8 @@ iface_begin(const char *name)
 	}
 	memset(blk.iface, 0, sizeof(*blk.iface));
 	blk.iface->mtu = MESH_MTU_DEFAULT;
+	blk.iface->table = ROUTE_TABLE_MAIN;
+	blk.iface->resolve_interval = RESOLVE_INTERVAL_DEFAULT;
 	(void)strlcpy(blk.iface->user, MESHD_USER, sizeof(blk.iface->user));
 	(void)strlcpy(blk.iface->name, name, sizeof(blk.iface->name));
 	if (!config_valid_ifname(name))
@@ -1383,6 +1399,43 @@ iface_mtu(const char *s)
 		return;
 	}
 	blk.iface->mtu = n;
+}
+
+/* table off, table main or table NUMBER: where the routes go */
+static void
+iface_table(const char *s)
+{
+	long long	n;
+
+	if (!opt_once(OPT_TABLE, "table"))
+		return;
+	if (strcmp(s, "off") == 0)
+		blk.iface->table = ROUTE_TABLE_OFF;
+	else if (strcmp(s, "main") == 0)
+		blk.iface->table = ROUTE_TABLE_MAIN;
+	else if (config_number(s, 1, 4294967295LL, &n) == -1)
+		blk_error("table must be off, main or a number from 1 to "
+		    "4294967295, not \"%s\"", s);
+	else
+		blk.iface->table = n;
+}
+
+/* resolve-interval SECONDS: how often endpoint host names are looked up */
+static void
+iface_resolve(const char *s)
+{
+	long long	n;
+
+	if (!opt_once(OPT_RESOLVE, "resolve-interval"))
+		return;
+	if (config_number(s, RESOLVE_INTERVAL_MIN, RESOLVE_INTERVAL_MAX,
+	    &n) == -1) {
+		blk_error("resolve-interval must be a number of seconds from "
+		    "%d to %d, not \"%s\"", RESOLVE_INTERVAL_MIN,
+		    RESOLVE_INTERVAL_MAX, s);
+		return;
+	}
+	blk.iface->resolve_interval = n;
 }
 
 static void

@@ -26,6 +26,7 @@
 #include <stdio.h>
 
 #include "config.h"
+#include "route.h"
 #include "wgkey.h"
 
 static void	 print_string(FILE *, const char *);
@@ -67,7 +68,14 @@ print_iface(FILE *f, struct iface_conf *ic)
 	}
 	fprintf(f, "\tuser ");
 	print_string(f, ic->user);
-	fprintf(f, "\n}\n");
+	fprintf(f, "\n");
+	if (ic->table == ROUTE_TABLE_OFF)
+		fprintf(f, "\ttable off\n");
+	else if (ic->table != ROUTE_TABLE_MAIN)
+		fprintf(f, "\ttable %u\n", ic->table);
+	if (ic->resolve_interval != RESOLVE_INTERVAL_DEFAULT)
+		fprintf(f, "\tresolve-interval %u\n", ic->resolve_interval);
+	fprintf(f, "}\n");
 }
 
 static void

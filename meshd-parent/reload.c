@@ -32,6 +32,7 @@
 #include "confdiff.h"
 #include "log.h"
 #include "parent.h"
+#include "route.h"
 #include "tundev.h"
 
 /* a config whose keys crypto is checking (meshd.h), and what it is for */
@@ -152,6 +153,12 @@ reload_iface(struct iface_conf *o, struct iface_conf *n, int *udpfds,
 	if (strcmp(o->name, n->name) != 0) {
 		snprintf(err, errlen, "changing the interface name (%s to %s) "
 		    "needs a restart", o->name, n->name);
+		return -1;
+	}
+	/* the packet channels are sized for the mtu at start */
+	if (n->mtu > parent.chan_mtu) {
+		snprintf(err, errlen, "raising the mtu from %u to %u needs a "
+		    "restart", o->mtu, n->mtu);
 		return -1;
 	}
 	if (n->listen_port != o->listen_port) {
@@ -336,12 +343,15 @@ keycheck_ok(struct imsg *imsg)
 		log_info("startup: interface %s, %zu peers", nconf->iface.name,
 		    nconf->npeers);
 		parent_configured();
+		resolve_schedule();
 		reload_next();
 		return;
 	}
+	route_sync(parent.ifindex, nconf);
 	reload_report(parent.conf, nconf, err, sizeof(err));
 	free_config(parent.conf);
 	parent.conf = nconf;
+	resolve_schedule();
 	control_reload_done(0, err);
 	reload_next();
 }

@@ -3,8 +3,9 @@
 # every 10.A.B.0/24 and fd00:A:B::/48 for A < 255, B < 256, made here.
 # meshd reads them (no fixed bound: memory is the only one), routes to an
 # address under one of them and takes the answer from it (its source is
-# checked against them), meshctl show peer lists every one of them, and a
-# reload that swaps a quarter of them for other prefixes takes effect.
+# checked against them; meshd adds a route for each, about a second for
+# all of them), meshctl show peer lists every one of them, and a reload
+# that swaps a quarter of them for other prefixes takes effect.
 # Underlay 198.18.7.0/24.
 
 . "$(dirname "$0")/../lib.sh"
@@ -70,8 +71,11 @@ meshd_up b "$B"; ok $? "node b starts"
 # b answers for an address under one /24 and one /48 of the 130,560
 ip -n "$B" addr add 10.200.17.9/32 dev mam0
 ip -n "$B" addr add fd00:c8:11::9/128 dev mam0 nodad
-ip -n "$A" route add 10.0.0.0/8 dev mam0 src 100.64.0.1
-ip -n "$A" route add fd00::/16 dev mam0 src fd00:6d65:7368::1
+# meshd routes every one of them via mam0 (table main, the default)
+is "$(ip -n "$A" -4 route show dev mam0 proto static | wc -l)" 65280 \
+    "a has a route for each of the 65,280 IPv4 prefixes"
+is "$(ip -n "$A" -6 route show dev mam0 proto static | wc -l)" 65280 \
+    "and for each of the 65,280 IPv6 prefixes"
 t "a reaches 10.200.17.9, under b's 10.200.17.0/24" \
     ip netns exec "$A" ping -c 3 -i 0.2 -W 2 10.200.17.9
 t "a reaches fd00:c8:11::9, under b's fd00:c8:11::/48" \
@@ -88,7 +92,7 @@ is "$(ctl a -j show peers | jq '.peers[0].allowed_ips | length')" 130560 \
     "show peers too"
 
 # reload: b keeps A < 192 of 10 and fd00, the rest become 192.168.A.B/32
-# and fd01:A:B::/48
+# and fd01:A:B::/48 (and their routes follow)
 a_conf 192 >"$D/a.conf"
 out=$(ctl a reload 2>&1)
 ok $? "reload with a quarter of them changed succeeds" || diag "$out"
@@ -96,7 +100,8 @@ is "$(ctl a -j show peer b | jq -r '.allowed_ips[-1]')" "fd01:fe:ff::/48" \
     "show peer lists the new prefixes"
 is "$(naips)" 130560 "still 130,560"
 ip -n "$B" addr add 192.168.200.17/32 dev mam0
-ip -n "$A" route add 192.168.0.0/16 dev mam0 src 100.64.0.1
+is "$(ip -n "$A" route show 192.168.200.17/32 dev mam0 | wc -l)" 1 \
+    "the reload added a route for 192.168.200.17/32"
 t "a reaches 192.168.200.17, now b's" \
     ip netns exec "$A" ping -c 3 -i 0.2 -W 2 192.168.200.17
 ip netns exec "$A" ping -c 2 -i 0.2 -W 1 10.200.17.9 >/dev/null 2>&1

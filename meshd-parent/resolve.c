@@ -1,0 +1,99 @@
+/*
+ * Copyright (c) 2026 The meshd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+
+/*
+ * Endpoint host names, looked up again every resolve-interval seconds.
+ * When a peer's name resolves to another address, meshd-net gets it as
+ * that peer's configured endpoint (IMSG_PEER_ENDPOINT).  A name that does
+ * not resolve keeps what the peer had.  The lookups block the parent's
+ * event loop for as long as the resolver takes; the parent only answers
+ * meshctl and watches its children, the data path does not wait.
+ */
+
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include <event.h>
+#include <netdb.h>
+#include <string.h>
+
+#include "log.h"
+#include "parent.h"
+
+static struct event	resolve_ev;
+static int		resolve_set;
+
+static void	resolve_tick(int, short, void *);
+
+static void
+resolve_peer(struct peer_conf *p)
+{
+	struct mesh_peer_ep_msg	 em;
+	struct sockaddr_storage	 ss;
+	socklen_t		 sslen;
+	char			 buf[MESH_ENDPOINT_MAX + 64];
+	int			 error;
+
+	if ((error = config_endpoint_resolve(p->endpoint_str, &ss,
+	    &sslen)) != 0) {
+		log_debug("peer %s: cannot resolve %s: %s", p->name,
+		    p->endpoint_str, gai_strerror(error));
+		return;
+	}
+	if (sslen > sizeof(em.endpoint) || (sslen == p->endpoint_len &&
+	    memcmp(&ss, &p->endpoint, sslen) == 0))
+		return;
+	memcpy(&p->endpoint, &ss, sslen);
+	p->endpoint_len = sslen;
+	memset(&em, 0, sizeof(em));
+	em.id = p->id;
+	em.endpoint_len = sslen;
+	memcpy(em.endpoint, &ss, sslen);
+	log_info("peer %s: endpoint %s now resolves to %s", p->name,
+	    p->endpoint_str, mesh_sockaddr_ntop(&ss, sslen, buf,
+	    sizeof(buf)));
+	imsg_compose_event(&parent.children[PROC_NET].iev,
+	    IMSG_PEER_ENDPOINT, 0, 0, -1, &em, sizeof(em));
+}
+
+static void
+resolve_tick(int fd, short event, void *arg)
+{
+	struct peer_conf	*p;
+
+	if (parent.conf == NULL)
+		return;
+	TAILQ_FOREACH(p, &parent.conf->peers, entry)
+		if (p->endpoint_name)
+			resolve_peer(p);
+	resolve_schedule();
+}
+
+/* (re)starts the timer with the running config's resolve-interval */
+void
+resolve_schedule(void)
+{
+	struct timeval	tv = { RESOLVE_INTERVAL_DEFAULT, 0 };
+
+	if (!resolve_set) {
+		evtimer_set(&resolve_ev, resolve_tick, NULL);
+		resolve_set = 1;
+	}
+	if (parent.conf != NULL)
+		tv.tv_sec = parent.conf->iface.resolve_interval;
+	evtimer_add(&resolve_ev, &tv);
+}
