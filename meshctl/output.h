@@ -80,4 +80,13 @@ extern const size_t			counter_ndescs;
 uint64_t	counter_get(const struct mesh_peer_stats *,
 		    const struct counter_desc *);
 
+/* "none", "initiating", "established": a peer's handshake_state */
+const char	*output_hs_state(uint8_t);
+/*
+ * The handshakes of no peer meshd-crypto keeps (its counters' hs_error,
+ * one a line): the one after *pos into buf, 0 when none is left.
+ */
+int		 output_hs_event(const struct ctl_proc *, size_t, size_t *,
+		    char *, size_t);
+
 #endif /* MESHCTL_OUTPUT_H */

@@ -61,7 +61,8 @@ json_status(FILE *fp, const struct ctl_status *st,
 	struct json			 j;
 	char				 b64[WG_KEY_B64_LEN + 1];
 	char				 buf[PREFIX_STRLEN];
-	size_t				 i;
+	char				 ev[MESH_HS_ERROR_MAX];
+	size_t				 i, pos = 0;
 
 	json_init(&j, fp);
 	json_object_open(&j, NULL);
@@ -93,6 +94,10 @@ json_status(FILE *fp, const struct ctl_status *st,
 	}
 	json_array_close(&j);
 	json_counters(&j, procs, nprocs);
+	json_array_open(&j, "unknown_peer_handshakes");
+	while (output_hs_event(procs, nprocs, &pos, ev, sizeof(ev)))
+		json_string(&j, NULL, ev);
+	json_array_close(&j);
 	json_object_close(&j);
 	(void)json_finish(&j);
 }
@@ -131,6 +136,11 @@ json_peer_object(struct json *j, const struct peer_info *pi)
 	json_uint(j, "channel_full", p->stats.drop_full);
 	json_uint(j, "routing_loop", p->stats.drop_loop);
 	json_object_close(j);
+	json_string(j, "handshake_state", output_hs_state(p->stats.hs_state));
+	json_uint(j, "attempts", p->stats.hs_attempts);
+	json_int(j, "last_attempt", p->stats.hs_last_attempt);
+	json_string(j, "last_error", p->stats.hs_error[0] != '\0' ?
+	    p->stats.hs_error : NULL);
 	json_object_close(j);
 }
 
