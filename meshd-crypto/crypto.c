@@ -558,6 +558,7 @@ peer_configure(struct conf_peer *p, uint64_t now)
 	if (cp == NULL && (cp = crypto_peer_new(p)) == NULL)
 		return NULL;
 	(void)strlcpy(cp->name, p->msg.name, sizeof(cp->name));
+	cp->has_endpoint = p->msg.has_endpoint;
 	if (!p->msg.has_psk)
 		noise_peer_set_psk(cp->np, NULL);
 	else if ((k = psk_find(cp->id)) != NULL)

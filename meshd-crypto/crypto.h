@@ -47,6 +47,7 @@ struct qpkt;		/* queue.c */
 
 /* the kinds of handshake failure, each logged on its own schedule */
 enum hs_kind {
+	HS_NOENDPOINT,		/* initiations with nowhere to go */
 	HS_NORESP,		/* initiations unanswered */
 	HS_COOKIE,		/* answered by a cookie reply */
 	HS_BADRESP,		/* a response that did not verify */
@@ -78,6 +79,7 @@ struct crypto_peer {
 	struct mesh_endpoint	 src;		/* last authenticated source */
 	struct mesh_peer_stats	 st;
 	char			 name[MESH_NAME_MAX];	/* for the log */
+	int			 has_endpoint;	/* configured */
 	struct hs_story		 hs;
 };
 RB_HEAD(crypto_peer_tree, crypto_peer);

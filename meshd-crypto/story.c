@@ -86,8 +86,14 @@ story_initiation(struct crypto_peer *cp)
 	char	buf[32];
 	int64_t	now = time(NULL);
 
-	/* a peer that answered wrongly did answer: that story stays */
-	if (cp->hs.attempts > 0 && (cp->hs.error[0] == '\0' ||
+	/*
+	 * With no endpoint net drops it: the peer must come to us first.
+	 * A peer that answered wrongly did answer: that story stays.
+	 */
+	if (!cp->has_endpoint && cp->src.addrlen == 0)
+		story_fail(cp, HS_NOENDPOINT, "no endpoint: initiations "
+		    "cannot go until the peer contacts us");
+	else if (cp->hs.attempts > 0 && (cp->hs.error[0] == '\0' ||
 	    cp->hs.kind == HS_NORESP)) {
 		cp->hs.kind = HS_NORESP;
 		(void)snprintf(cp->hs.error, sizeof(cp->hs.error),

@@ -87,6 +87,9 @@ ok $? "and the count grows ($n1, then $(pj a c .dropped.no_endpoint))"
 is "$(pj a c .tx_bytes)" 0 "nothing counted as sent to c"
 like "$(ctl a show peer c)" "transfer: 0 B received, 0 B sent" \
     "show peer c says 0 B sent"
+is "$(pj a c .last_error)" \
+    "no endpoint: initiations cannot go until the peer contacts us" \
+    "c's last_error: no endpoint"
 
 # (1) b down: a's initiations go unanswered
 ip netns exec "$A" ping -c 1 -W 1 100.64.11.2 >/dev/null 2>&1
