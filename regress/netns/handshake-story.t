@@ -7,8 +7,10 @@
 # down a's show peer b tells of initiations with no response, logged
 # once; with a typo in b's key for a, b names the source of the
 # initiation and the first characters of the key it does not know;
-# with that fixed the handshake is established and the error gone.  At
-# last, on a fresh pair, what one side sent is what the other received.
+# with that fixed the handshake is established and the error gone.  With
+# two different preshared keys a says its response did not verify; with
+# a wrong key for b, b logs the source of the bad mac, once.  At last, on
+# a fresh pair, what one side sent is what the other received.
 # Underlay 198.18.11.0/24.
 
 . "$(dirname "$0")/../lib.sh"
@@ -27,16 +29,22 @@ tmpdir_new D
 A_PUB=$(wg pubkey <"$D/a.key"); B_PUB=$(wg pubkey <"$D/b.key")
 C_PUB=$(wg pubkey <"$D/c.key"); X_PUB=$(wg pubkey <"$D/x.key")
 
-cat >"$D/a.conf" <<EOC
+(umask 077; wg genpsk >"$D/a.psk"; wg genpsk >"$D/b.psk")
+# psk FILE: a preshared-key-file line, or none if FILE is empty
+psk() { [ -z "$1" ] || printf '\tpreshared-key-file "%s"\n' "$D/$1"; }
+# a_conf KEY [PSK]: a, with KEY as b's public key
+a_conf() {
+	cat >"$D/a.conf" <<EOC
 interface "mhs0" {
 	address 100.64.11.1/24
 	listen-port 51820
 	private-key-file "$D/a.key"
 }
 peer "b" {
-	public-key "$B_PUB"
+	public-key "$1"
 	endpoint "198.18.11.2:51820"
 	allowed-ips 100.64.11.2/32
+$(psk "$2")
 }
 peer "c" {
 	public-key "$C_PUB"
@@ -44,7 +52,8 @@ peer "c" {
 	persistent-keepalive 1
 }
 EOC
-# b_conf KEY: b, with KEY as a's public key
+}
+# b_conf KEY [PSK]: b, with KEY as a's public key
 b_conf() {
 	cat >"$D/b.conf" <<EOC
 interface "mhs0" {
@@ -56,6 +65,7 @@ peer "a" {
 	public-key "$1"
 	endpoint "198.18.11.1:51820"
 	allowed-ips 100.64.11.1/32
+$(psk "$2")
 }
 EOC
 }
@@ -73,6 +83,7 @@ ctl() { local n=$1; shift; "$MESHCTL" -s "$D/$n.sock" "$@"; }
 pj() { ctl "$1" -j show peer "$2" | jq -r "$3"; }	# pj NODE PEER FILTER
 ge() { [ "$(pj "$1" "$2" "$3")" -ge "$4" ]; }	# ge NODE PEER FILTER N
 
+a_conf "$B_PUB"
 up a "$A"; ok $? "node a starts"
 
 # c: no endpoint.  Pings to it start handshakes; the keepalive asks for
@@ -151,8 +162,34 @@ for n in a b; do
 	ok $((!$?)) "$n's log names no peer by number"
 done
 
+# (6) two different preshared keys: the initiator can tell
+down a; down b
+a_conf "$B_PUB" a.psk; b_conf "$A_PUB" b.psk
+up a "$A"; ok $? "a starts with one preshared key"
+up b "$B"; ok $? "b starts with another"
+ip netns exec "$A" ping -c 1 -W 1 100.64.11.2 >/dev/null 2>&1
+wait_for 10 sh -c "$MESHCTL -j -s $D/a.sock show peer b | jq -e \
+    '.last_error == \"response did not verify (wrong preshared key?)\"'"
+ok $? "a's last_error: response did not verify (wrong preshared key?)"
+grep -qF 'peer b: response did not verify (wrong preshared key?)' "$D/a.log"
+ok $? "a logs it, naming b"
+
+# (7) a has a wrong key for b: b drops the bad mac and names the source
+down a
+a_conf "$X_PUB"
+up a "$A"; ok $? "a starts with a wrong key for b"
+ip netns exec "$A" ping -c 1 -W 1 100.64.11.2 >/dev/null 2>&1
+wait_for 15 sh -c "$MESHCTL -j -s $D/b.sock show status |
+    jq -e '.counters.net.dropped.mac >= 3'"
+ok $? "b drops a's initiations for their bad mac"
+n=$(grep -c 'handshake with a bad mac from 198.18.11.1:51820' "$D/b.log")
+max=$(( 1 + ($(date +%s) - START) / 60 ))
+[ "$n" -ge 1 ] && [ "$n" -le "$max" ]
+ok $? "b logs the source of the bad mac $n time(s), at most $max (once a minute)"
+
 # bytes: on a fresh pair, what one sent the other received
 down a; down b
+a_conf "$B_PUB"; b_conf "$A_PUB"
 : >"$D/a.log"; : >"$D/b.log"
 up a "$A"; ok $? "a starts again"
 up b "$B"; ok $? "b starts again"
