@@ -311,7 +311,8 @@ fake_peer(struct fake *f, uint32_t id, const char *name, uint8_t keybyte,
 		cp.stats.hs_attempts = 4;
 		cp.stats.hs_last_attempt = 4102444800LL;
 		(void)strlcpy(cp.stats.hs_error, "no response to 3 "
-		    "initiations since 14:02:11 UTC", sizeof(cp.stats.hs_error));
+		    "initiations since 14:02:11 UTC",
+		    sizeof(cp.stats.hs_error));
 	}
 	fake_send(f, IMSG_CTL_PEER, &cp, sizeof(cp));
 	if (nsent > 0)
@@ -376,8 +377,10 @@ fake_done(struct fake *f)
 }
 
 /* the handshakes of no peer meshd-crypto keeps, one a line */
-#define EV1	"14:02:11 UTC: initiation from 198.18.0.9:51820 with an unknown static key (xTIBA5rb...)"
-#define EV2	"14:03:00 UTC: initiation from [2001:db8::9]:51820 with an unknown static key (Yk3Pq0aZ...) (2 more)"
+#define EV1	"14:02:11 UTC: initiation from 198.18.0.9:51820 with an " \
+		"unknown static key (xTIBA5rb...)"
+#define EV2	"14:03:00 UTC: initiation from [2001:db8::9]:51820 with an " \
+		"unknown static key (Yk3Pq0aZ...) (2 more)"
 
 static void
 fake_status(struct fake *f, int naddrs, int has_pubkey)
