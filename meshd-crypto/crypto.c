@@ -343,6 +343,8 @@ inbound_batch(struct pktchan_pkt *pkts, size_t n)
 			continue;
 		}
 		cp->st.rx_bytes += pkts[i].len;
+		if (cp->hs.unconfirmed > 0)
+			story_confirmed(cp);
 		peer_source(cp, pkts[i].meta, pkts[i].metalen, 0);
 		if (outlen == 0)
 			pktchan_cancel(ch);	/* a keepalive */
@@ -405,7 +407,7 @@ handshake_recv(struct imsg *imsg)
 		}
 		peer_source(cp, &hm.ep, sizeof(hm.ep), 1);
 		send_handshake(cp, resp, sizeof(resp), &hm.ep);
-		story_complete(cp);
+		story_answered(cp);
 		log_debug("peer %s: handshake complete (responder)", cp->name);
 		break;
 	case WG_MSG_RESPONSE:

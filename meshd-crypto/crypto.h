@@ -51,6 +51,7 @@ enum hs_kind {
 	HS_NORESP,		/* initiations unanswered */
 	HS_COOKIE,		/* answered by a cookie reply */
 	HS_BADRESP,		/* a response that did not verify */
+	HS_UNCONFIRMED,		/* our responses, no data on them */
 	HS_KINDS
 };
 
@@ -60,6 +61,7 @@ struct hs_story {
 	int64_t		 first;		/* unix time of the first of them */
 	int64_t		 last;		/* and of the last */
 	int		 done;		/* one completed */
+	uint32_t	 unconfirmed;	/* responses sent, no data since */
 	enum hs_kind	 kind;		/* of the error */
 	char		 error[MESH_HS_ERROR_MAX];
 	struct {
@@ -111,6 +113,8 @@ void	 slab_release(void *, size_t);
 /* story.c */
 void	 story_initiation(struct crypto_peer *);
 void	 story_complete(struct crypto_peer *);
+void	 story_answered(struct crypto_peer *);
+void	 story_confirmed(struct crypto_peer *);
 void	 story_fail(struct crypto_peer *, enum hs_kind, const char *);
 void	 story_unknown_key(const struct mesh_endpoint *,
 	    const uint8_t [WG_KEY_LEN]);

@@ -114,8 +114,43 @@ story_complete(struct crypto_peer *cp)
 {
 	cp->hs.attempts = 0;
 	cp->hs.done = 1;
+	cp->hs.unconfirmed = 0;
 	cp->hs.error[0] = '\0';
 	memset(cp->hs.log, 0, sizeof(cp->hs.log));
+}
+
+/*
+ * We answered an initiation.  The session is ours once the peer's first
+ * data comes on it; an initiation again before that says our response
+ * did not verify there, and the initiator cannot tell us why: most often
+ * the two preshared keys differ.
+ */
+void
+story_answered(struct crypto_peer *cp)
+{
+	char	buf[128];
+	uint32_t n;
+
+	cp->hs.attempts = 0;
+	cp->hs.done = 1;
+	if ((n = cp->hs.unconfirmed++) == 0) {
+		cp->hs.error[0] = '\0';
+		return;
+	}
+	(void)snprintf(buf, sizeof(buf), "no data after %u response%s to its "
+	    "initiations (wrong preshared key?)", n, n == 1 ? "" : "s");
+	story_fail(cp, HS_UNCONFIRMED, buf);
+}
+
+/* data came on a session: what we answered was right */
+void
+story_confirmed(struct crypto_peer *cp)
+{
+	cp->hs.unconfirmed = 0;
+	if (cp->hs.kind != HS_UNCONFIRMED)
+		return;
+	cp->hs.error[0] = '\0';
+	memset(&cp->hs.log[HS_UNCONFIRMED], 0, sizeof(cp->hs.log[0]));
 }
 
 void

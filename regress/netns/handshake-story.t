@@ -173,6 +173,9 @@ wait_for 10 sh -c "$MESHCTL -j -s $D/a.sock show peer b | jq -e \
 ok $? "a's last_error: response did not verify (wrong preshared key?)"
 grep -qF 'peer b: response did not verify (wrong preshared key?)' "$D/a.log"
 ok $? "a logs it, naming b"
+wait_for 10 sh -c "$MESHCTL -j -s $D/b.sock show peer a | jq -r .last_error |
+    grep -Eq '^no data after [0-9]+ responses? to its initiations \(wrong preshared key\?\)$'"
+ok $? "b's last_error: no data after its responses (wrong preshared key?)"
 
 # (7) a has a wrong key for b: b drops the bad mac and names the source
 down a
