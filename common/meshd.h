@@ -211,7 +211,7 @@ struct mesh_endpoint_msg {
  * rest zero, the parent adds them up.  Also used with id 0 for the
  * process's drops that belong to no peer.
  */
-#define MESH_HS_ERROR_MAX	384
+#define MESH_HS_ERROR_MAX	512
 #define MESH_HS_NONE		0	/* no handshake tried yet */
 #define MESH_HS_INITIATING	1	/* initiations unanswered */
 #define MESH_HS_ESTABLISHED	2	/* one completed */

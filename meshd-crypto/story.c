@@ -34,7 +34,7 @@
 
 #define STORY_LOG_GAP	60	/* seconds between two logs of a kind */
 #define STORY_EVENTS	3	/* handshakes of no peer kept */
-#define STORY_EVENT_LEN	104
+#define STORY_EVENT_LEN	128	/* an IPv6 source with its scope fits */
 
 /* the handshakes of no peer, newest last */
 static struct {
