@@ -229,18 +229,24 @@ struct mesh_peer_ep_msg {
  * rest zero, the parent adds them up.  Also used with id 0 for the
  * process's drops that belong to no peer.
  */
+#define MESH_HS_ERROR_MAX	512
+#define MESH_HS_NONE		0	/* no handshake tried yet */
+#define MESH_HS_INITIATING	1	/* initiations unanswered */
+#define MESH_HS_ESTABLISHED	2	/* one completed */
+
 struct mesh_peer_stats {
 	uint32_t	id;
 	uint8_t		endpoint[28];	/* net: current endpoint */
 	uint32_t	endpoint_len;
 	int64_t		latest_handshake;	/* crypto: unix time, 0 never */
 	uint64_t	rx_bytes;	/* crypto: authenticated, on the wire */
-	uint64_t	tx_bytes;	/* crypto: sent, on the wire */
+	uint64_t	tx_bytes;	/* net: sent, on the wire */
 	uint64_t	drop_decrypt;	/* crypto: tag did not verify */
 	uint64_t	drop_replay;	/* crypto: counter seen or too old */
 	uint64_t	drop_queue;	/* crypto: queue full waiting for keys */
 	uint64_t	drop_source;	/* tun: inner source not allowed */
-	uint64_t	drop_noroute;	/* tun: no peer for the destination */
+	uint64_t	drop_noroute;	/* tun: no peer for the destination;
+					   net: the peer has no endpoint */
 	uint64_t	drop_malformed;	/* tun/net: bad header or length */
 	uint64_t	drop_mac;	/* net: mac1/mac2 wrong */
 	uint64_t	drop_full;	/* any: a channel was full */
@@ -255,6 +261,14 @@ struct mesh_peer_stats {
 	uint64_t	handshakes;	/* net: passed to crypto; crypto:
 					   accepted */
 	uint64_t	cookie_sent;	/* net: cookie replies under load */
+	/* per peer again, crypto: the handshake's story (appended last) */
+	int64_t		hs_last_attempt; /* unix time of the last initiation */
+	uint32_t	hs_attempts;	/* initiations since one completed */
+	uint8_t		hs_state;	/* MESH_HS_* */
+	uint8_t		hs_pad[3];
+	char		hs_error[MESH_HS_ERROR_MAX]; /* in words, "" none; id
+					   0: the last handshakes of no
+					   peer, one a line */
 };
 
 /* CHILD_READY; meshctl gets it back in a struct ctl_proc */

@@ -207,6 +207,65 @@ text_counters(FILE *fp, const struct ctl_proc *procs, size_t nprocs)
 	}
 }
 
+const char *
+output_hs_state(uint8_t state)
+{
+	switch (state) {
+	case MESH_HS_NONE:
+		return "none";
+	case MESH_HS_INITIATING:
+		return "initiating";
+	case MESH_HS_ESTABLISHED:
+		return "established";
+	}
+	return "unknown";
+}
+
+int
+output_hs_event(const struct ctl_proc *procs, size_t nprocs, size_t *pos,
+    char *buf, size_t len)
+{
+	const char	*text, *nl;
+	size_t		 i, n;
+
+	for (i = 0; i < nprocs; i++)
+		if (strcmp(procs[i].role, "crypto") == 0 &&
+		    procs[i].proc.has_counters)
+			break;
+	if (i == nprocs)
+		return 0;
+	text = procs[i].proc.counters.hs_error + *pos;
+	if (*text == '\0' || len == 0)
+		return 0;
+	if ((nl = strchr(text, '\n')) == NULL)
+		nl = text + strlen(text);
+	n = nl - text;
+	*pos += n + (*nl == '\n');
+	if (n >= len)
+		n = len - 1;
+	memcpy(buf, text, n);
+	buf[n] = '\0';
+	return 1;
+}
+
+/* what meshd-crypto keeps of the handshakes of no peer */
+static void
+text_hs_events(FILE *fp, const struct ctl_proc *procs, size_t nprocs)
+{
+	char	buf[MESH_HS_ERROR_MAX];
+	size_t	pos = 0;
+	int	first = 1;
+
+	while (output_hs_event(procs, nprocs, &pos, buf, sizeof(buf))) {
+		if (first)
+			fputs("\nhandshakes of no peer (the last few):\n", fp);
+		first = 0;
+		fputs("  ", fp);
+		print_safe(fp, buf, 0);
+		fputc('\n', fp);
+	}
+}
+
 static void
 text_status(FILE *fp, const struct ctl_status *st,
     const struct ctl_proc *procs, size_t nprocs)
@@ -254,6 +313,7 @@ text_status(FILE *fp, const struct ctl_status *st,
 		print_cell(fp, pm->sandboxed ? "yes" : "no", PROC_W, 0, 1);
 	}
 	text_counters(fp, procs, nprocs);
+	text_hs_events(fp, procs, nprocs);
 }
 
 /* the allowed IPs joined by sep, or "(none)" */
@@ -475,6 +535,22 @@ text_peers(FILE *fp, const struct peer_info *peers, size_t npeers)
 	table_print(fp, &t);
 }
 
+/* why there is, or is no, handshake */
+static void
+text_peer_handshake(FILE *fp, const struct mesh_peer_stats *st)
+{
+	char	buf[64];
+
+	fprintf(fp, "handshake: %s", output_hs_state(st->hs_state));
+	if (st->hs_attempts > 0)
+		fprintf(fp, ", %u initiation%s sent, the last %s",
+		    st->hs_attempts, st->hs_attempts == 1 ? "" : "s",
+		    output_handshake(st->hs_last_attempt, buf, sizeof(buf)));
+	fputs("\nlast error: ", fp);
+	print_safe(fp, st->hs_error[0] != '\0' ? st->hs_error : "(none)", 0);
+	fputc('\n', fp);
+}
+
 static void
 text_peer(FILE *fp, const struct peer_info *pi)
 {
@@ -516,6 +592,7 @@ text_peer(FILE *fp, const struct peer_info *pi)
 		sep = ", ";
 	}
 	fputc('\n', fp);
+	text_peer_handshake(fp, &p->stats);
 	if (p->stats.drop_loop > 0)
 		fputs("warning: the endpoint lies inside the allowed ips: "
 		    "packets to it came back into the interface (a routing "

@@ -112,4 +112,13 @@ const char	*counter_key(const struct counter_desc *, char *, size_t);
  */
 void		 output_json_error(FILE *, const char *);
 
+/* "none", "initiating", "established": a peer's handshake_state */
+const char	*output_hs_state(uint8_t);
+/*
+ * The handshakes of no peer meshd-crypto keeps (its counters' hs_error,
+ * one a line): the one after *pos into buf, 0 when none is left.
+ */
+int		 output_hs_event(const struct ctl_proc *, size_t, size_t *,
+		    char *, size_t);
+
 #endif /* MESHCTL_OUTPUT_H */

@@ -106,7 +106,8 @@ json_status(FILE *fp, const struct ctl_status *st,
 	struct json			 j;
 	char				 b64[WG_KEY_B64_LEN + 1];
 	char				 buf[PREFIX_STRLEN];
-	size_t				 i;
+	char				 ev[MESH_HS_ERROR_MAX];
+	size_t				 i, pos = 0;
 
 	json_open(&j, fp);
 	json_string(&j, "interface", st->ifname);
@@ -137,6 +138,10 @@ json_status(FILE *fp, const struct ctl_status *st,
 	}
 	json_array_close(&j);
 	json_counters(&j, procs, nprocs);
+	json_array_open(&j, "unknown_peer_handshakes");
+	while (output_hs_event(procs, nprocs, &pos, ev, sizeof(ev)))
+		json_string(&j, NULL, ev);
+	json_array_close(&j);
 	json_object_close(&j);
 	(void)json_finish(&j);
 }
@@ -176,6 +181,11 @@ json_peer_members(struct json *j, const struct peer_info *pi, int rates)
 		json_null(j, "tx_rate");
 	}
 	json_counter_list(j, &p->stats, COUNTER_PEER);
+	json_string(j, "handshake_state", output_hs_state(p->stats.hs_state));
+	json_uint(j, "attempts", p->stats.hs_attempts);
+	json_int(j, "last_attempt", p->stats.hs_last_attempt);
+	json_string(j, "last_error", p->stats.hs_error[0] != '\0' ?
+	    p->stats.hs_error : NULL);
 }
 
 static void

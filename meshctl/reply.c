@@ -60,6 +60,8 @@ reply_proc(struct imsg *imsg, struct ctl_proc *pr)
 	if (imsg_get_data(imsg, pr, sizeof(*pr)) == -1)
 		return -1;
 	pr->role[sizeof(pr->role) - 1] = '\0';
+	pr->proc.counters.hs_error[sizeof(pr->proc.counters.hs_error) - 1] =
+	    '\0';
 	return 0;
 }
 
@@ -78,6 +80,7 @@ reply_peer(struct imsg *imsg, struct peer_info *pi)
 		return -1;
 	p->name[sizeof(p->name) - 1] = '\0';
 	p->endpoint[sizeof(p->endpoint) - 1] = '\0';
+	p->stats.hs_error[sizeof(p->stats.hs_error) - 1] = '\0';
 	return 0;
 }
 

@@ -166,8 +166,8 @@ send_data(struct crypto_peer *cp, const uint8_t *pkt, size_t len,
 		pktchan_cancel(ch);
 		return r;
 	}
+	/* net counts what it sends: tx_bytes */
 	pktchan_commit(ch, outlen, cp->id, NULL, 0);
-	cp->st.tx_bytes += outlen;
 	return 0;
 }
 
@@ -184,7 +184,6 @@ send_handshake(struct crypto_peer *cp, const uint8_t *msg, size_t len,
 	hm.len = len;
 	memcpy(hm.msg, msg, len);
 	child_compose(PROC_NET, IMSG_HS_SEND, cp->id, -1, &hm, sizeof(hm));
-	cp->st.tx_bytes += len;
 }
 
 /* the engine's timers and pending actions for one peer */
@@ -198,8 +197,10 @@ peer_service(struct crypto_peer *cp)
 
 	act = noise_peer_poll(cp->np, now);
 	if (act & NOISE_ACT_INITIATE) {
-		if (noise_create_initiation(cp->np, now, init) == 0)
+		if (noise_create_initiation(cp->np, now, init) == 0) {
+			story_initiation(cp);
 			send_handshake(cp, init, sizeof(init), NULL);
+		}
 		explicit_bzero(init, sizeof(init));
 	}
 	if (act & NOISE_ACT_PURGE)
@@ -291,7 +292,7 @@ outbound_batch(struct pktchan_pkt *pkts, size_t n)
 			peer_service(cp);
 		} else if (r != 0) {
 			cp->st.drop_queue++;
-			log_debug("peer %u: encrypt: %s", cp->id,
+			log_debug("peer %s: encrypt: %s", cp->name,
 			    noise_strerror(r));
 		}
 	}
@@ -342,6 +343,8 @@ inbound_batch(struct pktchan_pkt *pkts, size_t n)
 			continue;
 		}
 		cp->st.rx_bytes += pkts[i].len;
+		if (cp->hs.unconfirmed > 0)
+			story_confirmed(cp);
 		peer_source(cp, pkts[i].meta, pkts[i].metalen, 0);
 		if (outlen == 0)
 			pktchan_cancel(ch);	/* a keepalive */
@@ -387,6 +390,8 @@ handshake_recv(struct imsg *imsg)
 	switch (hm.msg[0]) {
 	case WG_MSG_INITIATION:
 		r = noise_consume_initiation(local, hm.msg, hm.len, now, &np);
+		if (r == NOISE_E_PEER)
+			story_unknown_key(&hm.ep, local->unknown_pub);
 		if (r != 0) {
 			log_debug("initiation: %s", noise_strerror(r));
 			proc_stats.drop_handshake++;
@@ -395,17 +400,21 @@ handshake_recv(struct imsg *imsg)
 		cp = np->arg;
 		cp->st.rx_bytes += hm.len;
 		if ((r = noise_create_response(np, now, resp)) != 0) {
-			log_debug("peer %u: response: %s", cp->id,
+			log_debug("peer %s: response: %s", cp->name,
 			    noise_strerror(r));
 			proc_stats.drop_handshake++;
 			return;
 		}
 		peer_source(cp, &hm.ep, sizeof(hm.ep), 1);
 		send_handshake(cp, resp, sizeof(resp), &hm.ep);
-		log_debug("peer %u: handshake complete (responder)", cp->id);
+		story_answered(cp);
+		log_debug("peer %s: handshake complete (responder)", cp->name);
 		break;
 	case WG_MSG_RESPONSE:
 		r = noise_consume_response(local, hm.msg, hm.len, now, &np);
+		if (r == NOISE_E_DECRYPT && np != NULL)
+			story_fail(np->arg, HS_BADRESP, "response did not "
+			    "verify (wrong preshared key?)");
 		if (r != 0) {
 			log_debug("response: %s", noise_strerror(r));
 			proc_stats.drop_handshake++;
@@ -414,7 +423,8 @@ handshake_recv(struct imsg *imsg)
 		cp = np->arg;
 		cp->st.rx_bytes += hm.len;
 		peer_source(cp, &hm.ep, sizeof(hm.ep), 1);
-		log_debug("peer %u: handshake complete (initiator)", cp->id);
+		story_complete(cp);
+		log_debug("peer %s: handshake complete (initiator)", cp->name);
 		break;
 	case WG_MSG_COOKIE:
 		r = noise_consume_cookie(local, hm.msg, hm.len, now, &np);
@@ -424,6 +434,8 @@ handshake_recv(struct imsg *imsg)
 			return;
 		}
 		cp = np->arg;
+		story_fail(cp, HS_COOKIE, "peer answered with a cookie reply: "
+		    "it is under load");
 		break;
 	default:
 		fatalx("HS_RECV: type %u", hm.msg[0]);
@@ -435,7 +447,7 @@ handshake_recv(struct imsg *imsg)
 static void
 send_stats(uint32_t reqid)
 {
-	struct mesh_peer_stats	 st;
+	struct mesh_peer_stats	 st, global;
 	struct crypto_peer	*cp;
 	struct timespec		 rt;
 	uint64_t		 now = crypto_now();
@@ -449,10 +461,13 @@ send_stats(uint32_t reqid)
 			st.latest_handshake = rt.tv_sec -
 			    (int64_t)((now - cp->np->last_handshake) /
 			    1000000000ULL);
+		story_stats(cp, &st);
 		child_compose(PROC_PARENT, IMSG_PEER_STATS, reqid, -1, &st,
 		    sizeof(st));
 	}
-	child_stats_end(reqid, &proc_stats);
+	global = proc_stats;
+	story_global(&global);
+	child_stats_end(reqid, &global);
 }
 
 static void
@@ -544,6 +559,8 @@ peer_configure(struct conf_peer *p, uint64_t now)
 	}
 	if (cp == NULL && (cp = crypto_peer_new(p)) == NULL)
 		return NULL;
+	(void)strlcpy(cp->name, p->msg.name, sizeof(cp->name));
+	cp->has_endpoint = p->msg.has_endpoint;
 	if (!p->msg.has_psk)
 		noise_peer_set_psk(cp->np, NULL);
 	else if ((k = psk_find(cp->id)) != NULL)

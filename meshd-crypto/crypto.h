@@ -25,6 +25,7 @@
  *		thrown away; the preshared keys and public key in use
  *   secmem.c	memory for secrets: never in a core dump
  *   clock.c	the protocol's clock, and the test clock
+ *   story.c	why there is no handshake: per peer, and of no peer
  */
 
 #ifndef CRYPTO_H
@@ -44,6 +45,31 @@
 struct conf_snapshot;
 struct qpkt;		/* queue.c */
 
+/* the kinds of handshake failure, each logged on its own schedule */
+enum hs_kind {
+	HS_NOENDPOINT,		/* initiations with nowhere to go */
+	HS_NORESP,		/* initiations unanswered */
+	HS_COOKIE,		/* answered by a cookie reply */
+	HS_BADRESP,		/* a response that did not verify */
+	HS_UNCONFIRMED,		/* our responses, no data on them */
+	HS_KINDS
+};
+
+/* why there is, or is no, handshake with a peer (story.c) */
+struct hs_story {
+	uint32_t	 attempts;	/* initiations since one completed */
+	int64_t		 first;		/* unix time of the first of them */
+	int64_t		 last;		/* and of the last */
+	int		 done;		/* one completed */
+	uint32_t	 unconfirmed;	/* responses sent, no data since */
+	enum hs_kind	 kind;		/* of the error */
+	char		 error[MESH_HS_ERROR_MAX];
+	struct {
+		int64_t	 logged;	/* unix time, 0 never */
+		uint32_t quiet;		/* failures not logged since */
+	}		 log[HS_KINDS];
+};
+
 /* a peer as meshd-crypto knows it: the engine's, its queue and timer */
 struct crypto_peer {
 	RB_ENTRY(crypto_peer)	 entry;
@@ -54,6 +80,9 @@ struct crypto_peer {
 	struct event		 timer;
 	struct mesh_endpoint	 src;		/* last authenticated source */
 	struct mesh_peer_stats	 st;
+	char			 name[MESH_NAME_MAX];	/* for the log */
+	int			 has_endpoint;	/* configured */
+	struct hs_story		 hs;
 };
 RB_HEAD(crypto_peer_tree, crypto_peer);
 
@@ -80,6 +109,17 @@ size_t	 psk_prune(struct conf_snapshot *);
 void	*secret_alloc(size_t);
 void	*slab_alloc(size_t);
 void	 slab_release(void *, size_t);
+
+/* story.c */
+void	 story_initiation(struct crypto_peer *);
+void	 story_complete(struct crypto_peer *);
+void	 story_answered(struct crypto_peer *);
+void	 story_confirmed(struct crypto_peer *);
+void	 story_fail(struct crypto_peer *, enum hs_kind, const char *);
+void	 story_unknown_key(const struct mesh_endpoint *,
+	    const uint8_t [WG_KEY_LEN]);
+void	 story_stats(const struct crypto_peer *, struct mesh_peer_stats *);
+void	 story_global(struct mesh_peer_stats *);
 
 /* clock.c */
 void	 crypto_clock_init(void);

@@ -829,8 +829,12 @@ noise_consume_initiation(struct noise_local *l, const uint8_t *msg,
 	if ((ret = noise_decrypt_and_hash(s, k, h, msg + WG_INIT_OFF_STATIC,
 	    WG_PUBLIC_LEN)) != 0)
 		goto done;
-	if ((ret = noise_initiator_lookup(l, s, &p)) != 0)
+	if ((ret = noise_initiator_lookup(l, s, &p)) != 0) {
+		/* a public key: the operator may want to see it */
+		if (ret == NOISE_E_PEER)
+			memcpy(l->unknown_pub, s, WG_PUBLIC_LEN);
 		goto done;
+	}
 	/* ss */
 	noise_mix_key(ck, k, p->ss, WG_PUBLIC_LEN);
 	/* {t} */
@@ -997,8 +1001,9 @@ noise_consume_response(struct noise_local *l, const uint8_t *msg,
 		goto done;
 
 	noise_response_accepted(p, msg, now, ck, h);
-	*pp = p;
  done:
+	/* on failure too: whose initiation this answered, if anyone's */
+	*pp = p;
 	explicit_bzero(ck, sizeof(ck));
 	explicit_bzero(h, sizeof(h));
 	explicit_bzero(k, sizeof(k));

@@ -207,6 +207,8 @@ struct noise_local {
 	void			*rng_arg;
 	noise_tai64n_fn		 tai64n;
 	void			*tai64n_arg;
+	/* the static key of the last initiation of no peer (NOISE_E_PEER) */
+	uint8_t			 unknown_pub[WG_PUBLIC_LEN];
 };
 
 /*
@@ -280,10 +282,12 @@ uint64_t noise_peer_next_timer(const struct noise_peer *);
 
 int	 noise_create_initiation(struct noise_peer *, uint64_t,
 	    uint8_t [WG_INIT_LEN]);
+/* NOISE_E_PEER: the static key it carried is in l->unknown_pub */
 int	 noise_consume_initiation(struct noise_local *, const uint8_t *,
 	    size_t, uint64_t, struct noise_peer **);
 int	 noise_create_response(struct noise_peer *, uint64_t,
 	    uint8_t [WG_RESP_LEN]);
+/* on failure too, *pp names the peer whose initiation it answered */
 int	 noise_consume_response(struct noise_local *, const uint8_t *,
 	    size_t, uint64_t, struct noise_peer **);
 int	 noise_consume_cookie(struct noise_local *, const uint8_t *, size_t,

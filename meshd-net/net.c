@@ -77,6 +77,7 @@ struct net_peer {
 	struct mesh_endpoint	 ep;		/* current; addrlen 0: none */
 	struct sockaddr_storage	 conf_ep;	/* as configured */
 	socklen_t		 conf_eplen;
+	char			 name[MESH_NAME_MAX];	/* for the log */
 	struct mesh_peer_stats	 st;
 };
 RB_HEAD(net_peer_tree, net_peer);
@@ -90,6 +91,10 @@ static struct cookie_checker	 checker;
 static struct cookie_load	 load;
 static struct ratelimit		 ratelimit;	/* handshakes under load */
 static struct mesh_peer_stats	 nopeer_stats;	/* drops of no known peer */
+/* bad-mac drops are logged at most once a minute, with the rest counted */
+#define NET_LOG_GAP	(60 * 1000000000ULL)
+static uint64_t			 badmac_logged;
+static uint64_t			 badmac_quiet;	/* not logged since */
 
 /*
  * Handshakes meshd-crypto sent before our config or sockets came from
@@ -174,8 +179,8 @@ sock_for(int af)
 	return -1;
 }
 
-/* one message to ep, from its local address while that exists */
-static void
+/* one message to ep, from its local address while that exists: 0 or -1 */
+static int
 send_to(void *msg, size_t len, struct mesh_endpoint *ep)
 {
 	struct msghdr	mh;
@@ -184,7 +189,7 @@ send_to(void *msg, size_t len, struct mesh_endpoint *ep)
 	int		fd;
 
 	if ((fd = sock_for(ep_family(ep))) == -1)
-		return;
+		return -1;
 	iov.iov_base = msg;
 	iov.iov_len = len;
 	do {
@@ -193,10 +198,36 @@ send_to(void *msg, size_t len, struct mesh_endpoint *ep)
 		mh.msg_iovlen = 1;
 		ep_msghdr(ep, &mh, &cm);
 		if (sendmsg(fd, &mh, 0) != -1)
-			return;
+			return 0;
 	} while (ep_local_gone(ep, errno));
 	if (errno != EAGAIN)
 		log_debug("sendmsg: %s", strerror(errno));
+	return -1;
+}
+
+/*
+ * A handshake with a bad mac1 from sa: most often a peer with a wrong
+ * public key for us.  Named, but a flood must not flood the log.
+ */
+static void
+badmac_log(const struct sockaddr_storage *sa, socklen_t salen, uint64_t now)
+{
+	char	buf[MESH_ENDPOINT_MAX];
+
+	if (badmac_logged != 0 && now - badmac_logged < NET_LOG_GAP) {
+		badmac_quiet++;
+		return;
+	}
+	mesh_sockaddr_ntop(sa, salen, buf, sizeof(buf));
+	if (badmac_quiet > 0)
+		log_info("handshake with a bad mac from %s (does it have our "
+		    "public key right?); %llu more since the last report",
+		    buf, (unsigned long long)badmac_quiet);
+	else
+		log_info("handshake with a bad mac from %s (does it have our "
+		    "public key right?)", buf);
+	badmac_logged = now;
+	badmac_quiet = 0;
 }
 
 /* a handshake message or cookie reply for meshd-crypto, if it has room */
@@ -270,6 +301,7 @@ net_udp_read(int fd, short event, void *arg)
 			break;
 		case WIRE_BAD_MAC:
 			nopeer_stats.drop_mac++;
+			badmac_log(&from[i], msgs[i].msg_hdr.msg_namelen, now);
 			break;
 		case WIRE_COOKIE_REPLY:
 			send_to(reply, sizeof(reply), &ep);
@@ -334,6 +366,16 @@ sendq_retry(struct sendq *q, size_t k, int err)
 	return 1;
 }
 
+/* messages k to k + n - 1 went out: each peer's own */
+static void
+sendq_sent(struct sendq *q, size_t k, int n)
+{
+	size_t	end = k + n;
+
+	for (; k < end; k++)
+		q->who[k]->st.tx_bytes += q->msgs[k].msg_len;
+}
+
 static void
 sendq_flush(int fd, struct sendq *q)
 {
@@ -341,8 +383,10 @@ sendq_flush(int fd, struct sendq *q)
 	int	sent;
 
 	for (k = 0; k < q->n; k += sent) {
-		if ((sent = sendmmsg(fd, &q->msgs[k], q->n - k, 0)) > 0)
+		if ((sent = sendmmsg(fd, &q->msgs[k], q->n - k, 0)) > 0) {
+			sendq_sent(q, k, sent);
 			continue;
+		}
 		if (errno == EAGAIN || errno == EWOULDBLOCK ||
 		    errno == ENOBUFS) {
 			/* the socket buffer is full: drop */
@@ -436,15 +480,19 @@ handshake_send(uint32_t id, struct hs_msg *hm)
 		}
 		return;
 	}
+	np = net_peer_find(id);
 	if (hm->ep.addrlen > 0) {
-		send_to(hm->msg, hm->len, &hm->ep);
+		if (send_to(hm->msg, hm->len, &hm->ep) == 0 && np != NULL)
+			np->st.tx_bytes += hm->len;
 		return;
 	}
-	if ((np = net_peer_find(id)) == NULL || np->ep.addrlen == 0) {
+	if (np == NULL || np->ep.addrlen == 0) {
 		/* no endpoint: wait for the peer to come to us */
+		(np ? &np->st : &nopeer_stats)->drop_noroute++;
 		return;
 	}
-	send_to(hm->msg, hm->len, &np->ep);
+	if (send_to(hm->msg, hm->len, &np->ep) == 0)
+		np->st.tx_bytes += hm->len;
 }
 
 static void
@@ -485,7 +533,7 @@ endpoint_update(struct imsg *imsg)
 	if ((np = net_peer_find(em.id)) == NULL)
 		return;
 	np->ep = em.ep;
-	log_debug("peer %u: endpoint %s", np->id,
+	log_debug("peer %s: endpoint %s", np->name,
 	    ep_ntop(&np->ep, buf, sizeof(buf)));
 }
 
@@ -617,6 +665,7 @@ net_reconf(struct conf_snapshot *cs)
 			np->id = p->msg.id;
 			RB_INSERT(net_peer_tree, &peers, np);
 		}
+		(void)strlcpy(np->name, p->msg.name, sizeof(np->name));
 		n++;
 		if (!p->msg.has_endpoint) {
 			np->conf_eplen = 0;

@@ -476,6 +476,14 @@ control_stats(uint32_t seq, enum meshd_role from,
 	st->drop_full += in->drop_full;
 	st->drop_handshake += in->drop_handshake;
 	st->drop_loop += in->drop_loop;
+	if (from == PROC_CRYPTO) {
+		/* the handshake's story: meshd-crypto's alone */
+		st->hs_last_attempt = in->hs_last_attempt;
+		st->hs_attempts = in->hs_attempts;
+		st->hs_state = in->hs_state;
+		memcpy(st->hs_error, in->hs_error, sizeof(st->hs_error));
+		st->hs_error[sizeof(st->hs_error) - 1] = '\0';
+	}
 }
 
 /* the peers asked for with their counters, then END; -1 on ENOMEM */

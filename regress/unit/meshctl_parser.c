@@ -367,6 +367,15 @@ fake_peer(struct fake *f, uint32_t id, const char *name, uint8_t keybyte,
 	cp.stats.rx_bytes = id * 1536;
 	cp.stats.tx_bytes = id * 3 * 1024 * 1024;
 	cp.stats.drop_replay = id;
+	if (id == 3) {
+		/* initiating; the last attempt ahead of any clock: 0s ago */
+		cp.stats.hs_state = MESH_HS_INITIATING;
+		cp.stats.hs_attempts = 4;
+		cp.stats.hs_last_attempt = 4102444800LL;
+		(void)strlcpy(cp.stats.hs_error, "no response to 3 "
+		    "initiations since 14:02:11 UTC",
+		    sizeof(cp.stats.hs_error));
+	}
 	fake_send(f, IMSG_CTL_PEER, &cp, sizeof(cp));
 	if (nsent > 0)
 		fake_send_id(f, IMSG_CTL_PEER_AIPS, id, aips,
@@ -429,6 +438,12 @@ fake_done(struct fake *f)
 	free(f->err);
 }
 
+/* the handshakes of no peer meshd-crypto keeps, one a line */
+#define EV1	"14:02:11 UTC: initiation from 198.18.0.9:51820 with an " \
+		"unknown static key (xTIBA5rb...)"
+#define EV2	"14:03:00 UTC: initiation from [2001:db8::9]:51820 with an " \
+		"unknown static key (Yk3Pq0aZ...) (2 more)"
+
 static void
 fake_status(struct fake *f, int naddrs, int has_pubkey)
 {
@@ -462,6 +477,9 @@ fake_status(struct fake *f, int naddrs, int has_pubkey)
 			pr.proc.counters.drop_malformed = i;
 			pr.proc.counters.drop_handshake = 10 * i;
 		}
+		if (i == 2)
+			(void)strlcpy(pr.proc.counters.hs_error, EV1 "\n" EV2
+			    "\n", sizeof(pr.proc.counters.hs_error));
 		fake_send(f, IMSG_CTL_PROC, &pr, sizeof(pr));
 	}
 	fake_send(f, IMSG_CTL_END, NULL, 0);
@@ -507,7 +525,11 @@ test_status(void)
 	    "drop: channel full    0             0             0\n"
 	    "drop: handshake       10            20            30\n"
 	    "drop: rate limit      0             0             0\n"
-	    "drop: routing loop    0             0             0\n",
+	    "drop: routing loop    0             0             0\n"
+	    "\n"
+	    "handshakes of no peer (the last few):\n"
+	    "  " EV1 "\n"
+	    "  " EV2 "\n",
 	    "show status: text");
 	is_str(f.err, "", "show status: nothing on stderr");
 	ok(fake_request(&f, NULL, 0, &type) == 0 &&
@@ -618,7 +640,11 @@ test_status(void)
 	    "        \"routing_loop\": 0\n"
 	    "      }\n"
 	    "    }\n"
-	    "  }\n"
+	    "  },\n"
+	    "  \"unknown_peer_handshakes\": [\n"
+	    "    \"" EV1 "\",\n"
+	    "    \"" EV2 "\"\n"
+	    "  ]\n"
 	    "}\n",
 	    "show status -j: JSON");
 	fake_done(&f);
@@ -714,7 +740,11 @@ test_peers(void)
 	    "        \"no_route\": 0,\n"
 	    "        \"channel_full\": 0,\n"
 	    "        \"routing_loop\": 0\n"
-	    "      }\n"
+	    "      },\n"
+	    "      \"handshake_state\": \"none\",\n"
+	    "      \"attempts\": 0,\n"
+	    "      \"last_attempt\": 0,\n"
+	    "      \"last_error\": null\n"
 	    "    },\n"
 	    "    {\n"
 	    "      \"name\": \"a-peer-with-a-rather-long-name\",\n"
@@ -738,7 +768,11 @@ test_peers(void)
 	    "        \"no_route\": 0,\n"
 	    "        \"channel_full\": 0,\n"
 	    "        \"routing_loop\": 0\n"
-	    "      }\n"
+	    "      },\n"
+	    "      \"handshake_state\": \"none\",\n"
+	    "      \"attempts\": 0,\n"
+	    "      \"last_attempt\": 0,\n"
+	    "      \"last_error\": null\n"
 	    "    }\n"
 	    "  ]\n"
 	    "}\n",
@@ -786,7 +820,9 @@ test_peer(void)
 	    "latest handshake: never\n"
 	    "transfer: 1.50 KiB received, 3.00 MiB sent\n"
 	    "dropped: 0 malformed, 0 bad tag, 1 replayed, 0 queue full, "
-	    "0 bad source, 0 no route, 0 channel full, 0 routing loop\n",
+	    "0 bad source, 0 no route, 0 channel full, 0 routing loop\n"
+	    "handshake: none\n"
+	    "last error: (none)\n",
 	    "show peer: the detail view");
 	ok(fake_request(&f, &req, sizeof(req), &type) == 0 &&
 	    type == IMSG_CTL_SHOW_PEERS && strcmp(req.name, "beta") == 0,
@@ -808,8 +844,11 @@ test_peer(void)
 	    "latest handshake: never\n"
 	    "transfer: 4.50 KiB received, 9.00 MiB sent\n"
 	    "dropped: 0 malformed, 0 bad tag, 3 replayed, 0 queue full, "
-	    "0 bad source, 0 no route, 0 channel full, 0 routing loop\n",
-	    "show peer: no psk, endpoint, allowed ips or keepalive");
+	    "0 bad source, 0 no route, 0 channel full, 0 routing loop\n"
+	    "handshake: initiating, 4 initiations sent, the last 0s ago\n"
+	    "last error: no response to 3 initiations since 14:02:11 UTC\n",
+	    "show peer: no psk, endpoint, allowed ips or keepalive; "
+	    "initiating");
 	fake_done(&f);
 
 	fake_start(&f);
@@ -840,7 +879,12 @@ test_peer(void)
 	    "    \"no_route\": 0,\n"
 	    "    \"channel_full\": 0,\n"
 	    "    \"routing_loop\": 0\n"
-	    "  }\n"
+	    "  },\n"
+	    "  \"handshake_state\": \"initiating\",\n"
+	    "  \"attempts\": 4,\n"
+	    "  \"last_attempt\": 4102444800,\n"
+	    "  \"last_error\": \"no response to 3 initiations since "
+	    "14:02:11 UTC\"\n"
 	    "}\n",
 	    "show peer -j: one object");
 	fake_done(&f);
