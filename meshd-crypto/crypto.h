@@ -68,7 +68,7 @@ struct hs_story {
 		int64_t	 logged;	/* unix time, 0 never */
 		uint32_t quiet;		/* failures not logged since */
 	}		 log[HS_KINDS];
-	int64_t		 told;		/* unix time the parent was last
+	uint64_t	 told;		/* monotonic ns the parent was last
 					   told of no response, 0 never */
 };
 

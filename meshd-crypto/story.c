@@ -39,7 +39,7 @@
 #define STORY_LOG_GAP	60	/* seconds between two logs of a kind */
 #define STORY_EVENTS	3	/* handshakes of no peer kept */
 #define STORY_EVENT_LEN	128	/* an IPv6 source with its scope fits */
-#define STORY_TELL_GAP	30	/* seconds between two PEER_NORESP */
+#define STORY_TELL_GAP	30	/* real seconds between two PEER_NORESP */
 
 /* the handshakes of no peer, newest last */
 static struct {
@@ -86,10 +86,12 @@ story_log(struct crypto_peer *cp, enum hs_kind kind)
 
 /* tell the parent cp's endpoint does not answer, not too often */
 static void
-story_tell(struct crypto_peer *cp, int64_t now)
+story_tell(struct crypto_peer *cp)
 {
+	uint64_t	now = mesh_monotonic_ns();
+
 	if (!cp->has_endpoint || (cp->hs.told != 0 &&
-	    now - cp->hs.told < STORY_TELL_GAP))
+	    now - cp->hs.told < (uint64_t)STORY_TELL_GAP * 1000000000ULL))
 		return;
 	cp->hs.told = now;
 	child_compose(PROC_PARENT, IMSG_PEER_NORESP, cp->id, -1, NULL, 0);
@@ -117,7 +119,7 @@ story_initiation(struct crypto_peer *cp)
 		    cp->hs.attempts, cp->hs.attempts == 1 ? "" : "s",
 		    story_clock(cp->hs.first, buf, sizeof(buf)));
 		story_log(cp, HS_NORESP);
-		story_tell(cp, now);
+		story_tell(cp);
 	}
 	if (cp->hs.attempts == 0)
 		cp->hs.first = now;
