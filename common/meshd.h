@@ -136,6 +136,10 @@ enum imsg_type {
 	IMSG_PEER_ENDPOINT,	/* parent -> net: struct mesh_peer_ep_msg, a
 				   peer's configured endpoint (its host name
 				   now resolves to another address) */
+	IMSG_PEER_NORESP,	/* crypto -> parent: no data; peerid = a peer
+				   with a configured endpoint whose
+				   initiations go unanswered (its host name,
+				   if any, may resolve elsewhere now) */
 
 	IMSG_TYPE_MAX
 };

@@ -154,6 +154,7 @@ static const char *const imsg_names[IMSG_TYPE_MAX] = {
 	[IMSG_CTL_CONFIG_TEXT] = "CTL_CONFIG_TEXT",
 	[IMSG_CTL_RELOAD_CHANGE] = "CTL_RELOAD_CHANGE",
 	[IMSG_PEER_ENDPOINT] = "PEER_ENDPOINT",
+	[IMSG_PEER_NORESP] = "PEER_NORESP",
 };
 
 const char *

@@ -68,6 +68,8 @@ struct hs_story {
 		int64_t	 logged;	/* unix time, 0 never */
 		uint32_t quiet;		/* failures not logged since */
 	}		 log[HS_KINDS];
+	uint64_t	 told;		/* monotonic ns the parent was last
+					   told of no response, 0 never */
 };
 
 /* a peer as meshd-crypto knows it: the engine's, its queue and timer */

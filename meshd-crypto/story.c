@@ -21,6 +21,9 @@
  * often a typo in our config), the last few, for meshctl show status.
  * A failure is logged the first time at info level, then at most once a
  * minute per peer and kind, with the count of those not logged.
+ * Initiations with no response to a configured endpoint are also told
+ * to the parent, which looks the endpoint's host name up again: at
+ * once, then at most every STORY_TELL_GAP seconds while they last.
  */
 
 #include <sys/types.h>
@@ -29,12 +32,14 @@
 #include <string.h>
 #include <time.h>
 
+#include "child.h"
 #include "crypto.h"
 #include "log.h"
 
 #define STORY_LOG_GAP	60	/* seconds between two logs of a kind */
 #define STORY_EVENTS	3	/* handshakes of no peer kept */
 #define STORY_EVENT_LEN	128	/* an IPv6 source with its scope fits */
+#define STORY_TELL_GAP	30	/* real seconds between two PEER_NORESP */
 
 /* the handshakes of no peer, newest last */
 static struct {
@@ -79,6 +84,19 @@ story_log(struct crypto_peer *cp, enum hs_kind kind)
 	cp->hs.log[kind].quiet = 0;
 }
 
+/* tell the parent cp's endpoint does not answer, not too often */
+static void
+story_tell(struct crypto_peer *cp)
+{
+	uint64_t	now = mesh_monotonic_ns();
+
+	if (!cp->has_endpoint || (cp->hs.told != 0 &&
+	    now - cp->hs.told < (uint64_t)STORY_TELL_GAP * 1000000000ULL))
+		return;
+	cp->hs.told = now;
+	child_compose(PROC_PARENT, IMSG_PEER_NORESP, cp->id, -1, NULL, 0);
+}
+
 /* an initiation goes out: the ones before it went unanswered */
 void
 story_initiation(struct crypto_peer *cp)
@@ -101,6 +119,7 @@ story_initiation(struct crypto_peer *cp)
 		    cp->hs.attempts, cp->hs.attempts == 1 ? "" : "s",
 		    story_clock(cp->hs.first, buf, sizeof(buf)));
 		story_log(cp, HS_NORESP);
+		story_tell(cp);
 	}
 	if (cp->hs.attempts == 0)
 		cp->hs.first = now;
@@ -117,6 +136,7 @@ story_complete(struct crypto_peer *cp)
 	cp->hs.unconfirmed = 0;
 	cp->hs.error[0] = '\0';
 	memset(cp->hs.log, 0, sizeof(cp->hs.log));
+	cp->hs.told = 0;
 }
 
 /*

@@ -45,6 +45,8 @@ struct peer_conf {
 	char			*pubkey_at;
 	char			*psk_at;
 	int			 endpoint_name;	/* a host name: re-resolved */
+	uint64_t		 noresp_at;	/* monotonic ns of its last
+						   lookup for PEER_NORESP */
 };
 TAILQ_HEAD(peer_conf_head, peer_conf);
 

@@ -594,7 +594,10 @@ parent_dispatch_net(struct child_proc *cp, struct imsg *imsg)
 	return parent_dispatch_child(cp, imsg);
 }
 
-/* crypto alone has a verdict on a config's keys (reload.c) */
+/*
+ * crypto alone has a verdict on a config's keys (reload.c), and knows
+ * which peers do not answer (resolve.c)
+ */
 static int
 parent_dispatch_crypto(struct child_proc *cp, struct imsg *imsg)
 {
@@ -604,6 +607,11 @@ parent_dispatch_crypto(struct child_proc *cp, struct imsg *imsg)
 		break;
 	case IMSG_KEY_ERROR:
 		keycheck_error(imsg);
+		break;
+	case IMSG_PEER_NORESP:
+		if (imsg_get_len(imsg) != 0)
+			fatalx("PEER_NORESP: bad length");
+		resolve_noresp(imsg_get_id(imsg));
 		break;
 	default:
 		return parent_dispatch_child(cp, imsg);

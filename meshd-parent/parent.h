@@ -112,6 +112,8 @@ void	 parent_reload_signal(void);
 
 /* resolve.c: endpoint host names, every resolve-interval */
 void	 resolve_schedule(void);
+/* and when crypto says a peer's initiations go unanswered */
+void	 resolve_noresp(uint32_t);
 
 /* sockets.c */
 int	 udp_open(uint16_t, int *, size_t, size_t *, char *, size_t);

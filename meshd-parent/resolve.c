@@ -19,7 +19,10 @@
  * Endpoint host names, looked up again every resolve-interval seconds.
  * When a peer's name resolves to another address, meshd-net gets it as
  * that peer's configured endpoint (IMSG_PEER_ENDPOINT).  A name that does
- * not resolve keeps what the peer had.  The lookups block the parent's
+ * not resolve keeps what the peer had.  meshd-crypto also says when a
+ * peer's initiations go unanswered (IMSG_PEER_NORESP): that peer's name
+ * is looked up at once, at most every RESOLVE_NORESP_GAP seconds, as
+ * crypto is trusted less than we are.  The lookups block the parent's
  * event loop for as long as the resolver takes; the parent only answers
  * meshctl and watches its children, the data path does not wait.
  */
@@ -34,13 +37,17 @@
 #include "log.h"
 #include "parent.h"
 
+#define RESOLVE_NORESP_GAP	10	/* seconds between two lookups of a
+					   peer for PEER_NORESP */
+
 static struct event	resolve_ev;
 static int		resolve_set;
 
 static void	resolve_tick(int, short, void *);
 
+/* why: "" or words for the log after the new address */
 static void
-resolve_peer(struct peer_conf *p)
+resolve_peer(struct peer_conf *p, const char *why)
 {
 	struct mesh_peer_ep_msg	 em;
 	struct sockaddr_storage	 ss;
@@ -63,9 +70,9 @@ resolve_peer(struct peer_conf *p)
 	em.id = p->id;
 	em.endpoint_len = sslen;
 	memcpy(em.endpoint, &ss, sslen);
-	log_info("peer %s: endpoint %s now resolves to %s", p->name,
+	log_info("peer %s: endpoint %s now resolves to %s%s", p->name,
 	    p->endpoint_str, mesh_sockaddr_ntop(&ss, sslen, buf,
-	    sizeof(buf)));
+	    sizeof(buf)), why);
 	imsg_compose_event(&parent.children[PROC_NET].iev,
 	    IMSG_PEER_ENDPOINT, 0, 0, -1, &em, sizeof(em));
 }
@@ -79,7 +86,7 @@ resolve_tick(int fd, short event, void *arg)
 		return;
 	TAILQ_FOREACH(p, &parent.conf->peers, entry)
 		if (p->endpoint_name)
-			resolve_peer(p);
+			resolve_peer(p, "");
 	resolve_schedule();
 }
 
@@ -96,4 +103,28 @@ resolve_schedule(void)
 	if (parent.conf != NULL)
 		tv.tv_sec = parent.conf->iface.resolve_interval;
 	evtimer_add(&resolve_ev, &tv);
+}
+
+/* crypto: initiations to peer id go unanswered; has its name moved? */
+void
+resolve_noresp(uint32_t id)
+{
+	struct peer_conf	*p;
+	uint64_t		 now = mesh_monotonic_ns();
+
+	if (parent.conf == NULL)
+		return;
+	TAILQ_FOREACH(p, &parent.conf->peers, entry)
+		if (p->id == id)
+			break;
+	/* a peer a reload removed, or an address: nothing to look up */
+	if (p == NULL || !p->endpoint_name)
+		return;
+	if (p->noresp_at != 0 && now - p->noresp_at <
+	    (uint64_t)RESOLVE_NORESP_GAP * 1000000000ULL)
+		return;
+	p->noresp_at = now;
+	log_debug("peer %s: handshake unanswered, looking up %s again",
+	    p->name, p->endpoint_str);
+	resolve_peer(p, " (handshake unanswered)");
 }
