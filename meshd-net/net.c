@@ -605,7 +605,7 @@ net_conf_endpoint(struct imsg *imsg)
 	memcpy(&np->conf_ep, em.endpoint, em.endpoint_len);
 	np->conf_eplen = em.endpoint_len;
 	np->ep = ep;
-	log_debug("peer %u: configured endpoint %s", np->id,
+	log_debug("peer %s: configured endpoint %s", np->name,
 	    ep_ntop(&np->ep, buf, sizeof(buf)));
 }
 
