@@ -27,8 +27,10 @@
  * Build by hand from the top of the tree:
  *   cc -std=gnu11 -O2 -D_GNU_SOURCE -Icommon -Imeshd-crypto \
  *	$(pkg-config --cflags libbsd-overlay) -o handshake-bench \
- *	bench/handshake-bench.c meshd-crypto/noise.c meshd-crypto/timers.c \
- *	meshd-crypto/replay.c common/cookie.c common/wgkey.c \
+ *	bench/handshake-bench.c meshd-crypto/noise.c \
+ *	meshd-crypto/noise_handshake.c meshd-crypto/noise_data.c \
+ *	meshd-crypto/timers.c meshd-crypto/replay.c common/cookie.c \
+ *	common/wgkey.c \
  *	common/blake2s.c meshd-crypto/wgcrypto.c meshd-crypto/wgx25519.c \
  *	common/chachapoly.c common/hchacha.c \
  *	$(pkg-config --libs libcrypto libbsd-overlay)

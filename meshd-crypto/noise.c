@@ -29,6 +29,7 @@
 #include "wgcrypto.h"
 #include "wgnoise.h"
 #include "wgkey.h"
+#include "noise_priv.h"
 
 #define NOISE_INDEX_TRIES	64	/* random indices to try */
 
@@ -39,14 +40,6 @@
 
 static void	*noise_default_alloc(size_t);
 static void	 noise_default_release(void *, size_t);
-
-/*
- * Data messages are sealed from and opened into this private buffer, so
- * that a ring slot only ever receives what its reader may see: crypto
- * -> net slots get ciphertext, crypto -> tun slots authenticated
- * plaintext (see common/pktchan.h).  One thread uses the engine.
- */
-static uint8_t	 noise_stage[NOISE_DATA_MAX];
 
 static void	*(*noise_alloc)(size_t) = noise_default_alloc;
 static void	 (*noise_release)(void *, size_t) = noise_default_release;
@@ -101,142 +94,14 @@ noise_default_tai64n(uint8_t out[WG_TAI64N_LEN], void *arg)
 }
 
 /* birth + age <= now, as the kernel's wg_birthdate_has_expired() */
-static int
+int
 noise_expired(uint64_t birth, uint64_t age, uint64_t now)
 {
 	return now >= birth && now - birth >= age;
 }
 
-/*
- * The symmetric state (whitepaper 5.4): the chaining key ck, the hash h
- * and a handshake key k, and the steps that change them.  Every message
- * function below is these steps in the order of the whitepaper's table.
- * The KDF outputs go through temporaries so that an output may be the
- * chaining key that is also the input key; each step wipes what it made.
- */
-
-/* mix hash: h = HASH(h || data); data is at most the encrypted static */
-static void
-noise_mix_hash(uint8_t h[WG_HASH_LEN], const uint8_t *data, size_t len)
-{
-	uint8_t	buf[WG_HASH_LEN + WG_AEAD_LEN(WG_PUBLIC_LEN)];
-
-	if (len > sizeof(buf) - WG_HASH_LEN)
-		abort();
-	memcpy(buf, h, WG_HASH_LEN);
-	memcpy(buf + WG_HASH_LEN, data, len);
-	wg_hash(h, buf, WG_HASH_LEN + len);
-	explicit_bzero(buf, sizeof(buf));
-}
-
-/* mix ephemeral: ck = KDF1(ck, e); h = HASH(h || e) */
-static void
-noise_mix_ephemeral(uint8_t ck[WG_HASH_LEN], uint8_t h[WG_HASH_LEN],
-    const uint8_t e[WG_PUBLIC_LEN])
-{
-	uint8_t	t1[WG_HASH_LEN];
-
-	wg_kdf1(ck, e, WG_PUBLIC_LEN, t1);
-	memcpy(ck, t1, WG_HASH_LEN);
-	explicit_bzero(t1, sizeof(t1));
-	noise_mix_hash(h, e, WG_PUBLIC_LEN);
-}
-
-/* mix key: (ck, k) = KDF2(ck, in) */
-static void
-noise_mix_key(uint8_t ck[WG_HASH_LEN], uint8_t k[WG_SYMKEY_LEN],
-    const uint8_t *in, size_t inlen)
-{
-	uint8_t	t1[WG_HASH_LEN];
-
-	wg_kdf2(ck, in, inlen, t1, k);
-	memcpy(ck, t1, WG_HASH_LEN);
-	explicit_bzero(t1, sizeof(t1));
-}
-
-/*
- * mix DH: ck = KDF1(ck, DH(priv, pub)), or with k given
- * (ck, k) = KDF2(ck, DH(priv, pub)).  NOISE_E_DH if the DH gives all
- * zeros (pub is a point of small order); ck is unchanged then.
- */
-static int
-noise_mix_dh(uint8_t ck[WG_HASH_LEN], uint8_t *k,
-    const uint8_t priv[WG_PRIVATE_LEN], const uint8_t pub[WG_PUBLIC_LEN])
-{
-	uint8_t	dh[WG_PUBLIC_LEN], t1[WG_HASH_LEN];
-	int	ret = 0;
-
-	if (wg_dh(dh, priv, pub) == -1)
-		ret = NOISE_E_DH;
-	else if (k != NULL)
-		noise_mix_key(ck, k, dh, sizeof(dh));
-	else {
-		wg_kdf1(ck, dh, sizeof(dh), t1);
-		memcpy(ck, t1, WG_HASH_LEN);
-	}
-	explicit_bzero(dh, sizeof(dh));
-	explicit_bzero(t1, sizeof(t1));
-	return ret;
-}
-
-/* mix PSK: (ck, t, k) = KDF3(ck, psk); h = HASH(h || t) */
-static void
-noise_mix_psk(uint8_t ck[WG_HASH_LEN], uint8_t h[WG_HASH_LEN],
-    uint8_t k[WG_SYMKEY_LEN], const uint8_t psk[WG_SYMKEY_LEN])
-{
-	uint8_t	t1[WG_HASH_LEN], t[WG_HASH_LEN];
-
-	wg_kdf3(ck, psk, WG_SYMKEY_LEN, t1, t, k);
-	memcpy(ck, t1, WG_HASH_LEN);
-	noise_mix_hash(h, t, WG_HASH_LEN);
-	explicit_bzero(t1, sizeof(t1));
-	explicit_bzero(t, sizeof(t));
-}
-
-/*
- * encrypt-and-hash: dst = AEAD(k, 0, src, h), len + 16 bytes; then
- * h = HASH(h || dst).  NOISE_E_ENCRYPT if the AEAD failed.
- */
-static int
-noise_encrypt_and_hash(uint8_t *dst, const uint8_t k[WG_SYMKEY_LEN],
-    uint8_t h[WG_HASH_LEN], const uint8_t *src, size_t len)
-{
-	if (wg_aead_encrypt(dst, k, 0, src, len, h, WG_HASH_LEN) == -1)
-		return NOISE_E_ENCRYPT;
-	noise_mix_hash(h, dst, WG_AEAD_LEN(len));
-	return 0;
-}
-
-/*
- * decrypt-and-hash: dst = AEAD-open(k, 0, src, h), src being len + 16
- * bytes; then h = HASH(h || src).  NOISE_E_DECRYPT if the tag did not
- * verify (dst is wiped then, h unchanged).
- */
-static int
-noise_decrypt_and_hash(uint8_t *dst, const uint8_t k[WG_SYMKEY_LEN],
-    uint8_t h[WG_HASH_LEN], const uint8_t *src, size_t len)
-{
-	if (wg_aead_decrypt(dst, k, 0, src, WG_AEAD_LEN(len), h,
-	    WG_HASH_LEN) == -1)
-		return NOISE_E_DECRYPT;
-	noise_mix_hash(h, src, WG_AEAD_LEN(len));
-	return 0;
-}
-
-/* a fresh ephemeral key pair from the rng hook */
-static int
-noise_ephemeral(struct noise_local *l, uint8_t priv[WG_PRIVATE_LEN],
-    uint8_t pub[WG_PUBLIC_LEN])
-{
-	if (l->rng(priv, WG_PRIVATE_LEN, l->rng_arg) == -1)
-		return NOISE_E_RNG;
-	wg_key_clamp(priv);
-	wg_dh_public(pub, priv);
-	return 0;
-}
-
 /* random below REKEY_TIMEOUT_JITTER, 0 if the rng fails */
-static uint64_t
+uint64_t
 noise_jitter(struct noise_local *l)
 {
 	uint8_t	r[4];
@@ -250,7 +115,7 @@ noise_jitter(struct noise_local *l)
  * Receiver indices
  */
 
-static int
+int
 noise_index_add(struct noise_local *l, struct noise_index *idx,
     struct noise_peer *p, struct noise_keypair *kp)
 {
@@ -282,7 +147,7 @@ noise_index_del(struct noise_local *l, struct noise_index *idx)
 	idx->live = 0;
 }
 
-static struct noise_index *
+struct noise_index *
 noise_index_lookup(struct noise_local *l, uint32_t id)
 {
 	struct noise_index	key;
@@ -295,7 +160,7 @@ noise_index_lookup(struct noise_local *l, uint32_t id)
  * Handshake and keypair state
  */
 
-static void
+void
 noise_handshake_clear(struct noise_peer *p)
 {
 	noise_index_del(p->local, &p->hs.idx);
@@ -303,7 +168,7 @@ noise_handshake_clear(struct noise_peer *p)
 	p->hs.state = NOISE_HS_ZEROED;
 }
 
-static void
+void
 noise_keypair_drop(struct noise_peer *p, struct noise_keypair *kp)
 {
 	if (kp == NULL)
@@ -329,7 +194,7 @@ noise_keypair_slot(struct noise_peer *p)
  * slot it as the Linux module does.  The initiator may send at once;
  * the responder's keypair waits in `next' for confirmation.
  */
-static void
+void
 noise_begin_session(struct noise_peer *p, uint64_t now, int initiator)
 {
 	struct noise_handshake	*hs = &p->hs;
@@ -383,7 +248,7 @@ noise_begin_session(struct noise_peer *p, uint64_t now, int initiator)
 }
 
 /* ask for an initiation that is not a retry (the retry count restarts) */
-static void
+void
 noise_want_initiation(struct noise_peer *p)
 {
 	p->timers.attempts = 0;
@@ -634,576 +499,6 @@ noise_peer_next_timer(const struct noise_peer *p)
 	if (p->actions != 0)
 		return 0;
 	return timers_next(&p->timers);
-}
-
-/*
- * Handshake messages (whitepaper 5.4.2 and 5.4.3).  Each works on local
- * copies of ck and h, wiped on every path, and writes the handshake
- * state only once the message is whole.
- */
-
-/* a handshake message of len bytes went out to p */
-static void
-noise_handshake_sent(struct noise_peer *p, uint64_t now, size_t len)
-{
-	timers_traversal(&p->timers, now);
-	timers_any_sent(&p->timers);
-	timers_handshake_sent(&p->timers, now);
-	p->tx_bytes += len;
-}
-
-/* a handshake message of len bytes from p was accepted */
-static void
-noise_handshake_received(struct noise_peer *p, uint64_t now, size_t len)
-{
-	timers_any_received(&p->timers);
-	timers_traversal(&p->timers, now);
-	p->rx_bytes += len;
-}
-
-/* may p start a handshake now?  0, or why not */
-static int
-noise_initiation_allowed(struct noise_peer *p, uint64_t now)
-{
-	if (!p->local->has_key)
-		return NOISE_E_NOKEY;
-	if (!p->ss_ok)
-		return NOISE_E_DH;
-	if (p->psk_missing)
-		return NOISE_E_NOPSK;
-	if (!timers_may_initiate(&p->timers, now)) {
-		/* try again when it is allowed */
-		timers_initiation_refused(&p->timers);
-		return NOISE_E_RATELIMIT;
-	}
-	return 0;
-}
-
-/* the initiation is built: keep its state, start its timers */
-static void
-noise_initiation_sent(struct noise_peer *p, uint64_t now,
-    const uint8_t e_priv[WG_PRIVATE_LEN], const uint8_t ck[WG_HASH_LEN],
-    const uint8_t h[WG_HASH_LEN])
-{
-	struct noise_handshake	*hs = &p->hs;
-
-	hs->state = NOISE_HS_CREATED_INITIATION;
-	memcpy(hs->e_priv, e_priv, WG_PRIVATE_LEN);
-	memcpy(hs->hash, h, WG_HASH_LEN);
-	memcpy(hs->ck, ck, WG_HASH_LEN);
-	noise_handshake_sent(p, now, WG_INIT_LEN);
-	timers_handshake_initiated(&p->timers, now, noise_jitter(p->local));
-}
-
-int
-noise_create_initiation(struct noise_peer *p, uint64_t now,
-    uint8_t out[WG_INIT_LEN])
-{
-	struct noise_local	*l = p->local;
-	struct noise_handshake	*hs = &p->hs;
-	uint8_t			 ck[WG_HASH_LEN], h[WG_HASH_LEN];
-	uint8_t			 k[WG_SYMKEY_LEN], ts[WG_TAI64N_LEN];
-	uint8_t			 e_priv[WG_PRIVATE_LEN];
-	uint8_t			*e = out + WG_INIT_OFF_EPHEMERAL;
-	int			 ret;
-
-	if ((ret = noise_initiation_allowed(p, now)) != 0)
-		return ret;
-	noise_handshake_clear(p);
-	memset(out, 0, WG_INIT_LEN);
-	wg_put_le32(out + WG_OFF_TYPE, WG_MSG_INITIATION);
-	memcpy(ck, l->init_ck, WG_HASH_LEN);
-	memcpy(h, p->init_hash, WG_HASH_LEN);
-
-	/* e */
-	if ((ret = noise_ephemeral(l, e_priv, e)) != 0)
-		goto fail;
-	noise_mix_ephemeral(ck, h, e);
-	/* es */
-	if ((ret = noise_mix_dh(ck, k, e_priv, p->pub)) != 0)
-		goto fail;
-	/* s */
-	if ((ret = noise_encrypt_and_hash(out + WG_INIT_OFF_STATIC, k, h,
-	    l->pub, WG_PUBLIC_LEN)) != 0)
-		goto fail;
-	/* ss */
-	noise_mix_key(ck, k, p->ss, WG_PUBLIC_LEN);
-	/* {t} */
-	l->tai64n(ts, l->tai64n_arg);
-	if ((ret = noise_encrypt_and_hash(out + WG_INIT_OFF_TIMESTAMP, k, h,
-	    ts, WG_TAI64N_LEN)) != 0)
-		goto fail;
-
-	if ((ret = noise_index_add(l, &hs->idx, p, NULL)) != 0)
-		goto fail;
-	wg_put_le32(out + WG_INIT_OFF_SENDER, hs->idx.id);
-	cookie_maker_add_macs(&p->cm, out, WG_INIT_LEN, now);
-	noise_initiation_sent(p, now, e_priv, ck, h);
-	goto done;
- fail:
-	explicit_bzero(out, WG_INIT_LEN);
- done:
-	explicit_bzero(ck, sizeof(ck));
-	explicit_bzero(h, sizeof(h));
-	explicit_bzero(k, sizeof(k));
-	explicit_bzero(ts, sizeof(ts));
-	explicit_bzero(e_priv, sizeof(e_priv));
-	return ret;
-}
-
-/* the peer whose static key an initiation carries, if it may shake hands */
-static int
-noise_initiator_lookup(struct noise_local *l, const uint8_t s[WG_PUBLIC_LEN],
-    struct noise_peer **pp)
-{
-	if ((*pp = noise_peer_lookup(l, s)) == NULL)
-		return NOISE_E_PEER;
-	if (!(*pp)->ss_ok)
-		return NOISE_E_DH;
-	if ((*pp)->psk_missing)
-		return NOISE_E_NOPSK;
-	return 0;
-}
-
-/* an initiation is no replay and does not come too soon after the last */
-static int
-noise_initiation_fresh(struct noise_peer *p, const uint8_t ts[WG_TAI64N_LEN],
-    uint64_t now)
-{
-	/* TAI64N is big-endian: byte order is time order */
-	if (memcmp(ts, p->last_ts, WG_TAI64N_LEN) <= 0)
-		return NOISE_E_REPLAY;
-	if (p->has_last_init && now >= p->last_init &&
-	    now - p->last_init < WG_INITIATION_MIN_GAP)
-		return NOISE_E_FLOOD;
-	return 0;
-}
-
-/* the initiation is accepted: it replaces any handshake in progress */
-static void
-noise_initiation_accepted(struct noise_peer *p, const uint8_t *msg,
-    uint64_t now, const uint8_t ts[WG_TAI64N_LEN],
-    const uint8_t ck[WG_HASH_LEN], const uint8_t h[WG_HASH_LEN])
-{
-	struct noise_handshake	*hs = &p->hs;
-
-	noise_handshake_clear(p);
-	hs->state = NOISE_HS_CONSUMED_INITIATION;
-	hs->remote_index = wg_get_le32(msg + WG_INIT_OFF_SENDER);
-	memcpy(hs->e_remote, msg + WG_INIT_OFF_EPHEMERAL, WG_PUBLIC_LEN);
-	memcpy(hs->hash, h, WG_HASH_LEN);
-	memcpy(hs->ck, ck, WG_HASH_LEN);
-	memcpy(p->last_ts, ts, WG_TAI64N_LEN);
-	p->last_init = now;
-	p->has_last_init = 1;
-	noise_handshake_received(p, now, WG_INIT_LEN);
-}
-
-int
-noise_consume_initiation(struct noise_local *l, const uint8_t *msg,
-    size_t len, uint64_t now, struct noise_peer **pp)
-{
-	struct noise_peer	*p;
-	uint8_t			 ck[WG_HASH_LEN], h[WG_HASH_LEN];
-	uint8_t			 k[WG_SYMKEY_LEN], ts[WG_TAI64N_LEN];
-	uint8_t			 s[WG_PUBLIC_LEN];
-	const uint8_t		*e = msg + WG_INIT_OFF_EPHEMERAL;
-	int			 ret;
-
-	*pp = NULL;
-	if (wg_msg_type(msg, len) != WG_MSG_INITIATION)
-		return NOISE_E_INVAL;
-	if (!l->has_key)
-		return NOISE_E_NOKEY;
-	if (cookie_verify_mac1(l->mac1_key, msg, len) == -1)
-		return NOISE_E_MAC1;
-	memcpy(ck, l->init_ck, WG_HASH_LEN);
-	memcpy(h, l->self_hash, WG_HASH_LEN);
-
-	/* e */
-	noise_mix_ephemeral(ck, h, e);
-	/* es */
-	if ((ret = noise_mix_dh(ck, k, l->priv, e)) != 0)
-		goto done;
-	/* s */
-	if ((ret = noise_decrypt_and_hash(s, k, h, msg + WG_INIT_OFF_STATIC,
-	    WG_PUBLIC_LEN)) != 0)
-		goto done;
-	if ((ret = noise_initiator_lookup(l, s, &p)) != 0) {
-		/* a public key: the operator may want to see it */
-		if (ret == NOISE_E_PEER)
-			memcpy(l->unknown_pub, s, WG_PUBLIC_LEN);
-		goto done;
-	}
-	/* ss */
-	noise_mix_key(ck, k, p->ss, WG_PUBLIC_LEN);
-	/* {t} */
-	if ((ret = noise_decrypt_and_hash(ts, k, h,
-	    msg + WG_INIT_OFF_TIMESTAMP, WG_TAI64N_LEN)) != 0)
-		goto done;
-
-	if ((ret = noise_initiation_fresh(p, ts, now)) != 0)
-		goto done;
-	noise_initiation_accepted(p, msg, now, ts, ck, h);
-	*pp = p;
- done:
-	explicit_bzero(ck, sizeof(ck));
-	explicit_bzero(h, sizeof(h));
-	explicit_bzero(k, sizeof(k));
-	explicit_bzero(ts, sizeof(ts));
-	explicit_bzero(s, sizeof(s));
-	return ret;
-}
-
-/* the response is built: derive the session (the responder's `next') */
-static void
-noise_response_sent(struct noise_peer *p, uint64_t now,
-    const uint8_t ck[WG_HASH_LEN], const uint8_t h[WG_HASH_LEN])
-{
-	struct noise_handshake	*hs = &p->hs;
-
-	hs->state = NOISE_HS_CREATED_RESPONSE;
-	memcpy(hs->hash, h, WG_HASH_LEN);
-	memcpy(hs->ck, ck, WG_HASH_LEN);
-	noise_begin_session(p, now, 0);
-	timers_session_derived(&p->timers, now);
-	noise_handshake_sent(p, now, WG_RESP_LEN);
-}
-
-int
-noise_create_response(struct noise_peer *p, uint64_t now,
-    uint8_t out[WG_RESP_LEN])
-{
-	struct noise_local	*l = p->local;
-	struct noise_handshake	*hs = &p->hs;
-	uint8_t			 ck[WG_HASH_LEN], h[WG_HASH_LEN];
-	uint8_t			 k[WG_SYMKEY_LEN], e_priv[WG_PRIVATE_LEN];
-	uint8_t			*e = out + WG_RESP_OFF_EPHEMERAL;
-	int			 ret;
-
-	if (hs->state != NOISE_HS_CONSUMED_INITIATION)
-		return NOISE_E_STATE;
-	if (!l->has_key)
-		return NOISE_E_NOKEY;
-	if (p->psk_missing)
-		return NOISE_E_NOPSK;
-	memset(out, 0, WG_RESP_LEN);
-	wg_put_le32(out + WG_OFF_TYPE, WG_MSG_RESPONSE);
-	memcpy(ck, hs->ck, WG_HASH_LEN);
-	memcpy(h, hs->hash, WG_HASH_LEN);
-
-	/* e */
-	if ((ret = noise_ephemeral(l, e_priv, e)) != 0)
-		goto fail;
-	noise_mix_ephemeral(ck, h, e);
-	/* ee, se */
-	if ((ret = noise_mix_dh(ck, NULL, e_priv, hs->e_remote)) != 0 ||
-	    (ret = noise_mix_dh(ck, NULL, e_priv, p->pub)) != 0)
-		goto fail;
-	/* psk */
-	noise_mix_psk(ck, h, k, p->psk);
-	/* {} */
-	if ((ret = noise_encrypt_and_hash(out + WG_RESP_OFF_EMPTY, k, h,
-	    NULL, 0)) != 0)
-		goto fail;
-
-	if ((ret = noise_index_add(l, &hs->idx, p, NULL)) != 0)
-		goto fail;
-	wg_put_le32(out + WG_RESP_OFF_SENDER, hs->idx.id);
-	wg_put_le32(out + WG_RESP_OFF_RECEIVER, hs->remote_index);
-	cookie_maker_add_macs(&p->cm, out, WG_RESP_LEN, now);
-	noise_response_sent(p, now, ck, h);
-	goto done;
- fail:
-	explicit_bzero(out, WG_RESP_LEN);
- done:
-	explicit_bzero(ck, sizeof(ck));
-	explicit_bzero(h, sizeof(h));
-	explicit_bzero(k, sizeof(k));
-	explicit_bzero(e_priv, sizeof(e_priv));
-	return ret;
-}
-
-/* the handshake a response answers: ours, an initiation in flight */
-static int
-noise_response_peer(struct noise_local *l, const uint8_t *msg,
-    struct noise_peer **pp)
-{
-	struct noise_index	*idx;
-
-	idx = noise_index_lookup(l, wg_get_le32(msg + WG_RESP_OFF_RECEIVER));
-	if (idx == NULL || idx->keypair != NULL)
-		return NOISE_E_STATE;
-	if (idx->peer->hs.state != NOISE_HS_CREATED_INITIATION)
-		return NOISE_E_STATE;
-	if (idx->peer->psk_missing)
-		return NOISE_E_NOPSK;
-	*pp = idx->peer;
-	return 0;
-}
-
-/* the response is accepted: derive the session, confirm it at once */
-static void
-noise_response_accepted(struct noise_peer *p, const uint8_t *msg,
-    uint64_t now, const uint8_t ck[WG_HASH_LEN], const uint8_t h[WG_HASH_LEN])
-{
-	struct noise_handshake	*hs = &p->hs;
-
-	hs->state = NOISE_HS_CONSUMED_RESPONSE;
-	hs->remote_index = wg_get_le32(msg + WG_RESP_OFF_SENDER);
-	memcpy(hs->hash, h, WG_HASH_LEN);
-	memcpy(hs->ck, ck, WG_HASH_LEN);
-	noise_begin_session(p, now, 1);
-	noise_handshake_received(p, now, WG_RESP_LEN);
-	timers_session_derived(&p->timers, now);
-	timers_handshake_complete(&p->timers);
-	p->last_handshake = now;
-	p->has_handshake = 1;
-	/* confirm at once: queued data, or else a keepalive */
-	p->actions |= NOISE_ACT_KEEPALIVE;
-}
-
-int
-noise_consume_response(struct noise_local *l, const uint8_t *msg,
-    size_t len, uint64_t now, struct noise_peer **pp)
-{
-	struct noise_peer	*p = NULL;
-	struct noise_handshake	*hs;
-	uint8_t			 ck[WG_HASH_LEN], h[WG_HASH_LEN];
-	uint8_t			 k[WG_SYMKEY_LEN], empty[1];
-	const uint8_t		*e = msg + WG_RESP_OFF_EPHEMERAL;
-	int			 ret;
-
-	*pp = NULL;
-	if (wg_msg_type(msg, len) != WG_MSG_RESPONSE)
-		return NOISE_E_INVAL;
-	if (!l->has_key)
-		return NOISE_E_NOKEY;
-	if (cookie_verify_mac1(l->mac1_key, msg, len) == -1)
-		return NOISE_E_MAC1;
-	if ((ret = noise_response_peer(l, msg, &p)) != 0)
-		return ret;
-	hs = &p->hs;
-	memcpy(ck, hs->ck, WG_HASH_LEN);
-	memcpy(h, hs->hash, WG_HASH_LEN);
-
-	/* e */
-	noise_mix_ephemeral(ck, h, e);
-	/* ee, se */
-	if ((ret = noise_mix_dh(ck, NULL, hs->e_priv, e)) != 0 ||
-	    (ret = noise_mix_dh(ck, NULL, l->priv, e)) != 0)
-		goto done;
-	/* psk */
-	noise_mix_psk(ck, h, k, p->psk);
-	/* {} */
-	if ((ret = noise_decrypt_and_hash(empty, k, h,
-	    msg + WG_RESP_OFF_EMPTY, 0)) != 0)
-		goto done;
-
-	noise_response_accepted(p, msg, now, ck, h);
- done:
-	/* on failure too: whose initiation this answered, if anyone's */
-	*pp = p;
-	explicit_bzero(ck, sizeof(ck));
-	explicit_bzero(h, sizeof(h));
-	explicit_bzero(k, sizeof(k));
-	return ret;
-}
-
-int
-noise_consume_cookie(struct noise_local *l, const uint8_t *msg, size_t len,
-    uint64_t now, struct noise_peer **pp)
-{
-	struct noise_index	*idx;
-
-	*pp = NULL;
-	if (wg_msg_type(msg, len) != WG_MSG_COOKIE)
-		return NOISE_E_INVAL;
-	/* a reply to our initiation (handshake) or our response (keypair) */
-	idx = noise_index_lookup(l, wg_get_le32(msg + WG_COOKIE_OFF_RECEIVER));
-	if (idx == NULL)
-		return NOISE_E_STATE;
-	if (cookie_maker_consume_reply(&idx->peer->cm, msg, len, now) == -1)
-		return NOISE_E_DECRYPT;
-	*pp = idx->peer;
-	return 0;
-}
-
-/*
- * Transport data
- */
-
-static size_t
-noise_padded_len(size_t len, size_t mtu)
-{
-	size_t	padded;
-
-	padded = (len + WG_DATA_PAD - 1) / WG_DATA_PAD * WG_DATA_PAD;
-	if (mtu > 0 && padded > mtu)
-		padded = len > mtu ? len : mtu;
-	return padded;
-}
-
-size_t
-noise_encrypt_size(size_t len, size_t mtu)
-{
-	return WG_DATA_LEN(noise_padded_len(len, mtu));
-}
-
-/*
- * The AEAD of a data message, out of place: only ciphertext is written
- * to out, which may be a ring slot meshd-net can read.  The padded
- * plaintext is staged in private memory when padding is needed;
- * otherwise pt (private to the caller) is encrypted directly.
- */
-static int
-noise_seal(struct noise_keypair *kp, uint64_t counter, const uint8_t *pt,
-    size_t len, size_t padded, uint8_t *out)
-{
-	int	r;
-
-	if (padded == len)
-		return wg_aead_encrypt(out, kp->send_key, counter, pt, len,
-		    NULL, 0);
-	if (len > 0)
-		memcpy(noise_stage, pt, len);
-	memset(noise_stage + len, 0, padded - len);
-	r = wg_aead_encrypt(out, kp->send_key, counter, noise_stage, padded,
-	    NULL, 0);
-	/* the stage keeps no plaintext between calls */
-	explicit_bzero(noise_stage, len);
-	return r;
-}
-
-int
-noise_encrypt(struct noise_peer *p, uint64_t now, const uint8_t *pt,
-    size_t len, size_t mtu, uint8_t *out, size_t outsize, size_t *outlen)
-{
-	struct noise_keypair	*kp = p->cur;
-	uint64_t		 counter;
-	size_t			 padded;
-
-	*outlen = 0;
-	if (kp == NULL || !kp->send_valid) {
-		noise_want_initiation(p);
-		return NOISE_E_NOKEY;
-	}
-	if (noise_expired(kp->birth, WG_REJECT_AFTER_TIME, now) ||
-	    kp->send_counter >= WG_REJECT_AFTER_MESSAGES) {
-		kp->send_valid = 0;
-		noise_want_initiation(p);
-		return NOISE_E_NOKEY;
-	}
-	padded = noise_padded_len(len, mtu);
-	if (outsize < WG_DATA_LEN(padded))
-		return NOISE_E_SPACE;
-	if (padded != len && padded > sizeof(noise_stage))
-		return NOISE_E_SPACE;
-	counter = kp->send_counter++;
-
-	wg_put_le32(out + WG_OFF_TYPE, WG_MSG_DATA);
-	wg_put_le32(out + WG_DATA_OFF_RECEIVER, kp->remote_index);
-	wg_put_le64(out + WG_DATA_OFF_COUNTER, counter);
-	if (noise_seal(kp, counter, pt, len, padded,
-	    out + WG_DATA_OFF_PAYLOAD) == -1) {
-		explicit_bzero(out, WG_DATA_LEN(padded));
-		return NOISE_E_ENCRYPT;
-	}
-	*outlen = WG_DATA_LEN(padded);
-
-	timers_traversal(&p->timers, now);
-	timers_any_sent(&p->timers);
-	if (len > 0 && p->timers.new_handshake == TIMER_OFF)
-		timers_data_sent(&p->timers, now, noise_jitter(p->local));
-	/* keep the key fresh: by count, and by age for the initiator */
-	if (kp->send_counter > WG_REKEY_AFTER_MESSAGES || (kp->initiator &&
-	    noise_expired(kp->birth, WG_REKEY_AFTER_TIME, now)))
-		noise_want_initiation(p);
-	p->tx_bytes += *outlen;
-	return 0;
-}
-
-int
-noise_decrypt(struct noise_local *l, const uint8_t *msg, size_t len,
-    uint64_t now, struct noise_peer **pp, uint8_t *out, size_t outsize,
-    size_t *outlen)
-{
-	struct noise_index	*idx;
-	struct noise_keypair	*kp;
-	struct noise_peer	*p;
-	uint64_t		 counter;
-	size_t			 plen;
-
-	*pp = NULL;
-	*outlen = 0;
-	if (wg_msg_type(msg, len) != WG_MSG_DATA)
-		return NOISE_E_INVAL;
-	idx = noise_index_lookup(l, wg_get_le32(msg + WG_DATA_OFF_RECEIVER));
-	if (idx == NULL || (kp = idx->keypair) == NULL)
-		return NOISE_E_STATE;
-	p = idx->peer;
-	/* the index names the peer (not yet authenticated): for counters */
-	*pp = p;
-	if (!kp->recv_valid ||
-	    noise_expired(kp->birth, WG_REJECT_AFTER_TIME, now) ||
-	    kp->replay.highest >= WG_REJECT_AFTER_MESSAGES) {
-		kp->recv_valid = 0;
-		return NOISE_E_EXPIRED;
-	}
-	plen = len - WG_DATA_MIN_LEN;
-	if (outsize < plen || plen > sizeof(noise_stage))
-		return NOISE_E_SPACE;
-	counter = wg_get_le64(msg + WG_DATA_OFF_COUNTER);
-	/*
-	 * Into private memory: until the tag and the window have passed,
-	 * this is not plaintext the peer sent (a forged message decrypts
-	 * to its bytes xor the keystream), so it may not reach out, a
-	 * ring slot meshd-tun reads.
-	 */
-	if (wg_aead_decrypt(noise_stage, kp->recv_key, counter,
-	    msg + WG_DATA_OFF_PAYLOAD, len - WG_DATA_HDR_LEN, NULL, 0) == -1)
-		return NOISE_E_DECRYPT;	/* the stage is wiped */
-	/* only now, authenticated, may the counter move the window */
-	if (replay_check(&kp->replay, counter, WG_REJECT_AFTER_MESSAGES) ==
-	    -1) {
-		explicit_bzero(noise_stage, plen);
-		return NOISE_E_REPLAY;
-	}
-	if (plen > 0) {
-		memcpy(out, noise_stage, plen);
-		explicit_bzero(noise_stage, plen);
-	}
-
-	if (kp == p->next) {
-		/* the initiator confirmed our response: switch to it */
-		noise_keypair_drop(p, p->prev);
-		p->prev = p->cur;
-		p->cur = kp;
-		p->next = NULL;
-		timers_handshake_complete(&p->timers);
-		p->last_handshake = now;
-		p->has_handshake = 1;
-		p->actions |= NOISE_ACT_FLUSH;
-	}
-	/*
-	 * An initiator hearing from a keypair close to REJECT_AFTER_TIME
-	 * rekeys once, in case it has nothing to send that would.
-	 */
-	if (!p->timers.sent_lastminute && p->cur != NULL &&
-	    p->cur->send_valid && p->cur->initiator &&
-	    noise_expired(p->cur->birth, WG_REJECT_AFTER_TIME -
-	    WG_KEEPALIVE_TIMEOUT - WG_REKEY_TIMEOUT, now)) {
-		p->timers.sent_lastminute = 1;
-		noise_want_initiation(p);
-	}
-	timers_traversal(&p->timers, now);
-	timers_any_received(&p->timers);
-	if (plen > 0)
-		timers_data_received(&p->timers, now);
-	p->rx_bytes += len;
-	*outlen = plen;
-	*pp = p;
-	return 0;
 }
 
 const char *
