@@ -105,6 +105,25 @@ veth_pair() {
 	ip -n "$1" addr add "$3" dev "$2" && ip -n "$1" link set "$2" up &&
 	ip -n "$4" addr add "$6" dev "$5" && ip -n "$4" link set "$5" up
 }
+# need_cmds CMD...: skip the whole test unless every command is there
+need_cmds() {
+	local c
+	for c; do command -v "$c" >/dev/null || skip_all "$c missing"; done
+}
+# fail_setup WHAT: the test cannot set WHAT up: one failed check, stop
+fail_setup() { ok 1 "set up $*"; done_testing; exit 1; }
+# two_hosts NS_A NS_B NET: namespaces NS_A and NS_B joined by a veth, va
+# with NET.1/24 in NS_A and vb with NET.2/24 in NS_B; a temporary
+# directory in D holding a.key and b.key (0600), their public keys in
+# A_PUB and B_PUB
+two_hosts() {
+	netns_new "$1" && netns_new "$2" &&
+	    veth_pair "$1" va "$3.1/24" "$2" vb "$3.2/24" &&
+	    tmpdir_new D || return 1
+	(umask 077; wg genkey >"$D/a.key" && wg genkey >"$D/b.key") ||
+	    return 1
+	A_PUB=$(wg pubkey <"$D/a.key") && B_PUB=$(wg pubkey <"$D/b.key")
+}
 # meshd_ready SOCK: true once the meshd on control socket SOCK answers
 # and its three children say they are sandboxed.  The socket's path
 # alone is no sign: meshd makes it before it binds its UDP sockets, and

@@ -7,17 +7,11 @@
 
 . "$(dirname "$0")/../lib.sh"
 need_root
-for c in jq wg; do
-	command -v "$c" >/dev/null || skip_all "$c missing"
-done
+need_cmds jq wg
 [ -x "$MESHD" ] || skip_all "$MESHD not installed (run make check)"
 
 A=mra$$ B=mrb$$
-netns_new "$A"; netns_new "$B"
-veth_pair "$A" va 198.18.12.1/24 "$B" vb 198.18.12.2/24
-tmpdir_new D
-(umask 077; wg genkey >"$D/a.key"; wg genkey >"$D/b.key")
-A_PUB=$(wg pubkey <"$D/a.key"); B_PUB=$(wg pubkey <"$D/b.key")
+two_hosts "$A" "$B" 198.18.12 || fail_setup "the two hosts"
 
 # a_conf MTU
 a_conf() {

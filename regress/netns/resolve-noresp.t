@@ -10,24 +10,18 @@
 
 . "$(dirname "$0")/../lib.sh"
 need_root
-for c in jq wg; do
-	command -v "$c" >/dev/null || skip_all "$c missing"
-done
+need_cmds jq wg
 TC=${MESHD_TCLOCK_ROOT:-}
 [ -n "$TC" ] && [ -x "$TC/sbin/meshd" ] ||
     skip_all "no test-clock installation (run make check)"
 
 A=rna$$ B=rnb$$
-netns_new "$A"; netns_new "$B"
-veth_pair "$A" va 198.18.14.1/24 "$B" vb 198.18.14.2/24
+two_hosts "$A" "$B" 198.18.14 || fail_setup "the two hosts"
 # .3 stays when .2, the primary address, goes
 ip netns exec "$B" sysctl -qw net.ipv4.conf.vb.promote_secondaries=1
 ip -n "$B" addr add 198.18.14.3/24 dev vb
-tmpdir_new D
 mkdir -p "/etc/netns/$A" && T_DIRS+=("/etc/netns/$A")
 echo "198.18.14.2 peerb.test" >"/etc/netns/$A/hosts"
-(umask 077; wg genkey >"$D/a.key"; wg genkey >"$D/b.key")
-A_PUB=$(wg pubkey <"$D/a.key"); B_PUB=$(wg pubkey <"$D/b.key")
 
 printf '%s\n' 'interface "mesh0" {' '	address 100.64.0.1/24' \
     '	listen-port 51820' "	private-key-file \"$D/a.key\"" \

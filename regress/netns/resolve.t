@@ -7,22 +7,16 @@
 
 . "$(dirname "$0")/../lib.sh"
 need_root
-for c in jq wg; do
-	command -v "$c" >/dev/null || skip_all "$c missing"
-done
+need_cmds jq wg
 [ -x "$MESHD" ] || skip_all "$MESHD not installed (run make check)"
 
 A=rsa$$ B=rsb$$
-netns_new "$A"; netns_new "$B"
-veth_pair "$A" va 198.18.13.1/24 "$B" vb 198.18.13.2/24
+two_hosts "$A" "$B" 198.18.13 || fail_setup "the two hosts"
 # .3 stays when .2, the primary address, goes
 ip netns exec "$B" sysctl -qw net.ipv4.conf.vb.promote_secondaries=1
 ip -n "$B" addr add 198.18.13.3/24 dev vb
-tmpdir_new D
 mkdir -p "/etc/netns/$A" && T_DIRS+=("/etc/netns/$A")
 echo "198.18.13.2 peerb.test" >"/etc/netns/$A/hosts"
-(umask 077; wg genkey >"$D/a.key"; wg genkey >"$D/b.key")
-A_PUB=$(wg pubkey <"$D/a.key"); B_PUB=$(wg pubkey <"$D/b.key")
 
 printf '%s\n' 'interface "mesh0" {' '	address 100.64.0.1/24' \
     '	listen-port 51820' "	private-key-file \"$D/a.key\"" \
