@@ -184,22 +184,12 @@ keys_check_self(struct meshd_conf *conf, const uint8_t *pub,
 static void
 check_logline(struct imsg *imsg)
 {
-	struct ibuf	 ib;
-	char		 line[LOG_LINE_MAX];
-	size_t		 i, len;
-	int		 pri;
+	char	line[LOG_LINE_MAX];
+	int	pri;
 
-	if (imsg_get_ibuf(imsg, &ib) == -1 ||
-	    ibuf_get(&ib, &pri, sizeof(pri)) == -1 ||
-	    (len = ibuf_size(&ib)) == 0 || len > sizeof(line) ||
-	    ibuf_get(&ib, line, len) == -1)
-		return;
-	line[len - 1] = '\0';
-	for (i = 0; line[i] != '\0'; i++)
-		if (!isprint((unsigned char)line[i]))
-			line[i] = '?';
-	if ((pri & LOG_PRIMASK) <= LOG_WARNING)
-		logit(pri & LOG_PRIMASK, "crypto: %s", line);
+	if (parent_logline(imsg, &pri, line, sizeof(line)) == 0 &&
+	    pri <= LOG_WARNING)
+		logit(pri, "crypto: %s", line);
 }
 
 /* reads the check child's answer: 0 OK (and pub), -1 and err */

@@ -532,27 +532,38 @@ parent_set_verbose(int v)
 		    0, 0, -1, &v, sizeof(v));
 }
 
+/*
+ * A child's LOG message: its priority in *pri and its line in line,
+ * control characters made '?' (a child is not trusted with the look of
+ * our log).  0, or -1 for a malformed message.
+ */
+int
+parent_logline(struct imsg *imsg, int *pri, char *line, size_t linelen)
+{
+	struct ibuf	 ib;
+	size_t		 i, len;
+
+	if (imsg_get_ibuf(imsg, &ib) == -1 ||
+	    ibuf_get(&ib, pri, sizeof(*pri)) == -1 ||
+	    (len = ibuf_size(&ib)) == 0 || len > linelen ||
+	    (*pri & ~LOG_PRIMASK) != 0 || ibuf_get(&ib, line, len) == -1)
+		return -1;
+	line[len - 1] = '\0';
+	for (i = 0; line[i] != '\0'; i++)
+		if (!isprint((unsigned char)line[i]))
+			line[i] = '?';
+	return 0;
+}
+
 /* a child's log line: to syslog(3), tagged with its role */
 static void
 child_logline(enum meshd_role role, struct imsg *imsg)
 {
-	struct ibuf	 ib;
-	char		 line[LOG_LINE_MAX];
-	size_t		 i, len;
-	int		 pri;
+	char	line[LOG_LINE_MAX];
+	int	pri;
 
-	if (imsg_get_ibuf(imsg, &ib) == -1 ||
-	    ibuf_get(&ib, &pri, sizeof(pri)) == -1 ||
-	    (len = ibuf_size(&ib)) == 0 || len > sizeof(line) ||
-	    (pri & ~LOG_PRIMASK) != 0)
+	if (parent_logline(imsg, &pri, line, sizeof(line)) == -1)
 		fatalx("LOG: bad message from %s", meshd_role_names[role]);
-	if (ibuf_get(&ib, line, len) == -1)
-		fatalx("LOG: bad message from %s", meshd_role_names[role]);
-	line[len - 1] = '\0';
-	/* the child is not trusted with the look of our log */
-	for (i = 0; line[i] != '\0'; i++)
-		if (!isprint((unsigned char)line[i]))
-			line[i] = '?';
 	logit(pri, "%s: %s", meshd_role_names[role], line);
 }
 

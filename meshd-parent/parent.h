@@ -68,6 +68,8 @@ int	 parent_stats_request(uint32_t);
 __attribute__((__noreturn__)) void parent_shutdown(int);
 /* the first config went out (reload.c): meshd is ready with its children */
 void	 parent_configured(void);
+/* a child's IMSG_LOG: priority and sanitised line; -1 if malformed */
+int	 parent_logline(struct imsg *, int *, char *, size_t);
 
 /* control.c */
 int	 control_init(const char *);
