@@ -53,6 +53,18 @@
  */
 #define MESH_AIPS_CHUNK		3000
 #define MESH_MAX_PSK		4096	/* peers with a preshared key */
+/* the mesh (cert.h has the layouts) */
+#define MESH_CERT_MAX		800	/* a certificate's bytes */
+#define MESH_CERT_ADDRS		8
+#define MESH_CERT_GROUPS	8
+#define MESH_GROUP_MAX		32
+#define MESH_CERT_ROUTES	8
+/*
+ * Peer ids: the parent gives config peers (and coordinators) 1, 2, ...;
+ * meshd-crypto gives peers that the mesh brings (members, and unknown
+ * initiators a coordinator accepts provisionally) ids from here up.
+ */
+#define MESH_DYN_ID_MIN		0x80000000U
 
 /* fd 3 is every child's pipe to the parent */
 #define PARENT_SOCK_FILENO	3
@@ -141,6 +153,33 @@ enum imsg_type {
 				   initiations go unanswered (its host name,
 				   if any, may resolve elsewhere now) */
 
+	/* the mesh */
+	IMSG_RECONF_MESH,	/* parent -> child, after RECONF_IFACE: struct
+				   mesh_conf_msg; then RECONF_MESH_CERT and
+				   (crllen > 0) RECONF_MESH_CRL */
+	IMSG_RECONF_MESH_CERT,	/* parent -> child: our certificate's bytes */
+	IMSG_RECONF_MESH_CRL,	/* parent -> child: revocation-file's bytes */
+	IMSG_SESSION_UP,	/* crypto -> net: no data; peerid = a
+				   coordinator, member or provisional peer
+				   whose handshake just completed */
+	IMSG_COORD_RECV,	/* crypto -> net: peerid = the sender; the
+				   coordination message (coord.h), padding
+				   cut off */
+	IMSG_COORD_SEND,	/* net -> crypto: peerid = to whom; one
+				   coordination message to encrypt and send */
+	IMSG_CERT_CHECK,	/* net -> crypto: struct mesh_cert_check */
+	IMSG_CERT_RESULT,	/* crypto -> net: struct mesh_cert_result */
+	IMSG_CRL,		/* net -> crypto: a revocation list's bytes */
+	IMSG_MEMBER,		/* crypto -> tun, parent, net: struct
+				   mesh_member_msg: admitted, or its
+				   certificate renewed */
+	IMSG_PEER_GONE,		/* crypto -> net, tun, parent: struct
+				   mesh_gone_msg: a mesh peer is no more */
+	IMSG_MESH_STATE,	/* crypto -> parent: struct mesh_state_msg */
+	IMSG_CTL_SHOW_MESH,	/* request, no data; reply CTL_MESH, the
+				   coordinators as CTL_PEER (+ AIPS), END */
+	IMSG_CTL_MESH,		/* reply, struct ctl_mesh */
+
 	IMSG_TYPE_MAX
 };
 
@@ -174,7 +213,9 @@ struct mesh_peer_msg {
 	uint8_t		endpoint[28];	/* struct sockaddr_in or _in6 */
 	uint32_t	endpoint_len;
 	uint32_t	naips;
+	uint32_t	flags;		/* MESH_PEER_F_* */
 };
+#define MESH_PEER_F_COORDINATOR	0x01	/* a mesh block's coordinator */
 
 /* the four packet channels of DESIGN.md, one way each */
 enum mesh_chan {
@@ -229,6 +270,33 @@ struct mesh_peer_ep_msg {
 };
 
 /*
+ * The mesh's own counters, in a process's global counters (id 0): why a
+ * certificate, a coordination message or a peer was refused or removed.
+ */
+enum mesh_ctr {
+	MESH_CTR_CERT_MALFORMED,	/* crypto: not a certificate */
+	MESH_CTR_CERT_SIGNATURE,	/* crypto: not signed by the ca */
+	MESH_CTR_CERT_EXPIRED,		/* crypto: outside its validity */
+	MESH_CTR_CERT_REVOKED,		/* crypto: on the revocation list */
+	MESH_CTR_CERT_WRONG_MESH,	/* crypto: another mesh's */
+	MESH_CTR_CERT_WRONG_KEY,	/* crypto: not the session's key */
+	MESH_CTR_CERT_ADDRESS,		/* crypto: an address another holds */
+	MESH_CTR_CERT_STATIC,		/* crypto: our key or a static peer's */
+	MESH_CTR_CERT_LIMIT,		/* crypto: too many members */
+	MESH_CTR_CRL_BAD,		/* crypto: a list that did not verify */
+	MESH_CTR_COORD_MALFORMED,	/* net: garbage or oversize */
+	MESH_CTR_COORD_UNEXPECTED,	/* net/crypto: out of order, or
+					   from a peer it may not come from */
+	MESH_CTR_PROVISIONAL_FULL,	/* crypto: unknown initiators over
+					   the bound */
+	MESH_CTR_PROVISIONAL_TIMEOUT,	/* crypto: one that never presented
+					   a certificate */
+	MESH_CTR_REVOKED,		/* crypto: members removed, revoked */
+	MESH_CTR_EXPIRED,		/* crypto: members removed, expired */
+	MESH_CTR_MAX
+};
+
+/*
  * Per-peer counters; each child fills in what it knows and leaves the
  * rest zero, the parent adds them up.  Also used with id 0 for the
  * process's drops that belong to no peer.
@@ -273,6 +341,7 @@ struct mesh_peer_stats {
 	char		hs_error[MESH_HS_ERROR_MAX]; /* in words, "" none; id
 					   0: the last handshakes of no
 					   peer, one a line */
+	uint64_t	mesh[MESH_CTR_MAX];	/* id 0 only */
 };
 
 /* CHILD_READY; meshctl gets it back in a struct ctl_proc */
@@ -284,6 +353,76 @@ struct mesh_proc_msg {
 	uint8_t		sandboxed;
 	uint8_t		has_counters;		/* the children */
 	struct mesh_peer_stats counters;	/* its own, id 0 */
+};
+
+/* RECONF_MESH: the mesh block (absent: no mesh) */
+struct mesh_conf_msg {
+	char		name[MESH_NAME_MAX];
+	uint8_t		ca[32];		/* the admin's Ed25519 public key */
+	uint8_t		serve;		/* serve coordinator */
+	uint8_t		pad[3];
+	uint32_t	certlen;	/* RECONF_MESH_CERT follows */
+	uint32_t	crllen;		/* 0: no revocation-file */
+};
+
+/*
+ * CERT_CHECK: a certificate net got from a coordination message on the
+ * session with peer via.  own 1: the session's own (REGISTER): its key
+ * must be the session's static key.
+ */
+struct mesh_cert_check {
+	uint32_t	via;
+	uint8_t		own;
+	uint8_t		pad;
+	uint16_t	len;
+	uint8_t		cert[MESH_CERT_MAX];
+};
+
+/* CERT_RESULT: crypto's verdict on a CERT_CHECK */
+struct mesh_cert_result {
+	uint8_t		pubkey[32];	/* the certificate's */
+	uint32_t	via;		/* as in the check */
+	uint32_t	id;		/* the member's peer id; 0: refused */
+	uint32_t	reason;		/* enum mesh_ctr if refused */
+	uint8_t		own;		/* as in the check */
+	uint8_t		changed;	/* new, or a newer certificate */
+	uint8_t		pad[2];
+};
+
+/* MEMBER: verified facts of a member's certificate, nothing else */
+struct mesh_member_msg {
+	uint32_t	id;
+	char		name[MESH_NAME_MAX];
+	uint8_t		pubkey[32];
+	uint8_t		roles;		/* CERT_ROLE_* */
+	uint8_t		pad[3];
+	int64_t		not_after;
+	uint32_t	naddrs;
+	uint32_t	ngroups;
+	uint32_t	nroutes;
+	struct mesh_prefix addrs[MESH_CERT_ADDRS];
+	char		groups[MESH_CERT_GROUPS][MESH_GROUP_MAX];
+	struct mesh_prefix routes[MESH_CERT_ROUTES];
+};
+
+/* PEER_GONE */
+enum mesh_gone_reason {
+	GONE_REVOKED = 1,
+	GONE_EXPIRED,
+	GONE_PROVISIONAL,	/* an unknown initiator that never presented a
+				   certificate in time */
+	GONE_REPLACED		/* its key now has another certificate */
+};
+struct mesh_gone_msg {
+	uint32_t	id;
+	uint32_t	reason;		/* enum mesh_gone_reason */
+};
+
+/* MESH_STATE: what crypto knows of the mesh as a whole */
+struct mesh_state_msg {
+	uint64_t	crl_serial;	/* 0: no list */
+	uint32_t	crl_count;	/* certificates on it */
+	uint32_t	members;
 };
 
 /* control */
@@ -319,6 +458,38 @@ struct ctl_peer {
 	uint16_t	keepalive;
 	uint32_t	naips;
 	struct mesh_peer_stats stats;		/* id 0 if unknown */
+	/* the mesh */
+	uint8_t		source;			/* CTL_SOURCE_* */
+	uint8_t		state;			/* CTL_STATE_* */
+	uint8_t		roles;			/* CERT_ROLE_* */
+	uint8_t		coordinator;		/* a mesh block's */
+	int64_t		cert_expires;		/* unix time; 0 none */
+	uint32_t	ngroups;
+	char		groups[MESH_CERT_GROUPS][MESH_GROUP_MAX];
+};
+#define CTL_SOURCE_CONFIG	0
+#define CTL_SOURCE_MESH		1
+#define CTL_STATE_MEMBER	0	/* or a config peer */
+#define CTL_STATE_REVOKED	1	/* listed, routes withdrawn */
+#define CTL_STATE_EXPIRED	2
+
+/* show mesh; the coordinators follow as CTL_PEER */
+struct ctl_mesh {
+	char		name[MESH_NAME_MAX];	/* "" no mesh */
+	char		cert_name[MESH_NAME_MAX];
+	int64_t		cert_not_after;
+	uint8_t		serve;
+	uint8_t		cert_roles;
+	uint8_t		pad[2];
+	uint32_t	naddrs;
+	struct mesh_prefix addrs[MESH_CERT_ADDRS];
+	uint32_t	ngroups;
+	char		groups[MESH_CERT_GROUPS][MESH_GROUP_MAX];
+	uint64_t	crl_serial;
+	uint32_t	crl_count;
+	uint32_t	members;		/* admitted, now */
+	uint32_t	revoked;		/* listed as revoked */
+	uint32_t	ncoordinators;
 };
 
 /* followed by a NUL-terminated message (may be just "") */

@@ -1,0 +1,120 @@
+/*
+ * Copyright (c) 2026 The meshd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * The coordination protocol: messages between a member and a coordinator,
+ * carried as the plaintext of Noise transport messages (never to a plain
+ * WireGuard peer).  Integers big-endian.  man meshd(8), COORDINATION
+ * PROTOCOL, says the same for operators.
+ *
+ * Header:
+ *	0	1	COORD_MARK: 0xc1.  Its high nibble is no IP version,
+ *			so neither end takes it for a packet; the low nibble
+ *			is the protocol version, 1
+ *	1	1	type (enum coord_type)
+ *	2	2	body length; header and body at most COORD_MAX
+ *	4	...	body
+ * then only zero bytes, fewer than 16 (the transport message's padding).
+ *
+ * Bodies, each exact (no byte more or less):
+ *	REGISTER (member -> coordinator), ENTRY (coordinator -> member):
+ *		8	seq: the record's version, newest wins (the member's
+ *			wall clock in ns when it made the record)
+ *		2	certificate length (CERT_MIN..CERT_MAX), then the
+ *			certificate (cert.h)
+ *		1	candidates (0..COORD_MAX_CAND), each: family (4 or 6),
+ *			port (2, not 0), 4 or 16 bytes of address
+ *	DIR_END (coordinator -> member): the full directory was sent
+ *		4	entries it held
+ *		8	epoch: the coordinator's, random at its start
+ *	CRL_PART (coordinator -> member): part of the revocation list
+ *		8	serial (>= 1)
+ *		4	total length (CRL_MIN..CRL_MAX)
+ *		4	offset of this part
+ *		2	length of this part (1..COORD_CRL_PART), then the bytes;
+ *			offset + length <= total
+ *	PING (member -> coordinator):
+ *		8	nonce
+ *	PONG (coordinator -> member):
+ *		8	nonce, as in the PING
+ *		8	epoch, as in DIR_END
+ */
+
+#ifndef COORD_H
+#define COORD_H
+
+#include <sys/types.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define COORD_MARK		0xc1
+#define COORD_HDR_LEN		4
+#define COORD_MAX		1024
+#define COORD_MAX_CAND		8
+#define COORD_CRL_PART		768
+#define CRL_MIN			(24 + 2 + 4 + 64)
+
+enum coord_type {
+	COORD_REGISTER = 1,
+	COORD_ENTRY,
+	COORD_DIR_END,
+	COORD_CRL_PART,
+	COORD_PING,
+	COORD_PONG,
+	COORD_TYPE_MAX
+};
+
+/* an endpoint candidate: af 4 or 6 */
+struct coord_cand {
+	uint8_t		 af;
+	uint16_t	 port;
+	uint8_t		 addr[16];
+};
+
+/* a decoded message; the fields its type has are set, pointers into buf */
+struct coord_msg {
+	enum coord_type	 type;
+	/* REGISTER, ENTRY */
+	uint64_t	 seq;
+	const uint8_t	*cert;
+	size_t		 certlen;
+	size_t		 ncand;
+	struct coord_cand cand[COORD_MAX_CAND];
+	/* DIR_END */
+	uint32_t	 count;
+	/* DIR_END, PONG */
+	uint64_t	 epoch;
+	/* PING, PONG */
+	uint64_t	 nonce;
+	/* CRL_PART */
+	uint64_t	 serial;
+	uint32_t	 total;
+	uint32_t	 offset;
+	const uint8_t	*data;
+	size_t		 datalen;
+};
+
+/* 1 if the plaintext is a coordination message (by its first byte) */
+int	 coord_is_coord(const uint8_t *, size_t);
+/* 0, or -1 with *why a short reason ("body length 9, want 8") */
+int	 coord_decode(const uint8_t *, size_t, struct coord_msg *,
+	    const char **);
+/* the message's length in buf (no padding), or -1 if it breaks a rule */
+ssize_t	 coord_encode(const struct coord_msg *, uint8_t *, size_t);
+/* "REGISTER", ... or "unknown" */
+const char *coord_type_name(unsigned int);
+
+#endif /* COORD_H */
