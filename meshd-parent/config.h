@@ -27,6 +27,7 @@
 #include <limits.h>
 #include <stdio.h>
 
+#include "cert.h"
 #include "meshd.h"
 
 struct peer_conf {
@@ -47,6 +48,9 @@ struct peer_conf {
 	int			 endpoint_name;	/* a host name: re-resolved */
 	uint64_t		 noresp_at;	/* monotonic ns of its last
 						   lookup for PEER_NORESP */
+	int			 coordinator;	/* a mesh block's coordinator
+						   (printed there, not as a
+						   peer) */
 };
 TAILQ_HEAD(peer_conf_head, peer_conf);
 
@@ -68,8 +72,29 @@ struct iface_conf {
 	uint32_t		 resolve_interval; /* seconds */
 };
 
+/* the mesh block; the coordinators are peers with coordinator set */
+struct mesh_conf {
+	char			 name[MESH_NAME_MAX];
+	uint8_t			 ca[32];	/* Ed25519 public key */
+	char			 ca_b64[64];	/* as written */
+	char			 cert_file[PATH_MAX];
+	char			*cert_at;	/* "file:line" */
+	uint8_t			*cert;		/* its bytes, de-armored */
+	size_t			 certlen;
+	struct mesh_cert	 c;		/* parsed (cert.h) */
+	char			 crl_file[PATH_MAX];	/* "" none */
+	char			*crl_at;
+	uint8_t			*crl;
+	size_t			 crllen;
+	struct mesh_crl		 l;		/* parsed; fps into crl */
+	int			 serve;		/* serve coordinator */
+	size_t			 ncoordinators;
+};
+
 struct meshd_conf {
 	int			 has_iface;
+	int			 has_mesh;
+	struct mesh_conf	 mesh;
 	struct iface_conf	 iface;
 	struct peer_conf_head	 peers;
 	size_t			 npeers;
