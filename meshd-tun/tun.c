@@ -44,16 +44,10 @@
 #include "log.h"
 #include "pktchan.h"
 #include "rtable.h"
+#include "tun.h"
 
 #define TUN_BATCH	64
 #define TUN_LOOP_LOG	60	/* seconds between a peer's loop reports */
-
-struct tun_peer {
-	uint32_t		 id;
-	struct mesh_peer_stats	 st;
-	time_t			 loop_logged;	/* 0: never */
-	uint64_t		 loop_reported;	/* st.drop_loop then */
-};
 
 static struct conf_snapshot	*conf;
 static struct rtable		*rt;
@@ -64,13 +58,17 @@ static struct tun_peer		*peers;		/* sorted by id */
 static size_t			 npeers;
 
 static void	 tun_dispatch_parent(struct imsg *);
+static void	 tun_dispatch_crypto(struct imsg *);
 static void	 tun_reconf(struct conf_snapshot *);
 static void	 tun_chan_ready(enum mesh_chan);
 
 static struct child tun_child = {
 	.role = PROC_TUN,
-	/* nothing from net or crypto but packets on the channels */
-	.dispatch = { [PROC_PARENT] = tun_dispatch_parent },
+	/* nothing from net; from crypto, members and packets */
+	.dispatch = {
+		[PROC_PARENT] = tun_dispatch_parent,
+		[PROC_CRYPTO] = tun_dispatch_crypto,
+	},
 	.reconf = tun_reconf,
 	.chan_ready = tun_chan_ready,
 };
@@ -80,6 +78,8 @@ tun_peer_find(uint32_t id)
 {
 	size_t	lo = 0, hi = npeers, mid;
 
+	if (id >= MESH_DYN_ID_MIN)
+		return member_find(id);
 	/* peers is sorted by id */
 	while (lo < hi) {
 		mid = (lo + hi) / 2;
@@ -266,6 +266,7 @@ send_stats(uint32_t reqid)
 		child_compose(PROC_PARENT, IMSG_PEER_STATS, reqid, -1, &st,
 		    sizeof(st));
 	}
+	members_stats(reqid);
 	child_stats_end(reqid, &nopeer_stats);
 }
 
@@ -294,6 +295,21 @@ tun_dispatch_parent(struct imsg *imsg)
 		break;
 	default:
 		child_unexpected(PROC_PARENT, imsg);
+	}
+}
+
+static void
+tun_dispatch_crypto(struct imsg *imsg)
+{
+	switch (imsg_get_type(imsg)) {
+	case IMSG_MEMBER:
+		member_add(imsg, rt);
+		break;
+	case IMSG_PEER_GONE:
+		member_gone(imsg, rt);
+		break;
+	default:
+		child_unexpected(PROC_CRYPTO, imsg);
 	}
 }
 
@@ -328,6 +344,8 @@ tun_reconf(struct conf_snapshot *cs)
 			ns[n] = *old;
 		n++;
 	}
+	/* the mesh's members stay, config or not */
+	members_insert(nrt);
 	qsort(ns, n, sizeof(*ns), tun_peer_cmp);
 	if (rt != NULL)
 		rtable_free(rt);
