@@ -65,6 +65,14 @@
  * initiators a coordinator accepts provisionally) ids from here up.
  */
 #define MESH_DYN_ID_MIN		0x80000000U
+/*
+ * A coordination message (meshd-net/coord.h) as crypto tells it from an
+ * IP packet in a transport message's plaintext: its first byte, header
+ * length (the body length at bytes 2-3) and largest size.
+ */
+#define MESH_COORD_MARK		0xc1
+#define MESH_COORD_HDR		4
+#define MESH_COORD_MAX		1024
 
 /* fd 3 is every child's pipe to the parent */
 #define PARENT_SOCK_FILENO	3

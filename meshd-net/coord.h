@@ -60,9 +60,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define COORD_MARK		0xc1
-#define COORD_HDR_LEN		4
-#define COORD_MAX		1024
+#include "meshd.h"
+
+#define COORD_MARK		MESH_COORD_MARK		/* meshd.h */
+#define COORD_HDR_LEN		MESH_COORD_HDR
+#define COORD_MAX		MESH_COORD_MAX
 #define COORD_MAX_CAND		8
 #define COORD_CRL_PART		768
 #define CRL_MIN			(24 + 2 + 4 + 64)
