@@ -40,6 +40,12 @@ struct conf_snapshot {
 	struct mesh_iface_msg	 iface;
 	struct conf_peer_head	 peers;
 	size_t			 npeers;
+	int			 has_mesh;
+	struct mesh_conf_msg	 mesh;
+	uint8_t			*cert;
+	size_t			 certlen;
+	uint8_t			*crl;
+	size_t			 crllen;
 };
 
 struct child {

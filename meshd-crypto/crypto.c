@@ -130,15 +130,40 @@ crypto_init(void)
 	memset(k, 0, sizeof(k));
 	if (wg_aead_encrypt(aead, k, 0, NULL, 0, NULL, 0) != 0)
 		fatalx("OpenSSL ChaCha20-Poly1305 self-check failed");
+	mesh_init();
 }
 
-static struct crypto_peer *
+struct crypto_peer *
 crypto_peer_find(uint32_t id)
 {
 	struct crypto_peer	key;
 
 	key.id = id;
 	return RB_FIND(crypto_peer_tree, &peers, &key);
+}
+
+struct crypto_peer *
+crypto_peer_first(void)
+{
+	return RB_MIN(crypto_peer_tree, &peers);
+}
+
+struct crypto_peer *
+crypto_peer_next(struct crypto_peer *cp)
+{
+	return RB_NEXT(crypto_peer_tree, &peers, cp);
+}
+
+struct noise_local *
+crypto_local(void)
+{
+	return local;
+}
+
+struct conf_snapshot *
+crypto_conf(void)
+{
+	return conf;
 }
 
 /*
@@ -348,7 +373,15 @@ inbound_batch(struct pktchan_pkt *pkts, size_t n)
 		peer_source(cp, pkts[i].meta, pkts[i].metalen, 0);
 		if (outlen == 0)
 			pktchan_cancel(ch);	/* a keepalive */
-		else
+		else if (slot[0] == MESH_COORD_MARK) {
+			/* not for tun: net's, if this peer may send it */
+			mesh_coord_in(cp, slot, outlen);
+			pktchan_cancel(ch);
+		} else if (cp->kind == PEER_PROVISIONAL) {
+			/* no packets before a certificate */
+			cp->st.drop_source++;
+			pktchan_cancel(ch);
+		} else
 			pktchan_commit(ch, outlen, cp->id, NULL, 0);
 		if (np->actions != 0)
 			peer_service(cp);
@@ -390,7 +423,12 @@ handshake_recv(struct imsg *imsg)
 	switch (hm.msg[0]) {
 	case WG_MSG_INITIATION:
 		r = noise_consume_initiation(local, hm.msg, hm.len, now, &np);
-		if (r == NOISE_E_PEER)
+		/* a coordinator hears out an unknown key, provisionally */
+		if (r == NOISE_E_PEER && mesh_provisional(local->unknown_pub) !=
+		    NULL)
+			r = noise_consume_initiation(local, hm.msg, hm.len, now,
+			    &np);
+		else if (r == NOISE_E_PEER)
 			story_unknown_key(&hm.ep, local->unknown_pub);
 		if (r != 0) {
 			log_debug("initiation: %s", noise_strerror(r));
@@ -409,6 +447,7 @@ handshake_recv(struct imsg *imsg)
 		send_handshake(cp, resp, sizeof(resp), &hm.ep);
 		story_answered(cp);
 		log_debug("peer %s: handshake complete (responder)", cp->name);
+		mesh_session_up(cp);
 		break;
 	case WG_MSG_RESPONSE:
 		r = noise_consume_response(local, hm.msg, hm.len, now, &np);
@@ -425,6 +464,7 @@ handshake_recv(struct imsg *imsg)
 		peer_source(cp, &hm.ep, sizeof(hm.ep), 1);
 		story_complete(cp);
 		log_debug("peer %s: handshake complete (initiator)", cp->name);
+		mesh_session_up(cp);
 		break;
 	case WG_MSG_COOKIE:
 		r = noise_consume_cookie(local, hm.msg, hm.len, now, &np);
@@ -467,6 +507,7 @@ send_stats(uint32_t reqid)
 	}
 	global = proc_stats;
 	story_global(&global);
+	mesh_stats(&global);
 	child_stats_end(reqid, &global);
 }
 
@@ -500,6 +541,26 @@ crypto_dispatch_parent(struct imsg *imsg)
 	}
 }
 
+/* net -> crypto: a coordination message to encrypt, or queue */
+static void
+coord_send(struct imsg *imsg)
+{
+	struct crypto_peer	*cp;
+	uint8_t			 buf[MESH_COORD_MAX];
+	size_t			 len;
+	int			 r;
+
+	if ((cp = mesh_coord_out(imsg, buf, &len)) == NULL)
+		return;
+	if (cp->qlen > 0 || (r = send_data(cp, buf, len,
+	    crypto_now())) == NOISE_E_NOKEY || r == NOISE_E_EXPIRED) {
+		queue_add(cp, buf, len);
+		noise_peer_want_session(cp->np, crypto_now());
+		peer_service(cp);
+	}
+	flush_net();
+}
+
 static void
 crypto_dispatch_net(struct imsg *imsg)
 {
@@ -507,12 +568,21 @@ crypto_dispatch_net(struct imsg *imsg)
 	case IMSG_HS_RECV:
 		handshake_recv(imsg);
 		break;
+	case IMSG_COORD_SEND:
+		coord_send(imsg);
+		break;
+	case IMSG_CERT_CHECK:
+		mesh_cert_check(imsg);
+		break;
+	case IMSG_CRL:
+		mesh_crl(imsg);
+		break;
 	default:
 		child_unexpected(PROC_NET, imsg);
 	}
 }
 
-static void
+void
 crypto_peer_free(struct crypto_peer *cp)
 {
 	RB_REMOVE(crypto_peer_tree, &peers, cp);
@@ -522,17 +592,18 @@ crypto_peer_free(struct crypto_peer *cp)
 	free(cp);
 }
 
-static struct crypto_peer *
-crypto_peer_new(struct conf_peer *p)
+struct crypto_peer *
+crypto_peer_add(uint32_t id, const uint8_t pub[WG_KEY_LEN], const char *name)
 {
 	struct crypto_peer	*cp;
 
 	if ((cp = calloc(1, sizeof(*cp))) == NULL)
 		fatal(NULL);
-	cp->id = p->msg.id;
+	cp->id = id;
+	(void)strlcpy(cp->name, name, sizeof(cp->name));
 	STAILQ_INIT(&cp->queue);
-	if ((cp->np = noise_peer_new(local, p->msg.pubkey, cp)) == NULL) {
-		log_warnx("peer %s: %s", p->msg.name, strerror(errno));
+	if ((cp->np = noise_peer_new(local, pub, cp)) == NULL) {
+		log_warnx("peer %s: %s", name, strerror(errno));
 		free(cp);
 		return NULL;
 	}
@@ -557,8 +628,11 @@ peer_configure(struct conf_peer *p, uint64_t now)
 			crypto_peer_free(cp);
 		return NULL;
 	}
-	if (cp == NULL && (cp = crypto_peer_new(p)) == NULL)
+	if (cp == NULL && (cp = crypto_peer_add(p->msg.id, p->msg.pubkey,
+	    p->msg.name)) == NULL)
 		return NULL;
+	cp->kind = (p->msg.flags & MESH_PEER_F_COORDINATOR) ?
+	    PEER_COORDINATOR : PEER_STATIC;
 	(void)strlcpy(cp->name, p->msg.name, sizeof(cp->name));
 	cp->has_endpoint = p->msg.has_endpoint;
 	if (!p->msg.has_psk)
@@ -572,7 +646,9 @@ peer_configure(struct conf_peer *p, uint64_t now)
 		noise_peer_set_psk_missing(cp->np);
 	}
 	noise_peer_set_keepalive(cp->np, p->msg.keepalive, now);
-	if (cp->qlen > 0)
+	/* a coordinator is talked to at once: the mesh comes through it */
+	if (cp->qlen > 0 || (cp->kind == PEER_COORDINATOR &&
+	    !noise_peer_can_send(cp->np, now)))
 		noise_peer_want_session(cp->np, now);
 	return cp;
 }
@@ -589,14 +665,19 @@ crypto_reconf(struct conf_snapshot *cs)
 	keys_commit(local);
 	/* peers gone, or whose key changed, go */
 	RB_FOREACH_SAFE(cp, crypto_peer_tree, &peers, next) {
+		if (cp->id >= MESH_DYN_ID_MIN)
+			continue;	/* the mesh's (admit.c) */
 		p = conf_snapshot_find(cs, cp->id);
 		if (p == NULL || memcmp(p->msg.pubkey, cp->np->pub,
-		    WG_KEY_LEN) != 0)
+		    WG_KEY_LEN) != 0) {
+			mesh_peer_leaving(cp);
 			crypto_peer_free(cp);
+		}
 	}
 	TAILQ_FOREACH(p, &cs->peers, entry)
 		if ((cp = peer_configure(p, now)) != NULL)
 			peer_service(cp);
+	mesh_reconf(cs);
 	npsks = psk_prune(cs);
 	conf_snapshot_free(conf);
 	conf = cs;

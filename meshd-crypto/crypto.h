@@ -26,6 +26,8 @@
  *   secmem.c	memory for secrets: never in a core dump
  *   clock.c	the protocol's clock, and the test clock
  *   story.c	why there is no handshake: per peer, and of no peer
+ *   admit.c	the mesh: admission by certificate, the revocation list,
+ *		provisional peers, coordination messages to and from net
  */
 
 #ifndef CRYPTO_H
@@ -37,13 +39,41 @@
 #include <event.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "meshd.h"
 #include "noise.h"
 #include "wgkey.h"
 
 struct conf_snapshot;
-struct qpkt;		/* queue.c */
+struct qpkt;		/* crypto.c, for the other files */
+struct crypto_peer *crypto_peer_find(uint32_t);
+/* a new peer with this id and key (no PSK, no keepalive), or NULL */
+struct crypto_peer *crypto_peer_add(uint32_t, const uint8_t [WG_KEY_LEN],
+	    const char *);
+void	 crypto_peer_free(struct crypto_peer *);
+/* in id order; the next may be taken before freeing the current */
+struct crypto_peer *crypto_peer_first(void);
+struct crypto_peer *crypto_peer_next(struct crypto_peer *);
+struct noise_local *crypto_local(void);
+struct conf_snapshot *crypto_conf(void);
+
+/* admit.c */
+struct imsg;
+void	 mesh_init(void);
+void	 mesh_reconf(struct conf_snapshot *);
+void	 mesh_cert_check(struct imsg *);
+void	 mesh_crl(struct imsg *);
+struct crypto_peer *mesh_provisional(const uint8_t [WG_KEY_LEN]);
+void	 mesh_coord_in(struct crypto_peer *, const uint8_t *, size_t);
+struct crypto_peer *mesh_coord_out(struct imsg *, uint8_t *, size_t *);
+void	 mesh_session_up(struct crypto_peer *);
+void	 mesh_peer_leaving(struct crypto_peer *);
+void	 mesh_count(enum mesh_ctr);
+void	 mesh_stats(struct mesh_peer_stats *);
+int	 mesh_serving(void);
+
+/* queue.c */
 
 /* the kinds of handshake failure, each logged on its own schedule */
 enum hs_kind {
@@ -72,6 +102,16 @@ struct hs_story {
 					   told of no response, 0 never */
 };
 
+/* where a peer came from (admit.c) */
+enum peer_kind {
+	PEER_STATIC,		/* a config peer: a plain WireGuard peer */
+	PEER_COORDINATOR,	/* a config peer: a mesh block's coordinator */
+	PEER_MEMBER,		/* admitted by its certificate */
+	PEER_PROVISIONAL	/* an unknown initiator at a coordinator:
+				   coordination messages only */
+};
+struct crypto_member;
+
 /* a peer as meshd-crypto knows it: the engine's, its queue and timer */
 struct crypto_peer {
 	RB_ENTRY(crypto_peer)	 entry;
@@ -85,8 +125,38 @@ struct crypto_peer {
 	char			 name[MESH_NAME_MAX];	/* for the log */
 	int			 has_endpoint;	/* configured */
 	struct hs_story		 hs;
+	enum peer_kind		 kind;
+	struct crypto_member	*member;	/* its certificate's facts */
+	time_t			 deadline;	/* provisional until then */
 };
 RB_HEAD(crypto_peer_tree, crypto_peer);
+
+/* crypto.c, for the other files */
+struct crypto_peer *crypto_peer_find(uint32_t);
+/* a new peer with this id and key (no PSK, no keepalive), or NULL */
+struct crypto_peer *crypto_peer_add(uint32_t, const uint8_t [WG_KEY_LEN],
+	    const char *);
+void	 crypto_peer_free(struct crypto_peer *);
+/* in id order; the next may be taken before freeing the current */
+struct crypto_peer *crypto_peer_first(void);
+struct crypto_peer *crypto_peer_next(struct crypto_peer *);
+struct noise_local *crypto_local(void);
+struct conf_snapshot *crypto_conf(void);
+
+/* admit.c */
+struct imsg;
+void	 mesh_init(void);
+void	 mesh_reconf(struct conf_snapshot *);
+void	 mesh_cert_check(struct imsg *);
+void	 mesh_crl(struct imsg *);
+struct crypto_peer *mesh_provisional(const uint8_t [WG_KEY_LEN]);
+void	 mesh_coord_in(struct crypto_peer *, const uint8_t *, size_t);
+struct crypto_peer *mesh_coord_out(struct imsg *, uint8_t *, size_t *);
+void	 mesh_session_up(struct crypto_peer *);
+void	 mesh_peer_leaving(struct crypto_peer *);
+void	 mesh_count(enum mesh_ctr);
+void	 mesh_stats(struct mesh_peer_stats *);
+int	 mesh_serving(void);
 
 /* queue.c */
 /* sends one packet for a peer: 0, or a NOISE_E_* */
