@@ -507,9 +507,41 @@ def importwg():
         write("importwg", name, s)
 
 
+def coord():
+    reset("coord")
+
+    def be16(v):
+        return struct.pack(">H", v)
+
+    def hdr(typ, body):
+        return b"\xc1" + u8(typ) + be16(len(body)) + body
+
+    cert = bytes(range(200))
+    entry = struct.pack(">QH", 1765000000000000000, len(cert)) + cert + \
+        u8(2) + u8(4) + be16(51820) + bytes([198, 18, 0, 1]) + \
+        u8(6) + be16(443) + bytes([0xfd] + [0] * 14 + [1])
+    seeds = {
+        "register": hdr(1, entry),
+        "entry-padded": hdr(2, entry) + bytes(15),
+        "entry-nocand": hdr(2, entry[:10 + len(cert)] + u8(0)),
+        "dir-end": hdr(3, struct.pack(">IQ", 3, 0x1234)),
+        "crl-part": hdr(4, struct.pack(">QIIH", 1, 500, 100, 40) +
+                        bytes(40)),
+        "ping": hdr(5, struct.pack(">Q", 9)) + bytes(8),
+        "pong": hdr(6, struct.pack(">QQ", 9, 0x1234)),
+        "bad-type": hdr(7, b""),
+        "bad-mark": b"\x45" + hdr(5, bytes(8))[1:],
+        "bad-padding": hdr(5, bytes(8)) + b"\x01",
+        "oversize": b"\xc1\x02\x03\xfd" + bytes(1021),
+    }
+    for name, s in sorted(seeds.items()):
+        write("coord", name, s)
+
+
 TARGETS = {"ippkt": ippkt, "net_wire": net_wire, "noise": noise,
            "imsg": imsg, "config": config, "control": control,
-           "meshctl": meshctl, "importwg": importwg}
+           "meshctl": meshctl, "importwg": importwg,
+           "coord": coord}
 
 if __name__ == "__main__":
     for t in sys.argv[1:] or sorted(TARGETS):

@@ -44,7 +44,7 @@
  *		8	serial (>= 1)
  *		4	total length (CRL_MIN..CRL_MAX)
  *		4	offset of this part
- *		2	length of this part (1..COORD_CRL_PART), then the bytes;
+ *		2	length of this part (1..COORD_CRL_PART_MAX), then the bytes;
  *			offset + length <= total
  *	PING (member -> coordinator):
  *		8	nonce
@@ -66,7 +66,7 @@
 #define COORD_HDR_LEN		MESH_COORD_HDR
 #define COORD_MAX		MESH_COORD_MAX
 #define COORD_MAX_CAND		8
-#define COORD_CRL_PART		768
+#define COORD_CRL_PART_MAX	768
 #define CRL_MIN			(24 + 2 + 4 + 64)
 
 enum coord_type {

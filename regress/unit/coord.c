@@ -1,0 +1,363 @@
+/*
+ * Copyright (c) 2026 The meshd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * The coordination codec (meshd-net/coord.c): every type round-trips,
+ * and each rule of coord.h refuses what breaks it, in both directions.
+ */
+
+#include <stdint.h>
+#include <string.h>
+
+#include "cert.h"
+#include "coord.h"
+#include "tap.h"
+
+static uint8_t	cert[CERT_MAX + 1];
+static uint8_t	crl[COORD_CRL_PART_MAX + 1];
+
+static void
+fill(struct coord_msg *m, enum coord_type type)
+{
+	memset(m, 0, sizeof(*m));
+	m->type = type;
+	switch (type) {
+	case COORD_REGISTER:
+	case COORD_ENTRY:
+		m->seq = 0x0102030405060708ULL;
+		m->cert = cert;
+		m->certlen = 300;
+		m->ncand = 2;
+		m->cand[0].af = 4;
+		m->cand[0].port = 51820;
+		memcpy(m->cand[0].addr, "\xc6\x12\x00\x01", 4);
+		m->cand[1].af = 6;
+		m->cand[1].port = 1;
+		memset(m->cand[1].addr, 0xfd, 16);
+		break;
+	case COORD_DIR_END:
+		m->count = 10000;
+		m->epoch = 0xfeedfacecafebeefULL;
+		break;
+	case COORD_CRL_PART:
+		m->serial = 7;
+		m->total = 2000;
+		m->offset = 1232;
+		m->data = crl;
+		m->datalen = COORD_CRL_PART_MAX;
+		break;
+	case COORD_PING:
+		m->nonce = 42;
+		break;
+	case COORD_PONG:
+		m->nonce = 42;
+		m->epoch = 99;
+		break;
+	default:
+		break;
+	}
+}
+
+static int
+same(const struct coord_msg *a, const struct coord_msg *b)
+{
+	size_t	i;
+
+	if (a->type != b->type || a->seq != b->seq ||
+	    a->certlen != b->certlen || a->ncand != b->ncand ||
+	    a->count != b->count || a->epoch != b->epoch ||
+	    a->nonce != b->nonce || a->serial != b->serial ||
+	    a->total != b->total || a->offset != b->offset ||
+	    a->datalen != b->datalen)
+		return 0;
+	if (a->certlen && memcmp(a->cert, b->cert, a->certlen) != 0)
+		return 0;
+	if (a->datalen && memcmp(a->data, b->data, a->datalen) != 0)
+		return 0;
+	for (i = 0; i < a->ncand; i++)
+		if (a->cand[i].af != b->cand[i].af ||
+		    a->cand[i].port != b->cand[i].port ||
+		    memcmp(a->cand[i].addr, b->cand[i].addr,
+		    a->cand[i].af == 4 ? 4 : 16) != 0)
+			return 0;
+	return 1;
+}
+
+static void
+roundtrip(enum coord_type type)
+{
+	struct coord_msg	 m, d;
+	uint8_t			 buf[COORD_MAX + 16], again[COORD_MAX];
+	const char		*why = NULL;
+	ssize_t			 n;
+
+	fill(&m, type);
+	n = coord_encode(&m, buf, sizeof(buf));
+	if (!ok(n > COORD_HDR_LEN, "%s encodes (%zd bytes)",
+	    coord_type_name(type), n))
+		return;
+	ok(coord_is_coord(buf, n), "%s: coord_is_coord", coord_type_name(type));
+	memset(buf + n, 0, 15);
+	if (!ok(coord_decode(buf, n + 15, &d, &why) == 0,
+	    "%s decodes with 15 bytes of padding", coord_type_name(type)))
+		diag("%s", why);
+	ok(same(&m, &d), "%s: the same fields back", coord_type_name(type));
+	ok(coord_encode(&d, again, sizeof(again)) == n &&
+	    memcmp(buf, again, n) == 0, "%s: encodes to the same bytes",
+	    coord_type_name(type));
+}
+
+/* decoding buf refuses with a reason containing want */
+static void
+refused(const uint8_t *buf, size_t len, const char *want, const char *what)
+{
+	struct coord_msg	 d;
+	const char		*why = NULL;
+
+	if (!ok(coord_decode(buf, len, &d, &why) == -1 && why != NULL &&
+	    strstr(why, want) != NULL, "refused: %s", what))
+		diag("why: %s, want '%s'", why ? why : "(accepted)", want);
+}
+
+/* m encodes in a good form, then a change made to the bytes is refused */
+static ssize_t
+good(enum coord_type type, uint8_t *buf)
+{
+	struct coord_msg	m;
+
+	fill(&m, type);
+	return coord_encode(&m, buf, COORD_MAX);
+}
+
+static void
+put16(uint8_t *p, uint16_t v)
+{
+	p[0] = v >> 8;
+	p[1] = v;
+}
+
+static void
+test_decode_refusals(void)
+{
+	uint8_t	b[COORD_MAX + 64];
+	ssize_t	n;
+	size_t	cand;
+
+	n = good(COORD_PING, b);
+	refused(b, 3, "shorter than the header", "3 bytes");
+	b[0] = 0x45;
+	refused(b, n, "mark 0x45", "wrong mark (an IPv4 packet)");
+	ok(!coord_is_coord(b, n), "an IPv4 packet is not coordination");
+	b[0] = 0xc2;
+	refused(b, n, "version 2", "another version");
+	ok(coord_is_coord(b, n), "another version is coordination still");
+	b[0] = COORD_MARK;
+	b[1] = 0;
+	refused(b, n, "unknown type 0", "type 0");
+	b[1] = COORD_TYPE_MAX;
+	refused(b, n, "unknown type", "type past the last");
+	b[1] = COORD_PING;
+	put16(b + 2, 9);
+	refused(b, n, "past the end", "body length past the bytes");
+	put16(b + 2, 8);
+	refused(b, n - 1, "past the end", "PING cut short");
+	memset(b + n, 0, 16);
+	put16(b + 2, 7);
+	refused(b, n - 1, "body length 7, want 8", "PING body too short");
+	put16(b + 2, 9);
+	refused(b, n + 1, "body length 9, want 8", "PING body too long");
+	put16(b + 2, 8);
+	b[n + 3] = 1;
+	refused(b, n + 4, "padding byte 4 not zero", "padding not zero");
+	b[n + 3] = 0;
+	refused(b, n + 16, "16 bytes after", "16 bytes of padding");
+	put16(b + 2, COORD_MAX - COORD_HDR_LEN + 1);
+	memset(b + COORD_HDR_LEN, 0, COORD_MAX);
+	refused(b, COORD_MAX + 1, "at most 1024", "oversize (1025 bytes)");
+
+	n = good(COORD_PONG, b);
+	put16(b + 2, 15);
+	refused(b, n - 1, "want 16", "PONG too short");
+	n = good(COORD_DIR_END, b);
+	put16(b + 2, 13);
+	b[n] = 0;
+	refused(b, n + 1, "want 12", "DIR_END too long");
+
+	/* ENTRY: seq at 4, cert length at 12, cert at 14, candidates */
+	n = good(COORD_ENTRY, b);
+	put16(b + 12, CERT_MIN - 1);
+	refused(b, n, "certificate length", "certificate shorter than "
+	    "CERT_MIN");
+	put16(b + 12, CERT_MAX + 1);
+	refused(b, n, "certificate length", "certificate longer than "
+	    "CERT_MAX");
+	put16(b + 12, 300);
+	put16(b + 2, 10);
+	refused(b, 14, "at least 11", "ENTRY body too short");
+	put16(b + 2, n - COORD_HDR_LEN);
+	cand = 14 + 300;
+	b[cand + 1] = 5;
+	refused(b, n, "family 5", "candidate family 5");
+	b[cand + 1] = 4;
+	put16(b + cand + 2, 0);
+	refused(b, n, "port 0", "candidate port 0");
+	put16(b + cand + 2, 51820);
+	b[cand] = COORD_MAX_CAND + 1;
+	refused(b, n, "9 candidates", "too many candidates");
+	b[cand] = 1;
+	refused(b, n, "after the candidates", "bytes after the candidates");
+	b[cand] = 2;
+	put16(b + 2, n - COORD_HDR_LEN + 1);
+	b[n] = 0;
+	refused(b, n + 1, "after the candidates", "ENTRY body one too long");
+	put16(b + 2, n - COORD_HDR_LEN - 1);
+	refused(b, n - 1, "past the body", "ENTRY body one too short");
+	put16(b + 2, 11 + 300);
+	refused(b, 4 + 11 + 299, "past the end", "certificate cut");
+	put16(b + 2, 11 + 299);
+	refused(b, 4 + 11 + 299, "certificate of 300 bytes past",
+	    "certificate past the body");
+
+	/* CRL_PART: serial 4, total 12, offset 16, length 20, data 22 */
+	n = good(COORD_CRL_PART, b);
+	b[11] = 0;
+	refused(b, n, "serial 0", "CRL serial 0");
+	b[11] = 7;
+	put16(b + 18, 2001 - COORD_CRL_PART_MAX);
+	refused(b, n, "part at 1233 length 768 past the end (2000)",
+	    "CRL part past total");
+	put16(b + 18, 1232);
+	memset(b + 12, 0, 4);
+	put16(b + 14, CRL_MIN - 1);
+	refused(b, n, "revocation list length", "CRL total too small");
+	b[12] = 0x7f;
+	refused(b, n, "revocation list length", "CRL total too large");
+	memset(b + 12, 0, 4);
+	put16(b + 14, 2000);
+	put16(b + 20, 0);
+	put16(b + 2, 18);
+	refused(b, 22, "part length 0", "CRL part of 0 bytes");
+	put16(b + 20, COORD_CRL_PART_MAX + 1);
+	put16(b + 2, 18 + COORD_CRL_PART_MAX + 1);
+	refused(b, 22 + COORD_CRL_PART_MAX + 1, "part length 769",
+	    "CRL part too long");
+	put16(b + 20, 10);
+	put16(b + 2, 18 + 11);
+	refused(b, 22 + 11, "want 28", "CRL part length not the body's");
+}
+
+/* m breaks a rule: encoding refuses, as decoding would */
+static void
+no_encode(const struct coord_msg *m, const char *what)
+{
+	uint8_t	buf[COORD_MAX];
+
+	ok(coord_encode(m, buf, sizeof(buf)) == -1, "not encoded: %s", what);
+}
+
+static void
+test_encode_refusals(void)
+{
+	struct coord_msg	m;
+	uint8_t			buf[COORD_MAX];
+
+	fill(&m, COORD_PING);
+	ok(coord_encode(&m, buf, 11) == -1, "not encoded: buffer too small");
+	m.type = COORD_TYPE_MAX;
+	no_encode(&m, "unknown type");
+	m.type = 0;
+	no_encode(&m, "type 0");
+	fill(&m, COORD_ENTRY);
+	m.certlen = CERT_MIN - 1;
+	no_encode(&m, "certificate too short");
+	m.certlen = CERT_MAX + 1;
+	no_encode(&m, "certificate too long");
+	fill(&m, COORD_REGISTER);
+	m.cert = NULL;
+	no_encode(&m, "no certificate");
+	fill(&m, COORD_REGISTER);
+	m.cand[1].af = 2;
+	no_encode(&m, "candidate family 2");
+	fill(&m, COORD_REGISTER);
+	m.cand[0].port = 0;
+	no_encode(&m, "candidate port 0");
+	fill(&m, COORD_REGISTER);
+	m.ncand = COORD_MAX_CAND + 1;
+	no_encode(&m, "too many candidates");
+	fill(&m, COORD_CRL_PART);
+	m.serial = 0;
+	no_encode(&m, "CRL serial 0");
+	fill(&m, COORD_CRL_PART);
+	m.offset = m.total - m.datalen + 1;
+	no_encode(&m, "CRL part past total");
+	fill(&m, COORD_CRL_PART);
+	m.offset = UINT32_MAX;
+	no_encode(&m, "CRL part offset near 2^32");
+	fill(&m, COORD_CRL_PART);
+	m.total = CRL_MAX + 1;
+	no_encode(&m, "CRL total too large");
+	fill(&m, COORD_CRL_PART);
+	m.datalen = 0;
+	no_encode(&m, "CRL part empty");
+	fill(&m, COORD_CRL_PART);
+	m.datalen = COORD_CRL_PART_MAX + 1;
+	no_encode(&m, "CRL part too long");
+}
+
+/* the largest ENTRY there can be fits in COORD_MAX */
+static void
+test_largest(void)
+{
+	struct coord_msg	 m, d;
+	uint8_t			 buf[COORD_MAX];
+	const char		*why = NULL;
+	ssize_t			 n;
+	size_t			 i;
+
+	fill(&m, COORD_ENTRY);
+	m.certlen = CERT_MAX;
+	m.ncand = COORD_MAX_CAND;
+	for (i = 0; i < m.ncand; i++) {
+		m.cand[i].af = 6;
+		m.cand[i].port = 1000 + i;
+	}
+	n = coord_encode(&m, buf, sizeof(buf));
+	ok(n == 4 + 8 + 2 + CERT_MAX + 1 + COORD_MAX_CAND * 19,
+	    "the largest ENTRY encodes: %zd bytes", n);
+	ok(n > 0 && coord_decode(buf, n, &d, &why) == 0 && same(&m, &d),
+	    "and decodes");
+	is_str(coord_type_name(COORD_CRL_PART), "CRL_PART", "type name");
+	is_str(coord_type_name(0), "unknown", "type name of 0");
+	is_str(coord_type_name(99), "unknown", "type name of 99");
+}
+
+int
+main(void)
+{
+	size_t	i;
+	int	t;
+
+	for (i = 0; i < sizeof(cert); i++)
+		cert[i] = i * 7;
+	for (i = 0; i < sizeof(crl); i++)
+		crl[i] = i * 13;
+	for (t = COORD_REGISTER; t < COORD_TYPE_MAX; t++)
+		roundtrip(t);
+	test_decode_refusals();
+	test_encode_refusals();
+	test_largest();
+	return tap_done();
+}
