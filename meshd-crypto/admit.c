@@ -494,8 +494,9 @@ mesh_cert_check(struct imsg *imsg)
 	}
 	if (why != MESH_CTR_MAX) {
 		mesh_refuse(why, who, detail);
-		result(&ck, why == MESH_CTR_CERT_MALFORMED ? NULL : c.pubkey,
-		    0, why, 0);
+		/* net keeps it by the key's place, whatever the rest */
+		result(&ck, ck.len >= CERT_PUBKEY_OFF + WG_KEY_LEN ?
+		    ck.cert + CERT_PUBKEY_OFF : NULL, 0, why, 0);
 		return;
 	}
 	/* the newest certificate of a key wins */

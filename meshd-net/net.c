@@ -54,6 +54,7 @@
 #include "cookie.h"
 #include "endpoint.h"
 #include "log.h"
+#include "net.h"
 #include "pktchan.h"
 #include "ratelimit.h"
 #include "wgcrypto.h"
@@ -71,15 +72,6 @@ struct udp_sock {
 	struct event	 ev;
 };
 
-struct net_peer {
-	RB_ENTRY(net_peer)	 entry;
-	uint32_t		 id;
-	struct mesh_endpoint	 ep;		/* current; addrlen 0: none */
-	struct sockaddr_storage	 conf_ep;	/* as configured */
-	socklen_t		 conf_eplen;
-	char			 name[MESH_NAME_MAX];	/* for the log */
-	struct mesh_peer_stats	 st;
-};
 RB_HEAD(net_peer_tree, net_peer);
 static int	net_peer_cmp(struct net_peer *, struct net_peer *);
 RB_GENERATE_STATIC(net_peer_tree, net_peer, entry, net_peer_cmp)
@@ -114,6 +106,7 @@ static int			 configured;
  */
 static int			 have_key;
 
+static int	 sock_for(int);
 static void	 net_dispatch_parent(struct imsg *);
 static void	 net_dispatch_crypto(struct imsg *);
 static void	 net_reconf(struct conf_snapshot *);
@@ -136,13 +129,61 @@ net_peer_cmp(struct net_peer *a, struct net_peer *b)
 	return a->id < b->id ? -1 : a->id > b->id;
 }
 
-static struct net_peer *
+struct net_peer *
 net_peer_find(uint32_t id)
 {
 	struct net_peer	key;
 
 	key.id = id;
 	return RB_FIND(net_peer_tree, &peers, &key);
+}
+
+struct net_peer *
+net_peer_first(void)
+{
+	return RB_MIN(net_peer_tree, &peers);
+}
+
+struct net_peer *
+net_peer_next(struct net_peer *np)
+{
+	return RB_NEXT(net_peer_tree, &peers, np);
+}
+
+struct net_peer *
+net_peer_dyn(uint32_t id)
+{
+	struct net_peer	*np;
+
+	if (id < MESH_DYN_ID_MIN)
+		return net_peer_find(id);
+	if ((np = net_peer_find(id)) != NULL)
+		return np;
+	if ((np = calloc(1, sizeof(*np))) == NULL)
+		fatal(NULL);
+	np->id = id;
+	RB_INSERT(net_peer_tree, &peers, np);
+	return np;
+}
+
+void
+net_peer_forget(struct net_peer *np)
+{
+	coord_peer_free(np);
+	RB_REMOVE(net_peer_tree, &peers, np);
+	free(np);
+}
+
+struct mesh_peer_stats *
+net_stats(void)
+{
+	return &nopeer_stats;
+}
+
+int
+net_has_family(int af)
+{
+	return sock_for(af) != -1;
 }
 
 static void
@@ -530,7 +571,8 @@ endpoint_update(struct imsg *imsg)
 	    ep_family(&em.ep) == 0 || (em.ep.local_af != 0 &&
 	    em.ep.local_af != ep_family(&em.ep)))
 		fatalx("ENDPOINT: bad message");
-	if ((np = net_peer_find(em.id)) == NULL)
+	/* a provisional peer at a coordinator is first heard of here */
+	if ((np = net_peer_dyn(em.id)) == NULL)
 		return;
 	np->ep = em.ep;
 	log_debug("peer %s: endpoint %s", np->name,
@@ -640,6 +682,21 @@ net_dispatch_crypto(struct imsg *imsg)
 	case IMSG_ENDPOINT:
 		endpoint_update(imsg);
 		break;
+	case IMSG_SESSION_UP:
+		coord_session_up(imsg_get_id(imsg));
+		break;
+	case IMSG_COORD_RECV:
+		coord_recv(imsg);
+		break;
+	case IMSG_CERT_RESULT:
+		coord_cert_result(imsg);
+		break;
+	case IMSG_MEMBER:
+		coord_member(imsg);
+		break;
+	case IMSG_PEER_GONE:
+		coord_gone(imsg);
+		break;
 	default:
 		child_unexpected(PROC_CRYPTO, imsg);
 	}
@@ -653,10 +710,9 @@ net_reconf(struct conf_snapshot *cs)
 	size_t			 n = 0, neps = 0;
 
 	RB_FOREACH_SAFE(np, net_peer_tree, &peers, next) {
-		if (conf_snapshot_find(cs, np->id) == NULL) {
-			RB_REMOVE(net_peer_tree, &peers, np);
-			free(np);
-		}
+		if (np->id < MESH_DYN_ID_MIN &&
+		    conf_snapshot_find(cs, np->id) == NULL)
+			net_peer_forget(np);
 	}
 	TAILQ_FOREACH(p, &cs->peers, entry) {
 		if ((np = net_peer_find(p->msg.id)) == NULL) {
@@ -666,6 +722,7 @@ net_reconf(struct conf_snapshot *cs)
 			RB_INSERT(net_peer_tree, &peers, np);
 		}
 		(void)strlcpy(np->name, p->msg.name, sizeof(np->name));
+		np->coordinator = (p->msg.flags & MESH_PEER_F_COORDINATOR) != 0;
 		n++;
 		if (!p->msg.has_endpoint) {
 			np->conf_eplen = 0;
@@ -683,6 +740,7 @@ net_reconf(struct conf_snapshot *cs)
 		}
 		neps++;
 	}
+	coord_reconf(cs);
 	conf_snapshot_free(cs);
 	log_debug("config: %zu peers, %zu with an endpoint", n, neps);
 	configured = 1;

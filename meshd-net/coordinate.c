@@ -1,0 +1,1001 @@
+/*
+ * Copyright (c) 2026 The meshd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * The mesh in meshd-net: the coordination protocol's state (coord.h has
+ * its messages).  Nothing here admits anyone: a certificate that came in
+ * a message goes to meshd-crypto (CERT_CHECK), and only its verdict
+ * (CERT_RESULT) lets a record into the directory or a member's endpoint
+ * candidates onto a peer.
+ *
+ * A member: for each coordinator of the config, once a session is up,
+ *	REGISTER (our certificate, and our endpoint candidates: the local
+ *	address the coordinator's datagrams come to); the coordinator
+ *	answers with the whole directory (ENTRY each, the revocation list
+ *	in CRL_PART pieces, DIR_END), then pushes what changes.  A PING
+ *	every COORD_PING_SECS; a PONG from another epoch (the coordinator
+ *	restarted) or three unanswered mean registering again.
+ * A coordinator (serve coordinator): the directory is soft state, the
+ *	records of whoever registered (newest seq wins) and our own; a
+ *	new registration gets the whole directory, everyone else the new
+ *	record.  The source a registration came from (as crypto
+ *	authenticated it) joins its candidates.
+ * Sending is paced: at most COORD_BURST messages, then the event loop
+ *	runs (the crypto -> net channel drains) before the next burst.
+ */
+
+#include <sys/types.h>
+#include <sys/queue.h>
+#include <sys/socket.h>
+#include <sys/tree.h>
+#include <netinet/in.h>
+
+#include <event.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#ifndef __unused
+#define __unused	__attribute__((__unused__))	/* RB_GENERATE_STATIC */
+#endif
+
+#include "cert.h"
+#include "child.h"
+#include "coord.h"
+#include "endpoint.h"
+#include "log.h"
+#include "net.h"
+
+#define COORD_BURST		128	/* messages between two turns */
+#define COORD_PING_SECS		5
+#define COORD_PING_MISSES	3	/* unanswered: register again */
+#define COORD_RECS_MAX		65536
+#define COORD_LOG_GAP		60
+
+/* a record: a member's certificate and endpoint candidates */
+struct coord_body {
+	uint64_t		 seq;
+	size_t			 certlen;
+	uint8_t			 cert[CERT_MAX];
+	size_t			 ncand;
+	struct coord_cand	 cand[COORD_MAX_CAND];
+};
+
+struct coord_rec {
+	RB_ENTRY(coord_rec)	 entry;
+	uint8_t			 key[32];	/* the certificate's */
+	uint32_t		 id;		/* the member's peer id */
+	int			 admitted;	/* crypto said yes (or ours) */
+	struct coord_body	 b;
+	struct coord_body	*pend;		/* newer, awaiting crypto */
+};
+RB_HEAD(rec_tree, coord_rec);
+
+static int
+rec_cmp(struct coord_rec *a, struct coord_rec *b)
+{
+	return memcmp(a->key, b->key, sizeof(a->key));
+}
+RB_GENERATE_STATIC(rec_tree, coord_rec, entry, rec_cmp)
+
+enum link_state {
+	LINK_IDLE,		/* no session yet */
+	LINK_REGISTERING,	/* REGISTER sent, no DIR_END yet */
+	LINK_REGISTERED
+};
+
+/* coordination with one peer: a coordinator, or one of our subscribers */
+struct coord_link {
+	uint32_t		 id;
+	/* to a coordinator */
+	enum link_state		 state;
+	time_t			 sent;		/* the last REGISTER */
+	time_t			 pinged;
+	uint64_t		 nonce;
+	uint32_t		 misses;
+	uint64_t		 epoch;
+	uint8_t			*crl;		/* a list being put together */
+	uint64_t		 crl_serial;
+	uint32_t		 crl_total;
+	uint32_t		 crl_got;
+	/* a subscriber of ours */
+	int			 subscribed;
+	struct coord_body	*reg;		/* its REGISTER, at crypto */
+	int			 dumping;
+	uint8_t			 cursor[32];	/* the last record sent */
+	int			 cursor_set;
+	TAILQ_ENTRY(coord_link)	 dump_entry;
+};
+TAILQ_HEAD(link_head, coord_link);
+
+/* a message waiting its turn; ENTRY and REGISTER are made when sent */
+enum out_kind { OUT_ENTRY, OUT_REGISTER, OUT_CRL, OUT_SMALL };
+struct coord_out {
+	TAILQ_ENTRY(coord_out)	 entry;
+	uint32_t		 id;
+	enum out_kind		 kind;
+	uint8_t			 key[32];	/* ENTRY */
+	uint32_t		 off;		/* CRL */
+	size_t			 len;		/* SMALL */
+	uint8_t			 msg[32];
+};
+TAILQ_HEAD(out_head, coord_out);
+
+static struct {
+	int			 on;
+	int			 serve;
+	uint16_t		 port;		/* our listen port */
+	uint8_t			 key[32];	/* our certificate's */
+	struct coord_body	 self;		/* our record */
+	uint8_t			*crl;		/* the list we serve */
+	size_t			 crllen;
+	uint64_t		 crl_serial;
+	uint64_t		 crl_passed;	/* the newest given to crypto */
+	uint64_t		 epoch;
+	struct rec_tree		 recs;
+	size_t			 nrecs;
+	struct out_head		 outq;
+	struct link_head	 dumps;
+	struct event		 pace;
+	struct event		 tick;
+	struct {
+		time_t		 logged;
+		uint64_t	 quiet;
+	}			 log[2];
+} co = {
+	.recs = RB_INITIALIZER(&co.recs),
+	.outq = TAILQ_HEAD_INITIALIZER(co.outq),
+	.dumps = TAILQ_HEAD_INITIALIZER(co.dumps),
+};
+
+static void	 pace_arm(void);
+
+/* a bad or unexpected message: counted, logged once a minute */
+static void
+coord_bad(enum mesh_ctr c, const struct net_peer *np, const char *what)
+{
+	int	k = c == MESH_CTR_COORD_MALFORMED ? 0 : 1;
+	time_t	now = time(NULL);
+
+	net_stats()->mesh[c]++;
+	if (co.log[k].logged != 0 && now - co.log[k].logged < COORD_LOG_GAP) {
+		co.log[k].quiet++;
+		return;
+	}
+	log_warnx("mesh: %s coordination message from %s: %s (%llu more "
+	    "since the last report)", k == 0 ? "malformed" : "unexpected",
+	    np != NULL && np->name[0] != '\0' ? np->name : "a peer", what,
+	    (unsigned long long)co.log[k].quiet);
+	co.log[k].logged = now;
+	co.log[k].quiet = 0;
+}
+
+static struct coord_link *
+link_get(struct net_peer *np)
+{
+	if (np->link == NULL) {
+		if ((np->link = calloc(1, sizeof(*np->link))) == NULL)
+			fatal(NULL);
+		np->link->id = np->id;
+	}
+	return np->link;
+}
+
+void
+coord_peer_free(struct net_peer *np)
+{
+	struct coord_link	*l = np->link;
+
+	if (l == NULL)
+		return;
+	if (l->dumping)
+		TAILQ_REMOVE(&co.dumps, l, dump_entry);
+	free(l->reg);
+	free(l->crl);
+	free(l);
+	np->link = NULL;
+}
+
+static struct coord_rec *
+rec_find(const uint8_t key[32])
+{
+	struct coord_rec	k;
+
+	memcpy(k.key, key, sizeof(k.key));
+	return RB_FIND(rec_tree, &co.recs, &k);
+}
+
+static void
+rec_free(struct coord_rec *r)
+{
+	RB_REMOVE(rec_tree, &co.recs, r);
+	co.nrecs--;
+	free(r->pend);
+	free(r);
+}
+
+/* --- sending -------------------------------------------------------- */
+
+static void
+out_add(uint32_t id, enum out_kind kind, const uint8_t *key, uint32_t off,
+    const struct coord_msg *small)
+{
+	struct coord_out	*o;
+	ssize_t			 n;
+
+	if ((o = calloc(1, sizeof(*o))) == NULL)
+		fatal(NULL);
+	o->id = id;
+	o->kind = kind;
+	if (key != NULL)
+		memcpy(o->key, key, sizeof(o->key));
+	o->off = off;
+	if (small != NULL) {
+		if ((n = coord_encode(small, o->msg, sizeof(o->msg))) == -1)
+			fatalx("coord: cannot encode %s",
+			    coord_type_name(small->type));
+		o->len = n;
+	}
+	TAILQ_INSERT_TAIL(&co.outq, o, entry);
+	pace_arm();
+}
+
+static void
+send_msg(uint32_t id, const struct coord_msg *m)
+{
+	uint8_t	buf[COORD_MAX];
+	ssize_t	n;
+
+	if ((n = coord_encode(m, buf, sizeof(buf))) == -1) {
+		log_warnx("mesh: a %s that does not encode, not sent",
+		    coord_type_name(m->type));
+		return;
+	}
+	child_compose(PROC_CRYPTO, IMSG_COORD_SEND, id, -1, buf, n);
+}
+
+static void
+body_msg(struct coord_msg *m, enum coord_type type,
+    const struct coord_body *b)
+{
+	memset(m, 0, sizeof(*m));
+	m->type = type;
+	m->seq = b->seq;
+	m->cert = b->cert;
+	m->certlen = b->certlen;
+	m->ncand = b->ncand;
+	memcpy(m->cand, b->cand, sizeof(m->cand));
+}
+
+/* our candidates toward a coordinator: the address it talks to, our port */
+static void
+send_register(struct net_peer *np)
+{
+	struct coord_body	 b = co.self;
+	struct coord_msg	 m;
+
+	b.ncand = 0;
+	if (np->ep.local_af == AF_INET || np->ep.local_af == AF_INET6) {
+		b.cand[0].af = np->ep.local_af == AF_INET ? 4 : 6;
+		b.cand[0].port = co.port;
+		memcpy(b.cand[0].addr, np->ep.local,
+		    b.cand[0].af == 4 ? 4 : 16);
+		b.ncand = co.port != 0;
+	}
+	body_msg(&m, COORD_REGISTER, &b);
+	send_msg(np->id, &m);
+}
+
+static void
+send_crl_part(uint32_t id, uint32_t off)
+{
+	struct coord_msg	m;
+
+	if (co.crl == NULL || off >= co.crllen)
+		return;
+	memset(&m, 0, sizeof(m));
+	m.type = COORD_CRL_PART;
+	m.serial = co.crl_serial;
+	m.total = co.crllen;
+	m.offset = off;
+	m.data = co.crl + off;
+	m.datalen = co.crllen - off < COORD_CRL_PART ? co.crllen - off :
+	    COORD_CRL_PART;
+	send_msg(id, &m);
+}
+
+static void
+crl_queue(uint32_t id)
+{
+	size_t	off;
+
+	for (off = 0; co.crl != NULL && off < co.crllen; off += COORD_CRL_PART)
+		out_add(id, OUT_CRL, NULL, off, NULL);
+}
+
+static void
+out_send(struct coord_out *o)
+{
+	struct net_peer		*np;
+	struct coord_rec	*r;
+	struct coord_msg	 m;
+
+	if ((np = net_peer_find(o->id)) == NULL)
+		return;		/* gone meanwhile */
+	switch (o->kind) {
+	case OUT_ENTRY:
+		if ((r = rec_find(o->key)) == NULL || !r->admitted)
+			return;
+		body_msg(&m, COORD_ENTRY, &r->b);
+		send_msg(o->id, &m);
+		break;
+	case OUT_REGISTER:
+		send_register(np);
+		break;
+	case OUT_CRL:
+		send_crl_part(o->id, o->off);
+		break;
+	case OUT_SMALL:
+		child_compose(PROC_CRYPTO, IMSG_COORD_SEND, o->id, -1, o->msg,
+		    o->len);
+		break;
+	}
+}
+
+/* the next record of a directory being sent to l; 0 when it is done */
+static int
+dump_next(struct coord_link *l)
+{
+	struct coord_rec	 k, *r;
+	struct coord_msg	 m;
+
+	if (l->cursor_set) {
+		memcpy(k.key, l->cursor, sizeof(k.key));
+		r = RB_NFIND(rec_tree, &co.recs, &k);
+		if (r != NULL && memcmp(r->key, l->cursor, 32) == 0)
+			r = RB_NEXT(rec_tree, &co.recs, r);
+	} else
+		r = RB_MIN(rec_tree, &co.recs);
+	while (r != NULL && (!r->admitted || r->id == l->id))
+		r = RB_NEXT(rec_tree, &co.recs, r);
+	if (r == NULL)
+		return 0;
+	memcpy(l->cursor, r->key, sizeof(l->cursor));
+	l->cursor_set = 1;
+	body_msg(&m, COORD_ENTRY, &r->b);
+	send_msg(l->id, &m);
+	return 1;
+}
+
+static void
+dump_end(struct coord_link *l)
+{
+	struct coord_msg	m;
+
+	TAILQ_REMOVE(&co.dumps, l, dump_entry);
+	l->dumping = 0;
+	crl_queue(l->id);
+	memset(&m, 0, sizeof(m));
+	m.type = COORD_DIR_END;
+	m.count = co.nrecs;
+	m.epoch = co.epoch;
+	out_add(l->id, OUT_SMALL, NULL, 0, &m);
+}
+
+static void
+pace(int fd, short event, void *arg)
+{
+	struct coord_out	*o;
+	struct coord_link	*l;
+	int			 n = 0;
+
+	while (n < COORD_BURST && (o = TAILQ_FIRST(&co.outq)) != NULL) {
+		TAILQ_REMOVE(&co.outq, o, entry);
+		out_send(o);
+		free(o);
+		n++;
+	}
+	while (n < COORD_BURST && (l = TAILQ_FIRST(&co.dumps)) != NULL) {
+		if (!dump_next(l)) {
+			dump_end(l);
+			continue;
+		}
+		/* round robin between directories being sent */
+		TAILQ_REMOVE(&co.dumps, l, dump_entry);
+		TAILQ_INSERT_TAIL(&co.dumps, l, dump_entry);
+		n++;
+	}
+	if (!TAILQ_EMPTY(&co.outq) || !TAILQ_EMPTY(&co.dumps))
+		pace_arm();
+}
+
+static void
+pace_arm(void)
+{
+	struct timeval	tv = { 0, 1000 };
+
+	if (!evtimer_initialized(&co.pace))
+		evtimer_set(&co.pace, pace, NULL);
+	if (!evtimer_pending(&co.pace, NULL))
+		evtimer_add(&co.pace, &tv);
+}
+
+static void
+dump_start(struct coord_link *l)
+{
+	l->cursor_set = 0;
+	if (!l->dumping) {
+		l->dumping = 1;
+		TAILQ_INSERT_TAIL(&co.dumps, l, dump_entry);
+	}
+	pace_arm();
+}
+
+/* a new or changed record to every subscriber but its own member */
+static void
+push_rec(struct coord_rec *r)
+{
+	struct net_peer		*np;
+	struct coord_link	*l;
+	uint32_t		 id;
+
+	/* the subscribers are the peers with a link that subscribed */
+	for (id = 0, np = NULL;;) {
+		np = np == NULL ? net_peer_first() : net_peer_next(np);
+		if (np == NULL)
+			break;
+		if ((l = np->link) == NULL || !l->subscribed || np->id == r->id)
+			continue;
+		out_add(np->id, OUT_ENTRY, r->key, 0, NULL);
+		id++;
+	}
+}
+
+/* --- what a record means ------------------------------------------- */
+
+/* a member's candidates as its endpoint, if it has none that is one */
+static void
+rec_apply(struct coord_rec *r, int moved)
+{
+	struct net_peer		*np;
+	struct sockaddr_in	 sin;
+	struct sockaddr_in6	 sin6;
+	const struct coord_cand	*c;
+	size_t			 i;
+
+	/* a config peer's endpoint is the config's */
+	if (r->id < MESH_DYN_ID_MIN || (np = net_peer_find(r->id)) == NULL)
+		return;
+	if (np->ep.addrlen != 0 && !moved)
+		return;
+	for (i = 0; i < r->b.ncand; i++) {
+		c = &r->b.cand[i];
+		if (c->af == 4 && net_has_family(AF_INET)) {
+			memset(&sin, 0, sizeof(sin));
+			sin.sin_family = AF_INET;
+			sin.sin_port = htons(c->port);
+			memcpy(&sin.sin_addr, c->addr, 4);
+			ep_set_remote(&np->ep, &sin, sizeof(sin));
+			return;
+		}
+		if (c->af == 6 && net_has_family(AF_INET6)) {
+			memset(&sin6, 0, sizeof(sin6));
+			sin6.sin6_family = AF_INET6;
+			sin6.sin6_port = htons(c->port);
+			memcpy(&sin6.sin6_addr, c->addr, 16);
+			ep_set_remote(&np->ep, &sin6, sizeof(sin6));
+			return;
+		}
+	}
+}
+
+/* the source crypto authenticated a registration from, as a candidate */
+static void
+add_observed(struct coord_body *b, const struct net_peer *np)
+{
+	const struct sockaddr_in	*sin;
+	const struct sockaddr_in6	*sin6;
+	struct coord_cand		 c;
+	size_t				 i;
+
+	memset(&c, 0, sizeof(c));
+	if (ep_family(&np->ep) == AF_INET) {
+		sin = (const struct sockaddr_in *)ep_sockaddr(&np->ep);
+		c.af = 4;
+		c.port = ntohs(sin->sin_port);
+		memcpy(c.addr, &sin->sin_addr, 4);
+	} else if (ep_family(&np->ep) == AF_INET6) {
+		sin6 = (const struct sockaddr_in6 *)ep_sockaddr(&np->ep);
+		c.af = 6;
+		c.port = ntohs(sin6->sin6_port);
+		memcpy(c.addr, &sin6->sin6_addr, 16);
+	} else
+		return;
+	for (i = 0; i < b->ncand; i++)
+		if (b->cand[i].af == c.af && b->cand[i].port == c.port &&
+		    memcmp(b->cand[i].addr, c.addr, 16) == 0)
+			return;
+	if (b->ncand < COORD_MAX_CAND)
+		b->cand[b->ncand++] = c;
+}
+
+static void
+body_from(struct coord_body *b, const struct coord_msg *m)
+{
+	memset(b, 0, sizeof(*b));
+	b->seq = m->seq;
+	b->certlen = m->certlen;
+	memcpy(b->cert, m->cert, m->certlen);
+	b->ncand = m->ncand;
+	memcpy(b->cand, m->cand, sizeof(b->cand));
+}
+
+static void
+cert_check(uint32_t via, int own, const struct coord_body *b)
+{
+	struct mesh_cert_check	ck;
+
+	memset(&ck, 0, sizeof(ck));
+	ck.via = via;
+	ck.own = own;
+	ck.len = b->certlen;
+	memcpy(ck.cert, b->cert, b->certlen);
+	child_compose(PROC_CRYPTO, IMSG_CERT_CHECK, via, -1, &ck, sizeof(ck));
+}
+
+/* --- a member's side ------------------------------------------------ */
+
+static void
+got_entry(struct net_peer *np, const struct coord_msg *m)
+{
+	struct coord_rec	*r;
+	const uint8_t		*key = m->cert + CERT_PUBKEY_OFF;
+
+	if (!np->coordinator) {
+		coord_bad(MESH_CTR_COORD_UNEXPECTED, np, "ENTRY from a peer "
+		    "that is not our coordinator");
+		return;
+	}
+	if (co.self.certlen > 0 && memcmp(key, co.key, 32) == 0)
+		return;		/* ourselves */
+	if ((r = rec_find(key)) != NULL) {
+		if (m->seq < r->b.seq || (r->pend != NULL &&
+		    m->seq < r->pend->seq))
+			return;		/* older than what we have */
+		if (r->admitted && r->b.certlen == m->certlen &&
+		    memcmp(r->b.cert, m->cert, m->certlen) == 0) {
+			/* the same certificate: new candidates only */
+			if (m->seq > r->b.seq) {
+				body_from(&r->b, m);
+				rec_apply(r, 1);
+			}
+			return;
+		}
+	} else {
+		if (co.nrecs >= COORD_RECS_MAX) {
+			coord_bad(MESH_CTR_COORD_UNEXPECTED, np, "directory "
+			    "full");
+			return;
+		}
+		if ((r = calloc(1, sizeof(*r))) == NULL)
+			fatal(NULL);
+		memcpy(r->key, key, sizeof(r->key));
+		RB_INSERT(rec_tree, &co.recs, r);
+		co.nrecs++;
+	}
+	if (r->pend == NULL && (r->pend = malloc(sizeof(*r->pend))) == NULL)
+		fatal(NULL);
+	body_from(r->pend, m);
+	cert_check(np->id, 0, r->pend);
+}
+
+static void
+got_dir_end(struct net_peer *np, const struct coord_msg *m)
+{
+	struct coord_link	*l = link_get(np);
+
+	if (!np->coordinator) {
+		coord_bad(MESH_CTR_COORD_UNEXPECTED, np, "DIR_END from a peer "
+		    "that is not our coordinator");
+		return;
+	}
+	l->state = LINK_REGISTERED;
+	l->epoch = m->epoch;
+	l->misses = 0;
+	log_debug("mesh: coordinator %s: directory of %u entries", np->name,
+	    m->count);
+}
+
+static void
+got_crl_part(struct net_peer *np, const struct coord_msg *m)
+{
+	struct coord_link	*l = link_get(np);
+
+	if (!np->coordinator) {
+		coord_bad(MESH_CTR_COORD_UNEXPECTED, np, "a revocation list "
+		    "from a peer that is not our coordinator");
+		return;
+	}
+	if (m->serial <= co.crl_passed)
+		return;		/* crypto has it, or a newer one */
+	if (l->crl == NULL || l->crl_serial != m->serial ||
+	    l->crl_total != m->total) {
+		free(l->crl);
+		if ((l->crl = malloc(m->total)) == NULL)
+			fatal(NULL);
+		l->crl_serial = m->serial;
+		l->crl_total = m->total;
+		l->crl_got = 0;
+	}
+	if (m->offset != l->crl_got) {
+		coord_bad(MESH_CTR_COORD_UNEXPECTED, np, "a revocation list "
+		    "part out of order");
+		free(l->crl);
+		l->crl = NULL;
+		return;
+	}
+	memcpy(l->crl + l->crl_got, m->data, m->datalen);
+	l->crl_got += m->datalen;
+	if (l->crl_got < l->crl_total)
+		return;
+	child_compose(PROC_CRYPTO, IMSG_CRL, 0, -1, l->crl, l->crl_total);
+	co.crl_passed = l->crl_serial;
+	free(l->crl);
+	l->crl = NULL;
+}
+
+static void
+got_pong(struct net_peer *np, const struct coord_msg *m)
+{
+	struct coord_link	*l = link_get(np);
+
+	if (!np->coordinator || m->nonce != l->nonce) {
+		coord_bad(MESH_CTR_COORD_UNEXPECTED, np, "a PONG to no PING");
+		return;
+	}
+	l->misses = 0;
+	if (l->state == LINK_REGISTERED && m->epoch != l->epoch) {
+		log_info("mesh: coordinator %s restarted: registering again",
+		    np->name);
+		l->state = LINK_REGISTERING;
+		l->sent = time(NULL);
+		out_add(np->id, OUT_REGISTER, NULL, 0, NULL);
+	}
+}
+
+void
+coord_session_up(uint32_t id)
+{
+	struct net_peer		*np;
+	struct coord_link	*l;
+
+	if (!co.on || (np = net_peer_find(id)) == NULL || !np->coordinator)
+		return;
+	l = link_get(np);
+	if (l->state == LINK_REGISTERED)
+		return;
+	l->state = LINK_REGISTERING;
+	l->sent = time(NULL);
+	out_add(id, OUT_REGISTER, NULL, 0, NULL);
+}
+
+/* once a second: pings, and registrations that went unanswered */
+static void
+tick(int fd, short event, void *arg)
+{
+	struct timeval		 tv = { 1, 0 };
+	struct net_peer		*np;
+	struct coord_link	*l;
+	struct coord_msg	 m;
+	time_t			 now = time(NULL);
+
+	for (np = net_peer_first(); np != NULL; np = net_peer_next(np)) {
+		if (!np->coordinator || co.self.certlen == 0)
+			continue;
+		l = link_get(np);
+		if (l->state == LINK_REGISTERING && now - l->sent >=
+		    COORD_PING_SECS) {
+			l->sent = now;
+			out_add(np->id, OUT_REGISTER, NULL, 0, NULL);
+		}
+		if (now - l->pinged < COORD_PING_SECS)
+			continue;
+		if (l->nonce != 0 && ++l->misses >= COORD_PING_MISSES &&
+		    l->state == LINK_REGISTERED) {
+			log_info("mesh: coordinator %s does not answer",
+			    np->name);
+			l->state = LINK_REGISTERING;
+			l->sent = 0;
+		}
+		l->pinged = now;
+		arc4random_buf(&l->nonce, sizeof(l->nonce));
+		memset(&m, 0, sizeof(m));
+		m.type = COORD_PING;
+		m.nonce = l->nonce;
+		out_add(np->id, OUT_SMALL, NULL, 0, &m);
+	}
+	evtimer_add(&co.tick, &tv);
+}
+
+/* --- a coordinator's side ------------------------------------------ */
+
+static void
+got_register(struct net_peer *np, const struct coord_msg *m)
+{
+	struct coord_link	*l = link_get(np);
+
+	if (!co.serve) {
+		coord_bad(MESH_CTR_COORD_UNEXPECTED, np, "REGISTER, but we "
+		    "are no coordinator");
+		return;
+	}
+	if (l->reg == NULL && (l->reg = malloc(sizeof(*l->reg))) == NULL)
+		fatal(NULL);
+	body_from(l->reg, m);
+	cert_check(np->id, 1, l->reg);
+}
+
+static void
+got_ping(struct net_peer *np, const struct coord_msg *m)
+{
+	struct coord_msg	p;
+
+	if (!co.serve) {
+		coord_bad(MESH_CTR_COORD_UNEXPECTED, np, "PING, but we are no "
+		    "coordinator");
+		return;
+	}
+	memset(&p, 0, sizeof(p));
+	p.type = COORD_PONG;
+	p.nonce = m->nonce;
+	p.epoch = co.epoch;
+	out_add(np->id, OUT_SMALL, NULL, 0, &p);
+}
+
+/* crypto admitted a registration: into the directory, then the dump */
+static void
+registered(struct net_peer *np, const struct mesh_cert_result *cr)
+{
+	struct coord_link	*l = link_get(np);
+	struct coord_rec	*r;
+	int			 news;
+
+	if (l->reg == NULL)
+		return;
+	add_observed(l->reg, np);
+	if ((r = rec_find(cr->pubkey)) == NULL) {
+		if ((r = calloc(1, sizeof(*r))) == NULL)
+			fatal(NULL);
+		memcpy(r->key, cr->pubkey, sizeof(r->key));
+		RB_INSERT(rec_tree, &co.recs, r);
+		co.nrecs++;
+	}
+	news = !r->admitted || cr->changed || l->reg->seq > r->b.seq ||
+	    l->reg->ncand != r->b.ncand || memcmp(l->reg->cand, r->b.cand,
+	    sizeof(r->b.cand)) != 0;
+	if (l->reg->seq >= r->b.seq || cr->changed)
+		r->b = *l->reg;
+	r->id = cr->id;
+	r->admitted = 1;
+	free(l->reg);
+	l->reg = NULL;
+	l->subscribed = 1;
+	log_debug("mesh: %s registered", np->name);
+	dump_start(l);
+	if (news)
+		push_rec(r);
+}
+
+/* --- from crypto ---------------------------------------------------- */
+
+void
+coord_recv(struct imsg *imsg)
+{
+	struct net_peer		*np;
+	struct coord_msg	 m;
+	uint8_t			 buf[COORD_MAX];
+	size_t			 len = imsg_get_len(imsg);
+	const char		*why;
+
+	if (len > sizeof(buf) || imsg_get_buf(imsg, buf, len) == -1)
+		fatalx("COORD_RECV: bad message");
+	np = net_peer_find(imsg_get_id(imsg));
+	if (!co.on || np == NULL) {
+		net_stats()->mesh[MESH_CTR_COORD_UNEXPECTED]++;
+		return;
+	}
+	if (coord_decode(buf, len, &m, &why) == -1) {
+		coord_bad(MESH_CTR_COORD_MALFORMED, np, why);
+		return;
+	}
+	switch (m.type) {
+	case COORD_REGISTER:
+		got_register(np, &m);
+		break;
+	case COORD_PING:
+		got_ping(np, &m);
+		break;
+	case COORD_ENTRY:
+		got_entry(np, &m);
+		break;
+	case COORD_DIR_END:
+		got_dir_end(np, &m);
+		break;
+	case COORD_CRL_PART:
+		got_crl_part(np, &m);
+		break;
+	case COORD_PONG:
+		got_pong(np, &m);
+		break;
+	default:
+		coord_bad(MESH_CTR_COORD_UNEXPECTED, np, "an unknown type");
+	}
+}
+
+void
+coord_cert_result(struct imsg *imsg)
+{
+	struct mesh_cert_result	 cr;
+	struct net_peer		*np;
+	struct coord_rec	*r;
+	int			 moved;
+
+	if (imsg_get_data(imsg, &cr, sizeof(cr)) == -1 || cr.own > 1)
+		fatalx("CERT_RESULT: bad message");
+	np = net_peer_find(cr.via);
+	if (cr.own) {
+		if (np == NULL || np->link == NULL)
+			return;
+		if (cr.id != 0 && cr.id == cr.via)
+			registered(np, &cr);
+		else {
+			free(np->link->reg);
+			np->link->reg = NULL;
+		}
+		return;
+	}
+	if ((r = rec_find(cr.pubkey)) == NULL || r->pend == NULL)
+		return;
+	if (cr.id == 0) {
+		free(r->pend);
+		r->pend = NULL;
+		if (!r->admitted)
+			rec_free(r);
+		return;
+	}
+	moved = r->admitted && r->pend->seq > r->b.seq;
+	r->b = *r->pend;
+	free(r->pend);
+	r->pend = NULL;
+	r->id = cr.id;
+	r->admitted = 1;
+	rec_apply(r, moved || cr.changed);
+}
+
+void
+coord_member(struct imsg *imsg)
+{
+	struct mesh_member_msg	 mm;
+	struct net_peer		*np;
+
+	if (imsg_get_data(imsg, &mm, sizeof(mm)) == -1 || mm.id == 0)
+		fatalx("MEMBER: bad message");
+	mm.name[sizeof(mm.name) - 1] = '\0';
+	if ((np = net_peer_dyn(mm.id)) == NULL)
+		return;		/* a coordinator a reload removed */
+	if (mm.id >= MESH_DYN_ID_MIN)
+		(void)strlcpy(np->name, mm.name, sizeof(np->name));
+}
+
+void
+coord_gone(struct imsg *imsg)
+{
+	struct mesh_gone_msg	 gm;
+	struct net_peer		*np;
+	struct coord_rec	*r, *next;
+
+	if (imsg_get_data(imsg, &gm, sizeof(gm)) == -1)
+		fatalx("PEER_GONE: bad message");
+	RB_FOREACH_SAFE(r, rec_tree, &co.recs, next)
+		if (r->id == gm.id && r->admitted)
+			rec_free(r);
+	if ((np = net_peer_find(gm.id)) == NULL)
+		return;
+	if (gm.id >= MESH_DYN_ID_MIN)
+		net_peer_forget(np);
+}
+
+/* --- the config ------------------------------------------------------ */
+
+static void
+self_set(struct conf_snapshot *cs)
+{
+	struct coord_rec	*r;
+	struct timespec		 ts;
+
+	if (cs->certlen < CERT_MIN || cs->certlen > CERT_MAX) {
+		memset(&co.self, 0, sizeof(co.self));
+		return;
+	}
+	if (co.self.certlen == cs->certlen &&
+	    memcmp(co.self.cert, cs->cert, cs->certlen) == 0)
+		return;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	memset(&co.self, 0, sizeof(co.self));
+	co.self.seq = (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+	co.self.certlen = cs->certlen;
+	memcpy(co.self.cert, cs->cert, cs->certlen);
+	memcpy(co.key, cs->cert + CERT_PUBKEY_OFF, sizeof(co.key));
+	if (!co.serve)
+		return;
+	/* a coordinator's directory has it too */
+	if ((r = rec_find(co.key)) == NULL) {
+		if ((r = calloc(1, sizeof(*r))) == NULL)
+			fatal(NULL);
+		memcpy(r->key, co.key, sizeof(r->key));
+		RB_INSERT(rec_tree, &co.recs, r);
+		co.nrecs++;
+	}
+	r->b = co.self;
+	r->admitted = 1;
+	push_rec(r);
+}
+
+static void
+crl_set(struct conf_snapshot *cs)
+{
+	struct net_peer	*np;
+	uint64_t	 serial;
+	size_t		 i;
+
+	if (cs->crllen < 16 || (co.crl != NULL && co.crllen == cs->crllen &&
+	    memcmp(co.crl, cs->crl, cs->crllen) == 0))
+		return;
+	free(co.crl);
+	if ((co.crl = malloc(cs->crllen)) == NULL)
+		fatal(NULL);
+	memcpy(co.crl, cs->crl, cs->crllen);
+	co.crllen = cs->crllen;
+	serial = 0;
+	for (i = 8; i < 16; i++)
+		serial = serial << 8 | co.crl[i];
+	co.crl_serial = serial;
+	/* a new list: to everyone who subscribed */
+	for (np = net_peer_first(); np != NULL; np = net_peer_next(np))
+		if (np->link != NULL && np->link->subscribed)
+			crl_queue(np->id);
+}
+
+void
+coord_reconf(struct conf_snapshot *cs)
+{
+	struct timeval	tv = { 1, 0 };
+
+	co.on = cs->has_mesh;
+	if (!co.on)
+		return;
+	co.serve = cs->mesh.serve;
+	co.port = cs->iface.listen_port;
+	if (co.epoch == 0)
+		arc4random_buf(&co.epoch, sizeof(co.epoch));
+	self_set(cs);
+	if (co.serve)
+		crl_set(cs);
+	if (!evtimer_initialized(&co.tick))
+		evtimer_set(&co.tick, tick, NULL);
+	if (!evtimer_pending(&co.tick, NULL))
+		evtimer_add(&co.tick, &tv);
+}

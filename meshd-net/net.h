@@ -1,0 +1,75 @@
+/*
+ * Copyright (c) 2026 The meshd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * What meshd-net's own files share.
+ *
+ *   net.c		main, sockets, both packet directions, handshakes,
+ *			the config's peers
+ *   coordinate.c	the mesh: registering with coordinators, the
+ *			directory they give, serving as one
+ *   coord.c		the coordination protocol's codec (coord.h)
+ *   endpoint.c, wire.c, ratelimit.c: what their headers say
+ */
+
+#ifndef NET_H
+#define NET_H
+
+#include <sys/socket.h>
+#include <sys/tree.h>
+
+#include "meshd.h"
+
+struct conf_snapshot;
+struct imsg;
+struct coord_link;
+
+struct net_peer {
+	RB_ENTRY(net_peer)	 entry;
+	uint32_t		 id;
+	struct mesh_endpoint	 ep;		/* current; addrlen 0: none */
+	struct sockaddr_storage	 conf_ep;	/* as configured */
+	socklen_t		 conf_eplen;
+	char			 name[MESH_NAME_MAX];	/* for the log */
+	struct mesh_peer_stats	 st;
+	int			 coordinator;	/* a mesh block's */
+	struct coord_link	*link;		/* coordination (coordinate.c) */
+};
+
+/* net.c */
+struct net_peer	*net_peer_find(uint32_t);
+/* every peer in id order */
+struct net_peer	*net_peer_first(void);
+struct net_peer	*net_peer_next(struct net_peer *);
+/* a peer the mesh brought (id >= MESH_DYN_ID_MIN), made if new */
+struct net_peer	*net_peer_dyn(uint32_t);
+void		 net_peer_forget(struct net_peer *);
+/* the process's own counters (id 0) */
+struct mesh_peer_stats *net_stats(void);
+/* 1 if a socket of this family (AF_INET, AF_INET6) is open */
+int		 net_has_family(int);
+
+/* coordinate.c */
+void	 coord_reconf(struct conf_snapshot *);
+void	 coord_session_up(uint32_t);
+void	 coord_recv(struct imsg *);
+void	 coord_cert_result(struct imsg *);
+void	 coord_member(struct imsg *);
+void	 coord_gone(struct imsg *);
+/* a peer is forgotten: its coordination state goes */
+void	 coord_peer_free(struct net_peer *);
+
+#endif /* NET_H */
