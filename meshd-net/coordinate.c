@@ -923,6 +923,7 @@ coord_gone(struct imsg *imsg)
 static void
 self_set(struct conf_snapshot *cs)
 {
+	struct net_peer		*np;
 	struct coord_rec	*r;
 	struct timespec		 ts;
 
@@ -939,6 +940,15 @@ self_set(struct conf_snapshot *cs)
 	co.self.certlen = cs->certlen;
 	memcpy(co.self.cert, cs->cert, cs->certlen);
 	memcpy(co.key, cs->cert + CERT_PUBKEY_OFF, sizeof(co.key));
+	/* a renewed certificate: every coordinator gets it */
+	for (np = net_peer_first(); np != NULL; np = net_peer_next(np)) {
+		if (!np->coordinator || np->link == NULL ||
+		    np->link->state == LINK_IDLE)
+			continue;
+		np->link->state = LINK_REGISTERING;
+		np->link->sent = time(NULL);
+		out_add(np->id, OUT_REGISTER, NULL, 0, NULL);
+	}
 	if (!co.serve)
 		return;
 	/* a coordinator's directory has it too */

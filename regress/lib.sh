@@ -141,3 +141,56 @@ meshd_up() {
 	    -s "$D/$1.sock" 2>>"$D/$1.log"
 	meshd_ready "$D/$1.sock"
 }
+
+# ---- a mesh: a hub namespace with a bridge, hosts on it, an admin key
+# mesh_hub NS: a namespace holding bridge br0 for mesh_host to join
+mesh_hub() {
+	netns_new "$1" && ip -n "$1" link add br0 type bridge &&
+	    ip -n "$1" link set br0 up
+}
+# mesh_host HUB NS N: namespace NS on HUB's bridge, 198.18.60.N/24 on eth0
+mesh_host() {
+	netns_new "$2" &&
+	    ip link add "h$3" netns "$1" type veth peer name eth0 netns "$2" &&
+	    ip -n "$1" link set "h$3" master br0 up &&
+	    ip -n "$2" addr add "198.18.60.$3/24" dev eth0 &&
+	    ip -n "$2" link set eth0 up
+}
+# mesh_ca: an admin key $D/ca.key, its public key in CA_PUB
+mesh_ca() {
+	(umask 077; "$MESHCTL" ca genkey >"$D/ca.key") &&
+	    CA_PUB=$("$MESHCTL" ca pubkey <"$D/ca.key")
+}
+# mesh_cert NAME N [SIGN-ARGS...]: node key $D/NAME.key and its
+# certificate $D/NAME.crt for 100.64.0.N and fd00:6d65:7368::N in mesh corp
+mesh_cert() {
+	local n=$1 i=$2; shift 2
+	(umask 077; [ -f "$D/$n.key" ] || wg genkey >"$D/$n.key") &&
+	    "$MESHCTL" sign -k "$D/ca.key" -m corp -n "$n" \
+	    -p "$(wg pubkey <"$D/$n.key")" \
+	    -a "100.64.0.$i,fd00:6d65:7368::$i" "$@" >"$D/$n.crt"
+}
+# mesh_conf NAME [serve] [COORD:N ...]: $D/NAME.conf with only an
+# interface (key, port) and a mesh block; COORD at 198.18.60.N
+mesh_conf() {
+	local n=$1 c; shift
+	{
+		printf 'interface "msh0" {\n\tlisten-port 51820\n'
+		printf '\tprivate-key-file "%s"\n}\n' "$D/$n.key"
+		printf 'mesh "corp" {\n\tca "%s"\n' "$CA_PUB"
+		printf '\tcertificate-file "%s"\n' "$D/$n.crt"
+		[ -f "$D/revoked" ] &&
+		    printf '\trevocation-file "%s"\n' "$D/revoked"
+		for c; do
+			if [ "$c" = serve ]; then
+				printf '\tserve coordinator\n'; continue
+			fi
+			printf '\tcoordinator "%s" {\n' "${c%%:*}"
+			printf '\t\tpublic-key "%s"\n' \
+			    "$(wg pubkey <"$D/${c%%:*}.key")"
+			printf '\t\tendpoint "198.18.60.%s:51820"\n\t}\n' \
+			    "${c##*:}"
+		done
+		printf '}\n'
+	} >"$D/$n.conf"
+}
