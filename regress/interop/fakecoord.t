@@ -7,6 +7,7 @@
 #    the member decodes every message with meshd-net/coord.c;
 #  - -g garbage, -g oversize and -g order each send what the member's
 #    codec refuses, with the reason it gives, or send it out of order;
+#  - hsdriver's initiation is answered, its echo request is no coordination;
 #  - bad arguments and files are refused with a reason, before binding.
 . "$(dirname "$0")/../lib.sh"
 need_root
@@ -95,6 +96,23 @@ has "$MEMBER" "refused from $C_PUB: part at 1233 length 768 past the end" \
 run order2 -g order
 has "$MEMBER" "refused from $C_PUB: part at 1 length 94 past the end (94)" \
     "-g order without -c: a part of a made-up list, past its end"
+
+# hsdriver, an initiator that is not fakecoord, sends an ICMP echo
+HSDRIVER=${HSDRIVER:-$MESHD_BUILD/regress/interop/hsdriver}
+if [ -x "$HSDRIVER" ]; then
+	start_bg pid ip netns exec "$NA" "$FC" -k "$D/a.key" \
+	    -l 198.18.77.1:51820 -t 2 >"$D/hs.coord" 2>&1
+	wait_for 5 grep -q '^listening' "$D/hs.coord"
+	ip netns exec "$NB" timeout 1 "$HSDRIVER" initiate \
+	    -k "$(cat "$D/b.key")" -p "$C_PUB" -c 198.18.77.1:51820 \
+	    -a 10.77.0.2 -r 10.77.0.1 >/dev/null 2>&1
+	wait "$pid"
+	is "$(sed -n '2,3p' "$D/hs.coord")" "handshake from $M_PUB
+data from $M_PUB: not coordination (48 bytes)" \
+	    "hsdriver's handshake is answered; its packet is no coordination"
+else
+	ok 0 "# SKIP $HSDRIVER not built"
+fi
 
 out=$("$FC" -k "$D/a.key" -l 198.18.77.1:1 -g bogus 2>&1)
 ok $(( $? != 1 )) "-g bogus: exit 1"
