@@ -312,8 +312,8 @@ send_crl_part(uint32_t id, uint32_t off)
 	m.total = co.crllen;
 	m.offset = off;
 	m.data = co.crl + off;
-	m.datalen = co.crllen - off < COORD_CRL_PART ? co.crllen - off :
-	    COORD_CRL_PART;
+	m.datalen = co.crllen - off < COORD_CRL_PART_MAX ? co.crllen - off :
+	    COORD_CRL_PART_MAX;
 	send_msg(id, &m);
 }
 
@@ -322,7 +322,7 @@ crl_queue(uint32_t id)
 {
 	size_t	off;
 
-	for (off = 0; co.crl != NULL && off < co.crllen; off += COORD_CRL_PART)
+	for (off = 0; co.crl != NULL && off < co.crllen; off += COORD_CRL_PART_MAX)
 		out_add(id, OUT_CRL, NULL, off, NULL);
 }
 
