@@ -322,7 +322,8 @@ crl_queue(uint32_t id)
 {
 	size_t	off;
 
-	for (off = 0; co.crl != NULL && off < co.crllen; off += COORD_CRL_PART_MAX)
+	for (off = 0; co.crl != NULL && off < co.crllen;
+	    off += COORD_CRL_PART_MAX)
 		out_add(id, OUT_CRL, NULL, off, NULL);
 }
 
