@@ -232,9 +232,9 @@ test_parser(void)
 	parse_err("shows", "unknown command \"shows\"; valid commands: genkey "
 	    "genpsk import-wg log pubkey reload show");
 	parse_err("show foo", "unknown argument \"foo\" after \"show\"; "
-	    "valid arguments: config peer peers status");
+	    "valid arguments: config mesh peer peers status");
 	parse_err("sh peerss", "unknown argument \"peerss\" after \"show\"; "
-	    "valid arguments: config peer peers status");
+	    "valid arguments: config mesh peer peers status");
 	parse_err("log loud", "unknown argument \"loud\" after \"log\"; "
 	    "valid arguments: brief verbose");
 	parse_err("-x", "unknown command \"-x\"; valid commands: genkey "
@@ -242,9 +242,9 @@ test_parser(void)
 
 	/* missing and extra words */
 	parse_err("show", "missing argument after \"show\"; valid arguments: "
-	    "config peer peers status");
+	    "config mesh peer peers status");
 	parse_err("sh", "missing argument after \"show\"; valid arguments: "
-	    "config peer peers status");
+	    "config mesh peer peers status");
 	parse_err("log", "missing argument after \"log\"; valid arguments: "
 	    "brief verbose");
 	parse_err("-j", "missing command; valid commands: genkey genpsk "
@@ -590,6 +590,22 @@ test_status(void)
 	    "      \"received\": 1000,\n"
 	    "      \"handshakes\": 0,\n"
 	    "      \"cookie_replies\": 0,\n"
+	    "      \"cert_malformed\": 0,\n"
+	    "      \"cert_signature\": 0,\n"
+	    "      \"cert_expired\": 0,\n"
+	    "      \"cert_revoked\": 0,\n"
+	    "      \"cert_wrong_mesh\": 0,\n"
+	    "      \"cert_wrong_key\": 0,\n"
+	    "      \"cert_address\": 0,\n"
+	    "      \"cert_static\": 0,\n"
+	    "      \"cert_limit\": 0,\n"
+	    "      \"crl_bad\": 0,\n"
+	    "      \"coord_malformed\": 0,\n"
+	    "      \"coord_unexpected\": 0,\n"
+	    "      \"provisional_full\": 0,\n"
+	    "      \"provisional_timeout\": 0,\n"
+	    "      \"members_revoked\": 0,\n"
+	    "      \"members_expired\": 0,\n"
 	    "      \"dropped\": {\n"
 	    "        \"malformed\": 1,\n"
 	    "        \"bad_mac\": 0,\n"
@@ -608,6 +624,22 @@ test_status(void)
 	    "      \"received\": 2000,\n"
 	    "      \"handshakes\": 0,\n"
 	    "      \"cookie_replies\": 0,\n"
+	    "      \"cert_malformed\": 0,\n"
+	    "      \"cert_signature\": 0,\n"
+	    "      \"cert_expired\": 0,\n"
+	    "      \"cert_revoked\": 0,\n"
+	    "      \"cert_wrong_mesh\": 0,\n"
+	    "      \"cert_wrong_key\": 0,\n"
+	    "      \"cert_address\": 0,\n"
+	    "      \"cert_static\": 0,\n"
+	    "      \"cert_limit\": 0,\n"
+	    "      \"crl_bad\": 0,\n"
+	    "      \"coord_malformed\": 0,\n"
+	    "      \"coord_unexpected\": 0,\n"
+	    "      \"provisional_full\": 0,\n"
+	    "      \"provisional_timeout\": 0,\n"
+	    "      \"members_revoked\": 0,\n"
+	    "      \"members_expired\": 0,\n"
 	    "      \"dropped\": {\n"
 	    "        \"malformed\": 2,\n"
 	    "        \"bad_mac\": 0,\n"
@@ -626,6 +658,22 @@ test_status(void)
 	    "      \"received\": 3000,\n"
 	    "      \"handshakes\": 0,\n"
 	    "      \"cookie_replies\": 0,\n"
+	    "      \"cert_malformed\": 0,\n"
+	    "      \"cert_signature\": 0,\n"
+	    "      \"cert_expired\": 0,\n"
+	    "      \"cert_revoked\": 0,\n"
+	    "      \"cert_wrong_mesh\": 0,\n"
+	    "      \"cert_wrong_key\": 0,\n"
+	    "      \"cert_address\": 0,\n"
+	    "      \"cert_static\": 0,\n"
+	    "      \"cert_limit\": 0,\n"
+	    "      \"crl_bad\": 0,\n"
+	    "      \"coord_malformed\": 0,\n"
+	    "      \"coord_unexpected\": 0,\n"
+	    "      \"provisional_full\": 0,\n"
+	    "      \"provisional_timeout\": 0,\n"
+	    "      \"members_revoked\": 0,\n"
+	    "      \"members_expired\": 0,\n"
 	    "      \"dropped\": {\n"
 	    "        \"malformed\": 3,\n"
 	    "        \"bad_mac\": 0,\n"
@@ -692,13 +740,13 @@ test_peers(void)
 	fake_run(&f, "show peers", &text_output);
 	is_int(f.ret, 0, "show peers: exit 0");
 	is_str(f.out,
-	    "NAME                            ENDPOINT          "
+	    "NAME                            SOURCE  ENDPOINT          "
 	    "ALLOWED IPS                          HANDSHAKE  RX        "
 	    "TX        KEEPALIVE\n"
-	    "beta                            198.18.0.2:51820  "
+	    "beta                            config  198.18.0.2:51820  "
 	    "100.64.0.2/32,fd00:6d65:7368::2/128  never      1.50 KiB  "
 	    "3.00 MiB  25s\n"
-	    "a-peer-with-a-rather-long-name  (none)            "
+	    "a-peer-with-a-rather-long-name  config  (none)            "
 	    "100.64.0.3/32                        never      3.00 KiB  "
 	    "6.00 MiB  off\n",
 	    "show peers: a table as wide as its cells, nothing cut");
@@ -744,7 +792,13 @@ test_peers(void)
 	    "      \"handshake_state\": \"none\",\n"
 	    "      \"attempts\": 0,\n"
 	    "      \"last_attempt\": 0,\n"
-	    "      \"last_error\": null\n"
+	    "      \"last_error\": null,\n"
+	    "      \"source\": \"config\",\n"
+	    "      \"coordinator\": false,\n"
+	    "      \"addresses\": [],\n"
+	    "      \"groups\": [],\n"
+	    "      \"roles\": [],\n"
+	    "      \"cert_expires\": null\n"
 	    "    },\n"
 	    "    {\n"
 	    "      \"name\": \"a-peer-with-a-rather-long-name\",\n"
@@ -772,7 +826,13 @@ test_peers(void)
 	    "      \"handshake_state\": \"none\",\n"
 	    "      \"attempts\": 0,\n"
 	    "      \"last_attempt\": 0,\n"
-	    "      \"last_error\": null\n"
+	    "      \"last_error\": null,\n"
+	    "      \"source\": \"config\",\n"
+	    "      \"coordinator\": false,\n"
+	    "      \"addresses\": [],\n"
+	    "      \"groups\": [],\n"
+	    "      \"roles\": [],\n"
+	    "      \"cert_expires\": null\n"
 	    "    }\n"
 	    "  ]\n"
 	    "}\n",
@@ -812,6 +872,7 @@ test_peer(void)
 	is_str(f.out,
 	    "name: beta\n"
 	    "id: 1\n"
+	    "source: config\n"
 	    "public key: " KEY_B64 "\n"
 	    "preshared key: (hidden)\n"
 	    "endpoint: 198.18.0.2:51820\n"
@@ -836,6 +897,7 @@ test_peer(void)
 	is_str(f.out,
 	    "name: gamma\n"
 	    "id: 3\n"
+	    "source: config\n"
 	    "public key: " KEY2_B64 "\n"
 	    "preshared key: (none)\n"
 	    "endpoint: (none)\n"
@@ -884,7 +946,13 @@ test_peer(void)
 	    "  \"attempts\": 4,\n"
 	    "  \"last_attempt\": 4102444800,\n"
 	    "  \"last_error\": \"no response to 3 initiations since "
-	    "14:02:11 UTC\"\n"
+	    "14:02:11 UTC\",\n"
+	    "  \"source\": \"config\",\n"
+	    "  \"coordinator\": false,\n"
+	    "  \"addresses\": [],\n"
+	    "  \"groups\": [],\n"
+	    "  \"roles\": [],\n"
+	    "  \"cert_expires\": null\n"
 	    "}\n",
 	    "show peer -j: one object");
 	fake_done(&f);
@@ -1706,16 +1774,16 @@ test_peers_rates(void)
 	text_output.peers(fp, now, 4);
 	fclose(fp);
 	is_str(out,
-	    "NAME   ENDPOINT  ALLOWED IPS  HANDSHAKE  RX        TX        "
-	    "RX/S        TX/S        KEEPALIVE\n"
-	    "alpha  (none)    (none)       never      2.98 KiB  6.00 MiB  "
-	    "1.00 KiB/s  3.00 MiB/s  off\n"
-	    "beta   (none)    (none)       never      5.86 KiB  5.86 KiB  "
-	    "-           -           off\n"
-	    "gamma  (none)    (none)       never      1 B       1 B       "
-	    "0 B/s       0 B/s       off\n"
-	    "delta  (none)    (none)       never      9 B       9 B       "
-	    "-           -           off\n",
+	    "NAME   SOURCE  ENDPOINT  ALLOWED IPS  HANDSHAKE  RX        "
+	    "TX        RX/S        TX/S        KEEPALIVE\n"
+	    "alpha  config  (none)    (none)       never      2.98 KiB  "
+	    "6.00 MiB  1.00 KiB/s  3.00 MiB/s  off\n"
+	    "beta   config  (none)    (none)       never      5.86 KiB  "
+	    "5.86 KiB  -           -           off\n"
+	    "gamma  config  (none)    (none)       never      1 B       "
+	    "1 B       0 B/s       0 B/s       off\n"
+	    "delta  config  (none)    (none)       never      9 B       "
+	    "9 B       -           -           off\n",
 	    "show peers interval: RX/S and TX/S columns, \"-\" without a rate");
 	free(out);
 	out = NULL;
