@@ -30,13 +30,26 @@
 #include <arpa/inet.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <syslog.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "tap.h"
 #include "config.h"
+#include "log.h"
 #include "members.h"
 #include "route.h"
+
+/* the last line logged, and how many */
+static char	 logged[LOG_LINE_MAX];
+static int	 nlogged;
+
+static void
+log_capture(int pri, const char *line)
+{
+	(void)strlcpy(logged, line, sizeof(logged));
+	nlogged++;
+}
 
 static void
 pfx(struct mesh_prefix *p, const char *addr)
@@ -166,7 +179,11 @@ test_table(void)
 	size_t			 n;
 
 	member_msg(&mm, MESH_DYN_ID_MIN, "web2", 2);
+	nlogged = 0;
 	members_add(conf, 1, &mm);
+	is_str(logged, "mesh: member web2 (100.64.0.2/32 fd00::2/128) "
+	    "admitted", "add: one line logged names it and its addresses");
+	is_int(nlogged, 1, "add: one line");
 	m = members_find(MESH_DYN_ID_MIN);
 	ok(m != NULL && strcmp(m->name, "web2") == 0 &&
 	    m->state == CTL_STATE_MEMBER && m->naddrs == 2 &&
@@ -197,6 +214,8 @@ test_table(void)
 	member_msg(&mm, MESH_DYN_ID_MIN + 1, "web3", 3);
 	members_add(conf, 1, &mm);
 	members_gone(conf, MESH_DYN_ID_MIN, GONE_REVOKED);
+	is_str(logged, "mesh: member web2 removed: revoked",
+	    "revoked: logged with the reason");
 	ok(m->state == CTL_STATE_REVOKED, "revoked: listed as revoked");
 	is_int(members_count(CTL_STATE_REVOKED), 1, "revoked: one revoked");
 	is_int(members_count(CTL_STATE_MEMBER), 1, "revoked: one member left");
@@ -225,6 +244,8 @@ test_table(void)
 	/* replaced, provisional: gone without a trace */
 	members_gone(conf, MESH_DYN_ID_MIN + 1, GONE_REPLACED);
 	ok(members_find(MESH_DYN_ID_MIN + 1) == NULL, "replaced: removed");
+	is_str(logged, "mesh: member web3 removed: replaced by a newer "
+	    "certificate", "replaced: logged with the reason");
 	members_gone(conf, MESH_DYN_ID_MIN + 7, GONE_PROVISIONAL);
 	ok(members_find(MESH_DYN_ID_MIN + 7) == NULL,
 	    "provisional, never a member: nothing");
@@ -292,6 +313,9 @@ test_gone_bound(void)
 int
 main(void)
 {
+	/* the log lines, to check, not to print */
+	log_init(0, 0, LOG_DAEMON);
+	log_setsink(log_capture);
 	test_check();
 	test_table();
 	test_gone_bound();
