@@ -109,6 +109,7 @@ static const struct token t_peers[] = {
 
 static const struct token t_show[] = {
 	{ KEYWORD,	"config",	SHOW_CONFIG,	NULL },
+	{ KEYWORD,	"mesh",		SHOW_MESH,	NULL },
 	{ KEYWORD,	"peer",		NONE,		t_peername },
 	{ KEYWORD,	"peers",	SHOW_PEERS,	t_peers },
 	{ KEYWORD,	"status",	SHOW_STATUS,	NULL },

@@ -38,7 +38,8 @@ enum actions {
 	SHOW_PEERS,
 	SHOW_PEER,
 	IMPORT_WG,
-	SHOW_CONFIG
+	SHOW_CONFIG,
+	SHOW_MESH
 };
 
 /* show peers sort KEY */

@@ -31,6 +31,7 @@
 
 #include "confdiff.h"
 #include "log.h"
+#include "members.h"
 #include "parent.h"
 #include "route.h"
 #include "tundev.h"
@@ -347,6 +348,8 @@ keycheck_ok(struct imsg *imsg)
 		reload_next();
 		return;
 	}
+	/* members are in no config: they stay, coordinators it lacks go */
+	members_reload(nconf);
 	route_sync(parent.ifindex, nconf);
 	reload_report(parent.conf, nconf, err, sizeof(err));
 	free_config(parent.conf);

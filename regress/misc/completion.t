@@ -28,12 +28,12 @@ is "$(comp 'meshctl ')" "genkey genpsk import-wg log pubkey reload show" \
     "meshctl <TAB>: every command"
 is "$(comp 'meshctl sh')" "show" "meshctl sh<TAB>: show"
 is "$(comp 'meshctl gen')" "genkey genpsk" "meshctl gen<TAB>: genkey genpsk"
-is "$(comp 'meshctl show ')" "config peer peers status" "meshctl show <TAB>"
+is "$(comp 'meshctl show ')" "config mesh peer peers status" "meshctl show <TAB>"
 is "$(comp 'meshctl show pe')" "peer peers" "meshctl show pe<TAB>"
 is "$(comp 'meshctl sh st')" "status" "meshctl sh st<TAB>: a prefix command too"
 is "$(comp 'meshctl log ')" "brief verbose" "meshctl log <TAB>"
-is "$(comp 'meshctl -j show ')" "config peer peers status" "meshctl -j show <TAB>: options skipped"
-is "$(comp 'meshctl -s /run/x.sock show ')" "config peer peers status" \
+is "$(comp 'meshctl -j show ')" "config mesh peer peers status" "meshctl -j show <TAB>: options skipped"
+is "$(comp 'meshctl -s /run/x.sock show ')" "config mesh peer peers status" \
     "meshctl -s SOCK show <TAB>: an option's argument skipped"
 is "$(comp 'meshctl show status ')" "" "meshctl show status <TAB>: nothing more"
 is "$(comp 'meshctl genkey ')" "" "meshctl genkey <TAB>: nothing"
