@@ -180,6 +180,49 @@ test_parser_peers(void)
 	    "parse_json: no -j");
 }
 
+/* the admin's commands: never abbreviated, their words left to ca.c */
+static void
+test_admin(void)
+{
+	const struct parse_result	*res;
+
+	parse_ok("ca genkey", CA_GENKEY, "", 0);
+	parse_ok("ca pubkey", CA_PUBKEY, "", 0);
+	parse_ok("ca gen", CA_GENKEY, "", 0);
+	res = p("sign -k ca.key -j -d 30 -- x");
+	ok(res != NULL && res->action == CA_SIGN && res->nargs == 7 &&
+	    strcmp(res->args[0], "-k") == 0 && strcmp(res->args[6], "x") == 0 &&
+	    res->json == 0 && res->keydir == NULL,
+	    "sign: every word after it is left for ca.c, -j, -d and -- too");
+	res = p("sign");
+	ok(res != NULL && res->action == CA_SIGN && res->nargs == 0,
+	    "sign alone: no words for ca.c (it says what is missing)");
+	res = p("ca revoke -k k -f l a.crt");
+	ok(res != NULL && res->action == CA_REVOKE && res->nargs == 5,
+	    "ca revoke: its words left for ca.c");
+	res = p("-j show cert x.crt");
+	ok(res != NULL && res->action == SHOW_CERT && res->nargs == 1 &&
+	    res->json == 1, "-j show cert FILE");
+	res = p("sh revocations -c K list");
+	ok(res != NULL && res->action == SHOW_CRL && res->nargs == 3,
+	    "sh revocations -c K FILE");
+	res = p("genkey");
+	ok(res != NULL && res->args == NULL, "other commands have no args");
+	/* not abbreviated, and taking no abbreviation from the others */
+	parse_ok("s s", SHOW_STATUS, "", 0);
+	parse_ok("sh c", SHOW_CONFIG, "", 0);
+	parse_err("si", "unknown command \"si\"; valid commands: ca genkey "
+	    "genpsk import-wg log pubkey reload show sign");
+	parse_err("show ce x", "unknown argument \"ce\" after \"show\"; "
+	    "valid arguments: cert config peer peers revocations status");
+	parse_err("c genkey", "unknown command \"c\"; valid commands: ca "
+	    "genkey genpsk import-wg log pubkey reload show sign");
+	parse_err("ca", "missing argument after \"ca\"; valid arguments: "
+	    "genkey pubkey revoke");
+	parse_err("ca genkey x", "unexpected argument \"x\" after \"ca "
+	    "genkey\"");
+}
+
 static void
 test_parser(void)
 {
@@ -195,6 +238,7 @@ test_parser(void)
 	parse_ok("show status", SHOW_STATUS, "", 0);
 	parse_ok("show peers", SHOW_PEERS, "", 0);
 	test_parser_peers();
+	test_admin();
 	parse_ok("show peer bravo", SHOW_PEER, "bravo", 0);
 	parse_ok("show config", SHOW_CONFIG, "", 0);
 	parse_ok("sh c", SHOW_CONFIG, "", 0);
@@ -229,28 +273,28 @@ test_parser(void)
 	parse_err("gen", "ambiguous command \"gen\"; could be: genkey genpsk");
 
 	/* unknown words list the valid ones */
-	parse_err("shw", "unknown command \"shw\"; valid commands: genkey "
-	    "genpsk import-wg log pubkey reload show");
-	parse_err("shows", "unknown command \"shows\"; valid commands: genkey "
-	    "genpsk import-wg log pubkey reload show");
+	parse_err("shw", "unknown command \"shw\"; valid commands: ca "
+	    "genkey genpsk import-wg log pubkey reload show sign");
+	parse_err("shows", "unknown command \"shows\"; valid commands: ca "
+	    "genkey genpsk import-wg log pubkey reload show sign");
 	parse_err("show foo", "unknown argument \"foo\" after \"show\"; "
-	    "valid arguments: config mesh peer peers status");
+	    "valid arguments: cert config mesh peer peers revocations status");
 	parse_err("sh peerss", "unknown argument \"peerss\" after \"show\"; "
-	    "valid arguments: config mesh peer peers status");
+	    "valid arguments: cert config mesh peer peers revocations status");
 	parse_err("log loud", "unknown argument \"loud\" after \"log\"; "
 	    "valid arguments: brief verbose");
-	parse_err("-x", "unknown command \"-x\"; valid commands: genkey "
-	    "genpsk import-wg log pubkey reload show");
+	parse_err("-x", "unknown command \"-x\"; valid commands: ca "
+	    "genkey genpsk import-wg log pubkey reload show sign");
 
 	/* missing and extra words */
 	parse_err("show", "missing argument after \"show\"; valid arguments: "
-	    "config mesh peer peers status");
+	    "cert config mesh peer peers revocations status");
 	parse_err("sh", "missing argument after \"show\"; valid arguments: "
-	    "config mesh peer peers status");
+	    "cert config mesh peer peers revocations status");
 	parse_err("log", "missing argument after \"log\"; valid arguments: "
 	    "brief verbose");
-	parse_err("-j", "missing command; valid commands: genkey genpsk "
-	    "import-wg log pubkey reload show");
+	parse_err("-j", "missing command; valid commands: ca genkey genpsk "
+	    "import-wg log pubkey reload show sign");
 	parse_err("show peer -j", "missing peer name after \"show peer\"");
 	parse_err("show status now", "unexpected argument \"now\" after "
 	    "\"show status\"");
