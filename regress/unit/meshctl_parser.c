@@ -214,7 +214,7 @@ test_admin(void)
 	parse_err("si", "unknown command \"si\"; valid commands: ca genkey "
 	    "genpsk import-wg log pubkey reload show sign");
 	parse_err("show ce x", "unknown argument \"ce\" after \"show\"; "
-	    "valid arguments: cert config peer peers revocations status");
+	    "valid arguments: cert config mesh peer peers revocations status");
 	parse_err("c genkey", "unknown command \"c\"; valid commands: ca "
 	    "genkey genpsk import-wg log pubkey reload show sign");
 	parse_err("ca", "missing argument after \"ca\"; valid arguments: "
