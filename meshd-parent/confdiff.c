@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "confdiff.h"
 
@@ -303,6 +304,19 @@ ctlsock_diff(struct confdiff *d, const struct meshd_conf *o,
 	    "effect at the next restart");
 }
 
+/* a certificate's time as its day, "2099-01-01" */
+static const char *
+cert_day(int64_t t, char *buf, size_t len)
+{
+	struct tm	tm;
+	time_t		tt = (time_t)t;
+
+	if (gmtime_r(&tt, &tm) == NULL || strftime(buf, len, "%Y-%m-%d",
+	    &tm) == 0)
+		(void)snprintf(buf, len, "%lld", (long long)t);
+	return buf;
+}
+
 static int
 bytes_same(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
 {
@@ -319,13 +333,13 @@ crl_diff(struct confdiff *d, const struct mesh_conf *o,
 	if (bytes_same(o->crl, o->crllen, n->crl, n->crllen))
 		return 0;
 	if (o->crllen == 0)
-		(void)snprintf(text, sizeof(text), "revocation list added "
-		    "(serial %llu)", (unsigned long long)n->l.serial);
+		(void)snprintf(text, sizeof(text), "added (serial %llu)",
+		    (unsigned long long)n->l.serial);
 	else if (n->crllen == 0)
-		(void)snprintf(text, sizeof(text), "revocation list removed");
+		(void)snprintf(text, sizeof(text), "removed");
 	else
-		(void)snprintf(text, sizeof(text), "revocation list replaced "
-		    "(serial %llu -> %llu)", (unsigned long long)o->l.serial,
+		(void)snprintf(text, sizeof(text), "replaced (serial %llu -> "
+		    "%llu)", (unsigned long long)o->l.serial,
 		    (unsigned long long)n->l.serial);
 	return change_simple(d, CHANGE_IFACE, "revocation-file", text);
 }
@@ -339,7 +353,7 @@ mesh_diff(struct confdiff *d, const struct meshd_conf *oc,
     const struct meshd_conf *nc)
 {
 	const struct mesh_conf	*o = &oc->mesh, *n = &nc->mesh;
-	char			 text[MESH_CHANGE_TEXT];
+	char			 text[MESH_CHANGE_TEXT], day[32];
 
 	if (!oc->has_mesh && !nc->has_mesh)
 		return 0;
@@ -358,10 +372,13 @@ mesh_diff(struct confdiff *d, const struct meshd_conf *oc,
 	if (memcmp(o->ca, n->ca, sizeof(o->ca)) != 0 &&
 	    change_simple(d, CHANGE_IFACE, "ca", "another key") == -1)
 		return -1;
-	if (!bytes_same(o->cert, o->certlen, n->cert, n->certlen) &&
-	    change_simple(d, CHANGE_IFACE, "certificate-file",
-	    "certificate renewed") == -1)
-		return -1;
+	if (!bytes_same(o->cert, o->certlen, n->cert, n->certlen)) {
+		(void)snprintf(text, sizeof(text), "renewed (%s, until %s)",
+		    n->c.name, cert_day(n->c.not_after, day, sizeof(day)));
+		if (change_simple(d, CHANGE_IFACE, "certificate-file",
+		    text) == -1)
+			return -1;
+	}
 	if (crl_diff(d, o, n) == -1)
 		return -1;
 	if (o->serve != n->serve &&
