@@ -128,6 +128,7 @@ static int			 conf_opts;
 static int			 nerrors;
 static const char		*iface_fname;
 static int			 iface_line;
+static int			 iface_mtu_line;	/* 0: the default */
 static const char		*mesh_fname;
 static int			 mesh_line;
 static struct mesh_conf		 mesh_scratch;	/* a second mesh block */
@@ -1527,6 +1528,8 @@ iface_mtu(const char *s)
 		return;
 	}
 	blk.iface->mtu = n;
+	if (blk.iface == &conf->iface)
+		iface_mtu_line = file->lineno;
 }
 
 /* table off, table main or table NUMBER: where the routes go */
@@ -1920,6 +1923,14 @@ mesh_iface_addrs(void)
 		for (i = 0; i < c->naddrs && i < MESH_MAX_ADDRS; i++)
 			ic->addrs[ic->naddrs++] = c->addrs[i];
 		ic->addrs_cert = 1;
+		for (i = 0; i < ic->naddrs; i++)
+			if (ic->addrs[i].af == 6 && ic->mtu < 1280) {
+				conf_error_at(iface_fname, iface_mtu_line,
+				    "interface \"%s\": mtu %u is too small for "
+				    "the mesh certificate's IPv6 address, which "
+				    "needs at least 1280", ic->name, ic->mtu);
+				break;
+			}
 		return;
 	}
 	for (i = 0; i < ic->naddrs; i++)
@@ -1947,7 +1958,7 @@ reset_state(void)
 	line_ntok = line_first = line_second = 0;
 	brace_depth = skip_block = skip_depth = lex_error_reported = 0;
 	iface_fname = mesh_fname = mesh_cert_fname = NULL;
-	iface_line = mesh_line = mesh_cert_line = 0;
+	iface_line = iface_mtu_line = mesh_line = mesh_cert_line = 0;
 	memset(&outer, 0, sizeof(outer));
 }
 
