@@ -215,6 +215,7 @@ static void	 mesh_ca(const char *);
 static void	 mesh_certfile(const char *);
 static void	 mesh_crlfile(const char *);
 static void	 mesh_serve(void);
+static void	 mesh_serve_what(const char *);
 static void	 coord_begin(const char *);
 static void	 coord_end(void);
 static void	 coord_abort(void);
@@ -343,6 +344,7 @@ meshopt		: CA STRING			{ mesh_ca($2); }
 		| CERTIFICATEFILE STRING	{ mesh_certfile($2); }
 		| REVOCATIONFILE STRING		{ mesh_crlfile($2); }
 		| SERVE COORDINATOR		{ mesh_serve(); }
+		| SERVE STRING			{ mesh_serve_what($2); }
 		| coordinator
 		;
 
@@ -1862,6 +1864,13 @@ mesh_serve(void)
 	if (!opt_once(OPT_SERVE, "serve coordinator"))
 		return;
 	blk.mesh->serve = 1;
+}
+
+/* serve relay and the like: there is only the coordinator role yet */
+static void
+mesh_serve_what(const char *s)
+{
+	blk_error("serve \"%s\": only serve coordinator is known", s);
 }
 
 /*
