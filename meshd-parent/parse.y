@@ -1933,13 +1933,13 @@ mesh_iface_addrs(void)
 			ic->addrs[ic->naddrs++] = c->addrs[i];
 		ic->addrs_cert = 1;
 		for (i = 0; i < ic->naddrs; i++)
-			if (ic->addrs[i].af == 6 && ic->mtu < 1280) {
-				conf_error_at(iface_fname, iface_mtu_line,
-				    "interface \"%s\": mtu %u is too small for "
-				    "the mesh certificate's IPv6 address, which "
-				    "needs at least 1280", ic->name, ic->mtu);
+			if (ic->addrs[i].af == 6)
 				break;
-			}
+		if (i < ic->naddrs && ic->mtu < 1280)
+			conf_error_at(iface_fname, iface_mtu_line, "interface "
+			    "\"%s\": mtu %u is too small for the mesh "
+			    "certificate's IPv6 address, which needs at least "
+			    "1280", ic->name, ic->mtu);
 		return;
 	}
 	for (i = 0; i < ic->naddrs; i++)
