@@ -434,10 +434,12 @@ pace_arm(void)
 		evtimer_add(&co.pace, &tv);
 }
 
+/* again: a REGISTER sent again mid-dump carries on where it was */
 static void
-dump_start(struct coord_link *l)
+dump_start(struct coord_link *l, int again)
 {
-	l->cursor_set = 0;
+	if (!again)
+		l->cursor_set = 0;
 	if (!l->dumping) {
 		l->dumping = 1;
 		TAILQ_INSERT_TAIL(&co.dumps, l, dump_entry);
@@ -775,7 +777,7 @@ registered(struct net_peer *np, const struct mesh_cert_result *cr)
 {
 	struct coord_link	*l = link_get(np);
 	struct coord_rec	*r;
-	int			 news;
+	int			 news, again;
 
 	if (l->reg == NULL)
 		return;
@@ -787,6 +789,14 @@ registered(struct net_peer *np, const struct mesh_cert_result *cr)
 		RB_INSERT(rec_tree, &co.recs, r);
 		co.nrecs++;
 	}
+	/*
+	 * The same record again while its directory is still being sent:
+	 * the member re-sends REGISTER until DIR_END (every 5 s), and
+	 * starting over each time means a directory that takes longer than
+	 * that to send never ends.
+	 */
+	again = l->dumping && r->admitted && !cr->changed &&
+	    l->reg->seq == r->b.seq;
 	news = !r->admitted || cr->changed || l->reg->seq > r->b.seq ||
 	    l->reg->ncand != r->b.ncand || memcmp(l->reg->cand, r->b.cand,
 	    sizeof(r->b.cand)) != 0;
@@ -798,7 +808,7 @@ registered(struct net_peer *np, const struct mesh_cert_result *cr)
 	l->reg = NULL;
 	l->subscribed = 1;
 	log_debug("mesh: %s registered", np->name);
-	dump_start(l);
+	dump_start(l, again);
 	if (news)
 		push_rec(r);
 }
