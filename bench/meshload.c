@@ -88,7 +88,7 @@
 #define MAX_PIDS	8
 #define PING_NS		(5 * WG_NSEC)	/* as meshd's COORD_PING_SECS */
 #define REREG_NS	(5 * WG_NSEC)	/* REGISTER again, unanswered */
-#define RESTART_NS	(20 * WG_NSEC)	/* then a new session */
+#define RESTART_NS	(20 * WG_NSEC)	/* silent this long: new session */
 #define TICK_MS		20
 #define RECV_BATCH	32
 
@@ -103,6 +103,7 @@ struct member {
 	uint64_t		 started;
 	uint64_t		 regsent;
 	uint64_t		 hsstart;
+	uint64_t		 last_rx;
 	uint64_t		 done;
 	uint64_t		 next_ping;
 	uint64_t		 seq;
@@ -472,6 +473,7 @@ on_datagram(struct member *m, const uint8_t *msg, size_t len, uint64_t now)
 	uint8_t			 pt[2048], resp[WG_RESP_LEN];
 	size_t			 ptlen;
 
+	m->last_rx = now;
 	switch (wg_msg_type(msg, len)) {
 	case WG_MSG_INITIATION:		/* the coordinator rekeys */
 		if (noise_consume_initiation(m->l, msg, len, now, &p) == 0 &&
@@ -547,8 +549,14 @@ tick(uint64_t now)
 		switch (m->state) {
 		case M_HS:
 		case M_REG:
-			if (now - m->hsstart >= RESTART_NS) {
-				/* the coordinator forgot us: start over */
+			if (now - m->hsstart >= RESTART_NS &&
+			    now - m->last_rx >= RESTART_NS) {
+				/*
+				 * Nothing from the coordinator for that
+				 * long: it forgot us (a provisional peer
+				 * that timed out); start over.  A long
+				 * directory is no reason: meshd waits.
+				 */
 				g.restarts++;
 				noise_peer_clear(m->p);
 				m->state = M_HS;
