@@ -495,7 +495,13 @@ on_datagram(struct member *m, const uint8_t *msg, size_t len, uint64_t now)
 		break;
 	case WG_MSG_DATA:
 		g.rx_data++;
-		if (m->state == M_DONE && !m->watch && !g.decrypt_all) {
+		/*
+		 * A PONG or keepalive (64 and 32 bytes) is decrypted, so that
+		 * the engine sees replies to what it sends (else it would
+		 * start a handshake 15 s after each PING); an ENTRY is not.
+		 */
+		if (m->state == M_DONE && !m->watch && !g.decrypt_all &&
+		    len > 64) {
 			g.rx_skipped++;
 			return;
 		}
