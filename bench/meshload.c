@@ -46,10 +46,11 @@
  *			but pinging (-q: no pings)
  *   hold		then keep the members alive until SIGTERM or -H
  *			seconds (0: forever), for a real node to join
- * Progress goes to stderr.  A registered member's data messages are not
+ * Progress goes to stderr.  A registered member's ENTRY messages are not
  * decrypted (only counted) unless -D, or while it is being watched:
  * the directory a member gets is what the coordinator spends, not what
- * this tool needs to spend again N times over.
+ * this tool needs to spend again N times over.  PONGs and keepalives
+ * (the short ones) are, so that the engine sees its replies.
  *
  * After -T seconds (600) register_all stops starting members and the
  * phases after it run with those registered (timeout=1 says so).
