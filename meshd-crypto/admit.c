@@ -436,6 +436,8 @@ member_new(const struct mesh_cert *c)
 	if ((cp = crypto_peer_add(mesh.next_id, c->pubkey, c->name)) == NULL)
 		return NULL;
 	cp->kind = PEER_MEMBER;
+	/* net has its candidates from the directory */
+	cp->has_endpoint = 1;
 	return cp;
 }
 
