@@ -789,11 +789,5 @@ mesh_session_up(struct crypto_peer *cp)
 void
 mesh_peer_leaving(struct crypto_peer *cp)
 {
-	if (cp->member == NULL)
-		return;
-	addrs_set(&cp->member->c, cp->id, 0);
-	free(cp->member);
-	cp->member = NULL;
-	mesh.members--;
-	gone_tell(cp->id, GONE_REPLACED, 1);
+	member_remove(cp, GONE_REPLACED);
 }
