@@ -785,6 +785,61 @@ mesh_session_up(struct crypto_peer *cp)
 		child_compose(PROC_NET, IMSG_SESSION_UP, cp->id, -1, NULL, 0);
 }
 
+/*
+ * A peer of the config with key pub is about to be made: the config
+ * wins over a member or provisional peer holding that key (a member
+ * made a coordinator, or a static peer, by reload).  The member's
+ * verified facts are handed back for mesh_member_adopt(), or NULL.
+ */
+struct crypto_member *
+mesh_key_claimed(const uint8_t pub[WG_KEY_LEN])
+{
+	struct noise_peer	*np;
+	struct crypto_peer	*cp;
+	struct crypto_member	*m;
+
+	if ((np = noise_peer_lookup(crypto_local(), pub)) == NULL)
+		return NULL;
+	cp = np->arg;
+	if (cp->kind == PEER_PROVISIONAL) {
+		provisional_remove(cp);
+		return NULL;
+	}
+	if (cp->kind != PEER_MEMBER || cp->member == NULL)
+		return NULL;
+	m = cp->member;
+	addrs_set(&m->c, cp->id, 0);
+	cp->member = NULL;
+	mesh.members--;
+	log_info("mesh: member %s is now a peer of the config", cp->name);
+	gone_tell(cp->id, GONE_REPLACED, 1);
+	crypto_peer_free(cp);
+	mesh_state();
+	return m;
+}
+
+/*
+ * The facts mesh_key_claimed() took, for the config's peer cp that now
+ * holds the key: a coordinator keeps them (as if its certificate came
+ * through the directory); a static peer has only the config's.
+ */
+void
+mesh_member_adopt(struct crypto_peer *cp, struct crypto_member *m)
+{
+	if (m == NULL)
+		return;
+	if (cp->kind != PEER_COORDINATOR || cp->member != NULL ||
+	    addr_conflict(&m->c, cp->id, NULL) != NULL) {
+		free(m);
+		return;
+	}
+	cp->member = m;
+	mesh.members++;
+	addrs_set(&m->c, cp->id, 1);
+	member_announce(cp);
+	mesh_state();
+}
+
 /* cp leaves the config (a coordinator removed): its facts go too */
 void
 mesh_peer_leaving(struct crypto_peer *cp)

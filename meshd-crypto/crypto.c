@@ -623,6 +623,7 @@ static struct crypto_peer *
 peer_configure(struct conf_peer *p, uint64_t now)
 {
 	struct crypto_peer	*cp;
+	struct crypto_member	*m = NULL;
 	const uint8_t	*k;
 
 	cp = crypto_peer_find(p->msg.id);
@@ -634,11 +635,18 @@ peer_configure(struct conf_peer *p, uint64_t now)
 			crypto_peer_free(cp);
 		return NULL;
 	}
-	if (cp == NULL && (cp = crypto_peer_add(p->msg.id, p->msg.pubkey,
-	    p->msg.name)) == NULL)
-		return NULL;
+	if (cp == NULL) {
+		/* a member may hold the key: the config's peer takes it */
+		m = mesh_key_claimed(p->msg.pubkey);
+		if ((cp = crypto_peer_add(p->msg.id, p->msg.pubkey,
+		    p->msg.name)) == NULL) {
+			free(m);
+			return NULL;
+		}
+	}
 	cp->kind = (p->msg.flags & MESH_PEER_F_COORDINATOR) ?
 	    PEER_COORDINATOR : PEER_STATIC;
+	mesh_member_adopt(cp, m);
 	(void)strlcpy(cp->name, p->msg.name, sizeof(cp->name));
 	cp->has_endpoint = p->msg.has_endpoint;
 	if (!p->msg.has_psk)
