@@ -111,6 +111,12 @@ struct coord_link {
 	uint64_t		 crl_serial;
 	uint32_t		 crl_total;
 	uint32_t		 crl_got;
+	/*
+	 * The newest this coordinator gave crypto, which alone verifies it:
+	 * one per coordinator, so that a coordinator's list that does not
+	 * verify (a serial made up) hides no other coordinator's.
+	 */
+	uint64_t		 crl_passed;
 	/* a subscriber of ours */
 	int			 subscribed;
 	struct coord_body	*reg;		/* its REGISTER, at crypto */
@@ -143,7 +149,6 @@ static struct {
 	uint8_t			*crl;		/* the list we serve */
 	size_t			 crllen;
 	uint64_t		 crl_serial;
-	uint64_t		 crl_passed;	/* the newest given to crypto */
 	uint64_t		 epoch;
 	struct rec_tree		 recs;
 	size_t			 nrecs;
@@ -630,8 +635,8 @@ got_crl_part(struct net_peer *np, const struct coord_msg *m)
 		    "from a peer that is not our coordinator");
 		return;
 	}
-	if (m->serial <= co.crl_passed)
-		return;		/* crypto has it, or a newer one */
+	if (m->serial <= l->crl_passed)
+		return;		/* crypto had it, or a newer one */
 	if (l->crl == NULL || l->crl_serial != m->serial ||
 	    l->crl_total != m->total) {
 		free(l->crl);
@@ -653,7 +658,7 @@ got_crl_part(struct net_peer *np, const struct coord_msg *m)
 	if (l->crl_got < l->crl_total)
 		return;
 	child_compose(PROC_CRYPTO, IMSG_CRL, 0, -1, l->crl, l->crl_total);
-	co.crl_passed = l->crl_serial;
+	l->crl_passed = l->crl_serial;
 	free(l->crl);
 	l->crl = NULL;
 }
