@@ -81,6 +81,7 @@ struct coord_rec {
 	int			 admitted;	/* crypto said yes (or ours) */
 	struct coord_body	 b;
 	struct coord_body	*pend;		/* newer, awaiting crypto */
+	uint64_t		 pend_check;	/* its CERT_CHECK */
 };
 RB_HEAD(rec_tree, coord_rec);
 
@@ -120,6 +121,7 @@ struct coord_link {
 	/* a subscriber of ours */
 	int			 subscribed;
 	struct coord_body	*reg;		/* its REGISTER, at crypto */
+	uint64_t		 reg_check;	/* its CERT_CHECK */
 	int			 dumping;
 	uint8_t			 cursor[32];	/* the last record sent */
 	int			 cursor_set;
@@ -152,6 +154,14 @@ static struct {
 	uint64_t		 epoch;
 	struct rec_tree		 recs;
 	size_t			 nrecs;
+	/*
+	 * CERT_CHECKs sent and CERT_RESULTs come back: crypto answers
+	 * each check once, in order, so the n-th result is the n-th
+	 * check's.  A body replaced while its check was at crypto waits
+	 * for its own verdict, not the earlier one's.
+	 */
+	uint64_t		 checks_sent;
+	uint64_t		 checks_done;
 	struct out_head		 outq;
 	struct link_head	 dumps;
 	struct event		 pace;
@@ -549,7 +559,8 @@ body_from(struct coord_body *b, const struct coord_msg *m)
 	memcpy(b->cand, m->cand, sizeof(b->cand));
 }
 
-static void
+/* the check's number, for coord_cert_result() */
+static uint64_t
 cert_check(uint32_t via, int own, const struct coord_body *b)
 {
 	struct mesh_cert_check	ck;
@@ -560,6 +571,7 @@ cert_check(uint32_t via, int own, const struct coord_body *b)
 	ck.len = b->certlen;
 	memcpy(ck.cert, b->cert, b->certlen);
 	child_compose(PROC_CRYPTO, IMSG_CERT_CHECK, via, -1, &ck, sizeof(ck));
+	return ++co.checks_sent;
 }
 
 /* --- a member's side ------------------------------------------------ */
@@ -605,7 +617,7 @@ got_entry(struct net_peer *np, const struct coord_msg *m)
 	if (r->pend == NULL && (r->pend = malloc(sizeof(*r->pend))) == NULL)
 		fatal(NULL);
 	body_from(r->pend, m);
-	cert_check(np->id, 0, r->pend);
+	r->pend_check = cert_check(np->id, 0, r->pend);
 }
 
 static void
@@ -754,7 +766,7 @@ got_register(struct net_peer *np, const struct coord_msg *m)
 	if (l->reg == NULL && (l->reg = malloc(sizeof(*l->reg))) == NULL)
 		fatal(NULL);
 	body_from(l->reg, m);
-	cert_check(np->id, 1, l->reg);
+	l->reg_check = cert_check(np->id, 1, l->reg);
 }
 
 static void
@@ -860,13 +872,18 @@ coord_cert_result(struct imsg *imsg)
 	struct mesh_cert_result	 cr;
 	struct net_peer		*np;
 	struct coord_rec	*r;
+	uint64_t		 check;
 	int			 moved;
 
-	if (imsg_get_data(imsg, &cr, sizeof(cr)) == -1 || cr.own > 1)
+	if (imsg_get_data(imsg, &cr, sizeof(cr)) == -1 || cr.own > 1 ||
+	    co.checks_done == co.checks_sent)
 		fatalx("CERT_RESULT: bad message");
+	check = ++co.checks_done;
 	np = net_peer_find(cr.via);
 	if (cr.own) {
-		if (np == NULL || np->link == NULL)
+		/* not the verdict on the REGISTER we hold: a newer came */
+		if (np == NULL || np->link == NULL ||
+		    np->link->reg_check != check)
 			return;
 		if (cr.id != 0 && cr.id == cr.via)
 			registered(np, &cr);
@@ -876,7 +893,8 @@ coord_cert_result(struct imsg *imsg)
 		}
 		return;
 	}
-	if ((r = rec_find(cr.pubkey)) == NULL || r->pend == NULL)
+	if ((r = rec_find(cr.pubkey)) == NULL || r->pend == NULL ||
+	    r->pend_check != check)
 		return;
 	if (cr.id == 0) {
 		free(r->pend);
