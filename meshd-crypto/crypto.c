@@ -497,16 +497,21 @@ send_stats(uint32_t reqid)
 	struct crypto_peer	*cp;
 	struct timespec		 rt;
 	uint64_t		 now = crypto_now();
+	int64_t			 rt_ns;
 
 	clock_gettime(CLOCK_REALTIME, &rt);
+	rt_ns = (int64_t)rt.tv_sec * 1000000000LL + rt.tv_nsec;
 	RB_FOREACH(cp, crypto_peer_tree, &peers) {
 		st = cp->st;
 		st.id = cp->id;
 		st.latest_handshake = 0;
+		/*
+		 * In nanoseconds, then seconds: the two clocks' seconds
+		 * apart made it jump by one between two asks
+		 */
 		if (cp->np->has_handshake)
-			st.latest_handshake = rt.tv_sec -
-			    (int64_t)((now - cp->np->last_handshake) /
-			    1000000000ULL);
+			st.latest_handshake = (rt_ns - (int64_t)(now -
+			    cp->np->last_handshake)) / 1000000000LL;
 		story_stats(cp, &st);
 		child_compose(PROC_PARENT, IMSG_PEER_STATS, reqid, -1, &st,
 		    sizeof(st));
