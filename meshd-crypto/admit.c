@@ -576,12 +576,14 @@ crl_take(const uint8_t *buf, size_t len)
 	const char		*why;
 	uint8_t			*copy;
 
+	why = NULL;
 	if (crl_parse(buf, len, &l, &why) == -1 ||
 	    strcmp(l.mesh, mesh.conf.name) != 0 ||
 	    cert_sig_verify(buf, len, l.bodylen, mesh.conf.ca) == -1) {
-		mesh_refuse(MESH_CTR_CRL_BAD, "revocation list",
-		    strcmp(l.mesh, mesh.conf.name) != 0 ? "another mesh's" :
-		    NULL);
+		/* a list that does not parse has no mesh name to blame */
+		if (why == NULL && strcmp(l.mesh, mesh.conf.name) != 0)
+			why = "another mesh's";
+		mesh_refuse(MESH_CTR_CRL_BAD, "revocation list", why);
 		return -1;
 	}
 	if (mesh.crl != NULL && l.serial <= mesh.l.serial)
