@@ -295,17 +295,24 @@ member_announce(struct crypto_peer *cp)
 }
 
 static void
-gone_tell(uint32_t id, enum mesh_gone_reason why, int all)
+gone_to(enum meshd_role to, uint32_t id, enum mesh_gone_reason why)
 {
 	struct mesh_gone_msg	gm;
 
+	memset(&gm, 0, sizeof(gm));
 	gm.id = id;
 	gm.reason = why;
-	child_compose(PROC_NET, IMSG_PEER_GONE, id, -1, &gm, sizeof(gm));
+	child_compose(to, IMSG_PEER_GONE, id, -1, &gm, sizeof(gm));
+}
+
+static void
+gone_tell(uint32_t id, enum mesh_gone_reason why, int all)
+{
+	gone_to(PROC_NET, id, why);
 	if (!all)
 		return;
-	child_compose(PROC_TUN, IMSG_PEER_GONE, id, -1, &gm, sizeof(gm));
-	child_compose(PROC_PARENT, IMSG_PEER_GONE, id, -1, &gm, sizeof(gm));
+	gone_to(PROC_TUN, id, why);
+	gone_to(PROC_PARENT, id, why);
 }
 
 /*
@@ -842,9 +849,43 @@ mesh_member_adopt(struct crypto_peer *cp, struct crypto_member *m)
 	mesh_state();
 }
 
-/* cp leaves the config (a coordinator removed): its facts go too */
+/*
+ * cp leaves the config (a coordinator removed, or its key changed) and
+ * is freed.  A certificate of it that still holds keeps it a member,
+ * under a new id, as if the directory had brought it.  net hears of the
+ * new id before the old one goes, so that its record (candidates) moves
+ * to it; tun and the parent hear of the old one going first, so that its
+ * addresses are free for the new.
+ */
 void
-mesh_peer_leaving(struct crypto_peer *cp)
+mesh_peer_leaving(struct crypto_peer *cp, struct conf_snapshot *cs)
 {
-	member_remove(cp, GONE_REPLACED);
+	struct crypto_member	*m = cp->member;
+	struct crypto_peer	*np = NULL;
+	uint32_t		 id = cp->id;
+
+	if (m == NULL) {
+		crypto_peer_free(cp);
+		return;
+	}
+	addrs_set(&m->c, id, 0);
+	cp->member = NULL;
+	mesh.members--;
+	gone_to(PROC_TUN, id, GONE_REPLACED);
+	gone_to(PROC_PARENT, id, GONE_REPLACED);
+	crypto_peer_free(cp);
+	if (mesh.on && time_valid(&m->c, time(NULL)) &&
+	    mesh.members < MESH_MEMBERS_MAX &&
+	    addr_conflict(&m->c, 0, cs) == NULL &&
+	    (np = member_new(&m->c)) != NULL) {
+		np->member = m;
+		mesh.members++;
+		addrs_set(&m->c, np->id, 1);
+		member_announce(np);
+		log_info("mesh: %s, a coordinator no more, stays a member",
+		    m->c.name);
+	} else
+		free(m);
+	gone_to(PROC_NET, id, GONE_REPLACED);
+	mesh_state();
 }

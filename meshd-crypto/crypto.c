@@ -689,8 +689,7 @@ crypto_reconf(struct conf_snapshot *cs)
 		p = conf_snapshot_find(cs, cp->id);
 		if (p == NULL || memcmp(p->msg.pubkey, cp->np->pub,
 		    WG_KEY_LEN) != 0) {
-			mesh_peer_leaving(cp);
-			crypto_peer_free(cp);
+			mesh_peer_leaving(cp, cs);	/* frees cp */
 		}
 	}
 	TAILQ_FOREACH(p, &cs->peers, entry)

@@ -128,7 +128,7 @@ struct crypto_peer *mesh_provisional(const uint8_t [WG_KEY_LEN]);
 void	 mesh_coord_in(struct crypto_peer *, const uint8_t *, size_t);
 struct crypto_peer *mesh_coord_out(struct imsg *, uint8_t *, size_t *);
 void	 mesh_session_up(struct crypto_peer *);
-void	 mesh_peer_leaving(struct crypto_peer *);
+void	 mesh_peer_leaving(struct crypto_peer *, struct conf_snapshot *);
 struct crypto_member *mesh_key_claimed(const uint8_t [WG_KEY_LEN]);
 void	 mesh_member_adopt(struct crypto_peer *, struct crypto_member *);
 void	 mesh_count(enum mesh_ctr);

@@ -917,14 +917,25 @@ coord_member(struct imsg *imsg)
 {
 	struct mesh_member_msg	 mm;
 	struct net_peer		*np;
+	struct coord_rec	*r;
 
 	if (imsg_get_data(imsg, &mm, sizeof(mm)) == -1 || mm.id == 0)
 		fatalx("MEMBER: bad message");
 	mm.name[sizeof(mm.name) - 1] = '\0';
 	if ((np = net_peer_dyn(mm.id)) == NULL)
 		return;		/* a coordinator a reload removed */
-	if (mm.id >= MESH_DYN_ID_MIN)
-		(void)strlcpy(np->name, mm.name, sizeof(np->name));
+	if (mm.id < MESH_DYN_ID_MIN)
+		return;
+	(void)strlcpy(np->name, mm.name, sizeof(np->name));
+	/*
+	 * A coordinator the config dropped stays a member under a new id
+	 * (crypto says so before the old id goes): its record follows.
+	 */
+	if ((r = rec_find(mm.pubkey)) != NULL && r->admitted &&
+	    r->id != mm.id) {
+		r->id = mm.id;
+		rec_apply(r, 0);
+	}
 }
 
 void

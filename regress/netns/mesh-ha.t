@@ -3,7 +3,8 @@
 # registered with both.  Kill one: the mesh keeps working and a new node
 # joins through the other.  Restart it: its directory is whole again
 # from the members' registrations.  A member then drops the restarted
-# coordinator by reload, and keeps its sessions.
+# coordinator by reload: it keeps its sessions, and the coordinator as a
+# member.  Another makes a member its coordinator by reload.
 
 . "$(dirname "$0")/../lib.sh"
 need_root
@@ -67,6 +68,10 @@ is "$(ctl n3 -j show mesh | jq '.coordinators | length')" 1 \
 t "n3 still pings n4" pings 3 4
 is "$(ctl n3 -j show peer n4 | jq .latest_handshake)" "$hs" \
     "the session n3-n4 stayed"
+# c1 is still a member of the mesh (registered with c2): n3 keeps it
+is "$(ctl n3 -j show peers | jq -r '.peers[] | select(.name == "c1") |
+    .source')" mesh "n3 lists c1 as a member now"
+t "n3 still pings c1" pings 3 1
 
 # ---- n5 makes n4, a member it knows, a coordinator of its config: the
 # config's peer takes over n4's key from the member
