@@ -62,6 +62,8 @@
 #define COORD_BURST		128	/* messages between two turns */
 #define COORD_PING_SECS		5
 #define COORD_PING_MISSES	3	/* unanswered: register again */
+#define COORD_REG_BURST		4	/* REGISTERs a member may send ... */
+#define COORD_REG_SECS		5	/* ... in this many seconds */
 #define COORD_RECS_MAX		65536
 #define COORD_LOG_GAP		60
 
@@ -120,6 +122,8 @@ struct coord_link {
 	uint64_t		 crl_passed;
 	/* a subscriber of ours */
 	int			 subscribed;
+	time_t			 reg_since;	/* COORD_REG_SECS from here */
+	uint32_t		 reg_count;	/* REGISTERs since then */
 	struct coord_body	*reg;		/* its REGISTER, at crypto */
 	uint64_t		 reg_check;	/* its CERT_CHECK */
 	int			 dumping;
@@ -757,10 +761,25 @@ static void
 got_register(struct net_peer *np, const struct coord_msg *m)
 {
 	struct coord_link	*l = link_get(np);
+	time_t			 now = time(NULL);
 
 	if (!co.serve) {
 		coord_bad(MESH_CTR_COORD_UNEXPECTED, np, "REGISTER, but we "
 		    "are no coordinator");
+		return;
+	}
+	/*
+	 * Each costs a signature check and, when it changes the record, a
+	 * message to every subscriber: a member registers on a session,
+	 * every COORD_PING_SECS while unanswered and when its certificate
+	 * changes, never in a stream.
+	 */
+	if (now - l->reg_since >= COORD_REG_SECS) {
+		l->reg_since = now;
+		l->reg_count = 0;
+	}
+	if (++l->reg_count > COORD_REG_BURST) {
+		coord_bad(MESH_CTR_COORD_UNEXPECTED, np, "REGISTER too often");
 		return;
 	}
 	if (l->reg == NULL && (l->reg = malloc(sizeof(*l->reg))) == NULL)
