@@ -430,16 +430,26 @@ admit_target(const struct mesh_cert_check *ck, const struct mesh_cert *c,
 	return cp;
 }
 
+/*
+ * The next free id for a peer the mesh brings, in mesh.next_id: never
+ * at or below MESH_DYN_ID_MIN (the config's ids are below), also once
+ * it wrapped
+ */
+static void
+dyn_id_next(void)
+{
+	do {
+		if (++mesh.next_id <= MESH_DYN_ID_MIN)
+			mesh.next_id = MESH_DYN_ID_MIN + 1;
+	} while (crypto_peer_find(mesh.next_id) != NULL);
+}
+
 static struct crypto_peer *
 member_new(const struct mesh_cert *c)
 {
 	struct crypto_peer	*cp;
 
-	if (mesh.next_id < MESH_DYN_ID_MIN)
-		mesh.next_id = MESH_DYN_ID_MIN;
-	while (crypto_peer_find(++mesh.next_id) != NULL ||
-	    mesh.next_id == 0)
-		;
+	dyn_id_next();
 	if ((cp = crypto_peer_add(mesh.next_id, c->pubkey, c->name)) == NULL)
 		return NULL;
 	cp->kind = PEER_MEMBER;
@@ -557,11 +567,7 @@ mesh_provisional(const uint8_t pub[WG_KEY_LEN])
 		    NULL);
 		return NULL;
 	}
-	if (mesh.next_id < MESH_DYN_ID_MIN)
-		mesh.next_id = MESH_DYN_ID_MIN;
-	while (crypto_peer_find(++mesh.next_id) != NULL ||
-	    mesh.next_id == 0)
-		;
+	dyn_id_next();
 	(void)snprintf(name, sizeof(name), "provisional-%u",
 	    mesh.next_id - MESH_DYN_ID_MIN);
 	if ((cp = crypto_peer_add(mesh.next_id, pub, name)) == NULL)
