@@ -252,9 +252,14 @@ addr_conflict(const struct mesh_cert *c, uint32_t id,
 				return &c->addrs[i];
 		if (cs == NULL)
 			continue;
+		/*
+		 * A static peer's prefix that holds it; not a default route
+		 * (a plain WireGuard exit): the member's host route is the
+		 * longer match there, and every member would clash.
+		 */
 		TAILQ_FOREACH(p, &cs->peers, entry)
 			for (k = 0; k < p->ngot; k++)
-				if (p->msg.id != id &&
+				if (p->msg.id != id && p->aips[k].plen > 0 &&
 				    prefix_holds(&p->aips[k], &c->addrs[i]))
 					return &c->addrs[i];
 	}
@@ -510,7 +515,9 @@ mesh_cert_check(struct imsg *imsg)
 		if (mesh.members >= MESH_MEMBERS_MAX ||
 		    (cp = member_new(&c)) == NULL)
 			why = MESH_CTR_CERT_LIMIT;
-	}
+	} else if (why == MESH_CTR_MAX && cp->kind == PEER_PROVISIONAL &&
+	    mesh.members >= MESH_MEMBERS_MAX)
+		why = MESH_CTR_CERT_LIMIT;
 	if (why != MESH_CTR_MAX) {
 		mesh_refuse(why, who, detail);
 		/* net keeps it by the key's place, whatever the rest */
@@ -550,6 +557,18 @@ mesh_cert_check(struct imsg *imsg)
 
 /* --- unknown initiators --------------------------------------------- */
 
+static struct crypto_peer *
+provisional_oldest(void)
+{
+	struct crypto_peer	*cp, *old = NULL;
+
+	for (cp = crypto_peer_first(); cp != NULL; cp = crypto_peer_next(cp))
+		if (cp->kind == PEER_PROVISIONAL && (old == NULL ||
+		    cp->deadline < old->deadline))
+			old = cp;
+	return old;
+}
+
 /*
  * An initiation with the static key of no peer, at a coordinator: a
  * provisional peer for it, or NULL (not serving, or too many already).
@@ -557,15 +576,22 @@ mesh_cert_check(struct imsg *imsg)
 struct crypto_peer *
 mesh_provisional(const uint8_t pub[WG_KEY_LEN])
 {
-	struct crypto_peer	*cp;
+	struct crypto_peer	*cp, *old;
 	char			 name[MESH_NAME_MAX];
 
 	if (!mesh_serving() || pubkey_is_ours(pub))
 		return NULL;
 	if (mesh.provisional >= MESH_PROV_MAX) {
-		mesh_refuse(MESH_CTR_PROVISIONAL_FULL, "an unknown initiator",
-		    NULL);
-		return NULL;
+		/*
+		 * The oldest goes: a member registers within a round trip
+		 * of its handshake, so a flood of initiations that never
+		 * register cannot keep it out (cookies bound the flood).
+		 */
+		if ((old = provisional_oldest()) == NULL)
+			return NULL;
+		mesh_refuse(MESH_CTR_PROVISIONAL_FULL, "the longest waiting "
+		    "unknown initiator", NULL);
+		provisional_remove(old);
 	}
 	dyn_id_next();
 	(void)snprintf(name, sizeof(name), "provisional-%u",
