@@ -25,10 +25,11 @@ mesh_conf n1 serve
 for i in 2 3 4 5 6; do mesh_conf "n$i" n1:1; done
 
 ctl() { local n=$1; shift; "$MESHCTL" -s "$D/$n.sock" "$@"; }
-# knows NAME COUNT: NAME lists COUNT mesh peers
+# knows NAME COUNT: NAME lists COUNT members (mesh peers, and its
+# coordinator, a config peer, once its certificate came)
 knows() {
 	[ "$(ctl "$1" -j show peers |
-	    jq '[.peers[] | select(.source == "mesh")] | length')" = "$2" ]
+	    jq '[.peers[] | select(.cert_expires != null)] | length')" = "$2" ]
 }
 
 for i in 1 2 3 4 5; do
