@@ -87,9 +87,9 @@
 
 #define MAX_BIND	64
 #define MAX_PIDS	8
-#define PING_NS		(5 * WG_NSEC)	/* as meshd's COORD_PING_SECS */
+#define PING_NS		(5 * WG_NSEC)	/* COORD_PING_SECS */
 #define REREG_NS	(5 * WG_NSEC)	/* REGISTER again, unanswered */
-#define RESTART_NS	(20 * WG_NSEC)	/* silent this long: new session */
+#define RESTART_NS	(20 * WG_NSEC)	/* silent: new session */
 #define TICK_MS		20
 #define RECV_BATCH	32
 
@@ -119,7 +119,7 @@ struct member {
 
 static struct {
 	struct member		*m;
-	size_t			 n;		/* members, late joiner too */
+	size_t			 n;	/* with the late joiner */
 	int			 ep;		/* epoll */
 	struct sockaddr_storage	 coord;
 	socklen_t		 coordlen;
@@ -723,7 +723,8 @@ phase_endpoint(size_t subscribers)
 	m->ncand = 1;
 	m->cand[0].af = 4;
 	m->cand[0].port = 4242;
-	memcpy(m->cand[0].addr, "\xc6\x33\x64\x01", 4);	/* 198.51.100.1 */
+	/* 198.51.100.1 */
+	memcpy(m->cand[0].addr, "\xc6\x33\x64\x01", 4);
 	g.want_key = m->pub;
 	g.want_seq = m->seq;
 	g.want_got = 0;
