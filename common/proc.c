@@ -64,13 +64,23 @@ imsgev_clear(struct imsgev *iev)
 void
 imsg_event_add(struct imsgev *iev)
 {
+	short	events;
+
 	if (iev->handler == NULL) {
 		imsgbuf_flush(&iev->ibuf);
 		return;
 	}
-	iev->events = EV_READ;
+	events = EV_READ;
 	if (imsgbuf_queuelen(&iev->ibuf) > 0)
-		iev->events |= EV_WRITE;
+		events |= EV_WRITE;
+	/*
+	 * Armed as wanted already: nothing to do.  A burst of messages
+	 * (a directory of thousands) costs no system call each then.
+	 */
+	if (events == iev->events && event_initialized(&iev->ev) &&
+	    event_pending(&iev->ev, EV_READ | EV_WRITE, NULL))
+		return;
+	iev->events = events;
 	event_del(&iev->ev);
 	event_set(&iev->ev, iev->ibuf.fd, iev->events, iev->handler, iev);
 	event_add(&iev->ev, NULL);
