@@ -32,12 +32,15 @@
  *	COORD_MAX + 1 bytes; -g order instead of the honest answer:
  *	DIR_END first, the entries after it, and a CRL_PART whose part
  *	lies past the list's end (of the -c list, or of a made-up one of
- *	CRL_MIN bytes).
+ *	CRL_MIN bytes), and before all of it a PONG to no PING.
  *   fakecoord -m -k KEYFILE -p COORDPUB -C ADDR:PORT -e CERTFILE
  *	    [-t SECONDS]
  *	a member, for fakecoord's own test: handshakes with the
  *	coordinator, sends REGISTER with the certificate and a PING, and
  *	prints what comes back.
+ *   fakecoord -m -n -k KEYFILE -p COORDPUB -C ADDR:PORT [-t SECONDS]
+ *	an unknown initiator that never presents a certificate: the
+ *	handshake, a keepalive, and no REGISTER ever.
  *
  * One line per event on stdout; exits 0 after -t seconds (30), 1 on a
  * setup error with the reason on stderr.
@@ -97,6 +100,7 @@ struct fc {
 	uint64_t		 epoch;
 	uint64_t		 seq;
 	int			 member_mode;
+	int			 no_register;	/* -n */
 	int			 registered;
 };
 
@@ -333,12 +337,27 @@ send_oversize(struct fc *fc, struct member *m)
 	printf("sent oversize entry, body %zu bytes\n", blen);
 }
 
+/* a PONG to a PING nobody sent */
+static void
+send_stray_pong(struct fc *fc, struct member *m)
+{
+	struct coord_msg	cm;
+
+	memset(&cm, 0, sizeof(cm));
+	cm.type = COORD_PONG;
+	cm.epoch = fc->epoch;
+	cm.nonce = 0x5eed;
+	send_msg(fc, m, &cm);
+	printf("sent pong to no ping\n");
+}
+
 static void
 on_register(struct fc *fc, struct member *m)
 {
 	size_t	i;
 
 	if (fc->g == G_ORDER) {
+		send_stray_pong(fc, m);
 		send_dir_end(fc, m);
 		for (i = 0; i < fc->nent; i++)
 			send_entry(fc, m, i);
@@ -512,7 +531,13 @@ input(struct fc *fc, const uint8_t *msg, size_t len,
 		ret = noise_consume_response(fc->l, msg, len, now, &p);
 		if (ret == 0 && fc->member_mode && !fc->registered) {
 			printf("handshake done\n");
-			member_register(fc, &fc->mem[0]);
+			if (fc->no_register) {
+				/* the session is the initiator's to confirm */
+				send_raw(fc, &fc->mem[0], NULL, 0);
+				fc->registered = 1;
+				printf("sent keepalive, no register\n");
+			} else
+				member_register(fc, &fc->mem[0]);
 		}
 		break;
 	case WG_MSG_DATA:
@@ -560,7 +585,9 @@ usage(void)
 	    "[-e entryfile]... [-c crlfile]\n"
 	    "                 [-g garbage|oversize|order] [-t seconds]\n"
 	    "       fakecoord -m -k keyfile -p coordpub -C addr:port "
-	    "-e certfile [-t seconds]\n");
+	    "-e certfile [-t seconds]\n"
+	    "       fakecoord -m -n -k keyfile -p coordpub -C addr:port "
+	    "[-t seconds]\n");
 	exit(2);
 }
 
@@ -632,7 +659,7 @@ main(int argc, char *argv[])
 
 	memset(&fc, 0, sizeof(fc));
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	while ((ch = getopt(argc, argv, "C:c:e:g:k:l:mp:t:")) != -1) {
+	while ((ch = getopt(argc, argv, "C:c:e:g:k:l:mnp:t:")) != -1) {
 		switch (ch) {
 		case 'C':
 			caddr = optarg;
@@ -665,6 +692,9 @@ main(int argc, char *argv[])
 		case 'm':
 			fc.member_mode = 1;
 			break;
+		case 'n':
+			fc.no_register = 1;
+			break;
 		case 'p':
 			if (wg_key_from_base64(coordpub, optarg) == -1)
 				errx(1, "-p %s: not a base64 key", optarg);
@@ -683,9 +713,11 @@ main(int argc, char *argv[])
 		usage();
 	if (fc.member_mode) {
 		if (laddr != NULL || !have_coordpub || caddr == NULL ||
-		    fc.nent != 1 || fc.g != G_NONE || crlfile != NULL)
+		    fc.nent != (fc.no_register ? 0 : 1) || fc.g != G_NONE ||
+		    crlfile != NULL)
 			usage();
-	} else if (laddr == NULL || have_coordpub || caddr != NULL)
+	} else if (laddr == NULL || have_coordpub || caddr != NULL ||
+	    fc.no_register)
 		usage();
 	if (crlfile != NULL)
 		read_blob(crlfile, ARMOR_CRL, &fc.crl);
