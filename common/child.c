@@ -31,6 +31,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cert.h"
 #include "child.h"
 #include "log.h"
 #include "pktchan.h"
@@ -60,6 +61,8 @@ conf_snapshot_free(struct conf_snapshot *cs)
 		free(cp->aips);
 		free(cp);
 	}
+	free(cs->cert);
+	free(cs->crl);
 	free(cs);
 }
 
@@ -282,6 +285,55 @@ recv_reconf_iface(struct imsg *imsg)
 	self->pending->iface.name[MESH_IFNAME_MAX - 1] = '\0';
 }
 
+/*
+ * RECONF_MESH: the mesh block, once, after RECONF_IFACE and before any
+ * peer; its certificate (and revocation list) follow at once, of exactly
+ * the lengths it gives.
+ */
+static void
+recv_reconf_mesh(struct imsg *imsg)
+{
+	struct conf_snapshot	*cs = self->pending;
+
+	if (cs == NULL || cs->has_mesh || cs->npeers > 0 ||
+	    imsg_get_data(imsg, &cs->mesh, sizeof(cs->mesh)) == -1)
+		fatalx("RECONF_MESH: bad message");
+	cs->mesh.name[sizeof(cs->mesh.name) - 1] = '\0';
+	if (cs->mesh.certlen == 0 || cs->mesh.certlen > MESH_CERT_MAX ||
+	    cs->mesh.crllen > CRL_MAX)
+		fatalx("RECONF_MESH: bad lengths %u and %u",
+		    cs->mesh.certlen, cs->mesh.crllen);
+	cs->has_mesh = 1;
+}
+
+/* RECONF_MESH_CERT and RECONF_MESH_CRL: bytes of the announced length */
+static void
+recv_reconf_mesh_data(struct imsg *imsg, int crl)
+{
+	struct conf_snapshot	*cs = self->pending;
+	const char		*what = crl ? "RECONF_MESH_CRL" :
+				    "RECONF_MESH_CERT";
+	uint8_t			**buf;
+	size_t			*len, want;
+
+	if (cs == NULL || !cs->has_mesh || cs->npeers > 0)
+		fatalx("%s: not after RECONF_MESH", what);
+	buf = crl ? &cs->crl : &cs->cert;
+	len = crl ? &cs->crllen : &cs->certlen;
+	want = crl ? cs->mesh.crllen : cs->mesh.certlen;
+	/* the list only after the certificate, each once */
+	if (*buf != NULL || want == 0 || (crl && cs->cert == NULL))
+		fatalx("%s: unexpected", what);
+	if (imsg_get_len(imsg) != want)
+		fatalx("%s: %zu bytes, not %zu", what, imsg_get_len(imsg),
+		    want);
+	if ((*buf = malloc(want)) == NULL)
+		fatal("%s", what);
+	if (imsg_get_data(imsg, *buf, want) == -1)
+		fatalx("%s: short", what);
+	*len = want;
+}
+
 static void
 recv_reconf_end(void)
 {
@@ -292,6 +344,9 @@ recv_reconf_end(void)
 	if (self->pending_peer != NULL)
 		fatalx("RECONF_END: peer %u still awaits allowed-ips",
 		    self->pending_peer->msg.id);
+	if (cs->has_mesh && (cs->cert == NULL ||
+	    (cs->mesh.crllen > 0 && cs->crl == NULL)))
+		fatalx("RECONF_END: the mesh's certificate or list is missing");
 	self->pending = NULL;
 	self->reconf(cs);
 }
@@ -341,6 +396,15 @@ child_dispatch_parent(struct imsg *imsg)
 		break;
 	case IMSG_RECONF_PEER_AIPS:
 		recv_peer_aips(imsg);
+		break;
+	case IMSG_RECONF_MESH:
+		recv_reconf_mesh(imsg);
+		break;
+	case IMSG_RECONF_MESH_CERT:
+		recv_reconf_mesh_data(imsg, 0);
+		break;
+	case IMSG_RECONF_MESH_CRL:
+		recv_reconf_mesh_data(imsg, 1);
 		break;
 	case IMSG_RECONF_END:
 		recv_reconf_end();

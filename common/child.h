@@ -40,12 +40,13 @@ struct conf_snapshot {
 	struct mesh_iface_msg	 iface;
 	struct conf_peer_head	 peers;
 	size_t			 npeers;
+	/* the mesh block, if has_mesh: RECONF_MESH and what follows it */
 	int			 has_mesh;
 	struct mesh_conf_msg	 mesh;
-	uint8_t			*cert;
+	uint8_t			*cert;		/* our certificate, bytes */
 	size_t			 certlen;
-	uint8_t			*crl;
-	size_t			 crllen;
+	uint8_t			*crl;		/* the revocation list, or */
+	size_t			 crllen;	/* NULL and 0 */
 };
 
 struct child {

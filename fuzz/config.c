@@ -86,6 +86,20 @@ static const struct {
 	{ "keys/group.psk", 0620,
 	    "0U36NaxfWDierJZ1isQbZnL4fPHAg7ddvK1YYwOnaSY=\n" },
 	{ "keys/dir.psk", 0, NULL },
+	/* regress/config/certs: the mesh block's files, valid until 2099 */
+	{ "keys/web1.crt", 0644,
+	    "-----BEGIN MESHD CERTIFICATE-----\n"
+	    "TVNIQwEAAAAAAAAAXgvhAAAAAADypSOAHIgo9xNzJMWLKASShiTqIybxZ0U3wGLi\n"
+	    "UeJ1PKf8ykwEY29ycAR3ZWIxAgRkQAABBv16EVyh4AAAAAAAAAAAAAEBA3dlYgBe\n"
+	    "rG8Ttf84InTyf1qRv9kOb/vFEFMKCgnMA2dxpZFGywTQyfKdXx465dFmuDQ4aue9\n"
+	    "+VYEYiHU+l63y/7H+FoI\n"
+	    "-----END MESHD CERTIFICATE-----\n" },
+	{ "keys/revoked.crl", 0644,
+	    "-----BEGIN MESHD REVOCATION LIST-----\n"
+	    "TVNIUgEAAAAAAAAAAAAAAwAAAABeC+EABGNvcnAAAAABH+O33a2GmyjWZ3DqpsI6\n"
+	    "9On/5VKbdBLUi6DPO9dGeSzy9A9XTPcLFlQ5OEMXzqHXtuy8Lk6eGnQfy6gF/UT8\n"
+	    "8dHRgltpj0MLKIfjQuGfc9MjZVoV5sJhQJCbjTM303IA\n"
+	    "-----END MESHD REVOCATION LIST-----\n" },
 };
 
 /* the parser opens only what lies in the scratch directory */

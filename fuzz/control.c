@@ -196,6 +196,7 @@ client_read(struct imsgbuf *cib)
 	struct imsg		 imsg;
 	struct ctl_status	 st;
 	struct ctl_proc		 pr;
+	struct ctl_mesh		 cm;
 	char			 text[MESH_RESULT_MAX];
 	int			 code, n;
 
@@ -218,6 +219,9 @@ client_read(struct imsgbuf *cib)
 				n = !cpi_open ? -1 :
 				    reply_peer_aips(&imsg, &cpi);
 				cpi_open = cpi.ngot < cpi.peer.naips;
+				break;
+			case IMSG_CTL_MESH:
+				n = reply_mesh(&imsg, &cm);
 				break;
 			case IMSG_CTL_END:
 				n = reply_end(&imsg);
@@ -275,7 +279,8 @@ op_request(struct fz *f, struct imsgbuf *cib)
 
 	switch (op % 6) {
 	case 0:
-		type = IMSG_CTL_SHOW_STATUS;
+		/* show status, or show mesh (no mesh block here) */
+		type = op & 0x80 ? IMSG_CTL_SHOW_MESH : IMSG_CTL_SHOW_STATUS;
 		(void)imsg_compose(cib, type, 0, 0, -1, NULL, 0);
 		break;
 	case 1:

@@ -35,7 +35,8 @@
  * the prefixes; selector 5 is one chunk on its own (a count byte, the
  * prefixes, for the last peer's id or, with bit 6, any).  After each
  * reply one byte: 0xff adds raw bytes (a count byte and the bytes),
- * anything else nothing.
+ * anything else nothing.  Selector 7 with bit 7 is a CTL_MESH (show
+ * mesh's answer), without it any type.
  */
 
 #include <sys/types.h>
@@ -272,6 +273,7 @@ make_reply(struct fz *f, struct imsgbuf *d)
 	struct ctl_status	 st;
 	struct ctl_proc		 pr;
 	struct ctl_peer		 peer;
+	struct ctl_mesh		 mesh;
 	struct ctl_result	 res;
 	struct ctl_change	 ch;
 	struct ibuf		*wb;
@@ -298,8 +300,12 @@ make_reply(struct fz *f, struct imsgbuf *d)
 		break;
 	case 2:
 		fz_fill(f, &peer, sizeof(peer));
-		if (fix)
+		if (fix) {
 			peer.naips %= 3 * 8;
+			peer.source %= CTL_SOURCE_MESH + 1;
+			peer.state %= CTL_STATE_EXPIRED + 1;
+			peer.ngroups %= MESH_CERT_GROUPS + 1;
+		}
 		last_id = peer.id;
 		(void)imsg_compose(d, IMSG_CTL_PEER, 0, 0, -1, &peer,
 		    sizeof(peer));
@@ -344,6 +350,17 @@ make_reply(struct fz *f, struct imsgbuf *d)
 		}
 		break;
 	default:
+		if (fix) {
+			/* show mesh's answer, within its arrays */
+			fz_fill(f, &mesh, sizeof(mesh));
+			mesh.naddrs %= MESH_CERT_ADDRS + 1;
+			mesh.ngroups %= MESH_CERT_GROUPS + 1;
+			for (i = 0; i < MESH_CERT_ADDRS; i++)
+				valid_prefix(&mesh.addrs[i]);
+			(void)imsg_compose(d, IMSG_CTL_MESH, 0, 0, -1, &mesh,
+			    sizeof(mesh));
+			break;
+		}
 		/* any type, any payload */
 		len = fz_take(f, fz_u16(f) % 4096, &raw);
 		(void)imsg_compose(d, IMSG_CTL_SHOW_STATUS + fz_u8(f) % 15,
@@ -363,7 +380,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const enum actions acts[] = { SHOW_STATUS, SHOW_PEERS,
-	    SHOW_PEER, RELOAD, LOG_VERBOSE, LOG_BRIEF, SHOW_CONFIG, NONE };
+	    SHOW_PEER, RELOAD, LOG_VERBOSE, LOG_BRIEF, SHOW_CONFIG, SHOW_MESH };
 	struct parse_result	 res;
 	struct imsgbuf		 d;
 	struct fz		 f;

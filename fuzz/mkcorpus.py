@@ -536,12 +536,76 @@ def coord():
     }
     for name, s in sorted(seeds.items()):
         write("coord", name, s)
+def cert():
+    """fuzz/cert.c: a mode byte (0 certificate, 1 list, 2 and 3 the same
+    armored), then the bytes, laid out as common/cert.h says; the
+    signatures are made up (the parsers do not check them)"""
+    import base64
+    reset("cert")
+
+    def lstr(s):
+        return u8(len(s)) + s
+
+    def be64(v):
+        return struct.pack(">q", v)
+
+    def certificate(roles=1, addrs=None, groups=(b"web",), routes=None,
+                    mesh=b"corp", name=b"web1"):
+        addrs = addrs if addrs is not None else [
+            b"\x04" + bytes([10, 42, 0, 5]),
+            b"\x06" + bytes([0xfd, 0x42] + [0] * 13 + [5])]
+        routes = routes if routes is not None else [
+            b"\x04\x18" + bytes([192, 168, 1, 0])]
+        body = (b"MSHC\x01" + u8(roles) + b"\0\0" + be64(1796537081) +
+                be64(1828073381) + bytes(range(1, 33)) + lstr(mesh) +
+                lstr(name) + u8(len(addrs)) + b"".join(addrs) +
+                u8(len(groups)) + b"".join(lstr(g) for g in groups) +
+                u8(len(routes)) + b"".join(routes))
+        return body + bytes([0x5a]) * 64
+
+    def crl(fps, serial=2, mesh=b"corp"):
+        body = (b"MSHR\x01\0\0\0" + struct.pack(">Q", serial) +
+                be64(1796537081) + lstr(mesh) + struct.pack(">I", len(fps)) +
+                b"".join(sorted(fps)))
+        return body + bytes([0xa5]) * 64
+
+    def armor(label, b):
+        t = base64.b64encode(b)
+        lines = [t[i:i + 64] for i in range(0, len(t), 64)]
+        return (b"-----BEGIN " + label + b"-----\n" + b"\n".join(lines) +
+                b"\n-----END " + label + b"-----\n")
+
+    exit_node = certificate(roles=3, groups=(b"exit", b"prod_eu-1"),
+                            routes=[b"\x04\x00" + bytes(4),
+                                    b"\x06\x00" + bytes(16)])
+    biggest = certificate(
+        mesh=b"m" * 63, name=b"n" * 63,
+        addrs=[b"\x06" + bytes([0xfd] + [0] * 14 + [i]) for i in range(8)],
+        groups=[bytes([97 + i]) + b"g" * 30 for i in range(8)],
+        routes=[b"\x06\x40" + bytes([0x20, 1, 0xd, 0xb8, 0, 0, 0, i]) +
+                bytes(8) for i in range(8)])
+    fps = [bytes([i]) * 32 for i in (0x10, 0x20, 0x30)]
+    seeds = {
+        "cert": b"\x00" + certificate(),
+        "cert-exit-node": b"\x00" + exit_node,
+        "cert-biggest": b"\x00" + biggest,
+        "cert-no-groups": b"\x00" + certificate(roles=0, groups=(),
+                                                 routes=[]),
+        "crl": b"\x01" + crl(fps),
+        "crl-empty": b"\x01" + crl([], serial=1),
+        "armor-cert": b"\x02" + armor(b"MESHD CERTIFICATE", certificate()),
+        "armor-cert-crlf": b"\x02" + b"Subject: web1\r\n\r\n" +
+        armor(b"MESHD CERTIFICATE", exit_node).replace(b"\n", b"\r\n"),
+        "armor-crl": b"\x03" + armor(b"MESHD REVOCATION LIST", crl(fps)),
+    }
+    for name, s in sorted(seeds.items()):
+        write("cert", name, s)
 
 
 TARGETS = {"ippkt": ippkt, "net_wire": net_wire, "noise": noise,
            "imsg": imsg, "config": config, "control": control,
            "meshctl": meshctl, "importwg": importwg,
-           "coord": coord}
+           "coord": coord, "cert": cert}
 
 if __name__ == "__main__":
     for t in sys.argv[1:] or sorted(TARGETS):

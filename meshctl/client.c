@@ -60,6 +60,8 @@ struct replies {
 	size_t			 nchanges;
 	char			*config;	/* show config, NUL-ended */
 	size_t			 config_len;
+	int			 have_mesh;	/* show mesh */
+	struct ctl_mesh		 mesh;
 };
 
 #define MESHCTL_MAX_CHANGES	100000
@@ -109,6 +111,8 @@ reply_name(uint32_t type)
 		return "reload change";
 	case IMSG_CTL_CONFIG_TEXT:
 		return "config text";
+	case IMSG_CTL_MESH:
+		return "mesh";
 	default:
 		return "unknown";
 	}
@@ -262,7 +266,8 @@ replies_add_aips(struct replies *r, struct imsg *imsg)
  * Reads replies until END or RESULT.  want says which listing we asked
  * for: IMSG_CTL_STATUS (a STATUS, then PROCs), IMSG_CTL_PEER (PEERs),
  * IMSG_CTL_CONFIG_TEXT (chunks of text), IMSG_CTL_RELOAD_CHANGE (changes,
- * then a RESULT) or 0 (only a RESULT will do).  Returns 0, or -1 after
+ * then a RESULT), IMSG_CTL_MESH (a MESH, then PEERs) or 0 (only a RESULT
+ * will do).  Returns 0, or -1 after
  * printing why.
  */
 static int
@@ -301,8 +306,16 @@ ctl_collect(struct ctl *c, struct replies *r, uint32_t want)
 				bad = reply_proc(&imsg,
 				    &r->procs[r->nprocs++]) == -1;
 			break;
+		case IMSG_CTL_MESH:
+			if (want != IMSG_CTL_MESH || r->have_mesh)
+				goto unexpected;
+			bad = reply_mesh(&imsg, &r->mesh) == -1;
+			r->have_mesh = 1;
+			break;
 		case IMSG_CTL_PEER:
-			if (want != IMSG_CTL_PEER)
+			/* show mesh: its coordinators, after the mesh */
+			if (want != IMSG_CTL_PEER && (want != IMSG_CTL_MESH ||
+			    !r->have_mesh))
 				goto unexpected;
 			if ((rv = replies_add_peer(c, r, &imsg)) == -1) {
 				imsg_free(&imsg);
@@ -311,7 +324,8 @@ ctl_collect(struct ctl *c, struct replies *r, uint32_t want)
 			bad = rv != 0;
 			break;
 		case IMSG_CTL_PEER_AIPS:
-			if (want != IMSG_CTL_PEER || !replies_peer_open(r))
+			if ((want != IMSG_CTL_PEER && want != IMSG_CTL_MESH) ||
+			    !replies_peer_open(r))
 				goto unexpected;
 			bad = replies_add_aips(r, &imsg) == -1;
 			break;
@@ -327,7 +341,8 @@ ctl_collect(struct ctl *c, struct replies *r, uint32_t want)
 			break;
 		case IMSG_CTL_END:
 			if (want == 0 || want == IMSG_CTL_RELOAD_CHANGE ||
-			    (want == IMSG_CTL_STATUS && !r->have_status))
+			    (want == IMSG_CTL_STATUS && !r->have_status) ||
+			    (want == IMSG_CTL_MESH && !r->have_mesh))
 				goto unexpected;
 			bad = reply_end(&imsg) == -1;
 			done = 1;
@@ -627,6 +642,31 @@ show_config(struct ctl *c)
 	return ret;
 }
 
+/* the mesh, and its coordinators as peers */
+static int
+show_mesh(struct ctl *c)
+{
+	struct replies	*r;
+	int		 ret = 1;
+
+	if ((r = calloc(1, sizeof(*r))) == NULL) {
+		fprintf(c->err, "meshctl: %s\n", strerror(errno));
+		return 1;
+	}
+	if (ctl_send(c, IMSG_CTL_SHOW_MESH, NULL, 0) == 0 &&
+	    ctl_collect(c, r, IMSG_CTL_MESH) == 0) {
+		if (r->have_result)
+			ret = ctl_refused(c, r);
+		else {
+			c->o->mesh(c->out, &r->mesh, r->peers, r->npeers);
+			ret = 0;
+		}
+	}
+	replies_free(r);
+	free(r);
+	return ret;
+}
+
 /* reload, log: one RESULT */
 static int
 ctl_result(struct ctl *c, uint32_t type, const void *data, size_t len)
@@ -663,6 +703,8 @@ ctl_dispatch(struct ctl *c, const struct parse_result *res)
 		return reload(c);
 	case SHOW_CONFIG:
 		return show_config(c);
+	case SHOW_MESH:
+		return show_mesh(c);
 	case LOG_VERBOSE:
 	case LOG_BRIEF:
 		v = res->action == LOG_VERBOSE;

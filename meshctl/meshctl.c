@@ -63,6 +63,53 @@ fail(int json, const char *fmt, ...)
 	exit(1);
 }
 
+/*
+ * Where the command words start: after meshctl's own options, as getopt
+ * would skip them.  0 if there are none.
+ */
+static int
+first_word(int argc, char *argv[])
+{
+	int	i;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			return i + 1 < argc ? i + 1 : 0;
+		if (argv[i][0] != '-' || argv[i][1] == '\0')
+			return i;
+		/* an option with its argument in the next word */
+		if (strcmp(argv[i], "-s") == 0 || strcmp(argv[i], "-d") == 0)
+			i++;
+	}
+	return 0;
+}
+
+/*
+ * sign, ca revoke, show cert and show revocations take options of their
+ * own, which meshctl's getopt must not see: ca.c reads them.  Of
+ * meshctl's options only -j may come before them.  -1 if the words are
+ * not such a command.
+ */
+static int
+admin_command(int argc, char *argv[])
+{
+	const struct parse_result	*res;
+	char				 msg[256];
+	int				 i, w, json = 0;
+
+	if ((w = first_word(argc, argv)) == 0 ||
+	    (res = parse(argc - w, argv + w, msg, sizeof(msg))) == NULL ||
+	    res->args == NULL)
+		return -1;
+	for (i = 1; i < w; i++) {
+		if (strcmp(argv[i], "-j") == 0)
+			json = 1;
+		else if (strcmp(argv[i], "--") != 0)
+			errx(1, "%s: not an option of %s", argv[i], argv[w]);
+	}
+	return ca_run(res, json || res->json);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -74,6 +121,9 @@ main(int argc, char *argv[])
 
 	/* meshd or a reader going away is an error we handle, not a death */
 	(void)signal(SIGPIPE, SIG_IGN);
+
+	if ((ret = admin_command(argc, argv)) != -1)
+		return ret;
 
 	/*
 	 * glibc's getopt also takes options after the command words
@@ -122,6 +172,10 @@ main(int argc, char *argv[])
 		return keys_genpsk(STDOUT_FILENO);
 	case PUBKEY:
 		return keys_pubkey(STDIN_FILENO, STDOUT_FILENO);
+	case CA_GENKEY:
+		return ca_genkey(STDOUT_FILENO);
+	case CA_PUBKEY:
+		return ca_pubkey(STDIN_FILENO, STDOUT_FILENO);
 	case IMPORT_WG:
 		ret = import_wg(res->file, keydir);
 		if (fflush(stdout) == EOF || ferror(stdout)) {

@@ -29,6 +29,7 @@
 #include "parser.h"
 
 struct imsg;
+struct mesh_cert;
 
 #define MESHCTL_MAX_PROCS	16
 #define MESHCTL_MAX_PEERS	65536
@@ -48,6 +49,7 @@ int	 ctl_run(int, const struct parse_result *, const struct output *,
 /* reply.c: each returns 0, or -1 if the message is malformed */
 int	 reply_status(struct imsg *, struct ctl_status *);
 int	 reply_proc(struct imsg *, struct ctl_proc *);
+int	 reply_mesh(struct imsg *, struct ctl_mesh *);
 /* a CTL_PEER into pi, which then awaits pi->peer.naips prefixes */
 int	 reply_peer(struct imsg *, struct peer_info *);
 /* a CTL_PEER_AIPS for pi: grows pi->aips (free it, error or not) */
@@ -66,5 +68,17 @@ void	 peers_rates(struct peer_info *, size_t, const struct peer_info *,
 int	 keys_genkey(int);
 int	 keys_genpsk(int);
 int	 keys_pubkey(int, int);
+
+/* ca.c: the admin's offline commands; each returns the exit status */
+int	 ca_genkey(int);
+int	 ca_pubkey(int, int);
+/* sign, ca revoke, show cert, show revocations: their words in res */
+int	 ca_run(const struct parse_result *, int);
+/*
+ * "valid", "expired" or "not yet valid" at now; text gets what show cert
+ * prints ("valid, 12 days left")
+ */
+const char *ca_cert_state(const struct mesh_cert *, int64_t, char *,
+	    size_t);
 
 #endif /* MESHCTL_H */

@@ -27,6 +27,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cert.h"
 #include "output.h"
 #include "wgkey.h"
 
@@ -120,6 +121,7 @@ print_cell(FILE *fp, const char *s, size_t width, int cut, int last)
 #define ST	COUNTER_STATUS
 #define PE	COUNTER_PEER
 #define DR	COUNTER_DROP
+#define ME	COUNTER_MESH
 const struct counter_desc counter_descs[] = {
 	{ "received",		CS(rx_packets),		ST },
 	{ "handshakes",		CS(handshakes),		ST },
@@ -135,11 +137,30 @@ const struct counter_desc counter_descs[] = {
 	{ "handshake",		CS(drop_handshake),	ST | DR },
 	{ "rate limit",		CS(drop_ratelimit),	ST | DR },
 	{ "routing loop",	CS(drop_loop),		ST | PE | DR },
+	/* the mesh's reasons to refuse or remove (enum mesh_ctr) */
+	{ "cert malformed",	CS(mesh[MESH_CTR_CERT_MALFORMED]), ST | ME },
+	{ "cert signature",	CS(mesh[MESH_CTR_CERT_SIGNATURE]), ST | ME },
+	{ "cert expired",	CS(mesh[MESH_CTR_CERT_EXPIRED]), ST | ME },
+	{ "cert revoked",	CS(mesh[MESH_CTR_CERT_REVOKED]), ST | ME },
+	{ "cert wrong mesh",	CS(mesh[MESH_CTR_CERT_WRONG_MESH]), ST | ME },
+	{ "cert wrong key",	CS(mesh[MESH_CTR_CERT_WRONG_KEY]), ST | ME },
+	{ "cert address",	CS(mesh[MESH_CTR_CERT_ADDRESS]), ST | ME },
+	{ "cert static",	CS(mesh[MESH_CTR_CERT_STATIC]), ST | ME },
+	{ "cert limit",		CS(mesh[MESH_CTR_CERT_LIMIT]), ST | ME },
+	{ "crl bad",		CS(mesh[MESH_CTR_CRL_BAD]), ST | ME },
+	{ "coord malformed",	CS(mesh[MESH_CTR_COORD_MALFORMED]), ST | ME },
+	{ "coord unexpected",	CS(mesh[MESH_CTR_COORD_UNEXPECTED]), ST | ME },
+	{ "provisional full",	CS(mesh[MESH_CTR_PROVISIONAL_FULL]), ST | ME },
+	{ "provisional timeout", CS(mesh[MESH_CTR_PROVISIONAL_TIMEOUT]),
+	    ST | ME },
+	{ "members revoked",	CS(mesh[MESH_CTR_REVOKED]), ST | ME },
+	{ "members expired",	CS(mesh[MESH_CTR_EXPIRED]), ST | ME },
 };
 #undef CS
 #undef ST
 #undef PE
 #undef DR
+#undef ME
 const size_t counter_ndescs = sizeof(counter_descs) / sizeof(counter_descs[0]);
 
 uint64_t
@@ -161,6 +182,20 @@ counter_key(const struct counter_desc *d, char *buf, size_t len)
 		if (*p == ' ')
 			*p = '_';
 	return buf;
+}
+
+/* a counter no process has counted */
+static int
+counter_zero(const struct ctl_proc *procs, size_t nprocs,
+    const struct counter_desc *d)
+{
+	size_t	i;
+
+	for (i = 0; i < nprocs; i++)
+		if (procs[i].proc.has_counters &&
+		    counter_get(&procs[i].proc.counters, d) != 0)
+			return 0;
+	return 1;
 }
 
 /* the children's own counters: a row per counter, a column per process */
@@ -190,6 +225,10 @@ text_counters(FILE *fp, const struct ctl_proc *procs, size_t nprocs)
 	}
 	for (k = 0; k < counter_ndescs; k++) {
 		if (!(counter_descs[k].flags & COUNTER_STATUS))
+			continue;
+		/* the mesh's many reasons: only those that happened */
+		if ((counter_descs[k].flags & COUNTER_MESH) &&
+		    counter_zero(procs, nprocs, &counter_descs[k]))
 			continue;
 		(void)snprintf(buf, sizeof(buf), "%s%s",
 		    counter_descs[k].flags & COUNTER_DROP ? "drop: " : "",
@@ -376,6 +415,61 @@ output_handshake(int64_t when, char *buf, size_t len)
 	return buf;
 }
 
+const char *
+output_expiry(int64_t when, int64_t now, char *buf, size_t len)
+{
+	struct tm	tm;
+	time_t		t = (time_t)when;
+	char		date[32], left[64];
+
+	if (gmtime_r(&t, &tm) == NULL ||
+	    strftime(date, sizeof(date), "%Y-%m-%d", &tm) == 0)
+		(void)strlcpy(date, "?", sizeof(date));
+	if (when <= now)
+		(void)snprintf(buf, len, "%s (expired)", date);
+	else if (when - now < 86400)
+		(void)snprintf(buf, len, "%s (%s)", date, output_uptime(
+		    when - now, left, sizeof(left)));
+	else
+		(void)snprintf(buf, len, "%s (%lld day%s)", date,
+		    (long long)((when - now) / 86400),
+		    (when - now) / 86400 == 1 ? "" : "s");
+	return buf;
+}
+
+const char *
+output_roles(uint8_t roles, const char *sep, char *buf, size_t len)
+{
+	buf[0] = '\0';
+	if (roles & CERT_ROLE_COORDINATOR)
+		(void)strlcat(buf, "coordinator", len);
+	if ((roles & CERT_ROLE_RELAY) && buf[0] != '\0')
+		(void)strlcat(buf, sep, len);
+	if (roles & CERT_ROLE_RELAY)
+		(void)strlcat(buf, "relay", len);
+	return buf;
+}
+
+const char *
+output_source(uint8_t source)
+{
+	return source == CTL_SOURCE_MESH ? "mesh" : "config";
+}
+
+const char *
+output_state(uint8_t state)
+{
+	switch (state) {
+	case CTL_STATE_MEMBER:
+		return "member";
+	case CTL_STATE_REVOKED:
+		return "revoked";
+	case CTL_STATE_EXPIRED:
+		return "expired";
+	}
+	return "unknown";
+}
+
 /*
  * A table whose columns are as wide as their widest cell: nothing is
  * cut and every column starts at the same offset in every row.  Cells
@@ -486,7 +580,7 @@ output_rate(double r, char *buf, size_t len)
 static void
 text_peers(FILE *fp, const struct peer_info *peers, size_t npeers)
 {
-	static const char *const head[] = { "NAME", "ENDPOINT",
+	static const char *const head[] = { "NAME", "SOURCE", "ENDPOINT",
 	    "ALLOWED IPS", "HANDSHAKE", "RX", "TX", "RX/S", "TX/S",
 	    "KEEPALIVE" };
 	struct table		 t;
@@ -501,16 +595,24 @@ text_peers(FILE *fp, const struct peer_info *peers, size_t npeers)
 	}
 	for (i = 0; i < npeers; i++)
 		rates |= peers[i].has_rate;
-	if (table_init(&t, rates ? 9 : 7, npeers + 1) == -1) {
+	if (table_init(&t, rates ? 10 : 8, npeers + 1) == -1) {
 		fputs("meshctl: out of memory\n", fp);
 		return;
 	}
-	for (k = 0; k < 9; k++)
-		if (rates || (k != 6 && k != 7))
+	for (k = 0; k < 10; k++)
+		if (rates || (k != 7 && k != 8))
 			table_add(&t, head[k]);
 	for (i = 0; i < npeers; i++) {
 		p = &peers[i].peer;
 		table_add(&t, p->name);
+		/* a mesh peer that went: why, in one word */
+		if (p->source == CTL_SOURCE_MESH &&
+		    p->state != CTL_STATE_MEMBER) {
+			(void)snprintf(buf, sizeof(buf), "mesh/%s",
+			    output_state(p->state));
+			table_add(&t, buf);
+		} else
+			table_add(&t, output_source(p->source));
 		table_add(&t, p->endpoint[0] != '\0' ? p->endpoint : "(none)");
 		table_add_aips(&t, &peers[i]);
 		table_add(&t, output_handshake(p->stats.latest_handshake, buf,
@@ -551,6 +653,40 @@ text_peer_handshake(FILE *fp, const struct mesh_peer_stats *st)
 	fputc('\n', fp);
 }
 
+/* "web, prod" or "(none)" */
+static void
+print_groups(FILE *fp, const char groups[][MESH_GROUP_MAX], uint32_t n)
+{
+	uint32_t	i;
+
+	if (n == 0)
+		fputs("(none)", fp);
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			fputs(", ", fp);
+		print_safe(fp, groups[i], 0);
+	}
+}
+
+/* what a certificate says of a peer: a mesh peer's, a coordinator's */
+static void
+text_peer_cert(FILE *fp, const struct ctl_peer *p)
+{
+	char	buf[64];
+
+	if (p->source != CTL_SOURCE_MESH && p->cert_expires == 0)
+		return;
+	fputs("groups: ", fp);
+	print_groups(fp, p->groups, p->ngroups);
+	fputc('\n', fp);
+	if (p->roles != 0)
+		fprintf(fp, "roles: %s\n", output_roles(p->roles, ", ", buf,
+		    sizeof(buf)));
+	fprintf(fp, "certificate expires: %s\n", p->cert_expires == 0 ?
+	    "(unknown)" : output_expiry(p->cert_expires, (int64_t)time(NULL),
+	    buf, sizeof(buf)));
+}
+
 static void
 text_peer(FILE *fp, const struct peer_info *pi)
 {
@@ -562,6 +698,12 @@ text_peer(FILE *fp, const struct peer_info *pi)
 	fputs("name: ", fp);
 	print_safe(fp, p->name, 0);
 	fprintf(fp, "\nid: %u\n", p->id);
+	fprintf(fp, "source: %s", output_source(p->source));
+	if (p->source == CTL_SOURCE_MESH)
+		fprintf(fp, " (%s)", output_state(p->state));
+	else if (p->coordinator)
+		fputs(" (coordinator)", fp);
+	fputc('\n', fp);
 	wg_key_to_base64(b64, p->pubkey);
 	fprintf(fp, "public key: %s\n", b64);
 	fprintf(fp, "preshared key: %s\n", p->has_psk ? "(hidden)" : "(none)");
@@ -569,7 +711,9 @@ text_peer(FILE *fp, const struct peer_info *pi)
 	print_safe(fp, p->endpoint[0] != '\0' ? p->endpoint : "(none)", 0);
 	fputs("\nallowed ips: ", fp);
 	print_aips(fp, pi, ", ");
-	fputs("\npersistent keepalive: ", fp);
+	fputc('\n', fp);
+	text_peer_cert(fp, p);
+	fputs("persistent keepalive: ", fp);
 	if (p->keepalive == 1)
 		fputs("every 1 second\n", fp);
 	else if (p->keepalive != 0)
@@ -640,11 +784,90 @@ text_config(FILE *fp, const char *text, size_t len)
 		fputc('\n', fp);
 }
 
+/* the coordinators: name, endpoint, session, last contact */
+static void
+text_mesh_coordinators(FILE *fp, const struct peer_info *co, size_t n)
+{
+	struct table		 t;
+	const struct ctl_peer	*p;
+	char			 buf[64];
+	size_t			 i;
+
+	if (n == 0) {
+		fputs("  coordinators: none\n", fp);
+		return;
+	}
+	if (table_init(&t, 5, n + 1) == -1) {
+		fputs("meshctl: out of memory\n", fp);
+		return;
+	}
+	/* an empty first column: the table indented under the mesh */
+	table_add(&t, "");
+	table_add(&t, "COORDINATOR");
+	table_add(&t, "ENDPOINT");
+	table_add(&t, "SESSION");
+	table_add(&t, "LAST CONTACT");
+	for (i = 0; i < n; i++) {
+		p = &co[i].peer;
+		table_add(&t, "");
+		table_add(&t, p->name);
+		table_add(&t, p->endpoint[0] != '\0' ? p->endpoint :
+		    "(none)");
+		table_add(&t, output_hs_state(p->stats.hs_state));
+		table_add(&t, output_handshake(p->stats.latest_handshake, buf,
+		    sizeof(buf)));
+	}
+	fputc('\n', fp);
+	table_print(fp, &t);
+}
+
+static void
+text_mesh(FILE *fp, const struct ctl_mesh *m, const struct peer_info *co,
+    size_t n)
+{
+	char		buf[PREFIX_STRLEN];
+	uint32_t	i;
+
+	if (m->name[0] == '\0') {
+		fputs("no mesh configured\n", fp);
+		return;
+	}
+	fputs("mesh ", fp);
+	print_safe(fp, m->name, 0);
+	fputs("\n  certificate: ", fp);
+	print_safe(fp, m->cert_name, 0);
+	fputs(",", fp);
+	for (i = 0; i < m->naddrs; i++)
+		fprintf(fp, " %s", output_prefix(&m->addrs[i], buf,
+		    sizeof(buf)));
+	fprintf(fp, ", expires %s\n", output_expiry(m->cert_not_after,
+	    (int64_t)time(NULL), buf, sizeof(buf)));
+	if (m->ngroups > 0) {
+		fputs("  groups: ", fp);
+		print_groups(fp, m->groups, m->ngroups);
+		fputc('\n', fp);
+	}
+	if (m->cert_roles != 0)
+		fprintf(fp, "  roles: %s\n", output_roles(m->cert_roles, ", ",
+		    buf, sizeof(buf)));
+	if (m->serve)
+		fputs("  serving as a coordinator\n", fp);
+	if (m->crl_serial == 0)
+		fputs("  revocation list: none\n", fp);
+	else
+		fprintf(fp, "  revocation list: serial %llu, %u "
+		    "certificate%s\n", (unsigned long long)m->crl_serial,
+		    m->crl_count, m->crl_count == 1 ? "" : "s");
+	fprintf(fp, "  members: %u (%u revoked)\n", m->members, m->revoked);
+	text_mesh_coordinators(fp, co, n);
+}
+
 const struct output text_output = {
 	.status = text_status,
 	.peers = text_peers,
 	.peer = text_peer,
 	.result = text_result,
 	.reload = text_reload,
-	.config = text_config
+	.config = text_config,
+	.mesh = text_mesh
 };

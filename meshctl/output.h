@@ -66,6 +66,9 @@ struct output {
 		    const struct ctl_change *, size_t);
 	/* show config: the text, len bytes */
 	void	(*config)(FILE *, const char *, size_t);
+	/* show mesh: the mesh ("" name: none) and its coordinators */
+	void	(*mesh)(FILE *, const struct ctl_mesh *,
+		    const struct peer_info *, size_t);
 };
 
 extern const struct output	text_output;
@@ -83,6 +86,17 @@ const char	*output_handshake(int64_t, char *, size_t);
 #define PREFIX_STRLEN	64
 
 /*
+ * A certificate's expiry against now: "2027-12-06 (365 days)" (UTC),
+ * "2027-12-06 (5h 3m)" within a day, "2026-12-01 (expired)".
+ */
+const char	*output_expiry(int64_t, int64_t, char *, size_t);
+/* "config", "mesh"; a mesh peer's state: "member", "revoked", ... */
+const char	*output_source(uint8_t);
+/* CERT_ROLE_* bits as words joined by sep: "coordinator, relay" */
+const char	*output_roles(uint8_t, const char *, char *, size_t);
+const char	*output_state(uint8_t);
+
+/*
  * Every counter of struct mesh_peer_stats that meshctl prints, in one
  * table for both backends: its name is the text label, and the JSON key
  * is the same name in snake_case (counter_key()).  A process's own
@@ -93,6 +107,8 @@ const char	*output_handshake(int64_t, char *, size_t);
 #define COUNTER_STATUS	0x01		/* show status */
 #define COUNTER_PEER	0x02		/* show peer */
 #define COUNTER_DROP	0x04		/* a drop */
+#define COUNTER_MESH	0x08		/* status: the mesh's; text shows
+					   only those not zero */
 
 struct counter_desc {
 	const char	*name;

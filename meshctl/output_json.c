@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cert.h"
 #include "json.h"
 #include "output.h"
 #include "wgkey.h"
@@ -146,7 +147,62 @@ json_status(FILE *fp, const struct ctl_status *st,
 	(void)json_finish(&j);
 }
 
+/* "roles": ["coordinator", "relay"] */
+static void
+json_roles(struct json *j, uint8_t roles)
+{
+	json_array_open(j, "roles");
+	if (roles & CERT_ROLE_COORDINATOR)
+		json_string(j, NULL, "coordinator");
+	if (roles & CERT_ROLE_RELAY)
+		json_string(j, NULL, "relay");
+	json_array_close(j);
+}
+
+static void
+json_groups(struct json *j, const char groups[][MESH_GROUP_MAX],
+    uint32_t n)
+{
+	uint32_t	i;
+
+	json_array_open(j, "groups");
+	for (i = 0; i < n; i++)
+		json_string(j, NULL, groups[i]);
+	json_array_close(j);
+}
+
+/*
+ * What the mesh says of a peer: "source", a mesh peer's "state" and
+ * certificate "addresses" (a config peer has none: []), "groups",
+ * "roles", "cert_expires" (unix time, null without a certificate).
+ */
+static void
+json_peer_mesh(struct json *j, const struct peer_info *pi)
+{
+	const struct ctl_peer	*p = &pi->peer;
+	char			 buf[PREFIX_STRLEN];
+	uint32_t		 i;
+
+	json_string(j, "source", output_source(p->source));
+	if (p->source == CTL_SOURCE_MESH)
+		json_string(j, "state", output_state(p->state));
+	json_bool(j, "coordinator", p->coordinator);
+	json_array_open(j, "addresses");
+	for (i = 0; p->source == CTL_SOURCE_MESH && i < p->naips; i++)
+		json_string(j, NULL, output_prefix(&pi->aips[i], buf,
+		    sizeof(buf)));
+	json_array_close(j);
+	json_groups(j, p->groups, p->ngroups);
+	json_roles(j, p->roles);
+	if (p->cert_expires != 0)
+		json_int(j, "cert_expires", p->cert_expires);
+	else
+		json_null(j, "cert_expires");
+}
+
 /* the members of one peer; with rates, "rx_rate" and "tx_rate" too */
+static void	json_peer_mesh(struct json *, const struct peer_info *);
+
 static void
 json_peer_members(struct json *j, const struct peer_info *pi, int rates)
 {
@@ -186,6 +242,7 @@ json_peer_members(struct json *j, const struct peer_info *pi, int rates)
 	json_int(j, "last_attempt", p->stats.hs_last_attempt);
 	json_string(j, "last_error", p->stats.hs_error[0] != '\0' ?
 	    p->stats.hs_error : NULL);
+	json_peer_mesh(j, pi);
 }
 
 static void
@@ -346,11 +403,81 @@ json_config(FILE *fp, const char *text, size_t len)
 	(void)json_finish(&j);
 }
 
+/*
+ * show mesh: {"version": 1, "mesh": "corp" (null: none), "certificate":
+ * {...}, "serve": bool, "revocation_list": {...} or null, "members",
+ * "revoked", "coordinators": [{...}]}
+ */
+static void
+json_mesh(FILE *fp, const struct ctl_mesh *m, const struct peer_info *co,
+    size_t n)
+{
+	const struct ctl_peer	*p;
+	struct json		 j;
+	char			 buf[PREFIX_STRLEN], b64[WG_KEY_B64_LEN + 1];
+	size_t			 i;
+
+	json_open(&j, fp);
+	if (m->name[0] == '\0') {
+		json_null(&j, "mesh");
+		json_object_close(&j);
+		(void)json_finish(&j);
+		return;
+	}
+	json_string(&j, "mesh", m->name);
+	json_object_open(&j, "certificate");
+	json_string(&j, "name", m->cert_name);
+	json_array_open(&j, "addresses");
+	for (i = 0; i < m->naddrs; i++)
+		json_string(&j, NULL, output_prefix(&m->addrs[i], buf,
+		    sizeof(buf)));
+	json_array_close(&j);
+	json_groups(&j, m->groups, m->ngroups);
+	json_roles(&j, m->cert_roles);
+	json_int(&j, "expires", m->cert_not_after);
+	json_object_close(&j);
+	json_bool(&j, "serve", m->serve);
+	if (m->crl_serial != 0) {
+		json_object_open(&j, "revocation_list");
+		json_uint(&j, "serial", m->crl_serial);
+		json_uint(&j, "count", m->crl_count);
+		json_object_close(&j);
+	} else
+		json_null(&j, "revocation_list");
+	json_uint(&j, "members", m->members);
+	json_uint(&j, "revoked", m->revoked);
+	json_array_open(&j, "coordinators");
+	for (i = 0; i < n; i++) {
+		p = &co[i].peer;
+		json_object_open(&j, NULL);
+		json_string(&j, "name", p->name);
+		json_uint(&j, "id", p->id);
+		wg_key_to_base64(b64, p->pubkey);
+		json_string(&j, "public_key", b64);
+		json_string(&j, "endpoint", p->endpoint[0] != '\0' ?
+		    p->endpoint : NULL);
+		json_string(&j, "session_state",
+		    output_hs_state(p->stats.hs_state));
+		json_int(&j, "last_contact", p->stats.latest_handshake);
+		json_uint(&j, "rx_bytes", p->stats.rx_bytes);
+		json_uint(&j, "tx_bytes", p->stats.tx_bytes);
+		if (p->cert_expires != 0)
+			json_int(&j, "cert_expires", p->cert_expires);
+		else
+			json_null(&j, "cert_expires");
+		json_object_close(&j);
+	}
+	json_array_close(&j);
+	json_object_close(&j);
+	(void)json_finish(&j);
+}
+
 const struct output json_output = {
 	.status = json_status,
 	.peers = json_peers,
 	.peer = json_peer,
 	.result = json_result,
 	.reload = json_reload,
-	.config = json_config
+	.config = json_config,
+	.mesh = json_mesh
 };

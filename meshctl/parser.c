@@ -31,6 +31,7 @@ enum token_type {
 	PEERNAME,
 	FILENAME,
 	NUMBER,			/* show peers interval N */
+	ARGS,			/* the rest: the command's options (ca.c) */
 	ENDTOKEN		/* the command may end here */
 };
 
@@ -49,6 +50,19 @@ static const struct token t_peername[] = {
 
 static const struct token t_wgfile[] = {
 	{ FILENAME,	"file",		IMPORT_WG,	NULL },
+	{ NOTOKEN,	NULL,		NONE,		NULL }
+};
+
+/* sign, ca revoke, show cert, show revocations: options of their own */
+static const struct token t_args[] = {
+	{ ARGS,		"options",	NONE,		NULL },
+	{ NOTOKEN,	NULL,		NONE,		NULL }
+};
+
+static const struct token t_ca[] = {
+	{ KEYWORD,	"genkey",	CA_GENKEY,	NULL },
+	{ KEYWORD,	"pubkey",	CA_PUBKEY,	NULL },
+	{ KEYWORD,	"revoke",	CA_REVOKE,	t_args },
 	{ NOTOKEN,	NULL,		NONE,		NULL }
 };
 
@@ -108,14 +122,18 @@ static const struct token t_peers[] = {
 };
 
 static const struct token t_show[] = {
+	{ KEYWORD,	"cert",		SHOW_CERT,	t_args },
 	{ KEYWORD,	"config",	SHOW_CONFIG,	NULL },
+	{ KEYWORD,	"mesh",		SHOW_MESH,	NULL },
 	{ KEYWORD,	"peer",		NONE,		t_peername },
 	{ KEYWORD,	"peers",	SHOW_PEERS,	t_peers },
+	{ KEYWORD,	"revocations",	SHOW_CRL,	t_args },
 	{ KEYWORD,	"status",	SHOW_STATUS,	NULL },
 	{ NOTOKEN,	NULL,		NONE,		NULL }
 };
 
 static const struct token t_main[] = {
+	{ KEYWORD,	"ca",		NONE,		t_ca },
 	{ KEYWORD,	"genkey",	GENKEY,		NULL },
 	{ KEYWORD,	"genpsk",	GENPSK,		NULL },
 	{ KEYWORD,	"import-wg",	NONE,		t_wgfile },
@@ -123,10 +141,31 @@ static const struct token t_main[] = {
 	{ KEYWORD,	"pubkey",	PUBKEY,		NULL },
 	{ KEYWORD,	"reload",	RELOAD,		NULL },
 	{ KEYWORD,	"show",		NONE,		t_show },
+	{ KEYWORD,	"sign",		CA_SIGN,	t_args },
 	{ NOTOKEN,	NULL,		NONE,		NULL }
 };
 
+/*
+ * Words that are never abbreviated: the admin's commands came after the
+ * others, and must take no abbreviation away from them ("s" is still
+ * show, "sh c" still show config).
+ */
+static const char *const full_words[] = {
+	"ca", "cert", "revocations", "sign", NULL
+};
+
 static struct parse_result	 res;
+
+static int
+full_word(const char *keyword)
+{
+	const char *const	*w;
+
+	for (w = full_words; *w != NULL; w++)
+		if (strcmp(*w, keyword) == 0)
+			return 1;
+	return 0;
+}
 
 /* the words may end at table */
 static int
@@ -191,7 +230,8 @@ list_words(const struct token *table, const char *prefix, char *buf,
 	buf[0] = '\0';
 	for (t = table; t->type != NOTOKEN; t++) {
 		if (t->type != KEYWORD ||
-		    strncmp(t->keyword, prefix, plen) != 0)
+		    strncmp(t->keyword, prefix, plen) != 0 ||
+		    (plen > 0 && full_word(t->keyword)))
 			continue;
 		if (buf[0] != '\0')
 			(void)strlcat(buf, " ", len);
@@ -213,7 +253,8 @@ match_token(const struct token *table, const char *word, const char *ctx,
 		case KEYWORD:
 			if (strcmp(word, t->keyword) == 0)
 				return t;
-			if (len > 0 && strncmp(word, t->keyword, len) == 0) {
+			if (len > 0 && strncmp(word, t->keyword, len) == 0 &&
+			    !full_word(t->keyword)) {
 				match = t;
 				n++;
 			}
@@ -223,6 +264,7 @@ match_token(const struct token *table, const char *word, const char *ctx,
 		case NUMBER:
 			name = t;
 			break;
+		case ARGS:
 		case NOTOKEN:
 		case ENDTOKEN:
 			break;
@@ -263,6 +305,12 @@ parse(int argc, char *argv[], char *err, size_t errlen)
 
 	memset(&res, 0, sizeof(res));
 	for (i = 0; i < argc; i++) {
+		/* the command reads the rest itself, "-j" and "--" too */
+		if (table != NULL && table[0].type == ARGS) {
+			res.args = argv + i;
+			res.nargs = argc - i;
+			return &res;
+		}
 		if (flags && strcmp(argv[i], "--") == 0) {
 			flags = 0;
 			continue;
@@ -318,6 +366,11 @@ parse(int argc, char *argv[], char *err, size_t errlen)
 		table = t->next;
 	}
 
+	if (table != NULL && table[0].type == ARGS) {
+		res.args = argv + argc;
+		res.nargs = 0;
+		return &res;
+	}
 	if (!table_may_end(table)) {
 		if (table[0].type == PEERNAME || table[0].type == FILENAME ||
 		    table[0].type == NUMBER)

@@ -38,7 +38,14 @@ enum actions {
 	SHOW_PEERS,
 	SHOW_PEER,
 	IMPORT_WG,
-	SHOW_CONFIG
+	SHOW_CONFIG,
+	SHOW_MESH,
+	CA_GENKEY,		/* the admin's offline commands (ca.c) */
+	CA_PUBKEY,
+	CA_REVOKE,
+	CA_SIGN,
+	SHOW_CERT,
+	SHOW_CRL
 };
 
 /* show peers sort KEY */
@@ -60,6 +67,12 @@ struct parse_result {
 	const char	*keydir;		/* IMPORT_WG: "-d DIR" */
 	enum peer_sort	 sort;			/* SHOW_PEERS */
 	int		 interval;		/* SHOW_PEERS: 0, or seconds */
+	/*
+	 * CA_REVOKE, CA_SIGN, SHOW_CERT, SHOW_CRL: the words after the
+	 * command's own, its options and operands (ca.c reads them)
+	 */
+	char		**args;
+	int		 nargs;
 };
 
 /*

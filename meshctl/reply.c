@@ -74,6 +74,7 @@ int
 reply_peer(struct imsg *imsg, struct peer_info *pi)
 {
 	struct ctl_peer		*p = &pi->peer;
+	uint32_t		 i;
 
 	memset(pi, 0, sizeof(*pi));
 	if (imsg_get_data(imsg, p, sizeof(*p)) == -1)
@@ -81,6 +82,31 @@ reply_peer(struct imsg *imsg, struct peer_info *pi)
 	p->name[sizeof(p->name) - 1] = '\0';
 	p->endpoint[sizeof(p->endpoint) - 1] = '\0';
 	p->stats.hs_error[sizeof(p->stats.hs_error) - 1] = '\0';
+	if (p->source > CTL_SOURCE_MESH || p->state > CTL_STATE_EXPIRED ||
+	    p->ngroups > MESH_CERT_GROUPS)
+		return -1;
+	for (i = 0; i < p->ngroups; i++)
+		p->groups[i][sizeof(p->groups[i]) - 1] = '\0';
+	return 0;
+}
+
+/* show mesh: names and groups cut at their last byte, counts checked */
+int
+reply_mesh(struct imsg *imsg, struct ctl_mesh *m)
+{
+	uint32_t	i;
+
+	if (imsg_get_data(imsg, m, sizeof(*m)) == -1)
+		return -1;
+	m->name[sizeof(m->name) - 1] = '\0';
+	m->cert_name[sizeof(m->cert_name) - 1] = '\0';
+	if (m->naddrs > MESH_CERT_ADDRS || m->ngroups > MESH_CERT_GROUPS)
+		return -1;
+	for (i = 0; i < m->naddrs; i++)
+		if (!prefix_valid(&m->addrs[i]))
+			return -1;
+	for (i = 0; i < m->ngroups; i++)
+		m->groups[i][sizeof(m->groups[i]) - 1] = '\0';
 	return 0;
 }
 

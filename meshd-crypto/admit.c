@@ -638,6 +638,12 @@ mesh_sweep(int fd, short event, void *arg)
 
 	for (cp = crypto_peer_first(); cp != NULL; cp = next) {
 		next = crypto_peer_next(cp);
+		/* the mesh comes through a coordinator: never give up on it */
+		if (cp->kind == PEER_COORDINATOR && mesh.on &&
+		    !noise_peer_can_send(cp->np, crypto_now())) {
+			noise_peer_want_session(cp->np, crypto_now());
+			crypto_peer_service(cp);
+		}
 		if (cp->kind == PEER_PROVISIONAL && now >= cp->deadline) {
 			mesh_refuse(MESH_CTR_PROVISIONAL_TIMEOUT, cp->name,
 			    NULL);

@@ -261,6 +261,12 @@ peer_timer(int fd, short event, void *arg)
 	peer_service(arg);
 }
 
+void
+crypto_peer_service(struct crypto_peer *cp)
+{
+	peer_service(cp);
+}
+
 /*
  * A new authenticated source for cp: tell net (roaming).  The endpoint
  * is opaque here (net made it: remote address, and the local address

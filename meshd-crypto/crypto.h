@@ -52,6 +52,8 @@ struct crypto_peer *crypto_peer_find(uint32_t);
 struct crypto_peer *crypto_peer_add(uint32_t, const uint8_t [WG_KEY_LEN],
 	    const char *);
 void	 crypto_peer_free(struct crypto_peer *);
+/* the engine's timers and pending actions for one peer */
+void	 crypto_peer_service(struct crypto_peer *);
 /* in id order; the next may be taken before freeing the current */
 struct crypto_peer *crypto_peer_first(void);
 struct crypto_peer *crypto_peer_next(struct crypto_peer *);
@@ -137,6 +139,8 @@ struct crypto_peer *crypto_peer_find(uint32_t);
 struct crypto_peer *crypto_peer_add(uint32_t, const uint8_t [WG_KEY_LEN],
 	    const char *);
 void	 crypto_peer_free(struct crypto_peer *);
+/* the engine's timers and pending actions for one peer */
+void	 crypto_peer_service(struct crypto_peer *);
 /* in id order; the next may be taken before freeing the current */
 struct crypto_peer *crypto_peer_first(void);
 struct crypto_peer *crypto_peer_next(struct crypto_peer *);

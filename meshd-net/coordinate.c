@@ -712,14 +712,17 @@ tick(int fd, short event, void *arg)
 			l->sent = now;
 			out_add(np->id, OUT_REGISTER, NULL, 0, NULL);
 		}
-		if (now - l->pinged < COORD_PING_SECS)
+		/* crypto keeps handshaking with it until then */
+		if (l->state != LINK_REGISTERED ||
+		    now - l->pinged < COORD_PING_SECS)
 			continue;
-		if (l->nonce != 0 && ++l->misses >= COORD_PING_MISSES &&
-		    l->state == LINK_REGISTERED) {
+		if (l->nonce != 0 && ++l->misses >= COORD_PING_MISSES) {
 			log_info("mesh: coordinator %s does not answer",
 			    np->name);
 			l->state = LINK_REGISTERING;
 			l->sent = 0;
+			l->nonce = 0;
+			continue;
 		}
 		l->pinged = now;
 		arc4random_buf(&l->nonce, sizeof(l->nonce));

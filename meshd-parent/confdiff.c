@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "confdiff.h"
 
@@ -303,13 +304,98 @@ ctlsock_diff(struct confdiff *d, const struct meshd_conf *o,
 	    "effect at the next restart");
 }
 
+/* a certificate's time as its day, "2099-01-01" */
+static const char *
+cert_day(int64_t t, char *buf, size_t len)
+{
+	struct tm	tm;
+	time_t		tt = (time_t)t;
+
+	if (gmtime_r(&tt, &tm) == NULL || strftime(buf, len, "%Y-%m-%d",
+	    &tm) == 0)
+		(void)snprintf(buf, len, "%lld", (long long)t);
+	return buf;
+}
+
+static int
+bytes_same(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
+{
+	return alen == blen && (alen == 0 || memcmp(a, b, alen) == 0);
+}
+
+/* the revocation list: added, removed or replaced, with its serials */
+static int
+crl_diff(struct confdiff *d, const struct mesh_conf *o,
+    const struct mesh_conf *n)
+{
+	char	text[MESH_CHANGE_TEXT];
+
+	if (bytes_same(o->crl, o->crllen, n->crl, n->crllen))
+		return 0;
+	if (o->crllen == 0)
+		(void)snprintf(text, sizeof(text), "added (serial %llu)",
+		    (unsigned long long)n->l.serial);
+	else if (n->crllen == 0)
+		(void)snprintf(text, sizeof(text), "removed");
+	else
+		(void)snprintf(text, sizeof(text), "replaced (serial %llu -> "
+		    "%llu)", (unsigned long long)o->l.serial,
+		    (unsigned long long)n->l.serial);
+	return change_simple(d, CHANGE_IFACE, "revocation-file", text);
+}
+
+/*
+ * The mesh block.  Its coordinators are peers and show as peers added
+ * and removed; the certificate's addresses as the interface's.
+ */
+static int
+mesh_diff(struct confdiff *d, const struct meshd_conf *oc,
+    const struct meshd_conf *nc)
+{
+	const struct mesh_conf	*o = &oc->mesh, *n = &nc->mesh;
+	char			 text[MESH_CHANGE_TEXT], day[32];
+
+	if (!oc->has_mesh && !nc->has_mesh)
+		return 0;
+	if (oc->has_mesh != nc->has_mesh) {
+		(void)snprintf(text, sizeof(text), "\"%s\" %s",
+		    nc->has_mesh ? n->name : o->name, nc->has_mesh ? "added" :
+		    "removed");
+		return change_simple(d, CHANGE_IFACE, "mesh", text);
+	}
+	if (strcmp(o->name, n->name) != 0) {
+		(void)snprintf(text, sizeof(text), "\"%s\" -> \"%s\"",
+		    o->name, n->name);
+		if (change_simple(d, CHANGE_IFACE, "mesh", text) == -1)
+			return -1;
+	}
+	if (memcmp(o->ca, n->ca, sizeof(o->ca)) != 0 &&
+	    change_simple(d, CHANGE_IFACE, "ca", "another key") == -1)
+		return -1;
+	if (!bytes_same(o->cert, o->certlen, n->cert, n->certlen)) {
+		(void)snprintf(text, sizeof(text), "renewed (%s, until %s)",
+		    n->c.name, cert_day(n->c.not_after, day, sizeof(day)));
+		if (change_simple(d, CHANGE_IFACE, "certificate-file",
+		    text) == -1)
+			return -1;
+	}
+	if (crl_diff(d, o, n) == -1)
+		return -1;
+	if (o->serve != n->serve &&
+	    change_simple(d, CHANGE_IFACE, "serve coordinator",
+	    n->serve ? "on" : "off") == -1)
+		return -1;
+	return 0;
+}
+
 int
 confdiff(const struct meshd_conf *o, const struct meshd_conf *n,
     struct confdiff *d)
 {
 	memset(d, 0, sizeof(*d));
 	if (iface_diff(d, &o->iface, &n->iface) == -1 ||
-	    ctlsock_diff(d, o, n) == -1 || peers_diff(d, o, n) == -1) {
+	    ctlsock_diff(d, o, n) == -1 || mesh_diff(d, o, n) == -1 ||
+	    peers_diff(d, o, n) == -1) {
 		confdiff_free(d);
 		return -1;
 	}

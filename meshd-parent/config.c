@@ -35,14 +35,18 @@
 #include <ctype.h>
 #include <errno.h>
 #include <netdb.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "config.h"
 #include "log.h"
 
 #define USER_NAME_MAX		32
+/* an armored certificate or list with text around it: generous */
+#define MESH_FILE_MAX		(256 * 1024)
 
 /*
  * Where each finished peer was, for messages about two peers; indexed by
@@ -121,7 +125,19 @@ free_config(struct meshd_conf *conf)
 		free(p->psk_at);
 		free(p);
 	}
+	if (conf->has_mesh)
+		config_mesh_free(&conf->mesh);
 	free(conf);
+}
+
+void
+config_mesh_free(struct mesh_conf *m)
+{
+	free(m->cert_at);
+	free(m->cert);
+	free(m->crl_at);
+	free(m->crl);
+	memset(m, 0, sizeof(*m));
 }
 
 /* the peer with this name, or NULL */
@@ -250,13 +266,21 @@ config_valid_user(const char *s)
 	return 1;
 }
 
+static const char *
+peer_kind(const struct peer_conf *p)
+{
+	return p->coordinator ? "coordinator" : "peer";
+}
+
 /*
- * A new peer block: its name is valid and not taken.  Every name, valid
- * or not, is kept for the allowed-ips messages.
+ * A new peer block (or a mesh's coordinator block: coordinators are
+ * peers): its name is valid and taken by no other.  Every name, valid or
+ * not, is kept for the allowed-ips messages.
  */
 void
-config_peer_name(const char *name)
+config_peer_name(const char *name, int coordinator)
 {
+	const char		*what = coordinator ? "coordinator" : "peer";
 	struct peer_loc		*loc, key;
 	struct peer_conf	 kp;
 	const char		*p;
@@ -273,15 +297,21 @@ config_peer_name(const char *name)
 		if (*p < 0x20 || *p > 0x7e)
 			break;
 	if (*name == '\0' || *p != '\0' || strlen(name) >= MESH_NAME_MAX) {
-		conf_error("peer name \"%s\" must be 1 to %d printable "
-		    "characters", name, MESH_NAME_MAX - 1);
+		conf_error("%s name \"%s\" must be 1 to %d printable "
+		    "characters", what, name, MESH_NAME_MAX - 1);
 		return;
 	}
 	(void)strlcpy(kp.name, name, sizeof(kp.name));
 	key.peer = &kp;
-	if ((loc = RB_FIND(peer_name_tree, &peer_names_idx, &key)) != NULL)
-		conf_error("peer \"%s\" is defined twice (first at %s:%d)",
-		    name, loc->fname, loc->line);
+	if ((loc = RB_FIND(peer_name_tree, &peer_names_idx, &key)) == NULL)
+		return;
+	if (loc->peer->coordinator == coordinator)
+		conf_error("%s \"%s\" is defined twice (first at %s:%d)",
+		    what, name, loc->fname, loc->line);
+	else
+		conf_error("%s \"%s\": the name is taken by %s \"%s\" at "
+		    "%s:%d", what, name, peer_kind(loc->peer), name,
+		    loc->fname, loc->line);
 }
 
 /* the public key of the peer being read is not another peer's */
@@ -292,8 +322,8 @@ config_peer_key(struct peer_conf *p)
 
 	key.peer = p;
 	if ((loc = RB_FIND(peer_key_tree, &peer_keys_idx, &key)) != NULL)
-		blk_error("public-key is the same as peer \"%s\"'s",
-		    loc->peer->name);
+		blk_error("public-key is the same as %s \"%s\"'s",
+		    peer_kind(loc->peer), loc->peer->name);
 }
 
 /* a finished peer block, at fname:line; key_ok: its public-key is valid */
@@ -708,4 +738,180 @@ config_aips_shared(void)
 	}
 	free(v);
 	free(bad);
+}
+
+/*
+ * A mesh file (a certificate or a revocation list: public data, so only
+ * readable is asked of it) into a new NUL-terminated buffer.  fopen, as
+ * parse.y opens config files (fuzz/config.c confines both).  0, or -1
+ * and why in err.
+ */
+static int
+mesh_file_read(const char *path, char **text, size_t *len, char *err,
+    size_t errlen)
+{
+	struct stat	 sb;
+	FILE		*f;
+	char		*buf;
+	size_t		 got;
+
+	if ((f = fopen(path, "re")) == NULL) {
+		(void)strlcpy(err, strerror(errno), errlen);
+		return -1;
+	}
+	if (fstat(fileno(f), &sb) == -1 || !S_ISREG(sb.st_mode)) {
+		(void)strlcpy(err, "not a regular file", errlen);
+		fclose(f);
+		return -1;
+	}
+	if (sb.st_size > MESH_FILE_MAX) {
+		(void)snprintf(err, errlen, "too large (%lld bytes, at most "
+		    "%d)", (long long)sb.st_size, MESH_FILE_MAX);
+		fclose(f);
+		return -1;
+	}
+	if ((buf = malloc(MESH_FILE_MAX + 1)) == NULL)
+		fatal("%s", __func__);
+	got = fread(buf, 1, MESH_FILE_MAX, f);
+	if (ferror(f)) {
+		(void)strlcpy(err, strerror(errno), errlen);
+		free(buf);
+		fclose(f);
+		return -1;
+	}
+	fclose(f);
+	buf[got] = '\0';
+	*text = buf;
+	*len = got;
+	return 0;
+}
+
+/* a certificate's time as "2026-12-06 06:00:00 UTC" */
+static const char *
+mesh_time(int64_t t, char *buf, size_t len)
+{
+	struct tm	tm;
+	time_t		tt = (time_t)t;
+
+	if (gmtime_r(&tt, &tm) == NULL ||
+	    strftime(buf, len, "%Y-%m-%d %H:%M:%S UTC", &tm) == 0)
+		(void)snprintf(buf, len, "%lld", (long long)t);
+	return buf;
+}
+
+/*
+ * The mesh's certificate-file: an armored certificate of this mesh,
+ * signed by its ca, valid now.  Its key is checked against ours once
+ * meshd-crypto has told it (keys.c).
+ */
+void
+config_mesh_cert(struct mesh_conf *m, int ca_ok, int line)
+{
+	struct mesh_cert	 c;
+	uint8_t			 buf[CERT_MAX];
+	char			*text, err[128], t1[64];
+	const char		*why, *f = m->cert_file;
+	size_t			 tlen, len;
+	time_t			 now;
+
+	if (mesh_file_read(f, &text, &tlen, err, sizeof(err)) == -1) {
+		blk_error_at(line, "certificate-file \"%s\": %s", f, err);
+		return;
+	}
+	if (armor_decode(text, tlen, ARMOR_CERT, buf, sizeof(buf), &len,
+	    &why) == -1) {
+		free(text);
+		blk_error_at(line, "certificate-file \"%s\": %s", f, why);
+		return;
+	}
+	free(text);
+	if (cert_parse(buf, len, &c, &why) == -1) {
+		blk_error_at(line, "certificate-file \"%s\": not a valid "
+		    "certificate: %s", f, why);
+		return;
+	}
+	if (ca_ok && cert_sig_verify(buf, len, c.bodylen, m->ca) == -1) {
+		blk_error_at(line, "certificate-file \"%s\": not signed by "
+		    "this mesh's ca", f);
+		return;
+	}
+	if (strcmp(c.mesh, m->name) != 0) {
+		blk_error_at(line, "certificate-file \"%s\": it is for mesh "
+		    "\"%s\"", f, c.mesh);
+		return;
+	}
+	now = time(NULL);
+	if (now < c.not_before) {
+		blk_error_at(line, "certificate-file \"%s\": not valid before "
+		    "%s", f, mesh_time(c.not_before, t1, sizeof(t1)));
+		return;
+	}
+	if (now >= c.not_after) {
+		blk_error_at(line, "certificate-file \"%s\": expired on %s", f,
+		    mesh_time(c.not_after, t1, sizeof(t1)));
+		return;
+	}
+	if ((m->cert = malloc(len)) == NULL)
+		fatal("%s", __func__);
+	memcpy(m->cert, buf, len);
+	m->certlen = len;
+	m->c = c;
+}
+
+/*
+ * The mesh's revocation-file: an armored list of this mesh, signed by its
+ * ca, that does not revoke our own certificate.
+ */
+void
+config_mesh_crl(struct mesh_conf *m, int ca_ok, int line)
+{
+	struct mesh_crl	 l;
+	uint8_t		*buf, fp[CERT_FP_LEN];
+	char		*text, err[128];
+	const char	*why, *f = m->crl_file;
+	size_t		 tlen, len;
+
+	if (mesh_file_read(f, &text, &tlen, err, sizeof(err)) == -1) {
+		blk_error_at(line, "revocation-file \"%s\": %s", f, err);
+		return;
+	}
+	if ((buf = malloc(CRL_MAX)) == NULL)
+		fatal("%s", __func__);
+	if (armor_decode(text, tlen, ARMOR_CRL, buf, CRL_MAX, &len,
+	    &why) == -1) {
+		blk_error_at(line, "revocation-file \"%s\": %s", f, why);
+		goto fail;
+	}
+	if (crl_parse(buf, len, &l, &why) == -1) {
+		blk_error_at(line, "revocation-file \"%s\": not a valid "
+		    "revocation list: %s", f, why);
+		goto fail;
+	}
+	if (ca_ok && cert_sig_verify(buf, len, l.bodylen, m->ca) == -1) {
+		blk_error_at(line, "revocation-file \"%s\": not signed by "
+		    "this mesh's ca", f);
+		goto fail;
+	}
+	if (strcmp(l.mesh, m->name) != 0) {
+		blk_error_at(line, "revocation-file \"%s\": it is for mesh "
+		    "\"%s\"", f, l.mesh);
+		goto fail;
+	}
+	if (m->certlen > 0) {
+		cert_fingerprint(m->cert, m->certlen, fp);
+		if (crl_contains(&l, fp)) {
+			blk_error_at(line, "revocation-file \"%s\": it revokes "
+			    "this node's own certificate (%s)", f,
+			    m->cert_file);
+			goto fail;
+		}
+	}
+	free(text);
+	m->crl = buf;
+	m->crllen = len;
+	m->l = l;		/* its fps point into buf */
+	return;
+ fail:
+	free(text);
+	free(buf);
 }

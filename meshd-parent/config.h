@@ -63,6 +63,8 @@ struct iface_conf {
 	char			 name[MESH_IFNAME_MAX];
 	struct mesh_prefix	 addrs[MESH_MAX_ADDRS];
 	size_t			 naddrs;
+	int			 addrs_cert;	/* no address lines: addrs are
+						   the mesh certificate's */
 	uint16_t		 mtu;		/* default MESH_MTU_DEFAULT */
 	uint16_t		 listen_port;	/* 0: none set */
 	char			 key_file[PATH_MAX];	/* "" if none */
@@ -133,6 +135,9 @@ void			 blk_warn(const char *, ...)
 			    __attribute__((__format__ (printf, 1, 2)));
 void			 blk_warn_at(const char *, int, const char *, ...)
 			    __attribute__((__format__ (printf, 3, 4)));
+/* an error at this line of the block being read */
+void			 blk_error_at(int, const char *, ...)
+			    __attribute__((__format__ (printf, 2, 3)));
 
 /* config.c */
 void			 free_config(struct meshd_conf *);
@@ -146,7 +151,8 @@ int			 config_number(const char *, long long, long long,
 void			 config_check_keyfile(const char *);
 int			 config_valid_ifname(const char *);
 int			 config_valid_user(const char *);
-void			 config_peer_name(const char *);
+/* coordinator: 1 for a mesh block's coordinator */
+void			 config_peer_name(const char *, int);
 void			 config_peer_key(struct peer_conf *);
 void			 config_peer_end(struct peer_conf *, const char *, int,
 			    int);
@@ -157,6 +163,16 @@ void			 config_aip(struct peer_conf *, const char *,
 			    const char *, int);
 void			 config_aips_end(struct peer_conf *);
 void			 config_aips_shared(void);
+/*
+ * The end of the mesh block: its certificate-file (given at line of the
+ * block) read, decoded and checked (ca_ok: m->ca is valid, to check the
+ * signature with); then its revocation-file, likewise.  They fill m->cert,
+ * m->c, m->crl and m->l, or report through blk_error_at().
+ */
+void			 config_mesh_cert(struct mesh_conf *, int, int);
+void			 config_mesh_crl(struct mesh_conf *, int, int);
+/* frees what a mesh_conf holds and zeroes it */
+void			 config_mesh_free(struct mesh_conf *);
 
 /* printconf.c: canonical text that parse_config() reads back the same */
 void			 print_config(FILE *, struct meshd_conf *);

@@ -38,6 +38,7 @@
 
 #include "confdiff.h"
 #include "log.h"
+#include "members.h"
 #include "parent.h"
 
 #define CONTROL_MAX_CONNS	64
@@ -72,6 +73,9 @@ struct stats_req {
 	int			 waiting;	/* children yet to answer */
 	size_t			 n;
 	struct mesh_peer_stats	*st;		/* by position in the config */
+	size_t			 nm;
+	struct mesh_peer_stats	*mst;		/* mesh peers, by id (as the
+						   member table is sorted) */
 };
 
 static TAILQ_HEAD(, ctl_conn)	 ctl_conns = TAILQ_HEAD_INITIALIZER(ctl_conns);
@@ -89,6 +93,8 @@ static void	 control_dispatch(int, short, void *);
 static void	 control_close(struct ctl_conn *);
 static void	 control_event_add(struct ctl_conn *);
 static int	 stats_request(struct ctl_conn *, int, const char *);
+static void	 stats_merge(struct mesh_peer_stats *, enum meshd_role,
+		    const struct mesh_peer_stats *);
 
 static int
 control_open(const char *path, mode_t mode)
@@ -340,12 +346,49 @@ show_status(struct ctl_conn *c, const struct mesh_peer_stats *global)
 	imsg_compose(&c->ibuf, IMSG_CTL_END, 0, 0, -1, NULL, 0);
 }
 
-/* a CTL_PEER and its CTL_PEER_AIPS; -1 if they cannot all be queued */
+/* what a certificate says of a peer, into cp */
+static void
+peer_cert(struct ctl_peer *cp, const struct member *m)
+{
+	size_t	i;
+
+	cp->state = m->state;
+	cp->roles = m->roles;
+	cp->cert_expires = m->not_after;
+	cp->ngroups = m->ngroups;
+	for (i = 0; i < m->ngroups; i++)
+		(void)strlcpy(cp->groups[i], m->groups[i],
+		    sizeof(cp->groups[i]));
+}
+
+/* a CTL_PEER and its n CTL_PEER_AIPS from a, then b */
+static int
+peer_send(struct ctl_conn *c, struct ctl_peer *cp,
+    const struct mesh_prefix *a, size_t na, const struct mesh_prefix *b,
+    size_t nb)
+{
+	cp->naips = na + nb;
+	/* the allowed-ips follow in chunks: there may be any number */
+	if (imsg_compose(&c->ibuf, IMSG_CTL_PEER, 0, 0, -1, cp,
+	    sizeof(*cp)) == -1 || imsg_compose_aips(&c->ibuf,
+	    IMSG_CTL_PEER_AIPS, cp->id, a, na) == -1 ||
+	    imsg_compose_aips(&c->ibuf, IMSG_CTL_PEER_AIPS, cp->id, b,
+	    nb) == -1)
+		return -1;
+	return 0;
+}
+
+/*
+ * A config peer's CTL_PEER and its CTL_PEER_AIPS; -1 if they cannot all
+ * be queued.  A coordinator whose certificate came has its addresses
+ * after the allowed-ips: they are routed to it as well.
+ */
 static int
 show_peer(struct ctl_conn *c, struct peer_conf *p,
     const struct mesh_peer_stats *st)
 {
 	struct ctl_peer	 cp;
+	struct member	*m = NULL;
 
 	memset(&cp, 0, sizeof(cp));
 	cp.id = p->id;
@@ -361,13 +404,33 @@ show_peer(struct ctl_conn *c, struct peer_conf *p,
 		    sizeof(cp.endpoint));
 	cp.has_psk = p->psk_file[0] != '\0';
 	cp.keepalive = p->keepalive;
-	cp.naips = p->naips;
-	/* the allowed-ips follow in chunks: there may be any number */
-	if (imsg_compose(&c->ibuf, IMSG_CTL_PEER, 0, 0, -1, &cp,
-	    sizeof(cp)) == -1 || imsg_compose_aips(&c->ibuf,
-	    IMSG_CTL_PEER_AIPS, p->id, p->aips, p->naips) == -1)
-		return -1;
-	return 0;
+	cp.source = CTL_SOURCE_CONFIG;
+	cp.state = CTL_STATE_MEMBER;
+	cp.coordinator = p->coordinator != 0;
+	if (p->coordinator && (m = members_find(p->id)) != NULL)
+		peer_cert(&cp, m);
+	return peer_send(c, &cp, p->aips, p->naips, m != NULL ? m->addrs :
+	    NULL, m != NULL && m->state == CTL_STATE_MEMBER ? m->naddrs : 0);
+}
+
+/* a mesh peer: its certificate's addresses are its allowed-ips */
+static int
+show_member(struct ctl_conn *c, struct member *m,
+    const struct mesh_peer_stats *st)
+{
+	struct ctl_peer	 cp;
+
+	memset(&cp, 0, sizeof(cp));
+	cp.id = m->id;
+	(void)strlcpy(cp.name, m->name, sizeof(cp.name));
+	memcpy(cp.pubkey, m->pubkey, sizeof(cp.pubkey));
+	cp.stats = *st;
+	if (st->endpoint_len > 0)
+		mesh_sockaddr_ntop(st->endpoint, st->endpoint_len, cp.endpoint,
+		    sizeof(cp.endpoint));
+	cp.source = CTL_SOURCE_MESH;
+	peer_cert(&cp, m);
+	return peer_send(c, &cp, m->addrs, m->naddrs, NULL, 0);
 }
 
 static void
@@ -383,12 +446,51 @@ show_peers(struct ctl_conn *c, struct imsg *imsg)
 	}
 	req.name[sizeof(req.name) - 1] = '\0';
 	if (req.name[0] != '\0' &&
-	    (p = config_find_peer_name(parent.conf, req.name)) == NULL) {
+	    (p = config_find_peer_name(parent.conf, req.name)) == NULL &&
+	    members_find_name(req.name) == NULL) {
 		snprintf(msg, sizeof(msg), "no such peer: %s", req.name);
 		control_result(c, ENOENT, msg);
 		return;
 	}
 	(void)stats_request(c, IMSG_CTL_SHOW_PEERS, req.name);
+}
+
+/* room for the mesh peers' counters, their ids as they are now */
+static int
+stats_members(struct stats_req *r)
+{
+	struct member	*m;
+	size_t		 n = 0;
+
+	for (m = members_first(); m != NULL; m = members_next(m))
+		if (m->id >= MESH_DYN_ID_MIN)
+			n++;
+	if (n == 0)
+		return 0;
+	if ((r->mst = calloc(n, sizeof(*r->mst))) == NULL)
+		return -1;
+	for (m = members_first(); m != NULL; m = members_next(m))
+		if (m->id >= MESH_DYN_ID_MIN && r->nm < n)
+			r->mst[r->nm++].id = m->id;
+	return 0;
+}
+
+static int
+stats_id_cmp(const void *key, const void *elem)
+{
+	uint32_t	id = *(const uint32_t *)key;
+	uint32_t	eid = ((const struct mesh_peer_stats *)elem)->id;
+
+	return id < eid ? -1 : id > eid;
+}
+
+/* a mesh peer's counters in r, or NULL */
+static struct mesh_peer_stats *
+stats_member(struct stats_req *r, uint32_t id)
+{
+	if (r->nm == 0)
+		return NULL;
+	return bsearch(&id, r->mst, r->nm, sizeof(*r->mst), stats_id_cmp);
 }
 
 /* the counters live in the children: ask them, answer when all have */
@@ -403,7 +505,9 @@ stats_request(struct ctl_conn *c, int type, const char *name)
 	}
 	if ((r = calloc(1, sizeof(*r))) == NULL ||
 	    (r->st = calloc(parent.conf->npeers + 1, sizeof(*r->st))) ==
-	    NULL) {
+	    NULL || stats_members(r) == -1) {
+		if (r != NULL)
+			free(r->st);
 		free(r);
 		control_result(c, ENOMEM, "out of memory");
 		return -1;
@@ -449,6 +553,12 @@ control_stats(uint32_t seq, enum meshd_role from,
 			r->global[from] = *in;
 		return;
 	}
+	if (in->id >= MESH_DYN_ID_MIN) {
+		/* NULL: a mesh peer new since the request */
+		if ((st = stats_member(r, in->id)) != NULL)
+			stats_merge(st, from, in);
+		return;
+	}
 	TAILQ_FOREACH(p, &parent.conf->peers, entry) {
 		if (p->id == in->id)
 			break;
@@ -458,6 +568,14 @@ control_stats(uint32_t seq, enum meshd_role from,
 		return;		/* a peer a reload removed meanwhile */
 	st = &r->st[i];
 	st->id = in->id;
+	stats_merge(st, from, in);
+}
+
+/* one child's counters of a peer added to the others' */
+static void
+stats_merge(struct mesh_peer_stats *st, enum meshd_role from,
+    const struct mesh_peer_stats *in)
+{
 	if (in->endpoint_len > 0 && in->endpoint_len <= sizeof(st->endpoint)) {
 		memcpy(st->endpoint, in->endpoint, in->endpoint_len);
 		st->endpoint_len = in->endpoint_len;
@@ -486,9 +604,9 @@ control_stats(uint32_t seq, enum meshd_role from,
 	}
 }
 
-/* the peers asked for with their counters, then END; -1 on ENOMEM */
+/* the config peers asked for with their counters (NULL: every one) */
 static int
-show_peers_reply(struct stats_req *r)
+show_config_peers(struct stats_req *r, const char *name)
 {
 	static const struct mesh_peer_stats nostats;
 	struct peer_conf	*p;
@@ -496,11 +614,115 @@ show_peers_reply(struct stats_req *r)
 	int			 rv;
 
 	TAILQ_FOREACH(p, &parent.conf->peers, entry) {
-		if (r->name[0] != '\0' && strcmp(r->name, p->name) != 0) {
+		if (name != NULL && strcmp(name, p->name) != 0) {
 			i++;
 			continue;
 		}
 		/* a reload meanwhile may have moved peers: match ids */
+		if (i < r->n && r->st[i].id == p->id)
+			rv = show_peer(r->c, p, &r->st[i]);
+		else
+			rv = show_peer(r->c, p, &nostats);
+		if (rv == -1)
+			return -1;
+		i++;
+	}
+	return 0;
+}
+
+static int
+show_one_member(struct stats_req *r, struct member *m)
+{
+	static const struct mesh_peer_stats nostats;
+	const struct mesh_peer_stats	*st;
+
+	if ((st = stats_member(r, m->id)) == NULL)
+		st = &nostats;
+	return show_member(r->c, m, st);
+}
+
+/*
+ * The peers asked for with their counters, then END; -1 on ENOMEM.
+ * The config's first, then the mesh's.  A name: the config's peer of
+ * that name, else the mesh's (members.h).
+ */
+static int
+show_peers_reply(struct stats_req *r)
+{
+	struct member	*m;
+
+	if (r->name[0] != '\0' &&
+	    config_find_peer_name(parent.conf, r->name) != NULL) {
+		if (show_config_peers(r, r->name) == -1)
+			return -1;
+	} else if (r->name[0] != '\0') {
+		if ((m = members_find_name(r->name)) != NULL &&
+		    show_one_member(r, m) == -1)
+			return -1;
+	} else {
+		if (show_config_peers(r, NULL) == -1)
+			return -1;
+		for (m = members_first(); m != NULL; m = members_next(m))
+			if (m->id >= MESH_DYN_ID_MIN &&
+			    show_one_member(r, m) == -1)
+				return -1;
+	}
+	if (imsg_compose(&r->c->ibuf, IMSG_CTL_END, 0, 0, -1, NULL, 0) == -1)
+		return -1;
+	return 0;
+}
+
+/* show mesh: the mesh block, our certificate, the members' counts */
+static void
+mesh_info(struct ctl_mesh *cm)
+{
+	struct meshd_conf		*conf = parent.conf;
+	struct mesh_cert		*c = &conf->mesh.c;
+	const struct mesh_state_msg	*st = members_crl();
+	struct peer_conf		*p;
+	size_t				 i;
+
+	memset(cm, 0, sizeof(*cm));
+	if (!conf->has_mesh)
+		return;
+	(void)strlcpy(cm->name, conf->mesh.name, sizeof(cm->name));
+	(void)strlcpy(cm->cert_name, c->name, sizeof(cm->cert_name));
+	cm->cert_not_after = c->not_after;
+	cm->cert_roles = c->roles;
+	cm->serve = conf->mesh.serve != 0;
+	for (i = 0; i < c->naddrs && i < MESH_CERT_ADDRS; i++)
+		cm->addrs[cm->naddrs++] = c->addrs[i];
+	for (i = 0; i < c->ngroups && i < MESH_CERT_GROUPS; i++)
+		(void)strlcpy(cm->groups[cm->ngroups++], c->groups[i],
+		    sizeof(cm->groups[0]));
+	cm->crl_serial = st->crl_serial;
+	cm->crl_count = st->crl_count;
+	cm->members = members_count(CTL_STATE_MEMBER);
+	cm->revoked = members_count(CTL_STATE_REVOKED);
+	TAILQ_FOREACH(p, &conf->peers, entry)
+		if (p->coordinator)
+			cm->ncoordinators++;
+}
+
+/* CTL_MESH, then each coordinator as a peer with its counters, END */
+static int
+show_mesh_reply(struct stats_req *r)
+{
+	static const struct mesh_peer_stats nostats;
+	struct ctl_mesh		 cm;
+	struct peer_conf	*p;
+	size_t			 i = 0;
+	int			 rv;
+
+	mesh_info(&cm);
+	if (imsg_compose(&r->c->ibuf, IMSG_CTL_MESH, 0, 0, -1, &cm,
+	    sizeof(cm)) == -1)
+		return -1;
+	TAILQ_FOREACH(p, &parent.conf->peers, entry) {
+		if (!p->coordinator || !parent.conf->has_mesh) {
+			i++;
+			continue;
+		}
 		if (i < r->n && r->st[i].id == p->id)
 			rv = show_peer(r->c, p, &r->st[i]);
 		else
@@ -531,7 +753,8 @@ control_stats_end(uint32_t seq)
 		control_event_add(r->c);
 	} else if (r->c != NULL) {
 		r->c->stats_pending = 0;
-		if (show_peers_reply(r) == -1) {
+		if ((r->type == IMSG_CTL_SHOW_MESH ? show_mesh_reply(r) :
+		    show_peers_reply(r)) == -1) {
 			/*
 			 * Half a listing is no answer: the client will see
 			 * EOF.  control_dispatch closes it (we may be inside
@@ -543,6 +766,7 @@ control_stats_end(uint32_t seq)
 		control_event_add(r->c);
 	}
 	free(r->st);
+	free(r->mst);
 	free(r);
 }
 
@@ -639,6 +863,14 @@ control_request(struct ctl_conn *c, struct imsg *imsg)
 		return;
 	case IMSG_CTL_SHOW_CONFIG:
 		show_config(c);
+		return;
+	case IMSG_CTL_SHOW_MESH:
+		if (imsg_get_len(imsg) != 0) {
+			control_result(c, EINVAL, "malformed show mesh "
+			    "request");
+			return;
+		}
+		(void)stats_request(c, IMSG_CTL_SHOW_MESH, "");
 		return;
 	case IMSG_CTL_RELOAD:
 	case IMSG_CTL_LOG_VERBOSE:

@@ -162,19 +162,33 @@ keys_error(struct meshd_conf *conf, struct imsg *imsg, char *err,
 	free(reason);
 }
 
-/* a peer whose public key is ours: -1 and the first one in err */
+/*
+ * What only our public key (pub, from crypto) tells: a peer or coordinator
+ * whose key is ours, or a mesh certificate that is not for our key.  -1
+ * and the first one in err.
+ */
 int
 keys_check_self(struct meshd_conf *conf, const uint8_t *pub,
     char *err, size_t errlen)
 {
 	struct peer_conf	*p;
+	struct mesh_conf	*m = &conf->mesh;
 
 	TAILQ_FOREACH(p, &conf->peers, entry) {
 		if (CRYPTO_memcmp(p->pubkey, pub, WG_KEY_LEN) != 0)
 			continue;
-		snprintf(err, errlen, "%s: peer \"%s\": public-key is this "
+		snprintf(err, errlen, "%s: %s \"%s\": public-key is this "
 		    "node's own (that of %s)", p->pubkey_at != NULL ?
-		    p->pubkey_at : "?", p->name, conf->iface.key_file);
+		    p->pubkey_at : "?", p->coordinator ? "coordinator" :
+		    "peer", p->name, conf->iface.key_file);
+		return -1;
+	}
+	if (conf->has_mesh && m->certlen > 0 &&
+	    CRYPTO_memcmp(m->c.pubkey, pub, WG_KEY_LEN) != 0) {
+		snprintf(err, errlen, "%s: mesh \"%s\": certificate-file "
+		    "\"%s\": its key is not this node's (it is for %s)",
+		    m->cert_at != NULL ? m->cert_at : "?", m->name,
+		    m->cert_file, m->c.name);
 		return -1;
 	}
 	return 0;

@@ -42,6 +42,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "members.h"
 #include "parent.h"
 #include "pktchan.h"
 #include "route.h"
@@ -605,14 +606,59 @@ parent_dispatch_net(struct child_proc *cp, struct imsg *imsg)
 	return parent_dispatch_child(cp, imsg);
 }
 
+/* the mesh's members, as crypto admits and removes them (members.c) */
+static void
+parent_member(struct imsg *imsg)
+{
+	struct mesh_member_msg	mm;
+
+	if (imsg_get_data(imsg, &mm, sizeof(mm)) == -1 ||
+	    members_check(&mm) == -1)
+		fatalx("MEMBER: bad message from %s",
+		    meshd_role_names[PROC_CRYPTO]);
+	members_add(parent.conf, parent.ifindex, &mm);
+}
+
+static void
+parent_peer_gone(struct imsg *imsg)
+{
+	struct mesh_gone_msg	gm;
+
+	if (imsg_get_data(imsg, &gm, sizeof(gm)) == -1 || gm.id == 0 ||
+	    gm.reason < GONE_REVOKED || gm.reason > GONE_REPLACED)
+		fatalx("PEER_GONE: bad message from %s",
+		    meshd_role_names[PROC_CRYPTO]);
+	members_gone(parent.conf, gm.id, gm.reason);
+}
+
+static void
+parent_mesh_state(struct imsg *imsg)
+{
+	struct mesh_state_msg	st;
+
+	if (imsg_get_data(imsg, &st, sizeof(st)) == -1)
+		fatalx("MESH_STATE: bad message from %s",
+		    meshd_role_names[PROC_CRYPTO]);
+	members_state(&st);
+}
+
 /*
- * crypto alone has a verdict on a config's keys (reload.c), and knows
- * which peers do not answer (resolve.c)
+ * crypto alone has a verdict on a config's keys (reload.c), knows
+ * which peers do not answer (resolve.c), and admits mesh members
  */
 static int
 parent_dispatch_crypto(struct child_proc *cp, struct imsg *imsg)
 {
 	switch (imsg_get_type(imsg)) {
+	case IMSG_MEMBER:
+		parent_member(imsg);
+		break;
+	case IMSG_PEER_GONE:
+		parent_peer_gone(imsg);
+		break;
+	case IMSG_MESH_STATE:
+		parent_mesh_state(imsg);
+		break;
 	case IMSG_KEYCHECK_OK:
 		keycheck_ok(imsg);
 		break;

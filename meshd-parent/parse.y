@@ -78,7 +78,9 @@ static TAILQ_HEAD(, sym)	 symhead = TAILQ_HEAD_INITIALIZER(symhead);
 enum block {
 	BLOCK_NONE,
 	BLOCK_IFACE,
-	BLOCK_PEER
+	BLOCK_PEER,
+	BLOCK_MESH,
+	BLOCK_COORD		/* a coordinator, inside the mesh block */
 };
 
 /* options of a block, for "given twice" */
@@ -94,11 +96,15 @@ enum opt {
 	OPT_KEEPALIVE,
 	OPT_TABLE,
 	OPT_RESOLVE,
+	OPT_CA,
+	OPT_CERTFILE,
+	OPT_CRLFILE,
+	OPT_SERVE,
 	OPT_MAX
 };
 
 /* the block being read */
-static struct {
+struct blk_state {
 	enum block		 kind;
 	int			 open;		/* its '{' was seen */
 	const char		*name;		/* as written */
@@ -109,14 +115,26 @@ static struct {
 	int			 key_ok;
 	struct iface_conf	*iface;
 	struct iface_conf	 scratch;	/* a second interface */
-	struct peer_conf	*peer;
-} blk;
+	struct peer_conf	*peer;	/* a peer's or a coordinator's */
+	struct mesh_conf	*mesh;
+	int			 ca_ok;		/* the mesh's ca is valid */
+};
+static struct blk_state		 blk;
+/* the mesh block while one of its coordinator blocks is read */
+static struct blk_state		 outer;
 
 static struct meshd_conf	*conf;
 static int			 conf_opts;
 static int			 nerrors;
 static const char		*iface_fname;
 static int			 iface_line;
+static int			 iface_mtu_line;	/* 0: the default */
+static const char		*mesh_fname;
+static int			 mesh_line;
+static struct mesh_conf		 mesh_scratch;	/* a second mesh block */
+/* where the mesh's certificate-file is, for the interface's addresses */
+static const char		*mesh_cert_fname;
+static int			 mesh_cert_line;
 static char			 errbuf[ERRBUF_MAX];
 static size_t			 errlen;
 static int			 errtrunc;
@@ -139,6 +157,7 @@ static char			 line_first_text[64];
 static char			 tok_text[64];
 static int			 brace_depth;
 static int			 skip_block;
+static int			 skip_depth;	/* skip_block ends at it */
 static int			 lex_error_reported;
 
 int		 yyparse(void);
@@ -147,8 +166,6 @@ void		 yyerror(const char *);
 
 static void	 conf_vlog(int, const char *, int, const char *, const char *,
 		    va_list) __attribute__((__format__ (printf, 5, 0)));
-static void	 blk_error_at(int, const char *, ...)
-		    __attribute__((__format__ (printf, 2, 3)));
 static char	*pool_strdup(const char *);
 static void	 pool_free(void);
 static int	 lookup(const char *);
@@ -191,6 +208,17 @@ static void	 peer_psk(const char *);
 static void	 peer_endpoint(const char *);
 static void	 peer_aip(const char *);
 static void	 peer_keepalive(const char *);
+static void	 mesh_begin(const char *);
+static void	 mesh_end(void);
+static void	 mesh_recover(void);
+static void	 mesh_ca(const char *);
+static void	 mesh_certfile(const char *);
+static void	 mesh_crlfile(const char *);
+static void	 mesh_serve(void);
+static void	 mesh_serve_what(const char *);
+static void	 coord_begin(const char *);
+static void	 coord_end(void);
+static void	 coord_abort(void);
 %}
 
 %union {
@@ -201,6 +229,7 @@ static void	 peer_keepalive(const char *);
 %token	ADDRESS ALLOWEDIPS ENDPOINT INCLUDE INTERFACE LISTENPORT MTU PEER
 %token	PERSISTENTKEEPALIVE PRESHAREDKEYFILE PRIVATEKEYFILE PUBLICKEY USER
 %token	RESOLVEINTERVAL TABLE
+%token	CA CERTIFICATEFILE COORDINATOR MESH REVOCATIONFILE SERVE
 %token	ERROR
 %token	<string>	STRING
 
@@ -212,12 +241,15 @@ grammar		: /* empty */
 		| grammar varset '\n'
 		| grammar interface '\n'
 		| grammar peer '\n'
+		| grammar mesh '\n'
 		| grammar ctlsock '\n'
 		| grammar error '\n'		{
 			block_abort();
 			/* a broken block header: skip to its '}' */
-			if (brace_depth > 0)
+			if (brace_depth > 0) {
 				skip_block = 1;
+				skip_depth = 0;
+			}
 			yyerrok;
 		}
 		;
@@ -287,6 +319,54 @@ aiplist		: STRING			{ peer_aip($1); }
 		| aiplist ',' optnl STRING	{ peer_aip($4); }
 		;
 
+/*
+ * The mesh block holds coordinator blocks, so its lines end in '\n' by
+ * themselves (not nl): an error in a coordinator's header is then over
+ * at its line's end, before the next token is read, and what is left of
+ * that coordinator can be skipped (mesh_recover).
+ */
+mesh		: MESH STRING			{ mesh_begin($2); }
+		    optnl '{'			{ blk.open = 1; }
+		    meshbody '}'		{ mesh_end(); }
+		;
+
+meshbody	: meshopts_l
+		| meshopts_l meshopt
+		;
+
+meshopts_l	: /* empty */
+		| meshopts_l '\n'
+		| meshopts_l meshopt '\n'
+		| meshopts_l error '\n'		{ mesh_recover(); yyerrok; }
+		;
+
+meshopt		: CA STRING			{ mesh_ca($2); }
+		| CERTIFICATEFILE STRING	{ mesh_certfile($2); }
+		| REVOCATIONFILE STRING		{ mesh_crlfile($2); }
+		| SERVE COORDINATOR		{ mesh_serve(); }
+		| SERVE STRING			{ mesh_serve_what($2); }
+		| coordinator
+		;
+
+coordinator	: COORDINATOR STRING		{ coord_begin($2); }
+		    optnl '{'			{ blk.open = 1; }
+		    optnl coordbody '}'		{ coord_end(); }
+		;
+
+coordbody	: coordopts_l
+		| coordopts_l coordopt
+		;
+
+coordopts_l	: /* empty */
+		| coordopts_l coordopt nl
+		| coordopts_l error nl		{ yyerrok; }
+		;
+
+coordopt	: PUBLICKEY STRING		{ peer_pubkey($2); }
+		| ENDPOINT STRING		{ peer_endpoint($2); }
+		| PERSISTENTKEEPALIVE STRING	{ peer_keepalive($2); }
+		;
+
 %%
 
 struct keyword {
@@ -299,11 +379,15 @@ struct keyword {
 static const struct keyword keywords[] = {
 	{ "address",			ADDRESS,		BLOCK_IFACE },
 	{ "allowed-ips",		ALLOWEDIPS,		BLOCK_PEER },
+	{ "ca",				CA,			BLOCK_MESH },
+	{ "certificate-file",		CERTIFICATEFILE,	BLOCK_MESH },
 	{ "control-socket",		CONTROLSOCKET,		BLOCK_NONE },
+	{ "coordinator",		COORDINATOR,		BLOCK_MESH },
 	{ "endpoint",			ENDPOINT,		BLOCK_PEER },
 	{ "include",			INCLUDE,		BLOCK_NONE },
 	{ "interface",			INTERFACE,		BLOCK_NONE },
 	{ "listen-port",		LISTENPORT,		BLOCK_IFACE },
+	{ "mesh",			MESH,			BLOCK_NONE },
 	{ "mtu",			MTU,			BLOCK_IFACE },
 	{ "peer",			PEER,			BLOCK_NONE },
 	{ "persistent-keepalive",	PERSISTENTKEEPALIVE,	BLOCK_PEER },
@@ -312,6 +396,8 @@ static const struct keyword keywords[] = {
 	{ "public-key",			PUBLICKEY,		BLOCK_PEER },
 	{ "resolve-interval",		RESOLVEINTERVAL,	BLOCK_IFACE },
 	{ "restricted",			RESTRICTED,		BLOCK_NONE },
+	{ "revocation-file",		REVOCATIONFILE,		BLOCK_MESH },
+	{ "serve",			SERVE,			BLOCK_MESH },
 	{ "table",			TABLE,			BLOCK_IFACE },
 	{ "user",			USER,			BLOCK_IFACE },
 };
@@ -330,6 +416,36 @@ lookup(const char *s)
 
 	kw = bsearch(s, keywords, NKEYWORDS, sizeof(keywords[0]), kw_cmp);
 	return kw != NULL ? kw->token : STRING;
+}
+
+/*
+ * 1 if the keyword may be used in a block of kind b: a coordinator takes
+ * the peer keywords that say how to reach it.
+ */
+static int
+keyword_in(const struct keyword *kw, enum block b)
+{
+	if (kw->where == b)
+		return 1;
+	return b == BLOCK_COORD && (kw->token == PUBLICKEY ||
+	    kw->token == ENDPOINT || kw->token == PERSISTENTKEEPALIVE);
+}
+
+static const char *
+block_kind(enum block b)
+{
+	switch (b) {
+	case BLOCK_IFACE:
+		return "interface";
+	case BLOCK_PEER:
+		return "peer";
+	case BLOCK_MESH:
+		return "mesh";
+	case BLOCK_COORD:
+		return "coordinator";
+	default:
+		return "";
+	}
 }
 
 static const struct keyword *
@@ -413,8 +529,8 @@ blk_label(char *buf, size_t len)
 {
 	if (blk.kind == BLOCK_NONE)
 		return NULL;
-	(void)snprintf(buf, len, "%s \"%s\"", blk.kind == BLOCK_IFACE ?
-	    "interface" : "peer", blk.name);
+	(void)snprintf(buf, len, "%s \"%s\"", block_kind(blk.kind),
+	    blk.name);
 	return buf;
 }
 
@@ -430,7 +546,7 @@ blk_error(const char *fmt, ...)
 	va_end(ap);
 }
 
-static void
+void
 blk_error_at(int line, const char *fmt, ...)
 {
 	va_list	ap;
@@ -477,7 +593,7 @@ keyword_hint(const char *s, enum block where)
 	if ((n = strlen(s)) > 32)
 		return NULL;
 	for (w = 0; w < NKEYWORDS; w++) {
-		if (keywords[w].where != where)
+		if (!keyword_in(&keywords[w], where))
 			continue;
 		k = keywords[w].name;
 		m = strlen(k);
@@ -530,6 +646,14 @@ opt_by_token(int tok)
 		return OPT_TABLE;
 	case RESOLVEINTERVAL:
 		return OPT_RESOLVE;
+	case CA:
+		return OPT_CA;
+	case CERTIFICATEFILE:
+		return OPT_CERTFILE;
+	case REVOCATIONFILE:
+		return OPT_CRLFILE;
+	case SERVE:
+		return OPT_SERVE;
 	default:
 		return OPT_MAX;
 	}
@@ -543,6 +667,10 @@ block_where(enum block b)
 		return "in the interface block";
 	case BLOCK_PEER:
 		return "in a peer block";
+	case BLOCK_MESH:
+		return "in the mesh block";
+	case BLOCK_COORD:
+		return "in a coordinator block";
 	default:
 		return "at top level";
 	}
@@ -574,13 +702,12 @@ yyerror(const char *msg)
 	}
 	if (last_tok == 0 && blk.kind != BLOCK_NONE) {
 		conf_error("%s \"%s\" (line %d) is not closed: missing \"}\"",
-		    blk.kind == BLOCK_IFACE ? "interface" : "peer", blk.name,
-		    blk.line);
+		    block_kind(blk.kind), blk.name, blk.line);
 		return;
 	}
 	if (blk.kind != BLOCK_NONE && !blk.open) {
 		conf_error("expected \"{\" after %s \"%s\"",
-		    blk.kind == BLOCK_IFACE ? "interface" : "peer", blk.name);
+		    block_kind(blk.kind), blk.name);
 		return;
 	}
 	if (line_second == '=' && (kw = keyword_by_token(line_first)) !=
@@ -606,7 +733,7 @@ yyerror(const char *msg)
 		return;
 	}
 	if ((kw = keyword_by_token(line_first)) != NULL) {
-		if (kw->where != blk.kind) {
+		if (!keyword_in(kw, blk.kind)) {
 			if (kw->where == BLOCK_NONE && blk.kind != BLOCK_NONE &&
 			    kw->token != INCLUDE)
 				conf_error("\"%s\" %s: missing \"}\"?",
@@ -948,7 +1075,7 @@ yylex(void)
 	}
 	if (skip_block) {
 		/* what is left of a block whose header was wrong */
-		if (tok == '}' && brace_depth == 0)
+		if (tok == '}' && brace_depth == skip_depth)
 			skip_block = 0;
 		goto top;
 	}
@@ -1304,16 +1431,20 @@ block_start(enum block kind, const char *name)
 	blk.line = file->lineno;
 }
 
-/* a block the parser gave up on */
+/* a block the parser gave up on (a coordinator's, and its mesh's) */
 static void
 block_abort(void)
 {
+	if (blk.kind == BLOCK_COORD)
+		coord_abort();
 	if (blk.kind == BLOCK_PEER && blk.peer != NULL) {
 		free(blk.peer->aips);
 		free(blk.peer->pubkey_at);
 		free(blk.peer->psk_at);
 		free(blk.peer);
 	}
+	if (blk.kind == BLOCK_MESH && blk.mesh == &mesh_scratch)
+		config_mesh_free(&mesh_scratch);
 	memset(&blk, 0, sizeof(blk));
 }
 
@@ -1399,6 +1530,8 @@ iface_mtu(const char *s)
 		return;
 	}
 	blk.iface->mtu = n;
+	if (blk.iface == &conf->iface)
+		iface_mtu_line = file->lineno;
 }
 
 /* table off, table main or table NUMBER: where the routes go */
@@ -1514,7 +1647,7 @@ peer_begin(const char *name)
 	if ((blk.peer = calloc(1, sizeof(*blk.peer))) == NULL)
 		fatal("%s", __func__);
 	(void)strlcpy(blk.peer->name, name, sizeof(blk.peer->name));
-	config_peer_name(name);
+	config_peer_name(name, 0);
 }
 
 static void
@@ -1604,6 +1737,222 @@ peer_keepalive(const char *s)
 	blk.peer->keepalive = n;
 }
 
+/*
+ * mesh "name" { ... }: at most one.  A second one is read into a scratch
+ * copy, for its own errors, and dropped.
+ */
+static void
+mesh_begin(const char *name)
+{
+	block_start(BLOCK_MESH, name);
+	if (conf->has_mesh) {
+		blk.mesh = &mesh_scratch;
+		conf_error("mesh \"%s\": only one mesh block is allowed, and "
+		    "\"%s\" is defined at %s:%d", name, conf->mesh.name,
+		    mesh_fname, mesh_line);
+	} else {
+		conf->has_mesh = 1;
+		blk.mesh = &conf->mesh;
+		mesh_fname = file->name;
+		mesh_line = file->lineno;
+	}
+	memset(blk.mesh, 0, sizeof(*blk.mesh));
+	(void)strlcpy(blk.mesh->name, name, sizeof(blk.mesh->name));
+	/* the name is in every certificate of the mesh */
+	if (!cert_valid_label(name))
+		conf_error("mesh name \"%s\" must be a DNS label: 1 to %d "
+		    "characters of a-z 0-9 and -, not starting or ending "
+		    "with -", name, CERT_LABEL_MAX - 1);
+}
+
+static void
+mesh_end(void)
+{
+	struct mesh_conf	*m = blk.mesh;
+
+	if (blk.seen[OPT_CA] == 0)
+		blk_error_at(blk.line, "ca is missing");
+	if (blk.seen[OPT_CERTFILE] == 0)
+		blk_error_at(blk.line, "certificate-file is missing");
+	else if (m->cert_file[0] != '\0')
+		config_mesh_cert(m, blk.ca_ok, blk.seen[OPT_CERTFILE]);
+	if (m->crl_file[0] != '\0')
+		config_mesh_crl(m, blk.ca_ok, blk.seen[OPT_CRLFILE]);
+	if (m->ncoordinators == 0 && !m->serve)
+		blk_error_at(blk.line, "no coordinator: give at least one "
+		    "coordinator block, or serve coordinator");
+	if (m == &mesh_scratch)
+		config_mesh_free(&mesh_scratch);
+	else if (m->cert_file[0] != '\0') {
+		mesh_cert_fname = blk.fname;
+		mesh_cert_line = blk.seen[OPT_CERTFILE];
+	}
+	memset(&blk, 0, sizeof(blk));
+}
+
+/*
+ * A line of the mesh block the parser gave up on.  If it was the header
+ * of a coordinator block, that block is dropped and the rest of it
+ * skipped up to its "}".
+ */
+static void
+mesh_recover(void)
+{
+	if (blk.kind == BLOCK_COORD)
+		coord_abort();
+	if (brace_depth > 1) {
+		skip_block = 1;
+		skip_depth = 1;
+	}
+}
+
+/* ca "base64": the admin's Ed25519 public key, 32 bytes as a wg key is */
+static void
+mesh_ca(const char *s)
+{
+	if (!opt_once(OPT_CA, "ca"))
+		return;
+	if (wg_key_from_base64(blk.mesh->ca, s) == -1) {
+		blk_error("ca must be %d characters of base64: an Ed25519 "
+		    "public key (%d bytes)", WG_KEY_B64_LEN, CERT_CA_LEN);
+		return;
+	}
+	(void)strlcpy(blk.mesh->ca_b64, s, sizeof(blk.mesh->ca_b64));
+	blk.ca_ok = 1;
+}
+
+/* a file name and its "file:line"; read at the block's end (config.c) */
+static int
+mesh_file(enum opt o, const char *kw, const char *s, char *path,
+    size_t pathlen, char **at)
+{
+	if (!opt_once(o, kw))
+		return -1;
+	if (*s == '\0') {
+		blk_error("%s is empty", kw);
+		return -1;
+	}
+	if (resolve_path(s, path, pathlen) == -1) {
+		path[0] = '\0';
+		blk_error("%s: name too long", kw);
+		return -1;
+	}
+	if (asprintf(at, "%s:%d", file->name, file->lineno) == -1)
+		fatal("%s", __func__);
+	return 0;
+}
+
+static void
+mesh_certfile(const char *s)
+{
+	(void)mesh_file(OPT_CERTFILE, "certificate-file", s,
+	    blk.mesh->cert_file, sizeof(blk.mesh->cert_file),
+	    &blk.mesh->cert_at);
+}
+
+static void
+mesh_crlfile(const char *s)
+{
+	(void)mesh_file(OPT_CRLFILE, "revocation-file", s,
+	    blk.mesh->crl_file, sizeof(blk.mesh->crl_file),
+	    &blk.mesh->crl_at);
+}
+
+static void
+mesh_serve(void)
+{
+	if (!opt_once(OPT_SERVE, "serve coordinator"))
+		return;
+	blk.mesh->serve = 1;
+}
+
+/* serve relay and the like: there is only the coordinator role yet */
+static void
+mesh_serve_what(const char *s)
+{
+	blk_error("serve \"%s\": only serve coordinator is known", s);
+}
+
+/*
+ * coordinator "name" { ... } inside the mesh block: a peer (conf->peers)
+ * marked as a coordinator.  The mesh block's state waits in outer.
+ */
+static void
+coord_begin(const char *name)
+{
+	outer = blk;
+	block_start(BLOCK_COORD, name);
+	if ((blk.peer = calloc(1, sizeof(*blk.peer))) == NULL)
+		fatal("%s", __func__);
+	(void)strlcpy(blk.peer->name, name, sizeof(blk.peer->name));
+	blk.peer->coordinator = 1;
+	config_peer_name(name, 1);
+}
+
+static void
+coord_end(void)
+{
+	if (blk.seen[OPT_PUBKEY] == 0)
+		blk_error_at(blk.line, "public-key is missing");
+	config_peer_end(blk.peer, blk.fname, blk.line, blk.key_ok);
+	TAILQ_INSERT_TAIL(&conf->peers, blk.peer, entry);
+	conf->npeers++;
+	blk = outer;
+	memset(&outer, 0, sizeof(outer));
+	blk.mesh->ncoordinators++;
+}
+
+/* a coordinator block given up on: back to its mesh block */
+static void
+coord_abort(void)
+{
+	if (blk.peer != NULL) {
+		free(blk.peer->pubkey_at);
+		free(blk.peer);
+	}
+	blk = outer;
+	memset(&outer, 0, sizeof(outer));
+}
+
+/*
+ * Without address lines, the interface has the addresses of the mesh's
+ * certificate; with them, they stay, and a warning says so if none of
+ * them is one of the certificate's.
+ */
+static void
+mesh_iface_addrs(void)
+{
+	struct iface_conf	*ic = &conf->iface;
+	struct mesh_cert	*c = &conf->mesh.c;
+	size_t			 i, j;
+
+	if (!conf->has_iface || !conf->has_mesh || conf->mesh.certlen == 0)
+		return;
+	if (ic->naddrs == 0) {
+		for (i = 0; i < c->naddrs && i < MESH_MAX_ADDRS; i++)
+			ic->addrs[ic->naddrs++] = c->addrs[i];
+		ic->addrs_cert = 1;
+		for (i = 0; i < ic->naddrs; i++)
+			if (ic->addrs[i].af == 6)
+				break;
+		if (i < ic->naddrs && ic->mtu < 1280)
+			conf_error_at(iface_fname, iface_mtu_line, "interface "
+			    "\"%s\": mtu %u is too small for the mesh "
+			    "certificate's IPv6 address, which needs at least "
+			    "1280", ic->name, ic->mtu);
+		return;
+	}
+	for (i = 0; i < ic->naddrs; i++)
+		for (j = 0; j < c->naddrs; j++)
+			if (ic->addrs[i].af == c->addrs[j].af &&
+			    memcmp(ic->addrs[i].addr, c->addrs[j].addr,
+			    ic->addrs[i].af == 4 ? 4 : 16) == 0)
+				return;
+	blk_warn_at(mesh_cert_fname, mesh_cert_line, "mesh \"%s\": none of "
+	    "interface \"%s\"'s addresses is one of its certificate's",
+	    conf->mesh.name, ic->name);
+}
+
 static void
 reset_state(void)
 {
@@ -1616,9 +1965,10 @@ reset_state(void)
 	last_tok = '\n';
 	at_line_start = 1;
 	line_ntok = line_first = line_second = 0;
-	brace_depth = skip_block = lex_error_reported = 0;
-	iface_fname = NULL;
-	iface_line = 0;
+	brace_depth = skip_block = skip_depth = lex_error_reported = 0;
+	iface_fname = mesh_fname = mesh_cert_fname = NULL;
+	iface_line = iface_mtu_line = mesh_line = mesh_cert_line = 0;
+	memset(&outer, 0, sizeof(outer));
 }
 
 struct meshd_conf *
@@ -1645,6 +1995,7 @@ parse_config(const char *filename, int opts)
 	topfile = file;
 	yyparse();
 	config_aips_shared();
+	mesh_iface_addrs();
 	if (!conf->has_iface)
 		conf_error_at(topfile->name, topfile->lineno,
 		    "no interface defined");

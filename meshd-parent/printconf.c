@@ -32,6 +32,7 @@
 static void	 print_string(FILE *, const char *);
 static void	 print_iface(FILE *, struct iface_conf *);
 static void	 print_peer(FILE *, struct peer_conf *);
+static void	 print_mesh(FILE *, struct meshd_conf *);
 
 /* a quoted string as parse.y reads it: \ before " \ and $ */
 static void
@@ -55,9 +56,11 @@ print_iface(FILE *f, struct iface_conf *ic)
 	fprintf(f, "interface ");
 	print_string(f, ic->name);
 	fprintf(f, " {\n");
+	/* the certificate's are not written: a renewed one brings its own */
 	for (i = 0; i < ic->naddrs; i++)
-		fprintf(f, "\taddress %s\n",
-		    mesh_prefix_ntop(&ic->addrs[i], buf, sizeof(buf)));
+		fprintf(f, "\t%saddress %s%s\n", ic->addrs_cert ? "# " : "",
+		    mesh_prefix_ntop(&ic->addrs[i], buf, sizeof(buf)),
+		    ic->addrs_cert ? " (from the mesh certificate)" : "");
 	fprintf(f, "\tmtu %u\n", ic->mtu);
 	if (ic->listen_port != 0)
 		fprintf(f, "\tlisten-port %u\n", ic->listen_port);
@@ -75,6 +78,56 @@ print_iface(FILE *f, struct iface_conf *ic)
 		fprintf(f, "\ttable %u\n", ic->table);
 	if (ic->resolve_interval != RESOLVE_INTERVAL_DEFAULT)
 		fprintf(f, "\tresolve-interval %u\n", ic->resolve_interval);
+	fprintf(f, "}\n");
+}
+
+/* a coordinator, inside the mesh block: how to reach it, no more */
+static void
+print_coord(FILE *f, struct peer_conf *p)
+{
+	char	key[WG_KEY_B64_LEN + 1];
+
+	fprintf(f, "\tcoordinator ");
+	print_string(f, p->name);
+	fprintf(f, " {\n");
+	wg_key_to_base64(key, p->pubkey);
+	fprintf(f, "\t\tpublic-key \"%s\"\n", key);
+	if (p->endpoint_str[0] != '\0') {
+		fprintf(f, "\t\tendpoint ");
+		print_string(f, p->endpoint_str);
+		fprintf(f, "\n");
+	}
+	if (p->keepalive != 0)
+		fprintf(f, "\t\tpersistent-keepalive %u\n", p->keepalive);
+	fprintf(f, "\t}\n");
+}
+
+static void
+print_mesh(FILE *f, struct meshd_conf *conf)
+{
+	struct mesh_conf	*m = &conf->mesh;
+	struct peer_conf	*p;
+	char			 key[WG_KEY_B64_LEN + 1];
+
+	fprintf(f, "mesh ");
+	print_string(f, m->name);
+	fprintf(f, " {\n");
+	/* an Ed25519 public key is 32 bytes, as a wg key */
+	wg_key_to_base64(key, m->ca);
+	fprintf(f, "\tca \"%s\"\n", key);
+	fprintf(f, "\tcertificate-file ");
+	print_string(f, m->cert_file);
+	fprintf(f, "\n");
+	if (m->crl_file[0] != '\0') {
+		fprintf(f, "\trevocation-file ");
+		print_string(f, m->crl_file);
+		fprintf(f, "\n");
+	}
+	if (m->serve)
+		fprintf(f, "\tserve coordinator\n");
+	TAILQ_FOREACH(p, &conf->peers, entry)
+		if (p->coordinator)
+			print_coord(f, p);
 	fprintf(f, "}\n");
 }
 
@@ -122,7 +175,13 @@ print_config(FILE *f, struct meshd_conf *conf)
 	}
 	if (conf->has_iface)
 		print_iface(f, &conf->iface);
+	if (conf->has_mesh) {
+		fprintf(f, "\n");
+		print_mesh(f, conf);
+	}
 	TAILQ_FOREACH(p, &conf->peers, entry) {
+		if (p->coordinator)
+			continue;
 		fprintf(f, "\n");
 		print_peer(f, p);
 	}

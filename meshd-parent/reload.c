@@ -31,6 +31,7 @@
 
 #include "confdiff.h"
 #include "log.h"
+#include "members.h"
 #include "parent.h"
 #include "route.h"
 #include "tundev.h"
@@ -97,10 +98,34 @@ peer_msg(struct peer_conf *p, struct mesh_peer_msg *pm)
 		pm->endpoint_len = p->endpoint_len;
 	}
 	pm->naips = p->naips;
+	if (p->coordinator)
+		pm->flags |= MESH_PEER_F_COORDINATOR;
+}
+
+/* the mesh block: RECONF_MESH, our certificate, the revocation list */
+static void
+send_mesh(struct imsgbuf *ibuf, struct mesh_conf *m)
+{
+	struct mesh_conf_msg	mm;
+
+	memset(&mm, 0, sizeof(mm));
+	(void)strlcpy(mm.name, m->name, sizeof(mm.name));
+	memcpy(mm.ca, m->ca, sizeof(mm.ca));
+	mm.serve = m->serve;
+	mm.certlen = m->certlen;
+	mm.crllen = m->crllen;
+	if (imsg_compose(ibuf, IMSG_RECONF_MESH, 0, 0, -1, &mm,
+	    sizeof(mm)) == -1 ||
+	    imsg_compose(ibuf, IMSG_RECONF_MESH_CERT, 0, 0, -1, m->cert,
+	    m->certlen) == -1 ||
+	    (m->crllen > 0 && imsg_compose(ibuf, IMSG_RECONF_MESH_CRL, 0, 0,
+	    -1, m->crl, m->crllen) == -1))
+		fatal("send_mesh");
 }
 
 /*
- * Sends a whole config to every child: each peer is a RECONF_PEER and
+ * Sends a whole config to every child: the interface, the mesh block (if
+ * any), then each peer (coordinators too, flagged) as a RECONF_PEER and
  * then its allowed-ips in RECONF_PEER_AIPS chunks.  meshd-crypto has the
  * keys already (the key check, keys.c).
  */
@@ -127,6 +152,8 @@ send_config(struct meshd_conf *nconf)
 		imsg_compose_event(iev, IMSG_RECONF_START, 0, 0, -1, NULL, 0);
 		imsg_compose_event(iev, IMSG_RECONF_IFACE, 0, 0, -1, &im,
 		    sizeof(im));
+		if (nconf->has_mesh)
+			send_mesh(&iev->ibuf, &nconf->mesh);
 		TAILQ_FOREACH(p, &nconf->peers, entry) {
 			peer_msg(p, &pm);
 			if (imsg_compose(&iev->ibuf, IMSG_RECONF_PEER, 0, 0,
@@ -347,6 +374,8 @@ keycheck_ok(struct imsg *imsg)
 		reload_next();
 		return;
 	}
+	/* members are in no config: they stay, coordinators it lacks go */
+	members_reload(nconf);
 	route_sync(parent.ifindex, nconf);
 	reload_report(parent.conf, nconf, err, sizeof(err));
 	free_config(parent.conf);

@@ -39,6 +39,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "members.h"
 #include "route.h"
 
 struct route {
@@ -486,19 +487,34 @@ route_loops(struct meshd_conf *conf, const struct mesh_prefix *pfx,
 	return 1;
 }
 
+/* a prefix not covered by an address, nor holding an endpoint */
+static int
+route_wants(struct meshd_conf *conf, const struct mesh_prefix *pfx,
+    const struct epaddr *eps, size_t neps)
+{
+	struct iface_conf	*ic = &conf->iface;
+	size_t			 j;
+
+	for (j = 0; j < ic->naddrs; j++)
+		if (prefix_covers(&ic->addrs[j], pfx))
+			return 0;
+	return !route_loops(conf, pfx, eps, neps);
+}
+
 /*
- * every allowed-ips prefix of conf not covered by an address, nor holding
- * an endpoint (route_loops), sorted
+ * every allowed-ips prefix of conf and address of a member not covered
+ * by an address, nor holding an endpoint (route_loops), sorted
  */
 static struct mesh_prefix *
 route_wanted(struct meshd_conf *conf, size_t *np)
 {
-	struct iface_conf	*ic = &conf->iface;
 	struct peer_conf	*p;
-	struct mesh_prefix	*want = NULL;
+	struct mesh_prefix	*want = NULL, *mem;
 	struct epaddr		*eps;
-	size_t			 n = 0, i, j, total = 0, neps;
+	size_t			 n = 0, i, j, total = 0, neps, nmem;
 
+	mem = members_addrs(&nmem);
+	total = nmem;
 	TAILQ_FOREACH(p, &conf->peers, entry)
 		total += p->naips;
 	if (total > 0 && (want = reallocarray(NULL, total,
@@ -506,14 +522,14 @@ route_wanted(struct meshd_conf *conf, size_t *np)
 		fatal(NULL);
 	eps = route_endpoints(conf, &neps);
 	TAILQ_FOREACH(p, &conf->peers, entry)
-		for (i = 0; i < p->naips; i++) {
-			for (j = 0; j < ic->naddrs; j++)
-				if (prefix_covers(&ic->addrs[j], &p->aips[i]))
-					break;
-			if (j == ic->naddrs && !route_loops(conf, &p->aips[i],
-			    eps, neps))
+		for (i = 0; i < p->naips; i++)
+			if (route_wants(conf, &p->aips[i], eps, neps))
 				want[n++] = p->aips[i];
-		}
+	/* the mesh's members, which no config holds */
+	for (i = 0; i < nmem; i++)
+		if (route_wants(conf, &mem[i], eps, neps))
+			want[n++] = mem[i];
+	free(mem);
 	free(eps);
 	if (n > 0)
 		qsort(want, n, sizeof(*want), prefix_cmp);
@@ -558,4 +574,46 @@ route_sync(int ifindex, struct meshd_conf *conf)
 	log_debug("routes: %zu removed, %zu added, %zu in all, in %lld ms", k,
 	    nowned - before, nowned, (long long)(t1.tv_sec - t0.tv_sec) *
 	    1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000);
+}
+
+/* a run-time peer's addresses, as route_sync would have them */
+void
+route_peer_add(int ifindex, struct meshd_conf *conf,
+    const struct mesh_prefix *ps, size_t n)
+{
+	struct mesh_prefix	 want[MESH_CERT_ADDRS];
+	struct epaddr		*eps;
+	size_t			 i, k = 0, neps;
+
+	if (conf->iface.table == ROUTE_TABLE_OFF || n == 0)
+		return;
+	eps = route_endpoints(conf, &neps);
+	for (i = 0; i < n && k < MESH_CERT_ADDRS; i++)
+		if (route_wants(conf, &ps[i], eps, neps))
+			want[k++] = ps[i];
+	free(eps);
+	route_add(ifindex, conf->iface.table, want, k);
+}
+
+/* and their removal, but not of a route a config peer wants too */
+void
+route_peer_del(struct meshd_conf *conf, const struct mesh_prefix *ps,
+    size_t n)
+{
+	struct mesh_prefix	 gone[MESH_CERT_ADDRS];
+	struct peer_conf	*p;
+	size_t			 i, j, k = 0;
+
+	for (i = 0; i < n && i < MESH_CERT_ADDRS; i++) {
+		TAILQ_FOREACH(p, &conf->peers, entry) {
+			for (j = 0; j < p->naips; j++)
+				if (prefix_cmp(&p->aips[j], &ps[i]) == 0)
+					break;
+			if (j < p->naips)
+				break;
+		}
+		if (p == NULL)
+			gone[k++] = ps[i];
+	}
+	route_del(gone, k);
 }

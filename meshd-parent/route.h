@@ -35,13 +35,24 @@ struct meshd_conf;
  * logged and left alone.
  *
  * route_add and route_del work on any list of prefixes, each once (a
- * run-time peer can use them too); route_sync makes the set match a config: every
- * allowed-ips prefix not covered by one of the interface's addresses.
+ * run-time peer can use them too); route_sync makes the set match a
+ * config and the mesh's members: every allowed-ips prefix and member
+ * address not covered by one of the interface's addresses.
  */
 void	route_add(int ifindex, uint32_t table, const struct mesh_prefix *,
 	    size_t);
 void	route_del(const struct mesh_prefix *, size_t);
 void	route_sync(int ifindex, struct meshd_conf *);
+/*
+ * A mesh member's addresses (at most MESH_CERT_ADDRS): added as
+ * route_sync would (not under the interface's addresses, not over an
+ * endpoint), removed unless a config peer's allowed-ips has them too.
+ * route_sync includes every member (members.h).
+ */
+void	route_peer_add(int, struct meshd_conf *, const struct mesh_prefix *,
+	    size_t);
+void	route_peer_del(struct meshd_conf *, const struct mesh_prefix *,
+	    size_t);
 /* removes every route we created (exit) */
 void	route_flush(void);
 

@@ -8,7 +8,8 @@
 # Files under good/inc and bad/inc are only included, never run.  Git
 # does not keep file modes, so the key files are made here, in a
 # temporary directory that the configs name as $keydir (-D keydir=DIR,
-# which also tests -D); output shows that directory as @KEYDIR@.  Each
+# which also tests -D); output shows that directory as @KEYDIR@.  The
+# mesh's certificate files are copied there from certs/ (mkcerts.sh).  Each
 # meshd runs in the directory of its config, so messages name the file
 # as NAME.conf.  meshd -n has meshd-crypto check the keys' contents, so
 # this runs the installed meshd, which finds its installed children.
@@ -37,6 +38,9 @@ genkey() {
 	mkdir "$K/dir.psk"
 	ln -s beta.psk "$K/link.psk"
 )
+# the mesh's certificates and lists (certs/, made by mkcerts.sh), named
+# by the configs as $keydir/NAME like the keys
+cp "$HERE"/certs/*.crt "$HERE"/certs/*.crl "$HERE"/certs/ca.pub "$K/"
 chmod 0644 "$K/open.key"
 chmod 0620 "$K/group.psk"
 ISROOT=0
@@ -183,6 +187,26 @@ run "$K" -n -f psk4097.conf
 is "$RC" 1 "4097 peers with a preshared key are refused"
 like "$ERR" '^psk4097\.conf:[0-9]+: peer "p4097": more than 4096 peers with a preshared-key-file' \
     "naming the line"
+
+# interface addresses beside a mesh certificate: kept, but a warning at
+# the certificate-file line if none of them is one of the certificate's
+mesh_conf() {	# mesh_conf ADDRESS: a mesh node with this address line
+	printf 'interface "mesh0" {\n\taddress %s\n' "$1"
+	printf '\tprivate-key-file "%s/fixed.key"\n}\n' "$K"
+	printf 'mesh "corp" {\n\tca "%s"\n' "$(cat "$K/ca.pub")"
+	printf '\tcertificate-file "%s/web1.crt"\n' "$K"
+	printf '\tserve coordinator\n}\n'
+}
+mesh_conf 10.0.0.1/24 >"$K/meshaddr.conf"
+run "$K" -nv -f meshaddr.conf
+is "$RC" 0 "an interface address that is not the certificate's is allowed"
+is "$ERR" 'meshaddr.conf:7: warning: mesh "corp": none of interface "mesh0"'\
+''"'"'s addresses is one of its certificate'"'"'s
+configuration OK' "with a warning at the certificate-file line"
+has "$OUT" '	address 10.0.0.1/24' "and the address stays"
+mesh_conf fd7a:115c:a1e0::1/64 >"$K/meshaddr.conf"
+run "$K" -nv -f meshaddr.conf
+is "$ERR" "configuration OK" "one of the certificate's, as a /64: no warning"
 
 # a missing config file
 run "$K" -n -f nosuch.conf

@@ -24,16 +24,19 @@ comp() {
 	printf '%s\n' "${COMPREPLY[@]}" | sort | tr '\n' ' ' | sed 's/ $//'
 }
 
-is "$(comp 'meshctl ')" "genkey genpsk import-wg log pubkey reload show" \
+is "$(comp 'meshctl ')" "ca genkey genpsk import-wg log pubkey reload show sign" \
     "meshctl <TAB>: every command"
 is "$(comp 'meshctl sh')" "show" "meshctl sh<TAB>: show"
 is "$(comp 'meshctl gen')" "genkey genpsk" "meshctl gen<TAB>: genkey genpsk"
-is "$(comp 'meshctl show ')" "config peer peers status" "meshctl show <TAB>"
+is "$(comp 'meshctl show ')" "cert config mesh peer peers revocations status" \
+    "meshctl show <TAB>"
 is "$(comp 'meshctl show pe')" "peer peers" "meshctl show pe<TAB>"
 is "$(comp 'meshctl sh st')" "status" "meshctl sh st<TAB>: a prefix command too"
 is "$(comp 'meshctl log ')" "brief verbose" "meshctl log <TAB>"
-is "$(comp 'meshctl -j show ')" "config peer peers status" "meshctl -j show <TAB>: options skipped"
-is "$(comp 'meshctl -s /run/x.sock show ')" "config peer peers status" \
+is "$(comp 'meshctl -j show ')" "cert config mesh peer peers revocations status" \
+    "meshctl -j show <TAB>: options skipped"
+is "$(comp 'meshctl -s /run/x.sock show ')" \
+    "cert config mesh peer peers revocations status" \
     "meshctl -s SOCK show <TAB>: an option's argument skipped"
 is "$(comp 'meshctl show status ')" "" "meshctl show status <TAB>: nothing more"
 is "$(comp 'meshctl genkey ')" "" "meshctl genkey <TAB>: nothing"
@@ -50,8 +53,24 @@ is "$(comp 'meshctl show peers interval ')" "" \
     "meshctl show peers interval <TAB>: a number, nothing offered"
 is "$(comp 'meshctl show peers interval 2 sort tx ')" "" \
     "meshctl show peers interval 2 sort tx <TAB>: nothing more"
+is "$(comp 'meshctl ca ')" "genkey pubkey revoke" "meshctl ca <TAB>"
+is "$(comp 'meshctl s')" "show sign" "meshctl s<TAB>: show sign"
+is "$(comp 'meshctl sign -')" "-R -a -d -g -k -m -n -p -r" \
+    "meshctl sign -<TAB>: sign's options"
+is "$(comp 'meshctl sign -k ca.key -R ')" "coordinator relay" \
+    "meshctl sign ... -R <TAB>: the roles"
+is "$(comp 'meshctl sign -d ')" "" "meshctl sign -d <TAB>: days, not directories"
+is "$(comp 'meshctl show cert -')" "-c -j" "meshctl show cert -<TAB>"
+is "$(comp 'meshctl ca revoke -')" "-f -k" "meshctl ca revoke -<TAB>"
 tmpdir_new D
 touch "$D/wg0.conf" "$D/wg1.conf"; mkdir "$D/keys"
+touch "$D/web1.crt"
+is "$(comp "meshctl show cert $D/web")" "$D/web1.crt" \
+    "meshctl show cert FILE<TAB>: file names"
+is "$(comp "meshctl sign -k $D/web")" "$D/web1.crt" \
+    "meshctl sign -k FILE<TAB>: file names"
+is "$(comp "meshctl ca revoke -k x -f y $D/web")" "$D/web1.crt" \
+    "meshctl ca revoke ... FILE<TAB>: file names"
 is "$(comp "meshctl import-wg $D/wg")" "$D/wg0.conf $D/wg1.conf" \
     "meshctl import-wg FILE<TAB>: file names"
 is "$(comp "meshctl import-wg -d $D/k")" "$D/keys" \
@@ -62,6 +81,7 @@ if [ -f "$MESHD_SRC/meshctl/parser.c" ]; then
 	want=$(sed -n 's/.*KEYWORD,[[:space:]]*"\([a-z][a-z0-9-]*\)".*/\1/p' \
 	    "$MESHD_SRC/meshctl/parser.c" | sort -u | tr '\n' ' ' | sed 's/ $//')
 	got=$( (comp 'meshctl '; echo; comp 'meshctl show '; echo;
+	    comp 'meshctl ca '; echo;
 	    comp 'meshctl log '; echo; comp 'meshctl show peers '; echo;
 	    comp 'meshctl show peers sort ') | tr ' ' '\n' | grep . | sort -u |
 	    tr '\n' ' ' | sed 's/ $//')

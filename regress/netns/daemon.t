@@ -154,6 +154,16 @@ is "$(jq -r '.peers[1].endpoint' <<<"$pj")" null "peers -j: gamma has no endpoin
 is "$(jq -r '.peers[1].persistent_keepalive' <<<"$pj")" 0 "peers -j: gamma has no keepalive"
 is "$(jq -r '[.peers[].has_preshared_key | tostring] | join(",")' <<<"$pj")" "true,false" \
     "peers -j: has_preshared_key, true for beta only"
+# the mesh's fields: static peers are "config", with no certificate
+like "$(head -n 1 <<<"$pt")" "^NAME +SOURCE +ENDPOINT" "peers table: a SOURCE column"
+like "$(sed -n 2p <<<"$pt")" "^beta +config +198\.18\.0\.2:51820" "peers table: beta is from the config"
+is "$(jq -c '.peers[0] | [.source, .addresses, .groups, .cert_expires]' <<<"$pj")" \
+    '["config",[],[],null]' "peers -j: source config, no addresses, groups or expiry"
+like "$(ctl show peer beta)" "^source: config$" "show peer: source config"
+out=$(ctl show mesh)
+ok $? "show mesh without a mesh block"
+is "$out" "no mesh configured" "show mesh: no mesh configured"
+is "$(ctl -j show mesh | jq -c .)" '{"version":1,"mesh":null}' "show mesh -j: mesh null"
 # sorted, and rates over a second: two samples on one connection
 is "$(ctl show peers sort name | awk 'NR > 1 { print $1 }' | tr '\n' ,)" \
     "beta,gamma," "show peers sort name: beta, gamma"

@@ -34,6 +34,7 @@
 
 #include "tap.h"
 #include "cert.h"
+#include "meshctl.h"
 
 static EVP_PKEY	*ca_a, *ca_b;
 static uint8_t	 pub_a[CERT_CA_LEN], pub_b[CERT_CA_LEN];
@@ -806,6 +807,38 @@ test_armor(void)
 	free(a);
 }
 
+/* what meshctl show cert says of a certificate's validity at a time */
+static void
+test_state(void)
+{
+	struct mesh_cert c;
+	char		 text[64];
+	const char	*st;
+
+	sample(&c);	/* 1700000000 .. 1800000000 */
+	st = ca_cert_state(&c, 1800000000, text, sizeof(text));
+	ok(strcmp(st, "expired") == 0 && strcmp(text, "expired") == 0,
+	    "at not_after: expired");
+	st = ca_cert_state(&c, 1900000000, text, sizeof(text));
+	ok(strcmp(st, "expired") == 0 && strcmp(text, "expired") == 0,
+	    "long after: expired");
+	st = ca_cert_state(&c, 1699999999, text, sizeof(text));
+	ok(strcmp(st, "not yet valid") == 0 &&
+	    strcmp(text, "not yet valid") == 0, "a second before not_before: "
+	    "not yet valid");
+	st = ca_cert_state(&c, 1700000000, text, sizeof(text));
+	is_str(st, "valid", "at not_before: valid");
+	is_str(text, "valid, 1158 days left", "with its days left, rounded "
+	    "up");
+	ca_cert_state(&c, 1800000000 - 86400, text, sizeof(text));
+	is_str(text, "valid, 1 day left", "a day before: 1 day left");
+	ca_cert_state(&c, 1800000000 - 1, text, sizeof(text));
+	is_str(text, "valid, 1 day left", "a second before: 1 day left");
+	ca_cert_state(&c, 1800000000 - 86401, text, sizeof(text));
+	is_str(text, "valid, 2 days left", "a day and a second before: 2 "
+	    "days left");
+}
+
 int
 main(void)
 {
@@ -818,6 +851,7 @@ main(void)
 	test_fingerprint();
 	test_crl();
 	test_armor();
+	test_state();
 	EVP_PKEY_free(ca_a);
 	EVP_PKEY_free(ca_b);
 	return tap_done();

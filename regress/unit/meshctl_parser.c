@@ -27,6 +27,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <regex.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +35,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cert.h"
 #include "imsg.h"
 #include "json.h"
 #include "meshctl.h"
@@ -178,6 +180,49 @@ test_parser_peers(void)
 	    "parse_json: no -j");
 }
 
+/* the admin's commands: never abbreviated, their words left to ca.c */
+static void
+test_admin(void)
+{
+	const struct parse_result	*res;
+
+	parse_ok("ca genkey", CA_GENKEY, "", 0);
+	parse_ok("ca pubkey", CA_PUBKEY, "", 0);
+	parse_ok("ca gen", CA_GENKEY, "", 0);
+	res = p("sign -k ca.key -j -d 30 -- x");
+	ok(res != NULL && res->action == CA_SIGN && res->nargs == 7 &&
+	    strcmp(res->args[0], "-k") == 0 && strcmp(res->args[6], "x") == 0 &&
+	    res->json == 0 && res->keydir == NULL,
+	    "sign: every word after it is left for ca.c, -j, -d and -- too");
+	res = p("sign");
+	ok(res != NULL && res->action == CA_SIGN && res->nargs == 0,
+	    "sign alone: no words for ca.c (it says what is missing)");
+	res = p("ca revoke -k k -f l a.crt");
+	ok(res != NULL && res->action == CA_REVOKE && res->nargs == 5,
+	    "ca revoke: its words left for ca.c");
+	res = p("-j show cert x.crt");
+	ok(res != NULL && res->action == SHOW_CERT && res->nargs == 1 &&
+	    res->json == 1, "-j show cert FILE");
+	res = p("sh revocations -c K list");
+	ok(res != NULL && res->action == SHOW_CRL && res->nargs == 3,
+	    "sh revocations -c K FILE");
+	res = p("genkey");
+	ok(res != NULL && res->args == NULL, "other commands have no args");
+	/* not abbreviated, and taking no abbreviation from the others */
+	parse_ok("s s", SHOW_STATUS, "", 0);
+	parse_ok("sh c", SHOW_CONFIG, "", 0);
+	parse_err("si", "unknown command \"si\"; valid commands: ca genkey "
+	    "genpsk import-wg log pubkey reload show sign");
+	parse_err("show ce x", "unknown argument \"ce\" after \"show\"; "
+	    "valid arguments: cert config mesh peer peers revocations status");
+	parse_err("c genkey", "unknown command \"c\"; valid commands: ca "
+	    "genkey genpsk import-wg log pubkey reload show sign");
+	parse_err("ca", "missing argument after \"ca\"; valid arguments: "
+	    "genkey pubkey revoke");
+	parse_err("ca genkey x", "unexpected argument \"x\" after \"ca "
+	    "genkey\"");
+}
+
 static void
 test_parser(void)
 {
@@ -193,6 +238,7 @@ test_parser(void)
 	parse_ok("show status", SHOW_STATUS, "", 0);
 	parse_ok("show peers", SHOW_PEERS, "", 0);
 	test_parser_peers();
+	test_admin();
 	parse_ok("show peer bravo", SHOW_PEER, "bravo", 0);
 	parse_ok("show config", SHOW_CONFIG, "", 0);
 	parse_ok("sh c", SHOW_CONFIG, "", 0);
@@ -227,28 +273,28 @@ test_parser(void)
 	parse_err("gen", "ambiguous command \"gen\"; could be: genkey genpsk");
 
 	/* unknown words list the valid ones */
-	parse_err("shw", "unknown command \"shw\"; valid commands: genkey "
-	    "genpsk import-wg log pubkey reload show");
-	parse_err("shows", "unknown command \"shows\"; valid commands: genkey "
-	    "genpsk import-wg log pubkey reload show");
+	parse_err("shw", "unknown command \"shw\"; valid commands: ca "
+	    "genkey genpsk import-wg log pubkey reload show sign");
+	parse_err("shows", "unknown command \"shows\"; valid commands: ca "
+	    "genkey genpsk import-wg log pubkey reload show sign");
 	parse_err("show foo", "unknown argument \"foo\" after \"show\"; "
-	    "valid arguments: config peer peers status");
+	    "valid arguments: cert config mesh peer peers revocations status");
 	parse_err("sh peerss", "unknown argument \"peerss\" after \"show\"; "
-	    "valid arguments: config peer peers status");
+	    "valid arguments: cert config mesh peer peers revocations status");
 	parse_err("log loud", "unknown argument \"loud\" after \"log\"; "
 	    "valid arguments: brief verbose");
-	parse_err("-x", "unknown command \"-x\"; valid commands: genkey "
-	    "genpsk import-wg log pubkey reload show");
+	parse_err("-x", "unknown command \"-x\"; valid commands: ca "
+	    "genkey genpsk import-wg log pubkey reload show sign");
 
 	/* missing and extra words */
 	parse_err("show", "missing argument after \"show\"; valid arguments: "
-	    "config peer peers status");
+	    "cert config mesh peer peers revocations status");
 	parse_err("sh", "missing argument after \"show\"; valid arguments: "
-	    "config peer peers status");
+	    "cert config mesh peer peers revocations status");
 	parse_err("log", "missing argument after \"log\"; valid arguments: "
 	    "brief verbose");
-	parse_err("-j", "missing command; valid commands: genkey genpsk "
-	    "import-wg log pubkey reload show");
+	parse_err("-j", "missing command; valid commands: ca genkey genpsk "
+	    "import-wg log pubkey reload show sign");
 	parse_err("show peer -j", "missing peer name after \"show peer\"");
 	parse_err("show status now", "unexpected argument \"now\" after "
 	    "\"show status\"");
@@ -590,6 +636,22 @@ test_status(void)
 	    "      \"received\": 1000,\n"
 	    "      \"handshakes\": 0,\n"
 	    "      \"cookie_replies\": 0,\n"
+	    "      \"cert_malformed\": 0,\n"
+	    "      \"cert_signature\": 0,\n"
+	    "      \"cert_expired\": 0,\n"
+	    "      \"cert_revoked\": 0,\n"
+	    "      \"cert_wrong_mesh\": 0,\n"
+	    "      \"cert_wrong_key\": 0,\n"
+	    "      \"cert_address\": 0,\n"
+	    "      \"cert_static\": 0,\n"
+	    "      \"cert_limit\": 0,\n"
+	    "      \"crl_bad\": 0,\n"
+	    "      \"coord_malformed\": 0,\n"
+	    "      \"coord_unexpected\": 0,\n"
+	    "      \"provisional_full\": 0,\n"
+	    "      \"provisional_timeout\": 0,\n"
+	    "      \"members_revoked\": 0,\n"
+	    "      \"members_expired\": 0,\n"
 	    "      \"dropped\": {\n"
 	    "        \"malformed\": 1,\n"
 	    "        \"bad_mac\": 0,\n"
@@ -608,6 +670,22 @@ test_status(void)
 	    "      \"received\": 2000,\n"
 	    "      \"handshakes\": 0,\n"
 	    "      \"cookie_replies\": 0,\n"
+	    "      \"cert_malformed\": 0,\n"
+	    "      \"cert_signature\": 0,\n"
+	    "      \"cert_expired\": 0,\n"
+	    "      \"cert_revoked\": 0,\n"
+	    "      \"cert_wrong_mesh\": 0,\n"
+	    "      \"cert_wrong_key\": 0,\n"
+	    "      \"cert_address\": 0,\n"
+	    "      \"cert_static\": 0,\n"
+	    "      \"cert_limit\": 0,\n"
+	    "      \"crl_bad\": 0,\n"
+	    "      \"coord_malformed\": 0,\n"
+	    "      \"coord_unexpected\": 0,\n"
+	    "      \"provisional_full\": 0,\n"
+	    "      \"provisional_timeout\": 0,\n"
+	    "      \"members_revoked\": 0,\n"
+	    "      \"members_expired\": 0,\n"
 	    "      \"dropped\": {\n"
 	    "        \"malformed\": 2,\n"
 	    "        \"bad_mac\": 0,\n"
@@ -626,6 +704,22 @@ test_status(void)
 	    "      \"received\": 3000,\n"
 	    "      \"handshakes\": 0,\n"
 	    "      \"cookie_replies\": 0,\n"
+	    "      \"cert_malformed\": 0,\n"
+	    "      \"cert_signature\": 0,\n"
+	    "      \"cert_expired\": 0,\n"
+	    "      \"cert_revoked\": 0,\n"
+	    "      \"cert_wrong_mesh\": 0,\n"
+	    "      \"cert_wrong_key\": 0,\n"
+	    "      \"cert_address\": 0,\n"
+	    "      \"cert_static\": 0,\n"
+	    "      \"cert_limit\": 0,\n"
+	    "      \"crl_bad\": 0,\n"
+	    "      \"coord_malformed\": 0,\n"
+	    "      \"coord_unexpected\": 0,\n"
+	    "      \"provisional_full\": 0,\n"
+	    "      \"provisional_timeout\": 0,\n"
+	    "      \"members_revoked\": 0,\n"
+	    "      \"members_expired\": 0,\n"
 	    "      \"dropped\": {\n"
 	    "        \"malformed\": 3,\n"
 	    "        \"bad_mac\": 0,\n"
@@ -692,13 +786,13 @@ test_peers(void)
 	fake_run(&f, "show peers", &text_output);
 	is_int(f.ret, 0, "show peers: exit 0");
 	is_str(f.out,
-	    "NAME                            ENDPOINT          "
+	    "NAME                            SOURCE  ENDPOINT          "
 	    "ALLOWED IPS                          HANDSHAKE  RX        "
 	    "TX        KEEPALIVE\n"
-	    "beta                            198.18.0.2:51820  "
+	    "beta                            config  198.18.0.2:51820  "
 	    "100.64.0.2/32,fd00:6d65:7368::2/128  never      1.50 KiB  "
 	    "3.00 MiB  25s\n"
-	    "a-peer-with-a-rather-long-name  (none)            "
+	    "a-peer-with-a-rather-long-name  config  (none)            "
 	    "100.64.0.3/32                        never      3.00 KiB  "
 	    "6.00 MiB  off\n",
 	    "show peers: a table as wide as its cells, nothing cut");
@@ -744,7 +838,13 @@ test_peers(void)
 	    "      \"handshake_state\": \"none\",\n"
 	    "      \"attempts\": 0,\n"
 	    "      \"last_attempt\": 0,\n"
-	    "      \"last_error\": null\n"
+	    "      \"last_error\": null,\n"
+	    "      \"source\": \"config\",\n"
+	    "      \"coordinator\": false,\n"
+	    "      \"addresses\": [],\n"
+	    "      \"groups\": [],\n"
+	    "      \"roles\": [],\n"
+	    "      \"cert_expires\": null\n"
 	    "    },\n"
 	    "    {\n"
 	    "      \"name\": \"a-peer-with-a-rather-long-name\",\n"
@@ -772,7 +872,13 @@ test_peers(void)
 	    "      \"handshake_state\": \"none\",\n"
 	    "      \"attempts\": 0,\n"
 	    "      \"last_attempt\": 0,\n"
-	    "      \"last_error\": null\n"
+	    "      \"last_error\": null,\n"
+	    "      \"source\": \"config\",\n"
+	    "      \"coordinator\": false,\n"
+	    "      \"addresses\": [],\n"
+	    "      \"groups\": [],\n"
+	    "      \"roles\": [],\n"
+	    "      \"cert_expires\": null\n"
 	    "    }\n"
 	    "  ]\n"
 	    "}\n",
@@ -812,6 +918,7 @@ test_peer(void)
 	is_str(f.out,
 	    "name: beta\n"
 	    "id: 1\n"
+	    "source: config\n"
 	    "public key: " KEY_B64 "\n"
 	    "preshared key: (hidden)\n"
 	    "endpoint: 198.18.0.2:51820\n"
@@ -836,6 +943,7 @@ test_peer(void)
 	is_str(f.out,
 	    "name: gamma\n"
 	    "id: 3\n"
+	    "source: config\n"
 	    "public key: " KEY2_B64 "\n"
 	    "preshared key: (none)\n"
 	    "endpoint: (none)\n"
@@ -884,7 +992,13 @@ test_peer(void)
 	    "  \"attempts\": 4,\n"
 	    "  \"last_attempt\": 4102444800,\n"
 	    "  \"last_error\": \"no response to 3 initiations since "
-	    "14:02:11 UTC\"\n"
+	    "14:02:11 UTC\",\n"
+	    "  \"source\": \"config\",\n"
+	    "  \"coordinator\": false,\n"
+	    "  \"addresses\": [],\n"
+	    "  \"groups\": [],\n"
+	    "  \"roles\": [],\n"
+	    "  \"cert_expires\": null\n"
 	    "}\n",
 	    "show peer -j: one object");
 	fake_done(&f);
@@ -1706,16 +1820,16 @@ test_peers_rates(void)
 	text_output.peers(fp, now, 4);
 	fclose(fp);
 	is_str(out,
-	    "NAME   ENDPOINT  ALLOWED IPS  HANDSHAKE  RX        TX        "
-	    "RX/S        TX/S        KEEPALIVE\n"
-	    "alpha  (none)    (none)       never      2.98 KiB  6.00 MiB  "
-	    "1.00 KiB/s  3.00 MiB/s  off\n"
-	    "beta   (none)    (none)       never      5.86 KiB  5.86 KiB  "
-	    "-           -           off\n"
-	    "gamma  (none)    (none)       never      1 B       1 B       "
-	    "0 B/s       0 B/s       off\n"
-	    "delta  (none)    (none)       never      9 B       9 B       "
-	    "-           -           off\n",
+	    "NAME   SOURCE  ENDPOINT  ALLOWED IPS  HANDSHAKE  RX        "
+	    "TX        RX/S        TX/S        KEEPALIVE\n"
+	    "alpha  config  (none)    (none)       never      2.98 KiB  "
+	    "6.00 MiB  1.00 KiB/s  3.00 MiB/s  off\n"
+	    "beta   config  (none)    (none)       never      5.86 KiB  "
+	    "5.86 KiB  -           -           off\n"
+	    "gamma  config  (none)    (none)       never      1 B       "
+	    "1 B       0 B/s       0 B/s       off\n"
+	    "delta  config  (none)    (none)       never      9 B       "
+	    "9 B       -           -           off\n",
 	    "show peers interval: RX/S and TX/S columns, \"-\" without a rate");
 	free(out);
 	out = NULL;
@@ -1806,6 +1920,365 @@ test_json_errors(void)
 	}
 }
 
+/* ---- the mesh: show mesh, and mesh peers in show peers ---- */
+
+/* s matches the extended regular expression re (or does not: want 0) */
+static void
+match_re(int want, const char *s, const char *re, const char *name)
+{
+	regex_t	r;
+	int	got;
+
+	if (regcomp(&r, re, REG_EXTENDED) != 0) {
+		ok(0, "%s (bad regex)", name);
+		return;
+	}
+	got = regexec(&r, s, 0, NULL, 0) == 0;
+	regfree(&r);
+	ok(got == want, "%s", name);
+	if (got != want)
+		diag("%s /%s/ in:\n%s", want ? "no" : "unwanted", re, s);
+}
+#define like(s, re, name)	match_re(1, (s), (re), (name))
+#define unlike(s, re, name)	match_re(0, (s), (re), (name))
+
+/* "2027-12-06", the UTC date of t, as meshctl prints an expiry */
+static const char *
+utc_date(int64_t t, char *buf, size_t len)
+{
+	time_t		tt = (time_t)t;
+	struct tm	tm;
+
+	gmtime_r(&tt, &tm);
+	strftime(buf, len, "%Y-%m-%d", &tm);
+	return buf;
+}
+
+/* a mesh peer: web2, certificate addresses as allowed-ips, a relay */
+static void
+fake_mesh_peer(struct fake *f, uint32_t id, const char *name, uint8_t state,
+    int64_t expires)
+{
+	struct ctl_peer		cp;
+	struct mesh_prefix	a[2];
+
+	memset(&cp, 0, sizeof(cp));
+	cp.id = id;
+	(void)strlcpy(cp.name, name, sizeof(cp.name));
+	memset(cp.pubkey, 1, sizeof(cp.pubkey));
+	(void)strlcpy(cp.endpoint, "198.18.0.7:51820", sizeof(cp.endpoint));
+	cp.source = CTL_SOURCE_MESH;
+	cp.state = state;
+	cp.roles = CERT_ROLE_RELAY;
+	cp.cert_expires = expires;
+	cp.ngroups = 2;
+	(void)strlcpy(cp.groups[0], "web", sizeof(cp.groups[0]));
+	(void)strlcpy(cp.groups[1], "prod", sizeof(cp.groups[1]));
+	cp.naips = 2;
+	cp.stats.id = id;
+	prefix(&a[0], "100.64.0.7", 32);
+	prefix(&a[1], "fd00::7", 128);
+	fake_send(f, IMSG_CTL_PEER, &cp, sizeof(cp));
+	fake_send_id(f, IMSG_CTL_PEER_AIPS, id, a, sizeof(a));
+}
+
+/* show mesh's answer: corp, our certificate web1, coordinator coord1 */
+static void
+fake_mesh(struct fake *f, int64_t expires)
+{
+	struct ctl_mesh		m;
+	struct ctl_peer		cp;
+
+	memset(&m, 0, sizeof(m));
+	(void)strlcpy(m.name, "corp", sizeof(m.name));
+	(void)strlcpy(m.cert_name, "web1", sizeof(m.cert_name));
+	m.cert_not_after = expires;
+	m.naddrs = 2;
+	prefix(&m.addrs[0], "100.64.0.1", 32);
+	prefix(&m.addrs[1], "fd00::1", 128);
+	m.ngroups = 1;
+	(void)strlcpy(m.groups[0], "web", sizeof(m.groups[0]));
+	m.crl_serial = 3;
+	m.crl_count = 2;
+	m.members = 4;
+	m.revoked = 1;
+	m.ncoordinators = 1;
+	fake_send(f, IMSG_CTL_MESH, &m, sizeof(m));
+	memset(&cp, 0, sizeof(cp));
+	cp.id = 1;
+	(void)strlcpy(cp.name, "coord1", sizeof(cp.name));
+	memset(cp.pubkey, 2, sizeof(cp.pubkey));
+	(void)strlcpy(cp.endpoint, "198.18.0.10:51820", sizeof(cp.endpoint));
+	cp.coordinator = 1;
+	cp.stats.id = 1;
+	cp.stats.hs_state = MESH_HS_ESTABLISHED;
+	/* ahead of any clock: "0s ago" */
+	cp.stats.latest_handshake = 4102444800LL;
+	cp.stats.rx_bytes = 100;
+	fake_send(f, IMSG_CTL_PEER, &cp, sizeof(cp));
+	fake_send(f, IMSG_CTL_END, NULL, 0);
+}
+
+static void
+test_mesh(void)
+{
+	struct fake	f;
+	struct ctl_mesh	m;
+	char		want[2048], date[32];
+	int64_t		exp = (int64_t)time(NULL) + 365 * 86400 + 3600;
+	uint32_t	type;
+
+	parse_ok("show mesh", SHOW_MESH, "", 0);
+	parse_ok("sh m -j", SHOW_MESH, "", 1);
+	parse_err("show mesh now", "unexpected argument \"now\" after "
+	    "\"show mesh\"");
+
+	fake_start(&f);
+	fake_mesh(&f, exp);
+	fake_run(&f, "show mesh", &text_output);
+	is_int(f.ret, 0, "show mesh: exit 0");
+	snprintf(want, sizeof(want),
+	    "mesh corp\n"
+	    "  certificate: web1, 100.64.0.1/32 fd00::1/128, expires %s "
+	    "(365 days)\n"
+	    "  groups: web\n"
+	    "  revocation list: serial 3, 2 certificates\n"
+	    "  members: 4 (1 revoked)\n"
+	    "\n"
+	    "  COORDINATOR  ENDPOINT           SESSION      LAST CONTACT\n"
+	    "  coord1       198.18.0.10:51820  established  0s ago\n",
+	    utc_date(exp, date, sizeof(date)));
+	is_str(f.out, want, "show mesh: text");
+	ok(fake_request(&f, NULL, 0, &type) == 0 &&
+	    type == IMSG_CTL_SHOW_MESH,
+	    "show mesh: the request is SHOW_MESH without data");
+	fake_done(&f);
+
+	fake_start(&f);
+	fake_mesh(&f, 1000);
+	fake_run(&f, "show mesh", &json_output);
+	is_int(f.ret, 0, "show mesh -j: exit 0");
+	is_str(f.out,
+	    "{\n"
+	    "  \"version\": 1,\n"
+	    "  \"mesh\": \"corp\",\n"
+	    "  \"certificate\": {\n"
+	    "    \"name\": \"web1\",\n"
+	    "    \"addresses\": [\n"
+	    "      \"100.64.0.1/32\",\n"
+	    "      \"fd00::1/128\"\n"
+	    "    ],\n"
+	    "    \"groups\": [\n"
+	    "      \"web\"\n"
+	    "    ],\n"
+	    "    \"roles\": [],\n"
+	    "    \"expires\": 1000\n"
+	    "  },\n"
+	    "  \"serve\": false,\n"
+	    "  \"revocation_list\": {\n"
+	    "    \"serial\": 3,\n"
+	    "    \"count\": 2\n"
+	    "  },\n"
+	    "  \"members\": 4,\n"
+	    "  \"revoked\": 1,\n"
+	    "  \"coordinators\": [\n"
+	    "    {\n"
+	    "      \"name\": \"coord1\",\n"
+	    "      \"id\": 1,\n"
+	    "      \"public_key\": \"" KEY2_B64 "\",\n"
+	    "      \"endpoint\": \"198.18.0.10:51820\",\n"
+	    "      \"session_state\": \"established\",\n"
+	    "      \"last_contact\": 4102444800,\n"
+	    "      \"rx_bytes\": 100,\n"
+	    "      \"tx_bytes\": 0,\n"
+	    "      \"cert_expires\": null\n"
+	    "    }\n"
+	    "  ]\n"
+	    "}\n",
+	    "show mesh -j: the mesh and its coordinator");
+	fake_done(&f);
+
+	/* an expired certificate says so */
+	fake_start(&f);
+	fake_mesh(&f, 86400);
+	fake_run(&f, "show mesh", &text_output);
+	like(f.out, "certificate: web1, 100.64.0.1/32 fd00::1/128, expires "
+	    "1970-01-02 \\(expired\\)", "show mesh: an expired certificate");
+	fake_done(&f);
+
+	/* no mesh block */
+	memset(&m, 0, sizeof(m));
+	fake_start(&f);
+	fake_send(&f, IMSG_CTL_MESH, &m, sizeof(m));
+	fake_send(&f, IMSG_CTL_END, NULL, 0);
+	fake_run(&f, "show mesh", &text_output);
+	is_int(f.ret, 0, "show mesh, none: exit 0");
+	is_str(f.out, "no mesh configured\n", "show mesh, none: says so");
+	fake_done(&f);
+	fake_start(&f);
+	fake_send(&f, IMSG_CTL_MESH, &m, sizeof(m));
+	fake_send(&f, IMSG_CTL_END, NULL, 0);
+	fake_run(&f, "show mesh", &json_output);
+	is_str(f.out, "{\n  \"version\": 1,\n  \"mesh\": null\n}\n",
+	    "show mesh -j, none: mesh null");
+	fake_done(&f);
+
+	/* malformed: counts past the arrays, a peer before the mesh */
+	m.naddrs = MESH_CERT_ADDRS + 1;
+	fake_start(&f);
+	fake_send(&f, IMSG_CTL_MESH, &m, sizeof(m));
+	fake_send(&f, IMSG_CTL_END, NULL, 0);
+	fake_run(&f, "show mesh", &text_output);
+	ok(f.ret == 1 && strstr(f.err, "malformed mesh message") != NULL &&
+	    f.out[0] == '\0', "show mesh: too many addresses is malformed");
+	fake_done(&f);
+	fake_start(&f);
+	fake_mesh_peer(&f, MESH_DYN_ID_MIN, "web2", CTL_STATE_MEMBER, exp);
+	fake_send(&f, IMSG_CTL_END, NULL, 0);
+	fake_run(&f, "show mesh", &text_output);
+	ok(f.ret == 1 && strstr(f.err, "unexpected message") != NULL,
+	    "show mesh: a peer before the mesh is unexpected");
+	fake_done(&f);
+}
+
+static void
+test_mesh_peers(void)
+{
+	struct fake		f;
+	struct mesh_prefix	aips[1];
+	struct ctl_peer		cp;
+	char			want[2048], date[32];
+	int64_t			exp = (int64_t)time(NULL) + 10 * 86400 + 60;
+
+	fake_start(&f);
+	prefix(&aips[0], "100.64.0.2", 32);
+	fake_peer(&f, 1, "beta", 1, "198.18.0.2:51820", 0, 0, aips, 1, 1);
+	fake_mesh_peer(&f, MESH_DYN_ID_MIN, "web2", CTL_STATE_MEMBER, exp);
+	fake_mesh_peer(&f, MESH_DYN_ID_MIN + 1, "web3", CTL_STATE_REVOKED,
+	    exp);
+	fake_send(&f, IMSG_CTL_END, NULL, 0);
+	fake_run(&f, "show peers", &text_output);
+	is_str(f.out,
+	    "NAME  SOURCE        ENDPOINT          ALLOWED IPS                "
+	    "HANDSHAKE  RX        TX        KEEPALIVE\n"
+	    "beta  config        198.18.0.2:51820  100.64.0.2/32              "
+	    "never      1.50 KiB  3.00 MiB  off\n"
+	    "web2  mesh          198.18.0.7:51820  100.64.0.7/32,fd00::7/128  "
+	    "never      0 B       0 B       off\n"
+	    "web3  mesh/revoked  198.18.0.7:51820  100.64.0.7/32,fd00::7/128  "
+	    "never      0 B       0 B       off\n",
+	    "show peers: config and mesh peers, a revoked one so marked");
+	fake_done(&f);
+
+	fake_start(&f);
+	fake_mesh_peer(&f, MESH_DYN_ID_MIN, "web2", CTL_STATE_MEMBER, exp);
+	fake_send(&f, IMSG_CTL_END, NULL, 0);
+	fake_run(&f, "show peer web2", &text_output);
+	snprintf(want, sizeof(want),
+	    "name: web2\n"
+	    "id: %u\n"
+	    "source: mesh (member)\n"
+	    "public key: " KEY_B64 "\n"
+	    "preshared key: (none)\n"
+	    "endpoint: 198.18.0.7:51820\n"
+	    "allowed ips: 100.64.0.7/32, fd00::7/128\n"
+	    "groups: web, prod\n"
+	    "roles: relay\n"
+	    "certificate expires: %s (10 days)\n"
+	    "persistent keepalive: off\n",
+	    MESH_DYN_ID_MIN, utc_date(exp, date, sizeof(date)));
+	ok(strncmp(f.out, want, strlen(want)) == 0,
+	    "show peer: a mesh peer's source, groups, roles, expiry");
+	if (strncmp(f.out, want, strlen(want)) != 0)
+		diag("got:\n%s", f.out);
+	fake_done(&f);
+
+	fake_start(&f);
+	fake_mesh_peer(&f, MESH_DYN_ID_MIN + 1, "web3", CTL_STATE_EXPIRED,
+	    1000);
+	fake_send(&f, IMSG_CTL_END, NULL, 0);
+	fake_run(&f, "show peer web3", &json_output);
+	like(f.out, "\"source\": \"mesh\",\n"
+	    "  \"state\": \"expired\",\n"
+	    "  \"coordinator\": false,\n"
+	    "  \"addresses\": \\[\n"
+	    "    \"100.64.0.7/32\",\n"
+	    "    \"fd00::7/128\"\n"
+	    "  \\],\n"
+	    "  \"groups\": \\[\n"
+	    "    \"web\",\n"
+	    "    \"prod\"\n"
+	    "  \\],\n"
+	    "  \"roles\": \\[\n"
+	    "    \"relay\"\n"
+	    "  \\],\n"
+	    "  \"cert_expires\": 1000\n"
+	    "}\n$", "show peer -j: a mesh peer's state, addresses, groups, "
+	    "roles, cert_expires");
+	fake_done(&f);
+
+	/* a state or a group count meshd cannot have sent */
+	memset(&cp, 0, sizeof(cp));
+	cp.id = 9;
+	(void)strlcpy(cp.name, "bad", sizeof(cp.name));
+	cp.ngroups = MESH_CERT_GROUPS + 1;
+	fake_start(&f);
+	fake_send(&f, IMSG_CTL_PEER, &cp, sizeof(cp));
+	fake_send(&f, IMSG_CTL_END, NULL, 0);
+	fake_run(&f, "show peers", &text_output);
+	ok(f.ret == 1 && strstr(f.err, "malformed peer message") != NULL,
+	    "show peers: too many groups is malformed");
+	fake_done(&f);
+	cp.ngroups = 0;
+	cp.state = 7;
+	fake_start(&f);
+	fake_send(&f, IMSG_CTL_PEER, &cp, sizeof(cp));
+	fake_send(&f, IMSG_CTL_END, NULL, 0);
+	fake_run(&f, "show peers", &text_output);
+	ok(f.ret == 1 && strstr(f.err, "malformed peer message") != NULL,
+	    "show peers: an unknown state is malformed");
+	fake_done(&f);
+}
+
+/* show status: the mesh's counters, in words when not zero; all in -j */
+static void
+test_mesh_counters(void)
+{
+	struct fake		f;
+	struct ctl_status	st;
+	struct ctl_proc		pr;
+
+	memset(&st, 0, sizeof(st));
+	(void)strlcpy(st.ifname, "mesh0", sizeof(st.ifname));
+	memset(&pr, 0, sizeof(pr));
+	(void)strlcpy(pr.role, "crypto", sizeof(pr.role));
+	pr.proc.has_counters = 1;
+	pr.proc.counters.mesh[MESH_CTR_CERT_SIGNATURE] = 3;
+	pr.proc.counters.mesh[MESH_CTR_REVOKED] = 1;
+
+	fake_start(&f);
+	fake_send(&f, IMSG_CTL_STATUS, &st, sizeof(st));
+	fake_send(&f, IMSG_CTL_PROC, &pr, sizeof(pr));
+	fake_send(&f, IMSG_CTL_END, NULL, 0);
+	fake_run(&f, "show status", &text_output);
+	like(f.out, "\ncert signature +3\n", "show status: cert signature 3");
+	like(f.out, "\nmembers revoked +1\n", "show status: members revoked 1");
+	unlike(f.out, "cert expired", "show status: a zero mesh counter is "
+	    "left out");
+	fake_done(&f);
+
+	fake_start(&f);
+	fake_send(&f, IMSG_CTL_STATUS, &st, sizeof(st));
+	fake_send(&f, IMSG_CTL_PROC, &pr, sizeof(pr));
+	fake_send(&f, IMSG_CTL_END, NULL, 0);
+	fake_run(&f, "show status", &json_output);
+	like(f.out, "\"cert_signature\": 3,\n", "show status -j: "
+	    "cert_signature");
+	like(f.out, "\"cert_expired\": 0,\n", "show status -j: a zero one too");
+	like(f.out, "\"members_expired\": 0,\n", "show status -j: the last");
+	fake_done(&f);
+}
+
 int
 main(void)
 {
@@ -1823,5 +2296,8 @@ main(void)
 	test_malformed();
 	test_json();
 	test_uptime();
+	test_mesh();
+	test_mesh_peers();
+	test_mesh_counters();
 	return tap_done();
 }

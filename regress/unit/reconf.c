@@ -18,8 +18,10 @@
 /*
  * A child receiving a configuration (common/child.c): each peer's
  * allowed-ips come after its RECONF_PEER in RECONF_PEER_AIPS chunks, and
- * the snapshot the role gets holds them all, in order.  Any count or
- * order that does not add up is fatal, in a forked process here, and so
+ * the snapshot the role gets holds them all, in order.  The mesh block
+ * (RECONF_MESH, then our certificate and the revocation list, of exactly
+ * the lengths it gave) lands in it too.  Any count or order that does
+ * not add up is fatal, in a forked process here, and so
  * is a message from a pipe whose sender has no handler for it.
  * child.c is included to reach its static dispatch.
  */
@@ -182,6 +184,173 @@ good_sequence(void)
 	got = NULL;
 }
 
+static void
+send_mesh(uint32_t certlen, uint32_t crllen)
+{
+	struct mesh_conf_msg	mm;
+
+	memset(&mm, 0, sizeof(mm));
+	(void)strlcpy(mm.name, "corp", sizeof(mm.name));
+	mm.ca[0] = 0xca;
+	mm.serve = 1;
+	mm.certlen = certlen;
+	mm.crllen = crllen;
+	send_msg(IMSG_RECONF_MESH, 0, &mm, sizeof(mm));
+}
+
+/* n bytes of value v */
+static void
+send_bytes(uint32_t type, size_t n, uint8_t v)
+{
+	uint8_t	*b;
+
+	if ((b = malloc(n ? n : 1)) == NULL)
+		abort();
+	memset(b, v, n);
+	send_msg(type, 0, b, n);
+	free(b);
+}
+
+static void
+mesh_sequence(void)
+{
+	struct mesh_iface_msg	 im;
+	struct mesh_peer_msg	 pm;
+	struct conf_peer	*cp;
+
+	memset(&im, 0, sizeof(im));
+	send_msg(IMSG_RECONF_START, 0, NULL, 0);
+	send_msg(IMSG_RECONF_IFACE, 0, &im, sizeof(im));
+	send_mesh(MESH_CERT_MAX, CRL_MAX);
+	send_bytes(IMSG_RECONF_MESH_CERT, MESH_CERT_MAX, 0x11);
+	send_bytes(IMSG_RECONF_MESH_CRL, CRL_MAX, 0x22);
+	memset(&pm, 0, sizeof(pm));
+	pm.id = 3;
+	pm.flags = MESH_PEER_F_COORDINATOR;
+	send_msg(IMSG_RECONF_PEER, 0, &pm, sizeof(pm));
+	send_msg(IMSG_RECONF_END, 0, NULL, 0);
+	if (got == NULL || !got->has_mesh) {
+		ok(0, "the mesh block arrives");
+		return;
+	}
+	ok(strcmp(got->mesh.name, "corp") == 0 && got->mesh.serve == 1 &&
+	    got->mesh.ca[0] == 0xca, "the mesh block arrives");
+	ok(got->certlen == MESH_CERT_MAX && got->cert[0] == 0x11 &&
+	    got->cert[MESH_CERT_MAX - 1] == 0x11,
+	    "a certificate of MESH_CERT_MAX bytes, whole");
+	ok(got->crllen == CRL_MAX && got->crl[CRL_MAX - 1] == 0x22,
+	    "a revocation list of CRL_MAX bytes, whole");
+	cp = TAILQ_FIRST(&got->peers);
+	ok(cp != NULL && cp->msg.flags == MESH_PEER_F_COORDINATOR,
+	    "a coordinator is a peer with its flag");
+	conf_snapshot_free(got);
+	got = NULL;
+
+	/* no list, and then no mesh at all */
+	send_msg(IMSG_RECONF_START, 0, NULL, 0);
+	send_msg(IMSG_RECONF_IFACE, 0, &im, sizeof(im));
+	send_mesh(200, 0);
+	send_bytes(IMSG_RECONF_MESH_CERT, 200, 0x11);
+	send_msg(IMSG_RECONF_END, 0, NULL, 0);
+	ok(got != NULL && got->has_mesh && got->certlen == 200 &&
+	    got->crl == NULL && got->crllen == 0,
+	    "a mesh block without a revocation list");
+	conf_snapshot_free(got);
+	got = NULL;
+	send_msg(IMSG_RECONF_START, 0, NULL, 0);
+	send_msg(IMSG_RECONF_IFACE, 0, &im, sizeof(im));
+	send_msg(IMSG_RECONF_END, 0, NULL, 0);
+	ok(got != NULL && !got->has_mesh && got->cert == NULL,
+	    "a config without a mesh block has none");
+	conf_snapshot_free(got);
+	got = NULL;
+}
+
+static void
+mesh_cert_short(void)
+{
+	send_mesh(200, 0);
+	send_bytes(IMSG_RECONF_MESH_CERT, 199, 0);
+}
+
+static void
+mesh_cert_big(void)
+{
+	send_mesh(MESH_CERT_MAX + 1, 0);
+}
+
+static void
+mesh_crl_big(void)
+{
+	send_mesh(200, CRL_MAX + 1);
+}
+
+static void
+mesh_no_cert(void)
+{
+	send_mesh(0, 0);
+}
+
+static void
+mesh_crl_unannounced(void)
+{
+	send_mesh(200, 0);
+	send_bytes(IMSG_RECONF_MESH_CERT, 200, 0);
+	send_bytes(IMSG_RECONF_MESH_CRL, 100, 0);
+}
+
+static void
+mesh_crl_first(void)
+{
+	send_mesh(200, 100);
+	send_bytes(IMSG_RECONF_MESH_CRL, 100, 0);
+}
+
+static void
+mesh_cert_twice(void)
+{
+	send_mesh(200, 0);
+	send_bytes(IMSG_RECONF_MESH_CERT, 200, 0);
+	send_bytes(IMSG_RECONF_MESH_CERT, 200, 0);
+}
+
+static void
+mesh_twice(void)
+{
+	send_mesh(200, 0);
+	send_mesh(200, 0);
+}
+
+static void
+mesh_after_peer(void)
+{
+	send_peer(1, 0);
+	send_mesh(200, 0);
+}
+
+static void
+mesh_cert_alone(void)
+{
+	send_bytes(IMSG_RECONF_MESH_CERT, 200, 0);
+}
+
+static void
+mesh_end_early(void)
+{
+	send_mesh(200, 100);
+	send_bytes(IMSG_RECONF_MESH_CERT, 200, 0);
+	send_msg(IMSG_RECONF_END, 0, NULL, 0);
+}
+
+static void
+mesh_short_msg(void)
+{
+	struct mesh_conf_msg	mm;
+
+	memset(&mm, 0, sizeof(mm));
+	send_msg(IMSG_RECONF_MESH, 0, &mm, sizeof(mm) - 1);
+}
+
 /* fn after RECONF_START in a forked child: its exit status (fatalx: 1) */
 typedef void	(*step_fn)(void);
 
@@ -328,11 +497,24 @@ main(void)
 		{ big_chunk, "a chunk over MESH_AIPS_CHUNK" },
 		{ reconf_from_net, "RECONF_END from net, not the parent" },
 		{ role_msg_from_crypto, "STATS_REQ from crypto: no handler" },
+		{ mesh_cert_short, "a certificate shorter than announced" },
+		{ mesh_cert_big, "a certificate over MESH_CERT_MAX" },
+		{ mesh_crl_big, "a revocation list over CRL_MAX" },
+		{ mesh_no_cert, "a mesh block without a certificate" },
+		{ mesh_crl_unannounced, "a revocation list not announced" },
+		{ mesh_crl_first, "the list before the certificate" },
+		{ mesh_cert_twice, "the certificate twice" },
+		{ mesh_twice, "RECONF_MESH twice" },
+		{ mesh_after_peer, "RECONF_MESH after a peer" },
+		{ mesh_cert_alone, "a certificate without RECONF_MESH" },
+		{ mesh_end_early, "RECONF_END before the announced list" },
+		{ mesh_short_msg, "a short RECONF_MESH" },
 	};
 	size_t	i;
 
 	setup();
 	good_sequence();
+	mesh_sequence();
 	is_int(dies(whole_then_end), 0, "a forked child takes a whole peer");
 	is_int(dies(role_msg_from_parent), 0,
 	    "the parent's STATS_REQ reaches the role's parent handler");

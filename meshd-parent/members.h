@@ -1,0 +1,96 @@
+/*
+ * Copyright (c) 2026 The meshd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * The mesh peers the parent knows (members.c): what meshd-crypto said in
+ * IMSG_MEMBER, IMSG_PEER_GONE and IMSG_MESH_STATE.  They are not in the
+ * config, so a reload keeps them; their certificate addresses have routes
+ * (route.c) while they are members.  A coordinator of the config whose
+ * certificate came through the directory is kept here too, under its
+ * config id, for its addresses, groups and expiry.
+ */
+
+#ifndef MEMBERS_H
+#define MEMBERS_H
+
+#include <sys/types.h>
+#include <sys/queue.h>
+#include <sys/tree.h>
+
+#include <stdint.h>
+
+#include "meshd.h"
+
+struct meshd_conf;
+
+/* gone members (revoked, expired) listed at most; the oldest go first */
+#define MEMBERS_GONE_MAX	1024
+
+struct member {
+	RB_ENTRY(member)	 entry;
+	TAILQ_ENTRY(member)	 gone_entry;	/* state not CTL_STATE_MEMBER */
+	uint32_t		 id;
+	char			 name[MESH_NAME_MAX];
+	uint8_t			 pubkey[32];
+	uint8_t			 roles;		/* CERT_ROLE_* */
+	uint8_t			 state;		/* CTL_STATE_* */
+	int64_t			 not_after;
+	size_t			 naddrs;
+	struct mesh_prefix	 addrs[MESH_CERT_ADDRS];
+	size_t			 ngroups;
+	char			 groups[MESH_CERT_GROUPS][MESH_GROUP_MAX];
+	size_t			 nroutes;
+	struct mesh_prefix	 routes[MESH_CERT_ROUTES];
+};
+
+/*
+ * A MEMBER's checks: 0, or -1 if malformed (a count past its array, an
+ * empty or unprintable name or group, an address not a host prefix).
+ * Strings are NUL-terminated on the way.
+ */
+int		 members_check(struct mesh_member_msg *);
+/*
+ * A MEMBER, checked by the caller (counts within the arrays, strings
+ * NUL-terminated, host prefixes): admits it, or renews its certificate;
+ * its addresses get routes in conf's table via ifindex.  A config id
+ * that is not one of conf's coordinators is ignored (a reload raced it).
+ */
+void		 members_add(struct meshd_conf *, int,
+		    const struct mesh_member_msg *);
+/* PEER_GONE: revoked/expired stay listed, routes withdrawn; else removed */
+void		 members_gone(struct meshd_conf *, uint32_t, uint32_t);
+void		 members_state(const struct mesh_state_msg *);
+/* a new config: forget coordinators it no longer has (before route_sync) */
+void		 members_reload(struct meshd_conf *);
+/* forget all (tests) */
+void		 members_clear(void);
+
+struct member	*members_find(uint32_t);
+/* a mesh peer by name: a member first, else the last gone one */
+struct member	*members_find_name(const char *);
+/* in id order: the config's coordinators first, then the mesh peers */
+struct member	*members_first(void);
+struct member	*members_next(struct member *);
+/* mesh peers (not coordinators of the config) in a state */
+size_t		 members_count(uint8_t);
+const struct mesh_state_msg *members_crl(void);
+/*
+ * The addresses of every member (coordinators too) that should have a
+ * route, malloc'd, for route_sync; NULL and 0 if none.
+ */
+struct mesh_prefix *members_addrs(size_t *);
+
+#endif /* MEMBERS_H */
