@@ -84,7 +84,8 @@ mesh_peers() {
 # routes NS: the kernel's routes to mesh addresses, one line
 routes() {
 	{ ip -n "$1" -4 route show; ip -n "$1" -6 route show; } |
-	    grep -v 'proto kernel' | grep -Eo '^(100\.64\.0\.[0-9]+|fd00:6d65:7368::[0-9]+)' |
+	    grep -v 'proto kernel' |
+	    grep -Eo '^(100\.64\.0\.[0-9]+|fd00:6d65:7368::[0-9]+)' |
 	    sort | tr '\n' ' ' | sed 's/ $//'
 }
 routes_are() { [ "$(routes "$1")" = "$2" ]; }
