@@ -22,7 +22,8 @@
  * a mesh block, a coordinator and a static peer) and plays net: every
  * kind of bad certificate, checks from peers that may not send them, a
  * forged revocation list, a coordination message for a static peer, an
- * unknown initiator that never presents a certificate.  Nothing may be
+ * unknown initiator that never presents a certificate, more unknown
+ * initiators than a coordinator hears out at once.  Nothing may be
  * admitted (no MEMBER to tun or the parent, every CERT_RESULT id 0, the
  * reason's counter up, logged once), and the valid certificates are (so
  * that the test can fail).  Malformed messages must make the child exit
@@ -59,9 +60,10 @@
 #include "wgproto.h"
 
 #define WAIT_MS		5000
-#define LOG_MAX		256
+#define LOG_MAX		4096	/* lines kept of a child's log */
 #define ID_COORD	1
 #define ID_STATIC	2
+#define PROV_MAX	256	/* admit.c's MESH_PROV_MAX */
 
 struct kid {
 	pid_t		 pid;
@@ -929,6 +931,37 @@ hostile(int quick)
 	kid_end(&k);
 }
 
+/* more unknown initiators than a coordinator hears out at once */
+static void
+flood_case(void)
+{
+	struct kid	 k;
+	uint8_t		 priv[32], pub[32];
+	unsigned int	 n = 1, answered = 0, i;
+	size_t		 nlog;
+
+	spawn(&k);
+	configure(&k);
+	(void)pump(&k, WAIT_MS, has_hs, &n);
+	for (i = 0; i < PROV_MAX + 1; i++) {
+		newkey(priv, pub);
+		if (initiate(&k, priv) >= MESH_DYN_ID_MIN)
+			answered++;
+	}
+	if (!ok(answered == PROV_MAX, "%u unknown initiators: %u answered",
+	    PROV_MAX + 1, PROV_MAX))
+		diag("%u answered", answered);
+	compose(&k, PROC_PARENT, IMSG_STATS_REQ, 9, -1, NULL, 0);
+	ok(pump(&k, WAIT_MS, has_stats, NULL) &&
+	    k.global.mesh[MESH_CTR_PROVISIONAL_FULL] == 1,
+	    "counter provisional_full: 1");
+	nlog = log_count(&k, "refused: too many unknown initiators");
+	ok(nlog == 1, "logged once");
+	ok(k.open[PROC_PARENT] && waitpid(k.pid, &k.status, WNOHANG) == 0,
+	    "meshd-crypto is still running");
+	kid_end(&k);
+}
+
 /* a malformed message from net: the child must exit, not go on */
 static void
 fatal_case(const char *what, uint32_t type, uint32_t id, const void *data,
@@ -1027,6 +1060,7 @@ main(int argc, char *argv[])
 	    my_cert);
 
 	hostile(quick);
+	flood_case();
 	fatal_cases();
 	printf("1..%d\n", tn);
 	return tfailed > 0;
