@@ -8,10 +8,12 @@
 # revocation-file, a forged list, garbage, an oversize message and
 # messages out of order.  Each is refused: no mesh peer, no kernel route,
 # its own counter up in show status, logged once, the daemon still up.
-# Then a real coordinator (n3) meets an initiator that never registers
-# (dropped after ~10 s, provisional_timeout) and one that registers
-# another key's certificate (cert_wrong_key), beside one that registers
-# its own (admitted).  Underlay 198.18.60.0/24 on a bridge.
+# A member whose certificate ends while it is one is removed (expired).
+# Then a real coordinator (n3) meets an initiator that never registers,
+# one that registers another key's certificate (cert_wrong_key) and one
+# its own expired one (cert_expired): all three are dropped after ~10 s
+# (provisional_timeout), while one that registers its own valid
+# certificate is admitted.  Underlay 198.18.60.0/24 on a bridge.
 
 . "$(dirname "$0")/../lib.sh"
 need_root
@@ -176,9 +178,11 @@ alive "$PID_r2" r2; ok $? "run 2: the member is still running"
 stop "$PID_r2" "$FCPID"
 
 # ---- run 3: out of order: a PONG to no PING, DIR_END first, a list part
-# past the list's end
+# past the list's end; and a member whose certificate ends in 8 s
 member r3
-serve r3 -e "$D/good.crt" -g order
+mk brief -m corp -a 100.64.0.12 -e $(($(date +%s) + 8)) ||
+    fail_setup "a certificate that ends soon"
+serve r3 -e "$D/good.crt" -e "$D/brief.crt" -g order
 meshd_up r3 "$NM"; ok $? "run 3: the member starts"
 wait_for 10 ctr_is r3 coord_malformed 1
 wait_for 5 ctr_ge r3 coord_unexpected 1
@@ -186,7 +190,17 @@ ok $? "run 3: counter coord_unexpected (the PONG to no PING)"
 is "$(ctr r3 coord_malformed)" 1 "run 3: counter coord_malformed (the part)"
 has "$(cat "$D/r3.log")" "unexpected coordination message from fc: a PONG" \
     "run 3: the PONG is logged"
-is "$(mesh_peers r3)" "good" "run 3: the entry after DIR_END is a delta"
+is "$(mesh_peers r3)" "brief good" \
+    "run 3: the entries after DIR_END are deltas"
+wait_for 12 ctr_is r3 members_expired 1
+ok $? "run 3: a member whose certificate ended is removed: members_expired"
+is "$(mesh_peers r3)" "good" "run 3: it is no member any more"
+is "$(ctl r3 -j show peer brief | jq -r .state)" expired \
+    "run 3: show peer lists it as expired"
+wait_for 3 routes_are "$NM" "100.64.0.3 fd00:6d65:7368::3"
+ok $? "run 3: its route is gone" || diag "routes: $(routes "$NM")"
+has "$(cat "$D/r3.log")" "mesh: member brief: its certificate expired" \
+    "run 3: and it is logged"
 alive "$PID_r3" r3; ok $? "run 3: the member is still running"
 stop "$PID_r3" "$FCPID"
 wait_for 3 routes_are "$NM" ""
@@ -200,17 +214,23 @@ mesh_conf n3 serve
 meshd_up n3 "$NC"; ok $? "the coordinator starts"
 N3_PUB=$(wg pubkey <"$D/n3.key")
 mk honest -m corp -a 100.64.0.20
+mk stale -m corp -a 100.64.0.21 -b $((NOW - 864000)) -e $((NOW - 86400))
 (umask 077; wg genkey >"$D/silent.key"; wg genkey >"$D/liar.key")
 start_bg P_SILENT ip netns exec "$NFC" "$FC" -m -n -k "$D/silent.key" \
     -p "$N3_PUB" -C 198.18.60.3:51820 -t 20 >"$D/silent.out" 2>&1
 start_bg P_LIAR ip netns exec "$NFC" "$FC" -m -k "$D/liar.key" \
     -p "$N3_PUB" -C 198.18.60.3:51820 -e "$D/good.crt" -t 20 \
     >"$D/liar.out" 2>&1
+start_bg P_STALE ip netns exec "$NFC" "$FC" -m -k "$D/stale.key" \
+    -p "$N3_PUB" -C 198.18.60.3:51820 -e "$D/stale.crt" -t 20 \
+    >"$D/stale.out" 2>&1
 start_bg P_HONEST ip netns exec "$NFC" "$FC" -m -k "$D/honest.key" \
     -p "$N3_PUB" -C 198.18.60.3:51820 -e "$D/honest.crt" -t 20 \
     >"$D/honest.out" 2>&1
 wait_for 5 ctr_is n3 cert_wrong_key 1
 ok $? "another key's certificate in a REGISTER: cert_wrong_key"
+wait_for 5 ctr_is n3 cert_expired 1
+ok $? "its own expired certificate in a REGISTER: cert_expired"
 wait_for 5 sh -c "$MESHCTL -s $D/n3.sock -j show peers |
     jq -e '.peers[] | select(.name == \"honest\" and .source == \"mesh\")'"
 ok $? "the honest initiator is admitted"
@@ -218,8 +238,8 @@ has "$(cat "$D/honest.out")" "got dir_end" "and is sent the directory"
 has "$(cat "$D/silent.out")" "sent keepalive, no register" \
     "the silent initiator's handshake completed"
 is "$(ctr n3 provisional_timeout)" 0 "no timeout before 10 s"
-wait_for 14 ctr_ge n3 provisional_timeout 1
-ok $? "the silent initiator is dropped: provisional_timeout" ||
+wait_for 14 ctr_is n3 provisional_timeout 3
+ok $? "the three with no valid certificate are dropped: provisional_timeout" ||
     diag "$(ctl n3 -j show status | jq -c .counters)"
 is "$(logged n3 "refused: no certificate in time")" 1 \
     "its timeout is logged once"
@@ -229,5 +249,5 @@ is "$(mesh_peers n3)" "honest" "the coordinator's only mesh peer: honest"
 wait_for 3 routes_are "$NC" "100.64.0.20"
 ok $? "and its only mesh route" || diag "routes: $(routes "$NC")"
 alive "$PID_n3" n3; ok $? "the coordinator is still running"
-stop "$P_SILENT" "$P_LIAR" "$P_HONEST"
+stop "$P_SILENT" "$P_LIAR" "$P_STALE" "$P_HONEST"
 done_testing
