@@ -436,6 +436,8 @@ member_new(const struct mesh_cert *c)
 	if ((cp = crypto_peer_add(mesh.next_id, c->pubkey, c->name)) == NULL)
 		return NULL;
 	cp->kind = PEER_MEMBER;
+	/* net has its candidates from the directory */
+	cp->has_endpoint = 1;
 	return cp;
 }
 
@@ -801,11 +803,5 @@ mesh_session_up(struct crypto_peer *cp)
 void
 mesh_peer_leaving(struct crypto_peer *cp)
 {
-	if (cp->member == NULL)
-		return;
-	addrs_set(&cp->member->c, cp->id, 0);
-	free(cp->member);
-	cp->member = NULL;
-	mesh.members--;
-	gone_tell(cp->id, GONE_REPLACED, 1);
+	member_remove(cp, GONE_REPLACED);
 }

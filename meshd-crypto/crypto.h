@@ -46,36 +46,7 @@
 #include "wgkey.h"
 
 struct conf_snapshot;
-struct qpkt;		/* crypto.c, for the other files */
-struct crypto_peer *crypto_peer_find(uint32_t);
-/* a new peer with this id and key (no PSK, no keepalive), or NULL */
-struct crypto_peer *crypto_peer_add(uint32_t, const uint8_t [WG_KEY_LEN],
-	    const char *);
-void	 crypto_peer_free(struct crypto_peer *);
-/* the engine's timers and pending actions for one peer */
-void	 crypto_peer_service(struct crypto_peer *);
-/* in id order; the next may be taken before freeing the current */
-struct crypto_peer *crypto_peer_first(void);
-struct crypto_peer *crypto_peer_next(struct crypto_peer *);
-struct noise_local *crypto_local(void);
-struct conf_snapshot *crypto_conf(void);
-
-/* admit.c */
-struct imsg;
-void	 mesh_init(void);
-void	 mesh_reconf(struct conf_snapshot *);
-void	 mesh_cert_check(struct imsg *);
-void	 mesh_crl(struct imsg *);
-struct crypto_peer *mesh_provisional(const uint8_t [WG_KEY_LEN]);
-void	 mesh_coord_in(struct crypto_peer *, const uint8_t *, size_t);
-struct crypto_peer *mesh_coord_out(struct imsg *, uint8_t *, size_t *);
-void	 mesh_session_up(struct crypto_peer *);
-void	 mesh_peer_leaving(struct crypto_peer *);
-void	 mesh_count(enum mesh_ctr);
-void	 mesh_stats(struct mesh_peer_stats *);
-int	 mesh_serving(void);
-
-/* queue.c */
+struct qpkt;		/* queue.c */
 
 /* the kinds of handshake failure, each logged on its own schedule */
 enum hs_kind {

@@ -604,9 +604,12 @@ stats_merge(struct mesh_peer_stats *st, enum meshd_role from,
 	}
 }
 
-/* the config peers asked for with their counters (NULL: every one) */
+/*
+ * The config peers asked for with their counters: name's (NULL: every
+ * one), or with coordinators set only the mesh block's coordinators.
+ */
 static int
-show_config_peers(struct stats_req *r, const char *name)
+show_config_peers(struct stats_req *r, const char *name, int coordinators)
 {
 	static const struct mesh_peer_stats nostats;
 	struct peer_conf	*p;
@@ -614,7 +617,9 @@ show_config_peers(struct stats_req *r, const char *name)
 	int			 rv;
 
 	TAILQ_FOREACH(p, &parent.conf->peers, entry) {
-		if (name != NULL && strcmp(name, p->name) != 0) {
+		if ((name != NULL && strcmp(name, p->name) != 0) ||
+		    (coordinators && (!p->coordinator ||
+		    !parent.conf->has_mesh))) {
 			i++;
 			continue;
 		}
@@ -653,14 +658,14 @@ show_peers_reply(struct stats_req *r)
 
 	if (r->name[0] != '\0' &&
 	    config_find_peer_name(parent.conf, r->name) != NULL) {
-		if (show_config_peers(r, r->name) == -1)
+		if (show_config_peers(r, r->name, 0) == -1)
 			return -1;
 	} else if (r->name[0] != '\0') {
 		if ((m = members_find_name(r->name)) != NULL &&
 		    show_one_member(r, m) == -1)
 			return -1;
 	} else {
-		if (show_config_peers(r, NULL) == -1)
+		if (show_config_peers(r, NULL, 0) == -1)
 			return -1;
 		for (m = members_first(); m != NULL; m = members_next(m))
 			if (m->id >= MESH_DYN_ID_MIN &&
@@ -708,29 +713,14 @@ mesh_info(struct ctl_mesh *cm)
 static int
 show_mesh_reply(struct stats_req *r)
 {
-	static const struct mesh_peer_stats nostats;
 	struct ctl_mesh		 cm;
-	struct peer_conf	*p;
-	size_t			 i = 0;
-	int			 rv;
 
 	mesh_info(&cm);
 	if (imsg_compose(&r->c->ibuf, IMSG_CTL_MESH, 0, 0, -1, &cm,
 	    sizeof(cm)) == -1)
 		return -1;
-	TAILQ_FOREACH(p, &parent.conf->peers, entry) {
-		if (!p->coordinator || !parent.conf->has_mesh) {
-			i++;
-			continue;
-		}
-		if (i < r->n && r->st[i].id == p->id)
-			rv = show_peer(r->c, p, &r->st[i]);
-		else
-			rv = show_peer(r->c, p, &nostats);
-		if (rv == -1)
-			return -1;
-		i++;
-	}
+	if (show_config_peers(r, NULL, 1) == -1)
+		return -1;
 	if (imsg_compose(&r->c->ibuf, IMSG_CTL_END, 0, 0, -1, NULL, 0) == -1)
 		return -1;
 	return 0;
