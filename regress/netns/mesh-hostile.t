@@ -38,7 +38,6 @@ NOW=$(date +%s)
 
 # the member and its coordinator, fakecoord ("fc", 198.18.60.1)
 (umask 077; wg genkey >"$D/fc.key")
-FC_PUB=$(wg pubkey <"$D/fc.key")
 mesh_cert n2 2 || fail_setup "n2's certificate"
 
 # mk NAME ARGS...: $D/NAME.crt by mkcert with the admin key, its node key
