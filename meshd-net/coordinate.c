@@ -81,6 +81,8 @@ struct coord_rec {
 	int			 admitted;	/* crypto said yes (or ours) */
 	struct coord_body	 b;
 	struct coord_body	*pend;		/* newer, awaiting crypto */
+	struct coord_body	*next;		/* newer still: checked next */
+	uint32_t		 next_via;	/* the coordinator of next */
 };
 RB_HEAD(rec_tree, coord_rec);
 
@@ -224,6 +226,7 @@ rec_free(struct coord_rec *r)
 	RB_REMOVE(rec_tree, &co.recs, r);
 	co.nrecs--;
 	free(r->pend);
+	free(r->next);
 	free(r);
 }
 
@@ -574,7 +577,8 @@ got_entry(struct net_peer *np, const struct coord_msg *m)
 		return;		/* ourselves */
 	if ((r = rec_find(key)) != NULL) {
 		if (m->seq < r->b.seq || (r->pend != NULL &&
-		    m->seq < r->pend->seq))
+		    m->seq < r->pend->seq) || (r->next != NULL &&
+		    m->seq < r->next->seq))
 			return;		/* older than what we have */
 		if (r->admitted && r->b.certlen == m->certlen &&
 		    memcmp(r->b.cert, m->cert, m->certlen) == 0) {
@@ -597,7 +601,20 @@ got_entry(struct net_peer *np, const struct coord_msg *m)
 		RB_INSERT(rec_tree, &co.recs, r);
 		co.nrecs++;
 	}
-	if (r->pend == NULL && (r->pend = malloc(sizeof(*r->pend))) == NULL)
+	/*
+	 * One check of a key at a time: crypto's verdict names the key,
+	 * not the certificate, so it must be for the body in pend.  A newer
+	 * entry meanwhile waits its turn (the newest of them).
+	 */
+	if (r->pend != NULL) {
+		if (r->next == NULL &&
+		    (r->next = malloc(sizeof(*r->next))) == NULL)
+			fatal(NULL);
+		body_from(r->next, m);
+		r->next_via = np->id;
+		return;
+	}
+	if ((r->pend = malloc(sizeof(*r->pend))) == NULL)
 		fatal(NULL);
 	body_from(r->pend, m);
 	cert_check(np->id, 0, r->pend);
@@ -876,17 +893,22 @@ coord_cert_result(struct imsg *imsg)
 	if (cr.id == 0) {
 		free(r->pend);
 		r->pend = NULL;
-		if (!r->admitted)
-			rec_free(r);
-		return;
+	} else {
+		moved = r->admitted && r->pend->seq > r->b.seq;
+		r->b = *r->pend;
+		free(r->pend);
+		r->pend = NULL;
+		r->id = cr.id;
+		r->admitted = 1;
+		rec_apply(r, moved || cr.changed);
 	}
-	moved = r->admitted && r->pend->seq > r->b.seq;
-	r->b = *r->pend;
-	free(r->pend);
-	r->pend = NULL;
-	r->id = cr.id;
-	r->admitted = 1;
-	rec_apply(r, moved || cr.changed);
+	if (r->next != NULL) {
+		/* the entry that came while this one was checked */
+		r->pend = r->next;
+		r->next = NULL;
+		cert_check(r->next_via, 0, r->pend);
+	} else if (!r->admitted)
+		rec_free(r);
 }
 
 void
