@@ -21,11 +21,12 @@
  * meshd-net/coord.c, over one UDP socket on the address given.
  *
  *   fakecoord -k KEYFILE -l ADDR:PORT [-e ENTRYFILE]... [-c CRLFILE]
- *	    [-g garbage|oversize|order] [-t SECONDS]
+ *	    [-a CANDIDATE] [-g garbage|oversize|order] [-t SECONDS]
  *	answers any member's initiation (its key need not be known: the
  *	peer is made from the static key the initiation carries).  To a
  *	REGISTER it sends one ENTRY per -e file (an armored certificate,
- *	or its raw bytes), no candidates, then DIR_END, then the -c
+ *	or its raw bytes) with the -a ADDR:PORT as its one candidate (none
+ *	without -a), then DIR_END, then the -c
  *	revocation list in CRL_PART pieces; to a PING a PONG.  Then, with
  *	-g garbage: a message of random bytes after the mark, that
  *	coord_decode() refuses; -g oversize: an ENTRY whose body is
@@ -97,6 +98,7 @@ struct fc {
 	size_t			 nent;
 	struct blob		 crl;
 	enum gmode		 g;
+	struct coord_cand	 cand;		/* -a; af 0: none */
 	uint64_t		 epoch;
 	uint64_t		 seq;
 	int			 member_mode;
@@ -158,6 +160,27 @@ parse_addr(const char *arg, struct sockaddr_storage *ss)
 		return sizeof(*sin6);
 	}
 	errx(1, "%s: not an IPv4 or IPv6 address", host);
+}
+
+/* -a ADDR:PORT as a candidate */
+static void
+parse_cand(const char *arg, struct coord_cand *c)
+{
+	struct sockaddr_storage	 ss;
+	struct sockaddr_in	*sin = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6	*sin6 = (struct sockaddr_in6 *)&ss;
+
+	(void)parse_addr(arg, &ss);
+	memset(c, 0, sizeof(*c));
+	if (ss.ss_family == AF_INET) {
+		c->af = 4;
+		c->port = ntohs(sin->sin_port);
+		memcpy(c->addr, &sin->sin_addr, 4);
+	} else {
+		c->af = 6;
+		c->port = ntohs(sin6->sin6_port);
+		memcpy(c->addr, &sin6->sin6_addr, 16);
+	}
 }
 
 /* a file's bytes: the first block of its armor label, or all of it raw */
@@ -248,6 +271,10 @@ send_entry(struct fc *fc, struct member *m, size_t i)
 	cm.seq = fc->seq;
 	cm.cert = fc->ent[i].b;
 	cm.certlen = fc->ent[i].len;
+	if (fc->cand.af != 0) {
+		cm.cand[0] = fc->cand;
+		cm.ncand = 1;
+	}
 	send_msg(fc, m, &cm);
 	printf("sent entry %zu\n", i + 1);
 }
@@ -583,7 +610,8 @@ usage(void)
 {
 	fprintf(stderr, "usage: fakecoord -k keyfile -l addr:port "
 	    "[-e entryfile]... [-c crlfile]\n"
-	    "                 [-g garbage|oversize|order] [-t seconds]\n"
+	    "                 [-a candidate] [-g garbage|oversize|order] "
+	    "[-t seconds]\n"
 	    "       fakecoord -m -k keyfile -p coordpub -C addr:port "
 	    "-e certfile [-t seconds]\n"
 	    "       fakecoord -m -n -k keyfile -p coordpub -C addr:port "
@@ -659,8 +687,11 @@ main(int argc, char *argv[])
 
 	memset(&fc, 0, sizeof(fc));
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	while ((ch = getopt(argc, argv, "C:c:e:g:k:l:mnp:t:")) != -1) {
+	while ((ch = getopt(argc, argv, "a:C:c:e:g:k:l:mnp:t:")) != -1) {
 		switch (ch) {
+		case 'a':
+			parse_cand(optarg, &fc.cand);
+			break;
 		case 'C':
 			caddr = optarg;
 			break;
@@ -714,7 +745,7 @@ main(int argc, char *argv[])
 	if (fc.member_mode) {
 		if (laddr != NULL || !have_coordpub || caddr == NULL ||
 		    fc.nent != (fc.no_register ? 0 : 1) || fc.g != G_NONE ||
-		    crlfile != NULL)
+		    crlfile != NULL || fc.cand.af != 0)
 			usage();
 	} else if (laddr == NULL || have_coordpub || caddr != NULL ||
 	    fc.no_register)

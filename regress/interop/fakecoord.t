@@ -75,6 +75,9 @@ got crl_part offset 1536 length 464 total 2000
 got pong 42" "the member decodes each message, in order"
 ok "$(grep -c refused <<<"$MEMBER")" "the member refuses nothing"
 
+run cand -e "$D/e1.crt" -a 198.18.77.9:4000
+has "$MEMBER" "cert 200 bytes candidates 1" "-a: the entry has a candidate"
+
 run garbage -e "$D/e1.crt" -g garbage
 like "$COORD" "sent garbage [0-9]+ bytes" "-g garbage: sent"
 has "$MEMBER" "refused from $C_PUB: " "-g garbage: the codec refuses it"

@@ -205,6 +205,33 @@ stop "$PID_r3" "$FCPID"
 wait_for 3 routes_are "$NM" ""
 ok $? "no mesh route is left once the member stops"
 
+# ---- run 4: the directory carries a candidate (an endpoint) for its
+# entries; an expired certificate of good's key comes just before its
+# valid one, as from a coordinator that missed the renewal: it is
+# refused, and good is still admitted with its candidate
+"$MK" -k "$D/ca.key" -m corp -n good -p "$(wg pubkey <"$D/good.key")" \
+    -a 100.64.0.3,fd00:6d65:7368::3 -b $((NOW - 864000)) \
+    -e $((NOW - 86400)) >"$D/good-old.crt" || fail_setup "good's old one"
+endpoint() { ctl "$1" -j show peer good | jq -r .endpoint; }
+member r4a
+serve r4a -e "$D/good.crt" -a 198.18.60.1:4000
+meshd_up r4a "$NM"; ok $? "run 4: the member starts"
+wait_for 10 sh -c "[ \"\$($MESHCTL -s $D/r4a.sock -j show peer good |
+    jq -r .endpoint)\" = 198.18.60.1:4000 ]"
+is "$(endpoint r4a)" 198.18.60.1:4000 "run 4: good's candidate is its endpoint"
+stop "$PID_r4a" "$FCPID"
+member r4b
+serve r4b -e "$D/good-old.crt" -e "$D/good.crt" -a 198.18.60.1:4000
+meshd_up r4b "$NM"; ok $? "run 4: the member starts again"
+wait_for 10 ctr_is r4b cert_expired 1
+ok $? "run 4: the old certificate is refused: cert_expired"
+wait_for 5 sh -c "[ \"\$($MESHCTL -s $D/r4b.sock -j show peer good |
+    jq -r .endpoint)\" = 198.18.60.1:4000 ]"
+is "$(mesh_peers r4b)" good "run 4: good is admitted all the same"
+is "$(endpoint r4b)" 198.18.60.1:4000 \
+    "run 4: with its candidate as its endpoint"
+stop "$PID_r4b" "$FCPID"
+
 # ---- part 2: a real coordinator; initiators that never register, or
 # register another key's certificate, and one that is honest
 mesh_cert n3 3 -R coordinator || fail_setup "n3's certificate"
