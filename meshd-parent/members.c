@@ -99,7 +99,7 @@ members_count(uint8_t state)
 	size_t		 n = 0;
 
 	RB_FOREACH(m, member_tree, &members)
-		if (m->id >= MESH_DYN_ID_MIN && m->state == state)
+		if (m->state == state)
 			n++;
 	return n;
 }

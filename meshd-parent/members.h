@@ -84,7 +84,7 @@ struct member	*members_find_name(const char *);
 /* in id order: the config's coordinators first, then the mesh peers */
 struct member	*members_first(void);
 struct member	*members_next(struct member *);
-/* mesh peers (not coordinators of the config) in a state */
+/* members in a state, coordinators of the config with a certificate too */
 size_t		 members_count(uint8_t);
 const struct mesh_state_msg *members_crl(void);
 /*

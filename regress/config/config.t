@@ -133,6 +133,27 @@ like "$ERR" '^resolve\.conf:6: warning: peer "beta": cannot resolve '\
 'resolves' "but a warning naming its line"
 has "$ERR" "configuration OK" "and the configuration is OK"
 has "$OUT" '	endpoint "nosuch.invalid:51820"' "-nv keeps the name"
+# so is a coordinator's
+cat >"$K/resolve-coord.conf" <<EOF
+interface "mesh0" {
+	private-key-file "$K/fixed.key"
+}
+mesh "corp" {
+	ca "$(cat "$K/ca.pub")"
+	certificate-file "$K/web1.crt"
+	coordinator "coord1" {
+		public-key "Iwzc5AsjyQEC9Uu8kOURJthCnBTUQGjPrN0fxDLc5as="
+		endpoint "nosuch.invalid:51820"
+	}
+}
+EOF
+run "$K" -nv -f resolve-coord.conf
+is "$RC" 0 "a coordinator endpoint that does not resolve is not an error"
+like "$ERR" '^resolve-coord\.conf:9: warning: coordinator "coord1": cannot '\
+'resolve endpoint "nosuch\.invalid:51820": .*; the peer has no endpoint until '\
+'it resolves' "but a warning naming the coordinator and its line"
+has "$ERR" "configuration OK" "and the configuration is OK"
+has "$OUT" '		endpoint "nosuch.invalid:51820"' "-nv keeps the coordinator's name"
 
 # a peer's allowed-ips have no fixed bound: 130,560 prefixes, as in
 # WireGuard's own test (every 10.A.B.0/24 and fd00:A:B::/48, A < 255)
