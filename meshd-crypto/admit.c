@@ -252,9 +252,14 @@ addr_conflict(const struct mesh_cert *c, uint32_t id,
 				return &c->addrs[i];
 		if (cs == NULL)
 			continue;
+		/*
+		 * A static peer's prefix that holds it; not a default route
+		 * (a plain WireGuard exit): the member's host route is the
+		 * longer match there, and every member would clash.
+		 */
 		TAILQ_FOREACH(p, &cs->peers, entry)
 			for (k = 0; k < p->ngot; k++)
-				if (p->msg.id != id &&
+				if (p->msg.id != id && p->aips[k].plen > 0 &&
 				    prefix_holds(&p->aips[k], &c->addrs[i]))
 					return &c->addrs[i];
 	}
@@ -295,17 +300,24 @@ member_announce(struct crypto_peer *cp)
 }
 
 static void
-gone_tell(uint32_t id, enum mesh_gone_reason why, int all)
+gone_to(enum meshd_role to, uint32_t id, enum mesh_gone_reason why)
 {
 	struct mesh_gone_msg	gm;
 
+	memset(&gm, 0, sizeof(gm));
 	gm.id = id;
 	gm.reason = why;
-	child_compose(PROC_NET, IMSG_PEER_GONE, id, -1, &gm, sizeof(gm));
+	child_compose(to, IMSG_PEER_GONE, id, -1, &gm, sizeof(gm));
+}
+
+static void
+gone_tell(uint32_t id, enum mesh_gone_reason why, int all)
+{
+	gone_to(PROC_NET, id, why);
 	if (!all)
 		return;
-	child_compose(PROC_TUN, IMSG_PEER_GONE, id, -1, &gm, sizeof(gm));
-	child_compose(PROC_PARENT, IMSG_PEER_GONE, id, -1, &gm, sizeof(gm));
+	gone_to(PROC_TUN, id, why);
+	gone_to(PROC_PARENT, id, why);
 }
 
 /*
@@ -423,16 +435,26 @@ admit_target(const struct mesh_cert_check *ck, const struct mesh_cert *c,
 	return cp;
 }
 
+/*
+ * The next free id for a peer the mesh brings, in mesh.next_id: never
+ * at or below MESH_DYN_ID_MIN (the config's ids are below), also once
+ * it wrapped
+ */
+static void
+dyn_id_next(void)
+{
+	do {
+		if (++mesh.next_id <= MESH_DYN_ID_MIN)
+			mesh.next_id = MESH_DYN_ID_MIN + 1;
+	} while (crypto_peer_find(mesh.next_id) != NULL);
+}
+
 static struct crypto_peer *
 member_new(const struct mesh_cert *c)
 {
 	struct crypto_peer	*cp;
 
-	if (mesh.next_id < MESH_DYN_ID_MIN)
-		mesh.next_id = MESH_DYN_ID_MIN;
-	while (crypto_peer_find(++mesh.next_id) != NULL ||
-	    mesh.next_id == 0)
-		;
+	dyn_id_next();
 	if ((cp = crypto_peer_add(mesh.next_id, c->pubkey, c->name)) == NULL)
 		return NULL;
 	cp->kind = PEER_MEMBER;
@@ -493,7 +515,9 @@ mesh_cert_check(struct imsg *imsg)
 		if (mesh.members >= MESH_MEMBERS_MAX ||
 		    (cp = member_new(&c)) == NULL)
 			why = MESH_CTR_CERT_LIMIT;
-	}
+	} else if (why == MESH_CTR_MAX && cp->kind == PEER_PROVISIONAL &&
+	    mesh.members >= MESH_MEMBERS_MAX)
+		why = MESH_CTR_CERT_LIMIT;
 	if (why != MESH_CTR_MAX) {
 		mesh_refuse(why, who, detail);
 		/* net keeps it by the key's place, whatever the rest */
@@ -533,6 +557,18 @@ mesh_cert_check(struct imsg *imsg)
 
 /* --- unknown initiators --------------------------------------------- */
 
+static struct crypto_peer *
+provisional_oldest(void)
+{
+	struct crypto_peer	*cp, *old = NULL;
+
+	for (cp = crypto_peer_first(); cp != NULL; cp = crypto_peer_next(cp))
+		if (cp->kind == PEER_PROVISIONAL && (old == NULL ||
+		    cp->deadline < old->deadline))
+			old = cp;
+	return old;
+}
+
 /*
  * An initiation with the static key of no peer, at a coordinator: a
  * provisional peer for it, or NULL (not serving, or too many already).
@@ -540,21 +576,24 @@ mesh_cert_check(struct imsg *imsg)
 struct crypto_peer *
 mesh_provisional(const uint8_t pub[WG_KEY_LEN])
 {
-	struct crypto_peer	*cp;
+	struct crypto_peer	*cp, *old;
 	char			 name[MESH_NAME_MAX];
 
 	if (!mesh_serving() || pubkey_is_ours(pub))
 		return NULL;
 	if (mesh.provisional >= MESH_PROV_MAX) {
-		mesh_refuse(MESH_CTR_PROVISIONAL_FULL, "an unknown initiator",
-		    NULL);
-		return NULL;
+		/*
+		 * The oldest goes: a member registers within a round trip
+		 * of its handshake, so a flood of initiations that never
+		 * register cannot keep it out (cookies bound the flood).
+		 */
+		if ((old = provisional_oldest()) == NULL)
+			return NULL;
+		mesh_refuse(MESH_CTR_PROVISIONAL_FULL, "the longest waiting "
+		    "unknown initiator", NULL);
+		provisional_remove(old);
 	}
-	if (mesh.next_id < MESH_DYN_ID_MIN)
-		mesh.next_id = MESH_DYN_ID_MIN;
-	while (crypto_peer_find(++mesh.next_id) != NULL ||
-	    mesh.next_id == 0)
-		;
+	dyn_id_next();
 	(void)snprintf(name, sizeof(name), "provisional-%u",
 	    mesh.next_id - MESH_DYN_ID_MIN);
 	if ((cp = crypto_peer_add(mesh.next_id, pub, name)) == NULL)
@@ -576,12 +615,14 @@ crl_take(const uint8_t *buf, size_t len)
 	const char		*why;
 	uint8_t			*copy;
 
+	why = NULL;
 	if (crl_parse(buf, len, &l, &why) == -1 ||
 	    strcmp(l.mesh, mesh.conf.name) != 0 ||
 	    cert_sig_verify(buf, len, l.bodylen, mesh.conf.ca) == -1) {
-		mesh_refuse(MESH_CTR_CRL_BAD, "revocation list",
-		    strcmp(l.mesh, mesh.conf.name) != 0 ? "another mesh's" :
-		    NULL);
+		/* a list that does not parse has no mesh name to blame */
+		if (why == NULL && strcmp(l.mesh, mesh.conf.name) != 0)
+			why = "another mesh's";
+		mesh_refuse(MESH_CTR_CRL_BAD, "revocation list", why);
 		return -1;
 	}
 	if (mesh.crl != NULL && l.serial <= mesh.l.serial)
@@ -799,9 +840,98 @@ mesh_session_up(struct crypto_peer *cp)
 		child_compose(PROC_NET, IMSG_SESSION_UP, cp->id, -1, NULL, 0);
 }
 
-/* cp leaves the config (a coordinator removed): its facts go too */
-void
-mesh_peer_leaving(struct crypto_peer *cp)
+/*
+ * A peer of the config with key pub is about to be made: the config
+ * wins over a member or provisional peer holding that key (a member
+ * made a coordinator, or a static peer, by reload).  The member's
+ * verified facts are handed back for mesh_member_adopt(), or NULL.
+ */
+struct crypto_member *
+mesh_key_claimed(const uint8_t pub[WG_KEY_LEN])
 {
-	member_remove(cp, GONE_REPLACED);
+	struct noise_peer	*np;
+	struct crypto_peer	*cp;
+	struct crypto_member	*m;
+
+	if ((np = noise_peer_lookup(crypto_local(), pub)) == NULL)
+		return NULL;
+	cp = np->arg;
+	if (cp->kind == PEER_PROVISIONAL) {
+		provisional_remove(cp);
+		return NULL;
+	}
+	if (cp->kind != PEER_MEMBER || cp->member == NULL)
+		return NULL;
+	m = cp->member;
+	addrs_set(&m->c, cp->id, 0);
+	cp->member = NULL;
+	mesh.members--;
+	log_info("mesh: member %s is now a peer of the config", cp->name);
+	gone_tell(cp->id, GONE_REPLACED, 1);
+	crypto_peer_free(cp);
+	mesh_state();
+	return m;
+}
+
+/*
+ * The facts mesh_key_claimed() took, for the config's peer cp that now
+ * holds the key: a coordinator keeps them (as if its certificate came
+ * through the directory); a static peer has only the config's.
+ */
+void
+mesh_member_adopt(struct crypto_peer *cp, struct crypto_member *m)
+{
+	if (m == NULL)
+		return;
+	if (cp->kind != PEER_COORDINATOR || cp->member != NULL ||
+	    addr_conflict(&m->c, cp->id, NULL) != NULL) {
+		free(m);
+		return;
+	}
+	cp->member = m;
+	mesh.members++;
+	addrs_set(&m->c, cp->id, 1);
+	member_announce(cp);
+	mesh_state();
+}
+
+/*
+ * cp leaves the config (a coordinator removed, or its key changed) and
+ * is freed.  A certificate of it that still holds keeps it a member,
+ * under a new id, as if the directory had brought it.  net hears of the
+ * new id before the old one goes, so that its record (candidates) moves
+ * to it; tun and the parent hear of the old one going first, so that its
+ * addresses are free for the new.
+ */
+void
+mesh_peer_leaving(struct crypto_peer *cp, struct conf_snapshot *cs)
+{
+	struct crypto_member	*m = cp->member;
+	struct crypto_peer	*np = NULL;
+	uint32_t		 id = cp->id;
+
+	if (m == NULL) {
+		crypto_peer_free(cp);
+		return;
+	}
+	addrs_set(&m->c, id, 0);
+	cp->member = NULL;
+	mesh.members--;
+	gone_to(PROC_TUN, id, GONE_REPLACED);
+	gone_to(PROC_PARENT, id, GONE_REPLACED);
+	crypto_peer_free(cp);
+	if (mesh.on && time_valid(&m->c, time(NULL)) &&
+	    mesh.members < MESH_MEMBERS_MAX &&
+	    addr_conflict(&m->c, 0, cs) == NULL &&
+	    (np = member_new(&m->c)) != NULL) {
+		np->member = m;
+		mesh.members++;
+		addrs_set(&m->c, np->id, 1);
+		member_announce(np);
+		log_info("mesh: %s, a coordinator no more, stays a member",
+		    m->c.name);
+	} else
+		free(m);
+	gone_to(PROC_NET, id, GONE_REPLACED);
+	mesh_state();
 }

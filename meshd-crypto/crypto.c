@@ -497,16 +497,21 @@ send_stats(uint32_t reqid)
 	struct crypto_peer	*cp;
 	struct timespec		 rt;
 	uint64_t		 now = crypto_now();
+	int64_t			 rt_ns;
 
 	clock_gettime(CLOCK_REALTIME, &rt);
+	rt_ns = (int64_t)rt.tv_sec * 1000000000LL + rt.tv_nsec;
 	RB_FOREACH(cp, crypto_peer_tree, &peers) {
 		st = cp->st;
 		st.id = cp->id;
 		st.latest_handshake = 0;
+		/*
+		 * In nanoseconds, then seconds: the two clocks' seconds
+		 * apart made it jump by one between two asks
+		 */
 		if (cp->np->has_handshake)
-			st.latest_handshake = rt.tv_sec -
-			    (int64_t)((now - cp->np->last_handshake) /
-			    1000000000ULL);
+			st.latest_handshake = (rt_ns - (int64_t)(now -
+			    cp->np->last_handshake)) / 1000000000LL;
 		story_stats(cp, &st);
 		child_compose(PROC_PARENT, IMSG_PEER_STATS, reqid, -1, &st,
 		    sizeof(st));
@@ -623,6 +628,7 @@ static struct crypto_peer *
 peer_configure(struct conf_peer *p, uint64_t now)
 {
 	struct crypto_peer	*cp;
+	struct crypto_member	*m = NULL;
 	const uint8_t	*k;
 
 	cp = crypto_peer_find(p->msg.id);
@@ -634,11 +640,18 @@ peer_configure(struct conf_peer *p, uint64_t now)
 			crypto_peer_free(cp);
 		return NULL;
 	}
-	if (cp == NULL && (cp = crypto_peer_add(p->msg.id, p->msg.pubkey,
-	    p->msg.name)) == NULL)
-		return NULL;
+	if (cp == NULL) {
+		/* a member may hold the key: the config's peer takes it */
+		m = mesh_key_claimed(p->msg.pubkey);
+		if ((cp = crypto_peer_add(p->msg.id, p->msg.pubkey,
+		    p->msg.name)) == NULL) {
+			free(m);
+			return NULL;
+		}
+	}
 	cp->kind = (p->msg.flags & MESH_PEER_F_COORDINATOR) ?
 	    PEER_COORDINATOR : PEER_STATIC;
+	mesh_member_adopt(cp, m);
 	(void)strlcpy(cp->name, p->msg.name, sizeof(cp->name));
 	cp->has_endpoint = p->msg.has_endpoint;
 	if (!p->msg.has_psk)
@@ -676,8 +689,7 @@ crypto_reconf(struct conf_snapshot *cs)
 		p = conf_snapshot_find(cs, cp->id);
 		if (p == NULL || memcmp(p->msg.pubkey, cp->np->pub,
 		    WG_KEY_LEN) != 0) {
-			mesh_peer_leaving(cp);
-			crypto_peer_free(cp);
+			mesh_peer_leaving(cp, cs);	/* frees cp */
 		}
 	}
 	TAILQ_FOREACH(p, &cs->peers, entry)

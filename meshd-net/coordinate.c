@@ -62,6 +62,8 @@
 #define COORD_BURST		128	/* messages between two turns */
 #define COORD_PING_SECS		5
 #define COORD_PING_MISSES	3	/* unanswered: register again */
+#define COORD_REG_BURST		4	/* REGISTERs a member may send ... */
+#define COORD_REG_SECS		5	/* ... in this many seconds */
 #define COORD_RECS_MAX		65536
 #define COORD_LOG_GAP		60
 
@@ -81,8 +83,7 @@ struct coord_rec {
 	int			 admitted;	/* crypto said yes (or ours) */
 	struct coord_body	 b;
 	struct coord_body	*pend;		/* newer, awaiting crypto */
-	struct coord_body	*next;		/* newer still: checked next */
-	uint32_t		 next_via;	/* the coordinator of next */
+	uint64_t		 pend_check;	/* its CERT_CHECK */
 };
 RB_HEAD(rec_tree, coord_rec);
 
@@ -113,9 +114,18 @@ struct coord_link {
 	uint64_t		 crl_serial;
 	uint32_t		 crl_total;
 	uint32_t		 crl_got;
+	/*
+	 * The newest this coordinator gave crypto, which alone verifies it:
+	 * one per coordinator, so that a coordinator's list that does not
+	 * verify (a serial made up) hides no other coordinator's.
+	 */
+	uint64_t		 crl_passed;
 	/* a subscriber of ours */
 	int			 subscribed;
+	time_t			 reg_since;	/* COORD_REG_SECS from here */
+	uint32_t		 reg_count;	/* REGISTERs since then */
 	struct coord_body	*reg;		/* its REGISTER, at crypto */
+	uint64_t		 reg_check;	/* its CERT_CHECK */
 	int			 dumping;
 	uint8_t			 cursor[32];	/* the last record sent */
 	int			 cursor_set;
@@ -145,10 +155,17 @@ static struct {
 	uint8_t			*crl;		/* the list we serve */
 	size_t			 crllen;
 	uint64_t		 crl_serial;
-	uint64_t		 crl_passed;	/* the newest given to crypto */
 	uint64_t		 epoch;
 	struct rec_tree		 recs;
 	size_t			 nrecs;
+	/*
+	 * CERT_CHECKs sent and CERT_RESULTs come back: crypto answers
+	 * each check once, in order, so the n-th result is the n-th
+	 * check's.  A body replaced while its check was at crypto waits
+	 * for its own verdict, not the earlier one's.
+	 */
+	uint64_t		 checks_sent;
+	uint64_t		 checks_done;
 	struct out_head		 outq;
 	struct link_head	 dumps;
 	struct event		 pace;
@@ -226,7 +243,6 @@ rec_free(struct coord_rec *r)
 	RB_REMOVE(rec_tree, &co.recs, r);
 	co.nrecs--;
 	free(r->pend);
-	free(r->next);
 	free(r);
 }
 
@@ -547,7 +563,8 @@ body_from(struct coord_body *b, const struct coord_msg *m)
 	memcpy(b->cand, m->cand, sizeof(b->cand));
 }
 
-static void
+/* the check's number, for coord_cert_result() */
+static uint64_t
 cert_check(uint32_t via, int own, const struct coord_body *b)
 {
 	struct mesh_cert_check	ck;
@@ -558,6 +575,7 @@ cert_check(uint32_t via, int own, const struct coord_body *b)
 	ck.len = b->certlen;
 	memcpy(ck.cert, b->cert, b->certlen);
 	child_compose(PROC_CRYPTO, IMSG_CERT_CHECK, via, -1, &ck, sizeof(ck));
+	return ++co.checks_sent;
 }
 
 /* --- a member's side ------------------------------------------------ */
@@ -577,8 +595,7 @@ got_entry(struct net_peer *np, const struct coord_msg *m)
 		return;		/* ourselves */
 	if ((r = rec_find(key)) != NULL) {
 		if (m->seq < r->b.seq || (r->pend != NULL &&
-		    m->seq < r->pend->seq) || (r->next != NULL &&
-		    m->seq < r->next->seq))
+		    m->seq < r->pend->seq))
 			return;		/* older than what we have */
 		if (r->admitted && r->b.certlen == m->certlen &&
 		    memcmp(r->b.cert, m->cert, m->certlen) == 0) {
@@ -601,23 +618,10 @@ got_entry(struct net_peer *np, const struct coord_msg *m)
 		RB_INSERT(rec_tree, &co.recs, r);
 		co.nrecs++;
 	}
-	/*
-	 * One check of a key at a time: crypto's verdict names the key,
-	 * not the certificate, so it must be for the body in pend.  A newer
-	 * entry meanwhile waits its turn (the newest of them).
-	 */
-	if (r->pend != NULL) {
-		if (r->next == NULL &&
-		    (r->next = malloc(sizeof(*r->next))) == NULL)
-			fatal(NULL);
-		body_from(r->next, m);
-		r->next_via = np->id;
-		return;
-	}
-	if ((r->pend = malloc(sizeof(*r->pend))) == NULL)
+	if (r->pend == NULL && (r->pend = malloc(sizeof(*r->pend))) == NULL)
 		fatal(NULL);
 	body_from(r->pend, m);
-	cert_check(np->id, 0, r->pend);
+	r->pend_check = cert_check(np->id, 0, r->pend);
 }
 
 static void
@@ -647,8 +651,8 @@ got_crl_part(struct net_peer *np, const struct coord_msg *m)
 		    "from a peer that is not our coordinator");
 		return;
 	}
-	if (m->serial <= co.crl_passed)
-		return;		/* crypto has it, or a newer one */
+	if (m->serial <= l->crl_passed)
+		return;		/* crypto had it, or a newer one */
 	if (l->crl == NULL || l->crl_serial != m->serial ||
 	    l->crl_total != m->total) {
 		free(l->crl);
@@ -670,7 +674,7 @@ got_crl_part(struct net_peer *np, const struct coord_msg *m)
 	if (l->crl_got < l->crl_total)
 		return;
 	child_compose(PROC_CRYPTO, IMSG_CRL, 0, -1, l->crl, l->crl_total);
-	co.crl_passed = l->crl_serial;
+	l->crl_passed = l->crl_serial;
 	free(l->crl);
 	l->crl = NULL;
 }
@@ -757,16 +761,31 @@ static void
 got_register(struct net_peer *np, const struct coord_msg *m)
 {
 	struct coord_link	*l = link_get(np);
+	time_t			 now = time(NULL);
 
 	if (!co.serve) {
 		coord_bad(MESH_CTR_COORD_UNEXPECTED, np, "REGISTER, but we "
 		    "are no coordinator");
 		return;
 	}
+	/*
+	 * Each costs a signature check and, when it changes the record, a
+	 * message to every subscriber: a member registers on a session,
+	 * every COORD_PING_SECS while unanswered and when its certificate
+	 * changes, never in a stream.
+	 */
+	if (now - l->reg_since >= COORD_REG_SECS) {
+		l->reg_since = now;
+		l->reg_count = 0;
+	}
+	if (++l->reg_count > COORD_REG_BURST) {
+		coord_bad(MESH_CTR_COORD_UNEXPECTED, np, "REGISTER too often");
+		return;
+	}
 	if (l->reg == NULL && (l->reg = malloc(sizeof(*l->reg))) == NULL)
 		fatal(NULL);
 	body_from(l->reg, m);
-	cert_check(np->id, 1, l->reg);
+	l->reg_check = cert_check(np->id, 1, l->reg);
 }
 
 static void
@@ -872,13 +891,18 @@ coord_cert_result(struct imsg *imsg)
 	struct mesh_cert_result	 cr;
 	struct net_peer		*np;
 	struct coord_rec	*r;
+	uint64_t		 check;
 	int			 moved;
 
-	if (imsg_get_data(imsg, &cr, sizeof(cr)) == -1 || cr.own > 1)
+	if (imsg_get_data(imsg, &cr, sizeof(cr)) == -1 || cr.own > 1 ||
+	    co.checks_done == co.checks_sent)
 		fatalx("CERT_RESULT: bad message");
+	check = ++co.checks_done;
 	np = net_peer_find(cr.via);
 	if (cr.own) {
-		if (np == NULL || np->link == NULL)
+		/* not the verdict on the REGISTER we hold: a newer came */
+		if (np == NULL || np->link == NULL ||
+		    np->link->reg_check != check)
 			return;
 		if (cr.id != 0 && cr.id == cr.via)
 			registered(np, &cr);
@@ -888,27 +912,23 @@ coord_cert_result(struct imsg *imsg)
 		}
 		return;
 	}
-	if ((r = rec_find(cr.pubkey)) == NULL || r->pend == NULL)
+	if ((r = rec_find(cr.pubkey)) == NULL || r->pend == NULL ||
+	    r->pend_check != check)
 		return;
 	if (cr.id == 0) {
 		free(r->pend);
 		r->pend = NULL;
-	} else {
-		moved = r->admitted && r->pend->seq > r->b.seq;
-		r->b = *r->pend;
-		free(r->pend);
-		r->pend = NULL;
-		r->id = cr.id;
-		r->admitted = 1;
-		rec_apply(r, moved || cr.changed);
+		if (!r->admitted)
+			rec_free(r);
+		return;
 	}
-	if (r->next != NULL) {
-		/* the entry that came while this one was checked */
-		r->pend = r->next;
-		r->next = NULL;
-		cert_check(r->next_via, 0, r->pend);
-	} else if (!r->admitted)
-		rec_free(r);
+	moved = r->admitted && r->pend->seq > r->b.seq;
+	r->b = *r->pend;
+	free(r->pend);
+	r->pend = NULL;
+	r->id = cr.id;
+	r->admitted = 1;
+	rec_apply(r, moved || cr.changed);
 }
 
 void
@@ -916,14 +936,25 @@ coord_member(struct imsg *imsg)
 {
 	struct mesh_member_msg	 mm;
 	struct net_peer		*np;
+	struct coord_rec	*r;
 
 	if (imsg_get_data(imsg, &mm, sizeof(mm)) == -1 || mm.id == 0)
 		fatalx("MEMBER: bad message");
 	mm.name[sizeof(mm.name) - 1] = '\0';
 	if ((np = net_peer_dyn(mm.id)) == NULL)
 		return;		/* a coordinator a reload removed */
-	if (mm.id >= MESH_DYN_ID_MIN)
-		(void)strlcpy(np->name, mm.name, sizeof(np->name));
+	if (mm.id < MESH_DYN_ID_MIN)
+		return;
+	(void)strlcpy(np->name, mm.name, sizeof(np->name));
+	/*
+	 * A coordinator the config dropped stays a member under a new id
+	 * (crypto says so before the old id goes): its record follows.
+	 */
+	if ((r = rec_find(mm.pubkey)) != NULL && r->admitted &&
+	    r->id != mm.id) {
+		r->id = mm.id;
+		rec_apply(r, 0);
+	}
 }
 
 void

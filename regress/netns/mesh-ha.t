@@ -3,7 +3,8 @@
 # registered with both.  Kill one: the mesh keeps working and a new node
 # joins through the other.  Restart it: its directory is whole again
 # from the members' registrations.  A member then drops the restarted
-# coordinator by reload, and keeps its sessions.
+# coordinator by reload: it keeps its sessions, and the coordinator as a
+# member.  Another makes a member its coordinator by reload.
 
 . "$(dirname "$0")/../lib.sh"
 need_root
@@ -67,4 +68,23 @@ is "$(ctl n3 -j show mesh | jq '.coordinators | length')" 1 \
 t "n3 still pings n4" pings 3 4
 is "$(ctl n3 -j show peer n4 | jq .latest_handshake)" "$hs" \
     "the session n3-n4 stayed"
+# c1 is still a member of the mesh (registered with c2): n3 keeps it
+is "$(ctl n3 -j show peers | jq -r '.peers[] | select(.name == "c1") |
+    .source')" mesh "n3 lists c1 as a member now"
+t "n3 still pings c1" pings 3 1
+
+# ---- n5 makes n4, a member it knows, a coordinator of its config: the
+# config's peer takes over n4's key from the member
+mesh_conf n5 c1:1 c2:2 n4:4
+ctl n5 reload >/dev/null; ok $? "n5 reloads with n4 as a coordinator"
+n4_config_up() {
+	[ "$(ctl n5 -j show peers | jq '[.peers[] | select(.name == "n4" and
+	    .coordinator and .latest_handshake != null and
+	    .latest_handshake != 0)] | length')" = 1 ]
+}
+wait_for 10 n4_config_up
+ok $? "n5 has a session with n4 as its coordinator"
+is "$(ctl n5 -j show peers | jq '[.peers[] | select(.name == "n4")] |
+    length')" 1 "n4 is listed once"
+t "n5 pings n4" pings 5 4
 done_testing
