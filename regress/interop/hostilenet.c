@@ -23,11 +23,11 @@
  * kind of bad certificate, checks from peers that may not send them, a
  * forged revocation list, a coordination message for a static peer, an
  * unknown initiator that never presents a certificate, more unknown
- * initiators than a coordinator hears out at once.  Nothing may be
- * admitted (no MEMBER to tun or the parent, every CERT_RESULT id 0, the
- * reason's counter up, logged once), and the valid certificates are (so
- * that the test can fail).  Malformed messages must make the child exit
- * rather than be taken: each in a child of its own.
+ * initiators than a coordinator hears out at once (the oldest goes).
+ * Nothing may be admitted (no MEMBER to tun or the parent, every
+ * CERT_RESULT id 0, the reason's counter up, logged once), and the valid
+ * certificates are (so that the test can fail).  Malformed messages must
+ * make the child exit rather than be taken: each in a child of its own.
  *
  *	hostilenet [-q] PATH-TO-MESHD-CRYPTO
  *
@@ -931,13 +931,18 @@ hostile(int quick)
 	kid_end(&k);
 }
 
-/* more unknown initiators than a coordinator hears out at once */
+/*
+ * More unknown initiators than a coordinator hears out at once: each is
+ * answered, and the longest waiting goes to make room (a flood cannot
+ * keep a member out).
+ */
 static void
 flood_case(void)
 {
 	struct kid	 k;
 	uint8_t		 priv[32], pub[32];
 	unsigned int	 n = 1, answered = 0, i;
+	uint32_t	 id, first = 0;
 	size_t		 nlog;
 
 	spawn(&k);
@@ -945,12 +950,22 @@ flood_case(void)
 	(void)pump(&k, WAIT_MS, has_hs, &n);
 	for (i = 0; i < PROV_MAX + 1; i++) {
 		newkey(priv, pub);
-		if (initiate(&k, priv) >= MESH_DYN_ID_MIN)
+		if ((id = initiate(&k, priv)) >= MESH_DYN_ID_MIN) {
 			answered++;
+			if (first == 0)
+				first = id;
+		}
 	}
-	if (!ok(answered == PROV_MAX, "%u unknown initiators: %u answered",
-	    PROV_MAX + 1, PROV_MAX))
+	if (!ok(answered == PROV_MAX + 1, "%u unknown initiators: each is "
+	    "answered", PROV_MAX + 1))
 		diag("%u answered", answered);
+	n = 1;
+	(void)pump(&k, 100, has_gones, &n);
+	if (!ok(k.gones == 1 && k.gone.id == first &&
+	    k.gone.reason == GONE_PROVISIONAL,
+	    "the first of them is gone to make room"))
+		diag("%u gone, the last %u reason %u", k.gones, k.gone.id,
+		    k.gone.reason);
 	compose(&k, PROC_PARENT, IMSG_STATS_REQ, 9, -1, NULL, 0);
 	ok(pump(&k, WAIT_MS, has_stats, NULL) &&
 	    k.global.mesh[MESH_CTR_PROVISIONAL_FULL] == 1,
