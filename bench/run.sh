@@ -28,6 +28,11 @@ fi
 echo
 echo "== reading a large config (parent: parse, checks; as on reload)"
 "$(dirname "$0")/config-scale.sh" 10000 || exit 1
+if [ -n "${MESHD_ROOT:-}" ] && [ "${MESH_N:-10000}" != 0 ]; then
+	echo
+	echo "== the mesh at scale: a coordinator, ${MESH_N:-10000} simulated members, a node"
+	"$(dirname "$0")/mesh-scale.sh" || echo "(mesh-scale.sh did not finish)"
+fi
 if [ -n "${MESHD_ROOT:-}" ]; then
 	echo
 	echo "== meshd beside wireguard-go (and nebula, tinc if installed) in namespaces"

@@ -60,6 +60,8 @@
 #include "net.h"
 
 #define COORD_BURST		128	/* messages between two turns */
+#define COORD_DUMP_TURN		8	/* of one directory in a turn (1 ms) */
+#define COORD_DIR_RETRIES	3	/* a directory that came short */
 #define COORD_PING_SECS		5
 #define COORD_PING_MISSES	3	/* unanswered: register again */
 #define COORD_REG_BURST		4	/* REGISTERs a member may send ... */
@@ -110,6 +112,7 @@ struct coord_link {
 	uint64_t		 nonce;
 	uint32_t		 misses;
 	uint64_t		 epoch;
+	uint32_t		 dir_retries;	/* directories that came short */
 	uint8_t			*crl;		/* a list being put together */
 	uint64_t		 crl_serial;
 	uint32_t		 crl_total;
@@ -415,12 +418,24 @@ dump_end(struct coord_link *l)
 	out_add(l->id, OUT_SMALL, NULL, 0, &m);
 }
 
+static size_t
+dumps_len(void)
+{
+	struct coord_link	*l;
+	size_t			 n = 0;
+
+	TAILQ_FOREACH(l, &co.dumps, dump_entry)
+		n++;
+	return n;
+}
+
 static void
 pace(int fd, short event, void *arg)
 {
 	struct coord_out	*o;
 	struct coord_link	*l;
-	int			 n = 0;
+	int			 n = 0, k;
+	size_t			 turns;
 
 	while (n < COORD_BURST && (o = TAILQ_FIRST(&co.outq)) != NULL) {
 		TAILQ_REMOVE(&co.outq, o, entry);
@@ -428,15 +443,23 @@ pace(int fd, short event, void *arg)
 		free(o);
 		n++;
 	}
-	while (n < COORD_BURST && (l = TAILQ_FIRST(&co.dumps)) != NULL) {
-		if (!dump_next(l)) {
+	/*
+	 * Each directory being sent gets its share of a turn, no more: the
+	 * member checks a signature per entry, and what it cannot take in
+	 * time is lost in its socket's buffer.  Round robin between them.
+	 */
+	for (turns = dumps_len(); turns > 0 && n < COORD_BURST; turns--) {
+		if ((l = TAILQ_FIRST(&co.dumps)) == NULL)
+			break;
+		for (k = 0; k < COORD_DUMP_TURN && n < COORD_BURST; k++, n++)
+			if (!dump_next(l))
+				break;
+		if (k < COORD_DUMP_TURN && n < COORD_BURST) {
 			dump_end(l);
 			continue;
 		}
-		/* round robin between directories being sent */
 		TAILQ_REMOVE(&co.dumps, l, dump_entry);
 		TAILQ_INSERT_TAIL(&co.dumps, l, dump_entry);
-		n++;
 	}
 	if (!TAILQ_EMPTY(&co.outq) || !TAILQ_EMPTY(&co.dumps))
 		pace_arm();
@@ -453,10 +476,12 @@ pace_arm(void)
 		evtimer_add(&co.pace, &tv);
 }
 
+/* again: a REGISTER sent again mid-dump carries on where it was */
 static void
-dump_start(struct coord_link *l)
+dump_start(struct coord_link *l, int again)
 {
-	l->cursor_set = 0;
+	if (!again)
+		l->cursor_set = 0;
 	if (!l->dumping) {
 		l->dumping = 1;
 		TAILQ_INSERT_TAIL(&co.dumps, l, dump_entry);
@@ -634,11 +659,26 @@ got_dir_end(struct net_peer *np, const struct coord_msg *m)
 		    "that is not our coordinator");
 		return;
 	}
-	l->state = LINK_REGISTERED;
 	l->epoch = m->epoch;
 	l->misses = 0;
 	log_debug("mesh: coordinator %s: directory of %u entries", np->name,
 	    m->count);
+	/*
+	 * Entries lost on the way (a full socket buffer or channel) are
+	 * not sent again by themselves: ask for the directory again, a
+	 * few times; what we hold already costs nothing the second time.
+	 */
+	if (co.nrecs + 1 < m->count && l->dir_retries < COORD_DIR_RETRIES) {
+		l->dir_retries++;
+		log_info("mesh: coordinator %s: %zu of its %u entries came, "
+		    "asking again", np->name, co.nrecs + 1, m->count);
+		l->state = LINK_REGISTERING;
+		l->sent = time(NULL);	/* the checks in flight finish */
+		return;
+	}
+	if (co.nrecs + 1 >= m->count)
+		l->dir_retries = 0;
+	l->state = LINK_REGISTERED;
 }
 
 static void
@@ -811,7 +851,7 @@ registered(struct net_peer *np, const struct mesh_cert_result *cr)
 {
 	struct coord_link	*l = link_get(np);
 	struct coord_rec	*r;
-	int			 news;
+	int			 news, again;
 
 	if (l->reg == NULL)
 		return;
@@ -823,6 +863,14 @@ registered(struct net_peer *np, const struct mesh_cert_result *cr)
 		RB_INSERT(rec_tree, &co.recs, r);
 		co.nrecs++;
 	}
+	/*
+	 * The same record again while its directory is still being sent:
+	 * the member re-sends REGISTER until DIR_END (every 5 s), and
+	 * starting over each time means a directory that takes longer than
+	 * that to send never ends.
+	 */
+	again = l->dumping && r->admitted && !cr->changed &&
+	    l->reg->seq == r->b.seq;
 	news = !r->admitted || cr->changed || l->reg->seq > r->b.seq ||
 	    l->reg->ncand != r->b.ncand || memcmp(l->reg->cand, r->b.cand,
 	    sizeof(r->b.cand)) != 0;
@@ -834,7 +882,7 @@ registered(struct net_peer *np, const struct mesh_cert_result *cr)
 	l->reg = NULL;
 	l->subscribed = 1;
 	log_debug("mesh: %s registered", np->name);
-	dump_start(l);
+	dump_start(l, again);
 	if (news)
 		push_rec(r);
 }
