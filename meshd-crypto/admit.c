@@ -774,23 +774,37 @@ coord_peer(const struct crypto_peer *cp)
  * -> tun slot it was opened into (the caller cancels the slot): copied
  * out, its padding cut by the header's length, and handed to net.
  */
+static void
+coord_in_refuse(const struct crypto_peer *cp, enum mesh_ctr why,
+    const char *detail)
+{
+	char	who[MESH_NAME_MAX + 32];
+
+	(void)snprintf(who, sizeof(who), "a coordination message from %s",
+	    cp->name);
+	mesh_refuse(why, who, detail);
+}
+
 void
 mesh_coord_in(struct crypto_peer *cp, const uint8_t *pt, size_t len)
 {
 	uint8_t	buf[MESH_COORD_MAX];
 	size_t	n;
 
+	/* counted and logged (once a minute) as net logs what it refuses */
 	if (!coord_peer(cp)) {
-		mesh.ctr[MESH_CTR_COORD_UNEXPECTED]++;
+		coord_in_refuse(cp, MESH_CTR_COORD_UNEXPECTED,
+		    "not a coordinator or member");
 		return;
 	}
 	if (len < MESH_COORD_HDR || len > sizeof(buf) + 15) {
-		mesh.ctr[MESH_CTR_COORD_MALFORMED]++;
+		coord_in_refuse(cp, MESH_CTR_COORD_MALFORMED, "its length");
 		return;
 	}
 	n = MESH_COORD_HDR + ((size_t)pt[2] << 8 | pt[3]);
 	if (n > len || n > sizeof(buf) || len - n >= 16) {
-		mesh.ctr[MESH_CTR_COORD_MALFORMED]++;
+		coord_in_refuse(cp, MESH_CTR_COORD_MALFORMED,
+		    "the length in its header");
 		return;
 	}
 	memcpy(buf, pt, n);

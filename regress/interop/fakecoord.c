@@ -21,23 +21,27 @@
  * meshd-net/coord.c, over one UDP socket on the address given.
  *
  *   fakecoord -k KEYFILE -l ADDR:PORT [-e ENTRYFILE]... [-c CRLFILE]
- *	    [-g garbage|oversize|order] [-t SECONDS]
+ *	    [-a CANDIDATE] [-g garbage|oversize|order] [-t SECONDS]
  *	answers any member's initiation (its key need not be known: the
  *	peer is made from the static key the initiation carries).  To a
  *	REGISTER it sends one ENTRY per -e file (an armored certificate,
- *	or its raw bytes), no candidates, then DIR_END, then the -c
+ *	or its raw bytes) with the -a ADDR:PORT as its one candidate (none
+ *	without -a), then DIR_END, then the -c
  *	revocation list in CRL_PART pieces; to a PING a PONG.  Then, with
  *	-g garbage: a message of random bytes after the mark, that
  *	coord_decode() refuses; -g oversize: an ENTRY whose body is
  *	COORD_MAX + 1 bytes; -g order instead of the honest answer:
  *	DIR_END first, the entries after it, and a CRL_PART whose part
  *	lies past the list's end (of the -c list, or of a made-up one of
- *	CRL_MIN bytes).
+ *	CRL_MIN bytes), and before all of it a PONG to no PING.
  *   fakecoord -m -k KEYFILE -p COORDPUB -C ADDR:PORT -e CERTFILE
  *	    [-t SECONDS]
  *	a member, for fakecoord's own test: handshakes with the
  *	coordinator, sends REGISTER with the certificate and a PING, and
  *	prints what comes back.
+ *   fakecoord -m -n -k KEYFILE -p COORDPUB -C ADDR:PORT [-t SECONDS]
+ *	an unknown initiator that never presents a certificate: the
+ *	handshake, a keepalive, and no REGISTER ever.
  *
  * One line per event on stdout; exits 0 after -t seconds (30), 1 on a
  * setup error with the reason on stderr.
@@ -94,9 +98,11 @@ struct fc {
 	size_t			 nent;
 	struct blob		 crl;
 	enum gmode		 g;
+	struct coord_cand	 cand;		/* -a; af 0: none */
 	uint64_t		 epoch;
 	uint64_t		 seq;
 	int			 member_mode;
+	int			 no_register;	/* -n */
 	int			 registered;
 };
 
@@ -154,6 +160,27 @@ parse_addr(const char *arg, struct sockaddr_storage *ss)
 		return sizeof(*sin6);
 	}
 	errx(1, "%s: not an IPv4 or IPv6 address", host);
+}
+
+/* -a ADDR:PORT as a candidate */
+static void
+parse_cand(const char *arg, struct coord_cand *c)
+{
+	struct sockaddr_storage	 ss;
+	struct sockaddr_in	*sin = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6	*sin6 = (struct sockaddr_in6 *)&ss;
+
+	(void)parse_addr(arg, &ss);
+	memset(c, 0, sizeof(*c));
+	if (ss.ss_family == AF_INET) {
+		c->af = 4;
+		c->port = ntohs(sin->sin_port);
+		memcpy(c->addr, &sin->sin_addr, 4);
+	} else {
+		c->af = 6;
+		c->port = ntohs(sin6->sin6_port);
+		memcpy(c->addr, &sin6->sin6_addr, 16);
+	}
 }
 
 /* a file's bytes: the first block of its armor label, or all of it raw */
@@ -244,6 +271,10 @@ send_entry(struct fc *fc, struct member *m, size_t i)
 	cm.seq = fc->seq;
 	cm.cert = fc->ent[i].b;
 	cm.certlen = fc->ent[i].len;
+	if (fc->cand.af != 0) {
+		cm.cand[0] = fc->cand;
+		cm.ncand = 1;
+	}
 	send_msg(fc, m, &cm);
 	printf("sent entry %zu\n", i + 1);
 }
@@ -333,12 +364,27 @@ send_oversize(struct fc *fc, struct member *m)
 	printf("sent oversize entry, body %zu bytes\n", blen);
 }
 
+/* a PONG to a PING nobody sent */
+static void
+send_stray_pong(struct fc *fc, struct member *m)
+{
+	struct coord_msg	cm;
+
+	memset(&cm, 0, sizeof(cm));
+	cm.type = COORD_PONG;
+	cm.epoch = fc->epoch;
+	cm.nonce = 0x5eed;
+	send_msg(fc, m, &cm);
+	printf("sent pong to no ping\n");
+}
+
 static void
 on_register(struct fc *fc, struct member *m)
 {
 	size_t	i;
 
 	if (fc->g == G_ORDER) {
+		send_stray_pong(fc, m);
 		send_dir_end(fc, m);
 		for (i = 0; i < fc->nent; i++)
 			send_entry(fc, m, i);
@@ -512,7 +558,13 @@ input(struct fc *fc, const uint8_t *msg, size_t len,
 		ret = noise_consume_response(fc->l, msg, len, now, &p);
 		if (ret == 0 && fc->member_mode && !fc->registered) {
 			printf("handshake done\n");
-			member_register(fc, &fc->mem[0]);
+			if (fc->no_register) {
+				/* the session is the initiator's to confirm */
+				send_raw(fc, &fc->mem[0], NULL, 0);
+				fc->registered = 1;
+				printf("sent keepalive, no register\n");
+			} else
+				member_register(fc, &fc->mem[0]);
 		}
 		break;
 	case WG_MSG_DATA:
@@ -558,9 +610,12 @@ usage(void)
 {
 	fprintf(stderr, "usage: fakecoord -k keyfile -l addr:port "
 	    "[-e entryfile]... [-c crlfile]\n"
-	    "                 [-g garbage|oversize|order] [-t seconds]\n"
+	    "                 [-a candidate] [-g garbage|oversize|order] "
+	    "[-t seconds]\n"
 	    "       fakecoord -m -k keyfile -p coordpub -C addr:port "
-	    "-e certfile [-t seconds]\n");
+	    "-e certfile [-t seconds]\n"
+	    "       fakecoord -m -n -k keyfile -p coordpub -C addr:port "
+	    "[-t seconds]\n");
 	exit(2);
 }
 
@@ -632,8 +687,11 @@ main(int argc, char *argv[])
 
 	memset(&fc, 0, sizeof(fc));
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	while ((ch = getopt(argc, argv, "C:c:e:g:k:l:mp:t:")) != -1) {
+	while ((ch = getopt(argc, argv, "a:C:c:e:g:k:l:mnp:t:")) != -1) {
 		switch (ch) {
+		case 'a':
+			parse_cand(optarg, &fc.cand);
+			break;
 		case 'C':
 			caddr = optarg;
 			break;
@@ -665,6 +723,9 @@ main(int argc, char *argv[])
 		case 'm':
 			fc.member_mode = 1;
 			break;
+		case 'n':
+			fc.no_register = 1;
+			break;
 		case 'p':
 			if (wg_key_from_base64(coordpub, optarg) == -1)
 				errx(1, "-p %s: not a base64 key", optarg);
@@ -683,9 +744,11 @@ main(int argc, char *argv[])
 		usage();
 	if (fc.member_mode) {
 		if (laddr != NULL || !have_coordpub || caddr == NULL ||
-		    fc.nent != 1 || fc.g != G_NONE || crlfile != NULL)
+		    fc.nent != (fc.no_register ? 0 : 1) || fc.g != G_NONE ||
+		    crlfile != NULL || fc.cand.af != 0)
 			usage();
-	} else if (laddr == NULL || have_coordpub || caddr != NULL)
+	} else if (laddr == NULL || have_coordpub || caddr != NULL ||
+	    fc.no_register)
 		usage();
 	if (crlfile != NULL)
 		read_blob(crlfile, ARMOR_CRL, &fc.crl);

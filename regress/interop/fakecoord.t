@@ -75,6 +75,9 @@ got crl_part offset 1536 length 464 total 2000
 got pong 42" "the member decodes each message, in order"
 ok "$(grep -c refused <<<"$MEMBER")" "the member refuses nothing"
 
+run cand -e "$D/e1.crt" -a 198.18.77.9:4000
+has "$MEMBER" "cert 200 bytes candidates 1" "-a: the entry has a candidate"
+
 run garbage -e "$D/e1.crt" -g garbage
 like "$COORD" "sent garbage [0-9]+ bytes" "-g garbage: sent"
 has "$MEMBER" "refused from $C_PUB: " "-g garbage: the codec refuses it"
@@ -87,15 +90,28 @@ has "$MEMBER" "refused from $C_PUB: ENTRY of 1029 bytes, at most 1024" \
 
 run order -e "$D/e1.crt" -c "$D/crl" -g order
 is "$(grep '^got' <<<"$MEMBER" | sed 's/seq [0-9]* //')" \
-    "got dir_end 1
+    "got pong 24301
+got dir_end 1
 got entry cert 200 bytes candidates 0
-got pong 42" "-g order: DIR_END before the entry"
+got pong 42" "-g order: a PONG to no PING, DIR_END before the entry"
 has "$MEMBER" "refused from $C_PUB: part at 1233 length 768 past the end" \
     "-g order: a part past the list's end is refused"
 
 run order2 -g order
 has "$MEMBER" "refused from $C_PUB: part at 1 length 94 past the end (94)" \
     "-g order without -c: a part of a made-up list, past its end"
+
+# -m -n: the handshake and a keepalive, never a REGISTER
+start_bg pid ip netns exec "$NA" "$FC" -k "$D/a.key" -l 198.18.77.1:51820 \
+    -t 2 >"$D/noreg.coord" 2>&1
+wait_for 5 grep -q '^listening' "$D/noreg.coord"
+MEMBER=$(ip netns exec "$NB" "$FC" -m -n -k "$D/b.key" -p "$C_PUB" \
+    -C 198.18.77.1:51820 -t 1 2>&1)
+wait "$pid"
+has "$MEMBER" "handshake done
+sent keepalive, no register" "-m -n: a keepalive after the handshake"
+is "$(sed -n '2,$p' "$D/noreg.coord")" "handshake from $M_PUB
+exit after 2 s" "-m -n: the coordinator gets no REGISTER"
 
 # hsdriver, an initiator that is not fakecoord, sends an ICMP echo
 HSDRIVER=${HSDRIVER:-$MESHD_BUILD/regress/interop/hsdriver}
