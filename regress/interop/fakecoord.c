@@ -684,6 +684,7 @@ main(int argc, char *argv[])
 	const char		*laddr = NULL, *caddr = NULL, *errstr;
 	const char		*keyfile = NULL, *crlfile = NULL;
 	int			 ch, secs = 30, have_coordpub = 0;
+	size_t			 i;
 
 	memset(&fc, 0, sizeof(fc));
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -784,6 +785,9 @@ main(int argc, char *argv[])
 	}
 	run(&fc, mono() + secs * WG_NSEC);
 	printf("exit after %d s\n", secs);
+	for (i = 0; i < MAX_ENTRIES; i++)
+		free(fc.ent[i].b);
+	free(fc.crl.b);
 	noise_local_free(fc.l);
 	return 0;
 }

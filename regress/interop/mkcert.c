@@ -345,12 +345,14 @@ main(int argc, char *argv[])
 		usage();
 	if (printpub) {
 		pubkey(k);
+		EVP_PKEY_free(k);
 		return 0;
 	}
 	if (mesh == NULL)
 		usage();
 	if (serial != NULL) {
 		crl_print(k, mesh, seconds("s", serial), argc, argv);
+		EVP_PKEY_free(k);
 		return 0;
 	}
 	if (argc != 0 || name == NULL || pub == NULL || addrs == NULL)
