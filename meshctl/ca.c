@@ -754,12 +754,32 @@ next_item(char **s, char *buf, size_t len, const char *opt)
 	return 1;
 }
 
+/* p onto a list of n (at most max), once: 0, or -1 and why */
+static int
+prefix_append(struct mesh_prefix *list, size_t *n, size_t max,
+    const struct mesh_prefix *p, const char *item, const char *opt,
+    const char *noun)
+{
+	size_t	i;
+
+	for (i = 0; i < *n; i++)
+		if (memcmp(&list[i], p, sizeof(*p)) == 0) {
+			warnx("%s: listed twice", item);
+			return -1;
+		}
+	if (*n == max) {
+		warnx("%s: at most %zu %s", opt, max, noun);
+		return -1;
+	}
+	list[(*n)++] = *p;
+	return 0;
+}
+
 static int
 sign_addrs(struct mesh_cert *c, char *list)
 {
 	struct mesh_prefix	 p;
 	char			 item[128];
-	size_t			 i;
 	int			 r;
 
 	while ((r = next_item(&list, item, sizeof(item), "-a")) == 1) {
@@ -771,16 +791,9 @@ sign_addrs(struct mesh_cert *c, char *list)
 			warnx("%s: not a host prefix (want /32 or /128)", item);
 			return -1;
 		}
-		for (i = 0; i < c->naddrs; i++)
-			if (memcmp(&c->addrs[i], &p, sizeof(p)) == 0) {
-				warnx("%s: listed twice", item);
-				return -1;
-			}
-		if (c->naddrs == CERT_MAX_ADDRS) {
-			warnx("-a: at most %d addresses", CERT_MAX_ADDRS);
+		if (prefix_append(c->addrs, &c->naddrs, CERT_MAX_ADDRS, &p,
+		    item, "-a", "addresses") == -1)
 			return -1;
-		}
-		c->addrs[c->naddrs++] = p;
 	}
 	return r;
 }
@@ -831,7 +844,6 @@ sign_routes(struct mesh_cert *c, char *list)
 {
 	struct mesh_prefix	 p, q;
 	char			 item[128], buf[PREFIX_STRLEN];
-	size_t			 i;
 	int			 r;
 
 	while ((r = next_item(&list, item, sizeof(item), "-r")) == 1) {
@@ -847,16 +859,9 @@ sign_routes(struct mesh_cert *c, char *list)
 			    sizeof(buf)));
 			return -1;
 		}
-		for (i = 0; i < c->nroutes; i++)
-			if (memcmp(&c->routes[i], &p, sizeof(p)) == 0) {
-				warnx("%s: listed twice", item);
-				return -1;
-			}
-		if (c->nroutes == CERT_MAX_ROUTES) {
-			warnx("-r: at most %d routes", CERT_MAX_ROUTES);
+		if (prefix_append(c->routes, &c->nroutes, CERT_MAX_ROUTES, &p,
+		    item, "-r", "routes") == -1)
 			return -1;
-		}
-		c->routes[c->nroutes++] = p;
 	}
 	return r;
 }
