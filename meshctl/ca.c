@@ -581,6 +581,38 @@ usage_of(const char *u)
 			"[-r prefix[,prefix...]] [-R role[,role]] [-d days]"
 #define USAGE_REVOKE	"ca revoke -k cakeyfile -f listfile certfile ..."
 
+/*
+ * show cert and show revocations: [-j] [-c capubkey] file.  0 and the
+ * file at a->argv[optind] (free a->argv after), or -1 (usage said).
+ */
+static int
+show_args(struct args *a, const struct parse_result *res, const char *usage,
+    const char **capub, int *json)
+{
+	int	ch;
+
+	if (args_init(a, res) == -1)
+		return -1;
+	while ((ch = getopt(a->argc, a->argv, "c:j")) != -1) {
+		switch (ch) {
+		case 'c':
+			*capub = optarg;
+			break;
+		case 'j':
+			*json = 1;
+			break;
+		default:
+			goto usage;
+		}
+	}
+	if (a->argc - optind == 1)
+		return 0;
+usage:
+	free(a->argv);
+	(void)usage_of(usage);
+	return -1;
+}
+
 static int
 ca_show_cert(const struct parse_result *res, int json)
 {
@@ -591,27 +623,10 @@ ca_show_cert(const struct parse_result *res, int json)
 	char			 fp_hex[2 * CERT_FP_LEN + 1], text[64];
 	const char		*capub = NULL, *state;
 	size_t			 len;
-	int			 ch, sig = -1;
+	int			 sig = -1;
 
-	if (args_init(&a, res) == -1)
+	if (show_args(&a, res, USAGE_SHOW_CERT, &capub, &json) == -1)
 		return 1;
-	while ((ch = getopt(a.argc, a.argv, "c:j")) != -1) {
-		switch (ch) {
-		case 'c':
-			capub = optarg;
-			break;
-		case 'j':
-			json = 1;
-			break;
-		default:
-			free(a.argv);
-			return usage_of(USAGE_SHOW_CERT);
-		}
-	}
-	if (a.argc - optind != 1) {
-		free(a.argv);
-		return usage_of(USAGE_SHOW_CERT);
-	}
 	if ((capub != NULL && parse_ca_pub(capub, pub) == -1) ||
 	    read_cert(a.argv[optind], buf, &len, &c) == -1) {
 		free(a.argv);
@@ -661,27 +676,10 @@ ca_show_crl(const struct parse_result *res, int json)
 	char		 fp_hex[2 * CERT_FP_LEN + 1], tbuf[64];
 	const char	*capub = NULL;
 	size_t		 len, i;
-	int		 ch, sig = -1, ret = 1;
+	int		 sig = -1, ret = 1;
 
-	if (args_init(&a, res) == -1)
+	if (show_args(&a, res, USAGE_SHOW_CRL, &capub, &json) == -1)
 		return 1;
-	while ((ch = getopt(a.argc, a.argv, "c:j")) != -1) {
-		switch (ch) {
-		case 'c':
-			capub = optarg;
-			break;
-		case 'j':
-			json = 1;
-			break;
-		default:
-			free(a.argv);
-			return usage_of(USAGE_SHOW_CRL);
-		}
-	}
-	if (a.argc - optind != 1) {
-		free(a.argv);
-		return usage_of(USAGE_SHOW_CRL);
-	}
 	if ((buf = malloc(CRL_MAX)) == NULL) {
 		warn(NULL);
 		free(a.argv);
