@@ -1073,21 +1073,23 @@ static void
 crl_set(struct conf_snapshot *cs)
 {
 	struct net_peer	*np;
-	uint64_t	 serial;
-	size_t		 i;
+	struct mesh_crl	 l;
+	const char	*why;
 
-	if (cs->crllen < 16 || (co.crl != NULL && co.crllen == cs->crllen &&
+	if (cs->crllen == 0 || (co.crl != NULL && co.crllen == cs->crllen &&
 	    memcmp(co.crl, cs->crl, cs->crllen) == 0))
 		return;
+	/* the parent checked it; its serial by the one reader of lists */
+	if (crl_parse(cs->crl, cs->crllen, &l, &why) == -1) {
+		log_warnx("mesh: the revocation list to serve: %s", why);
+		return;
+	}
 	free(co.crl);
 	if ((co.crl = malloc(cs->crllen)) == NULL)
 		fatal(NULL);
 	memcpy(co.crl, cs->crl, cs->crllen);
 	co.crllen = cs->crllen;
-	serial = 0;
-	for (i = 8; i < 16; i++)
-		serial = serial << 8 | co.crl[i];
-	co.crl_serial = serial;
+	co.crl_serial = l.serial;
 	/* a new list: to everyone who subscribed */
 	for (np = net_peer_first(); np != NULL; np = net_peer_next(np))
 		if (np->link != NULL && np->link->subscribed)
