@@ -175,17 +175,7 @@ noise_keypair_drop(struct noise_peer *p, struct noise_keypair *kp)
 		return;
 	noise_index_del(p->local, &kp->idx);
 	explicit_bzero(kp, sizeof(*kp));
-}
-
-static struct noise_keypair *
-noise_keypair_slot(struct noise_peer *p)
-{
-	size_t	i;
-
-	for (i = 0; i < sizeof(p->kp) / sizeof(p->kp[0]); i++)
-		if (!p->kp[i].in_use)
-			return &p->kp[i];
-	return NULL;	/* not reached: at most two live when asked */
+	noise_release(kp, sizeof(*kp));
 }
 
 /*
@@ -201,6 +191,15 @@ noise_begin_session(struct noise_peer *p, uint64_t now, int initiator)
 	struct noise_keypair	*kp;
 	uint8_t			 k1[WG_SYMKEY_LEN], k2[WG_SYMKEY_LEN];
 
+	/*
+	 * Allocated before anything is dropped: without memory the old
+	 * session stays and this handshake derives nothing (the peer's
+	 * data finds no key and a new handshake follows).
+	 */
+	if ((kp = noise_alloc(sizeof(*kp))) == NULL) {
+		noise_handshake_clear(p);
+		return;
+	}
 	wg_kdf2(hs->ck, NULL, 0, k1, k2);
 	if (initiator) {
 		if (p->next != NULL) {
@@ -219,7 +218,6 @@ noise_begin_session(struct noise_peer *p, uint64_t now, int initiator)
 		noise_keypair_drop(p, p->prev);
 		p->next = p->prev = NULL;
 	}
-	kp = noise_keypair_slot(p);
 	memset(kp, 0, sizeof(*kp));
 	memcpy(kp->send_key, initiator ? k1 : k2, WG_SYMKEY_LEN);
 	memcpy(kp->recv_key, initiator ? k2 : k1, WG_SYMKEY_LEN);
@@ -229,7 +227,6 @@ noise_begin_session(struct noise_peer *p, uint64_t now, int initiator)
 	kp->birth = now;
 	kp->initiator = initiator;
 	kp->send_valid = kp->recv_valid = 1;
-	kp->in_use = 1;
 	replay_init(&kp->replay);
 	/* the handshake's index now names the keypair */
 	kp->idx.id = hs->idx.id;
@@ -398,12 +395,10 @@ noise_peer_new(struct noise_local *l, const uint8_t pub[WG_PUBLIC_LEN],
 void
 noise_peer_clear(struct noise_peer *p)
 {
-	size_t	i;
-
 	noise_handshake_clear(p);
-	for (i = 0; i < sizeof(p->kp) / sizeof(p->kp[0]); i++)
-		if (p->kp[i].in_use)
-			noise_keypair_drop(p, &p->kp[i]);
+	noise_keypair_drop(p, p->prev);
+	noise_keypair_drop(p, p->cur);
+	noise_keypair_drop(p, p->next);
 	p->prev = p->cur = p->next = NULL;
 }
 

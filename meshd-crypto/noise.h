@@ -158,7 +158,6 @@ struct noise_keypair {
 	uint8_t			 initiator;
 	uint8_t			 send_valid;
 	uint8_t			 recv_valid;
-	uint8_t			 in_use;
 	struct noise_index	 idx;		/* index of data sent to us */
 };
 
@@ -178,7 +177,11 @@ struct noise_peer {
 	uint64_t		 last_init;	/* initiation accepted at */
 	uint8_t			 has_last_init;
 	struct noise_handshake	 hs;
-	struct noise_keypair	 kp[3];		/* storage */
+	/*
+	 * Keypairs, allocated when a session is derived and released
+	 * (wiped) when dropped: at most three, mostly one.  A coordinator
+	 * with thousands of members holds one each, not three.
+	 */
 	struct noise_keypair	*prev, *cur, *next;
 	struct cookie_maker	 cm;
 	struct noise_timers	 timers;

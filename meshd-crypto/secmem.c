@@ -41,7 +41,7 @@ struct slab {
 	size_t		 used;
 };
 
-static struct slab	slabs[4];
+static struct slab	slabs[8];
 
 void *
 secret_alloc(size_t len)
