@@ -62,10 +62,17 @@
 #define MESH_MEMBERS_MAX	65536
 #define MESH_LOG_GAP		60	/* seconds between a reason's logs */
 
-/* a member's verified certificate, as crypto keeps it */
+/*
+ * A member's verified certificate, as crypto keeps it: its bytes at their
+ * length (parsed again when its facts are wanted, which is rare: they go
+ * to the other processes once) and what is looked at often.
+ */
 struct crypto_member {
-	struct mesh_cert	 c;
+	int64_t			 not_before;
+	int64_t			 not_after;
 	uint8_t			 fp[CERT_FP_LEN];
+	size_t			 len;
+	uint8_t			 cert[];
 };
 
 /* an address a member holds: no two members hold one */
@@ -268,11 +275,55 @@ addr_conflict(const struct mesh_cert *c, uint32_t id,
 
 /* --- members -------------------------------------------------------- */
 
+static struct crypto_member *
+member_keep(const uint8_t *buf, size_t len, const struct mesh_cert *c,
+    const uint8_t fp[CERT_FP_LEN])
+{
+	struct crypto_member	*m;
+
+	if ((m = calloc(1, sizeof(*m) + len)) == NULL)
+		fatal(NULL);
+	m->not_before = c->not_before;
+	m->not_after = c->not_after;
+	memcpy(m->fp, fp, sizeof(m->fp));
+	m->len = len;
+	memcpy(m->cert, buf, len);
+	return m;
+}
+
+/* the facts of a kept certificate (it parsed when it was kept) */
+static void
+member_cert(const struct crypto_member *m, struct mesh_cert *c)
+{
+	const char	*why;
+
+	if (cert_parse(m->cert, m->len, c, &why) == -1)
+		fatalx("%s: a kept certificate: %s", __func__, why);
+}
+
+static int
+member_valid(const struct crypto_member *m, time_t now)
+{
+	return m->not_before <= now && now < m->not_after;
+}
+
+/* its addresses taken (add) or freed for member id */
+static void
+member_addrs(const struct crypto_member *m, uint32_t id, int add)
+{
+	struct mesh_cert	c;
+
+	member_cert(m, &c);
+	addrs_set(&c, id, add);
+}
+
 static void
 member_msg(struct crypto_peer *cp, struct mesh_member_msg *mm)
 {
-	const struct mesh_cert	*c = &cp->member->c;
+	struct mesh_cert	 cert;
+	const struct mesh_cert	*c = &cert;
 
+	member_cert(cp->member, &cert);
 	memset(mm, 0, sizeof(*mm));
 	mm->id = cp->id;
 	(void)strlcpy(mm->name, c->name, sizeof(mm->name));
@@ -329,7 +380,7 @@ member_remove(struct crypto_peer *cp, enum mesh_gone_reason why)
 {
 	if (cp->member == NULL)
 		return;
-	addrs_set(&cp->member->c, cp->id, 0);
+	member_addrs(cp->member, cp->id, 0);
 	free(cp->member);
 	cp->member = NULL;
 	mesh.members--;
@@ -413,21 +464,19 @@ static struct crypto_peer *
 admit_target(const struct mesh_cert_check *ck, const struct mesh_cert *c,
     struct crypto_peer *via, enum mesh_ctr *why)
 {
-	struct noise_peer	*np;
 	struct crypto_peer	*cp;
 
 	if (pubkey_is_ours(c->pubkey)) {
 		*why = MESH_CTR_CERT_STATIC;
 		return NULL;
 	}
-	if (ck->own && CRYPTO_memcmp(c->pubkey, via->np->pub,
+	if (ck->own && CRYPTO_memcmp(c->pubkey, via->pub,
 	    WG_KEY_LEN) != 0) {
 		*why = MESH_CTR_CERT_WRONG_KEY;
 		return NULL;
 	}
-	if ((np = noise_peer_lookup(crypto_local(), c->pubkey)) == NULL)
+	if ((cp = crypto_peer_by_key(c->pubkey)) == NULL)
 		return NULL;		/* a new member */
-	cp = np->arg;
 	if (cp->kind == PEER_STATIC) {
 		*why = MESH_CTR_CERT_STATIC;
 		return NULL;
@@ -455,7 +504,9 @@ member_new(const struct mesh_cert *c)
 	struct crypto_peer	*cp;
 
 	dyn_id_next();
-	if ((cp = crypto_peer_add(mesh.next_id, c->pubkey, c->name)) == NULL)
+	/* its engine when there is something to send or a handshake */
+	if ((cp = crypto_peer_add(mesh.next_id, c->pubkey, c->name, 0)) ==
+	    NULL)
 		return NULL;
 	cp->kind = PEER_MEMBER;
 	/* net has its candidates from the directory */
@@ -527,17 +578,14 @@ mesh_cert_check(struct imsg *imsg)
 	}
 	/* the newest certificate of a key wins */
 	changed = cp->member == NULL ||
-	    c.not_before > cp->member->c.not_before ||
-	    (c.not_before == cp->member->c.not_before &&
+	    c.not_before > cp->member->not_before ||
+	    (c.not_before == cp->member->not_before &&
 	    memcmp(fp, cp->member->fp, sizeof(fp)) != 0 &&
-	    c.not_after > cp->member->c.not_after);
+	    c.not_after > cp->member->not_after);
 	if (changed) {
-		if ((m = calloc(1, sizeof(*m))) == NULL)
-			fatal(NULL);
-		m->c = c;
-		memcpy(m->fp, fp, sizeof(fp));
+		m = member_keep(ck.cert, ck.len, &c, fp);
 		if (cp->member != NULL) {
-			addrs_set(&cp->member->c, cp->id, 0);
+			member_addrs(cp->member, cp->id, 0);
 			free(cp->member);
 		} else
 			mesh.members++;
@@ -596,7 +644,7 @@ mesh_provisional(const uint8_t pub[WG_KEY_LEN])
 	dyn_id_next();
 	(void)snprintf(name, sizeof(name), "provisional-%u",
 	    mesh.next_id - MESH_DYN_ID_MIN);
-	if ((cp = crypto_peer_add(mesh.next_id, pub, name)) == NULL)
+	if ((cp = crypto_peer_add(mesh.next_id, pub, name, 1)) == NULL)
 		return NULL;
 	cp->kind = PEER_PROVISIONAL;
 	cp->deadline = time(NULL) + MESH_PROV_TIME;
@@ -692,7 +740,7 @@ mesh_sweep(int fd, short event, void *arg)
 			    NULL);
 			provisional_remove(cp);
 		} else if (cp->member != NULL &&
-		    !time_valid(&cp->member->c, now)) {
+		    !member_valid(cp->member, now)) {
 			log_info("mesh: member %s: its certificate expired",
 			    cp->name);
 			mesh.ctr[MESH_CTR_EXPIRED]++;
@@ -849,13 +897,11 @@ mesh_session_up(struct crypto_peer *cp)
 struct crypto_member *
 mesh_key_claimed(const uint8_t pub[WG_KEY_LEN])
 {
-	struct noise_peer	*np;
 	struct crypto_peer	*cp;
 	struct crypto_member	*m;
 
-	if ((np = noise_peer_lookup(crypto_local(), pub)) == NULL)
+	if ((cp = crypto_peer_by_key(pub)) == NULL)
 		return NULL;
-	cp = np->arg;
 	if (cp->kind == PEER_PROVISIONAL) {
 		provisional_remove(cp);
 		return NULL;
@@ -863,7 +909,7 @@ mesh_key_claimed(const uint8_t pub[WG_KEY_LEN])
 	if (cp->kind != PEER_MEMBER || cp->member == NULL)
 		return NULL;
 	m = cp->member;
-	addrs_set(&m->c, cp->id, 0);
+	member_addrs(m, cp->id, 0);
 	cp->member = NULL;
 	mesh.members--;
 	log_info("mesh: member %s is now a peer of the config", cp->name);
@@ -881,16 +927,19 @@ mesh_key_claimed(const uint8_t pub[WG_KEY_LEN])
 void
 mesh_member_adopt(struct crypto_peer *cp, struct crypto_member *m)
 {
+	struct mesh_cert	c;
+
 	if (m == NULL)
 		return;
+	member_cert(m, &c);
 	if (cp->kind != PEER_COORDINATOR || cp->member != NULL ||
-	    addr_conflict(&m->c, cp->id, NULL) != NULL) {
+	    addr_conflict(&c, cp->id, NULL) != NULL) {
 		free(m);
 		return;
 	}
 	cp->member = m;
 	mesh.members++;
-	addrs_set(&m->c, cp->id, 1);
+	addrs_set(&c, cp->id, 1);
 	member_announce(cp);
 	mesh_state();
 }
@@ -908,28 +957,30 @@ mesh_peer_leaving(struct crypto_peer *cp, struct conf_snapshot *cs)
 {
 	struct crypto_member	*m = cp->member;
 	struct crypto_peer	*np = NULL;
+	struct mesh_cert	 c;
 	uint32_t		 id = cp->id;
 
 	if (m == NULL) {
 		crypto_peer_free(cp);
 		return;
 	}
-	addrs_set(&m->c, id, 0);
+	member_cert(m, &c);
+	addrs_set(&c, id, 0);
 	cp->member = NULL;
 	mesh.members--;
 	gone_to(PROC_TUN, id, GONE_REPLACED);
 	gone_to(PROC_PARENT, id, GONE_REPLACED);
 	crypto_peer_free(cp);
-	if (mesh.on && time_valid(&m->c, time(NULL)) &&
+	if (mesh.on && member_valid(m, time(NULL)) &&
 	    mesh.members < MESH_MEMBERS_MAX &&
-	    addr_conflict(&m->c, 0, cs) == NULL &&
-	    (np = member_new(&m->c)) != NULL) {
+	    addr_conflict(&c, 0, cs) == NULL &&
+	    (np = member_new(&c)) != NULL) {
 		np->member = m;
 		mesh.members++;
-		addrs_set(&m->c, np->id, 1);
+		addrs_set(&c, np->id, 1);
 		member_announce(np);
 		log_info("mesh: %s, a coordinator no more, stays a member",
-		    m->c.name);
+		    c.name);
 	} else
 		free(m);
 	gone_to(PROC_NET, id, GONE_REPLACED);

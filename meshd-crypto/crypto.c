@@ -64,10 +64,14 @@
 #include "wgkey.h"
 
 static int	crypto_peer_cmp(struct crypto_peer *, struct crypto_peer *);
+static int	crypto_key_cmp(struct crypto_peer *, struct crypto_peer *);
 RB_GENERATE_STATIC(crypto_peer_tree, crypto_peer, entry, crypto_peer_cmp)
+RB_HEAD(crypto_key_tree, crypto_peer);
+RB_GENERATE_STATIC(crypto_key_tree, crypto_peer, keyentry, crypto_key_cmp)
 
 static struct noise_local	*local;
 static struct crypto_peer_tree	 peers = RB_INITIALIZER(&peers);
+static struct crypto_key_tree	 bykey = RB_INITIALIZER(&bykey);
 static struct conf_snapshot	*conf;
 static uint16_t			 mtu = MESH_MTU_DEFAULT;
 /*
@@ -98,6 +102,13 @@ static int
 crypto_peer_cmp(struct crypto_peer *a, struct crypto_peer *b)
 {
 	return a->id < b->id ? -1 : a->id > b->id;
+}
+
+static int
+crypto_key_cmp(struct crypto_peer *a, struct crypto_peer *b)
+{
+	/* public keys: no secret in the ordering */
+	return memcmp(a->pub, b->pub, sizeof(a->pub));
 }
 
 static void
@@ -143,6 +154,15 @@ crypto_peer_find(uint32_t id)
 }
 
 struct crypto_peer *
+crypto_peer_by_key(const uint8_t pub[WG_KEY_LEN])
+{
+	struct crypto_peer	key;
+
+	memcpy(key.pub, pub, sizeof(key.pub));
+	return RB_FIND(crypto_key_tree, &bykey, &key);
+}
+
+struct crypto_peer *
 crypto_peer_first(void)
 {
 	return RB_MIN(crypto_peer_tree, &peers);
@@ -183,7 +203,7 @@ send_data(struct crypto_peer *cp, const uint8_t *pkt, size_t len,
 		return NOISE_E_STATE;
 	need = noise_encrypt_size(len, mtu);
 	if ((slot = pktchan_reserve(ch, need)) == NULL) {
-		cp->st.drop_full++;
+		cp->act->st.drop_full++;
 		return 0;
 	}
 	r = noise_encrypt(cp->np, now, pkt, len, mtu, slot, need, &outlen);
@@ -220,6 +240,8 @@ peer_service(struct crypto_peer *cp)
 	uint32_t	 act;
 	struct timeval	 tv;
 
+	if (cp->np == NULL)
+		return;		/* nothing ever asked of it */
 	act = noise_peer_poll(cp->np, now);
 	if (act & NOISE_ACT_INITIATE) {
 		if (noise_create_initiation(cp->np, now, init) == 0) {
@@ -308,6 +330,10 @@ outbound_batch(struct pktchan_pkt *pkts, size_t n)
 			proc_stats.drop_malformed++;
 			continue;
 		}
+		if (crypto_peer_engine(cp) == -1) {
+			proc_stats.drop_full++;
+			continue;
+		}
 		if (cp->qlen > 0) {
 			/* keep the order: behind what already waits */
 			queue_add(cp, pkts[i].data, pkts[i].len);
@@ -322,7 +348,7 @@ outbound_batch(struct pktchan_pkt *pkts, size_t n)
 			queue_add(cp, pkts[i].data, pkts[i].len);
 			peer_service(cp);
 		} else if (r != 0) {
-			cp->st.drop_queue++;
+			cp->act->st.drop_queue++;
 			log_debug("peer %s: encrypt: %s", cp->name,
 			    noise_strerror(r));
 		}
@@ -368,13 +394,13 @@ inbound_batch(struct pktchan_pkt *pkts, size_t n)
 		if (r != 0) {
 			pktchan_cancel(ch);
 			if (r == NOISE_E_REPLAY)
-				(cp ? &cp->st : &proc_stats)->drop_replay++;
+				(cp ? &cp->act->st : &proc_stats)->drop_replay++;
 			else
-				(cp ? &cp->st : &proc_stats)->drop_decrypt++;
+				(cp ? &cp->act->st : &proc_stats)->drop_decrypt++;
 			continue;
 		}
-		cp->st.rx_bytes += pkts[i].len;
-		if (cp->hs.unconfirmed > 0)
+		cp->act->st.rx_bytes += pkts[i].len;
+		if (cp->act->hs.unconfirmed > 0)
 			story_confirmed(cp);
 		peer_source(cp, pkts[i].meta, pkts[i].metalen, 0);
 		if (outlen == 0)
@@ -385,7 +411,7 @@ inbound_batch(struct pktchan_pkt *pkts, size_t n)
 			pktchan_cancel(ch);
 		} else if (cp->kind == PEER_PROVISIONAL) {
 			/* no packets before a certificate */
-			cp->st.drop_source++;
+			cp->act->st.drop_source++;
 			pktchan_cancel(ch);
 		} else
 			pktchan_commit(ch, outlen, cp->id, NULL, 0);
@@ -429,9 +455,15 @@ handshake_recv(struct imsg *imsg)
 	switch (hm.msg[0]) {
 	case WG_MSG_INITIATION:
 		r = noise_consume_initiation(local, hm.msg, hm.len, now, &np);
-		/* a coordinator hears out an unknown key, provisionally */
-		if (r == NOISE_E_PEER && mesh_provisional(local->unknown_pub) !=
-		    NULL)
+		/*
+		 * A member we never talked to has no engine yet; a
+		 * coordinator hears out an unknown key, provisionally
+		 */
+		if (r == NOISE_E_PEER && (((cp = crypto_peer_by_key(
+		    local->unknown_pub)) != NULL && cp->np == NULL &&
+		    crypto_peer_engine(cp) == 0) ||
+		    (cp == NULL && mesh_provisional(local->unknown_pub) !=
+		    NULL)))
 			r = noise_consume_initiation(local, hm.msg, hm.len, now,
 			    &np);
 		else if (r == NOISE_E_PEER)
@@ -442,7 +474,7 @@ handshake_recv(struct imsg *imsg)
 			return;
 		}
 		cp = np->arg;
-		cp->st.rx_bytes += hm.len;
+		cp->act->st.rx_bytes += hm.len;
 		if ((r = noise_create_response(np, now, resp)) != 0) {
 			log_debug("peer %s: response: %s", cp->name,
 			    noise_strerror(r));
@@ -466,7 +498,7 @@ handshake_recv(struct imsg *imsg)
 			return;
 		}
 		cp = np->arg;
-		cp->st.rx_bytes += hm.len;
+		cp->act->st.rx_bytes += hm.len;
 		peer_source(cp, &hm.ep, sizeof(hm.ep), 1);
 		story_complete(cp);
 		log_debug("peer %s: handshake complete (initiator)", cp->name);
@@ -502,7 +534,15 @@ send_stats(uint32_t reqid)
 	clock_gettime(CLOCK_REALTIME, &rt);
 	rt_ns = (int64_t)rt.tv_sec * 1000000000LL + rt.tv_nsec;
 	RB_FOREACH(cp, crypto_peer_tree, &peers) {
-		st = cp->st;
+		if (cp->act == NULL) {
+			/* nothing counted, no handshake */
+			memset(&st, 0, sizeof(st));
+			st.id = cp->id;
+			child_compose(PROC_PARENT, IMSG_PEER_STATS, reqid, -1,
+			    &st, sizeof(st));
+			continue;
+		}
+		st = cp->act->st;
 		st.id = cp->id;
 		st.latest_handshake = 0;
 		/*
@@ -563,6 +603,10 @@ coord_send(struct imsg *imsg)
 
 	if ((cp = mesh_coord_out(imsg, buf, &len)) == NULL)
 		return;
+	if (crypto_peer_engine(cp) == -1) {
+		proc_stats.drop_full++;
+		return;
+	}
 	if (cp->qlen > 0 || (r = send_data(cp, buf, len,
 	    crypto_now())) == NOISE_E_NOKEY || r == NOISE_E_EXPIRED) {
 		queue_add(cp, buf, len);
@@ -597,24 +641,50 @@ void
 crypto_peer_free(struct crypto_peer *cp)
 {
 	RB_REMOVE(crypto_peer_tree, &peers, cp);
+	RB_REMOVE(crypto_key_tree, &bykey, cp);
 	evtimer_del(&cp->timer);
 	queue_purge(cp, 0);
 	noise_peer_free(cp->np);
+	free(cp->act);
 	free(cp);
 }
 
+int
+crypto_peer_engine(struct crypto_peer *cp)
+{
+	if (cp->np != NULL)
+		return 0;
+	if ((cp->act = calloc(1, sizeof(*cp->act))) == NULL ||
+	    (cp->np = noise_peer_new(local, cp->pub, cp)) == NULL) {
+		log_warnx("peer %s: %s", cp->name, strerror(errno));
+		free(cp->act);
+		cp->act = NULL;
+		return -1;
+	}
+	return 0;
+}
+
 struct crypto_peer *
-crypto_peer_add(uint32_t id, const uint8_t pub[WG_KEY_LEN], const char *name)
+crypto_peer_add(uint32_t id, const uint8_t pub[WG_KEY_LEN], const char *name,
+    int engine)
 {
 	struct crypto_peer	*cp;
 
 	if ((cp = calloc(1, sizeof(*cp))) == NULL)
 		fatal(NULL);
 	cp->id = id;
+	memcpy(cp->pub, pub, sizeof(cp->pub));
 	(void)strlcpy(cp->name, name, sizeof(cp->name));
 	STAILQ_INIT(&cp->queue);
-	if ((cp->np = noise_peer_new(local, pub, cp)) == NULL) {
-		log_warnx("peer %s: %s", name, strerror(errno));
+	if (engine && crypto_peer_engine(cp) == -1) {
+		free(cp);
+		return NULL;
+	}
+	if (RB_INSERT(crypto_key_tree, &bykey, cp) != NULL) {
+		/* callers look the key up first: not reached */
+		log_warnx("peer %s: its key is another peer's", name);
+		noise_peer_free(cp->np);
+		free(cp->act);
 		free(cp);
 		return NULL;
 	}
@@ -644,7 +714,7 @@ peer_configure(struct conf_peer *p, uint64_t now)
 		/* a member may hold the key: the config's peer takes it */
 		m = mesh_key_claimed(p->msg.pubkey);
 		if ((cp = crypto_peer_add(p->msg.id, p->msg.pubkey,
-		    p->msg.name)) == NULL) {
+		    p->msg.name, 1)) == NULL) {
 			free(m);
 			return NULL;
 		}
@@ -687,7 +757,7 @@ crypto_reconf(struct conf_snapshot *cs)
 		if (cp->id >= MESH_DYN_ID_MIN)
 			continue;	/* the mesh's (admit.c) */
 		p = conf_snapshot_find(cs, cp->id);
-		if (p == NULL || memcmp(p->msg.pubkey, cp->np->pub,
+		if (p == NULL || memcmp(p->msg.pubkey, cp->pub,
 		    WG_KEY_LEN) != 0) {
 			mesh_peer_leaving(cp, cs);	/* frees cp */
 		}

@@ -85,19 +85,31 @@ enum peer_kind {
 };
 struct crypto_member;
 
+/*
+ * What a peer with an engine has besides it: its counters and the story
+ * of its handshakes.  A member gets both with its engine, at its first
+ * packet or handshake: a node knows thousands of members it never talks
+ * to, and each of those costs only its struct crypto_peer.
+ */
+struct crypto_active {
+	struct mesh_peer_stats	 st;
+	struct hs_story		 hs;
+};
+
 /* a peer as meshd-crypto knows it: the engine's, its queue and timer */
 struct crypto_peer {
 	RB_ENTRY(crypto_peer)	 entry;
+	RB_ENTRY(crypto_peer)	 keyentry;	/* by public key */
 	uint32_t		 id;
-	struct noise_peer	*np;
+	uint8_t			 pub[WG_KEY_LEN];
+	struct noise_peer	*np;		/* NULL: none yet (a member) */
+	struct crypto_active	*act;		/* with np */
 	STAILQ_HEAD(, qpkt)	 queue;
 	size_t			 qlen;
 	struct event		 timer;
 	struct mesh_endpoint	 src;		/* last authenticated source */
-	struct mesh_peer_stats	 st;
 	char			 name[MESH_NAME_MAX];	/* for the log */
 	int			 has_endpoint;	/* configured */
-	struct hs_story		 hs;
 	enum peer_kind		 kind;
 	struct crypto_member	*member;	/* its certificate's facts */
 	time_t			 deadline;	/* provisional until then */
@@ -106,9 +118,17 @@ RB_HEAD(crypto_peer_tree, crypto_peer);
 
 /* crypto.c, for the other files */
 struct crypto_peer *crypto_peer_find(uint32_t);
-/* a new peer with this id and key (no PSK, no keepalive), or NULL */
+/*
+ * A new peer with this id and key (no PSK, no keepalive), or NULL.
+ * engine: make its Noise engine now (else crypto_peer_engine() does on
+ * first use).
+ */
 struct crypto_peer *crypto_peer_add(uint32_t, const uint8_t [WG_KEY_LEN],
-	    const char *);
+	    const char *, int);
+/* the peer with this public key, or NULL */
+struct crypto_peer *crypto_peer_by_key(const uint8_t [WG_KEY_LEN]);
+/* cp's engine, made if it has none: 0, or -1 (no memory; logged) */
+int	 crypto_peer_engine(struct crypto_peer *);
 void	 crypto_peer_free(struct crypto_peer *);
 /* the engine's timers and pending actions for one peer */
 void	 crypto_peer_service(struct crypto_peer *);

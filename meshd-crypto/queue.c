@@ -45,7 +45,7 @@ queue_purge(struct crypto_peer *cp, int count)
 	while ((q = STAILQ_FIRST(&cp->queue)) != NULL) {
 		STAILQ_REMOVE_HEAD(&cp->queue, entry);
 		if (count)
-			cp->st.drop_queue++;
+			cp->act->st.drop_queue++;
 		freezero(q, sizeof(*q) + q->len);
 	}
 	cp->qlen = 0;
@@ -63,10 +63,10 @@ queue_add(struct crypto_peer *cp, const uint8_t *pkt, size_t len)
 		STAILQ_REMOVE_HEAD(&cp->queue, entry);
 		freezero(q, sizeof(*q) + q->len);
 		cp->qlen--;
-		cp->st.drop_queue++;
+		cp->act->st.drop_queue++;
 	}
 	if ((q = malloc(sizeof(*q) + len)) == NULL) {
-		cp->st.drop_queue++;
+		cp->act->st.drop_queue++;
 		return;
 	}
 	q->len = len;
@@ -89,7 +89,7 @@ queue_flush(struct crypto_peer *cp, uint64_t now, queue_send_fn send)
 		if ((r = send(cp, q->data, q->len, now)) == NOISE_E_NOKEY)
 			return;
 		if (r != 0)
-			cp->st.drop_queue++;
+			cp->act->st.drop_queue++;
 		STAILQ_REMOVE_HEAD(&cp->queue, entry);
 		cp->qlen--;
 		freezero(q, sizeof(*q) + q->len);

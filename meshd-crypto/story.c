@@ -70,18 +70,18 @@ story_log(struct crypto_peer *cp, enum hs_kind kind)
 {
 	int64_t	now = time(NULL);
 
-	if (cp->hs.log[kind].logged != 0 &&
-	    now - cp->hs.log[kind].logged < STORY_LOG_GAP) {
-		cp->hs.log[kind].quiet++;
+	if (cp->act->hs.log[kind].logged != 0 &&
+	    now - cp->act->hs.log[kind].logged < STORY_LOG_GAP) {
+		cp->act->hs.log[kind].quiet++;
 		return;
 	}
-	if (cp->hs.log[kind].quiet > 0)
+	if (cp->act->hs.log[kind].quiet > 0)
 		log_info("peer %s: %s (%u more not logged)", cp->name,
-		    cp->hs.error, cp->hs.log[kind].quiet);
+		    cp->act->hs.error, cp->act->hs.log[kind].quiet);
 	else
-		log_info("peer %s: %s", cp->name, cp->hs.error);
-	cp->hs.log[kind].logged = now;
-	cp->hs.log[kind].quiet = 0;
+		log_info("peer %s: %s", cp->name, cp->act->hs.error);
+	cp->act->hs.log[kind].logged = now;
+	cp->act->hs.log[kind].quiet = 0;
 }
 
 /* tell the parent cp's endpoint does not answer, not too often */
@@ -90,10 +90,10 @@ story_tell(struct crypto_peer *cp)
 {
 	uint64_t	now = mesh_monotonic_ns();
 
-	if (!cp->has_endpoint || (cp->hs.told != 0 &&
-	    now - cp->hs.told < (uint64_t)STORY_TELL_GAP * 1000000000ULL))
+	if (!cp->has_endpoint || (cp->act->hs.told != 0 &&
+	    now - cp->act->hs.told < (uint64_t)STORY_TELL_GAP * 1000000000ULL))
 		return;
-	cp->hs.told = now;
+	cp->act->hs.told = now;
 	child_compose(PROC_PARENT, IMSG_PEER_NORESP, cp->id, -1, NULL, 0);
 }
 
@@ -111,32 +111,32 @@ story_initiation(struct crypto_peer *cp)
 	if (!cp->has_endpoint && cp->src.addrlen == 0)
 		story_fail(cp, HS_NOENDPOINT, "no endpoint: initiations "
 		    "cannot go until the peer contacts us");
-	else if (cp->hs.attempts > 0 && (cp->hs.error[0] == '\0' ||
-	    cp->hs.kind == HS_NORESP)) {
-		cp->hs.kind = HS_NORESP;
-		(void)snprintf(cp->hs.error, sizeof(cp->hs.error),
+	else if (cp->act->hs.attempts > 0 && (cp->act->hs.error[0] == '\0' ||
+	    cp->act->hs.kind == HS_NORESP)) {
+		cp->act->hs.kind = HS_NORESP;
+		(void)snprintf(cp->act->hs.error, sizeof(cp->act->hs.error),
 		    "no response to %u initiation%s since %s",
-		    cp->hs.attempts, cp->hs.attempts == 1 ? "" : "s",
-		    story_clock(cp->hs.first, buf, sizeof(buf)));
+		    cp->act->hs.attempts, cp->act->hs.attempts == 1 ? "" : "s",
+		    story_clock(cp->act->hs.first, buf, sizeof(buf)));
 		story_log(cp, HS_NORESP);
 		story_tell(cp);
 	}
-	if (cp->hs.attempts == 0)
-		cp->hs.first = now;
-	cp->hs.attempts++;
-	cp->hs.last = now;
+	if (cp->act->hs.attempts == 0)
+		cp->act->hs.first = now;
+	cp->act->hs.attempts++;
+	cp->act->hs.last = now;
 }
 
 /* a handshake completed: the story starts again */
 void
 story_complete(struct crypto_peer *cp)
 {
-	cp->hs.attempts = 0;
-	cp->hs.done = 1;
-	cp->hs.unconfirmed = 0;
-	cp->hs.error[0] = '\0';
-	memset(cp->hs.log, 0, sizeof(cp->hs.log));
-	cp->hs.told = 0;
+	cp->act->hs.attempts = 0;
+	cp->act->hs.done = 1;
+	cp->act->hs.unconfirmed = 0;
+	cp->act->hs.error[0] = '\0';
+	memset(cp->act->hs.log, 0, sizeof(cp->act->hs.log));
+	cp->act->hs.told = 0;
 }
 
 /*
@@ -151,10 +151,10 @@ story_answered(struct crypto_peer *cp)
 	char	buf[128];
 	uint32_t n;
 
-	cp->hs.attempts = 0;
-	cp->hs.done = 1;
-	if ((n = cp->hs.unconfirmed++) == 0) {
-		cp->hs.error[0] = '\0';
+	cp->act->hs.attempts = 0;
+	cp->act->hs.done = 1;
+	if ((n = cp->act->hs.unconfirmed++) == 0) {
+		cp->act->hs.error[0] = '\0';
 		return;
 	}
 	(void)snprintf(buf, sizeof(buf), "no data after %u response%s to its "
@@ -166,18 +166,18 @@ story_answered(struct crypto_peer *cp)
 void
 story_confirmed(struct crypto_peer *cp)
 {
-	cp->hs.unconfirmed = 0;
-	if (cp->hs.kind != HS_UNCONFIRMED)
+	cp->act->hs.unconfirmed = 0;
+	if (cp->act->hs.kind != HS_UNCONFIRMED)
 		return;
-	cp->hs.error[0] = '\0';
-	memset(&cp->hs.log[HS_UNCONFIRMED], 0, sizeof(cp->hs.log[0]));
+	cp->act->hs.error[0] = '\0';
+	memset(&cp->act->hs.log[HS_UNCONFIRMED], 0, sizeof(cp->act->hs.log[0]));
 }
 
 void
 story_fail(struct crypto_peer *cp, enum hs_kind kind, const char *why)
 {
-	(void)strlcpy(cp->hs.error, why, sizeof(cp->hs.error));
-	cp->hs.kind = kind;
+	(void)strlcpy(cp->act->hs.error, why, sizeof(cp->act->hs.error));
+	cp->act->hs.kind = kind;
 	story_log(cp, kind);
 }
 
@@ -223,15 +223,15 @@ story_unknown_key(const struct mesh_endpoint *ep,
 void
 story_stats(const struct crypto_peer *cp, struct mesh_peer_stats *st)
 {
-	st->hs_attempts = cp->hs.attempts;
-	st->hs_last_attempt = cp->hs.last;
-	if (cp->hs.attempts > 0)
+	st->hs_attempts = cp->act->hs.attempts;
+	st->hs_last_attempt = cp->act->hs.last;
+	if (cp->act->hs.attempts > 0)
 		st->hs_state = MESH_HS_INITIATING;
-	else if (cp->hs.done)
+	else if (cp->act->hs.done)
 		st->hs_state = MESH_HS_ESTABLISHED;
 	else
 		st->hs_state = MESH_HS_NONE;
-	(void)strlcpy(st->hs_error, cp->hs.error, sizeof(st->hs_error));
+	(void)strlcpy(st->hs_error, cp->act->hs.error, sizeof(st->hs_error));
 }
 
 /* the handshakes of no peer, one a line, into the process's counters */
