@@ -393,10 +393,14 @@ inbound_batch(struct pktchan_pkt *pkts, size_t n)
 		cp = np != NULL ? np->arg : NULL;
 		if (r != 0) {
 			pktchan_cancel(ch);
-			if (r == NOISE_E_REPLAY)
-				(cp ? &cp->act->st : &proc_stats)->drop_replay++;
+			if (r == NOISE_E_REPLAY && cp != NULL)
+				cp->act->st.drop_replay++;
+			else if (r == NOISE_E_REPLAY)
+				proc_stats.drop_replay++;
+			else if (cp != NULL)
+				cp->act->st.drop_decrypt++;
 			else
-				(cp ? &cp->act->st : &proc_stats)->drop_decrypt++;
+				proc_stats.drop_decrypt++;
 			continue;
 		}
 		cp->act->st.rx_bytes += pkts[i].len;
@@ -542,8 +546,14 @@ send_stats(uint32_t reqid)
 			    &st, sizeof(st));
 			continue;
 		}
-		st = cp->act->st;
+		memset(&st, 0, sizeof(st));
 		st.id = cp->id;
+		st.rx_bytes = cp->act->st.rx_bytes;
+		st.drop_decrypt = cp->act->st.drop_decrypt;
+		st.drop_replay = cp->act->st.drop_replay;
+		st.drop_queue = cp->act->st.drop_queue;
+		st.drop_source = cp->act->st.drop_source;
+		st.drop_full = cp->act->st.drop_full;
 		st.latest_handshake = 0;
 		/*
 		 * In nanoseconds, then seconds: the two clocks' seconds

@@ -58,6 +58,9 @@ enum hs_kind {
 	HS_KINDS
 };
 
+/* a peer's story in words: one sentence (the global one has lines) */
+#define HS_STORY_ERROR_MAX	128
+
 /* why there is, or is no, handshake with a peer (story.c) */
 struct hs_story {
 	uint32_t	 attempts;	/* initiations since one completed */
@@ -66,7 +69,7 @@ struct hs_story {
 	int		 done;		/* one completed */
 	uint32_t	 unconfirmed;	/* responses sent, no data since */
 	enum hs_kind	 kind;		/* of the error */
-	char		 error[MESH_HS_ERROR_MAX];
+	char		 error[HS_STORY_ERROR_MAX];
 	struct {
 		int64_t	 logged;	/* unix time, 0 never */
 		uint32_t quiet;		/* failures not logged since */
@@ -91,8 +94,16 @@ struct crypto_member;
  * packet or handshake: a node knows thousands of members it never talks
  * to, and each of those costs only its struct crypto_peer.
  */
+struct crypto_counters {
+	uint64_t		 rx_bytes;	/* authenticated, on the wire */
+	uint64_t		 drop_decrypt;
+	uint64_t		 drop_replay;
+	uint64_t		 drop_queue;
+	uint64_t		 drop_source;	/* provisional: no packets yet */
+	uint64_t		 drop_full;
+};
 struct crypto_active {
-	struct mesh_peer_stats	 st;
+	struct crypto_counters	 st;
 	struct hs_story		 hs;
 };
 
