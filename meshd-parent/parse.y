@@ -1781,6 +1781,13 @@ mesh_end(void)
 	if (m->ncoordinators == 0 && !m->serve)
 		blk_error_at(blk.line, "no coordinator: give at least one "
 		    "coordinator block, or serve coordinator");
+	/* members would not take its directory: say so here */
+	if (m->serve && m->cert != NULL &&
+	    !(m->c.roles & CERT_ROLE_COORDINATOR))
+		blk_error_at(blk.seen[OPT_SERVE], "serve coordinator: the "
+		    "certificate-file \"%s\" does not give this node the "
+		    "coordinator role (meshctl sign -R coordinator)",
+		    m->cert_file);
 	if (m == &mesh_scratch)
 		config_mesh_free(&mesh_scratch);
 	else if (m->cert_file[0] != '\0') {

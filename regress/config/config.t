@@ -216,7 +216,9 @@ mesh_conf() {	# mesh_conf ADDRESS: a mesh node with this address line
 	printf '\tprivate-key-file "%s/fixed.key"\n}\n' "$K"
 	printf 'mesh "corp" {\n\tca "%s"\n' "$(cat "$K/ca.pub")"
 	printf '\tcertificate-file "%s/web1.crt"\n' "$K"
-	printf '\tserve coordinator\n}\n'
+	printf '\tcoordinator "c1" {\n\t\tpublic-key "%s"\n' \
+	    Iwzc5AsjyQEC9Uu8kOURJthCnBTUQGjPrN0fxDLc5as=
+	printf '\t\tendpoint "198.18.60.1:51820"\n\t}\n}\n'
 }
 mesh_conf 10.0.0.1/24 >"$K/meshaddr.conf"
 run "$K" -nv -f meshaddr.conf
