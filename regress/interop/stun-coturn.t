@@ -43,7 +43,7 @@ start_bg TURN ip netns exec $S turnserver -n --stun-only \
     -L 198.18.130.1 --listening-port 3478 --db "$D/turndb" \
     --no-cli --no-tls --no-dtls --no-software-attribute \
     --log-file "$D/turn.log" --simple-log --no-stdout-log \
-    --pidfile "$D/turn.pid"
+    --pidfile "$D/turn.pid" 2>"$D/turn.err"
 wait_for 10 sh -c "ip netns exec $S ss -Hlun src 198.18.130.1:3478 |
     grep -q ."
 ok $? "turnserver listens on 198.18.130.1:3478" ||
