@@ -28,3 +28,10 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
 # --no-install-recommends: wireguard-tools otherwise pulls in a kernel image
 apt-get install -y -q --no-install-recommends $missing
+# coturn's postinst enables coturn.service and, on a booted systemd host,
+# starts a TURN server on every address: the tests run their own in a
+# namespace, so switch off the one we just installed
+case " $missing " in
+*" coturn "*)
+	systemctl disable --now coturn.service >/dev/null 2>&1 || true ;;
+esac
