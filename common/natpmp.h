@@ -22,14 +22,15 @@
  * allocation.  Integers are big-endian.
  *
  * Requests:
- *	address	0 version (0), 1 opcode (0)				2 bytes
+ *	address	0 version (0), 1 opcode (0)			2 bytes
  *	map	0 version, 1 opcode (1 UDP, 2 TCP), 2 reserved (2),
- *		4 internal port, 6 suggested external port, 8 lifetime	12
+ *		4 internal port, 6 suggested external port,
+ *		8 lifetime						12
  * Responses (opcode + 128):
  *	0 version, 1 opcode, 2 result code (2), 4 seconds since the start
  *	of the gateway's epoch (4), then
- *	address	8 external IPv4 address					12
- *	map	8 internal port, 10 external port, 12 lifetime		16
+ *	address	8 external IPv4 address				12
+ *	map	8 internal port, 10 external port, 12 lifetime	16
  * A response with a non-zero result may stop after the epoch (a gateway
  * answering a version it does not speak sends 8 bytes).  Bytes after
  * the layout are ignored.
@@ -43,7 +44,8 @@
 #include <stdint.h>
 
 #define NATPMP_PORT		5351
-#define NATPMP_CLIENT_PORT	5350	/* gateway restart announcements */
+/* where a restarted gateway announces itself */
+#define NATPMP_CLIENT_PORT	5350
 #define NATPMP_VERSION		0
 
 #define NATPMP_OP_ADDRESS	0
@@ -73,9 +75,9 @@ enum natpmp_result {
 };
 
 struct natpmp_resp {
-	uint8_t		 op;		/* the request's opcode (0, 1, 2) */
+	uint8_t		 op;		/* the request's opcode */
 	uint16_t	 result;	/* enum natpmp_result */
-	uint32_t	 epoch;		/* seconds since start of epoch */
+	uint32_t	 epoch;		/* seconds since epoch start */
 	/* NATPMP_OP_ADDRESS and success */
 	uint8_t		 addr[4];
 	/* NATPMP_OP_MAP_* and success */

@@ -41,7 +41,8 @@
 #include <stdint.h>
 
 #define PCP_PORT		5351
-#define PCP_CLIENT_PORT		5350	/* ANNOUNCE multicast to 224.0.0.1 */
+/* where a restarted server multicasts ANNOUNCE (224.0.0.1) */
+#define PCP_CLIENT_PORT		5350
 #define PCP_VERSION		2
 #define PCP_MAX_LEN		1100
 #define PCP_HDR_LEN		24
@@ -51,7 +52,7 @@
 #define PCP_OP_ANNOUNCE		0
 #define PCP_OP_MAP		1
 #define PCP_OP_PEER		2
-#define PCP_R			0x80	/* response bit of the opcode byte */
+#define PCP_R			0x80	/* the opcode byte's response bit */
 
 #define PCP_PROTO_UDP		17
 /* retransmission (RFC 6887 section 8.1.1): 3 s doubling up to 1024 s */
@@ -76,23 +77,23 @@ enum pcp_result {
 };
 
 struct pcp_map_req {
-	uint8_t		 nonce[PCP_NONCE_LEN];	/* random, kept for renewal */
-	uint8_t		 client[16];	/* our address as the server sees it */
+	uint8_t		 nonce[PCP_NONCE_LEN];	/* random; kept to renew */
+	uint8_t		 client[16];	/* ours as the server sees it */
 	uint16_t	 iport;		/* the tunnel port */
 	uint16_t	 eport;		/* suggested, 0 for none */
-	uint8_t		 eaddr[16];	/* suggested, ::ffff:0.0.0.0 for none */
+	uint8_t		 eaddr[16];	/* suggested; ::ffff:0.0.0.0: none */
 	uint32_t	 lifetime;	/* seconds, 0 deletes */
 };
 
 struct pcp_resp {
 	uint8_t		 version;	/* 2, or 0: see natpmp below */
-	uint8_t		 op;		/* PCP_OP_ANNOUNCE or PCP_OP_MAP */
+	uint8_t		 op;		/* PCP_OP_ANNOUNCE or _MAP */
 	uint8_t		 result;	/* enum pcp_result */
 	uint32_t	 lifetime;	/* of the mapping, or of the error */
 	uint32_t	 epoch;		/* the server's epoch time */
 	/* MAP (all zero in an error response that omits the body) */
 	int		 has_map;
-	uint8_t		 nonce[PCP_NONCE_LEN];	/* the caller checks it */
+	uint8_t		 nonce[PCP_NONCE_LEN];	/* the caller checks */
 	uint8_t		 proto;
 	uint16_t	 iport;
 	uint16_t	 eport;
@@ -109,16 +110,18 @@ void		 pcp_addr_v4map(uint8_t *, const uint8_t *);
 /* 1 if an IPv4-mapped address (then the IPv4 address is the last 4) */
 int		 pcp_addr_is_v4(const uint8_t *);
 /* a MAP request for UDP: PCP_MAP_LEN, or -1 if the buffer is short */
-ssize_t		 pcp_map_request(uint8_t *, size_t, const struct pcp_map_req *);
+ssize_t		 pcp_map_request(uint8_t *, size_t,
+		    const struct pcp_map_req *);
 /* an ANNOUNCE request (lifetime 0): PCP_HDR_LEN or -1 */
-ssize_t		 pcp_announce_request(uint8_t *, size_t, const uint8_t *);
+ssize_t		 pcp_announce_request(uint8_t *, size_t,
+		    const uint8_t *);
 /*
  * A MAP or ANNOUNCE response: 0, or -1 with *why a reason.  The caller
  * checks the nonce against its request's (and the protocol and internal
  * port, RFC 6887 section 11.4).
  */
-int		 pcp_parse_response(const uint8_t *, size_t, struct pcp_resp *,
-		    const char **);
+int		 pcp_parse_response(const uint8_t *, size_t,
+		    struct pcp_resp *, const char **);
 /* "SUCCESS", "UNSUPP_VERSION", ... (the RFC's names) or "unknown" */
 const char	*pcp_result_name(unsigned int);
 /* the result in words: "success", "not authorized", ... */

@@ -73,7 +73,8 @@
 #define STUN_REQUEST_LEN	(STUN_HDR_LEN + 8)
 /* the longest answer stun_answer() writes: a 420 naming STUN_MAX_UNKNOWN
  * attributes, with no reason phrase (a success is at most 52) */
-#define STUN_ANSWER_MAX		(STUN_HDR_LEN + 8 + 4 + 2 * STUN_MAX_UNKNOWN + 8)
+#define STUN_ANSWER_MAX	\
+	(STUN_HDR_LEN + 8 + 4 + 2 * STUN_MAX_UNKNOWN + 8)
 /* unknown comprehension-required attributes kept for the caller */
 #define STUN_MAX_UNKNOWN	8
 
@@ -94,17 +95,17 @@ struct stun_addr {
 struct stun_msg {
 	uint16_t	 type;			/* STUN_BINDING_* */
 	uint8_t		 txid[STUN_TXID_LEN];
-	int		 fingerprint;		/* present (and right) */
+	int		 fingerprint;	/* present (and right) */
 	/* success: XOR-MAPPED-ADDRESS, else MAPPED-ADDRESS */
 	int		 has_mapped;
-	int		 mapped_xor;		/* it came from XOR-MAPPED- */
+	int		 mapped_xor;	/* from XOR-MAPPED-ADDRESS */
 	struct stun_addr mapped;
 	/* error */
 	unsigned int	 code;			/* 300..699 */
 	const char	*reason;		/* into the buffer, UTF-8, */
-	size_t		 reasonlen;		/* not NUL-terminated */
+	size_t		 reasonlen;	/* not NUL-terminated */
 	/* comprehension-required attributes not understood */
-	size_t		 nunknown;		/* how many (all counted) */
+	size_t		 nunknown;	/* how many (all counted) */
 	uint16_t	 unknown[STUN_MAX_UNKNOWN];	/* the first ones */
 };
 
@@ -124,14 +125,14 @@ ssize_t		 stun_request(uint8_t *, size_t, const uint8_t *);
  * (then listed in nunknown/unknown: the RFC says the transaction
  * failed).  The caller matches txid to its request.
  */
-int		 stun_parse_response(const uint8_t *, size_t, struct stun_msg *,
-		    const char **);
+int		 stun_parse_response(const uint8_t *, size_t,
+		    struct stun_msg *, const char **);
 /*
  * A Binding request: 0, or -1 with *why.  Unknown comprehension-required
  * attributes do not fail it (stun_answer() answers them with 420).
  */
-int		 stun_parse_request(const uint8_t *, size_t, struct stun_msg *,
-		    const char **);
+int		 stun_parse_request(const uint8_t *, size_t,
+		    struct stun_msg *, const char **);
 /*
  * A server's answer to a request from src: a success with
  * XOR-MAPPED-ADDRESS and FINGERPRINT, or a 420 error with
@@ -139,8 +140,8 @@ int		 stun_parse_request(const uint8_t *, size_t, struct stun_msg *,
  * to be dropped unanswered (not a Binding request, malformed, bad
  * FINGERPRINT, bad source, no room).
  */
-ssize_t		 stun_answer(const uint8_t *, size_t, const struct stun_addr *,
-		    uint8_t *, size_t, const char **);
+ssize_t		 stun_answer(const uint8_t *, size_t,
+		    const struct stun_addr *, uint8_t *, size_t, const char **);
 /* "Binding request", "Binding success", "Binding error" or "unknown" */
 const char	*stun_type_name(unsigned int);
 

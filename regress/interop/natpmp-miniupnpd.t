@@ -23,7 +23,8 @@
 . "$(dirname "$0")/../lib.sh"
 need_cmds turnserver nft
 MINIUPNPD=${MINIUPNPD:-/usr/sbin/miniupnpd}
-[ -x "$MINIUPNPD" ] || skip_all "$MINIUPNPD missing (Debian: miniupnpd-nftables)"
+[ -x "$MINIUPNPD" ] ||
+    skip_all "$MINIUPNPD missing (Debian: miniupnpd-nftables)"
 PROBE=${PMPPROBE:-$MESHD_BUILD/regress/interop/pmpprobe}
 [ -x "$PROBE" ] || skip_all "$PROBE not built"
 need_root
@@ -108,13 +109,14 @@ ok $? "its STUN check enabled port forwarding" ||
 
 # key=value output into r_result, r_external, r_eport, ...
 pmp() {
-	local out rc
+	local out rc k
 	out=$(ip netns exec $L "$PROBE" -n 3 -w 250 -g $GW "$@" 2>"$D/err")
 	rc=$?
 	r_result= r_code= r_epoch= r_external= r_iport= r_eport= r_lifetime=
 	r_nonce=
-	eval "$(printf '%s\n' "$out" | sed -n \
-	    's/^\(result\|code\|epoch\|external\|iport\|eport\|lifetime\|nonce\)=\([0-9a-f.]*\|[a-zA-Z ]*\)$/r_\1="\2"/p')"
+	k='result\|code\|epoch\|external\|iport\|eport\|lifetime\|nonce'
+	eval "$(printf '%s\n' "$out" |
+	    sed -n "s/^\($k\)=\([0-9a-f.]*\|[a-zA-Z ]*\)\$/r_\1='\2'/p")"
 	return $rc
 }
 rules() { ip netns exec $N nft list chain inet filter prerouting_miniupnpd; }

@@ -51,12 +51,13 @@ ok $? "turnserver listens on 198.18.130.1:3478" ||
 
 # key=value output of the probe into variables p_local, p_mapped, ...
 probe() {
-	local out rc
+	local out rc k
 	out=$(ip netns exec "$1" "$PROBE" -n 3 -w 300 "${@:2}" 2>"$D/err")
 	rc=$?
 	p_local= p_mapped= p_via= p_fingerprint= p_tries=
-	eval "$(printf '%s\n' "$out" | sed -n \
-	    's/^\(local\|mapped\|via\|fingerprint\|tries\)=\([][0-9A-Za-z.:]*\)$/p_\1=\2/p')"
+	k='local\|mapped\|via\|fingerprint\|tries'
+	eval "$(printf '%s\n' "$out" |
+	    sed -n "s/^\($k\)=\([][0-9A-Za-z.:]*\)\$/p_\1=\2/p")"
 	return $rc
 }
 

@@ -220,7 +220,8 @@ main(int argc, char *argv[])
 	struct sockaddr_storage	 server, bind_sa, local;
 	struct stun_msg		 m;
 	socklen_t		 slen, blen, llen;
-	uint8_t			 txid[STUN_TXID_LEN], req[STUN_REQUEST_LEN];
+	uint8_t			 txid[STUN_TXID_LEN];
+	uint8_t			 req[STUN_REQUEST_LEN];
 	const char		*errstr, *bind_arg = NULL;
 	long long		 tries = STUN_RC, wait = STUN_RTO_MS, rto;
 	int			 ch, s, i, skipped = 0, got = 0;

@@ -46,8 +46,9 @@ refused(const uint8_t *p, size_t len, const char *want)
 static void
 test_requests(void)
 {
-	static const uint8_t	map[] = { 0, 1, 0, 0, 0xca, 0x6c, 0xca, 0x6c,
-				    0, 0, 0x1c, 0x20 };
+	static const uint8_t	map[] = {
+		0, 1, 0, 0, 0xca, 0x6c, 0xca, 0x6c, 0, 0, 0x1c, 0x20
+	};
 	static const uint8_t	del[] = { 0, 1, 0, 0, 0xca, 0x6c, 0, 0,
 				    0, 0, 0, 0 };
 	uint8_t			b[16];
@@ -119,8 +120,10 @@ test_responses(void)
 static void
 test_hostile(void)
 {
-	uint8_t	b[16] = { 0, 129, 0, 0, 0, 0, 0, 1, 0xca, 0x6c, 0x9c, 0x40,
-		    0, 0, 0x1c, 0x20 };
+	uint8_t	b[16] = {
+		0, 129, 0, 0, 0, 0, 0, 1,
+		0xca, 0x6c, 0x9c, 0x40, 0, 0, 0x1c, 0x20
+	};
 
 	ok(refused(b, 7, "7 bytes"), "7 bytes are too few");
 	ok(refused(b, 15, "15 bytes for opcode 1, want 16"),

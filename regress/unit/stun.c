@@ -208,7 +208,8 @@ test_request(void)
 	ok(get_be16(buf) == STUN_BINDING_REQUEST && get_be16(buf + 2) == 8 &&
 	    get_be32(buf + 4) == STUN_MAGIC && memcmp(buf + 8, txid, 12) == 0,
 	    "its header: Binding request, length 8, cookie, our txid");
-	ok(get_be16(buf + 20) == STUN_A_FINGERPRINT && get_be16(buf + 22) == 4 &&
+	ok(get_be16(buf + 20) == STUN_A_FINGERPRINT &&
+	    get_be16(buf + 22) == 4 &&
 	    get_be32(buf + 24) == (stun_crc32(buf, 20) ^ 0x5354554e),
 	    "its one attribute: FINGERPRINT, CRC-32 xor 0x5354554e");
 	ok(stun_is_stun(buf, STUN_REQUEST_LEN) &&
@@ -239,7 +240,8 @@ test_answer(void)
 	    m.mapped.af == 4 && m.mapped.port == 51820 &&
 	    memcmp(m.mapped.addr, src.addr, 4) == 0 &&
 	    memcmp(m.txid, rfc_txid, 12) == 0,
-	    "it parses: XOR-MAPPED-ADDRESS 198.18.0.1:51820, FINGERPRINT, txid");
+	    "it parses: XOR-MAPPED-ADDRESS 198.18.0.1:51820, FINGERPRINT, "
+	    "txid");
 	is_int(stun_answer(req, STUN_REQUEST_LEN, &src, out, 39, &why), -1,
 	    "no room for it: no answer");
 
@@ -321,7 +323,8 @@ test_hostile(void)
 	m_fingerprint(&m);
 	ok(stun_parse_response(m.b, m.len, &r, &why) == 0 &&
 	    r.mapped.port == 4500 && r.mapped.addr[0] == 198 &&
-	    r.mapped.addr[3] == 7, "a built success parses (the builder works)");
+	    r.mapped.addr[3] == 7,
+	    "a built success parses (the builder works)");
 	m.b[0] |= 0x40;
 	ok(!stun_is_stun(m.b, m.len), "a first byte with top bits set: not "
 	    "STUN");
