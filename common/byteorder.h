@@ -17,6 +17,7 @@
 /*
  * Little-endian loads and stores of unaligned bytes, the one copy: the
  * WireGuard messages (wgproto.h), BLAKE2s, ChaCha20 and X25519 use them.
+ * Big-endian ones for the NAT traversal codecs (STUN, NAT-PMP, PCP).
  */
 
 #ifndef BYTEORDER_H
@@ -51,6 +52,35 @@ wg_put_le64(uint8_t *p, uint64_t v)
 {
 	wg_put_le32(p, (uint32_t)v);
 	wg_put_le32(p + 4, (uint32_t)(v >> 32));
+}
+
+static inline uint16_t
+get_be16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static inline uint32_t
+get_be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	    (uint32_t)p[2] << 8 | (uint32_t)p[3];
+}
+
+static inline void
+put_be16(uint8_t *p, uint16_t v)
+{
+	p[0] = v >> 8;
+	p[1] = v;
+}
+
+static inline void
+put_be32(uint8_t *p, uint32_t v)
+{
+	p[0] = v >> 24;
+	p[1] = v >> 16;
+	p[2] = v >> 8;
+	p[3] = v;
 }
 
 #endif /* BYTEORDER_H */

@@ -4,8 +4,12 @@
 set -eu
 
 BUILD="gcc make bison pkg-config libssl-dev libevent-dev libbsd-dev libseccomp-dev"
+# coturn (turnserver) and miniupnpd-nftables: the STUN, NAT-PMP and PCP
+# servers of regress/interop/stun-coturn.t and natpmp-miniupnpd.t (the tests
+# run the binaries themselves; see there about the services the packages
+# install)
 TEST="perl iproute2 iputils-ping jq mandoc procps psmisc nftables netcat-openbsd
-    systemd"
+    systemd coturn miniupnpd-nftables"
 # make fuzz: clang with libFuzzer and the sanitizer runtimes
 FUZZ="clang libclang-rt-dev"
 PEERS="wireguard-go wireguard-tools iperf3"
@@ -24,3 +28,10 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
 # --no-install-recommends: wireguard-tools otherwise pulls in a kernel image
 apt-get install -y -q --no-install-recommends $missing
+# coturn's postinst enables coturn.service and, on a booted systemd host,
+# starts a TURN server on every address: the tests run their own in a
+# namespace, so switch off the one we just installed
+case " $missing " in
+*" coturn "*)
+	systemctl disable --now coturn.service >/dev/null 2>&1 || true ;;
+esac

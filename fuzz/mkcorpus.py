@@ -602,10 +602,133 @@ def cert():
         write("cert", name, s)
 
 
+def be16(v):
+    return struct.pack("!H", v & 0xffff)
+
+
+def be32(v):
+    return struct.pack("!I", v & 0xffffffff)
+
+
+def stun_crc(b):
+    import zlib
+    return zlib.crc32(b) ^ 0x5354554e
+
+
+def stun_msg(mtype, attrs, txid=bytes(range(1, 13)), fingerprint=True):
+    """a STUN message: (type, value) attributes, padded, then FINGERPRINT"""
+    body = b""
+    for t, v in attrs:
+        body += be16(t) + be16(len(v)) + v + b"\0" * (-len(v) % 4)
+    hdr = lambda n: be16(mtype) + be16(n) + be32(0x2112a442) + txid
+    if fingerprint:
+        m = hdr(len(body) + 8) + body
+        return m + be16(0x8028) + be16(4) + be32(stun_crc(m))
+    return hdr(len(body)) + body
+
+
+def stun_xor(addr, port, txid=bytes(range(1, 13))):
+    key = be32(0x2112a442) + txid
+    fam = 1 if len(addr) == 4 else 2
+    return (b"\0" + bytes([fam]) + be16(port ^ 0x2112) +
+            bytes(a ^ k for a, k in zip(addr, key)))
+
+
+def stun():
+    reset("stun")
+    unhex = bytes.fromhex
+    seeds = {
+        # RFC 5769 sections 2.1 to 2.3
+        "rfc5769-request": unhex(
+            "00 01 00 58 21 12 a4 42 b7 e7 a7 01 bc 34 d6 86 fa 87 df ae"
+            "80 22 00 10 53 54 55 4e 20 74 65 73 74 20 63 6c 69 65 6e 74"
+            "00 24 00 04 6e 00 01 ff 80 29 00 08 93 2f f9 b1 51 26 3b 36"
+            "00 06 00 09 65 76 74 6a 3a 68 36 76 59 20 20 20"
+            "00 08 00 14 9a ea a7 0c bf d8 cb 56 78 1e f2 b5 b2 d3 f2 49"
+            "c1 b5 71 a2 80 28 00 04 e5 7a 3b cf"),
+        "rfc5769-v4": unhex(
+            "01 01 00 3c 21 12 a4 42 b7 e7 a7 01 bc 34 d6 86 fa 87 df ae"
+            "80 22 00 0b 74 65 73 74 20 76 65 63 74 6f 72 20"
+            "00 20 00 08 00 01 a1 47 e1 12 a6 43"
+            "00 08 00 14 2b 91 f5 99 fd 9e 90 c3 8c 74 89 f9 2a f9 ba 53"
+            "f0 6b e7 d7 80 28 00 04 c0 7d 4c 96"),
+        "rfc5769-v6": unhex(
+            "01 01 00 48 21 12 a4 42 b7 e7 a7 01 bc 34 d6 86 fa 87 df ae"
+            "80 22 00 0b 74 65 73 74 20 76 65 63 74 6f 72 20"
+            "00 20 00 14 00 02 a1 47 01 13 a9 fa a5 d3 f1 79 bc 25 f4 b5"
+            "be d2 b9 d9"
+            "00 08 00 14 a3 82 95 4e 4b e6 7b f1 17 84 c9 7c 82 92 c2 75"
+            "bf e3 ed 41 80 28 00 04 c8 fb 0b 4c"),
+        "request": stun_msg(0x0001, []),
+        "request-plain": stun_msg(0x0001, [], fingerprint=False),
+        "request-unknown": stun_msg(0x0001, [(0x0024, b"\x6e\0\1\xff"),
+                                             (0x0003, b"\0\0\0\0")]),
+        "success-v4": stun_msg(0x0101, [(0x0020, stun_xor(
+            bytes([198, 51, 100, 7]), 4500))]),
+        "success-v6": stun_msg(0x0101, [(0x0020, stun_xor(
+            bytes(range(0x20, 0x30)), 51820))]),
+        "success-mapped": stun_msg(0x0101, [(0x0001, b"\0\1" + be16(3478) +
+                                             bytes([192, 0, 2, 1]))],
+                                   fingerprint=False),
+        "success-origin": stun_msg(0x0101, [
+            (0x0020, stun_xor(bytes([198, 18, 0, 2]), 40000)),
+            (0x802b, b"\0\1" + be16(3478) + bytes([198, 18, 0, 1])),
+            (0x8022, b"coturn")]),
+        "error-420": stun_msg(0x0111, [(0x0009, b"\0\0\4\x14"),
+                                       (0x000a, b"\0\x24\0\3")]),
+        "error-300": stun_msg(0x0111, [(0x0009, b"\0\0\3\0Try Alternate")]),
+    }
+    for name, d in sorted(seeds.items()):
+        write("stun", name, d)
+
+
+def natpmp():
+    reset("natpmp")
+    seeds = {
+        "address": b"\0\x80" + be16(0) + be32(3600) + bytes([198, 18, 1, 1]),
+        "map-udp": b"\0\x81" + be16(0) + be32(3601) + be16(51820) +
+        be16(40000) + be32(7200),
+        "map-delete": b"\0\x81" + be16(0) + be32(3602) + be16(51820) +
+        be16(0) + be32(0),
+        "refused": b"\0\x81" + be16(2) + be32(9),
+        "unsupp-version": b"\0\x80" + be16(1) + be32(1),
+        "unsupp-opcode": b"\0\x85" + be16(5) + be32(1) + b"\0\0",
+    }
+    for name, d in sorted(seeds.items()):
+        write("natpmp", name, d)
+
+
+def pcp():
+    reset("pcp")
+    nonce = bytes(range(1, 13))
+    v4 = b"\0" * 10 + b"\xff\xff"
+
+    def resp(op, result, life, epoch, body=b""):
+        return (b"\2" + bytes([0x80 | op, 0, result]) + be32(life) +
+                be32(epoch) + b"\0" * 12 + body)
+
+    def mapbody(eport, addr):
+        return (nonce + b"\x11\0\0\0" + be16(51820) + be16(eport) +
+                v4 + bytes(addr))
+
+    seeds = {
+        "map": resp(1, 0, 7200, 3600, mapbody(40000, [198, 18, 1, 1])),
+        "map-option": resp(1, 0, 7200, 3600, mapbody(40000, [198, 18, 1, 1])
+                           + b"\x80\0\0\5" + b"\x77" * 8),
+        "map-error": resp(1, 8, 30, 3600, mapbody(0, [0, 0, 0, 0])),
+        "map-error-short": resp(1, 2, 30, 3600),
+        "announce": resp(0, 0, 0, 2),
+        "natpmp-only": b"\0\x81" + be16(1) + be32(5),
+    }
+    for name, d in sorted(seeds.items()):
+        write("pcp", name, d)
+
+
 TARGETS = {"ippkt": ippkt, "net_wire": net_wire, "noise": noise,
            "imsg": imsg, "config": config, "control": control,
            "meshctl": meshctl, "importwg": importwg,
-           "coord": coord, "cert": cert}
+           "coord": coord, "cert": cert, "stun": stun, "natpmp": natpmp,
+           "pcp": pcp}
 
 if __name__ == "__main__":
     for t in sys.argv[1:] or sorted(TARGETS):
