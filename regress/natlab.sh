@@ -26,6 +26,10 @@
 #			dependent filtering
 #	  symmetric	address-and-port-dependent mapping (a new random port
 #			per destination address and port) and filtering
+#	  symmetric-seq	the same with sequential ports: each new flow from
+#			the site takes the next port from 49152 up (wrapping
+#			after 50175), as some NATs do and port prediction
+#			hopes
 #	The three endpoint-independent types preserve the host's port when
 #	no other host of the site holds it.  hairpin: a host may reach
 #	another of the same site at its external address and port (off by
@@ -84,7 +88,12 @@
 #  - symmetric snats every new flow to a random port ("fully-random": no
 #    port preservation, the port drawn afresh for each conntrack flow, so
 #    each new destination address or port gets a new mapping) and lets
-#    in only conntrack's flows.
+#    in only conntrack's flows.  symmetric-seq snats each new UDP flow
+#    to the next port of an nftables counter (numgen inc, one step per
+#    new flow since a nat chain only sees a flow's first packet), through
+#    a map of counter values to ports: nft 1.0.6 stores numgen's value
+#    in host byte order where snat reads a port in network order, so
+#    "numgen inc offset 49152" gives ports 192, 448, 704 ...
 #  - Hairpinning (option): a packet from the LAN to the outside address
 #    and a port in "own" is dnat'd to its owner and snat'd to the
 #    sender's own mapping, so the receiver sees the sender's external
@@ -156,6 +165,7 @@ natlab_site() {
 	done
 	case $type in
 	none|full-cone|addr-restricted|port-restricted|symmetric) ;;
+	symmetric-seq) ;;
 	*) echo "natlab_site: $type: unknown NAT type" >&2; return 1 ;;
 	esac
 	if [ "$k" -lt 1 ] || [ "$k" -gt 239 ]; then
@@ -173,8 +183,9 @@ natlab_site() {
 	    ip -n "$ns" link add br0 type bridge &&
 	    ip -n "$ns" addr add "${NL_PFX[$ns]}.1/24" dev br0 &&
 	    ip -n "$ns" link set br0 up || return 1
-	ip netns exec "$ns" sysctl -qw net.ipv4.ip_forward=1 >/dev/null ||
-	    return 1
+	ip netns exec "$ns" sysctl -qw net.ipv4.ip_forward=1 \
+	    net.ipv4.conf.all.send_redirects=0 \
+	    net.ipv4.conf.br0.send_redirects=0 >/dev/null || return 1
 	natlab_sysctl "$ns" net.bridge.bridge-nf-call-iptables=0
 	if [ "$type" = none ]; then
 		ip -n "$NL_INET" route add "${NL_PFX[$ns]}.0/24" \
@@ -284,6 +295,16 @@ EOF
 	if [ "$type" = symmetric ]; then
 		cat <<EOF
 		snat ip to $ext fully-random
+EOF
+	elif [ "$type" = symmetric-seq ]; then
+		local i seq=
+		for ((i = 0; i < 1024; i++)); do
+			seq="$seq${seq:+, }$i : $((49152 + i))"
+		done
+		cat <<EOF
+		meta l4proto udp snat ip to $ext : \\
+		    numgen inc mod 1024 map { $seq }
+		snat ip to $ext
 EOF
 	else
 		cat <<EOF

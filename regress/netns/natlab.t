@@ -61,6 +61,11 @@ check_type() {
 	if [ "$type" = none ]; then
 		is "$a $b $c" "$lan.2:40000 $lan.2:40000 $lan.2:40000" \
 		    "$type: the servers see the host's own address and port"
+	elif [ "$type" = symmetric-seq ]; then
+		like "$a" "^$ext:[0-9]+\$" \
+		    "$type: the servers see the router's address"
+		is "$b $c" "$ext:$((${a##*:} + 1)) $ext:$((${a##*:} + 2))" \
+		    "$type: a new mapping per destination, the next port"
 	elif [ "$type" != symmetric ]; then
 		is "$a $b $c" "$ext:40000 $ext:40000 $ext:40000" \
 		    "$type: one mapping for every destination, port kept"
@@ -107,6 +112,7 @@ check_type full-cone 2 0 0
 check_type addr-restricted 3 0 1
 check_type port-restricted 4 1 1
 check_type symmetric 5 1 1
+check_type symmetric-seq 13 1 1
 
 # ---- two hosts on one port behind one NAT, hairpin on and off
 check_hairpin() {
