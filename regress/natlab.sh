@@ -191,11 +191,10 @@ natlab_site() {
 		ip -n "$NL_INET" route add "${NL_PFX[$ns]}.0/24" \
 		    via "198.18.1.$k" || return 1
 	else
+		local ct=net.netfilter.nf_conntrack_udp_timeout
 		if [ -n "$timeout" ]; then
-			natlab_sysctl "$ns" \
-			    "net.netfilter.nf_conntrack_udp_timeout=$timeout" \
-			    "net.netfilter.nf_conntrack_udp_timeout_stream=$timeout" ||
-			    return 1
+			natlab_sysctl "$ns" "$ct=$timeout" \
+			    "${ct}_stream=$timeout" || return 1
 		fi
 		natlab_nat_rules "$type" "198.18.1.$k" "${NL_PFX[$ns]}.0/24" \
 		    "$hairpin" "${timeout:-120}" |
@@ -215,10 +214,11 @@ natlab_host() {
 }
 
 # natlab_loss SITE PERCENT: on the router's eth0 (inbound) and on its
-# port of the internet's bridge (outbound), at ingress, before conntrack
-# sees the packet: a lost packet neither creates nor refreshes a mapping,
-# as on a real lossy link.  ARP is spared (lost ARP would stall a flow
-# for a second, which is not what a test of 10% loss means).
+# port of the internet's bridge (outbound), at ingress: a packet lost
+# inbound never reaches the router's conntrack, one lost outbound was
+# NATed first, as on a lossy link outside a real router.  ARP is spared
+# (lost ARP would stall a flow for a second, which is not what a test of
+# 10% loss means).
 natlab_loss() {
 	local site=$1 pct=$2 k=${NL_K[$1]}
 	ip netns exec "$site" nft delete table netdev natlab_loss 2>/dev/null
@@ -325,7 +325,8 @@ EOF
 	chain learn {
 		type filter hook postrouting priority srcnat + 1; policy accept;
 		meta l4proto udp ct status snat \\
-		    update @eim { ct original ip saddr . ct original proto-src : \\
+		    update @eim { ct original ip saddr . \\
+			ct original proto-src : \\
 			ct reply ip daddr . ct reply proto-dst } \\
 		    update @own { ct reply proto-dst : \\
 			ct original ip saddr . ct original proto-src }
@@ -339,7 +340,8 @@ EOF
 		    update @peers { ct reply proto-dst . ct original ip daddr }
 		oifname "eth0" meta l4proto udp ct status dnat \\
 		    ct direction reply \\
-		    update @peers { ct original proto-dst . ct original ip saddr }
+		    update @peers { ct original proto-dst . \\
+			ct original ip saddr }
 	}
 
 	# nothing new comes in unless dnat'd above

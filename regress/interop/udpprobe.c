@@ -201,7 +201,8 @@ serve(struct sockaddr_in *addrs, int naddrs)
 {
 	struct pollfd		pfd[MAXSOCK];
 	struct sockaddr_in	src, want;
-	char			msg[MAXMSG], out[MAXMSG], a[ADDRSTR], l[ADDRSTR];
+	char			msg[MAXMSG], out[MAXMSG];
+	char			a[ADDRSTR], l[ADDRSTR];
 	ssize_t			n;
 	int			i, j, tok;
 

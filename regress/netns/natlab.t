@@ -102,7 +102,8 @@ check_type() {
 		    diag "$(cat "$D/l$k.out")"
 	else
 		r=$(probe "nls$$" 40003 -r 2 -t 300 "$ext:40003")
-		is "$(seen "$r" 1)" - "$type: nothing reaches a port never mapped"
+		is "$(seen "$r" 1)" - \
+		    "$type: nothing reaches a port never mapped"
 	fi
 	kill "$L" 2>/dev/null
 }
@@ -139,11 +140,14 @@ check_hairpin() {
 	res=$(probe "nla$k$$" 41000 -r 2 -t 300 "$eb")
 	a=$(seen "$res" 1)
 	if [ "$mode" = on ] && [ "$type" = symmetric ]; then
-		like "$a" "^$ext:[0-9]+\$" "$type, hairpin on: a host reaches the other at its mapping, which sees the router's address"
+		like "$a" "^$ext:[0-9]+\$" "$type, hairpin on: a host reaches\
+ the other at its mapping, which sees the router's address"
 	elif [ "$mode" = on ]; then
-		is "$a" "$ea" "$type, hairpin on: a host reaches the other at its mapping, which sees the first's mapping"
+		is "$a" "$ea" "$type, hairpin on: a host reaches the other at\
+ its mapping, which sees the first's mapping"
 	else
-		is "$a" - "$type, hairpin off: a host cannot reach the other at its mapping"
+		is "$a" - "$type, hairpin off: a host cannot reach the other\
+ at its mapping"
 	fi
 	kill "$L" 2>/dev/null
 }
@@ -153,21 +157,25 @@ check_hairpin full-cone 8 on
 check_hairpin symmetric 9 on
 
 # ---- timeout 2: mappings and filters last 2 s after the last packet
-natlab_site "nlr11$$" 11 full-cone timeout 2 || fail_setup "a site, timeout 2"
+natlab_site "nlr11$$" 11 full-cone timeout 2 ||
+    fail_setup "a full-cone site, timeout 2"
 natlab_host "nlr11$$" "nlh11$$" 2 || fail_setup "a host, timeout 2"
 ext=$(natlab_ext "nlr11$$")
 probe "nlh11$$" 43000 $S1:3478 >/dev/null
-start_bg L natlab_exec "nlh11$$" "$PROBE" -l "$(natlab_lan "nlr11$$").2:43000" \
-    >"$D/l11.out" 2>&1
+start_bg L natlab_exec "nlh11$$" "$PROBE" \
+    -l "$(natlab_lan "nlr11$$").2:43000" >"$D/l11.out" 2>&1
 wait_for 5 grep -qx ready "$D/l11.out" || fail_setup "a listener"
 r=$(probe "nls$$" 43100 -r 2 -t 300 "$ext:43000")
-is "$(seen "$r" 1)" "$S1:43100" "timeout 2: at once, the mapping lets in a stranger"
+is "$(seen "$r" 1)" "$S1:43100" \
+    "full-cone, timeout 2: at once, the mapping lets in a stranger"
 sleep 3
 r=$(probe "nls$$" 43101 -r 2 -t 300 "$ext:43000")
-is "$(seen "$r" 1)" - "timeout 2: 3 s after the last packet it is gone"
+is "$(seen "$r" 1)" - \
+    "full-cone, timeout 2: 3 s after its last packet the mapping is gone"
 kill "$L" 2>/dev/null
-natlab_site "nlr12$$" 12 symmetric timeout 2 || fail_setup "a symmetric site, timeout 2"
-natlab_host "nlr12$$" "nlh12$$" 2 || fail_setup "a host, symmetric, timeout 2"
+natlab_site "nlr12$$" 12 symmetric timeout 2 ||
+    fail_setup "a symmetric site, timeout 2"
+natlab_host "nlr12$$" "nlh12$$" 2 || fail_setup "a host, timeout 2"
 a=$(seen "$(probe "nlh12$$" 43000 $S1:3478)" 1)
 sleep 1
 b=$(seen "$(probe "nlh12$$" 43000 $S1:3478)" 1)
@@ -193,7 +201,8 @@ is "$(seen "$r" 1) $(seen "$r" 2)" \
     "10% loss: the mapping holds"
 natlab_loss "nlr10$$" 0
 r=$(probe "nlh10$$" 42002 -c 100 -r 1 -t 300 $S1:3478)
-is "$(awk '{ print $4 }' <<<"$r")" 100/100 "loss 0: every round trip answered"
+is "$(awk '{ print $4 }' <<<"$r")" 100/100 \
+    "loss 0: every round trip answered"
 
 [ -s "$D/probe.err" ] && diag "udpprobe said:" "$(cat "$D/probe.err")"
 done_testing
