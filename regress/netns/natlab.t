@@ -38,6 +38,7 @@ probe() {
 	local ns=$1 port=$2; shift 2
 	natlab_exec "$ns" "$PROBE" -b "$port" "$@" 2>>"$D/probe.err"
 }
+diag_lines() { local l; while IFS= read -r l; do diag "$l"; done <<<"$1"; }
 # seen LINES N: the source the Nth line's server saw
 seen() { awk -v n="$2" 'NR == n { print $3 }' <<<"$1"; }
 # gets_in NS PORT DEST FROM: 0 when an answer from FROM reaches the host's
@@ -124,15 +125,19 @@ check_hairpin() {
 	natlab_host "$r" "nla$k$$" 2 && natlab_host "$r" "nlb$k$$" 3 ||
 	    fail_setup "two hosts in a $type site"
 	ext=$(natlab_ext "$r") lan=$(natlab_lan "$r")
-	ea=$(seen "$(probe "nla$k$$" 41000 $S1:3478 $S2:3478)" 1)
-	res=$(probe "nlb$k$$" 41000 $S1:3478 $S2:3478)
+	# the second host first sends where the first did not: plain
+	# masquerade would keep its port there (the five-tuple is free) and
+	# change it towards S1, a mapping that depends on the destination
+	ea=$(seen "$(probe "nla$k$$" 41000 $S1:3478)" 1)
+	res=$(probe "nlb$k$$" 41000 $S2:3478 $S1:3478)
 	eb=$(seen "$res" 1)
 	if [ "$mode" = on ] && [ "$type" != symmetric ]; then
 		like "$ea $eb" "^$ext:41000 $ext:[0-9]+\$" \
-		    "$type: the first host keeps its port" &&
+		    "$type: the first host keeps its port"
 		ok $( [ "$eb" != "$ea" ] && [ "$eb" = "$(seen "$res" 2)" ];
-		    echo $?) "$type: the second gets another, one for" \
-		    "every destination" || diag "$res"
+		    echo $?) "$type: the second, on the same port, gets" \
+		    "another, the same towards every destination" ||
+		    diag_lines "$res"
 	fi
 	start_bg L natlab_exec "nlb$k$$" "$PROBE" -l "$lan.3:41000" \
 	    >"$D/h$k.out" 2>&1
