@@ -48,15 +48,17 @@
 #   natlab_lan SITE	prints the LAN's first three octets (198.19.K)
 #   natlab_addr NS	prints NS's address on eth0 (the first, IPv4)
 #   natlab_exec NS COMMAND ...	runs COMMAND in NS
+#   natlab_conntrack SITE	prints the router's conntrack UDP flows
 #
 # Addresses come only from 198.18.0.0/15 (RFC 2544's benchmarking range):
 # nothing in the lab can leak to a real network.
 #
 # Timeouts.  Linux conntrack keeps a UDP flow 30 s after its last packet
-# while it has only been seen one way or once each way
-# (net.netfilter.nf_conntrack_udp_timeout) and 120 s once "assured" by a
-# reply and more traffic (nf_conntrack_udp_timeout_stream); both per
-# namespace.  Filtering by conntrack (port-restricted, symmetric) follows
+# (net.netfilter.nf_conntrack_udp_timeout) until it has had a reply and
+# a packet more than 2 s after its first; from then on ("assured") 120 s
+# (nf_conntrack_udp_timeout_stream).  Both are per namespace; natlab.t
+# checks them, as keepalives must be shorter than the first.  So a path
+# punched with one exchange dies 30 s later unless kept alive.  Filtering by conntrack (port-restricted, symmetric) follows
 # those; the endpoint-independent mappings and the address filter are
 # nftables map entries refreshed by every packet of a flow that uses them
 # with a lifetime of 120 s, so they never expire before the flows do.
@@ -150,6 +152,11 @@ natlab_addr() {
 	    awk '{ sub("/.*", "", $4); print $4; exit }'
 }
 natlab_exec() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
+# natlab_conntrack SITE: the router's UDP flows, one a line as in
+# /proc/net/nf_conntrack (seconds left are the fifth field)
+natlab_conntrack() {
+	ip netns exec "$1" awk '$3 == "udp"' /proc/net/nf_conntrack
+}
 
 natlab_site() {
 	local ns=$1 k=$2 type=$3 hairpin=0 timeout= loss=0

@@ -15,6 +15,9 @@
 #  - two hosts on one port behind one NAT get distinct mappings, and
 #    reach each other through the outside address with hairpin on, not
 #    with it off;
+#  - a site reaches another;
+#  - conntrack's UDP timeouts are the ones natlab.sh documents (30 s,
+#    120 s), and a site's "timeout" option sets them and the mappings';
 #  - 10% loss on a router's outside link loses about a fifth of the
 #    round trips, and retries still get through.
 
@@ -115,6 +118,33 @@ check_type addr-restricted 3 0 1
 check_type port-restricted 4 1 1
 check_type symmetric 5 1 1
 check_type symmetric-seq 13 1 1
+
+# ---- sites reach each other: a host behind a NAT, one with a public
+# address (routed through the internet's namespace)
+start_bg L natlab_exec "nlh1$$" "$PROBE" -l "$(natlab_lan "nlr1$$").2:45000" \
+    >"$D/l1b.out" 2>&1
+wait_for 5 grep -qx ready "$D/l1b.out" || fail_setup "a listener"
+r=$(probe "nlh2$$" 45000 "$(natlab_lan "nlr1$$").2:45000")
+is "$(seen "$r" 1)" "$(natlab_ext "nlr2$$"):45000" \
+    "a host behind a NAT reaches a host of a public site, seen mapped"
+kill "$L" 2>/dev/null
+
+# ---- conntrack's UDP timeouts, which keepalives must beat: 30 s after a
+# first exchange, 120 s once a flow had replies and lived 2 s
+# ct_left SITE PORT: seconds the router keeps the host's flow from PORT
+ct_left() {
+	natlab_conntrack "$1" | awk -v p="sport=$2" '
+	    { for (i = 6; i <= NF; i++) if ($i == p) { print $5; exit } }'
+}
+probe "nlh4$$" 44000 $S1:3478 >/dev/null
+t=$(ct_left "nlr4$$" 44000)
+ok $( [ "${t:-0}" -ge 28 ] && [ "${t:-0}" -le 30 ]; echo $?) \
+    "conntrack: a flow after one exchange lasts 30 s (${t:-none} left)"
+sleep 2.2
+probe "nlh4$$" 44000 $S1:3478 >/dev/null
+t=$(ct_left "nlr4$$" 44000)
+ok $( [ "${t:-0}" -ge 118 ] && [ "${t:-0}" -le 120 ]; echo $?) \
+    "conntrack: one more exchange 2 s later, 120 s (${t:-none} left)"
 
 # ---- two hosts on one port behind one NAT, hairpin on and off
 check_hairpin() {
