@@ -57,21 +57,23 @@
 # (net.netfilter.nf_conntrack_udp_timeout) until it has had a reply and
 # a packet more than 2 s after its first; from then on ("assured") 120 s
 # (nf_conntrack_udp_timeout_stream).  Both are per namespace; natlab.t
-# checks them, as keepalives must be shorter than the first.  So a path
-# punched with one exchange dies 30 s later unless kept alive.  Filtering by conntrack (port-restricted, symmetric) follows
-# those; the endpoint-independent mappings and the address filter are
-# nftables map entries refreshed by every packet of a flow that uses them
-# with a lifetime of 120 s, so they never expire before the flows do.
+# checks them, as keepalives must be shorter than the first: a path
+# punched with one exchange dies 30 s later unless kept alive.
+# Filtering by conntrack (port-restricted, symmetric) follows those; the
+# endpoint-independent mappings and the address filter are nftables map
+# entries refreshed by every packet of a flow that uses them, with a
+# lifetime of 120 s, so they never expire before the flows do.
 # "timeout S" sets all of them to S.
 #
 # Why each ruleset behaves as its name says (the rules are in
 # natlab_nat_rules):
 #  - Plain Linux masquerade is not a faithful endpoint-independent NAT:
-#    conntrack keeps the source port when the resulting five-tuple is
-#    unique, so one external port can be held by two inside hosts at once
-#    (each towards a different destination), and a host whose port is
-#    taken towards one destination keeps it towards others: its mapping
-#    then depends on the destination.  So the three EIM types keep their
+#    conntrack keeps the source port whenever the resulting five-tuple is
+#    unique, so two inside hosts can hold one external port at once
+#    (towards different destinations), and the second then gets another
+#    port only towards destinations where the first one's flow collides:
+#    a mapping that depends on the destination (natlab.t's two hosts on
+#    one port fail with plain masquerade).  So the three EIM types keep their
 #    own table of mappings: map "eim" (inside address . port -> outside
 #    address . port) and map "own" (outside port -> inside address .
 #    port), learnt after NAT from conntrack's view of each flow.  A new
@@ -104,8 +106,8 @@
 declare -A NL_K NL_TYPE NL_PFX
 NL_INET=
 
-# natlab_sysctl NS NAME=VALUE ...: sysctls that may be missing (bridge
-# netfilter) are tried and their absence ignored
+# natlab_sysctl NS NAME=VALUE ...: quietly; false when one could not be
+# set (bridge netfilter's may be missing: callers ignore those)
 natlab_sysctl() {
 	local ns=$1; shift
 	ip netns exec "$ns" sysctl -qw "$@" >/dev/null 2>&1
