@@ -52,10 +52,20 @@ gets_in() {
 	[ "$(seen "$r" 1)" != - ]
 }
 
+# what the servers saw, as a table (for the closing notes)
+TABLE=("$(printf '%-16s %-30s %-8s %s' type \
+    'seen from :40000 (S1 S2 S1:3479)' 'other port' 'other addr')")
+table_row() {
+	local ports in=("in" dropped)
+	ports="${2##*:} ${3##*:} ${4##*:}"
+	TABLE+=("$(printf '%-16s %-30s %-8s   %s' "$1" "$ports" \
+	    "${in[$5]}" "${in[$6]}")")
+}
+
 # type K port-filtered addr-filtered
 check_type() {
 	local type=$1 k=$2 pf=$3 af=$4
-	local rt=nlr$k$$ h=nlh$k$$ ext lan r a b c again
+	local rt=nlr$k$$ h=nlh$k$$ ext lan r a b c p f again
 	natlab_site "$rt" "$k" "$type" || fail_setup "a $type site"
 	natlab_host "$rt" "$h" 2 || fail_setup "a host in the $type site"
 	ext=$(natlab_ext "$rt") lan=$(natlab_lan "$rt")
@@ -89,11 +99,14 @@ check_type() {
 
 	# filtering: each from a fresh port, so no earlier flow interferes
 	gets_in "$h" 40001 $S1:3478 $S1:3479
-	is "$?" "$pf" "$type: an answer from another port of the same $(
+	p=$?
+	is "$p" "$pf" "$type: an answer from another port of the same $(
 	    [ "$pf" = 0 ] && echo address gets in || echo address is dropped)"
 	gets_in "$h" 40002 $S1:3478 $S2:3478
-	is "$?" "$af" "$type: an answer from another address $(
+	f=$?
+	is "$f" "$af" "$type: an answer from another address $(
 	    [ "$af" = 0 ] && echo gets in || echo is dropped)"
+	table_row "$type" "$a" "$b" "$c" "$p" "$f"
 
 	# a port never mapped: nothing reaches it (but in a public site)
 	start_bg L natlab_exec "$h" "$PROBE" -l "$lan.2:40003" \
@@ -239,5 +252,6 @@ r=$(probe "nlh10$$" 42002 -c 100 -r 1 -t 300 $S1:3478)
 is "$(awk '{ print $4 }' <<<"$r")" 100/100 \
     "loss 0: every round trip answered"
 
+diag "${TABLE[@]}"
 [ -s "$D/probe.err" ] && diag "udpprobe said:" "$(cat "$D/probe.err")"
 done_testing
