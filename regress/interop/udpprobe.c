@@ -24,7 +24,9 @@
  *	another of its sockets (a different port or address: how a client
  *	learns whether its NAT lets in packets from an endpoint it never
  *	sent to, as RFC 5780's CHANGE-REQUEST does).  Prints "ready" once
- *	every socket is bound, then "got SOURCE at LOCAL" per probe.
+ *	every socket is bound, then "got SOURCE at LOCAL" per probe and
+ *	"other SOURCE at LOCAL" per datagram that is none (so a test can
+ *	count every packet that reached a target).
  *   udpprobe [-b [address:]port] [-c count] [-r tries] [-t ms]
  *	    dest[/from] ...
  *	client: from one socket (bound to -b, else any port), sends count
@@ -146,8 +148,9 @@ udp_socket(const struct sockaddr_in *sin)
 }
 
 /*
- * Read one datagram into buf as a string: its length, or -1 when it is
- * too long or holds a NUL (then no probe or answer).
+ * Read one datagram into buf as a string: its length; 0 when it is
+ * empty, too long or holds a NUL (then no probe or answer); -1 when
+ * none came after all.
  */
 static ssize_t
 recv_text(int s, char *buf, size_t len, struct sockaddr_in *from)
@@ -162,9 +165,10 @@ recv_text(int s, char *buf, size_t len, struct sockaddr_in *from)
 			return -1;
 		err(2, "recvfrom");
 	}
-	if (flen != sizeof(*from) || from->sin_family != AF_INET ||
-	    (size_t)n >= len || memchr(buf, '\0', (size_t)n) != NULL)
+	if (flen != sizeof(*from) || from->sin_family != AF_INET)
 		return -1;
+	if ((size_t)n >= len || memchr(buf, '\0', (size_t)n) != NULL)
+		return 0;
 	buf[n] = '\0';
 	return n;
 }
@@ -220,13 +224,17 @@ serve(struct sockaddr_in *addrs, int naddrs)
 		for (i = 0; i < naddrs; i++) {
 			if ((pfd[i].revents & POLLIN) == 0)
 				continue;
-			n = recv_text(pfd[i].fd, msg, sizeof(msg), &src);
+			if ((n = recv_text(pfd[i].fd, msg, sizeof(msg),
+			    &src)) == -1)
+				continue;
 			fmt_addr(&src, a, sizeof(a));
-			if (n == -1 ||
+			fmt_addr(&addrs[i], l, sizeof(l));
+			if (n == 0 ||
 			    (tok = parse_probe(msg, (size_t)n, &want)) == -1) {
-				warnx("%s: not a probe, ignored", a);
+				printf("other %s at %s\n", a, l);
 				continue;
 			}
+			printf("got %s at %s\n", a, l);
 			/* the socket to answer from */
 			j = i;
 			if (want.sin_family == AF_INET) {
@@ -240,8 +248,6 @@ serve(struct sockaddr_in *addrs, int naddrs)
 					continue;
 				}
 			}
-			fmt_addr(&addrs[i], l, sizeof(l));
-			printf("got %s at %s\n", a, l);
 			snprintf(out, sizeof(out), PREFIX "%.*s seen %s",
 			    TOKEN_LEN, msg + tok, a);
 			if (sendto(pfd[j].fd, out, strlen(out), 0,
@@ -309,7 +315,7 @@ await(int s, struct target *t, const char *tok, unsigned int ms)
 		}
 		if ((pfd.revents & POLLIN) == 0)
 			continue;
-		if ((n = recv_text(s, msg, sizeof(msg), &src)) == -1 ||
+		if ((n = recv_text(s, msg, sizeof(msg), &src)) <= 0 ||
 		    !same_addr(&src, &t->from) || (size_t)n <= hl + 6 ||
 		    strncmp(msg, PREFIX, strlen(PREFIX)) != 0 ||
 		    strncmp(msg + strlen(PREFIX), tok, TOKEN_LEN) != 0 ||
