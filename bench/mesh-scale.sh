@@ -209,6 +209,10 @@ MFAM=$(family "$MPID")
 mpss=$(pss_kib $MFAM)
 mpss_detail=$(pss_each $MFAM)
 mpeers=$(ctl m -j show peers 2>/dev/null | jq '.peers | length')
+# and after it: what a show peers leaves behind (its replies, the
+# children's records) in the processes' heaps
+sleep 1
+mpss_peers=$(pss_each $MFAM)
 
 val() { sed -n "s/^phase=$1 .*$2=\([^ ]*\).*/\1/p" "$TMP/load.out"; }
 reg_s=$(val register_all secs) reg_n=$(val register_all registered)
@@ -249,6 +253,7 @@ printf '%-44s %-26s %-12s %s\n' "coordinator CPU, idle, members pinging 1/5s" \
     "${idle:-?} % of a core" "" ""
 echo "coordinator PSS by process (KiB): $cpss_detail"
 echo "member node PSS by process (KiB): $mpss_detail; show peers: $mpeers"
+echo "member node PSS after show peers (KiB): $mpss_peers"
 # where messages were lost, if anywhere: the kernel's UDP receive
 # buffer errors in each namespace, and meshd's nonzero drop counters
 udp_rcvbuf() {

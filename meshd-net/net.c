@@ -171,7 +171,35 @@ net_peer_forget(struct net_peer *np)
 {
 	coord_peer_free(np);
 	RB_REMOVE(net_peer_tree, &peers, np);
+	free(np->conf_ep);
 	free(np);
+}
+
+/* the configured endpoint, as the config or a resolved name gave it */
+static void
+conf_ep_set(struct net_peer *np, const uint8_t *ep, size_t len)
+{
+	if (len > sizeof(struct sockaddr_in6))
+		fatalx("peer %u: configured endpoint of %zu bytes", np->id,
+		    len);
+	if (len != np->conf_eplen) {
+		free(np->conf_ep);
+		np->conf_ep = NULL;
+		np->conf_eplen = 0;
+		if (len > 0 && (np->conf_ep = malloc(len)) == NULL)
+			fatal(NULL);
+		np->conf_eplen = len;
+	}
+	if (len > 0)
+		memcpy(np->conf_ep, ep, len);
+}
+
+/* 1 if ep is the configured endpoint */
+static int
+conf_ep_is(const struct net_peer *np, const uint8_t *ep, size_t len)
+{
+	return np->conf_eplen == len &&
+	    (len == 0 || memcmp(np->conf_ep, ep, len) == 0);
 }
 
 struct mesh_peer_stats *
@@ -414,7 +442,7 @@ sendq_sent(struct sendq *q, size_t k, int n)
 	size_t	end = k + n;
 
 	for (; k < end; k++)
-		q->who[k]->st.tx_bytes += q->msgs[k].msg_len;
+		q->who[k]->tx_bytes += q->msgs[k].msg_len;
 }
 
 static void
@@ -458,14 +486,17 @@ outbound_send(struct pktchan_pkt *pkts, size_t n)
 	for (i = 0; i < n && i < NET_BATCH; i++) {
 		if ((np = net_peer_find(pkts[i].peer_id)) == NULL ||
 		    np->ep.addrlen == 0) {
-			(np ? &np->st : &nopeer_stats)->drop_noroute++;
+			if (np != NULL)
+				np->drop_noroute++;
+			else
+				nopeer_stats.drop_noroute++;
 			continue;
 		}
 		for (s = 0; s < (int)nsocks; s++)
 			if (socks[s].af == ep_family(&np->ep))
 				break;
 		if (s == (int)nsocks) {
-			np->st.drop_noroute++;
+			np->drop_noroute++;
 			continue;
 		}
 		iov[i].iov_base = pkts[i].data;
@@ -524,16 +555,19 @@ handshake_send(uint32_t id, struct hs_msg *hm)
 	np = net_peer_find(id);
 	if (hm->ep.addrlen > 0) {
 		if (send_to(hm->msg, hm->len, &hm->ep) == 0 && np != NULL)
-			np->st.tx_bytes += hm->len;
+			np->tx_bytes += hm->len;
 		return;
 	}
 	if (np == NULL || np->ep.addrlen == 0) {
 		/* no endpoint: wait for the peer to come to us */
-		(np ? &np->st : &nopeer_stats)->drop_noroute++;
+		if (np != NULL)
+			np->drop_noroute++;
+		else
+			nopeer_stats.drop_noroute++;
 		return;
 	}
 	if (send_to(hm->msg, hm->len, &np->ep) == 0)
-		np->st.tx_bytes += hm->len;
+		np->tx_bytes += hm->len;
 }
 
 static void
@@ -586,10 +620,20 @@ send_stats(uint32_t reqid)
 	struct net_peer		*np;
 
 	RB_FOREACH(np, net_peer_tree, &peers) {
-		st = np->st;
+		/*
+		 * A member with nothing to say is left out: the parent
+		 * shows it with zeros all the same (it lists the members
+		 * it knows), and 10,000 records of 832 bytes are not sent.
+		 */
+		if (np->id >= MESH_DYN_ID_MIN && np->ep.addrlen == 0 &&
+		    np->tx_bytes == 0 && np->drop_noroute == 0)
+			continue;
+		memset(&st, 0, sizeof(st));
 		st.id = np->id;
 		memcpy(st.endpoint, np->ep.addr, np->ep.addrlen);
 		st.endpoint_len = np->ep.addrlen;
+		st.tx_bytes = np->tx_bytes;
+		st.drop_noroute = np->drop_noroute;
 		child_compose(PROC_PARENT, IMSG_PEER_STATS, reqid, -1, &st,
 		    sizeof(st));
 	}
@@ -644,8 +688,7 @@ net_conf_endpoint(struct imsg *imsg)
 	/* a peer a reload removed meanwhile */
 	if ((np = net_peer_find(em.id)) == NULL)
 		return;
-	memcpy(&np->conf_ep, em.endpoint, em.endpoint_len);
-	np->conf_eplen = em.endpoint_len;
+	conf_ep_set(np, em.endpoint, em.endpoint_len);
 	np->ep = ep;
 	log_debug("peer %s: configured endpoint %s", np->name,
 	    ep_ntop(&np->ep, buf, sizeof(buf)));
@@ -725,16 +768,12 @@ net_reconf(struct conf_snapshot *cs)
 		np->coordinator = (p->msg.flags & MESH_PEER_F_COORDINATOR) != 0;
 		n++;
 		if (!p->msg.has_endpoint) {
-			np->conf_eplen = 0;
+			conf_ep_set(np, NULL, 0);
 			continue;
 		}
 		/* a changed configured endpoint wins over a learned one */
-		if (np->conf_eplen != p->msg.endpoint_len ||
-		    memcmp(&np->conf_ep, p->msg.endpoint,
-		    p->msg.endpoint_len) != 0) {
-			memcpy(&np->conf_ep, p->msg.endpoint,
-			    p->msg.endpoint_len);
-			np->conf_eplen = p->msg.endpoint_len;
+		if (!conf_ep_is(np, p->msg.endpoint, p->msg.endpoint_len)) {
+			conf_ep_set(np, p->msg.endpoint, p->msg.endpoint_len);
 			ep_set_remote(&np->ep, p->msg.endpoint,
 			    p->msg.endpoint_len);
 		}

@@ -37,15 +37,23 @@ struct conf_snapshot;
 struct imsg;
 struct coord_link;
 
+/*
+ * One a peer, config or mesh: at 10,000 members every byte here counts
+ * ten thousand times.  Of struct mesh_peer_stats net fills only two
+ * counters a peer (its other drops belong to no peer); IMSG_PEER_STATS
+ * builds the whole record from them.
+ */
 struct net_peer {
 	RB_ENTRY(net_peer)	 entry;
 	uint32_t		 id;
 	struct mesh_endpoint	 ep;		/* current; addrlen 0: none */
-	struct sockaddr_storage	 conf_ep;	/* as configured */
-	socklen_t		 conf_eplen;
 	char			 name[MESH_NAME_MAX];	/* for the log */
-	struct mesh_peer_stats	 st;
-	int			 coordinator;	/* a mesh block's */
+	uint64_t		 tx_bytes;
+	uint64_t		 drop_noroute;
+	uint8_t			*conf_ep;	/* as configured, malloc'd;
+						   config peers only */
+	uint8_t			 conf_eplen;	/* 0: none */
+	uint8_t			 coordinator;	/* a mesh block's */
 	struct coord_link	*link;		/* coordination (coordinate.c) */
 };
 

@@ -62,6 +62,35 @@ struct ctl_listener {
 	struct event		 ev, pause_ev;
 };
 
+/*
+ * A mesh peer's counters while a show peers gathers them: what
+ * stats_merge adds up of a struct mesh_peer_stats, without its 512-byte
+ * hs_error unless crypto has something to say (10,000 members at 832
+ * bytes each would be 8 MB a request).
+ */
+struct member_stats {
+	uint32_t	 id;
+	uint32_t	 endpoint_len;
+	uint8_t		 endpoint[28];
+	uint8_t		 hs_state;
+	uint32_t	 hs_attempts;
+	int64_t		 latest_handshake;
+	int64_t		 hs_last_attempt;
+	uint64_t	 rx_bytes;
+	uint64_t	 tx_bytes;
+	uint64_t	 drop_decrypt;
+	uint64_t	 drop_replay;
+	uint64_t	 drop_queue;
+	uint64_t	 drop_source;
+	uint64_t	 drop_noroute;
+	uint64_t	 drop_malformed;
+	uint64_t	 drop_mac;
+	uint64_t	 drop_full;
+	uint64_t	 drop_handshake;
+	uint64_t	 drop_loop;
+	char		*hs_error;	/* NULL: "" */
+};
+
 /* a show status or show peers waiting for the children's counters */
 struct stats_req {
 	TAILQ_ENTRY(stats_req)	 entry;
@@ -74,7 +103,7 @@ struct stats_req {
 	size_t			 n;
 	struct mesh_peer_stats	*st;		/* by position in the config */
 	size_t			 nm;
-	struct mesh_peer_stats	*mst;		/* mesh peers, by id (as the
+	struct member_stats	*mst;		/* mesh peers, by id (as the
 						   member table is sorted) */
 };
 
@@ -455,37 +484,131 @@ show_peers(struct ctl_conn *c, struct imsg *imsg)
 	(void)stats_request(c, IMSG_CTL_SHOW_PEERS, req.name);
 }
 
-/* room for the mesh peers' counters, their ids as they are now */
+/* a member's counters as a struct mesh_peer_stats, for stats_merge */
+static void
+member_stats_get(const struct member_stats *ms, struct mesh_peer_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->id = ms->id;
+	memcpy(st->endpoint, ms->endpoint, sizeof(st->endpoint));
+	st->endpoint_len = ms->endpoint_len;
+	st->latest_handshake = ms->latest_handshake;
+	st->rx_bytes = ms->rx_bytes;
+	st->tx_bytes = ms->tx_bytes;
+	st->drop_decrypt = ms->drop_decrypt;
+	st->drop_replay = ms->drop_replay;
+	st->drop_queue = ms->drop_queue;
+	st->drop_source = ms->drop_source;
+	st->drop_noroute = ms->drop_noroute;
+	st->drop_malformed = ms->drop_malformed;
+	st->drop_mac = ms->drop_mac;
+	st->drop_full = ms->drop_full;
+	st->drop_handshake = ms->drop_handshake;
+	st->drop_loop = ms->drop_loop;
+	st->hs_last_attempt = ms->hs_last_attempt;
+	st->hs_attempts = ms->hs_attempts;
+	st->hs_state = ms->hs_state;
+	if (ms->hs_error != NULL)
+		(void)strlcpy(st->hs_error, ms->hs_error,
+		    sizeof(st->hs_error));
+}
+
+/* and back; -1 if hs_error cannot be kept */
+static int
+member_stats_put(struct member_stats *ms, const struct mesh_peer_stats *st)
+{
+	char	*err = NULL;
+
+	if (st->hs_error[0] != '\0' && (ms->hs_error == NULL ||
+	    strcmp(ms->hs_error, st->hs_error) != 0)) {
+		if ((err = strdup(st->hs_error)) == NULL)
+			return -1;
+	}
+	if (err != NULL || st->hs_error[0] == '\0') {
+		free(ms->hs_error);
+		ms->hs_error = err;
+	}
+	memcpy(ms->endpoint, st->endpoint, sizeof(ms->endpoint));
+	ms->endpoint_len = st->endpoint_len;
+	ms->latest_handshake = st->latest_handshake;
+	ms->rx_bytes = st->rx_bytes;
+	ms->tx_bytes = st->tx_bytes;
+	ms->drop_decrypt = st->drop_decrypt;
+	ms->drop_replay = st->drop_replay;
+	ms->drop_queue = st->drop_queue;
+	ms->drop_source = st->drop_source;
+	ms->drop_noroute = st->drop_noroute;
+	ms->drop_malformed = st->drop_malformed;
+	ms->drop_mac = st->drop_mac;
+	ms->drop_full = st->drop_full;
+	ms->drop_handshake = st->drop_handshake;
+	ms->drop_loop = st->drop_loop;
+	ms->hs_last_attempt = st->hs_last_attempt;
+	ms->hs_attempts = st->hs_attempts;
+	ms->hs_state = st->hs_state;
+	return 0;
+}
+
+/*
+ * Room for the counters of the mesh peers r shows, their ids as they
+ * are now: show peers only (show status and show mesh list none), and
+ * show peer NAME only NAME's.
+ */
 static int
 stats_members(struct stats_req *r)
 {
-	struct member	*m;
+	struct member	*m, *one = NULL;
 	size_t		 n = 0;
 
-	for (m = members_first(); m != NULL; m = members_next(m))
-		if (m->id >= MESH_DYN_ID_MIN)
-			n++;
+	if (r->type != IMSG_CTL_SHOW_PEERS)
+		return 0;
+	if (r->name[0] != '\0') {
+		if (config_find_peer_name(parent.conf, r->name) != NULL ||
+		    (one = members_find_name(r->name)) == NULL)
+			return 0;
+		n = 1;
+	} else {
+		for (m = members_first(); m != NULL; m = members_next(m))
+			if (m->id >= MESH_DYN_ID_MIN)
+				n++;
+	}
 	if (n == 0)
 		return 0;
 	if ((r->mst = calloc(n, sizeof(*r->mst))) == NULL)
 		return -1;
+	if (one != NULL) {
+		r->mst[r->nm++].id = one->id;
+		return 0;
+	}
 	for (m = members_first(); m != NULL; m = members_next(m))
 		if (m->id >= MESH_DYN_ID_MIN && r->nm < n)
 			r->mst[r->nm++].id = m->id;
 	return 0;
 }
 
+static void
+stats_req_free(struct stats_req *r)
+{
+	size_t	i;
+
+	for (i = 0; i < r->nm; i++)
+		free(r->mst[i].hs_error);
+	free(r->mst);
+	free(r->st);
+	free(r);
+}
+
 static int
 stats_id_cmp(const void *key, const void *elem)
 {
 	uint32_t	id = *(const uint32_t *)key;
-	uint32_t	eid = ((const struct mesh_peer_stats *)elem)->id;
+	uint32_t	eid = ((const struct member_stats *)elem)->id;
 
 	return id < eid ? -1 : id > eid;
 }
 
 /* a mesh peer's counters in r, or NULL */
-static struct mesh_peer_stats *
+static struct member_stats *
 stats_member(struct stats_req *r, uint32_t id)
 {
 	if (r->nm == 0)
@@ -503,21 +626,22 @@ stats_request(struct ctl_conn *c, int type, const char *name)
 		control_result(c, EBUSY, "a show request is still running");
 		return -1;
 	}
-	if ((r = calloc(1, sizeof(*r))) == NULL ||
-	    (r->st = calloc(parent.conf->npeers + 1, sizeof(*r->st))) ==
+	if ((r = calloc(1, sizeof(*r))) == NULL) {
+		control_result(c, ENOMEM, "out of memory");
+		return -1;
+	}
+	r->type = type;
+	(void)strlcpy(r->name, name, sizeof(r->name));
+	if ((r->st = calloc(parent.conf->npeers + 1, sizeof(*r->st))) ==
 	    NULL || stats_members(r) == -1) {
-		if (r != NULL)
-			free(r->st);
-		free(r);
+		stats_req_free(r);
 		control_result(c, ENOMEM, "out of memory");
 		return -1;
 	}
 	r->seq = ++stats_seq;
 	r->c = c;
-	r->type = type;
 	c->stats_pending = 1;
 	r->n = parent.conf->npeers;
-	(void)strlcpy(r->name, name, sizeof(r->name));
 	r->waiting = parent_stats_request(r->seq);
 	TAILQ_INSERT_TAIL(&stats_reqs, r, entry);
 	if (r->waiting == 0)
@@ -542,7 +666,8 @@ control_stats(uint32_t seq, enum meshd_role from,
     const struct mesh_peer_stats *in)
 {
 	struct stats_req	*r;
-	struct mesh_peer_stats	*st;
+	struct mesh_peer_stats	*st, mst;
+	struct member_stats	*ms;
 	struct peer_conf	*p;
 	size_t			 i = 0;
 
@@ -554,9 +679,13 @@ control_stats(uint32_t seq, enum meshd_role from,
 		return;
 	}
 	if (in->id >= MESH_DYN_ID_MIN) {
-		/* NULL: a mesh peer new since the request */
-		if ((st = stats_member(r, in->id)) != NULL)
-			stats_merge(st, from, in);
+		/* NULL: a mesh peer new since the request, or not shown */
+		if ((ms = stats_member(r, in->id)) == NULL)
+			return;
+		member_stats_get(ms, &mst);
+		stats_merge(&mst, from, in);
+		if (member_stats_put(ms, &mst) == -1)
+			log_warn("control: %s", __func__);
 		return;
 	}
 	TAILQ_FOREACH(p, &parent.conf->peers, entry) {
@@ -638,12 +767,14 @@ show_config_peers(struct stats_req *r, const char *name, int coordinators)
 static int
 show_one_member(struct stats_req *r, struct member *m)
 {
-	static const struct mesh_peer_stats nostats;
-	const struct mesh_peer_stats	*st;
+	struct mesh_peer_stats	 st;
+	struct member_stats	*ms;
 
-	if ((st = stats_member(r, m->id)) == NULL)
-		st = &nostats;
-	return show_member(r->c, m, st);
+	if ((ms = stats_member(r, m->id)) != NULL)
+		member_stats_get(ms, &st);
+	else
+		memset(&st, 0, sizeof(st));
+	return show_member(r->c, m, &st);
 }
 
 /*
@@ -755,9 +886,7 @@ control_stats_end(uint32_t seq)
 		}
 		control_event_add(r->c);
 	}
-	free(r->st);
-	free(r->mst);
-	free(r);
+	stats_req_free(r);
 }
 
 /*

@@ -50,6 +50,10 @@ static TAILQ_HEAD(, member)	 gone = TAILQ_HEAD_INITIALIZER(gone);
 static size_t			 ngone;
 static struct mesh_state_msg	 crl_state;
 
+/* member_fill lays prefixes after a name of any length */
+_Static_assert(_Alignof(struct mesh_prefix) == 1,
+    "struct mesh_prefix must be bytes alone");
+
 static int
 member_cmp(struct member *a, struct member *b)
 {
@@ -206,24 +210,42 @@ prefixes_minus(const struct mesh_prefix *a, size_t na,
 	return n;
 }
 
+/*
+ * The certificate's lists into m, in one allocation that replaces the
+ * old one.  Prefixes and group names are byte arrays: no alignment to
+ * keep between them.
+ */
 static void
 member_fill(struct member *m, const struct mesh_member_msg *mm)
 {
-	size_t	i;
+	size_t	 i, namelen = strlen(mm->name) + 1, len;
+	char	*p;
 
-	m->id = mm->id;
-	(void)strlcpy(m->name, mm->name, sizeof(m->name));
-	memcpy(m->pubkey, mm->pubkey, sizeof(m->pubkey));
-	m->roles = mm->roles;
-	m->not_after = mm->not_after;
+	len = namelen + (mm->naddrs + mm->nroutes) * sizeof(m->addrs[0]) +
+	    mm->ngroups * sizeof(m->groups[0]);
+	if ((p = malloc(len)) == NULL)
+		fatal(NULL);
+	free(m->name);
+	m->name = p;
+	memcpy(m->name, mm->name, namelen);
+	p += namelen;
+	m->addrs = (struct mesh_prefix *)p;
 	m->naddrs = mm->naddrs;
 	memcpy(m->addrs, mm->addrs, mm->naddrs * sizeof(m->addrs[0]));
+	p += mm->naddrs * sizeof(m->addrs[0]);
+	m->routes = (struct mesh_prefix *)p;
+	m->nroutes = mm->nroutes;
+	memcpy(m->routes, mm->routes, mm->nroutes * sizeof(m->routes[0]));
+	p += mm->nroutes * sizeof(m->routes[0]);
+	m->groups = (char (*)[MESH_GROUP_MAX])p;
 	m->ngroups = mm->ngroups;
 	for (i = 0; i < mm->ngroups; i++)
 		(void)strlcpy(m->groups[i], mm->groups[i],
 		    sizeof(m->groups[i]));
-	m->nroutes = mm->nroutes;
-	memcpy(m->routes, mm->routes, mm->nroutes * sizeof(m->routes[0]));
+	m->id = mm->id;
+	memcpy(m->pubkey, mm->pubkey, sizeof(m->pubkey));
+	m->roles = mm->roles;
+	m->not_after = mm->not_after;
 }
 
 static void
@@ -299,6 +321,7 @@ member_free(struct member *m)
 		ngone--;
 	}
 	RB_REMOVE(member_tree, &members, m);
+	free(m->name);
 	free(m);
 }
 

@@ -39,21 +39,27 @@ struct meshd_conf;
 /* gone members (revoked, expired) listed at most; the oldest go first */
 #define MEMBERS_GONE_MAX	1024
 
+/*
+ * What the certificate lists (name, addresses, routes, groups) lies in
+ * one allocation of the size they need, name first: at 10,000 members
+ * room for eight of each would be 7 MB.  A renewal replaces it, the
+ * entry itself stays.
+ */
 struct member {
 	RB_ENTRY(member)	 entry;
 	TAILQ_ENTRY(member)	 gone_entry;	/* state not CTL_STATE_MEMBER */
 	uint32_t		 id;
-	char			 name[MESH_NAME_MAX];
-	uint8_t			 pubkey[32];
 	uint8_t			 roles;		/* CERT_ROLE_* */
 	uint8_t			 state;		/* CTL_STATE_* */
+	uint8_t			 naddrs;	/* at most MESH_CERT_ADDRS */
+	uint8_t			 ngroups;	/* MESH_CERT_GROUPS */
+	uint8_t			 nroutes;	/* MESH_CERT_ROUTES */
 	int64_t			 not_after;
-	size_t			 naddrs;
-	struct mesh_prefix	 addrs[MESH_CERT_ADDRS];
-	size_t			 ngroups;
-	char			 groups[MESH_CERT_GROUPS][MESH_GROUP_MAX];
-	size_t			 nroutes;
-	struct mesh_prefix	 routes[MESH_CERT_ROUTES];
+	uint8_t			 pubkey[32];
+	char			*name;		/* the allocation */
+	struct mesh_prefix	*addrs;
+	struct mesh_prefix	*routes;
+	char			(*groups)[MESH_GROUP_MAX];
 };
 
 /*

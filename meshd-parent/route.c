@@ -243,6 +243,30 @@ route_batch(int add, const struct route *r, size_t n, int *errs)
 
 #endif /* Linux */
 
+/*
+ * A member's few routes go in at their place: sorting the whole table
+ * for each of 10,000 members joining costs seconds.  A config's many
+ * (route_sync) are appended and sorted once.
+ */
+#define ROUTE_INSERT_MAX	MESH_CERT_ADDRS
+
+static void
+owned_insert(const struct route *r)
+{
+	size_t	lo = 0, hi = nowned, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (route_cmp(&owned[mid], r) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	memmove(&owned[lo + 1], &owned[lo], (nowned - lo) * sizeof(*owned));
+	owned[lo] = *r;
+	nowned++;
+}
+
 static void
 owned_grow(size_t more)
 {
@@ -282,6 +306,10 @@ route_add(int ifindex, uint32_t table, const struct mesh_prefix *ps,
 		log_warn("cannot add routes");
 	owned_grow(k);
 	for (i = 0; i < k; i++) {
+		if (errs[i] == 0 && k <= ROUTE_INSERT_MAX) {
+			owned_insert(&todo[i]);
+			continue;
+		}
 		if (errs[i] == 0) {
 			owned[nowned++] = todo[i];
 			continue;
@@ -294,7 +322,8 @@ route_add(int ifindex, uint32_t table, const struct mesh_prefix *ps,
 			log_warnx("cannot add route %s: %s", buf,
 			    strerror(errs[i]));
 	}
-	qsort(owned, nowned, sizeof(*owned), route_cmp);
+	if (k > ROUTE_INSERT_MAX)
+		qsort(owned, nowned, sizeof(*owned), route_cmp);
 	free(todo);
 	free(errs);
 }

@@ -37,11 +37,12 @@
 #define __unused	__attribute__((__unused__))	/* RB_GENERATE_STATIC */
 #endif
 
+/* allocated for the addresses it has (most have one) */
 struct tun_member {
 	RB_ENTRY(tun_member)	 entry;
 	struct tun_peer		 tp;		/* tp.id: the key */
 	size_t			 naddrs;
-	struct mesh_prefix	 addrs[MESH_CERT_ADDRS];
+	struct mesh_prefix	 addrs[];
 };
 RB_HEAD(member_tree, tun_member);
 
@@ -107,7 +108,7 @@ void
 member_add(struct imsg *imsg, struct rtable *rt)
 {
 	struct mesh_member_msg	 mm;
-	struct tun_member	*m;
+	struct tun_member	*m, *nm;
 	size_t			 i;
 
 	if (imsg_get_data(imsg, &mm, sizeof(mm)) == -1 ||
@@ -118,12 +119,23 @@ member_add(struct imsg *imsg, struct rtable *rt)
 		    (mm.addrs[i].af != 6 || mm.addrs[i].plen != 128))
 			fatalx("MEMBER: not a host address");
 	if ((m = member_lookup(mm.id)) == NULL) {
-		if ((m = calloc(1, sizeof(*m))) == NULL)
+		if ((m = calloc(1, sizeof(*m) +
+		    mm.naddrs * sizeof(m->addrs[0]))) == NULL)
 			fatal(NULL);
 		m->tp.id = mm.id;
 		RB_INSERT(member_tree, &members, m);
-	} else
+	} else {
 		member_route(m, rt, 0);		/* renewed: maybe others */
+		if (mm.naddrs != m->naddrs) {
+			/* the tree links it: out while it moves */
+			RB_REMOVE(member_tree, &members, m);
+			if ((nm = realloc(m, sizeof(*m) +
+			    mm.naddrs * sizeof(m->addrs[0]))) == NULL)
+				fatal(NULL);
+			m = nm;
+			RB_INSERT(member_tree, &members, m);
+		}
+	}
 	m->naddrs = mm.naddrs;
 	memcpy(m->addrs, mm.addrs, mm.naddrs * sizeof(m->addrs[0]));
 	member_route(m, rt, 1);
@@ -141,6 +153,7 @@ member_gone(struct imsg *imsg, struct rtable *rt)
 		return;		/* provisional: never here */
 	member_route(m, rt, 0);
 	RB_REMOVE(member_tree, &members, m);
+	free(m->tp.ctr);
 	free(m);
 }
 
@@ -160,10 +173,13 @@ members_stats(uint32_t reqid)
 	struct tun_member	*m;
 
 	RB_FOREACH(m, member_tree, &members) {
-		if (m->tp.id < MESH_DYN_ID_MIN)
+		/*
+		 * Nothing counted: left out, the parent shows the members
+		 * it knows with zeros all the same.
+		 */
+		if (m->tp.id < MESH_DYN_ID_MIN || m->tp.ctr == NULL)
 			continue;
-		st = m->tp.st;
-		st.id = m->tp.id;
+		tun_peer_stats(&m->tp, &st);
 		child_compose(PROC_PARENT, IMSG_PEER_STATS, reqid, -1, &st,
 		    sizeof(st));
 	}

@@ -93,12 +93,39 @@ tun_peer_find(uint32_t id)
 	return NULL;
 }
 
-static struct mesh_peer_stats *
-peer_stats(uint32_t id)
+/* a peer's counters, made at its first drop; NULL if id is no peer */
+static struct tun_ctr *
+peer_ctr(uint32_t id)
 {
 	struct tun_peer	*tp;
 
-	return (tp = tun_peer_find(id)) != NULL ? &tp->st : &nopeer_stats;
+	if ((tp = tun_peer_find(id)) == NULL)
+		return NULL;
+	if (tp->ctr == NULL && (tp->ctr = calloc(1, sizeof(*tp->ctr))) == NULL)
+		fatal(NULL);
+	return tp->ctr;
+}
+
+/* counter f of peer id, or of no known peer */
+#define PEER_DROP(id, f) do {						\
+	struct tun_ctr	*c_;						\
+									\
+	if ((c_ = peer_ctr(id)) != NULL)				\
+		c_->f++;						\
+	else								\
+		nopeer_stats.f++;					\
+} while (0)
+
+void
+tun_peer_stats(const struct tun_peer *tp, struct mesh_peer_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->id = tp->id;
+	if (tp->ctr == NULL)
+		return;
+	st->drop_source = tp->ctr->drop_source;
+	st->drop_malformed = tp->ctr->drop_malformed;
+	st->drop_loop = tp->ctr->drop_loop;
 }
 
 /* src is one of our addresses on the interface, or it has none of them */
@@ -138,22 +165,22 @@ own_loop(const uint8_t *pkt, const struct ippkt *ip)
 static void
 loop_report(uint32_t id)
 {
-	struct tun_peer	*tp;
+	struct tun_ctr		*c;
 	struct conf_peer	*p;
 	struct timespec		 ts;
 
-	if ((tp = tun_peer_find(id)) == NULL)
+	if ((c = peer_ctr(id)) == NULL)
 		return;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	if (tp->loop_logged != 0 && ts.tv_sec - tp->loop_logged < TUN_LOOP_LOG)
+	if (c->loop_logged != 0 && ts.tv_sec - c->loop_logged < TUN_LOOP_LOG)
 		return;
 	p = conf_snapshot_find(conf, id);
 	log_info("peer %s: its endpoint lies inside its allowed-ips (a "
 	    "routing loop): %llu of our own packets dropped",
 	    p != NULL ? p->msg.name : "?",
-	    (unsigned long long)(tp->st.drop_loop - tp->loop_reported));
-	tp->loop_logged = ts.tv_sec > 0 ? ts.tv_sec : 1;
-	tp->loop_reported = tp->st.drop_loop;
+	    (unsigned long long)(c->drop_loop - c->loop_reported));
+	c->loop_logged = ts.tv_sec > 0 ? ts.tv_sec : 1;
+	c->loop_reported = c->drop_loop;
 }
 
 static uint32_t
@@ -211,7 +238,7 @@ tun_read(int fd, short event, void *arg)
 		}
 		if (own_loop(slot, &ip)) {
 			pktchan_cancel(ch);
-			peer_stats(id)->drop_loop++;
+			PEER_DROP(id, drop_loop);
 			nopeer_stats.drop_loop++;
 			loop_report(id);
 			continue;
@@ -232,12 +259,12 @@ inbound_write(struct pktchan_pkt *pkts, size_t n)
 		if (tun_fd == -1)
 			break;
 		if (ippkt_parse(pkts[i].data, pkts[i].len, &ip) == -1) {
-			peer_stats(pkts[i].peer_id)->drop_malformed++;
+			PEER_DROP(pkts[i].peer_id, drop_malformed);
 			continue;
 		}
 		if (route(&ip, 0) != pkts[i].peer_id) {
 			/* a source this peer may not use: spoofed */
-			peer_stats(pkts[i].peer_id)->drop_source++;
+			PEER_DROP(pkts[i].peer_id, drop_source);
 			continue;
 		}
 		/* ip.len: without the padding encryption added */
@@ -261,8 +288,7 @@ send_stats(uint32_t reqid)
 	size_t			i;
 
 	for (i = 0; i < npeers; i++) {
-		st = peers[i].st;
-		st.id = peers[i].id;
+		tun_peer_stats(&peers[i], &st);
 		child_compose(PROC_PARENT, IMSG_PEER_STATS, reqid, -1, &st,
 		    sizeof(st));
 	}
@@ -340,8 +366,10 @@ tun_reconf(struct conf_snapshot *cs)
 				fatal("rtable_insert");
 		ns[n].id = p->msg.id;
 		/* counters of peers that stay, stay */
-		if ((old = tun_peer_find(p->msg.id)) != NULL)
+		if ((old = tun_peer_find(p->msg.id)) != NULL) {
 			ns[n] = *old;
+			old->ctr = NULL;
+		}
 		n++;
 	}
 	/* the mesh's members stay, config or not */
@@ -350,6 +378,8 @@ tun_reconf(struct conf_snapshot *cs)
 	if (rt != NULL)
 		rtable_free(rt);
 	rt = nrt;
+	for (i = 0; i < npeers; i++)
+		free(peers[i].ctr);	/* of peers the config lost */
 	free(peers);
 	peers = ns;
 	npeers = n;

@@ -34,11 +34,22 @@
 struct imsg;
 struct rtable;
 
+/*
+ * The drops tun counts of a peer, allocated on its first: most peers
+ * never have one, and at 10,000 members a whole struct mesh_peer_stats
+ * each would be 8 MB of zeros.
+ */
+struct tun_ctr {
+	uint64_t		 drop_source;
+	uint64_t		 drop_malformed;
+	uint64_t		 drop_loop;
+	time_t			 loop_logged;	/* 0: never */
+	uint64_t		 loop_reported;	/* drop_loop then */
+};
+
 struct tun_peer {
 	uint32_t		 id;
-	struct mesh_peer_stats	 st;
-	time_t			 loop_logged;	/* 0: never */
-	uint64_t		 loop_reported;	/* st.drop_loop then */
+	struct tun_ctr		*ctr;		/* NULL: nothing counted */
 };
 
 /* members.c */
@@ -49,7 +60,14 @@ void	 member_gone(struct imsg *, struct rtable *);
 void	 members_insert(struct rtable *);
 /* a member's counters, NULL if id is none */
 struct tun_peer *member_find(uint32_t);
-/* IMSG_PEER_STATS for each member (coordinators' are the config's) */
+/*
+ * IMSG_PEER_STATS for each member with something counted (coordinators'
+ * are the config's)
+ */
 void	 members_stats(uint32_t);
+
+/* tun.c */
+/* a peer's record for IMSG_PEER_STATS */
+void	 tun_peer_stats(const struct tun_peer *, struct mesh_peer_stats *);
 
 #endif /* TUN_H */

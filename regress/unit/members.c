@@ -282,6 +282,76 @@ test_table(void)
 	conf_free(conf);
 }
 
+/*
+ * A member's lists are allocated at the certificate's size: a renewal
+ * from the least to the most a certificate may list and back keeps the
+ * same entry and every list whole.
+ */
+static void
+test_sizes(void)
+{
+	struct meshd_conf	*conf = conf_new();
+	struct mesh_member_msg	 mm;
+	struct mesh_prefix	 want;
+	struct member		*m;
+	char			 name[MESH_NAME_MAX], a[64];
+	size_t			 i;
+	int			 good = 1;
+
+	member_msg(&mm, MESH_DYN_ID_MIN, "s", 1);
+	mm.naddrs = 1;
+	mm.ngroups = 0;
+	members_add(conf, 1, &mm);
+	m = members_find(MESH_DYN_ID_MIN);
+	ok(m != NULL && strcmp(m->name, "s") == 0 && m->naddrs == 1 &&
+	    m->ngroups == 0 && m->nroutes == 0, "sizes: the least");
+
+	memset(name, 'n', sizeof(name) - 1);
+	name[sizeof(name) - 1] = '\0';
+	member_msg(&mm, MESH_DYN_ID_MIN, name, 1);
+	mm.naddrs = MESH_CERT_ADDRS;
+	for (i = 0; i < MESH_CERT_ADDRS; i++) {
+		snprintf(a, sizeof(a), "100.64.1.%zu", i);
+		pfx(&mm.addrs[i], a);
+	}
+	mm.ngroups = MESH_CERT_GROUPS;
+	for (i = 0; i < MESH_CERT_GROUPS; i++) {
+		memset(mm.groups[i], 'a' + i, MESH_GROUP_MAX - 1);
+		mm.groups[i][MESH_GROUP_MAX - 1] = '\0';
+	}
+	mm.nroutes = MESH_CERT_ROUTES;
+	for (i = 0; i < MESH_CERT_ROUTES; i++) {
+		snprintf(a, sizeof(a), "10.%zu.0.0", i);
+		pfx(&mm.routes[i], a);
+		mm.routes[i].plen = 16;
+	}
+	members_add(conf, 1, &mm);
+	ok(members_find(MESH_DYN_ID_MIN) == m && strcmp(m->name, name) == 0 &&
+	    m->naddrs == MESH_CERT_ADDRS && m->ngroups == MESH_CERT_GROUPS &&
+	    m->nroutes == MESH_CERT_ROUTES, "sizes: renewed to the most");
+	for (i = 0; i < MESH_CERT_ADDRS; i++)
+		if (memcmp(&m->addrs[i], &mm.addrs[i], sizeof(want)) != 0)
+			good = 0;
+	for (i = 0; i < MESH_CERT_ROUTES; i++)
+		if (memcmp(&m->routes[i], &mm.routes[i], sizeof(want)) != 0)
+			good = 0;
+	for (i = 0; i < MESH_CERT_GROUPS; i++)
+		if (strcmp(m->groups[i], mm.groups[i]) != 0)
+			good = 0;
+	ok(good, "sizes: every address, route and group whole");
+
+	member_msg(&mm, MESH_DYN_ID_MIN, "s2", 7);
+	members_add(conf, 1, &mm);
+	pfx(&want, "fd00::7");
+	ok(members_find(MESH_DYN_ID_MIN) == m && strcmp(m->name, "s2") == 0 &&
+	    m->naddrs == 2 && m->nroutes == 0 && m->ngroups == 1 &&
+	    strcmp(m->groups[0], "web") == 0 &&
+	    memcmp(&m->addrs[1], &want, sizeof(want)) == 0,
+	    "sizes: and back to two addresses");
+	members_clear();
+	conf_free(conf);
+}
+
 /* at most MEMBERS_GONE_MAX gone ones: the oldest are dropped */
 static void
 test_gone_bound(void)
@@ -318,6 +388,7 @@ main(void)
 	log_setsink(log_capture);
 	test_check();
 	test_table();
+	test_sizes();
 	test_gone_bound();
 	return tap_done();
 }
