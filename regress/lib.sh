@@ -171,7 +171,9 @@ mesh_cert() {
 	    -a "100.64.0.$i,fd00:6d65:7368::$i" "$@" >"$D/$n.crt"
 }
 # mesh_conf NAME [serve] [COORD:N ...]: $D/NAME.conf with only an
-# interface (key, port) and a mesh block; COORD at 198.18.60.N
+# interface (key, port) and a mesh block; COORD at 198.18.60.N, or at
+# N itself when it is an address (COORD:198.18.0.2, the NAT lab's);
+# $MESH_EXTRA, if set, is more lines of the mesh block
 mesh_conf() {
 	local n=$1 c; shift
 	{
@@ -188,9 +190,14 @@ mesh_conf() {
 			printf '\tcoordinator "%s" {\n' "${c%%:*}"
 			printf '\t\tpublic-key "%s"\n' \
 			    "$(wg pubkey <"$D/${c%%:*}.key")"
-			printf '\t\tendpoint "198.18.60.%s:51820"\n\t}\n' \
-			    "${c##*:}"
+			case ${c##*:} in
+			*.*) printf '\t\tendpoint "%s:51820"\n\t}\n' \
+			    "${c##*:}" ;;
+			*) printf '\t\tendpoint "198.18.60.%s:51820"\n\t}\n' \
+			    "${c##*:}" ;;
+			esac
 		done
+		[ -n "${MESH_EXTRA:-}" ] && printf '%s\n' "$MESH_EXTRA"
 		printf '}\n'
 	} >"$D/$n.conf"
 }
