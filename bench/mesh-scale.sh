@@ -214,6 +214,7 @@ val() { sed -n "s/^phase=$1 .*$2=\([^ ]*\).*/\1/p" "$TMP/load.out"; }
 reg_s=$(val register_all secs) reg_n=$(val register_all registered)
 hs_avg=$(val register_all hs_avg_s) reg_avg=$(val register_all reg_avg_s)
 join_s=$(val join secs) join_n=$(val join entries)
+join_m=$(val join entry_msgs)
 ep_first=$(val endpoint_change first_s) ep_last=$(val endpoint_change last_s)
 ep_reached=$(val endpoint_change reached)
 idle=$(val idle_cpu cpu_pct)
@@ -235,7 +236,7 @@ printf '%-44s %-26s %-12s %s\n' "new meshd node holds the full directory" \
     "${t_dir:-"> 60"} s ($got of $want)" "< 5 s" \
     "$(ok "$t_dir" 5 '<') $dir_note"
 printf '%-44s %-26s %-12s %s\n' "  simulated new member: full directory" \
-    "${join_s:-?} s ($join_n entries)" "" ""
+    "${join_s:-?} s ($join_n entries, ${join_m:-?} msgs)" "" ""
 printf '%-44s %-26s %-12s %s\n' "coordinator PSS (meshd + 3 children)" \
     "$(mib "$cpss") (max $(mib "$cpss_max"))" "<= 64 MiB" \
     "$(ok "$cpss" $((64 * 1024)) "<=")"

@@ -37,10 +37,11 @@
  *			handshakes a second; the time until all hold
  *			DIR_END
  *   join		a new member after them: time from its first
- *			initiation to its DIR_END, and the entries it got
+ *			initiation to its DIR_END, the entries (records) it
+ *			got and the ENTRY messages they came in
  *   endpoint_change	member 0 registers again with a newer seq and
  *			another candidate: the time until the first and
- *			until the last subscriber got the ENTRY
+ *			until the last subscriber got its record
  *   idle_cpu		with -P (the coordinator's processes): their
  *			utime + stime over -I seconds (10), members idle
  *			but pinging (-q: no pings)
@@ -108,7 +109,8 @@ struct member {
 	uint64_t		 done;
 	uint64_t		 next_ping;
 	uint64_t		 seq;
-	uint32_t		 entries;
+	uint32_t		 entries;	/* records */
+	uint32_t		 entry_msgs;	/* the ENTRYs they came in */
 	uint32_t		 dir_count;
 	uint8_t			 pub[WG_PUBLIC_LEN];
 	size_t			 certlen;
@@ -369,14 +371,19 @@ static void
 send_register(struct member *m, uint64_t now)
 {
 	struct coord_msg	cm;
+	struct coord_record	r;
 
+	memset(&r, 0, sizeof(r));
+	r.seq = m->seq;
+	r.cert = m->cert;
+	r.certlen = m->certlen;
+	r.ncand = m->ncand;
+	memcpy(r.cand, m->cand, m->ncand * sizeof(m->cand[0]));
 	memset(&cm, 0, sizeof(cm));
 	cm.type = COORD_REGISTER;
-	cm.seq = m->seq;
-	cm.cert = m->cert;
-	cm.certlen = m->certlen;
-	cm.ncand = m->ncand;
-	memcpy(cm.cand, m->cand, m->ncand * sizeof(m->cand[0]));
+	if (coord_add_record(&cm, &r) != 1)
+		errx(1, "member %zu: its record does not encode",
+		    (size_t)(m - g.m));
 	if (send_coord(m, &cm, now) == 0)
 		m->regsent = now;
 }
@@ -400,6 +407,7 @@ member_start(struct member *m, uint64_t now)
 	m->started = m->hsstart = now;
 	m->seq = wall_ns();
 	m->entries = 0;
+	m->entry_msgs = 0;
 	g.inflight++;
 	noise_peer_want_session(m->p, now);
 	member_act(m, now);
@@ -430,7 +438,9 @@ static void
 on_coord(struct member *m, const uint8_t *pt, size_t len, uint64_t now)
 {
 	struct coord_msg	 cm;
+	const struct coord_record *r;
 	const char		*why;
+	size_t			 i;
 
 	if (len == 0)
 		return;		/* keepalive */
@@ -442,11 +452,15 @@ on_coord(struct member *m, const uint8_t *pt, size_t len, uint64_t now)
 	}
 	switch (cm.type) {
 	case COORD_ENTRY:
-		if (m->state == M_REG)
-			m->entries++;
-		if (g.want_key != NULL && cm.seq == g.want_seq &&
-		    memcmp(cm.cert + CERT_PUBKEY_OFF, g.want_key,
-		    WG_PUBLIC_LEN) == 0) {
+		if (m->state == M_REG) {
+			m->entries += cm.nrec;
+			m->entry_msgs++;
+		}
+		for (i = 0; g.want_key != NULL && i < cm.nrec; i++) {
+			r = &cm.rec[i];
+			if (r->seq != g.want_seq || memcmp(r->cert +
+			    CERT_PUBKEY_OFF, g.want_key, WG_PUBLIC_LEN) != 0)
+				continue;
 			if (g.want_got++ == 0)
 				g.want_first = now;
 			g.want_last = now;
@@ -703,11 +717,13 @@ phase_join(size_t j)
 	    60 * WG_NSEC)
 		turn(&last);
 	if (m->state != M_DONE) {
-		printf("phase=join secs=timeout entries=%u\n", m->entries);
+		printf("phase=join secs=timeout entries=%u entry_msgs=%u\n",
+		    m->entries, m->entry_msgs);
 		return;
 	}
-	printf("phase=join secs=%.3f entries=%u dir_end_count=%u\n",
-	    secs(m->done - m->started), m->entries, m->dir_count);
+	printf("phase=join secs=%.3f entries=%u entry_msgs=%u "
+	    "dir_end_count=%u\n", secs(m->done - m->started), m->entries,
+	    m->entry_msgs, m->dir_count);
 }
 
 /* member 0 moves: a newer record with another candidate */
