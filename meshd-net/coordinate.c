@@ -26,9 +26,9 @@
  *	address the coordinator's datagrams come to); the coordinator
  *	answers with the whole directory (records packed in ENTRYs, the
  *	revocation list in CRL_PART pieces, DIR_END), then pushes what
- *	changes.  A PING
- *	every COORD_PING_SECS; a PONG from another epoch (the coordinator
- *	restarted) or three unanswered mean registering again.
+ *	changes.  A PING every COORD_PING_SECS; a PONG from another epoch
+ *	(the coordinator restarted) or three unanswered mean registering
+ *	again.
  * A coordinator (serve coordinator): the directory is soft state, the
  *	records of whoever registered (newest seq wins) and our own; a
  *	new registration gets the whole directory, everyone else the new
@@ -152,7 +152,7 @@ struct coord_link {
 	int			 dumping;
 	uint8_t			 cursor[32];	/* the last record sent */
 	int			 cursor_set;
-	int			 walked;	/* the cursor is past the last */
+	int			 walked;	/* the cursor passed the last */
 	uint8_t			(*after)[32];	/* changed behind the cursor */
 	size_t			 nafter;
 	size_t			 after_cap;
@@ -200,7 +200,7 @@ static struct {
 	uint64_t		 checks_done;
 	struct out_head		 outq;
 	struct link_head	 dumps;
-	struct link_head	 behind;	/* subscribers lacking changes */
+	struct link_head	 behind;	/* subscribers lacking news */
 	size_t			 nbehind;
 	struct event		 pace;
 	struct event		 tick;
