@@ -39,6 +39,10 @@
  *   join		a new member after them: time from its first
  *			initiation to its DIR_END, the entries (records) it
  *			got and the ENTRY messages they came in
+ *   drain		until the pushes of the registrations and the join
+ *			stopped coming (no ENTRY to any member for 1 s; at
+ *			least 2 s, at most 120): the time, from the join's
+ *			DIR_END, and the ENTRY datagrams meanwhile
  *   endpoint_change	member 0 registers again with a newer seq and
  *			another candidate: the time until the first and
  *			until the last subscriber got its record
@@ -146,6 +150,7 @@ static struct {
 	uint64_t		 rereg;
 	uint64_t		 rx_data;
 	uint64_t		 rx_skipped;
+	uint64_t		 rx_big;	/* longer than a PONG: ENTRYs */
 	uint64_t		 pongs;
 	uint64_t		 pings_sent;
 	uint64_t		 send_fail;
@@ -510,6 +515,8 @@ on_datagram(struct member *m, const uint8_t *msg, size_t len, uint64_t now)
 		break;
 	case WG_MSG_DATA:
 		g.rx_data++;
+		if (len > 64)
+			g.rx_big++;
 		/*
 		 * A PONG or keepalive (64 and 32 bytes) is decrypted, so that
 		 * the engine sees replies to what it sends (else it would
@@ -726,6 +733,29 @@ phase_join(size_t j)
 	    m->entry_msgs, m->dir_count);
 }
 
+/*
+ * The pushes of the registrations (each new record to every subscriber)
+ * may still be on their way after the last DIR_END: an endpoint change
+ * measured behind them would measure them.
+ */
+static void
+phase_drain(void)
+{
+	uint64_t	t0 = mono(), big0 = g.rx_big, seen = g.rx_big, quiet = 0;
+
+	while (!quit && mono() - t0 < 120 * WG_NSEC) {
+		run_for(WG_NSEC / 4);
+		if (g.rx_big != seen) {
+			seen = g.rx_big;
+			quiet = 0;
+		} else if (++quiet >= 4 && mono() - t0 >= 2 * WG_NSEC)
+			break;
+	}
+	printf("phase=drain secs=%.3f entry_datagrams=%llu\n",
+	    secs(mono() - t0 - quiet * (WG_NSEC / 4)),
+	    (unsigned long long)(g.rx_big - big0));
+}
+
 /* member 0 moves: a newer record with another candidate */
 static void
 phase_endpoint(size_t subscribers)
@@ -733,7 +763,7 @@ phase_endpoint(size_t subscribers)
 	struct member	*m = &g.m[0];
 	uint64_t	 t0, last = 0;
 
-	run_for(2 * WG_NSEC);		/* the join's pushes drain first */
+	phase_drain();
 	g.decrypt_all = 1;
 	m->seq = wall_ns();
 	m->ncand = 1;
