@@ -31,9 +31,10 @@
  *	revocation list in CRL_PART pieces; to a PING a PONG.  Then, with
  *	-g garbage: a message of random bytes after the mark, that
  *	coord_decode() refuses; -g oversize: an ENTRY whose body is
- *	COORD_MAX + 1 bytes; -g cut: the first ENTRY again, its last
- *	record one byte short (the whole message is refused); -g order
- *	instead of the honest answer:
+ *	COORD_MAX + 1 bytes; -g cut instead of the first ENTRY: the same
+ *	one byte short, its last record cut (the whole message is
+ *	refused, none of its records arrives); -g order instead of the
+ *	honest answer:
  *	DIR_END first, the entries after it, and a CRL_PART whose part
  *	lies past the list's end (of the -c list, or of a made-up one of
  *	CRL_MIN bytes), and before all of it a PONG to no PING.
@@ -316,13 +317,14 @@ send_entries(struct fc *fc, struct member *m, size_t i, int cut)
 	return i;
 }
 
+/* cut: the first ENTRY cut short */
 static void
-send_directory(struct fc *fc, struct member *m)
+send_directory(struct fc *fc, struct member *m, int cut)
 {
 	size_t	i = 0;
 
 	while (i < fc->nent)
-		i = send_entries(fc, m, i, 0);
+		i = send_entries(fc, m, i, cut && i == 0);
 }
 
 static void
@@ -430,12 +432,12 @@ on_register(struct fc *fc, struct member *m)
 	if (fc->g == G_ORDER) {
 		send_stray_pong(fc, m);
 		send_dir_end(fc, m);
-		send_directory(fc, m);
+		send_directory(fc, m, 0);
 		if (fc->crl.len > 0)
 			send_crl(fc, m, 1);
 		return;
 	}
-	send_directory(fc, m);
+	send_directory(fc, m, fc->g == G_CUT);
 	send_dir_end(fc, m);
 	if (fc->crl.len > 0)
 		send_crl(fc, m, 0);
@@ -443,8 +445,6 @@ on_register(struct fc *fc, struct member *m)
 		send_garbage(fc, m);
 	else if (fc->g == G_OVERSIZE)
 		send_oversize(fc, m);
-	else if (fc->g == G_CUT && fc->nent > 0)
-		(void)send_entries(fc, m, 0, 1);
 }
 
 /* what a member hears from its coordinator (member mode) */
