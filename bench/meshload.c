@@ -741,7 +741,7 @@ phase_join(size_t j)
 static void
 phase_drain(void)
 {
-	uint64_t	t0 = mono(), big0 = g.rx_big, seen = g.rx_big, quiet = 0;
+	uint64_t	t0 = mono(), big0 = g.rx_big, seen = big0, quiet = 0;
 
 	while (!quit && mono() - t0 < 120 * WG_NSEC) {
 		run_for(WG_NSEC / 4);
