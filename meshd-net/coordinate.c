@@ -564,8 +564,11 @@ dump_next(struct coord_link *l)
 	for (i = 0; i < l->nafter; i++)
 		if (rec_for(r = rec_find(l->after[i]), l) && !pack(&m, r))
 			break;
-	memmove(l->after, l->after + i, (l->nafter - i) * sizeof(*l->after));
-	l->nafter -= i;
+	if (i > 0) {
+		memmove(l->after, l->after + i,
+		    (l->nafter - i) * sizeof(*l->after));
+		l->nafter -= i;
+	}
 	if (m.nrec == 0)
 		return 0;
 	send_msg(l->id, &m);
