@@ -10,10 +10,10 @@
 #     MESH_WINDOW=64        members between first initiation and DIR_END
 #     MESH_RATE=500         new handshakes a second, at most
 #     MESH_TIMEOUT=900      seconds for registering them; then the rest
-#                           runs with those registered (on a 2-core machine
-#                           about 5,000: registering is quadratic, each
-#                           registration sends the directory and is sent
-#                           to every subscriber)
+#                           runs with those registered (registering is
+#                           quadratic in records: each registration gets
+#                           the directory and is sent to every subscriber,
+#                           records packed some six to an ENTRY)
 #     MESH_MAX_SECONDS=2400 hard wall-clock bound for the whole script
 #     MESH_KEEP=DIR         keep the logs (meshload's, both meshd's) there
 #   MESHD_ROOT, MESHD_BUILD: the installation and build (make bench)
@@ -218,6 +218,8 @@ val() { sed -n "s/^phase=$1 .*$2=\([^ ]*\).*/\1/p" "$TMP/load.out"; }
 reg_s=$(val register_all secs) reg_n=$(val register_all registered)
 hs_avg=$(val register_all hs_avg_s) reg_avg=$(val register_all reg_avg_s)
 join_s=$(val join secs) join_n=$(val join entries)
+join_m=$(val join entry_msgs)
+drain_s=$(val drain secs) drain_n=$(val drain entry_datagrams)
 ep_first=$(val endpoint_change first_s) ep_last=$(val endpoint_change last_s)
 ep_reached=$(val endpoint_change reached)
 idle=$(val idle_cpu cpu_pct)
@@ -239,7 +241,9 @@ printf '%-44s %-26s %-12s %s\n' "new meshd node holds the full directory" \
     "${t_dir:-"> 60"} s ($got of $want)" "< 5 s" \
     "$(ok "$t_dir" 5 '<') $dir_note"
 printf '%-44s %-26s %-12s %s\n' "  simulated new member: full directory" \
-    "${join_s:-?} s ($join_n entries)" "" ""
+    "${join_s:-?} s ($join_n entries, ${join_m:-?} msgs)" "" ""
+printf '%-44s %-26s %-12s %s\n' "pushes of the registrations drained after" \
+    "${drain_s:-?} s (${drain_n:-?} ENTRYs)" "" ""
 printf '%-44s %-26s %-12s %s\n' "coordinator PSS (meshd + 3 children)" \
     "$(mib "$cpss") (max $(mib "$cpss_max"))" "<= 64 MiB" \
     "$(ok "$cpss" $((64 * 1024)) "<=")"

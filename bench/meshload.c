@@ -37,10 +37,15 @@
  *			handshakes a second; the time until all hold
  *			DIR_END
  *   join		a new member after them: time from its first
- *			initiation to its DIR_END, and the entries it got
+ *			initiation to its DIR_END, the entries (records) it
+ *			got and the ENTRY messages they came in
+ *   drain		until the pushes of the registrations and the join
+ *			stopped coming (no ENTRY to any member for 1 s; at
+ *			least 2 s, at most 120): the time, from the join's
+ *			DIR_END, and the ENTRY datagrams meanwhile
  *   endpoint_change	member 0 registers again with a newer seq and
  *			another candidate: the time until the first and
- *			until the last subscriber got the ENTRY
+ *			until the last subscriber got its record
  *   idle_cpu		with -P (the coordinator's processes): their
  *			utime + stime over -I seconds (10), members idle
  *			but pinging (-q: no pings)
@@ -108,7 +113,8 @@ struct member {
 	uint64_t		 done;
 	uint64_t		 next_ping;
 	uint64_t		 seq;
-	uint32_t		 entries;
+	uint32_t		 entries;	/* records */
+	uint32_t		 entry_msgs;	/* the ENTRYs they came in */
 	uint32_t		 dir_count;
 	uint8_t			 pub[WG_PUBLIC_LEN];
 	size_t			 certlen;
@@ -144,6 +150,7 @@ static struct {
 	uint64_t		 rereg;
 	uint64_t		 rx_data;
 	uint64_t		 rx_skipped;
+	uint64_t		 rx_big;	/* longer than a PONG: ENTRYs */
 	uint64_t		 pongs;
 	uint64_t		 pings_sent;
 	uint64_t		 send_fail;
@@ -369,14 +376,19 @@ static void
 send_register(struct member *m, uint64_t now)
 {
 	struct coord_msg	cm;
+	struct coord_record	r;
 
+	memset(&r, 0, sizeof(r));
+	r.seq = m->seq;
+	r.cert = m->cert;
+	r.certlen = m->certlen;
+	r.ncand = m->ncand;
+	memcpy(r.cand, m->cand, m->ncand * sizeof(m->cand[0]));
 	memset(&cm, 0, sizeof(cm));
 	cm.type = COORD_REGISTER;
-	cm.seq = m->seq;
-	cm.cert = m->cert;
-	cm.certlen = m->certlen;
-	cm.ncand = m->ncand;
-	memcpy(cm.cand, m->cand, m->ncand * sizeof(m->cand[0]));
+	if (coord_add_record(&cm, &r) != 1)
+		errx(1, "member %zu: its record does not encode",
+		    (size_t)(m - g.m));
 	if (send_coord(m, &cm, now) == 0)
 		m->regsent = now;
 }
@@ -400,6 +412,7 @@ member_start(struct member *m, uint64_t now)
 	m->started = m->hsstart = now;
 	m->seq = wall_ns();
 	m->entries = 0;
+	m->entry_msgs = 0;
 	g.inflight++;
 	noise_peer_want_session(m->p, now);
 	member_act(m, now);
@@ -430,7 +443,9 @@ static void
 on_coord(struct member *m, const uint8_t *pt, size_t len, uint64_t now)
 {
 	struct coord_msg	 cm;
+	const struct coord_record *r;
 	const char		*why;
+	size_t			 i;
 
 	if (len == 0)
 		return;		/* keepalive */
@@ -442,11 +457,15 @@ on_coord(struct member *m, const uint8_t *pt, size_t len, uint64_t now)
 	}
 	switch (cm.type) {
 	case COORD_ENTRY:
-		if (m->state == M_REG)
-			m->entries++;
-		if (g.want_key != NULL && cm.seq == g.want_seq &&
-		    memcmp(cm.cert + CERT_PUBKEY_OFF, g.want_key,
-		    WG_PUBLIC_LEN) == 0) {
+		if (m->state == M_REG) {
+			m->entries += cm.nrec;
+			m->entry_msgs++;
+		}
+		for (i = 0; g.want_key != NULL && i < cm.nrec; i++) {
+			r = &cm.rec[i];
+			if (r->seq != g.want_seq || memcmp(r->cert +
+			    CERT_PUBKEY_OFF, g.want_key, WG_PUBLIC_LEN) != 0)
+				continue;
 			if (g.want_got++ == 0)
 				g.want_first = now;
 			g.want_last = now;
@@ -496,6 +515,8 @@ on_datagram(struct member *m, const uint8_t *msg, size_t len, uint64_t now)
 		break;
 	case WG_MSG_DATA:
 		g.rx_data++;
+		if (len > 64)
+			g.rx_big++;
 		/*
 		 * A PONG or keepalive (64 and 32 bytes) is decrypted, so that
 		 * the engine sees replies to what it sends (else it would
@@ -703,11 +724,36 @@ phase_join(size_t j)
 	    60 * WG_NSEC)
 		turn(&last);
 	if (m->state != M_DONE) {
-		printf("phase=join secs=timeout entries=%u\n", m->entries);
+		printf("phase=join secs=timeout entries=%u entry_msgs=%u\n",
+		    m->entries, m->entry_msgs);
 		return;
 	}
-	printf("phase=join secs=%.3f entries=%u dir_end_count=%u\n",
-	    secs(m->done - m->started), m->entries, m->dir_count);
+	printf("phase=join secs=%.3f entries=%u entry_msgs=%u "
+	    "dir_end_count=%u\n", secs(m->done - m->started), m->entries,
+	    m->entry_msgs, m->dir_count);
+}
+
+/*
+ * The pushes of the registrations (each new record to every subscriber)
+ * may still be on their way after the last DIR_END: an endpoint change
+ * measured behind them would measure them.
+ */
+static void
+phase_drain(void)
+{
+	uint64_t	t0 = mono(), big0 = g.rx_big, seen = big0, quiet = 0;
+
+	while (!quit && mono() - t0 < 120 * WG_NSEC) {
+		run_for(WG_NSEC / 4);
+		if (g.rx_big != seen) {
+			seen = g.rx_big;
+			quiet = 0;
+		} else if (++quiet >= 4 && mono() - t0 >= 2 * WG_NSEC)
+			break;
+	}
+	printf("phase=drain secs=%.3f entry_datagrams=%llu\n",
+	    secs(mono() - t0 - quiet * (WG_NSEC / 4)),
+	    (unsigned long long)(g.rx_big - big0));
 }
 
 /* member 0 moves: a newer record with another candidate */
@@ -717,7 +763,7 @@ phase_endpoint(size_t subscribers)
 	struct member	*m = &g.m[0];
 	uint64_t	 t0, last = 0;
 
-	run_for(2 * WG_NSEC);		/* the join's pushes drain first */
+	phase_drain();
 	g.decrypt_all = 1;
 	m->seq = wall_ns();
 	m->ncand = 1;

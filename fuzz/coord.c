@@ -40,6 +40,21 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 }
 
 static void
+check_record(const struct coord_record *r, const uint8_t *buf, size_t len)
+{
+	size_t	i;
+
+	if (r->certlen < CERT_MIN || r->certlen > CERT_MAX ||
+	    r->cert < buf || r->cert + r->certlen > buf + len ||
+	    r->ncand > COORD_MAX_CAND)
+		abort();
+	for (i = 0; i < r->ncand; i++)
+		if ((r->cand[i].af != 4 && r->cand[i].af != 6) ||
+		    r->cand[i].port == 0)
+			abort();
+}
+
+static void
 check_fields(const struct coord_msg *m, const uint8_t *buf, size_t len)
 {
 	size_t	i;
@@ -47,14 +62,15 @@ check_fields(const struct coord_msg *m, const uint8_t *buf, size_t len)
 	switch (m->type) {
 	case COORD_REGISTER:
 	case COORD_ENTRY:
-		if (m->certlen < CERT_MIN || m->certlen > CERT_MAX ||
-		    m->cert < buf || m->cert + m->certlen > buf + len ||
-		    m->ncand > COORD_MAX_CAND)
+		if (m->nrec < 1 || m->nrec > COORD_MAX_RECS ||
+		    (m->type == COORD_REGISTER && m->nrec != 1))
 			abort();
-		for (i = 0; i < m->ncand; i++)
-			if ((m->cand[i].af != 4 && m->cand[i].af != 6) ||
-			    m->cand[i].port == 0)
+		/* back to back, in order */
+		for (i = 0; i < m->nrec; i++) {
+			check_record(&m->rec[i], buf, len);
+			if (i > 0 && m->rec[i].cert <= m->rec[i - 1].cert)
 				abort();
+		}
 		break;
 	case COORD_CRL_PART:
 		if (m->serial == 0 || m->total < CRL_MIN ||

@@ -520,10 +520,22 @@ def coord():
     entry = struct.pack(">QH", 1765000000000000000, len(cert)) + cert + \
         u8(2) + u8(4) + be16(51820) + bytes([198, 18, 0, 1]) + \
         u8(6) + be16(443) + bytes([0xfd] + [0] * 14 + [1])
+    nocand = entry[:10 + len(cert)] + u8(0)
+    # the shortest record: a CERT_MIN (132) byte certificate, no candidate
+    short = struct.pack(">QH", 7, 132) + bytes(range(132)) + u8(0)
     seeds = {
         "register": hdr(1, entry),
         "entry-padded": hdr(2, entry) + bytes(15),
         "entry-nocand": hdr(2, entry[:10 + len(cert)] + u8(0)),
+        # several records back to back, as a coordinator packs them
+        "entry-two": hdr(2, entry + nocand),
+        "entry-four": hdr(2, entry + nocand + entry + nocand),
+        "entry-seven-short": hdr(2, short * 7),
+        "bad-entry-none": hdr(2, b""),
+        "bad-entry-cut": hdr(2, entry + nocand[:-1]),
+        "bad-entry-trailing": hdr(2, entry + nocand + bytes(3)),
+        "bad-entry-eight": hdr(2, short * 8),
+        "bad-register-two": hdr(1, entry + nocand),
         "dir-end": hdr(3, struct.pack(">IQ", 3, 0x1234)),
         "crl-part": hdr(4, struct.pack(">QIIH", 1, 500, 100, 40) +
                         bytes(40)),

@@ -31,11 +31,16 @@
 
 #define COORD_VERSION	1
 #define PAD_MAX		16	/* padding is fewer bytes than this */
-#define ENTRY_FIXED	(8 + 2 + 1)	/* seq, cert length, candidates */
+#define ENTRY_FIXED	COORD_REC_FIXED
 #define DIR_END_LEN	(4 + 8)
 #define CRL_FIXED	(8 + 4 + 4 + 2)
 #define PING_LEN	8
 #define PONG_LEN	(8 + 8)
+
+/* COORD_MAX_RECS of the shortest records fit, one more does not */
+_Static_assert(COORD_MAX_RECS ==
+    (COORD_MAX - COORD_HDR_LEN) / (ENTRY_FIXED + CERT_MIN),
+    "COORD_MAX_RECS is not what fits in COORD_MAX");
 
 static const char *const type_names[COORD_TYPE_MAX] = {
 	[COORD_REGISTER] = "REGISTER",
@@ -161,49 +166,98 @@ check_crl_part(uint64_t serial, uint32_t total, uint32_t offset,
 	return 0;
 }
 
+/*
+ * One record at b (blen bytes left in the body) into r; its length in
+ * *used.  pre names the record in a reason ("record 2: "), or is "".
+ */
 static int
-decode_entry(const uint8_t *b, size_t blen, struct coord_msg *m,
-    const char **why)
+decode_record(const uint8_t *b, size_t blen, struct coord_record *r,
+    size_t *used, const char *pre, const char **why)
 {
 	const uint8_t	*p;
 	size_t		 off, i, alen;
 
 	if (blen < ENTRY_FIXED)
-		return fail(why, "body length %zu, want at least %d", blen,
+		return fail(why, "%s%zu bytes, want at least %d", pre, blen,
 		    ENTRY_FIXED);
-	m->seq = get64(b);
-	m->certlen = get16(b + 8);
-	if (m->certlen < CERT_MIN || m->certlen > CERT_MAX)
-		return fail(why, "certificate length %zu, want %d..%d",
-		    m->certlen, CERT_MIN, CERT_MAX);
-	if (blen < ENTRY_FIXED + m->certlen)
-		return fail(why, "certificate of %zu bytes past the body",
-		    m->certlen);
-	m->cert = b + 10;
-	off = 10 + m->certlen;
-	m->ncand = b[off++];
-	if (m->ncand > COORD_MAX_CAND)
-		return fail(why, "%zu candidates, at most %d", m->ncand,
-		    COORD_MAX_CAND);
-	for (i = 0; i < m->ncand; i++) {
+	r->seq = get64(b);
+	r->certlen = get16(b + 8);
+	if (r->certlen < CERT_MIN || r->certlen > CERT_MAX)
+		return fail(why, "%scertificate length %zu, want %d..%d", pre,
+		    r->certlen, CERT_MIN, CERT_MAX);
+	if (blen < ENTRY_FIXED + r->certlen)
+		return fail(why, "%scertificate of %zu bytes past the body",
+		    pre, r->certlen);
+	r->cert = b + 10;
+	off = 10 + r->certlen;
+	r->ncand = b[off++];
+	if (r->ncand > COORD_MAX_CAND)
+		return fail(why, "%s%zu candidates, at most %d", pre,
+		    r->ncand, COORD_MAX_CAND);
+	for (i = 0; i < r->ncand; i++) {
 		if (blen - off < 1 + 2)
-			return fail(why, "candidate %zu past the body", i + 1);
+			return fail(why, "%scandidate %zu past the body", pre,
+			    i + 1);
 		p = b + off;
 		if (p[0] != 4 && p[0] != 6)
-			return fail(why, "candidate %zu: family %u, want 4 "
-			    "or 6", i + 1, p[0]);
+			return fail(why, "%scandidate %zu: family %u, want 4 "
+			    "or 6", pre, i + 1, p[0]);
 		alen = p[0] == 4 ? 4 : 16;
 		if (blen - off < 1 + 2 + alen)
-			return fail(why, "candidate %zu past the body", i + 1);
-		m->cand[i].af = p[0];
-		m->cand[i].port = get16(p + 1);
-		if (m->cand[i].port == 0)
-			return fail(why, "candidate %zu: port 0", i + 1);
-		memcpy(m->cand[i].addr, p + 3, alen);
+			return fail(why, "%scandidate %zu past the body", pre,
+			    i + 1);
+		r->cand[i].af = p[0];
+		r->cand[i].port = get16(p + 1);
+		if (r->cand[i].port == 0)
+			return fail(why, "%scandidate %zu: port 0", pre, i + 1);
+		memcpy(r->cand[i].addr, p + 3, alen);
 		off += 1 + 2 + alen;
 	}
-	if (off != blen)
-		return fail(why, "%zu bytes after the candidates", blen - off);
+	*used = off;
+	return 0;
+}
+
+/* REGISTER: exactly one record */
+static int
+decode_register(const uint8_t *b, size_t blen, struct coord_msg *m,
+    const char **why)
+{
+	size_t	used;
+
+	if (decode_record(b, blen, &m->rec[0], &used, "", why) == -1)
+		return -1;
+	if (used != blen)
+		return fail(why, "%zu bytes after the candidates",
+		    blen - used);
+	m->nrec = 1;
+	return 0;
+}
+
+/*
+ * ENTRY: records until the body ends exactly at one's end.  Whatever is
+ * left after a record must be a whole record, so trailing bytes are
+ * refused as a record cut short.
+ */
+static int
+decode_entries(const uint8_t *b, size_t blen, struct coord_msg *m,
+    const char **why)
+{
+	char	pre[24];
+	size_t	off = 0, used;
+
+	if (blen == 0)
+		return fail(why, "ENTRY of no record");
+	while (off < blen) {
+		if (m->nrec == COORD_MAX_RECS)
+			return fail(why, "more than %d records",
+			    COORD_MAX_RECS);
+		(void)snprintf(pre, sizeof(pre), "record %zu: ", m->nrec + 1);
+		if (decode_record(b + off, blen - off, &m->rec[m->nrec],
+		    &used, pre, why) == -1)
+			return -1;
+		off += used;
+		m->nrec++;
+	}
 	return 0;
 }
 
@@ -221,8 +275,9 @@ decode_body(const uint8_t *b, size_t blen, struct coord_msg *m,
 {
 	switch (m->type) {
 	case COORD_REGISTER:
+		return decode_register(b, blen, m, why);
 	case COORD_ENTRY:
-		return decode_entry(b, blen, m, why);
+		return decode_entries(b, blen, m, why);
 	case COORD_DIR_END:
 		if (want_len(blen, DIR_END_LEN, why) == -1)
 			return -1;
@@ -295,21 +350,67 @@ coord_decode(const uint8_t *buf, size_t len, struct coord_msg *m,
 	return decode_body(buf + COORD_HDR_LEN, blen, m, why);
 }
 
+size_t
+coord_record_len(const struct coord_record *r)
+{
+	size_t	len, i;
+
+	if (r->cert == NULL || check_entry(r->certlen, r->ncand, r->cand,
+	    NULL) == -1)
+		return 0;
+	len = ENTRY_FIXED + r->certlen;
+	for (i = 0; i < r->ncand; i++)
+		len += 1 + 2 + (r->cand[i].af == 4 ? 4 : 16);
+	return len;
+}
+
+/* the records' length, or 0 if one breaks a rule or there are none */
+static size_t
+records_len(const struct coord_msg *m)
+{
+	size_t	len = 0, n, i;
+
+	if (m->nrec == 0 || m->nrec > COORD_MAX_RECS ||
+	    (m->type == COORD_REGISTER && m->nrec != 1))
+		return 0;
+	for (i = 0; i < m->nrec; i++) {
+		if ((n = coord_record_len(&m->rec[i])) == 0)
+			return 0;
+		len += n;
+	}
+	return len;
+}
+
+int
+coord_add_record(struct coord_msg *m, const struct coord_record *r)
+{
+	size_t	have, n;
+
+	if ((m->type != COORD_ENTRY && m->type != COORD_REGISTER) ||
+	    (n = coord_record_len(r)) == 0)
+		return -1;
+	if (m->nrec == 0)
+		have = 0;
+	else if ((have = records_len(m)) == 0)
+		return -1;
+	if (m->nrec == (m->type == COORD_REGISTER ? 1 : COORD_MAX_RECS) ||
+	    COORD_HDR_LEN + have + n > COORD_MAX)
+		return 0;
+	m->rec[m->nrec++] = *r;
+	return 1;
+}
+
 /* the body's length as m would encode, or -1 if m breaks a rule */
 static ssize_t
 body_len(const struct coord_msg *m)
 {
-	size_t	len, i;
+	size_t	len;
 
 	switch (m->type) {
 	case COORD_REGISTER:
 	case COORD_ENTRY:
-		if (m->cert == NULL || check_entry(m->certlen, m->ncand,
-		    m->cand, NULL) == -1)
+		if ((len = records_len(m)) == 0)
 			return -1;
-		len = ENTRY_FIXED + m->certlen;
-		for (i = 0; i < m->ncand; i++)
-			len += 1 + 2 + (m->cand[i].af == 4 ? 4 : 16);
 		return len;
 	case COORD_DIR_END:
 		return DIR_END_LEN;
@@ -327,23 +428,25 @@ body_len(const struct coord_msg *m)
 	}
 }
 
-static void
-encode_entry(const struct coord_msg *m, uint8_t *b)
+/* r at b; its length */
+static size_t
+encode_record(const struct coord_record *r, uint8_t *b)
 {
 	size_t	off, i, alen;
 
-	put64(b, m->seq);
-	put16(b + 8, m->certlen);
-	memcpy(b + 10, m->cert, m->certlen);
-	off = 10 + m->certlen;
-	b[off++] = m->ncand;
-	for (i = 0; i < m->ncand; i++) {
-		alen = m->cand[i].af == 4 ? 4 : 16;
-		b[off] = m->cand[i].af;
-		put16(b + off + 1, m->cand[i].port);
-		memcpy(b + off + 3, m->cand[i].addr, alen);
+	put64(b, r->seq);
+	put16(b + 8, r->certlen);
+	memcpy(b + 10, r->cert, r->certlen);
+	off = 10 + r->certlen;
+	b[off++] = r->ncand;
+	for (i = 0; i < r->ncand; i++) {
+		alen = r->cand[i].af == 4 ? 4 : 16;
+		b[off] = r->cand[i].af;
+		put16(b + off + 1, r->cand[i].port);
+		memcpy(b + off + 3, r->cand[i].addr, alen);
 		off += 1 + 2 + alen;
 	}
+	return off;
 }
 
 ssize_t
@@ -351,6 +454,7 @@ coord_encode(const struct coord_msg *m, uint8_t *buf, size_t size)
 {
 	uint8_t	*b = buf + COORD_HDR_LEN;
 	ssize_t	 blen;
+	size_t	 i, off;
 
 	if ((blen = body_len(m)) == -1 || COORD_HDR_LEN + blen > COORD_MAX ||
 	    (size_t)blen + COORD_HDR_LEN > size)
@@ -361,7 +465,8 @@ coord_encode(const struct coord_msg *m, uint8_t *buf, size_t size)
 	switch (m->type) {
 	case COORD_REGISTER:
 	case COORD_ENTRY:
-		encode_entry(m, b);
+		for (i = 0, off = 0; i < m->nrec; i++)
+			off += encode_record(&m->rec[i], b + off);
 		break;
 	case COORD_DIR_END:
 		put32(b, m->count);

@@ -30,7 +30,14 @@
  * then only zero bytes, fewer than 16 (the transport message's padding).
  *
  * Bodies, each exact (no byte more or less):
- *	REGISTER (member -> coordinator), ENTRY (coordinator -> member):
+ *	REGISTER (member -> coordinator): one record.
+ *	ENTRY (coordinator -> member): one or more records back to back
+ *		(at most COORD_MAX_RECS: as many as fit in COORD_MAX), so
+ *		that a directory takes few messages.  A record that breaks
+ *		a rule below or is cut short, or bytes after the last that
+ *		make no whole record, refuse the whole message; whether a
+ *		certificate verifies is the receiver's matter, per record.
+ *	A record:
  *		8	seq: the record's version, newest wins (the member's
  *			wall clock in ns when it made the record)
  *		2	certificate length (CERT_MIN..CERT_MAX), then the
@@ -38,7 +45,7 @@
  *		1	candidates (0..COORD_MAX_CAND), each: family (4 or 6),
  *			port (2, not 0), 4 or 16 bytes of address
  *	DIR_END (coordinator -> member): the full directory was sent
- *		4	entries it held
+ *		4	records it held (not ENTRY messages)
  *		8	epoch: the coordinator's, random at its start
  *	CRL_PART (coordinator -> member): part of the revocation list
  *		8	serial (>= 1)
@@ -67,6 +74,9 @@
 #define COORD_MAX		MESH_COORD_MAX
 #define COORD_MAX_CAND		8
 #define COORD_CRL_PART_MAX	768
+#define COORD_REC_FIXED		(8 + 2 + 1)	/* seq, cert length, ncand */
+/* records in an ENTRY: as many of the shortest as fit (coord.c checks) */
+#define COORD_MAX_RECS		7
 #define CRL_MIN			(24 + 2 + 4 + 64)
 
 enum coord_type {
@@ -86,15 +96,21 @@ struct coord_cand {
 	uint8_t		 addr[16];
 };
 
-/* a decoded message; the fields its type has are set, pointers into buf */
-struct coord_msg {
-	enum coord_type	 type;
-	/* REGISTER, ENTRY */
+/* a member's record; cert points into the message (or the sender's copy) */
+struct coord_record {
 	uint64_t	 seq;
 	const uint8_t	*cert;
 	size_t		 certlen;
 	size_t		 ncand;
 	struct coord_cand cand[COORD_MAX_CAND];
+};
+
+/* a decoded message; the fields its type has are set, pointers into buf */
+struct coord_msg {
+	enum coord_type	 type;
+	/* REGISTER: nrec 1; ENTRY: 1..COORD_MAX_RECS */
+	size_t		 nrec;
+	struct coord_record rec[COORD_MAX_RECS];
 	/* DIR_END */
 	uint32_t	 count;
 	/* DIR_END, PONG */
@@ -116,6 +132,14 @@ int	 coord_decode(const uint8_t *, size_t, struct coord_msg *,
 	    const char **);
 /* the message's length in buf (no padding), or -1 if it breaks a rule */
 ssize_t	 coord_encode(const struct coord_msg *, uint8_t *, size_t);
+/*
+ * Packing an ENTRY (or the one record of a REGISTER): 1 if r was added
+ * to m, 0 if m has no room left for it (send m, start another), -1 if
+ * r breaks a rule.
+ */
+int	 coord_add_record(struct coord_msg *, const struct coord_record *);
+/* the bytes r takes in a body, or 0 if it breaks a rule */
+size_t	 coord_record_len(const struct coord_record *);
 /* "REGISTER", ... or "unknown" */
 const char *coord_type_name(unsigned int);
 

@@ -24,15 +24,24 @@
  * A member: for each coordinator of the config, once a session is up,
  *	REGISTER (our certificate, and our endpoint candidates: the local
  *	address the coordinator's datagrams come to); the coordinator
- *	answers with the whole directory (ENTRY each, the revocation list
- *	in CRL_PART pieces, DIR_END), then pushes what changes.  A PING
- *	every COORD_PING_SECS; a PONG from another epoch (the coordinator
- *	restarted) or three unanswered mean registering again.
+ *	answers with the whole directory (records packed in ENTRYs, the
+ *	revocation list in CRL_PART pieces, DIR_END), then pushes what
+ *	changes.  A PING every COORD_PING_SECS; a PONG from another epoch
+ *	(the coordinator restarted) or three unanswered mean registering
+ *	again.
  * A coordinator (serve coordinator): the directory is soft state, the
  *	records of whoever registered (newest seq wins) and our own; a
  *	new registration gets the whole directory, everyone else the new
  *	record.  The source a registration came from (as crypto
  *	authenticated it) joins its candidates.
+ * Records travel packed, as many as fit in an ENTRY.  A change is not
+ *	queued per subscriber: each record carries a generation (co.gen,
+ *	bumped at each change) and each subscriber the generation it has
+ *	seen, so what a subscriber lacks is the records of newer
+ *	generations, sent when its turn comes, packed, each once however
+ *	often it changed meanwhile.  A subscriber whose directory is being
+ *	sent gets a change in the rest of the directory (a record past
+ *	its cursor) or right after it (one the cursor passed).
  * Sending is paced: at most COORD_BURST messages, then the event loop
  *	runs (the crypto -> net channel drains) before the next burst.
  */
@@ -60,7 +69,8 @@
 #include "net.h"
 
 #define COORD_BURST		128	/* messages between two turns */
-#define COORD_DUMP_TURN		8	/* of one directory in a turn (1 ms) */
+#define COORD_DUMP_TURN		4	/* of one directory in a turn (1 ms) */
+#define COORD_UPDATE_TURN	1	/* to one subscriber in a turn */
 #define COORD_DIR_RETRIES	3	/* a directory that came short */
 #define COORD_PING_SECS		5
 #define COORD_PING_MISSES	3	/* unanswered: register again */
@@ -73,13 +83,15 @@
 struct coord_body {
 	uint64_t		 seq;
 	size_t			 certlen;
-	uint8_t			 cert[CERT_MAX];
+	uint8_t			*cert;		/* certlen bytes, its own */
 	size_t			 ncand;
 	struct coord_cand	 cand[COORD_MAX_CAND];
 };
 
 struct coord_rec {
 	RB_ENTRY(coord_rec)	 entry;
+	RB_ENTRY(coord_rec)	 gen_entry;	/* pushed records, by gen */
+	uint64_t		 gen;		/* its last change; 0: none */
 	uint8_t			 key[32];	/* the certificate's */
 	uint32_t		 id;		/* the member's peer id */
 	int			 admitted;	/* crypto said yes (or ours) */
@@ -88,6 +100,7 @@ struct coord_rec {
 	uint64_t		 pend_check;	/* its CERT_CHECK */
 };
 RB_HEAD(rec_tree, coord_rec);
+RB_HEAD(gen_tree, coord_rec);
 
 static int
 rec_cmp(struct coord_rec *a, struct coord_rec *b)
@@ -95,6 +108,13 @@ rec_cmp(struct coord_rec *a, struct coord_rec *b)
 	return memcmp(a->key, b->key, sizeof(a->key));
 }
 RB_GENERATE_STATIC(rec_tree, coord_rec, entry, rec_cmp)
+
+static int
+gen_cmp(struct coord_rec *a, struct coord_rec *b)
+{
+	return a->gen < b->gen ? -1 : a->gen > b->gen;
+}
+RB_GENERATE_STATIC(gen_tree, coord_rec, gen_entry, gen_cmp)
 
 enum link_state {
 	LINK_IDLE,		/* no session yet */
@@ -132,17 +152,24 @@ struct coord_link {
 	int			 dumping;
 	uint8_t			 cursor[32];	/* the last record sent */
 	int			 cursor_set;
+	int			 walked;	/* the cursor passed the last */
+	uint8_t			(*after)[32];	/* changed behind the cursor */
+	size_t			 nafter;
+	size_t			 after_cap;
 	TAILQ_ENTRY(coord_link)	 dump_entry;
+	/* once its directory was sent: the changes since */
+	uint64_t		 seen_gen;	/* it has all up to this */
+	int			 behind;	/* on co.behind */
+	TAILQ_ENTRY(coord_link)	 behind_entry;
 };
 TAILQ_HEAD(link_head, coord_link);
 
-/* a message waiting its turn; ENTRY and REGISTER are made when sent */
-enum out_kind { OUT_ENTRY, OUT_REGISTER, OUT_CRL, OUT_SMALL };
+/* a message waiting its turn; REGISTER is made when sent */
+enum out_kind { OUT_REGISTER, OUT_CRL, OUT_SMALL };
 struct coord_out {
 	TAILQ_ENTRY(coord_out)	 entry;
 	uint32_t		 id;
 	enum out_kind		 kind;
-	uint8_t			 key[32];	/* ENTRY */
 	uint32_t		 off;		/* CRL */
 	size_t			 len;		/* SMALL */
 	uint8_t			 msg[32];
@@ -161,6 +188,8 @@ static struct {
 	uint64_t		 epoch;
 	struct rec_tree		 recs;
 	size_t			 nrecs;
+	struct gen_tree		 gens;
+	uint64_t		 gen;		/* the newest change's */
 	/*
 	 * CERT_CHECKs sent and CERT_RESULTs come back: crypto answers
 	 * each check once, in order, so the n-th result is the n-th
@@ -171,6 +200,8 @@ static struct {
 	uint64_t		 checks_done;
 	struct out_head		 outq;
 	struct link_head	 dumps;
+	struct link_head	 behind;	/* subscribers lacking news */
+	size_t			 nbehind;
 	struct event		 pace;
 	struct event		 tick;
 	struct {
@@ -179,8 +210,10 @@ static struct {
 	}			 log[2];
 } co = {
 	.recs = RB_INITIALIZER(&co.recs),
+	.gens = RB_INITIALIZER(&co.gens),
 	.outq = TAILQ_HEAD_INITIALIZER(co.outq),
 	.dumps = TAILQ_HEAD_INITIALIZER(co.dumps),
+	.behind = TAILQ_HEAD_INITIALIZER(co.behind),
 };
 
 static void	 pace_arm(void);
@@ -216,6 +249,87 @@ link_get(struct net_peer *np)
 	return np->link;
 }
 
+/* --- records' bodies ---------------------------------------------- */
+
+/* b holds r: its certificate copied at its own length */
+static void
+body_from(struct coord_body *b, const struct coord_record *r)
+{
+	if (b->cert == NULL || b->certlen != r->certlen) {
+		free(b->cert);
+		if ((b->cert = malloc(r->certlen)) == NULL)
+			fatal(NULL);
+	}
+	/* the same bytes again (new candidates only) are no overlap */
+	if (b->cert != r->cert)
+		memcpy(b->cert, r->cert, r->certlen);
+	b->seq = r->seq;
+	b->certlen = r->certlen;
+	b->ncand = r->ncand;
+	memset(b->cand, 0, sizeof(b->cand));
+	memcpy(b->cand, r->cand, r->ncand * sizeof(r->cand[0]));
+}
+
+/* b as a record to encode, pointing into b */
+static void
+body_rec(const struct coord_body *b, struct coord_record *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->seq = b->seq;
+	r->cert = b->cert;
+	r->certlen = b->certlen;
+	r->ncand = b->ncand;
+	memcpy(r->cand, b->cand, sizeof(r->cand));
+}
+
+static void
+body_copy(struct coord_body *dst, const struct coord_body *src)
+{
+	struct coord_record	r;
+
+	body_rec(src, &r);
+	body_from(dst, &r);
+}
+
+static struct coord_body *
+body_new(void)
+{
+	struct coord_body	*b;
+
+	if ((b = calloc(1, sizeof(*b))) == NULL)
+		fatal(NULL);
+	return b;
+}
+
+static void
+body_free(struct coord_body *b)
+{
+	if (b == NULL)
+		return;
+	free(b->cert);
+	free(b);
+}
+
+/* *from becomes dst (its certificate too), and goes */
+static void
+body_move(struct coord_body *dst, struct coord_body **from)
+{
+	free(dst->cert);
+	*dst = **from;
+	free(*from);
+	*from = NULL;
+}
+
+static void
+behind_del(struct coord_link *l)
+{
+	if (!l->behind)
+		return;
+	TAILQ_REMOVE(&co.behind, l, behind_entry);
+	co.nbehind--;
+	l->behind = 0;
+}
+
 void
 coord_peer_free(struct net_peer *np)
 {
@@ -225,7 +339,9 @@ coord_peer_free(struct net_peer *np)
 		return;
 	if (l->dumping)
 		TAILQ_REMOVE(&co.dumps, l, dump_entry);
-	free(l->reg);
+	behind_del(l);
+	body_free(l->reg);
+	free(l->after);
 	free(l->crl);
 	free(l);
 	np->link = NULL;
@@ -245,14 +361,17 @@ rec_free(struct coord_rec *r)
 {
 	RB_REMOVE(rec_tree, &co.recs, r);
 	co.nrecs--;
-	free(r->pend);
+	if (r->gen != 0)
+		RB_REMOVE(gen_tree, &co.gens, r);
+	body_free(r->pend);
+	free(r->b.cert);
 	free(r);
 }
 
 /* --- sending -------------------------------------------------------- */
 
 static void
-out_add(uint32_t id, enum out_kind kind, const uint8_t *key, uint32_t off,
+out_add(uint32_t id, enum out_kind kind, uint32_t off,
     const struct coord_msg *small)
 {
 	struct coord_out	*o;
@@ -262,8 +381,6 @@ out_add(uint32_t id, enum out_kind kind, const uint8_t *key, uint32_t off,
 		fatal(NULL);
 	o->id = id;
 	o->kind = kind;
-	if (key != NULL)
-		memcpy(o->key, key, sizeof(o->key));
 	o->off = off;
 	if (small != NULL) {
 		if ((n = coord_encode(small, o->msg, sizeof(o->msg))) == -1)
@@ -289,35 +406,28 @@ send_msg(uint32_t id, const struct coord_msg *m)
 	child_compose(PROC_CRYPTO, IMSG_COORD_SEND, id, -1, buf, n);
 }
 
-static void
-body_msg(struct coord_msg *m, enum coord_type type,
-    const struct coord_body *b)
-{
-	memset(m, 0, sizeof(*m));
-	m->type = type;
-	m->seq = b->seq;
-	m->cert = b->cert;
-	m->certlen = b->certlen;
-	m->ncand = b->ncand;
-	memcpy(m->cand, b->cand, sizeof(m->cand));
-}
-
 /* our candidates toward a coordinator: the address it talks to, our port */
 static void
 send_register(struct net_peer *np)
 {
-	struct coord_body	 b = co.self;
 	struct coord_msg	 m;
+	struct coord_record	 r;
 
-	b.ncand = 0;
+	body_rec(&co.self, &r);
+	r.ncand = 0;
 	if (np->ep.local_af == AF_INET || np->ep.local_af == AF_INET6) {
-		b.cand[0].af = np->ep.local_af == AF_INET ? 4 : 6;
-		b.cand[0].port = co.port;
-		memcpy(b.cand[0].addr, np->ep.local,
-		    b.cand[0].af == 4 ? 4 : 16);
-		b.ncand = co.port != 0;
+		r.cand[0].af = np->ep.local_af == AF_INET ? 4 : 6;
+		r.cand[0].port = co.port;
+		memcpy(r.cand[0].addr, np->ep.local,
+		    r.cand[0].af == 4 ? 4 : 16);
+		r.ncand = co.port != 0;
 	}
-	body_msg(&m, COORD_REGISTER, &b);
+	memset(&m, 0, sizeof(m));
+	m.type = COORD_REGISTER;
+	if (coord_add_record(&m, &r) != 1) {
+		log_warnx("mesh: our record does not encode, not registered");
+		return;
+	}
 	send_msg(np->id, &m);
 }
 
@@ -346,25 +456,17 @@ crl_queue(uint32_t id)
 
 	for (off = 0; co.crl != NULL && off < co.crllen;
 	    off += COORD_CRL_PART_MAX)
-		out_add(id, OUT_CRL, NULL, off, NULL);
+		out_add(id, OUT_CRL, off, NULL);
 }
 
 static void
 out_send(struct coord_out *o)
 {
 	struct net_peer		*np;
-	struct coord_rec	*r;
-	struct coord_msg	 m;
 
 	if ((np = net_peer_find(o->id)) == NULL)
 		return;		/* gone meanwhile */
 	switch (o->kind) {
-	case OUT_ENTRY:
-		if ((r = rec_find(o->key)) == NULL || !r->admitted)
-			return;
-		body_msg(&m, COORD_ENTRY, &r->b);
-		send_msg(o->id, &m);
-		break;
 	case OUT_REGISTER:
 		send_register(np);
 		break;
@@ -378,27 +480,97 @@ out_send(struct coord_out *o)
 	}
 }
 
-/* the next record of a directory being sent to l; 0 when it is done */
+/* whether l is to get r: admitted, and not its own */
+static int
+rec_for(const struct coord_rec *r, const struct coord_link *l)
+{
+	return r != NULL && r->admitted && r->id != l->id;
+}
+
+/*
+ * r into the ENTRY being packed: 1 added, 0 m is full (send it, r waits
+ * for the next).  A record that does not encode (none should: each came
+ * through coord_decode or is ours) is passed over, as if sent.
+ */
+static int
+pack(struct coord_msg *m, const struct coord_rec *r)
+{
+	struct coord_record	cr;
+	int			ret;
+
+	body_rec(&r->b, &cr);
+	if ((ret = coord_add_record(m, &cr)) == -1) {
+		log_warnx("mesh: a record that does not encode, not sent");
+		return 1;
+	}
+	return ret;
+}
+
+static void
+entry_init(struct coord_msg *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->type = COORD_ENTRY;
+}
+
+/* a record changed behind l's cursor: once, right after the directory */
+static void
+after_add(struct coord_link *l, const uint8_t key[32])
+{
+	size_t	i;
+
+	for (i = 0; i < l->nafter; i++)
+		if (memcmp(l->after[i], key, 32) == 0)
+			return;
+	if (l->nafter == l->after_cap) {
+		l->after_cap = l->after_cap == 0 ? 16 : l->after_cap * 2;
+		if ((l->after = reallocarray(l->after, l->after_cap,
+		    sizeof(*l->after))) == NULL)
+			fatal(NULL);
+	}
+	memcpy(l->after[l->nafter++], key, 32);
+}
+
+/* the next ENTRY of the directory being sent to l; 0 when it is done */
 static int
 dump_next(struct coord_link *l)
 {
 	struct coord_rec	 k, *r;
 	struct coord_msg	 m;
+	size_t			 i;
 
-	if (l->cursor_set) {
-		memcpy(k.key, l->cursor, sizeof(k.key));
-		r = RB_NFIND(rec_tree, &co.recs, &k);
-		if (r != NULL && memcmp(r->key, l->cursor, 32) == 0)
-			r = RB_NEXT(rec_tree, &co.recs, r);
-	} else
-		r = RB_MIN(rec_tree, &co.recs);
-	while (r != NULL && (!r->admitted || r->id == l->id))
-		r = RB_NEXT(rec_tree, &co.recs, r);
-	if (r == NULL)
+	entry_init(&m);
+	if (!l->walked) {
+		if (l->cursor_set) {
+			memcpy(k.key, l->cursor, sizeof(k.key));
+			r = RB_NFIND(rec_tree, &co.recs, &k);
+			if (r != NULL && memcmp(r->key, l->cursor, 32) == 0)
+				r = RB_NEXT(rec_tree, &co.recs, r);
+		} else
+			r = RB_MIN(rec_tree, &co.recs);
+		for (; r != NULL; r = RB_NEXT(rec_tree, &co.recs, r)) {
+			if (rec_for(r, l) && !pack(&m, r))
+				break;
+			memcpy(l->cursor, r->key, sizeof(l->cursor));
+			l->cursor_set = 1;
+		}
+		l->walked = r == NULL;
+		if (m.nrec > 0) {
+			send_msg(l->id, &m);
+			return 1;
+		}
+	}
+	/* what changed behind the cursor meanwhile */
+	for (i = 0; i < l->nafter; i++)
+		if (rec_for(r = rec_find(l->after[i]), l) && !pack(&m, r))
+			break;
+	if (i > 0) {
+		memmove(l->after, l->after + i,
+		    (l->nafter - i) * sizeof(*l->after));
+		l->nafter -= i;
+	}
+	if (m.nrec == 0)
 		return 0;
-	memcpy(l->cursor, r->key, sizeof(l->cursor));
-	l->cursor_set = 1;
-	body_msg(&m, COORD_ENTRY, &r->b);
 	send_msg(l->id, &m);
 	return 1;
 }
@@ -410,12 +582,39 @@ dump_end(struct coord_link *l)
 
 	TAILQ_REMOVE(&co.dumps, l, dump_entry);
 	l->dumping = 0;
+	/* every change so far was in the directory or after it */
+	l->seen_gen = co.gen;
+	free(l->after);
+	l->after = NULL;
+	l->nafter = l->after_cap = 0;
 	crl_queue(l->id);
 	memset(&m, 0, sizeof(m));
 	m.type = COORD_DIR_END;
 	m.count = co.nrecs;
 	m.epoch = co.epoch;
-	out_add(l->id, OUT_SMALL, NULL, 0, &m);
+	out_add(l->id, OUT_SMALL, 0, &m);
+}
+
+/* the next ENTRY of what changed since l's seen_gen; 0 when none is left */
+static int
+update_next(struct coord_link *l)
+{
+	struct coord_rec	 k, *r;
+	struct coord_msg	 m;
+
+	entry_init(&m);
+	k.gen = l->seen_gen;
+	r = RB_NFIND(gen_tree, &co.gens, &k);
+	if (r != NULL && r->gen == l->seen_gen)
+		r = RB_NEXT(gen_tree, &co.gens, r);
+	for (; r != NULL; r = RB_NEXT(gen_tree, &co.gens, r)) {
+		if (rec_for(r, l) && !pack(&m, r))
+			break;
+		l->seen_gen = r->gen;
+	}
+	if (m.nrec > 0)
+		send_msg(l->id, &m);
+	return r != NULL;
 }
 
 static size_t
@@ -434,7 +633,7 @@ pace(int fd, short event, void *arg)
 {
 	struct coord_out	*o;
 	struct coord_link	*l;
-	int			 n = 0, k;
+	int			 n = 0, k, more;
 	size_t			 turns;
 
 	while (n < COORD_BURST && (o = TAILQ_FIRST(&co.outq)) != NULL) {
@@ -445,8 +644,9 @@ pace(int fd, short event, void *arg)
 	}
 	/*
 	 * Each directory being sent gets its share of a turn, no more: the
-	 * member checks a signature per entry, and what it cannot take in
+	 * member checks a signature per record, and what it cannot take in
 	 * time is lost in its socket's buffer.  Round robin between them.
+	 * Counted in messages, each of up to COORD_MAX_RECS records.
 	 */
 	for (turns = dumps_len(); turns > 0 && n < COORD_BURST; turns--) {
 		if ((l = TAILQ_FIRST(&co.dumps)) == NULL)
@@ -461,7 +661,21 @@ pace(int fd, short event, void *arg)
 		TAILQ_REMOVE(&co.dumps, l, dump_entry);
 		TAILQ_INSERT_TAIL(&co.dumps, l, dump_entry);
 	}
-	if (!TAILQ_EMPTY(&co.outq) || !TAILQ_EMPTY(&co.dumps))
+	/* then the changes, round robin between the subscribers lacking some */
+	for (turns = co.nbehind; turns > 0 && n < COORD_BURST; turns--) {
+		l = TAILQ_FIRST(&co.behind);
+		for (k = 0, more = 1; more && k < COORD_UPDATE_TURN &&
+		    n < COORD_BURST; k++, n++)
+			more = update_next(l);
+		behind_del(l);
+		if (more) {
+			TAILQ_INSERT_TAIL(&co.behind, l, behind_entry);
+			co.nbehind++;
+			l->behind = 1;
+		}
+	}
+	if (!TAILQ_EMPTY(&co.outq) || !TAILQ_EMPTY(&co.dumps) ||
+	    !TAILQ_EMPTY(&co.behind))
 		pace_arm();
 }
 
@@ -480,8 +694,13 @@ pace_arm(void)
 static void
 dump_start(struct coord_link *l, int again)
 {
-	if (!again)
+	if (!again || !l->dumping) {
 		l->cursor_set = 0;
+		l->walked = 0;
+		l->nafter = 0;
+	}
+	/* the directory has every change so far */
+	behind_del(l);
 	if (!l->dumping) {
 		l->dumping = 1;
 		TAILQ_INSERT_TAIL(&co.dumps, l, dump_entry);
@@ -489,24 +708,37 @@ dump_start(struct coord_link *l, int again)
 	pace_arm();
 }
 
-/* a new or changed record to every subscriber but its own member */
+/*
+ * A new or changed record, to every subscriber but its own member: a
+ * new generation; each subscriber gets it in its turn, or in or right
+ * after the directory being sent to it.
+ */
 static void
 push_rec(struct coord_rec *r)
 {
 	struct net_peer		*np;
 	struct coord_link	*l;
-	uint32_t		 id;
 
+	if (r->gen != 0)
+		RB_REMOVE(gen_tree, &co.gens, r);
+	r->gen = ++co.gen;
+	RB_INSERT(gen_tree, &co.gens, r);
 	/* the subscribers are the peers with a link that subscribed */
-	for (id = 0, np = NULL;;) {
-		np = np == NULL ? net_peer_first() : net_peer_next(np);
-		if (np == NULL)
-			break;
+	for (np = net_peer_first(); np != NULL; np = net_peer_next(np)) {
 		if ((l = np->link) == NULL || !l->subscribed || np->id == r->id)
 			continue;
-		out_add(np->id, OUT_ENTRY, r->key, 0, NULL);
-		id++;
+		if (l->dumping) {
+			/* past the cursor: the rest of the directory has it */
+			if (l->walked || (l->cursor_set &&
+			    memcmp(r->key, l->cursor, 32) <= 0))
+				after_add(l, r->key);
+		} else if (!l->behind) {
+			TAILQ_INSERT_TAIL(&co.behind, l, behind_entry);
+			co.nbehind++;
+			l->behind = 1;
+		}
 	}
+	pace_arm();
 }
 
 /* --- what a record means ------------------------------------------- */
@@ -577,17 +809,6 @@ add_observed(struct coord_body *b, const struct net_peer *np)
 		b->cand[b->ncand++] = c;
 }
 
-static void
-body_from(struct coord_body *b, const struct coord_msg *m)
-{
-	memset(b, 0, sizeof(*b));
-	b->seq = m->seq;
-	b->certlen = m->certlen;
-	memcpy(b->cert, m->cert, m->certlen);
-	b->ncand = m->ncand;
-	memcpy(b->cand, m->cand, sizeof(b->cand));
-}
-
 /* the check's number, for coord_cert_result() */
 static uint64_t
 cert_check(uint32_t via, int own, const struct coord_body *b)
@@ -605,17 +826,13 @@ cert_check(uint32_t via, int own, const struct coord_body *b)
 
 /* --- a member's side ------------------------------------------------ */
 
+/* one record of an ENTRY from our coordinator np */
 static void
-got_entry(struct net_peer *np, const struct coord_msg *m)
+got_record(struct net_peer *np, const struct coord_record *m)
 {
 	struct coord_rec	*r;
 	const uint8_t		*key = m->cert + CERT_PUBKEY_OFF;
 
-	if (!np->coordinator) {
-		coord_bad(MESH_CTR_COORD_UNEXPECTED, np, "ENTRY from a peer "
-		    "that is not our coordinator");
-		return;
-	}
 	if (co.self.certlen > 0 && memcmp(key, co.key, 32) == 0)
 		return;		/* ourselves */
 	if ((r = rec_find(key)) != NULL) {
@@ -643,10 +860,25 @@ got_entry(struct net_peer *np, const struct coord_msg *m)
 		RB_INSERT(rec_tree, &co.recs, r);
 		co.nrecs++;
 	}
-	if (r->pend == NULL && (r->pend = malloc(sizeof(*r->pend))) == NULL)
-		fatal(NULL);
+	if (r->pend == NULL)
+		r->pend = body_new();
 	body_from(r->pend, m);
 	r->pend_check = cert_check(np->id, 0, r->pend);
+}
+
+static void
+got_entry(struct net_peer *np, const struct coord_msg *m)
+{
+	size_t	i;
+
+	if (!np->coordinator) {
+		coord_bad(MESH_CTR_COORD_UNEXPECTED, np, "ENTRY from a peer "
+		    "that is not our coordinator");
+		return;
+	}
+	/* each on its own: a record crypto refuses spoils no other */
+	for (i = 0; i < m->nrec; i++)
+		got_record(np, &m->rec[i]);
 }
 
 static void
@@ -734,7 +966,7 @@ got_pong(struct net_peer *np, const struct coord_msg *m)
 		    np->name);
 		l->state = LINK_REGISTERING;
 		l->sent = time(NULL);
-		out_add(np->id, OUT_REGISTER, NULL, 0, NULL);
+		out_add(np->id, OUT_REGISTER, 0, NULL);
 	}
 }
 
@@ -751,7 +983,7 @@ coord_session_up(uint32_t id)
 		return;
 	l->state = LINK_REGISTERING;
 	l->sent = time(NULL);
-	out_add(id, OUT_REGISTER, NULL, 0, NULL);
+	out_add(id, OUT_REGISTER, 0, NULL);
 }
 
 /* once a second: pings, and registrations that went unanswered */
@@ -771,7 +1003,7 @@ tick(int fd, short event, void *arg)
 		if (l->state == LINK_REGISTERING && now - l->sent >=
 		    COORD_PING_SECS) {
 			l->sent = now;
-			out_add(np->id, OUT_REGISTER, NULL, 0, NULL);
+			out_add(np->id, OUT_REGISTER, 0, NULL);
 		}
 		/* crypto keeps handshaking with it until then */
 		if (l->state != LINK_REGISTERED ||
@@ -790,7 +1022,7 @@ tick(int fd, short event, void *arg)
 		memset(&m, 0, sizeof(m));
 		m.type = COORD_PING;
 		m.nonce = l->nonce;
-		out_add(np->id, OUT_SMALL, NULL, 0, &m);
+		out_add(np->id, OUT_SMALL, 0, &m);
 	}
 	evtimer_add(&co.tick, &tv);
 }
@@ -822,9 +1054,9 @@ got_register(struct net_peer *np, const struct coord_msg *m)
 		coord_bad(MESH_CTR_COORD_UNEXPECTED, np, "REGISTER too often");
 		return;
 	}
-	if (l->reg == NULL && (l->reg = malloc(sizeof(*l->reg))) == NULL)
-		fatal(NULL);
-	body_from(l->reg, m);
+	if (l->reg == NULL)
+		l->reg = body_new();
+	body_from(l->reg, &m->rec[0]);
 	l->reg_check = cert_check(np->id, 1, l->reg);
 }
 
@@ -842,7 +1074,7 @@ got_ping(struct net_peer *np, const struct coord_msg *m)
 	p.type = COORD_PONG;
 	p.nonce = m->nonce;
 	p.epoch = co.epoch;
-	out_add(np->id, OUT_SMALL, NULL, 0, &p);
+	out_add(np->id, OUT_SMALL, 0, &p);
 }
 
 /* crypto admitted a registration: into the directory, then the dump */
@@ -875,11 +1107,13 @@ registered(struct net_peer *np, const struct mesh_cert_result *cr)
 	    l->reg->ncand != r->b.ncand || memcmp(l->reg->cand, r->b.cand,
 	    sizeof(r->b.cand)) != 0;
 	if (l->reg->seq >= r->b.seq || cr->changed)
-		r->b = *l->reg;
+		body_move(&r->b, &l->reg);
+	else {
+		body_free(l->reg);
+		l->reg = NULL;
+	}
 	r->id = cr->id;
 	r->admitted = 1;
-	free(l->reg);
-	l->reg = NULL;
 	l->subscribed = 1;
 	log_debug("mesh: %s registered", np->name);
 	dump_start(l, again);
@@ -955,7 +1189,7 @@ coord_cert_result(struct imsg *imsg)
 		if (cr.id != 0 && cr.id == cr.via)
 			registered(np, &cr);
 		else {
-			free(np->link->reg);
+			body_free(np->link->reg);
 			np->link->reg = NULL;
 		}
 		return;
@@ -964,16 +1198,14 @@ coord_cert_result(struct imsg *imsg)
 	    r->pend_check != check)
 		return;
 	if (cr.id == 0) {
-		free(r->pend);
+		body_free(r->pend);
 		r->pend = NULL;
 		if (!r->admitted)
 			rec_free(r);
 		return;
 	}
 	moved = r->admitted && r->pend->seq > r->b.seq;
-	r->b = *r->pend;
-	free(r->pend);
-	r->pend = NULL;
+	body_move(&r->b, &r->pend);
 	r->id = cr.id;
 	r->admitted = 1;
 	rec_apply(r, moved || cr.changed);
@@ -1030,9 +1262,11 @@ self_set(struct conf_snapshot *cs)
 {
 	struct net_peer		*np;
 	struct coord_rec	*r;
+	struct coord_record	 me;
 	struct timespec		 ts;
 
 	if (cs->certlen < CERT_MIN || cs->certlen > CERT_MAX) {
+		free(co.self.cert);
 		memset(&co.self, 0, sizeof(co.self));
 		return;
 	}
@@ -1040,10 +1274,11 @@ self_set(struct conf_snapshot *cs)
 	    memcmp(co.self.cert, cs->cert, cs->certlen) == 0)
 		return;
 	clock_gettime(CLOCK_REALTIME, &ts);
-	memset(&co.self, 0, sizeof(co.self));
-	co.self.seq = (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-	co.self.certlen = cs->certlen;
-	memcpy(co.self.cert, cs->cert, cs->certlen);
+	memset(&me, 0, sizeof(me));
+	me.seq = (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+	me.cert = cs->cert;
+	me.certlen = cs->certlen;
+	body_from(&co.self, &me);
 	memcpy(co.key, cs->cert + CERT_PUBKEY_OFF, sizeof(co.key));
 	/* a renewed certificate: every coordinator gets it */
 	for (np = net_peer_first(); np != NULL; np = net_peer_next(np)) {
@@ -1052,7 +1287,7 @@ self_set(struct conf_snapshot *cs)
 			continue;
 		np->link->state = LINK_REGISTERING;
 		np->link->sent = time(NULL);
-		out_add(np->id, OUT_REGISTER, NULL, 0, NULL);
+		out_add(np->id, OUT_REGISTER, 0, NULL);
 	}
 	if (!co.serve)
 		return;
@@ -1064,7 +1299,7 @@ self_set(struct conf_snapshot *cs)
 		RB_INSERT(rec_tree, &co.recs, r);
 		co.nrecs++;
 	}
-	r->b = co.self;
+	body_copy(&r->b, &co.self);
 	r->admitted = 1;
 	push_rec(r);
 }

@@ -21,16 +21,20 @@
  * meshd-net/coord.c, over one UDP socket on the address given.
  *
  *   fakecoord -k KEYFILE -l ADDR:PORT [-e ENTRYFILE]... [-c CRLFILE]
- *	    [-a CANDIDATE] [-g garbage|oversize|order] [-t SECONDS]
+ *	    [-a CANDIDATE] [-g garbage|oversize|cut|order] [-t SECONDS]
  *	answers any member's initiation (its key need not be known: the
  *	peer is made from the static key the initiation carries).  To a
- *	REGISTER it sends one ENTRY per -e file (an armored certificate,
+ *	REGISTER it sends a record per -e file (an armored certificate,
  *	or its raw bytes) with the -a ADDR:PORT as its one candidate (none
- *	without -a), then DIR_END, then the -c
+ *	without -a), packed as a coordinator does (as many to an ENTRY as
+ *	fit), then DIR_END, then the -c
  *	revocation list in CRL_PART pieces; to a PING a PONG.  Then, with
  *	-g garbage: a message of random bytes after the mark, that
  *	coord_decode() refuses; -g oversize: an ENTRY whose body is
- *	COORD_MAX + 1 bytes; -g order instead of the honest answer:
+ *	COORD_MAX + 1 bytes; -g cut instead of the first ENTRY: the same
+ *	one byte short, its last record cut (the whole message is
+ *	refused, none of its records arrives); -g order instead of the
+ *	honest answer:
  *	DIR_END first, the entries after it, and a CRL_PART whose part
  *	lies past the list's end (of the -c list, or of a made-up one of
  *	CRL_MIN bytes), and before all of it a PONG to no PING.
@@ -75,7 +79,7 @@
 #define FILE_MAX	(128 * 1024)	/* an armored CRL_MAX fits */
 #define TICK_MS		100
 
-enum gmode { G_NONE, G_GARBAGE, G_OVERSIZE, G_ORDER };
+enum gmode { G_NONE, G_GARBAGE, G_OVERSIZE, G_CUT, G_ORDER };
 
 struct member {
 	struct noise_peer	*p;
@@ -261,22 +265,66 @@ send_msg(struct fc *fc, struct member *m, const struct coord_msg *cm)
 	send_raw(fc, m, buf, n);
 }
 
+/* -e file i as a record */
 static void
-send_entry(struct fc *fc, struct member *m, size_t i)
+entry_record(struct fc *fc, size_t i, struct coord_record *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->seq = fc->seq;
+	r->cert = fc->ent[i].b;
+	r->certlen = fc->ent[i].len;
+	if (fc->cand.af != 0) {
+		r->cand[0] = fc->cand;
+		r->ncand = 1;
+	}
+}
+
+/*
+ * The entries from the i-th on, packed into one ENTRY (as many as fit);
+ * the index of the first left for the next.  cut: the message is sent
+ * one byte short, its body length saying so.
+ */
+static size_t
+send_entries(struct fc *fc, struct member *m, size_t i, int cut)
 {
 	struct coord_msg	cm;
+	struct coord_record	r;
+	uint8_t			buf[COORD_MAX];
+	ssize_t			n;
+	size_t			first = i;
 
 	memset(&cm, 0, sizeof(cm));
 	cm.type = COORD_ENTRY;
-	cm.seq = fc->seq;
-	cm.cert = fc->ent[i].b;
-	cm.certlen = fc->ent[i].len;
-	if (fc->cand.af != 0) {
-		cm.cand[0] = fc->cand;
-		cm.ncand = 1;
+	for (; i < fc->nent; i++) {
+		entry_record(fc, i, &r);
+		if (coord_add_record(&cm, &r) != 1)
+			break;
 	}
-	send_msg(fc, m, &cm);
-	printf("sent entry %zu\n", i + 1);
+	if ((n = coord_encode(&cm, buf, sizeof(buf))) == -1)
+		errx(1, "ENTRY: coord_encode refused it");
+	if (cut) {
+		buf[2] = (n - 1 - COORD_HDR_LEN) >> 8;
+		buf[3] = n - 1 - COORD_HDR_LEN;
+		send_raw(fc, m, buf, n - 1);
+		printf("sent entries %zu-%zu in one ENTRY cut short by a "
+		    "byte\n", first + 1, i);
+		return i;
+	}
+	send_raw(fc, m, buf, n);
+	for (; first < i; first++)
+		printf("sent entry %zu\n", first + 1);
+	printf("sent ENTRY of %zu records\n", cm.nrec);
+	return i;
+}
+
+/* cut: the first ENTRY cut short */
+static void
+send_directory(struct fc *fc, struct member *m, int cut)
+{
+	size_t	i = 0;
+
+	while (i < fc->nent)
+		i = send_entries(fc, m, i, cut && i == 0);
 }
 
 static void
@@ -381,19 +429,15 @@ send_stray_pong(struct fc *fc, struct member *m)
 static void
 on_register(struct fc *fc, struct member *m)
 {
-	size_t	i;
-
 	if (fc->g == G_ORDER) {
 		send_stray_pong(fc, m);
 		send_dir_end(fc, m);
-		for (i = 0; i < fc->nent; i++)
-			send_entry(fc, m, i);
+		send_directory(fc, m, 0);
 		if (fc->crl.len > 0)
 			send_crl(fc, m, 1);
 		return;
 	}
-	for (i = 0; i < fc->nent; i++)
-		send_entry(fc, m, i);
+	send_directory(fc, m, fc->g == G_CUT);
 	send_dir_end(fc, m);
 	if (fc->crl.len > 0)
 		send_crl(fc, m, 0);
@@ -407,10 +451,15 @@ on_register(struct fc *fc, struct member *m)
 static void
 on_reply(struct fc *fc, const struct coord_msg *cm)
 {
+	size_t	i;
+
 	switch (cm->type) {
 	case COORD_ENTRY:
-		printf("got entry seq %llu cert %zu bytes candidates %zu\n",
-		    (unsigned long long)cm->seq, cm->certlen, cm->ncand);
+		printf("got ENTRY of %zu records\n", cm->nrec);
+		for (i = 0; i < cm->nrec; i++)
+			printf("got entry seq %llu cert %zu bytes candidates "
+			    "%zu\n", (unsigned long long)cm->rec[i].seq,
+			    cm->rec[i].certlen, cm->rec[i].ncand);
 		break;
 	case COORD_DIR_END:
 		printf("got dir_end %u\n", cm->count);
@@ -523,12 +572,16 @@ static void
 member_register(struct fc *fc, struct member *m)
 {
 	struct coord_msg	cm;
+	struct coord_record	r;
 
+	memset(&r, 0, sizeof(r));
+	r.seq = fc->seq;
+	r.cert = fc->ent[0].b;
+	r.certlen = fc->ent[0].len;
 	memset(&cm, 0, sizeof(cm));
 	cm.type = COORD_REGISTER;
-	cm.seq = fc->seq;
-	cm.cert = fc->ent[0].b;
-	cm.certlen = fc->ent[0].len;
+	if (coord_add_record(&cm, &r) != 1)
+		errx(1, "REGISTER: coord_add_record refused the record");
 	send_msg(fc, m, &cm);
 	printf("sent register\n");
 	memset(&cm, 0, sizeof(cm));
@@ -610,7 +663,7 @@ usage(void)
 {
 	fprintf(stderr, "usage: fakecoord -k keyfile -l addr:port "
 	    "[-e entryfile]... [-c crlfile]\n"
-	    "                 [-a candidate] [-g garbage|oversize|order] "
+	    "                 [-a candidate] [-g garbage|oversize|cut|order] "
 	    "[-t seconds]\n"
 	    "       fakecoord -m -k keyfile -p coordpub -C addr:port "
 	    "-e certfile [-t seconds]\n"
@@ -709,10 +762,12 @@ main(int argc, char *argv[])
 				fc.g = G_GARBAGE;
 			else if (strcmp(optarg, "oversize") == 0)
 				fc.g = G_OVERSIZE;
+			else if (strcmp(optarg, "cut") == 0)
+				fc.g = G_CUT;
 			else if (strcmp(optarg, "order") == 0)
 				fc.g = G_ORDER;
 			else
-				errx(1, "-g %s: not garbage, oversize or "
+				errx(1, "-g %s: not garbage, oversize, cut or "
 				    "order", optarg);
 			break;
 		case 'k':

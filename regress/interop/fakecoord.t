@@ -3,10 +3,12 @@
 # its member mode (-m) on the other side of a veth:
 #  - it answers the handshake of a member whose key it was never given,
 #    takes its REGISTER and PING, and sends the entries (one armored, one
-#    raw), DIR_END and the armored revocation list in pieces, then PONG;
-#    the member decodes every message with meshd-net/coord.c;
-#  - -g garbage, -g oversize and -g order each send what the member's
-#    codec refuses, with the reason it gives, or send it out of order;
+#    raw) packed in one ENTRY, DIR_END and the armored revocation list in
+#    pieces, then PONG; the member decodes every message with
+#    meshd-net/coord.c; five entries that do not fit in one ENTRY take two;
+#  - -g garbage, -g oversize, -g cut and -g order each send what the
+#    member's codec refuses, with the reason it gives, or send it out of
+#    order;
 #  - hsdriver's initiation is answered, its echo request is no coordination;
 #  - bad arguments and files are refused with a reason, before binding.
 . "$(dirname "$0")/../lib.sh"
@@ -55,10 +57,11 @@ run() {
 run honest -e "$D/e1.crt" -e "$D/e2.crt" -c "$D/crl"
 is "$(head -n 1 <<<"$COORD")" \
     "listening on 198.18.77.1:51820 as $C_PUB" "listens as its key"
-is "$(sed -n '2,6p' <<<"$COORD")" "handshake from $M_PUB
+is "$(sed -n '2,7p' <<<"$COORD")" "handshake from $M_PUB
 register from $M_PUB
 sent entry 1
 sent entry 2
+sent ENTRY of 2 records
 sent dir_end 2" "an unknown member's handshake and REGISTER are answered"
 has "$COORD" "sent crl_part offset 1536 length 464 total 2000" \
     "the list goes in 768-byte parts"
@@ -66,7 +69,8 @@ has "$COORD" "ping from $M_PUB
 sent pong" "PING answered"
 is "$(tail -n 1 <<<"$COORD")" "exit after 3 s" "exits after -t"
 is "$(grep '^got' <<<"$MEMBER" | sed 's/seq [0-9]* //')" \
-    "got entry cert 200 bytes candidates 0
+    "got ENTRY of 2 records
+got entry cert 200 bytes candidates 0
 got entry cert 300 bytes candidates 0
 got dir_end 2
 got crl_part offset 0 length 768 total 2000
@@ -78,6 +82,17 @@ ok "$(grep -c refused <<<"$MEMBER")" "the member refuses nothing"
 run cand -e "$D/e1.crt" -a 198.18.77.9:4000
 has "$MEMBER" "cert 200 bytes candidates 1" "-a: the entry has a candidate"
 
+# 311 bytes a record: three fit in an ENTRY (4 + 933), a fourth does not
+E2=$D/e2.crt
+run many -e "$E2" -e "$E2" -e "$E2" -e "$E2" -e "$E2"
+is "$(grep -E '^sent (ENTRY|dir_end)' <<<"$COORD")" "sent ENTRY of 3 records
+sent ENTRY of 2 records
+sent dir_end 5" "five entries go in two ENTRYs"
+is "$(grep -E '^got (ENTRY|dir_end)' <<<"$MEMBER")" "got ENTRY of 3 records
+got ENTRY of 2 records
+got dir_end 5" "the member decodes both, and every record"
+ok "$(grep -c refused <<<"$MEMBER")" "five entries: the member refuses nothing"
+
 run garbage -e "$D/e1.crt" -g garbage
 like "$COORD" "sent garbage [0-9]+ bytes" "-g garbage: sent"
 has "$MEMBER" "refused from $C_PUB: " "-g garbage: the codec refuses it"
@@ -88,10 +103,20 @@ has "$COORD" "sent oversize entry, body 1025 bytes" "-g oversize: sent"
 has "$MEMBER" "refused from $C_PUB: ENTRY of 1029 bytes, at most 1024" \
     "-g oversize: the codec refuses it"
 
+run cut -e "$D/e1.crt" -e "$D/e2.crt" -g cut
+has "$COORD" "sent entries 1-2 in one ENTRY cut short by a byte
+sent dir_end 2" "-g cut: sent instead of the ENTRY"
+has "$MEMBER" "refused from $C_PUB: record 2: certificate of 300 bytes past \
+the body" "-g cut: the codec refuses the whole ENTRY, naming the record"
+is "$(grep -c '^got entry' <<<"$MEMBER")" 0 \
+    "-g cut: neither record of the ENTRY is taken"
+has "$MEMBER" "got dir_end 2" "-g cut: the session carries on"
+
 run order -e "$D/e1.crt" -c "$D/crl" -g order
 is "$(grep '^got' <<<"$MEMBER" | sed 's/seq [0-9]* //')" \
     "got pong 24301
 got dir_end 1
+got ENTRY of 1 records
 got entry cert 200 bytes candidates 0
 got pong 42" "-g order: a PONG to no PING, DIR_END before the entry"
 has "$MEMBER" "refused from $C_PUB: part at 1233 length 768 past the end" \
@@ -132,7 +157,8 @@ fi
 
 out=$("$FC" -k "$D/a.key" -l 198.18.77.1:1 -g bogus 2>&1)
 ok $(( $? != 1 )) "-g bogus: exit 1"
-has "$out" "-g bogus: not garbage, oversize or order" "-g bogus: says why"
+has "$out" "-g bogus: not garbage, oversize, cut or order" \
+    "-g bogus: says why"
 out=$("$FC" -k "$D/a.key" -l 198.18.77.1:1 -e "$D/short.crt" 2>&1)
 has "$out" "entry 1: 100 bytes, a certificate has 132 to 800" \
     "a too short entry file is refused"

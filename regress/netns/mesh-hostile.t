@@ -5,9 +5,10 @@
 # certificate (another admin key), an altered one, an expired one, one of
 # another mesh, one claiming the valid member's address, one revoked by
 # the coordinator's list, one revoked by the member's own
-# revocation-file, a forged list, garbage, an oversize message and
-# messages out of order.  Each is refused: no mesh peer, no kernel route,
-# its own counter up in show status, logged once, the daemon still up.
+# revocation-file, a forged list, garbage, an oversize message, messages
+# out of order and an ENTRY of two records cut short.  Each is refused:
+# no mesh peer, no kernel route, its own counter up in show status,
+# logged once, the daemon still up.
 # A member whose certificate ends while it is one is removed (expired).
 # An expired certificate of a key just before its valid one (a stale
 # coordinator) is refused, and the valid one still brings its candidate.
@@ -232,6 +233,24 @@ is "$(mesh_peers r4b)" good "run 4: good is admitted all the same"
 is "$(endpoint r4b)" 198.18.60.1:4000 \
     "run 4: with its candidate as its endpoint"
 stop "$PID_r4b" "$FCPID"
+
+# ---- run 5: good and another valid member packed in one ENTRY, cut short
+# by a byte: the whole message is refused, neither record is taken
+mk packed -m corp -a 100.64.0.13 || fail_setup "a second valid member"
+member r5
+serve r5 -e "$D/good.crt" -e "$D/packed.crt" -g cut
+meshd_up r5 "$NM"; ok $? "run 5: the member starts"
+wait_for 10 ctr_ge r5 coord_malformed 1
+ok $? "run 5: the cut ENTRY is malformed: coord_malformed"
+has "$(cat "$D/r5.fc")" "sent entries 1-2 in one ENTRY cut short" \
+    "run 5: fakecoord sent both records in the one cut ENTRY"
+sleep 1
+is "$(mesh_peers r5)" "" "run 5: neither record of it is a mesh peer"
+is "$(routes "$NM")" "" "run 5: no route from it"
+is "$(logged r5 "malformed coordination message")" 1 \
+    "run 5: logged once"
+alive "$PID_r5" r5; ok $? "run 5: the member is still running"
+stop "$PID_r5" "$FCPID"
 
 # ---- part 2: a real coordinator; initiators that never register, or
 # register another key's certificate, and one that is honest

@@ -16,7 +16,9 @@
 
 /*
  * The coordination codec (meshd-net/coord.c): every type round-trips,
- * and each rule of coord.h refuses what breaks it, in both directions.
+ * and each rule of coord.h refuses what breaks it, in both directions;
+ * an ENTRY packs records back to back, and one record cut short, bytes
+ * after the last or no record at all refuse the whole message.
  */
 
 #include <stdint.h>
@@ -26,8 +28,27 @@
 #include "coord.h"
 #include "tap.h"
 
+#define REC	(8 + 2 + 300 + 1 + 7 + 19)	/* fill_rec()'s, 337 */
+
 static uint8_t	cert[CERT_MAX + 1];
 static uint8_t	crl[COORD_CRL_PART_MAX + 1];
+
+/* a record of 300 certificate bytes and two candidates: REC bytes */
+static void
+fill_rec(struct coord_record *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->seq = 0x0102030405060708ULL;
+	r->cert = cert;
+	r->certlen = 300;
+	r->ncand = 2;
+	r->cand[0].af = 4;
+	r->cand[0].port = 51820;
+	memcpy(r->cand[0].addr, "\xc6\x12\x00\x01", 4);
+	r->cand[1].af = 6;
+	r->cand[1].port = 1;
+	memset(r->cand[1].addr, 0xfd, 16);
+}
 
 static void
 fill(struct coord_msg *m, enum coord_type type)
@@ -37,16 +58,8 @@ fill(struct coord_msg *m, enum coord_type type)
 	switch (type) {
 	case COORD_REGISTER:
 	case COORD_ENTRY:
-		m->seq = 0x0102030405060708ULL;
-		m->cert = cert;
-		m->certlen = 300;
-		m->ncand = 2;
-		m->cand[0].af = 4;
-		m->cand[0].port = 51820;
-		memcpy(m->cand[0].addr, "\xc6\x12\x00\x01", 4);
-		m->cand[1].af = 6;
-		m->cand[1].port = 1;
-		memset(m->cand[1].addr, 0xfd, 16);
+		m->nrec = 1;
+		fill_rec(&m->rec[0]);
 		break;
 	case COORD_DIR_END:
 		m->count = 10000;
@@ -72,26 +85,38 @@ fill(struct coord_msg *m, enum coord_type type)
 }
 
 static int
-same(const struct coord_msg *a, const struct coord_msg *b)
+same_rec(const struct coord_record *a, const struct coord_record *b)
 {
 	size_t	i;
 
-	if (a->type != b->type || a->seq != b->seq ||
-	    a->certlen != b->certlen || a->ncand != b->ncand ||
-	    a->count != b->count || a->epoch != b->epoch ||
-	    a->nonce != b->nonce || a->serial != b->serial ||
-	    a->total != b->total || a->offset != b->offset ||
-	    a->datalen != b->datalen)
-		return 0;
-	if (a->certlen && memcmp(a->cert, b->cert, a->certlen) != 0)
-		return 0;
-	if (a->datalen && memcmp(a->data, b->data, a->datalen) != 0)
+	if (a->seq != b->seq || a->certlen != b->certlen ||
+	    a->ncand != b->ncand ||
+	    memcmp(a->cert, b->cert, a->certlen) != 0)
 		return 0;
 	for (i = 0; i < a->ncand; i++)
 		if (a->cand[i].af != b->cand[i].af ||
 		    a->cand[i].port != b->cand[i].port ||
 		    memcmp(a->cand[i].addr, b->cand[i].addr,
 		    a->cand[i].af == 4 ? 4 : 16) != 0)
+			return 0;
+	return 1;
+}
+
+static int
+same(const struct coord_msg *a, const struct coord_msg *b)
+{
+	size_t	i;
+
+	if (a->type != b->type || a->nrec != b->nrec ||
+	    a->count != b->count || a->epoch != b->epoch ||
+	    a->nonce != b->nonce || a->serial != b->serial ||
+	    a->total != b->total || a->offset != b->offset ||
+	    a->datalen != b->datalen)
+		return 0;
+	if (a->datalen && memcmp(a->data, b->data, a->datalen) != 0)
+		return 0;
+	for (i = 0; i < a->nrec; i++)
+		if (!same_rec(&a->rec[i], &b->rec[i]))
 			return 0;
 	return 1;
 }
@@ -218,11 +243,21 @@ test_decode_refusals(void)
 	b[cand] = COORD_MAX_CAND + 1;
 	refused(b, n, "9 candidates", "too many candidates");
 	b[cand] = 1;
-	refused(b, n, "after the candidates", "bytes after the candidates");
+	refused(b, n, "record 2: certificate length 65021",
+	    "ENTRY: bytes after the candidates are no record");
+	b[1] = COORD_REGISTER;
+	refused(b, n, "19 bytes after the candidates",
+	    "REGISTER: bytes after the candidates");
+	b[1] = COORD_ENTRY;
 	b[cand] = 2;
 	put16(b + 2, n - COORD_HDR_LEN + 1);
 	b[n] = 0;
-	refused(b, n + 1, "after the candidates", "ENTRY body one too long");
+	refused(b, n + 1, "record 2: 1 bytes, want at least 11",
+	    "ENTRY body one too long");
+	b[1] = COORD_REGISTER;
+	refused(b, n + 1, "1 bytes after the candidates",
+	    "REGISTER body one too long");
+	b[1] = COORD_ENTRY;
 	put16(b + 2, n - COORD_HDR_LEN - 1);
 	refused(b, n - 1, "past the body", "ENTRY body one too short");
 	put16(b + 2, 11 + 300);
@@ -281,22 +316,46 @@ test_encode_refusals(void)
 	m.type = 0;
 	no_encode(&m, "type 0");
 	fill(&m, COORD_ENTRY);
-	m.certlen = CERT_MIN - 1;
+	m.rec[0].certlen = CERT_MIN - 1;
 	no_encode(&m, "certificate too short");
-	m.certlen = CERT_MAX + 1;
+	m.rec[0].certlen = CERT_MAX + 1;
 	no_encode(&m, "certificate too long");
 	fill(&m, COORD_REGISTER);
-	m.cert = NULL;
+	m.rec[0].cert = NULL;
 	no_encode(&m, "no certificate");
 	fill(&m, COORD_REGISTER);
-	m.cand[1].af = 2;
+	m.rec[0].cand[1].af = 2;
 	no_encode(&m, "candidate family 2");
 	fill(&m, COORD_REGISTER);
-	m.cand[0].port = 0;
+	m.rec[0].cand[0].port = 0;
 	no_encode(&m, "candidate port 0");
 	fill(&m, COORD_REGISTER);
-	m.ncand = COORD_MAX_CAND + 1;
+	m.rec[0].ncand = COORD_MAX_CAND + 1;
 	no_encode(&m, "too many candidates");
+	fill(&m, COORD_ENTRY);
+	m.nrec = 0;
+	no_encode(&m, "ENTRY of no record");
+	fill(&m, COORD_REGISTER);
+	m.nrec = 0;
+	no_encode(&m, "REGISTER of no record");
+	fill(&m, COORD_REGISTER);
+	fill_rec(&m.rec[1]);
+	m.rec[1].certlen = CERT_MIN;
+	m.nrec = 2;
+	no_encode(&m, "REGISTER of two records");
+	fill(&m, COORD_ENTRY);
+	fill_rec(&m.rec[1]);
+	fill_rec(&m.rec[2]);
+	fill_rec(&m.rec[3]);
+	m.nrec = 4;
+	no_encode(&m, "ENTRY of four 337-byte records (past COORD_MAX)");
+	m.nrec = COORD_MAX_RECS + 1;
+	no_encode(&m, "ENTRY of more than COORD_MAX_RECS records");
+	fill(&m, COORD_ENTRY);
+	fill_rec(&m.rec[1]);
+	m.rec[1].cand[0].af = 5;
+	m.nrec = 2;
+	no_encode(&m, "ENTRY whose second record breaks a rule");
 	fill(&m, COORD_CRL_PART);
 	m.serial = 0;
 	no_encode(&m, "CRL serial 0");
@@ -328,11 +387,11 @@ test_largest(void)
 	size_t			 i;
 
 	fill(&m, COORD_ENTRY);
-	m.certlen = CERT_MAX;
-	m.ncand = COORD_MAX_CAND;
-	for (i = 0; i < m.ncand; i++) {
-		m.cand[i].af = 6;
-		m.cand[i].port = 1000 + i;
+	m.rec[0].certlen = CERT_MAX;
+	m.rec[0].ncand = COORD_MAX_CAND;
+	for (i = 0; i < m.rec[0].ncand; i++) {
+		m.rec[0].cand[i].af = 6;
+		m.rec[0].cand[i].port = 1000 + i;
 	}
 	n = coord_encode(&m, buf, sizeof(buf));
 	ok(n == 4 + 8 + 2 + CERT_MAX + 1 + COORD_MAX_CAND * 19,
@@ -342,6 +401,139 @@ test_largest(void)
 	is_str(coord_type_name(COORD_CRL_PART), "CRL_PART", "type name");
 	is_str(coord_type_name(0), "unknown", "type name of 0");
 	is_str(coord_type_name(99), "unknown", "type name of 99");
+}
+
+/* records packed by coord_add_record until full, and back */
+static void
+test_pack(void)
+{
+	struct coord_msg	 m, d;
+	struct coord_record	 r;
+	uint8_t			 buf[COORD_MAX], again[COORD_MAX];
+	const char		*why = NULL;
+	ssize_t			 n;
+	size_t			 i;
+
+	memset(&m, 0, sizeof(m));
+	m.type = COORD_ENTRY;
+	fill_rec(&r);
+	for (i = 0; coord_add_record(&m, &r) == 1; i++)
+		r.seq++;
+	/* 4 + 3 * 337 = 1015; a fourth would make 1352 */
+	ok(i == 3 && m.nrec == 3, "three 337-byte records fit, a fourth "
+	    "does not (%zu)", i);
+	n = coord_encode(&m, buf, sizeof(buf));
+	ok(n == 4 + 3 * REC, "packed ENTRY of three encodes: %zd bytes", n);
+	if (!ok(n > 0 && coord_decode(buf, n, &d, &why) == 0 &&
+	    same(&m, &d), "and decodes to the same three records"))
+		diag("%s", why);
+	ok(d.rec[2].seq == d.rec[0].seq + 2 && d.rec[2].cert == buf + 4 +
+	    2 * REC + 10, "the third record is the third, in the message");
+	ok(coord_encode(&d, again, sizeof(again)) == n &&
+	    memcmp(buf, again, n) == 0, "encodes to the same bytes");
+
+	/* the shortest records: COORD_MAX_RECS fit */
+	memset(&m, 0, sizeof(m));
+	m.type = COORD_ENTRY;
+	memset(&r, 0, sizeof(r));
+	r.cert = cert;
+	r.certlen = CERT_MIN;
+	while (coord_add_record(&m, &r) == 1)
+		r.seq++;
+	ok(m.nrec == COORD_MAX_RECS, "%d of the shortest records fit",
+	    COORD_MAX_RECS);
+	n = coord_encode(&m, buf, sizeof(buf));
+	ok(n == 4 + COORD_MAX_RECS * (11 + CERT_MIN) && coord_decode(buf, n,
+	    &d, &why) == 0 && d.nrec == COORD_MAX_RECS && same(&m, &d),
+	    "and round-trip (%zd bytes)", n);
+	r.certlen = CERT_MIN - 1;
+	memset(&m, 0, sizeof(m));
+	m.type = COORD_ENTRY;
+	ok(coord_add_record(&m, &r) == -1 && m.nrec == 0,
+	    "a record that breaks a rule is not added");
+	r.certlen = CERT_MIN;
+	m.type = COORD_REGISTER;
+	ok(coord_add_record(&m, &r) == 1 && coord_add_record(&m, &r) == 0,
+	    "a REGISTER takes one record");
+	m.type = COORD_PING;
+	ok(coord_add_record(&m, &r) == -1, "a PING takes none");
+	ok(coord_record_len(&r) == 11 + CERT_MIN, "coord_record_len");
+}
+
+/* hostile packing: each refuses the whole ENTRY, with a reason */
+static void
+test_pack_refusals(void)
+{
+	struct coord_msg	 m, d;
+	struct coord_record	 r;
+	uint8_t			 b[COORD_MAX + 64];
+	const char		*why = NULL;
+	ssize_t			 n;
+	size_t			 second = 4 + REC;
+
+	memset(&m, 0, sizeof(m));
+	m.type = COORD_ENTRY;
+	fill_rec(&r);
+	coord_add_record(&m, &r);
+	coord_add_record(&m, &r);
+	n = coord_encode(&m, b, COORD_MAX);
+	ok(n == 4 + 2 * REC, "a good ENTRY of two records to change");
+
+	/* the second record cut short, the header saying so */
+	put16(b + 2, n - COORD_HDR_LEN - 1);
+	refused(b, n - 1, "record 2: candidate 2 past the body",
+	    "second record's last candidate cut by a byte");
+	put16(b + 2, REC + 11 + 299);
+	refused(b, 4 + REC + 11 + 299, "record 2: certificate of 300 bytes "
+	    "past the body", "second record's certificate cut");
+	put16(b + 2, REC + 5);
+	refused(b, 4 + REC + 5, "record 2: 5 bytes, want at least 11",
+	    "second record cut in its seq");
+	put16(b + 2, n - COORD_HDR_LEN);
+	ok(coord_decode(b, n, &d, &why) == 0 && d.nrec == 2,
+	    "the message whole again decodes");
+
+	/* a bad field in the second record spoils the message */
+	b[second + 10 + 300 + 1] = 5;
+	refused(b, n, "record 2: candidate 1: family 5",
+	    "second record's candidate family 5");
+	b[second + 10 + 300 + 1] = 4;
+	put16(b + second + 8, CERT_MAX + 1);
+	refused(b, n, "record 2: certificate length 801",
+	    "second record's certificate too long");
+	put16(b + second + 8, 300);
+	b[second + 10 + 300] = COORD_MAX_CAND + 1;
+	refused(b, n, "record 2: 9 candidates", "second record: too many "
+	    "candidates");
+	b[second + 10 + 300] = 2;
+
+	/* trailing bytes after the last record, and none at all */
+	memset(b + n, 0xaa, 11);
+	put16(b + 2, n - COORD_HDR_LEN + 3);
+	refused(b, n + 3, "record 3: 3 bytes, want at least 11",
+	    "3 bytes after the last record");
+	put16(b + 2, n - COORD_HDR_LEN + 11);
+	refused(b, n + 11, "record 3: certificate length",
+	    "11 bytes after the last record (no certificate)");
+	memset(b + n, 0, 11);
+	put16(b + 2, n - COORD_HDR_LEN + 3);
+	refused(b, n + 3, "record 3: 3 bytes", "3 zero bytes inside the body "
+	    "are no padding");
+
+	/* a REGISTER of two records is one with bytes after it */
+	put16(b + 2, n - COORD_HDR_LEN);
+	b[1] = COORD_REGISTER;
+	refused(b, n, "337 bytes after the candidates", "REGISTER of two "
+	    "records");
+	b[1] = COORD_ENTRY;
+
+	put16(b + 2, 0);
+	refused(b, 4, "ENTRY of no record", "ENTRY of no record");
+	memset(b + 4, 0, 15);
+	refused(b, 4 + 15, "ENTRY of no record",
+	    "ENTRY of no record, 15 bytes of padding");
+	b[1] = COORD_REGISTER;
+	refused(b, 4, "0 bytes, want at least 11", "REGISTER of no record");
 }
 
 int
@@ -359,5 +551,7 @@ main(void)
 	test_decode_refusals();
 	test_encode_refusals();
 	test_largest();
+	test_pack();
+	test_pack_refusals();
 	return tap_done();
 }
