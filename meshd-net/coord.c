@@ -142,6 +142,9 @@ check_entry(size_t certlen, size_t ncand, const struct coord_cand *cand,
 		if (cand[i].af != 4 && cand[i].af != 6)
 			return fail(why, "candidate %zu: family %u, want 4 "
 			    "or 6", i + 1, cand[i].af);
+		if (cand[i].kind >= COORD_CAND_KINDS)
+			return fail(why, "candidate %zu: kind %u, at most %d",
+			    i + 1, cand[i].kind, COORD_CAND_KINDS - 1);
 		if (cand[i].port == 0)
 			return fail(why, "candidate %zu: port 0", i + 1);
 	}
@@ -199,14 +202,18 @@ decode_record(const uint8_t *b, size_t blen, struct coord_record *r,
 			return fail(why, "%scandidate %zu past the body", pre,
 			    i + 1);
 		p = b + off;
-		if (p[0] != 4 && p[0] != 6)
+		if ((p[0] & 0x0f) != 4 && (p[0] & 0x0f) != 6)
 			return fail(why, "%scandidate %zu: family %u, want 4 "
-			    "or 6", pre, i + 1, p[0]);
-		alen = p[0] == 4 ? 4 : 16;
+			    "or 6", pre, i + 1, p[0] & 0x0f);
+		if ((p[0] >> 4) >= COORD_CAND_KINDS)
+			return fail(why, "%scandidate %zu: kind %u, at most "
+			    "%d", pre, i + 1, p[0] >> 4, COORD_CAND_KINDS - 1);
+		alen = (p[0] & 0x0f) == 4 ? 4 : 16;
 		if (blen - off < 1 + 2 + alen)
 			return fail(why, "%scandidate %zu past the body", pre,
 			    i + 1);
-		r->cand[i].af = p[0];
+		r->cand[i].af = p[0] & 0x0f;
+		r->cand[i].kind = p[0] >> 4;
 		r->cand[i].port = get16(p + 1);
 		if (r->cand[i].port == 0)
 			return fail(why, "%scandidate %zu: port 0", pre, i + 1);
@@ -441,7 +448,7 @@ encode_record(const struct coord_record *r, uint8_t *b)
 	b[off++] = r->ncand;
 	for (i = 0; i < r->ncand; i++) {
 		alen = r->cand[i].af == 4 ? 4 : 16;
-		b[off] = r->cand[i].af;
+		b[off] = r->cand[i].kind << 4 | r->cand[i].af;
 		put16(b + off + 1, r->cand[i].port);
 		memcpy(b + off + 3, r->cand[i].addr, alen);
 		off += 1 + 2 + alen;

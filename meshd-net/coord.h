@@ -42,8 +42,11 @@
  *			wall clock in ns when it made the record)
  *		2	certificate length (CERT_MIN..CERT_MAX), then the
  *			certificate (cert.h)
- *		1	candidates (0..COORD_MAX_CAND), each: family (4 or 6),
- *			port (2, not 0), 4 or 16 bytes of address
+ *		1	candidates (0..COORD_MAX_CAND), each:
+ *			1	kind in the high nibble (enum coord_cand_kind),
+ *				family in the low one (4 or 6)
+ *			2	port (not 0)
+ *			4 or 16	address
  *	DIR_END (coordinator -> member): the full directory was sent
  *		4	records it held (not ENTRY messages)
  *		8	epoch: the coordinator's, random at its start
@@ -89,9 +92,24 @@ enum coord_type {
 	COORD_TYPE_MAX
 };
 
+/*
+ * Where a candidate came from: what its owner knows of itself (an
+ * address of its own, a reflexive one a STUN server saw, a mapping its
+ * gateway made) or what a coordinator saw (the source a REGISTER came
+ * from).  Informational: a path through it is named after it.
+ */
+enum coord_cand_kind {
+	COORD_CAND_LOCAL = 0,		/* an address of the member's own */
+	COORD_CAND_REFLEXIVE,		/* STUN: a NAT's outside address */
+	COORD_CAND_MAPPED,		/* NAT-PMP / PCP: a gateway mapping */
+	COORD_CAND_OBSERVED,		/* a coordinator saw it register from */
+	COORD_CAND_KINDS
+};
+
 /* an endpoint candidate: af 4 or 6 */
 struct coord_cand {
 	uint8_t		 af;
+	uint8_t		 kind;		/* enum coord_cand_kind */
 	uint16_t	 port;
 	uint8_t		 addr[16];
 };

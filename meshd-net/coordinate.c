@@ -801,6 +801,8 @@ add_observed(struct coord_body *b, const struct net_peer *np)
 		memcpy(c.addr, &sin6->sin6_addr, 16);
 	} else
 		return;
+	c.kind = COORD_CAND_OBSERVED;
+	/* already there (a member on a public address): as the member said */
 	for (i = 0; i < b->ncand; i++)
 		if (b->cand[i].af == c.af && b->cand[i].port == c.port &&
 		    memcmp(b->cand[i].addr, c.addr, 16) == 0)

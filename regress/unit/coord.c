@@ -46,6 +46,7 @@ fill_rec(struct coord_record *r)
 	r->cand[0].port = 51820;
 	memcpy(r->cand[0].addr, "\xc6\x12\x00\x01", 4);
 	r->cand[1].af = 6;
+	r->cand[1].kind = COORD_CAND_OBSERVED;
 	r->cand[1].port = 1;
 	memset(r->cand[1].addr, 0xfd, 16);
 }
@@ -95,6 +96,7 @@ same_rec(const struct coord_record *a, const struct coord_record *b)
 		return 0;
 	for (i = 0; i < a->ncand; i++)
 		if (a->cand[i].af != b->cand[i].af ||
+		    a->cand[i].kind != b->cand[i].kind ||
 		    a->cand[i].port != b->cand[i].port ||
 		    memcmp(a->cand[i].addr, b->cand[i].addr,
 		    a->cand[i].af == 4 ? 4 : 16) != 0)
@@ -236,6 +238,8 @@ test_decode_refusals(void)
 	cand = 14 + 300;
 	b[cand + 1] = 5;
 	refused(b, n, "family 5", "candidate family 5");
+	b[cand + 1] = (COORD_CAND_KINDS << 4) | 4;
+	refused(b, n, "kind 4", "candidate kind past the last");
 	b[cand + 1] = 4;
 	put16(b + cand + 2, 0);
 	refused(b, n, "port 0", "candidate port 0");
