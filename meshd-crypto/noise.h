@@ -94,6 +94,13 @@
 #include "timers.h"
 
 /* results: 0 or one of these (all negative) */
+/*
+ * How long a previous keypair outlives its successor once the peer sends
+ * on the successor: a peer learns of a new session within a handshake's
+ * timeout and a keepalive, so nothing it sent on the old one arrives later.
+ */
+#define NOISE_PREV_KEEP		(WG_REKEY_TIMEOUT + WG_KEEPALIVE_TIMEOUT)
+
 #define NOISE_E_INVAL		-1	/* wrong length or type */
 #define NOISE_E_MAC1		-2	/* mac1 wrong: drop silently */
 #define NOISE_E_NOKEY		-3	/* no private key; no usable session */

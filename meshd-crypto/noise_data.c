@@ -194,6 +194,17 @@ noise_decrypt(struct noise_local *l, const uint8_t *msg, size_t len,
 		p->last_handshake = now;
 		p->has_handshake = 1;
 		p->actions |= NOISE_ACT_FLUSH;
+	} else if (kp == p->cur && p->prev != NULL &&
+	    noise_expired(kp->birth, NOISE_PREV_KEEP, now)) {
+		/*
+		 * The peer sends on the current keypair: it switched, and
+		 * anything it sent on the previous one is long delivered
+		 * or lost.  The previous one goes now, not at the next
+		 * rotation: a coordinator holds a session with every
+		 * member, and each keypair is 1.2 KB of replay window.
+		 */
+		noise_keypair_drop(p, p->prev);
+		p->prev = NULL;
 	}
 	/*
 	 * An initiator hearing from a keypair close to REJECT_AFTER_TIME

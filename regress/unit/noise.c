@@ -1215,6 +1215,17 @@ test_timers(void)
 	run(now);
 	ok(A.p->cur->birth == now && A.p->prev != NULL,
 	    "rekey: new keypair current, old one previous");
+	t = now;
+	run(t + NOISE_PREV_KEEP - 1);
+	app_send(&B, "b", 1);
+	run(now);
+	ok(A.p->prev != NULL && A.l->nindices == 2,
+	    "rekey: data on the new keypair before 15 s keeps the old one");
+	run(t + NOISE_PREV_KEEP);
+	app_send(&B, "b", 1);
+	run(now);
+	ok(A.p->prev == NULL && A.p->cur != NULL && A.l->nindices == 1,
+	    "rekey: data on the new keypair at 15 s lets the old one go");
 
 	/* an initiator hearing from an old keypair rekeys, once */
 	setup(NULL);
