@@ -626,6 +626,53 @@ coord_send(struct imsg *imsg)
 	flush_net();
 }
 
+/*
+ * net -> crypto: the member whose id this is, if it is one.  Only a
+ * member: a config peer's handshakes and keepalive are the config's, and
+ * an id that went meanwhile (PEER_GONE crossed the message) is no error.
+ */
+static struct crypto_peer *
+punch_member(struct imsg *imsg)
+{
+	struct crypto_peer	*cp;
+
+	if ((cp = crypto_peer_find(imsg_get_id(imsg))) == NULL ||
+	    cp->kind != PEER_MEMBER || cp->member == NULL)
+		return NULL;
+	if (crypto_peer_engine(cp) == -1)
+		return NULL;
+	return cp;
+}
+
+/* WANT_SESSION: a coordinator's CALL_ME; net sprays what we initiate */
+static void
+want_session(struct imsg *imsg)
+{
+	struct crypto_peer	*cp;
+
+	if (imsg_get_len(imsg) != 0)
+		fatalx("WANT_SESSION: bad length");
+	if ((cp = punch_member(imsg)) == NULL)
+		return;
+	noise_peer_want_session(cp->np, crypto_now());
+	peer_service(cp);
+}
+
+/* PEER_KEEPALIVE: a path through NATs is kept open by keepalives */
+static void
+peer_keepalive(struct imsg *imsg)
+{
+	struct crypto_peer	*cp;
+	uint16_t		 secs;
+
+	if (imsg_get_data(imsg, &secs, sizeof(secs)) == -1)
+		fatalx("PEER_KEEPALIVE: bad length");
+	if ((cp = punch_member(imsg)) == NULL)
+		return;
+	noise_peer_set_keepalive(cp->np, secs, crypto_now());
+	peer_service(cp);
+}
+
 static void
 crypto_dispatch_net(struct imsg *imsg)
 {
@@ -641,6 +688,12 @@ crypto_dispatch_net(struct imsg *imsg)
 		break;
 	case IMSG_CRL:
 		mesh_crl(imsg);
+		break;
+	case IMSG_WANT_SESSION:
+		want_session(imsg);
+		break;
+	case IMSG_PEER_KEEPALIVE:
+		peer_keepalive(imsg);
 		break;
 	default:
 		child_unexpected(PROC_NET, imsg);
