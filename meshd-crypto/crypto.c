@@ -641,6 +641,8 @@ punch_member(struct imsg *imsg)
 		return NULL;
 	if (crypto_peer_engine(cp) == -1)
 		return NULL;
+	/* punched: both sides initiate at once, one must win */
+	noise_peer_set_crossed(cp->np, 1);
 	return cp;
 }
 

@@ -30,7 +30,10 @@
  * On CALL_ME both ask crypto for a handshake and send their latest
  *	initiation to every candidate at 0, 100, 250, 500 ms, 1, 2, 4 s;
  *	the copies a responder already took it rejects by their timestamp.
- *	The attempt ends after 10 s.  The first packet crypto
+ *	Both initiate: crypto lets the lower static key's initiation win
+ *	when they cross (noise_peer_set_crossed), or each would answer the
+ *	other's and neither could send.  The attempt ends after 10 s.
+ *	The first packet crypto
  *	authenticates settles the path (crypto's ENDPOINT: roaming); an
  *	unauthenticated one never does.
  * A path through a NAT (punched, mapped) is held open by a persistent

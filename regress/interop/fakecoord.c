@@ -21,7 +21,8 @@
  * meshd-net/coord.c, over one UDP socket on the address given.
  *
  *   fakecoord -k KEYFILE -l ADDR:PORT [-e ENTRYFILE]... [-c CRLFILE]
- *	    [-a CANDIDATE] [-g garbage|oversize|cut|order] [-t SECONDS]
+ *	    [-a CANDIDATE] [-g garbage|oversize|cut|order|callme]
+ *	    [-t SECONDS]
  *	answers any member's initiation (its key need not be known: the
  *	peer is made from the static key the initiation carries).  To a
  *	REGISTER it sends a record per -e file (an armored certificate,
@@ -37,7 +38,9 @@
  *	honest answer:
  *	DIR_END first, the entries after it, and a CRL_PART whose part
  *	lies past the list's end (of the -c list, or of a made-up one of
- *	CRL_MIN bytes), and before all of it a PONG to no PING.
+ *	CRL_MIN bytes), and before all of it a PONG to no PING; -g callme:
+ *	after the directory a CALL_ME naming a key that is no member's,
+ *	with the -a candidate (a member must not send to it).
  *   fakecoord -m -k KEYFILE -p COORDPUB -C ADDR:PORT -e CERTFILE
  *	    [-t SECONDS]
  *	a member, for fakecoord's own test: handshakes with the
@@ -79,7 +82,7 @@
 #define FILE_MAX	(128 * 1024)	/* an armored CRL_MAX fits */
 #define TICK_MS		100
 
-enum gmode { G_NONE, G_GARBAGE, G_OVERSIZE, G_CUT, G_ORDER };
+enum gmode { G_NONE, G_GARBAGE, G_OVERSIZE, G_CUT, G_ORDER, G_CALLME };
 
 struct member {
 	struct noise_peer	*p;
@@ -412,6 +415,24 @@ send_oversize(struct fc *fc, struct member *m)
 	printf("sent oversize entry, body %zu bytes\n", blen);
 }
 
+/* a CALL_ME for a key no member has, with the -a candidate */
+static void
+send_call_me(struct fc *fc, struct member *m)
+{
+	struct coord_msg	cm;
+
+	memset(&cm, 0, sizeof(cm));
+	cm.type = COORD_CALL_ME;
+	arc4random_buf(cm.key, sizeof(cm.key));
+	cm.attempt = 0xca11;
+	if (fc->cand.af != 0) {
+		cm.cand[0] = fc->cand;
+		cm.ncand = 1;
+	}
+	send_msg(fc, m, &cm);
+	printf("sent call_me for a non-member, %zu candidates\n", cm.ncand);
+}
+
 /* a PONG to a PING nobody sent */
 static void
 send_stray_pong(struct fc *fc, struct member *m)
@@ -445,6 +466,8 @@ on_register(struct fc *fc, struct member *m)
 		send_garbage(fc, m);
 	else if (fc->g == G_OVERSIZE)
 		send_oversize(fc, m);
+	else if (fc->g == G_CALLME)
+		send_call_me(fc, m);
 }
 
 /* what a member hears from its coordinator (member mode) */
@@ -766,9 +789,11 @@ main(int argc, char *argv[])
 				fc.g = G_CUT;
 			else if (strcmp(optarg, "order") == 0)
 				fc.g = G_ORDER;
+			else if (strcmp(optarg, "callme") == 0)
+				fc.g = G_CALLME;
 			else
-				errx(1, "-g %s: not garbage, oversize, cut or "
-				    "order", optarg);
+				errx(1, "-g %s: not garbage, oversize, cut, "
+				    "order or callme", optarg);
 			break;
 		case 'k':
 			keyfile = optarg;
