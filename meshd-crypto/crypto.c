@@ -86,6 +86,8 @@ static void	 crypto_reconf(struct conf_snapshot *);
 static void	 crypto_init(void);
 static void	 crypto_chan_ready(enum mesh_chan);
 static void	 peer_service(struct crypto_peer *);
+static void	 crypto_peer_later(struct crypto_peer *, long);
+#define CRYPTO_FLUSH_DELAY_US	2000	/* after a member's handshake */
 
 static struct child crypto_child = {
 	.role = PROC_CRYPTO,
@@ -281,6 +283,15 @@ static void
 peer_timer(int fd, short event, void *arg)
 {
 	peer_service(arg);
+}
+
+/* cp's engine is served in usec microseconds, not now */
+static void
+crypto_peer_later(struct crypto_peer *cp, long usec)
+{
+	struct timeval	tv = { 0, usec };
+
+	evtimer_add(&cp->timer, &tv);
 }
 
 void
@@ -507,6 +518,18 @@ handshake_recv(struct imsg *imsg)
 		story_complete(cp);
 		log_debug("peer %s: handshake complete (initiator)", cp->name);
 		mesh_session_up(cp);
+		if (cp->kind == PEER_MEMBER && cp->qlen > 0) {
+			/*
+			 * A member's path may be new (punched): the ENDPOINT
+			 * above reaches net over the imsg pipe, the queued
+			 * data over the packet channel, and data that came
+			 * first would go to the old endpoint.  The data goes
+			 * a moment later.
+			 */
+			proc_stats.handshakes++;
+			crypto_peer_later(cp, CRYPTO_FLUSH_DELAY_US);
+			return;
+		}
 		break;
 	case WG_MSG_COOKIE:
 		r = noise_consume_cookie(local, hm.msg, hm.len, now, &np);
@@ -672,6 +695,15 @@ peer_keepalive(struct imsg *imsg)
 	if ((cp = punch_member(imsg)) == NULL)
 		return;
 	noise_peer_set_keepalive(cp->np, secs, crypto_now());
+	/*
+	 * Net asks as soon as a handshake authenticated the path; as its
+	 * responder we have no session to send on until the peer's first
+	 * data, and a keepalive now would start a handshake of our own
+	 * that drops the one the peer is about to use.  The timer sends
+	 * the first in its time.
+	 */
+	if (!noise_peer_can_send(cp->np, crypto_now()))
+		cp->np->actions &= ~NOISE_ACT_KEEPALIVE;
 	peer_service(cp);
 }
 

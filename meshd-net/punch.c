@@ -23,8 +23,9 @@
  * A member whose path to another is not confirmed (no packet of it was
  *	authenticated since our last initiation to it) sends each
  *	initiation crypto makes for it to every candidate of that member,
- *	and a CONNECT to its coordinators (at most one per peer per
- *	backoff: 5 s doubling to 60 s while attempts fail).
+ *	and, unanswered after 200 ms, a CONNECT to its coordinators (at
+ *	most one per peer per backoff: 5 s doubling to 60 s while attempts
+ *	fail).
  * A coordinator answers a CONNECT with a CALL_ME to both members at
  *	once, each with the other's candidates.
  * On CALL_ME both ask crypto for a handshake and send their latest
@@ -83,6 +84,12 @@
 #define PUNCH_CONN_NS		(5 * NS)	/* ... in this long */
 #define PUNCH_PAIR_NS		NS	/* one CALL_ME a pair a second */
 #define PUNCH_PAIRS		256	/* pairs remembered for that */
+/*
+ * A CONNECT waits this long for the spray's answer: members on one LAN
+ * or on public addresses reach each other without a coordinator's call,
+ * and the coordinators hear nothing of them.
+ */
+#define PUNCH_CONNECT_DELAY_US	200000
 
 /* when the attempt's sends go, from its start; the last ends it */
 static const uint64_t schedule_ms[] = {
@@ -106,6 +113,7 @@ struct punch {
 	uint64_t		 connect_ns;	/* last CONNECT sent */
 	uint64_t		 next_connect_ns;
 	uint32_t		 backoff;	/* seconds */
+	int			 connect_due;	/* CONNECT after the delay */
 	/* the attempt a CALL_ME started */
 	int			 attempting;
 	uint64_t		 attempt;
@@ -388,8 +396,12 @@ punch_initiation(struct net_peer *np, const struct hs_msg *hm)
 	}
 	spray(p, now);
 	/* a CALL_ME's attempt running: it came from a CONNECT already */
-	if (!p->attempting && now >= p->next_connect_ns)
-		send_connect(p, p->key, now);
+	if (!p->attempting && !p->connect_due && now >= p->next_connect_ns) {
+		struct timeval	tv = { 0, PUNCH_CONNECT_DELAY_US };
+
+		p->connect_due = 1;
+		evtimer_add(&p->ev, &tv);
+	}
 	return 1;
 }
 
@@ -419,8 +431,13 @@ punch_timer(int fd, short event, void *arg)
 	uint64_t	 now = mesh_monotonic_ns(), due;
 	struct timeval	 tv;
 
-	if (!p->attempting)
+	if (!p->attempting) {
+		/* the spray went unanswered: ask the coordinators */
+		if (p->connect_due && p->auth_ns < p->init_ns)
+			send_connect(p, p->key, now);
+		p->connect_due = 0;
 		return;
+	}
 	if (p->step >= SCHEDULE_STEPS - 1) {
 		attempt_end(p, now);
 		return;
@@ -454,6 +471,7 @@ punch_call_me(struct net_peer *coord, const struct coord_msg *m)
 	p = punch_get(np);
 	log_debug("peer %s: CALL_ME %016llx from %s, %zu candidates",
 	    np->name, (unsigned long long)m->attempt, coord->name, m->ncand);
+	p->connect_due = 0;
 	p->attempting = 1;
 	p->attempt = m->attempt;
 	p->att_ns = mesh_monotonic_ns();
@@ -510,8 +528,9 @@ punch_authenticated(struct net_peer *np)
 		p->settled_probes = p->probes;
 	}
 	p->path = path;
-	if (p->attempting) {
+	if (p->attempting || p->connect_due) {
 		p->attempting = 0;
+		p->connect_due = 0;
 		evtimer_del(&p->ev);
 	}
 	p->fails = 0;
