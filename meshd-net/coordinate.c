@@ -1153,12 +1153,37 @@ coord_member_cands(const uint8_t key[32], uint32_t *id, size_t *ncand)
 	return r->b.cand;
 }
 
+/*
+ * The same by the member's peer id: a walk of the directory, done once
+ * for a member we start to talk to (punch.c keeps what it found).
+ */
+const struct coord_cand *
+coord_member_by_id(uint32_t id, uint8_t key[32], size_t *ncand)
+{
+	struct coord_rec	*r;
+
+	RB_FOREACH(r, rec_tree, &co.recs) {
+		if (r->id != id || !r->admitted)
+			continue;
+		memcpy(key, r->key, 32);
+		*ncand = r->b.ncand;
+		return r->b.cand;
+	}
+	return NULL;
+}
+
 const uint8_t *
 coord_subscriber_key(const struct net_peer *np)
 {
 	if (np->link == NULL || !np->link->subscribed)
 		return NULL;
 	return np->link->key;
+}
+
+int
+coord_serving(void)
+{
+	return co.on && co.serve;
 }
 
 int

@@ -94,16 +94,22 @@ void	 coord_count_bad(const struct net_peer *, const char *);
 /* an admitted member's record: its candidates and id, or NULL */
 const struct coord_cand *coord_member_cands(const uint8_t [32], uint32_t *,
 	    size_t *);
+const struct coord_cand *coord_member_by_id(uint32_t, uint8_t [32],
+	    size_t *);
 /* the key a subscriber of ours registered with, or NULL */
 const uint8_t *coord_subscriber_key(const struct net_peer *);
 int	 coord_is_self(const uint8_t [32]);
+int	 coord_serving(void);
 
 /* net.c, for punch.c: one datagram to ep; 0 or -1 */
 int	 net_send_to(void *, size_t, struct mesh_endpoint *);
 
 /* punch.c */
 void	 punch_init(void);
-/* a member's candidates from its record (call 0) or a CALL_ME (1) */
+/*
+ * A member's candidates from its record (call 0: kept only for a member
+ * we talk to) or a CALL_ME (1)
+ */
 void	 punch_cands(struct net_peer *, const uint8_t [32],
 	    const struct coord_cand *, size_t, int);
 /* a coordinator's side: a member asks for a path */

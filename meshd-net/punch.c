@@ -109,7 +109,7 @@ struct punch {
 	uint8_t			 init[148];
 	size_t			 initlen;
 	uint64_t		 init_ns;	/* when crypto sent it */
-	uint64_t		 auth_ns;	/* last authenticated, 0 never */
+	uint64_t		 auth_ns;	/* authenticated last, 0 never */
 	uint64_t		 connect_ns;	/* last CONNECT sent */
 	uint64_t		 next_connect_ns;
 	uint32_t		 backoff;	/* seconds */
@@ -358,7 +358,12 @@ punch_cands(struct net_peer *np, const uint8_t key[32],
 {
 	struct punch	*p;
 
-	if (np->id < MESH_DYN_ID_MIN || (n == 0 && np->punch == NULL))
+	/*
+	 * A record's candidates are kept here only for a member we talk
+	 * to: at 10,000 members, most never are (punch_initiation() finds
+	 * them in the directory when one is).
+	 */
+	if (np->id < MESH_DYN_ID_MIN || (!call && np->punch == NULL))
 		return;
 	if (n > COORD_MAX_CAND)
 		n = COORD_MAX_CAND;
@@ -373,13 +378,31 @@ punch_cands(struct net_peer *np, const uint8_t key[32],
 	}
 }
 
+/* a member we start to talk to: its record's candidates, if it has any */
+static struct punch *
+punch_find(struct net_peer *np)
+{
+	const struct coord_cand	*c;
+	uint8_t			 key[32];
+	size_t			 n;
+
+	if (np->id < MESH_DYN_ID_MIN ||
+	    (c = coord_member_by_id(np->id, key, &n)) == NULL || n == 0)
+		return NULL;
+	punch_get(np);
+	punch_cands(np, key, c, n, 0);
+	return np->punch;
+}
+
 int
 punch_initiation(struct net_peer *np, const struct hs_msg *hm)
 {
 	struct punch	*p = np->punch;
 	uint64_t	 now = mesh_monotonic_ns(), prev;
 
-	if (p == NULL || hm->len > sizeof(p->init))
+	if (p == NULL && (p = punch_find(np)) == NULL)
+		return 0;
+	if (hm->len > sizeof(p->init))
 		return 0;
 	memcpy(p->init, hm->msg, hm->len);
 	p->initlen = hm->len;
@@ -467,6 +490,8 @@ punch_call_me(struct net_peer *coord, const struct coord_msg *m)
 		    "we know");
 		return;
 	}
+	if (np->punch == NULL)
+		(void)punch_find(np);
 	punch_cands(np, m->key, m->cand, m->ncand, 1);
 	p = punch_get(np);
 	log_debug("peer %s: CALL_ME %016llx from %s, %zu candidates",
@@ -515,7 +540,12 @@ punch_authenticated(struct net_peer *np)
 	uint8_t		 path;
 	char		 buf[MESH_ENDPOINT_MAX + 64];
 
-	if (p == NULL)
+	/*
+	 * It came to us: its path is worth knowing (and keeping open).  Not
+	 * at a coordinator, which every member comes to (a walk of the
+	 * directory each, and state for all) and which has a public address.
+	 */
+	if (p == NULL && (coord_serving() || (p = punch_find(np)) == NULL))
 		return;
 	p->auth_ns = now;
 	path = path_of(p, &np->ep);
