@@ -40,9 +40,10 @@
  *	lies past the list's end (of the -c list, or of a made-up one of
  *	CRL_MIN bytes), and before all of it a PONG to no PING; -g callme:
  *	after the directory a CALL_ME naming a key that is no member's,
- *	with the -a candidate (a member must not send to it).
+ *	with the -a candidate (a member must not send to it); in member
+ *	mode (-m), once registered, a CONNECT for a key no member has.
  *   fakecoord -m -k KEYFILE -p COORDPUB -C ADDR:PORT -e CERTFILE
- *	    [-t SECONDS]
+ *	    [-g callme] [-t SECONDS]
  *	a member, for fakecoord's own test: handshakes with the
  *	coordinator, sends REGISTER with the certificate and a PING, and
  *	prints what comes back.
@@ -472,9 +473,10 @@ on_register(struct fc *fc, struct member *m)
 
 /* what a member hears from its coordinator (member mode) */
 static void
-on_reply(struct fc *fc, const struct coord_msg *cm)
+on_reply(struct fc *fc, struct member *m, const struct coord_msg *cm)
 {
-	size_t	i;
+	struct coord_msg	c;
+	size_t			i;
 
 	switch (cm->type) {
 	case COORD_ENTRY:
@@ -486,6 +488,14 @@ on_reply(struct fc *fc, const struct coord_msg *cm)
 		break;
 	case COORD_DIR_END:
 		printf("got dir_end %u\n", cm->count);
+		if (fc->g != G_CALLME)
+			break;
+		/* registered: a CONNECT for a key that is no member's */
+		memset(&c, 0, sizeof(c));
+		c.type = COORD_CONNECT;
+		arc4random_buf(c.key, sizeof(c.key));
+		send_msg(fc, m, &c);
+		printf("sent connect for a non-member\n");
 		break;
 	case COORD_CRL_PART:
 		printf("got crl_part offset %u length %zu total %u\n",
@@ -518,7 +528,7 @@ on_data(struct fc *fc, struct member *m, const uint8_t *pt, size_t len)
 		return;
 	}
 	if (fc->member_mode) {
-		on_reply(fc, &cm);
+		on_reply(fc, m, &cm);
 		return;
 	}
 	switch (cm.type) {
@@ -686,10 +696,11 @@ usage(void)
 {
 	fprintf(stderr, "usage: fakecoord -k keyfile -l addr:port "
 	    "[-e entryfile]... [-c crlfile]\n"
-	    "                 [-a candidate] [-g garbage|oversize|cut|order] "
-	    "[-t seconds]\n"
+	    "                 [-a candidate] "
+	    "[-g garbage|oversize|cut|order|callme] [-t seconds]\n"
 	    "       fakecoord -m -k keyfile -p coordpub -C addr:port "
-	    "-e certfile [-t seconds]\n"
+	    "-e certfile [-g callme]\n"
+	    "                 [-t seconds]\n"
 	    "       fakecoord -m -n -k keyfile -p coordpub -C addr:port "
 	    "[-t seconds]\n");
 	exit(2);
@@ -825,7 +836,8 @@ main(int argc, char *argv[])
 		usage();
 	if (fc.member_mode) {
 		if (laddr != NULL || !have_coordpub || caddr == NULL ||
-		    fc.nent != (fc.no_register ? 0 : 1) || fc.g != G_NONE ||
+		    fc.nent != (fc.no_register ? 0 : 1) ||
+		    (fc.g != G_NONE && fc.g != G_CALLME) ||
 		    crlfile != NULL || fc.cand.af != 0)
 			usage();
 	} else if (laddr == NULL || have_coordpub || caddr != NULL ||

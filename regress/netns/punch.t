@@ -15,7 +15,9 @@
 #  - 10% loss on both NATs: the path still forms;
 #  - a host on the internet that is no one's candidate gets no packet
 #    all along, and a CALL_ME (from a hostile coordinator, fakecoord)
-#    naming a key that is no member's is refused and sprays nothing.
+#    naming a key that is no member's is refused and sprays nothing; a
+#    CONNECT (from fakecoord as a member) for such a key is refused and
+#    counted by the coordinator, and no CALL_ME comes of it.
 # Namespaces are built once; the daemons start and stop per pairing.
 
 . "$(dirname "$0")/../lib.sh"
@@ -208,6 +210,24 @@ ok $([ "${n:-0}" -ge 1 ]; echo $?) \
     "the member counts that CALL_ME as unexpected ($n)"
 sleep 1
 stop "$PID_a2" "$FCPID"
+
+# ---- a member's CONNECT for a key that is no member's: refused, counted
+meshd_up c "pc$$"
+unexpected_c() {
+	ctl c -j show status | jq '[.. | .coord_unexpected? | numbers] | add // 0'
+}
+before=$(unexpected_c)
+natlab_exec "pha1$$" "$FC" -m -k "$D/a.key" -p "$(wg pubkey <"$D/c.key")" \
+    -C $COORD:51820 -e "$D/a.crt" -g callme -t 3 >"$D/fcm.out" 2>&1
+has "$(cat "$D/fcm.out")" "sent connect for a non-member" \
+    "a member sent CONNECT for a key that is no member's"
+after=$(unexpected_c)
+ok $([ "${after:-0}" -gt "${before:-0}" ]; echo $?) \
+    "the coordinator refuses and counts it ($before, then $after)"
+has "$(cat "$D/fcm.out")" "got dir_end" "the member had registered"
+unlike_call=$(grep -c 'got CALL_ME' "$D/fcm.out")
+is "$unlike_call" 0 "no CALL_ME came back"
+stop "$PID_c"
 
 is "$(grep -c '^other' "$D/spy.out")" 0 \
     "the third host got no packet while punching ran"
