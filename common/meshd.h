@@ -188,6 +188,17 @@ enum imsg_type {
 				   coordinators as CTL_PEER (+ AIPS), END */
 	IMSG_CTL_MESH,		/* reply, struct ctl_mesh */
 
+	/* NAT traversal: punching (meshd-net/punch.c) */
+	IMSG_WANT_SESSION,	/* net -> crypto: no data; peerid = a member
+				   a coordinator told us to punch to
+				   (CALL_ME): initiate a handshake now */
+	IMSG_PEER_KEEPALIVE,	/* net -> crypto: uint16_t seconds, 0 off;
+				   peerid = a member whose path crosses a
+				   NAT (punched or mapped) */
+	IMSG_PEER_PATH,		/* net -> parent: struct mesh_peer_path, in
+				   a stats reply (before STATS_END), for
+				   each member with candidates */
+
 	IMSG_TYPE_MAX
 };
 
@@ -433,6 +444,38 @@ struct mesh_state_msg {
 	uint32_t	members;
 };
 
+/*
+ * A member's path as meshd-net sees it (PEER_PATH, and in ctl_peer):
+ * direct to an address of the member's own, punched through NATs (a
+ * reflexive or observed candidate, or one only the peer's packets
+ * showed), through a gateway's port mapping, or none that works.
+ */
+#define MESH_PATH_UNKNOWN	0	/* not a member, or no candidates */
+#define MESH_PATH_NONE		1
+#define MESH_PATH_DIRECT	2
+#define MESH_PATH_PUNCHED	3
+#define MESH_PATH_MAPPED	4
+#define MESH_PATH_WHY_MAX	192
+#define MESH_PATH_CANDS		8	/* COORD_MAX_CAND */
+
+/* an endpoint candidate: af 4 or 6, kind as coord.h's enum */
+struct mesh_cand {
+	uint8_t		af;
+	uint8_t		kind;		/* 0 local, 1 reflexive, 2 mapped,
+					   3 observed */
+	uint16_t	port;
+	uint8_t		addr[16];
+};
+
+struct mesh_peer_path {
+	uint32_t	id;
+	uint8_t		path;		/* MESH_PATH_* */
+	uint8_t		ncand;
+	uint16_t	keepalive;	/* seconds net asked crypto for */
+	struct mesh_cand cand[MESH_PATH_CANDS];
+	char		why[MESH_PATH_WHY_MAX];	/* "" when direct */
+};
+
 /* control */
 struct ctl_peer_req {
 	char		name[MESH_NAME_MAX];	/* empty: all peers */
@@ -474,6 +517,8 @@ struct ctl_peer {
 	int64_t		cert_expires;		/* unix time; 0 none */
 	uint32_t	ngroups;
 	char		groups[MESH_CERT_GROUPS][MESH_GROUP_MAX];
+	/* NAT traversal: a member's path (path.id 0: none known) */
+	struct mesh_peer_path path;
 };
 #define CTL_SOURCE_CONFIG	0
 #define CTL_SOURCE_MESH		1

@@ -80,6 +80,15 @@ check_fields(const struct coord_msg *m, const uint8_t *buf, size_t len)
 		    m->data < buf || m->data + m->datalen > buf + len)
 			abort();
 		break;
+	case COORD_CALL_ME:
+		if (m->ncand > COORD_MAX_CAND)
+			abort();
+		for (i = 0; i < m->ncand; i++)
+			if ((m->cand[i].af != 4 && m->cand[i].af != 6) ||
+			    m->cand[i].port == 0 ||
+			    m->cand[i].kind >= COORD_CAND_KINDS)
+				abort();
+		break;
 	default:
 		break;
 	}

@@ -541,7 +541,14 @@ def coord():
                         bytes(40)),
         "ping": hdr(5, struct.pack(">Q", 9)) + bytes(8),
         "pong": hdr(6, struct.pack(">QQ", 9, 0x1234)),
-        "bad-type": hdr(7, b""),
+        "connect": hdr(7, bytes(range(32))),
+        "call-me": hdr(8, bytes(range(32)) + struct.pack(">Q", 77) +
+                       entry[10 + len(cert):]),
+        "call-me-none": hdr(8, bytes(range(32)) + bytes(8) + u8(0)) +
+        bytes(3),
+        "bad-connect-short": hdr(7, bytes(31)),
+        "bad-call-me-trailing": hdr(8, bytes(40) + u8(0) + bytes(2)),
+        "bad-type": hdr(9, b""),
         "bad-mark": b"\x45" + hdr(5, bytes(8))[1:],
         "bad-padding": hdr(5, bytes(8)) + b"\x01",
         "oversize": b"\xc1\x02\x03\xfd" + bytes(1021),

@@ -20,6 +20,9 @@
  * terminal's cursor.
  */
 
+#include <sys/socket.h>
+#include <arpa/inet.h>
+
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -577,30 +580,65 @@ output_rate(double r, char *buf, size_t len)
 	return buf;
 }
 
+const char *
+output_path(uint8_t path)
+{
+	switch (path) {
+	case MESH_PATH_NONE:
+		return "none";
+	case MESH_PATH_DIRECT:
+		return "direct";
+	case MESH_PATH_PUNCHED:
+		return "punched";
+	case MESH_PATH_MAPPED:
+		return "mapped";
+	default:
+		return "-";
+	}
+}
+
+const char *
+output_cand(const struct mesh_cand *c, char *buf, size_t len)
+{
+	static const char *const kinds[] = { "local", "reflexive", "mapped",
+	    "observed" };
+	char	a[INET6_ADDRSTRLEN];
+
+	if (inet_ntop(c->af == 6 ? AF_INET6 : AF_INET, c->addr, a,
+	    sizeof(a)) == NULL)
+		(void)strlcpy(a, "?", sizeof(a));
+	(void)snprintf(buf, len, c->af == 6 ? "%s [%s]:%u" : "%s %s:%u",
+	    c->kind < 4 ? kinds[c->kind] : "unknown", a, c->port);
+	return buf;
+}
+
 static void
 text_peers(FILE *fp, const struct peer_info *peers, size_t npeers)
 {
 	static const char *const head[] = { "NAME", "SOURCE", "ENDPOINT",
 	    "ALLOWED IPS", "HANDSHAKE", "RX", "TX", "RX/S", "TX/S",
-	    "KEEPALIVE" };
+	    "KEEPALIVE", "PATH" };
 	struct table		 t;
 	const struct ctl_peer	*p;
 	char			 buf[PREFIX_STRLEN];
 	size_t			 i, k;
-	int			 rates = 0;
+	int			 rates = 0, paths = 0;
 
 	if (npeers == 0) {
 		fputs("no peers\n", fp);
 		return;
 	}
-	for (i = 0; i < npeers; i++)
+	/* a path column once a member has one (punching, NAT traversal) */
+	for (i = 0; i < npeers; i++) {
 		rates |= peers[i].has_rate;
-	if (table_init(&t, rates ? 10 : 8, npeers + 1) == -1) {
+		paths |= peers[i].peer.path.id != 0;
+	}
+	if (table_init(&t, (rates ? 10 : 8) + paths, npeers + 1) == -1) {
 		fputs("meshctl: out of memory\n", fp);
 		return;
 	}
-	for (k = 0; k < 10; k++)
-		if (rates || (k != 7 && k != 8))
+	for (k = 0; k < 11; k++)
+		if ((rates || (k != 7 && k != 8)) && (paths || k != 10))
 			table_add(&t, head[k]);
 	for (i = 0; i < npeers; i++) {
 		p = &peers[i].peer;
@@ -633,6 +671,9 @@ text_peers(FILE *fp, const struct peer_info *peers, size_t npeers)
 			table_add(&t, buf);
 		} else
 			table_add(&t, "off");
+		if (paths)
+			table_add(&t, output_path(p->path.id != 0 ?
+			    p->path.path : 0));
 	}
 	table_print(fp, &t);
 }
@@ -650,6 +691,31 @@ text_peer_handshake(FILE *fp, const struct mesh_peer_stats *st)
 		    output_handshake(st->hs_last_attempt, buf, sizeof(buf)));
 	fputs("\nlast error: ", fp);
 	print_safe(fp, st->hs_error[0] != '\0' ? st->hs_error : "(none)", 0);
+	fputc('\n', fp);
+}
+
+/* a member's path through NATs, its reason and candidates */
+static void
+text_peer_path(FILE *fp, const struct mesh_peer_path *pp)
+{
+	char	buf[MESH_ENDPOINT_MAX + 16];
+	size_t	i;
+
+	if (pp->id == 0)
+		return;
+	fprintf(fp, "path: %s", output_path(pp->path));
+	if (pp->keepalive != 0)
+		fprintf(fp, " (keepalive every %u seconds)", pp->keepalive);
+	if (pp->why[0] != '\0') {
+		fputs("\nwhy: ", fp);
+		print_safe(fp, pp->why, 0);
+	}
+	fputs("\ncandidates:", fp);
+	for (i = 0; i < pp->ncand && i < MESH_PATH_CANDS; i++)
+		fprintf(fp, "%s%s", i == 0 ? " " : ", ",
+		    output_cand(&pp->cand[i], buf, sizeof(buf)));
+	if (pp->ncand == 0)
+		fputs(" (none)", fp);
 	fputc('\n', fp);
 }
 
@@ -737,6 +803,7 @@ text_peer(FILE *fp, const struct peer_info *pi)
 	}
 	fputc('\n', fp);
 	text_peer_handshake(fp, &p->stats);
+	text_peer_path(fp, &p->path);
 	if (p->stats.drop_loop > 0)
 		fputs("warning: the endpoint lies inside the allowed ips: "
 		    "packets to it came back into the interface (a routing "

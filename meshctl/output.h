@@ -95,6 +95,10 @@ const char	*output_source(uint8_t);
 /* CERT_ROLE_* bits as words joined by sep: "coordinator, relay" */
 const char	*output_roles(uint8_t, const char *, char *, size_t);
 const char	*output_state(uint8_t);
+/* a member's path: "direct", "punched", "mapped", "none" or "-" */
+const char	*output_path(uint8_t);
+/* a candidate: "observed 198.18.1.2:51820" */
+const char	*output_cand(const struct mesh_cand *, char *, size_t);
 
 /*
  * Every counter of struct mesh_peer_stats that meshctl prints, in one

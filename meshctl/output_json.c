@@ -172,6 +172,32 @@ json_groups(struct json *j, const char groups[][MESH_GROUP_MAX],
 }
 
 /*
+ * A member's path (NAT traversal): "path" (direct, punched, mapped,
+ * none; null when net has no candidates for it), "why" (null when
+ * direct or unknown), "candidates" (["observed 198.18.1.2:51820", ...]).
+ */
+static void
+json_peer_path(struct json *j, const struct mesh_peer_path *pp)
+{
+	char	buf[MESH_ENDPOINT_MAX + 16];
+	size_t	i;
+
+	if (pp->id != 0)
+		json_string(j, "path", output_path(pp->path));
+	else
+		json_null(j, "path");
+	json_string(j, "why", pp->id != 0 && pp->why[0] != '\0' ? pp->why :
+	    NULL);
+	json_array_open(j, "candidates");
+	for (i = 0; pp->id != 0 && i < pp->ncand && i < MESH_PATH_CANDS; i++)
+		json_string(j, NULL, output_cand(&pp->cand[i], buf,
+		    sizeof(buf)));
+	json_array_close(j);
+	if (pp->id != 0)
+		json_uint(j, "path_keepalive", pp->keepalive);
+}
+
+/*
  * What the mesh says of a peer: "source", a mesh peer's "state" and
  * certificate "addresses" (a config peer has none: []), "groups",
  * "roles", "cert_expires" (unix time, null without a certificate).
@@ -198,6 +224,8 @@ json_peer_mesh(struct json *j, const struct peer_info *pi)
 		json_int(j, "cert_expires", p->cert_expires);
 	else
 		json_null(j, "cert_expires");
+	if (p->source == CTL_SOURCE_MESH)
+		json_peer_path(j, &p->path);
 }
 
 /* the members of one peer; with rates, "rx_rate" and "tx_rate" too */

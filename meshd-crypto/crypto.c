@@ -86,6 +86,8 @@ static void	 crypto_reconf(struct conf_snapshot *);
 static void	 crypto_init(void);
 static void	 crypto_chan_ready(enum mesh_chan);
 static void	 peer_service(struct crypto_peer *);
+static void	 crypto_peer_later(struct crypto_peer *, long);
+#define CRYPTO_FLUSH_DELAY_US	2000	/* after a member's handshake */
 
 static struct child crypto_child = {
 	.role = PROC_CRYPTO,
@@ -281,6 +283,15 @@ static void
 peer_timer(int fd, short event, void *arg)
 {
 	peer_service(arg);
+}
+
+/* cp's engine is served in usec microseconds, not now */
+static void
+crypto_peer_later(struct crypto_peer *cp, long usec)
+{
+	struct timeval	tv = { 0, usec };
+
+	evtimer_add(&cp->timer, &tv);
 }
 
 void
@@ -507,6 +518,18 @@ handshake_recv(struct imsg *imsg)
 		story_complete(cp);
 		log_debug("peer %s: handshake complete (initiator)", cp->name);
 		mesh_session_up(cp);
+		if (cp->kind == PEER_MEMBER && cp->qlen > 0) {
+			/*
+			 * A member's path may be new (punched): the ENDPOINT
+			 * above reaches net over the imsg pipe, the queued
+			 * data over the packet channel, and data that came
+			 * first would go to the old endpoint.  The data goes
+			 * a moment later.
+			 */
+			proc_stats.handshakes++;
+			crypto_peer_later(cp, CRYPTO_FLUSH_DELAY_US);
+			return;
+		}
 		break;
 	case WG_MSG_COOKIE:
 		r = noise_consume_cookie(local, hm.msg, hm.len, now, &np);
@@ -626,6 +649,64 @@ coord_send(struct imsg *imsg)
 	flush_net();
 }
 
+/*
+ * net -> crypto: the member whose id this is, if it is one.  Only a
+ * member: a config peer's handshakes and keepalive are the config's, and
+ * an id that went meanwhile (PEER_GONE crossed the message) is no error.
+ */
+static struct crypto_peer *
+punch_member(struct imsg *imsg)
+{
+	struct crypto_peer	*cp;
+
+	if ((cp = crypto_peer_find(imsg_get_id(imsg))) == NULL ||
+	    cp->kind != PEER_MEMBER || cp->member == NULL)
+		return NULL;
+	if (crypto_peer_engine(cp) == -1)
+		return NULL;
+	/* punched: both sides initiate at once, one must win */
+	noise_peer_set_crossed(cp->np, 1);
+	return cp;
+}
+
+/* WANT_SESSION: a coordinator's CALL_ME; net sprays what we initiate */
+static void
+want_session(struct imsg *imsg)
+{
+	struct crypto_peer	*cp;
+
+	if (imsg_get_len(imsg) != 0)
+		fatalx("WANT_SESSION: bad length");
+	if ((cp = punch_member(imsg)) == NULL)
+		return;
+	noise_peer_want_session(cp->np, crypto_now());
+	peer_service(cp);
+}
+
+/* PEER_KEEPALIVE: a path through NATs is kept open by keepalives */
+static void
+peer_keepalive(struct imsg *imsg)
+{
+	struct crypto_peer	*cp;
+	uint16_t		 secs;
+
+	if (imsg_get_data(imsg, &secs, sizeof(secs)) == -1)
+		fatalx("PEER_KEEPALIVE: bad length");
+	if ((cp = punch_member(imsg)) == NULL)
+		return;
+	noise_peer_set_keepalive(cp->np, secs, crypto_now());
+	/*
+	 * Net asks as soon as a handshake authenticated the path; as its
+	 * responder we have no session to send on until the peer's first
+	 * data, and a keepalive now would start a handshake of our own
+	 * that drops the one the peer is about to use.  The timer sends
+	 * the first in its time.
+	 */
+	if (!noise_peer_can_send(cp->np, crypto_now()))
+		cp->np->actions &= ~NOISE_ACT_KEEPALIVE;
+	peer_service(cp);
+}
+
 static void
 crypto_dispatch_net(struct imsg *imsg)
 {
@@ -641,6 +722,12 @@ crypto_dispatch_net(struct imsg *imsg)
 		break;
 	case IMSG_CRL:
 		mesh_crl(imsg);
+		break;
+	case IMSG_WANT_SESSION:
+		want_session(imsg);
+		break;
+	case IMSG_PEER_KEEPALIVE:
+		peer_keepalive(imsg);
 		break;
 	default:
 		child_unexpected(PROC_NET, imsg);

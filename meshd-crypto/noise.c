@@ -453,6 +453,12 @@ noise_peer_set_keepalive(struct noise_peer *p, uint16_t secs, uint64_t now)
 		p->actions |= NOISE_ACT_KEEPALIVE;
 }
 
+void
+noise_peer_set_crossed(struct noise_peer *p, int on)
+{
+	p->crossed_keep = on != 0;
+}
+
 int
 noise_peer_can_send(const struct noise_peer *p, uint64_t now)
 {
@@ -532,6 +538,8 @@ noise_strerror(int e)
 		return "the peer's preshared key is missing";
 	case NOISE_E_ENCRYPT:
 		return "encryption failed";
+	case NOISE_E_CROSSED:
+		return "crossed our own initiation, which wins";
 	default:
 		return "unknown error";
 	}

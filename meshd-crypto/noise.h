@@ -116,6 +116,8 @@
 #define NOISE_E_SPACE		-13	/* output buffer too small */
 #define NOISE_E_NOPSK		-14	/* the peer's preshared key is missing */
 #define NOISE_E_ENCRYPT		-15	/* the AEAD failed to encrypt */
+#define NOISE_E_CROSSED		-16	/* crossed our own initiation, and
+					   ours wins (noise_peer_set_crossed) */
 
 /* the largest padded plaintext of a data message (a packet channel's) */
 #define NOISE_DATA_MAX		65536
@@ -198,6 +200,7 @@ struct noise_peer {
 	uint64_t		 tx_bytes;	/* messages built */
 	uint64_t		 last_handshake; /* `now' of the last one */
 	uint8_t			 has_handshake;
+	uint8_t			 crossed_keep;	/* noise_peer_set_crossed */
 };
 RB_HEAD(noise_peer_tree, noise_peer);
 
@@ -274,6 +277,16 @@ void	 noise_peer_set_psk(struct noise_peer *, const uint8_t [WG_SYMKEY_LEN]);
 void	 noise_peer_set_psk_missing(struct noise_peer *);
 /* persistent keepalive in seconds, 0 off; may ask for a keepalive now */
 void	 noise_peer_set_keepalive(struct noise_peer *, uint16_t, uint64_t);
+/*
+ * Simultaneous open (NAT hole punching: both sides initiate at once): an
+ * initiation that crosses our own is refused (NOISE_E_CROSSED) when our
+ * static key is the lower, so that one handshake completes instead of
+ * each side answering the other's and neither having a session to send
+ * on.  The side with the higher key answers ours as usual.  Only for
+ * NOISE_CROSSED_WINDOW after ours went: it may never arrive.
+ */
+#define NOISE_CROSSED_WINDOW	(1000000000ULL)
+void	 noise_peer_set_crossed(struct noise_peer *, int);
 /* wipe the handshake and every keypair of the peer */
 void	 noise_peer_clear(struct noise_peer *);
 /* 1 if noise_encrypt() would have a key now */

@@ -367,6 +367,18 @@ noise_consume_initiation(struct noise_local *l, const uint8_t *msg,
 
 	if ((ret = noise_initiation_fresh(p, ts, now)) != 0)
 		goto done;
+	/*
+	 * Crossed ours: the lower key's initiation is the one answered,
+	 * for a while only: ours may never reach the peer (a NAT that lets
+	 * its packets out to us but none of ours in), and then answering
+	 * its initiation is the only way to a session.
+	 */
+	if (p->crossed_keep && p->hs.state == NOISE_HS_CREATED_INITIATION &&
+	    memcmp(l->pub, p->pub, WG_PUBLIC_LEN) < 0 &&
+	    now - p->timers.last_sent_handshake < NOISE_CROSSED_WINDOW) {
+		ret = NOISE_E_CROSSED;
+		goto done;
+	}
 	noise_initiation_accepted(p, msg, now, ts, ck, h);
 	*pp = p;
  done:

@@ -36,6 +36,8 @@
 #define CRL_FIXED	(8 + 4 + 4 + 2)
 #define PING_LEN	8
 #define PONG_LEN	(8 + 8)
+#define CONNECT_LEN	32
+#define CALL_ME_FIXED	(32 + 8 + 1)
 
 /* COORD_MAX_RECS of the shortest records fit, one more does not */
 _Static_assert(COORD_MAX_RECS ==
@@ -49,6 +51,8 @@ static const char *const type_names[COORD_TYPE_MAX] = {
 	[COORD_CRL_PART] = "CRL_PART",
 	[COORD_PING] = "PING",
 	[COORD_PONG] = "PONG",
+	[COORD_CONNECT] = "CONNECT",
+	[COORD_CALL_ME] = "CALL_ME",
 };
 
 /* the reason given to the caller; one message is decoded at a time */
@@ -170,6 +174,49 @@ check_crl_part(uint64_t serial, uint32_t total, uint32_t offset,
 }
 
 /*
+ * A count of candidates at b + *off and the candidates (blen bytes in
+ * the body); *off moves past them.
+ */
+static int
+decode_cands(const uint8_t *b, size_t blen, size_t *off, size_t *ncand,
+    struct coord_cand *cand, const char *pre, const char **why)
+{
+	const uint8_t	*p;
+	size_t		 i, alen;
+
+	if (blen - *off < 1)
+		return fail(why, "%scandidate count past the body", pre);
+	*ncand = b[(*off)++];
+	if (*ncand > COORD_MAX_CAND)
+		return fail(why, "%s%zu candidates, at most %d", pre,
+		    *ncand, COORD_MAX_CAND);
+	for (i = 0; i < *ncand; i++) {
+		if (blen - *off < 1 + 2)
+			return fail(why, "%scandidate %zu past the body", pre,
+			    i + 1);
+		p = b + *off;
+		if ((p[0] & 0x0f) != 4 && (p[0] & 0x0f) != 6)
+			return fail(why, "%scandidate %zu: family %u, want 4 "
+			    "or 6", pre, i + 1, p[0] & 0x0f);
+		if ((p[0] >> 4) >= COORD_CAND_KINDS)
+			return fail(why, "%scandidate %zu: kind %u, at most "
+			    "%d", pre, i + 1, p[0] >> 4, COORD_CAND_KINDS - 1);
+		alen = (p[0] & 0x0f) == 4 ? 4 : 16;
+		if (blen - *off < 1 + 2 + alen)
+			return fail(why, "%scandidate %zu past the body", pre,
+			    i + 1);
+		cand[i].af = p[0] & 0x0f;
+		cand[i].kind = p[0] >> 4;
+		cand[i].port = get16(p + 1);
+		if (cand[i].port == 0)
+			return fail(why, "%scandidate %zu: port 0", pre, i + 1);
+		memcpy(cand[i].addr, p + 3, alen);
+		*off += 1 + 2 + alen;
+	}
+	return 0;
+}
+
+/*
  * One record at b (blen bytes left in the body) into r; its length in
  * *used.  pre names the record in a reason ("record 2: "), or is "".
  */
@@ -177,8 +224,7 @@ static int
 decode_record(const uint8_t *b, size_t blen, struct coord_record *r,
     size_t *used, const char *pre, const char **why)
 {
-	const uint8_t	*p;
-	size_t		 off, i, alen;
+	size_t		 off;
 
 	if (blen < ENTRY_FIXED)
 		return fail(why, "%s%zu bytes, want at least %d", pre, blen,
@@ -193,33 +239,8 @@ decode_record(const uint8_t *b, size_t blen, struct coord_record *r,
 		    pre, r->certlen);
 	r->cert = b + 10;
 	off = 10 + r->certlen;
-	r->ncand = b[off++];
-	if (r->ncand > COORD_MAX_CAND)
-		return fail(why, "%s%zu candidates, at most %d", pre,
-		    r->ncand, COORD_MAX_CAND);
-	for (i = 0; i < r->ncand; i++) {
-		if (blen - off < 1 + 2)
-			return fail(why, "%scandidate %zu past the body", pre,
-			    i + 1);
-		p = b + off;
-		if ((p[0] & 0x0f) != 4 && (p[0] & 0x0f) != 6)
-			return fail(why, "%scandidate %zu: family %u, want 4 "
-			    "or 6", pre, i + 1, p[0] & 0x0f);
-		if ((p[0] >> 4) >= COORD_CAND_KINDS)
-			return fail(why, "%scandidate %zu: kind %u, at most "
-			    "%d", pre, i + 1, p[0] >> 4, COORD_CAND_KINDS - 1);
-		alen = (p[0] & 0x0f) == 4 ? 4 : 16;
-		if (blen - off < 1 + 2 + alen)
-			return fail(why, "%scandidate %zu past the body", pre,
-			    i + 1);
-		r->cand[i].af = p[0] & 0x0f;
-		r->cand[i].kind = p[0] >> 4;
-		r->cand[i].port = get16(p + 1);
-		if (r->cand[i].port == 0)
-			return fail(why, "%scandidate %zu: port 0", pre, i + 1);
-		memcpy(r->cand[i].addr, p + 3, alen);
-		off += 1 + 2 + alen;
-	}
+	if (decode_cands(b, blen, &off, &r->ncand, r->cand, pre, why) == -1)
+		return -1;
 	*used = off;
 	return 0;
 }
@@ -265,6 +286,25 @@ decode_entries(const uint8_t *b, size_t blen, struct coord_msg *m,
 		off += used;
 		m->nrec++;
 	}
+	return 0;
+}
+
+/* CALL_ME: key, attempt, candidates, and nothing after them */
+static int
+decode_call_me(const uint8_t *b, size_t blen, struct coord_msg *m,
+    const char **why)
+{
+	size_t	off = 32 + 8;
+
+	if (blen < CALL_ME_FIXED)
+		return fail(why, "body length %zu, want at least %d", blen,
+		    CALL_ME_FIXED);
+	memcpy(m->key, b, 32);
+	m->attempt = get64(b + 32);
+	if (decode_cands(b, blen, &off, &m->ncand, m->cand, "", why) == -1)
+		return -1;
+	if (off != blen)
+		return fail(why, "%zu bytes after the candidates", blen - off);
 	return 0;
 }
 
@@ -315,6 +355,13 @@ decode_body(const uint8_t *b, size_t blen, struct coord_msg *m,
 		m->nonce = get64(b);
 		m->epoch = get64(b + 8);
 		return 0;
+	case COORD_CONNECT:
+		if (want_len(blen, CONNECT_LEN, why) == -1)
+			return -1;
+		memcpy(m->key, b, 32);
+		return 0;
+	case COORD_CALL_ME:
+		return decode_call_me(b, blen, m, why);
 	default:
 		return fail(why, "unknown type %u", m->type);
 	}
@@ -407,6 +454,20 @@ coord_add_record(struct coord_msg *m, const struct coord_record *r)
 	return 1;
 }
 
+/* CALL_ME's body with these candidates, or -1 if one breaks a rule */
+static ssize_t
+cands_len(size_t ncand, const struct coord_cand *cand)
+{
+	size_t	len = CALL_ME_FIXED, i;
+
+	/* a certificate's rules aside, a record's candidates' */
+	if (check_entry(CERT_MIN, ncand, cand, NULL) == -1)
+		return -1;
+	for (i = 0; i < ncand; i++)
+		len += 1 + 2 + (cand[i].af == 4 ? 4 : 16);
+	return len;
+}
+
 /* the body's length as m would encode, or -1 if m breaks a rule */
 static ssize_t
 body_len(const struct coord_msg *m)
@@ -430,30 +491,41 @@ body_len(const struct coord_msg *m)
 		return PING_LEN;
 	case COORD_PONG:
 		return PONG_LEN;
+	case COORD_CONNECT:
+		return CONNECT_LEN;
+	case COORD_CALL_ME:
+		return cands_len(m->ncand, m->cand);
 	default:
 		return -1;
 	}
+}
+
+/* a count and the candidates at b; their length */
+static size_t
+encode_cands(size_t ncand, const struct coord_cand *cand, uint8_t *b)
+{
+	size_t	off = 0, i, alen;
+
+	b[off++] = ncand;
+	for (i = 0; i < ncand; i++) {
+		alen = cand[i].af == 4 ? 4 : 16;
+		b[off] = cand[i].kind << 4 | cand[i].af;
+		put16(b + off + 1, cand[i].port);
+		memcpy(b + off + 3, cand[i].addr, alen);
+		off += 1 + 2 + alen;
+	}
+	return off;
 }
 
 /* r at b; its length */
 static size_t
 encode_record(const struct coord_record *r, uint8_t *b)
 {
-	size_t	off, i, alen;
-
 	put64(b, r->seq);
 	put16(b + 8, r->certlen);
 	memcpy(b + 10, r->cert, r->certlen);
-	off = 10 + r->certlen;
-	b[off++] = r->ncand;
-	for (i = 0; i < r->ncand; i++) {
-		alen = r->cand[i].af == 4 ? 4 : 16;
-		b[off] = r->cand[i].kind << 4 | r->cand[i].af;
-		put16(b + off + 1, r->cand[i].port);
-		memcpy(b + off + 3, r->cand[i].addr, alen);
-		off += 1 + 2 + alen;
-	}
-	return off;
+	return 10 + r->certlen + encode_cands(r->ncand, r->cand,
+	    b + 10 + r->certlen);
 }
 
 ssize_t
@@ -492,6 +564,14 @@ coord_encode(const struct coord_msg *m, uint8_t *buf, size_t size)
 	case COORD_PONG:
 		put64(b, m->nonce);
 		put64(b + 8, m->epoch);
+		break;
+	case COORD_CONNECT:
+		memcpy(b, m->key, 32);
+		break;
+	case COORD_CALL_ME:
+		memcpy(b, m->key, 32);
+		put64(b + 32, m->attempt);
+		(void)encode_cands(m->ncand, m->cand, b + 40);
 		break;
 	default:
 		return -1;

@@ -61,6 +61,14 @@
  *	PONG (coordinator -> member):
  *		8	nonce, as in the PING
  *		8	epoch, as in DIR_END
+ *	CONNECT (member -> coordinator): we want a direct path to a member
+ *		32	its public key (its certificate's)
+ *	CALL_ME (coordinator -> member): punch a path to a member now; the
+ *		coordinator sends one to each side at once, each with the
+ *		other's candidates
+ *		32	the other member's public key
+ *		8	attempt id (the same in both), for the logs
+ *		1	candidates (0..COORD_MAX_CAND), each as in a record
  */
 
 #ifndef COORD_H
@@ -89,6 +97,8 @@ enum coord_type {
 	COORD_CRL_PART,
 	COORD_PING,
 	COORD_PONG,
+	COORD_CONNECT,
+	COORD_CALL_ME,
 	COORD_TYPE_MAX
 };
 
@@ -141,6 +151,12 @@ struct coord_msg {
 	uint32_t	 offset;
 	const uint8_t	*data;
 	size_t		 datalen;
+	/* CONNECT, CALL_ME */
+	uint8_t		 key[32];
+	/* CALL_ME */
+	uint64_t	 attempt;
+	size_t		 ncand;
+	struct coord_cand cand[COORD_MAX_CAND];
 };
 
 /* 1 if the plaintext is a coordination message (by its first byte) */

@@ -145,6 +145,7 @@ struct coord_link {
 	uint64_t		 crl_passed;
 	/* a subscriber of ours */
 	int			 subscribed;
+	uint8_t			 key[32];	/* its record's, once subscribed */
 	time_t			 reg_since;	/* COORD_REG_SECS from here */
 	uint32_t		 reg_count;	/* REGISTERs since then */
 	struct coord_body	*reg;		/* its REGISTER, at crypto */
@@ -756,6 +757,8 @@ rec_apply(struct coord_rec *r, int moved)
 	/* a config peer's endpoint is the config's */
 	if (r->id < MESH_DYN_ID_MIN || (np = net_peer_find(r->id)) == NULL)
 		return;
+	/* every candidate is one to punch to (punch.c) */
+	punch_cands(np, r->key, r->b.cand, r->b.ncand, 0);
 	if (np->ep.addrlen != 0 && !moved)
 		return;
 	for (i = 0; i < r->b.ncand; i++) {
@@ -1117,10 +1120,76 @@ registered(struct net_peer *np, const struct mesh_cert_result *cr)
 	r->id = cr->id;
 	r->admitted = 1;
 	l->subscribed = 1;
+	memcpy(l->key, cr->pubkey, sizeof(l->key));
 	log_debug("mesh: %s registered", np->name);
 	dump_start(l, again);
 	if (news)
 		push_rec(r);
+}
+
+/* --- for punch.c ----------------------------------------------------- */
+
+void
+coord_send_msg(uint32_t id, const struct coord_msg *m)
+{
+	send_msg(id, m);
+}
+
+void
+coord_count_bad(const struct net_peer *np, const char *what)
+{
+	coord_bad(MESH_CTR_COORD_UNEXPECTED, np, what);
+}
+
+const struct coord_cand *
+coord_member_cands(const uint8_t key[32], uint32_t *id, size_t *ncand)
+{
+	struct coord_rec	*r;
+
+	if ((r = rec_find(key)) == NULL || !r->admitted)
+		return NULL;
+	*id = r->id;
+	*ncand = r->b.ncand;
+	return r->b.cand;
+}
+
+/*
+ * The same by the member's peer id: a walk of the directory, done once
+ * for a member we start to talk to (punch.c keeps what it found).
+ */
+const struct coord_cand *
+coord_member_by_id(uint32_t id, uint8_t key[32], size_t *ncand)
+{
+	struct coord_rec	*r;
+
+	RB_FOREACH(r, rec_tree, &co.recs) {
+		if (r->id != id || !r->admitted)
+			continue;
+		memcpy(key, r->key, 32);
+		*ncand = r->b.ncand;
+		return r->b.cand;
+	}
+	return NULL;
+}
+
+const uint8_t *
+coord_subscriber_key(const struct net_peer *np)
+{
+	if (np->link == NULL || !np->link->subscribed)
+		return NULL;
+	return np->link->key;
+}
+
+int
+coord_serving(void)
+{
+	return co.on && co.serve;
+}
+
+int
+coord_is_self(const uint8_t key[32])
+{
+	return co.self.certlen > 0 && memcmp(key, co.key, 32) == 0;
 }
 
 /* --- from crypto ---------------------------------------------------- */
@@ -1163,6 +1232,22 @@ coord_recv(struct imsg *imsg)
 		break;
 	case COORD_PONG:
 		got_pong(np, &m);
+		break;
+	case COORD_CONNECT:
+		if (!co.serve) {
+			coord_bad(MESH_CTR_COORD_UNEXPECTED, np, "CONNECT, "
+			    "but we are no coordinator");
+			break;
+		}
+		punch_connect(np, &m);
+		break;
+	case COORD_CALL_ME:
+		if (!np->coordinator) {
+			coord_bad(MESH_CTR_COORD_UNEXPECTED, np, "CALL_ME from "
+			    "a peer that is not our coordinator");
+			break;
+		}
+		punch_call_me(np, &m);
 		break;
 	default:
 		coord_bad(MESH_CTR_COORD_UNEXPECTED, np, "an unknown type");

@@ -170,6 +170,7 @@ void
 net_peer_forget(struct net_peer *np)
 {
 	coord_peer_free(np);
+	punch_peer_free(np);
 	RB_REMOVE(net_peer_tree, &peers, np);
 	free(np->conf_ep);
 	free(np);
@@ -235,6 +236,7 @@ net_init(void)
 	ratelimit_init(&ratelimit, k);
 	explicit_bzero(k, sizeof(k));
 	cookie_checker_init(&checker, NULL, NULL);
+	punch_init();
 }
 
 static int
@@ -272,6 +274,12 @@ send_to(void *msg, size_t len, struct mesh_endpoint *ep)
 	if (errno != EAGAIN)
 		log_debug("sendmsg: %s", strerror(errno));
 	return -1;
+}
+
+int
+net_send_to(void *msg, size_t len, struct mesh_endpoint *ep)
+{
+	return send_to(msg, len, ep);
 }
 
 /*
@@ -558,6 +566,10 @@ handshake_send(uint32_t id, struct hs_msg *hm)
 			np->tx_bytes += hm->len;
 		return;
 	}
+	/* a member with no confirmed path: to every candidate */
+	if (np != NULL && hm->msg[0] == WG_MSG_INITIATION &&
+	    punch_initiation(np, hm))
+		return;
 	if (np == NULL || np->ep.addrlen == 0) {
 		/* no endpoint: wait for the peer to come to us */
 		if (np != NULL)
@@ -611,6 +623,7 @@ endpoint_update(struct imsg *imsg)
 	np->ep = em.ep;
 	log_debug("peer %s: endpoint %s", np->name,
 	    ep_ntop(&np->ep, buf, sizeof(buf)));
+	punch_authenticated(np);
 }
 
 static void
@@ -637,6 +650,7 @@ send_stats(uint32_t reqid)
 		child_compose(PROC_PARENT, IMSG_PEER_STATS, reqid, -1, &st,
 		    sizeof(st));
 	}
+	punch_stats(reqid);
 	child_stats_end(reqid, &nopeer_stats);
 }
 

@@ -22,6 +22,9 @@
  *   coordinate.c	the mesh: registering with coordinators, the
  *			directory they give, serving as one
  *   coord.c		the coordination protocol's codec (coord.h)
+ *   punch.c		direct paths through NATs: CONNECT and CALL_ME,
+ *			spraying initiations at a member's candidates,
+ *			the path each member has and why
  *   endpoint.c, wire.c, ratelimit.c: what their headers say
  */
 
@@ -36,6 +39,10 @@
 struct conf_snapshot;
 struct imsg;
 struct coord_link;
+struct coord_msg;
+struct coord_cand;
+struct hs_msg;
+struct punch;
 
 /*
  * One a peer, config or mesh: at 10,000 members every byte here counts
@@ -55,6 +62,8 @@ struct net_peer {
 	uint8_t			 conf_eplen;	/* 0: none */
 	uint8_t			 coordinator;	/* a mesh block's */
 	struct coord_link	*link;		/* coordination (coordinate.c) */
+	struct punch		*punch;		/* a member with candidates
+						   (punch.c) */
 };
 
 /* net.c */
@@ -79,5 +88,55 @@ void	 coord_member(struct imsg *);
 void	 coord_gone(struct imsg *);
 /* a peer is forgotten: its coordination state goes */
 void	 coord_peer_free(struct net_peer *);
+/* for punch.c */
+void	 coord_send_msg(uint32_t, const struct coord_msg *);
+void	 coord_count_bad(const struct net_peer *, const char *);
+/* an admitted member's record: its candidates and id, or NULL */
+const struct coord_cand *coord_member_cands(const uint8_t [32], uint32_t *,
+	    size_t *);
+const struct coord_cand *coord_member_by_id(uint32_t, uint8_t [32],
+	    size_t *);
+/* the key a subscriber of ours registered with, or NULL */
+const uint8_t *coord_subscriber_key(const struct net_peer *);
+int	 coord_is_self(const uint8_t [32]);
+int	 coord_serving(void);
+
+/* net.c, for punch.c: one datagram to ep; 0 or -1 */
+int	 net_send_to(void *, size_t, struct mesh_endpoint *);
+
+/* punch.c */
+void	 punch_init(void);
+/*
+ * A member's candidates from its record (call 0: kept only for a member
+ * we talk to) or a CALL_ME (1)
+ */
+void	 punch_cands(struct net_peer *, const uint8_t [32],
+	    const struct coord_cand *, size_t, int);
+/* a coordinator's side: a member asks for a path */
+void	 punch_connect(struct net_peer *, const struct coord_msg *);
+/* a member's side: a coordinator says punch now */
+void	 punch_call_me(struct net_peer *, const struct coord_msg *);
+/*
+ * An initiation crypto sends to a peer's endpoint: 1 if punch.c took it
+ * (sprayed at the candidates: the path is not confirmed), 0 if it goes
+ * to the endpoint as ever.
+ */
+int	 punch_initiation(struct net_peer *, const struct hs_msg *);
+/* crypto authenticated a packet of the peer from its endpoint now */
+void	 punch_authenticated(struct net_peer *);
+void	 punch_peer_free(struct net_peer *);
+/* a stats request: a PEER_PATH for each member with candidates */
+void	 punch_stats(uint32_t);
+/*
+ * Our own candidates changed (the discovery code calls this): paths that
+ * do not work are tried again at once.
+ */
+void	 punch_local_changed(void);
+/*
+ * 1 if our NAT maps endpoint-dependently (symmetric), 0 if not, -1 not
+ * known.  A stub until the discovery code measures it; birthday
+ * punching would use it.
+ */
+int	 punch_symmetric_hint(void);
 
 #endif /* NET_H */

@@ -89,6 +89,7 @@ struct member_stats {
 	uint64_t	 drop_handshake;
 	uint64_t	 drop_loop;
 	char		*hs_error;	/* NULL: "" */
+	struct mesh_peer_path *path;	/* net's, NULL: none came */
 };
 
 /* a show status or show peers waiting for the children's counters */
@@ -445,11 +446,13 @@ show_peer(struct ctl_conn *c, struct peer_conf *p,
 /* a mesh peer: its certificate's addresses are its allowed-ips */
 static int
 show_member(struct ctl_conn *c, struct member *m,
-    const struct mesh_peer_stats *st)
+    const struct mesh_peer_stats *st, const struct mesh_peer_path *path)
 {
 	struct ctl_peer	 cp;
 
 	memset(&cp, 0, sizeof(cp));
+	if (path != NULL)
+		cp.path = *path;
 	cp.id = m->id;
 	(void)strlcpy(cp.name, m->name, sizeof(cp.name));
 	memcpy(cp.pubkey, m->pubkey, sizeof(cp.pubkey));
@@ -591,8 +594,10 @@ stats_req_free(struct stats_req *r)
 {
 	size_t	i;
 
-	for (i = 0; i < r->nm; i++)
+	for (i = 0; i < r->nm; i++) {
 		free(r->mst[i].hs_error);
+		free(r->mst[i].path);
+	}
 	free(r->mst);
 	free(r->st);
 	free(r);
@@ -700,6 +705,30 @@ control_stats(uint32_t seq, enum meshd_role from,
 	stats_merge(st, from, in);
 }
 
+/*
+ * net's view of a member's path (PEER_PATH), kept for the reply: only
+ * members with candidates have one, so most requests hold few.
+ */
+void
+control_path(uint32_t seq, const struct mesh_peer_path *in)
+{
+	struct stats_req	*r;
+	struct member_stats	*ms;
+
+	if ((r = stats_req_find(seq)) == NULL ||
+	    (ms = stats_member(r, in->id)) == NULL)
+		return;
+	if (ms->path == NULL && (ms->path = malloc(sizeof(*ms->path))) ==
+	    NULL) {
+		log_warn("control: %s", __func__);
+		return;
+	}
+	*ms->path = *in;
+	ms->path->why[sizeof(ms->path->why) - 1] = '\0';
+	if (ms->path->ncand > MESH_PATH_CANDS)
+		ms->path->ncand = MESH_PATH_CANDS;
+}
+
 /* one child's counters of a peer added to the others' */
 static void
 stats_merge(struct mesh_peer_stats *st, enum meshd_role from,
@@ -774,7 +803,7 @@ show_one_member(struct stats_req *r, struct member *m)
 		member_stats_get(ms, &st);
 	else
 		memset(&st, 0, sizeof(st));
-	return show_member(r->c, m, &st);
+	return show_member(r->c, m, &st, ms != NULL ? ms->path : NULL);
 }
 
 /*

@@ -603,7 +603,18 @@ parent_dispatch_child(struct child_proc *cp, struct imsg *imsg)
 static int
 parent_dispatch_net(struct child_proc *cp, struct imsg *imsg)
 {
-	return parent_dispatch_child(cp, imsg);
+	struct mesh_peer_path	pp;
+
+	switch (imsg_get_type(imsg)) {
+	case IMSG_PEER_PATH:
+		if (imsg_get_data(imsg, &pp, sizeof(pp)) == -1 ||
+		    pp.ncand > MESH_PATH_CANDS || pp.path > MESH_PATH_MAPPED)
+			fatalx("PEER_PATH: bad message");
+		control_path(imsg_get_id(imsg), &pp);
+		return 0;
+	default:
+		return parent_dispatch_child(cp, imsg);
+	}
 }
 
 /* the mesh's members, as crypto admits and removes them (members.c) */

@@ -81,6 +81,7 @@ void	 control_cleanup(const char *);
 void	 control_stats(uint32_t, enum meshd_role,
 	    const struct mesh_peer_stats *);
 void	 control_stats_end(uint32_t);
+void	 control_path(uint32_t, const struct mesh_peer_path *);
 /* a reload's outcome: code 0 or errno-like, and its message */
 void	 control_reload_done(int, const char *);
 /* one change of the running reload, for its client (before _done) */

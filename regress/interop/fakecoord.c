@@ -21,7 +21,8 @@
  * meshd-net/coord.c, over one UDP socket on the address given.
  *
  *   fakecoord -k KEYFILE -l ADDR:PORT [-e ENTRYFILE]... [-c CRLFILE]
- *	    [-a CANDIDATE] [-g garbage|oversize|cut|order] [-t SECONDS]
+ *	    [-a CANDIDATE] [-g garbage|oversize|cut|order|callme]
+ *	    [-t SECONDS]
  *	answers any member's initiation (its key need not be known: the
  *	peer is made from the static key the initiation carries).  To a
  *	REGISTER it sends a record per -e file (an armored certificate,
@@ -37,9 +38,12 @@
  *	honest answer:
  *	DIR_END first, the entries after it, and a CRL_PART whose part
  *	lies past the list's end (of the -c list, or of a made-up one of
- *	CRL_MIN bytes), and before all of it a PONG to no PING.
+ *	CRL_MIN bytes), and before all of it a PONG to no PING; -g callme:
+ *	after the directory a CALL_ME naming a key that is no member's,
+ *	with the -a candidate (a member must not send to it); in member
+ *	mode (-m), once registered, a CONNECT for a key no member has.
  *   fakecoord -m -k KEYFILE -p COORDPUB -C ADDR:PORT -e CERTFILE
- *	    [-t SECONDS]
+ *	    [-g callme] [-t SECONDS]
  *	a member, for fakecoord's own test: handshakes with the
  *	coordinator, sends REGISTER with the certificate and a PING, and
  *	prints what comes back.
@@ -79,7 +83,7 @@
 #define FILE_MAX	(128 * 1024)	/* an armored CRL_MAX fits */
 #define TICK_MS		100
 
-enum gmode { G_NONE, G_GARBAGE, G_OVERSIZE, G_CUT, G_ORDER };
+enum gmode { G_NONE, G_GARBAGE, G_OVERSIZE, G_CUT, G_ORDER, G_CALLME };
 
 struct member {
 	struct noise_peer	*p;
@@ -412,6 +416,24 @@ send_oversize(struct fc *fc, struct member *m)
 	printf("sent oversize entry, body %zu bytes\n", blen);
 }
 
+/* a CALL_ME for a key no member has, with the -a candidate */
+static void
+send_call_me(struct fc *fc, struct member *m)
+{
+	struct coord_msg	cm;
+
+	memset(&cm, 0, sizeof(cm));
+	cm.type = COORD_CALL_ME;
+	arc4random_buf(cm.key, sizeof(cm.key));
+	cm.attempt = 0xca11;
+	if (fc->cand.af != 0) {
+		cm.cand[0] = fc->cand;
+		cm.ncand = 1;
+	}
+	send_msg(fc, m, &cm);
+	printf("sent call_me for a non-member, %zu candidates\n", cm.ncand);
+}
+
 /* a PONG to a PING nobody sent */
 static void
 send_stray_pong(struct fc *fc, struct member *m)
@@ -445,13 +467,16 @@ on_register(struct fc *fc, struct member *m)
 		send_garbage(fc, m);
 	else if (fc->g == G_OVERSIZE)
 		send_oversize(fc, m);
+	else if (fc->g == G_CALLME)
+		send_call_me(fc, m);
 }
 
 /* what a member hears from its coordinator (member mode) */
 static void
-on_reply(struct fc *fc, const struct coord_msg *cm)
+on_reply(struct fc *fc, struct member *m, const struct coord_msg *cm)
 {
-	size_t	i;
+	struct coord_msg	c;
+	size_t			i;
 
 	switch (cm->type) {
 	case COORD_ENTRY:
@@ -463,6 +488,14 @@ on_reply(struct fc *fc, const struct coord_msg *cm)
 		break;
 	case COORD_DIR_END:
 		printf("got dir_end %u\n", cm->count);
+		if (fc->g != G_CALLME)
+			break;
+		/* registered: a CONNECT for a key that is no member's */
+		memset(&c, 0, sizeof(c));
+		c.type = COORD_CONNECT;
+		arc4random_buf(c.key, sizeof(c.key));
+		send_msg(fc, m, &c);
+		printf("sent connect for a non-member\n");
 		break;
 	case COORD_CRL_PART:
 		printf("got crl_part offset %u length %zu total %u\n",
@@ -495,7 +528,7 @@ on_data(struct fc *fc, struct member *m, const uint8_t *pt, size_t len)
 		return;
 	}
 	if (fc->member_mode) {
-		on_reply(fc, &cm);
+		on_reply(fc, m, &cm);
 		return;
 	}
 	switch (cm.type) {
@@ -663,10 +696,11 @@ usage(void)
 {
 	fprintf(stderr, "usage: fakecoord -k keyfile -l addr:port "
 	    "[-e entryfile]... [-c crlfile]\n"
-	    "                 [-a candidate] [-g garbage|oversize|cut|order] "
-	    "[-t seconds]\n"
+	    "                 [-a candidate] "
+	    "[-g garbage|oversize|cut|order|callme] [-t seconds]\n"
 	    "       fakecoord -m -k keyfile -p coordpub -C addr:port "
-	    "-e certfile [-t seconds]\n"
+	    "-e certfile [-g callme]\n"
+	    "                 [-t seconds]\n"
 	    "       fakecoord -m -n -k keyfile -p coordpub -C addr:port "
 	    "[-t seconds]\n");
 	exit(2);
@@ -766,9 +800,11 @@ main(int argc, char *argv[])
 				fc.g = G_CUT;
 			else if (strcmp(optarg, "order") == 0)
 				fc.g = G_ORDER;
+			else if (strcmp(optarg, "callme") == 0)
+				fc.g = G_CALLME;
 			else
-				errx(1, "-g %s: not garbage, oversize, cut or "
-				    "order", optarg);
+				errx(1, "-g %s: not garbage, oversize, cut, "
+				    "order or callme", optarg);
 			break;
 		case 'k':
 			keyfile = optarg;
@@ -800,7 +836,8 @@ main(int argc, char *argv[])
 		usage();
 	if (fc.member_mode) {
 		if (laddr != NULL || !have_coordpub || caddr == NULL ||
-		    fc.nent != (fc.no_register ? 0 : 1) || fc.g != G_NONE ||
+		    fc.nent != (fc.no_register ? 0 : 1) ||
+		    (fc.g != G_NONE && fc.g != G_CALLME) ||
 		    crlfile != NULL || fc.cand.af != 0)
 			usage();
 	} else if (laddr == NULL || have_coordpub || caddr != NULL ||

@@ -157,7 +157,7 @@ fi
 
 out=$("$FC" -k "$D/a.key" -l 198.18.77.1:1 -g bogus 2>&1)
 ok $(( $? != 1 )) "-g bogus: exit 1"
-has "$out" "-g bogus: not garbage, oversize, cut or order" \
+has "$out" "-g bogus: not garbage, oversize, cut, order or callme" \
     "-g bogus: says why"
 out=$("$FC" -k "$D/a.key" -l 198.18.77.1:1 -e "$D/short.crt" 2>&1)
 has "$out" "entry 1: 100 bytes, a certificate has 132 to 800" \

@@ -80,6 +80,17 @@ fill(struct coord_msg *m, enum coord_type type)
 		m->nonce = 42;
 		m->epoch = 99;
 		break;
+	case COORD_CONNECT:
+		memset(m->key, 0xab, sizeof(m->key));
+		break;
+	case COORD_CALL_ME:
+		memset(m->key, 0xcd, sizeof(m->key));
+		m->attempt = 0x1122334455667788ULL;
+		fill_rec(&m->rec[0]);
+		m->ncand = m->rec[0].ncand;
+		memcpy(m->cand, m->rec[0].cand, sizeof(m->cand));
+		memset(&m->rec[0], 0, sizeof(m->rec[0]));
+		break;
 	default:
 		break;
 	}
@@ -117,6 +128,16 @@ same(const struct coord_msg *a, const struct coord_msg *b)
 		return 0;
 	if (a->datalen && memcmp(a->data, b->data, a->datalen) != 0)
 		return 0;
+	if (memcmp(a->key, b->key, sizeof(a->key)) != 0 ||
+	    a->attempt != b->attempt || a->ncand != b->ncand)
+		return 0;
+	for (i = 0; i < a->ncand; i++)
+		if (a->cand[i].af != b->cand[i].af ||
+		    a->cand[i].kind != b->cand[i].kind ||
+		    a->cand[i].port != b->cand[i].port ||
+		    memcmp(a->cand[i].addr, b->cand[i].addr,
+		    a->cand[i].af == 4 ? 4 : 16) != 0)
+			return 0;
 	for (i = 0; i < a->nrec; i++)
 		if (!same_rec(&a->rec[i], &b->rec[i]))
 			return 0;
@@ -540,6 +561,59 @@ test_pack_refusals(void)
 	refused(b, 4, "0 bytes, want at least 11", "REGISTER of no record");
 }
 
+/*
+ * CONNECT and CALL_ME from a hostile coordinator or member: body 4 key,
+ * CALL_ME's attempt at 36, candidate count at 44, candidates at 45.
+ */
+static void
+test_punch_refusals(void)
+{
+	struct coord_msg	m;
+	uint8_t			b[COORD_MAX + 64];
+	ssize_t			n;
+
+	n = good(COORD_CONNECT, b);
+	ok(n == 4 + 32, "CONNECT is 36 bytes");
+	put16(b + 2, 31);
+	refused(b, n - 1, "body length 31, want 32", "CONNECT key cut short");
+	put16(b + 2, 33);
+	b[n] = 0;
+	refused(b, n + 1, "body length 33, want 32", "CONNECT one too long");
+
+	n = good(COORD_CALL_ME, b);
+	ok(n == 4 + 41 + 7 + 19, "CALL_ME of two candidates is 71 bytes");
+	put16(b + 2, 40);
+	refused(b, 44, "want at least 41", "CALL_ME without a count");
+	put16(b + 2, n - 4);
+	b[44] = COORD_MAX_CAND + 1;
+	refused(b, n, "9 candidates, at most 8", "CALL_ME of 9 candidates");
+	b[44] = 3;
+	refused(b, n, "candidate 3 past the body", "CALL_ME: a candidate "
+	    "past the body");
+	b[44] = 1;
+	refused(b, n, "19 bytes after the candidates",
+	    "CALL_ME: bytes after the candidates");
+	b[44] = 2;
+	b[45] = 0x44;
+	refused(b, n, "candidate 1: kind 4", "CALL_ME: a kind past the last");
+	b[45] = 0x07;
+	refused(b, n, "candidate 1: family 7", "CALL_ME: family 7");
+	b[45] = 0x04;
+	put16(b + 46, 0);
+	refused(b, n, "candidate 1: port 0", "CALL_ME: port 0");
+
+	fill(&m, COORD_CALL_ME);
+	m.ncand = COORD_MAX_CAND + 1;
+	no_encode(&m, "CALL_ME of 9 candidates");
+	fill(&m, COORD_CALL_ME);
+	m.cand[1].port = 0;
+	no_encode(&m, "CALL_ME with a candidate of port 0");
+	fill(&m, COORD_CALL_ME);
+	m.ncand = 0;
+	n = coord_encode(&m, b, sizeof(b));
+	ok(n == 4 + 41, "CALL_ME of no candidate encodes (45 bytes)");
+}
+
 int
 main(void)
 {
@@ -557,5 +631,6 @@ main(void)
 	test_largest();
 	test_pack();
 	test_pack_refusals();
+	test_punch_refusals();
 	return tap_done();
 }

@@ -1982,6 +1982,38 @@ fake_mesh_peer(struct fake *f, uint32_t id, const char *name, uint8_t state,
 	fake_send_id(f, IMSG_CTL_PEER_AIPS, id, a, sizeof(a));
 }
 
+/* a member web4 with two candidates and no path that works */
+static void
+fake_path_peer(struct fake *f)
+{
+	struct ctl_peer		cp;
+	struct mesh_prefix	a[2];
+
+	memset(&cp, 0, sizeof(cp));
+	cp.id = MESH_DYN_ID_MIN + 4;
+	(void)strlcpy(cp.name, "web4", sizeof(cp.name));
+	memset(cp.pubkey, 4, sizeof(cp.pubkey));
+	cp.source = CTL_SOURCE_MESH;
+	cp.naips = 2;
+	cp.stats.id = cp.id;
+	cp.path.id = cp.id;
+	cp.path.path = MESH_PATH_NONE;
+	cp.path.ncand = 2;
+	cp.path.cand[0].af = 4;
+	cp.path.cand[0].port = 51820;
+	memcpy(cp.path.cand[0].addr, "\xc6\x13\x01\x02", 4);
+	cp.path.cand[1].af = 4;
+	cp.path.cand[1].kind = 3;
+	cp.path.cand[1].port = 40000;
+	memcpy(cp.path.cand[1].addr, "\xc6\x12\x01\x01", 4);
+	(void)strlcpy(cp.path.why, "no answer from 2 candidates",
+	    sizeof(cp.path.why));
+	prefix(&a[0], "100.64.0.9", 32);
+	prefix(&a[1], "fd00::9", 128);
+	fake_send(f, IMSG_CTL_PEER, &cp, sizeof(cp));
+	fake_send_id(f, IMSG_CTL_PEER_AIPS, cp.id, a, sizeof(a));
+}
+
 /* show mesh's answer: corp, our certificate web1, coordinator coord1 */
 static void
 fake_mesh(struct fake *f, int64_t expires)
@@ -2212,9 +2244,42 @@ test_mesh_peers(void)
 	    "  \"roles\": \\[\n"
 	    "    \"relay\"\n"
 	    "  \\],\n"
-	    "  \"cert_expires\": 1000\n"
+	    "  \"cert_expires\": 1000,\n"
+	    "  \"path\": null,\n"
+	    "  \"why\": null,\n"
+	    "  \"candidates\": \\[\\]\n"
 	    "}\n$", "show peer -j: a mesh peer's state, addresses, groups, "
-	    "roles, cert_expires");
+	    "roles, cert_expires, no path");
+	fake_done(&f);
+
+	/* a member net has candidates for: its path in words */
+	fake_start(&f);
+	fake_path_peer(&f);
+	fake_send(&f, IMSG_CTL_END, NULL, 0);
+	fake_run(&f, "show peer web4", &json_output);
+	like(f.out, "\"path\": \"none\",\n"
+	    "  \"why\": \"no answer from 2 candidates\",\n"
+	    "  \"candidates\": \\[\n"
+	    "    \"local 198.19.1.2:51820\",\n"
+	    "    \"observed 198.18.1.1:40000\"\n"
+	    "  \\],\n"
+	    "  \"path_keepalive\": 0\n}\n$",
+	    "show peer -j: path, why, candidates");
+	fake_done(&f);
+	fake_start(&f);
+	fake_path_peer(&f);
+	fake_send(&f, IMSG_CTL_END, NULL, 0);
+	fake_run(&f, "show peer web4", &text_output);
+	like(f.out, "\npath: none\nwhy: no answer from 2 candidates\n"
+	    "candidates: local 198.19.1.2:51820, observed 198.18.1.1:40000\n",
+	    "show peer: path, why, candidates");
+	fake_done(&f);
+	fake_start(&f);
+	fake_path_peer(&f);
+	fake_send(&f, IMSG_CTL_END, NULL, 0);
+	fake_run(&f, "show peers", &text_output);
+	like(f.out, "KEEPALIVE +PATH\n", "show peers: a PATH column");
+	like(f.out, "off +none\n", "show peers: the member's path");
 	fake_done(&f);
 
 	/* a state or a group count meshd cannot have sent */

@@ -698,6 +698,36 @@ test_crossing(void)
 	    "crossing: one retry in all");
 }
 
+/*
+ * The same with noise_peer_set_crossed (punching: both sides initiate on
+ * purpose): the lower key's initiation wins, one handshake completes at
+ * once and no retry is needed.
+ */
+static void
+test_crossed_keep(void)
+{
+	struct node	*lo, *hi;
+
+	setup(NULL);
+	noise_peer_set_crossed(A.p, 1);
+	noise_peer_set_crossed(B.p, 1);
+	lo = memcmp(A.pub, B.pub, WG_PUBLIC_LEN) < 0 ? &A : &B;
+	hi = lo == &A ? &B : &A;
+	app_send(&A, "from A", 6);
+	app_send(&B, "from B", 6);
+	run(now);
+	ok(lo->err == NOISE_E_CROSSED, "crossed: the lower key refuses the "
+	    "initiation that crossed its own");
+	ok(lo->sent[WG_MSG_RESPONSE] == 0 && hi->sent[WG_MSG_RESPONSE] == 1,
+	    "crossed: only the higher key answers");
+	ok(A.p->cur != NULL && B.p->cur != NULL,
+	    "crossed: both have a session at once");
+	ok(A.ngot == 1 && B.ngot == 1, "crossed: both queued packets "
+	    "delivered without a retry");
+	ok(A.sent[WG_MSG_INITIATION] + B.sent[WG_MSG_INITIATION] == 2,
+	    "crossed: no retry");
+}
+
 static void
 test_lost_response(void)
 {
@@ -1535,6 +1565,7 @@ main(void)
 	test_handshake(psk, "PSK");
 	test_psk_mismatch();
 	test_crossing();
+	test_crossed_keep();
 	test_lost_response();
 	test_cookie();
 	test_replay_flood();
