@@ -86,8 +86,6 @@ static void	 crypto_reconf(struct conf_snapshot *);
 static void	 crypto_init(void);
 static void	 crypto_chan_ready(enum mesh_chan);
 static void	 peer_service(struct crypto_peer *);
-static void	 crypto_peer_later(struct crypto_peer *, long);
-#define CRYPTO_FLUSH_DELAY_US	2000	/* after a member's handshake */
 
 static struct child crypto_child = {
 	.role = PROC_CRYPTO,
@@ -214,7 +212,11 @@ send_data(struct crypto_peer *cp, const uint8_t *pkt, size_t len,
 		return r;
 	}
 	/* net counts what it sends: tx_bytes */
-	pktchan_commit(ch, outlen, cp->id, NULL, 0);
+	if (cp->src_news)
+		pktchan_commit(ch, outlen, cp->id, &cp->src, sizeof(cp->src));
+	else
+		pktchan_commit(ch, outlen, cp->id, NULL, 0);
+	cp->src_news = 0;
 	return 0;
 }
 
@@ -285,15 +287,6 @@ peer_timer(int fd, short event, void *arg)
 	peer_service(arg);
 }
 
-/* cp's engine is served in usec microseconds, not now */
-static void
-crypto_peer_later(struct crypto_peer *cp, long usec)
-{
-	struct timeval	tv = { 0, usec };
-
-	evtimer_add(&cp->timer, &tv);
-}
-
 void
 crypto_peer_service(struct crypto_peer *cp)
 {
@@ -325,6 +318,13 @@ peer_source(struct crypto_peer *cp, const void *ep, size_t len, int force)
 	em.id = cp->id;
 	em.ep = cp->src;
 	child_compose(PROC_NET, IMSG_ENDPOINT, cp->id, -1, &em, sizeof(em));
+	/*
+	 * The imsg may reach net after data we encrypt now, which comes
+	 * over the packet channel: the next data message carries the
+	 * endpoint too (a punched path is new: data sent to the old one
+	 * would be lost)
+	 */
+	cp->src_news = 1;
 }
 
 /* tun -> crypto: plaintext to encrypt */
@@ -518,18 +518,6 @@ handshake_recv(struct imsg *imsg)
 		story_complete(cp);
 		log_debug("peer %s: handshake complete (initiator)", cp->name);
 		mesh_session_up(cp);
-		if (cp->kind == PEER_MEMBER && cp->qlen > 0) {
-			/*
-			 * A member's path may be new (punched): the ENDPOINT
-			 * above reaches net over the imsg pipe, the queued
-			 * data over the packet channel, and data that came
-			 * first would go to the old endpoint.  The data goes
-			 * a moment later.
-			 */
-			proc_stats.handshakes++;
-			crypto_peer_later(cp, CRYPTO_FLUSH_DELAY_US);
-			return;
-		}
 		break;
 	case WG_MSG_COOKIE:
 		r = noise_consume_cookie(local, hm.msg, hm.len, now, &np);

@@ -119,6 +119,7 @@ struct crypto_peer {
 	size_t			 qlen;
 	struct event		 timer;
 	struct mesh_endpoint	 src;		/* last authenticated source */
+	int			 src_news;	/* not yet with a data message */
 	char			 name[MESH_NAME_MAX];	/* for the log */
 	int			 has_endpoint;	/* configured */
 	enum peer_kind		 kind;

@@ -107,6 +107,7 @@ static int			 configured;
 static int			 have_key;
 
 static int	 sock_for(int);
+static void	 endpoint_set(uint32_t, const struct mesh_endpoint *, int);
 static void	 net_dispatch_parent(struct imsg *);
 static void	 net_dispatch_crypto(struct imsg *);
 static void	 net_reconf(struct conf_snapshot *);
@@ -485,6 +486,7 @@ outbound_send(struct pktchan_pkt *pkts, size_t n)
 {
 	static struct sendq	 q[NET_MAX_SOCKS];
 	struct iovec		 iov[NET_BATCH];
+	struct mesh_endpoint	 ep;
 	struct net_peer		*np;
 	size_t			 i;
 	int			 s;
@@ -492,6 +494,13 @@ outbound_send(struct pktchan_pkt *pkts, size_t n)
 	for (s = 0; s < (int)nsocks; s++)
 		q[s].n = 0;
 	for (i = 0; i < n && i < NET_BATCH; i++) {
+		/* crypto's news of an endpoint may come with the data */
+		if (pkts[i].metalen == sizeof(ep)) {
+			memcpy(&ep, pkts[i].meta, sizeof(ep));
+			endpoint_set(pkts[i].peer_id, &ep, 1);
+		} else if (pkts[i].metalen != 0)
+			fatalx("data from crypto: metadata of %u bytes",
+			    pkts[i].metalen);
 		if ((np = net_peer_find(pkts[i].peer_id)) == NULL ||
 		    np->ep.addrlen == 0) {
 			if (np != NULL)
@@ -606,24 +615,38 @@ handshake_out(struct imsg *imsg)
 	handshake_send(imsg_get_id(imsg), &hm);
 }
 
+/*
+ * crypto authenticated a packet of peer id from ep: its endpoint now.
+ * data: said with a data message, after (or before) the imsg said it.
+ */
+static void
+endpoint_set(uint32_t id, const struct mesh_endpoint *ep, int data)
+{
+	struct net_peer			*np;
+	char				 buf[MESH_ENDPOINT_MAX + 64];
+
+	if (ep_family(ep) == 0 || ep->addrlen > sizeof(ep->addr) ||
+	    (ep->local_af != 0 && ep->local_af != ep_family(ep)))
+		fatalx("endpoint from crypto: bad");
+	/* a provisional peer at a coordinator is first heard of here */
+	if ((np = net_peer_dyn(id)) == NULL)
+		return;
+	if (data && memcmp(&np->ep, ep, sizeof(*ep)) == 0)
+		return;		/* the imsg said it first */
+	np->ep = *ep;
+	log_debug("peer %s: endpoint %s", np->name,
+	    ep_ntop(&np->ep, buf, sizeof(buf)));
+	punch_authenticated(np);
+}
+
 static void
 endpoint_update(struct imsg *imsg)
 {
 	struct mesh_endpoint_msg	 em;
-	struct net_peer			*np;
-	char				 buf[MESH_ENDPOINT_MAX + 64];
 
-	if (imsg_get_data(imsg, &em, sizeof(em)) == -1 ||
-	    ep_family(&em.ep) == 0 || (em.ep.local_af != 0 &&
-	    em.ep.local_af != ep_family(&em.ep)))
+	if (imsg_get_data(imsg, &em, sizeof(em)) == -1)
 		fatalx("ENDPOINT: bad message");
-	/* a provisional peer at a coordinator is first heard of here */
-	if ((np = net_peer_dyn(em.id)) == NULL)
-		return;
-	np->ep = em.ep;
-	log_debug("peer %s: endpoint %s", np->name,
-	    ep_ntop(&np->ep, buf, sizeof(buf)));
-	punch_authenticated(np);
+	endpoint_set(em.id, &em.ep, 0);
 }
 
 static void
