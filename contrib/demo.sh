@@ -1,26 +1,37 @@
 #!/usr/bin/env bash
-# make demo: a small mesh in network namespaces.  Four hosts on one
-# underlay (a bridge, 198.18.0.0/24): coord, alpha and beta run meshd with
-# only a mesh block each (a certificate from the demo's admin key, and
-# coord as their coordinator); gamma runs Debian's stock wireguard-go as a
-# static peer of alpha.  The mesh forms, every node pings every other it
-# may reach, then meshctl shows alpha's peers and beta's mesh.  Everything
-# is removed at the end.  Needs root (namespaces, TUN).
+# make demo: a small mesh in network namespaces, built with the NAT lab of
+# the tests (regress/natlab.sh).  On the "internet" (a bridge, 198.18.0.0/20):
+# coord, the mesh's coordinator, and gamma, which runs Debian's stock
+# wireguard-go.  alpha sits behind a port-restricted NAT, beta behind an
+# address-restricted one, each in a LAN of private addresses
+# (198.19.K.0/24): they find each other through coord and punch a direct
+# path through both NATs.  coord, alpha and beta run meshd with only a mesh
+# block each (a certificate from the demo's admin key, and coord as their
+# coordinator); gamma is a static peer of alpha.  Every node pings every
+# other it may reach, then meshctl shows alpha's NAT (netcheck), alpha's
+# peers with their paths, and beta's mesh.  Everything is removed at the
+# end.  Needs root (namespaces, TUN).
 set -u
 : "${MESHD_ROOT:?run it through make demo}"
 MESHD=$MESHD_ROOT/sbin/meshd
 MESHCTL=$MESHD_ROOT/sbin/meshctl
 P=md$$
-BR=${P}br GIF=${P}wg
+GIF=${P}wg
 D=$(mktemp -d /tmp/meshd-demo.XXXXXX)
 PIDS=()
+T_NETNS=()
 
+# natlab.sh makes its namespaces with netns_new, as the tests' lib.sh does
+netns_new() {
+	ip netns add "$1" || return 1
+	T_NETNS+=("$1")
+	ip -n "$1" link set lo up
+}
 cleanup() {
-	local p
+	local p n
 	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
 	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
-	for n in coord alpha beta gamma; do ip netns del "$P$n" 2>/dev/null; done
-	ip netns del "$BR" 2>/dev/null
+	for n in "${T_NETNS[@]}"; do ip netns del "$n" 2>/dev/null; done
 	rm -rf "$D"
 }
 trap cleanup EXIT
@@ -32,22 +43,22 @@ die() { echo "demo: $*" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || die "make demo needs root (network namespaces, TUN)"
 command -v wireguard-go >/dev/null || die "wireguard-go missing (contrib/install-deps.sh)"
 command -v jq >/dev/null || die "jq missing (contrib/install-deps.sh)"
+command -v nft >/dev/null || die "nft missing (contrib/install-deps.sh)"
 "$(dirname "$0")/adduser.sh" _meshd >/dev/null || exit 1
+# shellcheck source=../regress/natlab.sh
+. "$(dirname "$0")/../regress/natlab.sh"
 
-step "four hosts on one underlay: coord .1, alpha .2 and beta .3 run meshd, gamma .4 runs wireguard-go"
-ip netns add "$BR" || exit 1
-ip -n "$BR" link add br0 type bridge
-ip -n "$BR" link set br0 up
-i=1
-for n in coord alpha beta gamma; do
-	ip netns add "$P$n" || exit 1
-	ip -n "$P$n" link set lo up
-	ip link add u0 netns "$P$n" type veth peer name "p$n" netns "$BR"
-	ip -n "$BR" link set "p$n" master br0 up
-	ip -n "$P$n" addr add "198.18.0.$i/24" dev u0
-	ip -n "$P$n" link set u0 up
-	i=$((i + 1))
-done
+step "the internet: coord (198.18.0.2) and gamma (198.18.0.4); alpha behind a port-restricted NAT, beta behind an address-restricted one"
+natlab_internet "${P}net" &&
+    natlab_public "${P}coord" 2 && natlab_public "${P}gamma" 4 &&
+    natlab_site "${P}nat1" 1 port-restricted &&
+    natlab_host "${P}nat1" "${P}alpha" 2 &&
+    natlab_site "${P}nat2" 2 addr-restricted &&
+    natlab_host "${P}nat2" "${P}beta" 2 || die "the namespaces"
+printf '%-6s %-14s %s\n' coord 198.18.0.2 "on the internet" \
+    gamma 198.18.0.4 "on the internet (wireguard-go)" \
+    alpha "$(natlab_addr "${P}alpha")" "behind $(natlab_ext "${P}nat1") (port-restricted NAT)" \
+    beta "$(natlab_addr "${P}beta")" "behind $(natlab_ext "${P}nat2") (address-restricted NAT)"
 
 step "the mesh admin's key (Ed25519, kept offline), and a key per node"
 (umask 077; "$MESHCTL" ca genkey >"$D/admin.key")
@@ -87,11 +98,12 @@ CONF
 	else
 		printf '\tcoordinator "coord" {\n\t\tpublic-key "%s"\n' \
 		    "$(cat "$D/coord.pub")"
-		printf '\t\tendpoint "198.18.0.1:51820"\n\t}\n'
+		printf '\t\tendpoint "198.18.0.2:51820"\n\t}\n'
 	fi
 	printf '}\n'
 	[ "$1" = alpha ] && cat <<CONF
-# a plain WireGuard peer beside the mesh
+# a plain WireGuard peer beside the mesh; alpha is behind a NAT, so it
+# keeps the way open
 peer "gamma" {
 	public-key "$(cat "$D/gamma.pub")"
 	endpoint "198.18.0.4:51820"
@@ -117,8 +129,9 @@ done
 ip -n "${P}gamma" addr add 100.64.0.4/24 dev "$GIF"
 ip -n "${P}gamma" addr add fd00:6d65:7368::4/64 dev "$GIF" nodad
 ip -n "${P}gamma" link set "$GIF" mtu 1400 up
+# no endpoint for alpha: it is behind a NAT and comes to gamma
 ip netns exec "${P}gamma" wg set "$GIF" private-key "$D/gamma.key" listen-port 51820 \
-    peer "$(cat "$D/alpha.pub")" endpoint 198.18.0.2:51820 \
+    peer "$(cat "$D/alpha.pub")" \
 	allowed-ips 100.64.0.2/32,fd00:6d65:7368::2/128 || die "wg set"
 for n in coord alpha beta; do
 	ip netns exec "$P$n" "$MESHD" -d -f "$D/$n.conf" -s "$D/$n.sock" \
@@ -161,8 +174,10 @@ ping_all alpha 1 3 4
 ping_all beta 1 2
 ping_all gamma 2
 
-step "what alpha's operator sees: mesh members and the static peer"
+step "what alpha's operator sees: its NAT, and its peers with their paths (beta's punched through both NATs)"
+run "$MESHCTL" -s "$D/alpha.sock" netcheck
 run "$MESHCTL" -s "$D/alpha.sock" show peers
+run "$MESHCTL" -s "$D/alpha.sock" show peer beta
 run "$MESHCTL" -s "$D/beta.sock" show mesh
 step "and the stock WireGuard side"
 run ip netns exec "${P}gamma" wg show "$GIF"
