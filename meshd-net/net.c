@@ -39,6 +39,7 @@
 
 #include <errno.h>
 #include <event.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -214,10 +215,26 @@ net_has_family(int af)
 	return sock_for(af) != -1;
 }
 
+/*
+ * The parent stops us with SIGTERM: the gateway's mapping is deleted
+ * first (one datagram, not waited for), then we go.
+ */
+static void
+net_sigterm(int sig, short event, void *arg)
+{
+	disc_shutdown();
+	exit(0);
+}
+
 static void
 net_init(void)
 {
+	static struct event	ev_sigterm;
 	uint8_t	k[WG_KEY_LEN], n[24], out[WG_TAG_LEN];
+
+	/* before the sandbox: libevent installs its handler now */
+	signal_set(&ev_sigterm, SIGTERM, net_sigterm, NULL);
+	signal_add(&ev_sigterm, NULL);
 
 	/*
 	 * Cookie secrets come from RAND_bytes and cookie replies use
@@ -250,7 +267,7 @@ sock_for(int af)
 
 /* one message to ep, from its local address while that exists: 0 or -1 */
 static int
-send_to(void *msg, size_t len, struct mesh_endpoint *ep)
+send_to(const void *msg, size_t len, struct mesh_endpoint *ep)
 {
 	struct msghdr	mh;
 	struct iovec	iov;
@@ -259,7 +276,7 @@ send_to(void *msg, size_t len, struct mesh_endpoint *ep)
 
 	if ((fd = sock_for(ep_family(ep))) == -1)
 		return -1;
-	iov.iov_base = msg;
+	iov.iov_base = (uint8_t *)(uintptr_t)msg;	/* sendmsg's iov */
 	iov.iov_len = len;
 	do {
 		memset(&mh, 0, sizeof(mh));
@@ -272,6 +289,24 @@ send_to(void *msg, size_t len, struct mesh_endpoint *ep)
 	if (errno != EAGAIN)
 		log_debug("sendmsg: %s", strerror(errno));
 	return -1;
+}
+
+int
+net_send_ep(const void *msg, size_t len, struct mesh_endpoint *ep)
+{
+	return send_to(msg, len, ep);
+}
+
+int
+net_sendto(const struct sockaddr *sa, socklen_t salen, const void *msg,
+    size_t len)
+{
+	struct mesh_endpoint	ep;
+
+	if (salen > sizeof(ep.addr))
+		return -1;
+	ep_set_remote(&ep, sa, salen);
+	return send_to(msg, len, &ep);
 }
 
 /*
@@ -362,6 +397,9 @@ net_udp_read(int fd, short event, void *arg)
 			continue;
 		}
 		ep_from_msghdr(&ep, &msgs[i].msg_hdr);
+		/* STUN, and the gateway's PCP/NAT-PMP: discover.c's */
+		if (disc_udp_in(bufs[i], len, &from[i], &ep))
+			continue;
 		srclen = wire_src(&from[i], src);
 		switch (wire_check(&checker, bufs[i], len, src, srclen, busy,
 		    now, reply)) {
@@ -707,6 +745,15 @@ net_dispatch_parent(struct imsg *imsg)
 	case IMSG_STATS_REQ:
 		send_stats(imsg_get_id(imsg));
 		break;
+	case IMSG_NET_ADDRS:
+		disc_addrs(imsg);
+		break;
+	case IMSG_NET_GATEWAY:
+		disc_gateway(imsg);
+		break;
+	case IMSG_NETCHECK_REQ:
+		disc_netcheck_req(imsg);
+		break;
 	default:
 		child_unexpected(PROC_PARENT, imsg);
 	}
@@ -780,6 +827,7 @@ net_reconf(struct conf_snapshot *cs)
 		neps++;
 	}
 	coord_reconf(cs);
+	disc_reconf(cs);
 	conf_snapshot_free(cs);
 	log_debug("config: %zu peers, %zu with an endpoint", n, neps);
 	configured = 1;

@@ -22,6 +22,10 @@
  *   coordinate.c	the mesh: registering with coordinators, the
  *			directory they give, serving as one
  *   coord.c		the coordination protocol's codec (coord.h)
+ *   discover.c		endpoint discovery: STUN (client, and server as a
+ *			coordinator), mapping behaviour, candidates,
+ *			netcheck
+ *   portmap.c		PCP and NAT-PMP to the default gateway
  *   endpoint.c, wire.c, ratelimit.c: what their headers say
  */
 
@@ -69,6 +73,11 @@ void		 net_peer_forget(struct net_peer *);
 struct mesh_peer_stats *net_stats(void);
 /* 1 if a socket of this family (AF_INET, AF_INET6) is open */
 int		 net_has_family(int);
+/* a datagram from the tunnel's socket of sa's family: 0 or -1 */
+int		 net_sendto(const struct sockaddr *, socklen_t, const void *,
+		    size_t);
+/* a datagram to ep, from the local address it came to: 0 or -1 */
+int		 net_send_ep(const void *, size_t, struct mesh_endpoint *);
 
 /* coordinate.c */
 void	 coord_reconf(struct conf_snapshot *);
@@ -79,5 +88,35 @@ void	 coord_member(struct imsg *);
 void	 coord_gone(struct imsg *);
 /* a peer is forgotten: its coordination state goes */
 void	 coord_peer_free(struct net_peer *);
+/* our candidates changed: REGISTER again with every coordinator */
+void	 coord_reregister(void);
+/* a coordinator's PING round trip in microseconds, -1 if none yet */
+int32_t	 coord_rtt_us(const struct net_peer *);
+
+/* discover.c */
+struct coord_cand;
+struct ctl_netcheck;
+void	 disc_reconf(struct conf_snapshot *);
+/* 1 if the datagram was STUN or the gateway's (PCP, NAT-PMP): taken */
+int	 disc_udp_in(const uint8_t *, size_t, const struct sockaddr_storage *,
+	    struct mesh_endpoint *);
+void	 disc_addrs(struct imsg *);
+void	 disc_gateway(struct imsg *);
+void	 disc_netcheck_req(struct imsg *);
+/* our candidates, for a REGISTER to the coordinator np (may be NULL) */
+size_t	 disc_candidates(struct coord_cand *, size_t,
+	    const struct net_peer *);
+void	 disc_portmap_changed(void);
+/* meshd stops: the gateway's mapping is deleted */
+void	 disc_shutdown(void);
+
+/* portmap.c */
+void	 pm_reconf(int, uint16_t, uint32_t);
+void	 pm_gateway(const uint8_t *);
+void	 pm_addrs(const struct mesh_net_addrs *);
+int	 pm_udp_in(const uint8_t *, size_t, const struct sockaddr_storage *);
+int	 pm_candidate(struct coord_cand *);
+void	 pm_netcheck(struct ctl_netcheck *);
+void	 pm_shutdown(void);
 
 #endif /* NET_H */

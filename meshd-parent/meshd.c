@@ -603,7 +603,19 @@ parent_dispatch_child(struct child_proc *cp, struct imsg *imsg)
 static int
 parent_dispatch_net(struct child_proc *cp, struct imsg *imsg)
 {
-	return parent_dispatch_child(cp, imsg);
+	struct ctl_netcheck	*nc;
+
+	if (imsg_get_type(imsg) != IMSG_NETCHECK)
+		return parent_dispatch_child(cp, imsg);
+	if ((nc = malloc(sizeof(*nc))) == NULL)
+		fatal(NULL);
+	if (imsg_get_data(imsg, nc, sizeof(*nc)) == -1 ||
+	    nc->nservers > NETCHECK_SERVERS || nc->ncoords > NETCHECK_COORDS ||
+	    nc->ncand > 8)
+		fatalx("NETCHECK: bad message from net");
+	control_netcheck(imsg_get_id(imsg), nc);
+	free(nc);
+	return 0;
 }
 
 /* the mesh's members, as crypto admits and removes them (members.c) */
