@@ -202,6 +202,9 @@ enum imsg_type {
 				   in the request */
 	IMSG_CTL_NETCHECK,	/* request, no data; reply struct
 				   ctl_netcheck, END */
+	IMSG_NET_STOP,		/* parent -> net: meshd stops; give back the
+				   gateway's mapping, then say STOPPED */
+	IMSG_NET_STOPPED,	/* net -> parent: done; SIGTERM may come */
 
 	IMSG_TYPE_MAX
 };

@@ -39,7 +39,6 @@
 
 #include <errno.h>
 #include <event.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -215,26 +214,10 @@ net_has_family(int af)
 	return sock_for(af) != -1;
 }
 
-/*
- * The parent stops us with SIGTERM: the gateway's mapping is deleted
- * first (one datagram, not waited for), then we go.
- */
-static void
-net_sigterm(int sig, short event, void *arg)
-{
-	disc_shutdown();
-	exit(0);
-}
-
 static void
 net_init(void)
 {
-	static struct event	ev_sigterm;
 	uint8_t	k[WG_KEY_LEN], n[24], out[WG_TAG_LEN];
-
-	/* before the sandbox: libevent installs its handler now */
-	signal_set(&ev_sigterm, SIGTERM, net_sigterm, NULL);
-	signal_add(&ev_sigterm, NULL);
 
 	/*
 	 * Cookie secrets come from RAND_bytes and cookie replies use
@@ -753,6 +736,14 @@ net_dispatch_parent(struct imsg *imsg)
 		break;
 	case IMSG_NETCHECK_REQ:
 		disc_netcheck_req(imsg);
+		break;
+	case IMSG_NET_STOP:
+		/*
+		 * meshd stops (SIGTERM follows): what we hold outside, the
+		 * gateway's mapping, is given back first
+		 */
+		disc_shutdown();
+		child_compose(PROC_PARENT, IMSG_NET_STOPPED, 0, -1, NULL, 0);
 		break;
 	default:
 		child_unexpected(PROC_PARENT, imsg);

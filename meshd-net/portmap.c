@@ -251,8 +251,13 @@ pm_mapped(const uint8_t *ext, uint16_t eport, uint32_t lifetime)
 	pm.state = PM_MAPPED;
 	pm.renewing = 0;
 	pm.why[0] = '\0';
-	/* renewed at half the lifetime */
-	pm.due_ns = mesh_monotonic_ns() + (uint64_t)lifetime * 500000000ULL;
+	/*
+	 * Renewed at half the lifetime, or half the one we asked for if
+	 * the gateway gave more (PCP servers round a short one up to 120
+	 * s): it should not make us come back later than we meant to.
+	 */
+	pm.due_ns = mesh_monotonic_ns() + (uint64_t)(lifetime < pm.ask ?
+	    lifetime : pm.ask) * 500000000ULL;
 	pm_arm(pm.due_ns);
 	if (changed) {
 		memcpy(&in, ext, 4);
