@@ -547,6 +547,31 @@ mapping_judge(struct ctl_netcheck *nc)
 		    sizeof(nc->ports));
 }
 
+/*
+ * 1 if two servers saw different reflexive addresses: the NAT maps per
+ * destination, and what a STUN server saw is of no use to a peer (it
+ * would get another mapping; the coordinator's observed candidate names
+ * the NAT's address all the same).  Such ports also change every round
+ * as the NAT forgets them, and each change would be a REGISTER again.
+ */
+static int
+mapping_dependent(void)
+{
+	const struct disc_server	*f = NULL, *s;
+	size_t				 i;
+
+	for (i = 0; i < disc.nsrv; i++) {
+		s = &disc.srv[i];
+		if (!s->has_mapped)
+			continue;
+		if (f == NULL)
+			f = s;
+		else if (s->mapped.af == f->mapped.af && !mapped_same(f, s))
+			return 1;
+	}
+	return 0;
+}
+
 static int
 cand_add(struct coord_cand *c, size_t *n, size_t max, uint8_t kind,
     uint8_t af, const uint8_t *addr, uint16_t port)
@@ -590,6 +615,8 @@ disc_candidates(struct coord_cand *c, size_t max, const struct net_peer *np)
 			    disc.addrs.addrs[i].addr, disc.port);
 	if (pm_candidate(&m))
 		cand_add(c, &n, max, COORD_CAND_MAPPED, m.af, m.addr, m.port);
+	if (mapping_dependent())
+		return n;
 	for (i = 0; i < disc.nsrv; i++)
 		if (disc.srv[i].has_mapped)
 			cand_add(c, &n, max, COORD_CAND_REFLEXIVE,

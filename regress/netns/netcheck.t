@@ -124,17 +124,30 @@ has "$cands" "local $(natlab_lan "ncr1$$").2:51820" \
     "m1's candidates have its own address ($cands)"
 has "$cands" "reflexive $(natlab_ext "ncr1$$"):51820" \
     "and its reflexive one"
-# and the coordinator holds them (its directory entry for m1)
-for i in $(seq 30); do
-	c=$("$MESHCTL" -j -s "$D/coord.sock" show peer m1 2>/dev/null |
-	    jq -r '[.candidates[]?] | join(",")')
-	case $c in *reflexive*) break ;; esac
-	sleep 0.5
-done
-has "$c" "reflexive $(natlab_ext "ncr1$$"):51820" \
-    "the coordinator has m1's reflexive candidate ($c)"
-has "$c" "local $(natlab_lan "ncr1$$").2:51820" \
-    "and its local one"
+# a symmetric NAT's reflexive addresses are per destination: not offered
+c4=$("$MESHCTL" -j -s "$D/m4.sock" netcheck | jq -r '.candidates | join(",")')
+is "$c4" "local $(natlab_lan "ncr4$$").2:51820" \
+    "m4 (symmetric) registers only its own address ($c4)"
+
+# and the coordinator holds them (its directory entry for m1), where
+# show peer -j has candidates (NAT traversal's punching adds them)
+if "$MESHCTL" -j -s "$D/coord.sock" show peer m1 2>/dev/null |
+    jq -e 'has("candidates")' >/dev/null; then
+	for i in $(seq 30); do
+		c=$("$MESHCTL" -j -s "$D/coord.sock" show peer m1 2>/dev/null |
+		    jq -r '[.candidates[]?] | join(",")')
+		case $c in *reflexive*) break ;; esac
+		sleep 0.5
+	done
+	has "$c" "reflexive $(natlab_ext "ncr1$$"):51820" \
+	    "the coordinator has m1's reflexive candidate ($c)"
+	has "$c" "local $(natlab_lan "ncr1$$").2:51820" \
+	    "and its local one"
+else
+	for i in 1 2; do
+		echo "ok $((T_N += 1)) # SKIP show peer -j has no candidates"
+	done
+fi
 
 # the coordinator answers STUN on its tunnel port
 out=$(natlab_exec $PNS "$PROBE" -n 3 -w 300 $S1:51820 2>"$D/probe.err")
