@@ -32,7 +32,7 @@ natlab_public $SNS 2 3 || fail_setup "the servers' host"
 natlab_public $PNS 4 || fail_setup "the prober"
 tmpdir_new D
 
-start_bg TURN natlab_exec $SNS turnserver -n --stun-only \
+start_bg TURN ip netns exec $SNS turnserver -n --stun-only \
     -L $S1 -L $S2 --listening-port 3478 --db "$D/turndb" \
     --no-cli --no-tls --no-dtls --no-software-attribute \
     --log-file "$D/turn.log" --simple-log --no-stdout-log \
