@@ -232,8 +232,8 @@ round_start(void)
 	for (i = 0; i < disc.nsrv; i++) {
 		s = &disc.srv[i];
 		if (s->sslen == 0) {
-			(void)strlcpy(s->error, "not resolved",
-			    sizeof(s->error));
+			(void)strlcpy(s->error, s->coordinator ? "no endpoint "
+			    "yet" : "not resolved", sizeof(s->error));
 			s->active = 0;
 			continue;
 		}
