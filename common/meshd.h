@@ -59,6 +59,9 @@
 #define MESH_CERT_GROUPS	8
 #define MESH_GROUP_MAX		32
 #define MESH_CERT_ROUTES	8
+/* NAT traversal: stun servers in the mesh block, the node's addresses */
+#define MESH_STUN_MAX		8
+#define MESH_LOCAL_MAX		16
 /*
  * Peer ids: the parent gives config peers (and coordinators) 1, 2, ...;
  * meshd-crypto gives peers that the mesh brings (members, and unknown
@@ -198,6 +201,20 @@ enum imsg_type {
 	IMSG_PEER_PATH,		/* net -> parent: struct mesh_peer_path, in
 				   a stats reply (before STATS_END), for
 				   each member with candidates */
+	/* NAT traversal (meshd-net/discover.c) */
+	IMSG_NET_ADDRS,		/* parent -> net: struct mesh_net_addrs, the
+				   node's own addresses, at start and when
+				   they change */
+	IMSG_NET_GATEWAY,	/* parent -> net: struct mesh_gateway_msg, the
+				   default gateway, likewise */
+	IMSG_NETCHECK_REQ,	/* parent -> net: no data; id: the request */
+	IMSG_NETCHECK,		/* net -> parent: struct ctl_netcheck; id: as
+				   in the request */
+	IMSG_CTL_NETCHECK,	/* request, no data; reply struct
+				   ctl_netcheck, END */
+	IMSG_NET_STOP,		/* parent -> net: meshd stops; give back the
+				   gateway's mapping, then say STOPPED */
+	IMSG_NET_STOPPED,	/* net -> parent: done; SIGTERM may come */
 
 	IMSG_TYPE_MAX
 };
@@ -312,6 +329,16 @@ enum mesh_ctr {
 					   a certificate */
 	MESH_CTR_REVOKED,		/* crypto: members removed, revoked */
 	MESH_CTR_EXPIRED,		/* crypto: members removed, expired */
+	MESH_CTR_STUN_UNMATCHED,	/* net: a STUN answer to no request
+					   of ours */
+	MESH_CTR_STUN_BAD,		/* net: STUN that does not parse
+					   (FINGERPRINT wrong...) */
+	MESH_CTR_STUN_ANSWERED,		/* net: Binding requests answered
+					   (serve coordinator) */
+	MESH_CTR_STUN_REFUSED,		/* net: over a source's rate, or not
+					   a coordinator: unanswered */
+	MESH_CTR_PORTMAP_BAD,		/* net: a PCP/NAT-PMP datagram that
+					   does not parse or match */
 	MESH_CTR_MAX
 };
 
@@ -382,6 +409,31 @@ struct mesh_conf_msg {
 	uint8_t		pad[3];
 	uint32_t	certlen;	/* RECONF_MESH_CERT follows */
 	uint32_t	crllen;		/* 0: no revocation-file */
+	/* NAT traversal */
+	uint8_t		portmap;	/* port-mapping on */
+	uint8_t		nstun;
+	uint8_t		pad2[2];
+	uint32_t	portmap_lifetime; /* seconds to ask; 0: the default
+					   (the parent's environment
+					   MESHD_PORTMAP_LIFETIME, tests) */
+	struct mesh_stun_msg {
+		char	name[MESH_ENDPOINT_MAX];	/* as written */
+		uint8_t	addr[28];	/* struct sockaddr_in or _in6 */
+		uint32_t addrlen;	/* 0: not resolved */
+	}		stun[MESH_STUN_MAX];
+};
+
+/* NET_ADDRS: global or private, no loopback, link-local or mesh address */
+struct mesh_net_addrs {
+	uint32_t	naddrs;
+	struct mesh_prefix addrs[MESH_LOCAL_MAX];	/* plen unused */
+};
+
+/* NET_GATEWAY: the IPv4 default gateway; af 0: none */
+struct mesh_gateway_msg {
+	uint8_t		af;
+	uint8_t		pad[3];
+	uint8_t		addr[16];
 };
 
 /*
@@ -543,6 +595,48 @@ struct ctl_mesh {
 	uint32_t	members;		/* admitted, now */
 	uint32_t	revoked;		/* listed as revoked */
 	uint32_t	ncoordinators;
+};
+
+/*
+ * netcheck: what meshd-net knows of the node's place in the network,
+ * answered from its state (a refresh only if that is old).  Text fields
+ * are NUL-terminated; "" means none.
+ */
+#define NETCHECK_SERVERS	16
+#define NETCHECK_COORDS		16
+#define NETCHECK_TEXT		128
+struct ctl_netcheck_server {
+	char		name[MESH_ENDPOINT_MAX]; /* as configured, or the
+						   coordinator's name */
+	char		addr[MESH_ENDPOINT_MAX]; /* the server's */
+	char		reflexive[MESH_ENDPOINT_MAX]; /* ours, as it saw us */
+	char		error[NETCHECK_TEXT];
+	uint8_t		coordinator;	/* a coordinator, not a stun line */
+	uint8_t		af;		/* 4 or 6; 0: not resolved */
+	uint8_t		pad[2];
+	int32_t		rtt_us;		/* -1: no answer */
+	int64_t		age;		/* seconds since the answer */
+};
+struct ctl_netcheck {
+	uint32_t	nservers;
+	struct ctl_netcheck_server servers[NETCHECK_SERVERS];
+	char		mapping[32];	/* "endpoint-independent", ... */
+	char		ports[32];	/* "preserved", "sequential", ... */
+	char		mapping_why[NETCHECK_TEXT];
+	char		pm_proto[16];	/* "PCP", "NAT-PMP", "none", "off" */
+	char		pm_gateway[MESH_ENDPOINT_MAX];
+	char		pm_external[MESH_ENDPOINT_MAX];
+	int64_t		pm_lifetime;	/* seconds left */
+	char		pm_why[NETCHECK_TEXT];
+	uint32_t	ncoords;
+	struct {
+		char	name[MESH_NAME_MAX];
+		int32_t	rtt_us;		/* -1: none yet */
+	}		coords[NETCHECK_COORDS];
+	uint32_t	ncand;		/* what the REGISTER carries */
+	char		cand[8][MESH_ENDPOINT_MAX + 16];  /* "kind addr" */
+	uint16_t	local_port;
+	uint8_t		pad[6];
 };
 
 /* followed by a NUL-terminated message (may be just "") */

@@ -62,6 +62,8 @@ struct replies {
 	size_t			 config_len;
 	int			 have_mesh;	/* show mesh */
 	struct ctl_mesh		 mesh;
+	int			 have_netcheck;
+	struct ctl_netcheck	 netcheck;
 };
 
 #define MESHCTL_MAX_CHANGES	100000
@@ -113,6 +115,8 @@ reply_name(uint32_t type)
 		return "config text";
 	case IMSG_CTL_MESH:
 		return "mesh";
+	case IMSG_CTL_NETCHECK:
+		return "netcheck";
 	default:
 		return "unknown";
 	}
@@ -312,6 +316,12 @@ ctl_collect(struct ctl *c, struct replies *r, uint32_t want)
 			bad = reply_mesh(&imsg, &r->mesh) == -1;
 			r->have_mesh = 1;
 			break;
+		case IMSG_CTL_NETCHECK:
+			if (want != IMSG_CTL_NETCHECK || r->have_netcheck)
+				goto unexpected;
+			bad = reply_netcheck(&imsg, &r->netcheck) == -1;
+			r->have_netcheck = 1;
+			break;
 		case IMSG_CTL_PEER:
 			/* show mesh: its coordinators, after the mesh */
 			if (want != IMSG_CTL_PEER && (want != IMSG_CTL_MESH ||
@@ -342,7 +352,8 @@ ctl_collect(struct ctl *c, struct replies *r, uint32_t want)
 		case IMSG_CTL_END:
 			if (want == 0 || want == IMSG_CTL_RELOAD_CHANGE ||
 			    (want == IMSG_CTL_STATUS && !r->have_status) ||
-			    (want == IMSG_CTL_MESH && !r->have_mesh))
+			    (want == IMSG_CTL_MESH && !r->have_mesh) ||
+			    (want == IMSG_CTL_NETCHECK && !r->have_netcheck))
 				goto unexpected;
 			bad = reply_end(&imsg) == -1;
 			done = 1;
@@ -667,6 +678,31 @@ show_mesh(struct ctl *c)
 	return ret;
 }
 
+/* netcheck: what meshd-net knows of our place in the network */
+static int
+netcheck(struct ctl *c)
+{
+	struct replies	*r;
+	int		 ret = 1;
+
+	if ((r = calloc(1, sizeof(*r))) == NULL) {
+		fprintf(c->err, "meshctl: %s\n", strerror(errno));
+		return 1;
+	}
+	if (ctl_send(c, IMSG_CTL_NETCHECK, NULL, 0) == 0 &&
+	    ctl_collect(c, r, IMSG_CTL_NETCHECK) == 0) {
+		if (r->have_result)
+			ret = ctl_refused(c, r);
+		else {
+			c->o->netcheck(c->out, &r->netcheck);
+			ret = 0;
+		}
+	}
+	replies_free(r);
+	free(r);
+	return ret;
+}
+
 /* reload, log: one RESULT */
 static int
 ctl_result(struct ctl *c, uint32_t type, const void *data, size_t len)
@@ -705,6 +741,8 @@ ctl_dispatch(struct ctl *c, const struct parse_result *res)
 		return show_config(c);
 	case SHOW_MESH:
 		return show_mesh(c);
+	case NETCHECK:
+		return netcheck(c);
 	case LOG_VERBOSE:
 	case LOG_BRIEF:
 		v = res->action == LOG_VERBOSE;

@@ -158,6 +158,11 @@ const struct counter_desc counter_descs[] = {
 	    ST | ME },
 	{ "members revoked",	CS(mesh[MESH_CTR_REVOKED]), ST | ME },
 	{ "members expired",	CS(mesh[MESH_CTR_EXPIRED]), ST | ME },
+	{ "stun unmatched",	CS(mesh[MESH_CTR_STUN_UNMATCHED]), ST | ME },
+	{ "stun bad",		CS(mesh[MESH_CTR_STUN_BAD]), ST | ME },
+	{ "stun answered",	CS(mesh[MESH_CTR_STUN_ANSWERED]), ST | ME },
+	{ "stun refused",	CS(mesh[MESH_CTR_STUN_REFUSED]), ST | ME },
+	{ "portmap bad",	CS(mesh[MESH_CTR_PORTMAP_BAD]), ST | ME },
 };
 #undef CS
 #undef ST
@@ -929,6 +934,80 @@ text_mesh(FILE *fp, const struct ctl_mesh *m, const struct peer_info *co,
 	text_mesh_coordinators(fp, co, n);
 }
 
+static void
+text_rtt(FILE *fp, int32_t us)
+{
+	if (us < 0)
+		fputs("-", fp);
+	else
+		fprintf(fp, "%.1f ms", us / 1000.0);
+}
+
+/*
+ * netcheck: like tailscale netcheck, from the tunnel's own socket:
+ *	servers (STUN and coordinators): our address as each saw it
+ *	mapping behaviour, port mapping, coordinators' round trips
+ */
+static void
+text_netcheck(FILE *fp, const struct ctl_netcheck *n)
+{
+	const struct ctl_netcheck_server	*s;
+	uint32_t				 i;
+
+	fprintf(fp, "local port: %u\n", n->local_port);
+	fputs("servers:\n", fp);
+	if (n->nservers == 0)
+		fputs("  none (give stun servers or coordinators)\n", fp);
+	for (i = 0; i < n->nservers; i++) {
+		s = &n->servers[i];
+		fprintf(fp, "  %s ", s->coordinator ? "coordinator" : "stun");
+		print_safe(fp, s->name, 0);
+		if (s->addr[0] != '\0' && strcmp(s->addr, s->name) != 0)
+			fprintf(fp, " (%s)", s->addr);
+		if (s->reflexive[0] != '\0') {
+			fprintf(fp, ": IPv%d %s, ", s->af, s->reflexive);
+			text_rtt(fp, s->rtt_us);
+			fputc('\n', fp);
+		} else {
+			fputs(": ", fp);
+			print_safe(fp, s->error[0] != '\0' ? s->error :
+			    "no answer yet", 0);
+			fputc('\n', fp);
+		}
+	}
+	fprintf(fp, "mapping: %s", n->mapping);
+	if (n->ports[0] != '\0')
+		fprintf(fp, ", ports %s", n->ports);
+	if (n->mapping_why[0] != '\0')
+		fprintf(fp, " (%s)", n->mapping_why);
+	fputc('\n', fp);
+	fprintf(fp, "port mapping: %s", n->pm_proto);
+	if (n->pm_external[0] != '\0')
+		fprintf(fp, ", external %s, %lld s left", n->pm_external,
+		    (long long)n->pm_lifetime);
+	if (n->pm_gateway[0] != '\0')
+		fprintf(fp, ", gateway %s", n->pm_gateway);
+	if (n->pm_why[0] != '\0')
+		fprintf(fp, " (%s)", n->pm_why);
+	fputc('\n', fp);
+	if (n->ncoords > 0) {
+		fputs("coordinators:\n", fp);
+		for (i = 0; i < n->ncoords; i++) {
+			fputs("  ", fp);
+			print_safe(fp, n->coords[i].name, 0);
+			fputs(": ", fp);
+			text_rtt(fp, n->coords[i].rtt_us);
+			fputc('\n', fp);
+		}
+	}
+	fputs("candidates:", fp);
+	if (n->ncand == 0)
+		fputs(" none", fp);
+	fputc('\n', fp);
+	for (i = 0; i < n->ncand; i++)
+		fprintf(fp, "  %s\n", n->cand[i]);
+}
+
 const struct output text_output = {
 	.status = text_status,
 	.peers = text_peers,
@@ -936,5 +1015,6 @@ const struct output text_output = {
 	.result = text_result,
 	.reload = text_reload,
 	.config = text_config,
-	.mesh = text_mesh
+	.mesh = text_mesh,
+	.netcheck = text_netcheck
 };

@@ -69,6 +69,8 @@ struct output {
 	/* show mesh: the mesh ("" name: none) and its coordinators */
 	void	(*mesh)(FILE *, const struct ctl_mesh *,
 		    const struct peer_info *, size_t);
+	/* netcheck */
+	void	(*netcheck)(FILE *, const struct ctl_netcheck *);
 };
 
 extern const struct output	text_output;

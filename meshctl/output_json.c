@@ -500,6 +500,91 @@ json_mesh(FILE *fp, const struct ctl_mesh *m, const struct peer_info *co,
 	(void)json_finish(&j);
 }
 
+static void
+json_rtt(struct json *j, const char *key, int32_t us)
+{
+	if (us < 0)
+		json_null(j, key);
+	else
+		json_uint(j, key, (unsigned long long)us);
+}
+
+static void
+json_str_or_null(struct json *j, const char *key, const char *s)
+{
+	if (s[0] == '\0')
+		json_null(j, key);
+	else
+		json_string(j, key, s);
+}
+
+/*
+ * netcheck: {"version": 1, "local_port", "servers": [{"name", "kind":
+ * "stun"|"coordinator", "address", "family", "reflexive", "rtt_us",
+ * "age", "error"}], "mapping", "ports", "mapping_why", "port_mapping":
+ * {"protocol", "gateway", "external", "lifetime", "why"},
+ * "coordinators": [{"name", "rtt_us"}], "candidates": ["kind addr"]}
+ */
+static void
+json_netcheck(FILE *fp, const struct ctl_netcheck *n)
+{
+	const struct ctl_netcheck_server	*s;
+	struct json				 j;
+	uint32_t				 i;
+
+	json_open(&j, fp);
+	json_uint(&j, "local_port", n->local_port);
+	json_array_open(&j, "servers");
+	for (i = 0; i < n->nservers; i++) {
+		s = &n->servers[i];
+		json_object_open(&j, NULL);
+		json_string(&j, "name", s->name);
+		json_string(&j, "kind", s->coordinator ? "coordinator" :
+		    "stun");
+		json_str_or_null(&j, "address", s->addr);
+		if (s->af != 0)
+			json_uint(&j, "family", s->af);
+		else
+			json_null(&j, "family");
+		json_str_or_null(&j, "reflexive", s->reflexive);
+		json_rtt(&j, "rtt_us", s->rtt_us);
+		if (s->reflexive[0] != '\0')
+			json_int(&j, "age", s->age);
+		else
+			json_null(&j, "age");
+		json_str_or_null(&j, "error", s->error);
+		json_object_close(&j);
+	}
+	json_array_close(&j);
+	json_string(&j, "mapping", n->mapping);
+	json_str_or_null(&j, "ports", n->ports);
+	json_str_or_null(&j, "mapping_why", n->mapping_why);
+	json_object_open(&j, "port_mapping");
+	json_string(&j, "protocol", n->pm_proto);
+	json_str_or_null(&j, "gateway", n->pm_gateway);
+	json_str_or_null(&j, "external", n->pm_external);
+	if (n->pm_external[0] != '\0')
+		json_int(&j, "lifetime", n->pm_lifetime);
+	else
+		json_null(&j, "lifetime");
+	json_str_or_null(&j, "why", n->pm_why);
+	json_object_close(&j);
+	json_array_open(&j, "coordinators");
+	for (i = 0; i < n->ncoords; i++) {
+		json_object_open(&j, NULL);
+		json_string(&j, "name", n->coords[i].name);
+		json_rtt(&j, "rtt_us", n->coords[i].rtt_us);
+		json_object_close(&j);
+	}
+	json_array_close(&j);
+	json_array_open(&j, "candidates");
+	for (i = 0; i < n->ncand; i++)
+		json_string(&j, NULL, n->cand[i]);
+	json_array_close(&j);
+	json_object_close(&j);
+	(void)json_finish(&j);
+}
+
 const struct output json_output = {
 	.status = json_status,
 	.peers = json_peers,
@@ -507,5 +592,6 @@ const struct output json_output = {
 	.result = json_result,
 	.reload = json_reload,
 	.config = json_config,
-	.mesh = json_mesh
+	.mesh = json_mesh,
+	.netcheck = json_netcheck
 };

@@ -138,6 +138,7 @@ static const struct token t_main[] = {
 	{ KEYWORD,	"genpsk",	GENPSK,		NULL },
 	{ KEYWORD,	"import-wg",	NONE,		t_wgfile },
 	{ KEYWORD,	"log",		NONE,		t_log },
+	{ KEYWORD,	"netcheck",	NETCHECK,	NULL },
 	{ KEYWORD,	"pubkey",	PUBKEY,		NULL },
 	{ KEYWORD,	"reload",	RELOAD,		NULL },
 	{ KEYWORD,	"show",		NONE,		t_show },

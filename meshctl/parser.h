@@ -45,7 +45,8 @@ enum actions {
 	CA_REVOKE,
 	CA_SIGN,
 	SHOW_CERT,
-	SHOW_CRL
+	SHOW_CRL,
+	NETCHECK
 };
 
 /* show peers sort KEY */

@@ -113,6 +113,40 @@ reply_mesh(struct imsg *imsg, struct ctl_mesh *m)
 	return 0;
 }
 
+/* a CTL_NETCHECK: counts within bounds, every string ended */
+int
+reply_netcheck(struct imsg *imsg, struct ctl_netcheck *n)
+{
+	struct ctl_netcheck_server	*s;
+	uint32_t			 i;
+
+#define END(f)	((f)[sizeof(f) - 1] = '\0')
+	if (imsg_get_data(imsg, n, sizeof(*n)) == -1 ||
+	    n->nservers > NETCHECK_SERVERS || n->ncoords > NETCHECK_COORDS ||
+	    n->ncand > 8)
+		return -1;
+	for (i = 0; i < n->nservers; i++) {
+		s = &n->servers[i];
+		END(s->name);
+		END(s->addr);
+		END(s->reflexive);
+		END(s->error);
+	}
+	for (i = 0; i < n->ncoords; i++)
+		END(n->coords[i].name);
+	for (i = 0; i < n->ncand; i++)
+		END(n->cand[i]);
+	END(n->mapping);
+	END(n->ports);
+	END(n->mapping_why);
+	END(n->pm_proto);
+	END(n->pm_gateway);
+	END(n->pm_external);
+	END(n->pm_why);
+#undef END
+	return 0;
+}
+
 /* a CTL_PEER_AIPS for pi: 1 to MESH_AIPS_CHUNK prefixes, within naips */
 int
 reply_peer_aips(struct imsg *imsg, struct peer_info *pi)

@@ -129,6 +129,8 @@ struct coord_link {
 	enum link_state		 state;
 	time_t			 sent;		/* the last REGISTER */
 	time_t			 pinged;
+	uint64_t		 pinged_ns;	/* for the round trip */
+	int32_t			 rtt_us;	/* the last PONG's; -1 none */
 	uint64_t		 nonce;
 	uint32_t		 misses;
 	uint64_t		 epoch;
@@ -415,14 +417,8 @@ send_register(struct net_peer *np)
 	struct coord_record	 r;
 
 	body_rec(&co.self, &r);
-	r.ncand = 0;
-	if (np->ep.local_af == AF_INET || np->ep.local_af == AF_INET6) {
-		r.cand[0].af = np->ep.local_af == AF_INET ? 4 : 6;
-		r.cand[0].port = co.port;
-		memcpy(r.cand[0].addr, np->ep.local,
-		    r.cand[0].af == 4 ? 4 : 16);
-		r.ncand = co.port != 0;
-	}
+	/* local, mapped, reflexive (discover.c) */
+	r.ncand = disc_candidates(r.cand, COORD_MAX_CAND, np);
 	memset(&m, 0, sizeof(m));
 	m.type = COORD_REGISTER;
 	if (coord_add_record(&m, &r) != 1) {
@@ -966,6 +962,7 @@ got_pong(struct net_peer *np, const struct coord_msg *m)
 		return;
 	}
 	l->misses = 0;
+	l->rtt_us = (mesh_monotonic_ns() - l->pinged_ns) / 1000;
 	if (l->state == LINK_REGISTERED && m->epoch != l->epoch) {
 		log_info("mesh: coordinator %s restarted: registering again",
 		    np->name);
@@ -1023,6 +1020,7 @@ tick(int fd, short event, void *arg)
 			continue;
 		}
 		l->pinged = now;
+		l->pinged_ns = mesh_monotonic_ns();
 		arc4random_buf(&l->nonce, sizeof(l->nonce));
 		memset(&m, 0, sizeof(m));
 		m.type = COORD_PING;
@@ -1030,6 +1028,31 @@ tick(int fd, short event, void *arg)
 		out_add(np->id, OUT_SMALL, 0, &m);
 	}
 	evtimer_add(&co.tick, &tv);
+}
+
+/* our candidates changed (discover.c): every coordinator gets them */
+void
+coord_reregister(void)
+{
+	struct net_peer	*np;
+
+	if (!co.on || co.self.certlen == 0)
+		return;
+	for (np = net_peer_first(); np != NULL; np = net_peer_next(np)) {
+		if (!np->coordinator || np->link == NULL ||
+		    np->link->state != LINK_REGISTERED)
+			continue;
+		np->link->state = LINK_REGISTERING;
+		np->link->sent = time(NULL);
+		out_add(np->id, OUT_REGISTER, 0, NULL);
+	}
+}
+
+int32_t
+coord_rtt_us(const struct net_peer *np)
+{
+	return np->link != NULL && np->link->rtt_us > 0 ?
+	    np->link->rtt_us : -1;
 }
 
 /* --- a coordinator's side ------------------------------------------ */

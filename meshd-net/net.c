@@ -253,7 +253,7 @@ sock_for(int af)
 
 /* one message to ep, from its local address while that exists: 0 or -1 */
 static int
-send_to(void *msg, size_t len, struct mesh_endpoint *ep)
+send_to(const void *msg, size_t len, struct mesh_endpoint *ep)
 {
 	struct msghdr	mh;
 	struct iovec	iov;
@@ -262,7 +262,7 @@ send_to(void *msg, size_t len, struct mesh_endpoint *ep)
 
 	if ((fd = sock_for(ep_family(ep))) == -1)
 		return -1;
-	iov.iov_base = msg;
+	iov.iov_base = (uint8_t *)(uintptr_t)msg;	/* sendmsg's iov */
 	iov.iov_len = len;
 	do {
 		memset(&mh, 0, sizeof(mh));
@@ -278,9 +278,21 @@ send_to(void *msg, size_t len, struct mesh_endpoint *ep)
 }
 
 int
-net_send_to(void *msg, size_t len, struct mesh_endpoint *ep)
+net_send_ep(const void *msg, size_t len, struct mesh_endpoint *ep)
 {
 	return send_to(msg, len, ep);
+}
+
+int
+net_sendto(const struct sockaddr *sa, socklen_t salen, const void *msg,
+    size_t len)
+{
+	struct mesh_endpoint	ep;
+
+	if (salen > sizeof(ep.addr))
+		return -1;
+	ep_set_remote(&ep, sa, salen);
+	return send_to(msg, len, &ep);
 }
 
 /*
@@ -371,6 +383,9 @@ net_udp_read(int fd, short event, void *arg)
 			continue;
 		}
 		ep_from_msghdr(&ep, &msgs[i].msg_hdr);
+		/* STUN, and the gateway's PCP/NAT-PMP: discover.c's */
+		if (disc_udp_in(bufs[i], len, &from[i], &ep))
+			continue;
 		srclen = wire_src(&from[i], src);
 		switch (wire_check(&checker, bufs[i], len, src, srclen, busy,
 		    now, reply)) {
@@ -744,6 +759,23 @@ net_dispatch_parent(struct imsg *imsg)
 	case IMSG_STATS_REQ:
 		send_stats(imsg_get_id(imsg));
 		break;
+	case IMSG_NET_ADDRS:
+		disc_addrs(imsg);
+		break;
+	case IMSG_NET_GATEWAY:
+		disc_gateway(imsg);
+		break;
+	case IMSG_NETCHECK_REQ:
+		disc_netcheck_req(imsg);
+		break;
+	case IMSG_NET_STOP:
+		/*
+		 * meshd stops (SIGTERM follows): what we hold outside, the
+		 * gateway's mapping, is given back first
+		 */
+		disc_shutdown();
+		child_compose(PROC_PARENT, IMSG_NET_STOPPED, 0, -1, NULL, 0);
+		break;
 	default:
 		child_unexpected(PROC_PARENT, imsg);
 	}
@@ -817,6 +849,7 @@ net_reconf(struct conf_snapshot *cs)
 		neps++;
 	}
 	coord_reconf(cs);
+	disc_reconf(cs);
 	conf_snapshot_free(cs);
 	log_debug("config: %zu peers, %zu with an endpoint", n, neps);
 	configured = 1;

@@ -25,6 +25,10 @@
  *   punch.c		direct paths through NATs: CONNECT and CALL_ME,
  *			spraying initiations at a member's candidates,
  *			the path each member has and why
+ *   discover.c		endpoint discovery: STUN (client, and server as a
+ *			coordinator), mapping behaviour, candidates,
+ *			netcheck
+ *   portmap.c		PCP and NAT-PMP to the default gateway
  *   endpoint.c, wire.c, ratelimit.c: what their headers say
  */
 
@@ -78,6 +82,11 @@ void		 net_peer_forget(struct net_peer *);
 struct mesh_peer_stats *net_stats(void);
 /* 1 if a socket of this family (AF_INET, AF_INET6) is open */
 int		 net_has_family(int);
+/* a datagram from the tunnel's socket of sa's family: 0 or -1 */
+int		 net_sendto(const struct sockaddr *, socklen_t, const void *,
+		    size_t);
+/* a datagram to ep, from the local address it came to: 0 or -1 */
+int		 net_send_ep(const void *, size_t, struct mesh_endpoint *);
 
 /* coordinate.c */
 void	 coord_reconf(struct conf_snapshot *);
@@ -101,8 +110,6 @@ const uint8_t *coord_subscriber_key(const struct net_peer *);
 int	 coord_is_self(const uint8_t [32]);
 int	 coord_serving(void);
 
-/* net.c, for punch.c: one datagram to ep; 0 or -1 */
-int	 net_send_to(void *, size_t, struct mesh_endpoint *);
 
 /* punch.c */
 void	 punch_init(void);
@@ -138,5 +145,40 @@ void	 punch_local_changed(void);
  * punching would use it.
  */
 int	 punch_symmetric_hint(void);
+/* our candidates changed: REGISTER again with every coordinator */
+void	 coord_reregister(void);
+/* a coordinator's PING round trip in microseconds, -1 if none yet */
+int32_t	 coord_rtt_us(const struct net_peer *);
+
+/* discover.c */
+struct coord_cand;
+struct ctl_netcheck;
+void	 disc_reconf(struct conf_snapshot *);
+/* 1 if the datagram was STUN or the gateway's (PCP, NAT-PMP): taken */
+int	 disc_udp_in(const uint8_t *, size_t, const struct sockaddr_storage *,
+	    struct mesh_endpoint *);
+void	 disc_addrs(struct imsg *);
+void	 disc_gateway(struct imsg *);
+void	 disc_netcheck_req(struct imsg *);
+/* our candidates, for a REGISTER to the coordinator np (may be NULL) */
+size_t	 disc_candidates(struct coord_cand *, size_t,
+	    const struct net_peer *);
+void	 disc_portmap_changed(void);
+/* meshd stops: the gateway's mapping is deleted */
+void	 disc_shutdown(void);
+/*
+ * 1 if our NAT maps endpoint-dependently (two servers saw two mappings),
+ * 0 if two or more saw one, -1 not known yet
+ */
+int	 disc_symmetric(void);
+
+/* portmap.c */
+void	 pm_reconf(int, uint16_t, uint32_t);
+void	 pm_gateway(const uint8_t *);
+void	 pm_addrs(const struct mesh_net_addrs *);
+int	 pm_udp_in(const uint8_t *, size_t, const struct sockaddr_storage *);
+int	 pm_candidate(struct coord_cand *);
+void	 pm_netcheck(struct ctl_netcheck *);
+void	 pm_shutdown(void);
 
 #endif /* NET_H */

@@ -301,7 +301,7 @@ spray(struct punch *p, uint64_t now)
 		if (!token_take(now))
 			break;
 		p->probes++;
-		if (net_send_to(p->init, p->initlen, &ep) == 0)
+		if (net_send_ep(p->init, p->initlen, &ep) == 0)
 			p->np->tx_bytes += p->initlen;
 	}
 }

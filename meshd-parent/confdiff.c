@@ -344,6 +344,39 @@ crl_diff(struct confdiff *d, const struct mesh_conf *o,
 	return change_simple(d, CHANGE_IFACE, "revocation-file", text);
 }
 
+/* stun servers added and removed, by how they are written */
+static int
+stun_diff(struct confdiff *d, const struct mesh_conf *o,
+    const struct mesh_conf *n)
+{
+	char	text[MESH_CHANGE_TEXT];
+	size_t	i, j;
+
+	for (i = 0; i < n->nstun; i++) {
+		for (j = 0; j < o->nstun; j++)
+			if (strcmp(n->stun[i].str, o->stun[j].str) == 0)
+				break;
+		if (j < o->nstun)
+			continue;
+		(void)snprintf(text, sizeof(text), "\"%s\" added",
+		    n->stun[i].str);
+		if (change_simple(d, CHANGE_IFACE, "stun", text) == -1)
+			return -1;
+	}
+	for (j = 0; j < o->nstun; j++) {
+		for (i = 0; i < n->nstun; i++)
+			if (strcmp(n->stun[i].str, o->stun[j].str) == 0)
+				break;
+		if (i < n->nstun)
+			continue;
+		(void)snprintf(text, sizeof(text), "\"%s\" removed",
+		    o->stun[j].str);
+		if (change_simple(d, CHANGE_IFACE, "stun", text) == -1)
+			return -1;
+	}
+	return 0;
+}
+
 /*
  * The mesh block.  Its coordinators are peers and show as peers added
  * and removed; the certificate's addresses as the interface's.
@@ -384,6 +417,12 @@ mesh_diff(struct confdiff *d, const struct meshd_conf *oc,
 	if (o->serve != n->serve &&
 	    change_simple(d, CHANGE_IFACE, "serve coordinator",
 	    n->serve ? "on" : "off") == -1)
+		return -1;
+	if (stun_diff(d, o, n) == -1)
+		return -1;
+	if (o->portmap != n->portmap &&
+	    change_simple(d, CHANGE_IFACE, "port-mapping",
+	    n->portmap ? "on" : "off") == -1)
 		return -1;
 	return 0;
 }

@@ -74,6 +74,13 @@ struct iface_conf {
 	uint32_t		 resolve_interval; /* seconds */
 };
 
+/* stun "host:port": as written, and resolved (sslen 0: not yet) */
+struct mesh_stun {
+	char			 str[MESH_ENDPOINT_MAX];
+	struct sockaddr_storage	 ss;
+	socklen_t		 sslen;
+};
+
 /* the mesh block; the coordinators are peers with coordinator set */
 struct mesh_conf {
 	char			 name[MESH_NAME_MAX];
@@ -91,6 +98,10 @@ struct mesh_conf {
 	struct mesh_crl		 l;		/* parsed; fps into crl */
 	int			 serve;		/* serve coordinator */
 	size_t			 ncoordinators;
+	/* NAT traversal (issue 13) */
+	struct mesh_stun	 stun[MESH_STUN_MAX];
+	size_t			 nstun;
+	int			 portmap;	/* port-mapping on (default) */
 };
 
 struct meshd_conf {

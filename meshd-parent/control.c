@@ -53,6 +53,7 @@ struct ctl_conn {
 	int			 stats_pending;	/* one show at a time */
 	int			 broken;	/* a reply cut short: close */
 	int			 restricted;	/* show requests only */
+	uint32_t		 netcheck_seq;	/* waiting for net; 0 none */
 };
 
 /* a listening control socket */
@@ -997,6 +998,48 @@ control_reload_done(int code, const char *msg)
 	control_event_add(c);
 }
 
+/*
+ * netcheck: net answers from what it knows (refreshing data older than
+ * a minute, waiting for that at most 3 s); relayed with an END.  A
+ * connection has one request at a time, named by its sequence number.
+ */
+static void
+netcheck_request(struct ctl_conn *c)
+{
+	if (c->stats_pending || c->netcheck_seq != 0) {
+		control_result(c, EBUSY, "a show request is still running");
+		return;
+	}
+	if (!parent.conf->has_mesh) {
+		control_result(c, ENOENT, "no mesh: netcheck needs a mesh "
+		    "block");
+		return;
+	}
+	c->netcheck_seq = ++stats_seq;
+	imsg_compose_event(&parent.children[PROC_NET].iev, IMSG_NETCHECK_REQ,
+	    c->netcheck_seq, 0, -1, NULL, 0);
+}
+
+void
+control_netcheck(uint32_t seq, const struct ctl_netcheck *nc)
+{
+	struct ctl_conn	*c;
+
+	TAILQ_FOREACH(c, &ctl_conns, entry)
+		if (c->netcheck_seq == seq)
+			break;
+	if (c == NULL)
+		return;		/* the client went away */
+	c->netcheck_seq = 0;
+	if (imsg_compose(&c->ibuf, IMSG_CTL_NETCHECK, 0, 0, -1, nc,
+	    sizeof(*nc)) == -1 ||
+	    imsg_compose(&c->ibuf, IMSG_CTL_END, 0, 0, -1, NULL, 0) == -1) {
+		log_warn("control: netcheck");
+		c->broken = 1;
+	}
+	control_event_add(c);
+}
+
 static void
 control_request(struct ctl_conn *c, struct imsg *imsg)
 {
@@ -1019,6 +1062,14 @@ control_request(struct ctl_conn *c, struct imsg *imsg)
 			return;
 		}
 		(void)stats_request(c, IMSG_CTL_SHOW_MESH, "");
+		return;
+	case IMSG_CTL_NETCHECK:
+		if (imsg_get_len(imsg) != 0) {
+			control_result(c, EINVAL, "malformed netcheck "
+			    "request");
+			return;
+		}
+		netcheck_request(c);
 		return;
 	case IMSG_CTL_RELOAD:
 	case IMSG_CTL_LOG_VERBOSE:

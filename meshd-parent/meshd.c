@@ -32,6 +32,7 @@
 #include <event.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -603,7 +604,8 @@ parent_dispatch_child(struct child_proc *cp, struct imsg *imsg)
 static int
 parent_dispatch_net(struct child_proc *cp, struct imsg *imsg)
 {
-	struct mesh_peer_path	pp;
+	struct mesh_peer_path	 pp;
+	struct ctl_netcheck	*nc;
 
 	switch (imsg_get_type(imsg)) {
 	case IMSG_PEER_PATH:
@@ -611,6 +613,18 @@ parent_dispatch_net(struct child_proc *cp, struct imsg *imsg)
 		    pp.ncand > MESH_PATH_CANDS || pp.path > MESH_PATH_MAPPED)
 			fatalx("PEER_PATH: bad message");
 		control_path(imsg_get_id(imsg), &pp);
+		return 0;
+	case IMSG_NET_STOPPED:
+		return 0;	/* late: net_stop() stopped waiting */
+	case IMSG_NETCHECK:
+		if ((nc = malloc(sizeof(*nc))) == NULL)
+			fatal(NULL);
+		if (imsg_get_data(imsg, nc, sizeof(*nc)) == -1 ||
+		    nc->nservers > NETCHECK_SERVERS ||
+		    nc->ncoords > NETCHECK_COORDS || nc->ncand > 8)
+			fatalx("NETCHECK: bad message from net");
+		control_netcheck(imsg_get_id(imsg), nc);
+		free(nc);
 		return 0;
 	default:
 		return parent_dispatch_child(cp, imsg);
@@ -756,6 +770,52 @@ parent_sig(int sig, short event, void *arg)
 	}
 }
 
+/*
+ * Before the children get SIGTERM: net deletes the port mapping it made
+ * at the gateway (the sandbox has no signal handlers, so it is asked over
+ * its pipe) and says so; waited for at most NET_STOP_MS.  Whatever else
+ * net sends meanwhile is dropped: we are stopping.
+ */
+#define NET_STOP_MS	500
+static void
+net_stop(void)
+{
+	struct child_proc	*cp = &parent.children[PROC_NET];
+	struct imsgbuf		*ibuf = &cp->iev.ibuf;
+	struct pollfd		 pfd;
+	struct imsg		 imsg;
+	struct timespec		 t0, t;
+	ssize_t			 n;
+	long			 left;
+	uint32_t		 type;
+
+	if (cp->pid <= 0 || !cp->ready || ibuf->fd == -1)
+		return;
+	if (imsg_compose(ibuf, IMSG_NET_STOP, 0, 0, -1, NULL, 0) == -1 ||
+	    imsgbuf_flush(ibuf) == -1)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		left = NET_STOP_MS - ((t.tv_sec - t0.tv_sec) * 1000 +
+		    (t.tv_nsec - t0.tv_nsec) / 1000000);
+		if (left <= 0)
+			return;
+		pfd.fd = ibuf->fd;
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, left) <= 0 || imsgbuf_read(ibuf) != 1)
+			return;
+		while ((n = imsgbuf_get(ibuf, &imsg)) > 0) {
+			type = imsg_get_type(&imsg);
+			imsg_free(&imsg);
+			if (type == IMSG_NET_STOPPED)
+				return;
+		}
+		if (n == -1)
+			return;
+	}
+}
+
 void
 parent_shutdown(int code)
 {
@@ -766,6 +826,7 @@ parent_shutdown(int code)
 
 	if (shutting_down++)
 		exit(code);
+	net_stop();
 	for (r = PROC_NET; r < PROC_MAX; r++)
 		if (parent.children[r].pid > 0)
 			kill(parent.children[r].pid, SIGTERM);

@@ -86,6 +86,8 @@ void	 control_path(uint32_t, const struct mesh_peer_path *);
 void	 control_reload_done(int, const char *);
 /* one change of the running reload, for its client (before _done) */
 void	 control_reload_change(const struct ctl_change *);
+/* net's IMSG_NETCHECK for request id */
+void	 control_netcheck(uint32_t, const struct ctl_netcheck *);
 
 /* keys.c */
 int	 keys_open(struct meshd_conf *, struct keyfds *, char *, size_t);
@@ -117,6 +119,9 @@ void	 parent_reload_signal(void);
 void	 resolve_schedule(void);
 /* and when crypto says a peer's initiations go unanswered */
 void	 resolve_noresp(uint32_t);
+
+/* netwatch.c: the node's addresses and gateway, for meshd-net */
+void	 netwatch_update(void);
 
 /* sockets.c */
 int	 udp_open(uint16_t, int *, size_t, size_t *, char *, size_t);

@@ -100,6 +100,7 @@ enum opt {
 	OPT_CERTFILE,
 	OPT_CRLFILE,
 	OPT_SERVE,
+	OPT_PORTMAP,
 	OPT_MAX
 };
 
@@ -216,6 +217,8 @@ static void	 mesh_certfile(const char *);
 static void	 mesh_crlfile(const char *);
 static void	 mesh_serve(void);
 static void	 mesh_serve_what(const char *);
+static void	 mesh_stun(const char *);
+static void	 mesh_portmap(const char *);
 static void	 coord_begin(const char *);
 static void	 coord_end(void);
 static void	 coord_abort(void);
@@ -230,6 +233,7 @@ static void	 coord_abort(void);
 %token	PERSISTENTKEEPALIVE PRESHAREDKEYFILE PRIVATEKEYFILE PUBLICKEY USER
 %token	RESOLVEINTERVAL TABLE
 %token	CA CERTIFICATEFILE COORDINATOR MESH REVOCATIONFILE SERVE
+%token	PORTMAPPING STUN
 %token	ERROR
 %token	<string>	STRING
 
@@ -345,6 +349,8 @@ meshopt		: CA STRING			{ mesh_ca($2); }
 		| REVOCATIONFILE STRING		{ mesh_crlfile($2); }
 		| SERVE COORDINATOR		{ mesh_serve(); }
 		| SERVE STRING			{ mesh_serve_what($2); }
+		| STUN STRING			{ mesh_stun($2); }
+		| PORTMAPPING STRING		{ mesh_portmap($2); }
 		| coordinator
 		;
 
@@ -391,6 +397,7 @@ static const struct keyword keywords[] = {
 	{ "mtu",			MTU,			BLOCK_IFACE },
 	{ "peer",			PEER,			BLOCK_NONE },
 	{ "persistent-keepalive",	PERSISTENTKEEPALIVE,	BLOCK_PEER },
+	{ "port-mapping",		PORTMAPPING,		BLOCK_MESH },
 	{ "preshared-key-file",		PRESHAREDKEYFILE,	BLOCK_PEER },
 	{ "private-key-file",		PRIVATEKEYFILE,		BLOCK_IFACE },
 	{ "public-key",			PUBLICKEY,		BLOCK_PEER },
@@ -398,6 +405,7 @@ static const struct keyword keywords[] = {
 	{ "restricted",			RESTRICTED,		BLOCK_NONE },
 	{ "revocation-file",		REVOCATIONFILE,		BLOCK_MESH },
 	{ "serve",			SERVE,			BLOCK_MESH },
+	{ "stun",			STUN,			BLOCK_MESH },
 	{ "table",			TABLE,			BLOCK_IFACE },
 	{ "user",			USER,			BLOCK_IFACE },
 };
@@ -654,6 +662,8 @@ opt_by_token(int tok)
 		return OPT_CRLFILE;
 	case SERVE:
 		return OPT_SERVE;
+	case PORTMAPPING:
+		return OPT_PORTMAP;
 	default:
 		return OPT_MAX;
 	}
@@ -1758,6 +1768,7 @@ mesh_begin(const char *name)
 	}
 	memset(blk.mesh, 0, sizeof(*blk.mesh));
 	(void)strlcpy(blk.mesh->name, name, sizeof(blk.mesh->name));
+	blk.mesh->portmap = 1;
 	/* the name is in every certificate of the mesh */
 	if (!cert_valid_label(name))
 		conf_error("mesh name \"%s\" must be a DNS label: 1 to %d "
@@ -1878,6 +1889,56 @@ static void
 mesh_serve_what(const char *s)
 {
 	blk_error("serve \"%s\": only serve coordinator is known", s);
+}
+
+/*
+ * stun "host:port": a STUN server to learn our reflexive address from,
+ * read as a coordinator's endpoint is (a host name resolved now).
+ */
+static void
+mesh_stun(const char *s)
+{
+	struct peer_conf	 tmp;
+	struct mesh_stun	*st;
+	size_t			 i;
+
+	if (blk.mesh->nstun >= MESH_STUN_MAX) {
+		blk_error("stun \"%s\": too many stun servers (at most %d)",
+		    s, MESH_STUN_MAX);
+		return;
+	}
+	for (i = 0; i < blk.mesh->nstun; i++)
+		if (strcmp(blk.mesh->stun[i].str, s) == 0) {
+			blk_error("stun \"%s\" is given twice", s);
+			return;
+		}
+	if (strrchr(s, ':') == NULL) {
+		blk_error("stun \"%s\" must be host:port, a.b.c.d:port or "
+		    "[v6addr]:port (STUN's port is %d)", s, 3478);
+		return;
+	}
+	memset(&tmp, 0, sizeof(tmp));
+	config_endpoint(&tmp, s);
+	if (tmp.endpoint_str[0] == '\0')
+		return;		/* said why */
+	st = &blk.mesh->stun[blk.mesh->nstun++];
+	(void)strlcpy(st->str, s, sizeof(st->str));
+	st->ss = tmp.endpoint;
+	st->sslen = tmp.endpoint_len;
+}
+
+/* port-mapping on|off: ask the gateway (PCP, NAT-PMP) for a mapping */
+static void
+mesh_portmap(const char *s)
+{
+	if (!opt_once(OPT_PORTMAP, "port-mapping"))
+		return;
+	if (strcmp(s, "on") == 0)
+		blk.mesh->portmap = 1;
+	else if (strcmp(s, "off") == 0)
+		blk.mesh->portmap = 0;
+	else
+		blk_error("port-mapping must be on or off, not \"%s\"", s);
 }
 
 /*

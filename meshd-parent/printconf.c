@@ -108,6 +108,7 @@ print_mesh(FILE *f, struct meshd_conf *conf)
 	struct mesh_conf	*m = &conf->mesh;
 	struct peer_conf	*p;
 	char			 key[WG_KEY_B64_LEN + 1];
+	size_t			 i;
 
 	fprintf(f, "mesh ");
 	print_string(f, m->name);
@@ -125,6 +126,13 @@ print_mesh(FILE *f, struct meshd_conf *conf)
 	}
 	if (m->serve)
 		fprintf(f, "\tserve coordinator\n");
+	for (i = 0; i < m->nstun; i++) {
+		fprintf(f, "\tstun ");
+		print_string(f, m->stun[i].str);
+		fprintf(f, "\n");
+	}
+	if (!m->portmap)
+		fprintf(f, "\tport-mapping off\n");
 	TAILQ_FOREACH(p, &conf->peers, entry)
 		if (p->coordinator)
 			print_coord(f, p);

@@ -107,6 +107,8 @@ static void
 send_mesh(struct imsgbuf *ibuf, struct mesh_conf *m)
 {
 	struct mesh_conf_msg	mm;
+	const char		*lt;
+	size_t			 i;
 
 	memset(&mm, 0, sizeof(mm));
 	(void)strlcpy(mm.name, m->name, sizeof(mm.name));
@@ -114,6 +116,20 @@ send_mesh(struct imsgbuf *ibuf, struct mesh_conf *m)
 	mm.serve = m->serve;
 	mm.certlen = m->certlen;
 	mm.crllen = m->crllen;
+	mm.portmap = m->portmap;
+	/* tests only (undocumented): a short mapping lifetime to renew */
+	if ((lt = getenv("MESHD_PORTMAP_LIFETIME")) != NULL)
+		mm.portmap_lifetime = strtonum(lt, 1, 86400, NULL);
+	for (i = 0; i < m->nstun && i < MESH_STUN_MAX; i++) {
+		(void)strlcpy(mm.stun[i].name, m->stun[i].str,
+		    sizeof(mm.stun[i].name));
+		if (m->stun[i].sslen <= sizeof(mm.stun[i].addr)) {
+			memcpy(mm.stun[i].addr, &m->stun[i].ss,
+			    m->stun[i].sslen);
+			mm.stun[i].addrlen = m->stun[i].sslen;
+		}
+	}
+	mm.nstun = i;
 	if (imsg_compose(ibuf, IMSG_RECONF_MESH, 0, 0, -1, &mm,
 	    sizeof(mm)) == -1 ||
 	    imsg_compose(ibuf, IMSG_RECONF_MESH_CERT, 0, 0, -1, m->cert,
@@ -371,6 +387,7 @@ keycheck_ok(struct imsg *imsg)
 		    nconf->npeers);
 		parent_configured();
 		resolve_schedule();
+		netwatch_update();
 		reload_next();
 		return;
 	}
@@ -381,6 +398,7 @@ keycheck_ok(struct imsg *imsg)
 	free_config(parent.conf);
 	parent.conf = nconf;
 	resolve_schedule();
+	netwatch_update();
 	control_reload_done(0, err);
 	reload_next();
 }

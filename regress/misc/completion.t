@@ -24,7 +24,7 @@ comp() {
 	printf '%s\n' "${COMPREPLY[@]}" | sort | tr '\n' ' ' | sed 's/ $//'
 }
 
-is "$(comp 'meshctl ')" "ca genkey genpsk import-wg log pubkey reload show sign" \
+is "$(comp 'meshctl ')" "ca genkey genpsk import-wg log netcheck pubkey reload show sign" \
     "meshctl <TAB>: every command"
 is "$(comp 'meshctl sh')" "show" "meshctl sh<TAB>: show"
 is "$(comp 'meshctl gen')" "genkey genpsk" "meshctl gen<TAB>: genkey genpsk"

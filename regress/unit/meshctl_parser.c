@@ -212,11 +212,11 @@ test_admin(void)
 	parse_ok("s s", SHOW_STATUS, "", 0);
 	parse_ok("sh c", SHOW_CONFIG, "", 0);
 	parse_err("si", "unknown command \"si\"; valid commands: ca genkey "
-	    "genpsk import-wg log pubkey reload show sign");
+	    "genpsk import-wg log netcheck pubkey reload show sign");
 	parse_err("show ce x", "unknown argument \"ce\" after \"show\"; "
 	    "valid arguments: cert config mesh peer peers revocations status");
 	parse_err("c genkey", "unknown command \"c\"; valid commands: ca "
-	    "genkey genpsk import-wg log pubkey reload show sign");
+	    "genkey genpsk import-wg log netcheck pubkey reload show sign");
 	parse_err("ca", "missing argument after \"ca\"; valid arguments: "
 	    "genkey pubkey revoke");
 	parse_err("ca genkey x", "unexpected argument \"x\" after \"ca "
@@ -274,9 +274,9 @@ test_parser(void)
 
 	/* unknown words list the valid ones */
 	parse_err("shw", "unknown command \"shw\"; valid commands: ca "
-	    "genkey genpsk import-wg log pubkey reload show sign");
+	    "genkey genpsk import-wg log netcheck pubkey reload show sign");
 	parse_err("shows", "unknown command \"shows\"; valid commands: ca "
-	    "genkey genpsk import-wg log pubkey reload show sign");
+	    "genkey genpsk import-wg log netcheck pubkey reload show sign");
 	parse_err("show foo", "unknown argument \"foo\" after \"show\"; "
 	    "valid arguments: cert config mesh peer peers revocations status");
 	parse_err("sh peerss", "unknown argument \"peerss\" after \"show\"; "
@@ -284,7 +284,7 @@ test_parser(void)
 	parse_err("log loud", "unknown argument \"loud\" after \"log\"; "
 	    "valid arguments: brief verbose");
 	parse_err("-x", "unknown command \"-x\"; valid commands: ca "
-	    "genkey genpsk import-wg log pubkey reload show sign");
+	    "genkey genpsk import-wg log netcheck pubkey reload show sign");
 
 	/* missing and extra words */
 	parse_err("show", "missing argument after \"show\"; valid arguments: "
@@ -294,7 +294,7 @@ test_parser(void)
 	parse_err("log", "missing argument after \"log\"; valid arguments: "
 	    "brief verbose");
 	parse_err("-j", "missing command; valid commands: ca genkey genpsk "
-	    "import-wg log pubkey reload show sign");
+	    "import-wg log netcheck pubkey reload show sign");
 	parse_err("show peer -j", "missing peer name after \"show peer\"");
 	parse_err("show status now", "unexpected argument \"now\" after "
 	    "\"show status\"");
@@ -652,6 +652,11 @@ test_status(void)
 	    "      \"provisional_timeout\": 0,\n"
 	    "      \"members_revoked\": 0,\n"
 	    "      \"members_expired\": 0,\n"
+	    "      \"stun_unmatched\": 0,\n"
+	    "      \"stun_bad\": 0,\n"
+	    "      \"stun_answered\": 0,\n"
+	    "      \"stun_refused\": 0,\n"
+	    "      \"portmap_bad\": 0,\n"
 	    "      \"dropped\": {\n"
 	    "        \"malformed\": 1,\n"
 	    "        \"bad_mac\": 0,\n"
@@ -686,6 +691,11 @@ test_status(void)
 	    "      \"provisional_timeout\": 0,\n"
 	    "      \"members_revoked\": 0,\n"
 	    "      \"members_expired\": 0,\n"
+	    "      \"stun_unmatched\": 0,\n"
+	    "      \"stun_bad\": 0,\n"
+	    "      \"stun_answered\": 0,\n"
+	    "      \"stun_refused\": 0,\n"
+	    "      \"portmap_bad\": 0,\n"
 	    "      \"dropped\": {\n"
 	    "        \"malformed\": 2,\n"
 	    "        \"bad_mac\": 0,\n"
@@ -720,6 +730,11 @@ test_status(void)
 	    "      \"provisional_timeout\": 0,\n"
 	    "      \"members_revoked\": 0,\n"
 	    "      \"members_expired\": 0,\n"
+	    "      \"stun_unmatched\": 0,\n"
+	    "      \"stun_bad\": 0,\n"
+	    "      \"stun_answered\": 0,\n"
+	    "      \"stun_refused\": 0,\n"
+	    "      \"portmap_bad\": 0,\n"
 	    "      \"dropped\": {\n"
 	    "        \"malformed\": 3,\n"
 	    "        \"bad_mac\": 0,\n"
@@ -2344,6 +2359,100 @@ test_mesh_counters(void)
 	fake_done(&f);
 }
 
+/* netcheck: the request, its reply in text and JSON, a malformed one */
+static void
+test_netcheck(void)
+{
+	struct fake		 f;
+	struct ctl_netcheck	*n;
+	uint32_t		 type;
+
+	parse_ok("netcheck", NETCHECK, "", 0);
+	parse_ok("n -j", NETCHECK, "", 1);
+	parse_err("netcheck now", "unexpected argument \"now\" after "
+	    "\"netcheck\"");
+	if ((n = calloc(1, sizeof(*n))) == NULL)
+		abort();
+	n->local_port = 51820;
+	n->nservers = 2;
+	strlcpy(n->servers[0].name, "198.18.0.2:3478",
+	    sizeof(n->servers[0].name));
+	strlcpy(n->servers[0].addr, "198.18.0.2:3478",
+	    sizeof(n->servers[0].addr));
+	strlcpy(n->servers[0].reflexive, "198.18.1.4:61000",
+	    sizeof(n->servers[0].reflexive));
+	n->servers[0].af = 4;
+	n->servers[0].rtt_us = 1500;
+	strlcpy(n->servers[1].name, "coord", sizeof(n->servers[1].name));
+	strlcpy(n->servers[1].addr, "198.18.0.2:51820",
+	    sizeof(n->servers[1].addr));
+	n->servers[1].coordinator = 1;
+	n->servers[1].af = 4;
+	n->servers[1].rtt_us = -1;
+	strlcpy(n->servers[1].error, "no answer after 7 requests",
+	    sizeof(n->servers[1].error));
+	strlcpy(n->mapping, "unknown", sizeof(n->mapping));
+	strlcpy(n->mapping_why, "answers from servers at only one address",
+	    sizeof(n->mapping_why));
+	strlcpy(n->pm_proto, "PCP", sizeof(n->pm_proto));
+	strlcpy(n->pm_gateway, "198.19.4.1", sizeof(n->pm_gateway));
+	strlcpy(n->pm_external, "198.18.1.4:51820", sizeof(n->pm_external));
+	n->pm_lifetime = 3599;
+	n->ncoords = 1;
+	strlcpy(n->coords[0].name, "coord", sizeof(n->coords[0].name));
+	n->coords[0].rtt_us = 2500;
+	n->ncand = 1;
+	strlcpy(n->cand[0], "local 198.19.4.2:51820", sizeof(n->cand[0]));
+
+	fake_start(&f);
+	fake_send(&f, IMSG_CTL_NETCHECK, n, sizeof(*n));
+	fake_send(&f, IMSG_CTL_END, NULL, 0);
+	fake_run(&f, "netcheck", &text_output);
+	is_int(f.ret, 0, "netcheck: exit 0");
+	is_str(f.out,
+	    "local port: 51820\n"
+	    "servers:\n"
+	    "  stun 198.18.0.2:3478: IPv4 198.18.1.4:61000, 1.5 ms\n"
+	    "  coordinator coord (198.18.0.2:51820): no answer after 7 "
+	    "requests\n"
+	    "mapping: unknown (answers from servers at only one address)\n"
+	    "port mapping: PCP, external 198.18.1.4:51820, 3599 s left, "
+	    "gateway 198.19.4.1\n"
+	    "coordinators:\n"
+	    "  coord: 2.5 ms\n"
+	    "candidates:\n"
+	    "  local 198.19.4.2:51820\n", "netcheck: text");
+	ok(fake_request(&f, NULL, 0, &type) == 0 && type == IMSG_CTL_NETCHECK,
+	    "netcheck: the request is CTL_NETCHECK without data");
+	fake_done(&f);
+
+	fake_start(&f);
+	fake_send(&f, IMSG_CTL_NETCHECK, n, sizeof(*n));
+	fake_send(&f, IMSG_CTL_END, NULL, 0);
+	fake_run(&f, "netcheck", &json_output);
+	is_int(f.ret, 0, "netcheck -j: exit 0");
+	like(f.out, "\"reflexive\": \"198.18.1.4:61000\",\n *\"rtt_us\": "
+	    "1500,", "netcheck -j: a server's reflexive address and rtt");
+	like(f.out, "\"error\": \"no answer after 7 requests\"",
+	    "netcheck -j: a server's error");
+	like(f.out, "\"protocol\": \"PCP\",\n *\"gateway\": "
+	    "\"198.19.4.1\",\n *\"external\": \"198.18.1.4:51820\",\n *"
+	    "\"lifetime\": 3599,", "netcheck -j: the port mapping");
+	like(f.out, "\"ports\": null,", "netcheck -j: no port pattern: null");
+	fake_done(&f);
+
+	/* a server count past the array: refused */
+	n->nservers = NETCHECK_SERVERS + 1;
+	fake_start(&f);
+	fake_send(&f, IMSG_CTL_NETCHECK, n, sizeof(*n));
+	fake_send(&f, IMSG_CTL_END, NULL, 0);
+	fake_run(&f, "netcheck", &text_output);
+	is_int(f.ret, 1, "netcheck: a malformed reply fails");
+	like(f.err, "malformed netcheck message", "and says so");
+	fake_done(&f);
+	free(n);
+}
+
 int
 main(void)
 {
@@ -2364,5 +2473,6 @@ main(void)
 	test_mesh();
 	test_mesh_peers();
 	test_mesh_counters();
+	test_netcheck();
 	return tap_done();
 }
