@@ -44,13 +44,15 @@ die() { echo "demo: $*" >&2; exit 1; }
 command -v wireguard-go >/dev/null || die "wireguard-go missing (contrib/install-deps.sh)"
 command -v jq >/dev/null || die "jq missing (contrib/install-deps.sh)"
 command -v nft >/dev/null || die "nft missing (contrib/install-deps.sh)"
+command -v turnserver >/dev/null || die "turnserver missing (contrib/install-deps.sh)"
 "$(dirname "$0")/adduser.sh" _meshd >/dev/null || exit 1
 # shellcheck source=../regress/natlab.sh
 . "$(dirname "$0")/../regress/natlab.sh"
 
-step "the internet: coord (198.18.0.2) and gamma (198.18.0.4); alpha behind a port-restricted NAT, beta behind an address-restricted one"
+step "the internet: coord (198.18.0.2), gamma (198.18.0.4), a STUN server (coturn, 198.18.0.5 and .6); alpha behind a port-restricted NAT, beta behind an address-restricted one"
 natlab_internet "${P}net" &&
     natlab_public "${P}coord" 2 && natlab_public "${P}gamma" 4 &&
+    natlab_public "${P}stun" 5 6 &&
     natlab_site "${P}nat1" 1 port-restricted &&
     natlab_host "${P}nat1" "${P}alpha" 2 &&
     natlab_site "${P}nat2" 2 addr-restricted &&
@@ -59,6 +61,12 @@ printf '%-6s %-14s %s\n' coord 198.18.0.2 "on the internet" \
     gamma 198.18.0.4 "on the internet (wireguard-go)" \
     alpha "$(natlab_addr "${P}alpha")" "behind $(natlab_ext "${P}nat1") (port-restricted NAT)" \
     beta "$(natlab_addr "${P}beta")" "behind $(natlab_ext "${P}nat2") (address-restricted NAT)"
+# a STUN server at two addresses: a member tells how its NAT maps
+ip netns exec "${P}stun" turnserver -n --stun-only -L 198.18.0.5 \
+    -L 198.18.0.6 --listening-port 3478 --db "$D/turndb" --no-cli \
+    --no-tls --no-dtls --no-software-attribute --log-file "$D/turn.log" \
+    --simple-log --no-stdout-log >/dev/null 2>&1 &
+PIDS+=("$!")
 
 step "the mesh admin's key (Ed25519, kept offline), and a key per node"
 (umask 077; "$MESHCTL" ca genkey >"$D/admin.key")
@@ -96,6 +104,7 @@ CONF
 	if [ "$1" = coord ]; then
 		printf '\tserve coordinator\n'
 	else
+		printf '\tstun "198.18.0.5:3478"\n\tstun "198.18.0.6:3478"\n'
 		printf '\tcoordinator "coord" {\n\t\tpublic-key "%s"\n' \
 		    "$(cat "$D/coord.pub")"
 		printf '\t\tendpoint "198.18.0.2:51820"\n\t}\n'
@@ -174,6 +183,12 @@ ping_all alpha 1 3 4
 ping_all beta 1 2
 ping_all gamma 2
 
+# netcheck answers from what alpha measured: wait for both STUN answers
+for i in $(seq 50); do
+	"$MESHCTL" -s "$D/alpha.sock" -j netcheck 2>/dev/null |
+	    jq -e '.mapping != "unknown"' >/dev/null && break
+	sleep 0.1
+done
 step "what alpha's operator sees: its NAT, and its peers with their paths (beta's punched through both NATs)"
 run "$MESHCTL" -s "$D/alpha.sock" netcheck
 run "$MESHCTL" -s "$D/alpha.sock" show peers
