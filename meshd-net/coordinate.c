@@ -76,6 +76,7 @@
 #define COORD_PING_MISSES	3	/* unanswered: register again */
 #define COORD_REG_BURST		4	/* REGISTERs a member may send ... */
 #define COORD_REG_SECS		5	/* ... in this many seconds */
+#define COORD_REREG_GAP		2	/* s between two for new candidates */
 #define COORD_RECS_MAX		65536
 #define COORD_LOG_GAP		60
 
@@ -134,6 +135,7 @@ struct coord_link {
 	uint64_t		 nonce;
 	uint32_t		 misses;
 	uint64_t		 epoch;
+	uint64_t		 cand_gen;	/* our candidates it was sent */
 	uint32_t		 dir_retries;	/* directories that came short */
 	uint8_t			*crl;		/* a list being put together */
 	uint64_t		 crl_serial;
@@ -185,6 +187,7 @@ static struct {
 	uint16_t		 port;		/* our listen port */
 	uint8_t			 key[32];	/* our certificate's */
 	struct coord_body	 self;		/* our record */
+	uint64_t		 cand_gen;	/* our candidates' changes */
 	uint8_t			*crl;		/* the list we serve */
 	size_t			 crllen;
 	uint64_t		 crl_serial;
@@ -419,6 +422,8 @@ send_register(struct net_peer *np)
 	body_rec(&co.self, &r);
 	/* local, mapped, reflexive (discover.c) */
 	r.ncand = disc_candidates(r.cand, COORD_MAX_CAND, np);
+	if (np->link != NULL)
+		np->link->cand_gen = co.cand_gen;
 	memset(&m, 0, sizeof(m));
 	m.type = COORD_REGISTER;
 	if (coord_add_record(&m, &r) != 1) {
@@ -1007,6 +1012,14 @@ tick(int fd, short event, void *arg)
 			l->sent = now;
 			out_add(np->id, OUT_REGISTER, 0, NULL);
 		}
+		/* our candidates changed since it was last told */
+		if (l->state == LINK_REGISTERED && l->cand_gen != co.cand_gen &&
+		    now - l->sent >= COORD_REREG_GAP) {
+			l->state = LINK_REGISTERING;
+			l->sent = now;
+			out_add(np->id, OUT_REGISTER, 0, NULL);
+			continue;
+		}
 		/* crypto keeps handshaking with it until then */
 		if (l->state != LINK_REGISTERED ||
 		    now - l->pinged < COORD_PING_SECS)
@@ -1034,18 +1047,14 @@ tick(int fd, short event, void *arg)
 void
 coord_reregister(void)
 {
-	struct net_peer	*np;
-
-	if (!co.on || co.self.certlen == 0)
-		return;
-	for (np = net_peer_first(); np != NULL; np = net_peer_next(np)) {
-		if (!np->coordinator || np->link == NULL ||
-		    np->link->state != LINK_REGISTERED)
-			continue;
-		np->link->state = LINK_REGISTERING;
-		np->link->sent = time(NULL);
-		out_add(np->id, OUT_REGISTER, 0, NULL);
-	}
+	/*
+	 * tick() registers again where they were not sent: a coordinator
+	 * whose REGISTER (with the old ones) is still unanswered too, and
+	 * a burst of changes (STUN answers, a gateway's mapping) goes as
+	 * one REGISTER, within the coordinator's limit of COORD_REG_BURST
+	 * in COORD_REG_SECS
+	 */
+	co.cand_gen++;
 }
 
 int32_t
