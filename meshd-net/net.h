@@ -103,6 +103,17 @@ int	 coord_serving(void);
 
 /* net.c, for punch.c: one datagram to ep; 0 or -1 */
 int	 net_send_to(void *, size_t, struct mesh_endpoint *);
+/* birthday sockets: ask the parent for count of family af for peer id */
+void	 net_bday_request(uint32_t, int, uint16_t);
+/*
+ * Close peer id's birthday sockets but keep (0: none; a pool socket
+ * kept becomes the peer's); pool_only: leave the kept ones
+ */
+void	 net_bday_close(uint32_t, uint16_t, int);
+/* pool sockets open now */
+size_t	 net_bday_open(void);
+/* one datagram from birthday socket sock to the remote address of ep */
+int	 net_bday_send(uint16_t, void *, size_t, const struct mesh_endpoint *);
 
 /* punch.c */
 void	 punch_init(void);
@@ -138,5 +149,9 @@ void	 punch_local_changed(void);
  * punching would use it.
  */
 int	 punch_symmetric_hint(void);
+/* birthday: 1 if peer id's attempt wants (more) sockets */
+int	 punch_bday_wants(uint32_t);
+/* a socket for peer id's attempt came: send from it at once */
+void	 punch_bday_socket(uint32_t, uint16_t);
 
 #endif /* NET_H */

@@ -612,6 +612,9 @@ parent_dispatch_net(struct child_proc *cp, struct imsg *imsg)
 			fatalx("PEER_PATH: bad message");
 		control_path(imsg_get_id(imsg), &pp);
 		return 0;
+	case IMSG_BDAY_REQ:
+		udp_bday(&cp->iev, imsg);
+		return 0;
 	default:
 		return parent_dispatch_child(cp, imsg);
 	}
