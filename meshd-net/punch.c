@@ -429,13 +429,17 @@ static void
 bday_tick(int fd, short event, void *arg)
 {
 	struct punch	*p = pu.bday;
-	uint64_t	 now = mesh_monotonic_ns();
+	uint64_t	 now = mesh_monotonic_ns(), due;
 	struct timeval	 tv = { 0, BDAY_TICK_MS * 1000 };
 
 	if (p == NULL || !p->attempting)
 		return;
-	if (p->bday & BDAY_SPRAY)
-		bday_spray(p, BDAY_RATE * BDAY_TICK_MS / 1000);
+	/* the rate over the attempt so far: a late tick catches up */
+	due = (now - p->att_ns) / MS * BDAY_RATE / 1000 + 1;
+	if (due > BDAY_BUDGET)
+		due = BDAY_BUDGET;
+	if ((p->bday & BDAY_SPRAY) && due > p->bday_probes)
+		bday_spray(p, due - p->bday_probes);
 	if ((p->bday & BDAY_OPEN) && now - pu.bday_round_ns >=
 	    BDAY_ROUND_MS * MS)
 		bday_round(p, now);
