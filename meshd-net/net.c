@@ -30,6 +30,9 @@
  *	local address the peer's datagrams came to (endpoint.c).
  * A peer's endpoint comes from the config and changes only when
  * meshd-crypto reports an authenticated packet from a new source.
+ * Birthday punching (punch.c) adds sockets for a while, bound by the
+ * parent on net's request: an endpoint names the socket a datagram came
+ * to (sock), and what goes to it leaves from that socket.
  */
 
 #include <sys/types.h>
