@@ -74,9 +74,14 @@
  * parts, which costs 256 sockets and a spray that its own filter may
  * make useless, but needs no word on the wire and no agreement: the
  * coordinator need not know either side's NAT, and a member whose
- * discovery is wrong still gets its path.  Without a hint no side
- * starts with a birthday: only the attempt after a failed one is (a
- * simultaneous open is cheaper and wins 13 of 16 pairings).
+ * discovery is wrong still gets its path.  Hint or not, no side starts
+ * with a birthday: only the attempt after a failed one is, on both
+ * sides at once, as both saw the same CALL_ME fail (a simultaneous open
+ * is cheaper and wins 13 of 16 pairings).  A hard side that started on
+ * the first call would open its ports while the other, which cannot
+ * know, does not spray; and its parent gives no second batch within
+ * 20 s.  A CALL_ME while a birthday attempt runs for that peer lets it
+ * run on, for the same reason.
  * Only one birthday attempt runs at a time (the sockets are many), and
  * it sprays only the address of a candidate a CALL_ME named.  Two
  * symmetric NATs with random ports meet by chance alone: each side's
@@ -725,19 +730,21 @@ punch_call_me(struct net_peer *coord, const struct coord_msg *m)
 	log_debug("peer %s: CALL_ME %016llx from %s, %zu candidates",
 	    np->name, (unsigned long long)m->attempt, coord->name, m->ncand);
 	p->connect_due = 0;
-	if (pu.bday == p)
-		bday_end(p, 0);		/* a new attempt replaces it */
+	if (pu.bday == p) {
+		/* a birthday attempt runs on, with its sockets (see above) */
+		child_compose(PROC_CRYPTO, IMSG_WANT_SESSION, id, -1, NULL, 0);
+		return;
+	}
 	p->attempting = 1;
 	p->attempt = m->attempt;
 	p->att_ns = mesh_monotonic_ns();
 	p->step = 0;
 	p->probes = 0;
 	/*
-	 * A simultaneous open failed before (or our NAT is symmetric): a
-	 * birthday, if none runs and the CALL_ME names the peer's NAT
+	 * A simultaneous open failed before: a birthday, if none runs
+	 * and the CALL_ME names the peer's NAT
 	 */
-	if ((p->fails > 0 || punch_symmetric_hint() == 1) &&
-	    pu.bday == NULL && bday_target(p, &p->bday_at))
+	if (p->fails > 0 && pu.bday == NULL && bday_target(p, &p->bday_at))
 		bday_start(p, p->att_ns);
 	/* crypto initiates, and its initiation comes back here to spray */
 	child_compose(PROC_CRYPTO, IMSG_WANT_SESSION, id, -1, NULL, 0);
