@@ -215,6 +215,11 @@ enum imsg_type {
 	IMSG_NET_STOP,		/* parent -> net: meshd stops; give back the
 				   gateway's mapping, then say STOPPED */
 	IMSG_NET_STOPPED,	/* net -> parent: done; SIGTERM may come */
+	IMSG_BDAY_REQ,		/* net -> parent: struct mesh_bday_req, the
+				   sockets of a birthday attempt */
+	IMSG_BDAY_SOCKET,	/* parent -> net: fd of a UDP socket bound to
+				   a port of the kernel's choice; struct
+				   mesh_bday_req as asked */
 
 	IMSG_TYPE_MAX
 };
@@ -283,7 +288,10 @@ struct mesh_endpoint {
 	uint8_t		local[16];	/* in_addr or in6_addr */
 	uint32_t	ifindex;	/* the interface it came in on */
 	uint8_t		local_af;	/* 0, AF_INET or AF_INET6 */
-	uint8_t		pad[3];
+	uint8_t		pad;
+	uint16_t	sock;		/* net's: 0 the listen-port's
+					   sockets, else a birthday socket
+					   (1 + its slot) it came to */
 };
 
 /* a handshake message and the underlay endpoint it came from or goes to */
@@ -526,6 +534,18 @@ struct mesh_peer_path {
 	uint16_t	keepalive;	/* seconds net asked crypto for */
 	struct mesh_cand cand[MESH_PATH_CANDS];
 	char		why[MESH_PATH_WHY_MAX];	/* "" when direct */
+};
+
+/*
+ * Birthday punching (meshd-net/punch.c): the sockets net asks for, at
+ * most MESH_BDAY_SOCKS, and the answer with each one's fd
+ */
+#define MESH_BDAY_SOCKS		256
+struct mesh_bday_req {
+	uint32_t	id;		/* the peer, for the log */
+	uint16_t	count;		/* 1..MESH_BDAY_SOCKS */
+	uint8_t		af;		/* 4 or 6 */
+	uint8_t		pad;
 };
 
 /* control */

@@ -136,7 +136,20 @@ static const struct allow allow_common[] = {
 	A(restart_syscall, "a call resumed after SIGSTOP/SIGCONT"),
 };
 
-/* meshd-net: the wire, on sockets the parent bound */
+/*
+ * meshd-net: the wire, on sockets the parent bound.  No socket(2),
+ * bind(2) or connect(2), not even for birthday punching, which needs
+ * 256 UDP sockets for a while (meshd-net/punch.c): the parent binds
+ * them (port 0, wildcard address) when net asks (IMSG_BDAY_REQ) and
+ * passes their descriptors (meshd-parent/sockets.c, udp_bday).  A rule
+ * for socket(2) could pin the family and type (AF_INET, SOCK_DGRAM) but
+ * not what the socket then does: bind(2) would have to be allowed too,
+ * so a compromised net could take any free port of the host for a
+ * listener, as many as it likes, and IPPROTO_ICMP datagram sockets
+ * (ping sockets) come with SOCK_DGRAM as well.  From the parent it gets
+ * plain UDP sockets on ports of the kernel's choice, one batch of at
+ * most 256 every 20 seconds, closed by net when the attempt ends.
+ */
 static const struct allow allow_net[] = {
 	A(recvmmsg,	"UDP receive, batched (net_udp_read)"),
 	A(sendmmsg,	"UDP send, batched, from each peer's local address "

@@ -30,6 +30,9 @@
  *	local address the peer's datagrams came to (endpoint.c).
  * A peer's endpoint comes from the config and changes only when
  * meshd-crypto reports an authenticated packet from a new source.
+ * Birthday punching (punch.c) adds sockets for a while, bound by the
+ * parent on net's request: an endpoint names the socket a datagram came
+ * to (sock), and what goes to it leaves from that socket.
  */
 
 #include <sys/types.h>
@@ -67,10 +70,23 @@
 #define NET_HS_BACKLOG	4096	/* handshake messages queued to crypto */
 
 struct udp_sock {
-	int		 fd;
+	int		 fd;		/* -1: a free birthday slot */
 	int		 af;
+	uint16_t	 id;		/* as mesh_endpoint's sock */
+	uint32_t	 peer;		/* a birthday socket's */
+	int		 pool;		/* 1: its attempt's; 0: kept */
 	struct event	 ev;
 };
+
+/*
+ * Birthday sockets (punch.c): an attempt's pool of at most
+ * MESH_BDAY_SOCKS, and the winners kept for their peers' traffic.  A
+ * datagram that comes to one has an endpoint naming it (sock: 1 + its
+ * slot), and whatever goes to that endpoint leaves from it.
+ */
+#define NET_BDAY_KEEP	32
+#define NET_BDAY_SLOTS	(MESH_BDAY_SOCKS + NET_BDAY_KEEP)
+static struct udp_sock		 bsocks[NET_BDAY_SLOTS];
 
 RB_HEAD(net_peer_tree, net_peer);
 static int	net_peer_cmp(struct net_peer *, struct net_peer *);
@@ -113,6 +129,7 @@ static void	 net_dispatch_crypto(struct imsg *);
 static void	 net_reconf(struct conf_snapshot *);
 static void	 net_chan_ready(enum mesh_chan);
 static void	 net_init(void);
+static void	 net_bday_socket(struct imsg *);
 
 static struct child net_child = {
 	.role = PROC_NET,
@@ -170,6 +187,7 @@ net_peer_dyn(uint32_t id)
 void
 net_peer_forget(struct net_peer *np)
 {
+	net_bday_close(np->id, 0, 0);
 	coord_peer_free(np);
 	punch_peer_free(np);
 	RB_REMOVE(net_peer_tree, &peers, np);
@@ -220,6 +238,7 @@ static void
 net_init(void)
 {
 	uint8_t	k[WG_KEY_LEN], n[24], out[WG_TAG_LEN];
+	size_t	i;
 
 	/*
 	 * Cookie secrets come from RAND_bytes and cookie replies use
@@ -237,7 +256,23 @@ net_init(void)
 	ratelimit_init(&ratelimit, k);
 	explicit_bzero(k, sizeof(k));
 	cookie_checker_init(&checker, NULL, NULL);
+	for (i = 0; i < NET_BDAY_SLOTS; i++) {
+		bsocks[i].fd = -1;
+		bsocks[i].id = i + 1;
+	}
 	punch_init();
+}
+
+/* the socket for ep: its birthday socket, if it names one still open */
+static int
+sock_for_ep(const struct mesh_endpoint *ep)
+{
+	int	af = ep_family(ep);
+
+	if (ep->sock != 0 && ep->sock <= NET_BDAY_SLOTS &&
+	    bsocks[ep->sock - 1].fd != -1 && bsocks[ep->sock - 1].af == af)
+		return bsocks[ep->sock - 1].fd;
+	return sock_for(af);
 }
 
 static int
@@ -260,7 +295,7 @@ send_to(const void *msg, size_t len, struct mesh_endpoint *ep)
 	union ep_cmsg	cm;
 	int		fd;
 
-	if ((fd = sock_for(ep_family(ep))) == -1)
+	if ((fd = sock_for_ep(ep)) == -1)
 		return -1;
 	iov.iov_base = (uint8_t *)(uintptr_t)msg;	/* sendmsg's iov */
 	iov.iov_len = len;
@@ -342,6 +377,7 @@ handshake_in(const uint8_t *msg, size_t len, const struct mesh_endpoint *ep)
 static void
 net_udp_read(int fd, short event, void *arg)
 {
+	struct udp_sock		*us = arg;
 	static uint8_t		 bufs[NET_BATCH][NET_RXBUF];
 	struct sockaddr_storage	 from[NET_BATCH];
 	union ep_cmsg		 cms[NET_BATCH];
@@ -383,6 +419,7 @@ net_udp_read(int fd, short event, void *arg)
 			continue;
 		}
 		ep_from_msghdr(&ep, &msgs[i].msg_hdr);
+		ep.sock = us->id;
 		/* STUN, and the gateway's PCP/NAT-PMP: discover.c's */
 		if (disc_udp_in(bufs[i], len, &from[i], &ep))
 			continue;
@@ -524,6 +561,14 @@ outbound_send(struct pktchan_pkt *pkts, size_t n)
 				nopeer_stats.drop_noroute++;
 			continue;
 		}
+		if (np->ep.sock != 0) {
+			/* a birthday socket's path: rare, one at a time */
+			if (send_to(pkts[i].data, pkts[i].len, &np->ep) == 0)
+				np->tx_bytes += pkts[i].len;
+			else
+				np->drop_noroute++;
+			continue;
+		}
 		for (s = 0; s < (int)nsocks; s++)
 			if (socks[s].af == ep_family(&np->ep))
 				break;
@@ -566,6 +611,7 @@ net_add_socket(int fd, int first)
 	us = &socks[nsocks++];
 	us->fd = fd;
 	us->af = ss.ss_family;
+	us->id = 0;
 	event_set(&us->ev, fd, EV_READ | EV_PERSIST, net_udp_read, us);
 	if (have_key)
 		event_add(&us->ev, NULL);
@@ -706,6 +752,122 @@ net_udp_socket(struct imsg *imsg)
 	handshake_pending();
 }
 
+/* --- birthday sockets ---------------------------------------------- */
+
+void
+net_bday_request(uint32_t id, int af, uint16_t count)
+{
+	struct mesh_bday_req	req;
+
+	memset(&req, 0, sizeof(req));
+	req.id = id;
+	req.af = af == AF_INET ? 4 : 6;
+	req.count = count > MESH_BDAY_SOCKS ? MESH_BDAY_SOCKS : count;
+	child_compose(PROC_PARENT, IMSG_BDAY_REQ, 0, -1, &req, sizeof(req));
+}
+
+static size_t
+bday_count(int pool)
+{
+	size_t	i, n = 0;
+
+	for (i = 0; i < NET_BDAY_SLOTS; i++)
+		if (bsocks[i].fd != -1 && bsocks[i].pool == pool)
+			n++;
+	return n;
+}
+
+static void
+bday_slot_close(struct udp_sock *us)
+{
+	struct net_peer	*np;
+
+	event_del(&us->ev);
+	close(us->fd);
+	us->fd = -1;
+	/* an endpoint naming it goes out of the listen-port's again */
+	RB_FOREACH(np, net_peer_tree, &peers)
+		if (np->ep.sock == us->id)
+			np->ep.sock = 0;
+}
+
+/* a birthday socket from the parent: the pool of peer req.id's attempt */
+static void
+net_bday_socket(struct imsg *imsg)
+{
+	struct mesh_bday_req	 req;
+	struct sockaddr_storage	 ss;
+	socklen_t		 len = sizeof(ss);
+	struct udp_sock		*us = NULL;
+	size_t			 i;
+	int			 fd;
+
+	if (imsg_get_data(imsg, &req, sizeof(req)) == -1)
+		fatalx("BDAY_SOCKET: bad length");
+	if ((fd = imsg_get_fd(imsg)) == -1)
+		fatalx("BDAY_SOCKET without a socket");
+	for (i = 0; i < NET_BDAY_SLOTS && us == NULL; i++)
+		if (bsocks[i].fd == -1)
+			us = &bsocks[i];
+	/* the attempt ended meanwhile, or no room: not wanted */
+	if (us == NULL || bday_count(1) >= MESH_BDAY_SOCKS ||
+	    !punch_bday_wants(req.id)) {
+		close(fd);
+		return;
+	}
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) == -1)
+		fatal("getsockname");
+	us->fd = fd;
+	us->af = ss.ss_family;
+	us->peer = req.id;
+	us->pool = 1;
+	event_set(&us->ev, fd, EV_READ | EV_PERSIST, net_udp_read, us);
+	event_add(&us->ev, NULL);
+	punch_bday_socket(req.id, us->id);
+}
+
+void
+net_bday_close(uint32_t id, uint16_t keep, int pool_only)
+{
+	size_t	i;
+
+	for (i = 0; i < NET_BDAY_SLOTS; i++) {
+		struct udp_sock *us = &bsocks[i];
+
+		if (us->fd == -1 || us->peer != id ||
+		    (pool_only && !us->pool))
+			continue;
+		if (us->id == keep && us->pool &&
+		    bday_count(0) < NET_BDAY_KEEP) {
+			us->pool = 0;	/* the winner: the peer's path */
+			continue;
+		}
+		if (us->id != keep)
+			bday_slot_close(us);
+	}
+}
+
+size_t
+net_bday_open(void)
+{
+	return bday_count(1);
+}
+
+/* the message from birthday socket sock to ep: 0 or -1 */
+int
+net_bday_send(uint16_t sock, void *msg, size_t len,
+    const struct mesh_endpoint *to)
+{
+	struct mesh_endpoint	ep = *to;
+
+	if (sock == 0 || sock > NET_BDAY_SLOTS ||
+	    bsocks[sock - 1].fd == -1)
+		return -1;
+	ep.sock = sock;
+	ep.local_af = 0;	/* the kernel chooses: the socket is new */
+	return send_to(msg, len, &ep);
+}
+
 static void
 net_pubkey(struct imsg *imsg)
 {
@@ -775,6 +937,9 @@ net_dispatch_parent(struct imsg *imsg)
 		 */
 		disc_shutdown();
 		child_compose(PROC_PARENT, IMSG_NET_STOPPED, 0, -1, NULL, 0);
+		break;
+	case IMSG_BDAY_SOCKET:
+		net_bday_socket(imsg);
 		break;
 	default:
 		child_unexpected(PROC_PARENT, imsg);

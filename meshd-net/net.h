@@ -110,6 +110,17 @@ const uint8_t *coord_subscriber_key(const struct net_peer *);
 int	 coord_is_self(const uint8_t [32]);
 int	 coord_serving(void);
 
+/* birthday sockets: ask the parent for count of family af for peer id */
+void	 net_bday_request(uint32_t, int, uint16_t);
+/*
+ * Close peer id's birthday sockets but keep (0: none; a pool socket
+ * kept becomes the peer's); pool_only: leave the kept ones
+ */
+void	 net_bday_close(uint32_t, uint16_t, int);
+/* pool sockets open now */
+size_t	 net_bday_open(void);
+/* one datagram from birthday socket sock to the remote address of ep */
+int	 net_bday_send(uint16_t, void *, size_t, const struct mesh_endpoint *);
 
 /* punch.c */
 void	 punch_init(void);
@@ -141,8 +152,7 @@ void	 punch_stats(uint32_t);
 void	 punch_local_changed(void);
 /*
  * 1 if our NAT maps endpoint-dependently (symmetric), 0 if not, -1 not
- * known.  A stub until the discovery code measures it; birthday
- * punching would use it.
+ * known (disc_symmetric()): birthday punching's roles
  */
 int	 punch_symmetric_hint(void);
 /* our candidates changed: REGISTER again with every coordinator */
@@ -180,5 +190,10 @@ int	 pm_udp_in(const uint8_t *, size_t, const struct sockaddr_storage *);
 int	 pm_candidate(struct coord_cand *);
 void	 pm_netcheck(struct ctl_netcheck *);
 void	 pm_shutdown(void);
+
+/* birthday: 1 if peer id's attempt wants (more) sockets */
+int	 punch_bday_wants(uint32_t);
+/* a socket for peer id's attempt came: send from it at once */
+void	 punch_bday_socket(uint32_t, uint16_t);
 
 #endif /* NET_H */

@@ -48,11 +48,44 @@
  * member we know; at most PUNCH_TARGETS a peer, and PUNCH_RATE probes a
  * second over all peers.
  *
- * Birthday punching (a symmetric NAT on one side and an endpoint-
- * dependent filter on the other) is not done: it needs many source
- * ports, which meshd-net cannot open (seccomp); the parent would bind
- * them and pass their descriptors.  punch_symmetric_hint() is where the
- * discovery code will say our NAT is symmetric.
+ * Birthday punching: a symmetric NAT (endpoint-dependent mapping) gives
+ * each new flow a port of its own, so the candidates the coordinator saw
+ * are worthless to the other side, and a simultaneous open fails when
+ * that side's filter wants the exact address and port it sent to
+ * (port-restricted, or symmetric too).  Then:
+ *	the hard side (ours maps endpoint-dependently) opens
+ *	MESH_BDAY_SOCKS sockets (the parent binds them: meshd-parent/
+ *	sockets.c says why) and sends its initiation from each to the
+ *	other side's reflexive candidate, every BDAY_ROUND_MS: its NAT
+ *	opens a flow from 256 random ports to that one address and port,
+ *	which the easy side's endpoint-independent mapping serves whatever
+ *	the destination;
+ *	the easy side sprays its initiation at random ports (1024-65535) of
+ *	the hard side's NAT address, BDAY_RATE a second up to BDAY_BUDGET:
+ *	each probe finds one of the 256 flows with p = 256/64512, so 4000
+ *	miss all with (1 - 1/252)^4000 ~ 1e-7;
+ *	the first packet crypto authenticates settles it as ever: on the
+ *	hard side it came to a birthday socket, which its endpoint names
+ *	(mesh_endpoint's sock), so the peer's traffic keeps leaving from it;
+ *	the other sockets close.  An attempt lasts BDAY_NS at most, and its
+ *	sockets close at its end.
+ * Which side is which: punch_symmetric_hint() says ours (the discovery
+ * code measures it): 1 hard, 0 easy.  Not known (-1), a side plays both
+ * parts, which costs 256 sockets and a spray that its own filter may
+ * make useless, but needs no word on the wire and no agreement: the
+ * coordinator need not know either side's NAT, and a member whose
+ * discovery is wrong still gets its path.  Hint or not, no side starts
+ * with a birthday: only the attempt after a failed one is, on both
+ * sides at once, as both saw the same CALL_ME fail (a simultaneous open
+ * is cheaper and wins 13 of 16 pairings).  A hard side that started on
+ * the first call would open its ports while the other, which cannot
+ * know, does not spray; and its parent gives no second batch within
+ * 20 s.  A CALL_ME while a birthday attempt runs for that peer lets it
+ * run on, for the same reason.
+ * Only one birthday attempt runs at a time (the sockets are many), and
+ * it sprays only the address of a candidate a CALL_ME named.  Two
+ * symmetric NATs with random ports meet by chance alone: each side's
+ * probes leave from fresh random ports the other must guess as well.
  */
 
 #include <sys/types.h>
@@ -90,6 +123,15 @@
  * and the coordinators hear nothing of them.
  */
 #define PUNCH_CONNECT_DELAY_US	200000
+/* birthday punching */
+#define BDAY_NS			(20 * NS)	/* an attempt's longest */
+#define BDAY_RATE		200	/* probes a second, ... */
+#define BDAY_BUDGET		4000	/* ... at most this many */
+#define BDAY_TICK_MS		50
+#define BDAY_ROUND_MS		2000	/* the hard side sends again */
+#define BDAY_PORT_MIN		1024	/* ports a NAT gives */
+#define BDAY_OPEN		0x1	/* roles: many sockets */
+#define BDAY_SPRAY		0x2	/* random ports */
 
 /* when the attempt's sends go, from its start; the last ends it */
 static const uint64_t schedule_ms[] = {
@@ -127,6 +169,15 @@ struct punch {
 	uint32_t		 settled_probes;
 	uint8_t			 path;		/* MESH_PATH_* */
 	uint16_t		 keepalive;	/* as asked of crypto */
+	/* birthday: this attempt's roles (0: none), and the story */
+	uint8_t			 bday;
+	uint8_t			 bday_last;	/* the last attempt was one */
+	uint8_t			 bday_settled;	/* the path came of one */
+	struct coord_cand	 bday_at;	/* the peer's NAT */
+	uint32_t		 bday_probes;	/* this attempt's spray */
+	uint32_t		 bday_tries;
+	uint32_t		 bday_wins;
+	uint64_t		 bday_probes_all;
 	struct event		 ev;
 	/* a coordinator's: the CONNECTs of this member */
 	uint64_t		 conn_since;
@@ -142,21 +193,31 @@ static struct {
 		uint64_t ns;
 	}		 pairs[PUNCH_PAIRS];
 	size_t		 pair_next;
+	/* the birthday attempt running: its peer and sockets */
+	struct punch	*bday;
+	uint16_t	 bsock[MESH_BDAY_SOCKS];
+	size_t		 nbsock;
+	uint64_t	 bday_round_ns;
+	struct event	 bev;
 } pu;
 
 static void	punch_timer(int, short, void *);
+static void	bday_tick(int, short, void *);
+static void	bday_end(struct punch *, uint16_t);
 
 void
 punch_init(void)
 {
 	pu.tokens = PUNCH_RATE;
 	pu.refill_ns = mesh_monotonic_ns();
+	evtimer_set(&pu.bev, bday_tick, NULL);
 }
 
 int
 punch_symmetric_hint(void)
 {
-	return -1;	/* not known: the discovery code will say */
+	/* what the STUN answers say of our NAT (discover.c) */
+	return disc_symmetric();
 }
 
 static struct punch *
@@ -180,6 +241,8 @@ punch_peer_free(struct net_peer *np)
 {
 	if (np->punch == NULL)
 		return;
+	if (pu.bday == np->punch)
+		bday_end(np->punch, 0);
 	evtimer_del(&np->punch->ev);
 	free(np->punch);
 	np->punch = NULL;
@@ -306,6 +369,165 @@ spray(struct punch *p, uint64_t now)
 	}
 }
 
+/* --- birthday punching --------------------------------------------- */
+
+/*
+ * The peer's NAT: the first reflexive or observed candidate of the
+ * CALL_ME (a coordinator's word, over its session) of a family we have
+ * a socket of.  Nothing else is ever sprayed.
+ */
+static int
+bday_target(const struct punch *p, struct coord_cand *at)
+{
+	struct mesh_endpoint	ep;
+	size_t			i;
+
+	for (i = 0; i < p->ncall; i++) {
+		if (p->call[i].kind != COORD_CAND_REFLEXIVE &&
+		    p->call[i].kind != COORD_CAND_OBSERVED)
+			continue;
+		if (cand_ep(&p->call[i], &ep)) {
+			*at = p->call[i];
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* the hard side: the latest initiation from every birthday socket */
+static void
+bday_round(struct punch *p, uint64_t now)
+{
+	struct mesh_endpoint	ep;
+	size_t			i;
+
+	pu.bday_round_ns = now;
+	if (p->initlen == 0 || !cand_ep(&p->bday_at, &ep))
+		return;
+	for (i = 0; i < pu.nbsock; i++)
+		if (net_bday_send(pu.bsock[i], p->init, p->initlen, &ep) == 0)
+			p->np->tx_bytes += p->initlen;
+}
+
+/* the easy side: probes at random ports of the peer's NAT address */
+static void
+bday_spray(struct punch *p, size_t n)
+{
+	struct coord_cand	c = p->bday_at;
+	struct mesh_endpoint	ep;
+
+	if (p->initlen == 0)
+		return;
+	for (; n > 0 && p->bday_probes < BDAY_BUDGET; n--) {
+		c.port = BDAY_PORT_MIN +
+		    arc4random_uniform(65536 - BDAY_PORT_MIN);
+		if (!cand_ep(&c, &ep))
+			return;
+		p->bday_probes++;
+		p->bday_probes_all++;
+		p->probes++;
+		if (net_send_ep(p->init, p->initlen, &ep) == 0)
+			p->np->tx_bytes += p->initlen;
+	}
+}
+
+static void
+bday_tick(int fd, short event, void *arg)
+{
+	struct punch	*p = pu.bday;
+	uint64_t	 now = mesh_monotonic_ns(), due;
+	struct timeval	 tv = { 0, BDAY_TICK_MS * 1000 };
+
+	if (p == NULL || !p->attempting)
+		return;
+	/* the rate over the attempt so far: a late tick catches up */
+	due = (now - p->att_ns) / MS * BDAY_RATE / 1000 + 1;
+	if (due > BDAY_BUDGET)
+		due = BDAY_BUDGET;
+	if ((p->bday & BDAY_SPRAY) && due > p->bday_probes)
+		bday_spray(p, due - p->bday_probes);
+	if ((p->bday & BDAY_OPEN) && now - pu.bday_round_ns >=
+	    BDAY_ROUND_MS * MS)
+		bday_round(p, now);
+	evtimer_add(&pu.bev, &tv);
+}
+
+static const char *
+bday_roles(uint8_t roles)
+{
+	switch (roles) {
+	case BDAY_OPEN:
+		return "our NAT is symmetric: many ports open";
+	case BDAY_SPRAY:
+		return "spraying random ports of its NAT";
+	default:
+		return "our NAT not known: many ports open and spraying";
+	}
+}
+
+/* a CALL_ME after a failed one (or our NAT is symmetric): a birthday */
+static void
+bday_start(struct punch *p, uint64_t now)
+{
+	struct timeval	tv = { 0, 0 };
+	int		hint = punch_symmetric_hint();
+	char		buf[MESH_ENDPOINT_MAX];
+	struct mesh_endpoint ep;
+
+	p->bday = hint == 1 ? BDAY_OPEN : hint == 0 ? BDAY_SPRAY :
+	    BDAY_OPEN | BDAY_SPRAY;
+	p->bday_probes = 0;
+	p->bday_tries++;
+	pu.bday = p;
+	pu.nbsock = 0;
+	pu.bday_round_ns = now;
+	/* a socket an earlier one left it: that path is dead */
+	net_bday_close(p->np->id, 0, 0);
+	if (p->bday & BDAY_OPEN)
+		net_bday_request(p->np->id, p->bday_at.af == 4 ? AF_INET :
+		    AF_INET6, MESH_BDAY_SOCKS);
+	(void)cand_ep(&p->bday_at, &ep);
+	log_info("peer %s: birthday attempt %016llx at %s (%s)", p->np->name,
+	    (unsigned long long)p->attempt, ep_ntop(&ep, buf, sizeof(buf)),
+	    bday_roles(p->bday));
+	evtimer_add(&pu.bev, &tv);
+}
+
+/* the attempt is over: its sockets close, but keep (the winner's) */
+static void
+bday_end(struct punch *p, uint16_t keep)
+{
+	if (pu.bday != p)
+		return;
+	net_bday_close(p->np->id, keep, 1);
+	evtimer_del(&pu.bev);
+	pu.bday = NULL;
+	pu.nbsock = 0;
+	p->bday = 0;
+}
+
+int
+punch_bday_wants(uint32_t id)
+{
+	return pu.bday != NULL && pu.bday->np->id == id &&
+	    (pu.bday->bday & BDAY_OPEN) && pu.nbsock < MESH_BDAY_SOCKS;
+}
+
+void
+punch_bday_socket(uint32_t id, uint16_t sock)
+{
+	struct punch		*p = pu.bday;
+	struct mesh_endpoint	 ep;
+
+	if (!punch_bday_wants(id))
+		return;
+	pu.bsock[pu.nbsock++] = sock;
+	/* its flow opens now, not at the next round */
+	if (p->initlen > 0 && cand_ep(&p->bday_at, &ep) &&
+	    net_bday_send(sock, p->init, p->initlen, &ep) == 0)
+		p->np->tx_bytes += p->initlen;
+}
+
 /* CONNECT to every coordinator of ours: they call both sides */
 static void
 send_connect(struct punch *p, const uint8_t key[32], uint64_t now)
@@ -418,6 +640,8 @@ punch_initiation(struct net_peer *np, const struct hs_msg *hm)
 		p->path = MESH_PATH_NONE;
 	}
 	spray(p, now);
+	if (pu.bday == p && (p->bday & BDAY_OPEN))
+		bday_round(p, now);
 	/* a CALL_ME's attempt running: it came from a CONNECT already */
 	if (!p->attempting && !p->connect_due && now >= p->next_connect_ns) {
 		struct timeval	tv = { 0, PUNCH_CONNECT_DELAY_US };
@@ -433,6 +657,8 @@ attempt_end(struct punch *p, uint64_t now)
 {
 	p->attempting = 0;
 	evtimer_del(&p->ev);
+	p->bday_last = p->bday != 0;
+	bday_end(p, 0);
 	if (p->auth_ns >= p->att_ns)
 		return;		/* settled meanwhile */
 	p->fails++;
@@ -442,9 +668,9 @@ attempt_end(struct punch *p, uint64_t now)
 	if (p->backoff > PUNCH_BACKOFF_MAX)
 		p->backoff = PUNCH_BACKOFF_MAX;
 	p->next_connect_ns = now + p->backoff * NS;
-	log_info("peer %s: punch attempt %016llx failed after %u probes; "
-	    "next try in %u s", p->np->name, (unsigned long long)p->attempt,
-	    p->probes, p->backoff);
+	log_info("peer %s: %s attempt %016llx failed after %u probes; "
+	    "next try in %u s", p->np->name, p->bday_last ? "birthday" :
+	    "punch", (unsigned long long)p->attempt, p->probes, p->backoff);
 }
 
 static void
@@ -462,6 +688,14 @@ punch_timer(int fd, short event, void *arg)
 		return;
 	}
 	if (p->step >= SCHEDULE_STEPS - 1) {
+		/* a birthday attempt sprays on, to its own end */
+		if (p->bday && now < p->att_ns + BDAY_NS) {
+			due = p->att_ns + BDAY_NS - now;
+			tv.tv_sec = due / NS;
+			tv.tv_usec = (due % NS) / 1000;
+			evtimer_add(&p->ev, &tv);
+			return;
+		}
 		attempt_end(p, now);
 		return;
 	}
@@ -497,11 +731,22 @@ punch_call_me(struct net_peer *coord, const struct coord_msg *m)
 	log_debug("peer %s: CALL_ME %016llx from %s, %zu candidates",
 	    np->name, (unsigned long long)m->attempt, coord->name, m->ncand);
 	p->connect_due = 0;
+	if (pu.bday == p) {
+		/* a birthday attempt runs on, with its sockets (see above) */
+		child_compose(PROC_CRYPTO, IMSG_WANT_SESSION, id, -1, NULL, 0);
+		return;
+	}
 	p->attempting = 1;
 	p->attempt = m->attempt;
 	p->att_ns = mesh_monotonic_ns();
 	p->step = 0;
 	p->probes = 0;
+	/*
+	 * A simultaneous open failed before: a birthday, if none runs
+	 * and the CALL_ME names the peer's NAT
+	 */
+	if (p->fails > 0 && pu.bday == NULL && bday_target(p, &p->bday_at))
+		bday_start(p, p->att_ns);
 	/* crypto initiates, and its initiation comes back here to spray */
 	child_compose(PROC_CRYPTO, IMSG_WANT_SESSION, id, -1, NULL, 0);
 	evtimer_add(&p->ev, &tv);
@@ -552,11 +797,25 @@ punch_authenticated(struct net_peer *np)
 	if (path != p->path || p->attempting)
 		log_info("peer %s: %s path at %s%s", np->name,
 		    path_name(path), ep_ntop(&np->ep, buf, sizeof(buf)),
+		    p->bday ? " (birthday)" :
 		    p->attempting ? " (punched by a CALL_ME)" : "");
 	if (path != p->path) {
 		p->settled_ns = now;
 		p->settled_probes = p->probes;
+		p->bday_settled = 0;
 	}
+	if (pu.bday == p) {
+		/* the socket it came to wins (0: the listen-port's) */
+		p->bday_wins++;
+		p->bday_settled = 1;
+		p->settled_probes = p->bday_probes;
+		log_info("peer %s: birthday attempt %016llx won after %u "
+		    "probes, %zu sockets open", np->name,
+		    (unsigned long long)p->attempt, p->bday_probes,
+		    pu.nbsock);
+		bday_end(p, np->ep.sock);
+	}
+	p->bday_last = 0;
 	p->path = path;
 	if (p->attempting || p->connect_due) {
 		p->attempting = 0;
@@ -692,6 +951,18 @@ secs_since(uint64_t then, uint64_t now)
 	return then == 0 || now < then ? 0 : (now - then) / NS;
 }
 
+/* birthday attempts so far, after what buf says */
+static void
+bday_story(const struct punch *p, char *buf, size_t len)
+{
+	size_t	n = strlen(buf);
+
+	if (n < len)
+		(void)snprintf(buf + n, len - n, " (birthday attempts %u, "
+		    "won %u, %llu probes)", p->bday_tries, p->bday_wins,
+		    (unsigned long long)p->bday_probes_all);
+}
+
 /* why the path is as it is, in words */
 static void
 why(const struct punch *p, uint64_t now, char *buf, size_t len)
@@ -705,13 +976,32 @@ why(const struct punch *p, uint64_t now, char *buf, size_t len)
 		return;
 	case MESH_PATH_PUNCHED:
 	case MESH_PATH_MAPPED:
-		(void)snprintf(buf, len, "%s %llu s ago through NATs; "
+		(void)snprintf(buf, len, "%s %llu s ago through NATs%s; "
 		    "keepalive every %u s holds their mappings open",
 		    p->path == MESH_PATH_MAPPED ? "mapped" : "punched",
-		    secs_since(p->settled_ns, now), PUNCH_KEEPALIVE);
+		    secs_since(p->settled_ns, now), p->bday_settled ?
+		    " by a birthday attempt" : "", PUNCH_KEEPALIVE);
+		if (p->bday_settled)
+			bday_story(p, buf, len);
 		return;
 	}
-	if (p->attempting)
+	if (p->attempting && p->bday) {
+		(void)snprintf(buf, len, "a symmetric NAT on the way; "
+		    "birthday attempt running for %llu ms: %u probes at "
+		    "random ports, %zu sockets open",
+		    (unsigned long long)((now - p->att_ns) / MS),
+		    p->bday_probes, pu.nbsock);
+		bday_story(p, buf, len);
+	} else if (p->fails > 0 && p->bday_last) {
+		(void)snprintf(buf, len, "%s; birthday attempt %llu s ago "
+		    "failed after %u probes; next try in %llu s",
+		    punch_symmetric_hint() == 1 ? "our NAT is symmetric" :
+		    "a symmetric NAT on the way (a simultaneous open failed)",
+		    secs_since(p->fail_ns, now), p->fail_probes,
+		    p->next_connect_ns > now ?
+		    (unsigned long long)((p->next_connect_ns - now) / NS) : 0);
+		bday_story(p, buf, len);
+	} else if (p->attempting)
 		(void)snprintf(buf, len, "punch attempt running for %llu ms: "
 		    "%u probes to %zu candidates so far",
 		    (unsigned long long)((now - p->att_ns) / MS), p->probes, n);

@@ -626,6 +626,9 @@ parent_dispatch_net(struct child_proc *cp, struct imsg *imsg)
 		control_netcheck(imsg_get_id(imsg), nc);
 		free(nc);
 		return 0;
+	case IMSG_BDAY_REQ:
+		udp_bday(&cp->iev, imsg);
+		return 0;
 	default:
 		return parent_dispatch_child(cp, imsg);
 	}

@@ -125,5 +125,7 @@ void	 netwatch_update(void);
 
 /* sockets.c */
 int	 udp_open(uint16_t, int *, size_t, size_t *, char *, size_t);
+/* net asks for a birthday attempt's sockets */
+void	 udp_bday(struct imsgev *, struct imsg *);
 
 #endif /* PARENT_H */

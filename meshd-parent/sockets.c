@@ -27,6 +27,20 @@
  * socket takes all.  Every socket reports the local address each
  * datagram came to (IP_PKTINFO, IPV6_RECVPKTINFO): meshd-net answers a
  * peer from the address it talks to.
+ *
+ * Birthday punching (meshd-net/punch.c) needs many source ports for a
+ * while: a symmetric NAT gives each new flow a port of its own, so the
+ * member behind it sends from MESH_BDAY_SOCKS sockets at once and the
+ * other side's probes at random ports of its NAT find one of them.  The
+ * parent binds them (port 0, the kernel's choice, on the wildcard
+ * address) when net asks and passes their descriptors, as it does the
+ * listen-port's: meshd-net's seccomp filter allows no socket(2) or
+ * bind(2) (see common/sandbox.c), so a compromised net still cannot
+ * open a raw socket, a TCP connection or a socket of another family, or
+ * bind a port of its choice.  What it can get here is bounded: one
+ * batch of at most MESH_BDAY_SOCKS UDP sockets every BDAY_GAP seconds,
+ * the longest an attempt runs (net closes a batch when its attempt
+ * ends), of the families the listen-port has.
  */
 
 #include <sys/types.h>
@@ -44,6 +58,7 @@
 
 #include "log.h"
 #include "parent.h"
+#include "proc.h"
 #include "wgproto.h"
 
 #ifdef __linux__
@@ -196,4 +211,43 @@ udp_open(uint16_t port, int *fds, size_t max, size_t *nfds, char *err,
 		err[0] = '\0';
 	}
 	return p;
+}
+
+#define BDAY_GAP	20	/* seconds: a birthday attempt's longest */
+
+/* BDAY_REQ: a birthday attempt's sockets, as many as the rules allow */
+void
+udp_bday(struct imsgev *net, struct imsg *imsg)
+{
+	static uint64_t		last_ns;
+	struct mesh_bday_req	req;
+	uint64_t		now = mesh_monotonic_ns();
+	char			err[128];
+	int			af, fd;
+	uint16_t		i, n = 0;
+
+	if (imsg_get_data(imsg, &req, sizeof(req)) == -1 ||
+	    req.count == 0 || req.count > MESH_BDAY_SOCKS ||
+	    (req.af != 4 && req.af != 6))
+		fatalx("BDAY_REQ: bad message from net");
+	if (last_ns != 0 && now - last_ns < BDAY_GAP * 1000000000ULL) {
+		log_info("birthday sockets for peer %u refused: a batch was "
+		    "given %llu s ago (one every %d s)", req.id,
+		    (unsigned long long)((now - last_ns) / 1000000000ULL),
+		    BDAY_GAP);
+		return;
+	}
+	last_ns = now;
+	af = req.af == 4 ? AF_INET : AF_INET6;
+	for (i = 0; i < req.count; i++) {
+		if ((fd = udp_bind(af, 0, 0, err, sizeof(err))) == -1) {
+			log_warnx("birthday socket: %s", err);
+			break;
+		}
+		imsg_compose_event(net, IMSG_BDAY_SOCKET, 0, 0, fd, &req,
+		    sizeof(req));
+		n++;
+	}
+	log_debug("birthday punching for peer %u: %u sockets to net", req.id,
+	    n);
 }
