@@ -27,24 +27,7 @@
 
 #include "byteorder.h"
 #include "natpmp.h"
-
-static char	why_buf[96];
-
-static int	fail(const char **, const char *, ...)
-		    __attribute__((__format__ (printf, 2, 3)));
-
-static int
-fail(const char **why, const char *fmt, ...)
-{
-	va_list	ap;
-
-	va_start(ap, fmt);
-	vsnprintf(why_buf, sizeof(why_buf), fmt, ap);
-	va_end(ap);
-	if (why != NULL)
-		*why = why_buf;
-	return -1;
-}
+#include "why.h"
 
 ssize_t
 natpmp_addr_request(uint8_t *buf, size_t len)
@@ -80,12 +63,12 @@ natpmp_parse(const uint8_t *p, size_t len, struct natpmp_resp *r,
 
 	memset(r, 0, sizeof(*r));
 	if (len < NATPMP_ERR_RESP_LEN)
-		return fail(why, "%zu bytes, want at least %d", len,
+		return why_fail(why, "%zu bytes, want at least %d", len,
 		    NATPMP_ERR_RESP_LEN);
 	if (p[0] != NATPMP_VERSION)
-		return fail(why, "version %u", p[0]);
+		return why_fail(why, "version %u", p[0]);
 	if (p[1] < NATPMP_OP_RESPONSE)
-		return fail(why, "opcode %u: a request", p[1]);
+		return why_fail(why, "opcode %u: a request", p[1]);
 	r->op = p[1] - NATPMP_OP_RESPONSE;
 	r->result = get_be16(p + 2);
 	r->epoch = get_be32(p + 4);
@@ -100,13 +83,13 @@ natpmp_parse(const uint8_t *p, size_t len, struct natpmp_resp *r,
 	default:
 		/* an opcode we never send: only its error can come back */
 		if (r->result == NATPMP_SUCCESS)
-			return fail(why, "success for opcode %u", r->op);
+			return why_fail(why, "success for opcode %u", r->op);
 		return 0;
 	}
 	if (len < need) {
 		if (r->result != NATPMP_SUCCESS)
 			return 0;
-		return fail(why, "%zu bytes for opcode %u, want %zu", len,
+		return why_fail(why, "%zu bytes for opcode %u, want %zu", len,
 		    r->op, need);
 	}
 	if (r->op == NATPMP_OP_ADDRESS)

@@ -27,24 +27,7 @@
 
 #include "byteorder.h"
 #include "pcp.h"
-
-static char	why_buf[96];
-
-static int	fail(const char **, const char *, ...)
-		    __attribute__((__format__ (printf, 2, 3)));
-
-static int
-fail(const char **why, const char *fmt, ...)
-{
-	va_list	ap;
-
-	va_start(ap, fmt);
-	vsnprintf(why_buf, sizeof(why_buf), fmt, ap);
-	va_end(ap);
-	if (why != NULL)
-		*why = why_buf;
-	return -1;
-}
+#include "why.h"
 
 static const uint8_t	v4prefix[12] = {
 	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff
@@ -110,7 +93,8 @@ check_options(const uint8_t *p, size_t off, size_t len, const char **why)
 		/* len and off are multiples of 4: the 4-byte header fits */
 		olen = (get_be16(p + off + 2) + 3) & ~(size_t)3;
 		if (olen > len - off - 4)
-			return fail(why, "option %u at %zu: %zu bytes past the "
+			return why_fail(why,
+			    "option %u at %zu: %zu bytes past the "
 			    "end", p[off], off, olen - (len - off - 4));
 		off += 4 + olen;
 	}
@@ -126,7 +110,7 @@ parse_map(const uint8_t *p, size_t len, struct pcp_resp *r, const char **why)
 		/* an error may come back as the header alone */
 		if (r->result != PCP_SUCCESS && len == PCP_HDR_LEN)
 			return 0;
-		return fail(why, "MAP response of %zu bytes", len);
+		return why_fail(why, "MAP response of %zu bytes", len);
 	}
 	r->has_map = 1;
 	memcpy(r->nonce, b, PCP_NONCE_LEN);
@@ -135,7 +119,7 @@ parse_map(const uint8_t *p, size_t len, struct pcp_resp *r, const char **why)
 	r->eport = get_be16(b + 18);
 	memcpy(r->eaddr, b + 20, 16);
 	if (r->result == PCP_SUCCESS && r->lifetime != 0 && r->eport == 0)
-		return fail(why, "MAP success with external port 0");
+		return why_fail(why, "MAP success with external port 0");
 	return check_options(p, PCP_MAP_LEN, len, why);
 }
 
@@ -152,12 +136,12 @@ pcp_parse_response(const uint8_t *p, size_t len, struct pcp_resp *r,
 		return 0;
 	}
 	if (len < PCP_HDR_LEN || len > PCP_MAX_LEN || len % 4 != 0)
-		return fail(why, "%zu bytes: not a PCP message", len);
+		return why_fail(why, "%zu bytes: not a PCP message", len);
 	r->version = p[0];
 	if (p[0] != PCP_VERSION)
-		return fail(why, "version %u", p[0]);
+		return why_fail(why, "version %u", p[0]);
 	if ((p[1] & PCP_R) == 0)
-		return fail(why, "a request, not a response");
+		return why_fail(why, "a request, not a response");
 	r->op = p[1] & ~PCP_R;
 	r->result = p[3];
 	r->lifetime = get_be32(p + 4);
@@ -168,7 +152,7 @@ pcp_parse_response(const uint8_t *p, size_t len, struct pcp_resp *r,
 	case PCP_OP_MAP:
 		return parse_map(p, len, r, why);
 	default:
-		return fail(why, "opcode %u", r->op);
+		return why_fail(why, "opcode %u", r->op);
 	}
 }
 

@@ -28,26 +28,9 @@
 
 #include "byteorder.h"
 #include "stun.h"
+#include "why.h"
 
 #define ERROR_REASON_MAX	763	/* bytes, RFC 8489 section 14.8 */
-
-static char	why_buf[96];
-
-static int	fail(const char **, const char *, ...)
-		    __attribute__((__format__ (printf, 2, 3)));
-
-static int
-fail(const char **why, const char *fmt, ...)
-{
-	va_list	ap;
-
-	va_start(ap, fmt);
-	vsnprintf(why_buf, sizeof(why_buf), fmt, ap);
-	va_end(ap);
-	if (why != NULL)
-		*why = why_buf;
-	return -1;
-}
 
 /* bitwise: a STUN message is a few dozen bytes, a table buys nothing */
 uint32_t
@@ -145,7 +128,7 @@ get_addr(const uint8_t *v, size_t vlen, const uint8_t *hdr, int xor,
 
 	memset(a, 0, sizeof(*a));
 	if (vlen < 4)
-		return fail(why, "address attribute of %zu bytes", vlen);
+		return why_fail(why, "address attribute of %zu bytes", vlen);
 	switch (v[1]) {
 	case 1:
 		a->af = 4;
@@ -156,11 +139,11 @@ get_addr(const uint8_t *v, size_t vlen, const uint8_t *hdr, int xor,
 		alen = 16;
 		break;
 	default:
-		return fail(why, "address family %u", v[1]);
+		return why_fail(why, "address family %u", v[1]);
 	}
 	if (vlen != 4 + alen)
-		return fail(why, "IPv%u address attribute of %zu bytes", a->af,
-		    vlen);
+		return why_fail(why, "IPv%u address attribute of %zu bytes",
+		    a->af, vlen);
 	a->port = get_be16(v + 2);
 	for (i = 0; i < alen; i++)
 		a->addr[i] = v[4 + i];
@@ -172,7 +155,7 @@ get_addr(const uint8_t *v, size_t vlen, const uint8_t *hdr, int xor,
 			a->addr[i] ^= hdr[4 + i];
 	}
 	if (a->port == 0)
-		return fail(why, "mapped port 0");
+		return why_fail(why, "mapped port 0");
 	return 0;
 }
 
@@ -183,11 +166,11 @@ get_error(const uint8_t *v, size_t vlen, struct stun_msg *m,
 	unsigned int	cls, num;
 
 	if (vlen < 4 || vlen - 4 > ERROR_REASON_MAX)
-		return fail(why, "ERROR-CODE of %zu bytes", vlen);
+		return why_fail(why, "ERROR-CODE of %zu bytes", vlen);
 	cls = v[2] & 7;
 	num = v[3];
 	if (cls < 3 || cls > 6 || num > 99)
-		return fail(why, "error class %u number %u", cls, num);
+		return why_fail(why, "error class %u number %u", cls, num);
 	m->code = cls * 100 + num;
 	m->reason = (const char *)v + 4;
 	m->reasonlen = vlen - 4;
@@ -266,7 +249,7 @@ parse(const uint8_t *p, size_t len, struct stun_msg *m, const char **why)
 	memset(m, 0, sizeof(*m));
 	memset(&w, 0, sizeof(w));
 	if (!stun_is_stun(p, len))
-		return fail(why, "not a STUN Binding message");
+		return why_fail(why, "not a STUN Binding message");
 	m->type = get_be16(p);
 	memcpy(m->txid, p + 8, STUN_TXID_LEN);
 	for (off = STUN_HDR_LEN; off < len; off += 4 + padded) {
@@ -275,19 +258,22 @@ parse(const uint8_t *p, size_t len, struct stun_msg *m, const char **why)
 		vlen = get_be16(p + off + 2);
 		padded = (vlen + 3) & ~(size_t)3;
 		if (padded > len - off - 4)
-			return fail(why, "attribute 0x%04x at %zu: %zu bytes "
+			return why_fail(why,
+			    "attribute 0x%04x at %zu: %zu bytes "
 			    "past the end", at, off, padded - (len - off - 4));
 		v = p + off + 4;
 		if (m->fingerprint)
-			return fail(why, "attribute 0x%04x after FINGERPRINT",
+			return why_fail(why,
+			    "attribute 0x%04x after FINGERPRINT",
 			    at);
 		if (at == STUN_A_FINGERPRINT) {
 			if (vlen != 4)
-				return fail(why, "FINGERPRINT of %zu bytes",
+				return why_fail(why, "FINGERPRINT of %zu bytes",
 				    vlen);
 			if (get_be32(v) != (stun_crc32(p, off) ^
 			    STUN_FINGERPRINT_XOR))
-				return fail(why, "FINGERPRINT does not match");
+				return why_fail(why,
+				    "FINGERPRINT does not match");
 			m->fingerprint = 1;
 		} else if (at == STUN_A_MESSAGE_INTEGRITY ||
 		    at == STUN_A_MESSAGE_INTEGRITY_SHA256)
@@ -313,14 +299,14 @@ stun_parse_response(const uint8_t *p, size_t len, struct stun_msg *m,
 	if (parse(p, len, m, why) == -1)
 		return -1;
 	if (m->type == STUN_BINDING_REQUEST)
-		return fail(why, "a request, not a response");
+		return why_fail(why, "a request, not a response");
 	if (m->nunknown > 0)
-		return fail(why, "unknown comprehension-required attribute "
+		return why_fail(why, "unknown comprehension-required attribute "
 		    "0x%04x", m->unknown[0]);
 	if (m->type == STUN_BINDING_SUCCESS && !m->has_mapped)
-		return fail(why, "success without a mapped address");
+		return why_fail(why, "success without a mapped address");
 	if (m->type == STUN_BINDING_ERROR && m->code == 0)
-		return fail(why, "error without ERROR-CODE");
+		return why_fail(why, "error without ERROR-CODE");
 	return 0;
 }
 
@@ -331,7 +317,7 @@ stun_parse_request(const uint8_t *p, size_t len, struct stun_msg *m,
 	if (parse(p, len, m, why) == -1)
 		return -1;
 	if (m->type != STUN_BINDING_REQUEST)
-		return fail(why, "a response, not a request");
+		return why_fail(why, "a response, not a request");
 	return 0;
 }
 
@@ -371,15 +357,15 @@ stun_answer(const uint8_t *req, size_t reqlen, const struct stun_addr *src,
 		return -1;
 	if (m.nunknown > 0) {
 		if ((n = answer_unknown(&m, buf, len)) == -1)
-			fail(why, "no room for a 420 answer");
+			why_fail(why, "no room for a 420 answer");
 		return n;
 	}
 	if (src->af != 4 && src->af != 6)
-		return fail(why, "source address family %u", src->af);
+		return why_fail(why, "source address family %u", src->af);
 	alen = src->af == 4 ? 4 : 16;
 	off = STUN_HDR_LEN + 8 + alen;
 	if (len < off + 8)
-		return fail(why, "no room for the answer");
+		return why_fail(why, "no room for the answer");
 	put_header(buf, STUN_BINDING_SUCCESS, off + 8 - STUN_HDR_LEN, m.txid);
 	put_be16(buf + 20, STUN_A_XOR_MAPPED_ADDRESS);
 	put_be16(buf + 22, (uint16_t)(4 + alen));

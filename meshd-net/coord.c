@@ -28,6 +28,7 @@
 
 #include "cert.h"
 #include "coord.h"
+#include "why.h"
 
 #define COORD_VERSION	1
 #define PAD_MAX		16	/* padding is fewer bytes than this */
@@ -56,8 +57,6 @@ static const char *const type_names[COORD_TYPE_MAX] = {
 };
 
 /* the reason given to the caller; one message is decoded at a time */
-static char	why_buf[96];
-
 static uint16_t
 get16(const uint8_t *p)
 {
@@ -97,23 +96,6 @@ put64(uint8_t *p, uint64_t v)
 	put32(p + 4, v);
 }
 
-static int
-fail(const char **why, const char *fmt, ...)
-    __attribute__((__format__ (printf, 2, 3)));
-
-static int
-fail(const char **why, const char *fmt, ...)
-{
-	va_list	ap;
-
-	va_start(ap, fmt);
-	vsnprintf(why_buf, sizeof(why_buf), fmt, ap);
-	va_end(ap);
-	if (why != NULL)
-		*why = why_buf;
-	return -1;
-}
-
 int
 coord_is_coord(const uint8_t *p, size_t len)
 {
@@ -137,20 +119,21 @@ check_entry(size_t certlen, size_t ncand, const struct coord_cand *cand,
 	size_t	i;
 
 	if (certlen < CERT_MIN || certlen > CERT_MAX)
-		return fail(why, "certificate length %zu, want %d..%d",
+		return why_fail(why, "certificate length %zu, want %d..%d",
 		    certlen, CERT_MIN, CERT_MAX);
 	if (ncand > COORD_MAX_CAND)
-		return fail(why, "%zu candidates, at most %d", ncand,
+		return why_fail(why, "%zu candidates, at most %d", ncand,
 		    COORD_MAX_CAND);
 	for (i = 0; i < ncand; i++) {
 		if (cand[i].af != 4 && cand[i].af != 6)
-			return fail(why, "candidate %zu: family %u, want 4 "
+			return why_fail(why, "candidate %zu: family %u, want 4 "
 			    "or 6", i + 1, cand[i].af);
 		if (cand[i].kind >= COORD_CAND_KINDS)
-			return fail(why, "candidate %zu: kind %u, at most %d",
+			return why_fail(why,
+			    "candidate %zu: kind %u, at most %d",
 			    i + 1, cand[i].kind, COORD_CAND_KINDS - 1);
 		if (cand[i].port == 0)
-			return fail(why, "candidate %zu: port 0", i + 1);
+			return why_fail(why, "candidate %zu: port 0", i + 1);
 	}
 	return 0;
 }
@@ -160,15 +143,15 @@ check_crl_part(uint64_t serial, uint32_t total, uint32_t offset,
     size_t datalen, const char **why)
 {
 	if (serial == 0)
-		return fail(why, "revocation list serial 0");
+		return why_fail(why, "revocation list serial 0");
 	if (total < CRL_MIN || total > CRL_MAX)
-		return fail(why, "revocation list length %u, want %d..%d",
+		return why_fail(why, "revocation list length %u, want %d..%d",
 		    total, CRL_MIN, CRL_MAX);
 	if (datalen < 1 || datalen > COORD_CRL_PART_MAX)
-		return fail(why, "part length %zu, want 1..%d", datalen,
+		return why_fail(why, "part length %zu, want 1..%d", datalen,
 		    COORD_CRL_PART_MAX);
 	if ((uint64_t)offset + datalen > total)
-		return fail(why, "part at %u length %zu past the end (%u)",
+		return why_fail(why, "part at %u length %zu past the end (%u)",
 		    offset, datalen, total);
 	return 0;
 }
@@ -185,31 +168,36 @@ decode_cands(const uint8_t *b, size_t blen, size_t *off, size_t *ncand,
 	size_t		 i, alen;
 
 	if (blen - *off < 1)
-		return fail(why, "%scandidate count past the body", pre);
+		return why_fail(why, "%scandidate count past the body", pre);
 	*ncand = b[(*off)++];
 	if (*ncand > COORD_MAX_CAND)
-		return fail(why, "%s%zu candidates, at most %d", pre,
+		return why_fail(why, "%s%zu candidates, at most %d", pre,
 		    *ncand, COORD_MAX_CAND);
 	for (i = 0; i < *ncand; i++) {
 		if (blen - *off < 1 + 2)
-			return fail(why, "%scandidate %zu past the body", pre,
+			return why_fail(why, "%scandidate %zu past the body",
+			    pre,
 			    i + 1);
 		p = b + *off;
 		if ((p[0] & 0x0f) != 4 && (p[0] & 0x0f) != 6)
-			return fail(why, "%scandidate %zu: family %u, want 4 "
+			return why_fail(why,
+			    "%scandidate %zu: family %u, want 4 "
 			    "or 6", pre, i + 1, p[0] & 0x0f);
 		if ((p[0] >> 4) >= COORD_CAND_KINDS)
-			return fail(why, "%scandidate %zu: kind %u, at most "
+			return why_fail(why,
+			    "%scandidate %zu: kind %u, at most "
 			    "%d", pre, i + 1, p[0] >> 4, COORD_CAND_KINDS - 1);
 		alen = (p[0] & 0x0f) == 4 ? 4 : 16;
 		if (blen - *off < 1 + 2 + alen)
-			return fail(why, "%scandidate %zu past the body", pre,
+			return why_fail(why, "%scandidate %zu past the body",
+			    pre,
 			    i + 1);
 		cand[i].af = p[0] & 0x0f;
 		cand[i].kind = p[0] >> 4;
 		cand[i].port = get16(p + 1);
 		if (cand[i].port == 0)
-			return fail(why, "%scandidate %zu: port 0", pre, i + 1);
+			return why_fail(why, "%scandidate %zu: port 0", pre,
+			    i + 1);
 		memcpy(cand[i].addr, p + 3, alen);
 		*off += 1 + 2 + alen;
 	}
@@ -227,15 +215,16 @@ decode_record(const uint8_t *b, size_t blen, struct coord_record *r,
 	size_t		 off;
 
 	if (blen < ENTRY_FIXED)
-		return fail(why, "%s%zu bytes, want at least %d", pre, blen,
+		return why_fail(why, "%s%zu bytes, want at least %d", pre, blen,
 		    ENTRY_FIXED);
 	r->seq = get64(b);
 	r->certlen = get16(b + 8);
 	if (r->certlen < CERT_MIN || r->certlen > CERT_MAX)
-		return fail(why, "%scertificate length %zu, want %d..%d", pre,
+		return why_fail(why, "%scertificate length %zu, want %d..%d",
+		    pre,
 		    r->certlen, CERT_MIN, CERT_MAX);
 	if (blen < ENTRY_FIXED + r->certlen)
-		return fail(why, "%scertificate of %zu bytes past the body",
+		return why_fail(why, "%scertificate of %zu bytes past the body",
 		    pre, r->certlen);
 	r->cert = b + 10;
 	off = 10 + r->certlen;
@@ -255,7 +244,7 @@ decode_register(const uint8_t *b, size_t blen, struct coord_msg *m,
 	if (decode_record(b, blen, &m->rec[0], &used, "", why) == -1)
 		return -1;
 	if (used != blen)
-		return fail(why, "%zu bytes after the candidates",
+		return why_fail(why, "%zu bytes after the candidates",
 		    blen - used);
 	m->nrec = 1;
 	return 0;
@@ -274,10 +263,10 @@ decode_entries(const uint8_t *b, size_t blen, struct coord_msg *m,
 	size_t	off = 0, used;
 
 	if (blen == 0)
-		return fail(why, "ENTRY of no record");
+		return why_fail(why, "ENTRY of no record");
 	while (off < blen) {
 		if (m->nrec == COORD_MAX_RECS)
-			return fail(why, "more than %d records",
+			return why_fail(why, "more than %d records",
 			    COORD_MAX_RECS);
 		(void)snprintf(pre, sizeof(pre), "record %zu: ", m->nrec + 1);
 		if (decode_record(b + off, blen - off, &m->rec[m->nrec],
@@ -297,14 +286,15 @@ decode_call_me(const uint8_t *b, size_t blen, struct coord_msg *m,
 	size_t	off = 32 + 8;
 
 	if (blen < CALL_ME_FIXED)
-		return fail(why, "body length %zu, want at least %d", blen,
+		return why_fail(why, "body length %zu, want at least %d", blen,
 		    CALL_ME_FIXED);
 	memcpy(m->key, b, 32);
 	m->attempt = get64(b + 32);
 	if (decode_cands(b, blen, &off, &m->ncand, m->cand, "", why) == -1)
 		return -1;
 	if (off != blen)
-		return fail(why, "%zu bytes after the candidates", blen - off);
+		return why_fail(why, "%zu bytes after the candidates",
+		    blen - off);
 	return 0;
 }
 
@@ -312,7 +302,7 @@ static int
 want_len(size_t blen, size_t want, const char **why)
 {
 	if (blen != want)
-		return fail(why, "body length %zu, want %zu", blen, want);
+		return why_fail(why, "body length %zu, want %zu", blen, want);
 	return 0;
 }
 
@@ -333,7 +323,8 @@ decode_body(const uint8_t *b, size_t blen, struct coord_msg *m,
 		return 0;
 	case COORD_CRL_PART:
 		if (blen < CRL_FIXED)
-			return fail(why, "body length %zu, want at least %d",
+			return why_fail(why,
+			    "body length %zu, want at least %d",
 			    blen, CRL_FIXED);
 		m->serial = get64(b);
 		m->total = get32(b + 8);
@@ -363,7 +354,7 @@ decode_body(const uint8_t *b, size_t blen, struct coord_msg *m,
 	case COORD_CALL_ME:
 		return decode_call_me(b, blen, m, why);
 	default:
-		return fail(why, "unknown type %u", m->type);
+		return why_fail(why, "unknown type %u", m->type);
 	}
 }
 
@@ -375,31 +366,31 @@ coord_decode(const uint8_t *buf, size_t len, struct coord_msg *m,
 
 	memset(m, 0, sizeof(*m));
 	if (len < COORD_HDR_LEN)
-		return fail(why, "%zu bytes, shorter than the header", len);
+		return why_fail(why, "%zu bytes, shorter than the header", len);
 	if ((buf[0] & 0xf0) != (COORD_MARK & 0xf0))
-		return fail(why, "mark 0x%02x, want 0x%02x", buf[0],
+		return why_fail(why, "mark 0x%02x, want 0x%02x", buf[0],
 		    COORD_MARK);
 	if ((buf[0] & 0x0f) != COORD_VERSION)
-		return fail(why, "version %u, want %d", buf[0] & 0x0f,
+		return why_fail(why, "version %u, want %d", buf[0] & 0x0f,
 		    COORD_VERSION);
 	if (buf[1] == 0 || buf[1] >= COORD_TYPE_MAX)
-		return fail(why, "unknown type %u", buf[1]);
+		return why_fail(why, "unknown type %u", buf[1]);
 	m->type = buf[1];
 	blen = get16(buf + 2);
 	if (COORD_HDR_LEN + blen > COORD_MAX)
-		return fail(why, "%s of %zu bytes, at most %d",
+		return why_fail(why, "%s of %zu bytes, at most %d",
 		    coord_type_name(m->type), COORD_HDR_LEN + blen,
 		    COORD_MAX);
 	if (COORD_HDR_LEN + blen > len)
-		return fail(why, "body length %zu past the end (%zu)", blen,
+		return why_fail(why, "body length %zu past the end (%zu)", blen,
 		    len - COORD_HDR_LEN);
 	pad = len - COORD_HDR_LEN - blen;
 	if (pad >= PAD_MAX)
-		return fail(why, "%zu bytes after the message, want fewer "
+		return why_fail(why, "%zu bytes after the message, want fewer "
 		    "than %d", pad, PAD_MAX);
 	for (i = COORD_HDR_LEN + blen; i < len; i++)
 		if (buf[i] != 0)
-			return fail(why, "padding byte %zu not zero",
+			return why_fail(why, "padding byte %zu not zero",
 			    i - COORD_HDR_LEN - blen + 1);
 	return decode_body(buf + COORD_HDR_LEN, blen, m, why);
 }
