@@ -52,6 +52,7 @@
 
 #include <openssl/rand.h>
 
+#include "byteorder.h"
 #include "child.h"
 #include "coord.h"
 #include "endpoint.h"
@@ -398,7 +399,8 @@ disc_udp_in(const uint8_t *buf, size_t len,
 		return 1;
 	if (!stun_is_stun(buf, len))
 		return 0;
-	if (len >= 2 && buf[0] == 0x00 && buf[1] == 0x01)
+	/* stun_is_stun() saw a whole header */
+	if (get_be16(buf) == STUN_BINDING_REQUEST)
 		got_request(buf, len, from, ep);
 	else {
 		got_response(buf, len);

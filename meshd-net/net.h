@@ -150,11 +150,6 @@ void	 punch_stats(uint32_t);
  * do not work are tried again at once.
  */
 void	 punch_local_changed(void);
-/*
- * 1 if our NAT maps endpoint-dependently (symmetric), 0 if not, -1 not
- * known (disc_symmetric()): birthday punching's roles
- */
-int	 punch_symmetric_hint(void);
 /* our candidates changed: REGISTER again with every coordinator */
 void	 coord_reregister(void);
 /* a coordinator's PING round trip in microseconds, -1 if none yet */

@@ -69,9 +69,9 @@
  *	(mesh_endpoint's sock), so the peer's traffic keeps leaving from it;
  *	the other sockets close.  An attempt lasts BDAY_NS at most, and its
  *	sockets close at its end.
- * Which side is which: punch_symmetric_hint() says ours (the discovery
- * code measures it): 1 hard, 0 easy.  Not known (-1), a side plays both
- * parts, which costs 256 sockets and a spray that its own filter may
+ * Which side is which: disc_symmetric() says ours (discover.c measures
+ * it from the STUN answers): 1 hard, 0 easy.  Not known (-1), a side
+ * plays both parts, which costs 256 sockets and a spray that its own filter may
  * make useless, but needs no word on the wire and no agreement: the
  * coordinator need not know either side's NAT, and a member whose
  * discovery is wrong still gets its path.  Hint or not, no side starts
@@ -211,13 +211,6 @@ punch_init(void)
 	pu.tokens = PUNCH_RATE;
 	pu.refill_ns = mesh_monotonic_ns();
 	evtimer_set(&pu.bev, bday_tick, NULL);
-}
-
-int
-punch_symmetric_hint(void)
-{
-	/* what the STUN answers say of our NAT (discover.c) */
-	return disc_symmetric();
 }
 
 static struct punch *
@@ -470,7 +463,7 @@ static void
 bday_start(struct punch *p, uint64_t now)
 {
 	struct timeval	tv = { 0, 0 };
-	int		hint = punch_symmetric_hint();
+	int		hint = disc_symmetric();
 	char		buf[MESH_ENDPOINT_MAX];
 	struct mesh_endpoint ep;
 
@@ -995,7 +988,7 @@ why(const struct punch *p, uint64_t now, char *buf, size_t len)
 	} else if (p->fails > 0 && p->bday_last) {
 		(void)snprintf(buf, len, "%s; birthday attempt %llu s ago "
 		    "failed after %u probes; next try in %llu s",
-		    punch_symmetric_hint() == 1 ? "our NAT is symmetric" :
+		    disc_symmetric() == 1 ? "our NAT is symmetric" :
 		    "a symmetric NAT on the way (a simultaneous open failed)",
 		    secs_since(p->fail_ns, now), p->fail_probes,
 		    p->next_connect_ns > now ?
