@@ -71,8 +71,8 @@
  *	sockets close at its end.
  * Which side is which: disc_symmetric() says ours (discover.c measures
  * it from the STUN answers): 1 hard, 0 easy.  Not known (-1), a side
- * plays both parts, which costs 256 sockets and a spray that its own filter may
- * make useless, but needs no word on the wire and no agreement: the
+ * plays both parts, which costs 256 sockets and a spray that its own
+ * filter may make useless, but needs no word on the wire and no agreement: the
  * coordinator need not know either side's NAT, and a member whose
  * discovery is wrong still gets its path.  Hint or not, no side starts
  * with a birthday: only the attempt after a failed one is, on both
