@@ -98,6 +98,21 @@ start_bg() {
 	T_PIDS+=("$!")
 	printf -v "$var" '%s' "$!"
 }
+# turn_up NS ADDR [ADDR2]: a STUN server (coturn's turnserver, STUN only)
+# in NS on ADDR:3478 (and ADDR2:3478, with port 3479 on both: the
+# other address and port a CHANGE-REQUEST asks for, which miniupnpd
+# uses), its pid in $TURN, its files in $D; false if it is not up in 10 s
+turn_up() {
+	local ns=$1 last=${3:-$2} args=(-L "$2")
+	[ $# -gt 2 ] && args+=(-L "$3" --alt-listening-port 3479)
+	start_bg TURN ip netns exec "$ns" turnserver -n --stun-only \
+	    "${args[@]}" --listening-port 3478 --db "$D/turndb" --no-cli \
+	    --no-tls --no-dtls --no-software-attribute \
+	    --log-file "$D/turn.log" --simple-log --no-stdout-log \
+	    --pidfile "$D/turn.pid" 2>"$D/turn.err"
+	wait_for 10 sh -c "ip netns exec $ns ss -Hlun src $last:3478 |
+	    grep -q ."
+}
 # veth_pair NS1 IF1 ADDR1 NS2 IF2 ADDR2: a veth between two namespaces,
 # each end with its address (a.b.c.d/len) and up
 veth_pair() {

@@ -68,13 +68,7 @@ table inet filter {
 NFT
 } || fail_setup "the namespaces"
 
-start_bg TURN ip netns exec $I turnserver -n --stun-only \
-    -L 198.18.140.1 -L 198.18.140.3 --listening-port 3478 \
-    --alt-listening-port 3479 --db "$D/turndb" --no-cli --no-tls \
-    --no-dtls --no-software-attribute --log-file "$D/turn.log" \
-    --simple-log --no-stdout-log --pidfile "$D/turn.pid" 2>"$D/turn.err"
-wait_for 10 sh -c "ip netns exec $I ss -Hlun src 198.18.140.3:3479 |
-    grep -q ." || fail_setup "turnserver"
+turn_up $I 198.18.140.1 198.18.140.3 || fail_setup "turnserver"
 
 # no UPnP (no SSDP or HTTP), NAT-PMP and PCP (one switch in 2.3.1:
 # enable_natpmp; enable_pcp_pmp came later and 2.3.1 refuses it),

@@ -36,16 +36,11 @@ table ip nat {
 NFT
 } || fail_setup "the namespaces"
 
-# -n: no config file; --stun-only: Binding needs no TURN credentials;
-# its user database in our directory, not /var/lib/turn; no CLI, TLS or
-# DTLS listeners; the log in $D, not on stdout; no SOFTWARE attribute.
-start_bg TURN ip netns exec $S turnserver -n --stun-only \
-    -L 198.18.130.1 --listening-port 3478 --db "$D/turndb" \
-    --no-cli --no-tls --no-dtls --no-software-attribute \
-    --log-file "$D/turn.log" --simple-log --no-stdout-log \
-    --pidfile "$D/turn.pid" 2>"$D/turn.err"
-wait_for 10 sh -c "ip netns exec $S ss -Hlun src 198.18.130.1:3478 |
-    grep -q ."
+# lib.sh's turn_up runs it: -n, no config file; --stun-only, Binding
+# needs no TURN credentials; its user database in our directory, not
+# /var/lib/turn; no CLI, TLS or DTLS listeners; the log in $D, not on
+# stdout; no SOFTWARE attribute.
+turn_up $S 198.18.130.1
 ok $? "turnserver listens on 198.18.130.1:3478" ||
     { diag "$(tail -n 20 "$D/turn.log" 2>/dev/null)"; done_testing; exit 1; }
 

@@ -32,13 +32,7 @@ natlab_public $SNS 2 3 || fail_setup "the servers' host"
 natlab_public $PNS 4 || fail_setup "the prober"
 tmpdir_new D
 
-start_bg TURN ip netns exec $SNS turnserver -n --stun-only \
-    -L $S1 -L $S2 --listening-port 3478 --db "$D/turndb" \
-    --no-cli --no-tls --no-dtls --no-software-attribute \
-    --log-file "$D/turn.log" --simple-log --no-stdout-log \
-    --pidfile "$D/turn.pid" 2>"$D/turn.err"
-wait_for 10 sh -c "ip netns exec $SNS ss -Hlun src $S2:3478 | grep -q ." ||
-    fail_setup "turnserver"
+turn_up $SNS $S1 $S2 || fail_setup "turnserver"
 
 mesh_ca || fail_setup "the admin key"
 mesh_cert coord 1 -R coordinator || fail_setup "the coordinator's cert"

@@ -30,13 +30,7 @@ natlab_internet "pmi$$" &&
     natlab_host "pmrb$$" "pmhb$$" 2 || fail_setup "the lab"
 BEXT=$(natlab_ext "pmrb$$")
 
-start_bg TURN ip netns exec "pms$$" turnserver -n --stun-only \
-    -L 198.18.0.3 -L 198.18.0.4 --listening-port 3478 \
-    --alt-listening-port 3479 --db "$D/turndb" --no-cli --no-tls \
-    --no-dtls --no-software-attribute --log-file "$D/turn.log" \
-    --simple-log --no-stdout-log --pidfile "$D/turn.pid" 2>"$D/turn.err"
-wait_for 10 sh -c "ip netns exec pms$$ ss -Hlun src 198.18.0.4:3479 |
-    grep -q ." || fail_setup "turnserver"
+turn_up "pms$$" 198.18.0.3 198.18.0.4 || fail_setup "turnserver"
 
 # miniupnpd's chains (its 2.3.1 defaults), beside the lab's own table:
 # the lab's forward filter lets in what was dnat'd
