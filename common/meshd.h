@@ -289,10 +289,20 @@ struct mesh_endpoint {
 	uint32_t	ifindex;	/* the interface it came in on */
 	uint8_t		local_af;	/* 0, AF_INET or AF_INET6 */
 	uint8_t		pad;
-	uint16_t	sock;		/* net's: 0 the listen-port's
-					   sockets, else a birthday socket
-					   (1 + its slot) it came to */
+	uint16_t	sock;		/* net's: the transport, below */
 };
+
+/*
+ * struct mesh_endpoint.sock, which only meshd-net reads: 0 the listen
+ * port's UDP sockets, 1 + slot a birthday socket (up to
+ * MESH_BDAY_SOCKS), MESH_EP_STREAM + slot a stream connection (SSH, or
+ * one a serve stream listener accepted), MESH_EP_RELAY + slot a relay
+ * connection (the peer's key addresses the datagram inside it).  Crypto
+ * copies endpoints whole, so moving between transports is roaming.
+ */
+#define MESH_EP_STREAM		0x4000
+#define MESH_EP_RELAY		0x8000
+#define MESH_EP_SLOTS		0x4000	/* slots of either kind */
 
 /* a handshake message and the underlay endpoint it came from or goes to */
 struct hs_msg {
