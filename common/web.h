@@ -60,13 +60,16 @@
 /*
  * One file of the site.  path is absolute ("/index.html", "/css/a.css"),
  * without "." or ".." components or empty ones; a directory exists when
- * some file lies under it.  mtime is the file's modification time.
+ * some file lies under it, or when it is listed itself (dir set, data
+ * and len unused), as an empty one must be.  mtime is the file's
+ * modification time.
  */
 struct web_file {
 	const char	*path;
 	const uint8_t	*data;
 	size_t		 len;
 	time_t		 mtime;
+	int		 dir;
 };
 
 /*
