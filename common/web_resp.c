@@ -402,39 +402,70 @@ file_range(const struct web_req *w, const struct web_file *f,
 		body_add(r, f->data + rg->start, rg->end - rg->start);
 }
 
-/* several: multipart/byteranges, the part headers in aux */
-static void
+/* the part headers of a multipart answer into aux: their lengths, or -1 */
+static int
+parts_write(const struct web_file *f, const struct range *rg, size_t n,
+    const char *b, struct web_resp *r, size_t *plen)
+{
+	const char	*mime = web_mime_type(f->path);
+	size_t		 i, used = 0;
+	int		 k;
+
+	for (i = 0; i <= n; i++) {
+		if (i < n)
+			k = snprintf(r->aux + used, sizeof(r->aux) - used,
+			    "\r\n--%s\r\nContent-Type: %s\r\nContent-Range: "
+			    "bytes %zu-%zu/%zu\r\n\r\n", b, mime, rg[i].start,
+			    rg[i].end - 1, f->len);
+		else
+			k = snprintf(r->aux + used, sizeof(r->aux) - used,
+			    "\r\n--%s--\r\n", b);
+		if (k < 0 || (size_t)k >= sizeof(r->aux) - used)
+			return -1;
+		plen[i] = (size_t)k;
+		used += (size_t)k;
+	}
+	return 0;
+}
+
+/* several: multipart/byteranges; -1 if the part headers do not fit */
+static int
 file_ranges(const struct web_req *w, const struct web_file *f,
     const char *etag, const struct range *rg, size_t n, struct web_resp *r)
 {
-	char		 b[32], type[64 + 48];
-	size_t		 i, used = 0, len = 0, plen;
-	const char	*mime = web_mime_type(f->path);
+	char		 b[32], type[64];
+	size_t		 i, used = 0, len = 0, plen[WEB_RANGES_MAX + 1];
 
-	snprintf(b, sizeof(b), "%020llu", ++boundary);
+	snprintf(b, sizeof(b), "%020llu", boundary + 1);
+	if (parts_write(f, rg, n, b, r, plen) == -1)
+		return -1;
+	boundary++;
 	for (i = 0; i <= n; i++) {
-		if (i < n)
-			plen = (size_t)snprintf(r->aux + used,
-			    sizeof(r->aux) - used, "\r\n--%s\r\nContent-Type: "
-			    "%s\r\nContent-Range: bytes %zu-%zu/%zu\r\n\r\n",
-			    b, mime, rg[i].start, rg[i].end - 1, f->len);
-		else
-			plen = (size_t)snprintf(r->aux + used,
-			    sizeof(r->aux) - used, "\r\n--%s--\r\n", b);
-		if (plen >= sizeof(r->aux) - used)
-			return web_special(w, 500, r);
-		if (w->method != M_HEAD) {
-			body_add(r, r->aux + used, plen);
-			if (i < n)
-				body_add(r, f->data + rg[i].start,
-				    rg[i].end - rg[i].start);
-		}
-		len += plen + (i < n ? rg[i].end - rg[i].start : 0);
-		used += plen;
+		if (w->method != M_HEAD)
+			body_add(r, r->aux + used, plen[i]);
+		len += plen[i];
+		used += plen[i];
+		if (i == n)
+			break;
+		if (w->method != M_HEAD)
+			body_add(r, f->data + rg[i].start,
+			    rg[i].end - rg[i].start);
+		len += rg[i].end - rg[i].start;
 	}
 	snprintf(type, sizeof(type), "multipart/byteranges; boundary=%s", b);
 	head_file(w, f, 206, type, len, etag, r);
 	head_add(r, "\r\n");
+	return 0;
+}
+
+static void
+file_whole(const struct web_req *w, const struct web_file *f,
+    const char *etag, struct web_resp *r)
+{
+	head_file(w, f, 200, web_mime_type(f->path), f->len, etag, r);
+	head_add(r, "\r\n");
+	if (w->method != M_HEAD)
+		body_add(r, f->data, f->len);
 }
 
 /* a file to GET or HEAD: 200, 206, 304, 412 or 416 */
@@ -444,7 +475,7 @@ web_file(const struct web_req *w, const struct web_file *f,
 {
 	struct range	rg[WEB_RANGES_MAX];
 	char		etag[48];
-	size_t		n;
+	size_t		n = 0;
 	int		status;
 
 	file_etag(f, etag, sizeof(etag));
@@ -455,24 +486,16 @@ web_file(const struct web_req *w, const struct web_file *f,
 		body_add(r, f->data, f->len);
 		return;
 	}
-	if ((status = file_condition(w, f, etag)) == 412)
-		return web_special(w, 412, r);
-	if (status == 304) {
+	status = file_condition(w, f, etag);
+	if (status == 200 && range_asked(w, f, etag))
+		status = range_parse(w, f->len, rg, &n);
+	if (status == 412 || status == 416)
+		special(w, status, 0, f->len, r);
+	else if (status == 304) {
 		head_file(w, f, 304, NULL, 0, etag, r);
 		head_add(r, "\r\n");
-		return;
-	}
-	if (range_asked(w, f, etag)) {
-		status = range_parse(w, f->len, rg, &n);
-		if (status == 416)
-			return special(w, 416, 0, f->len, r);
-		if (status == 206 && n == 1)
-			return file_range(w, f, etag, &rg[0], r);
-		if (status == 206)
-			return file_ranges(w, f, etag, rg, n, r);
-	}
-	head_file(w, f, 200, web_mime_type(f->path), f->len, etag, r);
-	head_add(r, "\r\n");
-	if (w->method != M_HEAD)
-		body_add(r, f->data, f->len);
+	} else if (status == 206 && n == 1)
+		file_range(w, f, etag, &rg[0], r);
+	else if (status != 206 || file_ranges(w, f, etag, rg, n, r) == -1)
+		file_whole(w, f, etag, r);
 }
