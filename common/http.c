@@ -125,30 +125,48 @@ parse_method(struct cur *c, struct http_req *req)
 }
 
 /*
- * An absolute target: "http://" or "https://", a host of letters, digits,
- * dots and dashes (or a bracketed IPv6 literal), an optional port, then
- * the path, which must be there.
+ * An absolute target: a scheme (a letter, then letters, digits, '+', '-'
+ * or '.'; nginx takes any), "://", a host of letters, digits, dots and
+ * dashes (or a bracketed IPv6 literal), an optional port, then the path,
+ * which must be there.
  */
+static int
+parse_scheme(struct cur *c, struct http_req *req)
+{
+	static const char	sep[] = "://";
+	size_t			i;
+	uint8_t			ch;
+
+	for (; c->off < c->len; c->off++) {
+		ch = c->p[c->off] | 0x20;
+		if (ch >= 'a' && ch <= 'z')
+			continue;
+		if (c->off > req->target.off && (is_digit(c->p[c->off]) ||
+		    c->p[c->off] == '+' || c->p[c->off] == '-' ||
+		    c->p[c->off] == '.'))
+			continue;
+		break;
+	}
+	if (c->off == req->target.off && c->off < c->len)
+		return bad(req, HTTP_E_SYNTAX, "target neither a path nor "
+		    "a URI");
+	for (i = 0; i < 3; i++, c->off++) {
+		if (c->off >= c->len)
+			return MORE;
+		if (c->p[c->off] != sep[i])
+			return bad(req, HTTP_E_SYNTAX, "bad URI scheme");
+	}
+	return 1;
+}
+
 static int
 parse_authority(struct cur *c, struct http_req *req)
 {
-	static const char	*schemes[] = { "http://", "https://" };
-	size_t			 i, n, left = c->len - c->off;
-	const uint8_t		*p = c->p + c->off;
-	uint8_t			 ch;
+	uint8_t	ch;
+	int	rc;
 
-	for (i = 0; i < 2; i++) {
-		n = strlen(schemes[i]);
-		if (memcmp(p, schemes[i], left < n ? left : n) != 0)
-			continue;
-		if (left < n)
-			return MORE;
-		break;
-	}
-	if (i == 2)
-		return bad(req, HTTP_E_SYNTAX, "target neither a path nor "
-		    "an http URI");
-	c->off += n;
+	if ((rc = parse_scheme(c, req)) != 1)
+		return rc;
 	req->authority.off = c->off;
 	for (; c->off < c->len; c->off++) {
 		ch = c->p[c->off];

@@ -374,7 +374,8 @@ web_head_checks(struct web_req *w, long long *clen, int *chunked)
 	struct http_span	 v;
 	int			 i;
 
-	if (!w->has_host && req->minor >= 1)
+	/* a Host field, even when the target named the host */
+	if (http_header_find(req, "Host", 0) == -1 && req->minor >= 1)
 		return 400;
 	if ((i = http_header_find(req, "Content-Length", 0)) != -1 &&
 	    (*clen = parse_clen(req, req->h[i].value)) == -1)
@@ -620,15 +621,16 @@ web_respond(const struct web_site *site, const struct http_req *req,
 		web_special(w, error_status(req->error), r);
 		return;
 	}
-	if ((status = web_request_line(w)) != 0 ||
-	    (!w->v09 && (status = web_headers(w, &clen, &chunked)) != 0)) {
+	if ((status = web_request_line(w)) == 0 && !w->v09)
+		status = web_headers(w, &clen, &chunked);
+	/* a body announced before the head failed is still read first */
+	r->close = 0;
+	web_body(w, len, clen, chunked, r);
+	if (status != 0) {
 		web_special(w, status, r);
-		r->consumed = len;
 		r->close = 1;
 		return;
 	}
-	r->close = 0;
-	web_body(w, len, clen, chunked, r);
 	web_dispatch(w, r);
 	if (!w->keepalive)
 		r->close = 1;

@@ -105,7 +105,8 @@ struct web_resp {
 	size_t		 consumed;	/* request bytes answered (head and
 					   the part of a body present) */
 	size_t		 discard;	/* body bytes still to come: read and
-					   drop them before the next request */
+					   drop them before the next request
+					   or the close */
 	int		 close;		/* close after sending */
 };
 

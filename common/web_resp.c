@@ -489,6 +489,10 @@ web_file(const struct web_req *w, const struct web_file *f,
 	status = file_condition(w, f, etag);
 	if (status == 200 && range_asked(w, f, etag))
 		status = range_parse(w, f->len, rg, &n);
+	/* nginx ends a 412 (a filter's error) by closing, whatever the
+	 * head said */
+	if (status == 412)
+		r->close = 1;
 	if (status == 412 || status == 416)
 		special(w, status, 0, f->len, r);
 	else if (status == 304) {

@@ -188,11 +188,11 @@ serve(int fd, struct web_site *site)
 	for (;;) {
 		if (len > 0 && web_answer(site, buf, len, time(NULL), &r)) {
 			send_resp(fd, &r);
+			discard(fd, r.discard);
 			if (r.close)
 				finish(fd);
 			memmove(buf, buf + r.consumed, len - r.consumed);
 			len -= r.consumed;
-			discard(fd, r.discard);
 			secs = len > 0 ? WEB_HEADER_TIMEOUT :
 			    WEB_KEEPALIVE_TIMEOUT;
 			continue;

@@ -142,7 +142,10 @@ test_refusals(void)
 	refuse("GET\t/ HTTP/1.1\r\n\r\n", HTTP_E_SYNTAX, "a tab after the "
 	    "method");
 	refuse("GET x HTTP/1.1\r\n\r\n", HTTP_E_SYNTAX, "a target without /");
-	refuse("GET ftp://a/ HTTP/1.1\r\n\r\n", HTTP_E_SYNTAX, "an ftp URI");
+	refuse("GET 1ftp://a/ HTTP/1.1\r\n\r\n", HTTP_E_SYNTAX, "a scheme "
+	    "starting with a digit");
+	refuse("GET http:/a/ HTTP/1.1\r\n\r\n", HTTP_E_SYNTAX, "one slash "
+	    "after the scheme");
 	refuse("GET http://a HTTP/1.1\r\n\r\n", HTTP_E_SYNTAX, "an http URI "
 	    "without a path");
 	refuse("GET /\x01 HTTP/1.1\r\n\r\n", HTTP_E_SYNTAX, "a control byte "
