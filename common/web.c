@@ -312,6 +312,10 @@ web_conditions(struct web_req *w, const struct http_header *h)
 		keep_first(&w->range, &w->has_range, h->value);
 	else if (http_span_caseeq(req, h->name, "If-Range"))
 		keep_first(&w->if_range, &w->has_if_range, h->value);
+	else if (http_span_caseeq(req, h->name, "Accept-Encoding"))
+		keep_first(&w->ae, &w->has_ae, h->value);
+	else if (http_span_caseeq(req, h->name, "Via"))
+		w->has_via = 1;
 }
 
 /*
@@ -579,6 +583,56 @@ web_request_line(struct web_req *w)
 	return 0;
 }
 
+/* a q-value: 0 for zero or junk (nginx's ngx_http_gzip_quantity) */
+static int
+quantity(const uint8_t *p, const uint8_t *end)
+{
+	int	q, n = 0;
+
+	if (p >= end || (*p != '0' && *p != '1'))
+		return 0;
+	q = (*p++ - '0') * 100;
+	if (p < end && *p == '.')
+		for (p++; p < end && *p >= '0' && *p <= '9' && n < 3; n++)
+			q += (*p++ - '0') * (n == 0 ? 10 : n == 1 ? 1 : 0);
+	while (p < end && *p == ' ')
+		p++;
+	return p == end && q <= 100 ? q : 0;
+}
+
+/*
+ * "gzip" in Accept-Encoding as nginx looks for it: the first "gzip"
+ * (any case) at the start or after ',' or ' ', then the end, ',' or a
+ * q-value above zero.
+ */
+static int
+accepts_gzip(const struct http_req *req, struct http_span v)
+{
+	const uint8_t	*p = req->buf + v.off, *end = p + v.len, *g = NULL;
+
+	for (; p + 4 <= end; p++)
+		if (strncasecmp((const char *)p, "gzip", 4) == 0 &&
+		    (p == req->buf + v.off || p[-1] == ',' || p[-1] == ' ')) {
+			g = p + 4;
+			break;
+		}
+	if (g == NULL)
+		return 0;
+	for (p = g; p < end && *p == ' '; p++)
+		;
+	if (p == end || *p == ',')
+		return 1;
+	if (*p++ != ';')
+		return 0;
+	while (p < end && *p == ' ')
+		p++;
+	if (p >= end)
+		return 1;
+	if ((*p != 'q' && *p != 'Q') || p + 3 > end || p[1] != '=')
+		return 0;
+	return quantity(p + 2, end) > 0;
+}
+
 /* the header fields in order, then the whole head; 0 or a status */
 static int
 web_headers(struct web_req *w, long long *clen, int *chunked)
@@ -593,6 +647,9 @@ web_headers(struct web_req *w, long long *clen, int *chunked)
 	if ((status = web_head_checks(w, clen, chunked)) != 0)
 		return status;
 	w->keepalive = req->minor >= 1 ? conn != 1 : conn == 2;
+	/* gzip_http_version 1.1, gzip_proxied off (no gzip_disable) */
+	w->gzip = req->minor >= 1 && w->has_ae && !w->has_via &&
+	    accepts_gzip(req, w->ae);
 	return 0;
 }
 

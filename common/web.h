@@ -70,6 +70,10 @@ struct web_file {
 	size_t		 len;
 	time_t		 mtime;
 	int		 dir;
+	/* the chunked gzip body nginx sends for it (web_gzip()), when
+	 * web_gzip_wanted(): NULL sends it plain, unlike nginx */
+	const uint8_t	*gz;
+	size_t		 gzlen;
 };
 
 /*
@@ -135,5 +139,16 @@ void		 web_respond(const struct web_site *, const struct http_req *,
 		    size_t, time_t, struct web_resp *);
 /* the Content-Type nginx's mime.types gives a path ("text/html" ...) */
 const char	*web_mime_type(const char *);
+/*
+ * Compression, as nginx's gzip filter (Debian's nginx.conf has "gzip
+ * on") does for text/html to an HTTP/1.1 client that accepts gzip:
+ * web_gzip_wanted() says whether a file needs its web_file.gz, which
+ * web_gzip() writes (the whole chunked body, into at least
+ * web_gzip_bound() bytes; its length, or -1).  The site's loader calls
+ * them once per file.
+ */
+int		 web_gzip_wanted(const char *, size_t);
+size_t		 web_gzip_bound(size_t);
+ssize_t		 web_gzip(const uint8_t *, size_t, uint8_t *, size_t);
 
 #endif /* WEB_H */

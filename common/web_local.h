@@ -44,6 +44,7 @@ struct web_req {
 	int			 v09;		/* HTTP/0.9: no head */
 	int			 keepalive;
 	int			 pad;		/* MSIE or Chrome */
+	int			 gzip;		/* a gzipped answer is taken */
 	int			 expect;	/* Expect: 100-continue */
 	char			 host[256];	/* lower case, no port */
 	int			 has_host;
@@ -51,9 +52,9 @@ struct web_req {
 	size_t			 pathlen;
 	struct http_span	 args;		/* after '?' */
 	/* the first of each, or len 0 */
-	struct http_span	 ims, ius, inm, im, range, if_range;
+	struct http_span	 ims, ius, inm, im, range, if_range, ae;
 	int			 has_ims, has_ius, has_inm, has_im, has_range;
-	int			 has_if_range;
+	int			 has_if_range, has_ae, has_via;
 };
 
 /* web_resp.c: write the answer */

@@ -222,14 +222,22 @@ static const char debian_page[] =
     "</html>\n";
 
 static struct web_file	default_file;
+static uint8_t		default_gz[2048];
 
 void
 web_default_site(struct web_site *site, time_t mtime)
 {
+	ssize_t	n;
+
 	default_file.path = "/index.nginx-debian.html";
 	default_file.data = (const uint8_t *)debian_page;
 	default_file.len = sizeof(debian_page) - 1;
 	default_file.mtime = mtime;
+	if (default_file.gz == NULL && (n = web_gzip(default_file.data,
+	    default_file.len, default_gz, sizeof(default_gz))) > 0) {
+		default_file.gz = default_gz;
+		default_file.gzlen = (size_t)n;
+	}
 	memset(site, 0, sizeof(*site));
 	site->files = &default_file;
 	site->nfiles = 1;

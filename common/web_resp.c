@@ -127,6 +127,51 @@ head_location(const struct web_req *w, struct web_resp *r)
 }
 
 /*
+ * The gzipped 403 and 404 pages, with and without padding, made once:
+ * nginx compresses its own pages too.
+ */
+static const uint8_t *
+page_gz(int status, int pad, size_t *len)
+{
+	static uint8_t	 gz[2][2][1024];
+	static ssize_t	 gzlen[2][2];
+	const char	*page = web_page(status);
+	char		 buf[1024];
+	int		 s = status == 404;
+
+	if (gzlen[s][pad] == 0) {
+		snprintf(buf, sizeof(buf), "%s%s", page, pad ? web_padding() :
+		    "");
+		gzlen[s][pad] = web_gzip((const uint8_t *)buf, strlen(buf),
+		    gz[s][pad], sizeof(gz[s][pad]));
+	}
+	*len = gzlen[s][pad] > 0 ? (size_t)gzlen[s][pad] : 0;
+	return gzlen[s][pad] > 0 ? gz[s][pad] : NULL;
+}
+
+/* 403 and 404 pages, compressed: chunked, no length */
+static int
+special_gz(const struct web_req *w, int status, int pad, struct web_resp *r)
+{
+	const uint8_t	*gz;
+	size_t		 len;
+
+	if (!w->gzip || (status != 403 && status != 404) ||
+	    (gz = page_gz(status, pad, &len)) == NULL)
+		return 0;
+	head_start(w, r, status);
+	head_add(r, "Content-Type: text/html\r\n");
+	/* a HEAD gets the gzip filter's fields, but no body to chunk */
+	if (w->method != M_HEAD)
+		head_add(r, "Transfer-Encoding: chunked\r\n");
+	head_connection(r, w->keepalive);
+	head_add(r, "Content-Encoding: gzip\r\n\r\n");
+	if (w->method != M_HEAD)
+		body_add(r, gz, len);
+	return 1;
+}
+
+/*
  * An answer with one of nginx's own pages; location for a 301, total
  * for the Content-Range of a 416.
  */
@@ -139,6 +184,8 @@ special(const struct web_req *w, int status, int location, size_t total,
 
 	keepalive = w->keepalive && !closing(status);
 	pad = w->pad && !w->v09 && status >= 400 && page != NULL;
+	if (special_gz(w, status, pad, r))
+		return;
 	if (!w->v09) {
 		head_start(w, r, status);
 		if (page != NULL)
@@ -458,6 +505,25 @@ file_ranges(const struct web_req *w, const struct web_file *f,
 	return 0;
 }
 
+/* gzipped, as a whole (before the range filter), with a weak ETag */
+static void
+file_gz(const struct web_req *w, const struct web_file *f, const char *etag,
+    struct web_resp *r)
+{
+	char	lm[WEB_DATE_LEN + 1];
+
+	web_http_date(f->mtime, lm);
+	head_start(w, r, 200);
+	head_add(r, "Content-Type: %s\r\nLast-Modified: %s\r\n",
+	    web_mime_type(f->path), lm);
+	if (w->method != M_HEAD)
+		head_add(r, "Transfer-Encoding: chunked\r\n");
+	head_connection(r, w->keepalive);
+	head_add(r, "ETag: W/%s\r\nContent-Encoding: gzip\r\n\r\n", etag);
+	if (w->method != M_HEAD)
+		body_add(r, f->gz, f->gzlen);
+}
+
 static void
 file_whole(const struct web_req *w, const struct web_file *f,
     const char *etag, struct web_resp *r)
@@ -487,6 +553,10 @@ web_file(const struct web_req *w, const struct web_file *f,
 		return;
 	}
 	status = file_condition(w, f, etag);
+	if (status == 200 && w->gzip && f->gz != NULL) {
+		file_gz(w, f, etag, r);
+		return;
+	}
 	if (status == 200 && range_asked(w, f, etag))
 		status = range_parse(w, f->len, rg, &n);
 	/* nginx ends a 412 (a filter's error) by closing, whatever the

@@ -3,7 +3,8 @@
 # The one list: .ci/run, the GNUmakefile (make deps) and README.md all use it.
 set -eu
 
-BUILD="gcc make bison pkg-config libssl-dev libevent-dev libbsd-dev libseccomp-dev"
+BUILD="gcc make bison pkg-config libssl-dev libevent-dev libbsd-dev libseccomp-dev
+    zlib1g-dev"
 # coturn (turnserver) and miniupnpd-nftables: the STUN, NAT-PMP and PCP
 # servers of regress/interop/stun-coturn.t and natpmp-miniupnpd.t (the tests
 # run the binaries themselves; see there about the services the packages

@@ -71,6 +71,25 @@ slurp(const char *path, size_t len)
 	return p;
 }
 
+/* what nginx's gzip filter would send, made once */
+static int
+gzip_file(struct web_file *f)
+{
+	uint8_t	*gz;
+	size_t	 cap;
+	ssize_t	 n;
+
+	if (!web_gzip_wanted(f->path, f->len))
+		return 0;
+	cap = web_gzip_bound(f->len);
+	if ((gz = malloc(cap)) == NULL ||
+	    (n = web_gzip(f->data, f->len, gz, cap)) == -1)
+		errx(2, "%s: cannot compress", f->path);
+	f->gz = gz;
+	f->gzlen = (size_t)n;
+	return 0;
+}
+
 static int
 add_file(const char *path, const struct stat *st, int type, struct FTW *ftw)
 {
@@ -90,7 +109,7 @@ add_file(const char *path, const struct stat *st, int type, struct FTW *ftw)
 		return 0;
 	f->data = slurp(path, (size_t)st->st_size);
 	f->len = (size_t)st->st_size;
-	return 0;
+	return gzip_file(f);
 }
 
 static int
