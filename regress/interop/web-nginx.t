@@ -48,6 +48,12 @@ perl -e 'srand(6); my @w = map { join "", map { chr(97 + int(rand(16))) }
     >"$D/www/big.html" &&
 find "$D/www" -exec touch -d '2026-01-02 03:04:05 UTC' {} + ||
     fail_setup "the site"
+# the built-in site against what a new Debian install serves
+DEB=/var/www/html/index.nginx-debian.html
+[ -f $DEB ] || DEB=/usr/share/nginx/html/index.html
+mkdir -p "$D/deb" && cp $DEB "$D/deb/index.nginx-debian.html" &&
+touch -d '2026-03-04 05:06:07 UTC' "$D/deb/index.nginx-debian.html" ||
+    fail_setup "Debian's page"
 
 # Debian 12's /etc/nginx/nginx.conf and sites-available/default, with
 # this test's paths, one worker, no daemon, and server_tokens off
@@ -85,26 +91,39 @@ http {
 			try_files \$uri \$uri/ =404;
 		}
 	}
+	server {
+		listen 127.0.0.1:8081 default_server;
+		root $D/deb;
+		index index.html index.htm index.nginx-debian.html;
+		server_name _;
+		location / {
+			try_files \$uri \$uri/ =404;
+		}
+	}
 }
 EOF
 start_bg NGINX ip netns exec $NG nginx -p "$D/" -c "$D/nginx.conf" \
     -e "$D/error.log"
 start_bg WEB ip netns exec $WE "$SERVE" -d "$D/www" 8080
-up() { ip netns exec "$1" ss -Hltn src 127.0.0.1:8080 | grep -q .; }
-wait_for 10 up $NG
+start_bg WEBDEF ip netns exec $WE "$SERVE" \
+    -m "$(date -d '2026-03-04 05:06:07 UTC' +%s)" 8081
+up() { ip netns exec "$1" ss -Hltn src "127.0.0.1:$2" | grep -q .; }
+wait_for 10 up $NG 8081
 ok $? "nginx listens" || { diag "$(cat "$D/error.log")"; done_testing; exit 1; }
-wait_for 10 up $WE
-ok $? "webserve listens" || { done_testing; exit 1; }
+wait_for 10 up $WE 8080 && wait_for 10 up $WE 8081
+ok $? "webserve listens, with the site and with the built-in one" ||
+    { done_testing; exit 1; }
 
 n=0
+PORT=8080
 # probe NAME < BYTES: the same bytes to both, the answers compared
 probe() {
 	local name=$1 a b
 	n=$((n + 1))
 	a=$D/a.$n b=$D/b.$n
 	cat >"$D/req.$n"
-	ip netns exec $NG "$PROBE" -w 500 8080 <"$D/req.$n" >"$a.raw" &
-	ip netns exec $WE "$PROBE" -w 500 8080 <"$D/req.$n" >"$b.raw"
+	ip netns exec $NG "$PROBE" -w 500 $PORT <"$D/req.$n" >"$a.raw" &
+	ip netns exec $WE "$PROBE" -w 500 $PORT <"$D/req.$n" >"$b.raw"
 	wait $!
 	perl -0777 -pe 's/^Date: [^\r\n]*/Date: -/mg' "$a.raw" >"$a"
 	perl -0777 -pe 's/^Date: [^\r\n]*/Date: -/mg' "$b.raw" >"$b"
@@ -294,5 +313,16 @@ probe "a head over 32 KiB" < <(printf 'GET / HTTP/1.1\r\nHost: a\r\n'
 probe "a line of 9000 bytes, unfinished" < <(printf 'GET /%s' "$long")
 probe "9000 random bytes" < <(perl -e \
     'srand(14); print map { chr(int(rand(256))) } 1 .. 9000')
+
+# the built-in site (no directory named): Debian's welcome page
+PORT=8081
+probes <<EOF
+built-in: GET /	GET / HTTP/1.1\r\n$H\r\n
+built-in: the page by name	GET /index.nginx-debian.html HTTP/1.1\r\n$H\r\n
+built-in: no index.html	GET /index.html HTTP/1.1\r\n$H\r\n
+built-in: gzip	GET / HTTP/1.1\r\n${H}Accept-Encoding: gzip, deflate\r\n\r\n
+built-in: HEAD, HTTP/1.0	HEAD / HTTP/1.0\r\n\r\n
+built-in: conditional	GET / HTTP/1.1\r\n${H}If-Modified-Since: Wed, 04 Mar 2026 05:06:07 GMT\r\n\r\n
+EOF
 
 done_testing
