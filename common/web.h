@@ -87,7 +87,7 @@ struct web_site {
 	size_t			 nfiles;
 	int			 https;		/* 1 behind TLS */
 	uint16_t		 port;		/* the listening port */
-	const char		*local;		/* "192.0.2.1", "[2001:db8::1]" */
+	const char		*local;		/* "192.0.2.1" or "[::1]" */
 };
 
 /* a piece of a body, sent in order after the head */

@@ -182,9 +182,9 @@ web_parse_date(const char *s, size_t len)
 				return -1;
 			y += y < 70 ? 2000 : 1900;
 		}
-	} else if ((p = strchr(buf, ' ')) == NULL || sscanf(p,
-	    " %3s %2d %2d:%2d:%2d %4d%n", mon, &d, &h, &mi, &sec, &y, &n) != 6 ||
-	    n == 0 || p[n] != '\0')
+	} else if ((p = strchr(buf, ' ')) == NULL ||
+	    sscanf(p, " %3s %2d %2d:%2d:%2d %4d%n", mon, &d, &h, &mi, &sec,
+	    &y, &n) != 6 || n == 0 || p[n] != '\0')
 		return -1;
 	mon[3] = '\0';
 	if ((m = month_of(mon)) == -1 || d < 1 || d > 31 || h > 23 ||

@@ -216,8 +216,8 @@ serve(int fd, struct web_site *site)
 			    WEB_KEEPALIVE_TIMEOUT;
 			continue;
 		}
-		if (len == sizeof(buf) ||
-		    (n = read_some(fd, buf + len, sizeof(buf) - len, secs)) == 0)
+		if (len == sizeof(buf) || (n = read_some(fd, buf + len,
+		    sizeof(buf) - len, secs)) == 0)
 			break;
 		len += (size_t)n;
 		secs = WEB_HEADER_TIMEOUT;
