@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "http.h"
 #include "tap.h"
 #include "ws.h"
 
@@ -226,9 +227,67 @@ accept_value(void)
 	    "ws_accept refuses an invalid key");
 }
 
+static int
+upgrade(const char *head, const char *want_why)
+{
+	struct http_req	 req;
+	char		 acc[WS_ACCEPT_LEN + 1];
+	const char	*why = NULL;
+	int		 rc;
+
+	if (http_parse_head((const uint8_t *)head, strlen(head), &req) <= 0)
+		return 0;
+	rc = ws_upgrade_check(&req, acc, &why);
+	if (want_why == NULL)
+		return rc == 0 &&
+		    strcmp(acc, "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=") == 0;
+	return rc == -1 && why != NULL && strstr(why, want_why) != NULL;
+}
+
+static void
+handshake(void)
+{
+	char	out[256];
+
+#define KEY	"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+#define UPG	"Upgrade: websocket\r\nConnection: Upgrade\r\n"
+	ok(upgrade("GET /chat HTTP/1.1\r\nHost: a\r\n" UPG KEY
+	    "Sec-WebSocket-Version: 13\r\n\r\n", NULL),
+	    "4.2.1: a client's handshake, its accept value");
+	ok(upgrade("GET /chat HTTP/1.1\r\nHost: a\r\nUpgrade: WebSocket\r\n"
+	    "Connection: keep-alive, Upgrade\r\n" KEY
+	    "Sec-WebSocket-Version: 13\r\n\r\n", NULL),
+	    "tokens in any case, among others");
+	ok(upgrade("POST /chat HTTP/1.1\r\nHost: a\r\n" UPG KEY
+	    "Sec-WebSocket-Version: 13\r\n\r\n", "GET"), "not a GET");
+	ok(upgrade("GET /chat HTTP/1.0\r\nHost: a\r\n" UPG KEY
+	    "Sec-WebSocket-Version: 13\r\n\r\n", "HTTP/1.0"), "HTTP/1.0");
+	ok(upgrade("GET /chat HTTP/1.1\r\n" UPG KEY
+	    "Sec-WebSocket-Version: 13\r\n\r\n", "Host"), "no Host");
+	ok(upgrade("GET /chat HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\n"
+	    KEY "Sec-WebSocket-Version: 13\r\n\r\n", "Upgrade"),
+	    "no Upgrade");
+	ok(upgrade("GET /chat HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\n"
+	    KEY "Sec-WebSocket-Version: 13\r\n\r\n", "Connection"),
+	    "no Connection: Upgrade");
+	ok(upgrade("GET /chat HTTP/1.1\r\nHost: a\r\n" UPG KEY
+	    "Sec-WebSocket-Version: 8\r\n\r\n", "Version"), "version 8");
+	ok(upgrade("GET /chat HTTP/1.1\r\nHost: a\r\n" UPG KEY KEY
+	    "Sec-WebSocket-Version: 13\r\n\r\n", "Key"), "two keys");
+	ok(ws_upgrade_reply(out, sizeof(out), "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=",
+	    "meshd") > 0 && strcmp(out, "HTTP/1.1 101 Switching Protocols\r\n"
+	    "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+	    "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"
+	    "Sec-WebSocket-Protocol: meshd\r\n\r\n") == 0,
+	    "the 101 answer");
+	ok(ws_upgrade_reply(out, 40, "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=", NULL) ==
+	    -1, "a 101 answer that does not fit");
+}
+
 int
 main(void)
 {
+	handshake();
 	rfc_examples();
 	lengths();
 	refusals();
