@@ -33,7 +33,17 @@
  *
  * Timeouts are the caller's: nginx closes a connection that sends no
  * whole head within WEB_HEADER_TIMEOUT seconds, and an idle kept-alive
- * one after WEB_KEEPALIVE_TIMEOUT, in both cases without a word.
+ * one after WEB_KEEPALIVE_TIMEOUT, in both cases without a word.  So is
+ * the multipart boundary's counter, which lives as long as the process
+ * (nginx's as long as the server).
+ *
+ * Known differences from nginx, all beyond what a browser sends: a head
+ * between HTTP_HEAD_MAX and nginx's 32 KiB is refused here (400 "Request
+ * Header Or Cookie Too Large", nginx's answer past 32 KiB); fields past
+ * the HTTP_MAX_HEADERS-th are not seen (a Host there is missed); a Range
+ * of more than WEB_RANGES_MAX ranges gets the whole file; a text/html
+ * file without its gz is sent plain; nginx's lingering close (reading
+ * for up to 5 s after its answer before closing) is not modelled.
  */
 
 #ifndef WEB_H

@@ -6,7 +6,7 @@
 # and port); every probe below goes to both as raw bytes
 # (regress/interop/webprobe) and the answers must be the same byte for
 # byte, Date's value aside, and so must the closing: whether the server
-# closes within half a second of its answer or keeps the connection.
+# closes within 300 ms of its answer or keeps the connection.
 # The Server field needs no exception: with server_tokens off nginx says
 # "nginx", and so do we.
 #
@@ -122,8 +122,8 @@ probe() {
 	n=$((n + 1))
 	a=$D/a.$n b=$D/b.$n
 	cat >"$D/req.$n"
-	ip netns exec $NG "$PROBE" -w 500 $PORT <"$D/req.$n" >"$a.raw" &
-	ip netns exec $WE "$PROBE" -w 500 $PORT <"$D/req.$n" >"$b.raw"
+	ip netns exec $NG "$PROBE" -w 300 $PORT <"$D/req.$n" >"$a.raw" &
+	ip netns exec $WE "$PROBE" -w 300 $PORT <"$D/req.$n" >"$b.raw"
 	wait $!
 	perl -0777 -pe 's/^Date: [^\r\n]*/Date: -/mg' "$a.raw" >"$a"
 	perl -0777 -pe 's/^Date: [^\r\n]*/Date: -/mg' "$b.raw" >"$b"
