@@ -753,6 +753,8 @@ parent_sig(int sig, short event, void *arg)
 		break;
 	case SIGCHLD:
 		while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+			if (ssh_reaped(pid, status))
+				continue;
 			for (r = PROC_NET; r < PROC_MAX; r++) {
 				if (parent.children[r].pid != pid)
 					continue;
@@ -830,6 +832,7 @@ parent_shutdown(int code)
 	if (shutting_down++)
 		exit(code);
 	net_stop();
+	stream_shutdown();
 	for (r = PROC_NET; r < PROC_MAX; r++)
 		if (parent.children[r].pid > 0)
 			kill(parent.children[r].pid, SIGTERM);
