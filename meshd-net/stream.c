@@ -306,7 +306,8 @@ stream_fd(struct imsg *imsg)
 		close(fd);
 		return;
 	}
-	log_info("peer %s: SSH stream up (stream %d)", np->name, sock);
+	/* ssh may still be connecting: what goes in waits in the socket */
+	log_info("peer %s: SSH client's stream (stream %d)", np->name, sock);
 	ladder_ssh_up(np, sock);
 }
 

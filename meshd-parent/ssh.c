@@ -221,8 +221,6 @@ static void
 ssh_err_line(struct ssh_client *sc)
 {
 	sc->line[sc->linelen] = '\0';
-	if (sc->linelen > 0 && sc->line[sc->linelen - 1] == '\r')
-		sc->line[--sc->linelen] = '\0';
 	if (sc->linelen > 0) {
 		(void)strlcpy(sc->last, sc->line, sizeof(sc->last));
 		log_debug("peer %s: ssh: %s", sc->name, sc->line);
@@ -243,6 +241,8 @@ ssh_err_drain(struct ssh_client *sc)
 				ssh_err_line(sc);
 				continue;
 			}
+			if (buf[i] == '\r')
+				continue;
 			/* only printable bytes reach the log */
 			if (sc->linelen < sizeof(sc->line) - 1)
 				sc->line[sc->linelen++] =

@@ -81,7 +81,7 @@ ok $? "a's site drops UDP to and from b"
 meshd_up b "$B"; ok $? "b starts (serve stream on 127.0.0.1:51821)"
 t0=$(date +%s.%N)
 meshd_up a "$A"; ok $? "a starts"
-wait_for 10 grep -q "peer b: SSH stream up" "$D/a.log"
+wait_for 10 grep -q "peer b: SSH client.s stream" "$D/a.log"
 ok $? "a's SSH stream to b is up"
 
 # the first initiation goes over UDP and is lost; 5 s on, over SSH
