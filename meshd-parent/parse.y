@@ -136,6 +136,8 @@ static int			 iface_mtu_line;	/* 0: the default */
 static const char		*mesh_fname;
 static int			 mesh_line;
 static struct mesh_conf		 mesh_scratch;	/* a second mesh block */
+/* a peer's ssh line had identity-file (maybe wrong: said so already) */
+static int			 ssh_id_given;
 /* where the mesh's certificate-file is, for the interface's addresses */
 static const char		*mesh_cert_fname;
 static int			 mesh_cert_line;
@@ -1719,7 +1721,7 @@ peer_end(void)
 	config_aips_end(blk.peer);
 	if (blk.seen[OPT_PUBKEY] == 0)
 		blk_error_at(blk.line, "public-key is missing");
-	if (blk.peer->ssh[0] != '\0' && blk.peer->ssh_identity[0] == '\0')
+	if (blk.peer->ssh[0] != '\0' && !ssh_id_given)
 		blk_error_at(blk.seen[OPT_SSH], "ssh needs identity-file "
 		    "(ssh \"%s\" identity-file \"/path\")", blk.peer->ssh);
 	config_peer_end(blk.peer, blk.fname, blk.line, blk.key_ok);
@@ -1954,6 +1956,7 @@ mesh_serve_what(const char *s)
 
 /* serve stream { listen "addr:port" ... } at top level */
 static int	stream_line;
+static int	stream_listens;		/* listen lines, good or not */
 
 static void
 stream_begin(const char *s)
@@ -1967,12 +1970,13 @@ stream_begin(const char *s)
 	if (conf->has_stream)
 		conf_error("serve stream given twice");
 	conf->has_stream = 1;
+	stream_listens = 0;
 }
 
 static void
 stream_end(void)
 {
-	if (conf->has_stream && conf->nstream == 0)
+	if (conf->has_stream && stream_listens == 0)
 		conf_error_at(file->name, stream_line, "serve stream: no "
 		    "listen line");
 }
@@ -1982,6 +1986,7 @@ stream_listen(const char *s)
 {
 	struct stream_listen	*sl;
 
+	stream_listens++;
 	if (conf->nstream >= STREAM_LISTEN_MAX) {
 		conf_error("serve stream: more than %d listen lines",
 		    STREAM_LISTEN_MAX);
@@ -1989,7 +1994,7 @@ stream_listen(const char *s)
 	}
 	sl = &conf->stream[conf->nstream];
 	if (strlen(s) >= sizeof(sl->str) ||
-	    config_endpoint_resolve(s, &sl->ss, &sl->sslen) == -1 ||
+	    config_endpoint_resolve(s, &sl->ss, &sl->sslen) != 0 ||
 	    (sl->ss.ss_family == AF_INET &&
 	    ((struct sockaddr_in *)&sl->ss)->sin_port == 0) ||
 	    (sl->ss.ss_family == AF_INET6 &&
@@ -2045,6 +2050,7 @@ peer_ssh(const char *s)
 {
 	if (!opt_once(OPT_SSH, "ssh"))
 		return;
+	ssh_id_given = 0;
 	if (strlen(s) >= sizeof(blk.peer->ssh) || !ssh_target_ok(s)) {
 		blk_error("ssh \"%s\" is not user@host or user@host:port",
 		    s);
@@ -2063,6 +2069,7 @@ peer_ssh_opt(int tok, const char *s)
 
 	switch (tok) {
 	case IDENTITYFILE:
+		ssh_id_given = 1;
 		dst = blk.peer->ssh_identity;
 		dlen = sizeof(blk.peer->ssh_identity);
 		break;
@@ -2071,7 +2078,7 @@ peer_ssh_opt(int tok, const char *s)
 		dlen = sizeof(blk.peer->ssh_known_hosts);
 		break;
 	default:
-		if (config_endpoint_resolve(s, &ss, &len) == -1) {
+		if (config_endpoint_resolve(s, &ss, &len) != 0) {
 			blk_error("remote-stream \"%s\" is not an address "
 			    "and port", s);
 			return;
