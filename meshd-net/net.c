@@ -679,6 +679,7 @@ static void
 handshake_send(uint32_t id, struct hs_msg *hm)
 {
 	struct net_peer	*np;
+	int		 lower;
 
 	if (!configured || nsocks == 0) {
 		if (nhs_pending < NET_HS_PENDING) {
@@ -696,12 +697,16 @@ handshake_send(uint32_t id, struct hs_msg *hm)
 	}
 	/*
 	 * The ladder first: after initiations unanswered on the direct path
-	 * it moves the peer down (SSH, relay); then, for a member with no
-	 * confirmed path, punch.c sprays it at every candidate
+	 * it moves the peer down (SSH, relay).  For a member with no
+	 * confirmed path punch.c sprays it at every candidate; on a lower
+	 * path it goes there as well (a copy the other side takes second is
+	 * refused as a replay), so punching goes on trying to climb back.
 	 */
-	if (np != NULL && hm->msg[0] == WG_MSG_INITIATION &&
-	    !ladder_initiation(np) && punch_initiation(np, hm))
-		return;
+	if (np != NULL && hm->msg[0] == WG_MSG_INITIATION) {
+		lower = ladder_initiation(np);
+		if (punch_initiation(np, hm) && !lower)
+			return;
+	}
 	if (np == NULL || np->ep.addrlen == 0) {
 		/* no endpoint: wait for the peer to come to us */
 		if (np != NULL)
