@@ -73,6 +73,8 @@ struct stream {
 	size_t			 txoff, txlen;
 	uint8_t			*tx;		/* STREAM_TXBUF */
 	uint64_t		 frames_in, frames_out, dropped;
+	int			 reading;	/* in stream_read */
+	const char		*closing;	/* closed when it returns */
 };
 
 static struct stream	*streams[STREAM_MAX];
@@ -131,6 +133,15 @@ stream_close(struct stream *s, const char *why)
 	char		 buf[MESH_ENDPOINT_MAX + 64];
 	uint16_t	 sock = MESH_EP_STREAM + s->slot;
 
+	/*
+	 * A datagram being read may be answered at once (a cookie reply)
+	 * and that write fail: stream_read still holds s, and closes it
+	 */
+	if (s->reading) {
+		if (s->closing == NULL)
+			s->closing = why;
+		return;
+	}
 	log_info("stream %u (%s%s): closed: %s; %llu datagrams in, %llu out,"
 	    " %llu dropped", sock, s->peer != 0 ? "ssh to " : "from ",
 	    ep_ntop(&s->ep, buf, sizeof(buf)), why,
@@ -196,14 +207,20 @@ stream_read(int fd, short event, void *arg)
 	}
 	s->rxlen += n;
 	off = 0;
+	s->reading = 1;
 	while ((r = frame_next(s->rx + off, s->rxlen - off, &dlen)) == 1) {
 		s->frames_in++;
 		net_wire_in(s->rx + off + FRAME_HDR, dlen, &s->ep);
 		off += FRAME_HDR + dlen;
 		got = 1;
 	}
+	s->reading = 0;
 	if (got)
 		net_wire_flush();
+	if (s->closing != NULL) {
+		stream_close(s, s->closing);
+		return;
+	}
 	if (r == -1) {
 		stream_close(s, "a length that is not a datagram's (not a "
 		    "meshd at the other end?)");
