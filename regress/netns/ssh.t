@@ -153,4 +153,12 @@ like "$(grep "peer c: ssh _meshd@198.18.150.2 exited" "$D/a.log" | head -1)" \
 t "the daemon lives" ctl a show status
 t "and b is still reachable" ip netns exec "$A" ping -c 2 -i 0.2 -W 2 \
     100.64.150.2
+
+# ---- serve stream goes from b's config: its listener closes on reload
+t "b listens on 127.0.0.1:51821" ip netns exec "$B" nc -z 127.0.0.1 51821
+conf_b | sed '/^serve stream {/,/^}/d' >"$D/b.conf"
+t "b reloads without serve stream" ctl b reload
+wait_for 5 sh -c "! ip netns exec '$B' nc -z 127.0.0.1 51821"
+ok $? "b's stream listener is closed"
+t "b lives" ctl b show status
 done_testing
