@@ -220,6 +220,14 @@ enum imsg_type {
 	IMSG_BDAY_SOCKET,	/* parent -> net: fd of a UDP socket bound to
 				   a port of the kernel's choice; struct
 				   mesh_bday_req as asked */
+	/* stream transports (meshd-net/stream.c, meshd-parent/ssh.c) */
+	IMSG_STREAM_LISTEN,	/* parent -> net: fd of a listening TCP socket
+				   (serve stream); uint8_t first: 1 closes
+				   the listeners net had */
+	IMSG_STREAM_FD,		/* parent -> net: fd of a connected stream;
+				   struct mesh_stream_msg */
+	IMSG_LADDER_CONF,	/* parent -> net: struct mesh_ladder_msg,
+				   after each RECONF_END */
 
 	IMSG_TYPE_MAX
 };
@@ -525,6 +533,10 @@ struct mesh_state_msg {
 #define MESH_PATH_DIRECT	2
 #define MESH_PATH_PUNCHED	3
 #define MESH_PATH_MAPPED	4
+#define MESH_PATH_SSH		5	/* an SSH stream (issue 14) */
+#define MESH_PATH_STREAM	6	/* a stream the peer opened to our
+					   serve stream listener */
+#define MESH_PATH_RELAY		7	/* a relay (h-relay's) */
 #define MESH_PATH_WHY_MAX	192
 #define MESH_PATH_CANDS		8	/* COORD_MAX_CAND */
 
@@ -556,6 +568,23 @@ struct mesh_bday_req {
 	uint16_t	count;		/* 1..MESH_BDAY_SOCKS */
 	uint8_t		af;		/* 4 or 6 */
 	uint8_t		pad;
+};
+
+/*
+ * STREAM_FD: a stream connection for net.  peer 0: an accepted one (its
+ * peer is who authenticates on it); else the SSH connection to that
+ * config peer.  addr: the remote's address as far as the parent knows
+ * it (the SSH server's), shown as the peer's endpoint.
+ */
+struct mesh_stream_msg {
+	uint32_t	peer;
+	uint32_t	addrlen;
+	uint8_t		addr[28];	/* struct sockaddr_in or _in6 */
+};
+
+/* LADDER_CONF: how net climbs back to better paths */
+struct mesh_ladder_msg {
+	uint32_t	probe_interval;	/* seconds */
 };
 
 /* control */

@@ -184,6 +184,9 @@ static const char *const imsg_names[IMSG_TYPE_MAX] = {
 	[IMSG_PEER_PATH] = "PEER_PATH",
 	[IMSG_BDAY_REQ] = "BDAY_REQ",
 	[IMSG_BDAY_SOCKET] = "BDAY_SOCKET",
+	[IMSG_STREAM_LISTEN] = "STREAM_LISTEN",
+	[IMSG_STREAM_FD] = "STREAM_FD",
+	[IMSG_LADDER_CONF] = "LADDER_CONF",
 };
 
 const char *

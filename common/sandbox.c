@@ -149,8 +149,14 @@ static const struct allow allow_common[] = {
  * (ping sockets) come with SOCK_DGRAM as well.  From the parent it gets
  * plain UDP sockets on ports of the kernel's choice, one batch of at
  * most 256 every 20 seconds, closed by net when the attempt ends.
+ * Stream transports likewise: the parent binds serve stream's listening
+ * TCP sockets and makes the SSH clients' socketpairs; net only accepts
+ * on a listener it was given (accept4 cannot create a listener or reach
+ * out, only take a connection someone made to one of ours).
  */
 static const struct allow allow_net[] = {
+	A(accept4,	"serve stream: connections to the listeners the "
+			"parent bound (stream_accept)"),
 	A(recvmmsg,	"UDP receive, batched (net_udp_read)"),
 	A(sendmmsg,	"UDP send, batched, from each peer's local address "
 			"(sendq_flush)"),

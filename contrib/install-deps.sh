@@ -9,9 +9,10 @@ BUILD="gcc make bison pkg-config libssl-dev libevent-dev libbsd-dev libseccomp-d
 # servers of regress/interop/stun-coturn.t and natpmp-miniupnpd.t (the tests
 # run the binaries themselves; see there about the services the packages
 # install); nginx-light: the web server regress/interop/web-nginx.t holds
-# the relay's web face against
+# the relay's web face against; openssh-server (sshd) and openssh-client:
+# regress/netns/ssh.t's SSH transport, with its own sshd in a namespace
 TEST="perl iproute2 iputils-ping jq mandoc procps psmisc nftables netcat-openbsd
-    systemd coturn miniupnpd-nftables nginx-light"
+    systemd coturn miniupnpd-nftables nginx-light openssh-client openssh-server"
 # make fuzz: clang with libFuzzer and the sanitizer runtimes
 FUZZ="clang libclang-rt-dev"
 PEERS="wireguard-go wireguard-tools iperf3"
@@ -42,4 +43,11 @@ esac
 case " $missing " in
 *" nginx-light "*)
 	systemctl disable --now nginx.service >/dev/null 2>&1 || true ;;
+esac
+# openssh-server's likewise starts sshd on port 22 of every address: the
+# test runs its own, with its own config and keys
+case " $missing " in
+*" openssh-server "*)
+	systemctl disable --now ssh.service ssh.socket >/dev/null 2>&1 ||
+	    true ;;
 esac

@@ -597,6 +597,12 @@ output_path(uint8_t path)
 		return "punched";
 	case MESH_PATH_MAPPED:
 		return "mapped";
+	case MESH_PATH_SSH:
+		return "ssh";
+	case MESH_PATH_STREAM:
+		return "stream";
+	case MESH_PATH_RELAY:
+		return "relay";
 	default:
 		return "-";
 	}

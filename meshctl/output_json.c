@@ -172,9 +172,11 @@ json_groups(struct json *j, const char groups[][MESH_GROUP_MAX],
 }
 
 /*
- * A member's path (NAT traversal): "path" (direct, punched, mapped,
- * none; null when net has no candidates for it), "why" (null when
- * direct or unknown), "candidates" (["observed 198.18.1.2:51820", ...]).
+ * A peer's path: "path" (direct, punched, mapped, ssh, stream, relay,
+ * none; null when net has nothing to say of it: a member without
+ * candidates, a config peer on its UDP endpoint without ssh), "why" (null
+ * when direct or unknown), "candidates" (["observed 198.18.1.2:51820",
+ * ...], a member's).
  */
 static void
 json_peer_path(struct json *j, const struct mesh_peer_path *pp)
@@ -224,7 +226,7 @@ json_peer_mesh(struct json *j, const struct peer_info *pi)
 		json_int(j, "cert_expires", p->cert_expires);
 	else
 		json_null(j, "cert_expires");
-	if (p->source == CTL_SOURCE_MESH)
+	if (p->source == CTL_SOURCE_MESH || p->path.id != 0)
 		json_peer_path(j, &p->path);
 }
 

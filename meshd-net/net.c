@@ -32,7 +32,10 @@
  * meshd-crypto reports an authenticated packet from a new source.
  * Birthday punching (punch.c) adds sockets for a while, bound by the
  * parent on net's request: an endpoint names the socket a datagram came
- * to (sock), and what goes to it leaves from that socket.
+ * to (sock), and what goes to it leaves from that socket.  Stream
+ * connections (stream.c: SSH, serve stream) carry datagrams too: theirs
+ * are judged here like UDP ones, and an endpoint naming a stream sends
+ * through it.  Which path a peer takes is the ladder's (ladder.c).
  */
 
 #include <sys/types.h>
@@ -130,6 +133,8 @@ static void	 net_reconf(struct conf_snapshot *);
 static void	 net_chan_ready(enum mesh_chan);
 static void	 net_init(void);
 static void	 net_bday_socket(struct imsg *);
+static void	 wire_in(const uint8_t *, size_t, struct mesh_endpoint *,
+		    const struct sockaddr_storage *, socklen_t, int, uint64_t);
 
 static struct child net_child = {
 	.role = PROC_NET,
@@ -188,6 +193,8 @@ void
 net_peer_forget(struct net_peer *np)
 {
 	net_bday_close(np->id, 0, 0);
+	stream_peer_gone(np->id);
+	ladder_peer_free(np);
 	coord_peer_free(np);
 	punch_peer_free(np);
 	RB_REMOVE(net_peer_tree, &peers, np);
@@ -261,6 +268,7 @@ net_init(void)
 		bsocks[i].id = i + 1;
 	}
 	punch_init();
+	ladder_init();
 }
 
 /* the socket for ep: its birthday socket, if it names one still open */
@@ -295,6 +303,10 @@ send_to(const void *msg, size_t len, struct mesh_endpoint *ep)
 	union ep_cmsg	cm;
 	int		fd;
 
+	/* a stream's, or a relay's (relay.c sends those: not yet) */
+	if (ep->sock >= MESH_EP_STREAM)
+		return ep->sock < MESH_EP_RELAY ?
+		    stream_send(ep->sock, msg, len) : -1;
 	if ((fd = sock_for_ep(ep)) == -1)
 		return -1;
 	iov.iov_base = (uint8_t *)(uintptr_t)msg;	/* sendmsg's iov */
@@ -384,11 +396,9 @@ net_udp_read(int fd, short event, void *arg)
 	struct mmsghdr		 msgs[NET_BATCH];
 	struct iovec		 iov[NET_BATCH];
 	struct mesh_endpoint	 ep;
-	struct pktchan		*ch = self->chan[CHAN_NET_CRYPTO];
 	struct imsgev		*crypto = &self->iev[PROC_CRYPTO];
-	uint8_t			 src[WIRE_SRC_MAX], reply[WG_COOKIE_MSG_LEN];
 	uint64_t		 now;
-	size_t			 len, srclen;
+	size_t			 len;
 	int			 i, n, busy;
 
 	memset(msgs, 0, sizeof(msgs));
@@ -423,38 +433,82 @@ net_udp_read(int fd, short event, void *arg)
 		/* STUN, and the gateway's PCP/NAT-PMP: discover.c's */
 		if (disc_udp_in(bufs[i], len, &from[i], &ep))
 			continue;
-		srclen = wire_src(&from[i], src);
-		switch (wire_check(&checker, bufs[i], len, src, srclen, busy,
-		    now, reply)) {
-		case WIRE_MALFORMED:
-			nopeer_stats.drop_malformed++;
-			break;
-		case WIRE_BAD_MAC:
-			nopeer_stats.drop_mac++;
-			badmac_log(&from[i], msgs[i].msg_hdr.msg_namelen, now);
-			break;
-		case WIRE_COOKIE_REPLY:
-			send_to(reply, sizeof(reply), &ep);
-			nopeer_stats.cookie_sent++;
-			break;
-		case WIRE_HANDSHAKE:
-			/* under load, even a proven address gets its share */
-			if (busy && bufs[i][0] != WG_MSG_COOKIE &&
-			    !ratelimit_allow(&ratelimit, src, srclen, now)) {
-				nopeer_stats.drop_ratelimit++;
-				break;
-			}
-			handshake_in(bufs[i], len, &ep);
-			break;
-		case WIRE_DATA:
-			if (ch == NULL || pktchan_push(ch, 0, &ep,
-			    sizeof(ep), bufs[i], len) == -1)
-				nopeer_stats.drop_full++;
+		wire_in(bufs[i], len, &ep, &from[i],
+		    msgs[i].msg_hdr.msg_namelen, busy, now);
+	}
+	net_wire_flush();
+}
+
+/*
+ * One datagram from the wire, from ep (a UDP socket's, or a stream's:
+ * from is then the stream's remote address): to crypto if it is ours.
+ */
+static void
+wire_in(const uint8_t *buf, size_t len, struct mesh_endpoint *ep,
+    const struct sockaddr_storage *from, socklen_t fromlen, int busy,
+    uint64_t now)
+{
+	struct pktchan	*ch = self->chan[CHAN_NET_CRYPTO];
+	uint8_t		 src[WIRE_SRC_MAX], reply[WG_COOKIE_MSG_LEN];
+	size_t		 srclen;
+
+	srclen = wire_src(from, src);
+	switch (wire_check(&checker, buf, len, src, srclen, busy, now,
+	    reply)) {
+	case WIRE_MALFORMED:
+		nopeer_stats.drop_malformed++;
+		break;
+	case WIRE_BAD_MAC:
+		nopeer_stats.drop_mac++;
+		badmac_log(from, fromlen, now);
+		break;
+	case WIRE_COOKIE_REPLY:
+		send_to(reply, sizeof(reply), ep);
+		nopeer_stats.cookie_sent++;
+		break;
+	case WIRE_HANDSHAKE:
+		/* under load, even a proven address gets its share */
+		if (busy && buf[0] != WG_MSG_COOKIE &&
+		    !ratelimit_allow(&ratelimit, src, srclen, now)) {
+			nopeer_stats.drop_ratelimit++;
 			break;
 		}
+		handshake_in(buf, len, ep);
+		break;
+	case WIRE_DATA:
+		if (ch == NULL || pktchan_push(ch, 0, ep, sizeof(*ep), buf,
+		    len) == -1)
+			nopeer_stats.drop_full++;
+		break;
 	}
-	if (ch != NULL)
-		pktchan_flush(ch);
+}
+
+void
+net_wire_in(const uint8_t *buf, size_t len, struct mesh_endpoint *ep)
+{
+	struct imsgev		*crypto = &self->iev[PROC_CRYPTO];
+	struct sockaddr_storage	 from;
+	uint64_t		 now = mesh_monotonic_ns();
+	int			 busy;
+
+	if (!have_key) {
+		/* mac1 cannot be checked yet: as if never read */
+		nopeer_stats.drop_full++;
+		return;
+	}
+	nopeer_stats.rx_packets++;
+	busy = cookie_load_update(&load, imsgbuf_queuelen(&crypto->ibuf),
+	    NET_HS_BACKLOG, now);
+	memset(&from, 0, sizeof(from));
+	memcpy(&from, ep->addr, ep->addrlen);
+	wire_in(buf, len, ep, &from, ep->addrlen, busy, now);
+}
+
+void
+net_wire_flush(void)
+{
+	if (self->chan[CHAN_NET_CRYPTO] != NULL)
+		pktchan_flush(self->chan[CHAN_NET_CRYPTO]);
 }
 
 /* the data messages for one socket, and the peer of each */
@@ -562,7 +616,11 @@ outbound_send(struct pktchan_pkt *pkts, size_t n)
 			continue;
 		}
 		if (np->ep.sock != 0) {
-			/* a birthday socket's path: rare, one at a time */
+			/*
+			 * A birthday socket's path, a stream's or a relay's:
+			 * one at a time; a probe's copy over UDP goes first
+			 */
+			ladder_probe(np, pkts[i].data, pkts[i].len);
 			if (send_to(pkts[i].data, pkts[i].len, &np->ep) == 0)
 				np->tx_bytes += pkts[i].len;
 			else
@@ -621,6 +679,7 @@ static void
 handshake_send(uint32_t id, struct hs_msg *hm)
 {
 	struct net_peer	*np;
+	int		 lower;
 
 	if (!configured || nsocks == 0) {
 		if (nhs_pending < NET_HS_PENDING) {
@@ -636,10 +695,18 @@ handshake_send(uint32_t id, struct hs_msg *hm)
 			np->tx_bytes += hm->len;
 		return;
 	}
-	/* a member with no confirmed path: to every candidate */
-	if (np != NULL && hm->msg[0] == WG_MSG_INITIATION &&
-	    punch_initiation(np, hm))
-		return;
+	/*
+	 * The ladder first: after initiations unanswered on the direct path
+	 * it moves the peer down (SSH, relay).  For a member with no
+	 * confirmed path punch.c sprays it at every candidate; on a lower
+	 * path it goes there as well (a copy the other side takes second is
+	 * refused as a replay), so punching goes on trying to climb back.
+	 */
+	if (np != NULL && hm->msg[0] == WG_MSG_INITIATION) {
+		lower = ladder_initiation(np);
+		if (punch_initiation(np, hm) && !lower)
+			return;
+	}
 	if (np == NULL || np->ep.addrlen == 0) {
 		/* no endpoint: wait for the peer to come to us */
 		if (np != NULL)
@@ -694,10 +761,12 @@ endpoint_set(uint32_t id, const struct mesh_endpoint *ep, int data)
 		return;
 	if (data && memcmp(&np->ep, ep, sizeof(*ep)) == 0)
 		return;		/* the imsg said it first */
-	np->ep = *ep;
-	log_debug("peer %s: endpoint %s", np->name,
-	    ep_ntop(&np->ep, buf, sizeof(buf)));
-	punch_authenticated(np);
+	log_debug("peer %s: authenticated from %s", np->name,
+	    ep_ntop(ep, buf, sizeof(buf)));
+	/* the ladder decides whether it is the peer's endpoint now */
+	ladder_auth(np, ep);
+	if (ep->sock < MESH_EP_STREAM)
+		punch_authenticated(np);
 }
 
 static void
@@ -735,6 +804,7 @@ send_stats(uint32_t reqid)
 		    sizeof(st));
 	}
 	punch_stats(reqid);
+	ladder_stats(reqid);
 	child_stats_end(reqid, &nopeer_stats);
 }
 
@@ -923,6 +993,7 @@ net_dispatch_parent(struct imsg *imsg)
 		break;
 	case IMSG_NET_ADDRS:
 		disc_addrs(imsg);
+		ladder_net_changed();
 		break;
 	case IMSG_NET_GATEWAY:
 		disc_gateway(imsg);
@@ -940,6 +1011,15 @@ net_dispatch_parent(struct imsg *imsg)
 		break;
 	case IMSG_BDAY_SOCKET:
 		net_bday_socket(imsg);
+		break;
+	case IMSG_STREAM_LISTEN:
+		stream_listen(imsg);
+		break;
+	case IMSG_STREAM_FD:
+		stream_fd(imsg);
+		break;
+	case IMSG_LADDER_CONF:
+		ladder_conf(imsg);
 		break;
 	default:
 		child_unexpected(PROC_PARENT, imsg);

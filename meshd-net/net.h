@@ -29,6 +29,10 @@
  *			coordinator), mapping behaviour, candidates,
  *			netcheck
  *   portmap.c		PCP and NAT-PMP to the default gateway
+ *   stream.c		stream connections: SSH clients' and serve stream's
+ *   ladder.c		which transport each peer uses: direct UDP, SSH,
+ *			relay, and the probes back up
+ *   frame.c		stream framing (frame.h)
  *   endpoint.c, wire.c, ratelimit.c: what their headers say
  */
 
@@ -47,6 +51,7 @@ struct coord_msg;
 struct coord_cand;
 struct hs_msg;
 struct punch;
+struct ladder;
 
 /*
  * One a peer, config or mesh: at 10,000 members every byte here counts
@@ -68,6 +73,8 @@ struct net_peer {
 	struct coord_link	*link;		/* coordination (coordinate.c) */
 	struct punch		*punch;		/* a member with candidates
 						   (punch.c) */
+	struct ladder		*ladder;	/* one that wanted traffic
+						   (ladder.c) */
 };
 
 /* net.c */
@@ -109,6 +116,50 @@ const struct coord_cand *coord_member_by_id(uint32_t, uint8_t [32],
 const uint8_t *coord_subscriber_key(const struct net_peer *);
 int	 coord_is_self(const uint8_t [32]);
 int	 coord_serving(void);
+
+/*
+ * A datagram from a stream connection (stream.c): judged as one from a
+ * UDP socket, ep naming the connection; then net_wire_flush()
+ */
+void	 net_wire_in(const uint8_t *, size_t, struct mesh_endpoint *);
+void	 net_wire_flush(void);
+
+/* stream.c */
+void	 stream_fd(struct imsg *);
+void	 stream_listen(struct imsg *);
+/* a datagram on stream sock: 0, or -1 (gone, or its buffer is full) */
+int	 stream_send(uint16_t, const void *, size_t);
+int	 stream_is_open(uint16_t);
+/* 1 and the endpoint naming stream sock, 0 if it is not open */
+int	 stream_ep(uint16_t, struct mesh_endpoint *);
+/* "ssh" for an SSH client's stream, "stream" for an accepted one */
+const char *stream_kind(uint16_t);
+void	 stream_peer_gone(uint32_t);
+
+/* ladder.c */
+void	 ladder_init(void);
+void	 ladder_conf(struct imsg *);
+/*
+ * crypto sends an initiation to np's endpoint: 1 if the ladder moved the
+ * peer to another path (punch.c must not spray it)
+ */
+int	 ladder_initiation(struct net_peer *);
+/* crypto authenticated a packet of np from ep: np->ep is set here */
+void	 ladder_auth(struct net_peer *, const struct mesh_endpoint *);
+/* data for np went out on a lower path: the probe's copy, if one runs */
+void	 ladder_probe(struct net_peer *, const void *, size_t);
+void	 ladder_ssh_up(struct net_peer *, uint16_t);
+void	 ladder_stream_gone(uint16_t);
+/* the node's addresses changed: probe upward at once */
+void	 ladder_net_changed(void);
+void	 ladder_peer_free(struct net_peer *);
+/* a stats request: a PEER_PATH for each peer not on a direct path */
+void	 ladder_stats(uint32_t);
+/* MESH_PATH_* of the transport ep names */
+int	 ladder_kind(const struct mesh_endpoint *);
+
+/* relay.c (h-relay's): 1 and ep set if a relay can carry np's datagrams */
+int	 relay_path(struct net_peer *, struct mesh_endpoint *);
 
 /* birthday sockets: ask the parent for count of family af for peer id */
 void	 net_bday_request(uint32_t, int, uint16_t);

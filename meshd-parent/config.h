@@ -30,6 +30,8 @@
 #include "cert.h"
 #include "meshd.h"
 
+#define MESH_SSH_MAX		256	/* user@host[:port], with NUL */
+
 struct peer_conf {
 	TAILQ_ENTRY(peer_conf)	 entry;
 	uint32_t		 id;		/* set by the parent, not parse.y */
@@ -51,7 +53,19 @@ struct peer_conf {
 	int			 coordinator;	/* a mesh block's coordinator
 						   (printed there, not as a
 						   peer) */
+	/* the SSH transport (ssh.c): "" none */
+	char			 ssh[MESH_SSH_MAX];	/* user@host[:port] */
+	char			 ssh_identity[PATH_MAX];
+	char			 ssh_known_hosts[PATH_MAX]; /* "" default */
+	char			 ssh_remote[MESH_ENDPOINT_MAX]; /* -W's; ""
+						   STREAM_DEFAULT */
 };
+#define SSH_KNOWN_HOSTS_DEFAULT	"/etc/meshd/known_hosts"
+#define STREAM_DEFAULT		"127.0.0.1:51821"
+#define STREAM_LISTEN_MAX	8
+#define PROBE_INTERVAL_DEFAULT	60
+#define PROBE_INTERVAL_MIN	1
+#define PROBE_INTERVAL_MAX	3600
 TAILQ_HEAD(peer_conf_head, peer_conf);
 
 /* resolve-interval: seconds between lookups of endpoint host names */
@@ -72,6 +86,14 @@ struct iface_conf {
 	char			 user[64];	/* default MESHD_USER */
 	uint32_t		 table;		/* routes; 0: off (route.h) */
 	uint32_t		 resolve_interval; /* seconds */
+	uint32_t		 probe_interval;	/* seconds: the ladder */
+};
+
+/* serve stream: the listeners, as written and resolved */
+struct stream_listen {
+	char			 str[MESH_ENDPOINT_MAX];
+	struct sockaddr_storage	 ss;
+	socklen_t		 sslen;
 };
 
 /* stun "host:port": as written, and resolved (sslen 0: not yet) */
@@ -112,6 +134,9 @@ struct meshd_conf {
 	struct peer_conf_head	 peers;
 	size_t			 npeers;
 	size_t			 npsks;		/* peers with a PSK */
+	int			 has_stream;	/* serve stream */
+	struct stream_listen	 stream[STREAM_LISTEN_MAX];
+	size_t			 nstream;
 	/* control-socket "path" restricted; "" none (sun_path's size) */
 	char			 ro_sock[108];
 };

@@ -104,6 +104,8 @@ struct stats_req {
 	int			 waiting;	/* children yet to answer */
 	size_t			 n;
 	struct mesh_peer_stats	*st;		/* by position in the config */
+	struct mesh_peer_path	*path;		/* likewise (SSH, relay);
+						   NULL: none came */
 	size_t			 nm;
 	struct member_stats	*mst;		/* mesh peers, by id (as the
 						   member table is sorted) */
@@ -416,12 +418,14 @@ peer_send(struct ctl_conn *c, struct ctl_peer *cp,
  */
 static int
 show_peer(struct ctl_conn *c, struct peer_conf *p,
-    const struct mesh_peer_stats *st)
+    const struct mesh_peer_stats *st, const struct mesh_peer_path *path)
 {
 	struct ctl_peer	 cp;
 	struct member	*m = NULL;
 
 	memset(&cp, 0, sizeof(cp));
+	if (path != NULL && path->id == p->id)
+		cp.path = *path;
 	cp.id = p->id;
 	(void)strlcpy(cp.name, p->name, sizeof(cp.name));
 	memcpy(cp.pubkey, p->pubkey, sizeof(cp.pubkey));
@@ -601,6 +605,7 @@ stats_req_free(struct stats_req *r)
 	}
 	free(r->mst);
 	free(r->st);
+	free(r->path);
 	free(r);
 }
 
@@ -706,6 +711,30 @@ control_stats(uint32_t seq, enum meshd_role from,
 	stats_merge(st, from, in);
 }
 
+/* a config peer's path (the ladder's: SSH, relay), by its position */
+static void
+config_path(struct stats_req *r, const struct mesh_peer_path *in)
+{
+	struct peer_conf	*p;
+	size_t			 i = 0;
+
+	TAILQ_FOREACH(p, &parent.conf->peers, entry) {
+		if (p->id == in->id)
+			break;
+		i++;
+	}
+	if (p == NULL || i >= r->n)
+		return;
+	if (r->path == NULL && (r->path = calloc(r->n,
+	    sizeof(*r->path))) == NULL) {
+		log_warn("control: %s", __func__);
+		return;
+	}
+	r->path[i] = *in;
+	r->path[i].why[sizeof(r->path[i].why) - 1] = '\0';
+	r->path[i].ncand = 0;
+}
+
 /*
  * net's view of a member's path (PEER_PATH), kept for the reply: only
  * members with candidates have one, so most requests hold few.
@@ -716,8 +745,13 @@ control_path(uint32_t seq, const struct mesh_peer_path *in)
 	struct stats_req	*r;
 	struct member_stats	*ms;
 
-	if ((r = stats_req_find(seq)) == NULL ||
-	    (ms = stats_member(r, in->id)) == NULL)
+	if ((r = stats_req_find(seq)) == NULL)
+		return;
+	if (in->id < MESH_DYN_ID_MIN) {
+		config_path(r, in);
+		return;
+	}
+	if ((ms = stats_member(r, in->id)) == NULL)
 		return;
 	if (ms->path == NULL && (ms->path = malloc(sizeof(*ms->path))) ==
 	    NULL) {
@@ -784,9 +818,10 @@ show_config_peers(struct stats_req *r, const char *name, int coordinators)
 		}
 		/* a reload meanwhile may have moved peers: match ids */
 		if (i < r->n && r->st[i].id == p->id)
-			rv = show_peer(r->c, p, &r->st[i]);
+			rv = show_peer(r->c, p, &r->st[i], r->path != NULL ?
+			    &r->path[i] : NULL);
 		else
-			rv = show_peer(r->c, p, &nostats);
+			rv = show_peer(r->c, p, &nostats, NULL);
 		if (rv == -1)
 			return -1;
 		i++;

@@ -610,7 +610,7 @@ parent_dispatch_net(struct child_proc *cp, struct imsg *imsg)
 	switch (imsg_get_type(imsg)) {
 	case IMSG_PEER_PATH:
 		if (imsg_get_data(imsg, &pp, sizeof(pp)) == -1 ||
-		    pp.ncand > MESH_PATH_CANDS || pp.path > MESH_PATH_MAPPED)
+		    pp.ncand > MESH_PATH_CANDS || pp.path > MESH_PATH_RELAY)
 			fatalx("PEER_PATH: bad message");
 		control_path(imsg_get_id(imsg), &pp);
 		return 0;
@@ -753,6 +753,8 @@ parent_sig(int sig, short event, void *arg)
 		break;
 	case SIGCHLD:
 		while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+			if (ssh_reaped(pid, status))
+				continue;
 			for (r = PROC_NET; r < PROC_MAX; r++) {
 				if (parent.children[r].pid != pid)
 					continue;
@@ -830,6 +832,7 @@ parent_shutdown(int code)
 	if (shutting_down++)
 		exit(code);
 	net_stop();
+	stream_shutdown();
 	for (r = PROC_NET; r < PROC_MAX; r++)
 		if (parent.children[r].pid > 0)
 			kill(parent.children[r].pid, SIGTERM);

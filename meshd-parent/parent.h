@@ -128,4 +128,10 @@ int	 udp_open(uint16_t, int *, size_t, size_t *, char *, size_t);
 /* net asks for a birthday attempt's sockets */
 void	 udp_bday(struct imsgev *, struct imsg *);
 
+/* ssh.c: serve stream's listeners, the SSH clients, the ladder's conf */
+int	 stream_reconf(struct meshd_conf *, int);
+/* 1 if pid was an SSH client's (it is started again later) */
+int	 ssh_reaped(pid_t, int);
+void	 stream_shutdown(void);
+
 #endif /* PARENT_H */

@@ -30,6 +30,7 @@
 #include <sys/queue.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <netinet/in.h>
 
 #include <ctype.h>
 #include <errno.h>
@@ -101,6 +102,8 @@ enum opt {
 	OPT_CRLFILE,
 	OPT_SERVE,
 	OPT_PORTMAP,
+	OPT_PROBE,
+	OPT_SSH,
 	OPT_MAX
 };
 
@@ -133,6 +136,8 @@ static int			 iface_mtu_line;	/* 0: the default */
 static const char		*mesh_fname;
 static int			 mesh_line;
 static struct mesh_conf		 mesh_scratch;	/* a second mesh block */
+/* a peer's ssh line had identity-file (maybe wrong: said so already) */
+static int			 ssh_id_given;
 /* where the mesh's certificate-file is, for the interface's addresses */
 static const char		*mesh_cert_fname;
 static int			 mesh_cert_line;
@@ -219,6 +224,12 @@ static void	 mesh_serve(void);
 static void	 mesh_serve_what(const char *);
 static void	 mesh_stun(const char *);
 static void	 mesh_portmap(const char *);
+static void	 stream_begin(const char *);
+static void	 stream_end(void);
+static void	 stream_listen(const char *);
+static void	 iface_probe(const char *);
+static void	 peer_ssh(const char *);
+static void	 peer_ssh_opt(int, const char *);
 static void	 coord_begin(const char *);
 static void	 coord_end(void);
 static void	 coord_abort(void);
@@ -234,6 +245,7 @@ static void	 coord_abort(void);
 %token	RESOLVEINTERVAL TABLE
 %token	CA CERTIFICATEFILE COORDINATOR MESH REVOCATIONFILE SERVE
 %token	PORTMAPPING STUN
+%token	IDENTITYFILE KNOWNHOSTSFILE LISTEN PROBEINTERVAL REMOTESTREAM SSH
 %token	ERROR
 %token	<string>	STRING
 
@@ -247,6 +259,7 @@ grammar		: /* empty */
 		| grammar peer '\n'
 		| grammar mesh '\n'
 		| grammar ctlsock '\n'
+		| grammar servestream '\n'
 		| grammar error '\n'		{
 			block_abort();
 			/* a broken block header: skip to its '}' */
@@ -256,6 +269,26 @@ grammar		: /* empty */
 			}
 			yyerrok;
 		}
+		;
+
+/*
+ * serve stream, at top level: the SSH transport serves plain peer blocks
+ * as well as members, so it does not need a mesh
+ */
+servestream	: SERVE STRING			{ stream_begin($2); }
+		    optnl '{' optnl streambody '}'	{ stream_end(); }
+		;
+
+streambody	: streamopts_l
+		| streamopts_l streamopt
+		;
+
+streamopts_l	: /* empty */
+		| streamopts_l streamopt nl
+		| streamopts_l error nl		{ yyerrok; }
+		;
+
+streamopt	: LISTEN STRING			{ stream_listen($2); }
 		;
 
 /* only the restricted kind: the main socket is meshd -s */
@@ -296,6 +329,7 @@ ifopt		: ADDRESS STRING		{ iface_address($2); }
 		| USER STRING			{ iface_user($2); }
 		| TABLE STRING			{ iface_table($2); }
 		| RESOLVEINTERVAL STRING	{ iface_resolve($2); }
+		| PROBEINTERVAL STRING		{ iface_probe($2); }
 		;
 
 peer		: PEER STRING			{ peer_begin($2); }
@@ -317,6 +351,16 @@ peeropt		: PUBLICKEY STRING		{ peer_pubkey($2); }
 		| ENDPOINT STRING		{ peer_endpoint($2); }
 		| ALLOWEDIPS aiplist
 		| PERSISTENTKEEPALIVE STRING	{ peer_keepalive($2); }
+		| SSH STRING			{ peer_ssh($2); } sshopts
+		;
+
+sshopts		: /* empty */
+		| sshopts sshopt
+		;
+
+sshopt		: IDENTITYFILE STRING	{ peer_ssh_opt(IDENTITYFILE, $2); }
+		| KNOWNHOSTSFILE STRING	{ peer_ssh_opt(KNOWNHOSTSFILE, $2); }
+		| REMOTESTREAM STRING	{ peer_ssh_opt(REMOTESTREAM, $2); }
 		;
 
 aiplist		: STRING			{ peer_aip($1); }
@@ -390,8 +434,11 @@ static const struct keyword keywords[] = {
 	{ "control-socket",		CONTROLSOCKET,		BLOCK_NONE },
 	{ "coordinator",		COORDINATOR,		BLOCK_MESH },
 	{ "endpoint",			ENDPOINT,		BLOCK_PEER },
+	{ "identity-file",		IDENTITYFILE,		BLOCK_PEER },
 	{ "include",			INCLUDE,		BLOCK_NONE },
 	{ "interface",			INTERFACE,		BLOCK_NONE },
+	{ "known-hosts-file",		KNOWNHOSTSFILE,		BLOCK_PEER },
+	{ "listen",			LISTEN,			BLOCK_NONE },
 	{ "listen-port",		LISTENPORT,		BLOCK_IFACE },
 	{ "mesh",			MESH,			BLOCK_NONE },
 	{ "mtu",			MTU,			BLOCK_IFACE },
@@ -400,11 +447,14 @@ static const struct keyword keywords[] = {
 	{ "port-mapping",		PORTMAPPING,		BLOCK_MESH },
 	{ "preshared-key-file",		PRESHAREDKEYFILE,	BLOCK_PEER },
 	{ "private-key-file",		PRIVATEKEYFILE,		BLOCK_IFACE },
+	{ "probe-interval",		PROBEINTERVAL,		BLOCK_IFACE },
 	{ "public-key",			PUBLICKEY,		BLOCK_PEER },
+	{ "remote-stream",		REMOTESTREAM,		BLOCK_PEER },
 	{ "resolve-interval",		RESOLVEINTERVAL,	BLOCK_IFACE },
 	{ "restricted",			RESTRICTED,		BLOCK_NONE },
 	{ "revocation-file",		REVOCATIONFILE,		BLOCK_MESH },
 	{ "serve",			SERVE,			BLOCK_MESH },
+	{ "ssh",			SSH,			BLOCK_PEER },
 	{ "stun",			STUN,			BLOCK_MESH },
 	{ "table",			TABLE,			BLOCK_IFACE },
 	{ "user",			USER,			BLOCK_IFACE },
@@ -664,6 +714,10 @@ opt_by_token(int tok)
 		return OPT_SERVE;
 	case PORTMAPPING:
 		return OPT_PORTMAP;
+	case PROBEINTERVAL:
+		return OPT_PROBE;
+	case SSH:
+		return OPT_SSH;
 	default:
 		return OPT_MAX;
 	}
@@ -1478,6 +1532,7 @@ iface_begin(const char *name)
 	blk.iface->mtu = MESH_MTU_DEFAULT;
 	blk.iface->table = ROUTE_TABLE_MAIN;
 	blk.iface->resolve_interval = RESOLVE_INTERVAL_DEFAULT;
+	blk.iface->probe_interval = PROBE_INTERVAL_DEFAULT;
 	(void)strlcpy(blk.iface->user, MESHD_USER, sizeof(blk.iface->user));
 	(void)strlcpy(blk.iface->name, name, sizeof(blk.iface->name));
 	if (!config_valid_ifname(name))
@@ -1666,6 +1721,9 @@ peer_end(void)
 	config_aips_end(blk.peer);
 	if (blk.seen[OPT_PUBKEY] == 0)
 		blk_error_at(blk.line, "public-key is missing");
+	if (blk.peer->ssh[0] != '\0' && !ssh_id_given)
+		blk_error_at(blk.seen[OPT_SSH], "ssh needs identity-file "
+		    "(ssh \"%s\" identity-file \"/path\")", blk.peer->ssh);
 	config_peer_end(blk.peer, blk.fname, blk.line, blk.key_ok);
 	TAILQ_INSERT_TAIL(&conf->peers, blk.peer, entry);
 	conf->npeers++;
@@ -1888,7 +1946,155 @@ mesh_serve(void)
 static void
 mesh_serve_what(const char *s)
 {
-	blk_error("serve \"%s\": only serve coordinator is known", s);
+	if (strcmp(s, "stream") == 0)
+		blk_error("serve stream goes at top level, not in the mesh "
+		    "block");
+	else
+		blk_error("serve \"%s\": only serve coordinator is known",
+		    s);
+}
+
+/* serve stream { listen "addr:port" ... } at top level */
+static int	stream_line;
+static int	stream_listens;		/* listen lines, good or not */
+
+static void
+stream_begin(const char *s)
+{
+	stream_line = file->lineno;
+	if (strcmp(s, "stream") != 0) {
+		conf_error("serve \"%s\": at top level only serve stream is "
+		    "known", s);
+		return;
+	}
+	if (conf->has_stream)
+		conf_error("serve stream given twice");
+	conf->has_stream = 1;
+	stream_listens = 0;
+}
+
+static void
+stream_end(void)
+{
+	if (conf->has_stream && stream_listens == 0)
+		conf_error_at(file->name, stream_line, "serve stream: no "
+		    "listen line");
+}
+
+static void
+stream_listen(const char *s)
+{
+	struct stream_listen	*sl;
+
+	stream_listens++;
+	if (conf->nstream >= STREAM_LISTEN_MAX) {
+		conf_error("serve stream: more than %d listen lines",
+		    STREAM_LISTEN_MAX);
+		return;
+	}
+	sl = &conf->stream[conf->nstream];
+	if (strlen(s) >= sizeof(sl->str) ||
+	    config_endpoint_resolve(s, &sl->ss, &sl->sslen) != 0 ||
+	    (sl->ss.ss_family == AF_INET &&
+	    ((struct sockaddr_in *)&sl->ss)->sin_port == 0) ||
+	    (sl->ss.ss_family == AF_INET6 &&
+	    ((struct sockaddr_in6 *)&sl->ss)->sin6_port == 0)) {
+		conf_error("serve stream: listen \"%s\" is not an address "
+		    "and port (addr:port or [v6addr]:port)", s);
+		return;
+	}
+	(void)strlcpy(sl->str, s, sizeof(sl->str));
+	conf->nstream++;
+}
+
+/* probe-interval SECONDS: how often a peer on SSH or a relay tries UDP */
+static void
+iface_probe(const char *s)
+{
+	long long	n;
+
+	if (!opt_once(OPT_PROBE, "probe-interval"))
+		return;
+	if (config_number(s, PROBE_INTERVAL_MIN, PROBE_INTERVAL_MAX,
+	    &n) == -1) {
+		blk_error("probe-interval must be a number of seconds from "
+		    "%d to %d, not \"%s\"", PROBE_INTERVAL_MIN,
+		    PROBE_INTERVAL_MAX, s);
+		return;
+	}
+	blk.iface->probe_interval = n;
+}
+
+/*
+ * ssh "user@host[:port]": the user and host are passed to ssh(1) as
+ * arguments of their own, so what could be read as an option (a leading
+ * '-') or a shell or ssh_config token is refused.
+ */
+static int
+ssh_target_ok(const char *s)
+{
+	const char	*at, *p;
+
+	if ((at = strchr(s, '@')) == NULL || at == s || at[1] == '\0' ||
+	    at[1] == '-' || s[0] == '-')
+		return 0;
+	for (p = s; *p != '\0'; p++)
+		if (!isalnum((unsigned char)*p) && strchr("@._-:[]", *p) ==
+		    NULL)
+			return 0;
+	return 1;
+}
+
+static void
+peer_ssh(const char *s)
+{
+	if (!opt_once(OPT_SSH, "ssh"))
+		return;
+	ssh_id_given = 0;
+	if (strlen(s) >= sizeof(blk.peer->ssh) || !ssh_target_ok(s)) {
+		blk_error("ssh \"%s\" is not user@host or user@host:port",
+		    s);
+		return;
+	}
+	(void)strlcpy(blk.peer->ssh, s, sizeof(blk.peer->ssh));
+}
+
+static void
+peer_ssh_opt(int tok, const char *s)
+{
+	struct sockaddr_storage	 ss;
+	socklen_t		 len;
+	char			*dst;
+	size_t			 dlen;
+
+	switch (tok) {
+	case IDENTITYFILE:
+		ssh_id_given = 1;
+		dst = blk.peer->ssh_identity;
+		dlen = sizeof(blk.peer->ssh_identity);
+		break;
+	case KNOWNHOSTSFILE:
+		dst = blk.peer->ssh_known_hosts;
+		dlen = sizeof(blk.peer->ssh_known_hosts);
+		break;
+	default:
+		if (config_endpoint_resolve(s, &ss, &len) != 0) {
+			blk_error("remote-stream \"%s\" is not an address "
+			    "and port", s);
+			return;
+		}
+		dst = blk.peer->ssh_remote;
+		dlen = sizeof(blk.peer->ssh_remote);
+		break;
+	}
+	if (tok != REMOTESTREAM && s[0] != '/') {
+		blk_error("%s \"%s\" must be an absolute path",
+		    keyword_by_token(tok)->name, s);
+		return;
+	}
+	if (strlcpy(dst, s, dlen) >= dlen)
+		blk_error("%s \"%s\" is too long",
+		    keyword_by_token(tok)->name, s);
 }
 
 /*

@@ -78,6 +78,8 @@ print_iface(FILE *f, struct iface_conf *ic)
 		fprintf(f, "\ttable %u\n", ic->table);
 	if (ic->resolve_interval != RESOLVE_INTERVAL_DEFAULT)
 		fprintf(f, "\tresolve-interval %u\n", ic->resolve_interval);
+	if (ic->probe_interval != PROBE_INTERVAL_DEFAULT)
+		fprintf(f, "\tprobe-interval %u\n", ic->probe_interval);
 	fprintf(f, "}\n");
 }
 
@@ -168,6 +170,21 @@ print_peer(FILE *f, struct peer_conf *p)
 		fprintf(f, "\n");
 	if (p->keepalive != 0)
 		fprintf(f, "\tpersistent-keepalive %u\n", p->keepalive);
+	if (p->ssh[0] != '\0') {
+		fprintf(f, "\tssh ");
+		print_string(f, p->ssh);
+		fprintf(f, " identity-file ");
+		print_string(f, p->ssh_identity);
+		if (p->ssh_known_hosts[0] != '\0') {
+			fprintf(f, " known-hosts-file ");
+			print_string(f, p->ssh_known_hosts);
+		}
+		if (p->ssh_remote[0] != '\0') {
+			fprintf(f, " remote-stream ");
+			print_string(f, p->ssh_remote);
+		}
+		fprintf(f, "\n");
+	}
 	fprintf(f, "}\n");
 }
 
@@ -175,6 +192,7 @@ void
 print_config(FILE *f, struct meshd_conf *conf)
 {
 	struct peer_conf	*p;
+	size_t			 i;
 
 	if (conf->ro_sock[0] != '\0') {
 		fprintf(f, "control-socket ");
@@ -183,6 +201,15 @@ print_config(FILE *f, struct meshd_conf *conf)
 	}
 	if (conf->has_iface)
 		print_iface(f, &conf->iface);
+	if (conf->has_stream) {
+		fprintf(f, "\nserve stream {\n");
+		for (i = 0; i < conf->nstream; i++) {
+			fprintf(f, "\tlisten ");
+			print_string(f, conf->stream[i].str);
+			fprintf(f, "\n");
+		}
+		fprintf(f, "}\n");
+	}
 	if (conf->has_mesh) {
 		fprintf(f, "\n");
 		print_mesh(f, conf);

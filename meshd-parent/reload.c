@@ -376,6 +376,9 @@ keycheck_ok(struct imsg *imsg)
 		    IMSG_UDP_SOCKET, 0, 0, udpfds[i], &first, sizeof(first));
 	}
 	send_config(nconf);
+	/* serve stream's listeners, the SSH clients, the ladder (ssh.c) */
+	if (stream_reconf(nconf, pending_start) == -1)
+		parent_shutdown(1);
 	memcpy(parent.pubkey, pub, sizeof(parent.pubkey));
 	parent.has_pubkey = 1;
 	if (pending_start) {
