@@ -725,6 +725,9 @@ struct ctl_change {
  * that follow replace the ones tun has (the addresses changed).
  */
 #define MESH_DNS_DOMAIN_MAX	128
+#define MESH_DNS_DOMAIN_DEFAULT	"tunnelmesh"
+#define MESH_DNS_TTL_DEFAULT	5	/* seconds: names come and go */
+#define MESH_DNS_TTL_MAX	86400
 struct mesh_dns_msg {
 	char		domain[MESH_DNS_DOMAIN_MAX];	/* lower case */
 	char		self[MESH_NAME_MAX];	/* our certificate's name */
@@ -753,7 +756,7 @@ struct ctl_dns {
 	uint64_t	truncated;	/* TC over UDP */
 	uint64_t	tcp_queries;
 	uint64_t	tcp_full;	/* connections refused: too many */
-	char		resolver[96];	/* parent: what it told the system's
+	char		resolver[192];	/* parent: what it told the system's
 					   resolver, or why not */
 };
 
@@ -762,6 +765,11 @@ const char	*mesh_prefix_ntop(const struct mesh_prefix *, char *, size_t);
 int		 mesh_prefix_pton(const char *, struct mesh_prefix *);
 const char	*mesh_sockaddr_ntop(const void *, size_t, char *, size_t);
 uint64_t	 mesh_monotonic_ns(void);
+/*
+ * A DNS domain as written (letters, digits, '-', labels of 1 to 63, one
+ * final dot allowed) into out, lower case, without the dot; -1 if bad.
+ */
+int		 mesh_dns_domain_norm(const char *, char *, size_t);
 
 /* change.c: one line for a ctl_change, as meshctl and the log say it */
 const char	*mesh_change_text(const struct ctl_change *, char *, size_t);

@@ -545,25 +545,3 @@ dns_answer(const struct dns_zone *z, const uint8_t *msg, size_t len,
 	}
 	return answer_query(z, &q, tcp, out, outmax, outlen, tc);
 }
-
-int
-dns_domain_norm(const char *in, char *out, size_t outlen)
-{
-	uint8_t	w[DNS_NAME_MAX];
-	size_t	i, wlen;
-
-	if (strlcpy(out, in, outlen) >= outlen)
-		return -1;
-	for (i = 0; out[i] != '\0'; i++) {
-		if (!isalnum((unsigned char)out[i]) && out[i] != '-' &&
-		    out[i] != '.')
-			return -1;
-		out[i] = tolower((unsigned char)out[i]);
-	}
-	/* one final dot is allowed and dropped */
-	if (i > 1 && out[i - 1] == '.')
-		out[i - 1] = '\0';
-	if (out[0] == '\0' || domain_wire(out, w, sizeof(w), &wlen) == -1)
-		return -1;
-	return 0;
-}

@@ -27,18 +27,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "meshd.h"
+
 #define DNS_PORT		53
 #define DNS_HDR_LEN		12
 #define DNS_NAME_MAX		255	/* wire form, with the root label */
 #define DNS_LABEL_MAX		63
-#define DNS_DOMAIN_MAX		128	/* the mesh's domain, as text */
+#define DNS_DOMAIN_MAX		MESH_DNS_DOMAIN_MAX
 #define DNS_UDP_MIN		512	/* without EDNS */
 #define DNS_UDP_OURS		1232	/* what we offer and send at most
 					   with EDNS: no IP fragments */
 #define DNS_TCP_MAX		65535
 #define DNS_ADDRS_MAX		64	/* records of one name, at most */
-#define DNS_TTL_DEFAULT		5
-#define DNS_TTL_MAX		86400
 
 /* the addresses of a name; af 4 or 6 */
 struct dns_addr {
@@ -82,7 +82,5 @@ enum dns_result {
  */
 enum dns_result	 dns_answer(const struct dns_zone *, const uint8_t *, size_t,
 		    int, uint8_t *, size_t, size_t *, int *);
-/* a domain as written in the config, checked and lower-cased; -1 if bad */
-int		 dns_domain_norm(const char *, char *, size_t);
 
 #endif /* DNS_H */

@@ -373,11 +373,11 @@ dns_conf(struct imsg *imsg)
 		init = 1;
 	}
 	if (imsg_get_data(imsg, &dm, sizeof(dm)) == -1 ||
-	    dm.nsocks > MESH_DNS_SOCKS || dm.ttl > DNS_TTL_MAX || expect != 0)
+	    dm.nsocks > MESH_DNS_SOCKS || dm.ttl > MESH_DNS_TTL_MAX || expect != 0)
 		fatalx("DNS_CONF: bad message");
 	dm.domain[sizeof(dm.domain) - 1] = '\0';
 	dm.self[sizeof(dm.self) - 1] = '\0';
-	if (dm.on && dns_domain_norm(dm.domain, zone.domain,
+	if (dm.on && mesh_dns_domain_norm(dm.domain, zone.domain,
 	    sizeof(zone.domain)) == -1)
 		fatalx("DNS_CONF: bad domain");
 	if (!dm.on)

@@ -255,13 +255,13 @@ test_domain(void)
 {
 	char	d[DNS_DOMAIN_MAX];
 
-	ok(dns_domain_norm("Mesh.Example.", d, sizeof(d)) == 0 &&
+	ok(mesh_dns_domain_norm("Mesh.Example.", d, sizeof(d)) == 0 &&
 	    strcmp(d, "mesh.example") == 0, "domain: lower case, no dot");
-	ok(dns_domain_norm("bad_name", d, sizeof(d)) == -1,
+	ok(mesh_dns_domain_norm("bad_name", d, sizeof(d)) == -1,
 	    "domain: '_' refused");
-	ok(dns_domain_norm("a..b", d, sizeof(d)) == -1 &&
-	    dns_domain_norm("", d, sizeof(d)) == -1 &&
-	    dns_domain_norm(".", d, sizeof(d)) == -1,
+	ok(mesh_dns_domain_norm("a..b", d, sizeof(d)) == -1 &&
+	    mesh_dns_domain_norm("", d, sizeof(d)) == -1 &&
+	    mesh_dns_domain_norm(".", d, sizeof(d)) == -1,
 	    "domain: empty labels refused");
 }
 
