@@ -4,12 +4,13 @@
 set -eu
 
 BUILD="gcc make bison pkg-config libssl-dev libevent-dev libbsd-dev libseccomp-dev"
+# bind9-dnsutils: dig, for the mesh DNS (regress/netns/dns.t)
 # coturn (turnserver) and miniupnpd-nftables: the STUN, NAT-PMP and PCP
 # servers of regress/interop/stun-coturn.t and natpmp-miniupnpd.t (the tests
 # run the binaries themselves; see there about the services the packages
 # install)
 TEST="perl iproute2 iputils-ping jq mandoc procps psmisc nftables netcat-openbsd
-    systemd coturn miniupnpd-nftables"
+    systemd coturn miniupnpd-nftables bind9-dnsutils"
 # make fuzz: clang with libFuzzer and the sanitizer runtimes
 FUZZ="clang libclang-rt-dev"
 PEERS="wireguard-go wireguard-tools iperf3"
