@@ -32,7 +32,10 @@
  * gets our addresses as its DNS servers and ~DOMAIN as its routing
  * domain (resolvectl dns, resolvectl domain), so only the mesh's names
  * are asked here; at exit, resolvectl revert.  Without resolved nothing
- * is changed: meshd.conf(5) shows the resolv.conf and unbound lines.
+ * is changed: meshd.conf(5) shows the resolv.conf and unbound lines;
+ * nor when meshd runs in a network namespace other than init's (where
+ * resolved runs): there resolved would not find our interface, or find
+ * another by its name.
  */
 
 #include <sys/types.h>
@@ -175,6 +178,24 @@ resolvectl(char *const argv[])
 	return 0;
 }
 
+/*
+ * Whether we share init's network namespace, as resolved does: in
+ * another one (a container, a test's namespace) resolved cannot see our
+ * interface, and must not be told of another's by that name.
+ */
+static int
+same_netns(void)
+{
+	char	a[64], b[64];
+	ssize_t	n, m;
+
+	if ((n = readlink("/proc/self/ns/net", a, sizeof(a) - 1)) == -1 ||
+	    (m = readlink("/proc/1/ns/net", b, sizeof(b) - 1)) == -1)
+		return 1;	/* cannot tell: try, resolvectl will say */
+	a[n] = b[m] = '\0';
+	return strcmp(a, b) == 0;
+}
+
 /* tells systemd-resolved our servers and ~domain for the interface */
 static void
 resolved_tell(const char *ifname, const char *domain,
@@ -188,6 +209,12 @@ resolved_tell(const char *ifname, const char *domain,
 	if (access(RESOLVED_SOCK, F_OK) == -1) {
 		(void)strlcpy(resolver, "systemd-resolved is not running: "
 		    "see meshd.conf(5)", sizeof(resolver));
+		log_info("mesh DNS: %s", resolver);
+		return;
+	}
+	if (!same_netns()) {
+		(void)strlcpy(resolver, "systemd-resolved runs in another "
+		    "network namespace: not told", sizeof(resolver));
 		log_info("mesh DNS: %s", resolver);
 		return;
 	}
