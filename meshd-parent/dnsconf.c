@@ -98,9 +98,15 @@ dns_bind(const struct mesh_prefix *a, int type)
 	    sizeof(on)) : setsockopt(fd, IPPROTO_IPV6, IPV6_FREEBIND, &on,
 	    sizeof(on))) == -1)
 		goto fail;
-	/* a restart while old connections linger in TIME_WAIT */
-	if (type == SOCK_STREAM && setsockopt(fd, SOL_SOCKET, SO_REUSEADDR,
-	    &on, sizeof(on)) == -1)
+	/*
+	 * A reload that changes the addresses binds the ones it keeps
+	 * again while tun still holds the old sockets (it closes them when
+	 * the new ones come); only root can join root's group.  TCP: a
+	 * restart while old connections linger in TIME_WAIT.
+	 */
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on)) == -1 ||
+	    (type == SOCK_STREAM && setsockopt(fd, SOL_SOCKET, SO_REUSEADDR,
+	    &on, sizeof(on)) == -1))
 		goto fail;
 	if (bind(fd, (struct sockaddr *)&ss, len) == -1 ||
 	    (type == SOCK_STREAM && listen(fd, DNS_BACKLOG) == -1))

@@ -129,10 +129,39 @@ ok $(jq -e '.refused >= 1 and .nxdomain >= 2 and .tcp_queries >= 2 and
 like "$(ctl n2 show dns)" "domain: tunnelmesh, ttl 7 s" \
     "show dns says the domain and the ttl"
 
+# ---- TCP: one connection for several queries; at most 8 at a time
+is "$(q 2 n1.tunnelmesh +tcp +keepopen +short this.tunnelmesh A \
+    +tcp +keepopen +short | tr '\n' ' ')" "100.64.0.1 100.64.0.2 " \
+    "two queries on one TCP connection"
+ip netns exec "mdn2$$" bash -c 'for i in 1 2 3 4 5 6 7 8 9 10; do
+	exec {fd}<>/dev/tcp/100.64.0.2/53; done; sleep 1' &
+HOG=$!
+full() { [ "$(ctl n2 -j show dns | jq .tcp_refused)" -ge 2 ]; }
+wait_for 3 full; ok $? "the 9th and 10th idle TCP connections are refused"
+wait "$HOG"
+drained() { [ "$(ctl n2 -j show dns | jq .tcp_connections)" = 0 ]; }
+wait_for 3 drained; ok $? "closed by the client, they are gone"
+is "$(short n1.tunnelmesh A +tcp)" 100.64.0.1 "and TCP answers again"
+
 # ---- a reload changes the domain, the sockets stay
 MESH_EXTRA=$'\tdomain "Corp.Example."' mesh_conf n2 n1:1
-ctl n2 reload >/dev/null; ok $? "n2 reloads with domain Corp.Example."
+out=$(ctl n2 reload); ok $? "n2 reloads with domain Corp.Example."
+has "$out" 'domain "corp.example"' "the reload says the domain changed"
 is "$(short n1.corp.example A)" 100.64.0.1 "n1.corp.example answers"
 is "$(status n1.tunnelmesh A)" REFUSED "tunnelmesh is no longer ours"
 is "$(short this.corp.example A +tcp)" 100.64.0.2 "TCP too"
+
+# ---- a reload adds an address: it answers too, the kept ones go on
+sed -i 's|^\tlisten-port 51820$|&\n\taddress 100.64.0.2/32\n\taddress 10.77.0.2/24|' \
+    "$D/n2.conf"
+ctl n2 reload >/dev/null; ok $? "n2 reloads with a second IPv4 address"
+at77() {
+	[ "$(ip netns exec "mdn2$$" dig +time=1 +tries=1 +short @10.77.0.2 \
+	    this.corp.example A | sort | tr '\n' ' ')" = "10.77.0.2 100.64.0.2 " ]
+}
+wait_for 3 at77; ok $? "the new address answers, this. has both"
+is "$(short n1.corp.example A +tcp)" 100.64.0.1 \
+    "the kept address answers over TCP"
+is "$(ctl n2 -j show dns | jq '.udp_sockets + .tcp_sockets')" 4 \
+    "two addresses, four sockets"
 done_testing
