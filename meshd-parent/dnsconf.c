@@ -63,7 +63,7 @@ extern char	**environ;
 static struct mesh_prefix	 bound[MESH_MAX_ADDRS];
 static size_t			 nbound;
 static int			 dns_on;
-static char			 told_domain[MESH_DNS_DOMAIN_MAX];
+static char			 asked_domain[MESH_DNS_DOMAIN_MAX];
 static char			 told_ifname[MESH_IFNAME_MAX];
 static char			 resolver[192] = "not told (DNS off)";
 
@@ -202,6 +202,16 @@ same_netns(void)
 	return strcmp(a, b) == 0;
 }
 
+/* what resolved was told, to revert it and to show it */
+static void
+resolved_told(const char *ifname, const char *dom)
+{
+	(void)strlcpy(told_ifname, ifname, sizeof(told_ifname));
+	snprintf(resolver, sizeof(resolver), "systemd-resolved: %s for %s",
+	    ifname, dom);
+	log_info("mesh DNS: told %s", resolver);
+}
+
 /* tells systemd-resolved our servers and ~domain for the interface */
 static void
 resolved_tell(const char *ifname, const char *domain,
@@ -240,13 +250,7 @@ resolved_tell(const char *ifname, const char *domain,
 		argv[3] = dom;
 		argv[4] = NULL;
 		if (resolvectl(argv) == 0) {
-			(void)strlcpy(told_ifname, ifname,
-			    sizeof(told_ifname));
-			(void)strlcpy(told_domain, domain,
-			    sizeof(told_domain));
-			snprintf(resolver, sizeof(resolver), "systemd-resolved: "
-			    "%s for %s", ifname, dom);
-			log_info("mesh DNS: told %s", resolver);
+			resolved_told(ifname, dom);
 			return;
 		}
 	}
@@ -264,7 +268,7 @@ dns_revert(void)
 	if (resolvectl(argv) == 0)
 		log_info("mesh DNS: systemd-resolved's settings for %s "
 		    "reverted", told_ifname);
-	told_ifname[0] = told_domain[0] = '\0';
+	told_ifname[0] = '\0';
 }
 
 /*
@@ -290,6 +294,7 @@ dns_config(struct meshd_conf *nconf)
 		}
 		dns_on = 0;
 		nbound = 0;
+		asked_domain[0] = '\0';
 		return;
 	}
 	(void)strlcpy(dm.domain, nconf->mesh.dns_domain, sizeof(dm.domain));
@@ -301,14 +306,15 @@ dns_config(struct meshd_conf *nconf)
 	    n * sizeof(addrs[0])) == 0) {
 		imsg_compose_event(iev, IMSG_DNS_CONF, 0, 0, -1, &dm,
 		    sizeof(dm));
-		if (strcmp(told_domain, dm.domain) == 0)
-			return;
+		if (strcmp(asked_domain, dm.domain) == 0)
+			return;		/* nothing new for the resolver */
 	} else
 		dns_sockets(iev, &dm, addrs, n);
 	memcpy(bound, addrs, n * sizeof(addrs[0]));
 	nbound = n;
 	dns_on = 1;
 	dns_revert();
+	(void)strlcpy(asked_domain, dm.domain, sizeof(asked_domain));
 	resolved_tell(nconf->iface.name, dm.domain, addrs, n);
 }
 

@@ -373,7 +373,8 @@ dns_conf(struct imsg *imsg)
 		init = 1;
 	}
 	if (imsg_get_data(imsg, &dm, sizeof(dm)) == -1 ||
-	    dm.nsocks > MESH_DNS_SOCKS || dm.ttl > MESH_DNS_TTL_MAX || expect != 0)
+	    dm.nsocks > MESH_DNS_SOCKS || dm.ttl > MESH_DNS_TTL_MAX ||
+	    expect != 0)
 		fatalx("DNS_CONF: bad message");
 	dm.domain[sizeof(dm.domain) - 1] = '\0';
 	dm.self[sizeof(dm.self) - 1] = '\0';
