@@ -26,6 +26,9 @@ if [ -x "$MESHD_BUILD/bench/rtable-bench" ]; then
 	"$MESHD_BUILD/bench/rtable-bench" -t 1 || exit 1
 fi
 echo
+echo "== mesh DNS: the codec, and one meshd answering (meshd-tun/dns*.c)"
+"$(dirname "$0")/dns.sh" || echo "(dns.sh did not finish)"
+echo
 echo "== reading a large config (parent: parse, checks; as on reload)"
 "$(dirname "$0")/config-scale.sh" 10000 || exit 1
 if [ -n "${MESHD_ROOT:-}" ] && [ "${MESH_N:-10000}" != 0 ]; then

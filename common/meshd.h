@@ -228,6 +228,16 @@ enum imsg_type {
 				   struct mesh_stream_msg */
 	IMSG_LADDER_CONF,	/* parent -> net: struct mesh_ladder_msg,
 				   after each RECONF_END */
+	/* mesh DNS (meshd-tun/dnsserv.c) */
+	IMSG_DNS_CONF,		/* parent -> tun, after each RECONF_END:
+				   struct mesh_dns_msg; nsocks DNS_SOCKET
+				   follow if replace is set */
+	IMSG_DNS_SOCKET,	/* parent -> tun: fd of a socket bound to a
+				   mesh address, port 53; uint8_t: 0 UDP, 1
+				   TCP (listening) */
+	IMSG_CTL_SHOW_DNS,	/* request, no data; parent -> tun the same
+				   (id: the request); reply CTL_DNS, END */
+	IMSG_CTL_DNS,		/* tun -> parent -> client: struct ctl_dns */
 
 	IMSG_TYPE_MAX
 };
@@ -738,11 +748,57 @@ struct ctl_change {
 	char		text[MESH_CHANGE_TEXT];
 };
 
+/*
+ * DNS_CONF: the mesh DNS of the mesh block.  on 0: tun closes its DNS
+ * sockets and answers nothing.  replace: the nsocks DNS_SOCKET messages
+ * that follow replace the ones tun has (the addresses changed).
+ */
+#define MESH_DNS_DOMAIN_MAX	128
+#define MESH_DNS_DOMAIN_DEFAULT	"tunnelmesh"
+#define MESH_DNS_TTL_DEFAULT	5	/* seconds: names come and go */
+#define MESH_DNS_TTL_MAX	86400
+struct mesh_dns_msg {
+	char		domain[MESH_DNS_DOMAIN_MAX];	/* lower case */
+	char		self[MESH_NAME_MAX];	/* our certificate's name */
+	uint32_t	ttl;
+	uint8_t		on;
+	uint8_t		replace;
+	uint8_t		nsocks;
+	uint8_t		pad;
+};
+#define MESH_DNS_SOCKS	(2 * MESH_MAX_ADDRS)	/* UDP and TCP each */
+
+/* show dns: tun's side, and the parent's word on systemd-resolved */
+struct ctl_dns {
+	char		domain[MESH_DNS_DOMAIN_MAX];	/* "" DNS off */
+	uint32_t	ttl;
+	uint32_t	nudp;		/* sockets answering */
+	uint32_t	ntcp;
+	uint32_t	names;		/* members and static peers known */
+	uint32_t	tcp_conns;	/* TCP connections open now */
+	uint32_t	serial;		/* the SOA's */
+	uint64_t	queries;	/* every message on port 53 */
+	uint64_t	answered;	/* NOERROR, with or without data */
+	uint64_t	nxdomain;
+	uint64_t	refused;	/* outside the domain, AXFR, class */
+	uint64_t	malformed;	/* FORMERR, dropped, NOTIMP, BADVERS */
+	uint64_t	truncated;	/* TC over UDP */
+	uint64_t	tcp_queries;
+	uint64_t	tcp_full;	/* connections refused: too many */
+	char		resolver[192];	/* parent: what it told the system's
+					   resolver, or why not */
+};
+
 /* util.c */
 const char	*mesh_prefix_ntop(const struct mesh_prefix *, char *, size_t);
 int		 mesh_prefix_pton(const char *, struct mesh_prefix *);
 const char	*mesh_sockaddr_ntop(const void *, size_t, char *, size_t);
 uint64_t	 mesh_monotonic_ns(void);
+/*
+ * A DNS domain as written (letters, digits, '-', labels of 1 to 63, one
+ * final dot allowed) into out, lower case, without the dot; -1 if bad.
+ */
+int		 mesh_dns_domain_norm(const char *, char *, size_t);
 
 /* change.c: one line for a ctl_change, as meshctl and the log say it */
 const char	*mesh_change_text(const struct ctl_change *, char *, size_t);

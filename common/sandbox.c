@@ -183,8 +183,11 @@ static const struct allow allow_crypto[] = {
 			"core dumps"),
 };
 
-/* meshd-tun: the TUN fd (read and write are common) */
+/* meshd-tun: the TUN fd, mesh DNS (read and write are common) */
 static const struct allow allow_tun[] = {
+	A(accept4,	"mesh DNS over TCP, on the listening sockets the "
+			"parent bound to the mesh addresses, port 53 "
+			"(dnsserv.c); UDP answers go with recvmsg and sendmsg"),
 	A(sysinfo,	"glibc's qsort(3) sizes its buffer by physical memory "
 			"on its first large sort: tun_reconf() with ~50 peers "
 			"and more"),
@@ -362,7 +365,8 @@ sandbox_enter(enum meshd_role role)
 		promises = "stdio recvfd";	/* key fds from the parent */
 		break;
 	case PROC_TUN:
-		promises = "stdio recvfd";	/* the TUN fd */
+		/* the TUN fd; DNS on sockets the parent bound */
+		promises = "stdio recvfd inet";
 		break;
 	default:
 		fatalx("%s: no sandbox for role %d", __func__, role);

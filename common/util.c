@@ -24,6 +24,7 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
+#include <ctype.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -163,4 +164,31 @@ mesh_monotonic_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+int
+mesh_dns_domain_norm(const char *in, char *out, size_t outlen)
+{
+	size_t	i, label = 0;
+
+	if (strlcpy(out, in, outlen) >= outlen)
+		return -1;
+	for (i = 0; out[i] != '\0'; i++) {
+		if (out[i] == '.') {
+			if (label == 0)
+				return -1;	/* an empty label */
+			label = 0;
+			continue;
+		}
+		if (!isalnum((unsigned char)out[i]) && out[i] != '-')
+			return -1;
+		if (++label > 63)
+			return -1;
+		out[i] = tolower((unsigned char)out[i]);
+	}
+	if (i == 0)
+		return -1;
+	if (out[i - 1] == '.')
+		out[i - 1] = '\0';
+	return 0;
 }

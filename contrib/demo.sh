@@ -194,6 +194,15 @@ run "$MESHCTL" -s "$D/alpha.sock" netcheck
 run "$MESHCTL" -s "$D/alpha.sock" show peers
 run "$MESHCTL" -s "$D/alpha.sock" show peer beta
 run "$MESHCTL" -s "$D/beta.sock" show mesh
+if command -v dig >/dev/null; then
+	step "mesh DNS: alpha asks its own meshd for beta, gamma (a static peer) and itself"
+	for name in beta.tunnelmesh gamma.tunnelmesh this.tunnelmesh; do
+		run ip netns exec "${P}alpha" dig +short @100.64.0.2 "$name" A
+	done
+	run ip netns exec "${P}alpha" dig +noall +comments @100.64.0.2 \
+	    nobody.tunnelmesh A
+	run "$MESHCTL" -s "$D/alpha.sock" show dns
+fi
 step "and the stock WireGuard side"
 run ip netns exec "${P}gamma" wg show "$GIF"
 

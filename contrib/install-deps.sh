@@ -5,6 +5,7 @@ set -eu
 
 BUILD="gcc make bison pkg-config libssl-dev libevent-dev libbsd-dev libseccomp-dev
     zlib1g-dev"
+# bind9-dnsutils: dig, for the mesh DNS (regress/netns/dns.t)
 # coturn (turnserver) and miniupnpd-nftables: the STUN, NAT-PMP and PCP
 # servers of regress/interop/stun-coturn.t and natpmp-miniupnpd.t (the tests
 # run the binaries themselves; see there about the services the packages
@@ -12,7 +13,8 @@ BUILD="gcc make bison pkg-config libssl-dev libevent-dev libbsd-dev libseccomp-d
 # the relay's web face against; openssh-server (sshd) and openssh-client:
 # regress/netns/ssh.t's SSH transport, with its own sshd in a namespace
 TEST="perl iproute2 iputils-ping jq mandoc procps psmisc nftables netcat-openbsd
-    systemd coturn miniupnpd-nftables nginx-light openssh-client openssh-server"
+    systemd coturn miniupnpd-nftables nginx-light openssh-client openssh-server
+    bind9-dnsutils"
 # make fuzz: clang with libFuzzer and the sanitizer runtimes
 FUZZ="clang libclang-rt-dev"
 PEERS="wireguard-go wireguard-tools iperf3"

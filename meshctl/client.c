@@ -64,6 +64,8 @@ struct replies {
 	struct ctl_mesh		 mesh;
 	int			 have_netcheck;
 	struct ctl_netcheck	 netcheck;
+	int			 have_dns;	/* show dns */
+	struct ctl_dns		 dns;
 };
 
 #define MESHCTL_MAX_CHANGES	100000
@@ -117,6 +119,8 @@ reply_name(uint32_t type)
 		return "mesh";
 	case IMSG_CTL_NETCHECK:
 		return "netcheck";
+	case IMSG_CTL_DNS:
+		return "dns";
 	default:
 		return "unknown";
 	}
@@ -322,6 +326,12 @@ ctl_collect(struct ctl *c, struct replies *r, uint32_t want)
 			bad = reply_netcheck(&imsg, &r->netcheck) == -1;
 			r->have_netcheck = 1;
 			break;
+		case IMSG_CTL_DNS:
+			if (want != IMSG_CTL_DNS || r->have_dns)
+				goto unexpected;
+			bad = reply_dns(&imsg, &r->dns) == -1;
+			r->have_dns = 1;
+			break;
 		case IMSG_CTL_PEER:
 			/* show mesh: its coordinators, after the mesh */
 			if (want != IMSG_CTL_PEER && (want != IMSG_CTL_MESH ||
@@ -353,7 +363,8 @@ ctl_collect(struct ctl *c, struct replies *r, uint32_t want)
 			if (want == 0 || want == IMSG_CTL_RELOAD_CHANGE ||
 			    (want == IMSG_CTL_STATUS && !r->have_status) ||
 			    (want == IMSG_CTL_MESH && !r->have_mesh) ||
-			    (want == IMSG_CTL_NETCHECK && !r->have_netcheck))
+			    (want == IMSG_CTL_NETCHECK && !r->have_netcheck) ||
+			    (want == IMSG_CTL_DNS && !r->have_dns))
 				goto unexpected;
 			bad = reply_end(&imsg) == -1;
 			done = 1;
@@ -703,6 +714,31 @@ netcheck(struct ctl *c)
 	return ret;
 }
 
+/* show dns: the mesh DNS's counters (meshd-tun) */
+static int
+show_dns(struct ctl *c)
+{
+	struct replies	*r;
+	int		 ret = 1;
+
+	if ((r = calloc(1, sizeof(*r))) == NULL) {
+		fprintf(c->err, "meshctl: %s\n", strerror(errno));
+		return 1;
+	}
+	if (ctl_send(c, IMSG_CTL_SHOW_DNS, NULL, 0) == 0 &&
+	    ctl_collect(c, r, IMSG_CTL_DNS) == 0) {
+		if (r->have_result)
+			ret = ctl_refused(c, r);
+		else {
+			c->o->dns(c->out, &r->dns);
+			ret = 0;
+		}
+	}
+	replies_free(r);
+	free(r);
+	return ret;
+}
+
 /* reload, log: one RESULT */
 static int
 ctl_result(struct ctl *c, uint32_t type, const void *data, size_t len)
@@ -743,6 +779,8 @@ ctl_dispatch(struct ctl *c, const struct parse_result *res)
 		return show_mesh(c);
 	case NETCHECK:
 		return netcheck(c);
+	case SHOW_DNS:
+		return show_dns(c);
 	case LOG_VERBOSE:
 	case LOG_BRIEF:
 		v = res->action == LOG_VERBOSE;

@@ -51,6 +51,7 @@ int	 reply_status(struct imsg *, struct ctl_status *);
 int	 reply_proc(struct imsg *, struct ctl_proc *);
 int	 reply_mesh(struct imsg *, struct ctl_mesh *);
 int	 reply_netcheck(struct imsg *, struct ctl_netcheck *);
+int	 reply_dns(struct imsg *, struct ctl_dns *);
 /* a CTL_PEER into pi, which then awaits pi->peer.naips prefixes */
 int	 reply_peer(struct imsg *, struct peer_info *);
 /* a CTL_PEER_AIPS for pi: grows pi->aips (free it, error or not) */

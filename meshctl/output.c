@@ -1014,6 +1014,35 @@ text_netcheck(FILE *fp, const struct ctl_netcheck *n)
 		fprintf(fp, "  %s\n", n->cand[i]);
 }
 
+/* show dns: where it answers, then its counters */
+static void
+text_dns(FILE *fp, const struct ctl_dns *d)
+{
+	if (d->domain[0] == '\0') {
+		fputs("mesh DNS: off (no mesh block)\n", fp);
+		return;
+	}
+	fputs("domain: ", fp);
+	print_safe(fp, d->domain, 0);
+	fprintf(fp, ", ttl %u s, serial %u\n", d->ttl, d->serial);
+	fprintf(fp, "sockets: %u UDP, %u TCP (%u connections open)\n",
+	    d->nudp, d->ntcp, d->tcp_conns);
+	fprintf(fp, "names: %u (and this)\n", d->names);
+	fputs("resolver: ", fp);
+	print_safe(fp, d->resolver, 0);
+	fputc('\n', fp);
+	fprintf(fp, "queries: %llu (%llu over TCP)\n",
+	    (unsigned long long)d->queries,
+	    (unsigned long long)d->tcp_queries);
+	fprintf(fp, "  answered %llu, nxdomain %llu, refused %llu, "
+	    "malformed %llu\n", (unsigned long long)d->answered,
+	    (unsigned long long)d->nxdomain, (unsigned long long)d->refused,
+	    (unsigned long long)d->malformed);
+	fprintf(fp, "  truncated %llu, TCP connections refused %llu\n",
+	    (unsigned long long)d->truncated,
+	    (unsigned long long)d->tcp_full);
+}
+
 const struct output text_output = {
 	.status = text_status,
 	.peers = text_peers,
@@ -1022,5 +1051,6 @@ const struct output text_output = {
 	.reload = text_reload,
 	.config = text_config,
 	.mesh = text_mesh,
-	.netcheck = text_netcheck
+	.netcheck = text_netcheck,
+	.dns = text_dns
 };

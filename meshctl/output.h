@@ -71,6 +71,8 @@ struct output {
 		    const struct peer_info *, size_t);
 	/* netcheck */
 	void	(*netcheck)(FILE *, const struct ctl_netcheck *);
+	/* show dns */
+	void	(*dns)(FILE *, const struct ctl_dns *);
 };
 
 extern const struct output	text_output;

@@ -587,6 +587,38 @@ json_netcheck(FILE *fp, const struct ctl_netcheck *n)
 	(void)json_finish(&j);
 }
 
+/*
+ * show dns: {"version": 1, "domain" (null: off), "ttl", "serial",
+ * "udp_sockets", "tcp_sockets", "tcp_connections", "names", "resolver",
+ * "queries", "tcp_queries", "answered", "nxdomain", "refused",
+ * "malformed", "truncated", "tcp_refused"}
+ */
+static void
+json_dns(FILE *fp, const struct ctl_dns *d)
+{
+	struct json	j;
+
+	json_open(&j, fp);
+	json_str_or_null(&j, "domain", d->domain);
+	json_uint(&j, "ttl", d->ttl);
+	json_uint(&j, "serial", d->serial);
+	json_uint(&j, "udp_sockets", d->nudp);
+	json_uint(&j, "tcp_sockets", d->ntcp);
+	json_uint(&j, "tcp_connections", d->tcp_conns);
+	json_uint(&j, "names", d->names);
+	json_string(&j, "resolver", d->resolver);
+	json_uint(&j, "queries", d->queries);
+	json_uint(&j, "tcp_queries", d->tcp_queries);
+	json_uint(&j, "answered", d->answered);
+	json_uint(&j, "nxdomain", d->nxdomain);
+	json_uint(&j, "refused", d->refused);
+	json_uint(&j, "malformed", d->malformed);
+	json_uint(&j, "truncated", d->truncated);
+	json_uint(&j, "tcp_refused", d->tcp_full);
+	json_object_close(&j);
+	(void)json_finish(&j);
+}
+
 const struct output json_output = {
 	.status = json_status,
 	.peers = json_peers,
@@ -595,5 +627,6 @@ const struct output json_output = {
 	.reload = json_reload,
 	.config = json_config,
 	.mesh = json_mesh,
-	.netcheck = json_netcheck
+	.netcheck = json_netcheck,
+	.dns = json_dns
 };

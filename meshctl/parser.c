@@ -124,6 +124,7 @@ static const struct token t_peers[] = {
 static const struct token t_show[] = {
 	{ KEYWORD,	"cert",		SHOW_CERT,	t_args },
 	{ KEYWORD,	"config",	SHOW_CONFIG,	NULL },
+	{ KEYWORD,	"dns",		SHOW_DNS,	NULL },
 	{ KEYWORD,	"mesh",		SHOW_MESH,	NULL },
 	{ KEYWORD,	"peer",		NONE,		t_peername },
 	{ KEYWORD,	"peers",	SHOW_PEERS,	t_peers },

@@ -46,7 +46,8 @@ enum actions {
 	CA_SIGN,
 	SHOW_CERT,
 	SHOW_CRL,
-	NETCHECK
+	NETCHECK,
+	SHOW_DNS
 };
 
 /* show peers sort KEY */

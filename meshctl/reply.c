@@ -113,6 +113,17 @@ reply_mesh(struct imsg *imsg, struct ctl_mesh *m)
 	return 0;
 }
 
+/* a CTL_DNS: its strings ended */
+int
+reply_dns(struct imsg *imsg, struct ctl_dns *d)
+{
+	if (imsg_get_data(imsg, d, sizeof(*d)) == -1)
+		return -1;
+	d->domain[sizeof(d->domain) - 1] = '\0';
+	d->resolver[sizeof(d->resolver) - 1] = '\0';
+	return 0;
+}
+
 /* a CTL_NETCHECK: counts within bounds, every string ended */
 int
 reply_netcheck(struct imsg *imsg, struct ctl_netcheck *n)

@@ -377,6 +377,29 @@ stun_diff(struct confdiff *d, const struct mesh_conf *o,
 	return 0;
 }
 
+/* the mesh DNS's domain and ttl */
+static int
+dns_diff(struct confdiff *d, const struct mesh_conf *o,
+    const struct mesh_conf *n)
+{
+	char	text[MESH_CHANGE_TEXT];
+
+	if (strcmp(o->dns_domain, n->dns_domain) != 0) {
+		/* the new one is what matters: the old may be cut */
+		(void)snprintf(text, sizeof(text), "\"%s\" (was \"%.60s\")",
+		    n->dns_domain, o->dns_domain);
+		if (change_simple(d, CHANGE_IFACE, "domain", text) == -1)
+			return -1;
+	}
+	if (o->dns_ttl != n->dns_ttl) {
+		(void)snprintf(text, sizeof(text), "%u -> %u", o->dns_ttl,
+		    n->dns_ttl);
+		if (change_simple(d, CHANGE_IFACE, "ttl", text) == -1)
+			return -1;
+	}
+	return 0;
+}
+
 /*
  * The mesh block.  Its coordinators are peers and show as peers added
  * and removed; the certificate's addresses as the interface's.
@@ -424,7 +447,7 @@ mesh_diff(struct confdiff *d, const struct meshd_conf *oc,
 	    change_simple(d, CHANGE_IFACE, "port-mapping",
 	    n->portmap ? "on" : "off") == -1)
 		return -1;
-	return 0;
+	return dns_diff(d, o, n);
 }
 
 int

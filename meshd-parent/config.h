@@ -124,6 +124,9 @@ struct mesh_conf {
 	struct mesh_stun	 stun[MESH_STUN_MAX];
 	size_t			 nstun;
 	int			 portmap;	/* port-mapping on (default) */
+	/* mesh DNS (issue 15) */
+	char			 dns_domain[MESH_DNS_DOMAIN_MAX]; /* lower case */
+	uint32_t		 dns_ttl;
 };
 
 struct meshd_conf {

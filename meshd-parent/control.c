@@ -54,6 +54,7 @@ struct ctl_conn {
 	int			 broken;	/* a reply cut short: close */
 	int			 restricted;	/* show requests only */
 	uint32_t		 netcheck_seq;	/* waiting for net; 0 none */
+	uint32_t		 dns_seq;	/* waiting for tun; 0 none */
 };
 
 /* a listening control socket */
@@ -1041,7 +1042,7 @@ control_reload_done(int code, const char *msg)
 static void
 netcheck_request(struct ctl_conn *c)
 {
-	if (c->stats_pending || c->netcheck_seq != 0) {
+	if (c->stats_pending || c->netcheck_seq != 0 || c->dns_seq != 0) {
 		control_result(c, EBUSY, "a show request is still running");
 		return;
 	}
@@ -1070,6 +1071,40 @@ control_netcheck(uint32_t seq, const struct ctl_netcheck *nc)
 	    sizeof(*nc)) == -1 ||
 	    imsg_compose(&c->ibuf, IMSG_CTL_END, 0, 0, -1, NULL, 0) == -1) {
 		log_warn("control: netcheck");
+		c->broken = 1;
+	}
+	control_event_add(c);
+}
+
+/* show dns: tun's counters, relayed with the parent's resolver line */
+static void
+dns_request(struct ctl_conn *c)
+{
+	if (c->stats_pending || c->netcheck_seq != 0 || c->dns_seq != 0) {
+		control_result(c, EBUSY, "a show request is still running");
+		return;
+	}
+	c->dns_seq = ++stats_seq;
+	imsg_compose_event(&parent.children[PROC_TUN].iev, IMSG_CTL_SHOW_DNS,
+	    c->dns_seq, 0, -1, NULL, 0);
+}
+
+void
+control_dns(uint32_t seq, struct ctl_dns *cd)
+{
+	struct ctl_conn	*c;
+
+	TAILQ_FOREACH(c, &ctl_conns, entry)
+		if (c->dns_seq == seq)
+			break;
+	if (c == NULL)
+		return;		/* the client went away */
+	c->dns_seq = 0;
+	dns_show_fill(cd);
+	if (imsg_compose(&c->ibuf, IMSG_CTL_DNS, 0, 0, -1, cd,
+	    sizeof(*cd)) == -1 ||
+	    imsg_compose(&c->ibuf, IMSG_CTL_END, 0, 0, -1, NULL, 0) == -1) {
+		log_warn("control: show dns");
 		c->broken = 1;
 	}
 	control_event_add(c);
@@ -1105,6 +1140,14 @@ control_request(struct ctl_conn *c, struct imsg *imsg)
 			return;
 		}
 		netcheck_request(c);
+		return;
+	case IMSG_CTL_SHOW_DNS:
+		if (imsg_get_len(imsg) != 0) {
+			control_result(c, EINVAL, "malformed show dns "
+			    "request");
+			return;
+		}
+		dns_request(c);
 		return;
 	case IMSG_CTL_RELOAD:
 	case IMSG_CTL_LOG_VERBOSE:

@@ -707,7 +707,17 @@ parent_dispatch_crypto(struct child_proc *cp, struct imsg *imsg)
 static int
 parent_dispatch_tun(struct child_proc *cp, struct imsg *imsg)
 {
-	return parent_dispatch_child(cp, imsg);
+	struct ctl_dns	cd;
+
+	switch (imsg_get_type(imsg)) {
+	case IMSG_CTL_DNS:
+		if (imsg_get_data(imsg, &cd, sizeof(cd)) == -1)
+			fatalx("CTL_DNS: bad message from tun");
+		control_dns(imsg_get_id(imsg), &cd);
+		return 0;
+	default:
+		return parent_dispatch_child(cp, imsg);
+	}
 }
 
 static void
@@ -858,6 +868,7 @@ parent_shutdown(int code)
 			waitpid(parent.children[r].pid, NULL, 0);
 		}
 	route_flush();
+	dns_revert();
 	if (parent.conf != NULL && parent.conf->has_iface &&
 	    tundev_destroy(parent.conf->iface.name) == -1)
 		log_warn("cannot remove interface %s", parent.conf->iface.name);

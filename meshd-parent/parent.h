@@ -89,6 +89,14 @@ void	 control_reload_change(const struct ctl_change *);
 /* net's IMSG_NETCHECK for request id */
 void	 control_netcheck(uint32_t, const struct ctl_netcheck *);
 
+/* tun's IMSG_CTL_DNS for request id */
+void	 control_dns(uint32_t, struct ctl_dns *);
+
+/* dnsconf.c: mesh DNS sockets for tun, systemd-resolved */
+void	 dns_config(struct meshd_conf *);
+void	 dns_revert(void);
+void	 dns_show_fill(struct ctl_dns *);
+
 /* keys.c */
 int	 keys_open(struct meshd_conf *, struct keyfds *, char *, size_t);
 void	 keys_close(struct keyfds *);

@@ -104,6 +104,8 @@ enum opt {
 	OPT_PORTMAP,
 	OPT_PROBE,
 	OPT_SSH,
+	OPT_DOMAIN,
+	OPT_TTL,
 	OPT_MAX
 };
 
@@ -230,6 +232,8 @@ static void	 stream_listen(const char *);
 static void	 iface_probe(const char *);
 static void	 peer_ssh(const char *);
 static void	 peer_ssh_opt(int, const char *);
+static void	 mesh_domain(const char *);
+static void	 mesh_ttl(const char *);
 static void	 coord_begin(const char *);
 static void	 coord_end(void);
 static void	 coord_abort(void);
@@ -246,6 +250,7 @@ static void	 coord_abort(void);
 %token	CA CERTIFICATEFILE COORDINATOR MESH REVOCATIONFILE SERVE
 %token	PORTMAPPING STUN
 %token	IDENTITYFILE KNOWNHOSTSFILE LISTEN PROBEINTERVAL REMOTESTREAM SSH
+%token	DOMAIN TTL
 %token	ERROR
 %token	<string>	STRING
 
@@ -395,6 +400,8 @@ meshopt		: CA STRING			{ mesh_ca($2); }
 		| SERVE STRING			{ mesh_serve_what($2); }
 		| STUN STRING			{ mesh_stun($2); }
 		| PORTMAPPING STRING		{ mesh_portmap($2); }
+		| DOMAIN STRING			{ mesh_domain($2); }
+		| TTL STRING			{ mesh_ttl($2); }
 		| coordinator
 		;
 
@@ -433,6 +440,7 @@ static const struct keyword keywords[] = {
 	{ "certificate-file",		CERTIFICATEFILE,	BLOCK_MESH },
 	{ "control-socket",		CONTROLSOCKET,		BLOCK_NONE },
 	{ "coordinator",		COORDINATOR,		BLOCK_MESH },
+	{ "domain",			DOMAIN,			BLOCK_MESH },
 	{ "endpoint",			ENDPOINT,		BLOCK_PEER },
 	{ "identity-file",		IDENTITYFILE,		BLOCK_PEER },
 	{ "include",			INCLUDE,		BLOCK_NONE },
@@ -457,6 +465,7 @@ static const struct keyword keywords[] = {
 	{ "ssh",			SSH,			BLOCK_PEER },
 	{ "stun",			STUN,			BLOCK_MESH },
 	{ "table",			TABLE,			BLOCK_IFACE },
+	{ "ttl",			TTL,			BLOCK_MESH },
 	{ "user",			USER,			BLOCK_IFACE },
 };
 #define NKEYWORDS	(sizeof(keywords) / sizeof(keywords[0]))
@@ -718,6 +727,10 @@ opt_by_token(int tok)
 		return OPT_PROBE;
 	case SSH:
 		return OPT_SSH;
+	case DOMAIN:
+		return OPT_DOMAIN;
+	case TTL:
+		return OPT_TTL;
 	default:
 		return OPT_MAX;
 	}
@@ -1827,6 +1840,9 @@ mesh_begin(const char *name)
 	memset(blk.mesh, 0, sizeof(*blk.mesh));
 	(void)strlcpy(blk.mesh->name, name, sizeof(blk.mesh->name));
 	blk.mesh->portmap = 1;
+	(void)strlcpy(blk.mesh->dns_domain, MESH_DNS_DOMAIN_DEFAULT,
+	    sizeof(blk.mesh->dns_domain));
+	blk.mesh->dns_ttl = MESH_DNS_TTL_DEFAULT;
 	/* the name is in every certificate of the mesh */
 	if (!cert_valid_label(name))
 		conf_error("mesh name \"%s\" must be a DNS label: 1 to %d "
@@ -2145,6 +2161,35 @@ mesh_portmap(const char *s)
 		blk.mesh->portmap = 0;
 	else
 		blk_error("port-mapping must be on or off, not \"%s\"", s);
+}
+
+/* domain "name": the mesh DNS answers for NAME.domain (dnsserv.c) */
+static void
+mesh_domain(const char *s)
+{
+	if (!opt_once(OPT_DOMAIN, "domain"))
+		return;
+	if (mesh_dns_domain_norm(s, blk.mesh->dns_domain,
+	    sizeof(blk.mesh->dns_domain)) == -1)
+		blk_error("domain \"%s\" is no DNS domain: labels of 1 to 63 "
+		    "letters, digits and '-', %d characters at most", s,
+		    MESH_DNS_DOMAIN_MAX - 1);
+}
+
+/* ttl SECONDS: how long resolvers may keep a mesh DNS answer */
+static void
+mesh_ttl(const char *s)
+{
+	long long	n;
+
+	if (!opt_once(OPT_TTL, "ttl"))
+		return;
+	if (config_number(s, 0, MESH_DNS_TTL_MAX, &n) == -1) {
+		blk_error("ttl must be a number of seconds from 0 to %d, not "
+		    "\"%s\"", MESH_DNS_TTL_MAX, s);
+		return;
+	}
+	blk.mesh->dns_ttl = n;
 }
 
 /*

@@ -24,6 +24,7 @@
 #include <sys/queue.h>
 
 #include <stdio.h>
+#include <string.h>
 
 #include "config.h"
 #include "route.h"
@@ -135,6 +136,14 @@ print_mesh(FILE *f, struct meshd_conf *conf)
 	}
 	if (!m->portmap)
 		fprintf(f, "\tport-mapping off\n");
+	/* the defaults stay unsaid, as for port-mapping */
+	if (strcmp(m->dns_domain, MESH_DNS_DOMAIN_DEFAULT) != 0) {
+		fprintf(f, "\tdomain ");
+		print_string(f, m->dns_domain);
+		fprintf(f, "\n");
+	}
+	if (m->dns_ttl != MESH_DNS_TTL_DEFAULT)
+		fprintf(f, "\tttl %u\n", m->dns_ttl);
 	TAILQ_FOREACH(p, &conf->peers, entry)
 		if (p->coordinator)
 			print_coord(f, p);

@@ -181,6 +181,7 @@ send_config(struct meshd_conf *nconf)
 		}
 		imsg_compose_event(iev, IMSG_RECONF_END, 0, 0, -1, NULL, 0);
 	}
+	dns_config(nconf);
 }
 
 /* applies the interface part of a reload; -1 and err if it cannot */

@@ -25,10 +25,12 @@
 #include <sys/types.h>
 #include <sys/tree.h>
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "child.h"
+#include "dns.h"
 #include "log.h"
 #include "rtable.h"
 #include "tun.h"
@@ -40,11 +42,14 @@
 /* allocated for the addresses it has (most have one) */
 struct tun_member {
 	RB_ENTRY(tun_member)	 entry;
+	RB_ENTRY(tun_member)	 nentry;	/* by name, for DNS */
 	struct tun_peer		 tp;		/* tp.id: the key */
+	char			 name[MESH_NAME_MAX];	/* lower case */
 	size_t			 naddrs;
 	struct mesh_prefix	 addrs[];
 };
 RB_HEAD(member_tree, tun_member);
+RB_HEAD(member_names, tun_member);
 
 static int
 member_cmp(struct tun_member *a, struct tun_member *b)
@@ -53,7 +58,21 @@ member_cmp(struct tun_member *a, struct tun_member *b)
 }
 RB_GENERATE_STATIC(member_tree, tun_member, entry, member_cmp)
 
+/* two certificates may carry one name: the lower id answers */
+static int
+member_name_cmp(struct tun_member *a, struct tun_member *b)
+{
+	int	c;
+
+	if ((c = strcmp(a->name, b->name)) != 0)
+		return c;
+	return member_cmp(a, b);
+}
+RB_GENERATE_STATIC(member_names, tun_member, nentry, member_name_cmp)
+
 static struct member_tree	members = RB_INITIALIZER(&members);
+static struct member_names	names = RB_INITIALIZER(&names);
+static size_t			nmembers;
 
 static struct tun_member *
 member_lookup(uint32_t id)
@@ -118,14 +137,17 @@ member_add(struct imsg *imsg, struct rtable *rt)
 		if ((mm.addrs[i].af != 4 || mm.addrs[i].plen != 32) &&
 		    (mm.addrs[i].af != 6 || mm.addrs[i].plen != 128))
 			fatalx("MEMBER: not a host address");
+	mm.name[sizeof(mm.name) - 1] = '\0';
 	if ((m = member_lookup(mm.id)) == NULL) {
 		if ((m = calloc(1, sizeof(*m) +
 		    mm.naddrs * sizeof(m->addrs[0]))) == NULL)
 			fatal(NULL);
 		m->tp.id = mm.id;
 		RB_INSERT(member_tree, &members, m);
+		nmembers++;
 	} else {
 		member_route(m, rt, 0);		/* renewed: maybe others */
+		RB_REMOVE(member_names, &names, m);
 		if (mm.naddrs != m->naddrs) {
 			/* the tree links it: out while it moves */
 			RB_REMOVE(member_tree, &members, m);
@@ -136,6 +158,11 @@ member_add(struct imsg *imsg, struct rtable *rt)
 			RB_INSERT(member_tree, &members, m);
 		}
 	}
+	/* names are case-insensitive: kept lower case, as DNS asks */
+	for (i = 0; mm.name[i] != '\0'; i++)
+		m->name[i] = tolower((unsigned char)mm.name[i]);
+	m->name[i] = '\0';
+	RB_INSERT(member_names, &names, m);
 	m->naddrs = mm.naddrs;
 	memcpy(m->addrs, mm.addrs, mm.naddrs * sizeof(m->addrs[0]));
 	member_route(m, rt, 1);
@@ -153,8 +180,37 @@ member_gone(struct imsg *imsg, struct rtable *rt)
 		return;		/* provisional: never here */
 	member_route(m, rt, 0);
 	RB_REMOVE(member_tree, &members, m);
+	RB_REMOVE(member_names, &names, m);
+	nmembers--;
 	free(m->tp.ctr);
 	free(m);
+}
+
+int
+member_dns(const char *name, struct dns_addrs *as)
+{
+	struct tun_member	 key, *m;
+	size_t			 i;
+
+	if (strlcpy(key.name, name, sizeof(key.name)) >= sizeof(key.name))
+		return -1;
+	key.tp.id = 0;
+	if ((m = RB_NFIND(member_names, &names, &key)) == NULL ||
+	    strcmp(m->name, name) != 0)
+		return -1;
+	for (i = 0; i < m->naddrs && as->n < DNS_ADDRS_MAX; i++) {
+		as->a[as->n].af = m->addrs[i].af;
+		memcpy(as->a[as->n].addr, m->addrs[i].addr,
+		    m->addrs[i].af == 4 ? 4 : 16);
+		as->n++;
+	}
+	return 0;
+}
+
+size_t
+members_count(void)
+{
+	return nmembers;
 }
 
 void

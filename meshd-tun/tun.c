@@ -16,8 +16,8 @@
 
 /*
  * meshd-tun: the inner side.  It owns the TUN fd the parent opened, the
- * cryptokey routing table and (later) the packet filter and mesh DNS.  It
- * never sees a key.
+ * cryptokey routing table, (later) the packet filter, and the mesh DNS
+ * (dnsserv.c).  It never sees a key.
  *
  *   TUN -> crypto: parse the inner IPv4/IPv6 header, look the destination
  *	up in the routing table (longest prefix over every peer's
@@ -319,6 +319,15 @@ tun_dispatch_parent(struct imsg *imsg)
 	case IMSG_STATS_REQ:
 		send_stats(imsg_get_id(imsg));
 		break;
+	case IMSG_DNS_CONF:
+		dns_conf(imsg);
+		break;
+	case IMSG_DNS_SOCKET:
+		dns_socket(imsg);
+		break;
+	case IMSG_CTL_SHOW_DNS:
+		dns_show(imsg_get_id(imsg));
+		break;
 	default:
 		child_unexpected(PROC_PARENT, imsg);
 	}
@@ -330,9 +339,11 @@ tun_dispatch_crypto(struct imsg *imsg)
 	switch (imsg_get_type(imsg)) {
 	case IMSG_MEMBER:
 		member_add(imsg, rt);
+		dns_changed(NULL);
 		break;
 	case IMSG_PEER_GONE:
 		member_gone(imsg, rt);
+		dns_changed(NULL);
 		break;
 	default:
 		child_unexpected(PROC_CRYPTO, imsg);
@@ -385,6 +396,7 @@ tun_reconf(struct conf_snapshot *cs)
 	npeers = n;
 	conf_snapshot_free(conf);
 	conf = cs;
+	dns_changed(conf);
 	log_debug("config: %zu peers, %zu routes", conf->npeers,
 	    rtable_count(rt));
 }

@@ -21,6 +21,7 @@
  *   members.c	peers the mesh brought: their addresses in the routing
  *		table, their counters
  *   rtable.c	the routing table; ippkt.c the inner headers
+ *   dnsserv.c	mesh DNS: the sockets, the names; dns.c its codec
  */
 
 #ifndef TUN_H
@@ -31,6 +32,8 @@
 
 #include "meshd.h"
 
+struct conf_snapshot;
+struct dns_addrs;
 struct imsg;
 struct rtable;
 
@@ -65,6 +68,17 @@ struct tun_peer *member_find(uint32_t);
  * are the config's)
  */
 void	 members_stats(uint32_t);
+/* adds the addresses of the member called name (lower case); -1: none */
+int	 member_dns(const char *, struct dns_addrs *);
+size_t	 members_count(void);
+
+/* dnsserv.c */
+/* IMSG_DNS_CONF, IMSG_DNS_SOCKET, IMSG_CTL_SHOW_DNS from the parent */
+void	 dns_conf(struct imsg *);
+void	 dns_socket(struct imsg *);
+void	 dns_show(uint32_t);
+/* the config or the members changed: a new SOA serial, the new config */
+void	 dns_changed(struct conf_snapshot *);
 
 /* tun.c */
 /* a peer's record for IMSG_PEER_STATS */

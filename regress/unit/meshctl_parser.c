@@ -214,7 +214,7 @@ test_admin(void)
 	parse_err("si", "unknown command \"si\"; valid commands: ca genkey "
 	    "genpsk import-wg log netcheck pubkey reload show sign");
 	parse_err("show ce x", "unknown argument \"ce\" after \"show\"; "
-	    "valid arguments: cert config mesh peer peers revocations status");
+	    "valid arguments: cert config dns mesh peer peers revocations status");
 	parse_err("c genkey", "unknown command \"c\"; valid commands: ca "
 	    "genkey genpsk import-wg log netcheck pubkey reload show sign");
 	parse_err("ca", "missing argument after \"ca\"; valid arguments: "
@@ -278,9 +278,9 @@ test_parser(void)
 	parse_err("shows", "unknown command \"shows\"; valid commands: ca "
 	    "genkey genpsk import-wg log netcheck pubkey reload show sign");
 	parse_err("show foo", "unknown argument \"foo\" after \"show\"; "
-	    "valid arguments: cert config mesh peer peers revocations status");
+	    "valid arguments: cert config dns mesh peer peers revocations status");
 	parse_err("sh peerss", "unknown argument \"peerss\" after \"show\"; "
-	    "valid arguments: cert config mesh peer peers revocations status");
+	    "valid arguments: cert config dns mesh peer peers revocations status");
 	parse_err("log loud", "unknown argument \"loud\" after \"log\"; "
 	    "valid arguments: brief verbose");
 	parse_err("-x", "unknown command \"-x\"; valid commands: ca "
@@ -288,9 +288,9 @@ test_parser(void)
 
 	/* missing and extra words */
 	parse_err("show", "missing argument after \"show\"; valid arguments: "
-	    "cert config mesh peer peers revocations status");
+	    "cert config dns mesh peer peers revocations status");
 	parse_err("sh", "missing argument after \"show\"; valid arguments: "
-	    "cert config mesh peer peers revocations status");
+	    "cert config dns mesh peer peers revocations status");
 	parse_err("log", "missing argument after \"log\"; valid arguments: "
 	    "brief verbose");
 	parse_err("-j", "missing command; valid commands: ca genkey genpsk "
@@ -2453,6 +2453,60 @@ test_netcheck(void)
 	free(n);
 }
 
+/* show dns: the request, its reply in text and JSON */
+static void
+test_dns(void)
+{
+	struct fake		 f;
+	struct ctl_dns		 d;
+	uint32_t		 type;
+
+	parse_ok("show dns", SHOW_DNS, "", 0);
+	parse_ok("sh d -j", SHOW_DNS, "", 1);
+	memset(&d, 0, sizeof(d));
+	strlcpy(d.domain, "tunnelmesh", sizeof(d.domain));
+	strlcpy(d.resolver, "systemd-resolved: msh0 for ~tunnelmesh",
+	    sizeof(d.resolver));
+	d.ttl = 5;
+	d.serial = 12;
+	d.nudp = d.ntcp = 2;
+	d.names = 4;
+	d.queries = 1042;
+	d.tcp_queries = 3;
+	d.answered = 1010;
+	d.nxdomain = 20;
+	d.refused = 9;
+	d.malformed = 3;
+	d.truncated = 2;
+
+	fake_start(&f);
+	fake_send(&f, IMSG_CTL_DNS, &d, sizeof(d));
+	fake_send(&f, IMSG_CTL_END, NULL, 0);
+	fake_run(&f, "show dns", &text_output);
+	is_int(f.ret, 0, "show dns: exit 0");
+	is_str(f.out,
+	    "domain: tunnelmesh, ttl 5 s, serial 12\n"
+	    "sockets: 2 UDP, 2 TCP (0 connections open)\n"
+	    "names: 4 (and this)\n"
+	    "resolver: systemd-resolved: msh0 for ~tunnelmesh\n"
+	    "queries: 1042 (3 over TCP)\n"
+	    "  answered 1010, nxdomain 20, refused 9, malformed 3\n"
+	    "  truncated 2, TCP connections refused 0\n", "show dns: text");
+	ok(fake_request(&f, NULL, 0, &type) == 0 && type == IMSG_CTL_SHOW_DNS,
+	    "show dns: the request is CTL_SHOW_DNS without data");
+	fake_done(&f);
+
+	d.domain[0] = '\0';
+	fake_start(&f);
+	fake_send(&f, IMSG_CTL_DNS, &d, sizeof(d));
+	fake_send(&f, IMSG_CTL_END, NULL, 0);
+	fake_run(&f, "show dns", &json_output);
+	is_int(f.ret, 0, "show dns -j: exit 0");
+	like(f.out, "\"domain\": null,", "show dns -j: off is a null domain");
+	like(f.out, "\"malformed\": 3,", "show dns -j: a counter");
+	fake_done(&f);
+}
+
 int
 main(void)
 {
@@ -2474,5 +2528,6 @@ main(void)
 	test_mesh_peers();
 	test_mesh_counters();
 	test_netcheck();
+	test_dns();
 	return tap_done();
 }
