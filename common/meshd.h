@@ -229,6 +229,11 @@ enum imsg_type {
 	IMSG_LADDER_CONF,	/* parent -> net: struct mesh_ladder_msg,
 				   after each RECONF_END */
 
+	/* subnet routes and exit nodes (issue 15) */
+	IMSG_EXIT_NODE,		/* parent -> tun: uint32_t, the member id
+				   whose default routes tun routes to (0:
+				   none), at start, reload and when the
+				   exit-node member comes or goes */
 	IMSG_TYPE_MAX
 };
 

@@ -319,6 +319,9 @@ tun_dispatch_parent(struct imsg *imsg)
 	case IMSG_STATS_REQ:
 		send_stats(imsg_get_id(imsg));
 		break;
+	case IMSG_EXIT_NODE:
+		member_exit(imsg, rt);
+		break;
 	default:
 		child_unexpected(PROC_PARENT, imsg);
 	}
