@@ -124,6 +124,10 @@ struct mesh_conf {
 	struct mesh_stun	 stun[MESH_STUN_MAX];
 	size_t			 nstun;
 	int			 portmap;	/* port-mapping on (default) */
+	/* subnet routes and exit nodes (issue 15, exit.c) */
+	char			 exit_node[MESH_NAME_MAX];	/* "" none */
+	int			 exit_fallback;	/* exit-node-fallback direct */
+	int			 serve_exit;	/* serve exit */
 };
 
 struct meshd_conf {
