@@ -194,7 +194,9 @@ enum imsg_type {
 	/* NAT traversal: punching (meshd-net/punch.c) */
 	IMSG_WANT_SESSION,	/* net -> crypto: no data; peerid = a member
 				   a coordinator told us to punch to
-				   (CALL_ME): initiate a handshake now */
+				   (CALL_ME): initiate a handshake now;
+				   parent -> crypto: the same for an exit
+				   node being probed (meshd-parent/exit.c) */
 	IMSG_PEER_KEEPALIVE,	/* net -> crypto: uint16_t seconds, 0 off;
 				   peerid = a member whose path crosses a
 				   NAT (punched or mapped) */

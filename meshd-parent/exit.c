@@ -29,10 +29,12 @@
 #include <net/if.h>
 
 #include <errno.h>
+#include <event.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -54,7 +56,12 @@ static struct {
 	int		 fallback;
 	uint32_t	 id;		/* the exit node's member id, 0 */
 	int		 down;		/* it does not answer */
+	time_t		 down_since;
+	struct event	 probe;		/* EXIT_PROBE: while down, fallback */
+	int		 probing;
 } ex = { .fwd_old = { -1, -1 } };
+
+#define EXIT_PROBE	5	/* seconds between probes of a down exit */
 
 static const char *const fwd_path[2] = {
 	"/proc/sys/net/ipv4/ip_forward",
@@ -400,6 +407,58 @@ serve_exit_set(int on, const char *ifname)
 	}
 }
 
+/*
+ * exit-node-fallback direct sends around a down exit node, so no traffic
+ * brings it back: a probe every EXIT_PROBE seconds asks crypto for a
+ * handshake with it and for its latest handshake; one after it went
+ * down means it is back.
+ */
+static void
+probe_fire(int fd, short event, void *arg)
+{
+	struct timeval	tv = { EXIT_PROBE, 0 };
+
+	if (!ex.down || !ex.fallback || ex.id == 0) {
+		ex.probing = 0;
+		return;
+	}
+	imsg_compose_event(&parent.children[PROC_CRYPTO].iev,
+	    IMSG_WANT_SESSION, ex.id, 0, -1, NULL, 0);
+	imsg_compose_event(&parent.children[PROC_CRYPTO].iev, IMSG_STATS_REQ,
+	    EXIT_STATS_SEQ, 0, -1, NULL, 0);
+	evtimer_add(&ex.probe, &tv);
+}
+
+static void
+probe_update(void)
+{
+	struct timeval	tv = { EXIT_PROBE, 0 };
+
+	if (ex.down && ex.fallback && ex.id != 0 && !ex.probing) {
+		evtimer_set(&ex.probe, probe_fire, NULL);
+		evtimer_add(&ex.probe, &tv);
+		ex.probing = 1;
+	} else if (ex.probing && !(ex.down && ex.fallback && ex.id != 0)) {
+		evtimer_del(&ex.probe);
+		ex.probing = 0;
+	}
+}
+
+int
+exit_stats(uint32_t seq, const struct mesh_peer_stats *st)
+{
+	if (seq != EXIT_STATS_SEQ)
+		return 0;
+	if (st != NULL && st->id != 0 && st->id == ex.id && ex.down &&
+	    st->latest_handshake >= ex.down_since) {
+		log_info("exit node %s answers again", ex.node);
+		ex.down = 0;
+		rules_update();
+		probe_update();
+	}
+	return 1;
+}
+
 /* the exit node's member, by name: its id if its certificate allows */
 static uint32_t
 exit_lookup(void)
@@ -438,6 +497,7 @@ exit_conf(struct meshd_conf *conf, int ifindex)
 		tun_tell(id);
 	ex.id = id;
 	rules_update();
+	probe_update();
 	if (ex.nft && strcmp(ex.ifname, conf->iface.name) != 0)
 		serve_exit_set(0, ex.ifname);
 	(void)strlcpy(ex.ifname, conf->iface.name, sizeof(ex.ifname));
@@ -457,6 +517,7 @@ exit_member(const struct member *m)
 		tun_tell(id);
 	ex.id = id;
 	rules_update();
+	probe_update();
 }
 
 void
@@ -465,19 +526,25 @@ exit_gone(uint32_t id, int noresp)
 	if (id == 0 || id != ex.id)
 		return;
 	if (noresp) {
-		if (!ex.down)
+		if (!ex.down) {
 			log_info("exit node %s does not answer", ex.node);
+			ex.down_since = time(NULL);
+		}
 		ex.down = 1;
 	} else {
 		ex.id = 0;
 		tun_tell(0);
 	}
 	rules_update();
+	probe_update();
 }
 
 void
 exit_cleanup(void)
 {
+	if (ex.probing)
+		evtimer_del(&ex.probe);
+	ex.probing = 0;
 	rules_set(0);
 	serve_exit_set(0, ex.ifname);
 }

@@ -43,9 +43,12 @@
 #define EXIT_TABLE	0x6d65		/* the exit node's routing table */
 #define EXIT_PREF	0x6d65		/* rule priorities: this and +1 */
 #define EXIT_NFT_TABLE	"meshd_exit"	/* inet family */
+/* the seq of exit.c's STATS_REQ to crypto: control's count up from 1 */
+#define EXIT_STATS_SEQ	0xffffffffU
 
 struct meshd_conf;
 struct member;
+struct mesh_peer_stats;
 
 /* SO_MARK on a socket of the tunnel: 0, or -1 (logged) */
 int	exit_mark_socket(int);
@@ -55,6 +58,11 @@ void	exit_conf(struct meshd_conf *, int ifindex);
 void	exit_member(const struct member *);
 /* a member gone, or its initiations unanswered (noresp 1) */
 void	exit_gone(uint32_t, int noresp);
+/*
+ * A PEER_STATS (st) or STATS_END (st NULL) of seq: 1 if it answers
+ * exit.c's probe (taken), 0 if it is control's
+ */
+int	exit_stats(uint32_t, const struct mesh_peer_stats *);
 /* at exit: everything exit_conf set up, undone */
 void	exit_cleanup(void);
 

@@ -588,10 +588,12 @@ parent_dispatch_child(struct child_proc *cp, struct imsg *imsg)
 		    pst.endpoint_len > sizeof(pst.endpoint))
 			fatalx("PEER_STATS: bad message from %s",
 			    meshd_role_names[cp->role]);
-		control_stats(imsg_get_id(imsg), cp->role, &pst);
+		if (!exit_stats(imsg_get_id(imsg), &pst))
+			control_stats(imsg_get_id(imsg), cp->role, &pst);
 		break;
 	case IMSG_STATS_END:
-		control_stats_end(imsg_get_id(imsg));
+		if (!exit_stats(imsg_get_id(imsg), NULL))
+			control_stats_end(imsg_get_id(imsg));
 		break;
 	case IMSG_LOG:
 		child_logline(cp->role, imsg);

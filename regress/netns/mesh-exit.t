@@ -6,7 +6,8 @@
 # only through n2 (the internet sees n2's address, never n3's; no packet
 # to it leaves n3's eth0) while its tunnel keeps to the underlay.  With
 # n2 stopped nothing leaks; with exit-node-fallback direct it goes out
-# directly.  Rules, table and nftables table go when meshd stops.
+# directly, and through n2 again once n2 is back.  Rules, table and
+# nftables table go when meshd stops.
 
 . "$(dirname "$0")/../lib.sh"
 need_root
@@ -117,6 +118,17 @@ wait_for 40 reach "mex3$$" 198.18.70.1
 ok $? "with fallback direct n3 reaches the internet directly"
 [ "$(leaked)" -ge 1 ]; ok $? "now packets to the internet leave eth0"
 [ "$(seen 198.18.60.3)" -ge 1 ]; ok $? "and the internet sees n3's address"
+
+# the exit node comes back: the probes see it, traffic goes through it
+meshd_up n2 "mex2$$"; ok $? "n2 starts again"
+before=$(seen 198.18.60.2)
+back() {
+	reach "mex3$$" 198.18.70.1 && [ "$(seen 198.18.60.2)" -gt "$before" ]
+}
+wait_for 30 back; ok $? "n2 back: n3's traffic goes through it again"
+l=$(leaked)
+reach "mex3$$" 198.18.70.1; ok $? "n3 reaches the internet"
+is "$(leaked)" "$l" "and its packets no longer leave eth0"
 
 # meshd stops: its rules and table go
 kill "$PID_n3"
