@@ -130,6 +130,25 @@ l=$(leaked)
 reach "mex3$$" 198.18.70.1; ok $? "n3 reaches the internet"
 is "$(leaked)" "$l" "and its packets no longer leave eth0"
 
+# a reload without exit-node takes the rules away, one with it puts
+# them back; n2 reloaded without serve exit deletes its table
+MESH_EXTRA= mesh_conf n3 n1:1
+ctl n3 reload >/dev/null; ok $? "n3 reloads without exit-node"
+[[ "$(ip -n "mex3$$" rule show)" != *0x6d65* ]]
+ok $? "the fwmark rule is gone"
+MESH_EXTRA=$'\texit-node "n2"' mesh_conf n3 n1:1
+ctl n3 reload >/dev/null; ok $? "n3 reloads with exit-node again"
+like "$(ip -n "mex3$$" rule show)" "not from all fwmark 0x6d65" \
+    "the fwmark rule is back"
+wait_for 10 reach "mex3$$" 198.18.70.1; ok $? "n3 reaches the internet"
+MESH_EXTRA= mesh_conf n2 n1:1
+ctl n2 reload >/dev/null; ok $? "n2 reloads without serve exit"
+[[ "$(ip netns exec "mex2$$" nft list tables)" != *meshd_exit* ]]
+ok $? "n2's nftables table is gone"
+reach "mex3$$" 198.18.70.1
+ok $((!$?)) "n3 no longer reaches the internet through n2"
+is "$(leaked)" "$l" "nor directly"
+
 # meshd stops: its rules and table go
 kill "$PID_n3"
 wait_for 10 sh -c "! kill -0 $PID_n3 2>/dev/null"; ok $? "n3 stops"
