@@ -194,7 +194,9 @@ enum imsg_type {
 	/* NAT traversal: punching (meshd-net/punch.c) */
 	IMSG_WANT_SESSION,	/* net -> crypto: no data; peerid = a member
 				   a coordinator told us to punch to
-				   (CALL_ME): initiate a handshake now */
+				   (CALL_ME): initiate a handshake now;
+				   parent -> crypto: the same for an exit
+				   node being probed (meshd-parent/exit.c) */
 	IMSG_PEER_KEEPALIVE,	/* net -> crypto: uint16_t seconds, 0 off;
 				   peerid = a member whose path crosses a
 				   NAT (punched or mapped) */
@@ -239,6 +241,11 @@ enum imsg_type {
 				   (id: the request); reply CTL_DNS, END */
 	IMSG_CTL_DNS,		/* tun -> parent -> client: struct ctl_dns */
 
+	/* subnet routes and exit nodes (issue 15) */
+	IMSG_EXIT_NODE,		/* parent -> tun: uint32_t, the member id
+				   whose default routes tun routes to (0:
+				   none), at start, reload and when the
+				   exit-node member comes or goes */
 	IMSG_TYPE_MAX
 };
 

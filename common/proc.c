@@ -187,6 +187,7 @@ static const char *const imsg_names[IMSG_TYPE_MAX] = {
 	[IMSG_STREAM_LISTEN] = "STREAM_LISTEN",
 	[IMSG_STREAM_FD] = "STREAM_FD",
 	[IMSG_LADDER_CONF] = "LADDER_CONF",
+	[IMSG_EXIT_NODE] = "EXIT_NODE",
 };
 
 const char *

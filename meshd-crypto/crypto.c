@@ -583,6 +583,8 @@ send_stats(uint32_t reqid)
 	child_stats_end(reqid, &global);
 }
 
+static void	exit_probe(struct imsg *);
+
 static void
 crypto_dispatch_parent(struct imsg *imsg)
 {
@@ -607,6 +609,9 @@ crypto_dispatch_parent(struct imsg *imsg)
 		break;
 	case IMSG_STATS_REQ:
 		send_stats(imsg_get_id(imsg));
+		break;
+	case IMSG_WANT_SESSION:
+		exit_probe(imsg);
 		break;
 	default:
 		child_unexpected(PROC_PARENT, imsg);
@@ -666,6 +671,26 @@ want_session(struct imsg *imsg)
 	if (imsg_get_len(imsg) != 0)
 		fatalx("WANT_SESSION: bad length");
 	if ((cp = punch_member(imsg)) == NULL)
+		return;
+	noise_peer_want_session(cp->np, crypto_now());
+	peer_service(cp);
+}
+
+/*
+ * WANT_SESSION from the parent: an exit node that stopped answering
+ * while exit-node-fallback sends traffic around it gets an initiation
+ * now and then, so that the parent sees it back (its latest handshake)
+ */
+static void
+exit_probe(struct imsg *imsg)
+{
+	struct crypto_peer	*cp;
+
+	if (imsg_get_len(imsg) != 0)
+		fatalx("WANT_SESSION: bad length");
+	if ((cp = crypto_peer_find(imsg_get_id(imsg))) == NULL ||
+	    cp->kind != PEER_MEMBER || cp->member == NULL ||
+	    crypto_peer_engine(cp) == -1)
 		return;
 	noise_peer_want_session(cp->np, crypto_now());
 	peer_service(cp);

@@ -447,6 +447,20 @@ mesh_diff(struct confdiff *d, const struct meshd_conf *oc,
 	    change_simple(d, CHANGE_IFACE, "port-mapping",
 	    n->portmap ? "on" : "off") == -1)
 		return -1;
+	if (o->serve_exit != n->serve_exit &&
+	    change_simple(d, CHANGE_IFACE, "serve exit",
+	    n->serve_exit ? "on" : "off") == -1)
+		return -1;
+	if (strcmp(o->exit_node, n->exit_node) != 0) {
+		(void)snprintf(text, sizeof(text), "\"%s\" -> \"%s\"",
+		    o->exit_node, n->exit_node);
+		if (change_simple(d, CHANGE_IFACE, "exit-node", text) == -1)
+			return -1;
+	}
+	if (o->exit_fallback != n->exit_fallback &&
+	    change_simple(d, CHANGE_IFACE, "exit-node-fallback",
+	    n->exit_fallback ? "direct" : "drop") == -1)
+		return -1;
 	return dns_diff(d, o, n);
 }
 

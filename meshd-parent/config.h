@@ -127,6 +127,10 @@ struct mesh_conf {
 	/* mesh DNS (issue 15) */
 	char			 dns_domain[MESH_DNS_DOMAIN_MAX]; /* lower case */
 	uint32_t		 dns_ttl;
+	/* subnet routes and exit nodes (issue 15, exit.c) */
+	char			 exit_node[MESH_NAME_MAX];	/* "" none */
+	int			 exit_fallback;	/* exit-node-fallback direct */
+	int			 serve_exit;	/* serve exit */
 };
 
 struct meshd_conf {

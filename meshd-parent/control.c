@@ -468,7 +468,9 @@ show_member(struct ctl_conn *c, struct member *m,
 		    sizeof(cp.endpoint));
 	cp.source = CTL_SOURCE_MESH;
 	peer_cert(&cp, m);
-	return peer_send(c, &cp, m->addrs, m->naddrs, NULL, 0);
+	/* its routes are allowed-ips too (tun routes them to it) */
+	return peer_send(c, &cp, m->addrs, m->naddrs, m->routes,
+	    m->state == CTL_STATE_MEMBER ? m->nroutes : 0);
 }
 
 static void

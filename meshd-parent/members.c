@@ -263,8 +263,9 @@ members_add(struct meshd_conf *conf, int ifindex,
     const struct mesh_member_msg *mm)
 {
 	struct member		*m;
-	struct mesh_prefix	 old[MESH_CERT_ADDRS], diff[MESH_CERT_ADDRS];
-	size_t			 nold = 0, n;
+	struct mesh_prefix	 old[MEMBER_ROUTED_MAX], diff[MEMBER_ROUTED_MAX];
+	struct mesh_prefix	 now[MEMBER_ROUTED_MAX];
+	size_t			 nold = 0, n, nnow;
 	char			 addrs[MESH_CERT_ADDRS * 48];
 	int			 renewed = 0;
 
@@ -282,19 +283,19 @@ members_add(struct meshd_conf *conf, int ifindex,
 	} else if (m->state == CTL_STATE_MEMBER) {
 		/* its routes stand: only what changed is touched */
 		renewed = 1;
-		nold = m->naddrs;
-		memcpy(old, m->addrs, nold * sizeof(old[0]));
+		nold = member_routed(m, old);
 	} else
 		gone_unlist(m);
 	member_fill(m, mm);
 	members_addrs_text(m, addrs, sizeof(addrs));
+	nnow = member_routed(m, now);
 	if (renewed) {
-		n = prefixes_minus(old, nold, m->addrs, m->naddrs, diff);
+		n = prefixes_minus(old, nold, now, nnow, diff);
 		route_peer_del(conf, diff, n);
 		log_info("mesh: member %s (%s) renewed", m->name, addrs);
 	} else
 		log_info("mesh: member %s (%s) admitted", m->name, addrs);
-	route_peer_add(ifindex, conf, m->addrs, m->naddrs);
+	route_peer_add(ifindex, conf, now, nnow);
 }
 
 static const char *
@@ -328,7 +329,9 @@ member_free(struct member *m)
 void
 members_gone(struct meshd_conf *conf, uint32_t id, uint32_t reason)
 {
-	struct member	*m;
+	struct member		*m;
+	struct mesh_prefix	 gone_pfx[MEMBER_ROUTED_MAX];
+	size_t			 n;
 
 	/* a provisional peer never was a member: nothing to say */
 	if ((m = members_find(id)) == NULL)
@@ -339,7 +342,11 @@ members_gone(struct meshd_conf *conf, uint32_t id, uint32_t reason)
 		return;
 	}
 	log_info("mesh: member %s removed: %s", m->name, gone_reason(reason));
-	route_peer_del(conf, m->addrs, m->naddrs);
+	/* not among the holders while its routes go: another may keep one */
+	n = member_routed(m, gone_pfx);
+	m->state = CTL_STATE_EXPIRED;
+	route_peer_del(conf, gone_pfx, n);
+	m->state = CTL_STATE_MEMBER;
 	if (reason != GONE_REVOKED && reason != GONE_EXPIRED) {
 		member_free(m);
 		return;
@@ -372,6 +379,43 @@ members_clear(void)
 	memset(&crl_state, 0, sizeof(crl_state));
 }
 
+/*
+ * What the kernel routes to the mesh interface for m: its addresses and
+ * its routes but the default ones, which only an exit node's policy
+ * table holds (exit.c).  Into out (MEMBER_ROUTED_MAX); their count.
+ */
+size_t
+member_routed(const struct member *m, struct mesh_prefix *out)
+{
+	size_t	i, n;
+
+	memcpy(out, m->addrs, m->naddrs * sizeof(*out));
+	n = m->naddrs;
+	for (i = 0; i < m->nroutes; i++)
+		if (m->routes[i].plen > 0)
+			out[n++] = m->routes[i];
+	return n;
+}
+
+/* does a member other than except have p routed (member_routed)? */
+int
+members_route_held(const struct mesh_prefix *p, const struct member *except)
+{
+	struct member	*m;
+	size_t		 i;
+
+	if (p->plen == 0)
+		return 0;
+	RB_FOREACH(m, member_tree, &members) {
+		if (m == except || m->state != CTL_STATE_MEMBER)
+			continue;
+		for (i = 0; i < m->nroutes; i++)
+			if (memcmp(&m->routes[i], p, sizeof(*p)) == 0)
+				return 1;
+	}
+	return 0;
+}
+
 struct mesh_prefix *
 members_addrs(size_t *np)
 {
@@ -381,16 +425,14 @@ members_addrs(size_t *np)
 
 	RB_FOREACH(m, member_tree, &members)
 		if (m->state == CTL_STATE_MEMBER)
-			n += m->naddrs;
+			n += m->naddrs + m->nroutes;
 	*np = 0;
 	if (n == 0)
 		return NULL;
 	if ((ps = reallocarray(NULL, n, sizeof(*ps))) == NULL)
 		fatal(NULL);
 	RB_FOREACH(m, member_tree, &members)
-		if (m->state == CTL_STATE_MEMBER) {
-			memcpy(ps + *np, m->addrs, m->naddrs * sizeof(*ps));
-			*np += m->naddrs;
-		}
+		if (m->state == CTL_STATE_MEMBER)
+			*np += member_routed(m, ps + *np);
 	return ps;
 }

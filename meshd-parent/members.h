@@ -94,9 +94,16 @@ struct member	*members_next(struct member *);
 size_t		 members_count(uint8_t);
 const struct mesh_state_msg *members_crl(void);
 /*
- * The addresses of every member (coordinators too) that should have a
- * route, malloc'd, for route_sync; NULL and 0 if none.
+ * The addresses and routes (member_routed) of every member
+ * (coordinators too) that should have a route, malloc'd, for
+ * route_sync; NULL and 0 if none.
  */
 struct mesh_prefix *members_addrs(size_t *);
+/* m's addresses and routes the kernel routes, into out; their count */
+#define MEMBER_ROUTED_MAX	(MESH_CERT_ADDRS + MESH_CERT_ROUTES)
+size_t		 member_routed(const struct member *, struct mesh_prefix *);
+/* 1 if a member other than the one given has route p routed */
+int		 members_route_held(const struct mesh_prefix *,
+		    const struct member *);
 
 #endif /* MEMBERS_H */

@@ -43,6 +43,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "exit.h"
 #include "members.h"
 #include "parent.h"
 #include "pktchan.h"
@@ -587,10 +588,12 @@ parent_dispatch_child(struct child_proc *cp, struct imsg *imsg)
 		    pst.endpoint_len > sizeof(pst.endpoint))
 			fatalx("PEER_STATS: bad message from %s",
 			    meshd_role_names[cp->role]);
-		control_stats(imsg_get_id(imsg), cp->role, &pst);
+		if (!exit_stats(imsg_get_id(imsg), &pst))
+			control_stats(imsg_get_id(imsg), cp->role, &pst);
 		break;
 	case IMSG_STATS_END:
-		control_stats_end(imsg_get_id(imsg));
+		if (!exit_stats(imsg_get_id(imsg), NULL))
+			control_stats_end(imsg_get_id(imsg));
 		break;
 	case IMSG_LOG:
 		child_logline(cp->role, imsg);
@@ -645,6 +648,7 @@ parent_member(struct imsg *imsg)
 		fatalx("MEMBER: bad message from %s",
 		    meshd_role_names[PROC_CRYPTO]);
 	members_add(parent.conf, parent.ifindex, &mm);
+	exit_member(members_find(mm.id));
 }
 
 static void
@@ -657,6 +661,7 @@ parent_peer_gone(struct imsg *imsg)
 		fatalx("PEER_GONE: bad message from %s",
 		    meshd_role_names[PROC_CRYPTO]);
 	members_gone(parent.conf, gm.id, gm.reason);
+	exit_gone(gm.id, 0);
 }
 
 static void
@@ -697,6 +702,7 @@ parent_dispatch_crypto(struct child_proc *cp, struct imsg *imsg)
 		if (imsg_get_len(imsg) != 0)
 			fatalx("PEER_NORESP: bad length");
 		resolve_noresp(imsg_get_id(imsg));
+		exit_gone(imsg_get_id(imsg), 1);
 		break;
 	default:
 		return parent_dispatch_child(cp, imsg);
@@ -867,6 +873,7 @@ parent_shutdown(int code)
 			kill(parent.children[r].pid, SIGKILL);
 			waitpid(parent.children[r].pid, NULL, 0);
 		}
+	exit_cleanup();
 	route_flush();
 	dns_revert();
 	if (parent.conf != NULL && parent.conf->has_iface &&

@@ -106,6 +106,9 @@ enum opt {
 	OPT_SSH,
 	OPT_DOMAIN,
 	OPT_TTL,
+	OPT_EXITNODE,
+	OPT_EXITFALLBACK,
+	OPT_SERVEEXIT,
 	OPT_MAX
 };
 
@@ -224,6 +227,9 @@ static void	 mesh_certfile(const char *);
 static void	 mesh_crlfile(const char *);
 static void	 mesh_serve(void);
 static void	 mesh_serve_what(const char *);
+static void	 mesh_exit_node(const char *);
+static void	 mesh_exit_fallback(const char *);
+static void	 mesh_exit_check(struct mesh_conf *);
 static void	 mesh_stun(const char *);
 static void	 mesh_portmap(const char *);
 static void	 stream_begin(const char *);
@@ -249,6 +255,7 @@ static void	 coord_abort(void);
 %token	RESOLVEINTERVAL TABLE
 %token	CA CERTIFICATEFILE COORDINATOR MESH REVOCATIONFILE SERVE
 %token	PORTMAPPING STUN
+%token	EXITNODE EXITNODEFALLBACK
 %token	IDENTITYFILE KNOWNHOSTSFILE LISTEN PROBEINTERVAL REMOTESTREAM SSH
 %token	DOMAIN TTL
 %token	ERROR
@@ -402,6 +409,8 @@ meshopt		: CA STRING			{ mesh_ca($2); }
 		| PORTMAPPING STRING		{ mesh_portmap($2); }
 		| DOMAIN STRING			{ mesh_domain($2); }
 		| TTL STRING			{ mesh_ttl($2); }
+		| EXITNODE STRING		{ mesh_exit_node($2); }
+		| EXITNODEFALLBACK STRING	{ mesh_exit_fallback($2); }
 		| coordinator
 		;
 
@@ -442,6 +451,8 @@ static const struct keyword keywords[] = {
 	{ "coordinator",		COORDINATOR,		BLOCK_MESH },
 	{ "domain",			DOMAIN,			BLOCK_MESH },
 	{ "endpoint",			ENDPOINT,		BLOCK_PEER },
+	{ "exit-node",			EXITNODE,		BLOCK_MESH },
+	{ "exit-node-fallback",		EXITNODEFALLBACK,	BLOCK_MESH },
 	{ "identity-file",		IDENTITYFILE,		BLOCK_PEER },
 	{ "include",			INCLUDE,		BLOCK_NONE },
 	{ "interface",			INTERFACE,		BLOCK_NONE },
@@ -1873,6 +1884,7 @@ mesh_end(void)
 		    "certificate-file \"%s\" does not give this node the "
 		    "coordinator role (meshctl sign -R coordinator)",
 		    m->cert_file);
+	mesh_exit_check(m);
 	if (m == &mesh_scratch)
 		config_mesh_free(&mesh_scratch);
 	else if (m->cert_file[0] != '\0') {
@@ -1958,16 +1970,82 @@ mesh_serve(void)
 	blk.mesh->serve = 1;
 }
 
-/* serve relay and the like: there is only the coordinator role yet */
+/* serve exit, and serve relay and the like */
 static void
 mesh_serve_what(const char *s)
 {
-	if (strcmp(s, "stream") == 0)
+	if (strcmp(s, "exit") == 0) {
+		if (opt_once(OPT_SERVEEXIT, "serve exit"))
+			blk.mesh->serve_exit = 1;
+	} else if (strcmp(s, "stream") == 0)
 		blk_error("serve stream goes at top level, not in the mesh "
 		    "block");
 	else
-		blk_error("serve \"%s\": only serve coordinator is known",
-		    s);
+		blk_error("serve \"%s\": only serve coordinator and serve "
+		    "exit are known", s);
+}
+
+/* exit-node "name": 0.0.0.0/0 and ::/0 through that member (exit.c) */
+static void
+mesh_exit_node(const char *s)
+{
+	if (!opt_once(OPT_EXITNODE, "exit-node"))
+		return;
+	if (!cert_valid_label(s)) {
+		blk_error("exit-node \"%s\" must be a member's name: a DNS "
+		    "label", s);
+		return;
+	}
+	(void)strlcpy(blk.mesh->exit_node, s, sizeof(blk.mesh->exit_node));
+}
+
+/* exit-node-fallback direct|drop: while the exit node is down */
+static void
+mesh_exit_fallback(const char *s)
+{
+	if (!opt_once(OPT_EXITFALLBACK, "exit-node-fallback"))
+		return;
+	if (strcmp(s, "direct") == 0)
+		blk.mesh->exit_fallback = 1;
+	else if (strcmp(s, "drop") == 0)
+		blk.mesh->exit_fallback = 0;
+	else
+		blk_error("exit-node-fallback must be direct or drop, not "
+		    "\"%s\"", s);
+}
+
+/* a default route of the certificate: what serve exit needs */
+static int
+mesh_cert_exit(const struct mesh_cert *c)
+{
+	size_t	i;
+
+	for (i = 0; i < c->nroutes; i++)
+		if (c->routes[i].plen == 0)
+			return 1;
+	return 0;
+}
+
+/* at the block's end: the exit keywords against each other and the cert */
+static void
+mesh_exit_check(struct mesh_conf *m)
+{
+	if (blk.seen[OPT_EXITFALLBACK] != 0 && m->exit_node[0] == '\0')
+		blk_error_at(blk.seen[OPT_EXITFALLBACK], "exit-node-fallback "
+		    "without exit-node");
+	if (m->exit_node[0] != '\0' && m->cert != NULL &&
+	    strcmp(m->exit_node, m->c.name) == 0)
+		blk_error_at(blk.seen[OPT_EXITNODE], "exit-node \"%s\" is "
+		    "this node (certificate-file \"%s\")", m->exit_node,
+		    m->cert_file);
+	if (m->serve_exit && m->cert != NULL && !mesh_cert_exit(&m->c))
+		blk_error_at(blk.seen[OPT_SERVEEXIT], "serve exit: the "
+		    "certificate-file \"%s\" gives this node no exit route "
+		    "(meshctl sign -r 0.0.0.0/0,::/0)", m->cert_file);
+	if (m->serve_exit && m->exit_node[0] != '\0')
+		blk_error_at(blk.seen[OPT_SERVEEXIT], "serve exit and "
+		    "exit-node (line %d) together: an exit node sends its "
+		    "traffic out directly", blk.seen[OPT_EXITNODE]);
 }
 
 /* serve stream { listen "addr:port" ... } at top level */

@@ -144,6 +144,15 @@ print_mesh(FILE *f, struct meshd_conf *conf)
 	}
 	if (m->dns_ttl != MESH_DNS_TTL_DEFAULT)
 		fprintf(f, "\tttl %u\n", m->dns_ttl);
+	if (m->serve_exit)
+		fprintf(f, "\tserve exit\n");
+	if (m->exit_node[0] != '\0') {
+		fprintf(f, "\texit-node ");
+		print_string(f, m->exit_node);
+		fprintf(f, "\n");
+	}
+	if (m->exit_fallback)
+		fprintf(f, "\texit-node-fallback direct\n");
 	TAILQ_FOREACH(p, &conf->peers, entry)
 		if (p->coordinator)
 			print_coord(f, p);

@@ -31,6 +31,7 @@
 
 #include "confdiff.h"
 #include "log.h"
+#include "exit.h"
 #include "members.h"
 #include "parent.h"
 #include "route.h"
@@ -377,6 +378,7 @@ keycheck_ok(struct imsg *imsg)
 		    IMSG_UDP_SOCKET, 0, 0, udpfds[i], &first, sizeof(first));
 	}
 	send_config(nconf);
+	exit_conf(nconf, parent.ifindex);
 	/* serve stream's listeners, the SSH clients, the ladder (ssh.c) */
 	if (stream_reconf(nconf, pending_start) == -1)
 		parent_shutdown(1);

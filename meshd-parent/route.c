@@ -248,7 +248,7 @@ route_batch(int add, const struct route *r, size_t n, int *errs)
  * for each of 10,000 members joining costs seconds.  A config's many
  * (route_sync) are appended and sorted once.
  */
-#define ROUTE_INSERT_MAX	MESH_CERT_ADDRS
+#define ROUTE_INSERT_MAX	MEMBER_ROUTED_MAX
 
 static void
 owned_insert(const struct route *r)
@@ -610,30 +610,35 @@ void
 route_peer_add(int ifindex, struct meshd_conf *conf,
     const struct mesh_prefix *ps, size_t n)
 {
-	struct mesh_prefix	 want[MESH_CERT_ADDRS];
+	struct mesh_prefix	 want[MEMBER_ROUTED_MAX];
 	struct epaddr		*eps;
 	size_t			 i, k = 0, neps;
 
 	if (conf->iface.table == ROUTE_TABLE_OFF || n == 0)
 		return;
 	eps = route_endpoints(conf, &neps);
-	for (i = 0; i < n && k < MESH_CERT_ADDRS; i++)
+	for (i = 0; i < n && k < MEMBER_ROUTED_MAX; i++)
 		if (route_wants(conf, &ps[i], eps, neps))
 			want[k++] = ps[i];
 	free(eps);
 	route_add(ifindex, conf->iface.table, want, k);
 }
 
-/* and their removal, but not of a route a config peer wants too */
+/*
+ * and their removal, but not of a route a config peer or another member
+ * wants too
+ */
 void
 route_peer_del(struct meshd_conf *conf, const struct mesh_prefix *ps,
     size_t n)
 {
-	struct mesh_prefix	 gone[MESH_CERT_ADDRS];
+	struct mesh_prefix	 gone[MEMBER_ROUTED_MAX];
 	struct peer_conf	*p;
 	size_t			 i, j, k = 0;
 
-	for (i = 0; i < n && i < MESH_CERT_ADDRS; i++) {
+	for (i = 0; i < n && i < MEMBER_ROUTED_MAX; i++) {
+		if (members_route_held(&ps[i], NULL))
+			continue;
 		TAILQ_FOREACH(p, &conf->peers, entry) {
 			for (j = 0; j < p->naips; j++)
 				if (prefix_cmp(&p->aips[j], &ps[i]) == 0)

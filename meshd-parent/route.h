@@ -44,9 +44,10 @@ void	route_add(int ifindex, uint32_t table, const struct mesh_prefix *,
 void	route_del(const struct mesh_prefix *, size_t);
 void	route_sync(int ifindex, struct meshd_conf *);
 /*
- * A mesh member's addresses (at most MESH_CERT_ADDRS): added as
- * route_sync would (not under the interface's addresses, not over an
- * endpoint), removed unless a config peer's allowed-ips has them too.
+ * A mesh member's addresses and routes (at most MEMBER_ROUTED_MAX): added
+ * as route_sync would (not under the interface's addresses, not over an
+ * endpoint), removed unless a config peer's allowed-ips or another
+ * member's routes have them too.
  * route_sync includes every member (members.h).
  */
 void	route_peer_add(int, struct meshd_conf *, const struct mesh_prefix *,

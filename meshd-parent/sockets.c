@@ -56,6 +56,7 @@
 #include <linux/filter.h>
 #endif
 
+#include "exit.h"
 #include "log.h"
 #include "parent.h"
 #include "proc.h"
@@ -111,6 +112,8 @@ udp_bind(int af, uint16_t port, int reuse, char *err, size_t errlen)
 		goto fail;
 	if (bind(fd, (struct sockaddr *)&ss, len) == -1)
 		goto fail;
+	/* the tunnel's own datagrams keep out of an exit node's table */
+	(void)exit_mark_socket(fd);
 	return fd;
  fail:
 	snprintf(err, errlen, "UDP port %u (%s): %s", port,

@@ -55,6 +55,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "exit.h"
 #include "log.h"
 #include "parent.h"
 
@@ -467,6 +468,8 @@ stream_socket(const struct stream_listen *sl, char *err, size_t errlen)
 	if (bind(fd, (const struct sockaddr *)&sl->ss, sl->sslen) == -1 ||
 	    listen(fd, 64) == -1)
 		goto fail;
+	/* its connections keep out of an exit node's table (exit.h) */
+	(void)exit_mark_socket(fd);
 	return fd;
 fail:
 	(void)snprintf(err, errlen, "serve stream: listen %s: %s", sl->str,

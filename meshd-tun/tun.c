@@ -328,6 +328,9 @@ tun_dispatch_parent(struct imsg *imsg)
 	case IMSG_CTL_SHOW_DNS:
 		dns_show(imsg_get_id(imsg));
 		break;
+	case IMSG_EXIT_NODE:
+		member_exit(imsg, rt);
+		break;
 	default:
 		child_unexpected(PROC_PARENT, imsg);
 	}

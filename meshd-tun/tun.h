@@ -59,6 +59,8 @@ struct tun_peer {
 /* IMSG_MEMBER and IMSG_PEER_GONE from crypto; rt: the table in use */
 void	 member_add(struct imsg *, struct rtable *);
 void	 member_gone(struct imsg *, struct rtable *);
+/* IMSG_EXIT_NODE: whose default routes are routed */
+void	 member_exit(struct imsg *, struct rtable *);
 /* puts every member's addresses in a table being built (reconf) */
 void	 members_insert(struct rtable *);
 /* a member's counters, NULL if id is none */

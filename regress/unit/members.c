@@ -380,6 +380,63 @@ test_gone_bound(void)
 	conf_free(conf);
 }
 
+/* a route a.b.c.d/len or x::/len */
+static void
+route_pfx(struct mesh_prefix *p, const char *addr, int len)
+{
+	pfx(p, addr);
+	p->plen = len;
+}
+
+/*
+ * Routes of members (issue 15): the kernel gets a member's routes but its
+ * exit routes (policy routing has those); one that two members hold is
+ * held while either is a member
+ */
+static void
+test_routes(void)
+{
+	struct meshd_conf	*conf = conf_new();
+	struct mesh_member_msg	 mm;
+	struct mesh_prefix	*ps, r, out[MEMBER_ROUTED_MAX];
+	struct member		*a, *b;
+	size_t			 n;
+
+	member_msg(&mm, MESH_DYN_ID_MIN + 10, "gw", 10);
+	route_pfx(&mm.routes[0], "10.1.0.0", 24);
+	route_pfx(&mm.routes[1], "0.0.0.0", 0);
+	route_pfx(&mm.routes[2], "::", 0);
+	mm.nroutes = 3;
+	members_add(conf, 1, &mm);
+	a = members_find(MESH_DYN_ID_MIN + 10);
+	ok(a != NULL && a->nroutes == 3, "routes: gw keeps its 3 routes");
+	n = member_routed(a, out);
+	route_pfx(&r, "10.1.0.0", 24);
+	ok(n == 3 && memcmp(&out[2], &r, sizeof(r)) == 0,
+	    "routes: 2 addresses and 10.1.0.0/24 routed, no exit route");
+	ps = members_addrs(&n);
+	is_int(n, 3, "routes: route_sync wants the same three");
+	free(ps);
+	ok(members_route_held(&r, NULL), "routes: 10.1.0.0/24 is held");
+	ok(!members_route_held(&r, a), "routes: by gw alone");
+	route_pfx(&r, "0.0.0.0", 0);
+	ok(!members_route_held(&r, NULL), "routes: an exit route is not");
+
+	member_msg(&mm, MESH_DYN_ID_MIN + 11, "gw2", 11);
+	route_pfx(&mm.routes[0], "10.1.0.0", 24);
+	mm.nroutes = 1;
+	members_add(conf, 1, &mm);
+	b = members_find(MESH_DYN_ID_MIN + 11);
+	route_pfx(&r, "10.1.0.0", 24);
+	ok(b != NULL && members_route_held(&r, a),
+	    "routes: gw2 holds 10.1.0.0/24 too");
+	members_gone(conf, MESH_DYN_ID_MIN + 11, GONE_REVOKED);
+	ok(!members_route_held(&r, a),
+	    "routes: gw2 revoked, it holds nothing");
+	members_clear();
+	conf_free(conf);
+}
+
 int
 main(void)
 {
@@ -390,5 +447,6 @@ main(void)
 	test_table();
 	test_sizes();
 	test_gone_bound();
+	test_routes();
 	return tap_done();
 }
