@@ -617,6 +617,8 @@ disc_candidates(struct coord_cand *c, size_t max, const struct net_peer *np)
 	struct coord_cand	 m;
 	size_t			 n = 0, i;
 
+	/* serve relay: its TCP addresses first, or they would not fit */
+	n = relay_candidates(c, max > 2 ? 2 : max, &disc.addrs);
 	/* the address the coordinator talks to, while no list has come */
 	if (np != NULL && disc.addrs.naddrs == 0 &&
 	    (np->ep.local_af == AF_INET || np->ep.local_af == AF_INET6))

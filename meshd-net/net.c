@@ -188,6 +188,7 @@ void
 net_peer_forget(struct net_peer *np)
 {
 	net_bday_close(np->id, 0, 0);
+	relay_peer_free(np);
 	coord_peer_free(np);
 	punch_peer_free(np);
 	RB_REMOVE(net_peer_tree, &peers, np);
@@ -256,6 +257,7 @@ net_init(void)
 	ratelimit_init(&ratelimit, k);
 	explicit_bzero(k, sizeof(k));
 	cookie_checker_init(&checker, NULL, NULL);
+	relay_init();
 	for (i = 0; i < NET_BDAY_SLOTS; i++) {
 		bsocks[i].fd = -1;
 		bsocks[i].id = i + 1;
@@ -295,6 +297,10 @@ send_to(const void *msg, size_t len, struct mesh_endpoint *ep)
 	union ep_cmsg	cm;
 	int		fd;
 
+	/* a relay connection's: inside a WebSocket frame (relay.c) */
+	if (ep->sock >= MESH_EP_RELAY &&
+	    ep->sock < MESH_EP_RELAY + MESH_EP_SLOTS)
+		return relay_send(ep, msg, len);
 	if ((fd = sock_for_ep(ep)) == -1)
 		return -1;
 	iov.iov_base = (uint8_t *)(uintptr_t)msg;	/* sendmsg's iov */
@@ -372,6 +378,50 @@ handshake_in(const uint8_t *msg, size_t len, const struct mesh_endpoint *ep)
 	memcpy(hm.msg, msg, len);
 	child_compose(PROC_CRYPTO, IMSG_HS_RECV, 0, -1, &hm, sizeof(hm));
 	nopeer_stats.handshakes++;
+}
+
+/*
+ * One datagram that came over a stream transport (a relay connection),
+ * with the endpoint that names it: checked and passed on as one from a
+ * UDP socket is, so crypto authenticates it and roaming follows it.
+ */
+void
+net_datagram_in(const uint8_t *msg, size_t len, struct mesh_endpoint *ep)
+{
+	struct pktchan		*ch = self->chan[CHAN_NET_CRYPTO];
+	struct sockaddr_storage	 ss;
+	uint8_t			 src[WIRE_SRC_MAX], reply[WG_COOKIE_MSG_LEN];
+	size_t			 srclen;
+
+	nopeer_stats.rx_packets++;
+	if (!have_key) {
+		nopeer_stats.drop_full++;
+		return;
+	}
+	memset(&ss, 0, sizeof(ss));
+	memcpy(&ss, ep->addr, ep->addrlen);
+	srclen = wire_src(&ss, src);
+	switch (wire_check(&checker, msg, len, src, srclen, 0,
+	    mesh_monotonic_ns(), reply)) {
+	case WIRE_MALFORMED:
+		nopeer_stats.drop_malformed++;
+		break;
+	case WIRE_BAD_MAC:
+		nopeer_stats.drop_mac++;
+		break;
+	case WIRE_COOKIE_REPLY:
+		break;		/* not under load: never asked for */
+	case WIRE_HANDSHAKE:
+		handshake_in(msg, len, ep);
+		break;
+	case WIRE_DATA:
+		if (ch == NULL || pktchan_push(ch, 0, ep, sizeof(*ep), msg,
+		    len) == -1)
+			nopeer_stats.drop_full++;
+		else
+			pktchan_flush(ch);
+		break;
+	}
 }
 
 static void
@@ -636,6 +686,9 @@ handshake_send(uint32_t id, struct hs_msg *hm)
 			np->tx_bytes += hm->len;
 		return;
 	}
+	/* no answer on the direct path for a while: the relay too */
+	if (np != NULL && hm->msg[0] == WG_MSG_INITIATION)
+		relay_initiation(np, hm);
 	/* a member with no confirmed path: to every candidate */
 	if (np != NULL && hm->msg[0] == WG_MSG_INITIATION &&
 	    punch_initiation(np, hm))
@@ -697,6 +750,7 @@ endpoint_set(uint32_t id, const struct mesh_endpoint *ep, int data)
 	np->ep = *ep;
 	log_debug("peer %s: endpoint %s", np->name,
 	    ep_ntop(&np->ep, buf, sizeof(buf)));
+	relay_authenticated(np);
 	punch_authenticated(np);
 }
 
@@ -877,6 +931,7 @@ net_pubkey(struct imsg *imsg)
 	if (imsg_get_data(imsg, pub, sizeof(pub)) == -1)
 		fatalx("PUBKEY: bad length");
 	cookie_checker_set_key(&checker, pub);
+	relay_pubkey(pub);
 	if (!have_key) {
 		have_key = 1;
 		for (i = 0; i < nsocks; i++)
@@ -940,6 +995,21 @@ net_dispatch_parent(struct imsg *imsg)
 		break;
 	case IMSG_BDAY_SOCKET:
 		net_bday_socket(imsg);
+		break;
+	case IMSG_RELAY_LISTEN:
+		relay_listen_fd(imsg);
+		break;
+	case IMSG_RELAY_CERT:
+		relay_cert(imsg);
+		break;
+	case IMSG_RELAY_SITE:
+		relay_site(imsg);
+		break;
+	case IMSG_RELAY_SIGN_FD:
+		relay_sign_pipe(imsg);
+		break;
+	case IMSG_RELAY_CONNECT:
+		relay_connected(imsg);
 		break;
 	default:
 		child_unexpected(PROC_PARENT, imsg);
@@ -1015,6 +1085,7 @@ net_reconf(struct conf_snapshot *cs)
 	}
 	coord_reconf(cs);
 	disc_reconf(cs);
+	relay_reconf(cs);
 	conf_snapshot_free(cs);
 	log_debug("config: %zu peers, %zu with an endpoint", n, neps);
 	configured = 1;

@@ -68,6 +68,10 @@ struct net_peer {
 	struct coord_link	*link;		/* coordination (coordinate.c) */
 	struct punch		*punch;		/* a member with candidates
 						   (punch.c) */
+	uint64_t		 unanswered;	/* monotonic ns of the first
+						   initiation since the last
+						   authenticated packet;
+						   0: none (relay.c) */
 };
 
 /* net.c */
@@ -87,6 +91,9 @@ int		 net_sendto(const struct sockaddr *, socklen_t, const void *,
 		    size_t);
 /* a datagram to ep, from the local address it came to: 0 or -1 */
 int		 net_send_ep(const void *, size_t, struct mesh_endpoint *);
+/* a datagram a stream transport (a relay) brought, from ep */
+void		 net_datagram_in(const uint8_t *, size_t,
+		    struct mesh_endpoint *);
 
 /* coordinate.c */
 void	 coord_reconf(struct conf_snapshot *);
@@ -190,5 +197,37 @@ void	 pm_shutdown(void);
 int	 punch_bday_wants(uint32_t);
 /* a socket for peer id's attempt came: send from it at once */
 void	 punch_bday_socket(uint32_t, uint16_t);
+
+/* relay.c: relays, as a member (client) and serve relay (server) */
+struct coord_cand;
+void	 relay_init(void);
+void	 relay_reconf(struct conf_snapshot *);
+void	 relay_pubkey(const uint8_t [32]);
+void	 relay_listen_fd(struct imsg *);
+void	 relay_cert(struct imsg *);
+void	 relay_site(struct imsg *);
+void	 relay_sign_pipe(struct imsg *);
+void	 relay_connected(struct imsg *);
+/* a datagram to a relay endpoint (MESH_EP_RELAY + slot): 0 or -1 */
+int	 relay_send(const struct mesh_endpoint *, const void *, size_t);
+/*
+ * The ladder's question: 1 and *ep a path to the peer through a relay
+ * we are connected to; 0 if there is none (yet: a connection is made).
+ */
+int	 relay_path(struct net_peer *, struct mesh_endpoint *);
+/* crypto sends an initiation to np: after ~5 s unanswered, via a relay */
+void	 relay_initiation(struct net_peer *, const struct hs_msg *);
+/* crypto authenticated a packet of np from its endpoint */
+void	 relay_authenticated(struct net_peer *);
+void	 relay_peer_free(struct net_peer *);
+/* a member's directory record: its relay candidates, if any */
+void	 relay_record(uint32_t, const uint8_t [32], const struct coord_cand *,
+	    size_t);
+void	 relay_forget(uint32_t);
+/* our relay candidates for a REGISTER (serve relay): how many */
+size_t	 relay_candidates(struct coord_cand *, size_t,
+	    const struct mesh_net_addrs *);
+/* the relay's name if ep is a relay path, else NULL */
+const char *relay_ep_name(const struct mesh_endpoint *);
 
 #endif /* NET_H */

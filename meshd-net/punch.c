@@ -572,6 +572,7 @@ punch_cands(struct net_peer *np, const uint8_t key[32],
     const struct coord_cand *c, size_t n, int call)
 {
 	struct punch	*p;
+	size_t		 i, k;
 
 	/*
 	 * A record's candidates are kept here only for a member we talk
@@ -584,13 +585,19 @@ punch_cands(struct net_peer *np, const uint8_t key[32],
 		n = COORD_MAX_CAND;
 	p = punch_get(np);
 	memcpy(p->key, key, sizeof(p->key));
-	if (call) {
-		memcpy(p->call, c, n * sizeof(*c));
-		p->ncall = n;
-	} else {
-		memcpy(p->cand, c, n * sizeof(*c));
-		p->ncand = n;
+	/* a relay's TCP addresses are no UDP candidates (relay.c) */
+	for (i = k = 0; i < n; i++) {
+		if (c[i].kind == COORD_CAND_RELAY)
+			continue;
+		if (call)
+			p->call[k++] = c[i];
+		else
+			p->cand[k++] = c[i];
 	}
+	if (call)
+		p->ncall = k;
+	else
+		p->ncand = k;
 }
 
 /* a member we start to talk to: its record's candidates, if it has any */

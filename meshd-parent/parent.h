@@ -128,4 +128,9 @@ int	 udp_open(uint16_t, int *, size_t, size_t *, char *, size_t);
 /* net asks for a birthday attempt's sockets */
 void	 udp_bday(struct imsgev *, struct imsg *);
 
+/* relay.c */
+int	 relay_listen_open(struct meshd_conf *, int *, char *, size_t);
+int	 relay_start(struct meshd_conf *, int *, int, char *, size_t);
+void	 relay_connect(struct imsgev *, struct imsg *);
+
 #endif /* PARENT_H */
