@@ -111,7 +111,7 @@ ssize_t		 ws_header(uint8_t *, size_t, int, uint8_t, const uint8_t *,
  * A whole frame: header then payload (masked if mask is not NULL) into
  * out.  Its length, or -1 as ws_header() or if it does not fit.
  */
-ssize_t		 ws_frame(uint8_t *, size_t, int, uint8_t, const uint8_t *,
+ssize_t		 ws_build(uint8_t *, size_t, int, uint8_t, const uint8_t *,
 		    const uint8_t *, size_t);
 /*
  * A close frame's payload: 0 if it is empty (*code 1005, "no status")
