@@ -7,9 +7,9 @@ BUILD="gcc make bison pkg-config libssl-dev libevent-dev libbsd-dev libseccomp-d
 # coturn (turnserver) and miniupnpd-nftables: the STUN, NAT-PMP and PCP
 # servers of regress/interop/stun-coturn.t and natpmp-miniupnpd.t (the tests
 # run the binaries themselves; see there about the services the packages
-# install)
+# install); tcpdump: regress/netns/relay.t captures what a relay carries
 TEST="perl iproute2 iputils-ping jq mandoc procps psmisc nftables netcat-openbsd
-    systemd coturn miniupnpd-nftables"
+    systemd coturn miniupnpd-nftables tcpdump"
 # make fuzz: clang with libFuzzer and the sanitizer runtimes
 FUZZ="clang libclang-rt-dev"
 PEERS="wireguard-go wireguard-tools iperf3"

@@ -83,7 +83,7 @@ reply_peer(struct imsg *imsg, struct peer_info *pi)
 	p->endpoint[sizeof(p->endpoint) - 1] = '\0';
 	p->stats.hs_error[sizeof(p->stats.hs_error) - 1] = '\0';
 	p->path.why[sizeof(p->path.why) - 1] = '\0';
-	if (p->path.ncand > MESH_PATH_CANDS || p->path.path > MESH_PATH_MAPPED)
+	if (p->path.ncand > MESH_PATH_CANDS || p->path.path > MESH_PATH_RELAY)
 		return -1;
 	if (p->source > CTL_SOURCE_MESH || p->state > CTL_STATE_EXPIRED ||
 	    p->ngroups > MESH_CERT_GROUPS)

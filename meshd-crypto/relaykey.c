@@ -24,9 +24,9 @@
  *   RELAY_PROOF a proof of membership bound to one TLS connection:
  *		 BLAKE2s keyed by DH(our static key, the other side's)
  *		 over a label, who speaks and the connection's TLS exporter
- *		 value.  Given only for an admitted member (for the relay's
- *		 key: one with the relay role), so net learns nothing it
- *		 could replay on another connection or for another key.
+ *		 value.  Given only for an admitted member's key, so net
+ *		 learns nothing it could replay on another connection or
+ *		 for another key.
  * The TLS key comes as a descriptor (RELAY_KEY_FD) of the file the
  * parent opened: ECDSA P-256 or P-384 in PEM; RSA and Ed25519 keys are
  * refused (net's signing hook is an EC_KEY method).
@@ -158,18 +158,16 @@ proof_mac(struct mesh_relay_proof *rp)
 	struct crypto_peer	*cp;
 	struct wg_blake2s	 h;
 	uint8_t			 dh[WG_DH_LEN];
-	int			 roles;
 
 	if (l == NULL || !l->has_key ||
 	    (rp->who != MESH_PROOF_CLIENT && rp->who != MESH_PROOF_RELAY))
 		return -1;
-	/* the client's proof names a member; the relay's, a relay */
+	/*
+	 * Both sides are admitted members.  Which keys are relays' net
+	 * knows from the directory; crypto does not say twice.
+	 */
 	if ((cp = crypto_peer_by_key(rp->pubkey)) == NULL ||
-	    (roles = mesh_member_roles(cp)) == -1)
-		return -1;
-	if (rp->who == MESH_PROOF_RELAY &&
-	    CRYPTO_memcmp(rp->pubkey, l->pub, sizeof(l->pub)) != 0 &&
-	    !(roles & CERT_ROLE_RELAY))
+	    mesh_member_roles(cp) == -1)
 		return -1;
 	if (wg_dh(dh, l->priv, rp->pubkey) == -1)
 		return -1;

@@ -560,6 +560,8 @@ path_name(uint8_t path)
 		return "punched";
 	case MESH_PATH_MAPPED:
 		return "mapped";
+	case MESH_PATH_RELAY:
+		return "relay";
 	default:
 		return "none";
 	}
@@ -759,6 +761,8 @@ path_of(const struct punch *p, const struct mesh_endpoint *ep)
 	struct coord_cand	c;
 	size_t			i;
 
+	if (relay_ep_name(ep) != NULL)
+		return MESH_PATH_RELAY;
 	if (!ep_cand(ep, &c))
 		return MESH_PATH_NONE;
 	for (i = 0; i < p->ncand + p->ncall; i++) {
@@ -973,6 +977,14 @@ why(const struct punch *p, uint64_t now, char *buf, size_t len)
 	buf[0] = '\0';
 	switch (p->path) {
 	case MESH_PATH_DIRECT:
+		return;
+	case MESH_PATH_RELAY:
+		/* the relay's name first: meshctl shows "relay NAME" */
+		(void)snprintf(buf, len, "%s; through the relay %llu s ago, "
+		    "no answer on a direct path",
+		    relay_ep_name(&p->np->ep) != NULL ?
+		    relay_ep_name(&p->np->ep) : "?",
+		    secs_since(p->settled_ns, now));
 		return;
 	case MESH_PATH_PUNCHED:
 	case MESH_PATH_MAPPED:

@@ -508,6 +508,8 @@ conn_close(struct relay_conn *c)
 
 	if (c->state == CS_FREE)
 		return;
+	log_debug("relay: %s connection closed (state %d)",
+	    c->server ? "a member's" : "our", c->state);
 	if (c->server && c->state == CS_WS)
 		RB_REMOVE(conn_tree, &members, c);
 	vslots_drop(c);
@@ -593,6 +595,8 @@ conn_flush(struct relay_conn *c)
 			wev_arm(c, 1);
 			return;
 		default:
+			log_debug("relay: write: TLS error %d",
+			    SSL_get_error(c->ssl, n));
 			conn_close(c);
 			return;
 		}
@@ -1038,7 +1042,8 @@ handshake_step(struct relay_conn *c)
 		wev_arm(c, 1);
 		return;
 	default:
-		log_debug("relay: TLS handshake failed");
+		log_debug("relay: TLS handshake failed: %s",
+		    ERR_reason_error_string(ERR_peek_error()));
 		conn_close(c);
 	}
 }
@@ -1070,6 +1075,9 @@ conn_read(struct relay_conn *c)
 			wev_arm(c, 1);
 			return 0;
 		default:
+			log_debug("relay: read: TLS error %d (%s)",
+			    SSL_get_error(c->ssl, n),
+			    ERR_reason_error_string(ERR_peek_error()));
 			conn_close(c);
 			return -1;
 		}
@@ -1156,6 +1164,7 @@ relay_accept(int lfd, short event, void *arg)
 			log_warn("relay: accept4");
 		return;
 	}
+	log_debug("relay: a connection came (cert %d)", have_cert);
 	if (!have_cert || (c = conn_new(fd, 1, &ss, len)) == NULL) {
 		st.drop_full++;
 		close(fd);
@@ -1283,6 +1292,7 @@ relay_dial(struct relay_known *k)
 	memcpy(rc.addr, &k->addr, k->addrlen);
 	rc.addrlen = k->addrlen;
 	rc.slot = k->id;
+	log_debug("relay: connecting to relay peer %u", k->id);
 	child_compose(PROC_PARENT, IMSG_RELAY_CONNECT, 0, -1, &rc,
 	    sizeof(rc));
 }
@@ -1311,6 +1321,7 @@ relay_connected(struct imsg *imsg)
 		close(fd);
 		return;
 	}
+	log_debug("relay: a connection to relay peer %u", rc.slot);
 	memcpy(c->key, known[i].key, 32);
 	c->relay_id = known[i].id;
 	known[i].conn = conn_index(c);

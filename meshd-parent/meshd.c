@@ -621,7 +621,7 @@ parent_dispatch_net(struct child_proc *cp, struct imsg *imsg)
 	switch (imsg_get_type(imsg)) {
 	case IMSG_PEER_PATH:
 		if (imsg_get_data(imsg, &pp, sizeof(pp)) == -1 ||
-		    pp.ncand > MESH_PATH_CANDS || pp.path > MESH_PATH_MAPPED)
+		    pp.ncand > MESH_PATH_CANDS || pp.path > MESH_PATH_RELAY)
 			fatalx("PEER_PATH: bad message");
 		control_path(imsg_get_id(imsg), &pp);
 		return 0;
