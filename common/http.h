@@ -43,8 +43,14 @@
 /* the whole head, request line and headers, at most (nginx's 4 x 8k
  * large_client_header_buffers allow more; a relay needs far less) */
 #define HTTP_HEAD_MAX		8192
-/* header fields kept; more fail with HTTP_E_HEADER_TOO_LARGE */
-#define HTTP_MAX_HEADERS	64
+/* one line, request line or header, at most with its CRLF (nginx's
+ * large_client_header_buffers size) */
+#define HTTP_LINE_MAX		8192
+/*
+ * header fields kept in http_req.h; a head may hold more (nginx has no
+ * limit), which are checked but not kept, so not found by the lookups
+ */
+#define HTTP_MAX_HEADERS	100
 
 /* http_parse_head() */
 #define HTTP_MORE		0	/* incomplete: read more bytes */
@@ -57,8 +63,7 @@ enum http_error {
 	HTTP_E_URI_TOO_LONG,		/* 414 Request-URI Too Large */
 	HTTP_E_HEADER_TOO_LARGE,	/* 400, "Request Header Or Cookie
 					   Too Large" (nginx's 494) */
-	HTTP_E_VERSION,			/* 505 HTTP Version Not Supported */
-	HTTP_E_METHOD			/* 400: a method nginx rejects */
+	HTTP_E_VERSION			/* 505 HTTP Version Not Supported */
 };
 
 /* bytes buf[off .. off + len) of the parsed buffer */
@@ -78,9 +83,13 @@ struct http_req {
 					   line; the body starts there */
 	struct http_span method;
 	struct http_span target;	/* as sent, not decoded */
+	struct http_span path;		/* target from its first '/' (with a
+					   query); all of it unless absolute */
+	struct http_span authority;	/* host[:port] of an absolute target
+					   ("http://host/..."), or empty */
 	int		 major;		/* version: 0.9 has no headers */
 	int		 minor;
-	size_t		 nheaders;
+	size_t		 nheaders;	/* kept in h[] */
 	struct http_header h[HTTP_MAX_HEADERS];
 	enum http_error	 error;		/* when HTTP_BAD */
 	const char	*why;		/* when HTTP_BAD: in words */

@@ -50,51 +50,77 @@
 #define WEB_KEEPALIVE_TIMEOUT	75	/* keepalive_timeout */
 /* the longest response head web_respond() writes */
 #define WEB_HEAD_MAX		2048
-/* a file's path: '/' then the rest, at most */
-#define WEB_PATH_MAX		1024
+/* pieces of a body: a page and its padding, or the parts of a multipart
+ * answer to a Range of several (WEB_RANGES_MAX) ranges */
+#define WEB_RANGES_MAX		8
+#define WEB_PIECES_MAX		(2 * WEB_RANGES_MAX + 1)
+/* the part headers of a multipart answer */
+#define WEB_AUX_MAX		(WEB_PIECES_MAX * 128)
 
 /*
  * One file of the site.  path is absolute ("/index.html", "/css/a.css"),
  * without "." or ".." components or empty ones; a directory exists when
- * some file lies under it.  mtime is the file's modification time.
+ * some file lies under it, or when it is listed itself (dir set, data
+ * and len unused), as an empty one must be.  mtime is the file's
+ * modification time.
  */
 struct web_file {
 	const char	*path;
 	const uint8_t	*data;
 	size_t		 len;
 	time_t		 mtime;
+	int		 dir;
+	/* the chunked gzip body nginx sends for it (web_gzip()), when
+	 * web_gzip_wanted(): NULL sends it plain, unlike nginx */
+	const uint8_t	*gz;
+	size_t		 gzlen;
 };
 
 /*
  * The site: its files (any order) and where it is reached, for the
  * Location of a redirect (nginx's absolute_redirect names scheme, host
- * and port unless the port is the scheme's default).
+ * and port unless the port is the scheme's default; with no Host in the
+ * request, the connection's local address).
  */
 struct web_site {
 	const struct web_file	*files;
 	size_t			 nfiles;
 	int			 https;		/* 1 behind TLS */
 	uint16_t		 port;		/* the listening port */
+	const char		*local;		/* "192.0.2.1" or "[::1]" */
+};
+
+/* a piece of a body, sent in order after the head */
+struct web_piece {
+	const uint8_t	*p;
+	size_t		 len;
 };
 
 /* the answer to one request */
 struct web_resp {
 	int		 status;	/* 200, 404 ... */
 	char		 head[WEB_HEAD_MAX];
-	size_t		 headlen;	/* status line to the empty line */
-	const uint8_t	*body;		/* none for HEAD, 304 ... */
-	size_t		 bodylen;
+	size_t		 headlen;	/* status line to the empty line (an
+					   HTTP/0.9 answer has none) */
+	struct web_piece body[WEB_PIECES_MAX];	/* into the site's files, */
+	size_t		 nbody;		/* constant pages or aux */
+	size_t		 bodylen;	/* their total */
+	char		 aux[WEB_AUX_MAX];
 	size_t		 consumed;	/* request bytes answered (head and
 					   the part of a body present) */
 	size_t		 discard;	/* body bytes still to come: read and
-					   drop them before the next request */
+					   drop them before the next request
+					   or the close */
 	int		 close;		/* close after sending */
 };
 
 /*
- * The built-in site: /index.html, a plain page, dated at the build.
+ * The built-in site: the page a freshly installed Debian nginx shows
+ * (/index.nginx-debian.html, served for /), dated mtime (nginx's is the
+ * time its package was installed).  https, port and local are left for
+ * the caller.
  */
-void		 web_default_site(struct web_site *);
+void		 web_default_site(struct web_site *, time_t);
 /*
  * Answer the request at the front of buf at time now.  Returns 1 with
  * *resp filled in, or 0 (HTTP_MORE) if the head is not whole yet (the
@@ -113,5 +139,16 @@ void		 web_respond(const struct web_site *, const struct http_req *,
 		    size_t, time_t, struct web_resp *);
 /* the Content-Type nginx's mime.types gives a path ("text/html" ...) */
 const char	*web_mime_type(const char *);
+/*
+ * Compression, as nginx's gzip filter (Debian's nginx.conf has "gzip
+ * on") does for text/html to an HTTP/1.1 client that accepts gzip:
+ * web_gzip_wanted() says whether a file needs its web_file.gz, which
+ * web_gzip() writes (the whole chunked body, into at least
+ * web_gzip_bound() bytes; its length, or -1).  The site's loader calls
+ * them once per file.
+ */
+int		 web_gzip_wanted(const char *, size_t);
+size_t		 web_gzip_bound(size_t);
+ssize_t		 web_gzip(const uint8_t *, size_t, uint8_t *, size_t);
 
 #endif /* WEB_H */

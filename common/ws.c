@@ -22,11 +22,13 @@
 
 #include <sys/types.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <openssl/evp.h>
 
 #include "byteorder.h"
+#include "http.h"
 #include "why.h"
 #include "ws.h"
 
@@ -303,4 +305,46 @@ ws_accept(const uint8_t *key, size_t len, char out[WS_ACCEPT_LEN + 1])
 	/* 20 bytes make 28 characters and a NUL */
 	EVP_EncodeBlock((unsigned char *)out, md, 20);
 	return 0;
+}
+
+int
+ws_upgrade_check(const struct http_req *req, char accept[WS_ACCEPT_LEN + 1],
+    const char **why)
+{
+	struct http_span	v;
+
+	if (!http_span_eq(req, req->method, "GET"))
+		return why_fail(why, "upgrade: not a GET");
+	if (req->major != 1 || req->minor < 1)
+		return why_fail(why, "upgrade: HTTP/%d.%d", req->major,
+		    req->minor);
+	if (http_header_value(req, "Host", &v) == -1)
+		return why_fail(why, "upgrade: no single Host");
+	if (!http_header_has_token(req, "Upgrade", "websocket"))
+		return why_fail(why, "upgrade: no Upgrade: websocket");
+	if (!http_header_has_token(req, "Connection", "upgrade"))
+		return why_fail(why, "upgrade: no Connection: Upgrade");
+	if (http_header_value(req, "Sec-WebSocket-Version", &v) == -1 ||
+	    !http_span_eq(req, v, "13"))
+		return why_fail(why, "upgrade: Sec-WebSocket-Version not 13");
+	if (http_header_value(req, "Sec-WebSocket-Key", &v) == -1 ||
+	    ws_accept(req->buf + v.off, v.len, accept) == -1)
+		return why_fail(why, "upgrade: no valid Sec-WebSocket-Key");
+	return 0;
+}
+
+ssize_t
+ws_upgrade_reply(char *out, size_t len, const char *accept,
+    const char *protocol)
+{
+	int	n;
+
+	n = snprintf(out, len, "HTTP/1.1 101 Switching Protocols\r\n"
+	    "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+	    "Sec-WebSocket-Accept: %s\r\n%s%s%s\r\n", accept,
+	    protocol != NULL ? "Sec-WebSocket-Protocol: " : "",
+	    protocol != NULL ? protocol : "", protocol != NULL ? "\r\n" : "");
+	if (n < 0 || (size_t)n >= len)
+		return -1;
+	return n;
 }

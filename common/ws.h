@@ -131,4 +131,21 @@ int		 ws_key_valid(const uint8_t *, size_t);
  */
 int		 ws_accept(const uint8_t *, size_t, char [WS_ACCEPT_LEN + 1]);
 
+struct http_req;
+/*
+ * A client's opening handshake (section 4.2.1) in a parsed head: GET,
+ * HTTP/1.1 or later, Host, Upgrade holding "websocket", Connection
+ * holding "Upgrade", one valid Sec-WebSocket-Key, Sec-WebSocket-Version
+ * 13.  0 with the key's accept value in accept, or -1 with *why.  The
+ * path is the caller's to check.
+ */
+int		 ws_upgrade_check(const struct http_req *,
+		    char [WS_ACCEPT_LEN + 1], const char **);
+/*
+ * The server's 101 answer with that accept value (and protocol, if not
+ * NULL, as Sec-WebSocket-Protocol) into out: its length, or -1 if it
+ * does not fit.
+ */
+ssize_t		 ws_upgrade_reply(char *, size_t, const char *, const char *);
+
 #endif /* WS_H */

@@ -3,13 +3,16 @@
 # The one list: .ci/run, the GNUmakefile (make deps) and README.md all use it.
 set -eu
 
-BUILD="gcc make bison pkg-config libssl-dev libevent-dev libbsd-dev libseccomp-dev"
+BUILD="gcc make bison pkg-config libssl-dev libevent-dev libbsd-dev libseccomp-dev
+    zlib1g-dev"
 # coturn (turnserver) and miniupnpd-nftables: the STUN, NAT-PMP and PCP
 # servers of regress/interop/stun-coturn.t and natpmp-miniupnpd.t (the tests
 # run the binaries themselves; see there about the services the packages
-# install); tcpdump: regress/netns/relay.t captures what a relay carries
+# install); nginx-light: the web server regress/interop/web-nginx.t holds
+# the relay's web face against; tcpdump: regress/netns/relay.t captures
+# what a relay carries
 TEST="perl iproute2 iputils-ping jq mandoc procps psmisc nftables netcat-openbsd
-    systemd coturn miniupnpd-nftables tcpdump"
+    systemd coturn miniupnpd-nftables nginx-light tcpdump"
 # make fuzz: clang with libFuzzer and the sanitizer runtimes
 FUZZ="clang libclang-rt-dev"
 PEERS="wireguard-go wireguard-tools iperf3"
@@ -34,4 +37,10 @@ apt-get install -y -q --no-install-recommends $missing
 case " $missing " in
 *" coturn "*)
 	systemctl disable --now coturn.service >/dev/null 2>&1 || true ;;
+esac
+# nginx's postinst enables and starts nginx.service, a web server on port
+# 80: web-nginx.t runs its own on loopback in a namespace
+case " $missing " in
+*" nginx-light "*)
+	systemctl disable --now nginx.service >/dev/null 2>&1 || true ;;
 esac

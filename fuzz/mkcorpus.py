@@ -743,11 +743,61 @@ def pcp():
         write("pcp", name, d)
 
 
+def http():
+    reset("http")
+    seeds = {
+        "upgrade": b"GET /x HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\n"
+        b"Connection: Upgrade\r\nSec-WebSocket-Key: "
+        b"dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+        "get-index": b"GET / HTTP/1.1\r\nHost: a\r\n\r\n",
+        "head-10": b"HEAD /index.html HTTP/1.0\r\n\r\n",
+        "http09": b"GET /sub/a.css\r\n",
+        "absolute": b"GET http://A.b:80/sub?x HTTP/1.1\r\nHost: c\r\n\r\n",
+        "range": b"GET /index.html HTTP/1.1\r\nHost: a\r\n"
+        b"Range: bytes=0-1,-3\r\nIf-Range: \"695735a5-13\"\r\n\r\n",
+        "conditional": b"GET / HTTP/1.1\r\nHost: a\r\nIf-None-Match: W/\"x\", *"
+        b"\r\nIf-Modified-Since: Fri, 02 Jan 2026 03:04:05 GMT\r\n\r\n",
+        "post-body": b"POST /empty HTTP/1.1\r\nHost: a\r\nContent-Length: 3"
+        b"\r\nExpect: 100-continue\r\n\r\nabc",
+        "chunked": b"PUT / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked"
+        b"\r\n\r\n3\r\nabc\r\n0\r\n\r\n",
+        "chrome": b"GET /nope HTTP/1.1\r\nHost: a\r\nUser-Agent: Mozilla/5.0 "
+        b"(X11) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120\r\n\r\n",
+        "dots": b"GET /sub/%2e%2e//./index.html?a#b HTTP/1.1\nHost: a\n\n",
+        "tls": b"\x16\x03\x01\x00\xa5\x01\x00\x00\xa1\x03\x03",
+    }
+    for name, d in sorted(seeds.items()):
+        write("http", name, d)
+
+
+def ws():
+    reset("ws")
+    mask = b"\x37\xfa\x21\x3d"
+
+    def masked(b):
+        return bytes(c ^ mask[i % 4] for i, c in enumerate(b))
+
+    seeds = {
+        "server-hello": b"\1\x81\x05Hello",
+        "client-hello": b"\0\x81\x85" + mask + masked(b"Hello"),
+        "client-binary-16": b"\0\x82\xfe\x05\x8c" + mask +
+        masked(bytes(range(256)) * 5 + b"\0" * 140),
+        "client-binary-64": b"\0\x82\xff" + be32(0) + be32(65600) + mask +
+        masked(b"\xa5" * 65600),
+        "client-close": b"\0\x88\x84" + mask + masked(b"\x03\xe8ok"),
+        "server-ping": b"\1\x89\x03abc",
+        "server-cont": b"\1\x00\x02ab",
+        "key": b"\0dGhlIHNhbXBsZSBub25jZQ==",
+    }
+    for name, d in sorted(seeds.items()):
+        write("ws", name, d)
+
+
 TARGETS = {"ippkt": ippkt, "net_wire": net_wire, "noise": noise,
            "imsg": imsg, "config": config, "control": control,
            "meshctl": meshctl, "importwg": importwg,
            "coord": coord, "cert": cert, "stun": stun, "natpmp": natpmp,
-           "pcp": pcp}
+           "pcp": pcp, "http": http, "ws": ws}
 
 if __name__ == "__main__":
     for t in sys.argv[1:] or sorted(TARGETS):
