@@ -608,6 +608,12 @@ struct mesh_relay_proof {
 	uint8_t		mac[MESH_PROOF_LEN];
 };
 
+/* relayproof.c: the MAC of a proof from the DH result (crypto, tests) */
+void	relay_proof_mac(const uint8_t [32], uint8_t, const uint8_t [32],
+	    uint8_t [MESH_PROOF_LEN]);
+/* the label of a relay connection's TLS exporter value */
+#define MESH_RELAY_EXPORTER	"EXPORTER-meshd-relay"
+
 /* RELAY_CONNECT: a TCP connection to a relay, slot as net's */
 struct mesh_relay_connect {
 	uint8_t		addr[28];	/* struct sockaddr_in or _in6 */

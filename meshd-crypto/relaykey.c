@@ -58,7 +58,6 @@
 #include "wgnoise.h"
 
 #define RELAY_KEY_MAX		16384
-#define RELAY_PROOF_LABEL	"meshd relay proof v1"
 
 static EVP_PKEY		*tls_key;
 static struct imsgev	 signev;
@@ -156,7 +155,6 @@ proof_mac(struct mesh_relay_proof *rp)
 {
 	struct noise_local	*l = crypto_local();
 	struct crypto_peer	*cp;
-	struct wg_blake2s	 h;
 	uint8_t			 dh[WG_DH_LEN];
 
 	if (l == NULL || !l->has_key ||
@@ -171,14 +169,8 @@ proof_mac(struct mesh_relay_proof *rp)
 		return -1;
 	if (wg_dh(dh, l->priv, rp->pubkey) == -1)
 		return -1;
-	if (wg_blake2s_init_key(&h, MESH_PROOF_LEN, dh, sizeof(dh)) == -1)
-		fatalx("blake2s");
-	wg_blake2s_update(&h, RELAY_PROOF_LABEL, strlen(RELAY_PROOF_LABEL));
-	wg_blake2s_update(&h, &rp->who, 1);
-	wg_blake2s_update(&h, rp->exporter, sizeof(rp->exporter));
-	wg_blake2s_final(&h, rp->mac);
+	relay_proof_mac(dh, rp->who, rp->exporter, rp->mac);
 	explicit_bzero(dh, sizeof(dh));
-	explicit_bzero(&h, sizeof(h));
 	return 0;
 }
 

@@ -51,6 +51,7 @@
 #include <sys/socket.h>
 #include <sys/tree.h>
 #include <netinet/in.h>
+#include <arpa/inet.h>
 
 #include <errno.h>
 #include <event.h>
@@ -98,7 +99,7 @@
 #define RELAY_DEAD		45	/* seconds silent: closed */
 #define RELAY_FALLBACK_NS	(4500ULL * 1000000ULL)	/* ~5 s */
 #define RELAY_KEYS		8	/* relays known */
-#define RELAY_EXPORTER		"EXPORTER-meshd-relay"
+#define RELAY_EXPORTER		MESH_RELAY_EXPORTER
 
 enum conn_state {
 	CS_FREE,
@@ -129,7 +130,8 @@ struct relay_conn {
 	size_t		 outlen, outoff, outcap;
 	uint64_t	 last_rx;	/* monotonic ns */
 	uint64_t	 started;
-	char		 wskey[WS_KEY_LEN + 1];	/* client: ours */
+	/* client: our Sec-WebSocket-Key; server: the accept value */
+	char		 wskey[WS_ACCEPT_LEN + 1];
 	RB_ENTRY(relay_conn) entry;	/* server: by member key */
 };
 
@@ -180,6 +182,7 @@ static struct web_site		 site;
 static struct web_file		 files[RELAY_SITE_FILES];
 static char			*file_paths[RELAY_SITE_FILES];
 static uint8_t			*file_data[RELAY_SITE_FILES];
+static uint8_t			*file_gz[RELAY_SITE_FILES];
 static struct mesh_relay_file	 pending_file;
 static int			 have_pending_file;
 
@@ -325,7 +328,8 @@ relay_init(void)
 	if ((conns = calloc(RELAY_MAXCONN, sizeof(*conns))) == NULL ||
 	    (vslots = calloc(RELAY_VSLOTS, sizeof(*vslots))) == NULL)
 		fatal(NULL);
-	web_default_site(&site);
+	/* dated as nginx's page is by its install: here, our start */
+	web_default_site(&site, time(NULL));
 	site.https = 1;
 	evtimer_set(&tick_ev, relay_tick, NULL);
 }
@@ -411,6 +415,28 @@ relay_cert(struct imsg *imsg)
 	have_cert = 1;
 }
 
+/* file i as nginx's gzip filter would send it, if it would */
+static void
+site_gzip(size_t i)
+{
+	size_t	bound;
+	ssize_t	n;
+
+	if (!web_gzip_wanted(files[i].path, files[i].len))
+		return;
+	bound = web_gzip_bound(files[i].len);
+	if ((file_gz[i] = malloc(bound)) == NULL)
+		fatal(NULL);
+	if ((n = web_gzip(files[i].data, files[i].len, file_gz[i],
+	    bound)) == -1) {
+		free(file_gz[i]);
+		file_gz[i] = NULL;
+		return;
+	}
+	files[i].gz = file_gz[i];
+	files[i].gzlen = n;
+}
+
 /* RELAY_SITE: a file's description (id 0), then its bytes (id 1) */
 void
 relay_site(struct imsg *imsg)
@@ -441,6 +467,7 @@ relay_site(struct imsg *imsg)
 	files[i].data = file_data[i];
 	files[i].len = pending_file.len;
 	files[i].mtime = pending_file.mtime;
+	site_gzip(i);
 	site.files = files;
 	site.nfiles = i + 1;
 }
@@ -834,20 +861,13 @@ upgrade_ok(struct relay_conn *c, const struct http_req *req)
 {
 	char		path[RELAY_PATH_LEN + 1], b64[WG_KEY_B64_LEN + 1];
 	uint8_t		key[32], proof[32], want[MESH_PROOF_LEN];
-	struct http_span v;
+	const char	*why;
 
 	if (!have_ca)
 		return 0;
 	relay_secret_path(ca, ourkey, path);
-	if (!http_span_eq(req, req->method, "GET") ||
-	    !http_span_eq(req, req->target, path) ||
-	    req->major != 1 || req->minor != 1 ||
-	    !http_header_has_token(req, "Upgrade", "websocket") ||
-	    !http_header_has_token(req, "Connection", "upgrade") ||
-	    http_header_value(req, "Sec-WebSocket-Key", &v) == -1 ||
-	    !ws_key_valid(req->buf + v.off, v.len) ||
-	    header_str(req, "Sec-WebSocket-Version", b64, sizeof(b64)) ==
-	    -1 || strcmp(b64, "13") != 0)
+	if (!http_span_eq(req, req->target, path) ||
+	    ws_upgrade_check(req, c->wskey, &why) == -1)
 		return 0;
 	if (header_str(req, RELAY_HDR_KEY, b64, sizeof(b64)) == -1 ||
 	    wg_key_from_base64(key, b64) == -1 ||
@@ -868,22 +888,18 @@ static void
 upgrade_answer(struct relay_conn *c, const struct http_req *req)
 {
 	struct relay_conn	*old;
-	struct http_span	 v;
-	char			 accept[WS_ACCEPT_LEN + 1];
 	char			 b64[WG_KEY_B64_LEN + 1], head[512];
 	uint8_t			 mine[MESH_PROOF_LEN];
 	int			 n;
 
-	if (http_header_value(req, "Sec-WebSocket-Key", &v) == -1 ||
-	    ws_accept(req->buf + v.off, v.len, accept) == -1 ||
-	    proof_get(c, c->key, MESH_PROOF_RELAY, mine) == -1) {
+	if (proof_get(c, c->key, MESH_PROOF_RELAY, mine) == -1) {
 		conn_close(c);
 		return;
 	}
 	wg_key_to_base64(b64, mine);
 	n = snprintf(head, sizeof(head), "HTTP/1.1 101 Switching Protocols"
 	    "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-	    "Sec-WebSocket-Accept: %s\r\n%s: %s\r\n\r\n", accept,
+	    "Sec-WebSocket-Accept: %s\r\n%s: %s\r\n\r\n", c->wskey,
 	    RELAY_HDR_PROOF, b64);
 	/* a member connected again: the new connection wins */
 	if ((old = RB_FIND(conn_tree, &members, c)) != NULL)
@@ -895,20 +911,45 @@ upgrade_answer(struct relay_conn *c, const struct http_req *req)
 	conn_flush(c);
 }
 
+/* "192.0.2.1" or "[2001:db8::1]": the address a connection came to */
+static void
+local_addr(int fd, char *buf, size_t len)
+{
+	struct sockaddr_storage	 ss;
+	socklen_t		 sslen = sizeof(ss);
+	char			 a[INET6_ADDRSTRLEN];
+
+	buf[0] = '\0';
+	if (getsockname(fd, (struct sockaddr *)&ss, &sslen) == -1)
+		return;
+	if (ss.ss_family == AF_INET && inet_ntop(AF_INET,
+	    &((struct sockaddr_in *)&ss)->sin_addr, a, sizeof(a)) != NULL)
+		(void)snprintf(buf, len, "%s", a);
+	else if (ss.ss_family == AF_INET6 && inet_ntop(AF_INET6,
+	    &((struct sockaddr_in6 *)&ss)->sin6_addr, a, sizeof(a)) != NULL)
+		(void)snprintf(buf, len, "[%s]", a);
+}
+
 /* the web site's answer to a request that is not a member's upgrade */
 static void
 web_answer_req(struct relay_conn *c, const struct http_req *req)
 {
-	struct web_resp	*resp;
+	struct web_resp		*resp;
+	char			 local[INET6_ADDRSTRLEN + 2];
+	size_t			 i;
 
 	if ((resp = calloc(1, sizeof(*resp))) == NULL)
 		fatal(NULL);
+	/* a redirect without Host names the address it came to */
+	local_addr(c->fd, local, sizeof(local));
 	site.port = serve_port;
+	site.local = local;
 	web_respond(&site, req, c->inlen, time(NULL), resp);
+	site.local = NULL;
 	st.web++;
 	(void)conn_queue(c, resp->head, resp->headlen);
-	if (resp->bodylen > 0)
-		(void)conn_queue(c, resp->body, resp->bodylen);
+	for (i = 0; i < resp->nbody && i < WEB_PIECES_MAX; i++)
+		(void)conn_queue(c, resp->body[i].p, resp->body[i].len);
 	c->discard = resp->discard;
 	if (resp->consumed > c->inlen)
 		resp->consumed = c->inlen;

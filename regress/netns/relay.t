@@ -15,7 +15,9 @@ need_root
 need_cmds jq wg ping openssl nft curl sha256sum base64 tcpdump nc
 [ -x "$MESHD" ] || skip_all "$MESHD not installed (run make check)"
 MEMSCAN=$MESHD_BUILD/regress/interop/memscan
+PROBE=$MESHD_BUILD/regress/interop/relayprobe
 [ -x "$MEMSCAN" ] || skip_all "$MEMSCAN not built (run make check)"
+[ -x "$PROBE" ] || skip_all "$PROBE not built (run make check)"
 
 HUB=rlh$$
 mesh_hub "$HUB" || fail_setup "the hub"
@@ -140,8 +142,9 @@ for pr in $pids; do
 	fi
 done
 # a control: the scan finds the marker in a process that holds it
-start_bg HOLD perl -e '$m = <STDIN>; sleep 30' <"$D/marker"
-sleep 0.3
+start_bg HOLD perl -e 'open(F, shift) or die; $m = <F>; sleep 30' \
+    "$D/marker"
+sleep 0.5
 [ "$(count 0 "$("$MEMSCAN" "$HOLD" "$D/marker")")" -gt 0 ]
 ok $? "control: memscan finds the marker in a perl that read it"
 kill "$HOLD" 2>/dev/null
@@ -156,4 +159,24 @@ code=$(ip netns exec "rla$$" curl -sk -o /dev/null -w '%{http_code}' https://198
 is "$code" 200 "GET / answers 200"
 code=$(ip netns exec "rla$$" curl -sk -o /dev/null -w '%{http_code}' https://198.18.60.2/nothing-here)
 is "$code" 404 "GET /nothing-here answers 404"
+hdr=$(ip netns exec "rla$$" curl -skI https://198.18.60.2/)
+like "$hdr" "Server: nginx" "and names itself nginx"
+
+# ---- upgrades: a's key, made outside meshd (relayprobe)
+probe() {
+	ip netns exec "rla$$" "$PROBE" "$1" 198.18.60.2 443 "$CA_PUB" \
+	    "$(wg pubkey <"$D/r.key")" "$D/a.key"
+}
+out=$(probe good)
+like "$out" "^HTTP/1.1 101 " "a member's upgrade with its proof: 101 (control)"
+like "$out" "relay proof ok" "and the relay's own proof holds"
+out=$(probe replay)
+like "$out" "^HTTP/1.1 404 Not Found" \
+    "the same upgrade replayed on another TLS connection: the web's 404"
+out=$(probe nopath)
+like "$out" "^HTTP/1.1 404 Not Found" "a right proof on a wrong path: 404"
+(umask 077; wg genkey >"$D/c.key")
+out=$(ip netns exec "rla$$" "$PROBE" good 198.18.60.2 443 "$CA_PUB" \
+    "$(wg pubkey <"$D/r.key")" "$D/c.key")
+like "$out" "^HTTP/1.1 404 Not Found" "a key that is no member's: 404"
 done_testing
