@@ -48,8 +48,9 @@
 
 #define WEB_HEADER_TIMEOUT	60	/* client_header_timeout */
 #define WEB_KEEPALIVE_TIMEOUT	75	/* keepalive_timeout */
-/* the longest response head web_respond() writes */
-#define WEB_HEAD_MAX		2048
+/* the longest response head web_respond() writes: a redirect's Location
+ * repeats the query, which may be nearly the whole request head */
+#define WEB_HEAD_MAX		(HTTP_HEAD_MAX + 1024)
 /* pieces of a body: a page and its padding, or the parts of a multipart
  * answer to a Range of several (WEB_RANGES_MAX) ranges */
 #define WEB_RANGES_MAX		8

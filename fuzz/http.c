@@ -18,7 +18,7 @@
 /*
  * The HTTP request head parser (common/http.c) and the web face that
  * answers from it (common/web.c) on the bytes a stranger sends to a
- * relay.
+ * relay, and the WebSocket handshake check on the heads that parse.
  *
  * Checked besides memory safety: a parsed head lies inside the input
  * and HTTP_HEAD_MAX, every span in it inside the head; a refusal says
@@ -36,19 +36,28 @@
 #include "fuzz.h"
 #include "http.h"
 #include "web.h"
+#include "ws.h"
 
 static const uint8_t	 page[] = "<html>hello</html>\n";
 static struct web_file	 files[] = {
-	{ "/index.html", page, sizeof(page) - 1, 1767322245, 0 },
-	{ "/sub/a.css", page, 7, 1767322245, 0 },
-	{ "/empty", NULL, 0, 1767322245, 1 },
+	{ "/index.html", page, sizeof(page) - 1, 1767322245, 0, NULL, 0 },
+	{ "/sub/a.css", page, 7, 1767322245, 0, NULL, 0 },
+	{ "/empty", NULL, 0, 1767322245, 1, NULL, 0 },
 };
 static struct web_site	 site = { files, 3, 0, 8080, "127.0.0.1" };
 
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
+	static uint8_t	gz[256];
+	ssize_t		n;
+
 	fuzz_log_quiet();
+	/* the page goes gzipped to a client that asks, as nginx sends it */
+	if ((n = web_gzip(page, sizeof(page) - 1, gz, sizeof(gz))) == -1)
+		abort();
+	files[0].gz = gz;
+	files[0].gzlen = (size_t)n;
 	return 0;
 }
 
@@ -63,8 +72,10 @@ static void
 check_head(const uint8_t *data, size_t len, const struct http_req *req,
     ssize_t n)
 {
-	struct http_req	again;
-	size_t		i;
+	struct http_req	 again;
+	char		 accept[WS_ACCEPT_LEN + 1];
+	const char	*why;
+	size_t		 i;
 
 	if ((size_t)n > len || (size_t)n > HTTP_HEAD_MAX ||
 	    req->headlen != (size_t)n || req->method.len == 0)
@@ -82,6 +93,9 @@ check_head(const uint8_t *data, size_t len, const struct http_req *req,
 		abort();
 	(void)http_header_has_token(req, "Connection", "upgrade");
 	(void)http_header_count(req, "Host");
+	if (ws_upgrade_check(req, accept, &why) == 0 &&
+	    strlen(accept) != WS_ACCEPT_LEN)
+		abort();
 }
 
 /* the value of Content-Length in a response head, or -1 */

@@ -311,6 +311,8 @@ probe "a head over 32 KiB" < <(printf 'GET / HTTP/1.1\r\nHost: a\r\n'
     for i in 1 2 3 4 5; do printf 'X: %s\r\n' "${long:0:7000}"; done
     printf '\r\n')
 probe "a line of 9000 bytes, unfinished" < <(printf 'GET /%s' "$long")
+probe "a redirect repeating a query of 8000 bytes" < <(printf \
+    'GET /sub?%s HTTP/1.1\r\nHost: a\r\n\r\n' "${long:0:8000}")
 probe "9000 random bytes" < <(perl -e \
     'srand(14); print map { chr(int(rand(256))) } 1 .. 9000')
 
