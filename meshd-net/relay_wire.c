@@ -30,6 +30,9 @@
 #include "wgcrypto.h"
 #include "wgkey.h"
 
+#define B64_CHARS	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz" \
+			"0123456789+/="
+
 /* the end of the line that starts at off (its LF), or -1 */
 static ssize_t
 line_end(const uint8_t *buf, size_t len, size_t off)
@@ -63,7 +66,8 @@ header(const char *l, size_t n, struct relay_101 *r, int *seen)
 	memcpy(val, colon, vl);
 	val[vl] = '\0';
 	if (nl == 20 && strncasecmp(l, "Sec-WebSocket-Accept", nl) == 0) {
-		if (vl != WS_ACCEPT_LEN || (*seen & 1))
+		if (vl != WS_ACCEPT_LEN || (*seen & 1) ||
+		    strspn(val, B64_CHARS) != vl)
 			return -1;
 		memcpy(r->accept, val, vl + 1);
 		*seen |= 1;
