@@ -30,6 +30,7 @@
 #include <sys/queue.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <arpa/inet.h>
 
 #include <ctype.h>
 #include <errno.h>
@@ -1999,6 +2000,26 @@ relay_end(void)
 	memset(&outer, 0, sizeof(outer));
 }
 
+/* 1 if s is "a.b.c.d:port" or "[v6addr]:port": no name to resolve */
+static int
+listen_numeric(const char *s)
+{
+	char		 host[MESH_ENDPOINT_MAX];
+	const char	*colon = strrchr(s, ':');
+	uint8_t		 a[16];
+	size_t		 n;
+
+	if (colon == NULL || (n = colon - s) >= sizeof(host))
+		return 0;
+	memcpy(host, s, n);
+	host[n] = '\0';
+	if (n > 2 && host[0] == '[' && host[n - 1] == ']') {
+		host[n - 1] = '\0';
+		return inet_pton(AF_INET6, host + 1, a) == 1;
+	}
+	return inet_pton(AF_INET, host, a) == 1;
+}
+
 /* listen "addr:port": a numeric address (a wildcard is usual) and port */
 static void
 relay_listen(const char *s)
@@ -2017,15 +2038,15 @@ relay_listen(const char *s)
 			blk_error("listen \"%s\" is given twice", s);
 			return;
 		}
+	if (!listen_numeric(s)) {
+		blk_error("listen \"%s\": give an address and port, not a "
+		    "host name (0.0.0.0:443 or [::]:443 for all)", s);
+		return;
+	}
 	memset(&tmp, 0, sizeof(tmp));
 	config_endpoint(&tmp, s);
 	if (tmp.endpoint_str[0] == '\0')
 		return;		/* said why */
-	if (tmp.endpoint_name) {
-		blk_error("listen \"%s\": give an address, not a host name "
-		    "(0.0.0.0:443 or [::]:443 for all)", s);
-		return;
-	}
 	(void)strlcpy(r->listen_str[r->nlisten], s,
 	    sizeof(r->listen_str[0]));
 	r->listen[r->nlisten] = tmp.endpoint;
