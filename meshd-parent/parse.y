@@ -365,8 +365,9 @@ meshopt		: CA STRING			{ mesh_ca($2); }
 		| coordinator
 		;
 
+/* its '{' on the same line: a bare "serve relay" is over at its end */
 relay		: SERVE RELAY			{ relay_begin(); }
-		    optnl '{'			{ blk.open = 1; }
+		    '{'				{ blk.open = 1; }
 		    optnl relaybody '}'		{ relay_end(); }
 		;
 

@@ -91,7 +91,7 @@ like "$(ctl a show peers)" "b .*relay r" "a's show peers: b's path is relay r"
 diag "$(ctl a show peers)"
 
 # a transfer, checked with sha256
-head -c 4000000 /dev/urandom >"$D/blob"
+head -c 16000000 /dev/urandom >"$D/blob"
 start_bg NCL ip netns exec "rlb$$" sh -c "nc -l -N -w 20 100.64.0.4 7000 >$D/blob.got"
 sleep 0.3
 ts=$(date +%s.%N)
@@ -99,8 +99,16 @@ ip netns exec "rla$$" nc -N -w 20 100.64.0.4 7000 <"$D/blob"
 te=$(date +%s.%N)
 wait "$NCL" 2>/dev/null
 is "$(sha256sum <"$D/blob.got")" "$(sha256sum <"$D/blob")" \
-    "a 4 MB transfer a -> b through the relay arrives whole (sha256)"
-diag "through the relay: 4 MB in $(awk "BEGIN{print $te - $ts}") s"
+    "a 16 MB transfer a -> b through the relay arrives whole (sha256)"
+# beside it, the same over a direct path (a -> n1, UDP allowed there)
+start_bg NCD ip netns exec "rl1$$" sh -c "nc -l -N -w 20 100.64.0.1 7002 >/dev/null"
+sleep 0.3
+tds=$(date +%s.%N)
+ip netns exec "rla$$" nc -N -w 20 100.64.0.1 7002 <"$D/blob"
+tde=$(date +%s.%N)
+wait "$NCD" 2>/dev/null
+diag "16 MB through the relay: $(awk "BEGIN{printf \"%.2f s, %.0f Mbit/s\", $te - $ts, 128 / ($te - $ts)}")"
+diag "16 MB direct (a -> n1): $(awk "BEGIN{printf \"%.2f s, %.0f Mbit/s\", $tde - $tds, 128 / ($tde - $tds)}")"
 
 # a marker: 32 random bytes as 44 characters of base64 (memscan's form)
 head -c 32 /dev/urandom | base64 >"$D/marker"
