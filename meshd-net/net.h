@@ -29,6 +29,9 @@
  *			coordinator), mapping behaviour, candidates,
  *			netcheck
  *   portmap.c		PCP and NAT-PMP to the default gateway
+ *   relay.c		relays: TLS and WebSocket to a relay as a member,
+ *			and serve relay (forwarding, the web face)
+ *   relay_wire.c	the relay protocol's pure parts (relay.h)
  *   endpoint.c, wire.c, ratelimit.c: what their headers say
  */
 

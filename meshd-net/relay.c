@@ -40,6 +40,13 @@
  * right member through the right connection, and a member's path moves
  * onto a relay and off it again by ordinary roaming.
  *
+ * Which relay, and when: a member keeps a connection to one relay (the
+ * first the directory named; the nearest by round-trip time is still to
+ * come), made again with a growing delay when it breaks, as a DERP
+ * client keeps its home region's.  A member whose initiations have gone
+ * unanswered for ~5 s is tried through it too (relay_initiation(): the
+ * minimal rule the ladder replaces; relay_path() is the ladder's call).
+ *
  * The TLS key never enters this process: the EC_KEY net gives OpenSSL
  * holds the certificate's public key and a method whose sign call asks
  * meshd-crypto over the signing pipe and waits for the answer.
