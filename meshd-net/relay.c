@@ -1269,19 +1269,33 @@ relay_candidates(struct coord_cand *c, size_t max,
 	return n;
 }
 
+/* the first relay candidate of a family we have a socket of, or NULL */
+static const struct coord_cand *
+relay_cand(const struct coord_cand *c, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		if (c[i].kind == COORD_CAND_RELAY && c[i].port != 0 &&
+		    ((c[i].af == 4 && net_has_family(AF_INET)) ||
+		    (c[i].af == 6 && net_has_family(AF_INET6))))
+			return &c[i];
+	return NULL;
+}
+
 void
 relay_record(uint32_t id, const uint8_t key[32], const struct coord_cand *c,
     size_t n)
 {
 	struct relay_known	*k = NULL;
+	const struct coord_cand	*rc;
 	struct sockaddr_in	*sin;
+	struct sockaddr_in6	*sin6;
 	size_t			 i;
 
 	if (memcmp(key, ourkey, 32) == 0)
 		return;		/* we are the relay */
-	for (i = 0; i < n && c[i].kind != COORD_CAND_RELAY; i++)
-		;
-	if (i == n || c[i].af != 4) {
+	if ((rc = relay_cand(c, n)) == NULL) {
 		relay_forget(id);
 		return;
 	}
@@ -1298,14 +1312,20 @@ relay_record(uint32_t id, const uint8_t key[32], const struct coord_cand *c,
 	}
 	k->id = id;
 	memcpy(k->key, key, 32);
-	for (i = 0; i < n && c[i].kind != COORD_CAND_RELAY; i++)
-		;
 	memset(&k->addr, 0, sizeof(k->addr));
-	sin = (struct sockaddr_in *)&k->addr;
-	sin->sin_family = AF_INET;
-	sin->sin_port = htons(c[i].port);
-	memcpy(&sin->sin_addr, c[i].addr, 4);
-	k->addrlen = sizeof(*sin);
+	if (rc->af == 4) {
+		sin = (struct sockaddr_in *)&k->addr;
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(rc->port);
+		memcpy(&sin->sin_addr, rc->addr, 4);
+		k->addrlen = sizeof(*sin);
+	} else {
+		sin6 = (struct sockaddr_in6 *)&k->addr;
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(rc->port);
+		memcpy(&sin6->sin6_addr, rc->addr, 16);
+		k->addrlen = sizeof(*sin6);
+	}
 }
 
 void

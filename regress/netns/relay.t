@@ -36,7 +36,9 @@ mesh_cert n1 1 -R coordinator && mesh_cert r 2 -R relay &&
     -days 30 -subj /CN=www.example.com 2>/dev/null ||
     fail_setup "the TLS key"
 mesh_conf n1 serve
-MESH_EXTRA=$(printf '\tserve relay {\n\t\tlisten "0.0.0.0:443"\n\t\ttls-certificate-file "%s"\n\t\ttls-key-file "%s"\n\t}' "$D/tls.crt" "$D/tls.key") \
+# the web site outsiders see
+mkdir "$D/site" && echo '<html>relay-test-site</html>' >"$D/site/index.html"
+MESH_EXTRA=$(printf '\tserve relay {\n\t\tlisten "0.0.0.0:443"\n\t\ttls-certificate-file "%s"\n\t\ttls-key-file "%s"\n\t\tsite-directory "%s"\n\t}' "$D/tls.crt" "$D/tls.key" "$D/site") \
     mesh_conf r n1:1
 mesh_conf a n1:1
 mesh_conf b n1:1
@@ -88,6 +90,8 @@ t "b pings a" ip netns exec "rlb$$" ping -c 3 -i 0.2 -W 2 -w 10 100.64.0.3
 t "a pings r (the relay node itself, through its relay)" \
     ip netns exec "rla$$" ping -c 2 -i 0.2 -W 2 -w 15 100.64.0.2
 like "$(ctl a show peers)" "b .*relay r" "a's show peers: b's path is relay r"
+is "$(ctl a -j show peer b | jq -r '"\(.path) \(.relay)"')" "relay r" \
+    "show peer -j: path relay, relay r"
 diag "$(ctl a show peers)"
 
 # a transfer, checked with sha256
@@ -165,6 +169,8 @@ ok $? "the capture holds the relayed traffic ($(stat -c %s "$D/r.pcap") bytes)"
 # ---- to a stranger, a web site
 code=$(ip netns exec "rla$$" curl -sk -o /dev/null -w '%{http_code}' https://198.18.60.2/)
 is "$code" 200 "GET / answers 200"
+like "$(ip netns exec "rla$$" curl -sk https://198.18.60.2/)" \
+    "relay-test-site" "with the site-directory's index.html"
 code=$(ip netns exec "rla$$" curl -sk -o /dev/null -w '%{http_code}' https://198.18.60.2/nothing-here)
 is "$code" 404 "GET /nothing-here answers 404"
 hdr=$(ip netns exec "rla$$" curl -skI https://198.18.60.2/)
