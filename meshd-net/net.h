@@ -218,7 +218,7 @@ int	 relay_send(const struct mesh_endpoint *, const void *, size_t);
  * we are connected to; 0 if there is none (yet: a connection is made).
  */
 int	 relay_path(struct net_peer *, struct mesh_endpoint *);
-/* crypto sends an initiation to np: after ~5 s unanswered, via a relay */
+/* crypto sends an initiation to np: after ~2 s unanswered, via a relay */
 void	 relay_initiation(struct net_peer *, const struct hs_msg *);
 /* crypto authenticated a packet of np from its endpoint */
 void	 relay_authenticated(struct net_peer *);

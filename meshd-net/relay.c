@@ -104,7 +104,8 @@
 #define RELAY_TICK		5	/* seconds */
 #define RELAY_PING		15	/* seconds idle: a ping */
 #define RELAY_DEAD		45	/* seconds silent: closed */
-#define RELAY_FALLBACK_NS	(4500ULL * 1000000ULL)	/* ~5 s */
+#define RELAY_EARLY_NS		(2000ULL * 1000000ULL)	/* 2 s unanswered */
+#define RELAY_PENDING		16	/* initiations kept for it */
 #define RELAY_KEYS		8	/* relays known */
 #define RELAY_EXPORTER		MESH_RELAY_EXPORTER
 
@@ -198,6 +199,7 @@ static void	 conn_flush(struct relay_conn *);
 static void	 conn_readable(int, short, void *);
 static void	 conn_writable(int, short, void *);
 static void	 relay_tick(int, short, void *);
+static void	 relay_dial(struct relay_known *);
 
 static int
 conn_cmp(struct relay_conn *a, struct relay_conn *b)
@@ -1292,6 +1294,7 @@ relay_record(uint32_t id, const uint8_t key[32], const struct coord_cand *c,
 	struct sockaddr_in	*sin;
 	struct sockaddr_in6	*sin6;
 	size_t			 i;
+	int			 new = 0;
 
 	if (memcmp(key, ourkey, 32) == 0)
 		return;		/* we are the relay */
@@ -1309,6 +1312,7 @@ relay_record(uint32_t id, const uint8_t key[32], const struct coord_cand *c,
 		memset(k, 0, sizeof(*k));
 		k->conn = -1;
 		log_info("relay: learned of relay peer %u", id);
+		new = 1;
 	}
 	k->id = id;
 	memcpy(k->key, key, 32);
@@ -1326,6 +1330,9 @@ relay_record(uint32_t id, const uint8_t key[32], const struct coord_cand *c,
 		memcpy(&sin6->sin6_addr, rc->addr, 16);
 		k->addrlen = sizeof(*sin6);
 	}
+	/* the first relay: connect now, not at the next tick */
+	if (new && k == &known[0])
+		relay_dial(k);
 }
 
 void
@@ -1432,26 +1439,110 @@ relay_path(struct net_peer *np, struct mesh_endpoint *ep)
 
 /*
  * The minimal ladder (the integrator folds it into the real one): a
- * member whose initiations have gone unanswered for ~5 s since its last
- * authenticated packet is tried through a relay too; the answer moves
- * its endpoint there, by roaming.
+ * member whose initiations have gone unanswered for ~2 s since its last
+ * authenticated packet is tried through a relay too.  Crypto sends the
+ * next initiation only 5 s after the first, so the latest one is kept
+ * here and sent through the relay when the 2 s are up (the responder
+ * never saw it: UDP lost it); later ones go both ways as they come.
+ * The answer moves the peer's endpoint onto the relay, by roaming.
  */
+struct relay_pending {
+	uint32_t	 id;		/* 0: free */
+	int		 sent;
+	size_t		 len;
+	uint8_t		 msg[148];
+};
+static struct relay_pending	 pending[RELAY_PENDING];
+static struct event		 early_ev;
+
+static void
+pending_del(uint32_t id)
+{
+	size_t	i;
+
+	for (i = 0; i < RELAY_PENDING; i++)
+		if (pending[i].id == id)
+			memset(&pending[i], 0, sizeof(pending[i]));
+}
+
+static void
+relay_early(int fd, short event, void *arg)
+{
+	struct timeval		 tv = { 0, 250000 };
+	struct mesh_endpoint	 ep;
+	struct net_peer		*np;
+	uint64_t		 now = mesh_monotonic_ns();
+	size_t			 i, left = 0;
+
+	for (i = 0; i < RELAY_PENDING; i++) {
+		struct relay_pending *p = &pending[i];
+
+		if (p->id == 0 || p->sent)
+			continue;
+		if ((np = net_peer_find(p->id)) == NULL ||
+		    np->unanswered == 0 || np->ep.sock >= MESH_EP_RELAY) {
+			memset(p, 0, sizeof(*p));
+			continue;
+		}
+		left++;
+		if (now - np->unanswered < RELAY_EARLY_NS ||
+		    !relay_path(np, &ep))
+			continue;
+		log_debug("peer %s: no answer for 2 s, through the relay",
+		    np->name);
+		(void)relay_send(&ep, p->msg, p->len);
+		p->sent = 1;
+	}
+	if (left > 0)
+		evtimer_add(&early_ev, &tv);
+}
+
+/* keep np's latest initiation for relay_early() */
+static void
+pending_keep(struct net_peer *np, const struct hs_msg *hm)
+{
+	struct timeval		 tv = { 0, 250000 };
+	struct relay_pending	*p = NULL;
+	size_t			 i;
+
+	if (hm->len > sizeof(p->msg))
+		return;
+	for (i = 0; i < RELAY_PENDING; i++)
+		if (pending[i].id == np->id)
+			p = &pending[i];
+	for (i = 0; i < RELAY_PENDING && p == NULL; i++)
+		if (pending[i].id == 0)
+			p = &pending[i];
+	if (p == NULL)
+		return;		/* the 5 s rule still holds for it */
+	if (p->id != np->id)
+		p->sent = 0;
+	p->id = np->id;
+	p->len = hm->len;
+	memcpy(p->msg, hm->msg, hm->len);
+	if (!event_initialized(&early_ev))
+		evtimer_set(&early_ev, relay_early, NULL);
+	if (!evtimer_pending(&early_ev, NULL))
+		evtimer_add(&early_ev, &tv);
+}
+
 void
 relay_initiation(struct net_peer *np, const struct hs_msg *hm)
 {
 	struct mesh_endpoint	ep;
 	uint64_t		now = mesh_monotonic_ns();
 
-	if (np->id < MESH_DYN_ID_MIN)
+	if (np->id < MESH_DYN_ID_MIN || nknown == 0)
 		return;
 	if (np->ep.sock >= MESH_EP_RELAY)
 		return;		/* on a relay already */
-	if (np->unanswered == 0) {
+	if (np->unanswered == 0)
 		np->unanswered = now;
+	if (now - np->unanswered < RELAY_EARLY_NS) {
+		pending_keep(np, hm);
 		return;
 	}
-	if (now - np->unanswered < RELAY_FALLBACK_NS ||
-	    !relay_path(np, &ep))
+	if (!relay_path(np, &ep))
 		return;
 	log_debug("peer %s: no answer for %llu s, through the relay",
 	    np->name, (unsigned long long)((now - np->unanswered) /
@@ -1463,12 +1554,13 @@ void
 relay_authenticated(struct net_peer *np)
 {
 	np->unanswered = 0;
+	pending_del(np->id);
 }
 
 void
 relay_peer_free(struct net_peer *np)
 {
-	(void)np;
+	pending_del(np->id);
 }
 
 const char *
