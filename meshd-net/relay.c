@@ -1013,7 +1013,6 @@ upgrade_send(struct relay_conn *c)
 	char		pb64[WG_KEY_B64_LEN + 1], host[MESH_ENDPOINT_MAX];
 	char		head[768];
 	uint8_t		nonce[16], proof[MESH_PROOF_LEN];
-	struct mesh_endpoint ep;
 	int		n;
 
 	if (proof_get(c, c->key, MESH_PROOF_CLIENT, proof) == -1) {
@@ -1029,7 +1028,6 @@ upgrade_send(struct relay_conn *c)
 		fatalx("base64");
 	wg_key_to_base64(kb64, ourkey);
 	wg_key_to_base64(pb64, proof);
-	vslot_ep(c, 0, &ep);
 	mesh_sockaddr_ntop(&c->addr, c->addrlen, host, sizeof(host));
 	n = snprintf(head, sizeof(head), "GET %s HTTP/1.1\r\nHost: %s\r\n"
 	    "Upgrade: websocket\r\nConnection: Upgrade\r\n"

@@ -88,7 +88,8 @@ static void
 answer(SSL *ssl, const uint8_t dh[32])
 {
 	struct relay_101	r;
-	uint8_t			buf[RELAY_101_MAX], want[MESH_PROOF_LEN], ex[32];
+	uint8_t			buf[RELAY_101_MAX], want[MESH_PROOF_LEN];
+	uint8_t			ex[32];
 	size_t			len = 0;
 	ssize_t			n;
 	int			k;
