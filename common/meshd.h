@@ -240,6 +240,24 @@ enum imsg_type {
 	IMSG_CTL_SHOW_DNS,	/* request, no data; parent -> tun the same
 				   (id: the request); reply CTL_DNS, END */
 	IMSG_CTL_DNS,		/* tun -> parent -> client: struct ctl_dns */
+	/* relays (meshd-net/relay.c, meshd-crypto/relaykey.c) */
+	IMSG_RELAY_LISTEN,	/* parent -> net: fd of a listening TCP socket
+				   of serve relay */
+	IMSG_RELAY_CERT,	/* parent -> net: the tls-certificate-file's
+				   bytes (PEM, the chain) */
+	IMSG_RELAY_SITE,	/* parent -> net: struct mesh_relay_file then
+				   the bytes of a site-directory file */
+	IMSG_RELAY_KEY_FD,	/* parent -> crypto: fd of the
+				   tls-key-file */
+	IMSG_RELAY_SIGN_FD,	/* parent -> net, crypto: an end of the
+				   signing pipe (struct mesh_relay_sign and
+				   mesh_relay_proof round trips) */
+	IMSG_RELAY_SIGN,	/* net -> crypto (signing pipe): struct
+				   mesh_relay_sign; the answer the same */
+	IMSG_RELAY_PROOF,	/* net -> crypto (signing pipe): struct
+				   mesh_relay_proof; the answer the same */
+	IMSG_RELAY_CONNECT,	/* net -> parent: struct mesh_relay_connect;
+				   parent -> net: its fd, connecting */
 
 	/* subnet routes and exit nodes (issue 15) */
 	IMSG_EXIT_NODE,		/* parent -> tun: uint32_t, the member id
@@ -602,6 +620,59 @@ struct mesh_stream_msg {
 /* LADDER_CONF: how net climbs back to better paths */
 struct mesh_ladder_msg {
 	uint32_t	probe_interval;	/* seconds */
+};
+
+/*
+ * Relays.  The TLS key's signatures: net gives the digest, crypto the
+ * DER ECDSA signature (siglen 0: refused).
+ */
+#define MESH_RELAY_SIG_MAX	160
+struct mesh_relay_sign {
+	uint32_t	dlen;
+	uint8_t		dgst[64];
+	uint32_t	siglen;
+	uint8_t		sig[MESH_RELAY_SIG_MAX];
+};
+
+/*
+ * A proof of membership bound to one TLS connection: a MAC keyed by the
+ * X25519 result of our static key and the other side's, over the
+ * connection's TLS exporter value and who speaks (MESH_PROOF_*).  net
+ * sends key and exporter; crypto answers ok 1 and the MAC, or ok 0 (the
+ * key is no admitted member, or the DH failed).
+ */
+#define MESH_PROOF_CLIENT	1	/* the client's, in the upgrade */
+#define MESH_PROOF_RELAY	2	/* the relay's, in the 101 */
+#define MESH_PROOF_LEN		32
+struct mesh_relay_proof {
+	uint8_t		pubkey[32];
+	uint8_t		exporter[32];
+	uint8_t		who;		/* MESH_PROOF_* */
+	uint8_t		ok;
+	uint8_t		pad[2];
+	uint8_t		mac[MESH_PROOF_LEN];
+};
+
+/* relayproof.c: the MAC of a proof from the DH result (crypto, tests) */
+void	relay_proof_mac(const uint8_t [32], uint8_t, const uint8_t [32],
+	    uint8_t [MESH_PROOF_LEN]);
+/* the label of a relay connection's TLS exporter value */
+#define MESH_RELAY_EXPORTER	"EXPORTER-meshd-relay"
+
+/* RELAY_CONNECT: a TCP connection to a relay, slot as net's */
+struct mesh_relay_connect {
+	uint8_t		addr[28];	/* struct sockaddr_in or _in6 */
+	uint32_t	addrlen;
+	uint32_t	slot;
+};
+
+/* RELAY_SITE: one file of the site-directory */
+#define MESH_RELAY_PATH_MAX	256
+#define MESH_RELAY_FILE_MAX	(48 * 1024)
+struct mesh_relay_file {
+	char		path[MESH_RELAY_PATH_MAX];	/* "/index.html" */
+	int64_t		mtime;
+	uint32_t	len;
 };
 
 /* control */

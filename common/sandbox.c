@@ -153,15 +153,27 @@ static const struct allow allow_common[] = {
  * TCP sockets and makes the SSH clients' socketpairs; net only accepts
  * on a listener it was given (accept4 cannot create a listener or reach
  * out, only take a connection someone made to one of ours).
+ * Relays (meshd-net/relay.c) follow the same rule for TCP: listening
+ * sockets and outbound connections come from the parent.
  */
 static const struct allow allow_net[] = {
-	A(accept4,	"serve stream: connections to the listeners the "
-			"parent bound (stream_accept)"),
 	A(recvmmsg,	"UDP receive, batched (net_udp_read)"),
 	A(sendmmsg,	"UDP send, batched, from each peer's local address "
 			"(sendq_flush)"),
 	A(getsockname,	"the family of a socket the parent bound "
-			"(net_add_socket)"),
+			"(net_add_socket); a relay listener's port "
+			"(relay_listen_fd)"),
+	/*
+	 * serve relay: members' TCP connections on the listening sockets
+	 * the parent opened (meshd-parent/relay.c).  accept4(2) makes no
+	 * socket net could point anywhere: only connections others made
+	 * to a port the parent bound.  A member's own connection to a
+	 * relay is opened by the parent (RELAY_CONNECT), so connect(2)
+	 * stays out.
+	 */
+	A(accept4,	"serve relay: a member's or a prober's connection "
+			"(relay_accept); serve stream: connections to the "
+			"listeners the parent bound (stream_accept)"),
 	A(getrandom,	"OpenSSL's DRBG reseeding: cookie secrets and "
 			"nonces (RAND_bytes)"),
 	A(time,		"OpenSSL's DRBG reseed interval: vDSO, the system "

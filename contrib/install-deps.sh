@@ -11,10 +11,11 @@ BUILD="gcc make bison pkg-config libssl-dev libevent-dev libbsd-dev libseccomp-d
 # run the binaries themselves; see there about the services the packages
 # install); nginx-light: the web server regress/interop/web-nginx.t holds
 # the relay's web face against; openssh-server (sshd) and openssh-client:
-# regress/netns/ssh.t's SSH transport, with its own sshd in a namespace
+# regress/netns/ssh.t's SSH transport, with its own sshd in a namespace;
+# tcpdump: regress/netns/relay.t captures what a relay carries
 TEST="perl iproute2 iputils-ping jq mandoc procps psmisc nftables netcat-openbsd
     systemd coturn miniupnpd-nftables nginx-light openssh-client openssh-server
-    bind9-dnsutils"
+    bind9-dnsutils tcpdump"
 # make fuzz: clang with libFuzzer and the sanitizer runtimes
 FUZZ="clang libclang-rt-dev"
 PEERS="wireguard-go wireguard-tools iperf3"

@@ -608,6 +608,40 @@ output_path(uint8_t path)
 	}
 }
 
+/*
+ * The relay a relay path goes through: net puts its name first in why,
+ * up to "; " ("" if none)
+ */
+const char *
+output_path_relay(const struct mesh_peer_path *pp, char *buf, size_t len)
+{
+	size_t	n = strcspn(pp->why, ";");
+
+	buf[0] = '\0';
+	if (pp->id == 0 || pp->path != MESH_PATH_RELAY)
+		return buf;
+	if (n >= len)
+		n = len - 1;
+	memcpy(buf, pp->why, n);
+	buf[n] = '\0';
+	return buf;
+}
+
+/* the path as show peers says it: "relay NAME" through a relay */
+static const char *
+output_path_long(const struct mesh_peer_path *pp, char *buf, size_t len)
+{
+	char	name[MESH_NAME_MAX];
+
+	if (pp->id == 0)
+		return output_path(0);
+	if (pp->path != MESH_PATH_RELAY)
+		return output_path(pp->path);
+	(void)snprintf(buf, len, "relay %s", output_path_relay(pp, name,
+	    sizeof(name)));
+	return buf;
+}
+
 const char *
 output_cand(const struct mesh_cand *c, char *buf, size_t len)
 {
@@ -683,8 +717,8 @@ text_peers(FILE *fp, const struct peer_info *peers, size_t npeers)
 		} else
 			table_add(&t, "off");
 		if (paths)
-			table_add(&t, output_path(p->path.id != 0 ?
-			    p->path.path : 0));
+			table_add(&t, output_path_long(&p->path, buf,
+			    sizeof(buf)));
 	}
 	table_print(fp, &t);
 }
@@ -714,7 +748,7 @@ text_peer_path(FILE *fp, const struct mesh_peer_path *pp)
 
 	if (pp->id == 0)
 		return;
-	fprintf(fp, "path: %s", output_path(pp->path));
+	fprintf(fp, "path: %s", output_path_long(pp, buf, sizeof(buf)));
 	if (pp->keepalive != 0)
 		fprintf(fp, " (keepalive every %u seconds)", pp->keepalive);
 	if (pp->why[0] != '\0') {

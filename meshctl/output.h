@@ -101,6 +101,8 @@ const char	*output_roles(uint8_t, const char *, char *, size_t);
 const char	*output_state(uint8_t);
 /* a member's path: "direct", "punched", "mapped", "none" or "-" */
 const char	*output_path(uint8_t);
+const char	*output_path_relay(const struct mesh_peer_path *, char *,
+		    size_t);
 /* a candidate: "observed 198.18.1.2:51820" */
 const char	*output_cand(const struct mesh_cand *, char *, size_t);
 

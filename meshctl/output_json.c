@@ -184,10 +184,15 @@ json_peer_path(struct json *j, const struct mesh_peer_path *pp)
 	char	buf[MESH_ENDPOINT_MAX + 16];
 	size_t	i;
 
+	char	name[MESH_NAME_MAX];
+
 	if (pp->id != 0)
 		json_string(j, "path", output_path(pp->path));
 	else
 		json_null(j, "path");
+	/* "relay": the relay's name, on a relay path */
+	json_string(j, "relay", pp->id != 0 && pp->path == MESH_PATH_RELAY ?
+	    output_path_relay(pp, name, sizeof(name)) : NULL);
 	json_string(j, "why", pp->id != 0 && pp->why[0] != '\0' ? pp->why :
 	    NULL);
 	json_array_open(j, "candidates");

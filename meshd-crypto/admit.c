@@ -317,6 +317,18 @@ member_addrs(const struct crypto_member *m, uint32_t id, int add)
 	addrs_set(&c, id, add);
 }
 
+/* an admitted member's CERT_ROLE_* bits; -1 if cp is no member */
+int
+mesh_member_roles(struct crypto_peer *cp)
+{
+	struct mesh_cert	c;
+
+	if (cp->kind != PEER_MEMBER || cp->member == NULL)
+		return -1;
+	member_cert(cp->member, &c);
+	return c.roles;
+}
+
 static void
 member_msg(struct crypto_peer *cp, struct mesh_member_msg *mm)
 {

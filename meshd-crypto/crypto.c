@@ -141,6 +141,7 @@ crypto_init(void)
 	memset(k, 0, sizeof(k));
 	if (wg_aead_encrypt(aead, k, 0, NULL, 0, NULL, 0) != 0)
 		fatalx("OpenSSL ChaCha20-Poly1305 self-check failed");
+	relay_key_init();
 	mesh_init();
 }
 
@@ -603,6 +604,16 @@ crypto_dispatch_parent(struct imsg *imsg)
 		break;
 	case IMSG_KEYCHECK_END:
 		keycheck_end();
+		break;
+	case IMSG_RELAY_KEY_FD:
+		if ((fd = imsg_get_fd(imsg)) == -1)
+			fatalx("RELAY_KEY_FD without a descriptor");
+		relay_key_fd(fd);
+		break;
+	case IMSG_RELAY_SIGN_FD:
+		if ((fd = imsg_get_fd(imsg)) == -1)
+			fatalx("RELAY_SIGN_FD without a descriptor");
+		relay_sign_fd(fd);
 		break;
 	case IMSG_KEYCHECK_ABORT:
 		stage_reset();

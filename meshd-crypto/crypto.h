@@ -166,6 +166,12 @@ void	 mesh_member_adopt(struct crypto_peer *, struct crypto_member *);
 void	 mesh_count(enum mesh_ctr);
 void	 mesh_stats(struct mesh_peer_stats *);
 int	 mesh_serving(void);
+int	 mesh_member_roles(struct crypto_peer *);
+
+/* relaykey.c: the relay's TLS key, and proofs for relay connections */
+void	 relay_key_fd(int);
+void	 relay_sign_fd(int);
+void	 relay_key_init(void);
 
 /* queue.c */
 /* sends one packet for a peer: 0, or a NOISE_E_* */

@@ -113,6 +113,8 @@ enum coord_cand_kind {
 	COORD_CAND_REFLEXIVE,		/* STUN: a NAT's outside address */
 	COORD_CAND_MAPPED,		/* NAT-PMP / PCP: a gateway mapping */
 	COORD_CAND_OBSERVED,		/* a coordinator saw it register from */
+	COORD_CAND_RELAY,		/* serve relay: a TCP address (port:
+					   the relay's TLS port), no UDP */
 	COORD_CAND_KINDS
 };
 

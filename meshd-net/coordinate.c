@@ -755,6 +755,9 @@ rec_apply(struct coord_rec *r, int moved)
 	const struct coord_cand	*c;
 	size_t			 i;
 
+	/* a relay's TCP addresses (relay.c) */
+	if (r->admitted)
+		relay_record(r->id, r->key, r->b.cand, r->b.ncand);
 	/* a config peer's endpoint is the config's */
 	if (r->id < MESH_DYN_ID_MIN || (np = net_peer_find(r->id)) == NULL)
 		return;
@@ -764,6 +767,8 @@ rec_apply(struct coord_rec *r, int moved)
 		return;
 	for (i = 0; i < r->b.ncand; i++) {
 		c = &r->b.cand[i];
+		if (c->kind == COORD_CAND_RELAY)
+			continue;	/* TCP, not a UDP endpoint */
 		if (c->af == 4 && net_has_family(AF_INET)) {
 			memset(&sin, 0, sizeof(sin));
 			sin.sin_family = AF_INET;
@@ -1365,6 +1370,7 @@ coord_gone(struct imsg *imsg)
 
 	if (imsg_get_data(imsg, &gm, sizeof(gm)) == -1)
 		fatalx("PEER_GONE: bad message");
+	relay_forget(gm.id);
 	RB_FOREACH_SAFE(r, rec_tree, &co.recs, next)
 		if (r->id == gm.id && r->admitted)
 			rec_free(r);

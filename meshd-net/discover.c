@@ -617,6 +617,8 @@ disc_candidates(struct coord_cand *c, size_t max, const struct net_peer *np)
 	struct coord_cand	 m;
 	size_t			 n = 0, i;
 
+	/* serve relay: its TCP addresses first, or they would not fit */
+	n = relay_candidates(c, max > 2 ? 2 : max, &disc.addrs);
 	/* the address the coordinator talks to, while no list has come */
 	if (np != NULL && disc.addrs.naddrs == 0 &&
 	    (np->ep.local_af == AF_INET || np->ep.local_af == AF_INET6))
@@ -809,7 +811,7 @@ netcheck_fill(struct ctl_netcheck *nc)
 	struct net_peer			*np;
 	char				 buf[MESH_ENDPOINT_MAX];
 	static const char		*kinds[] = { "local", "reflexive",
-					    "mapped", "observed" };
+					    "mapped", "observed", "relay-tcp" };
 	struct sockaddr_storage		 ss;
 	struct sockaddr_in		*sin = (struct sockaddr_in *)&ss;
 	struct sockaddr_in6		*sin6 = (struct sockaddr_in6 *)&ss;
@@ -865,7 +867,7 @@ netcheck_fill(struct ctl_netcheck *nc)
 		}
 		mesh_sockaddr_ntop(&ss, sl, buf, sizeof(buf));
 		(void)snprintf(nc->cand[nc->ncand++], sizeof(nc->cand[0]),
-		    "%s %s", disc.cand[i].kind < 4 ?
+		    "%s %s", disc.cand[i].kind < COORD_CAND_KINDS ?
 		    kinds[disc.cand[i].kind] : "?", buf);
 	}
 }

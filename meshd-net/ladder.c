@@ -23,8 +23,15 @@
  *   2. SSH, where the config has it for the peer (an ssh(1) the parent
  *	runs; stream.c), when an initiation to the direct endpoint has had
  *	no answer for LADDER_WAIT: a handshake we want goes unanswered.
- *   3. a relay, if one is available (relay_path(), h-relay's), likewise
+ *   3. a relay, if one is available (relay_path(), relay.c), likewise
  *	after SSH, or at once without SSH.
+ *
+ * Crypto sends its next initiation only 5 s (REKEY_TIMEOUT) after one
+ * that went unanswered, so the latest is kept here and, when LADDER_WAIT
+ * is up, sent down the new path at once (the tick does it): a member
+ * behind a firewall that drops UDP is on the relay in about 2 s, as a
+ * DERP client is at once.  Going down early costs little: punching and
+ * the probes go on, and the first direct answer brings the peer back.
  *
  * Back up: while a peer is on a lower path, every probe-interval seconds
  * (and at once when the node's addresses change) the data we send it
@@ -55,7 +62,7 @@
 #include "net.h"
 
 #define SEC		1000000000ULL
-#define LADDER_WAIT	(5 * SEC)	/* initiations unanswered: down */
+#define LADDER_WAIT	(2 * SEC)	/* initiations unanswered: down */
 #define LADDER_HOLD	(5 * SEC)	/* lower reports alone: follow */
 #define LADDER_PROBE	(2 * SEC)	/* a probe's copies, this long */
 #define LADDER_PROBE_DEFAULT	60	/* seconds, probe-interval */
@@ -71,6 +78,8 @@ struct ladder {
 	uint64_t		 left_at;	/* when it left direct; 0 on */
 	uint64_t		 next_probe;
 	uint64_t		 probe_until;
+	uint32_t		 initlen;	/* the last initiation, kept */
+	uint8_t			 init[148];	/* while unanswered */
 };
 
 static uint32_t		 probe_interval = LADDER_PROBE_DEFAULT;
@@ -177,7 +186,7 @@ lower_rung(struct net_peer *np, struct ladder *l, struct mesh_endpoint *ep)
 }
 
 int
-ladder_initiation(struct net_peer *np)
+ladder_initiation(struct net_peer *np, const struct hs_msg *hm)
 {
 	struct ladder		*l = ladder_get(np);
 	struct mesh_endpoint	 ep;
@@ -194,8 +203,13 @@ ladder_initiation(struct net_peer *np)
 	}
 	if (l->unanswered == 0)
 		l->unanswered = now;
+	if (direct && hm->len <= sizeof(l->init)) {
+		memcpy(l->init, hm->msg, hm->len);
+		l->initlen = hm->len;
+	}
 	if (now - l->unanswered < LADDER_WAIT || !lower_rung(np, l, &ep))
 		return !direct;
+	l->initlen = 0;
 	(void)snprintf(why, sizeof(why), "no answer over %s for %llu s",
 	    kind_name(&np->ep),
 	    (unsigned long long)((now - l->unanswered) / SEC));
@@ -211,6 +225,7 @@ ladder_auth(struct net_peer *np, const struct mesh_endpoint *ep)
 	char		 buf[MESH_ENDPOINT_MAX + 64];
 
 	l->unanswered = 0;
+	l->initlen = 0;
 	if (is_direct(ep)) {
 		l->direct = *ep;
 		l->direct_at = now;
@@ -323,6 +338,25 @@ ladder_peer_free(struct net_peer *np)
 	np->ladder = NULL;
 }
 
+/* the kept initiation, down the next rung once LADDER_WAIT is up */
+static void
+ladder_early(struct net_peer *np, struct ladder *l, uint64_t now)
+{
+	struct mesh_endpoint	ep;
+	char			why[64];
+
+	if (l->initlen == 0 || !is_direct(&np->ep) || l->unanswered == 0 ||
+	    now - l->unanswered < LADDER_WAIT)
+		return;
+	if (!lower_rung(np, l, &ep))
+		return;
+	(void)snprintf(why, sizeof(why), "no answer over direct UDP for "
+	    "%llu s", (unsigned long long)((now - l->unanswered) / SEC));
+	go_down(np, l, &ep, now, why);
+	(void)net_send_ep(l->init, l->initlen, &np->ep);
+	l->initlen = 0;
+}
+
 static void
 ladder_tick(int fd, short event, void *arg)
 {
@@ -334,6 +368,7 @@ ladder_tick(int fd, short event, void *arg)
 	for (np = net_peer_first(); np != NULL; np = net_peer_next(np)) {
 		if ((l = np->ladder) == NULL)
 			continue;
+		ladder_early(np, l, now);
 		/* the peer went down and stayed: follow it */
 		if (is_direct(&np->ep) && l->lower_last &&
 		    now - l->direct_at >= LADDER_HOLD &&

@@ -263,6 +263,7 @@ net_init(void)
 	ratelimit_init(&ratelimit, k);
 	explicit_bzero(k, sizeof(k));
 	cookie_checker_init(&checker, NULL, NULL);
+	relay_init();
 	for (i = 0; i < NET_BDAY_SLOTS; i++) {
 		bsocks[i].fd = -1;
 		bsocks[i].id = i + 1;
@@ -303,10 +304,13 @@ send_to(const void *msg, size_t len, struct mesh_endpoint *ep)
 	union ep_cmsg	cm;
 	int		fd;
 
-	/* a stream's, or a relay's (relay.c sends those: not yet) */
+	/* a relay connection's: inside a WebSocket frame (relay.c) */
+	if (ep->sock >= MESH_EP_RELAY)
+		return ep->sock < MESH_EP_RELAY + MESH_EP_SLOTS ?
+		    relay_send(ep, msg, len) : -1;
+	/* a stream's: length-framed (stream.c) */
 	if (ep->sock >= MESH_EP_STREAM)
-		return ep->sock < MESH_EP_RELAY ?
-		    stream_send(ep->sock, msg, len) : -1;
+		return stream_send(ep->sock, msg, len);
 	if ((fd = sock_for_ep(ep)) == -1)
 		return -1;
 	iov.iov_base = (uint8_t *)(uintptr_t)msg;	/* sendmsg's iov */
@@ -703,7 +707,7 @@ handshake_send(uint32_t id, struct hs_msg *hm)
 	 * refused as a replay), so punching goes on trying to climb back.
 	 */
 	if (np != NULL && hm->msg[0] == WG_MSG_INITIATION) {
-		lower = ladder_initiation(np);
+		lower = ladder_initiation(np, hm);
 		if (punch_initiation(np, hm) && !lower)
 			return;
 	}
@@ -947,6 +951,7 @@ net_pubkey(struct imsg *imsg)
 	if (imsg_get_data(imsg, pub, sizeof(pub)) == -1)
 		fatalx("PUBKEY: bad length");
 	cookie_checker_set_key(&checker, pub);
+	relay_pubkey(pub);
 	if (!have_key) {
 		have_key = 1;
 		for (i = 0; i < nsocks; i++)
@@ -1020,6 +1025,21 @@ net_dispatch_parent(struct imsg *imsg)
 		break;
 	case IMSG_LADDER_CONF:
 		ladder_conf(imsg);
+		break;
+	case IMSG_RELAY_LISTEN:
+		relay_listen_fd(imsg);
+		break;
+	case IMSG_RELAY_CERT:
+		relay_cert(imsg);
+		break;
+	case IMSG_RELAY_SITE:
+		relay_site(imsg);
+		break;
+	case IMSG_RELAY_SIGN_FD:
+		relay_sign_pipe(imsg);
+		break;
+	case IMSG_RELAY_CONNECT:
+		relay_connected(imsg);
 		break;
 	default:
 		child_unexpected(PROC_PARENT, imsg);
@@ -1095,6 +1115,7 @@ net_reconf(struct conf_snapshot *cs)
 	}
 	coord_reconf(cs);
 	disc_reconf(cs);
+	relay_reconf(cs);
 	conf_snapshot_free(cs);
 	log_debug("config: %zu peers, %zu with an endpoint", n, neps);
 	configured = 1;

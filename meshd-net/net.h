@@ -33,6 +33,9 @@
  *   ladder.c		which transport each peer uses: direct UDP, SSH,
  *			relay, and the probes back up
  *   frame.c		stream framing (frame.h)
+ *   relay.c		relays: TLS and WebSocket to a relay as a member,
+ *			and serve relay (forwarding, the web face)
+ *   relay_wire.c	the relay protocol's pure parts (relay.h)
  *   endpoint.c, wire.c, ratelimit.c: what their headers say
  */
 
@@ -143,7 +146,7 @@ void	 ladder_conf(struct imsg *);
  * crypto sends an initiation to np's endpoint: 1 if the ladder moved the
  * peer to another path (punch.c must not spray it)
  */
-int	 ladder_initiation(struct net_peer *);
+int	 ladder_initiation(struct net_peer *, const struct hs_msg *);
 /* crypto authenticated a packet of np from ep: np->ep is set here */
 void	 ladder_auth(struct net_peer *, const struct mesh_endpoint *);
 /* data for np went out on a lower path: the probe's copy, if one runs */
@@ -158,8 +161,6 @@ void	 ladder_stats(uint32_t);
 /* MESH_PATH_* of the transport ep names */
 int	 ladder_kind(const struct mesh_endpoint *);
 
-/* relay.c (h-relay's): 1 and ep set if a relay can carry np's datagrams */
-int	 relay_path(struct net_peer *, struct mesh_endpoint *);
 
 /* birthday sockets: ask the parent for count of family af for peer id */
 void	 net_bday_request(uint32_t, int, uint16_t);
@@ -241,5 +242,32 @@ void	 pm_shutdown(void);
 int	 punch_bday_wants(uint32_t);
 /* a socket for peer id's attempt came: send from it at once */
 void	 punch_bday_socket(uint32_t, uint16_t);
+
+/* relay.c: relays, as a member (client) and serve relay (server) */
+struct coord_cand;
+void	 relay_init(void);
+void	 relay_reconf(struct conf_snapshot *);
+void	 relay_pubkey(const uint8_t [32]);
+void	 relay_listen_fd(struct imsg *);
+void	 relay_cert(struct imsg *);
+void	 relay_site(struct imsg *);
+void	 relay_sign_pipe(struct imsg *);
+void	 relay_connected(struct imsg *);
+/* a datagram to a relay endpoint (MESH_EP_RELAY + slot): 0 or -1 */
+int	 relay_send(const struct mesh_endpoint *, const void *, size_t);
+/*
+ * The ladder's question: 1 and *ep a path to the peer through a relay
+ * we are connected to; 0 if there is none (yet: a connection is made).
+ */
+int	 relay_path(struct net_peer *, struct mesh_endpoint *);
+/* a member's directory record: its relay candidates, if any */
+void	 relay_record(uint32_t, const uint8_t [32], const struct coord_cand *,
+	    size_t);
+void	 relay_forget(uint32_t);
+/* our relay candidates for a REGISTER (serve relay): how many */
+size_t	 relay_candidates(struct coord_cand *, size_t,
+	    const struct mesh_net_addrs *);
+/* the relay's name if ep is a relay path, else NULL */
+const char *relay_ep_name(const struct mesh_endpoint *);
 
 #endif /* NET_H */

@@ -560,6 +560,8 @@ path_name(uint8_t path)
 		return "punched";
 	case MESH_PATH_MAPPED:
 		return "mapped";
+	case MESH_PATH_RELAY:
+		return "relay";
 	default:
 		return "none";
 	}
@@ -572,6 +574,7 @@ punch_cands(struct net_peer *np, const uint8_t key[32],
     const struct coord_cand *c, size_t n, int call)
 {
 	struct punch	*p;
+	size_t		 i, k;
 
 	/*
 	 * A record's candidates are kept here only for a member we talk
@@ -584,13 +587,19 @@ punch_cands(struct net_peer *np, const uint8_t key[32],
 		n = COORD_MAX_CAND;
 	p = punch_get(np);
 	memcpy(p->key, key, sizeof(p->key));
-	if (call) {
-		memcpy(p->call, c, n * sizeof(*c));
-		p->ncall = n;
-	} else {
-		memcpy(p->cand, c, n * sizeof(*c));
-		p->ncand = n;
+	/* a relay's TCP addresses are no UDP candidates (relay.c) */
+	for (i = k = 0; i < n; i++) {
+		if (c[i].kind == COORD_CAND_RELAY)
+			continue;
+		if (call)
+			p->call[k++] = c[i];
+		else
+			p->cand[k++] = c[i];
 	}
+	if (call)
+		p->ncall = k;
+	else
+		p->ncand = k;
 }
 
 /* a member we start to talk to: its record's candidates, if it has any */
@@ -752,6 +761,8 @@ path_of(const struct punch *p, const struct mesh_endpoint *ep)
 	struct coord_cand	c;
 	size_t			i;
 
+	if (relay_ep_name(ep) != NULL)
+		return MESH_PATH_RELAY;
 	if (!ep_cand(ep, &c))
 		return MESH_PATH_NONE;
 	for (i = 0; i < p->ncand + p->ncall; i++) {
@@ -966,6 +977,14 @@ why(const struct punch *p, uint64_t now, char *buf, size_t len)
 	buf[0] = '\0';
 	switch (p->path) {
 	case MESH_PATH_DIRECT:
+		return;
+	case MESH_PATH_RELAY:
+		/* the relay's name first: meshctl shows "relay NAME" */
+		(void)snprintf(buf, len, "%s; through the relay %llu s ago, "
+		    "no answer on a direct path",
+		    relay_ep_name(&p->np->ep) != NULL ?
+		    relay_ep_name(&p->np->ep) : "?",
+		    secs_since(p->settled_ns, now));
 		return;
 	case MESH_PATH_PUNCHED:
 	case MESH_PATH_MAPPED:

@@ -401,6 +401,29 @@ dns_diff(struct confdiff *d, const struct mesh_conf *o,
 }
 
 /*
+ * serve relay: its sockets, certificate, key and site are set up at
+ * start (meshd-parent/relay.c), so a change waits for a restart
+ */
+static int
+relay_diff(struct confdiff *d, const struct relay_conf *o,
+    const struct relay_conf *n)
+{
+	size_t	i;
+	int	same;
+
+	same = o->on == n->on && o->nlisten == n->nlisten &&
+	    strcmp(o->cert_file, n->cert_file) == 0 &&
+	    strcmp(o->key_file, n->key_file) == 0 &&
+	    strcmp(o->site_dir, n->site_dir) == 0;
+	for (i = 0; same && i < n->nlisten; i++)
+		same = strcmp(o->listen_str[i], n->listen_str[i]) == 0;
+	if (same)
+		return 0;
+	return change_simple(d, CHANGE_WARNING, "", "serve relay takes "
+	    "effect at the next restart");
+}
+
+/*
  * The mesh block.  Its coordinators are peers and show as peers added
  * and removed; the certificate's addresses as the interface's.
  */
@@ -461,7 +484,9 @@ mesh_diff(struct confdiff *d, const struct meshd_conf *oc,
 	    change_simple(d, CHANGE_IFACE, "exit-node-fallback",
 	    n->exit_fallback ? "direct" : "drop") == -1)
 		return -1;
-	return dns_diff(d, o, n);
+	if (dns_diff(d, o, n) == -1)
+		return -1;
+	return relay_diff(d, &o->relay, &n->relay);
 }
 
 int

@@ -103,6 +103,24 @@ struct mesh_stun {
 	socklen_t		 sslen;
 };
 
+/*
+ * serve relay { ... } in the mesh block (meshd-net/relay.c): TCP
+ * addresses to listen on, the TLS certificate chain and key, and the
+ * directory of the web site outsiders see ("" the built-in page)
+ */
+#define RELAY_LISTEN_MAX	8
+struct relay_conf {
+	int			 on;
+	char			 listen_str[RELAY_LISTEN_MAX][MESH_ENDPOINT_MAX];
+	struct sockaddr_storage	 listen[RELAY_LISTEN_MAX];
+	socklen_t		 listen_len[RELAY_LISTEN_MAX];
+	size_t			 nlisten;
+	char			 cert_file[PATH_MAX];
+	char			 key_file[PATH_MAX];
+	char			 site_dir[PATH_MAX];	/* "" built in */
+	int			 line;		/* of serve relay */
+};
+
 /* the mesh block; the coordinators are peers with coordinator set */
 struct mesh_conf {
 	char			 name[MESH_NAME_MAX];
@@ -131,6 +149,8 @@ struct mesh_conf {
 	char			 exit_node[MESH_NAME_MAX];	/* "" none */
 	int			 exit_fallback;	/* exit-node-fallback direct */
 	int			 serve_exit;	/* serve exit */
+	/* relays (issue 14) */
+	struct relay_conf	 relay;
 };
 
 struct meshd_conf {

@@ -108,7 +108,8 @@ main(int argc, char *argv[])
 	struct event	 ev_sigint, ev_sigterm, ev_sighup, ev_sigchld;
 	struct meshd_conf *conf;
 	int		 ch, noaction = 0, csock;
-	int		 udpfds[MESH_UDP_SOCKS], tunfd;
+	int		 udpfds[MESH_UDP_SOCKS], tunfd, nrelay;
+	int		 relayfds[RELAY_LISTEN_MAX];
 	struct keyfds	 kf;
 	size_t		 nudp, i;
 	char		 errbuf[512];
@@ -234,6 +235,11 @@ main(int argc, char *argv[])
 		parent_shutdown(1);
 	}
 	parent.listen_port = ch;
+	if ((nrelay = relay_listen_open(conf, relayfds, errbuf,
+	    sizeof(errbuf))) == -1) {
+		log_warnx("%s", errbuf);
+		parent_shutdown(1);
+	}
 	if (keys_open(conf, &kf, errbuf, sizeof(errbuf)) == -1) {
 		/* they were there a moment ago */
 		log_warnx("%s", errbuf);
@@ -255,6 +261,11 @@ main(int argc, char *argv[])
 	}
 	imsg_compose_event(&parent.children[PROC_TUN].iev, IMSG_TUN_FD, 0, 0,
 	    tunfd, NULL, 0);
+	if (relay_start(conf, relayfds, nrelay, errbuf, sizeof(errbuf)) ==
+	    -1) {
+		log_warnx("serve relay: %s", errbuf);
+		parent_shutdown(1);
+	}
 	/* the config goes out once crypto has the keys (keycheck_ok) */
 	keycheck_start(conf, &kf, 1);
 
@@ -631,6 +642,9 @@ parent_dispatch_net(struct child_proc *cp, struct imsg *imsg)
 		return 0;
 	case IMSG_BDAY_REQ:
 		udp_bday(&cp->iev, imsg);
+		return 0;
+	case IMSG_RELAY_CONNECT:
+		relay_connect(&cp->iev, imsg);
 		return 0;
 	default:
 		return parent_dispatch_child(cp, imsg);

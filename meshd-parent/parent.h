@@ -135,11 +135,18 @@ void	 netwatch_update(void);
 int	 udp_open(uint16_t, int *, size_t, size_t *, char *, size_t);
 /* net asks for a birthday attempt's sockets */
 void	 udp_bday(struct imsgev *, struct imsg *);
+/* a listening TCP socket (serve stream, serve relay): fd, or -1 and why */
+int	 tcp_listen_socket(const struct sockaddr_storage *, socklen_t, int,
+	    char *, size_t);
 
 /* ssh.c: serve stream's listeners, the SSH clients, the ladder's conf */
 int	 stream_reconf(struct meshd_conf *, int);
 /* 1 if pid was an SSH client's (it is started again later) */
 int	 ssh_reaped(pid_t, int);
 void	 stream_shutdown(void);
+/* relay.c */
+int	 relay_listen_open(struct meshd_conf *, int *, char *, size_t);
+int	 relay_start(struct meshd_conf *, int *, int, char *, size_t);
+void	 relay_connect(struct imsgev *, struct imsg *);
 
 #endif /* PARENT_H */

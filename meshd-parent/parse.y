@@ -31,6 +31,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <netinet/in.h>
+#include <arpa/inet.h>
 
 #include <ctype.h>
 #include <errno.h>
@@ -81,7 +82,8 @@ enum block {
 	BLOCK_IFACE,
 	BLOCK_PEER,
 	BLOCK_MESH,
-	BLOCK_COORD		/* a coordinator, inside the mesh block */
+	BLOCK_COORD,		/* a coordinator, inside the mesh block */
+	BLOCK_RELAY		/* serve relay, inside the mesh block */
 };
 
 /* options of a block, for "given twice" */
@@ -109,6 +111,9 @@ enum opt {
 	OPT_EXITNODE,
 	OPT_EXITFALLBACK,
 	OPT_SERVEEXIT,
+	OPT_TLSCERT,
+	OPT_TLSKEY,
+	OPT_SITEDIR,
 	OPT_MAX
 };
 
@@ -230,6 +235,10 @@ static void	 mesh_serve_what(const char *);
 static void	 mesh_exit_node(const char *);
 static void	 mesh_exit_fallback(const char *);
 static void	 mesh_exit_check(struct mesh_conf *);
+static void	 relay_begin(void);
+static void	 relay_end(void);
+static void	 relay_listen(const char *);
+static void	 relay_file(enum opt, const char *, const char *, char *);
 static void	 mesh_stun(const char *);
 static void	 mesh_portmap(const char *);
 static void	 stream_begin(const char *);
@@ -257,6 +266,7 @@ static void	 coord_abort(void);
 %token	PORTMAPPING STUN
 %token	EXITNODE EXITNODEFALLBACK
 %token	IDENTITYFILE KNOWNHOSTSFILE LISTEN PROBEINTERVAL REMOTESTREAM SSH
+%token	RELAY SITEDIRECTORY TLSCERTFILE TLSKEYFILE
 %token	DOMAIN TTL
 %token	ERROR
 %token	<string>	STRING
@@ -405,6 +415,7 @@ meshopt		: CA STRING			{ mesh_ca($2); }
 		| REVOCATIONFILE STRING		{ mesh_crlfile($2); }
 		| SERVE COORDINATOR		{ mesh_serve(); }
 		| SERVE STRING			{ mesh_serve_what($2); }
+		| relay
 		| STUN STRING			{ mesh_stun($2); }
 		| PORTMAPPING STRING		{ mesh_portmap($2); }
 		| DOMAIN STRING			{ mesh_domain($2); }
@@ -412,6 +423,36 @@ meshopt		: CA STRING			{ mesh_ca($2); }
 		| EXITNODE STRING		{ mesh_exit_node($2); }
 		| EXITNODEFALLBACK STRING	{ mesh_exit_fallback($2); }
 		| coordinator
+		;
+
+/* its '{' on the same line: a bare "serve relay" is over at its end */
+relay		: SERVE RELAY			{ relay_begin(); }
+		    '{'				{ blk.open = 1; }
+		    optnl relaybody '}'		{ relay_end(); }
+		;
+
+relaybody	: relayopts_l
+		| relayopts_l relayopt
+		;
+
+relayopts_l	: /* empty */
+		| relayopts_l relayopt nl
+		| relayopts_l error nl		{ yyerrok; }
+		;
+
+relayopt	: LISTEN STRING			{ relay_listen($2); }
+		| TLSCERTFILE STRING		{
+			relay_file(OPT_TLSCERT, "tls-certificate-file", $2,
+			    blk.mesh->relay.cert_file);
+		}
+		| TLSKEYFILE STRING		{
+			relay_file(OPT_TLSKEY, "tls-key-file", $2,
+			    blk.mesh->relay.key_file);
+		}
+		| SITEDIRECTORY STRING		{
+			relay_file(OPT_SITEDIR, "site-directory", $2,
+			    blk.mesh->relay.site_dir);
+		}
 		;
 
 coordinator	: COORDINATOR STRING		{ coord_begin($2); }
@@ -457,7 +498,7 @@ static const struct keyword keywords[] = {
 	{ "include",			INCLUDE,		BLOCK_NONE },
 	{ "interface",			INTERFACE,		BLOCK_NONE },
 	{ "known-hosts-file",		KNOWNHOSTSFILE,		BLOCK_PEER },
-	{ "listen",			LISTEN,			BLOCK_NONE },
+	{ "listen",			LISTEN,			BLOCK_RELAY },
 	{ "listen-port",		LISTENPORT,		BLOCK_IFACE },
 	{ "mesh",			MESH,			BLOCK_NONE },
 	{ "mtu",			MTU,			BLOCK_IFACE },
@@ -468,14 +509,18 @@ static const struct keyword keywords[] = {
 	{ "private-key-file",		PRIVATEKEYFILE,		BLOCK_IFACE },
 	{ "probe-interval",		PROBEINTERVAL,		BLOCK_IFACE },
 	{ "public-key",			PUBLICKEY,		BLOCK_PEER },
+	{ "relay",			RELAY,			BLOCK_MESH },
 	{ "remote-stream",		REMOTESTREAM,		BLOCK_PEER },
 	{ "resolve-interval",		RESOLVEINTERVAL,	BLOCK_IFACE },
 	{ "restricted",			RESTRICTED,		BLOCK_NONE },
 	{ "revocation-file",		REVOCATIONFILE,		BLOCK_MESH },
 	{ "serve",			SERVE,			BLOCK_MESH },
+	{ "site-directory",		SITEDIRECTORY,		BLOCK_RELAY },
 	{ "ssh",			SSH,			BLOCK_PEER },
 	{ "stun",			STUN,			BLOCK_MESH },
 	{ "table",			TABLE,			BLOCK_IFACE },
+	{ "tls-certificate-file",	TLSCERTFILE,		BLOCK_RELAY },
+	{ "tls-key-file",		TLSKEYFILE,		BLOCK_RELAY },
 	{ "ttl",			TTL,			BLOCK_MESH },
 	{ "user",			USER,			BLOCK_IFACE },
 };
@@ -521,6 +566,8 @@ block_kind(enum block b)
 		return "mesh";
 	case BLOCK_COORD:
 		return "coordinator";
+	case BLOCK_RELAY:
+		return "serve";
 	default:
 		return "";
 	}
@@ -742,6 +789,12 @@ opt_by_token(int tok)
 		return OPT_DOMAIN;
 	case TTL:
 		return OPT_TTL;
+	case TLSCERTFILE:
+		return OPT_TLSCERT;
+	case TLSKEYFILE:
+		return OPT_TLSKEY;
+	case SITEDIRECTORY:
+		return OPT_SITEDIR;
 	default:
 		return OPT_MAX;
 	}
@@ -759,6 +812,8 @@ block_where(enum block b)
 		return "in the mesh block";
 	case BLOCK_COORD:
 		return "in a coordinator block";
+	case BLOCK_RELAY:
+		return "in the serve relay block";
 	default:
 		return "at top level";
 	}
@@ -1525,6 +1580,10 @@ block_abort(void)
 {
 	if (blk.kind == BLOCK_COORD)
 		coord_abort();
+	if (blk.kind == BLOCK_RELAY) {
+		blk = outer;
+		memset(&outer, 0, sizeof(outer));
+	}
 	if (blk.kind == BLOCK_PEER && blk.peer != NULL) {
 		free(blk.peer->aips);
 		free(blk.peer->pubkey_at);
@@ -1885,6 +1944,12 @@ mesh_end(void)
 		    "coordinator role (meshctl sign -R coordinator)",
 		    m->cert_file);
 	mesh_exit_check(m);
+	/* members would not use it: say so here */
+	if (m->relay.on && m->cert != NULL &&
+	    !(m->c.roles & CERT_ROLE_RELAY))
+		blk_error_at(m->relay.line, "serve relay: the "
+		    "certificate-file \"%s\" does not give this node the "
+		    "relay role (meshctl sign -R relay)", m->cert_file);
 	if (m == &mesh_scratch)
 		config_mesh_free(&mesh_scratch);
 	else if (m->cert_file[0] != '\0') {
@@ -1904,6 +1969,10 @@ mesh_recover(void)
 {
 	if (blk.kind == BLOCK_COORD)
 		coord_abort();
+	if (blk.kind == BLOCK_RELAY) {
+		blk = outer;
+		memset(&outer, 0, sizeof(outer));
+	}
 	if (brace_depth > 1) {
 		skip_block = 1;
 		skip_depth = 1;
@@ -1981,8 +2050,8 @@ mesh_serve_what(const char *s)
 		blk_error("serve stream goes at top level, not in the mesh "
 		    "block");
 	else
-		blk_error("serve \"%s\": only serve coordinator and serve "
-		    "exit are known", s);
+		blk_error("serve \"%s\": only serve coordinator, serve exit "
+		    "and serve relay { ... } are known", s);
 }
 
 /* exit-node "name": 0.0.0.0/0 and ::/0 through that member (exit.c) */
@@ -2189,6 +2258,114 @@ peer_ssh_opt(int tok, const char *s)
 	if (strlcpy(dst, s, dlen) >= dlen)
 		blk_error("%s \"%s\" is too long",
 		    keyword_by_token(tok)->name, s);
+}
+
+/*
+ * serve relay { ... }: read like a coordinator block, the mesh block's
+ * state waiting in outer
+ */
+static void
+relay_begin(void)
+{
+	struct mesh_conf	*m = blk.mesh;
+
+	if (m->relay.on)
+		blk_error("serve relay given twice (first at line %d)",
+		    m->relay.line);
+	outer = blk;
+	block_start(BLOCK_RELAY, "relay");
+	blk.mesh = m;
+	memset(&m->relay, 0, sizeof(m->relay));
+	m->relay.on = 1;
+	m->relay.line = blk.line;
+}
+
+static void
+relay_end(void)
+{
+	struct relay_conf	*r = &blk.mesh->relay;
+
+	if (r->nlisten == 0)
+		blk_error_at(blk.line, "listen is missing (e.g. listen "
+		    "\"0.0.0.0:443\")");
+	if (blk.seen[OPT_TLSCERT] == 0)
+		blk_error_at(blk.line, "tls-certificate-file is missing");
+	if (blk.seen[OPT_TLSKEY] == 0)
+		blk_error_at(blk.line, "tls-key-file is missing");
+	else if (r->key_file[0] != '\0' &&
+	    (conf_opts & CONF_NOKEYCHECK) == 0)
+		config_check_keyfile(r->key_file);
+	blk = outer;
+	memset(&outer, 0, sizeof(outer));
+}
+
+/* 1 if s is "a.b.c.d:port" or "[v6addr]:port": no name to resolve */
+static int
+listen_numeric(const char *s)
+{
+	char		 host[MESH_ENDPOINT_MAX];
+	const char	*colon = strrchr(s, ':');
+	uint8_t		 a[16];
+	size_t		 n;
+
+	if (colon == NULL || (n = colon - s) >= sizeof(host))
+		return 0;
+	memcpy(host, s, n);
+	host[n] = '\0';
+	if (n > 2 && host[0] == '[' && host[n - 1] == ']') {
+		host[n - 1] = '\0';
+		return inet_pton(AF_INET6, host + 1, a) == 1;
+	}
+	return inet_pton(AF_INET, host, a) == 1;
+}
+
+/* listen "addr:port": a numeric address (a wildcard is usual) and port */
+static void
+relay_listen(const char *s)
+{
+	struct relay_conf	*r = &blk.mesh->relay;
+	struct peer_conf	 tmp;
+	size_t			 i;
+
+	if (r->nlisten >= RELAY_LISTEN_MAX) {
+		blk_error("listen \"%s\": too many (at most %d)", s,
+		    RELAY_LISTEN_MAX);
+		return;
+	}
+	for (i = 0; i < r->nlisten; i++)
+		if (strcmp(r->listen_str[i], s) == 0) {
+			blk_error("listen \"%s\" is given twice", s);
+			return;
+		}
+	if (!listen_numeric(s)) {
+		blk_error("listen \"%s\": give an address and port, not a "
+		    "host name (0.0.0.0:443 or [::]:443 for all)", s);
+		return;
+	}
+	memset(&tmp, 0, sizeof(tmp));
+	config_endpoint(&tmp, s);
+	if (tmp.endpoint_str[0] == '\0')
+		return;		/* said why */
+	(void)strlcpy(r->listen_str[r->nlisten], s,
+	    sizeof(r->listen_str[0]));
+	r->listen[r->nlisten] = tmp.endpoint;
+	r->listen_len[r->nlisten] = tmp.endpoint_len;
+	r->nlisten++;
+}
+
+static void
+relay_file(enum opt o, const char *kw, const char *s, char *path)
+{
+	if (!opt_once(o, kw))
+		return;
+	if (*s == '\0') {
+		blk_error("%s is empty", kw);
+		return;
+	}
+	if (resolve_path(s, path, PATH_MAX) == -1) {
+		path[0] = '\0';
+		blk_error("%s: name too long", kw);
+	}
 }
 
 /*

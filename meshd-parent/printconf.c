@@ -106,6 +106,30 @@ print_coord(FILE *f, struct peer_conf *p)
 }
 
 static void
+print_relay(FILE *f, struct relay_conf *r)
+{
+	size_t	i;
+
+	fprintf(f, "\tserve relay {\n");
+	for (i = 0; i < r->nlisten; i++) {
+		fprintf(f, "\t\tlisten ");
+		print_string(f, r->listen_str[i]);
+		fprintf(f, "\n");
+	}
+	fprintf(f, "\t\ttls-certificate-file ");
+	print_string(f, r->cert_file);
+	fprintf(f, "\n\t\ttls-key-file ");
+	print_string(f, r->key_file);
+	fprintf(f, "\n");
+	if (r->site_dir[0] != '\0') {
+		fprintf(f, "\t\tsite-directory ");
+		print_string(f, r->site_dir);
+		fprintf(f, "\n");
+	}
+	fprintf(f, "\t}\n");
+}
+
+static void
 print_mesh(FILE *f, struct meshd_conf *conf)
 {
 	struct mesh_conf	*m = &conf->mesh;
@@ -153,6 +177,8 @@ print_mesh(FILE *f, struct meshd_conf *conf)
 	}
 	if (m->exit_fallback)
 		fprintf(f, "\texit-node-fallback direct\n");
+	if (m->relay.on)
+		print_relay(f, &m->relay);
 	TAILQ_FOREACH(p, &conf->peers, entry)
 		if (p->coordinator)
 			print_coord(f, p);

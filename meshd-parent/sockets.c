@@ -218,6 +218,40 @@ udp_open(uint16_t port, int *fds, size_t max, size_t *nfds, char *err,
 
 #define BDAY_GAP	20	/* seconds: a birthday attempt's longest */
 
+/*
+ * A listening TCP socket of serve stream or serve relay: net only
+ * accepts on it.  REUSEPORT: a reload binds the new set while net still
+ * holds the old.  Marked, so that an exit node's routing table leaves
+ * its connections on the underlay (exit.h).
+ */
+int
+tcp_listen_socket(const struct sockaddr_storage *ss, socklen_t len,
+    int backlog, char *err, size_t errlen)
+{
+	int	fd, on = 1;
+
+	if ((fd = socket(ss->ss_family, SOCK_STREAM | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, 0)) == -1)
+		goto fail;
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) ==
+	    -1 || setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on,
+	    sizeof(on)) == -1)
+		goto fail;
+	if (ss->ss_family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6,
+	    IPV6_V6ONLY, &on, sizeof(on)) == -1)
+		goto fail;
+	if (bind(fd, (const struct sockaddr *)ss, len) == -1 ||
+	    listen(fd, backlog) == -1)
+		goto fail;
+	(void)exit_mark_socket(fd);
+	return fd;
+fail:
+	(void)snprintf(err, errlen, "%s", strerror(errno));
+	if (fd != -1)
+		close(fd);
+	return -1;
+}
+
 /* BDAY_REQ: a birthday attempt's sockets, as many as the rules allow */
 void
 udp_bday(struct imsgev *net, struct imsg *imsg)

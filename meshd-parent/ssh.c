@@ -452,31 +452,14 @@ ssh_reconf(struct meshd_conf *conf)
 static int
 stream_socket(const struct stream_listen *sl, char *err, size_t errlen)
 {
-	int	fd, on = 1;
+	char	why[128];
+	int	fd;
 
-	if ((fd = socket(sl->ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
-	    SOCK_CLOEXEC, 0)) == -1)
-		goto fail;
-	/* REUSEPORT: a reload binds the new set while net holds the old */
-	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) ==
-	    -1 || setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on,
-	    sizeof(on)) == -1)
-		goto fail;
-	if (sl->ss.ss_family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6,
-	    IPV6_V6ONLY, &on, sizeof(on)) == -1)
-		goto fail;
-	if (bind(fd, (const struct sockaddr *)&sl->ss, sl->sslen) == -1 ||
-	    listen(fd, 64) == -1)
-		goto fail;
-	/* its connections keep out of an exit node's table (exit.h) */
-	(void)exit_mark_socket(fd);
+	if ((fd = tcp_listen_socket(&sl->ss, sl->sslen, 64, why,
+	    sizeof(why))) == -1)
+		(void)snprintf(err, errlen, "serve stream: listen %s: %s",
+		    sl->str, why);
 	return fd;
-fail:
-	(void)snprintf(err, errlen, "serve stream: listen %s: %s", sl->str,
-	    strerror(errno));
-	if (fd != -1)
-		close(fd);
-	return -1;
 }
 
 /* serve stream's listeners, when they changed: -1 and err if not */

@@ -152,7 +152,7 @@ meshd_ready() {
 # meshd_up NAME NS: meshd -d in NS with $D/NAME.conf, control socket
 # $D/NAME.sock and log $D/NAME.log, its pid in PID_NAME; then meshd_ready
 meshd_up() {
-	start_bg "PID_$1" ip netns exec "$2" "$MESHD" -d -f "$D/$1.conf" \
+	start_bg "PID_$1" ip netns exec "$2" "$MESHD" -d ${MESHD_VFLAGS:-} -f "$D/$1.conf" \
 	    -s "$D/$1.sock" 2>>"$D/$1.log"
 	meshd_ready "$D/$1.sock"
 }

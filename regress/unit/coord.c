@@ -260,7 +260,7 @@ test_decode_refusals(void)
 	b[cand + 1] = 5;
 	refused(b, n, "family 5", "candidate family 5");
 	b[cand + 1] = (COORD_CAND_KINDS << 4) | 4;
-	refused(b, n, "kind 4", "candidate kind past the last");
+	refused(b, n, "kind 5", "candidate kind past the last");
 	b[cand + 1] = 4;
 	put16(b + cand + 2, 0);
 	refused(b, n, "port 0", "candidate port 0");
@@ -594,8 +594,8 @@ test_punch_refusals(void)
 	refused(b, n, "19 bytes after the candidates",
 	    "CALL_ME: bytes after the candidates");
 	b[44] = 2;
-	b[45] = 0x44;
-	refused(b, n, "candidate 1: kind 4", "CALL_ME: a kind past the last");
+	b[45] = 0x54;
+	refused(b, n, "candidate 1: kind 5", "CALL_ME: a kind past the last");
 	b[45] = 0x07;
 	refused(b, n, "candidate 1: family 7", "CALL_ME: family 7");
 	b[45] = 0x04;

@@ -2261,6 +2261,7 @@ test_mesh_peers(void)
 	    "  \\],\n"
 	    "  \"cert_expires\": 1000,\n"
 	    "  \"path\": null,\n"
+	    "  \"relay\": null,\n"
 	    "  \"why\": null,\n"
 	    "  \"candidates\": \\[\\]\n"
 	    "}\n$", "show peer -j: a mesh peer's state, addresses, groups, "
@@ -2273,6 +2274,7 @@ test_mesh_peers(void)
 	fake_send(&f, IMSG_CTL_END, NULL, 0);
 	fake_run(&f, "show peer web4", &json_output);
 	like(f.out, "\"path\": \"none\",\n"
+	    "  \"relay\": null,\n"
 	    "  \"why\": \"no answer from 2 candidates\",\n"
 	    "  \"candidates\": \\[\n"
 	    "    \"local 198.19.1.2:51820\",\n"
