@@ -393,8 +393,16 @@ ladder_why(struct net_peer *np, struct ladder *l, uint64_t now, char *buf,
     size_t len)
 {
 	char		 probe[96];
+	const char	*relay;
 	uint64_t	 next;
+	int		 n;
 
+	/* a relay's name first: meshctl shows "relay NAME" (relay.c) */
+	if ((relay = relay_ep_name(&np->ep)) != NULL &&
+	    (n = snprintf(buf, len, "%s; ", relay)) > 0 && (size_t)n < len) {
+		buf += n;
+		len -= n;
+	}
 	if (l->direct.addrlen == 0) {
 		(void)snprintf(buf, len, "no direct endpoint known: the peer "
 		    "probes UDP");
