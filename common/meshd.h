@@ -76,6 +76,13 @@
 #define MESH_COORD_MARK		0xc1
 #define MESH_COORD_HDR		4
 #define MESH_COORD_MAX		1024
+/*
+ * The coordination types one member may send another (coord.h): the
+ * keepalive measurement of a path between them.  Every other type only
+ * goes between a member and a coordinator.
+ */
+#define MESH_COORD_KA_ASK	9
+#define MESH_COORD_KA_PROBE	10
 
 /* fd 3 is every child's pipe to the parent */
 #define PARENT_SOCK_FILENO	3
@@ -542,6 +549,10 @@ struct mesh_peer_path {
 	uint8_t		path;		/* MESH_PATH_* */
 	uint8_t		ncand;
 	uint16_t	keepalive;	/* seconds net asked crypto for */
+	/* the path's NATs, measured (meshd-net/keepalive.c); 0: not yet */
+	uint32_t	idle_ok_ms;	/* the longest idle time survived */
+	uint32_t	idle_bad_ms;	/* the shortest one that was not */
+	uint32_t	idle_test_ms;	/* the one being measured now */
 	struct mesh_cand cand[MESH_PATH_CANDS];
 	char		why[MESH_PATH_WHY_MAX];	/* "" when direct */
 };

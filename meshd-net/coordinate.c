@@ -1281,6 +1281,12 @@ coord_recv(struct imsg *imsg)
 		}
 		punch_call_me(np, &m);
 		break;
+	case COORD_KA_ASK:
+		ka_ask(np, &m);
+		break;
+	case COORD_KA_PROBE:
+		ka_probe(np, &m);
+		break;
 	default:
 		coord_bad(MESH_CTR_COORD_UNEXPECTED, np, "an unknown type");
 	}

@@ -190,9 +190,18 @@ net_peer_forget(struct net_peer *np)
 	net_bday_close(np->id, 0, 0);
 	coord_peer_free(np);
 	punch_peer_free(np);
+	ka_peer_free(np);
 	RB_REMOVE(net_peer_tree, &peers, np);
 	free(np->conf_ep);
 	free(np);
+}
+
+void
+net_sent(struct net_peer *np, size_t len)
+{
+	np->tx_bytes += len;
+	if (np->ka != NULL)
+		np->tx_ns = mesh_monotonic_ns();
 }
 
 /* the configured endpoint, as the config or a resolved name gave it */
@@ -261,6 +270,7 @@ net_init(void)
 		bsocks[i].id = i + 1;
 	}
 	punch_init();
+	ka_init();
 }
 
 /* the socket for ep: its birthday socket, if it names one still open */
@@ -503,7 +513,7 @@ sendq_sent(struct sendq *q, size_t k, int n)
 	size_t	end = k + n;
 
 	for (; k < end; k++)
-		q->who[k]->tx_bytes += q->msgs[k].msg_len;
+		net_sent(q->who[k], q->msgs[k].msg_len);
 }
 
 static void
@@ -564,7 +574,7 @@ outbound_send(struct pktchan_pkt *pkts, size_t n)
 		if (np->ep.sock != 0) {
 			/* a birthday socket's path: rare, one at a time */
 			if (send_to(pkts[i].data, pkts[i].len, &np->ep) == 0)
-				np->tx_bytes += pkts[i].len;
+				net_sent(np, pkts[i].len);
 			else
 				np->drop_noroute++;
 			continue;
@@ -633,7 +643,7 @@ handshake_send(uint32_t id, struct hs_msg *hm)
 	np = net_peer_find(id);
 	if (hm->ep.addrlen > 0) {
 		if (send_to(hm->msg, hm->len, &hm->ep) == 0 && np != NULL)
-			np->tx_bytes += hm->len;
+			net_sent(np, hm->len);
 		return;
 	}
 	/* a member with no confirmed path: to every candidate */
@@ -649,7 +659,7 @@ handshake_send(uint32_t id, struct hs_msg *hm)
 		return;
 	}
 	if (send_to(hm->msg, hm->len, &np->ep) == 0)
-		np->tx_bytes += hm->len;
+		net_sent(np, hm->len);
 }
 
 static void
