@@ -47,7 +47,8 @@
  *				family in the low one (4 or 6)
  *			2	port (not 0)
  *			4 or 16	address
- *	DIR_END (coordinator -> member): the full directory was sent
+ *	DIR_END (coordinator -> member): the full directory was sent; also
+ *		after a PONG, as a check of what came (coordinate.c)
  *		4	records it held (not ENTRY messages)
  *		8	epoch: the coordinator's, random at its start
  *	CRL_PART (coordinator -> member): part of the revocation list

@@ -189,7 +189,7 @@ is "$PATH_A" direct "behind one NAT: show peer says direct"
 diag "one NAT: ping after $SECS s, endpoint $EP"
 
 # ---- 10% loss on both NATs, once the members know each other (a lost
-# directory push is not sent again: coordinate.c's matter, not this one).
+# directory push is made good within 10 s or so: dir-loss.t tests that).
 # A lost CONNECT or CALL_ME waits for the next try (5 s, then 10, 20):
 # slow under ASan and 10% loss each way, so a generous limit
 LIMIT=45
