@@ -226,7 +226,9 @@ enum imsg_type {
 				   sockets of a birthday attempt */
 	IMSG_BDAY_SOCKET,	/* parent -> net: fd of a UDP socket bound to
 				   a port of the kernel's choice; struct
-				   mesh_bday_req as asked */
+				   mesh_bday_req as asked.  net -> parent:
+				   such a socket given back (the parent
+				   counts those net holds), data ignored */
 
 	IMSG_TYPE_MAX
 };

@@ -787,13 +787,27 @@ bday_count(int pool)
 	return n;
 }
 
+/*
+ * A birthday socket we are done with goes back to the parent, which
+ * counts those we hold (meshd-parent/sockets.c); the imsg closes ours
+ */
+static void
+bday_give_back(int fd)
+{
+	struct mesh_bday_req	req;
+
+	memset(&req, 0, sizeof(req));
+	child_compose(PROC_PARENT, IMSG_BDAY_SOCKET, 0, fd, &req,
+	    sizeof(req));
+}
+
 static void
 bday_slot_close(struct udp_sock *us)
 {
 	struct net_peer	*np;
 
 	event_del(&us->ev);
-	close(us->fd);
+	bday_give_back(us->fd);
 	us->fd = -1;
 	/* an endpoint naming it goes out of the listen-port's again */
 	RB_FOREACH(np, net_peer_tree, &peers)
@@ -822,7 +836,7 @@ net_bday_socket(struct imsg *imsg)
 	/* the attempt ended meanwhile, or no room: not wanted */
 	if (us == NULL || bday_count(1) >= MESH_BDAY_SOCKS ||
 	    !punch_bday_wants(req.id)) {
-		close(fd);
+		bday_give_back(fd);
 		return;
 	}
 	if (getsockname(fd, (struct sockaddr *)&ss, &len) == -1)

@@ -127,5 +127,6 @@ void	 netwatch_update(void);
 int	 udp_open(uint16_t, int *, size_t, size_t *, char *, size_t);
 /* net asks for a birthday attempt's sockets */
 void	 udp_bday(struct imsgev *, struct imsg *);
+void	 udp_bday_back(struct imsg *);
 
 #endif /* PARENT_H */

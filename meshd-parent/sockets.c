@@ -39,16 +39,23 @@
  * open a raw socket, a TCP connection or a socket of another family, or
  * bind a port of its choice.  What it can get here is bounded: one
  * batch of at most MESH_BDAY_SOCKS UDP sockets every BDAY_GAP seconds,
- * the longest an attempt runs (net closes a batch when its attempt
- * ends), of the families the listen-port has.
+ * the longest an attempt runs, of the families the listen-port has, and
+ * at most BDAY_OPEN_MAX held at once.  That count is the parent's own:
+ * net gives each socket back (BDAY_SOCKET the other way) instead of
+ * closing it, when its attempt ends or the path it carried goes, and
+ * only a socket the parent knows (by its inode) counts as back.  A net
+ * that keeps them (a compromised one, or a bug) gets no more; one that
+ * claimed to have closed some could not get more either.
  */
 
 #include <sys/types.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <netinet/in.h>
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -214,6 +221,65 @@ udp_open(uint16_t port, int *fds, size_t max, size_t *nfds, char *err,
 }
 
 #define BDAY_GAP	20	/* seconds: a birthday attempt's longest */
+/* a batch, and the winners of earlier ones kept as peers' paths */
+#define BDAY_OPEN_MAX	(MESH_BDAY_SOCKS + 32)
+
+/* the birthday sockets net holds: the inodes of those passed */
+static struct {
+	dev_t	dev;
+	ino_t	ino;
+} bday_open[BDAY_OPEN_MAX];
+static size_t	bday_nopen;
+
+/* tests only (meshd(8)): a lower limit, to see it refuse */
+static size_t
+bday_open_max(void)
+{
+	const char	*s;
+	long long	 v;
+
+	if ((s = getenv("MESHD_TEST_BDAY_OPEN_MAX")) != NULL &&
+	    (v = strtonum(s, 1, BDAY_OPEN_MAX, NULL)) != 0)
+		return v;
+	return BDAY_OPEN_MAX;
+}
+
+static void
+bday_passed(int fd)
+{
+	struct stat	st;
+
+	if (fstat(fd, &st) == -1)
+		fatal("birthday socket: fstat");
+	bday_open[bday_nopen].dev = st.st_dev;
+	bday_open[bday_nopen].ino = st.st_ino;
+	bday_nopen++;
+}
+
+/* BDAY_SOCKET from net: a socket given back, closed here */
+void
+udp_bday_back(struct imsg *imsg)
+{
+	struct stat	st;
+	size_t		i;
+	int		fd;
+
+	if ((fd = imsg_get_fd(imsg)) == -1)
+		fatalx("BDAY_SOCKET from net without a socket");
+	if (fstat(fd, &st) == -1)
+		fatal("birthday socket: fstat");
+	close(fd);
+	for (i = 0; i < bday_nopen; i++) {
+		if (bday_open[i].dev != st.st_dev ||
+		    bday_open[i].ino != st.st_ino)
+			continue;
+		bday_open[i] = bday_open[--bday_nopen];
+		if (bday_nopen == 0)
+			log_info("birthday sockets: net gave every one back");
+		return;
+	}
+	log_warnx("net gave back a socket that is no birthday socket");
+}
 
 /* BDAY_REQ: a birthday attempt's sockets, as many as the rules allow */
 void
@@ -223,6 +289,7 @@ udp_bday(struct imsgev *net, struct imsg *imsg)
 	struct mesh_bday_req	req;
 	uint64_t		now = mesh_monotonic_ns();
 	char			err[128];
+	size_t			max, room;
 	int			af, fd;
 	uint16_t		i, n = 0;
 
@@ -237,6 +304,17 @@ udp_bday(struct imsgev *net, struct imsg *imsg)
 		    BDAY_GAP);
 		return;
 	}
+	max = bday_open_max();
+	room = bday_nopen < max ? max - bday_nopen : 0;
+	if (req.count > room) {
+		log_info("birthday sockets for peer %u: %u of %u refused: net "
+		    "holds %zu (at most %zu at once)", req.id,
+		    (unsigned int)(req.count - room), req.count, bday_nopen,
+		    max);
+		if (room == 0)
+			return;
+		req.count = room;
+	}
 	last_ns = now;
 	af = req.af == 4 ? AF_INET : AF_INET6;
 	for (i = 0; i < req.count; i++) {
@@ -244,6 +322,7 @@ udp_bday(struct imsgev *net, struct imsg *imsg)
 			log_warnx("birthday socket: %s", err);
 			break;
 		}
+		bday_passed(fd);
 		imsg_compose_event(net, IMSG_BDAY_SOCKET, 0, 0, fd, &req,
 		    sizeof(req));
 		n++;
