@@ -229,6 +229,10 @@ enum imsg_type {
 				   mesh_bday_req as asked.  net -> parent:
 				   such a socket given back (the parent
 				   counts those net holds), data ignored */
+	IMSG_STUN_ADDR,		/* parent -> net: struct mesh_stun_msg, a
+				   stun host name that resolves to another
+				   address now; id: its index in the mesh's
+				   list (meshd-parent/resolve.c) */
 
 	IMSG_TYPE_MAX
 };

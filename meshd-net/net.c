@@ -948,6 +948,9 @@ net_dispatch_parent(struct imsg *imsg)
 	case IMSG_NET_ADDRS:
 		disc_addrs(imsg);
 		break;
+	case IMSG_STUN_ADDR:
+		disc_stun_addr(imsg);
+		break;
 	case IMSG_NET_GATEWAY:
 		disc_gateway(imsg);
 		break;

@@ -169,6 +169,7 @@ void	 disc_reconf(struct conf_snapshot *);
 int	 disc_udp_in(const uint8_t *, size_t, const struct sockaddr_storage *,
 	    struct mesh_endpoint *);
 void	 disc_addrs(struct imsg *);
+void	 disc_stun_addr(struct imsg *);
 void	 disc_gateway(struct imsg *);
 void	 disc_netcheck_req(struct imsg *);
 /* our candidates, for a REGISTER to the coordinator np (may be NULL) */
