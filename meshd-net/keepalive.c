@@ -378,8 +378,10 @@ ka_path(struct net_peer *np, int on)
 	if (!on && np->ka == NULL)
 		return;
 	ka = ka_get(np);
-	/* both sides' paths settle at once: a random part keeps their
-	 * first tests apart */
+	/*
+	 * both sides' paths settle at once: a random part keeps their
+	 * first tests apart
+	 */
 	if (on && !ka->on && ka->next_ns == 0)
 		ka->next_ns = now + (scaled(KA_FIRST_MS) +
 		    arc4random_uniform(scaled(KA_FIRST_MS) / 2 + 1)) * MS;
@@ -413,13 +415,21 @@ ka_ask(struct net_peer *np, const struct coord_msg *m)
 		ka->next_ns = now + (scaled(KA_DEFER_MS) +
 		    arc4random_uniform(scaled(KA_RETRY_MS) + 1)) * MS;
 	}
+	/*
+	 * no longer than we would test ourselves: a member cannot keep
+	 * our side of the path silent for ten minutes at a time
+	 */
 	ka->serve_ms = m->ms;
+	if (ka->serve_ms > scaled(levels[NLEVELS - 1] * 1000))
+		ka->serve_ms = scaled(levels[NLEVELS - 1] * 1000);
 	ka->serve_nonce = m->nonce;
 	ka->serve_ns = now;
-	/* not before the peer's test is over, and the punch a failed one
-	 * starts has settled */
-	after = m->ms + KA_SERVE_SLACK_MS + KA_WAIT_SLACK_MS + KA_REPUNCH_MS +
-	    scaled(KA_DEFER_MS);
+	/*
+	 * not before the peer's test is over, and the punch a failed one
+	 * starts has settled
+	 */
+	after = ka->serve_ms + KA_SERVE_SLACK_MS + KA_WAIT_SLACK_MS +
+	    KA_REPUNCH_MS + scaled(KA_DEFER_MS);
 	if (ka->next_ns < now + after * MS)
 		ka->next_ns = now + after * MS;
 	keepalive_once(ka);

@@ -808,8 +808,10 @@ punch_authenticated(struct net_peer *np)
 	p->fails = 0;
 	p->backoff = 0;
 	p->next_connect_ns = 0;
-	/* a coordinator (which has p for members' CONNECTs) has a public
-	 * address: the member keeps its own NAT open */
+	/*
+	 * a coordinator (which has p for members' CONNECTs) has a public
+	 * address: the member keeps its own NAT open
+	 */
 	ka_path(np, !coord_serving() && (path == MESH_PATH_PUNCHED ||
 	    path == MESH_PATH_MAPPED));
 }
