@@ -229,6 +229,10 @@ enum imsg_type {
 				   mesh_bday_req as asked.  net -> parent:
 				   such a socket given back (the parent
 				   counts those net holds), data ignored */
+	IMSG_PM_ANNOUNCE,	/* parent -> net: fd of a UDP socket bound to
+				   224.0.0.1:5350 (gateways' restart
+				   announcements), or none: close it; no
+				   data; at start and reload */
 	IMSG_STUN_ADDR,		/* parent -> net: struct mesh_stun_msg, a
 				   stun host name that resolves to another
 				   address now; id: its index in the mesh's

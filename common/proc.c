@@ -184,6 +184,7 @@ static const char *const imsg_names[IMSG_TYPE_MAX] = {
 	[IMSG_PEER_PATH] = "PEER_PATH",
 	[IMSG_BDAY_REQ] = "BDAY_REQ",
 	[IMSG_BDAY_SOCKET] = "BDAY_SOCKET",
+	[IMSG_PM_ANNOUNCE] = "PM_ANNOUNCE",
 	[IMSG_STUN_ADDR] = "STUN_ADDR",
 };
 

@@ -951,6 +951,9 @@ net_dispatch_parent(struct imsg *imsg)
 	case IMSG_STUN_ADDR:
 		disc_stun_addr(imsg);
 		break;
+	case IMSG_PM_ANNOUNCE:
+		pm_announce_socket(imsg_get_fd(imsg));
+		break;
 	case IMSG_NET_GATEWAY:
 		disc_gateway(imsg);
 		break;

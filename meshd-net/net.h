@@ -192,6 +192,8 @@ int	 pm_udp_in(const uint8_t *, size_t, const struct sockaddr_storage *);
 int	 pm_candidate(struct coord_cand *);
 void	 pm_netcheck(struct ctl_netcheck *);
 void	 pm_shutdown(void);
+/* the parent's socket for gateway announcements, -1: none */
+void	 pm_announce_socket(int);
 
 /* punch.c: the path does not answer: ask the coordinators now */
 void	 punch_again(struct net_peer *);

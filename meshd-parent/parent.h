@@ -128,5 +128,6 @@ int	 udp_open(uint16_t, int *, size_t, size_t *, char *, size_t);
 /* net asks for a birthday attempt's sockets */
 void	 udp_bday(struct imsgev *, struct imsg *);
 void	 udp_bday_back(struct imsg *);
+int	 udp_announce_open(void);
 
 #endif /* PARENT_H */

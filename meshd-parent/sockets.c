@@ -330,3 +330,41 @@ udp_bday(struct imsgev *net, struct imsg *imsg)
 	log_debug("birthday punching for peer %u: %u sockets to net", req.id,
 	    n);
 }
+
+/*
+ * A gateway that restarted tells its LAN (NAT-PMP, RFC 6886 3.2.1; PCP
+ * ANNOUNCE, RFC 6887 14.1.3) by multicast to 224.0.0.1:5350: net, which
+ * may not open sockets, gets this one to hear it (port-mapping on only).
+ * -1 if it cannot be had (logged): the next renewal finds out instead.
+ */
+int
+udp_announce_open(void)
+{
+	struct sockaddr_in	sin;
+	struct ip_mreq		mr;
+	int			fd, on = 1;
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons(5350);
+	sin.sin_addr.s_addr = htonl(INADDR_ALLHOSTS_GROUP);
+	if ((fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    IPPROTO_UDP)) == -1)
+		goto fail;
+	/* another listener on the host (a second meshd) shares it */
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1 ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on)) == -1 ||
+	    bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1)
+		goto fail;
+	/* every host is in 224.0.0.1 already; asked for all the same */
+	memset(&mr, 0, sizeof(mr));
+	mr.imr_multiaddr.s_addr = htonl(INADDR_ALLHOSTS_GROUP);
+	mr.imr_interface.s_addr = htonl(INADDR_ANY);
+	(void)setsockopt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mr, sizeof(mr));
+	return fd;
+ fail:
+	log_warn("gateway announcements (224.0.0.1:5350)");
+	if (fd != -1)
+		close(fd);
+	return -1;
+}
