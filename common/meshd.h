@@ -76,6 +76,13 @@
 #define MESH_COORD_MARK		0xc1
 #define MESH_COORD_HDR		4
 #define MESH_COORD_MAX		1024
+/*
+ * The coordination types one member may send another (coord.h): the
+ * keepalive measurement of a path between them.  Every other type only
+ * goes between a member and a coordinator.
+ */
+#define MESH_COORD_KA_ASK	9
+#define MESH_COORD_KA_PROBE	10
 
 /* fd 3 is every child's pipe to the parent */
 #define PARENT_SOCK_FILENO	3
@@ -221,7 +228,9 @@ enum imsg_type {
 				   sockets of a birthday attempt */
 	IMSG_BDAY_SOCKET,	/* parent -> net: fd of a UDP socket bound to
 				   a port of the kernel's choice; struct
-				   mesh_bday_req as asked */
+				   mesh_bday_req as asked.  net -> parent:
+				   such a socket given back (the parent
+				   counts those net holds), data ignored */
 	/* stream transports (meshd-net/stream.c, meshd-parent/ssh.c) */
 	IMSG_STREAM_LISTEN,	/* parent -> net: fd of a listening TCP socket
 				   (serve stream); uint8_t first: 1 closes
@@ -258,6 +267,14 @@ enum imsg_type {
 				   mesh_relay_proof; the answer the same */
 	IMSG_RELAY_CONNECT,	/* net -> parent: struct mesh_relay_connect;
 				   parent -> net: its fd, connecting */
+	IMSG_PM_ANNOUNCE,	/* parent -> net: fd of a UDP socket bound to
+				   224.0.0.1:5350 (gateways' restart
+				   announcements), or none: close it; no
+				   data; at start and reload */
+	IMSG_STUN_ADDR,		/* parent -> net: struct mesh_stun_msg, a
+				   stun host name that resolves to another
+				   address now; id: its index in the mesh's
+				   list (meshd-parent/resolve.c) */
 
 	/* subnet routes and exit nodes (issue 15) */
 	IMSG_EXIT_NODE,		/* parent -> tun: uint32_t, the member id
@@ -589,6 +606,10 @@ struct mesh_peer_path {
 	uint8_t		path;		/* MESH_PATH_* */
 	uint8_t		ncand;
 	uint16_t	keepalive;	/* seconds net asked crypto for */
+	/* the path's NATs, measured (meshd-net/keepalive.c); 0: not yet */
+	uint32_t	idle_ok_ms;	/* the longest idle time survived */
+	uint32_t	idle_bad_ms;	/* the shortest one that was not */
+	uint32_t	idle_test_ms;	/* the one being measured now */
 	struct mesh_cand cand[MESH_PATH_CANDS];
 	char		why[MESH_PATH_WHY_MAX];	/* "" when direct */
 };

@@ -196,6 +196,8 @@ static const char *const imsg_names[IMSG_TYPE_MAX] = {
 	[IMSG_RELAY_SIGN] = "RELAY_SIGN",
 	[IMSG_RELAY_PROOF] = "RELAY_PROOF",
 	[IMSG_RELAY_CONNECT] = "RELAY_CONNECT",
+	[IMSG_PM_ANNOUNCE] = "PM_ANNOUNCE",
+	[IMSG_STUN_ADDR] = "STUN_ADDR",
 };
 
 const char *

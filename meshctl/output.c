@@ -739,6 +739,29 @@ text_peer_handshake(FILE *fp, const struct mesh_peer_stats *st)
 	fputc('\n', fp);
 }
 
+/*
+ * "(keepalive every 40 seconds: NAT timeout > 60 s measured)": what
+ * meshd-net/keepalive.c learnt of the path's NATs so far
+ */
+static void
+text_keepalive(FILE *fp, const struct mesh_peer_path *pp)
+{
+	fprintf(fp, " (keepalive every %u seconds: NAT timeout ",
+	    pp->keepalive);
+	if (pp->idle_ok_ms == 0 && pp->idle_bad_ms == 0)
+		fputs("not measured yet", fp);
+	else if (pp->idle_ok_ms == 0)
+		fprintf(fp, "< %u s measured", pp->idle_bad_ms / 1000);
+	else if (pp->idle_bad_ms == 0)
+		fprintf(fp, "> %u s measured", pp->idle_ok_ms / 1000);
+	else
+		fprintf(fp, "> %u s, < %u s measured", pp->idle_ok_ms / 1000,
+		    pp->idle_bad_ms / 1000);
+	if (pp->idle_test_ms != 0)
+		fprintf(fp, ", testing %u s idle", pp->idle_test_ms / 1000);
+	fputc(')', fp);
+}
+
 /* a member's path through NATs, its reason and candidates */
 static void
 text_peer_path(FILE *fp, const struct mesh_peer_path *pp)
@@ -750,7 +773,7 @@ text_peer_path(FILE *fp, const struct mesh_peer_path *pp)
 		return;
 	fprintf(fp, "path: %s", output_path_long(pp, buf, sizeof(buf)));
 	if (pp->keepalive != 0)
-		fprintf(fp, " (keepalive every %u seconds)", pp->keepalive);
+		text_keepalive(fp, pp);
 	if (pp->why[0] != '\0') {
 		fputs("\nwhy: ", fp);
 		print_safe(fp, pp->why, 0);

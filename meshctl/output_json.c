@@ -171,12 +171,26 @@ json_groups(struct json *j, const char groups[][MESH_GROUP_MAX],
 	json_array_close(j);
 }
 
+/* whole seconds, or null for 0 (not measured) */
+static void
+json_ms_secs(struct json *j, const char *key, uint32_t ms)
+{
+	if (ms == 0)
+		json_null(j, key);
+	else
+		json_uint(j, key, ms / 1000);
+}
+
 /*
  * A peer's path: "path" (direct, punched, mapped, ssh, stream, relay,
  * none; null when net has nothing to say of it: a member without
  * candidates, a config peer on its UDP endpoint without ssh), "why" (null
  * when direct or unknown), "candidates" (["observed 198.18.1.2:51820",
- * ...], a member's).
+ * ...], a member's), "path_keepalive" (seconds, 0 none), and what was
+ * measured of the path's NATs: "nat_timeout_above" (the longest idle
+ * time it survived), "nat_timeout_below" (the shortest it did not),
+ * "nat_timeout_testing" (the one being tested), in seconds, each null
+ * when none.
  */
 static void
 json_peer_path(struct json *j, const struct mesh_peer_path *pp)
@@ -202,6 +216,11 @@ json_peer_path(struct json *j, const struct mesh_peer_path *pp)
 	json_array_close(j);
 	if (pp->id != 0)
 		json_uint(j, "path_keepalive", pp->keepalive);
+	if (pp->id == 0)
+		return;
+	json_ms_secs(j, "nat_timeout_above", pp->idle_ok_ms);
+	json_ms_secs(j, "nat_timeout_below", pp->idle_bad_ms);
+	json_ms_secs(j, "nat_timeout_testing", pp->idle_test_ms);
 }
 
 /*

@@ -830,6 +830,20 @@ coord_peer(const struct crypto_peer *cp)
 }
 
 /*
+ * The same for a message of this type: besides, members send each other
+ * the keepalive measurement's messages (meshd-net/keepalive.c), never
+ * anything else, and only once admitted.
+ */
+static int
+coord_peer_type(const struct crypto_peer *cp, uint8_t type)
+{
+	if (coord_peer(cp))
+		return 1;
+	return mesh.on && cp->kind == PEER_MEMBER && cp->member != NULL &&
+	    (type == MESH_COORD_KA_ASK || type == MESH_COORD_KA_PROBE);
+}
+
+/*
  * A decrypted payload that starts with MESH_COORD_MARK, still in the crypto
  * -> tun slot it was opened into (the caller cancels the slot): copied
  * out, its padding cut by the header's length, and handed to net.
@@ -852,7 +866,7 @@ mesh_coord_in(struct crypto_peer *cp, const uint8_t *pt, size_t len)
 	size_t	n;
 
 	/* counted and logged (once a minute) as net logs what it refuses */
-	if (!coord_peer(cp)) {
+	if (!coord_peer_type(cp, len > 1 ? pt[1] : 0)) {
 		coord_in_refuse(cp, MESH_CTR_COORD_UNEXPECTED,
 		    "not a coordinator or member");
 		return;
@@ -883,7 +897,7 @@ mesh_coord_out(struct imsg *imsg, uint8_t *buf, size_t *len)
 		fatalx("COORD_SEND: bad message");
 	if ((cp = crypto_peer_find(imsg_get_id(imsg))) == NULL)
 		return NULL;	/* gone meanwhile */
-	if (!coord_peer(cp)) {
+	if (!coord_peer_type(cp, buf[1])) {
 		mesh.ctr[MESH_CTR_COORD_UNEXPECTED]++;
 		log_debug("mesh: no coordination messages to peer %s",
 		    cp->name);

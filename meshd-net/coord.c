@@ -39,6 +39,7 @@
 #define PONG_LEN	(8 + 8)
 #define CONNECT_LEN	32
 #define CALL_ME_FIXED	(32 + 8 + 1)
+#define KA_LEN		(8 + 4)
 
 /* COORD_MAX_RECS of the shortest records fit, one more does not */
 _Static_assert(COORD_MAX_RECS ==
@@ -54,6 +55,8 @@ static const char *const type_names[COORD_TYPE_MAX] = {
 	[COORD_PONG] = "PONG",
 	[COORD_CONNECT] = "CONNECT",
 	[COORD_CALL_ME] = "CALL_ME",
+	[COORD_KA_ASK] = "KA_ASK",
+	[COORD_KA_PROBE] = "KA_PROBE",
 };
 
 /* the reason given to the caller; one message is decoded at a time */
@@ -298,6 +301,17 @@ decode_call_me(const uint8_t *b, size_t blen, struct coord_msg *m,
 	return 0;
 }
 
+/* a KA_ASK's idle time is bounded; a KA_PROBE's silence is any */
+static int
+check_ka(const struct coord_msg *m, const char **why)
+{
+	if (m->type == COORD_KA_ASK && (m->ms < COORD_KA_MIN_MS ||
+	    m->ms > COORD_KA_MAX_MS))
+		return why_fail(why, "KA_ASK idle %u ms, not in %d..%d", m->ms,
+		    COORD_KA_MIN_MS, COORD_KA_MAX_MS);
+	return 0;
+}
+
 static int
 want_len(size_t blen, size_t want, const char **why)
 {
@@ -353,6 +367,13 @@ decode_body(const uint8_t *b, size_t blen, struct coord_msg *m,
 		return 0;
 	case COORD_CALL_ME:
 		return decode_call_me(b, blen, m, why);
+	case COORD_KA_ASK:
+	case COORD_KA_PROBE:
+		if (want_len(blen, KA_LEN, why) == -1)
+			return -1;
+		m->nonce = get64(b);
+		m->ms = get32(b + 8);
+		return check_ka(m, why);
 	default:
 		return why_fail(why, "unknown type %u", m->type);
 	}
@@ -486,6 +507,11 @@ body_len(const struct coord_msg *m)
 		return CONNECT_LEN;
 	case COORD_CALL_ME:
 		return cands_len(m->ncand, m->cand);
+	case COORD_KA_ASK:
+	case COORD_KA_PROBE:
+		if (check_ka(m, NULL) == -1)
+			return -1;
+		return KA_LEN;
 	default:
 		return -1;
 	}
@@ -563,6 +589,11 @@ coord_encode(const struct coord_msg *m, uint8_t *buf, size_t size)
 		memcpy(b, m->key, 32);
 		put64(b + 32, m->attempt);
 		(void)encode_cands(m->ncand, m->cand, b + 40);
+		break;
+	case COORD_KA_ASK:
+	case COORD_KA_PROBE:
+		put64(b, m->nonce);
+		put32(b + 8, m->ms);
 		break;
 	default:
 		return -1;

@@ -47,7 +47,8 @@
  *				family in the low one (4 or 6)
  *			2	port (not 0)
  *			4 or 16	address
- *	DIR_END (coordinator -> member): the full directory was sent
+ *	DIR_END (coordinator -> member): the full directory was sent; also
+ *		after a PONG, as a check of what came (coordinate.c)
  *		4	records it held (not ENTRY messages)
  *		8	epoch: the coordinator's, random at its start
  *	CRL_PART (coordinator -> member): part of the revocation list
@@ -69,6 +70,16 @@
  *		32	the other member's public key
  *		8	attempt id (the same in both), for the logs
  *		1	candidates (0..COORD_MAX_CAND), each as in a record
+ * Member to member (the only types a member takes from another member,
+ * or sends one: crypto checks the type byte, MESH_COORD_KA_* in meshd.h).
+ * The keepalive measurement of a path (keepalive.c says how):
+ *	KA_ASK: send nothing to me for this long, then a KA_PROBE
+ *		8	nonce
+ *		4	idle time in ms (COORD_KA_MIN_MS..COORD_KA_MAX_MS)
+ *	KA_PROBE: the answer, after the asker's silence
+ *		8	nonce, as in the KA_ASK
+ *		4	ms the sender had sent nothing to the asker before
+ *			this (0: it could not serve the KA_ASK)
  */
 
 #ifndef COORD_H
@@ -89,6 +100,8 @@
 /* records in an ENTRY: as many of the shortest as fit (coord.c checks) */
 #define COORD_MAX_RECS		7
 #define CRL_MIN			(24 + 2 + 4 + 64)
+#define COORD_KA_MIN_MS		100
+#define COORD_KA_MAX_MS		600000
 
 enum coord_type {
 	COORD_REGISTER = 1,
@@ -99,6 +112,8 @@ enum coord_type {
 	COORD_PONG,
 	COORD_CONNECT,
 	COORD_CALL_ME,
+	COORD_KA_ASK = MESH_COORD_KA_ASK,	/* 9 */
+	COORD_KA_PROBE = MESH_COORD_KA_PROBE,	/* 10 */
 	COORD_TYPE_MAX
 };
 
@@ -145,8 +160,10 @@ struct coord_msg {
 	uint32_t	 count;
 	/* DIR_END, PONG */
 	uint64_t	 epoch;
-	/* PING, PONG */
+	/* PING, PONG, KA_ASK, KA_PROBE */
 	uint64_t	 nonce;
+	/* KA_ASK (idle), KA_PROBE (silent) */
+	uint32_t	 ms;
 	/* CRL_PART */
 	uint64_t	 serial;
 	uint32_t	 total;

@@ -42,6 +42,12 @@
  *	often it changed meanwhile.  A subscriber whose directory is being
  *	sent gets a change in the rest of the directory (a record past
  *	its cursor) or right after it (one the cursor passed).
+ * Pushes are not acknowledged: a coordinator follows each PONG with a
+ *	DIR_END (its record count) to a subscriber that has every change
+ *	sent, and a member that holds fewer twice in a row asks for the
+ *	whole directory again.  So a member ends with every record, however
+ *	many ENTRYs were lost (a lost update of a record it has is not
+ *	found this way: the next change of that record brings it).
  * Sending is paced: at most COORD_BURST messages, then the event loop
  *	runs (the crypto -> net channel drains) before the next burst.
  */
@@ -72,6 +78,7 @@
 #define COORD_DUMP_TURN		4	/* of one directory in a turn (1 ms) */
 #define COORD_UPDATE_TURN	1	/* to one subscriber in a turn */
 #define COORD_DIR_RETRIES	3	/* a directory that came short */
+#define COORD_RECHECK_SECS	300	/* then asked again this seldom */
 #define COORD_PING_SECS		5
 #define COORD_PING_MISSES	3	/* unanswered: register again */
 #define COORD_REG_BURST		4	/* REGISTERs a member may send ... */
@@ -137,6 +144,8 @@ struct coord_link {
 	uint64_t		 epoch;
 	uint64_t		 cand_gen;	/* our candidates it was sent */
 	uint32_t		 dir_retries;	/* directories that came short */
+	uint32_t		 short_checks;	/* DIR_END checks in a row */
+	time_t			 gave_up;	/* the last retry */
 	uint8_t			*crl;		/* a list being put together */
 	uint64_t		 crl_serial;
 	uint32_t		 crl_total;
@@ -892,6 +901,41 @@ got_entry(struct net_peer *np, const struct coord_msg *m)
 		got_record(np, &m->rec[i]);
 }
 
+/*
+ * A DIR_END after a PONG (dir_check()): the count of the coordinator's
+ * records, every change already sent.  Fewer here twice in a row (the
+ * second 5 s later: nothing was on the way) means pushes were lost: the
+ * whole directory again, at most COORD_DIR_RETRIES times in a row, then
+ * once every COORD_RECHECK_SECS (a record we refuse, a certificate that
+ * does not verify here, would have us ask for ever).
+ */
+static void
+dir_checked(struct net_peer *np, struct coord_link *l,
+    const struct coord_msg *m)
+{
+	time_t	now = time(NULL);
+
+	if (co.nrecs + 1 >= m->count) {
+		l->short_checks = 0;
+		return;
+	}
+	if (++l->short_checks < 2)
+		return;
+	if (l->dir_retries >= COORD_DIR_RETRIES) {
+		if (now - l->gave_up < COORD_RECHECK_SECS)
+			return;
+		l->dir_retries = 0;
+	}
+	l->short_checks = 0;
+	l->dir_retries++;
+	l->gave_up = now;
+	log_info("mesh: coordinator %s holds %u entries, %zu came: asking "
+	    "for the directory again", np->name, m->count, co.nrecs + 1);
+	l->state = LINK_REGISTERING;
+	l->sent = now;
+	out_add(np->id, OUT_REGISTER, 0, NULL);
+}
+
 static void
 got_dir_end(struct net_peer *np, const struct coord_msg *m)
 {
@@ -902,8 +946,14 @@ got_dir_end(struct net_peer *np, const struct coord_msg *m)
 		    "that is not our coordinator");
 		return;
 	}
+	if (l->state == LINK_REGISTERED) {
+		if (m->epoch == l->epoch)
+			dir_checked(np, l, m);
+		return;
+	}
 	l->epoch = m->epoch;
 	l->misses = 0;
+	l->short_checks = 0;
 	log_debug("mesh: coordinator %s: directory of %u entries", np->name,
 	    m->count);
 	/*
@@ -913,6 +963,7 @@ got_dir_end(struct net_peer *np, const struct coord_msg *m)
 	 */
 	if (co.nrecs + 1 < m->count && l->dir_retries < COORD_DIR_RETRIES) {
 		l->dir_retries++;
+		l->gave_up = time(NULL);
 		log_info("mesh: coordinator %s: %zu of its %u entries came, "
 		    "asking again", np->name, co.nrecs + 1, m->count);
 		l->state = LINK_REGISTERING;
@@ -1102,6 +1153,29 @@ got_register(struct net_peer *np, const struct coord_msg *m)
 	l->reg_check = cert_check(np->id, 1, l->reg);
 }
 
+/*
+ * After a PONG, a DIR_END again: how many records we hold, for the
+ * member to compare with what came.  A push is sent once, and a lost
+ * ENTRY is not sent again by itself; a member that finds it holds fewer
+ * asks for the whole directory again (got_dir_end()).  Only once every
+ * change was sent to it (not dumping, not behind): then a shortfall is
+ * a loss, not news on the way.
+ */
+static void
+dir_check(struct net_peer *np)
+{
+	struct coord_link	*l = np->link;
+	struct coord_msg	 m;
+
+	if (l == NULL || !l->subscribed || l->dumping || l->behind)
+		return;
+	memset(&m, 0, sizeof(m));
+	m.type = COORD_DIR_END;
+	m.count = co.nrecs;
+	m.epoch = co.epoch;
+	out_add(np->id, OUT_SMALL, 0, &m);
+}
+
 static void
 got_ping(struct net_peer *np, const struct coord_msg *m)
 {
@@ -1117,6 +1191,7 @@ got_ping(struct net_peer *np, const struct coord_msg *m)
 	p.nonce = m->nonce;
 	p.epoch = co.epoch;
 	out_add(np->id, OUT_SMALL, 0, &p);
+	dir_check(np);
 }
 
 /* crypto admitted a registration: into the directory, then the dump */
@@ -1285,6 +1360,12 @@ coord_recv(struct imsg *imsg)
 			break;
 		}
 		punch_call_me(np, &m);
+		break;
+	case COORD_KA_ASK:
+		ka_ask(np, &m);
+		break;
+	case COORD_KA_PROBE:
+		ka_probe(np, &m);
 		break;
 	default:
 		coord_bad(MESH_CTR_COORD_UNEXPECTED, np, "an unknown type");

@@ -767,6 +767,25 @@ disc_reconf(struct conf_snapshot *cs)
 		round_start();
 }
 
+/* STUN_ADDR: a stun host name resolves to another address now */
+void
+disc_stun_addr(struct imsg *imsg)
+{
+	struct mesh_stun_msg	sm;
+	uint32_t		i = imsg_get_id(imsg);
+
+	if (imsg_get_data(imsg, &sm, sizeof(sm)) == -1 ||
+	    sm.addrlen > sizeof(sm.addr))
+		fatalx("STUN_ADDR: bad message");
+	sm.name[sizeof(sm.name) - 1] = '\0';
+	/* a reload may have changed the list since: the same name only */
+	if (i >= disc.nstun || strcmp(disc.stun[i].name, sm.name) != 0)
+		return;
+	disc.stun[i] = sm;
+	if (srv_rebuild())
+		round_start();
+}
+
 void
 disc_addrs(struct imsg *imsg)
 {

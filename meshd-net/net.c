@@ -197,9 +197,18 @@ net_peer_forget(struct net_peer *np)
 	ladder_peer_free(np);
 	coord_peer_free(np);
 	punch_peer_free(np);
+	ka_peer_free(np);
 	RB_REMOVE(net_peer_tree, &peers, np);
 	free(np->conf_ep);
 	free(np);
+}
+
+void
+net_sent(struct net_peer *np, size_t len)
+{
+	np->tx_bytes += len;
+	if (np->ka != NULL)
+		np->tx_ns = mesh_monotonic_ns();
 }
 
 /* the configured endpoint, as the config or a resolved name gave it */
@@ -270,6 +279,7 @@ net_init(void)
 	}
 	punch_init();
 	ladder_init();
+	ka_init();
 }
 
 /* the socket for ep: its birthday socket, if it names one still open */
@@ -561,7 +571,7 @@ sendq_sent(struct sendq *q, size_t k, int n)
 	size_t	end = k + n;
 
 	for (; k < end; k++)
-		q->who[k]->tx_bytes += q->msgs[k].msg_len;
+		net_sent(q->who[k], q->msgs[k].msg_len);
 }
 
 static void
@@ -626,7 +636,7 @@ outbound_send(struct pktchan_pkt *pkts, size_t n)
 			 */
 			ladder_probe(np, pkts[i].data, pkts[i].len);
 			if (send_to(pkts[i].data, pkts[i].len, &np->ep) == 0)
-				np->tx_bytes += pkts[i].len;
+				net_sent(np, pkts[i].len);
 			else
 				np->drop_noroute++;
 			continue;
@@ -696,7 +706,7 @@ handshake_send(uint32_t id, struct hs_msg *hm)
 	np = net_peer_find(id);
 	if (hm->ep.addrlen > 0) {
 		if (send_to(hm->msg, hm->len, &hm->ep) == 0 && np != NULL)
-			np->tx_bytes += hm->len;
+			net_sent(np, hm->len);
 		return;
 	}
 	/*
@@ -720,7 +730,7 @@ handshake_send(uint32_t id, struct hs_msg *hm)
 		return;
 	}
 	if (send_to(hm->msg, hm->len, &np->ep) == 0)
-		np->tx_bytes += hm->len;
+		net_sent(np, hm->len);
 }
 
 static void
@@ -851,13 +861,27 @@ bday_count(int pool)
 	return n;
 }
 
+/*
+ * A birthday socket we are done with goes back to the parent, which
+ * counts those we hold (meshd-parent/sockets.c); the imsg closes ours
+ */
+static void
+bday_give_back(int fd)
+{
+	struct mesh_bday_req	req;
+
+	memset(&req, 0, sizeof(req));
+	child_compose(PROC_PARENT, IMSG_BDAY_SOCKET, 0, fd, &req,
+	    sizeof(req));
+}
+
 static void
 bday_slot_close(struct udp_sock *us)
 {
 	struct net_peer	*np;
 
 	event_del(&us->ev);
-	close(us->fd);
+	bday_give_back(us->fd);
 	us->fd = -1;
 	/* an endpoint naming it goes out of the listen-port's again */
 	RB_FOREACH(np, net_peer_tree, &peers)
@@ -886,7 +910,7 @@ net_bday_socket(struct imsg *imsg)
 	/* the attempt ended meanwhile, or no room: not wanted */
 	if (us == NULL || bday_count(1) >= MESH_BDAY_SOCKS ||
 	    !punch_bday_wants(req.id)) {
-		close(fd);
+		bday_give_back(fd);
 		return;
 	}
 	if (getsockname(fd, (struct sockaddr *)&ss, &len) == -1)
@@ -999,6 +1023,12 @@ net_dispatch_parent(struct imsg *imsg)
 	case IMSG_NET_ADDRS:
 		disc_addrs(imsg);
 		ladder_net_changed();
+		break;
+	case IMSG_STUN_ADDR:
+		disc_stun_addr(imsg);
+		break;
+	case IMSG_PM_ANNOUNCE:
+		pm_announce_socket(imsg_get_fd(imsg));
 		break;
 	case IMSG_NET_GATEWAY:
 		disc_gateway(imsg);

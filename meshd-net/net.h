@@ -68,6 +68,8 @@ struct net_peer {
 	struct mesh_endpoint	 ep;		/* current; addrlen 0: none */
 	char			 name[MESH_NAME_MAX];	/* for the log */
 	uint64_t		 tx_bytes;
+	uint64_t		 tx_ns;		/* sent last (monotonic), kept
+						   while ka is set */
 	uint64_t		 drop_noroute;
 	uint8_t			*conf_ep;	/* as configured, malloc'd;
 						   config peers only */
@@ -78,6 +80,8 @@ struct net_peer {
 						   (punch.c) */
 	struct ladder		*ladder;	/* one that wanted traffic
 						   (ladder.c) */
+	struct ka		*ka;		/* its path's keepalive
+						   (keepalive.c) */
 };
 
 /* net.c */
@@ -90,6 +94,8 @@ struct net_peer	*net_peer_dyn(uint32_t);
 void		 net_peer_forget(struct net_peer *);
 /* the process's own counters (id 0) */
 struct mesh_peer_stats *net_stats(void);
+/* len bytes went to np: counted, and when (for keepalive.c) */
+void		 net_sent(struct net_peer *, size_t);
 /* 1 if a socket of this family (AF_INET, AF_INET6) is open */
 int		 net_has_family(int);
 /* a datagram from the tunnel's socket of sa's family: 0 or -1 */
@@ -215,6 +221,7 @@ void	 disc_reconf(struct conf_snapshot *);
 int	 disc_udp_in(const uint8_t *, size_t, const struct sockaddr_storage *,
 	    struct mesh_endpoint *);
 void	 disc_addrs(struct imsg *);
+void	 disc_stun_addr(struct imsg *);
 void	 disc_gateway(struct imsg *);
 void	 disc_netcheck_req(struct imsg *);
 /* our candidates, for a REGISTER to the coordinator np (may be NULL) */
@@ -237,6 +244,27 @@ int	 pm_udp_in(const uint8_t *, size_t, const struct sockaddr_storage *);
 int	 pm_candidate(struct coord_cand *);
 void	 pm_netcheck(struct ctl_netcheck *);
 void	 pm_shutdown(void);
+/* the parent's socket for gateway announcements, -1: none */
+void	 pm_announce_socket(int);
+
+/* punch.c: the path does not answer: ask the coordinators now */
+void	 punch_again(struct net_peer *);
+
+/*
+ * keepalive.c: the keepalive of a path through NATs, measured.  on: the
+ * path crosses a NAT (punched, mapped) and wants one; 0: it needs none
+ */
+void	 ka_init(void);
+void	 ka_path(struct net_peer *, int);
+/* the keepalive in seconds the path has now (0: none) */
+uint16_t ka_secs(const struct net_peer *);
+void	 ka_ask(struct net_peer *, const struct coord_msg *);
+void	 ka_probe(struct net_peer *, const struct coord_msg *);
+/* a CALL_ME for the peer: a test running is void */
+void	 ka_void(struct net_peer *);
+void	 ka_peer_free(struct net_peer *);
+struct mesh_peer_path;
+void	 ka_stats(const struct net_peer *, struct mesh_peer_path *);
 
 /* birthday: 1 if peer id's attempt wants (more) sockets */
 int	 punch_bday_wants(uint32_t);

@@ -28,6 +28,13 @@
  * epoch is checked: a gateway that restarted lost our mapping, and the
  * request that told us so made it again (logged, shown by netcheck).
  *
+ * A gateway that restarts says so to its LAN, by multicast to
+ * 224.0.0.1:5350 (a NAT-PMP address answer, or a PCP ANNOUNCE, each
+ * with the new epoch): the parent opens that socket for us when
+ * port-mapping is on, and an announcement from the gateway's address and
+ * port 5351 whose epoch shows a restart has the mapping made again at
+ * once, not at the next renewal.
+ *
  * Timing: PCP's own schedule (3 s doubling) would keep a NAT-PMP-only
  * gateway waiting for a minute, so PCP gets PM_PCP_TRIES requests a
  * second apart, then NAT-PMP its RFC schedule for PM_PMP_TRIES.  A
@@ -44,6 +51,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
@@ -100,6 +108,10 @@ static struct {
 
 static void	 pm_arm(uint64_t);
 static void	 pm_send(void);
+
+/* the socket the gateway's announcements come to, -1 none */
+static int		ann_fd = -1;
+static struct event	ann_ev;
 
 static void
 gw_sa(struct sockaddr_in *sin)
@@ -360,6 +372,97 @@ natpmp_in(const uint8_t *buf, size_t len)
 		return;
 	}
 	pm_mapped(pm.ext, r.eport, r.lifetime);
+}
+
+/*
+ * An announcement: the gateway's epoch.  A restart lost our mapping: the
+ * request goes now (its answer's epoch is the one we have now).
+ */
+static void
+announce_in(const uint8_t *buf, size_t len,
+    const struct sockaddr_storage *from)
+{
+	const struct sockaddr_in	*sin = (const struct sockaddr_in *)from;
+	struct natpmp_resp		 nr;
+	struct pcp_resp			 pr;
+	uint64_t			 now;
+	uint32_t			 epoch;
+	char				 gb[INET_ADDRSTRLEN];
+	int				 lost;
+
+	if (!pm.on || !pm.has_gw || from->ss_family != AF_INET ||
+	    sin->sin_port != htons(NATPMP_PORT) ||
+	    memcmp(&sin->sin_addr, pm.gw, 4) != 0)
+		return;		/* not our gateway's */
+	if (len > 0 && buf[0] == 0 && natpmp_parse(buf, len, &nr, NULL) == 0 &&
+	    nr.op == NATPMP_OP_ADDRESS && nr.result == NATPMP_SUCCESS)
+		epoch = nr.epoch;
+	else if (len > 0 && buf[0] == 2 &&
+	    pcp_parse_response(buf, len, &pr, NULL) == 0 &&
+	    pr.op == PCP_OP_ANNOUNCE && !pr.natpmp)
+		epoch = pr.epoch;
+	else {
+		net_stats()->mesh[MESH_CTR_PORTMAP_BAD]++;
+		return;
+	}
+	if (pm.state != PM_MAPPED || !pm.has_epoch)
+		return;		/* a request running finds out itself */
+	now = mesh_monotonic_ns() / 1000000000ULL;
+	lost = pm.proto == PROTO_PCP ?
+	    pcp_epoch_lost(pm.epoch, pm.epoch_at, epoch, now) :
+	    natpmp_epoch_lost(pm.epoch, pm.epoch_at, epoch, now);
+	if (!lost)
+		return;
+	log_info("portmap: the gateway restarted (epoch %u, was %u; %s "
+	    "announced it): mapping again", epoch, pm.epoch,
+	    gw_str(gb, sizeof(gb)));
+	pm.restarted = time(NULL);
+	pm.epoch = epoch;
+	pm.epoch_at = now;
+	pm.renewing = 1;
+	pm.tries = 0;
+	pm.state = pm.proto == PROTO_PCP ? PM_PCP : PM_PMP_MAP;
+	pm_send();
+}
+
+static void
+announce_read(int fd, short event, void *arg)
+{
+	uint8_t			buf[1100];
+	struct sockaddr_storage	ss;
+	struct iovec		iov;
+	struct msghdr		mh;
+	ssize_t			n;
+	int			i;
+
+	/* a few at most: a flood of them costs one turn each */
+	for (i = 0; i < 16; i++) {
+		memset(&mh, 0, sizeof(mh));
+		iov.iov_base = buf;
+		iov.iov_len = sizeof(buf);
+		mh.msg_name = &ss;
+		mh.msg_namelen = sizeof(ss);
+		mh.msg_iov = &iov;
+		mh.msg_iovlen = 1;
+		/* recvmsg: the sandbox allows it (recvfrom it does not) */
+		if ((n = recvmsg(fd, &mh, 0)) == -1)
+			return;
+		announce_in(buf, n, &ss);
+	}
+}
+
+/* PM_ANNOUNCE: the parent's socket for announcements, or none */
+void
+pm_announce_socket(int fd)
+{
+	if (ann_fd != -1) {
+		event_del(&ann_ev);
+		close(ann_fd);
+	}
+	if ((ann_fd = fd) == -1)
+		return;
+	event_set(&ann_ev, fd, EV_READ | EV_PERSIST, announce_read, NULL);
+	event_add(&ann_ev, NULL);
 }
 
 int

@@ -38,9 +38,10 @@
  *	authenticates settles the path (crypto's ENDPOINT: roaming); an
  *	unauthenticated one never does.
  * A path through a NAT (punched, mapped) is held open by a persistent
- *	keepalive crypto sends every PUNCH_KEEPALIVE seconds: conntrack
- *	forgets a UDP flow 30 s after its last packet until it is
- *	established (then 120 s).  A direct path needs none.
+ *	keepalive crypto sends: 25 s at first, as conntrack forgets a UDP
+ *	flow 30 s after its last packet until it is established (then
+ *	120 s), then what keepalive.c measures the path's NATs allow.  A
+ *	direct path needs none.
  *
  * Nobody outside can make us spray: candidates come only from records
  * (certificates crypto verified, sent by a coordinator over its Noise
@@ -112,7 +113,6 @@
 #define PUNCH_CONFIRM_NS	(180 * NS)	/* a session's life */
 #define PUNCH_BACKOFF_MIN	5	/* seconds between CONNECTs ... */
 #define PUNCH_BACKOFF_MAX	60	/* ... doubling to this */
-#define PUNCH_KEEPALIVE		25	/* under conntrack's 30 s */
 #define PUNCH_CONN_BURST	4	/* CONNECTs a member may send ... */
 #define PUNCH_CONN_NS		(5 * NS)	/* ... in this long */
 #define PUNCH_PAIR_NS		NS	/* one CALL_ME a pair a second */
@@ -168,7 +168,6 @@ struct punch {
 	uint64_t		 settled_ns;
 	uint32_t		 settled_probes;
 	uint8_t			 path;		/* MESH_PATH_* */
-	uint16_t		 keepalive;	/* as asked of crypto */
 	/* birthday: this attempt's roles (0: none), and the story */
 	uint8_t			 bday;
 	uint8_t			 bday_last;	/* the last attempt was one */
@@ -358,7 +357,7 @@ spray(struct punch *p, uint64_t now)
 			break;
 		p->probes++;
 		if (net_send_ep(p->init, p->initlen, &ep) == 0)
-			p->np->tx_bytes += p->initlen;
+			net_sent(p->np, p->initlen);
 	}
 }
 
@@ -399,7 +398,7 @@ bday_round(struct punch *p, uint64_t now)
 		return;
 	for (i = 0; i < pu.nbsock; i++)
 		if (net_bday_send(pu.bsock[i], p->init, p->initlen, &ep) == 0)
-			p->np->tx_bytes += p->initlen;
+			net_sent(p->np, p->initlen);
 }
 
 /* the easy side: probes at random ports of the peer's NAT address */
@@ -420,7 +419,7 @@ bday_spray(struct punch *p, size_t n)
 		p->bday_probes_all++;
 		p->probes++;
 		if (net_send_ep(p->init, p->initlen, &ep) == 0)
-			p->np->tx_bytes += p->initlen;
+			net_sent(p->np, p->initlen);
 	}
 }
 
@@ -518,7 +517,7 @@ punch_bday_socket(uint32_t id, uint16_t sock)
 	/* its flow opens now, not at the next round */
 	if (p->initlen > 0 && cand_ep(&p->bday_at, &ep) &&
 	    net_bday_send(sock, p->init, p->initlen, &ep) == 0)
-		p->np->tx_bytes += p->initlen;
+		net_sent(p->np, p->initlen);
 }
 
 /* CONNECT to every coordinator of ours: they call both sides */
@@ -538,16 +537,6 @@ send_connect(struct punch *p, const uint8_t key[32], uint64_t now)
 	if (p->backoff == 0)
 		p->backoff = PUNCH_BACKOFF_MIN;
 	p->next_connect_ns = now + p->backoff * NS;
-}
-
-static void
-keepalive_set(struct punch *p, uint16_t secs)
-{
-	if (p->keepalive == secs)
-		return;
-	p->keepalive = secs;
-	child_compose(PROC_CRYPTO, IMSG_PEER_KEEPALIVE, p->np->id, -1, &secs,
-	    sizeof(secs));
 }
 
 static const char *
@@ -730,6 +719,7 @@ punch_call_me(struct net_peer *coord, const struct coord_msg *m)
 		(void)punch_find(np);
 	punch_cands(np, m->key, m->cand, m->ncand, 1);
 	p = punch_get(np);
+	ka_void(np);
 	log_debug("peer %s: CALL_ME %016llx from %s, %zu candidates",
 	    np->name, (unsigned long long)m->attempt, coord->name, m->ncand);
 	p->connect_due = 0;
@@ -829,10 +819,34 @@ punch_authenticated(struct net_peer *np)
 	p->fails = 0;
 	p->backoff = 0;
 	p->next_connect_ns = 0;
-	keepalive_set(p, path == MESH_PATH_PUNCHED ||
-	    path == MESH_PATH_MAPPED ? PUNCH_KEEPALIVE : 0);
+	/*
+	 * a coordinator (which has p for members' CONNECTs) has a public
+	 * address: the member keeps its own NAT open
+	 */
+	ka_path(np, !coord_serving() && (path == MESH_PATH_PUNCHED ||
+	    path == MESH_PATH_MAPPED));
 }
 
+/*
+ * keepalive.c: the path failed its probe.  Our keepalive resumed, which
+ * reopens our NAT's flow (the peer's probe opened its own); a handshake
+ * now confirms the path, and if it goes unanswered punch_initiation()
+ * sprays and asks the coordinators for a CALL_ME, as for any path that
+ * stopped answering.  (A CONNECT at once would punch a path that most
+ * likely works again, and its attempt could not tell: an initiator's
+ * handshake over the same endpoint says nothing to net.)
+ */
+void
+punch_again(struct net_peer *np)
+{
+	struct punch	*p = np->punch;
+
+	if (p == NULL || p->attempting || pu.bday == p)
+		return;
+	log_info("peer %s: a handshake reopens the %s path", np->name,
+	    path_name(p->path));
+	child_compose(PROC_CRYPTO, IMSG_WANT_SESSION, np->id, -1, NULL, 0);
+}
 void
 punch_local_changed(void)
 {
@@ -992,7 +1006,7 @@ why(const struct punch *p, uint64_t now, char *buf, size_t len)
 		    "keepalive every %u s holds their mappings open",
 		    p->path == MESH_PATH_MAPPED ? "mapped" : "punched",
 		    secs_since(p->settled_ns, now), p->bday_settled ?
-		    " by a birthday attempt" : "", PUNCH_KEEPALIVE);
+		    " by a birthday attempt" : "", ka_secs(p->np));
 		if (p->bday_settled)
 			bday_story(p, buf, len);
 		return;
@@ -1042,7 +1056,7 @@ path_msg(const struct punch *p, uint64_t now, struct mesh_peer_path *pm)
 	memset(pm, 0, sizeof(*pm));
 	pm->id = p->np->id;
 	pm->path = p->path;
-	pm->keepalive = p->keepalive;
+	ka_stats(p->np, pm);
 	n = p->ncand + p->ncall;
 	for (i = 0; i < n && pm->ncand < MESH_PATH_CANDS; i++) {
 		const struct coord_cand *c = i < p->ncand ? &p->cand[i] :

@@ -454,7 +454,13 @@ start_child(enum meshd_role r)
 
 	cp->role = r;
 	cp->pid = proc_spawn(child_bin[r], argv, &fd);
-	if (imsgev_init(&cp->iev, fd, r, 0, parent_dispatch, cp) == -1)
+	/*
+	 * Only net passes descriptors up: the birthday sockets it gives
+	 * back (sockets.c counts them).  One attached to any other message
+	 * is closed with it (imsg_free), so a child cannot pile them up.
+	 */
+	if (imsgev_init(&cp->iev, fd, r, r == PROC_NET, parent_dispatch,
+	    cp) == -1)
 		fatal("imsgev_init");
 	log_debug("started %s, pid %d", meshd_role_names[r], cp->pid);
 }
@@ -645,6 +651,9 @@ parent_dispatch_net(struct child_proc *cp, struct imsg *imsg)
 		return 0;
 	case IMSG_RELAY_CONNECT:
 		relay_connect(&cp->iev, imsg);
+		break;
+	case IMSG_BDAY_SOCKET:
+		udp_bday_back(imsg);
 		return 0;
 	default:
 		return parent_dispatch_child(cp, imsg);

@@ -135,6 +135,9 @@ void	 netwatch_update(void);
 int	 udp_open(uint16_t, int *, size_t, size_t *, char *, size_t);
 /* net asks for a birthday attempt's sockets */
 void	 udp_bday(struct imsgev *, struct imsg *);
+void	 udp_bday_back(struct imsg *);
+int	 udp_announce_open(void);
+
 /* a listening TCP socket (serve stream, serve relay): fd, or -1 and why */
 int	 tcp_listen_socket(const struct sockaddr_storage *, socklen_t, int,
 	    char *, size_t);

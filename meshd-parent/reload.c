@@ -183,6 +183,10 @@ send_config(struct meshd_conf *nconf)
 		imsg_compose_event(iev, IMSG_RECONF_END, 0, 0, -1, NULL, 0);
 	}
 	dns_config(nconf);
+	/* a fresh one each time (the old one closes), or none */
+	imsg_compose_event(&parent.children[PROC_NET].iev, IMSG_PM_ANNOUNCE,
+	    0, 0, nconf->has_mesh && nconf->mesh.portmap ?
+	    udp_announce_open() : -1, NULL, 0);
 }
 
 /* applies the interface part of a reload; -1 and err if it cannot */

@@ -25,10 +25,16 @@
  * crypto is trusted less than we are.  The lookups block the parent's
  * event loop for as long as the resolver takes; the parent only answers
  * meshctl and watches its children, the data path does not wait.
+ * The mesh's stun host names are looked up again at the same times, and
+ * a new address goes to meshd-net (IMSG_STUN_ADDR), whose discovery asks
+ * it from then on.
  */
 
 #include <sys/types.h>
 #include <sys/socket.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
 
 #include <event.h>
 #include <netdb.h>
@@ -77,16 +83,66 @@ resolve_peer(struct peer_conf *p, const char *why)
 	    IMSG_PEER_ENDPOINT, 0, 0, -1, &em, sizeof(em));
 }
 
+/* "host:port" names a host, not an address (nothing to look up) */
+static int
+stun_is_name(const char *s)
+{
+	char		host[MESH_ENDPOINT_MAX], *port;
+	struct in_addr	in4;
+
+	if (s[0] == '[' || strlcpy(host, s, sizeof(host)) >= sizeof(host) ||
+	    (port = strrchr(host, ':')) == NULL)
+		return 0;
+	*port = '\0';
+	return inet_pton(AF_INET, host, &in4) != 1;
+}
+
+/* stun server i of the mesh: its name may resolve to another address */
+static void
+resolve_stun(struct mesh_conf *m, size_t i)
+{
+	struct mesh_stun	*st = &m->stun[i];
+	struct mesh_stun_msg	 sm;
+	struct sockaddr_storage	 ss;
+	socklen_t		 sslen;
+	char			 buf[MESH_ENDPOINT_MAX + 64];
+	int			 error;
+
+	if ((error = config_endpoint_resolve(st->str, &ss, &sslen)) != 0) {
+		log_debug("stun %s: cannot resolve: %s", st->str,
+		    gai_strerror(error));
+		return;
+	}
+	if (sslen > sizeof(sm.addr) || (sslen == st->sslen &&
+	    memcmp(&ss, &st->ss, sslen) == 0))
+		return;
+	memcpy(&st->ss, &ss, sslen);
+	st->sslen = sslen;
+	memset(&sm, 0, sizeof(sm));
+	(void)strlcpy(sm.name, st->str, sizeof(sm.name));
+	memcpy(sm.addr, &ss, sslen);
+	sm.addrlen = sslen;
+	log_info("stun %s now resolves to %s", st->str,
+	    mesh_sockaddr_ntop(&ss, sslen, buf, sizeof(buf)));
+	imsg_compose_event(&parent.children[PROC_NET].iev, IMSG_STUN_ADDR, i,
+	    0, -1, &sm, sizeof(sm));
+}
+
 static void
 resolve_tick(int fd, short event, void *arg)
 {
 	struct peer_conf	*p;
+	size_t			 i;
 
 	if (parent.conf == NULL)
 		return;
 	TAILQ_FOREACH(p, &parent.conf->peers, entry)
 		if (p->endpoint_name)
 			resolve_peer(p, "");
+	if (parent.conf->has_mesh)
+		for (i = 0; i < parent.conf->mesh.nstun; i++)
+			if (stun_is_name(parent.conf->mesh.stun[i].str))
+				resolve_stun(&parent.conf->mesh, i);
 	resolve_schedule();
 }
 

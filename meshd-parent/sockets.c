@@ -39,16 +39,23 @@
  * open a raw socket, a TCP connection or a socket of another family, or
  * bind a port of its choice.  What it can get here is bounded: one
  * batch of at most MESH_BDAY_SOCKS UDP sockets every BDAY_GAP seconds,
- * the longest an attempt runs (net closes a batch when its attempt
- * ends), of the families the listen-port has.
+ * the longest an attempt runs, of the families the listen-port has, and
+ * at most BDAY_OPEN_MAX held at once.  That count is the parent's own:
+ * net gives each socket back (BDAY_SOCKET the other way) instead of
+ * closing it, when its attempt ends or the path it carried goes, and
+ * only a socket the parent knows (by its inode) counts as back.  A net
+ * that keeps them (a compromised one, or a bug) gets no more; one that
+ * claimed to have closed some could not get more either.
  */
 
 #include <sys/types.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <netinet/in.h>
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -217,6 +224,65 @@ udp_open(uint16_t port, int *fds, size_t max, size_t *nfds, char *err,
 }
 
 #define BDAY_GAP	20	/* seconds: a birthday attempt's longest */
+/* a batch, and the winners of earlier ones kept as peers' paths */
+#define BDAY_OPEN_MAX	(MESH_BDAY_SOCKS + 32)
+
+/* the birthday sockets net holds: the inodes of those passed */
+static struct {
+	dev_t	dev;
+	ino_t	ino;
+} bday_open[BDAY_OPEN_MAX];
+static size_t	bday_nopen;
+
+/* tests only (meshd(8)): a lower limit, to see it refuse */
+static size_t
+bday_open_max(void)
+{
+	const char	*s;
+	long long	 v;
+
+	if ((s = getenv("MESHD_TEST_BDAY_OPEN_MAX")) != NULL &&
+	    (v = strtonum(s, 1, BDAY_OPEN_MAX, NULL)) != 0)
+		return v;
+	return BDAY_OPEN_MAX;
+}
+
+static void
+bday_passed(int fd)
+{
+	struct stat	st;
+
+	if (fstat(fd, &st) == -1)
+		fatal("birthday socket: fstat");
+	bday_open[bday_nopen].dev = st.st_dev;
+	bday_open[bday_nopen].ino = st.st_ino;
+	bday_nopen++;
+}
+
+/* BDAY_SOCKET from net: a socket given back, closed here */
+void
+udp_bday_back(struct imsg *imsg)
+{
+	struct stat	st;
+	size_t		i;
+	int		fd;
+
+	if ((fd = imsg_get_fd(imsg)) == -1)
+		fatalx("BDAY_SOCKET from net without a socket");
+	if (fstat(fd, &st) == -1)
+		fatal("birthday socket: fstat");
+	close(fd);
+	for (i = 0; i < bday_nopen; i++) {
+		if (bday_open[i].dev != st.st_dev ||
+		    bday_open[i].ino != st.st_ino)
+			continue;
+		bday_open[i] = bday_open[--bday_nopen];
+		if (bday_nopen == 0)
+			log_info("birthday sockets: net gave every one back");
+		return;
+	}
+	log_warnx("net gave back a socket that is no birthday socket");
+}
 
 /*
  * A listening TCP socket of serve stream or serve relay: net only
@@ -260,6 +326,7 @@ udp_bday(struct imsgev *net, struct imsg *imsg)
 	struct mesh_bday_req	req;
 	uint64_t		now = mesh_monotonic_ns();
 	char			err[128];
+	size_t			max, room;
 	int			af, fd;
 	uint16_t		i, n = 0;
 
@@ -274,6 +341,17 @@ udp_bday(struct imsgev *net, struct imsg *imsg)
 		    BDAY_GAP);
 		return;
 	}
+	max = bday_open_max();
+	room = bday_nopen < max ? max - bday_nopen : 0;
+	if (req.count > room) {
+		log_info("birthday sockets for peer %u: %u of %u refused: net "
+		    "holds %zu (at most %zu at once)", req.id,
+		    (unsigned int)(req.count - room), req.count, bday_nopen,
+		    max);
+		if (room == 0)
+			return;
+		req.count = room;
+	}
 	last_ns = now;
 	af = req.af == 4 ? AF_INET : AF_INET6;
 	for (i = 0; i < req.count; i++) {
@@ -281,10 +359,49 @@ udp_bday(struct imsgev *net, struct imsg *imsg)
 			log_warnx("birthday socket: %s", err);
 			break;
 		}
+		bday_passed(fd);
 		imsg_compose_event(net, IMSG_BDAY_SOCKET, 0, 0, fd, &req,
 		    sizeof(req));
 		n++;
 	}
 	log_debug("birthday punching for peer %u: %u sockets to net", req.id,
 	    n);
+}
+
+/*
+ * A gateway that restarted tells its LAN (NAT-PMP, RFC 6886 3.2.1; PCP
+ * ANNOUNCE, RFC 6887 14.1.3) by multicast to 224.0.0.1:5350: net, which
+ * may not open sockets, gets this one to hear it (port-mapping on only).
+ * -1 if it cannot be had (logged): the next renewal finds out instead.
+ */
+int
+udp_announce_open(void)
+{
+	struct sockaddr_in	sin;
+	struct ip_mreq		mr;
+	int			fd, on = 1;
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons(5350);
+	sin.sin_addr.s_addr = htonl(INADDR_ALLHOSTS_GROUP);
+	if ((fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    IPPROTO_UDP)) == -1)
+		goto fail;
+	/* another listener on the host (a second meshd) shares it */
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1 ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on)) == -1 ||
+	    bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1)
+		goto fail;
+	/* every host is in 224.0.0.1 already; asked for all the same */
+	memset(&mr, 0, sizeof(mr));
+	mr.imr_multiaddr.s_addr = htonl(INADDR_ALLHOSTS_GROUP);
+	mr.imr_interface.s_addr = htonl(INADDR_ANY);
+	(void)setsockopt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mr, sizeof(mr));
+	return fd;
+ fail:
+	log_warn("gateway announcements (224.0.0.1:5350)");
+	if (fd != -1)
+		close(fd);
+	return -1;
 }

@@ -150,10 +150,12 @@ meshd_ready() {
 	    grep -qx true"
 }
 # meshd_up NAME NS: meshd -d in NS with $D/NAME.conf, control socket
-# $D/NAME.sock and log $D/NAME.log, its pid in PID_NAME; then meshd_ready
+# $D/NAME.sock and log $D/NAME.log, its pid in PID_NAME; then meshd_ready.
+# MESHD_V=-v in the environment logs debug lines too (debugging a test).
 meshd_up() {
-	start_bg "PID_$1" ip netns exec "$2" "$MESHD" -d ${MESHD_VFLAGS:-} -f "$D/$1.conf" \
-	    -s "$D/$1.sock" 2>>"$D/$1.log"
+	start_bg "PID_$1" ip netns exec "$2" "$MESHD" -d \
+	    ${MESHD_V:-} -f "$D/$1.conf" -s "$D/$1.sock" \
+	    2>>"$D/$1.log"
 	meshd_ready "$D/$1.sock"
 }
 

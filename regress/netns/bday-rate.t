@@ -7,7 +7,12 @@
 #    attempt on both sides (neither knows its NAT: each opens 256 ports
 #    and sprays random ports of the other's NAT);
 #  - while it runs, a's meshd-net holds 256 more descriptors (the
-#    parent's sockets), and once it ended they are closed again;
+#    parent's sockets), and once it ended they are closed again: net
+#    gave them back to the parent, which says so (it counts what net
+#    holds);
+#  - with the parent's limit of sockets open at once lowered to 100
+#    (MESHD_TEST_BDAY_OPEN_MAX, tests only), an attempt gets 100: the
+#    parent refuses the other 156 and says why, and net holds no more;
 #  - the logs of both say a birthday attempt ran; a host on the
 #    internet that is no one's candidate gets no packet;
 #  - the success rate over the trials and the probe budget are printed
@@ -56,7 +61,7 @@ stop() {
 }
 nfds() { ls "/proc/$1/fd" 2>/dev/null | wc -l; }
 
-wins=0 ran=0 fds_ok=0 closed_ok=0 probes=0
+wins=0 ran=0 fds_ok=0 closed_ok=0 back_ok=0 probes=0
 for trial in $(seq "$TRIALS"); do
 	: >"$D/c.log"; : >"$D/a.log"; : >"$D/b.log"
 	meshd_up c "bc$$" && meshd_up a "bha$$" && meshd_up b "bhb$$" || {
@@ -80,7 +85,11 @@ for trial in $(seq "$TRIALS"); do
 	    grep -q "birthday attempt [0-9a-f]* at" "$D/b.log" &&
 	    ran=$((ran + 1))
 	[ "$((during - base))" -ge 256 ] && fds_ok=$((fds_ok + 1))
-	[ "$((after - base))" -le 1 ] && closed_ok=$((closed_ok + 1))
+	[ "$after" -gt 0 ] && [ "$((after - base))" -le 1 ] &&
+	    closed_ok=$((closed_ok + 1))
+	# a winner's socket stays: the path to b
+	{ [ $won = 1 ] || grep -q "net gave every one back" "$D/a.log"; } &&
+	    back_ok=$((back_ok + 1))
 	n=$(sed -n 's/.*birthday attempt [0-9a-f]* \(failed\|won\) after \([0-9]*\) probes.*/\2/p' \
 	    "$D/a.log" | tail -n 1)
 	probes=$((probes + ${n:-0}))
@@ -89,6 +98,7 @@ for trial in $(seq "$TRIALS"); do
 	    "a's net: $base fds, $during during the attempt, $after after;" \
 	    "a's probes ${n:-?}"
 	ctl a show peer b | grep why: | sed 's/^/# /'
+	[ "$after" -gt 0 ] || diag "a's meshd-net is gone:" "$(tail -n 5 "$D/a.log")"
 	stop "$PID_c" "$PID_a" "$PID_b"
 done
 
@@ -96,6 +106,28 @@ is "$ran" "$TRIALS" "every trial ran a birthday attempt on both sides"
 is "$fds_ok" "$TRIALS" \
     "a's meshd-net held 256 more sockets during each attempt"
 is "$closed_ok" "$TRIALS" "and closed them when the attempt ended"
+is "$back_ok" "$TRIALS" "the parent counts them given back"
+
+# ---- the parent's limit of sockets net holds at once, lowered to 100
+: >"$D/c.log"; : >"$D/a.log"; : >"$D/b.log"
+meshd_up c "bc$$" && MESHD_TEST_BDAY_OPEN_MAX=100 meshd_up a "bha$$" &&
+    meshd_up b "bhb$$" || diag "the limit: a daemon did not start"
+wait_for 10 knows a b && wait_for 10 knows b a ||
+    diag "the limit: the members do not know each other"
+net=$(pgrep -P "$PID_a" -x meshd-net)
+base=$(nfds "$net")
+start_bg PINGPID natlab_exec "bha$$" ping -c 1 -i 0.5 -w 25 100.64.0.3 \
+    >/dev/null 2>&1
+wait_for 30 grep -q "birthday attempt [0-9a-f]* at" "$D/a.log"
+sleep 1
+during=$(nfds "$net")
+like "$(cat "$D/a.log")" \
+    "birthday sockets for peer [0-9]*: 156 of 256 refused: net holds 0 \(at most 100 at once\)" \
+    "the parent refuses what would pass its limit, and says why"
+ok $([ "$((during - base))" -ge 90 ] && [ "$((during - base))" -le 101 ]; echo $?) \
+    "a's meshd-net held at most 100 more sockets ($base, then $during)"
+wait "$PINGPID"
+stop "$PID_c" "$PID_a" "$PID_b"
 is "$(grep -c '^other' "$D/spy.out")" 0 \
     "the third host got no packet while birthday attempts ran"
 diag "symmetric x symmetric (random ports): $wins of $TRIALS trials" \

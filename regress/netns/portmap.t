@@ -5,7 +5,8 @@
 # shows the protocol and the router's outside address; miniupnpd's nft
 # chain holds the mapping; it is renewed at half its lifetime (a short
 # one for the test: MESHD_PORTMAP_LIFETIME, read by the parent, tests
-# only), made again after miniupnpd restarts (its epoch), deleted by a
+# only), made again after miniupnpd restarts (its epoch, which its
+# announcement to 224.0.0.1:5350 tells at once), deleted by a
 # reload with port-mapping off and when meshd stops.
 #
 #   ns I: the internet, 198.18.141.1/24 and .3/24; turnserver on both
@@ -136,6 +137,12 @@ like "$(pm why)" 'the gateway restarted [0-9]+ s ago; mapped again' \
     "netcheck: the gateway restarted (its epoch), mapped again"
 grep -q 'gateway restarted' "$D/m.log"
 ok $? "and the log says so"
+# miniupnpd says it restarted (PCP ANNOUNCE, NAT-PMP address answers to
+# 224.0.0.1:5350): heard at once, not at the next renewal
+grep -q "gateway restarted (epoch [0-9]*, was [0-9]*; $GW announced it)" \
+    "$D/m.log"
+ok $? "the restart was heard from the gateway's announcement" ||
+    diag "$(grep -i 'portmap' "$D/m.log" | tail -n 5)"
 has "$(rules)" "dnat ip to $IN:51820" "miniupnpd's chain has it again"
 
 # port-mapping off by reload: deleted

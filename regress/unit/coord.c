@@ -91,6 +91,11 @@ fill(struct coord_msg *m, enum coord_type type)
 		memcpy(m->cand, m->rec[0].cand, sizeof(m->cand));
 		memset(&m->rec[0], 0, sizeof(m->rec[0]));
 		break;
+	case COORD_KA_ASK:
+	case COORD_KA_PROBE:
+		m->nonce = 0x0102030405060708ULL;
+		m->ms = 60000;
+		break;
 	default:
 		break;
 	}
@@ -122,7 +127,8 @@ same(const struct coord_msg *a, const struct coord_msg *b)
 
 	if (a->type != b->type || a->nrec != b->nrec ||
 	    a->count != b->count || a->epoch != b->epoch ||
-	    a->nonce != b->nonce || a->serial != b->serial ||
+	    a->nonce != b->nonce || a->ms != b->ms ||
+	    a->serial != b->serial ||
 	    a->total != b->total || a->offset != b->offset ||
 	    a->datalen != b->datalen)
 		return 0;
@@ -195,6 +201,13 @@ put16(uint8_t *p, uint16_t v)
 {
 	p[0] = v >> 8;
 	p[1] = v;
+}
+
+static void
+put32(uint8_t *p, uint32_t v)
+{
+	put16(p, v >> 16);
+	put16(p + 2, v & 0xffff);
 }
 
 static void
@@ -614,6 +627,35 @@ test_punch_refusals(void)
 	ok(n == 4 + 41, "CALL_ME of no candidate encodes (45 bytes)");
 }
 
+/* KA_ASK and KA_PROBE (member to member): body nonce 4, ms at 12 */
+static void
+test_ka_refusals(void)
+{
+	struct coord_msg	m;
+	uint8_t			b[COORD_MAX + 64];
+	ssize_t			n;
+
+	n = good(COORD_KA_ASK, b);
+	ok(n == 4 + 12, "KA_ASK is 16 bytes");
+	put16(b + 2, 11);
+	refused(b, n - 1, "body length 11, want 12", "KA_ASK cut short");
+	put16(b + 2, 12);
+	put32(b + 12, COORD_KA_MIN_MS - 1);
+	refused(b, n, "KA_ASK idle 99 ms, not in 100..600000",
+	    "KA_ASK of a 99 ms idle time");
+	put32(b + 12, COORD_KA_MAX_MS + 1);
+	refused(b, n, "KA_ASK idle 600001 ms", "KA_ASK past 10 minutes");
+	n = good(COORD_KA_PROBE, b);
+	put32(b + 12, 0);
+	ok(coord_decode(b, n, &m, NULL) == 0 && m.ms == 0,
+	    "KA_PROBE of 0 ms (the asker's KA_ASK not served) decodes");
+	fill(&m, COORD_KA_ASK);
+	m.ms = 0;
+	no_encode(&m, "KA_ASK of no idle time");
+	ok(!strcmp(coord_type_name(COORD_KA_PROBE), "KA_PROBE"),
+	    "KA_PROBE has its name");
+}
+
 int
 main(void)
 {
@@ -632,5 +674,6 @@ main(void)
 	test_pack();
 	test_pack_refusals();
 	test_punch_refusals();
+	test_ka_refusals();
 	return tap_done();
 }

@@ -1997,9 +1997,12 @@ fake_mesh_peer(struct fake *f, uint32_t id, const char *name, uint8_t state,
 	fake_send_id(f, IMSG_CTL_PEER_AIPS, id, a, sizeof(a));
 }
 
-/* a member web4 with two candidates and no path that works */
+/*
+ * a member web4 with two candidates and no path that works (punched 0),
+ * or a punched path whose NATs kept 60 s idle, not 90 (punched 1)
+ */
 static void
-fake_path_peer(struct fake *f)
+fake_path_peer(struct fake *f, int punched)
 {
 	struct ctl_peer		cp;
 	struct mesh_prefix	a[2];
@@ -2023,6 +2026,13 @@ fake_path_peer(struct fake *f)
 	memcpy(cp.path.cand[1].addr, "\xc6\x12\x01\x01", 4);
 	(void)strlcpy(cp.path.why, "no answer from 2 candidates",
 	    sizeof(cp.path.why));
+	if (punched) {
+		cp.path.path = MESH_PATH_PUNCHED;
+		cp.path.keepalive = 40;
+		cp.path.idle_ok_ms = 60000;
+		cp.path.idle_bad_ms = 90000;
+		cp.path.why[0] = '\0';
+	}
 	prefix(&a[0], "100.64.0.9", 32);
 	prefix(&a[1], "fd00::9", 128);
 	fake_send(f, IMSG_CTL_PEER, &cp, sizeof(cp));
@@ -2270,7 +2280,7 @@ test_mesh_peers(void)
 
 	/* a member net has candidates for: its path in words */
 	fake_start(&f);
-	fake_path_peer(&f);
+	fake_path_peer(&f, 0);
 	fake_send(&f, IMSG_CTL_END, NULL, 0);
 	fake_run(&f, "show peer web4", &json_output);
 	like(f.out, "\"path\": \"none\",\n"
@@ -2280,11 +2290,33 @@ test_mesh_peers(void)
 	    "    \"local 198.19.1.2:51820\",\n"
 	    "    \"observed 198.18.1.1:40000\"\n"
 	    "  \\],\n"
-	    "  \"path_keepalive\": 0\n}\n$",
+	    "  \"path_keepalive\": 0,\n"
+	    "  \"nat_timeout_above\": null,\n"
+	    "  \"nat_timeout_below\": null,\n"
+	    "  \"nat_timeout_testing\": null\n}\n$",
 	    "show peer -j: path, why, candidates");
 	fake_done(&f);
 	fake_start(&f);
-	fake_path_peer(&f);
+	fake_path_peer(&f, 1);
+	fake_send(&f, IMSG_CTL_END, NULL, 0);
+	fake_run(&f, "show peer web4", &json_output);
+	like(f.out, "\"path\": \"punched\",\n  \"why\": null,\n.*"
+	    "  \"path_keepalive\": 40,\n"
+	    "  \"nat_timeout_above\": 60,\n"
+	    "  \"nat_timeout_below\": 90,\n"
+	    "  \"nat_timeout_testing\": null\n}\n$",
+	    "show peer -j: the keepalive and the NAT timeout measured");
+	fake_done(&f);
+	fake_start(&f);
+	fake_path_peer(&f, 1);
+	fake_send(&f, IMSG_CTL_END, NULL, 0);
+	fake_run(&f, "show peer web4", &text_output);
+	like(f.out, "\npath: punched \\(keepalive every 40 seconds: NAT "
+	    "timeout > 60 s, < 90 s measured\\)\ncandidates: ",
+	    "show peer: the keepalive and the NAT timeout measured");
+	fake_done(&f);
+	fake_start(&f);
+	fake_path_peer(&f, 0);
 	fake_send(&f, IMSG_CTL_END, NULL, 0);
 	fake_run(&f, "show peer web4", &text_output);
 	like(f.out, "\npath: none\nwhy: no answer from 2 candidates\n"
@@ -2292,7 +2324,7 @@ test_mesh_peers(void)
 	    "show peer: path, why, candidates");
 	fake_done(&f);
 	fake_start(&f);
-	fake_path_peer(&f);
+	fake_path_peer(&f, 0);
 	fake_send(&f, IMSG_CTL_END, NULL, 0);
 	fake_run(&f, "show peers", &text_output);
 	like(f.out, "KEEPALIVE +PATH\n", "show peers: a PATH column");
