@@ -651,7 +651,7 @@ parent_dispatch_net(struct child_proc *cp, struct imsg *imsg)
 		return 0;
 	case IMSG_RELAY_CONNECT:
 		relay_connect(&cp->iev, imsg);
-		break;
+		return 0;
 	case IMSG_BDAY_SOCKET:
 		udp_bday_back(imsg);
 		return 0;
