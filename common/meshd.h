@@ -228,6 +228,18 @@ enum imsg_type {
 				   struct mesh_stream_msg */
 	IMSG_LADDER_CONF,	/* parent -> net: struct mesh_ladder_msg,
 				   after each RECONF_END */
+	/* the packet filter (common/filter.h), after each RECONF_END */
+	IMSG_FILTER_START,	/* parent -> tun: struct mesh_filter_msg */
+	IMSG_FILTER_RULES,	/* parent -> tun: 1 to FILTER_RULES_CHUNK
+				   struct filter_rule */
+	IMSG_FILTER_END,	/* parent -> tun: swap the rules in */
+	IMSG_CTL_SHOW_FILTER,	/* request, no data; reply CTL_FILTER, then
+				   CTL_FILTER_RULE each, CTL_END */
+	IMSG_CTL_SHOW_STATES,	/* request, no data; reply CTL_FILTER, then
+				   CTL_FILTER_STATE each, CTL_END */
+	IMSG_CTL_FILTER,	/* struct ctl_filter (tun -> parent too) */
+	IMSG_CTL_FILTER_RULE,	/* struct ctl_filter_rule */
+	IMSG_CTL_FILTER_STATE,	/* struct ctl_filter_state */
 
 	IMSG_TYPE_MAX
 };
