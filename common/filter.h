@@ -26,6 +26,7 @@
 #define FILTER_H
 
 #include <stdint.h>
+#include <stdio.h>
 
 #include "meshd.h"
 
@@ -88,6 +89,7 @@ struct filter_conf {
 	size_t			 nrules;
 	uint32_t		 limit;		/* 0: FILTER_STATES_DEFAULT */
 	int			 limit_line;	/* 0: not given */
+	int			 line;		/* of filter { */
 };
 
 /* IMSG_CTL_FILTER: the head of show filter, then one IMSG_CTL_FILTER_RULE
@@ -139,5 +141,10 @@ enum filter_tcp_state {
 	FT_FINWAIT,		/* FINs from both sides */
 	FT_CLOSED		/* a RST */
 };
+
+/* filter.c: one rule in meshd.conf's words, without a newline */
+void		 filter_rule_print(FILE *, const struct filter_rule *);
+/* tcp, udp, icmp, icmp6; "?" for another */
+const char	*filter_proto_name(uint8_t);
 
 #endif /* FILTER_H */

@@ -26,6 +26,7 @@
 #include <stdio.h>
 
 #include "config.h"
+#include "filterconf.h"
 #include "route.h"
 #include "wgkey.h"
 
@@ -220,4 +221,5 @@ print_config(FILE *f, struct meshd_conf *conf)
 		fprintf(f, "\n");
 		print_peer(f, p);
 	}
+	filter_conf_print(f, conf->filter);
 }

@@ -119,7 +119,6 @@ int		 ippkt_unreach(const uint8_t *, size_t, const uint8_t *,
 int		 ippkt_is_wg_from(const uint8_t *, const struct ippkt *,
 		    uint16_t);
 
-#endif /* IPPKT_H */
 
 #define IPPKT_PROTO_TCP		6
 
@@ -168,3 +167,5 @@ struct ippkt_l4 {
  */
 int		 ippkt_l4(const uint8_t *, const struct ippkt *,
 		    struct ippkt_l4 *);
+
+#endif /* IPPKT_H */

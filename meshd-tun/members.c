@@ -41,6 +41,10 @@
 struct tun_member {
 	RB_ENTRY(tun_member)	 entry;
 	struct tun_peer		 tp;		/* tp.id: the key */
+	/* the certificate's name and groups, for the packet filter */
+	char			 name[MESH_NAME_MAX];
+	size_t			 ngroups;
+	char			 groups[MESH_CERT_GROUPS][MESH_GROUP_MAX];
 	size_t			 naddrs;
 	struct mesh_prefix	 addrs[];
 };
@@ -112,8 +116,13 @@ member_add(struct imsg *imsg, struct rtable *rt)
 	size_t			 i;
 
 	if (imsg_get_data(imsg, &mm, sizeof(mm)) == -1 ||
-	    mm.naddrs > MESH_CERT_ADDRS || mm.id == 0)
+	    mm.naddrs > MESH_CERT_ADDRS || mm.id == 0 ||
+	    mm.ngroups > MESH_CERT_GROUPS ||
+	    memchr(mm.name, '\0', sizeof(mm.name)) == NULL)
 		fatalx("MEMBER: bad message");
+	for (i = 0; i < mm.ngroups; i++)
+		if (memchr(mm.groups[i], '\0', sizeof(mm.groups[i])) == NULL)
+			fatalx("MEMBER: bad group");
 	for (i = 0; i < mm.naddrs; i++)
 		if ((mm.addrs[i].af != 4 || mm.addrs[i].plen != 32) &&
 		    (mm.addrs[i].af != 6 || mm.addrs[i].plen != 128))
@@ -138,6 +147,9 @@ member_add(struct imsg *imsg, struct rtable *rt)
 	}
 	m->naddrs = mm.naddrs;
 	memcpy(m->addrs, mm.addrs, mm.naddrs * sizeof(m->addrs[0]));
+	memcpy(m->name, mm.name, sizeof(m->name));
+	m->ngroups = mm.ngroups;
+	memcpy(m->groups, mm.groups, sizeof(m->groups));
 	member_route(m, rt, 1);
 }
 
@@ -183,4 +195,28 @@ members_stats(uint32_t reqid)
 		child_compose(PROC_PARENT, IMSG_PEER_STATS, reqid, -1, &st,
 		    sizeof(st));
 	}
+}
+
+const char *
+member_name(uint32_t id)
+{
+	struct tun_member	*m;
+
+	if ((m = member_lookup(id)) == NULL)
+		return NULL;
+	return m->name;
+}
+
+int
+member_in_group(uint32_t id, const char *group)
+{
+	struct tun_member	*m;
+	size_t			 i;
+
+	if ((m = member_lookup(id)) == NULL)
+		return 0;
+	for (i = 0; i < m->ngroups; i++)
+		if (strcmp(m->groups[i], group) == 0)
+			return 1;
+	return 0;
 }

@@ -115,6 +115,9 @@ void
 filter_set_lookup(const struct filter_lookup *l)
 {
 	lk = *l;
+	/* here, before the sandbox: it has no getrandom for tun */
+	if (seed == 0)
+		seed = arc4random() | 1;
 }
 
 int
@@ -482,8 +485,6 @@ filter_load(const struct mesh_filter_msg *fm, struct filter_rule *nr,
 	size_t		  i;
 	long		  r;
 
-	if (seed == 0)
-		seed = arc4random() | 1;
 	if (!fm->present) {
 		states_clear();
 		free(rules);

@@ -43,6 +43,7 @@ struct filter_lookup {
 	const char	*(*name)(uint32_t);
 	int		 (*group)(uint32_t, const char *);
 };
+/* also seeds the state table's hash: call it before the sandbox */
 void	 filter_set_lookup(const struct filter_lookup *);
 
 /*

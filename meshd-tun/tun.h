@@ -65,6 +65,9 @@ struct tun_peer *member_find(uint32_t);
  * are the config's)
  */
 void	 members_stats(uint32_t);
+/* a member's certificate name (NULL: no member) and its groups */
+const char *member_name(uint32_t);
+int	 member_in_group(uint32_t, const char *);
 
 /* tun.c */
 /* a peer's record for IMSG_PEER_STATS */
