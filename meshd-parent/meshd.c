@@ -42,6 +42,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "filter.h"
 #include "log.h"
 #include "members.h"
 #include "parent.h"
@@ -707,7 +708,30 @@ parent_dispatch_crypto(struct child_proc *cp, struct imsg *imsg)
 static int
 parent_dispatch_tun(struct child_proc *cp, struct imsg *imsg)
 {
-	return parent_dispatch_child(cp, imsg);
+	uint8_t		buf[sizeof(struct ctl_filter_rule)];
+	size_t		len = imsg_get_len(imsg), want;
+
+	switch (imsg_get_type(imsg)) {
+	case IMSG_CTL_FILTER:
+		want = sizeof(struct ctl_filter);
+		break;
+	case IMSG_CTL_FILTER_RULE:
+		want = sizeof(struct ctl_filter_rule);
+		break;
+	case IMSG_CTL_FILTER_STATE:
+		want = sizeof(struct ctl_filter_state);
+		break;
+	case IMSG_CTL_END:
+		want = 0;
+		break;
+	default:
+		return parent_dispatch_child(cp, imsg);
+	}
+	if (len != want || want > sizeof(buf) ||
+	    (want > 0 && imsg_get_data(imsg, buf, want) == -1))
+		fatalx("%s: bad show filter reply from tun", __func__);
+	control_filter(imsg_get_id(imsg), imsg_get_type(imsg), buf, want);
+	return 0;
 }
 
 static void

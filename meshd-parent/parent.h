@@ -88,6 +88,8 @@ void	 control_reload_done(int, const char *);
 void	 control_reload_change(const struct ctl_change *);
 /* net's IMSG_NETCHECK for request id */
 void	 control_netcheck(uint32_t, const struct ctl_netcheck *);
+/* tun's answer to show filter or show states, one message: relayed */
+void	 control_filter(uint32_t, uint32_t, const void *, size_t);
 
 /* keys.c */
 int	 keys_open(struct meshd_conf *, struct keyfds *, char *, size_t);
