@@ -46,7 +46,9 @@ enum actions {
 	CA_SIGN,
 	SHOW_CERT,
 	SHOW_CRL,
-	NETCHECK
+	NETCHECK,
+	SHOW_FILTER,
+	SHOW_STATES
 };
 
 /* show peers sort KEY */
