@@ -168,6 +168,7 @@ static int			 skip_block;
 static int			 skip_depth;	/* skip_block ends at it */
 static int			 lex_error_reported;
 static int			 in_filter;	/* the filter block's words */
+static int			 filter_line;
 
 int		 yyparse(void);
 int		 yylex(void);
@@ -808,6 +809,21 @@ yyerror(const char *msg)
 	}
 	if (strcmp(msg, "syntax error") != 0) {
 		conf_error("%s", msg);
+		return;
+	}
+	if (in_filter && last_tok == 0) {
+		conf_error("filter (line %d) is not closed: missing \"}\"",
+		    filter_line);
+		return;
+	}
+	if (in_filter && brace_depth > 1) {
+		/* a list left open: its "{" counts no more */
+		brace_depth = 1;
+		conf_error("filter: a list without \"}\" on its line");
+		return;
+	}
+	if (in_filter && brace_depth == 1 && last_tok != '}') {
+		conf_error("filter: syntax error at \"%s\"", tok_text);
 		return;
 	}
 	if (last_tok == 0 && blk.kind != BLOCK_NONE) {
@@ -2027,6 +2043,7 @@ static void
 filter_begin(void)
 {
 	in_filter = 1;
+	filter_line = file->lineno;
 	filter_conf_begin(conf, file->lineno);
 }
 
