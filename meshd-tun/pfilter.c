@@ -102,6 +102,7 @@ static struct filter_lookup	 lk;
 static int			 active;
 static struct filter_rule	*rules;
 static struct fctr		*ctrs;
+static uint32_t			*skip_dir, *skip_proto;
 static size_t			 nrules;
 static uint32_t			 limit = FILTER_STATES_DEFAULT;
 static struct fstate		**buckets;
@@ -351,9 +352,7 @@ static int
 rule_match(const struct filter_rule *r, const struct fpkt *p)
 {
 	/* the remote end is the peer's, the local end nobody's */
-	return (r->dir & p->dir) != 0 &&
-	    (r->proto == 0 || r->proto == p->proto) &&
-	    port_match(&r->sport, p->ports, p->sport) &&
+	return port_match(&r->sport, p->ports, p->sport) &&
 	    port_match(&r->dport, p->ports, p->dport) &&
 	    addr_match(&r->src, p->src, p->af,
 	    p->dir == FILTER_IN ? p->peer : 0) &&
@@ -361,22 +360,53 @@ rule_match(const struct filter_rule *r, const struct fpkt *p)
 	    p->dir == FILTER_OUT ? p->peer : 0);
 }
 
-/* the index of the deciding rule, -1 if none; count: evaluations */
-static long
-rules_eval(const struct filter_rule *rs, size_t n, struct fctr *c,
-    const struct fpkt *p)
+/*
+ * Skip steps, as pf has them: for rule i, the first rule after it whose
+ * direction (or protocol) differs.  A packet that fails rule i on its
+ * direction fails every rule up to that one too, so the walk jumps
+ * there: rules grouped by direction and protocol cost a new connection
+ * little more than the rules of its own kind.
+ */
+static void
+skips_make(const struct filter_rule *rs, size_t n, uint32_t *sd,
+    uint32_t *sp)
 {
-	long	last = -1;
 	size_t	i;
 
-	for (i = 0; i < n; i++) {
+	if (n == 0)
+		return;
+	sd[n - 1] = sp[n - 1] = n;
+	for (i = n - 1; i-- > 0; ) {
+		sd[i] = rs[i].dir == rs[i + 1].dir ? sd[i + 1] : i + 1;
+		sp[i] = rs[i].proto == rs[i + 1].proto ? sp[i + 1] : i + 1;
+	}
+}
+
+/* the index of the deciding rule, -1 if none; count: evaluations */
+static long
+rules_eval(const struct filter_rule *rs, size_t n, const uint32_t *sd,
+    const uint32_t *sp, struct fctr *c, const struct fpkt *p)
+{
+	long	last = -1;
+	size_t	i = 0;
+
+	while (i < n) {
 		if (c != NULL)
 			c[i].evals++;
-		if (!rule_match(&rs[i], p))
+		if ((rs[i].dir & p->dir) == 0) {
+			i = sd[i];
 			continue;
-		last = (long)i;
-		if (rs[i].quick)
-			break;
+		}
+		if (rs[i].proto != 0 && rs[i].proto != p->proto) {
+			i = sp[i];
+			continue;
+		}
+		if (rule_match(&rs[i], p)) {
+			last = (long)i;
+			if (rs[i].quick)
+				break;
+		}
+		i++;
 	}
 	return last;
 }
@@ -482,6 +512,7 @@ filter_load(const struct mesh_filter_msg *fm, struct filter_rule *nr,
 	struct fstate	**sp;
 	struct fpkt	  p;
 	struct fctr	 *nc = NULL;
+	uint32_t	 *nsd = NULL, *nsp = NULL;
 	size_t		  i;
 	long		  r;
 
@@ -489,16 +520,22 @@ filter_load(const struct mesh_filter_msg *fm, struct filter_rule *nr,
 		states_clear();
 		free(rules);
 		free(ctrs);
+		free(skip_dir);
+		free(skip_proto);
 		free(nr);
 		rules = NULL;
 		ctrs = NULL;
+		skip_dir = skip_proto = NULL;
 		nrules = 0;
 		active = 0;
 		return;
 	}
 	if (fm->nrules > 0 &&
-	    (nc = calloc(fm->nrules, sizeof(*nc))) == NULL)
+	    ((nc = calloc(fm->nrules, sizeof(*nc))) == NULL ||
+	    (nsd = calloc(fm->nrules, sizeof(*nsd))) == NULL ||
+	    (nsp = calloc(fm->nrules, sizeof(*nsp))) == NULL))
 		fatal(NULL);
+	skips_make(nr, fm->nrules, nsd, nsp);
 	/* counters of a rule that stays the same, at the same place, stay */
 	for (i = 0; i < fm->nrules && i < nrules; i++)
 		if (memcmp(&nr[i], &rules[i], sizeof(nr[i])) == 0)
@@ -508,7 +545,7 @@ filter_load(const struct mesh_filter_msg *fm, struct filter_rule *nr,
 	for (i = 0; i < nbuckets; i++) {
 		for (sp = &buckets[i]; *sp != NULL; ) {
 			state_fpkt(*sp, &p);
-			r = rules_eval(nr, fm->nrules, NULL, &p);
+			r = rules_eval(nr, fm->nrules, nsd, nsp, NULL, &p);
 			if (r == -1 || nr[r].action != FILTER_PASS ||
 			    (*sp)->expire <= now) {
 				state_free(sp);
@@ -520,8 +557,12 @@ filter_load(const struct mesh_filter_msg *fm, struct filter_rule *nr,
 	}
 	free(rules);
 	free(ctrs);
+	free(skip_dir);
+	free(skip_proto);
 	rules = nr;
 	ctrs = nc;
+	skip_dir = nsd;
+	skip_proto = nsp;
 	nrules = fm->nrules;
 	active = 1;
 }
@@ -618,7 +659,8 @@ filter_check(const uint8_t *pkt, const struct ippkt *ip, int dir,
 	p.sport = l4.sport;
 	p.dport = l4.dport;
 	p.peer = peer;
-	if ((r = rules_eval(rules, nrules, ctrs, &p)) == -1) {
+	if ((r = rules_eval(rules, nrules, skip_dir, skip_proto, ctrs,
+	    &p)) == -1) {
 		sum.default_block++;
 		return 0;
 	}

@@ -270,6 +270,41 @@ t_rules(void)
 	is_int(rule_packets(3), 1, "the quick rule decided one packet");
 }
 
+static uint64_t
+rule_evals(size_t i)
+{
+	struct ctl_filter_rule	cr;
+
+	filter_rule_info(i, &cr);
+	return cr.evals;
+}
+
+/* skip steps: rules of another direction or protocol are jumped over */
+static void
+t_skips(void)
+{
+	struct filter_rule	*r = rules_new(5);
+	uint8_t			 pk[64];
+	size_t			 n;
+	time_t			 now = 100;
+
+	rule(&r[0], FILTER_BLOCK, FILTER_IN, 0, 17);
+	rule(&r[1], FILTER_BLOCK, FILTER_IN, 0, 17);
+	rule(&r[2], FILTER_PASS, FILTER_IN, 0, 6);
+	rule(&r[3], FILTER_BLOCK, FILTER_OUT, 0, 0);
+	rule(&r[4], FILTER_BLOCK, FILTER_OUT, 0, 0);
+	load(r, 5, 0, now);
+	n = mk4(pk, 6, web, me, 1000, 80, IPPKT_TH_SYN);
+	is_int(IN(pk, n, PEER_WEB), 1, "skips: TCP in passes by rule 3");
+	ok(rule_evals(0) == 1 && rule_evals(1) == 0 && rule_evals(2) == 1 &&
+	    rule_evals(3) == 1 && rule_evals(4) == 0,
+	    "skips: rule 2 (UDP) and rule 5 (out) never evaluated");
+	n = mk4(pk, 17, web, me, 1000, 53, 0);
+	is_int(IN(pk, n, PEER_WEB), 0, "skips: UDP in blocked by rule 2");
+	n = mk4(pk, 17, me, web, 53, 1001, 0);
+	is_int(OUT(pk, n, PEER_WEB), 0, "skips: UDP out blocked by rule 5");
+}
+
 static void
 t_icmp(void)
 {
@@ -414,6 +449,7 @@ main(void)
 	t_nofilter();
 	t_stateful();
 	t_rules();
+	t_skips();
 	t_icmp();
 	t_frag();
 	t_limit_reload();
