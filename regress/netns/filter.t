@@ -208,7 +208,8 @@ conf a 1 b "$B_PUB" 2 "
 	pass out proto icmp
 	pass out proto udp to port 7000
 	pass out proto tcp to peer \"b\" port 5006" >"$D/a.conf"
-t "reload a with a limit of $((n + 1)) states" ctl a reload
+like "$(ctl a reload)" "filter.*3 rules, $((n + 1)) states at most" \
+    "reload a with a limit of $((n + 1)) states: the change is reported"
 for i in 1 2 3 4 5; do inA ping -c 1 -W 1 100.64.0.2 >/dev/null 2>&1; done
 full=$(ctl a -j show filter | jq .refused_full)
 [ "$full" -ge 1 ]; ok $? "a full table refuses new connections ($full counted)"
@@ -230,7 +231,8 @@ exec 3>&-
 
 # ---- no filter: everything passes again
 conf a 1 b "$B_PUB" 2 >"$D/a.conf"
-t "reload a without a filter block" ctl a reload
+like "$(ctl a reload)" "filter.*off: every packet passes" \
+    "reload a without a filter block: the change is reported"
 t "b -> a:5004 passes without a filter" tcp_try "$B" 100.64.0.1 5004
 
 done_testing
