@@ -86,6 +86,41 @@ mk4(uint8_t *p, uint8_t proto, const uint8_t *src, const uint8_t *dst,
 	return len;
 }
 
+static const uint8_t	me6[16] = { 0xfd, 0, [15] = 1 };
+static const uint8_t	web6[16] = { 0xfd, 0, [15] = 2 };
+
+/*
+ * An IPv6 packet: UDP, or ICMPv6 (flags: the type; sport: the echo id);
+ * frag: a fragment header first, at this offset (in 8-byte units, 0 and
+ * more fragments: the first)
+ */
+static size_t
+mk6(uint8_t *p, uint8_t proto, const uint8_t *src, const uint8_t *dst,
+    uint16_t sport, uint16_t dport, uint8_t flags, int frag, uint16_t fo)
+{
+	size_t	off = 40 + (frag ? 8 : 0), len = off + 8 + 4;
+
+	memset(p, 0, len);
+	p[0] = 0x60;
+	put16(p + 4, len - 40);
+	p[6] = frag ? 44 : proto;
+	p[7] = 64;
+	memcpy(p + 8, src, 16);
+	memcpy(p + 24, dst, 16);
+	if (frag) {
+		p[40] = proto;
+		put16(p + 42, fo << 3 | (fo == 0 ? 1 : 0));
+	}
+	if (proto == 58) {
+		p[off] = flags;
+		put16(p + off + 4, sport);
+	} else {
+		put16(p + off, sport);
+		put16(p + off + 2, dport);
+	}
+	return len;
+}
+
 static int
 check(const uint8_t *p, size_t len, int dir, uint32_t peer, time_t now)
 {
@@ -306,6 +341,39 @@ t_skips(void)
 }
 
 static void
+t_v6(void)
+{
+	struct filter_rule	*r = rules_new(2);
+	uint8_t			 pk[96];
+	size_t			 n;
+	time_t			 now = 100;
+
+	/* pass out proto icmp6; pass in proto udp from fd00::/64 */
+	rule(&r[0], FILTER_PASS, FILTER_OUT, 0, 58);
+	rule(&r[1], FILTER_PASS, FILTER_IN, 0, 17);
+	r[1].src.kind = FA_PREFIX;
+	r[1].src.pfx.af = 6;
+	r[1].src.pfx.plen = 64;
+	r[1].src.pfx.addr[0] = 0xfd;
+	load(r, 2, 0, now);
+	n = mk6(pk, 58, me6, web6, 7, 0, 128, 0, 0);
+	is_int(OUT(pk, n, PEER_WEB), 1, "v6: an echo request out");
+	n = mk6(pk, 58, web6, me6, 7, 0, 129, 0, 0);
+	is_int(IN(pk, n, PEER_WEB), 1, "v6: its echo reply in (state)");
+	n = mk6(pk, 58, web6, me6, 8, 0, 129, 0, 0);
+	is_int(IN(pk, n, PEER_WEB), 0, "v6: a reply of another id: blocked");
+	n = mk6(pk, 17, web6, me6, 1, 2, 0, 1, 0);
+	is_int(IN(pk, n, PEER_WEB), 1, "v6: a first fragment of UDP from "
+	    "fd00::/64 passes (the fragment header walked)");
+	n = mk6(pk, 17, web6, me6, 1, 2, 0, 1, 100);
+	is_int(IN(pk, n, PEER_WEB), 1, "v6: a later one, with the state");
+	n = mk6(pk, 17, me6, web6, 2, 1, 0, 0, 0);
+	is_int(OUT(pk, n, PEER_WEB), 1, "v6: the state's reply out");
+	n = mk6(pk, 6, web6, me6, 1, 2, 0, 1, 100);
+	is_int(IN(pk, n, PEER_WEB), 0, "v6: a later TCP fragment: blocked");
+}
+
+static void
 t_icmp(void)
 {
 	struct filter_rule	*r = rules_new(1);
@@ -450,6 +518,7 @@ main(void)
 	t_stateful();
 	t_rules();
 	t_skips();
+	t_v6();
 	t_icmp();
 	t_frag();
 	t_limit_reload();
