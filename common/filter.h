@@ -78,7 +78,7 @@ struct filter_rule {
 
 /* IMSG_FILTER_START: a ruleset follows in IMSG_FILTER_RULES chunks */
 struct mesh_filter_msg {
-	uint32_t		present;	/* 0: no filter block, all pass */
+	uint32_t		present;	/* 0: no filter, all pass */
 	uint32_t		nrules;
 	uint32_t		limit;		/* states */
 };

@@ -47,7 +47,7 @@ enum fitem { FI_WORD, FI_OPEN, FI_CLOSE };
 
 static struct {
 	enum fitem	 type;
-	const char	*w;		/* the pool's: lives to the parse's end */
+	const char	*w;		/* the pool's: lives as the parse */
 } items[FWORDS_MAX];
 static size_t		 nitems;
 static int		 too_long;
