@@ -38,6 +38,11 @@ if [ -n "${MESHD_ROOT:-}" ] && [ "${MESH_N:-10000}" != 0 ]; then
 fi
 if [ -n "${MESHD_ROOT:-}" ]; then
 	echo
+	echo "== the packet filter: 1,000 rules and 10,000 states beside none (iperf3 TCP)"
+	"$(dirname "$0")/filter.sh" || echo "(filter.sh did not finish)"
+fi
+if [ -n "${MESHD_ROOT:-}" ]; then
+	echo
 	echo "== meshd beside wireguard-go (and nebula, tinc if installed) in namespaces"
 	"$(dirname "$0")/peers.sh" "${BENCH_PEERS:-raw,wg,meshd,nebula,tinc}"
 fi

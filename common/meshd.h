@@ -275,6 +275,18 @@ enum imsg_type {
 				   stun host name that resolves to another
 				   address now; id: its index in the mesh's
 				   list (meshd-parent/resolve.c) */
+	/* the packet filter (common/filter.h), after each RECONF_END */
+	IMSG_FILTER_START,	/* parent -> tun: struct mesh_filter_msg */
+	IMSG_FILTER_RULES,	/* parent -> tun: 1 to FILTER_RULES_CHUNK
+				   struct filter_rule */
+	IMSG_FILTER_END,	/* parent -> tun: swap the rules in */
+	IMSG_CTL_SHOW_FILTER,	/* request, no data; reply CTL_FILTER, then
+				   CTL_FILTER_RULE each, CTL_END */
+	IMSG_CTL_SHOW_STATES,	/* request, no data; reply CTL_FILTER, then
+				   CTL_FILTER_STATE each, CTL_END */
+	IMSG_CTL_FILTER,	/* struct ctl_filter (tun -> parent too) */
+	IMSG_CTL_FILTER_RULE,	/* struct ctl_filter_rule */
+	IMSG_CTL_FILTER_STATE,	/* struct ctl_filter_state */
 
 	/* subnet routes and exit nodes (issue 15) */
 	IMSG_EXIT_NODE,		/* parent -> tun: uint32_t, the member id

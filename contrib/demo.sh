@@ -203,6 +203,29 @@ if command -v dig >/dev/null; then
 	    nobody.tunnelmesh A
 	run "$MESHCTL" -s "$D/alpha.sock" show dns
 fi
+step "beta's packet filter: a reload adds a filter block; alpha reaches port 80 on beta, not port 22"
+cat >>"$D/beta.conf" <<'CONF'
+filter {
+	pass out all
+	pass in proto { icmp, icmp6 }
+	pass in proto tcp to port 80
+	block in quick proto tcp to port 22
+}
+CONF
+run "$MESHCTL" -s "$D/beta.sock" reload
+for port in 80 22; do
+	ip netns exec "${P}beta" nc -l -k 100.64.0.3 "$port" </dev/null \
+	    >/dev/null 2>&1 &
+	PIDS+=("$!")
+done
+sleep 0.3
+for port in 80 22; do
+	if ip netns exec "${P}alpha" nc -z -w 2 100.64.0.3 "$port" 2>/dev/null
+	then printf 'alpha -> beta:%-3s connected\n' "$port"
+	else printf 'alpha -> beta:%-3s blocked\n' "$port"; fi
+done
+run "$MESHCTL" -s "$D/beta.sock" show filter
+run "$MESHCTL" -s "$D/beta.sock" show states
 step "and the stock WireGuard side"
 run ip netns exec "${P}gamma" wg show "$GIF"
 

@@ -85,6 +85,31 @@ check_reply(const struct ippkt *ip, const uint8_t *our, const uint8_t *r,
 		abort();
 }
 
+/*
+ * ippkt_l4() on the packet cut to its real length, in a buffer of exactly
+ * that size: the filter's reader of ports, flags and ICMP quotes must
+ * stay inside ip->len, and say -1 with nothing but proto and frag set.
+ */
+static void
+check_l4(const uint8_t *pkt, const struct ippkt *ip)
+{
+	struct ippkt_l4	 l4;
+	uint8_t		*cut;
+
+	if ((cut = malloc(ip->len)) == NULL)
+		abort();
+	memcpy(cut, pkt, ip->len);
+	if (ippkt_l4(cut, ip, &l4) == -1) {
+		if (l4.sport != 0 || l4.dport != 0 || l4.icmp_err != 0 ||
+		    l4.tcpflags != 0)
+			abort();
+	} else if (l4.frag > IPPKT_LATER_FRAG ||
+	    (l4.frag == IPPKT_LATER_FRAG && (l4.sport != 0 ||
+	    l4.icmp_err != 0)))
+		abort();
+	free(cut);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -113,6 +138,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else if (ip.reason == IPPKT_OK || ip.reason > IPPKT_BAD_LENGTH ||
 	    ip.version != 0 || ip.len != 0)
 		abort();
+	if (ip.reason == IPPKT_OK)
+		check_l4(pcopy, &ip);
 	if (ippkt_reason(ip.reason) == NULL ||
 	    strcmp(ippkt_reason((enum ippkt_reason)size), "") == 0)
 		abort();

@@ -34,6 +34,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "filter.h"
 #include "imsg.h"
 #include "meshctl.h"
 
@@ -689,6 +690,77 @@ show_mesh(struct ctl *c)
 	return ret;
 }
 
+#define MESHCTL_MAX_FILTER	(FILTER_STATES_MAX + FILTER_RULES_MAX)
+
+/*
+ * show filter, show states: a CTL_FILTER, then rules or states, an END;
+ * or a RESULT if meshd refused.
+ */
+static int
+show_filter(struct ctl *c, int states)
+{
+	struct ctl_filter	 cf;
+	struct imsg		 imsg;
+	uint8_t			*items = NULL, *n;
+	size_t			 nitems = 0, isz, len;
+	uint32_t		 type, want;
+	int			 have = 0, ret = 1, code;
+	char			 text[MESH_RESULT_MAX];
+
+	want = states ? IMSG_CTL_FILTER_STATE : IMSG_CTL_FILTER_RULE;
+	isz = states ? sizeof(struct ctl_filter_state) :
+	    sizeof(struct ctl_filter_rule);
+	if (ctl_send(c, states ? IMSG_CTL_SHOW_STATES : IMSG_CTL_SHOW_FILTER,
+	    NULL, 0) == -1)
+		return 1;
+	for (;;) {
+		if (ctl_next(c, &imsg) == -1)
+			goto done;
+		type = imsg_get_type(&imsg);
+		len = imsg_get_len(&imsg);
+		if (type == IMSG_CTL_RESULT) {
+			if (reply_result(&imsg, &code, text,
+			    sizeof(text)) == -1)
+				goto bad;
+			imsg_free(&imsg);
+			text_output.result(c->err, c->err, code != 0 ? code :
+			    EINVAL, text);
+			goto done;
+		}
+		if (type == IMSG_CTL_FILTER && !have &&
+		    imsg_get_data(&imsg, &cf, sizeof(cf)) == 0) {
+			have = 1;
+		} else if (type == want && have && len == isz &&
+		    nitems < MESHCTL_MAX_FILTER) {
+			if ((n = reallocarray(items, nitems + 1, isz)) == NULL)
+				goto bad;
+			items = n;
+			(void)imsg_get_data(&imsg, items + nitems * isz, isz);
+			nitems++;
+		} else if (type == IMSG_CTL_END && have && len == 0) {
+			imsg_free(&imsg);
+			break;
+		} else
+			goto bad;
+		imsg_free(&imsg);
+	}
+	if (states)
+		states_show(c->out, c->o == &json_output, &cf,
+		    (const struct ctl_filter_state *)(void *)items, nitems);
+	else
+		filter_show(c->out, c->o == &json_output, &cf,
+		    (const struct ctl_filter_rule *)(void *)items, nitems);
+	ret = 0;
+	goto done;
+bad:
+	imsg_free(&imsg);
+	fprintf(c->err, "meshctl: malformed %s message from meshd\n",
+	    states ? "show states" : "show filter");
+done:
+	free(items);
+	return ret;
+}
+
 /* netcheck: what meshd-net knows of our place in the network */
 static int
 netcheck(struct ctl *c)
@@ -781,6 +853,10 @@ ctl_dispatch(struct ctl *c, const struct parse_result *res)
 		return netcheck(c);
 	case SHOW_DNS:
 		return show_dns(c);
+	case SHOW_FILTER:
+		return show_filter(c, 0);
+	case SHOW_STATES:
+		return show_filter(c, 1);
 	case LOG_VERBOSE:
 	case LOG_BRIEF:
 		v = res->action == LOG_VERBOSE;

@@ -83,4 +83,13 @@ int	 ca_run(const struct parse_result *, int);
 const char *ca_cert_state(const struct mesh_cert *, int64_t, char *,
 	    size_t);
 
+/* filter.c: show filter and show states, text or JSON */
+struct ctl_filter;
+struct ctl_filter_rule;
+struct ctl_filter_state;
+void	 filter_show(FILE *, int, const struct ctl_filter *,
+	    const struct ctl_filter_rule *, size_t);
+void	 states_show(FILE *, int, const struct ctl_filter *,
+	    const struct ctl_filter_state *, size_t);
+
 #endif /* MESHCTL_H */

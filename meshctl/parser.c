@@ -125,10 +125,12 @@ static const struct token t_show[] = {
 	{ KEYWORD,	"cert",		SHOW_CERT,	t_args },
 	{ KEYWORD,	"config",	SHOW_CONFIG,	NULL },
 	{ KEYWORD,	"dns",		SHOW_DNS,	NULL },
+	{ KEYWORD,	"filter",	SHOW_FILTER,	NULL },
 	{ KEYWORD,	"mesh",		SHOW_MESH,	NULL },
 	{ KEYWORD,	"peer",		NONE,		t_peername },
 	{ KEYWORD,	"peers",	SHOW_PEERS,	t_peers },
 	{ KEYWORD,	"revocations",	SHOW_CRL,	t_args },
+	{ KEYWORD,	"states",	SHOW_STATES,	NULL },
 	{ KEYWORD,	"status",	SHOW_STATUS,	NULL },
 	{ NOTOKEN,	NULL,		NONE,		NULL }
 };
@@ -153,7 +155,7 @@ static const struct token t_main[] = {
  * show, "sh c" still show config).
  */
 static const char *const full_words[] = {
-	"ca", "cert", "revocations", "sign", NULL
+	"ca", "cert", "revocations", "sign", "states", NULL
 };
 
 static struct parse_result	 res;

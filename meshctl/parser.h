@@ -47,7 +47,9 @@ enum actions {
 	SHOW_CERT,
 	SHOW_CRL,
 	NETCHECK,
-	SHOW_DNS
+	SHOW_DNS,
+	SHOW_FILTER,
+	SHOW_STATES
 };
 
 /* show peers sort KEY */

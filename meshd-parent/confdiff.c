@@ -30,6 +30,7 @@
 #include <time.h>
 
 #include "confdiff.h"
+#include "filter.h"
 
 static int
 change_add(struct confdiff *d, const struct ctl_change *c)
@@ -489,6 +490,30 @@ mesh_diff(struct confdiff *d, const struct meshd_conf *oc,
 	return relay_diff(d, &o->relay, &n->relay);
 }
 
+/* the filter block: on, off, or other rules (reported as a whole) */
+static int
+filter_diff(struct confdiff *d, const struct meshd_conf *o,
+    const struct meshd_conf *n)
+{
+	const struct filter_conf	*of = o->filter, *nf = n->filter;
+	char				 text[64];
+
+	if (of == NULL && nf == NULL)
+		return 0;
+	if (of != NULL && nf != NULL && of->nrules == nf->nrules &&
+	    of->limit == nf->limit && (nf->nrules == 0 ||
+	    memcmp(of->rules, nf->rules, nf->nrules *
+	    sizeof(nf->rules[0])) == 0))
+		return 0;
+	if (nf == NULL)
+		(void)strlcpy(text, "off: every packet passes", sizeof(text));
+	else
+		(void)snprintf(text, sizeof(text), "%zu rules, %u states at "
+		    "most", nf->nrules, nf->limit != 0 ? nf->limit :
+		    FILTER_STATES_DEFAULT);
+	return change_simple(d, CHANGE_IFACE, "filter", text);
+}
+
 int
 confdiff(const struct meshd_conf *o, const struct meshd_conf *n,
     struct confdiff *d)
@@ -496,7 +521,7 @@ confdiff(const struct meshd_conf *o, const struct meshd_conf *n,
 	memset(d, 0, sizeof(*d));
 	if (iface_diff(d, &o->iface, &n->iface) == -1 ||
 	    ctlsock_diff(d, o, n) == -1 || mesh_diff(d, o, n) == -1 ||
-	    peers_diff(d, o, n) == -1) {
+	    peers_diff(d, o, n) == -1 || filter_diff(d, o, n) == -1) {
 		confdiff_free(d);
 		return -1;
 	}

@@ -42,6 +42,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "filterconf.h"
 #include "log.h"
 
 #define USER_NAME_MAX		32
@@ -127,6 +128,7 @@ free_config(struct meshd_conf *conf)
 	}
 	if (conf->has_mesh)
 		config_mesh_free(&conf->mesh);
+	filter_conf_free(conf->filter);
 	free(conf);
 }
 

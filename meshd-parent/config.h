@@ -166,6 +166,7 @@ struct meshd_conf {
 	size_t			 nstream;
 	/* control-socket "path" restricted; "" none (sun_path's size) */
 	char			 ro_sock[108];
+	struct filter_conf	*filter;	/* NULL: no filter block */
 };
 
 /* parse.y */

@@ -55,6 +55,7 @@ struct ctl_conn {
 	int			 restricted;	/* show requests only */
 	uint32_t		 netcheck_seq;	/* waiting for net; 0 none */
 	uint32_t		 dns_seq;	/* waiting for tun; 0 none */
+	uint32_t		 filter_seq;	/* waiting for tun; 0 none */
 };
 
 /* a listening control socket */
@@ -1082,7 +1083,8 @@ control_netcheck(uint32_t seq, const struct ctl_netcheck *nc)
 static void
 dns_request(struct ctl_conn *c)
 {
-	if (c->stats_pending || c->netcheck_seq != 0 || c->dns_seq != 0) {
+	if (c->stats_pending || c->netcheck_seq != 0 || c->dns_seq != 0 ||
+	    c->filter_seq != 0) {
 		control_result(c, EBUSY, "a show request is still running");
 		return;
 	}
@@ -1112,6 +1114,46 @@ control_dns(uint32_t seq, struct ctl_dns *cd)
 	control_event_add(c);
 }
 
+/*
+ * show filter and show states: tun answers with a head, a line per rule
+ * or state, and an END, relayed as they come.
+ */
+static void
+filter_request(struct ctl_conn *c, struct imsg *imsg)
+{
+	if (imsg_get_len(imsg) != 0) {
+		control_result(c, EINVAL, "malformed show request");
+		return;
+	}
+	if (c->stats_pending || c->netcheck_seq != 0 || c->filter_seq != 0 ||
+	    c->dns_seq != 0) {
+		control_result(c, EBUSY, "a show request is still running");
+		return;
+	}
+	c->filter_seq = ++stats_seq;
+	imsg_compose_event(&parent.children[PROC_TUN].iev,
+	    imsg_get_type(imsg), c->filter_seq, 0, -1, NULL, 0);
+}
+
+void
+control_filter(uint32_t seq, uint32_t type, const void *data, size_t len)
+{
+	struct ctl_conn	*c;
+
+	TAILQ_FOREACH(c, &ctl_conns, entry)
+		if (c->filter_seq == seq && seq != 0)
+			break;
+	if (c == NULL)
+		return;		/* the client went away */
+	if (type == IMSG_CTL_END)
+		c->filter_seq = 0;
+	if (imsg_compose(&c->ibuf, type, 0, 0, -1, data, len) == -1) {
+		log_warn("control: show filter");
+		c->broken = 1;
+	}
+	control_event_add(c);
+}
+
 static void
 control_request(struct ctl_conn *c, struct imsg *imsg)
 {
@@ -1134,6 +1176,10 @@ control_request(struct ctl_conn *c, struct imsg *imsg)
 			return;
 		}
 		(void)stats_request(c, IMSG_CTL_SHOW_MESH, "");
+		return;
+	case IMSG_CTL_SHOW_FILTER:
+	case IMSG_CTL_SHOW_STATES:
+		filter_request(c, imsg);
 		return;
 	case IMSG_CTL_NETCHECK:
 		if (imsg_get_len(imsg) != 0) {

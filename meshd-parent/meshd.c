@@ -42,6 +42,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "filter.h"
 #include "log.h"
 #include "exit.h"
 #include "members.h"
@@ -737,6 +738,8 @@ static int
 parent_dispatch_tun(struct child_proc *cp, struct imsg *imsg)
 {
 	struct ctl_dns	cd;
+	uint8_t		buf[sizeof(struct ctl_filter_rule)];
+	size_t		len = imsg_get_len(imsg), want;
 
 	switch (imsg_get_type(imsg)) {
 	case IMSG_CTL_DNS:
@@ -744,9 +747,26 @@ parent_dispatch_tun(struct child_proc *cp, struct imsg *imsg)
 			fatalx("CTL_DNS: bad message from tun");
 		control_dns(imsg_get_id(imsg), &cd);
 		return 0;
+	case IMSG_CTL_FILTER:
+		want = sizeof(struct ctl_filter);
+		break;
+	case IMSG_CTL_FILTER_RULE:
+		want = sizeof(struct ctl_filter_rule);
+		break;
+	case IMSG_CTL_FILTER_STATE:
+		want = sizeof(struct ctl_filter_state);
+		break;
+	case IMSG_CTL_END:
+		want = 0;
+		break;
 	default:
 		return parent_dispatch_child(cp, imsg);
 	}
+	if (len != want || want > sizeof(buf) ||
+	    (want > 0 && imsg_get_data(imsg, buf, want) == -1))
+		fatalx("%s: bad show filter reply from tun", __func__);
+	control_filter(imsg_get_id(imsg), imsg_get_type(imsg), buf, want);
+	return 0;
 }
 
 static void

@@ -88,6 +88,8 @@ void	 control_reload_done(int, const char *);
 void	 control_reload_change(const struct ctl_change *);
 /* net's IMSG_NETCHECK for request id */
 void	 control_netcheck(uint32_t, const struct ctl_netcheck *);
+/* tun's answer to show filter or show states, one message: relayed */
+void	 control_filter(uint32_t, uint32_t, const void *, size_t);
 
 /* tun's IMSG_CTL_DNS for request id */
 void	 control_dns(uint32_t, struct ctl_dns *);

@@ -44,6 +44,8 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "filter.h"
+#include "filterconf.h"
 #include "log.h"
 #include "route.h"
 #include "wgkey.h"
@@ -175,6 +177,8 @@ static int			 brace_depth;
 static int			 skip_block;
 static int			 skip_depth;	/* skip_block ends at it */
 static int			 lex_error_reported;
+static int			 in_filter;	/* the filter block's words */
+static int			 filter_line;
 
 int		 yyparse(void);
 int		 yylex(void);
@@ -243,6 +247,8 @@ static void	 mesh_stun(const char *);
 static void	 mesh_portmap(const char *);
 static void	 stream_begin(const char *);
 static void	 stream_end(void);
+static void	 filter_begin(void);
+static void	 filter_end(void);
 static void	 stream_listen(const char *);
 static void	 iface_probe(const char *);
 static void	 peer_ssh(const char *);
@@ -268,6 +274,7 @@ static void	 coord_abort(void);
 %token	IDENTITYFILE KNOWNHOSTSFILE LISTEN PROBEINTERVAL REMOTESTREAM SSH
 %token	RELAY SITEDIRECTORY TLSCERTFILE TLSKEYFILE
 %token	DOMAIN TTL
+%token	FILTER
 %token	ERROR
 %token	<string>	STRING
 
@@ -282,6 +289,7 @@ grammar		: /* empty */
 		| grammar mesh '\n'
 		| grammar ctlsock '\n'
 		| grammar servestream '\n'
+		| grammar filter '\n'
 		| grammar error '\n'		{
 			block_abort();
 			/* a broken block header: skip to its '}' */
@@ -311,6 +319,44 @@ streamopts_l	: /* empty */
 		;
 
 streamopt	: LISTEN STRING			{ stream_listen($2); }
+		;
+
+/*
+ * The filter block: its lines are words and braced lists, read by
+ * filterconf.c (the lexer makes no keywords inside it)
+ */
+filter		: FILTER			{ filter_begin(); }
+		    optnl '{' optnl filterbody '}'	{ filter_end(); }
+		;
+
+filterbody	: frules_l
+		| frules_l frule
+		;
+
+frules_l	: /* empty */
+		| frules_l frule nl
+		| frules_l error nl		{
+			filter_conf_abort();
+			yyerrok;
+		}
+		;
+
+frule		: fitems			{ filter_conf_line(); }
+		;
+
+fitems		: fitem
+		| fitems fitem
+		;
+
+fitem		: STRING			{ filter_conf_word($1); }
+		| ','
+		| '{'				{ filter_conf_list(1); }
+		    flist '}'			{ filter_conf_list(0); }
+		;
+
+flist		: /* empty */
+		| flist STRING			{ filter_conf_word($2); }
+		| flist ','
 		;
 
 /* only the restricted kind: the main socket is meshd -s */
@@ -494,6 +540,7 @@ static const struct keyword keywords[] = {
 	{ "endpoint",			ENDPOINT,		BLOCK_PEER },
 	{ "exit-node",			EXITNODE,		BLOCK_MESH },
 	{ "exit-node-fallback",		EXITNODEFALLBACK,	BLOCK_MESH },
+	{ "filter",			FILTER,			BLOCK_NONE },
 	{ "identity-file",		IDENTITYFILE,		BLOCK_PEER },
 	{ "include",			INCLUDE,		BLOCK_NONE },
 	{ "interface",			INTERFACE,		BLOCK_NONE },
@@ -841,6 +888,21 @@ yyerror(const char *msg)
 	}
 	if (strcmp(msg, "syntax error") != 0) {
 		conf_error("%s", msg);
+		return;
+	}
+	if (in_filter && last_tok == 0) {
+		conf_error("filter (line %d) is not closed: missing \"}\"",
+		    filter_line);
+		return;
+	}
+	if (in_filter && brace_depth > 1) {
+		/* a list left open: its "{" counts no more */
+		brace_depth = 1;
+		conf_error("filter: a list without \"}\" on its line");
+		return;
+	}
+	if (in_filter && brace_depth == 1 && last_tok != '}') {
+		conf_error("filter: syntax error at \"%s\"", tok_text);
 		return;
 	}
 	if (last_tok == 0 && blk.kind != BLOCK_NONE) {
@@ -1203,8 +1265,12 @@ yylex(void)
 			break;
 		if (skip_block)
 			goto top;
-		/* a macro never turns into a keyword */
-		if (!expanded && (tok = lookup(buf)) != STRING)
+		/*
+		 * a macro never turns into a keyword, nor a word of the
+		 * filter block (filterconf.c reads those)
+		 */
+		if (!expanded && !(in_filter && brace_depth > 0) &&
+		    (tok = lookup(buf)) != STRING)
 			return token(tok, buf, 0);
 		yylval.string = pool_strdup(buf);
 		return token(STRING, buf, 0);
@@ -2137,6 +2203,26 @@ stream_begin(const char *s)
 }
 
 static void
+filter_begin(void)
+{
+	in_filter = 1;
+	filter_line = file->lineno;
+	filter_conf_begin(conf, file->lineno);
+}
+
+static void
+filter_end(void)
+{
+	in_filter = 0;
+}
+
+int
+conf_lineno(void)
+{
+	return file != NULL ? file->lineno : 0;
+}
+
+static void
 stream_end(void)
 {
 	if (conf->has_stream && stream_listens == 0)
@@ -2530,6 +2616,7 @@ mesh_iface_addrs(void)
 static void
 reset_state(void)
 {
+	in_filter = 0;
 	block_abort();
 	config_checks_reset();
 	free_files();

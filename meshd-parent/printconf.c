@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "filterconf.h"
 #include "route.h"
 #include "wgkey.h"
 
@@ -264,4 +265,5 @@ print_config(FILE *f, struct meshd_conf *conf)
 		fprintf(f, "\n");
 		print_peer(f, p);
 	}
+	filter_conf_print(f, conf->filter);
 }

@@ -30,6 +30,7 @@
 #include <string.h>
 
 #include "confdiff.h"
+#include "filter.h"
 #include "log.h"
 #include "exit.h"
 #include "members.h"
@@ -141,6 +142,37 @@ send_mesh(struct imsgbuf *ibuf, struct mesh_conf *m)
 }
 
 /*
+ * The filter's rules to tun, after its RECONF_END: START, the rules in
+ * chunks, END, on which tun swaps them in at once.  No filter block: a
+ * START without rules that turns the filter off.
+ */
+static void
+send_filter(struct imsgev *iev, const struct filter_conf *fc)
+{
+	struct mesh_filter_msg	 fm;
+	size_t			 i, n;
+
+	memset(&fm, 0, sizeof(fm));
+	if (fc != NULL) {
+		fm.present = 1;
+		fm.nrules = fc->nrules;
+		fm.limit = fc->limit;
+	}
+	if (imsg_compose(&iev->ibuf, IMSG_FILTER_START, 0, 0, -1, &fm,
+	    sizeof(fm)) == -1)
+		fatal("send_filter");
+	for (i = 0; i < fm.nrules; i += n) {
+		n = fm.nrules - i;
+		if (n > FILTER_RULES_CHUNK)
+			n = FILTER_RULES_CHUNK;
+		if (imsg_compose(&iev->ibuf, IMSG_FILTER_RULES, 0, 0, -1,
+		    fc->rules + i, n * sizeof(fc->rules[0])) == -1)
+			fatal("send_filter");
+	}
+	imsg_compose_event(iev, IMSG_FILTER_END, 0, 0, -1, NULL, 0);
+}
+
+/*
  * Sends a whole config to every child: the interface, the mesh block (if
  * any), then each peer (coordinators too, flagged) as a RECONF_PEER and
  * then its allowed-ips in RECONF_PEER_AIPS chunks.  meshd-crypto has the
@@ -187,6 +219,7 @@ send_config(struct meshd_conf *nconf)
 	imsg_compose_event(&parent.children[PROC_NET].iev, IMSG_PM_ANNOUNCE,
 	    0, 0, nconf->has_mesh && nconf->mesh.portmap ?
 	    udp_announce_open() : -1, NULL, 0);
+	send_filter(&parent.children[PROC_TUN].iev, nconf->filter);
 }
 
 /* applies the interface part of a reload; -1 and err if it cannot */

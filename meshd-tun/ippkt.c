@@ -392,3 +392,134 @@ ippkt_is_wg_from(const uint8_t *pkt, const struct ippkt *ip, uint16_t port)
 		return 0;
 	return wg_shaped(pkt + off + 8, ip->len - off - 8, udplen - 8);
 }
+
+static int
+icmp_is_error(int v6, uint8_t type)
+{
+	if (v6)
+		return type >= 1 && type <= 4;
+	return type == 3 || type == 4 || type == 5 || type == 11 ||
+	    type == 12;
+}
+
+static int
+icmp_is_echo(int v6, uint8_t type)
+{
+	if (v6)
+		return type == 128 || type == 129;
+	return type == 8 || type == 0;
+}
+
+/*
+ * The quoted packet of an ICMP error at off: its IP header, then the
+ * first 8 bytes past it (the ports, or an echo's id); it is cut short
+ * by design, so its lengths are not checked against what is there.
+ */
+static int
+l4_quote(const uint8_t *pkt, size_t len, size_t off, int v6,
+    struct ippkt_l4 *out)
+{
+	size_t	hl, alen = v6 ? 16 : 4;
+	uint8_t	ver;
+
+	if (off >= len)
+		return -1;
+	ver = pkt[off] >> 4;
+	if (v6) {
+		if (ver != 6 || len - off < IPPKT_V6_HDRLEN + 8)
+			return -1;
+		hl = IPPKT_V6_HDRLEN;
+		out->q_proto = pkt[off + 6];
+		memcpy(out->q_src, pkt + off + 8, alen);
+		memcpy(out->q_dst, pkt + off + 24, alen);
+	} else {
+		if (ver != 4 || len - off < IPPKT_V4_HDRLEN)
+			return -1;
+		hl = (size_t)(pkt[off] & 0x0f) * 4;
+		if (hl < IPPKT_V4_HDRLEN || len - off < hl + 8)
+			return -1;
+		out->q_proto = pkt[off + 9];
+		memcpy(out->q_src, pkt + off + 12, alen);
+		memcpy(out->q_dst, pkt + off + 16, alen);
+	}
+	off += hl;
+	switch (out->q_proto) {
+	case IPPKT_PROTO_TCP:
+	case IPPKT_PROTO_UDP:
+		out->q_sport = get16(pkt + off);
+		out->q_dport = get16(pkt + off + 2);
+		break;
+	case IPPKT_PROTO_ICMP:
+	case IPPKT_PROTO_ICMPV6:
+		if (icmp_is_echo(v6, pkt[off]))
+			out->q_sport = out->q_dport = get16(pkt + off + 4);
+		break;
+	}
+	out->icmp_err = 1;
+	return 0;
+}
+
+int
+ippkt_l4(const uint8_t *pkt, const struct ippkt *ip, struct ippkt_l4 *out)
+{
+	size_t		off = ip->hdrlen, len = ip->len;
+	uint16_t	fo;
+	int		v6 = ip->version == 6;
+
+	memset(out, 0, sizeof(*out));
+	out->proto = ip->proto;
+	if (!v6) {
+		fo = get16(pkt + 6);
+		if ((fo & 0x1fff) != 0)
+			out->frag = IPPKT_LATER_FRAG;
+		else if ((fo & 0x2000) != 0)
+			out->frag = IPPKT_FIRST_FRAG;
+	} else if (ip->proto == IPPKT_PROTO_FRAG) {
+		if (len < off + 8)
+			return -1;
+		out->proto = pkt[off];
+		fo = get16(pkt + off + 2);
+		if ((fo & 0xfff8) != 0)
+			out->frag = IPPKT_LATER_FRAG;
+		else if ((fo & 0x0001) != 0)
+			out->frag = IPPKT_FIRST_FRAG;
+		off += 8;
+	}
+	if (out->frag == IPPKT_LATER_FRAG)
+		return 0;
+	switch (out->proto) {
+	case IPPKT_PROTO_TCP:
+		if (len < off + 20)
+			goto short_hdr;
+		out->tcpflags = pkt[off + 13];
+		/* FALLTHROUGH */
+	case IPPKT_PROTO_UDP:
+		if (len < off + 8)
+			goto short_hdr;
+		out->sport = get16(pkt + off);
+		out->dport = get16(pkt + off + 2);
+		return 0;
+	case IPPKT_PROTO_ICMP:
+	case IPPKT_PROTO_ICMPV6:
+		if ((out->proto == IPPKT_PROTO_ICMPV6) != v6)
+			return 0;	/* the other family's: no fields */
+		if (len < off + 8)
+			goto short_hdr;
+		out->icmp_type = pkt[off];
+		out->icmp_code = pkt[off + 1];
+		if (icmp_is_echo(v6, out->icmp_type))
+			out->sport = out->dport = get16(pkt + off + 4);
+		else if (icmp_is_error(v6, out->icmp_type) &&
+		    l4_quote(pkt, len, off + 8, v6, out) == -1)
+			goto short_hdr;
+		return 0;
+	}
+	return 0;
+short_hdr:
+	fo = out->frag;
+	memset(out, 0, sizeof(*out));
+	out->proto = v6 && ip->proto == IPPKT_PROTO_FRAG ? pkt[ip->hdrlen] :
+	    ip->proto;
+	out->frag = fo;
+	return -1;
+}

@@ -119,4 +119,53 @@ int		 ippkt_unreach(const uint8_t *, size_t, const uint8_t *,
 int		 ippkt_is_wg_from(const uint8_t *, const struct ippkt *,
 		    uint16_t);
 
+
+#define IPPKT_PROTO_TCP		6
+
+/* ippkt_l4()'s fragment kinds */
+#define IPPKT_WHOLE		0
+#define IPPKT_FIRST_FRAG	1
+#define IPPKT_LATER_FRAG	2	/* no transport header: no ports */
+
+#define IPPKT_TH_FIN		0x01
+#define IPPKT_TH_SYN		0x02
+#define IPPKT_TH_RST		0x04
+#define IPPKT_TH_ACK		0x10
+
+/*
+ * What the packet filter reads past the IP header.  For ICMP and ICMPv6
+ * echo requests and replies, sport and dport are both the echo id, so
+ * that a request and its replies fall in one state.  For an ICMP error
+ * (IPv4 types 3, 4, 5, 11, 12; ICMPv6 types 1 to 4), icmp_err is 1 and q_*
+ * are the quoted packet's: the one it answers, as that packet was sent.
+ */
+struct ippkt_l4 {
+	uint8_t		proto;		/* past one IPv6 fragment header */
+	uint8_t		frag;		/* IPPKT_WHOLE, _FIRST_FRAG, ... */
+	uint8_t		tcpflags;	/* IPPKT_TH_* */
+	uint8_t		icmp_type;
+	uint8_t		icmp_code;
+	uint8_t		icmp_err;
+	uint16_t	sport;
+	uint16_t	dport;
+	uint8_t		q_proto;
+	uint8_t		q_src[16];
+	uint8_t		q_dst[16];
+	uint16_t	q_sport;
+	uint16_t	q_dport;
+};
+
+/*
+ * Reads the transport header of pkt (ip from ippkt_parse(), the packet
+ * ip->len bytes long): ports and TCP flags (TCP, UDP), type, code and echo
+ * id (ICMP, ICMPv6), the quoted packet of an ICMP error (which must quote
+ * the IP header and at least 8 bytes past it).  Other protocols have no
+ * ports.  IPv6: one fragment header is walked, no other extension header.
+ * A later fragment has no transport header to read.  Returns 0, or -1
+ * when the header it needs is cut short (out is then zero but for proto
+ * and frag).
+ */
+int		 ippkt_l4(const uint8_t *, const struct ippkt *,
+		    struct ippkt_l4 *);
+
 #endif /* IPPKT_H */

@@ -53,8 +53,11 @@ struct tun_member {
 	RB_ENTRY(tun_member)	 entry;
 	RB_ENTRY(tun_member)	 nentry;	/* by name, for DNS */
 	struct tun_peer		 tp;		/* tp.id: the key */
-	char			 name[MESH_NAME_MAX];	/* lower case */
+	/* the certificate's name, lower case (DNS, the packet filter) */
+	char			 name[MESH_NAME_MAX];
 	int64_t			 not_after;
+	size_t			 ngroups;
+	char			 groups[MESH_CERT_GROUPS][MESH_GROUP_MAX];
 	size_t			 naddrs;
 	size_t			 nroutes;
 	struct mesh_prefix	 addrs[];	/* then the routes */
@@ -242,8 +245,12 @@ member_add(struct imsg *imsg, struct rtable *rt)
 
 	if (imsg_get_data(imsg, &mm, sizeof(mm)) == -1 ||
 	    mm.naddrs > MESH_CERT_ADDRS || mm.nroutes > MESH_CERT_ROUTES ||
-	    mm.id == 0)
+	    mm.id == 0 || mm.ngroups > MESH_CERT_GROUPS ||
+	    memchr(mm.name, '\0', sizeof(mm.name)) == NULL)
 		fatalx("MEMBER: bad message");
+	for (i = 0; i < mm.ngroups; i++)
+		if (memchr(mm.groups[i], '\0', sizeof(mm.groups[i])) == NULL)
+			fatalx("MEMBER: bad group");
 	for (i = 0; i < mm.naddrs; i++)
 		if ((mm.addrs[i].af != 4 || mm.addrs[i].plen != 32) &&
 		    (mm.addrs[i].af != 6 || mm.addrs[i].plen != 128))
@@ -282,6 +289,8 @@ member_add(struct imsg *imsg, struct rtable *rt)
 	memcpy(m->addrs, mm.addrs, mm.naddrs * sizeof(m->addrs[0]));
 	memcpy(m->addrs + m->naddrs, mm.routes,
 	    mm.nroutes * sizeof(m->addrs[0]));
+	m->ngroups = mm.ngroups;
+	memcpy(m->groups, mm.groups, sizeof(m->groups));
 	member_route(m, rt, 1);
 }
 
@@ -378,4 +387,28 @@ members_stats(uint32_t reqid)
 		child_compose(PROC_PARENT, IMSG_PEER_STATS, reqid, -1, &st,
 		    sizeof(st));
 	}
+}
+
+const char *
+member_name(uint32_t id)
+{
+	struct tun_member	*m;
+
+	if ((m = member_lookup(id)) == NULL)
+		return NULL;
+	return m->name;
+}
+
+int
+member_in_group(uint32_t id, const char *group)
+{
+	struct tun_member	*m;
+	size_t			 i;
+
+	if ((m = member_lookup(id)) == NULL)
+		return 0;
+	for (i = 0; i < m->ngroups; i++)
+		if (strcmp(m->groups[i], group) == 0)
+			return 1;
+	return 0;
 }

@@ -42,6 +42,7 @@
 #include "child.h"
 #include "ippkt.h"
 #include "log.h"
+#include "pfilter.h"
 #include "pktchan.h"
 #include "rtable.h"
 #include "tun.h"
@@ -56,6 +57,12 @@ static struct event		 tun_ev;
 static struct mesh_peer_stats	 nopeer_stats;	/* drops of no known peer */
 static struct tun_peer		*peers;		/* sorted by id */
 static size_t			 npeers;
+/* a ruleset on its way from the parent (FILTER_START .. END) */
+static struct mesh_filter_msg	 fload;
+static struct filter_rule	*fload_rules;
+static size_t			 fload_n;
+static int			 fload_on;
+static struct event		 expire_ev;
 
 static void	 tun_dispatch_parent(struct imsg *);
 static void	 tun_dispatch_crypto(struct imsg *);
@@ -183,6 +190,31 @@ loop_report(uint32_t id)
 	c->loop_reported = c->drop_loop;
 }
 
+/* seconds on the monotonic clock: the filter's timeouts */
+static time_t
+mono_now(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return ts.tv_sec + 1;	/* never 0 */
+}
+
+/* a peer's name for the filter: a static peer's, else a member's */
+static const char *
+peer_name(uint32_t id)
+{
+	struct conf_peer	*p;
+	const char		*n;
+
+	if ((n = member_name(id)) != NULL)
+		return n;
+	if (conf != NULL && id < MESH_DYN_ID_MIN &&
+	    (p = conf_snapshot_find(conf, id)) != NULL)
+		return p->msg.name;
+	return NULL;
+}
+
 static uint32_t
 route(const struct ippkt *ip, int dst)
 {
@@ -203,6 +235,7 @@ tun_read(int fd, short event, void *arg)
 	uint32_t	 id;
 	size_t		 maxpkt;
 	ssize_t		 n;
+	time_t		 now = mono_now();
 	int		 i;
 
 	if (ch == NULL)
@@ -243,6 +276,10 @@ tun_read(int fd, short event, void *arg)
 			loop_report(id);
 			continue;
 		}
+		if (!filter_check(slot, &ip, FILTER_OUT, id, now)) {
+			pktchan_cancel(ch);
+			continue;
+		}
 		pktchan_commit(ch, ip.len, id, NULL, 0);
 	}
 	pktchan_flush(ch);
@@ -254,6 +291,7 @@ inbound_write(struct pktchan_pkt *pkts, size_t n)
 {
 	struct ippkt	 ip;
 	size_t		 i;
+	time_t		 now = mono_now();
 
 	for (i = 0; i < n; i++) {
 		if (tun_fd == -1)
@@ -267,6 +305,9 @@ inbound_write(struct pktchan_pkt *pkts, size_t n)
 			PEER_DROP(pkts[i].peer_id, drop_source);
 			continue;
 		}
+		if (!filter_check(pkts[i].data, &ip, FILTER_IN,
+		    pkts[i].peer_id, now))
+			continue;
 		/* ip.len: without the padding encryption added */
 		if (write(tun_fd, pkts[i].data, ip.len) == -1 &&
 		    errno != EAGAIN)
@@ -309,10 +350,99 @@ tun_set_fd(struct imsg *imsg)
 	event_add(&tun_ev, NULL);
 }
 
+/* FILTER_START, FILTER_RULES, FILTER_END: a ruleset, swapped in whole */
+static void
+filter_msg(struct imsg *imsg)
+{
+	size_t	len = imsg_get_len(imsg), n;
+
+	switch (imsg_get_type(imsg)) {
+	case IMSG_FILTER_START:
+		if (fload_on || imsg_get_data(imsg, &fload,
+		    sizeof(fload)) == -1 || fload.nrules > FILTER_RULES_MAX ||
+		    fload.limit > FILTER_STATES_MAX ||
+		    (!fload.present && fload.nrules != 0))
+			fatalx("FILTER_START: bad message");
+		free(fload_rules);
+		fload_rules = NULL;
+		if (fload.nrules > 0 && (fload_rules = calloc(fload.nrules,
+		    sizeof(*fload_rules))) == NULL)
+			fatal(NULL);
+		fload_n = 0;
+		fload_on = 1;
+		break;
+	case IMSG_FILTER_RULES:
+		n = len / sizeof(*fload_rules);
+		if (!fload_on || len == 0 || len % sizeof(*fload_rules) != 0 ||
+		    n > FILTER_RULES_CHUNK || n > fload.nrules - fload_n ||
+		    imsg_get_data(imsg, fload_rules + fload_n, len) == -1)
+			fatalx("FILTER_RULES: bad message");
+		fload_n += n;
+		break;
+	case IMSG_FILTER_END:
+		if (!fload_on || fload_n != fload.nrules)
+			fatalx("FILTER_END: rules missing");
+		filter_load(&fload, fload_rules, mono_now());
+		fload_rules = NULL;
+		fload_on = 0;
+		log_debug("filter: %s, %zu rules", filter_active() ?
+		    "on" : "off", filter_nrules());
+		break;
+	}
+}
+
+static void
+show_state(const struct ctl_filter_state *cs, void *arg)
+{
+	child_compose(PROC_PARENT, IMSG_CTL_FILTER_STATE, *(uint32_t *)arg,
+	    -1, cs, sizeof(*cs));
+}
+
+/* show filter and show states: a head, the lines, an END */
+static void
+filter_show(uint32_t reqid, int states)
+{
+	struct ctl_filter	 cf;
+	struct ctl_filter_rule	 cr;
+	size_t			 i;
+
+	filter_summary(&cf);
+	child_compose(PROC_PARENT, IMSG_CTL_FILTER, reqid, -1, &cf,
+	    sizeof(cf));
+	if (states)
+		filter_states_walk(show_state, &reqid, mono_now());
+	else
+		for (i = 0; i < filter_nrules(); i++) {
+			filter_rule_info(i, &cr);
+			child_compose(PROC_PARENT, IMSG_CTL_FILTER_RULE, reqid,
+			    -1, &cr, sizeof(cr));
+		}
+	child_compose(PROC_PARENT, IMSG_CTL_END, reqid, -1, NULL, 0);
+}
+
+static void
+filter_tick(int fd, short event, void *arg)
+{
+	struct timeval	tv = { 1, 0 };
+
+	filter_expire(mono_now());
+	evtimer_add(&expire_ev, &tv);
+}
+
 static void
 tun_dispatch_parent(struct imsg *imsg)
 {
 	switch (imsg_get_type(imsg)) {
+	case IMSG_FILTER_START:
+	case IMSG_FILTER_RULES:
+	case IMSG_FILTER_END:
+		filter_msg(imsg);
+		break;
+	case IMSG_CTL_SHOW_FILTER:
+	case IMSG_CTL_SHOW_STATES:
+		filter_show(imsg_get_id(imsg),
+		    imsg_get_type(imsg) == IMSG_CTL_SHOW_STATES);
+		break;
 	case IMSG_TUN_FD:
 		tun_set_fd(imsg);
 		break;
@@ -407,7 +537,16 @@ tun_reconf(struct conf_snapshot *cs)
 int
 main(int argc, char *argv[])
 {
+	static const struct filter_lookup fl = {
+		.name = peer_name,
+		.group = member_in_group,
+	};
+	struct timeval	tv = { 1, 0 };
+
+	filter_set_lookup(&fl);
 	child_start(&tun_child, argc, argv, NULL);
+	evtimer_set(&expire_ev, filter_tick, NULL);
+	evtimer_add(&expire_ev, &tv);
 	event_dispatch();
 	fatalx("event loop ended");
 }

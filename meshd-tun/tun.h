@@ -70,6 +70,10 @@ struct tun_peer *member_find(uint32_t);
  * are the config's)
  */
 void	 members_stats(uint32_t);
+/* a member's certificate name (NULL: no member) and its groups */
+const char *member_name(uint32_t);
+int	 member_in_group(uint32_t, const char *);
+
 /* adds the addresses of the member called name (lower case); -1: none */
 int	 member_dns(const char *, struct dns_addrs *);
 size_t	 members_count(void);

@@ -28,15 +28,17 @@ is "$(comp 'meshctl ')" "ca genkey genpsk import-wg log netcheck pubkey reload s
     "meshctl <TAB>: every command"
 is "$(comp 'meshctl sh')" "show" "meshctl sh<TAB>: show"
 is "$(comp 'meshctl gen')" "genkey genpsk" "meshctl gen<TAB>: genkey genpsk"
-is "$(comp 'meshctl show ')" "cert config dns mesh peer peers revocations status" \
+is "$(comp 'meshctl show ')" "cert config dns filter mesh peer peers revocations states status" \
     "meshctl show <TAB>"
 is "$(comp 'meshctl show pe')" "peer peers" "meshctl show pe<TAB>"
-is "$(comp 'meshctl sh st')" "status" "meshctl sh st<TAB>: a prefix command too"
+is "$(comp 'meshctl sh st')" "states status" \
+    "meshctl sh st<TAB>: both (st alone means status: states is never abbreviated)"
+is "$(comp 'meshctl show f')" "filter" "meshctl show f<TAB>: filter"
 is "$(comp 'meshctl log ')" "brief verbose" "meshctl log <TAB>"
-is "$(comp 'meshctl -j show ')" "cert config dns mesh peer peers revocations status" \
+is "$(comp 'meshctl -j show ')" "cert config dns filter mesh peer peers revocations states status" \
     "meshctl -j show <TAB>: options skipped"
 is "$(comp 'meshctl -s /run/x.sock show ')" \
-    "cert config dns mesh peer peers revocations status" \
+    "cert config dns filter mesh peer peers revocations states status" \
     "meshctl -s SOCK show <TAB>: an option's argument skipped"
 is "$(comp 'meshctl show status ')" "" "meshctl show status <TAB>: nothing more"
 is "$(comp 'meshctl genkey ')" "" "meshctl genkey <TAB>: nothing"

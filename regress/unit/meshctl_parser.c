@@ -214,7 +214,8 @@ test_admin(void)
 	parse_err("si", "unknown command \"si\"; valid commands: ca genkey "
 	    "genpsk import-wg log netcheck pubkey reload show sign");
 	parse_err("show ce x", "unknown argument \"ce\" after \"show\"; "
-	    "valid arguments: cert config dns mesh peer peers revocations status");
+	    "valid arguments: cert config dns filter mesh peer peers revocations "
+	    "states status");
 	parse_err("c genkey", "unknown command \"c\"; valid commands: ca "
 	    "genkey genpsk import-wg log netcheck pubkey reload show sign");
 	parse_err("ca", "missing argument after \"ca\"; valid arguments: "
@@ -245,6 +246,11 @@ test_parser(void)
 
 	/* unambiguous prefixes */
 	parse_ok("sh st", SHOW_STATUS, "", 0);
+	/* states is never abbreviated: st and s stay status */
+	parse_ok("show states", SHOW_STATES, "", 0);
+	parse_ok("show states -j", SHOW_STATES, "", 1);
+	parse_ok("show filter", SHOW_FILTER, "", 0);
+	parse_ok("sh f -j", SHOW_FILTER, "", 1);
 	parse_ok("s peers", SHOW_PEERS, "", 0);
 	parse_ok("s s", SHOW_STATUS, "", 0);
 	parse_ok("r", RELOAD, "", 0);
@@ -278,9 +284,11 @@ test_parser(void)
 	parse_err("shows", "unknown command \"shows\"; valid commands: ca "
 	    "genkey genpsk import-wg log netcheck pubkey reload show sign");
 	parse_err("show foo", "unknown argument \"foo\" after \"show\"; "
-	    "valid arguments: cert config dns mesh peer peers revocations status");
+	    "valid arguments: cert config dns filter mesh peer peers revocations "
+	    "states status");
 	parse_err("sh peerss", "unknown argument \"peerss\" after \"show\"; "
-	    "valid arguments: cert config dns mesh peer peers revocations status");
+	    "valid arguments: cert config dns filter mesh peer peers revocations "
+	    "states status");
 	parse_err("log loud", "unknown argument \"loud\" after \"log\"; "
 	    "valid arguments: brief verbose");
 	parse_err("-x", "unknown command \"-x\"; valid commands: ca "
@@ -288,9 +296,9 @@ test_parser(void)
 
 	/* missing and extra words */
 	parse_err("show", "missing argument after \"show\"; valid arguments: "
-	    "cert config dns mesh peer peers revocations status");
+	    "cert config dns filter mesh peer peers revocations states status");
 	parse_err("sh", "missing argument after \"show\"; valid arguments: "
-	    "cert config dns mesh peer peers revocations status");
+	    "cert config dns filter mesh peer peers revocations states status");
 	parse_err("log", "missing argument after \"log\"; valid arguments: "
 	    "brief verbose");
 	parse_err("-j", "missing command; valid commands: ca genkey genpsk "
