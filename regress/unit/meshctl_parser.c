@@ -2308,7 +2308,8 @@ test_mesh_peers(void)
 	fake_path_peer(&f, 1);
 	fake_send(&f, IMSG_CTL_END, NULL, 0);
 	fake_run(&f, "show peer web4", &json_output);
-	like(f.out, "\"path\": \"punched\",\n  \"why\": null,\n.*"
+	like(f.out, "\"path\": \"punched\",\n  \"relay\": null,\n"
+	    "  \"why\": null,\n.*"
 	    "  \"path_keepalive\": 40,\n"
 	    "  \"nat_timeout_above\": 60,\n"
 	    "  \"nat_timeout_below\": 90,\n"
