@@ -1062,6 +1062,8 @@ upgrade_in(struct relay_conn *c)
 	log_info("relay: connected to a relay (peer %u)", c->relay_id);
 	if (c->inlen > 0)
 		frames_in(c);
+	if (c->state == CS_WS)
+		ladder_relay_up();
 }
 
 /* --- I/O ------------------------------------------------------------- */
