@@ -326,6 +326,22 @@ ladder_stream_gone(uint16_t sock)
 	}
 }
 
+/* np's relay connection closed and no other relay is up */
+void
+ladder_relay_gone(struct net_peer *np)
+{
+	struct ladder	*l = ladder_get(np);
+
+	if (l->direct.addrlen > 0) {
+		log_info("peer %s: its relay closed, direct UDP again",
+		    np->name);
+		np->ep = l->direct;
+		l->left_at = 0;
+		l->unanswered = 0;
+	} else
+		memset(&np->ep, 0, sizeof(np->ep));
+}
+
 void
 ladder_net_changed(void)
 {
