@@ -7,7 +7,8 @@
 # says "relay r".  Then a's site lets UDP through: a and b are back on
 # direct UDP within the probe interval, with no new handshake (the
 # latest handshake unchanged at both ends) and no ping lost across the
-# switch.
+# switch.  Last, c, whose site lets out only TCP to port 443 (and UDP to
+# the coordinator): it reaches a and b through the relay.
 
 . "$(dirname "$0")/../lib.sh"
 need_root
@@ -20,10 +21,12 @@ mesh_hub "$HUB" || fail_setup "the hub"
 tmpdir_new D
 mesh_ca || fail_setup "an admin key"
 mesh_host "$HUB" "rd1$$" 1 && mesh_host "$HUB" "rdr$$" 2 &&
-    mesh_host "$HUB" "rda$$" 3 && mesh_host "$HUB" "rdb$$" 4 ||
+    mesh_host "$HUB" "rda$$" 3 && mesh_host "$HUB" "rdb$$" 4 &&
+    mesh_host "$HUB" "rdc$$" 5 ||
     fail_setup "the hosts"
 mesh_cert n1 1 -R coordinator && mesh_cert r 2 -R relay &&
-    mesh_cert a 3 && mesh_cert b 4 || fail_setup "certificates"
+    mesh_cert a 3 && mesh_cert b 4 && mesh_cert c 5 ||
+    fail_setup "certificates"
 (umask 077; openssl ecparam -name prime256v1 -genkey -noout \
     -out "$D/tls.key" 2>/dev/null) &&
     openssl req -new -x509 -key "$D/tls.key" -out "$D/tls.crt" \
@@ -34,8 +37,9 @@ MESH_EXTRA=$(printf '\tserve relay {\n\t\tlisten "0.0.0.0:443"\n\t\ttls-certific
     mesh_conf r n1:1
 mesh_conf a n1:1
 mesh_conf b n1:1
+mesh_conf c n1:1
 # a short probe interval, so that the way back up is quick to see
-for n in n1 r a b; do
+for n in n1 r a b c; do
 	sed -i "s/^\tlisten-port 51820\$/&\n\tprobe-interval $PROBE/" \
 	    "$D/$n.conf"
 done
@@ -121,4 +125,44 @@ grep -q "peer b: back on direct UDP" "$D/a.log"
 ok $? "a's log says it is back on direct UDP"
 sleep 2
 is "$(peerj a b .path)" direct "no flap back down to the relay"
+
+# ---- c: only TCP 443 out (and UDP to the coordinator, which tells of
+# the members and the relay); nothing else in but what answers that.
+# The site's firewall is on the underlay: the tunnel's own interface is
+# c's business
+ip netns exec "rdc$$" nft -f - <<NFT || fail_setup "nftables on c"
+table inet site {
+	chain out {
+		type filter hook output priority 0; policy drop;
+		oifname != "eth0" accept
+		ct state established,related accept
+		tcp dport 443 accept
+		ip daddr 198.18.60.1 udp dport 51820 accept
+	}
+	chain in {
+		type filter hook input priority 0; policy drop;
+		iifname != "eth0" accept
+		ct state established,related accept
+	}
+}
+NFT
+ok $? "c's site lets out only TCP 443 (and UDP to the coordinator)"
+# the site is what it says: TCP to another port of b is dropped
+start_bg NC8 ip netns exec "rdb$$" timeout 20 nc -lk 198.18.60.4 8080
+wait_for 5 ip netns exec "rda$$" nc -z -w 2 198.18.60.4 8080
+ok $? "control: a reaches b's TCP 8080"
+! ip netns exec "rdc$$" nc -z -w 2 198.18.60.4 8080
+ok $? "c does not"
+t0=$(date +%s.%N)
+meshd_up c "rdc$$"; ok $? "c starts"
+ip netns exec "rdc$$" ping -c 1 -i 0.2 -w 30 100.64.0.4 >/dev/null
+ok $? "c pings b (through the relay)" ||
+    diag "$(grep -i -e relay -e 'peer b' "$D/c.log" | tail -30)"
+diag "time from c's start to a ping answered: $(echo "$(date +%s.%N) - $t0" | bc) s"
+t "c pings a" ip netns exec "rdc$$" ping -c 3 -i 0.2 -W 2 -w 15 100.64.0.3
+t "a pings c" ip netns exec "rda$$" ping -c 3 -i 0.2 -W 2 -w 15 100.64.0.5
+like "$(ctl c show peers)" "b .*relay r" "c's show peers: b is on relay r"
+like "$(ctl c show peers)" "a .*relay r" "and a too"
+is "$(peerj a c .path)" relay "a reaches c through the relay"
+diag "$(ctl c show peers)"
 done_testing
