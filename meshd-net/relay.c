@@ -40,11 +40,15 @@
  * right member through the right connection, and a member's path moves
  * onto a relay and off it again by ordinary roaming.
  *
- * Which relay, and when: a member keeps a connection to one relay (the
- * first the directory named; the nearest by round-trip time is still to
- * come), made again with a growing delay when it breaks, as a DERP
- * client keeps its home region's.  Which peers go through it is the
- * ladder's choice (ladder.c asks relay_path()).
+ * Which relay, and when: a member keeps a connection to every relay the
+ * directory names (up to RELAY_CLIENTS), each made again with a growing
+ * delay when it breaks.  Unlike a DERP client, which keeps one to its
+ * home region and is reached there because the map says which that is,
+ * our directory does not say which relay a member uses: a peer may send
+ * through any, so we listen on all.  We send through the nearest, the
+ * one whose set-up (TCP, TLS, the upgrade) took least; when it closes,
+ * its peers move to the next at once.  Which peers go through a relay at
+ * all is the ladder's choice (ladder.c asks relay_path()).
  *
  * The TLS key never enters this process: the EC_KEY net gives OpenSSL
  * holds the certificate's public key and a method whose sign call asks
