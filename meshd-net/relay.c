@@ -161,7 +161,7 @@ struct relay_known {
 	int		 conn;		/* index of our connection, -1 */
 	uint64_t	 next_try;	/* monotonic ns */
 	uint64_t	 dial_at;	/* the last dial, monotonic ns */
-	uint64_t	 rtt;		/* its last connection's set-up, ns */
+	uint64_t	 rtt;		/* its last set-up time, ns */
 	unsigned int	 backoff;	/* seconds */
 };
 
