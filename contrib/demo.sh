@@ -7,9 +7,13 @@
 # (198.19.K.0/24): they find each other through coord and punch a direct
 # path through both NATs.  coord, alpha and beta run meshd with only a mesh
 # block each (a certificate from the demo's admin key, and coord as their
-# coordinator); gamma is a static peer of alpha.  Every node pings every
-# other it may reach, then meshctl shows alpha's NAT (netcheck), alpha's
-# peers with their paths, and beta's mesh.  Everything is removed at the
+# coordinator); gamma is a static peer of alpha.  edge, on the internet
+# too, is a relay of the mesh (serve relay, TLS on TCP 443 with a
+# self-signed ECDSA P-256 certificate made here), and delta's site drops
+# all UDP but to the coordinator: delta reaches alpha and beta through
+# edge.  Every node pings every other it may reach, then meshctl shows
+# alpha's NAT (netcheck), alpha's peers with their paths, beta's mesh and
+# delta's peers ("relay edge").  Everything is removed at the
 # end.  Needs root (namespaces, TUN).
 set -u
 : "${MESHD_ROOT:?run it through make demo}"
@@ -45,14 +49,16 @@ command -v wireguard-go >/dev/null || die "wireguard-go missing (contrib/install
 command -v jq >/dev/null || die "jq missing (contrib/install-deps.sh)"
 command -v nft >/dev/null || die "nft missing (contrib/install-deps.sh)"
 command -v turnserver >/dev/null || die "turnserver missing (contrib/install-deps.sh)"
+command -v openssl >/dev/null || die "openssl missing (contrib/install-deps.sh)"
 "$(dirname "$0")/adduser.sh" _meshd >/dev/null || exit 1
 # shellcheck source=../regress/natlab.sh
 . "$(dirname "$0")/../regress/natlab.sh"
 
-step "the internet: coord (198.18.0.2), gamma (198.18.0.4), a STUN server (coturn, 198.18.0.5 and .6); alpha behind a port-restricted NAT, beta behind an address-restricted one"
+step "the internet: coord (198.18.0.2), gamma (198.18.0.4), a STUN server (coturn, 198.18.0.5 and .6), edge, a relay (198.18.0.7), delta behind a firewall (198.18.0.8); alpha behind a port-restricted NAT, beta behind an address-restricted one"
 natlab_internet "${P}net" &&
     natlab_public "${P}coord" 2 && natlab_public "${P}gamma" 4 &&
-    natlab_public "${P}stun" 5 6 &&
+    natlab_public "${P}stun" 5 6 && natlab_public "${P}edge" 7 &&
+    natlab_public "${P}delta" 8 &&
     natlab_site "${P}nat1" 1 port-restricted &&
     natlab_host "${P}nat1" "${P}alpha" 2 &&
     natlab_site "${P}nat2" 2 addr-restricted &&
@@ -60,7 +66,23 @@ natlab_internet "${P}net" &&
 printf '%-6s %-14s %s\n' coord 198.18.0.2 "on the internet" \
     gamma 198.18.0.4 "on the internet (wireguard-go)" \
     alpha "$(natlab_addr "${P}alpha")" "behind $(natlab_ext "${P}nat1") (port-restricted NAT)" \
-    beta "$(natlab_addr "${P}beta")" "behind $(natlab_ext "${P}nat2") (address-restricted NAT)"
+    beta "$(natlab_addr "${P}beta")" "behind $(natlab_ext "${P}nat2") (address-restricted NAT)" \
+    edge 198.18.0.7 "on the internet (a relay: TLS on TCP 443)" \
+    delta 198.18.0.8 "behind a firewall that drops all UDP but to coord"
+# delta's site: UDP to and from the coordinator only (delta learns of the
+# members and of the relay from it); everything else over TCP
+ip netns exec "${P}delta" nft -f - <<'NFT' || die "delta's firewall"
+table inet site {
+	chain out {
+		type filter hook output priority 0;
+		meta l4proto udp ip daddr != 198.18.0.2 drop
+	}
+	chain in {
+		type filter hook input priority 0;
+		meta l4proto udp ip saddr != 198.18.0.2 drop
+	}
+}
+NFT
 # a STUN server at two addresses: a member tells how its NAT maps
 ip netns exec "${P}stun" turnserver -n --stun-only -L 198.18.0.5 \
     -L 198.18.0.6 --listening-port 3478 --db "$D/turndb" --no-cli \
@@ -72,23 +94,28 @@ step "the mesh admin's key (Ed25519, kept offline), and a key per node"
 (umask 077; "$MESHCTL" ca genkey >"$D/admin.key")
 CA=$("$MESHCTL" ca pubkey <"$D/admin.key")
 echo "admin public key: $CA"
-for n in coord alpha beta gamma; do
+for n in coord alpha beta gamma edge delta; do
 	(umask 077; "$MESHCTL" genkey >"$D/$n.key")
 	"$MESHCTL" pubkey <"$D/$n.key" >"$D/$n.pub"
 done
 
 step "the admin signs a certificate per meshd node: name, key, addresses"
-i=1
-for n in coord alpha beta; do
-	role=
+for ni in coord:1 alpha:2 beta:3 edge:5 delta:6; do
+	n=${ni%%:*} i=${ni##*:} role=
 	[ "$n" = coord ] && role="-R coordinator"
+	[ "$n" = edge ] && role="-R relay"
 	# shellcheck disable=SC2086
 	run "$MESHCTL" sign -k "$D/admin.key" -m demo -n "$n" \
 	    -p "$(cat "$D/$n.pub")" -a "100.64.0.$i,fd00:6d65:7368::$i" \
 	    -g servers $role >"$D/$n.crt" || die "sign $n"
-	i=$((i + 1))
 done
 run "$MESHCTL" show cert "$D/alpha.crt"
+
+step "edge's TLS key and a self-signed certificate (members do not check it: the relay proves itself by its key in the mesh)"
+(umask 077; run openssl ecparam -name prime256v1 -genkey -noout \
+    -out "$D/tls.key") || die "the TLS key"
+run openssl req -new -x509 -key "$D/tls.key" -out "$D/tls.crt" -days 30 \
+    -subj /CN=www.example.com || die "the TLS certificate"
 
 meshconf() {	# meshconf NAME: only a mesh block (and, for alpha, gamma)
 	cat <<CONF
@@ -109,6 +136,9 @@ CONF
 		    "$(cat "$D/coord.pub")"
 		printf '\t\tendpoint "198.18.0.2:51820"\n\t}\n'
 	fi
+	[ "$1" = edge ] &&
+	    printf '\tserve relay {\n\t\tlisten "0.0.0.0:443"\n\t\ttls-certificate-file "%s"\n\t\ttls-key-file "%s"\n\t}\n' \
+	    "$D/tls.crt" "$D/tls.key"
 	printf '}\n'
 	[ "$1" = alpha ] && cat <<CONF
 # a plain WireGuard peer beside the mesh; alpha is behind a NAT, so it
@@ -121,12 +151,13 @@ peer "gamma" {
 }
 CONF
 }
-for n in coord alpha beta; do meshconf "$n" >"$D/$n.conf"; done
+NODES="coord alpha beta edge delta"
+for n in $NODES; do meshconf "$n" >"$D/$n.conf"; done
 
 step "alpha's config, checked and printed canonically"
 run "$MESHD" -nv -f "$D/alpha.conf" || exit 1
 
-step "starting wireguard-go on gamma, then meshd on coord, alpha and beta"
+step "starting wireguard-go on gamma, then meshd on coord, alpha, beta, edge and delta"
 ip netns exec "${P}gamma" env LOG_LEVEL=error wireguard-go -f "$GIF" \
     2>"$D/gamma.log" &
 PIDS+=("$!")
@@ -142,7 +173,7 @@ ip -n "${P}gamma" link set "$GIF" mtu 1400 up
 ip netns exec "${P}gamma" wg set "$GIF" private-key "$D/gamma.key" listen-port 51820 \
     peer "$(cat "$D/alpha.pub")" \
 	allowed-ips 100.64.0.2/32,fd00:6d65:7368::2/128 || die "wg set"
-for n in coord alpha beta; do
+for n in $NODES; do
 	ip netns exec "$P$n" "$MESHD" -d -f "$D/$n.conf" -s "$D/$n.sock" \
 	    2>"$D/$n.log" &
 	PIDS+=("$!")
@@ -156,12 +187,19 @@ knows() {
 	    jq '[.peers[] | select(.cert_expires != null)] | length')" \
 	    = "$2" ] 2>/dev/null
 }
+formed() {
+	local n
+	for n in $NODES; do up "$n" || return 1; done
+	knows alpha 4 && knows beta 4 && knows delta 4
+}
 for i in $(seq 100); do
-	up coord && up alpha && up beta && knows alpha 2 && knows beta 2 &&
-	    break
+	formed && break
 	sleep 0.1
 done
-knows alpha 2 && knows beta 2 || { cat "$D"/*.log; die "the mesh did not form"; }
+formed || { cat "$D"/*.log; die "the mesh did not form"; }
+# delta's first handshakes over UDP go unanswered: 2 s on, the relay
+ip netns exec "${P}delta" ping -c 1 -i 0.2 -w 15 100.64.0.2 >/dev/null 2>&1
+ip netns exec "${P}delta" ping -c 1 -i 0.2 -w 15 100.64.0.3 >/dev/null 2>&1
 
 step "everyone pings everyone through the tunnel (gamma: alpha, its one peer)"
 fail=0
@@ -179,9 +217,10 @@ ping_all() {	# ping_all FROM TO...
 	done
 }
 ping_all coord 2 3
-ping_all alpha 1 3 4
-ping_all beta 1 2
+ping_all alpha 1 3 4 6
+ping_all beta 1 2 6
 ping_all gamma 2
+ping_all delta 1 2 3
 
 # netcheck answers from what alpha measured: wait for both STUN answers
 for i in $(seq 50); do
@@ -194,6 +233,9 @@ run "$MESHCTL" -s "$D/alpha.sock" netcheck
 run "$MESHCTL" -s "$D/alpha.sock" show peers
 run "$MESHCTL" -s "$D/alpha.sock" show peer beta
 run "$MESHCTL" -s "$D/beta.sock" show mesh
+step "delta, whose site drops UDP: alpha and beta through the relay edge"
+run "$MESHCTL" -s "$D/delta.sock" show peers
+run "$MESHCTL" -s "$D/delta.sock" show peer beta
 if command -v dig >/dev/null; then
 	step "mesh DNS: alpha asks its own meshd for beta, gamma (a static peer) and itself"
 	for name in beta.tunnelmesh gamma.tunnelmesh this.tunnelmesh; do

@@ -66,6 +66,12 @@
 #define LADDER_HOLD	(5 * SEC)	/* lower reports alone: follow */
 #define LADDER_PROBE	(2 * SEC)	/* a probe's copies, this long */
 #define LADDER_PROBE_DEFAULT	60	/* seconds, probe-interval */
+/*
+ * The tick, in ms: LADDER_WAIT is kept to within it (at 1 s a member
+ * behind a firewall took up to 3 s to go down, over 5 s from its start
+ * with the coordinator's directory and the relay's TLS before it)
+ */
+#define LADDER_TICK_MS		250
 
 struct ladder {
 	struct mesh_endpoint	 direct;	/* last direct; addrlen 0 */
@@ -135,7 +141,7 @@ ladder_get(struct net_peer *np)
 void
 ladder_init(void)
 {
-	struct timeval	tv = { 1, 0 };
+	struct timeval	tv = { 0, LADDER_TICK_MS * 1000 };
 
 	evtimer_set(&tick_ev, ladder_tick, NULL);
 	evtimer_add(&tick_ev, &tv);
@@ -320,6 +326,22 @@ ladder_stream_gone(uint16_t sock)
 	}
 }
 
+/* np's relay connection closed and no other relay is up */
+void
+ladder_relay_gone(struct net_peer *np)
+{
+	struct ladder	*l = ladder_get(np);
+
+	if (l->direct.addrlen > 0) {
+		log_info("peer %s: its relay closed, direct UDP again",
+		    np->name);
+		np->ep = l->direct;
+		l->left_at = 0;
+		l->unanswered = 0;
+	} else
+		memset(&np->ep, 0, sizeof(np->ep));
+}
+
 void
 ladder_net_changed(void)
 {
@@ -357,10 +379,26 @@ ladder_early(struct net_peer *np, struct ladder *l, uint64_t now)
 	l->initlen = 0;
 }
 
+/*
+ * Our relay connection is up: peers whose initiations already went
+ * unanswered for LADDER_WAIT take it now, not at the next tick (the
+ * relay's TLS and upgrade may end after LADDER_WAIT on a start)
+ */
+void
+ladder_relay_up(void)
+{
+	struct net_peer	*np;
+	uint64_t	 now = mesh_monotonic_ns();
+
+	for (np = net_peer_first(); np != NULL; np = net_peer_next(np))
+		if (np->ladder != NULL)
+			ladder_early(np, np->ladder, now);
+}
+
 static void
 ladder_tick(int fd, short event, void *arg)
 {
-	struct timeval	 tv = { 1, 0 };
+	struct timeval	 tv = { 0, LADDER_TICK_MS * 1000 };
 	struct net_peer	*np;
 	struct ladder	*l;
 	uint64_t	 now = mesh_monotonic_ns();

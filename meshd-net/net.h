@@ -158,6 +158,10 @@ void	 ladder_auth(struct net_peer *, const struct mesh_endpoint *);
 /* data for np went out on a lower path: the probe's copy, if one runs */
 void	 ladder_probe(struct net_peer *, const void *, size_t);
 void	 ladder_ssh_up(struct net_peer *, uint16_t);
+/* our connection to a relay is up: peers waiting for a lower rung */
+void	 ladder_relay_up(void);
+/* np's relay closed and no other is up: its direct endpoint again */
+void	 ladder_relay_gone(struct net_peer *);
 void	 ladder_stream_gone(uint16_t);
 /* the node's addresses changed: probe upward at once */
 void	 ladder_net_changed(void);

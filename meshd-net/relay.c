@@ -40,11 +40,15 @@
  * right member through the right connection, and a member's path moves
  * onto a relay and off it again by ordinary roaming.
  *
- * Which relay, and when: a member keeps a connection to one relay (the
- * first the directory named; the nearest by round-trip time is still to
- * come), made again with a growing delay when it breaks, as a DERP
- * client keeps its home region's.  Which peers go through it is the
- * ladder's choice (ladder.c asks relay_path()).
+ * Which relay, and when: a member keeps a connection to every relay the
+ * directory names (up to RELAY_CLIENTS), each made again with a growing
+ * delay when it breaks.  Unlike a DERP client, which keeps one to its
+ * home region and is reached there because the map says which that is,
+ * our directory does not say which relay a member uses: a peer may send
+ * through any, so we listen on all.  We send through the nearest, the
+ * one whose set-up (TCP, TLS, the upgrade) took least; when it closes,
+ * its peers move to the next at once.  Which peers go through a relay at
+ * all is the ladder's choice (ladder.c asks relay_path()).
  *
  * The TLS key never enters this process: the EC_KEY net gives OpenSSL
  * holds the certificate's public key and a method whose sign call asks
@@ -156,6 +160,8 @@ struct relay_known {
 	socklen_t	 addrlen;
 	int		 conn;		/* index of our connection, -1 */
 	uint64_t	 next_try;	/* monotonic ns */
+	uint64_t	 dial_at;	/* the last dial, monotonic ns */
+	uint64_t	 rtt;		/* its last set-up time, ns */
 	unsigned int	 backoff;	/* seconds */
 };
 
@@ -197,6 +203,7 @@ static void	 conn_readable(int, short, void *);
 static void	 conn_writable(int, short, void *);
 static void	 relay_tick(int, short, void *);
 static void	 relay_dial(struct relay_known *);
+static void	 relay_rehome(void);
 
 static int
 conn_cmp(struct relay_conn *a, struct relay_conn *b)
@@ -527,6 +534,9 @@ vslots_drop(const struct relay_conn *c)
 		if (!vslots[i].used || vslots[i].gen != c->gen)
 			continue;
 		vslots[i].used = 0;
+		/* a member on our relay: gone with its connection */
+		if (!c->server)
+			continue;
 		for (np = net_peer_first(); np != NULL;
 		    np = net_peer_next(np))
 			if (np->ep.sock == MESH_EP_RELAY + i)
@@ -538,11 +548,15 @@ static void
 conn_close(struct relay_conn *c)
 {
 	size_t	i;
+	int	ours = !c->server && c->state == CS_WS;
 
 	if (c->state == CS_FREE)
 		return;
 	log_debug("relay: %s connection closed (state %d)",
 	    c->server ? "a member's" : "our", c->state);
+	if (ours)
+		log_info("relay: our connection to relay peer %u closed",
+		    c->relay_id);
 	if (c->server && c->state == CS_WS)
 		RB_REMOVE(conn_tree, &members, c);
 	vslots_drop(c);
@@ -558,6 +572,9 @@ conn_close(struct relay_conn *c)
 	free(c->out);
 	c->in = c->out = NULL;
 	c->state = CS_FREE;
+	/* its peers: onto another relay, or direct again */
+	if (ours)
+		relay_rehome();
 }
 
 /* n bytes to send; 0, or -1 if over the backlog (dropped, counted) */
@@ -1036,6 +1053,29 @@ upgrade_send(struct relay_conn *c)
 	conn_flush(c);
 }
 
+/*
+ * Our connection to relay c is up: its round-trip time, as the time from
+ * asking the parent for the connection to the relay's 101 (TCP, TLS and
+ * the upgrade: three round trips and a signature)
+ */
+static void
+relay_measured(const struct relay_conn *c)
+{
+	uint64_t	now = mesh_monotonic_ns();
+	size_t		i;
+
+	for (i = 0; i < nknown; i++) {
+		if (known[i].id != c->relay_id)
+			continue;
+		known[i].rtt = now - known[i].dial_at;
+		known[i].backoff = 0;
+		log_info("relay: connected to relay peer %u in %llu ms",
+		    c->relay_id, (unsigned long long)(known[i].rtt /
+		    1000000));
+		return;
+	}
+}
+
 static void
 upgrade_in(struct relay_conn *c)
 {
@@ -1059,9 +1099,13 @@ upgrade_in(struct relay_conn *c)
 	memmove(c->in, c->in + n, c->inlen - n);
 	c->inlen -= n;
 	c->state = CS_WS;
-	log_info("relay: connected to a relay (peer %u)", c->relay_id);
+	relay_measured(c);
 	if (c->inlen > 0)
 		frames_in(c);
+	if (c->state == CS_WS) {
+		relay_rehome();
+		ladder_relay_up();
+	}
 }
 
 /* --- I/O ------------------------------------------------------------- */
@@ -1329,8 +1373,8 @@ relay_record(uint32_t id, const uint8_t key[32], const struct coord_cand *c,
 		memcpy(&sin6->sin6_addr, rc->addr, 16);
 		k->addrlen = sizeof(*sin6);
 	}
-	/* the first relay: connect now, not at the next tick */
-	if (new && k == &known[0])
+	/* a new relay: connect now, not at the next tick */
+	if (new)
 		relay_dial(k);
 }
 
@@ -1362,6 +1406,7 @@ relay_dial(struct relay_known *k)
 	if (k->backoff > 60)
 		k->backoff = 60;
 	k->next_try = now + k->backoff * 1000000000ULL;
+	k->dial_at = now;
 	memset(&rc, 0, sizeof(rc));
 	memcpy(rc.addr, &k->addr, k->addrlen);
 	rc.addrlen = k->addrlen;
@@ -1403,17 +1448,65 @@ relay_connected(struct imsg *imsg)
 	handshake_step(c);
 }
 
-/* our connection to a relay, up: the nearest would be chosen; the first */
+/*
+ * Our connection to a relay that is up, the nearest: a member keeps a
+ * connection to every relay it knows (a peer sends through the one
+ * nearest to it, so we must hear on all) and sends through the one whose
+ * set-up took least
+ */
 static struct relay_conn *
 relay_up(void)
 {
-	size_t	i;
+	size_t	i, best = nknown;
 
 	for (i = 0; i < nknown; i++)
 		if (known[i].conn != -1 &&
-		    conns[known[i].conn].state == CS_WS)
-			return &conns[known[i].conn];
-	return NULL;
+		    conns[known[i].conn].state == CS_WS &&
+		    (best == nknown || known[i].rtt < known[best].rtt))
+			best = i;
+	return best == nknown ? NULL : &conns[known[best].conn];
+}
+
+/*
+ * Peers on a relay path whose connection closed, or that is not the
+ * nearest: onto the nearest (roaming, as any path change; the far end
+ * follows the source of what we send), or back to their direct
+ * endpoint when no relay is up (ladder.c)
+ */
+static void
+relay_rehome(void)
+{
+	struct net_peer		 *np, **move;
+	struct relay_conn	 *best = relay_up();
+	struct mesh_endpoint	  ep;
+	size_t			  n = 0, i;
+	int			  slot;
+
+	for (np = net_peer_first(); np != NULL; np = net_peer_next(np))
+		n++;
+	if (n == 0 || (move = calloc(n, sizeof(*move))) == NULL)
+		return;
+	/* first which: moving one may reuse another's old slot */
+	n = 0;
+	for (np = net_peer_first(); np != NULL; np = net_peer_next(np)) {
+		slot = np->ep.sock - MESH_EP_RELAY;
+		if (np->ep.sock < MESH_EP_RELAY || slot >= RELAY_VSLOTS)
+			continue;
+		if (!vslots[slot].used || (best != NULL &&
+		    !conns[vslots[slot].conn].server &&
+		    vslots[slot].conn != conn_index(best)))
+			move[n++] = np;
+	}
+	for (i = 0; i < n; i++) {
+		np = move[i];
+		if (best != NULL && relay_path(np, &ep)) {
+			log_info("peer %s: through relay peer %u now",
+			    np->name, best->relay_id);
+			np->ep = ep;
+		} else
+			ladder_relay_gone(np);
+	}
+	free(move);
 }
 
 int
@@ -1477,17 +1570,9 @@ relay_tick(int fd, short event, void *arg)
 		else if (idle >= RELAY_PING)
 			(void)conn_frame(c, WS_OP_PING, NULL, 0, NULL, 0);
 	}
-	/*
-	 * A member keeps a connection to one relay, as a DERP client to
-	 * its home region: the first it learned of (choosing the nearest
-	 * by round-trip time is still to come)
-	 */
-	if (nknown > 0) {
-		if (known[0].conn != -1 &&
-		    conns[known[0].conn].state == CS_WS)
-			known[0].backoff = 0;
-		relay_dial(&known[0]);
-	}
+	/* a connection to every relay known (relay_up() says why) */
+	for (i = 0; i < nknown; i++)
+		relay_dial(&known[i]);
 	if (st.drop_unknown + st.drop_slow > 0)
 		log_debug("relay: %llu forwarded, %llu dropped (unknown "
 		    "destination), %llu (slow reader)",

@@ -1,0 +1,167 @@
+#!/usr/bin/env bash
+# Several relays (issue 14): n1 the coordinator, two relays, far (made
+# far by 150 ms of netem delay on its link) and near, and members a and b
+# whose UDP to each other and to the relays is dropped (nftables).  a and
+# b keep a connection to each relay, measure how long each took to set
+# up, and send through the nearest: show peers says "relay near".  near
+# stops: a and b move to far at once (its connection was up), and pings
+# go on; show peers says "relay far".
+
+. "$(dirname "$0")/../lib.sh"
+need_root
+need_cmds jq wg ping openssl nft tc bc python3
+[ -x "$MESHD" ] || skip_all "$MESHD not installed (run make check)"
+
+HUB=rnh$$
+mesh_hub "$HUB" || fail_setup "the hub"
+tmpdir_new D
+mesh_ca || fail_setup "an admin key"
+# far is learned of first (the lower id): a member that took the first
+# relay it heard of would take it
+mesh_host "$HUB" "rn1$$" 1 && mesh_host "$HUB" "rnf$$" 2 &&
+    mesh_host "$HUB" "rna$$" 3 && mesh_host "$HUB" "rnb$$" 4 &&
+    mesh_host "$HUB" "rnn$$" 5 || fail_setup "the hosts"
+mesh_cert n1 1 -R coordinator && mesh_cert far 2 -R relay &&
+    mesh_cert a 3 && mesh_cert b 4 && mesh_cert near 5 -R relay ||
+    fail_setup "certificates"
+(umask 077; openssl ecparam -name prime256v1 -genkey -noout \
+    -out "$D/tls.key" 2>/dev/null) &&
+    openssl req -new -x509 -key "$D/tls.key" -out "$D/tls.crt" \
+    -days 30 -subj /CN=www.example.com 2>/dev/null ||
+    fail_setup "the TLS key"
+mesh_conf n1 serve
+MESH_EXTRA=$(printf '\tserve relay {\n\t\tlisten "0.0.0.0:443"\n\t\ttls-certificate-file "%s"\n\t\ttls-key-file "%s"\n\t}' "$D/tls.crt" "$D/tls.key")
+export MESH_EXTRA
+mesh_conf far n1:1
+mesh_conf near n1:1
+unset MESH_EXTRA
+mesh_conf a n1:1
+mesh_conf b n1:1
+
+# far: 150 ms more on everything it sends, by netem where the kernel has
+# it, else by a proxy in far's namespace that holds each chunk 150 ms
+# each way (TCP 443 from eth0 redirected to it)
+if ip netns exec "rnf$$" tc qdisc add dev eth0 root netem delay 150ms \
+    2>/dev/null; then
+	ok 0 "far's link delays by 150 ms (netem)"
+else
+	cat >"$D/delay.py" <<'PY'
+import asyncio, time
+DELAY = 0.15
+async def pipe(r, w):
+    q = asyncio.Queue()
+    async def out():
+        while True:
+            t, data = await q.get()
+            if data is None:
+                break
+            await asyncio.sleep(max(0, t + DELAY - time.monotonic()))
+            w.write(data)
+            await w.drain()
+        w.close()
+    task = asyncio.ensure_future(out())
+    while True:
+        data = await r.read(65536)
+        await q.put((time.monotonic(), data or None))
+        if not data:
+            break
+    await task
+async def serve(r, w):
+    try:
+        ur, uw = await asyncio.open_connection("127.0.0.1", 443)
+    except OSError:
+        w.close()
+        return
+    await asyncio.gather(pipe(r, uw), pipe(ur, w), return_exceptions=True)
+async def main():
+    s = await asyncio.start_server(serve, "0.0.0.0", 8443)
+    async with s:
+        await s.serve_forever()
+asyncio.run(main())
+PY
+	start_bg DELAY ip netns exec "rnf$$" python3 "$D/delay.py"
+	ip netns exec "rnf$$" nft -f - <<NFT
+table ip far {
+	chain pre {
+		type nat hook prerouting priority -100;
+		iif eth0 tcp dport 443 redirect to :8443
+	}
+}
+NFT
+	ok $? "far's TCP 443 goes through a proxy that delays 150 ms each way (no netem)"
+fi
+for h in a b; do
+	ip netns exec "rn$h$$" nft -f - <<NFT || fail_setup "nftables on $h"
+table inet site {
+	chain out {
+		type filter hook output priority 0;
+		ip daddr != 198.18.60.1 meta l4proto udp drop
+	}
+	chain in {
+		type filter hook input priority 0;
+		ip saddr != 198.18.60.1 meta l4proto udp drop
+	}
+}
+NFT
+done
+
+ctl() { local n=$1; shift; "$MESHCTL" -s "$D/$n.sock" "$@"; }
+peerj() { ctl "$1" -j show peer "$2" | jq -r "$3"; }
+knows() {
+	[ "$(ctl "$1" -j show peers |
+	    jq '[.peers[] | select(.cert_expires != null)] | length')" = "$2" ]
+}
+for n in n1:1 far:f near:n b:b a:a; do
+	meshd_up "${n%%:*}" "rn${n##*:}$$"
+	ok $? "${n%%:*} starts" ||
+	    { diag "$(cat "$D/${n%%:*}.log")"; done_testing; exit 1; }
+done
+for n in a b; do
+	wait_for 10 knows "$n" 4; ok $? "$n knows the four other members"
+done
+conns() {	# conns NODE: how many connections NODE's relays say are up
+	[ "$(grep -c "relay: connected to relay peer" "$D/$1.log")" -ge 2 ]
+}
+for n in a b; do
+	wait_for 10 conns "$n"; ok $? "$n connected to both relays"
+done
+diag "$(grep "relay: connected to relay peer" "$D/a.log")"
+ms=$(sed -n 's/.*relay: connected to relay peer [0-9]* in \([0-9]*\) ms/\1/p' \
+    "$D/a.log" | sort -n | tr '\n' ' ')
+[ "$(echo "$ms" | awk '{print ($NF - $1 >= 300)}')" = 1 ]
+ok $? "a measured far's set-up at least 300 ms longer than near's ($ms ms)"
+
+ip netns exec "rna$$" ping -c 1 -i 0.2 -w 20 100.64.0.4 >/dev/null
+ok $? "a pings b through a relay"
+t "b pings a" ip netns exec "rnb$$" ping -c 3 -i 0.2 -W 2 -w 10 100.64.0.3
+is "$(peerj a b .relay)" near "a sends to b through the near relay"
+is "$(peerj b a .relay)" near "and b to a"
+like "$(ctl a show peers)" "b .*relay near" "a's show peers: relay near"
+rtt=$(ip netns exec "rna$$" ping -c 5 -i 0.2 -W 2 100.64.0.4 |
+    sed -n 's/.*rtt.* = [^/]*\/\([^/.]*\).*/\1/p')
+[ -n "$rtt" ] && [ "$rtt" -lt 100 ]
+ok $? "a -> b round trip under 100 ms through near (${rtt:-?} ms)"
+diag "$(ctl a show peers)"
+
+# ---- near stops: a and b go through far
+start_bg PING ip netns exec "rna$$" ping -i 0.2 -W 2 -c 50 100.64.0.4 \
+    >"$D/ping.out" 2>&1
+sleep 1
+kill "$PID_near"
+t1=$(date +%s.%N)
+relay_is() { [ "$(peerj "$1" "$2" .relay)" = "$3" ]; }
+wait_for 10 relay_is a b far
+ok $? "a: b through far once near is gone" || diag "$(ctl a show peer b)"
+diag "time from near's stop to a on far: $(echo "$(date +%s.%N) - $t1" | bc) s"
+wait_for 10 relay_is b a far
+ok $? "b: a through far"
+like "$(ctl a show peers)" "b .*relay far" "a's show peers: relay far"
+wait "$PING"
+got=$(sed -n 's/.* \([0-9]*\) received.*/\1/p' "$D/ping.out")
+sent=$(sed -n 's/^\([0-9]*\) packets transmitted.*/\1/p' "$D/ping.out")
+diag "pings every 0.2 s across the switch: $sent sent, $got answered"
+[ "${got:-0}" -ge $(( ${sent:-50} - 5 )) ]
+ok $? "at most 5 pings lost across the switch ($got of $sent answered)"
+t "a pings b through far" ip netns exec "rna$$" ping -c 3 -i 0.2 -W 2 \
+    100.64.0.4
+done_testing
