@@ -12,10 +12,12 @@ BUILD="gcc make bison pkg-config libssl-dev libevent-dev libbsd-dev libseccomp-d
 # install); nginx-light: the web server regress/interop/web-nginx.t holds
 # the relay's web face against; openssh-server (sshd) and openssh-client:
 # regress/netns/ssh.t's SSH transport, with its own sshd in a namespace;
-# tcpdump: regress/netns/relay.t captures what a relay carries
+# tcpdump: regress/netns/relay.t captures what a relay carries; python3
+# and bc: small helpers of several tests (a TCP delay proxy where the kernel
+# has no netem, listeners, timing figures), which skip without them
 TEST="perl iproute2 iputils-ping jq mandoc procps psmisc nftables netcat-openbsd
     systemd coturn miniupnpd-nftables nginx-light openssh-client openssh-server
-    bind9-dnsutils tcpdump"
+    bind9-dnsutils tcpdump python3 bc"
 # make fuzz: clang with libFuzzer and the sanitizer runtimes
 FUZZ="clang libclang-rt-dev"
 PEERS="wireguard-go wireguard-tools iperf3"
