@@ -1452,6 +1452,30 @@ relay_ep_name(const struct mesh_endpoint *ep)
 	return np->name;
 }
 
+/*
+ * What meshctl show status prints: the relay keeps its own counts (the
+ * debug log has them too) and they are copied over when asked for.
+ */
+void
+relay_stats_fill(struct mesh_peer_stats *ps)
+{
+	uint64_t	open = 0;
+	size_t		i;
+
+	for (i = 0; conns != NULL && i < RELAY_MAXCONN; i++)
+		if (conns[i].server && conns[i].state == CS_WS)
+			open++;
+	ps->mesh[MESH_CTR_RELAY_FORWARDED] = st.forwarded;
+	ps->mesh[MESH_CTR_RELAY_UNKNOWN] = st.drop_unknown;
+	ps->mesh[MESH_CTR_RELAY_SLOW] = st.drop_slow;
+	ps->mesh[MESH_CTR_RELAY_MALFORMED] = st.drop_malformed;
+	ps->mesh[MESH_CTR_RELAY_FULL] = st.drop_full;
+	ps->mesh[MESH_CTR_RELAY_ADMITTED] = st.members;
+	ps->mesh[MESH_CTR_RELAY_REFUSED] = st.refused;
+	ps->mesh[MESH_CTR_RELAY_WEB] = st.web;
+	ps->mesh[MESH_CTR_RELAY_OPEN] = open;
+}
+
 /* keepalive, dead connections, slow heads, and dialling the relay */
 static void
 relay_tick(int fd, short event, void *arg)
