@@ -83,6 +83,7 @@
 #include <sys/socket.h>
 
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <arpa/inet.h>
 
 #include <err.h>
@@ -772,13 +773,15 @@ relay_connect(struct member *m, size_t i)
 	char		head[1024];
 	struct relay_101 r;
 	size_t		len = 0;
-	int		s, n, k;
+	int		s, n, k, one = 1;
 
 	if ((s = socket(relay.addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC,
 	    0)) == -1)
 		err(1, "socket");
 	(void)setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	(void)setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	/* the upgrade right after TLS's Finished: no wait for an ACK */
+	(void)setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	if (connect(s, (struct sockaddr *)&relay.addr, relay.addrlen) == -1) {
 		warn("member %zu: connect to the relay", i);
 		close(s);

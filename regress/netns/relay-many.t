@@ -101,6 +101,12 @@ for n in a:a b:b; do
 	ok $? "${n%%:*} starts" ||
 	    { diag "$(cat "$D/${n%%:*}.log")"; done_testing; exit 1; }
 done
+# the directory: the simulated members and n1, r and the other
+for n in a b; do
+	wait_for 30 sh -c "[ \"\$($MESHCTL -s $D/$n.sock -j show mesh |
+	    jq -r '.members // 0')\" -ge $((N + 3)) ]"
+	ok $? "$n knows the $N and n1, r and the other ($(members $n))"
+done
 ip netns exec "rma$$" ping -c 1 -W 1 -w 30 100.64.0.4 >/dev/null 2>&1
 ok $? "a pings b through r" ||
     diag "$(grep -i relay "$D/a.log" "$D/r.log" | tail -20)"
