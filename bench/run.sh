@@ -38,6 +38,11 @@ if [ -n "${MESHD_ROOT:-}" ] && [ "${MESH_N:-10000}" != 0 ]; then
 fi
 if [ -n "${MESHD_ROOT:-}" ]; then
 	echo
+	echo "== a relay: through it beside direct, and its PSS with ${RELAY_N:-1000} members"
+	"$(dirname "$0")/relay.sh" || echo "(relay.sh did not finish)"
+fi
+if [ -n "${MESHD_ROOT:-}" ]; then
+	echo
 	echo "== meshd beside wireguard-go (and nebula, tinc if installed) in namespaces"
 	"$(dirname "$0")/peers.sh" "${BENCH_PEERS:-raw,wg,meshd,nebula,tinc}"
 fi
