@@ -181,6 +181,7 @@ static uint16_t			 serve_port;
 static struct event		 tick_ev;
 static struct event		 lev[RELAY_LISTEN_FDS];
 static int			 nlev;
+static int			 accept_paused;	/* out of descriptors */
 static struct relay_stats	 st;
 /* the site outsiders see: the operator's files, or the built-in one */
 static struct web_site		 site;
@@ -1194,6 +1195,17 @@ conn_writable(int fd, short event, void *arg)
 		conn_readable(fd, EV_READ, c);
 }
 
+/* no more descriptors: stop listening until relay_tick() */
+static void
+accept_pause(void)
+{
+	int	i;
+
+	for (i = 0; i < nlev; i++)
+		event_del(&lev[i]);
+	accept_paused = 1;
+}
+
 /*
  * A member's TCP connection on a listening socket the parent opened:
  * accept4(2) is the only call on it net makes (common/sandbox.c)
@@ -1208,7 +1220,17 @@ relay_accept(int lfd, short event, void *arg)
 
 	if ((fd = accept4(lfd, (struct sockaddr *)&ss, &len,
 	    SOCK_NONBLOCK | SOCK_CLOEXEC)) == -1) {
-		if (errno != EAGAIN && errno != EINTR &&
+		if (errno == EMFILE || errno == ENFILE) {
+			/*
+			 * The connection stays queued and the socket
+			 * readable: listening on would spin.  Paused until
+			 * the next tick, counted as a relay full.
+			 */
+			log_warn("relay: accept4 (paused for %d s)",
+			    RELAY_TICK);
+			accept_pause();
+			st.drop_full++;
+		} else if (errno != EAGAIN && errno != EINTR &&
 		    errno != ECONNABORTED)
 			log_warn("relay: accept4");
 		return;
@@ -1484,6 +1506,11 @@ relay_tick(int fd, short event, void *arg)
 	uint64_t	 now = mesh_monotonic_ns(), idle;
 	size_t		 i;
 
+	if (accept_paused) {
+		for (i = 0; i < (size_t)nlev; i++)
+			event_add(&lev[i], NULL);
+		accept_paused = 0;
+	}
 	for (i = 0; i < RELAY_MAXCONN; i++) {
 		struct relay_conn *c = &conns[i];
 
