@@ -27,6 +27,7 @@
  *   meshload -k cakey.pem -m MESH -p COORDPUB -C ADDR:PORT -n N
  *	[-b LOCALADDR]... [-w INFLIGHT] [-r PER_SEC] [-P PID]...
  *	[-I IDLE_SECS] [-H HOLD_SECS] [-T TIMEOUT] [-D] [-q]
+ *	[-R ADDR:PORT -K RELAYPUB [-F PAIRS] [-W FILE]] [-J]
  *
  * Phases, one key=value line each on stdout:
  *   gen		make N + 1 keys and certificates (the last one is the
@@ -49,8 +50,22 @@
  *   idle_cpu		with -P (the coordinator's processes): their
  *			utime + stime over -I seconds (10), members idle
  *			but pinging (-q: no pings)
+ *   relay		with -R (a relay's ADDR:PORT) and -K (its static key):
+ *			after register_all, each registered member opens a
+ *			TLS connection to the relay and upgrades it as
+ *			meshd does (its key, a proof bound to the
+ *			connection); then -F pairs (member i to member
+ *			i + N/2) pass a datagram through the relay, and one
+ *			goes to a key that is no member's.  Prints
+ *			connected=, upgraded=, sent=, arrived=.  With -W
+ *			it starts once FILE exists (the relay has learned
+ *			the members: the caller knows when).  The
+ *			connections stay up (a WebSocket ping every 10 s)
+ *			through the phases after it and the hold.
  *   hold		then keep the members alive until SIGTERM or -H
  *			seconds (0: forever), for a real node to join
+ * -J skips join, drain and endpoint_change (a relay test wants the
+ * connections, not the coordinator's figures).
  * Progress goes to stderr.  A registered member's ENTRY messages are not
  * decrypted (only counted) unless -D, or while it is being watched:
  * the directory a member gets is what the coordinator spends, not what
@@ -68,6 +83,7 @@
 #include <sys/socket.h>
 
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <arpa/inet.h>
 
 #include <err.h>
@@ -83,12 +99,17 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/ssl.h>
 
 #include "cert.h"
 #include "coord.h"
+#include "meshd.h"
 #include "noise.h"
+#include "relay.h"
 #include "wgkey.h"
+#include "wgnoise.h"
 #include "wgproto.h"
+#include "ws.h"
 
 #define MAX_BIND	64
 #define MAX_PIDS	8
@@ -121,6 +142,10 @@ struct member {
 	uint8_t			 cert[CERT_MAX];
 	size_t			 ncand;
 	struct coord_cand	 cand[1];
+	uint8_t			 priv[WG_KEY_LEN];	/* for the relay's
+							   proof */
+	SSL			*ssl;	/* to the relay, upgraded */
+	int			 rfd;
 };
 
 static struct {
@@ -263,7 +288,9 @@ member_make(struct member *m, size_t i, EVP_PKEY *ca, const char *mesh,
 	    noise_local_set_private(m->l, priv) != 0 ||
 	    noise_local_public(m->l, m->pub) != 0)
 		errx(1, "member %zu: cannot make a key", i);
+	memcpy(m->priv, priv, sizeof(m->priv));
 	explicit_bzero(priv, sizeof(priv));
+	m->rfd = -1;
 	if ((m->p = noise_peer_new(m->l, coordpub, m)) == NULL)
 		err(1, "member %zu: noise_peer_new", i);
 
@@ -702,14 +729,222 @@ phase_register(size_t n, size_t window, unsigned int rate,
 	/* the rest of them carry on registering; no new ones start */
 }
 
+
+/* --- the relay phase ------------------------------------------------- */
+
+static struct {
+	struct sockaddr_storage	 addr;
+	socklen_t		 addrlen;
+	uint8_t			 pub[WG_PUBLIC_LEN];
+	char			 path[RELAY_PATH_LEN + 1];
+	SSL_CTX			*ctx;
+	uint64_t		 next_ping;
+	size_t			 open;
+} relay;
+
+static int
+tls_frame(SSL *ssl, uint8_t op, const uint8_t *a, size_t alen,
+    const uint8_t *b, size_t blen)
+{
+	uint8_t		buf[WS_HDR_MAX + 64 + 256], mask[4];
+	ssize_t		hl;
+	size_t		n = alen + blen;
+
+	if (n > 64 + 256)
+		return -1;
+	arc4random_buf(mask, sizeof(mask));
+	if ((hl = ws_header(buf, WS_HDR_MAX, 1, op, mask, n)) == -1)
+		return -1;
+	if (alen > 0)
+		memcpy(buf + hl, a, alen);
+	if (blen > 0)
+		memcpy(buf + hl + alen, b, blen);
+	ws_unmask(buf + hl, n, mask, 0);
+	return SSL_write(ssl, buf, hl + n) == (int)(hl + n) ? 0 : -1;
+}
+
+/* member m: TCP, TLS, and the upgrade with its proof; 0 or -1 */
+static int
+relay_connect(struct member *m, size_t i)
+{
+	struct timeval	tv = { 5, 0 };
+	uint8_t		dh[32], ex[32], mac[MESH_PROOF_LEN], buf[RELAY_101_MAX];
+	char		kb64[WG_KEY_B64_LEN + 1], pb64[WG_KEY_B64_LEN + 1];
+	char		head[1024];
+	struct relay_101 r;
+	size_t		len = 0;
+	int		s, n, k, one = 1;
+
+	if ((s = socket(relay.addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC,
+	    0)) == -1)
+		err(1, "socket");
+	(void)setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	(void)setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	/* the upgrade right after TLS's Finished: no wait for an ACK */
+	(void)setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (connect(s, (struct sockaddr *)&relay.addr, relay.addrlen) == -1) {
+		warn("member %zu: connect to the relay", i);
+		close(s);
+		return -1;
+	}
+	m->rfd = s;
+	if ((m->ssl = SSL_new(relay.ctx)) == NULL || SSL_set_fd(m->ssl, s) != 1 ||
+	    SSL_connect(m->ssl) != 1) {
+		warnx("member %zu: TLS to the relay failed", i);
+		return -1;
+	}
+	relay.open++;
+	if (SSL_export_keying_material(m->ssl, ex, sizeof(ex),
+	    MESH_RELAY_EXPORTER, strlen(MESH_RELAY_EXPORTER), NULL, 0,
+	    0) != 1 || wg_dh(dh, m->priv, relay.pub) == -1)
+		errx(1, "member %zu: no exporter value or DH", i);
+	relay_proof_mac(dh, MESH_PROOF_CLIENT, ex, mac);
+	wg_key_to_base64(kb64, m->pub);
+	wg_key_to_base64(pb64, mac);
+	n = snprintf(head, sizeof(head), "GET %s HTTP/1.1\r\nHost: relay\r\n"
+	    "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+	    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+	    "Sec-WebSocket-Version: 13\r\n%s: %s\r\n%s: %s\r\n\r\n", relay.path,
+	    RELAY_HDR_KEY, kb64, RELAY_HDR_PROOF, pb64);
+	if (SSL_write(m->ssl, head, n) != n)
+		return -1;
+	/* the 101's head alone: the relay sends nothing after it unasked */
+	while (len < sizeof(buf) && (k = SSL_read(m->ssl, buf + len, 1)) > 0) {
+		len += k;
+		if (len >= 4 && memcmp(buf + len - 4, "\r\n\r\n", 4) == 0)
+			break;
+	}
+	if (relay_parse_101(buf, len, &r) <= 0) {
+		warnx("member %zu: no 101 from the relay: %.*s", i,
+		    (int)strcspn((char *)buf, "\r\n"), buf);
+		return -1;
+	}
+	relay_proof_mac(dh, MESH_PROOF_RELAY, ex, mac);
+	explicit_bzero(dh, sizeof(dh));
+	if (CRYPTO_memcmp(mac, r.proof, sizeof(mac)) != 0) {
+		warnx("member %zu: the relay's proof is wrong", i);
+		return -1;
+	}
+	return 0;
+}
+
+/* the next binary frame m gets within the socket's timeout: 1, or 0 */
+static int
+relay_recv(struct member *m, uint8_t *out, size_t *outlen)
+{
+	uint8_t			 buf[4096];
+	struct ws_frame		 f;
+	const char		*why;
+	size_t			 len = 0;
+	ssize_t			 n;
+	int			 k;
+
+	for (;;) {
+		n = ws_parse(buf, len, WS_CLIENT, &f, &why);
+		if (n == WS_BAD)
+			return 0;
+		if (n > 0) {
+			if (f.opcode == WS_OP_BINARY && f.len <= *outlen) {
+				memcpy(out, buf + f.hdrlen, f.len);
+				*outlen = f.len;
+				return 1;
+			}
+			memmove(buf, buf + n, len - n);
+			len -= n;
+			continue;
+		}
+		if (len == sizeof(buf) ||
+		    (k = SSL_read(m->ssl, buf + len, sizeof(buf) - len)) <= 0)
+			return 0;
+		len += k;
+	}
+}
+
+static void
+phase_relay(size_t pairs)
+{
+	uint8_t		 dg[64], got[32 + 64], nokey[32];
+	size_t		 i, j, up = 0, sent = 0, arrived = 0, glen, half;
+	uint64_t	 t0 = mono(), last = 0;
+
+	if ((relay.ctx = SSL_CTX_new(TLS_client_method())) == NULL)
+		errx(1, "SSL_CTX_new");
+	SSL_CTX_set_verify(relay.ctx, SSL_VERIFY_NONE, NULL);
+	for (i = 0; i < g.n - 1 && !quit; i++) {
+		if (g.m[i].state != M_DONE)
+			continue;
+		if (relay_connect(&g.m[i], i) == 0)
+			up++;
+		else if (g.m[i].ssl != NULL) {
+			SSL_free(g.m[i].ssl);
+			g.m[i].ssl = NULL;
+		}
+		/* the coordinator's sessions go on meanwhile */
+		if (i % 32 == 31)
+			turn(&last);
+	}
+	printf("phase=relay_connect connected=%zu upgraded=%zu secs=%.3f\n",
+	    relay.open, up, secs(mono() - t0));
+	/* member i to member i + half, and one to a key no one holds */
+	half = (g.n - 1) / 2;
+	for (i = 0; i < pairs && i < half; i++) {
+		j = i + half;
+		if (g.m[i].ssl == NULL || g.m[j].ssl == NULL)
+			continue;
+		(void)snprintf((char *)dg, sizeof(dg), "meshload relay %zu",
+		    i);
+		if (tls_frame(g.m[i].ssl, WS_OP_BINARY, g.m[j].pub, 32, dg,
+		    sizeof(dg)) == -1)
+			continue;
+		sent++;
+		glen = sizeof(got);
+		if (relay_recv(&g.m[j], got, &glen) && glen == 32 + sizeof(dg) &&
+		    memcmp(got, g.m[i].pub, 32) == 0 &&
+		    memcmp(got + 32, dg, sizeof(dg)) == 0)
+			arrived++;
+	}
+	arc4random_buf(nokey, sizeof(nokey));
+	if (g.m[0].ssl != NULL)
+		(void)tls_frame(g.m[0].ssl, WS_OP_BINARY, nokey, 32, dg,
+		    sizeof(dg));
+	/* from here on the loop keeps them: nothing blocks */
+	for (i = 0; i < g.n; i++)
+		if (g.m[i].ssl != NULL)
+			(void)fcntl(g.m[i].rfd, F_SETFL, O_NONBLOCK);
+	printf("phase=relay pairs=%zu sent=%zu arrived=%zu unknown_sent=1\n",
+	    pairs, sent, arrived);
+	relay.next_ping = mono() + 10 * WG_NSEC;
+}
+
+/* every 10 s: a ping from each, what came dropped (the relay's pings) */
+static void
+relay_keep(uint64_t now)
+{
+	uint8_t	buf[4096];
+	size_t	i;
+
+	if (relay.ctx == NULL || now < relay.next_ping)
+		return;
+	relay.next_ping = now + 10 * WG_NSEC;
+	for (i = 0; i < g.n; i++) {
+		if (g.m[i].ssl == NULL)
+			continue;
+		while (SSL_read(g.m[i].ssl, buf, sizeof(buf)) > 0)
+			;
+		(void)tls_frame(g.m[i].ssl, WS_OP_PING, NULL, 0, NULL, 0);
+	}
+}
+
 /* run the loop for ms milliseconds */
 static void
 run_for(uint64_t ns)
 {
 	uint64_t	t0 = mono(), last = 0;
 
-	while (!quit && mono() - t0 < ns)
+	while (!quit && mono() - t0 < ns) {
 		turn(&last);
+		relay_keep(mono());
+	}
 }
 
 static void
@@ -826,7 +1061,9 @@ usage(void)
 	    "                [-b localaddr]... [-w inflight] [-r per_sec] "
 	    "[-P pid]...\n"
 	    "                [-I idle_secs] [-H hold_secs] [-T timeout] "
-	    "[-Dq]\n");
+	    "[-DJq]\n"
+	    "                [-R addr:port -K relaypub [-F pairs] "
+	    "[-W file]]\n");
 	exit(2);
 }
 
@@ -854,14 +1091,16 @@ main(int argc, char *argv[])
 	uint8_t		 coordpub[WG_PUBLIC_LEN];
 	pid_t		 pids[MAX_PIDS];
 	const char	*cakey = NULL, *mesh = NULL, *caddr = NULL, *errstr;
-	size_t		 n = 0, window = 64, npids = 0, i;
+	const char	*raddr = NULL, *waitfile = NULL;
+	size_t		 n = 0, window = 64, npids = 0, i, pairs = 100;
+	int		 nojoin = 0;
 	unsigned int	 rate = 500, isecs = 10, hold = 0, timeout = 600;
 	uint64_t	 t0;
 	int		 ch, have_pub = 0;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	g.pings = 1;
-	while ((ch = getopt(argc, argv, "b:C:DH:I:k:m:n:P:p:qr:T:w:")) != -1) {
+	while ((ch = getopt(argc, argv, "b:C:DF:H:I:JK:k:m:n:P:p:qR:r:T:W:w:")) != -1) {
 		switch (ch) {
 		case 'b':
 			if (g.nbind == MAX_BIND)
@@ -875,6 +1114,24 @@ main(int argc, char *argv[])
 			break;
 		case 'D':
 			g.decrypt_all = 1;
+			break;
+		case 'F':
+			pairs = strtonum(optarg, 0, 30000, &errstr);
+			if (errstr != NULL)
+				errx(1, "-F %s: %s", optarg, errstr);
+			break;
+		case 'J':
+			nojoin = 1;
+			break;
+		case 'K':
+			if (wg_key_from_base64(relay.pub, optarg) == -1)
+				errx(1, "-K %s: not a base64 key", optarg);
+			break;
+		case 'R':
+			raddr = optarg;
+			break;
+		case 'W':
+			waitfile = optarg;
 			break;
 		case 'H':
 			hold = strtonum(optarg, 0, 86400, &errstr);
@@ -941,8 +1198,18 @@ main(int argc, char *argv[])
 	for (i = 0; i < g.nbind; i++)
 		if (g.bind[i].ss_family != g.coord.ss_family)
 			errx(1, "-b: not the family of %s", caddr);
-	raise_nofile(n + 1);
+	raise_nofile(raddr != NULL ? 2 * (n + 1) : n + 1);
 	ca = read_ca_key(cakey);
+	if (raddr != NULL) {
+		uint8_t	capub[32];
+		size_t	calen = sizeof(capub);
+
+		relay.addrlen = parse_addr(raddr, &relay.addr, 0);
+		if (EVP_PKEY_get_raw_public_key(ca, capub, &calen) != 1 ||
+		    calen != sizeof(capub))
+			errx(1, "%s: no public key", cakey);
+		relay_secret_path(capub, relay.pub, relay.path);
+	}
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
 	signal(SIGPIPE, SIG_IGN);
@@ -962,9 +1229,18 @@ main(int argc, char *argv[])
 	printf("phase=gen members=%zu secs=%.3f\n", g.n, secs(mono() - t0));
 
 	phase_register(n, window, rate, timeout * WG_NSEC);
-	if (!quit)
+	if (raddr != NULL) {
+		/* the relay must have learned them all: the caller says */
+		if (waitfile != NULL)
+			printf("phase=relay_wait file=%s\n", waitfile);
+		while (!quit && waitfile != NULL && access(waitfile, F_OK) == -1)
+			run_for(WG_NSEC / 4);
+		if (!quit)
+			phase_relay(pairs);
+	}
+	if (!quit && !nojoin)
 		phase_join(n);
-	if (!quit)
+	if (!quit && !nojoin)
 		phase_endpoint(g.registered - 1);	/* all but member 0 */
 	if (!quit)
 		phase_idle(pids, npids, isecs);

@@ -40,6 +40,8 @@ if [ -n "${MESHD_ROOT:-}" ]; then
 	echo
 	echo "== the packet filter: 1,000 rules and 10,000 states beside none (iperf3 TCP)"
 	"$(dirname "$0")/filter.sh" || echo "(filter.sh did not finish)"
+	echo "== a relay: through it beside direct, and its PSS with ${RELAY_N:-1000} members"
+	"$(dirname "$0")/relay.sh" || echo "(relay.sh did not finish)"
 fi
 if [ -n "${MESHD_ROOT:-}" ]; then
 	echo

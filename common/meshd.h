@@ -429,6 +429,19 @@ enum mesh_ctr {
 					   a coordinator: unanswered */
 	MESH_CTR_PORTMAP_BAD,		/* net: a PCP/NAT-PMP datagram that
 					   does not parse or match */
+	/*
+	 * serve relay, net: appended last so the others keep their
+	 * numbers; RELAY_OPEN is a gauge, the rest count up
+	 */
+	MESH_CTR_RELAY_FORWARDED,	/* frames passed on to a member */
+	MESH_CTR_RELAY_UNKNOWN,		/* to a member not connected */
+	MESH_CTR_RELAY_SLOW,		/* its reader's backlog was full */
+	MESH_CTR_RELAY_MALFORMED,	/* a frame that does not parse */
+	MESH_CTR_RELAY_FULL,		/* connections over the bound */
+	MESH_CTR_RELAY_ADMITTED,	/* upgrades of members answered 101 */
+	MESH_CTR_RELAY_REFUSED,		/* upgrades with a wrong proof */
+	MESH_CTR_RELAY_WEB,		/* requests the web site answered */
+	MESH_CTR_RELAY_OPEN,		/* members' connections open now */
 	MESH_CTR_MAX
 };
 

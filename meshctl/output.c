@@ -163,6 +163,15 @@ const struct counter_desc counter_descs[] = {
 	{ "stun answered",	CS(mesh[MESH_CTR_STUN_ANSWERED]), ST | ME },
 	{ "stun refused",	CS(mesh[MESH_CTR_STUN_REFUSED]), ST | ME },
 	{ "portmap bad",	CS(mesh[MESH_CTR_PORTMAP_BAD]), ST | ME },
+	{ "relay forwarded",	CS(mesh[MESH_CTR_RELAY_FORWARDED]), ST | ME },
+	{ "relay unknown",	CS(mesh[MESH_CTR_RELAY_UNKNOWN]), ST | ME },
+	{ "relay slow",		CS(mesh[MESH_CTR_RELAY_SLOW]), ST | ME },
+	{ "relay malformed",	CS(mesh[MESH_CTR_RELAY_MALFORMED]), ST | ME },
+	{ "relay full",		CS(mesh[MESH_CTR_RELAY_FULL]), ST | ME },
+	{ "relay admitted",	CS(mesh[MESH_CTR_RELAY_ADMITTED]), ST | ME },
+	{ "relay refused",	CS(mesh[MESH_CTR_RELAY_REFUSED]), ST | ME },
+	{ "relay web",		CS(mesh[MESH_CTR_RELAY_WEB]), ST | ME },
+	{ "relay open",		CS(mesh[MESH_CTR_RELAY_OPEN]), ST | ME },
 };
 #undef CS
 #undef ST

@@ -819,6 +819,7 @@ send_stats(uint32_t reqid)
 	}
 	punch_stats(reqid);
 	ladder_stats(reqid);
+	relay_stats_fill(&nopeer_stats);
 	child_stats_end(reqid, &nopeer_stats);
 }
 

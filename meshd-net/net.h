@@ -285,6 +285,8 @@ void	 relay_cert(struct imsg *);
 void	 relay_site(struct imsg *);
 void	 relay_sign_pipe(struct imsg *);
 void	 relay_connected(struct imsg *);
+/* serve relay: its counters into a process's global ones (id 0) */
+void	 relay_stats_fill(struct mesh_peer_stats *);
 /* a datagram to a relay endpoint (MESH_EP_RELAY + slot): 0 or -1 */
 int	 relay_send(const struct mesh_endpoint *, const void *, size_t);
 /*

@@ -187,6 +187,7 @@ static uint16_t			 serve_port;
 static struct event		 tick_ev;
 static struct event		 lev[RELAY_LISTEN_FDS];
 static int			 nlev;
+static int			 accept_paused;	/* out of descriptors */
 static struct relay_stats	 st;
 /* the site outsiders see: the operator's files, or the built-in one */
 static struct web_site		 site;
@@ -1238,6 +1239,17 @@ conn_writable(int fd, short event, void *arg)
 		conn_readable(fd, EV_READ, c);
 }
 
+/* no more descriptors: stop listening until relay_tick() */
+static void
+accept_pause(void)
+{
+	int	i;
+
+	for (i = 0; i < nlev; i++)
+		event_del(&lev[i]);
+	accept_paused = 1;
+}
+
 /*
  * A member's TCP connection on a listening socket the parent opened:
  * accept4(2) is the only call on it net makes (common/sandbox.c)
@@ -1252,7 +1264,17 @@ relay_accept(int lfd, short event, void *arg)
 
 	if ((fd = accept4(lfd, (struct sockaddr *)&ss, &len,
 	    SOCK_NONBLOCK | SOCK_CLOEXEC)) == -1) {
-		if (errno != EAGAIN && errno != EINTR &&
+		if (errno == EMFILE || errno == ENFILE) {
+			/*
+			 * The connection stays queued and the socket
+			 * readable: listening on would spin.  Paused until
+			 * the next tick, counted as a relay full.
+			 */
+			log_warn("relay: accept4 (paused for %d s)",
+			    RELAY_TICK);
+			accept_pause();
+			st.drop_full++;
+		} else if (errno != EAGAIN && errno != EINTR &&
 		    errno != ECONNABORTED)
 			log_warn("relay: accept4");
 		return;
@@ -1545,6 +1567,30 @@ relay_ep_name(const struct mesh_endpoint *ep)
 	return np->name;
 }
 
+/*
+ * What meshctl show status prints: the relay keeps its own counts (the
+ * debug log has them too) and they are copied over when asked for.
+ */
+void
+relay_stats_fill(struct mesh_peer_stats *ps)
+{
+	uint64_t	open = 0;
+	size_t		i;
+
+	for (i = 0; conns != NULL && i < RELAY_MAXCONN; i++)
+		if (conns[i].server && conns[i].state == CS_WS)
+			open++;
+	ps->mesh[MESH_CTR_RELAY_FORWARDED] = st.forwarded;
+	ps->mesh[MESH_CTR_RELAY_UNKNOWN] = st.drop_unknown;
+	ps->mesh[MESH_CTR_RELAY_SLOW] = st.drop_slow;
+	ps->mesh[MESH_CTR_RELAY_MALFORMED] = st.drop_malformed;
+	ps->mesh[MESH_CTR_RELAY_FULL] = st.drop_full;
+	ps->mesh[MESH_CTR_RELAY_ADMITTED] = st.members;
+	ps->mesh[MESH_CTR_RELAY_REFUSED] = st.refused;
+	ps->mesh[MESH_CTR_RELAY_WEB] = st.web;
+	ps->mesh[MESH_CTR_RELAY_OPEN] = open;
+}
+
 /* keepalive, dead connections, slow heads, and dialling the relay */
 static void
 relay_tick(int fd, short event, void *arg)
@@ -1553,6 +1599,11 @@ relay_tick(int fd, short event, void *arg)
 	uint64_t	 now = mesh_monotonic_ns(), idle;
 	size_t		 i;
 
+	if (accept_paused) {
+		for (i = 0; i < (size_t)nlev; i++)
+			event_add(&lev[i], NULL);
+		accept_paused = 0;
+	}
 	for (i = 0; i < RELAY_MAXCONN; i++) {
 		struct relay_conn *c = &conns[i];
 

@@ -22,6 +22,7 @@
  */
 
 #include <sys/types.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -101,6 +102,34 @@ usage(void)
 	fprintf(stderr, "usage: %s [-dnvV] [-D macro=value] [-f file] "
 	    "[-s socket]\n", getprogname());
 	exit(1);
+}
+
+
+/*
+ * A relay's meshd-net holds up to 1,028 TCP connections beside its UDP,
+ * birthday and stream sockets: the soft limit systemd and most shells
+ * give (1024) runs out near 1,000 members.  Raised to the hard limit,
+ * MESHD_NOFILE at most, before the children (which inherit it) start.
+ */
+#define MESHD_NOFILE	8192
+static void
+raise_nofile(void)
+{
+	struct rlimit	rl;
+	rlim_t		want = MESHD_NOFILE;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1) {
+		log_warn("getrlimit(RLIMIT_NOFILE)");
+		return;
+	}
+	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < want)
+		want = rl.rlim_max;
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < want) {
+		rl.rlim_cur = want;
+		if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+			log_warn("setrlimit(RLIMIT_NOFILE, %llu)",
+			    (unsigned long long)want);
+	}
 }
 
 int
@@ -184,6 +213,7 @@ main(int argc, char *argv[])
 		daemon_start();
 	log_init(parent.debug, parent.verbose, LOG_DAEMON);
 	clock_gettime(CLOCK_MONOTONIC, &parent.started);
+	raise_nofile();
 
 	/* everything privileged is opened here, before any child runs */
 	if ((csock = control_init(parent.csock)) == -1)

@@ -37,6 +37,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include <dirent.h>
 #include <errno.h>
@@ -222,7 +223,7 @@ relay_connect(struct imsgev *net, struct imsg *imsg)
 	struct mesh_relay_connect	 rc;
 	struct sockaddr_storage		 ss;
 	uint64_t			 now = mesh_monotonic_ns();
-	int				 fd;
+	int				 fd, on = 1;
 
 	if (imsg_get_data(imsg, &rc, sizeof(rc)) == -1 ||
 	    rc.addrlen > sizeof(rc.addr) || rc.addrlen < 2)
@@ -249,6 +250,8 @@ relay_connect(struct imsgev *net, struct imsg *imsg)
 	}
 	/* exit-node: the tunnel's own traffic keeps to the underlay */
 	(void)exit_mark_socket(fd);
+	/* datagrams: no waiting for ACKs (Nagle), as on the relay's side */
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
 	if (connect(fd, (struct sockaddr *)&ss, rc.addrlen) == -1 &&
 	    errno != EINPROGRESS) {
 		/* net sees the error on the socket and tries later */

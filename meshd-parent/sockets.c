@@ -52,6 +52,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include <errno.h>
 #include <stdio.h>
@@ -305,6 +306,13 @@ tcp_listen_socket(const struct sockaddr_storage *ss, socklen_t len,
 		goto fail;
 	if (ss->ss_family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6,
 	    IPV6_V6ONLY, &on, sizeof(on)) == -1)
+		goto fail;
+	/*
+	 * Datagrams ride these connections: a small one must not wait
+	 * for the ACK of the last (Nagle), nor an HTTP answer for a TLS
+	 * ticket's.  Accepted connections inherit it.
+	 */
+	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on)) == -1)
 		goto fail;
 	if (bind(fd, (const struct sockaddr *)ss, len) == -1 ||
 	    listen(fd, backlog) == -1)

@@ -193,4 +193,31 @@ like "$out" "^HTTP/1.1 404 Not Found" "a right proof on a wrong path: 404"
 out=$(ip netns exec "rla$$" "$PROBE" good 198.18.60.2 443 "$CA_PUB" \
     "$(wg pubkey <"$D/r.key")" "$D/c.key")
 like "$out" "^HTTP/1.1 404 Not Found" "a key that is no member's: 404"
+
+# ---- the relay's counters, where an operator looks
+# the probes' connections closed: two members' stay
+open2() { [ "$(ctl r -j show status | jq .counters.net.relay_open)" = 2 ]; }
+wait_for 5 open2
+js=$(ctl r -j show status)
+rc() { jq -r ".counters.net.relay_$1" <<<"$js"; }
+[ "$(rc forwarded)" -gt 1000 ]
+ok $? "show status -j: relay_forwarded counts the transfer ($(rc forwarded))"
+# a and b, and relayprobe's good upgrade
+[ "$(rc admitted)" -ge 3 ]
+ok $? "relay_admitted: a, b and the probe ($(rc admitted))"
+# the replayed proof and the stranger's key (nopath is only a web page)
+[ "$(rc refused)" -ge 2 ]
+ok $? "relay_refused: the replay and the stranger ($(rc refused))"
+# three GETs, a HEAD, the three upgrades given to the site
+[ "$(rc web)" -ge 6 ]
+ok $? "relay_web: the web site's answers ($(rc web))"
+is "$(rc open)" 2 "relay_open: a's and b's connections"
+is "$(rc full)" 0 "relay_full: none refused for want of room"
+txt=$(ctl r show status)
+like "$txt" "relay forwarded +[1-9][0-9]{3,}" \
+    "show status prints relay forwarded"
+like "$txt" "relay open +2" "and relay open"
+! grep -q "relay forwarded" <<<"$(ctl a show status)"
+ok $? "a member that is no relay prints no relay counters"
+grep relay <<<"$txt" | sed "s/^/# /"
 done_testing
