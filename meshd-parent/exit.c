@@ -43,6 +43,7 @@
 #include "members.h"
 #include "parent.h"
 #include "proc.h"
+#include "route.h"
 
 /* what is in place now, to undo exactly that */
 static struct {
@@ -90,19 +91,6 @@ exit_mark_socket(int fd)
 
 #define NL_MSG_MAX	256
 #define NL_TIMEOUT	5
-
-static void
-nl_attr(struct nlmsghdr *nh, uint16_t type, const void *data, size_t len)
-{
-	struct rtattr	 rta;
-	char		*at = (char *)nh + NLMSG_ALIGN(nh->nlmsg_len);
-
-	rta.rta_len = RTA_LENGTH(len);
-	rta.rta_type = type;
-	memcpy(at, &rta, sizeof(rta));
-	memcpy(at + RTA_LENGTH(0), data, len);
-	nh->nlmsg_len = NLMSG_ALIGN(nh->nlmsg_len) + RTA_SPACE(len);
-}
 
 /* one request and its answer: 0, or the kernel's errno */
 static int
@@ -167,8 +155,8 @@ exit_route(int add, int af, int ifindex)
 	m.nh.nlmsg_type = add ? RTM_NEWROUTE : RTM_DELROUTE;
 	m.nh.nlmsg_flags = add ? NLM_F_CREATE | NLM_F_REPLACE : 0;
 	memcpy(NLMSG_DATA(&m.nh), &rtm, sizeof(rtm));
-	nl_attr(&m.nh, RTA_OIF, &oif, sizeof(oif));
-	nl_attr(&m.nh, RTA_TABLE, &table, sizeof(table));
+	rt_attr(&m.nh, RTA_OIF, &oif, sizeof(oif));
+	rt_attr(&m.nh, RTA_TABLE, &table, sizeof(table));
 	return nl_do(&m.nh);
 }
 
@@ -199,14 +187,14 @@ exit_rule(int add, int af, int which)
 	m.nh.nlmsg_type = add ? RTM_NEWRULE : RTM_DELRULE;
 	m.nh.nlmsg_flags = add ? NLM_F_CREATE | NLM_F_EXCL : 0;
 	memcpy(NLMSG_DATA(&m.nh), &frh, sizeof(frh));
-	nl_attr(&m.nh, FRA_PRIORITY, &pref, sizeof(pref));
-	nl_attr(&m.nh, FRA_TABLE, &table, sizeof(table));
+	rt_attr(&m.nh, FRA_PRIORITY, &pref, sizeof(pref));
+	rt_attr(&m.nh, FRA_TABLE, &table, sizeof(table));
 	if (which == 0)
-		nl_attr(&m.nh, FRA_SUPPRESS_PREFIXLEN, &suppress,
+		rt_attr(&m.nh, FRA_SUPPRESS_PREFIXLEN, &suppress,
 		    sizeof(suppress));
 	else {
-		nl_attr(&m.nh, FRA_FWMARK, &mark, sizeof(mark));
-		nl_attr(&m.nh, FRA_FWMASK, &mask, sizeof(mask));
+		rt_attr(&m.nh, FRA_FWMARK, &mark, sizeof(mark));
+		rt_attr(&m.nh, FRA_FWMASK, &mask, sizeof(mask));
 	}
 	return nl_do(&m.nh);
 }

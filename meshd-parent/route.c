@@ -110,7 +110,8 @@ route_batch(int add, const struct route *r, size_t n, int *errs)
 #define RT_RCV_MAX	32768
 #define RT_TIMEOUT	5	/* seconds to wait for the kernel */
 
-static void
+/* an attribute after nh's payload (room for it is the caller's) */
+void
 rt_attr(struct nlmsghdr *nh, uint16_t type, const void *data, size_t len)
 {
 	struct rtattr	rta;

@@ -57,4 +57,10 @@ void	route_peer_del(struct meshd_conf *, const struct mesh_prefix *,
 /* removes every route we created (exit) */
 void	route_flush(void);
 
+#ifdef __linux__
+struct nlmsghdr;
+/* a netlink attribute after nh's payload (route.c; exit.c too) */
+void	rt_attr(struct nlmsghdr *, uint16_t, const void *, size_t);
+#endif
+
 #endif /* ROUTE_H */
