@@ -93,7 +93,7 @@ meshd_up c "pmc$$" && meshd_up a "pmha$$" && meshd_up b "pmhb$$" ||
 ctl() { "$MESHCTL" -s "$D/$1.sock" "${@:2}"; }
 
 # b's mapping, and its candidates registered with it
-for i in $(seq 40); do
+for i in $(seq 80); do
 	[ "$(ctl b -j netcheck | jq -r .port_mapping.protocol)" = PCP ] &&
 	    break
 	sleep 0.5
@@ -129,7 +129,8 @@ ok $? "a pings b through b's symmetric NAT" ||
 j=$(ctl a -j show peer b)
 is "$(jq -r .path <<<"$j")" mapped "a's path to b is mapped" ||
     diag "why: $(jq -r .why <<<"$j")"
-is "$(jq -r .endpoint <<<"$j")" "$MAPPED" "a's endpoint for b is the mapping"
+is "$(jq -r .endpoint <<<"$j")" "$MAPPED" "a's endpoint for b is the mapping" ||
+    diag "$(ctl b -j netcheck | jq -c .port_mapping)" "$(grep portmap "$D/b.log")"
 has "$(jq -r '.candidates | join(",")' <<<"$j")" "mapped $MAPPED" \
     "b's candidates, as a has them, hold it"
 

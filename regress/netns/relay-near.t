@@ -139,8 +139,9 @@ is "$(peerj b a .relay)" near "and b to a"
 like "$(ctl a show peers)" "b .*relay near" "a's show peers: relay near"
 rtt=$(ip netns exec "rna$$" ping -c 5 -i 0.2 -W 2 100.64.0.4 |
     sed -n 's/.*rtt.* = [^/]*\/\([^/.]*\).*/\1/p')
-[ -n "$rtt" ] && [ "$rtt" -lt 100 ]
-ok $? "a -> b round trip under 100 ms through near (${rtt:-?} ms)"
+# far adds 300 ms a round trip: well under that is near, even under ASan
+[ -n "$rtt" ] && [ "$rtt" -lt 200 ]
+ok $? "a -> b round trip under 200 ms through near (${rtt:-?} ms)"
 diag "$(ctl a show peers)"
 
 # ---- near stops: a and b go through far
