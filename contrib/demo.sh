@@ -13,8 +13,12 @@
 # all UDP but to the coordinator: delta reaches alpha and beta through
 # edge.  Every node pings every other it may reach, then meshctl shows
 # alpha's NAT (netcheck), alpha's peers with their paths, beta's mesh and
-# delta's peers ("relay edge").  Everything is removed at the
-# end.  Needs root (namespaces, TUN).
+# delta's peers ("relay edge").  gw, on the internet, is the mesh's
+# exit node (its certificate has the exit routes 0.0.0.0/0,::/0; serve
+# exit): a reload gives alpha exit-node "gw", and alpha's pings to www,
+# a host on the internet (198.18.0.9), then go through the tunnel and
+# come to www from gw's address, no longer from alpha's NAT.  Everything is
+# removed at the end.  Needs root (namespaces, TUN).
 set -u
 : "${MESHD_ROOT:?run it through make demo}"
 MESHD=$MESHD_ROOT/sbin/meshd
@@ -54,11 +58,12 @@ command -v openssl >/dev/null || die "openssl missing (contrib/install-deps.sh)"
 # shellcheck source=../regress/natlab.sh
 . "$(dirname "$0")/../regress/natlab.sh"
 
-step "the internet: coord (198.18.0.2), gamma (198.18.0.4), a STUN server (coturn, 198.18.0.5 and .6), edge, a relay (198.18.0.7), delta behind a firewall (198.18.0.8); alpha behind a port-restricted NAT, beta behind an address-restricted one"
+step "the internet: coord (198.18.0.2), gamma (198.18.0.4), a STUN server (coturn, 198.18.0.5 and .6), edge, a relay (198.18.0.7), delta behind a firewall (198.18.0.8), www (198.18.0.9), gw, an exit node (198.18.0.10); alpha behind a port-restricted NAT, beta behind an address-restricted one"
 natlab_internet "${P}net" &&
     natlab_public "${P}coord" 2 && natlab_public "${P}gamma" 4 &&
     natlab_public "${P}stun" 5 6 && natlab_public "${P}edge" 7 &&
-    natlab_public "${P}delta" 8 &&
+    natlab_public "${P}delta" 8 && natlab_public "${P}www" 9 &&
+    natlab_public "${P}gw" 10 &&
     natlab_site "${P}nat1" 1 port-restricted &&
     natlab_host "${P}nat1" "${P}alpha" 2 &&
     natlab_site "${P}nat2" 2 addr-restricted &&
@@ -68,7 +73,9 @@ printf '%-6s %-14s %s\n' coord 198.18.0.2 "on the internet" \
     alpha "$(natlab_addr "${P}alpha")" "behind $(natlab_ext "${P}nat1") (port-restricted NAT)" \
     beta "$(natlab_addr "${P}beta")" "behind $(natlab_ext "${P}nat2") (address-restricted NAT)" \
     edge 198.18.0.7 "on the internet (a relay: TLS on TCP 443)" \
-    delta 198.18.0.8 "behind a firewall that drops all UDP but to coord"
+    delta 198.18.0.8 "behind a firewall that drops all UDP but to coord" \
+    www 198.18.0.9 "on the internet, not in the mesh" \
+    gw 198.18.0.10 "on the internet (the mesh's exit node)"
 # delta's site: UDP to and from the coordinator only (delta learns of the
 # members and of the relay from it); everything else over TCP
 ip netns exec "${P}delta" nft -f - <<'NFT' || die "delta's firewall"
@@ -94,15 +101,17 @@ step "the mesh admin's key (Ed25519, kept offline), and a key per node"
 (umask 077; "$MESHCTL" ca genkey >"$D/admin.key")
 CA=$("$MESHCTL" ca pubkey <"$D/admin.key")
 echo "admin public key: $CA"
-for n in coord alpha beta gamma edge delta; do
+for n in coord alpha beta gamma edge delta gw; do
 	(umask 077; "$MESHCTL" genkey >"$D/$n.key")
 	"$MESHCTL" pubkey <"$D/$n.key" >"$D/$n.pub"
 done
 
 step "the admin signs a certificate per meshd node: name, key, addresses"
-for ni in coord:1 alpha:2 beta:3 edge:5 delta:6; do
+for ni in coord:1 alpha:2 beta:3 edge:5 delta:6 gw:7; do
 	n=${ni%%:*} i=${ni##*:} role=
 	[ "$n" = coord ] && role="-R coordinator"
+	# gw's exit routes: members may send it all their traffic
+	[ "$n" = gw ] && role="-r 0.0.0.0/0,::/0"
 	[ "$n" = edge ] && role="-R relay"
 	# shellcheck disable=SC2086
 	run "$MESHCTL" sign -k "$D/admin.key" -m demo -n "$n" \
@@ -117,7 +126,8 @@ step "edge's TLS key and a self-signed certificate (members do not check it: the
 run openssl req -new -x509 -key "$D/tls.key" -out "$D/tls.crt" -days 30 \
     -subj /CN=www.example.com || die "the TLS certificate"
 
-meshconf() {	# meshconf NAME: only a mesh block (and, for alpha, gamma)
+meshconf() {	# meshconf NAME [LINE]: only a mesh block (and, for alpha, gamma);
+		# LINE goes into the mesh block
 	cat <<CONF
 # $1: a member of mesh "demo"; its addresses come from its certificate
 interface "mesh0" {
@@ -136,6 +146,8 @@ CONF
 		    "$(cat "$D/coord.pub")"
 		printf '\t\tendpoint "198.18.0.2:51820"\n\t}\n'
 	fi
+	[ -n "${2:-}" ] && printf '\t%s\n' "$2"
+	[ "$1" = gw ] && printf '\tserve exit\n'
 	[ "$1" = edge ] &&
 	    printf '\tserve relay {\n\t\tlisten "0.0.0.0:443"\n\t\ttls-certificate-file "%s"\n\t\ttls-key-file "%s"\n\t}\n' \
 	    "$D/tls.crt" "$D/tls.key"
@@ -151,13 +163,13 @@ peer "gamma" {
 }
 CONF
 }
-NODES="coord alpha beta edge delta"
+NODES="coord alpha beta edge delta gw"
 for n in $NODES; do meshconf "$n" >"$D/$n.conf"; done
 
 step "alpha's config, checked and printed canonically"
 run "$MESHD" -nv -f "$D/alpha.conf" || exit 1
 
-step "starting wireguard-go on gamma, then meshd on coord, alpha, beta, edge and delta"
+step "starting wireguard-go on gamma, then meshd on coord, alpha, beta, edge, delta and gw"
 ip netns exec "${P}gamma" env LOG_LEVEL=error wireguard-go -f "$GIF" \
     2>"$D/gamma.log" &
 PIDS+=("$!")
@@ -190,7 +202,7 @@ knows() {
 formed() {
 	local n
 	for n in $NODES; do up "$n" || return 1; done
-	knows alpha 4 && knows beta 4 && knows delta 4
+	knows alpha 5 && knows beta 5 && knows delta 5
 }
 for i in $(seq 100); do
 	formed && break
@@ -268,6 +280,51 @@ for port in 80 22; do
 done
 run "$MESHCTL" -s "$D/beta.sock" show filter
 run "$MESHCTL" -s "$D/beta.sock" show states
+step "an exit node: www counts who its packets come from; alpha pings it directly (from its NAT, 198.18.1.1)"
+ip netns exec "${P}www" nft -f - <<'NFT' || die "www's counters"
+table inet seen {
+	chain in {
+		type filter hook input priority 0;
+		icmp type echo-request ip saddr 198.18.1.1 counter comment "alpha's NAT"
+		icmp type echo-request ip saddr 198.18.0.10 counter comment "gw"
+	}
+}
+NFT
+# the exit node's side: what comes out of the tunnel for www
+ip netns exec "${P}gw" nft -f - <<'NFT' || die "gw's counter"
+table inet seen {
+	chain through {
+		type filter hook forward priority 0;
+		iifname "mesh0" ip daddr 198.18.0.9 counter comment "from the tunnel to www"
+	}
+}
+NFT
+# seen NS COMMENT: packets counted by NS's rule with that comment
+seen() {
+	ip netns exec "$P$1" nft -j list table inet seen |
+	    jq "[.nftables[].rule? | select(. != null) |
+	    select(.comment == \"$2\") | .expr[-1].counter.packets] | add"
+}
+run ip netns exec "${P}alpha" ping -c 2 -i 0.2 -W 2 -q 198.18.0.9 || fail=1
+printf 'www saw %s pings from alpha'"'"'s NAT, %s from gw\n' \
+    "$(seen www "alpha's NAT")" "$(seen www gw)"
+step "a reload gives alpha exit-node \"gw\" (gw: serve exit, its certificate has 0.0.0.0/0,::/0): alpha's pings to www go through the tunnel"
+meshconf alpha 'exit-node "gw"' >"$D/alpha.conf"
+run "$MESHCTL" -s "$D/alpha.sock" reload
+run ip -n "${P}alpha" rule show
+run ip -n "${P}alpha" route show table 28005
+exitok() {
+	ip netns exec "${P}alpha" ping -c 1 -W 1 198.18.0.9 >/dev/null 2>&1
+}
+for i in $(seq 20); do exitok && break; sleep 0.2; done
+n0=$(seen www "alpha's NAT") c0=$(seen www gw)
+run ip netns exec "${P}alpha" ping -c 3 -i 0.2 -W 2 -q 198.18.0.9 || fail=1
+printf 'www saw %s more pings from alpha'"'"'s NAT, %s more from gw (masqueraded); gw forwarded %s from the tunnel in all\n' \
+    "$(($(seen www "alpha's NAT") - n0))" "$(($(seen www gw) - c0))" \
+    "$(seen gw "from the tunnel to www")"
+[ "$(seen www "alpha's NAT")" = "$n0" ] || { echo "alpha's pings left by its NAT"; fail=1; }
+[ "$(($(seen www gw) - c0))" -ge 3 ] || { echo "www did not see gw"; fail=1; }
+run ip netns exec "${P}gw" nft list table inet meshd_exit
 step "and the stock WireGuard side"
 run ip netns exec "${P}gamma" wg show "$GIF"
 
