@@ -218,3 +218,40 @@ mesh_conf() {
 		printf '}\n'
 	} >"$D/$n.conf"
 }
+
+# relay_tls: an ECDSA P-256 key and a self-signed certificate for a
+# relay's TLS, $D/tls.key (0600) and $D/tls.crt (members do not check
+# it: the relay proves itself in its 101)
+relay_tls() {
+	(umask 077; openssl ecparam -name prime256v1 -genkey -noout \
+	    -out "$D/tls.key" 2>/dev/null) &&
+	    openssl req -new -x509 -key "$D/tls.key" -out "$D/tls.crt" \
+	    -days 30 -subj /CN=www.example.com 2>/dev/null
+}
+# relay_conf NAME COORD [SITE]: mesh_conf NAME COORD with a serve relay
+# block on 0.0.0.0:443 using relay_tls's files (and SITE's pages)
+relay_conf() {
+	local site=
+	[ -n "${3:-}" ] && site=$(printf '\n\t\tsite-directory "%s"' "$3")
+	MESH_EXTRA=$(printf '\tserve relay {\n\t\tlisten "0.0.0.0:443"\n\t\ttls-certificate-file "%s"\n\t\ttls-key-file "%s"%s\n\t}' \
+	    "$D/tls.crt" "$D/tls.key" "$site") mesh_conf "$1" "$2"
+}
+# relay_no_udp NS ADDR...: NS sends no UDP to the ADDRs and takes none
+# from them (TCP passes): only a relay joins it to them
+relay_no_udp() {
+	local ns=$1 set
+	shift
+	set=$(echo "$@" | sed 's/ /, /g')
+	ip netns exec "$ns" nft -f - <<NFT
+table inet relaytest {
+	chain out {
+		type filter hook output priority 0;
+		ip daddr { $set } udp dport 1-65535 drop
+	}
+	chain in {
+		type filter hook input priority 0;
+		ip saddr { $set } meta l4proto udp drop
+	}
+}
+NFT
+}

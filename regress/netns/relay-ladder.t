@@ -27,14 +27,9 @@ mesh_host "$HUB" "rd1$$" 1 && mesh_host "$HUB" "rdr$$" 2 &&
 mesh_cert n1 1 -R coordinator && mesh_cert r 2 -R relay &&
     mesh_cert a 3 && mesh_cert b 4 && mesh_cert c 5 ||
     fail_setup "certificates"
-(umask 077; openssl ecparam -name prime256v1 -genkey -noout \
-    -out "$D/tls.key" 2>/dev/null) &&
-    openssl req -new -x509 -key "$D/tls.key" -out "$D/tls.crt" \
-    -days 30 -subj /CN=www.example.com 2>/dev/null ||
-    fail_setup "the TLS key"
+relay_tls || fail_setup "the TLS key"
 mesh_conf n1 serve
-MESH_EXTRA=$(printf '\tserve relay {\n\t\tlisten "0.0.0.0:443"\n\t\ttls-certificate-file "%s"\n\t\ttls-key-file "%s"\n\t}' "$D/tls.crt" "$D/tls.key") \
-    mesh_conf r n1:1
+relay_conf r n1:1
 mesh_conf a n1:1
 mesh_conf b n1:1
 mesh_conf c n1:1

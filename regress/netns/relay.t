@@ -28,35 +28,18 @@ mesh_host "$HUB" "rl1$$" 1 && mesh_host "$HUB" "rlr$$" 2 &&
     fail_setup "the hosts"
 mesh_cert n1 1 -R coordinator && mesh_cert r 2 -R relay &&
     mesh_cert a 3 && mesh_cert b 4 || fail_setup "certificates"
-# the relay's TLS key and a self-signed certificate (members do not
-# check it: the relay proves itself in its 101)
-(umask 077; openssl ecparam -name prime256v1 -genkey -noout \
-    -out "$D/tls.key" 2>/dev/null) &&
-    openssl req -new -x509 -key "$D/tls.key" -out "$D/tls.crt" \
-    -days 30 -subj /CN=www.example.com 2>/dev/null ||
-    fail_setup "the TLS key"
+relay_tls || fail_setup "the TLS key"
 mesh_conf n1 serve
 # the web site outsiders see
 mkdir "$D/site" && echo '<html>relay-test-site</html>' >"$D/site/index.html"
-MESH_EXTRA=$(printf '\tserve relay {\n\t\tlisten "0.0.0.0:443"\n\t\ttls-certificate-file "%s"\n\t\ttls-key-file "%s"\n\t\tsite-directory "%s"\n\t}' "$D/tls.crt" "$D/tls.key" "$D/site") \
-    mesh_conf r n1:1
+relay_conf r n1:1 "$D/site"
 mesh_conf a n1:1
 mesh_conf b n1:1
 
 # a and b: no UDP to each other or to r, either way; TCP to r passes
 for h in a b; do
-	ip netns exec "rl$h$$" nft -f - <<NFT || fail_setup "nftables on $h"
-table inet relaytest {
-	chain out {
-		type filter hook output priority 0;
-		ip daddr { 198.18.60.2, 198.18.60.3, 198.18.60.4 } udp dport 1-65535 drop
-	}
-	chain in {
-		type filter hook input priority 0;
-		ip saddr { 198.18.60.2, 198.18.60.3, 198.18.60.4 } meta l4proto udp drop
-	}
-}
-NFT
+	relay_no_udp "rl$h$$" 198.18.60.2 198.18.60.3 198.18.60.4 ||
+	    fail_setup "nftables on $h"
 done
 
 ctl() { local n=$1; shift; "$MESHCTL" -s "$D/$n.sock" "$@"; }
