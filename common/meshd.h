@@ -524,6 +524,11 @@ struct mesh_conf_msg {
 		uint8_t	addr[28];	/* struct sockaddr_in or _in6 */
 		uint32_t addrlen;	/* 0: not resolved */
 	}		stun[MESH_STUN_MAX];
+	/* announce (issue 15): all the certificate's routes, or these */
+	uint8_t		ann_all;
+	uint8_t		nann;
+	uint8_t		pad3[2];
+	struct mesh_prefix ann[MESH_CERT_ROUTES];
 };
 
 /* NET_ADDRS: global or private, no loopback, link-local or mesh address */
@@ -542,7 +547,9 @@ struct mesh_gateway_msg {
 /*
  * CERT_CHECK: a certificate net got from a coordination message on the
  * session with peer via.  own 1: the session's own (REGISTER): its key
- * must be the session's static key.
+ * must be the session's static key.  The routes the record announced
+ * come with it: all the certificate's, or nann prefixes, each of which
+ * must lie inside one of the certificate's routes.
  */
 struct mesh_cert_check {
 	uint32_t	via;
@@ -550,6 +557,10 @@ struct mesh_cert_check {
 	uint8_t		pad;
 	uint16_t	len;
 	uint8_t		cert[MESH_CERT_MAX];
+	uint8_t		ann_all;
+	uint8_t		nann;
+	uint8_t		pad2[2];
+	struct mesh_prefix ann[MESH_CERT_ROUTES];
 };
 
 /* CERT_RESULT: crypto's verdict on a CERT_CHECK */
