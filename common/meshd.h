@@ -410,7 +410,9 @@ enum mesh_ctr {
 	MESH_CTR_CERT_STATIC,		/* crypto: our key or a static peer's */
 	MESH_CTR_CERT_LIMIT,		/* crypto: too many members */
 	MESH_CTR_CRL_BAD,		/* crypto: a list that did not verify */
-	MESH_CTR_COORD_MALFORMED,	/* net: garbage or oversize */
+	MESH_CTR_COORD_MALFORMED,	/* net: garbage or oversize; crypto: a
+					   record announcing a route outside
+					   its certificate's */
 	MESH_CTR_COORD_UNEXPECTED,	/* net/crypto: out of order, or
 					   from a peer it may not come from */
 	MESH_CTR_PROVISIONAL_FULL,	/* crypto: unknown initiators over
