@@ -103,8 +103,8 @@
 #define COORD_MAX		MESH_COORD_MAX
 #define COORD_MAX_CAND		8
 #define COORD_CRL_PART_MAX	768
-#define COORD_REC_FIXED		(8 + 2 + 1 + 1)	/* seq, cert length, ncand,
-						   announced routes */
+/* seq, cert length, ncand, the announced routes' count */
+#define COORD_REC_FIXED		(8 + 2 + 1 + 1)
 #define COORD_MAX_ANN		MESH_CERT_ROUTES
 #define COORD_ANN_ALL		0xff
 /* records in an ENTRY: as many of the shortest as fit (coord.c checks) */
