@@ -58,6 +58,9 @@ struct ctl_conn {
 	uint32_t		 filter_seq;	/* waiting for tun; 0 none */
 };
 
+#define CONTROL_SUN_PATH	sizeof(((struct sockaddr_un *)0)->sun_path)
+#define CONTROL_TMP_SUFFIX	".new"
+
 /*
  * A listening control socket.  Bound under a temporary name (its path
  * and CONTROL_TMP_SUFFIX) and renamed to its path once meshd is ready,
@@ -68,9 +71,8 @@ struct ctl_listener {
 	int			 restricted;
 	struct event		 ev, pause_ev;
 	const char		*path;		/* NULL: none */
-	char			 tmp[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	char			 tmp[CONTROL_SUN_PATH];
 };
-#define CONTROL_TMP_SUFFIX	".new"
 
 /*
  * A mesh peer's counters while a show peers gathers them: what
@@ -279,7 +281,7 @@ control_listen_ro(int fd)
 void
 control_cleanup(const char *path)
 {
-	char	tmp[sizeof(ctl_main.tmp)];
+	char	tmp[CONTROL_SUN_PATH];
 
 	if (path == NULL)
 		return;
