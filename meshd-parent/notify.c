@@ -98,7 +98,8 @@ notify_send(const char *fmt, ...)
 		return;
 	if ((size_t)len >= sizeof(msg))
 		len = sizeof(msg) - 1;	/* a STATUS= cut short */
-	if (sendto(notify_fd, msg, len, MSG_NOSIGNAL,
+	/* never block the event loop on a manager that does not read */
+	if (sendto(notify_fd, msg, len, MSG_NOSIGNAL | MSG_DONTWAIT,
 	    (struct sockaddr *)&notify_sun, notify_sunlen) != len)
 		log_warn("service manager notification (NOTIFY_SOCKET)");
 }
@@ -139,13 +140,15 @@ void
 notify_reloading(void)
 {
 	struct timespec	ts;
+	char		line[NOTIFY_MSG_MAX];
 
 	if (!notify_ready_sent)
 		return;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	notify_send("RELOADING=1\nMONOTONIC_USEC=%llu\nSTATUS=reloading %s\n",
 	    (unsigned long long)ts.tv_sec * 1000000ULL +
-	    (unsigned long long)ts.tv_nsec / 1000, parent.conffile);
+	    (unsigned long long)ts.tv_nsec / 1000,
+	    notify_line(parent.conffile, line, sizeof(line)));
 }
 
 /* the reload is over, applied or not: running (again), and how */
