@@ -14,7 +14,9 @@ BUILD="gcc make bison pkg-config libssl-dev libevent-dev libbsd-dev libseccomp-d
 # regress/netns/ssh.t's SSH transport, with its own sshd in a namespace;
 # tcpdump: regress/netns/relay.t captures what a relay carries; python3
 # and bc: small helpers of several tests (a TCP delay proxy where the kernel
-# has no netem, listeners, timing figures), which skip without them
+# has no netem, listeners, timing figures), which skip without them;
+# systemd: systemd-analyze (250 or later), which judges the unit offline
+# (regress/misc/service.t, unit.t)
 TEST="perl iproute2 iputils-ping jq mandoc procps psmisc nftables netcat-openbsd
     systemd coturn miniupnpd-nftables nginx-light openssh-client openssh-server
     bind9-dnsutils tcpdump python3 bc"

@@ -58,11 +58,20 @@ struct ctl_conn {
 	uint32_t		 filter_seq;	/* waiting for tun; 0 none */
 };
 
-/* a listening control socket */
+#define CONTROL_SUN_PATH	sizeof(((struct sockaddr_un *)0)->sun_path)
+#define CONTROL_TMP_SUFFIX	".new"
+
+/*
+ * A listening control socket.  Bound under a temporary name (its path
+ * and CONTROL_TMP_SUFFIX) and renamed to its path once meshd is ready,
+ * so that a path which exists is a meshd which answers.
+ */
 struct ctl_listener {
 	int			 fd;
 	int			 restricted;
 	struct event		 ev, pause_ev;
+	const char		*path;		/* NULL: none */
+	char			 tmp[CONTROL_SUN_PATH];
 };
 
 /*
@@ -131,8 +140,18 @@ static int	 stats_request(struct ctl_conn *, int, const char *);
 static void	 stats_merge(struct mesh_peer_stats *, enum meshd_role,
 		    const struct mesh_peer_stats *);
 
+/* the temporary name of path, in buf; -1 if it does not fit */
 static int
-control_open(const char *path, mode_t mode)
+control_tmpname(const char *path, char *buf, size_t len)
+{
+	int	n;
+
+	n = snprintf(buf, len, "%s%s", path, CONTROL_TMP_SUFFIX);
+	return n < 0 || (size_t)n >= len ? -1 : 0;
+}
+
+static int
+control_open(struct ctl_listener *l, const char *path, mode_t mode)
 {
 	struct sockaddr_un	 sun;
 	int			 fd;
@@ -141,8 +160,11 @@ control_open(const char *path, mode_t mode)
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
 	if (strlcpy(sun.sun_path, path, sizeof(sun.sun_path)) >=
-	    sizeof(sun.sun_path)) {
-		log_warnx("control socket path %s is too long", path);
+	    sizeof(sun.sun_path) ||
+	    control_tmpname(path, l->tmp, sizeof(l->tmp)) == -1) {
+		log_warnx("control socket path %s is too long (at most %zu "
+		    "bytes)", path, sizeof(sun.sun_path) -
+		    sizeof(CONTROL_TMP_SUFFIX));
 		return -1;
 	}
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
@@ -163,39 +185,73 @@ control_open(const char *path, mode_t mode)
 		log_warn("control socket");
 		return -1;
 	}
+	/* gone until we are ready: a stale path is no sign of a meshd */
 	if (unlink(path) == -1 && errno != ENOENT) {
 		log_warn("unlink %s", path);
 		close(fd);
 		return -1;
 	}
+	if (unlink(l->tmp) == -1 && errno != ENOENT) {
+		log_warn("unlink %s", l->tmp);
+		close(fd);
+		return -1;
+	}
+	(void)strlcpy(sun.sun_path, l->tmp, sizeof(sun.sun_path));
 	old = umask(S_IXUSR | S_IXGRP | S_IWOTH | S_IROTH | S_IXOTH);
 	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
-		log_warn("bind %s", path);
+		log_warn("bind %s", l->tmp);
 		umask(old);
 		close(fd);
 		return -1;
 	}
 	umask(old);
-	if (chmod(path, mode) == -1) {
-		log_warn("chmod %s", path);
+	if (chmod(l->tmp, mode) == -1) {
+		log_warn("chmod %s", l->tmp);
 		close(fd);
-		(void)unlink(path);
+		(void)unlink(l->tmp);
 		return -1;
 	}
+	l->path = path;
 	return fd;
 }
 
 int
 control_init(const char *path)
 {
-	return control_open(path, 0660);
+	return control_open(&ctl_main, path, 0660);
 }
 
 /* the restricted socket: anyone may look, so mode 0666 */
 int
 control_init_ro(const char *path)
 {
-	return control_open(path, 0666);
+	return control_open(&ctl_ro, path, 0666);
+}
+
+/*
+ * Ready (meshd.c start_ready): each socket listens already (since the
+ * children got their config), and now appears under its path.  rename(2)
+ * is atomic: there is never a path that refuses a connection.
+ */
+static int
+control_publish_one(struct ctl_listener *l)
+{
+	if (l->path == NULL)
+		return 0;
+	if (rename(l->tmp, l->path) == -1) {
+		log_warn("control socket: rename %s to %s", l->tmp, l->path);
+		return -1;
+	}
+	return 0;
+}
+
+int
+control_publish(void)
+{
+	if (control_publish_one(&ctl_main) == -1 ||
+	    control_publish_one(&ctl_ro) == -1)
+		return -1;
+	return 0;
 }
 
 static void
@@ -221,11 +277,17 @@ control_listen_ro(int fd)
 	control_listen_one(&ctl_ro, fd);
 }
 
+/* the socket's path and its temporary name, whichever exists */
 void
 control_cleanup(const char *path)
 {
-	if (path != NULL)
-		(void)unlink(path);
+	char	tmp[CONTROL_SUN_PATH];
+
+	if (path == NULL)
+		return;
+	(void)unlink(path);
+	if (control_tmpname(path, tmp, sizeof(tmp)) == 0)
+		(void)unlink(tmp);
 }
 
 static void

@@ -186,6 +186,8 @@ main(int argc, char *argv[])
 	if (argc > 0)
 		usage();
 	log_setverbose(parent.verbose);
+	/* before anything is exec'd (check_config runs meshd-crypto -n) */
+	notify_init();
 
 	signal(SIGPIPE, SIG_IGN);
 	if ((conf = parse_config(parent.conffile, 0)) == NULL)
@@ -442,17 +444,34 @@ parent_configured(void)
 	start_ready();
 }
 
-/* ready: sandboxed children with their config, meshctl answered */
+/*
+ * Ready: the UDP sockets are bound and the interface is up (main, before
+ * any child runs), the three children are sandboxed (CHILD_READY) and
+ * have their config (parent_configured), and meshctl is answered: now
+ * the control socket appears under its path, then the service manager
+ * (READY=1) and the waiting foreground (daemon_start) learn it.  Once.
+ */
 static void
 start_ready(void)
 {
+	static int	done;
 	enum meshd_role	r;
+	char		status[128];
 
-	if (!start_configured)
+	if (done || !start_configured)
 		return;
 	for (r = PROC_NET; r < PROC_MAX; r++)
 		if (!parent.children[r].ready)
 			return;
+	done = 1;
+	if (control_publish() == -1)
+		parent_shutdown(1);
+	(void)snprintf(status, sizeof(status), "running: interface %s, "
+	    "port %u, %zu peer%s", parent.conf->iface.name,
+	    parent.listen_port, parent.conf->npeers,
+	    parent.conf->npeers == 1 ? "" : "s");
+	notify_ready(status);
+	log_debug("ready: %s", status);
 	if (start_fd == -1)
 		return;
 	log_tee(-1);
@@ -920,6 +939,7 @@ parent_shutdown(int code)
 
 	if (shutting_down++)
 		exit(code);
+	notify_stopping();
 	net_stop();
 	stream_shutdown();
 	for (r = PROC_NET; r < PROC_MAX; r++)

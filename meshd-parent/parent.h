@@ -74,6 +74,8 @@ int	 parent_logline(struct imsg *, int *, char *, size_t);
 /* control.c */
 int	 control_init(const char *);
 void	 control_listen(int);
+/* ready: the sockets' paths, bound under temporary names, into place */
+int	 control_publish(void);
 /* the restricted socket (control-socket ... restricted): show only */
 int	 control_init_ro(const char *);
 void	 control_listen_ro(int);
@@ -93,6 +95,13 @@ void	 control_filter(uint32_t, uint32_t, const void *, size_t);
 
 /* tun's IMSG_CTL_DNS for request id */
 void	 control_dns(uint32_t, struct ctl_dns *);
+
+/* notify.c: the service manager's NOTIFY_SOCKET (sd_notify(3)) */
+void	 notify_init(void);
+void	 notify_ready(const char *);
+void	 notify_reloading(void);
+void	 notify_reloaded(const char *);
+void	 notify_stopping(void);
 
 /* dnsconf.c: mesh DNS sockets for tun, systemd-resolved */
 void	 dns_config(struct meshd_conf *);

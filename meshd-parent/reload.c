@@ -286,6 +286,17 @@ keycheck_start(struct meshd_conf *nconf, struct keyfds *kf, int start)
 	pending_start = start;
 }
 
+/* the service manager: the reload is over (READY=1), and how it went */
+static void
+reload_notify(int ok, const char *msg)
+{
+	char	status[MESH_RESULT_MAX + 64];
+
+	(void)snprintf(status, sizeof(status), "running: %s%s",
+	    ok ? "" : "reload failed, the running config stays: ", msg);
+	notify_reloaded(status);
+}
+
 int
 parent_reload(char *err, size_t errlen)
 {
@@ -297,13 +308,16 @@ parent_reload(char *err, size_t errlen)
 		return EBUSY;
 	}
 	log_info("reloading %s", parent.conffile);
+	notify_reloading();
 	if ((nconf = parse_config(parent.conffile, 0)) == NULL) {
 		snprintf(err, errlen, "%s", config_errors());
 		log_warnx("reload failed, keeping the running config");
+		reload_notify(0, err);
 		return EINVAL;
 	}
 	if (keys_open(nconf, &kf, err, errlen) == -1) {
 		log_warnx("reload failed: %s", err);
+		reload_notify(0, err);
 		free_config(nconf);
 		return EINVAL;
 	}
@@ -341,6 +355,7 @@ reload_failed(struct meshd_conf *nconf, const char *err)
 {
 	log_warnx("reload failed: %s", err);
 	log_warnx("keeping the running config");
+	reload_notify(0, err);
 	free_config(nconf);
 	control_reload_done(EINVAL, err);
 	reload_next();
@@ -446,6 +461,7 @@ keycheck_ok(struct imsg *imsg)
 	parent.conf = nconf;
 	resolve_schedule();
 	netwatch_update();
+	reload_notify(1, err);
 	control_reload_done(0, err);
 	reload_next();
 }

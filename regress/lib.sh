@@ -139,15 +139,16 @@ two_hosts() {
 	    return 1
 	A_PUB=$(wg pubkey <"$D/a.key") && B_PUB=$(wg pubkey <"$D/b.key")
 }
-# meshd_ready SOCK: true once the meshd on control socket SOCK answers
-# and its three children say they are sandboxed.  The socket's path
-# alone is no sign: meshd makes it before it binds its UDP sockets, and
-# a first initiation sent before then is lost (the next comes 5 s on).
+# meshd_ready SOCK: true once the control socket SOCK is there, which
+# meshd makes only when it is ready (its UDP sockets bound, the interface
+# up, the three children sandboxed: regress/netns/notify.t holds this),
+# and then answers at once with three sandboxed children.
 meshd_ready() {
+	wait_for 10 test -S "$1" || return 1
 	# (jq -e exits 0 on no input at all: look for its "true")
-	wait_for 10 sh -c "$MESHCTL -j -s $1 show status |
+	"$MESHCTL" -j -s "$1" show status |
 	    jq '[.processes[] | select(.sandboxed)] | length == 3' |
-	    grep -qx true"
+	    grep -qx true
 }
 # meshd_up NAME NS: meshd -d in NS with $D/NAME.conf, control socket
 # $D/NAME.sock and log $D/NAME.log, its pid in PID_NAME; then meshd_ready.
