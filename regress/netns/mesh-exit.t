@@ -94,6 +94,15 @@ like "$(ip -n "mex3$$" rule show)" "not from all fwmark 0x6d65 lookup 28005" \
     "n3 has the fwmark rule"
 like "$(ip -n "mex3$$" rule show)" "lookup main suppress_prefixlength 0" \
     "n3 has the suppress_prefixlength rule"
+# the unprivileged user's sockets (ssh(1)'s, the SSH transport) keep to
+# the underlay: ssh cannot mark its socket
+uid=$(id -u _meshd)
+like "$(ip -n "mex3$$" rule show)" "uidrange $uid-$uid lookup main" \
+    "n3 has the rule for its unprivileged user"
+like "$(ip -n "mex3$$" route get 198.18.70.1 uid "$uid")" "dev eth0" \
+    "that user's connections (ssh's) go out eth0"
+like "$(ip -n "mex3$$" route get 198.18.70.1)" "dev msh0" \
+    "root's go into the tunnel"
 like "$(ip -n "mex3$$" route show table 28005)" "default dev msh0" \
     "n3's exit table sends everything into msh0"
 like "$(ip netns exec "mex2$$" nft list tables)" "inet meshd_exit" \
@@ -175,7 +184,8 @@ is "$(leaked)" "$l" "nor directly"
 kill "$PID_n3"
 wait_for 10 sh -c "! kill -0 $PID_n3 2>/dev/null"; ok $? "n3 stops"
 r=$(ip -n "mex3$$" rule show)
-[[ "$r" != *0x6d65* && "$r" != *suppress_prefixlength* ]]
+[[ "$r" != *0x6d65* && "$r" != *suppress_prefixlength* &&
+    "$r" != *uidrange* ]]
 ok $? "n3's rules are gone"
 is "$(ip -n "mex3$$" route show table 28005 2>/dev/null)" "" \
     "n3's exit table is empty"
