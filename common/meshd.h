@@ -327,6 +327,9 @@ struct mesh_peer_msg {
 	uint32_t	endpoint_len;
 	uint32_t	naips;
 	uint32_t	flags;		/* MESH_PEER_F_* */
+	/* a coordinator's relay, TCP (relay in its block): len 0 none */
+	uint8_t		relay[28];	/* struct sockaddr_in or _in6 */
+	uint32_t	relay_len;
 };
 #define MESH_PEER_F_COORDINATOR	0x01	/* a mesh block's coordinator */
 
@@ -702,14 +705,23 @@ struct mesh_relay_sign {
  */
 #define MESH_PROOF_CLIENT	1	/* the client's, in the upgrade */
 #define MESH_PROOF_RELAY	2	/* the relay's, in the 101 */
+/* mesh_relay_proof.ok: what crypto knows of the key */
+#define MESH_PROOF_NONE		0	/* no proof (no static key yet) */
+#define MESH_PROOF_MEMBER	1	/* an admitted member or a coordinator */
+#define MESH_PROOF_STRANGER	2	/* neither, but a valid certificate of
+					   the mesh vouches for it: at a
+					   relay, it may only reach
+					   coordinators (to register) */
 #define MESH_PROOF_LEN		32
 struct mesh_relay_proof {
 	uint8_t		pubkey[32];
 	uint8_t		exporter[32];
 	uint8_t		who;		/* MESH_PROOF_* */
 	uint8_t		ok;
-	uint8_t		pad[2];
+	uint16_t	certlen;	/* 0: none */
 	uint8_t		mac[MESH_PROOF_LEN];
+	/* a key not admitted (yet): its certificate, which must vouch */
+	uint8_t		cert[MESH_CERT_MAX];
 };
 
 /* relayproof.c: the MAC of a proof from the DH result (crypto, tests) */
@@ -867,6 +879,7 @@ enum ctl_change_kind {
 #define CHANGE_F_AIPS		0x04	/* aips_added, aips_removed */
 #define CHANGE_F_KEEPALIVE	0x08
 #define CHANGE_F_PSK		0x10	/* psk: enum ctl_change_psk */
+#define CHANGE_F_RELAY		0x20	/* a coordinator's relay */
 enum ctl_change_psk {
 	CHANGE_PSK_ADDED = 1,
 	CHANGE_PSK_REMOVED,

@@ -167,6 +167,8 @@ void	 mesh_count(enum mesh_ctr);
 void	 mesh_stats(struct mesh_peer_stats *);
 int	 mesh_serving(void);
 int	 mesh_member_roles(struct crypto_peer *);
+/* 1 if buf is a certificate of our mesh, valid now, for key pub */
+int	 mesh_cert_vouches(const uint8_t *, size_t, const uint8_t [32]);
 
 /* relaykey.c: the relay's TLS key, and proofs for relay connections */
 void	 relay_key_fd(int);

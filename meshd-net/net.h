@@ -125,6 +125,10 @@ const struct coord_cand *coord_member_by_id(uint32_t, uint8_t [32],
 const uint8_t *coord_subscriber_key(const struct net_peer *);
 int	 coord_is_self(const uint8_t [32]);
 int	 coord_serving(void);
+/* 1 if the directory has an admitted member of this key */
+int	 coord_key_admitted(const uint8_t [32]);
+/* our certificate's bytes (and length), or NULL */
+const uint8_t *coord_own_cert(size_t *);
 
 /*
  * A datagram from a stream connection (stream.c): judged as one from a

@@ -143,6 +143,8 @@ peer_diff(struct confdiff *d, const struct peer_conf *o,
 		c.fields |= CHANGE_F_ENDPOINT;
 	if (o->keepalive != n->keepalive)
 		c.fields |= CHANGE_F_KEEPALIVE;
+	if (strcmp(o->relay_str, n->relay_str) != 0)
+		c.fields |= CHANGE_F_RELAY;
 	if (strcmp(o->psk_file, n->psk_file) != 0) {
 		c.fields |= CHANGE_F_PSK;
 		if (o->psk_file[0] == '\0')

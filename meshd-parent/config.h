@@ -59,6 +59,11 @@ struct peer_conf {
 	char			 ssh_known_hosts[PATH_MAX]; /* "" default */
 	char			 ssh_remote[MESH_ENDPOINT_MAX]; /* -W's; ""
 						   STREAM_DEFAULT */
+	/* a coordinator's relay (its serve relay), for a site without
+	   UDP: "" none */
+	char			 relay_str[MESH_ENDPOINT_MAX];
+	struct sockaddr_storage	 relay;
+	socklen_t		 relay_len;
 };
 #define SSH_KNOWN_HOSTS_DEFAULT	"/etc/meshd/known_hosts"
 #define STREAM_DEFAULT		"127.0.0.1:51821"
@@ -225,6 +230,9 @@ void			 config_peer_key(struct peer_conf *);
 void			 config_peer_end(struct peer_conf *, const char *, int,
 			    int);
 void			 config_endpoint(struct peer_conf *, const char *);
+/* the same, its messages naming keyword kw ("relay", "listen") */
+void			 config_endpoint_kw(struct peer_conf *, const char *,
+			    const char *);
 int			 config_endpoint_resolve(const char *,
 			    struct sockaddr_storage *, socklen_t *);
 void			 config_aip(struct peer_conf *, const char *,

@@ -116,6 +116,7 @@ enum opt {
 	OPT_TLSCERT,
 	OPT_TLSKEY,
 	OPT_SITEDIR,
+	OPT_COORDRELAY,
 	OPT_MAX
 };
 
@@ -226,6 +227,7 @@ static void	 peer_end(void);
 static void	 peer_pubkey(const char *);
 static void	 peer_psk(const char *);
 static void	 peer_endpoint(const char *);
+static void	 coord_relay(const char *);
 static void	 peer_aip(const char *);
 static void	 peer_keepalive(const char *);
 static void	 mesh_begin(const char *);
@@ -471,6 +473,10 @@ meshopt		: CA STRING			{ mesh_ca($2); }
 		| EXITNODE STRING		{ mesh_exit_node($2); }
 		| EXITNODEFALLBACK STRING	{ mesh_exit_fallback($2); }
 		| ANNOUNCE STRING		{ mesh_announce($2); }
+		| RELAY STRING			{
+			blk_error("relay \"%s\" belongs in the block of the "
+			    "coordinator that serves it", $2);
+		}
 		| coordinator
 		;
 
@@ -521,6 +527,7 @@ coordopts_l	: /* empty */
 coordopt	: PUBLICKEY STRING		{ peer_pubkey($2); }
 		| ENDPOINT STRING		{ peer_endpoint($2); }
 		| PERSISTENTKEEPALIVE STRING	{ peer_keepalive($2); }
+		| RELAY STRING			{ coord_relay($2); }
 		;
 
 %%
@@ -602,7 +609,8 @@ keyword_in(const struct keyword *kw, enum block b)
 	if (kw->where == b)
 		return 1;
 	return b == BLOCK_COORD && (kw->token == PUBLICKEY ||
-	    kw->token == ENDPOINT || kw->token == PERSISTENTKEEPALIVE);
+	    kw->token == ENDPOINT || kw->token == PERSISTENTKEEPALIVE ||
+	    kw->token == RELAY);
 }
 
 static const char *
@@ -1935,6 +1943,29 @@ peer_endpoint(const char *s)
 	config_endpoint(blk.peer, s);
 }
 
+/*
+ * relay "host:port" in a coordinator block: that coordinator also serves
+ * a relay there (serve relay).  A member whose site lets no UDP out
+ * reaches its coordinator through it over TLS, and the rest of the mesh
+ * through the relays the directory names.  A host name is resolved now,
+ * once.
+ */
+static void
+coord_relay(const char *s)
+{
+	struct peer_conf	tmp;
+
+	if (!opt_once(OPT_COORDRELAY, "relay"))
+		return;
+	memset(&tmp, 0, sizeof(tmp));
+	config_endpoint_kw(&tmp, s, "relay");
+	if (tmp.endpoint_len == 0)
+		return;		/* said why */
+	(void)strlcpy(blk.peer->relay_str, s, sizeof(blk.peer->relay_str));
+	blk.peer->relay = tmp.endpoint;
+	blk.peer->relay_len = tmp.endpoint_len;
+}
+
 static void
 peer_aip(const char *s)
 {
@@ -2520,7 +2551,7 @@ relay_listen(const char *s)
 		return;
 	}
 	memset(&tmp, 0, sizeof(tmp));
-	config_endpoint(&tmp, s);
+	config_endpoint_kw(&tmp, s, "listen");
 	if (tmp.endpoint_str[0] == '\0')
 		return;		/* said why */
 	(void)strlcpy(r->listen_str[r->nlisten], s,

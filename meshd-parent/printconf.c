@@ -103,6 +103,11 @@ print_coord(FILE *f, struct peer_conf *p)
 	}
 	if (p->keepalive != 0)
 		fprintf(f, "\t\tpersistent-keepalive %u\n", p->keepalive);
+	if (p->relay_str[0] != '\0') {
+		fprintf(f, "\t\trelay ");
+		print_string(f, p->relay_str);
+		fprintf(f, "\n");
+	}
 	fprintf(f, "\t}\n");
 }
 

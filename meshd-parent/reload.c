@@ -102,6 +102,10 @@ peer_msg(struct peer_conf *p, struct mesh_peer_msg *pm)
 	pm->naips = p->naips;
 	if (p->coordinator)
 		pm->flags |= MESH_PEER_F_COORDINATOR;
+	if (p->relay_len != 0 && p->relay_len <= sizeof(pm->relay)) {
+		memcpy(pm->relay, &p->relay, p->relay_len);
+		pm->relay_len = p->relay_len;
+	}
 }
 
 /* the mesh block: RECONF_MESH, our certificate, the revocation list */
