@@ -293,6 +293,18 @@ enum imsg_type {
 				   whose default routes tun routes to (0:
 				   none), at start, reload and when the
 				   exit-node member comes or goes */
+	/* Prometheus metrics (meshd-net/metrics.c, meshd-parent/metrics.c) */
+	IMSG_METRICS_LISTEN,	/* parent -> net: fd of a listening TCP socket
+				   of metrics-listen; uint8_t first: 1 closes
+				   the listeners net had (no fd: none now) */
+	IMSG_METRICS_REQ,	/* net -> parent: no data; id: net's number
+				   for a scrape; the parent gathers the
+				   counters as show peers does */
+	IMSG_METRICS_TEXT,	/* parent -> net: id as asked; 1 to
+				   MESH_CONFIG_CHUNK bytes of the exposition
+				   text, no NUL; then METRICS_END */
+	IMSG_METRICS_END,	/* parent -> net: id as asked; int32_t 0 the
+				   text is whole, else errno-like: none */
 	IMSG_TYPE_MAX
 };
 

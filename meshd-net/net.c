@@ -63,6 +63,7 @@
 #include "net.h"
 #include "pktchan.h"
 #include "ratelimit.h"
+#include "scrape.h"
 #include "wgcrypto.h"
 #include "wgproto.h"
 #include "wire.h"
@@ -1071,6 +1072,15 @@ net_dispatch_parent(struct imsg *imsg)
 		break;
 	case IMSG_RELAY_CONNECT:
 		relay_connected(imsg);
+		break;
+	case IMSG_METRICS_LISTEN:
+		scrape_listen(imsg);
+		break;
+	case IMSG_METRICS_TEXT:
+		scrape_text(imsg);
+		break;
+	case IMSG_METRICS_END:
+		scrape_end(imsg);
 		break;
 	default:
 		child_unexpected(PROC_PARENT, imsg);

@@ -94,6 +94,16 @@ void	 control_filter(uint32_t, uint32_t, const void *, size_t);
 /* tun's IMSG_CTL_DNS for request id */
 void	 control_dns(uint32_t, struct ctl_dns *);
 
+/* Prometheus metrics (metrics.c); a scrape's counters come from control.c */
+struct stats_req;
+int	 control_metrics(uint32_t);
+void	 control_metrics_peers(struct stats_req *,
+	    void (*)(const struct ctl_peer *, void *), void *);
+void	 metrics_reconf(struct meshd_conf *, int);
+void	 metrics_request(struct imsgev *, struct imsg *);
+void	 metrics_reply(uint32_t, struct stats_req *,
+	    const struct mesh_peer_stats *);
+
 /* dnsconf.c: mesh DNS sockets for tun, systemd-resolved */
 void	 dns_config(struct meshd_conf *);
 void	 dns_revert(void);
