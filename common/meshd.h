@@ -490,7 +490,9 @@ struct mesh_peer_stats {
 					   inside allowed-ips) */
 	/* the rest in a process's global counters (id 0) only */
 	uint64_t	rx_packets;	/* net: datagrams; crypto: messages from
-					   net; tun: packets from the TUN */
+					   net; tun: packets from the TUN.
+					   Per peer too, crypto: messages
+					   that authenticated (rx_bytes') */
 	uint64_t	handshakes;	/* net: passed to crypto; crypto:
 					   accepted */
 	uint64_t	cookie_sent;	/* net: cookie replies under load */
@@ -503,6 +505,8 @@ struct mesh_peer_stats {
 					   0: the last handshakes of no
 					   peer, one a line */
 	uint64_t	mesh[MESH_CTR_MAX];	/* id 0 only */
+	/* per peer, net: datagrams sent (tx_bytes'), appended last */
+	uint64_t	tx_packets;
 };
 
 /* CHILD_READY; meshctl gets it back in a struct ctl_proc */

@@ -208,6 +208,7 @@ void
 net_sent(struct net_peer *np, size_t len)
 {
 	np->tx_bytes += len;
+	np->tx_packets++;
 	if (np->ka != NULL)
 		np->tx_ns = mesh_monotonic_ns();
 }
@@ -814,6 +815,7 @@ send_stats(uint32_t reqid)
 		memcpy(st.endpoint, np->ep.addr, np->ep.addrlen);
 		st.endpoint_len = np->ep.addrlen;
 		st.tx_bytes = np->tx_bytes;
+		st.tx_packets = np->tx_packets;
 		st.drop_noroute = np->drop_noroute;
 		child_compose(PROC_PARENT, IMSG_PEER_STATS, reqid, -1, &st,
 		    sizeof(st));

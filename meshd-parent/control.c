@@ -81,6 +81,8 @@ struct member_stats {
 	int64_t		 hs_last_attempt;
 	uint64_t	 rx_bytes;
 	uint64_t	 tx_bytes;
+	uint64_t	 rx_packets;
+	uint64_t	 tx_packets;
 	uint64_t	 drop_decrypt;
 	uint64_t	 drop_replay;
 	uint64_t	 drop_queue;
@@ -528,6 +530,8 @@ member_stats_get(const struct member_stats *ms, struct mesh_peer_stats *st)
 	st->latest_handshake = ms->latest_handshake;
 	st->rx_bytes = ms->rx_bytes;
 	st->tx_bytes = ms->tx_bytes;
+	st->rx_packets = ms->rx_packets;
+	st->tx_packets = ms->tx_packets;
 	st->drop_decrypt = ms->drop_decrypt;
 	st->drop_replay = ms->drop_replay;
 	st->drop_queue = ms->drop_queue;
@@ -566,6 +570,8 @@ member_stats_put(struct member_stats *ms, const struct mesh_peer_stats *st)
 	ms->latest_handshake = st->latest_handshake;
 	ms->rx_bytes = st->rx_bytes;
 	ms->tx_bytes = st->tx_bytes;
+	ms->rx_packets = st->rx_packets;
+	ms->tx_packets = st->tx_packets;
 	ms->drop_decrypt = st->drop_decrypt;
 	ms->drop_replay = st->drop_replay;
 	ms->drop_queue = st->drop_queue;
@@ -878,6 +884,8 @@ stats_merge(struct mesh_peer_stats *st, enum meshd_role from,
 		st->latest_handshake = in->latest_handshake;
 	st->rx_bytes += in->rx_bytes;
 	st->tx_bytes += in->tx_bytes;
+	st->rx_packets += in->rx_packets;
+	st->tx_packets += in->tx_packets;
 	st->drop_decrypt += in->drop_decrypt;
 	st->drop_replay += in->drop_replay;
 	st->drop_queue += in->drop_queue;

@@ -59,6 +59,8 @@ struct metrics_peer {
 	uint32_t	 hs_attempts;
 	uint64_t	 rx_bytes;
 	uint64_t	 tx_bytes;
+	uint64_t	 rx_packets;
+	uint64_t	 tx_packets;
 	uint64_t	 drop[MDROP_MAX];
 };
 

@@ -137,12 +137,23 @@ metrics_peer_fill(struct metrics_peer *mp, const struct ctl_peer *cp)
 	wg_key_to_base64(mp->key, cp->pubkey);
 	mp->source = cp->source;
 	mp->coordinator = cp->coordinator;
-	mp->path = cp->path.id != 0 ? cp->path.path : MESH_PATH_UNKNOWN;
+	/*
+	 * net tells the path of members with candidates and of peers on
+	 * the ladder (SSH, relay); any other peer with an endpoint is
+	 * plain UDP to it
+	 */
+	if (cp->path.id != 0)
+		mp->path = cp->path.path;
+	else
+		mp->path = cp->endpoint[0] != '\0' ? MESH_PATH_DIRECT :
+		    MESH_PATH_NONE;
 	mp->hs_state = cp->stats.hs_state;
 	mp->latest_handshake = cp->stats.latest_handshake;
 	mp->hs_attempts = cp->stats.hs_attempts;
 	mp->rx_bytes = cp->stats.rx_bytes;
 	mp->tx_bytes = cp->stats.tx_bytes;
+	mp->rx_packets = cp->stats.rx_packets;
+	mp->tx_packets = cp->stats.tx_packets;
 	drops_get(mp->drop, &cp->stats);
 }
 
@@ -212,6 +223,12 @@ peers_text(FILE *f, const struct metrics_snapshot *s)
 	peer_counter(f, s, "meshd_peer_tx_bytes_total", "counter",
 	    "Bytes sent to the peer on the wire.",
 	    offsetof(struct metrics_peer, tx_bytes));
+	peer_counter(f, s, "meshd_peer_rx_packets_total", "counter",
+	    "Messages received from the peer that authenticated.",
+	    offsetof(struct metrics_peer, rx_packets));
+	peer_counter(f, s, "meshd_peer_tx_packets_total", "counter",
+	    "Datagrams sent to the peer.",
+	    offsetof(struct metrics_peer, tx_packets));
 	family(f, "meshd_peer_drops_total", "counter",
 	    "Packets of the peer dropped, by reason.");
 	for (i = 0; i < s->npeers; i++) {

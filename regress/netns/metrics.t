@@ -89,11 +89,18 @@ is "$(metric "$D/m2" meshd_peer_latest_handshake_seconds 'peer="b"')" "$hs" \
     "latest handshake agrees with meshctl show peers"
 ok $([ "${rx:-0}" -gt 0 ] && [ "${tx:-0}" -gt 0 ]; echo $?) \
     "the pings were counted"
+rxp=$(metric "$D/m2" meshd_peer_rx_packets_total 'peer="b"')
+txp=$(metric "$D/m2" meshd_peer_tx_packets_total 'peer="b"')
+ok $([ "${rxp:-0}" -ge 3 ] && [ "${txp:-0}" -ge 3 ]; echo $?) \
+    "and their packets ($rxp in, $txp out: 3 pings and a handshake)"
 has "$(grep '^meshd_peer_info{' "$D/m2")" "public_key=\"$B_PUB\"" \
     "b's public key is a label"
-path=$(echo "$pj" | jq -r "$sel | .path // \"unknown\"")
-is "$(metric "$D/m2" meshd_peer_path_info "path=\"$path\"")" 1 \
-    "the path agrees with meshctl show peers ($path)"
+# meshctl names no path for a plain UDP peer (null), only an endpoint
+path=$(echo "$pj" | jq -r "$sel | .path // (if .endpoint then \"direct\" else \"none\" end)")
+is "$path" direct "meshctl: b is reached at its endpoint"
+is "$(metric "$D/m2" meshd_peer_path_info 'peer="b"')" 1 "b has a path"
+has "$(grep '^meshd_peer_path_info{peer="b"' "$D/m2")" "path=\"$path\"" \
+    "and it is the one meshctl shows"
 is "$(grep -c '^meshd_peer_drops_total{peer="b"' "$D/m2")" 10 \
     "b's drops by ten reasons"
 
@@ -103,6 +110,8 @@ rx2=$(metric "$D/m3" meshd_peer_rx_bytes_total 'peer="b"')
 tx2=$(metric "$D/m3" meshd_peer_tx_bytes_total 'peer="b"')
 ok $([ "${rx2:-0}" -gt "$rx" ] && [ "${tx2:-0}" -gt "$tx" ]; echo $?) \
     "rx and tx bytes move after a ping ($rx -> $rx2, $tx -> $tx2)"
+rxp2=$(metric "$D/m3" meshd_peer_rx_packets_total 'peer="b"')
+is "$rxp2" "$((rxp + 2))" "two pings are two packets in ($rxp -> $rxp2)"
 
 for p in parent net crypto tun; do
 	v=$(metric "$D/m3" meshd_process_memory_bytes "process=\"$p\",kind=\"pss\"")
