@@ -72,6 +72,13 @@ is "$ctype" "text/plain; version=0.0.4; charset=utf-8" \
 out=$(promtool check metrics <"$D/m1" 2>&1)
 ok $? "promtool check metrics passes" || diag "$out"
 has "$(cat "$D/m1")" 'meshd_build_info{version="' "build info"
+# every metric is in meshd.8 (MESHD_SRC: lib.sh's, the source tree)
+missing=
+for m in $(sed -n 's/^# TYPE \([a-z_]*\) .*/\1/p' "$D/m1"); do
+	grep -q "Cm $m\b\|, $m\b" "$MESHD_SRC/man/meshd.8" ||
+	    missing="$missing $m"
+done
+is "$missing" "" "meshd.8 lists every metric"
 
 # what a user compares: meshctl's numbers and the scrape's, both taken
 # after the pings, with no traffic between (no keepalive configured)
