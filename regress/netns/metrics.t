@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Prometheus metrics.  Two meshd nodes a and b; a has metrics-listen on
-# 127.0.0.1:9586 and on its mesh address 100.64.186.1:9586.  After pings
+# 127.0.0.1:9586, [::1]:9586 and its mesh address 100.64.186.1:9586.  After pings
 # through the tunnel, curl fetches a's /metrics: 200 with the exposition
 # format's type, promtool check metrics passes, and what a user would
 # compare agrees with meshctl -j show peers (b's rx/tx bytes and latest
@@ -36,6 +36,7 @@ EOF
 }
 LISTEN='metrics-listen "127.0.0.1:9586"
 metrics-listen "100.64.186.1:9586"
+metrics-listen "[::1]:9586"
 '
 conf a 1 b "$B_PUB" 2 "$LISTEN" >"$D/a.conf"
 conf b 2 a "$A_PUB" 1 >"$D/b.conf"
@@ -134,6 +135,8 @@ is "$code" 200 "b scrapes a on its mesh address"
 has "$(cat "$D/m4")" 'meshd_peer_rx_bytes_total{peer="b"' \
     "with the peers' counters"
 
+is "$(scrape /dev/null 'http://[::1]:9586/metrics')" 200 \
+    "IPv6: [::1]:9586 answers too"
 is "$(scrape /dev/null http://127.0.0.1:9586/)" 404 "GET / is 404"
 is "$(scrape /dev/null http://127.0.0.1:9586/metricsx)" 404 \
     "GET /metricsx is 404"
