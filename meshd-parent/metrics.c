@@ -56,24 +56,35 @@ static char		 listen_set[METRICS_LISTEN_MAX * MESH_ENDPOINT_MAX];
 static int		 listen_open;
 static int		 pending;
 
-/* 1 if ss is an address of the interface (bound with IP_FREEBIND) */
+/* 1 if ss holds the address of a */
 static int
-iface_addr(const struct meshd_conf *conf, const struct sockaddr_storage *ss)
+addr_is(const struct mesh_prefix *a, const struct sockaddr_storage *ss)
 {
 	const struct sockaddr_in	*sin = (const struct sockaddr_in *)ss;
 	const struct sockaddr_in6	*sin6 = (const struct sockaddr_in6 *)ss;
-	const struct mesh_prefix	*a;
-	size_t				 i;
 
-	for (i = 0; i < conf->iface.naddrs; i++) {
-		a = &conf->iface.addrs[i];
-		if (a->af == 4 && ss->ss_family == AF_INET &&
-		    memcmp(a->addr, &sin->sin_addr, 4) == 0)
+	if (a->af == 4 && ss->ss_family == AF_INET)
+		return memcmp(a->addr, &sin->sin_addr, 4) == 0;
+	if (a->af == 6 && ss->ss_family == AF_INET6)
+		return memcmp(a->addr, &sin6->sin6_addr, 16) == 0;
+	return 0;
+}
+
+/*
+ * 1 if ss is an address the interface gets, from the config or our
+ * certificate (bound with IP_FREEBIND: it may not be there yet)
+ */
+static int
+iface_addr(const struct meshd_conf *conf, const struct sockaddr_storage *ss)
+{
+	size_t	i;
+
+	for (i = 0; i < conf->iface.naddrs; i++)
+		if (addr_is(&conf->iface.addrs[i], ss))
 			return 1;
-		if (a->af == 6 && ss->ss_family == AF_INET6 &&
-		    memcmp(a->addr, &sin6->sin6_addr, 16) == 0)
+	for (i = 0; conf->has_mesh && i < conf->mesh.c.naddrs; i++)
+		if (addr_is(&conf->mesh.c.addrs[i], ss))
 			return 1;
-	}
 	return 0;
 }
 
