@@ -288,6 +288,9 @@ conn_find(uint32_t id)
 {
 	struct scrape_conn	*c;
 
+	/* 0 is no scrape's: connections still reading have it */
+	if (id == 0)
+		return NULL;
 	TAILQ_FOREACH(c, &conns, entry)
 		if (c->id == id)
 			return c;

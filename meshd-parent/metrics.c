@@ -337,7 +337,8 @@ snapshot_fill(struct metrics_snapshot *s, const struct peer_list *pl)
 	s->revoked = members_count(CTL_STATE_REVOKED);
 	s->crl_serial = members_crl()->crl_serial;
 	for (i = 0; i < pl->n; i++) {
-		if (!pl->p[i].coordinator || pl->p[i].source != CTL_SOURCE_CONFIG)
+		if (!pl->p[i].coordinator ||
+		    pl->p[i].source != CTL_SOURCE_CONFIG)
 			continue;
 		s->coordinators++;
 		if (pl->p[i].hs_state == MESH_HS_ESTABLISHED &&

@@ -161,8 +161,9 @@ test_text(void)
 
 	t = text_of("we\"ird\\name\nx");
 	ok(strstr(t, "meshd_peer_rx_bytes_total{peer=\"we\\\"ird\\\\name\\nx\","
-	    "public_key=\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\"} 1234\n")
-	    != NULL, "a name's quote, backslash and newline are escaped");
+	    "public_key=\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\"} "
+	    "1234\n") != NULL,
+	    "a name's quote, backslash and newline are escaped");
 	ok(strstr(t, "reason=\"replay\"} 7\n") != NULL, "drops by reason");
 	ok(strstr(t, "=\",reason=\"ratelimit\"") == NULL,
 	    "no ratelimit drops per peer (net counts them per source)");
