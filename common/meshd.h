@@ -293,6 +293,18 @@ enum imsg_type {
 				   whose default routes tun routes to (0:
 				   none), at start, reload and when the
 				   exit-node member comes or goes */
+	/* Prometheus metrics (meshd-net/metrics.c, meshd-parent/metrics.c) */
+	IMSG_METRICS_LISTEN,	/* parent -> net: fd of a listening TCP socket
+				   of metrics-listen; uint8_t first: 1 closes
+				   the listeners net had (no fd: none now) */
+	IMSG_METRICS_REQ,	/* net -> parent: no data; id: net's number
+				   for a scrape; the parent gathers the
+				   counters as show peers does */
+	IMSG_METRICS_TEXT,	/* parent -> net: id as asked; 1 to
+				   MESH_CONFIG_CHUNK bytes of the exposition
+				   text, no NUL; then METRICS_END */
+	IMSG_METRICS_END,	/* parent -> net: id as asked; int32_t 0 the
+				   text is whole, else errno-like: none */
 	IMSG_TYPE_MAX
 };
 
@@ -483,7 +495,9 @@ struct mesh_peer_stats {
 					   inside allowed-ips) */
 	/* the rest in a process's global counters (id 0) only */
 	uint64_t	rx_packets;	/* net: datagrams; crypto: messages from
-					   net; tun: packets from the TUN */
+					   net; tun: packets from the TUN.
+					   Per peer too, crypto: messages
+					   that authenticated (rx_bytes') */
 	uint64_t	handshakes;	/* net: passed to crypto; crypto:
 					   accepted */
 	uint64_t	cookie_sent;	/* net: cookie replies under load */
@@ -496,6 +510,8 @@ struct mesh_peer_stats {
 					   0: the last handshakes of no
 					   peer, one a line */
 	uint64_t	mesh[MESH_CTR_MAX];	/* id 0 only */
+	/* per peer, net: datagrams sent (tx_bytes'), appended last */
+	uint64_t	tx_packets;
 };
 
 /* CHILD_READY; meshctl gets it back in a struct ctl_proc */

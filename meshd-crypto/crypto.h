@@ -96,6 +96,7 @@ struct crypto_member;
  */
 struct crypto_counters {
 	uint64_t		 rx_bytes;	/* authenticated, on the wire */
+	uint64_t		 rx_packets;	/* messages of rx_bytes */
 	uint64_t		 drop_decrypt;
 	uint64_t		 drop_replay;
 	uint64_t		 drop_queue;

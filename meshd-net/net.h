@@ -68,6 +68,7 @@ struct net_peer {
 	struct mesh_endpoint	 ep;		/* current; addrlen 0: none */
 	char			 name[MESH_NAME_MAX];	/* for the log */
 	uint64_t		 tx_bytes;
+	uint64_t		 tx_packets;	/* datagrams of tx_bytes */
 	uint64_t		 tx_ns;		/* sent last (monotonic), kept
 						   while ka is set */
 	uint64_t		 drop_noroute;

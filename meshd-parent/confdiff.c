@@ -523,6 +523,38 @@ filter_diff(struct confdiff *d, const struct meshd_conf *o,
 	return change_simple(d, CHANGE_IFACE, "filter", text);
 }
 
+/* metrics-listen lines of a that b lacks, as "what" changes */
+static int
+metrics_diff_one(struct confdiff *d, const struct meshd_conf *a,
+    const struct meshd_conf *b, const char *what)
+{
+	char	text[MESH_CHANGE_TEXT];
+	size_t	i, j;
+
+	for (i = 0; i < a->nmetrics; i++) {
+		for (j = 0; j < b->nmetrics; j++)
+			if (strcmp(a->metrics[i].str, b->metrics[j].str) == 0)
+				break;
+		if (j < b->nmetrics)
+			continue;
+		(void)snprintf(text, sizeof(text), "\"%s\" %s",
+		    a->metrics[i].str, what);
+		if (change_simple(d, CHANGE_IFACE, "metrics-listen",
+		    text) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+metrics_diff(struct confdiff *d, const struct meshd_conf *o,
+    const struct meshd_conf *n)
+{
+	if (metrics_diff_one(d, n, o, "added") == -1)
+		return -1;
+	return metrics_diff_one(d, o, n, "removed");
+}
+
 int
 confdiff(const struct meshd_conf *o, const struct meshd_conf *n,
     struct confdiff *d)
@@ -530,7 +562,8 @@ confdiff(const struct meshd_conf *o, const struct meshd_conf *n,
 	memset(d, 0, sizeof(*d));
 	if (iface_diff(d, &o->iface, &n->iface) == -1 ||
 	    ctlsock_diff(d, o, n) == -1 || mesh_diff(d, o, n) == -1 ||
-	    peers_diff(d, o, n) == -1 || filter_diff(d, o, n) == -1) {
+	    peers_diff(d, o, n) == -1 || filter_diff(d, o, n) == -1 ||
+	    metrics_diff(d, o, n) == -1) {
 		confdiff_free(d);
 		return -1;
 	}

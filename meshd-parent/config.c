@@ -387,13 +387,19 @@ int
 config_endpoint_resolve(const char *s, struct sockaddr_storage *ss,
     socklen_t *sslen)
 {
-	char	host[MESH_ENDPOINT_MAX], *port;
+	char	host[MESH_ENDPOINT_MAX], *port, *h = host;
+	size_t	n;
 
 	if (strlcpy(host, s, sizeof(host)) >= sizeof(host) ||
 	    (port = strrchr(host, ':')) == NULL)
 		return EAI_NONAME;
 	*port++ = '\0';
-	return endpoint_lookup(host, port, ss, sslen);
+	/* "[v6addr]:port": getaddrinfo(3) wants the address bare */
+	if (h[0] == '[' && (n = strlen(h)) > 2 && h[n - 1] == ']') {
+		h[n - 1] = '\0';
+		h++;
+	}
+	return endpoint_lookup(h, port, ss, sslen);
 }
 
 /*

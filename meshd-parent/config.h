@@ -68,6 +68,7 @@ struct peer_conf {
 #define SSH_KNOWN_HOSTS_DEFAULT	"/etc/meshd/known_hosts"
 #define STREAM_DEFAULT		"127.0.0.1:51821"
 #define STREAM_LISTEN_MAX	8
+#define METRICS_LISTEN_MAX	4	/* metrics-listen lines */
 #define PROBE_INTERVAL_DEFAULT	60
 #define PROBE_INTERVAL_MIN	1
 #define PROBE_INTERVAL_MAX	3600
@@ -176,6 +177,9 @@ struct meshd_conf {
 	/* control-socket "path" restricted; "" none (sun_path's size) */
 	char			 ro_sock[108];
 	struct filter_conf	*filter;	/* NULL: no filter block */
+	/* metrics-listen: where Prometheus scrapes (metrics.c) */
+	struct stream_listen	 metrics[METRICS_LISTEN_MAX];
+	size_t			 nmetrics;
 };
 
 /* parse.y */

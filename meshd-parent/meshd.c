@@ -705,6 +705,9 @@ parent_dispatch_net(struct child_proc *cp, struct imsg *imsg)
 	case IMSG_BDAY_SOCKET:
 		udp_bday_back(imsg);
 		return 0;
+	case IMSG_METRICS_REQ:
+		metrics_request(&cp->iev, imsg);
+		return 0;
 	default:
 		return parent_dispatch_child(cp, imsg);
 	}

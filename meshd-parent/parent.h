@@ -103,6 +103,16 @@ void	 notify_reloading(void);
 void	 notify_reloaded(const char *);
 void	 notify_stopping(void);
 
+/* Prometheus metrics (metrics.c); a scrape's counters come from control.c */
+struct stats_req;
+int	 control_metrics(uint32_t);
+void	 control_metrics_peers(struct stats_req *,
+	    void (*)(const struct ctl_peer *, void *), void *);
+void	 metrics_reconf(struct meshd_conf *, int);
+void	 metrics_request(struct imsgev *, struct imsg *);
+void	 metrics_reply(uint32_t, struct stats_req *,
+	    const struct mesh_peer_stats *);
+
 /* dnsconf.c: mesh DNS sockets for tun, systemd-resolved */
 void	 dns_config(struct meshd_conf *);
 void	 dns_revert(void);

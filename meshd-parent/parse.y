@@ -254,6 +254,7 @@ static void	 stream_end(void);
 static void	 filter_begin(void);
 static void	 filter_end(void);
 static void	 stream_listen(const char *);
+static void	 metrics_listen(const char *);
 static void	 iface_probe(const char *);
 static void	 peer_ssh(const char *);
 static void	 peer_ssh_opt(int, const char *);
@@ -279,6 +280,7 @@ static void	 coord_abort(void);
 %token	RELAY SITEDIRECTORY TLSCERTFILE TLSKEYFILE
 %token	DOMAIN TTL
 %token	FILTER
+%token	METRICSLISTEN
 %token	ERROR
 %token	<string>	STRING
 
@@ -294,6 +296,7 @@ grammar		: /* empty */
 		| grammar ctlsock '\n'
 		| grammar servestream '\n'
 		| grammar filter '\n'
+		| grammar metrics '\n'
 		| grammar error '\n'		{
 			block_abort();
 			/* a broken block header: skip to its '}' */
@@ -365,6 +368,9 @@ flist		: /* empty */
 
 /* only the restricted kind: the main socket is meshd -s */
 ctlsock		: CONTROLSOCKET STRING RESTRICTED { control_socket($2); }
+		;
+
+metrics		: METRICSLISTEN STRING		{ metrics_listen($2); }
 		;
 
 include		: INCLUDE STRING		{ do_include($2); }
@@ -559,6 +565,7 @@ static const struct keyword keywords[] = {
 	{ "listen",			LISTEN,			BLOCK_RELAY },
 	{ "listen-port",		LISTENPORT,		BLOCK_IFACE },
 	{ "mesh",			MESH,			BLOCK_NONE },
+	{ "metrics-listen",		METRICSLISTEN,		BLOCK_NONE },
 	{ "mtu",			MTU,			BLOCK_IFACE },
 	{ "peer",			PEER,			BLOCK_NONE },
 	{ "persistent-keepalive",	PERSISTENTKEEPALIVE,	BLOCK_PEER },
@@ -2376,6 +2383,41 @@ stream_listen(const char *s)
 	}
 	(void)strlcpy(sl->str, s, sizeof(sl->str));
 	conf->nstream++;
+}
+
+/*
+ * metrics-listen "addr:port": where Prometheus scrapes; a mesh address
+ * too (bound before it is on the interface), a few of them
+ */
+static void
+metrics_listen(const char *s)
+{
+	struct stream_listen	*sl;
+	size_t			 i;
+
+	if (conf->nmetrics >= METRICS_LISTEN_MAX) {
+		conf_error("metrics-listen: more than %d lines",
+		    METRICS_LISTEN_MAX);
+		return;
+	}
+	sl = &conf->metrics[conf->nmetrics];
+	if (strlen(s) >= sizeof(sl->str) ||
+	    config_endpoint_resolve(s, &sl->ss, &sl->sslen) != 0 ||
+	    (sl->ss.ss_family == AF_INET &&
+	    ((struct sockaddr_in *)&sl->ss)->sin_port == 0) ||
+	    (sl->ss.ss_family == AF_INET6 &&
+	    ((struct sockaddr_in6 *)&sl->ss)->sin6_port == 0)) {
+		conf_error("metrics-listen \"%s\" is not an address and port "
+		    "(addr:port or [v6addr]:port, e.g. \"127.0.0.1:9586\")", s);
+		return;
+	}
+	for (i = 0; i < conf->nmetrics; i++)
+		if (strcmp(conf->metrics[i].str, s) == 0) {
+			conf_error("metrics-listen \"%s\" given twice", s);
+			return;
+		}
+	(void)strlcpy(sl->str, s, sizeof(sl->str));
+	conf->nmetrics++;
 }
 
 /* probe-interval SECONDS: how often a peer on SSH or a relay tries UDP */

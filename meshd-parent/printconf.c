@@ -253,6 +253,11 @@ print_config(FILE *f, struct meshd_conf *conf)
 		print_string(f, conf->ro_sock);
 		fprintf(f, " restricted\n\n");
 	}
+	for (i = 0; i < conf->nmetrics; i++) {
+		fprintf(f, "metrics-listen ");
+		print_string(f, conf->metrics[i].str);
+		fprintf(f, i + 1 == conf->nmetrics ? "\n\n" : "\n");
+	}
 	if (conf->has_iface)
 		print_iface(f, &conf->iface);
 	if (conf->has_stream) {

@@ -442,6 +442,7 @@ keycheck_ok(struct imsg *imsg)
 	/* serve stream's listeners, the SSH clients, the ladder (ssh.c) */
 	if (stream_reconf(nconf, pending_start) == -1)
 		parent_shutdown(1);
+	metrics_reconf(nconf, pending_start);
 	memcpy(parent.pubkey, pub, sizeof(parent.pubkey));
 	parent.has_pubkey = 1;
 	if (pending_start) {
