@@ -1659,16 +1659,33 @@ relay_up(void)
 }
 
 /*
- * Peers on a relay path whose connection closed, or that is not the
- * nearest: onto the nearest (roaming, as any path change; the far end
- * follows the source of what we send), or back to their direct
+ * The connection to send to np through: np's own relay when np is a
+ * relay we are connected to (it takes what is addressed to itself, one
+ * hop, whoever else it serves), else the nearest
+ */
+static struct relay_conn *
+relay_for(const struct net_peer *np)
+{
+	size_t	i;
+
+	for (i = 0; i < nknown; i++)
+		if (known[i].id == np->id && known[i].conn != -1 &&
+		    conns[known[i].conn].state == CS_WS)
+			return &conns[known[i].conn];
+	return relay_up();
+}
+
+/*
+ * Peers on a relay path whose connection closed, or that is not the one
+ * relay_for() chooses: onto that one (roaming, as any path change; the
+ * far end follows the source of what we send), or back to their direct
  * endpoint when no relay is up (ladder.c)
  */
 static void
 relay_rehome(void)
 {
 	struct net_peer		 *np, **move;
-	struct relay_conn	 *best = relay_up();
+	struct relay_conn	 *best;
 	struct mesh_endpoint	  ep;
 	size_t			  n = 0, i;
 	int			  slot;
@@ -1683,6 +1700,7 @@ relay_rehome(void)
 		slot = np->ep.sock - MESH_EP_RELAY;
 		if (np->ep.sock < MESH_EP_RELAY || slot >= RELAY_VSLOTS)
 			continue;
+		best = relay_for(np);
 		if (!vslots[slot].used || (best != NULL &&
 		    !conns[vslots[slot].conn].server &&
 		    vslots[slot].conn != conn_index(best)))
@@ -1690,7 +1708,7 @@ relay_rehome(void)
 	}
 	for (i = 0; i < n; i++) {
 		np = move[i];
-		if (best != NULL && relay_path(np, &ep)) {
+		if ((best = relay_for(np)) != NULL && relay_path(np, &ep)) {
 			log_info("peer %s: through relay peer %u now",
 			    np->name, best->relay_id);
 			np->ep = ep;
@@ -1709,7 +1727,7 @@ relay_path(struct net_peer *np, struct mesh_endpoint *ep)
 	size_t			 n;
 	int			 slot;
 
-	if ((c = relay_up()) == NULL)
+	if ((c = relay_for(np)) == NULL)
 		return 0;
 	/* a member in the directory, or a coordinator not reached yet */
 	if (coord_member_by_id(np->id, key, &n) == NULL) {
