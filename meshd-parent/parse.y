@@ -534,6 +534,7 @@ coordopt	: PUBLICKEY STRING		{ peer_pubkey($2); }
 		| ENDPOINT STRING		{ peer_endpoint($2); }
 		| PERSISTENTKEEPALIVE STRING	{ peer_keepalive($2); }
 		| RELAY STRING			{ coord_relay($2); }
+		| SSH STRING			{ peer_ssh($2); } sshopts
 		;
 
 %%
@@ -617,7 +618,9 @@ keyword_in(const struct keyword *kw, enum block b)
 		return 1;
 	return b == BLOCK_COORD && (kw->token == PUBLICKEY ||
 	    kw->token == ENDPOINT || kw->token == PERSISTENTKEEPALIVE ||
-	    kw->token == RELAY);
+	    kw->token == RELAY || kw->token == SSH ||
+	    kw->token == IDENTITYFILE || kw->token == KNOWNHOSTSFILE ||
+	    kw->token == REMOTESTREAM);
 }
 
 static const char *
@@ -1883,15 +1886,22 @@ peer_begin(const char *name)
 	config_peer_name(name, 0);
 }
 
+/* ssh in a peer or coordinator block needs identity-file */
+static void
+ssh_end(void)
+{
+	if (blk.peer->ssh[0] != '\0' && !ssh_id_given)
+		blk_error_at(blk.seen[OPT_SSH], "ssh needs identity-file "
+		    "(ssh \"%s\" identity-file \"/path\")", blk.peer->ssh);
+}
+
 static void
 peer_end(void)
 {
 	config_aips_end(blk.peer);
 	if (blk.seen[OPT_PUBKEY] == 0)
 		blk_error_at(blk.line, "public-key is missing");
-	if (blk.peer->ssh[0] != '\0' && !ssh_id_given)
-		blk_error_at(blk.seen[OPT_SSH], "ssh needs identity-file "
-		    "(ssh \"%s\" identity-file \"/path\")", blk.peer->ssh);
+	ssh_end();
 	config_peer_end(blk.peer, blk.fname, blk.line, blk.key_ok);
 	TAILQ_INSERT_TAIL(&conf->peers, blk.peer, entry);
 	conf->npeers++;
@@ -2718,6 +2728,7 @@ coord_end(void)
 {
 	if (blk.seen[OPT_PUBKEY] == 0)
 		blk_error_at(blk.line, "public-key is missing");
+	ssh_end();
 	config_peer_end(blk.peer, blk.fname, blk.line, blk.key_ok);
 	TAILQ_INSERT_TAIL(&conf->peers, blk.peer, entry);
 	conf->npeers++;

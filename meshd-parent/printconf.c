@@ -85,6 +85,27 @@ print_iface(FILE *f, struct iface_conf *ic)
 	fprintf(f, "}\n");
 }
 
+/* a peer's or a coordinator's ssh line, indented by tabs */
+static void
+print_ssh(FILE *f, const struct peer_conf *p, const char *tabs)
+{
+	if (p->ssh[0] == '\0')
+		return;
+	fprintf(f, "%sssh ", tabs);
+	print_string(f, p->ssh);
+	fprintf(f, " identity-file ");
+	print_string(f, p->ssh_identity);
+	if (p->ssh_known_hosts[0] != '\0') {
+		fprintf(f, " known-hosts-file ");
+		print_string(f, p->ssh_known_hosts);
+	}
+	if (p->ssh_remote[0] != '\0') {
+		fprintf(f, " remote-stream ");
+		print_string(f, p->ssh_remote);
+	}
+	fprintf(f, "\n");
+}
+
 /* a coordinator, inside the mesh block: how to reach it, no more */
 static void
 print_coord(FILE *f, struct peer_conf *p)
@@ -103,6 +124,7 @@ print_coord(FILE *f, struct peer_conf *p)
 	}
 	if (p->keepalive != 0)
 		fprintf(f, "\t\tpersistent-keepalive %u\n", p->keepalive);
+	print_ssh(f, p, "\t\t");
 	if (p->relay_str[0] != '\0') {
 		fprintf(f, "\t\trelay ");
 		print_string(f, p->relay_str);
@@ -224,21 +246,7 @@ print_peer(FILE *f, struct peer_conf *p)
 		fprintf(f, "\n");
 	if (p->keepalive != 0)
 		fprintf(f, "\tpersistent-keepalive %u\n", p->keepalive);
-	if (p->ssh[0] != '\0') {
-		fprintf(f, "\tssh ");
-		print_string(f, p->ssh);
-		fprintf(f, " identity-file ");
-		print_string(f, p->ssh_identity);
-		if (p->ssh_known_hosts[0] != '\0') {
-			fprintf(f, " known-hosts-file ");
-			print_string(f, p->ssh_known_hosts);
-		}
-		if (p->ssh_remote[0] != '\0') {
-			fprintf(f, " remote-stream ");
-			print_string(f, p->ssh_remote);
-		}
-		fprintf(f, "\n");
-	}
+	print_ssh(f, p, "\t");
 	fprintf(f, "}\n");
 }
 

@@ -7,7 +7,9 @@
 # relay at start, reaches n1 through it as a key n1's relay does not know
 # yet (a stranger may reach only coordinators), registers, and from then
 # on reaches b through the relay; b reaches a back.  Then a's site opens:
-# a is back on direct UDP with n1 and b within the probe interval.
+# a is back on direct UDP with n1 and b.  Last c, whose site lets out SSH
+# too and whose coordinator block names both ssh and relay: SSH comes
+# first on the ladder.
 
 . "$(dirname "$0")/../lib.sh"
 need_root
@@ -20,11 +22,14 @@ mesh_hub "$HUB" || fail_setup "the hub"
 tmpdir_new D
 mesh_ca || fail_setup "an admin key"
 mesh_host "$HUB" "rb1$$" 1 && mesh_host "$HUB" "rba$$" 3 &&
-    mesh_host "$HUB" "rbb$$" 4 || fail_setup "the hosts"
+    mesh_host "$HUB" "rbb$$" 4 && mesh_host "$HUB" "rbc$$" 5 ||
+    fail_setup "the hosts"
 mesh_cert n1 1 -R coordinator,relay && mesh_cert a 3 && mesh_cert b 4 ||
     fail_setup "certificates"
 relay_tls || fail_setup "the TLS key"
 relay_conf n1 serve
+# n1 also takes the SSH transport (c, below): its stream listener
+printf 'serve stream {\n\tlisten "127.0.0.1:51821"\n}\n' >>"$D/n1.conf"
 mesh_conf b n1:1
 mesh_conf a n1:1
 sed -i 's/^\t\tendpoint "198.18.60.1:51820"$/&\n\t\trelay "198.18.60.1:443"/' \
@@ -122,6 +127,69 @@ is "$(peerj a b .path) $(peerj b a .path)" "direct direct" \
 kill "$PA" "$PB" 2>/dev/null
 t "a pings b directly" ip netns exec "rba$$" ping -c 2 -i 0.2 -W 2 -w 10 \
     100.64.0.4
+
+# ---- c: its site lets out TCP 443 and SSH, no UDP; its coordinator
+# block names both ssh and relay: the ladder takes SSH first (direct,
+# then SSH, then the relay), and the relay for b
+if [ -x /usr/sbin/sshd ] && id _meshd >/dev/null 2>&1 &&
+    command -v ssh-keygen >/dev/null; then
+	mesh_cert c 5 || fail_setup "c's certificate"
+	ssh-keygen -q -t ed25519 -N '' -f "$D/host_key" -C host
+	ssh-keygen -q -t ed25519 -N '' -f "$D/id_c" -C meshd-c
+	chown _meshd "$D/id_c"
+	echo "198.18.60.1 $(cut -d' ' -f1,2 "$D/host_key.pub")" \
+	    >"$D/known_hosts"
+	printf 'restrict,port-forwarding,permitopen="127.0.0.1:51821",command="/usr/sbin/nologin" %s\n' \
+	    "$(cat "$D/id_c.pub")" >"$D/authorized_keys"
+	printf '%s\n' "ListenAddress 198.18.60.1:22" "HostKey $D/host_key" \
+	    "AuthorizedKeysFile $D/authorized_keys" "PidFile $D/sshd.pid" \
+	    "StrictModes no" "UsePAM yes" "PasswordAuthentication no" \
+	    "KbdInteractiveAuthentication no" "AllowUsers _meshd" \
+	    >"$D/sshd_config"
+	mkdir -p /run/sshd
+	start_bg SSHD ip netns exec "rb1$$" /usr/sbin/sshd -D -e \
+	    -f "$D/sshd_config" 2>"$D/sshd.log"
+	t "n1's sshd listens" wait_for 5 \
+	    ip netns exec "rb1$$" nc -z 198.18.60.1 22
+	mesh_conf c n1:1
+	sed -i "s|^\t\tendpoint \"198.18.60.1:51820\"\$|&\n\t\tssh \"_meshd@198.18.60.1\" identity-file \"$D/id_c\" known-hosts-file \"$D/known_hosts\"\n\t\trelay \"198.18.60.1:443\"|" \
+	    "$D/c.conf"
+	sed -i "s/^\tlisten-port 51820\$/&\n\tprobe-interval $PROBE/" \
+	    "$D/c.conf"
+	like "$("$MESHD" -nv -f "$D/c.conf" 2>&1)" \
+	    'ssh "_meshd@198.18.60.1" identity-file' \
+	    "meshd -nv prints the coordinator's ssh"
+	ip netns exec "rbc$$" nft -f - <<NFT || fail_setup "nftables on c"
+table inet site {
+	chain out {
+		type filter hook output priority 0; policy drop;
+		oifname != "eth0" accept
+		ct state established,related accept
+		tcp dport { 22, 443 } accept
+	}
+	chain in {
+		type filter hook input priority 0; policy drop;
+		iifname != "eth0" accept
+		ct state established,related accept
+	}
+}
+NFT
+	ok $? "c's site lets out only TCP 22 and 443"
+	meshd_up c "rbc$$"; ok $? "c starts" ||
+	    diag "$(cat "$D/c.log")"
+	wait_for 30 sh -c "$MESHCTL -s $D/c.sock show peer b >/dev/null 2>&1"
+	ok $? "c learns of b from n1"
+	t "c pings n1" ip netns exec "rbc$$" ping -c 1 -W 2 -w 20 100.64.0.1
+	is "$(peerj c n1 .path)" ssh \
+	    "c reaches n1 over SSH, before the relay" ||
+	    diag "$(grep -i -e ssh -e relay -e 'peer n1' "$D/c.log" | tail)"
+	t "c pings b" ip netns exec "rbc$$" ping -c 1 -W 2 -w 20 100.64.0.4
+	is "$(peerj c b '"\(.path) \(.relay)"')" "relay n1" \
+	    "and b (no SSH to it) through n1's relay"
+	kill "$SSHD" 2>/dev/null
+else
+	ok 0 "# SKIP no sshd, ssh-keygen or user _meshd for c's SSH"
+fi
 
 # ---- a reload that takes the relay away is a change meshctl reports
 sed -i '/relay "198.18.60.1:443"/d' "$D/a.conf"
