@@ -37,12 +37,14 @@
 #include "parent.h"
 #include "route.h"
 #include "tundev.h"
+#include "uapi.h"
 
 /* a config whose keys crypto is checking (meshd.h), and what it is for */
 static struct meshd_conf	*pending_conf;
 static int			 pending_start;
 static int			 hup_queued;	/* a SIGHUP came meanwhile */
 static char			*pending_warn;	/* its parser's warnings */
+static int			 pending_uapi;	/* a UAPI set's (uapi_set.c) */
 
 static void	 send_config(struct meshd_conf *);
 
@@ -91,7 +93,7 @@ peer_msg(struct peer_conf *p, struct mesh_peer_msg *pm)
 	pm->id = p->id;
 	(void)strlcpy(pm->name, p->name, sizeof(pm->name));
 	memcpy(pm->pubkey, p->pubkey, sizeof(pm->pubkey));
-	pm->has_psk = p->psk_file[0] != '\0';
+	pm->has_psk = p->psk_file[0] != '\0' || p->psk_uapi;
 	pm->keepalive = p->keepalive;
 	if (p->endpoint.ss_family != 0 &&
 	    p->endpoint_len <= sizeof(pm->endpoint)) {
@@ -333,13 +335,37 @@ parent_reload_signal(void)
 }
 
 static void
-reload_failed(struct meshd_conf *nconf, const char *err)
+reload_failed(struct meshd_conf *nconf, const char *err, int uapi)
 {
+	if (uapi) {
+		/* the running config keeps what the two shared */
+		uapi_conf_free(nconf);
+		uapi_set_done(EINVAL, err);
+		reload_next();
+		return;
+	}
 	log_warnx("reload failed: %s", err);
 	log_warnx("keeping the running config");
 	free_config(nconf);
 	control_reload_done(EINVAL, err);
 	reload_next();
+}
+
+int
+reload_busy(void)
+{
+	return pending_conf != NULL;
+}
+
+/* a UAPI set's config, its keys sent to crypto (uapi_set.c) */
+void
+keycheck_uapi(struct meshd_conf *nconf)
+{
+	pending_conf = nconf;
+	pending_start = 0;
+	pending_uapi = 1;
+	free(pending_warn);
+	pending_warn = NULL;
 }
 
 /*
@@ -391,11 +417,13 @@ keycheck_ok(struct imsg *imsg)
 	size_t			 nudp = 0, i;
 	uint8_t			 pub[WG_KEY_LEN];
 	char			 err[MESH_RESULT_MAX];
+	int			 uapi = pending_uapi;
 
 	if (nconf == NULL || imsg_get_data(imsg, pub, sizeof(pub)) == -1)
 		fatalx("KEYCHECK_OK: bad message from %s",
 		    meshd_role_names[PROC_CRYPTO]);
 	pending_conf = NULL;
+	pending_uapi = 0;
 	if (keys_check_self(nconf, pub, err, sizeof(err)) == -1 ||
 	    (!pending_start && reload_iface(&parent.conf->iface,
 	    &nconf->iface, udpfds, &nudp, err, sizeof(err)) == -1)) {
@@ -405,7 +433,7 @@ keycheck_ok(struct imsg *imsg)
 			log_warnx("%s", err);
 			parent_shutdown(1);
 		}
-		reload_failed(nconf, err);
+		reload_failed(nconf, err, uapi);
 		return;
 	}
 	for (i = 0; i < nudp; i++) {
@@ -426,6 +454,7 @@ keycheck_ok(struct imsg *imsg)
 		control_listen(parent.ctl_sock);
 		if (parent.ro_sock != -1)
 			control_listen_ro(parent.ro_sock);
+		uapi_listen();
 		log_info("startup: interface %s, %zu peers", nconf->iface.name,
 		    nconf->npeers);
 		parent_configured();
@@ -438,11 +467,17 @@ keycheck_ok(struct imsg *imsg)
 	members_reload(nconf);
 	route_sync(parent.ifindex, nconf);
 	reload_report(parent.conf, nconf, err, sizeof(err));
-	free_config(parent.conf);
+	if (uapi)
+		uapi_conf_free(parent.conf);
+	else
+		free_config(parent.conf);
 	parent.conf = nconf;
 	resolve_schedule();
 	netwatch_update();
-	control_reload_done(0, err);
+	if (uapi)
+		uapi_set_done(0, err);
+	else
+		control_reload_done(0, err);
 	reload_next();
 }
 
@@ -452,14 +487,16 @@ keycheck_error(struct imsg *imsg)
 {
 	struct meshd_conf	*nconf = pending_conf;
 	char			 err[MESH_RESULT_MAX];
+	int			 uapi = pending_uapi;
 
 	if (nconf == NULL)
 		fatalx("KEY_ERROR without a key check");
 	keys_error(nconf, imsg, err, sizeof(err));
 	pending_conf = NULL;
+	pending_uapi = 0;
 	if (pending_start) {
 		log_warnx("%s", err);
 		parent_shutdown(1);
 	}
-	reload_failed(nconf, err);
+	reload_failed(nconf, err, uapi);
 }
