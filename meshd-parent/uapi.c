@@ -290,7 +290,14 @@ conn_read(int fd, short event, void *arg)
 	n = read(fd, buf, sizeof(buf));
 	if (n == -1 && (errno == EAGAIN || errno == EINTR))
 		return;
-	if (n <= 0 || c->in.len - c->in.off + n > UAPI_IN_MAX ||
+	if (n == 0) {
+		/* the client is done writing: what it sent is answered */
+		c->eof = 1;
+		event_del(&c->rev);
+		conn_next(c);
+		return;
+	}
+	if (n < 0 || c->in.len - c->in.off + n > UAPI_IN_MAX ||
 	    ubuf_add(&c->in, buf, n) == -1) {
 		explicit_bzero(buf, sizeof(buf));
 		/* a set in flight finishes; its answer has no reader */
@@ -329,8 +336,11 @@ conn_next(struct uapi_conn *c)
 		return;
 	p = c->in.buf + c->in.off;
 	len = c->in.len - c->in.off;
-	if (len < 7)
+	if (len < 7) {
+		if (c->eof)
+			uapi_conn_close(c);
 		return;
+	}
 	if (memcmp(p, "get=1\n\n", 7) == 0) {
 		ubuf_drop(&c->in, 7);
 		c->busy = 1;
@@ -340,8 +350,11 @@ conn_next(struct uapi_conn *c)
 		ubuf_drop(&c->in, 7);
 		uapi_reply(c, UAPI_EINVAL);
 	} else if (memcmp(p, "set=1\n", 6) == 0) {
-		if ((end = set_end(p + 6, len - 6)) == -1)
+		if ((end = set_end(p + 6, len - 6)) == -1) {
+			if (c->eof)
+				uapi_conn_close(c);
 			return;
+		}
 		c->busy = 1;
 		code = uapi_set_start(c, (const char *)p + 6, end);
 		if (code == UAPI_RETRY) {

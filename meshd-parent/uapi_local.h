@@ -39,6 +39,7 @@ struct uapi_conn {
 	struct event		 rev, wev;
 	struct ubuf		 in, out;
 	int			 busy;		/* an operation runs */
+	int			 eof;		/* the client wrote its last */
 	struct uapi_get		*get;		/* the get running */
 	struct event		 retry;		/* its set waits for a reload */
 };
