@@ -375,8 +375,10 @@ keycheck_uapi(struct meshd_conf *nconf)
 #define RELOAD_CHANGES_MAX	500
 static void
 reload_report(struct meshd_conf *oconf, struct meshd_conf *nconf, char *buf,
-    size_t len)
+    size_t len, int uapi)
 {
+	/* a wg(8) set is told apart from a reload of the file in the log */
+	const char		*what = uapi ? "wg set" : "reload";
 	struct confdiff		 d;
 	struct ctl_change	 more;
 	char			 line[MESH_NAME_MAX + MESH_CHANGE_TEXT + 64];
@@ -391,9 +393,12 @@ reload_report(struct meshd_conf *oconf, struct meshd_conf *nconf, char *buf,
 		return;
 	}
 	confdiff_summary(&d, nconf->npeers, buf, len);
-	log_info("%s", buf);
+	if (uapi && strncmp(buf, "reload ", 7) == 0)
+		log_info("wg set %s", buf + 7);
+	else
+		log_info("%s", buf);
 	for (i = 0; i < d.n && i < RELOAD_CHANGES_MAX; i++) {
-		log_info("reload: %s", mesh_change_text(&d.changes[i], line,
+		log_info("%s: %s", what, mesh_change_text(&d.changes[i], line,
 		    sizeof(line)));
 		control_reload_change(&d.changes[i]);
 	}
@@ -401,7 +406,7 @@ reload_report(struct meshd_conf *oconf, struct meshd_conf *nconf, char *buf,
 		memset(&more, 0, sizeof(more));
 		more.kind = CHANGE_MORE;
 		more.count = d.n - RELOAD_CHANGES_MAX;
-		log_info("reload: %s", mesh_change_text(&more, line,
+		log_info("%s: %s", what, mesh_change_text(&more, line,
 		    sizeof(line)));
 		control_reload_change(&more);
 	}
@@ -466,7 +471,7 @@ keycheck_ok(struct imsg *imsg)
 	/* members are in no config: they stay, coordinators it lacks go */
 	members_reload(nconf);
 	route_sync(parent.ifindex, nconf);
-	reload_report(parent.conf, nconf, err, sizeof(err));
+	reload_report(parent.conf, nconf, err, sizeof(err), uapi);
 	if (uapi)
 		uapi_conf_free(parent.conf);
 	else

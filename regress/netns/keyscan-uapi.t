@@ -8,6 +8,7 @@
 # only meshd-crypto may hold them (and must: that shows the scan finds
 # them).  Underlay 198.18.73.0/24.
 
+MESHD_UAPI_DIR=	# wg(8) looks in /var/run/wireguard alone
 . "$(dirname "$0")/../lib.sh"
 need_root
 need_cmds jq wg

@@ -12,6 +12,7 @@
 # live socket refused and a stale one replaced, and a reload returning to
 # the file.  Underlays 198.18.71.0/24 (a-b) and 198.18.72.0/24 (a-c).
 
+MESHD_UAPI_DIR=	# wg(8) looks in /var/run/wireguard alone
 . "$(dirname "$0")/../lib.sh"
 need_root
 need_cmds jq wg wireguard-go nc python3
