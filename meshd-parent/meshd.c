@@ -233,12 +233,6 @@ main(int argc, char *argv[])
 			exit(1);
 		}
 	}
-	/* wg(8)'s socket: another daemon's on this interface stops us */
-	if (uapi_init(conf->iface.name) == -1) {
-		control_cleanup(parent.csock);
-		control_cleanup(parent.ro_path);
-		exit(1);
-	}
 	if ((tunfd = tundev_open(conf->iface.name, &parent.ifindex)) == -1) {
 		if (errno == EBUSY || errno == EEXIST)
 			log_warnx("cannot create interface %s: it exists and "
@@ -249,9 +243,11 @@ main(int argc, char *argv[])
 			    conf->iface.name);
 		control_cleanup(parent.csock);
 		control_cleanup(parent.ro_path);
-		uapi_cleanup();
 		exit(1);
 	}
+	/* wg(8)'s socket: another daemon's, in another namespace, stops us */
+	if (uapi_init(conf->iface.name) == -1)
+		parent_shutdown(1);
 	if (tundev_set_mtu(parent.ifindex, conf->iface.mtu) == -1)
 		fatal("%s: mtu %u", conf->iface.name, conf->iface.mtu);
 	for (i = 0; i < conf->iface.naddrs; i++) {

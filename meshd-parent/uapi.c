@@ -32,6 +32,7 @@
 
 #include <errno.h>
 #include <event.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,15 +96,25 @@ uapi_init(const char *ifname)
 {
 	struct sockaddr_un	sun;
 	struct stat		sb;
-	const char		*dir;
+	const char		*dir, *tdir;
+	char			 nsdir[PATH_MAX];
 
 	/*
 	 * Tests only (undocumented): the path is the host's, not the
-	 * network namespace's, so regress/lib.sh gives each test its own
-	 * directory and two tests with one interface name do not meet.
+	 * network namespace's, so regress/lib.sh gives each test a
+	 * directory, in which each namespace has its own: nodes with one
+	 * interface name do not meet.
 	 */
-	if ((dir = getenv("MESHD_UAPI_DIR")) == NULL || *dir == '\0')
-		dir = UAPI_SOCK_DIR;
+	dir = UAPI_SOCK_DIR;
+	if ((tdir = getenv("MESHD_UAPI_DIR")) != NULL && *tdir != '\0') {
+		if (stat("/proc/self/ns/net", &sb) == -1 ||
+		    (size_t)snprintf(nsdir, sizeof(nsdir), "%s/%llu", tdir,
+		    (unsigned long long)sb.st_ino) >= sizeof(nsdir)) {
+			log_warnx("MESHD_UAPI_DIR %s: no directory", tdir);
+			return -1;
+		}
+		dir = nsdir;
+	}
 	if (mkdir(dir, 0755) == -1 && errno != EEXIST) {
 		log_warn("mkdir %s", dir);
 		return -1;
