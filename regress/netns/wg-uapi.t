@@ -9,8 +9,8 @@
 # to the peer that set it last, persistent keepalive, 130,000 prefixes
 # through setconf (timed, not asserted), low-order public keys, a private
 # key change, remove, the showconf round trip, errno for bad input, a
-# live socket refused and a stale one replaced, and a reload returning to
-# the file.  Underlays 198.18.71.0/24 (a-b) and 198.18.72.0/24 (a-c).
+# new listen port and one in use, a live socket refused and a stale one
+# replaced, and a reload returning to the file.  Underlays 198.18.71.0/24 (a-b) and 198.18.72.0/24 (a-c).
 
 MESHD_UAPI_DIR=	# wg(8) looks in /var/run/wireguard alone
 . "$(dirname "$0")/../lib.sh"
@@ -240,10 +240,24 @@ wg set "$IC" peer "$A_PUB" remove peer "$A2_PUB" endpoint 198.18.72.1:51820 \
 t "a -> c (wireguard-go) ping with a's new key" \
     ip netns exec "$A" ping -c 2 -i 0.3 -W 2 -w 15 100.64.72.3
 
+# ---- the listen port: a new one at once, one in use refused
+wg set "$IA" listen-port 51822; ok $? "wg set listen-port 51822 on a"
+is "$(wg show "$IA" listen-port)" 51822 "wg shows a's new port"
+t "a -> b ping from a's new port" \
+    ip netns exec "$A" ping -c 2 -i 0.3 -W 2 -w 10 100.64.71.2
+is "$(field "$IB" "$A2_PUB" 3)" 198.18.71.1:51822 "b learned a's new port"
+start_bg UDPHOLD ip netns exec "$A" nc -lu 198.18.71.1 51900
+wait_for 5 ip netns exec "$A" sh -c "ss -Hlun | grep -q ':51900'"
+is "$(uapi "$IA" 'set=1\nlisten_port=51900\n\n')" "errno=-98" \
+    "a port in use: errno=-98 (EADDRINUSE)"
+is "$(wg show "$IA" listen-port)" 51822 "a keeps its port"
+kill "$UDPHOLD" 2>/dev/null
+
 # ---- a reload returns to the file
 t "meshctl reload on a" ctl a reload
 is "$(wg show "$IA" peers)" "" "after the reload a has the file's peers: none"
 is "$(wg show "$IA" public-key)" "$A_PUB" "and the file's private key"
+is "$(wg show "$IA" listen-port)" 51820 "and the file's port"
 
 # ---- a stale socket (a meshd that died) is replaced
 kill -9 "$PID_b"; wait "$PID_b" 2>/dev/null
