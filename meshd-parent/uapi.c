@@ -352,13 +352,13 @@ conn_next(struct uapi_conn *c)
 
 	if (c->busy || c->out.len > c->out.off)
 		return;
-	p = c->in.buf + c->in.off;
 	len = c->in.len - c->in.off;
 	if (len < 7) {
 		if (c->eof)
 			uapi_conn_close(c);
 		return;
 	}
+	p = c->in.buf + c->in.off;
 	if (memcmp(p, "get=1\n\n", 7) == 0) {
 		ubuf_drop(&c->in, 7);
 		c->busy = 1;

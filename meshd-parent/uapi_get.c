@@ -19,7 +19,9 @@
  * show uses, under a sequence number of ours, UAPI_STATS_SEQ), the keys
  * from meshd-crypto (UAPI_KEYS_REQ); once all have answered the text is
  * written in wireguard-go's order, and the key bytes and their hex are
- * wiped as it goes out (uapi.c).
+ * wiped as it goes out (uapi.c).  The mesh's members are peers too,
+ * after the config's: wg(8) shows them, though a set leaves them to the
+ * mesh (uapi_set.c).
  */
 
 #include <sys/types.h>
@@ -35,6 +37,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "members.h"
 #include "parent.h"
 #include "uapi.h"
 #include "uapi_local.h"
@@ -104,16 +107,23 @@ uapi_get_start(struct uapi_conn *c)
 {
 	struct uapi_get		*g;
 	struct peer_conf	*p;
+	struct member		*m;
+	size_t			 n = parent.conf->npeers;
 
+	for (m = members_first(); m != NULL; m = members_next(m))
+		if (uapi_member_shown(m))
+			n++;
 	if ((g = calloc(1, sizeof(*g))) == NULL ||
-	    (g->st = calloc(parent.conf->npeers + 1, sizeof(*g->st))) ==
-	    NULL) {
+	    (g->st = calloc(n + 1, sizeof(*g->st))) == NULL) {
 		free(g);
 		uapi_reply(c, UAPI_EUNKNOWN);
 		return;
 	}
 	TAILQ_FOREACH(p, &parent.conf->peers, entry)
 		g->st[g->n++].id = p->id;
+	for (m = members_first(); m != NULL && g->n < n; m = members_next(m))
+		if (uapi_member_shown(m))
+			g->st[g->n++].id = m->id;
 	qsort(g->st, g->n, sizeof(*g->st), gstat_cmp);
 	g->c = c;
 	c->get = g;
@@ -201,12 +211,29 @@ key_of(struct uapi_get *g, uint32_t id)
 	return NULL;
 }
 
+/* a member of the mesh, not a coordinator of the config (a peer there) */
+int
+uapi_member_shown(const struct member *m)
+{
+	return m->id >= MESH_DYN_ID_MIN && m->state == CTL_STATE_MEMBER;
+}
+
+/* what a peer shows: the config's, or a member's */
+struct gpeer {
+	uint32_t			 id;
+	const uint8_t			*pubkey;
+	const struct sockaddr_storage	*endpoint;	/* configured, or NULL */
+	uint16_t			 keepalive;
+	const struct mesh_prefix	*aips;
+	size_t				 naips;
+};
+
 static int
-get_peer(struct uapi_get *g, struct ubuf *b, struct peer_conf *p)
+get_peer(struct uapi_get *g, struct ubuf *b, const struct gpeer *p)
 {
 	static const uint8_t	 zero[WG_KEY_LEN];
 	struct gstat		 key, *st;
-	const struct sockaddr_storage *ep = NULL;
+	const struct sockaddr_storage *ep = p->endpoint;
 	const uint8_t		*psk;
 	char			 eps[INET6_ADDRSTRLEN + IF_NAMESIZE + 16];
 	char			 pfx[64];
@@ -218,8 +245,6 @@ get_peer(struct uapi_get *g, struct ubuf *b, struct peer_conf *p)
 		psk = zero;
 	if (st != NULL && st->eplen > 0)
 		ep = &st->ep;
-	else if (p->endpoint.ss_family != 0)
-		ep = &p->endpoint;
 	if (hexkey(b, "public_key", p->pubkey) == -1 ||
 	    hexkey(b, "preshared_key", psk) == -1 ||
 	    addf(b, "protocol_version=1\n") == -1 ||
@@ -244,6 +269,9 @@ get_done(struct uapi_get *g)
 {
 	struct uapi_conn	*c = g->c;
 	struct peer_conf	*p;
+	struct member		*m;
+	struct gpeer		 gp;
+	struct mesh_prefix	 routed[MEMBER_ROUTED_MAX];
 	const uint8_t		*priv;
 	int			 r = 0;
 
@@ -253,9 +281,28 @@ get_done(struct uapi_get *g)
 		r = addf(&c->out, "listen_port=%u\n", parent.listen_port);
 	if (r == 0 && uapi_fwmark != 0)
 		r = addf(&c->out, "fwmark=%u\n", uapi_fwmark);
-	TAILQ_FOREACH(p, &parent.conf->peers, entry)
-		if (r == 0)
-			r = get_peer(g, &c->out, p);
+	TAILQ_FOREACH(p, &parent.conf->peers, entry) {
+		if (r == -1)
+			break;
+		gp.id = p->id;
+		gp.pubkey = p->pubkey;
+		gp.endpoint = p->endpoint.ss_family != 0 ? &p->endpoint : NULL;
+		gp.keepalive = p->keepalive;
+		gp.aips = p->aips;
+		gp.naips = p->naips;
+		r = get_peer(g, &c->out, &gp);
+	}
+	for (m = members_first(); m != NULL && r == 0; m = members_next(m)) {
+		if (!uapi_member_shown(m))
+			continue;
+		gp.id = m->id;
+		gp.pubkey = m->pubkey;
+		gp.endpoint = NULL;
+		gp.keepalive = 0;
+		gp.aips = routed;
+		gp.naips = member_routed(m, routed);
+		r = get_peer(g, &c->out, &gp);
+	}
 	get_free(g);
 	if (r == -1) {
 		/* what was written is wiped with the buffer */

@@ -52,7 +52,10 @@ void	 uapi_conn_close(struct uapi_conn *);
 extern uint32_t	 uapi_fwmark;
 int	 uapi_endpoint_str(const struct sockaddr_storage *, char *, size_t);
 
+struct member;
+
 /* uapi_get.c */
+int	 uapi_member_shown(const struct member *);
 void	 uapi_get_start(struct uapi_conn *);
 void	 uapi_get_abort(struct uapi_conn *);
 

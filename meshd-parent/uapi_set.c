@@ -25,7 +25,10 @@
  * Semantics are wireguard-go's where meshd's config file is stricter: an
  * allowed-ip another peer has moves to the peer that sets it last, a
  * peer may have no endpoint and no allowed-ips, a peer with our own
- * public key is ignored.  A peer added here is named "wg-" and the first
+ * public key is ignored.  The mesh's members (members.c) are the
+ * coordinators' to add and remove: a set naming one leaves it alone
+ * (wg showconf | wg setconf on a mesh node changes nothing).  A peer
+ * added here is named "wg-" and the first
  * 8 characters of its public key's base64 ('+' and '/' made '-' and '_').
  */
 
@@ -41,6 +44,7 @@
 #include <openssl/crypto.h>
 
 #include "log.h"
+#include "members.h"
 #include "parent.h"
 #include "uapi.h"
 #include "uapi_local.h"
@@ -190,6 +194,18 @@ aips_take(struct meshd_conf *conf, struct peer_conf *keep,
 	}
 }
 
+static int
+is_member(const uint8_t *pubkey)
+{
+	struct member	*m;
+
+	for (m = members_first(); m != NULL; m = members_next(m))
+		if (uapi_member_shown(m) && CRYPTO_memcmp(m->pubkey, pubkey,
+		    WG_KEY_LEN) == 0)
+			return 1;
+	return 0;
+}
+
 /* the op's prefixes added to p, in their order, once each */
 static int
 peer_aips(struct meshd_conf *conf, struct peer_conf *p,
@@ -251,6 +267,8 @@ peer_op(struct meshd_conf *conf, const struct uapi_peer *op)
 	    WG_KEY_LEN) == 0)
 		return 0;
 	p = peer_find(conf, op->pubkey);
+	if (p == NULL && is_member(op->pubkey))
+		return 0;
 	if (op->remove) {
 		if (p != NULL)
 			peer_remove(conf, p);
