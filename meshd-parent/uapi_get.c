@@ -54,7 +54,7 @@ struct uapi_get {
 	TAILQ_ENTRY(uapi_get)	 entry;
 	struct uapi_conn	*c;
 	uint32_t		 seq;
-	int			 waiting;	/* children, then crypto's keys */
+	int			 waiting;	/* answers to come */
 	struct gstat		*st;		/* by id */
 	size_t			 n;
 	struct mesh_uapi_key	*keys;		/* wiped when done */
@@ -222,7 +222,7 @@ uapi_member_shown(const struct member *m)
 struct gpeer {
 	uint32_t			 id;
 	const uint8_t			*pubkey;
-	const struct sockaddr_storage	*endpoint;	/* configured, or NULL */
+	const struct sockaddr_storage	*endpoint;	/* NULL: none */
 	uint16_t			 keepalive;
 	const struct mesh_prefix	*aips;
 	size_t				 naips;

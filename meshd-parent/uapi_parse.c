@@ -247,20 +247,20 @@ peer_line(struct uapi_peer *p, struct uapi_line *l, char *err,
 	unsigned long long	v;
 	struct mesh_prefix	pfx;
 
-	if (strcmp(l->key, "update_only") == 0 ||
-	    strcmp(l->key, "remove") == 0 ||
-	    strcmp(l->key, "replace_allowed_ips") == 0) {
+	if (strcmp(l->key, "update_only") == 0) {
 		if (parse_true(l->val) == -1)
 			return fail(UAPI_EINVAL, err, errlen, l, "not true");
-		if (l->key[0] == 'u')
-			p->update_only = 1;
-		else if (l->key[0] == 'r' && l->key[2] == 'm')
-			p->remove = 1;
-		else {
-			/* what came before it on this peer goes too */
-			p->replace_aips = 1;
-			p->naips = 0;
-		}
+		p->update_only = 1;
+	} else if (strcmp(l->key, "remove") == 0) {
+		if (parse_true(l->val) == -1)
+			return fail(UAPI_EINVAL, err, errlen, l, "not true");
+		p->remove = 1;
+	} else if (strcmp(l->key, "replace_allowed_ips") == 0) {
+		if (parse_true(l->val) == -1)
+			return fail(UAPI_EINVAL, err, errlen, l, "not true");
+		/* what came before it on this peer goes too */
+		p->replace_aips = 1;
+		p->naips = 0;
 	} else if (strcmp(l->key, "preshared_key") == 0) {
 		if (parse_key(l->val, p->psk) == -1)
 			return fail(UAPI_EINVAL, err, errlen, l, "bad key");

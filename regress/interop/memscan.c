@@ -95,7 +95,7 @@ struct pm_scan_arg {
 
 #define CHUNK		(1024 * 1024)		/* bytes per read */
 #define PAGE		4096UL
-#define OVERLAP		(2 * WG_KEY_LEN - 1)	/* the longest needle (hex) - 1 */
+#define OVERLAP		(2 * WG_KEY_LEN - 1)	/* longest needle - 1 */
 #define WHOLE_MAX	(1UL << 30)		/* without PAGEMAP_SCAN */
 #define NVEC		256
 
