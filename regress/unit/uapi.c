@@ -33,9 +33,12 @@
 #include "tap.h"
 #include "uapi.h"
 
-#define K1	"e84b5a6d2717c1003a13b431570353dbaca9146cf150c5f8575680feba52027a"
-#define K2	"b85996fecc9c7f1fc6d2572a76eda11d59bcd20be8e543b15ce4bd85a8e75a33"
-#define K3	"58402e695ba1772b1cc9309755f043251ea77fdcf10fbe63989ceb7e19321376"
+#define K1	"e84b5a6d2717c1003a13b431570353db" \
+		"aca9146cf150c5f8575680feba52027a"
+#define K2	"b85996fecc9c7f1fc6d2572a76eda11d" \
+		"59bcd20be8e543b15ce4bd85a8e75a33"
+#define K3	"58402e695ba1772b1cc9309755f04325" \
+		"1ea77fdcf10fbe63989ceb7e19321376"
 
 static int
 parse(const char *text, struct uapi_set *s, char *err, size_t errlen)
