@@ -305,7 +305,31 @@ enum imsg_type {
 				   text, no NUL; then METRICS_END */
 	IMSG_METRICS_END,	/* parent -> net: id as asked; int32_t 0 the
 				   text is whole, else errno-like: none */
+
+	/* wg(8)'s UAPI (issue 16, meshd-parent/uapi.c) */
+	IMSG_KEY_UAPI,		/* parent -> crypto, in a key check: struct
+				   mesh_uapi_key, a key set through the UAPI
+				   (id 0: the private key, which opens the
+				   check as KEY_FD does; else that peer's
+				   preshared key); wiped by both after */
+	IMSG_KEY_KEEP,		/* parent -> crypto, in a key check: no data;
+				   peerid 0: keep the private key in use
+				   (opens the check), else keep that peer's
+				   preshared key */
+	IMSG_UAPI_KEYS_REQ,	/* parent -> crypto: no data; peerid = a
+				   request: the keys in use, for a get */
+	IMSG_UAPI_KEY,		/* crypto -> parent: struct mesh_uapi_key
+				   (id 0: the private key); peerid = the
+				   request */
+	IMSG_UAPI_KEY_END,	/* crypto -> parent: no data, the last of
+				   the request's UAPI_KEY */
 	IMSG_TYPE_MAX
+};
+
+/* IMSG_KEY_UAPI, IMSG_UAPI_KEY: a key and whose it is (0: ours) */
+struct mesh_uapi_key {
+	uint32_t	id;
+	uint8_t		key[32];
 };
 
 /*

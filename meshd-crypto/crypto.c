@@ -590,6 +590,20 @@ send_stats(uint32_t reqid)
 
 static void	exit_probe(struct imsg *);
 
+/* KEY_UAPI: the key staged; every copy here wiped */
+static void
+key_uapi(struct imsg *imsg)
+{
+	static struct mesh_uapi_key	*k;
+
+	if (k == NULL)
+		k = secret_alloc(sizeof(*k));
+	if (imsg_get_data(imsg, k, sizeof(*k)) == -1)
+		fatalx("KEY_UAPI: bad length");
+	stage_key_bytes(k->id, k->key);
+	explicit_bzero(k, sizeof(*k));
+}
+
 static void
 crypto_dispatch_parent(struct imsg *imsg)
 {
@@ -621,6 +635,15 @@ crypto_dispatch_parent(struct imsg *imsg)
 		break;
 	case IMSG_KEYCHECK_ABORT:
 		stage_reset();
+		break;
+	case IMSG_KEY_UAPI:
+		key_uapi(imsg);
+		break;
+	case IMSG_KEY_KEEP:
+		stage_keep(imsg_get_id(imsg));
+		break;
+	case IMSG_UAPI_KEYS_REQ:
+		keys_uapi_get(imsg_get_id(imsg));
 		break;
 	case IMSG_STATS_REQ:
 		send_stats(imsg_get_id(imsg));

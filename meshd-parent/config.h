@@ -38,6 +38,9 @@ struct peer_conf {
 	char			 name[MESH_NAME_MAX];
 	uint8_t			 pubkey[WG_KEY_LEN];
 	char			 psk_file[PATH_MAX];	/* "" if none */
+	int			 psk_uapi;	/* a preshared key set through
+						   wg(8) (uapi_set.c), in
+						   meshd-crypto alone */
 	char			 endpoint_str[MESH_ENDPOINT_MAX]; /* as written */
 	struct sockaddr_storage	 endpoint;	/* resolved; ss_family 0 if none */
 	socklen_t		 endpoint_len;
@@ -89,6 +92,8 @@ struct iface_conf {
 	uint16_t		 listen_port;	/* 0: none set */
 	char			 key_file[PATH_MAX];	/* "" if none */
 	char			 key_at[PATH_MAX + 16];	/* its "file:line" */
+	int			 key_uapi;	/* the key in use was set
+						   through wg(8), not key_file */
 	char			 user[64];	/* default MESHD_USER */
 	uint32_t		 table;		/* routes; 0: off (route.h) */
 	uint32_t		 resolve_interval; /* seconds */

@@ -51,6 +51,7 @@
 #include "pktchan.h"
 #include "route.h"
 #include "tundev.h"
+#include "uapi.h"
 
 #ifndef MESHD_LIBEXECDIR
 #define MESHD_LIBEXECDIR	"/usr/local/libexec/meshd"
@@ -246,6 +247,9 @@ main(int argc, char *argv[])
 		control_cleanup(parent.ro_path);
 		exit(1);
 	}
+	/* wg(8)'s socket: another daemon's, in another namespace, stops us */
+	if (uapi_init(conf->iface.name) == -1)
+		parent_shutdown(1);
 	if (tundev_set_mtu(parent.ifindex, conf->iface.mtu) == -1)
 		fatal("%s: mtu %u", conf->iface.name, conf->iface.mtu);
 	for (i = 0; i < conf->iface.naddrs; i++) {
@@ -655,11 +659,13 @@ parent_dispatch_child(struct child_proc *cp, struct imsg *imsg)
 		    pst.endpoint_len > sizeof(pst.endpoint))
 			fatalx("PEER_STATS: bad message from %s",
 			    meshd_role_names[cp->role]);
-		if (!exit_stats(imsg_get_id(imsg), &pst))
+		if (!exit_stats(imsg_get_id(imsg), &pst) &&
+		    !uapi_stats(imsg_get_id(imsg), &pst))
 			control_stats(imsg_get_id(imsg), cp->role, &pst);
 		break;
 	case IMSG_STATS_END:
-		if (!exit_stats(imsg_get_id(imsg), NULL))
+		if (!exit_stats(imsg_get_id(imsg), NULL) &&
+		    !uapi_stats(imsg_get_id(imsg), NULL))
 			control_stats_end(imsg_get_id(imsg));
 		break;
 	case IMSG_LOG:
@@ -773,6 +779,12 @@ parent_dispatch_crypto(struct child_proc *cp, struct imsg *imsg)
 		break;
 	case IMSG_KEY_ERROR:
 		keycheck_error(imsg);
+		break;
+	case IMSG_UAPI_KEY:
+		uapi_key(imsg);
+		break;
+	case IMSG_UAPI_KEY_END:
+		uapi_key_end(imsg);
 		break;
 	case IMSG_PEER_NORESP:
 		if (imsg_get_len(imsg) != 0)
@@ -977,6 +989,7 @@ parent_shutdown(int code)
 		log_warn("cannot remove interface %s", parent.conf->iface.name);
 	control_cleanup(parent.csock);
 	control_cleanup(parent.ro_path);
+	uapi_cleanup();
 	log_info("terminating");
 	exit(code);
 }

@@ -141,6 +141,10 @@ void	 keycheck_error(struct imsg *);
  * (EBUSY: one is running) and a message (maybe several lines) in buf.
  */
 int	 parent_reload(char *, size_t);
+/* a config's key check or reload is running */
+int	 reload_busy(void);
+/* a UAPI set's config, its keys already on their way to crypto */
+void	 keycheck_uapi(struct meshd_conf *);
 /* SIGHUP: a reload, or one queued behind the one running */
 void	 parent_reload_signal(void);
 

@@ -37,12 +37,14 @@
 #include "parent.h"
 #include "route.h"
 #include "tundev.h"
+#include "uapi.h"
 
 /* a config whose keys crypto is checking (meshd.h), and what it is for */
 static struct meshd_conf	*pending_conf;
 static int			 pending_start;
 static int			 hup_queued;	/* a SIGHUP came meanwhile */
 static char			*pending_warn;	/* its parser's warnings */
+static int			 pending_uapi;	/* a UAPI set's (uapi_set.c) */
 
 static void	 send_config(struct meshd_conf *);
 
@@ -91,7 +93,7 @@ peer_msg(struct peer_conf *p, struct mesh_peer_msg *pm)
 	pm->id = p->id;
 	(void)strlcpy(pm->name, p->name, sizeof(pm->name));
 	memcpy(pm->pubkey, p->pubkey, sizeof(pm->pubkey));
-	pm->has_psk = p->psk_file[0] != '\0';
+	pm->has_psk = p->psk_file[0] != '\0' || p->psk_uapi;
 	pm->keepalive = p->keepalive;
 	if (p->endpoint.ss_family != 0 &&
 	    p->endpoint_len <= sizeof(pm->endpoint)) {
@@ -355,14 +357,38 @@ parent_reload_signal(void)
 }
 
 static void
-reload_failed(struct meshd_conf *nconf, const char *err)
+reload_failed(struct meshd_conf *nconf, const char *err, int uapi)
 {
+	if (uapi) {
+		/* the running config keeps what the two shared */
+		uapi_conf_free(nconf);
+		uapi_set_done(EINVAL, err);
+		reload_next();
+		return;
+	}
 	log_warnx("reload failed: %s", err);
 	log_warnx("keeping the running config");
 	reload_notify(0, err);
 	free_config(nconf);
 	control_reload_done(EINVAL, err);
 	reload_next();
+}
+
+int
+reload_busy(void)
+{
+	return pending_conf != NULL;
+}
+
+/* a UAPI set's config, its keys sent to crypto (uapi_set.c) */
+void
+keycheck_uapi(struct meshd_conf *nconf)
+{
+	pending_conf = nconf;
+	pending_start = 0;
+	pending_uapi = 1;
+	free(pending_warn);
+	pending_warn = NULL;
 }
 
 /*
@@ -372,8 +398,10 @@ reload_failed(struct meshd_conf *nconf, const char *err)
 #define RELOAD_CHANGES_MAX	500
 static void
 reload_report(struct meshd_conf *oconf, struct meshd_conf *nconf, char *buf,
-    size_t len)
+    size_t len, int uapi)
 {
+	/* a wg(8) set is told apart from a reload of the file in the log */
+	const char		*what = uapi ? "wg set" : "reload";
 	struct confdiff		 d;
 	struct ctl_change	 more;
 	char			 line[MESH_NAME_MAX + MESH_CHANGE_TEXT + 64];
@@ -388,9 +416,12 @@ reload_report(struct meshd_conf *oconf, struct meshd_conf *nconf, char *buf,
 		return;
 	}
 	confdiff_summary(&d, nconf->npeers, buf, len);
-	log_info("%s", buf);
+	if (uapi && strncmp(buf, "reload ", 7) == 0)
+		log_info("wg set %s", buf + 7);
+	else
+		log_info("%s", buf);
 	for (i = 0; i < d.n && i < RELOAD_CHANGES_MAX; i++) {
-		log_info("reload: %s", mesh_change_text(&d.changes[i], line,
+		log_info("%s: %s", what, mesh_change_text(&d.changes[i], line,
 		    sizeof(line)));
 		control_reload_change(&d.changes[i]);
 	}
@@ -398,7 +429,7 @@ reload_report(struct meshd_conf *oconf, struct meshd_conf *nconf, char *buf,
 		memset(&more, 0, sizeof(more));
 		more.kind = CHANGE_MORE;
 		more.count = d.n - RELOAD_CHANGES_MAX;
-		log_info("reload: %s", mesh_change_text(&more, line,
+		log_info("%s: %s", what, mesh_change_text(&more, line,
 		    sizeof(line)));
 		control_reload_change(&more);
 	}
@@ -414,11 +445,13 @@ keycheck_ok(struct imsg *imsg)
 	size_t			 nudp = 0, i;
 	uint8_t			 pub[WG_KEY_LEN];
 	char			 err[MESH_RESULT_MAX];
+	int			 uapi = pending_uapi;
 
 	if (nconf == NULL || imsg_get_data(imsg, pub, sizeof(pub)) == -1)
 		fatalx("KEYCHECK_OK: bad message from %s",
 		    meshd_role_names[PROC_CRYPTO]);
 	pending_conf = NULL;
+	pending_uapi = 0;
 	if (keys_check_self(nconf, pub, err, sizeof(err)) == -1 ||
 	    (!pending_start && reload_iface(&parent.conf->iface,
 	    &nconf->iface, udpfds, &nudp, err, sizeof(err)) == -1)) {
@@ -428,7 +461,7 @@ keycheck_ok(struct imsg *imsg)
 			log_warnx("%s", err);
 			parent_shutdown(1);
 		}
-		reload_failed(nconf, err);
+		reload_failed(nconf, err, uapi);
 		return;
 	}
 	for (i = 0; i < nudp; i++) {
@@ -450,6 +483,7 @@ keycheck_ok(struct imsg *imsg)
 		control_listen(parent.ctl_sock);
 		if (parent.ro_sock != -1)
 			control_listen_ro(parent.ro_sock);
+		uapi_listen();
 		log_info("startup: interface %s, %zu peers", nconf->iface.name,
 		    nconf->npeers);
 		parent_configured();
@@ -461,13 +495,20 @@ keycheck_ok(struct imsg *imsg)
 	/* members are in no config: they stay, coordinators it lacks go */
 	members_reload(nconf);
 	route_sync(parent.ifindex, nconf);
-	reload_report(parent.conf, nconf, err, sizeof(err));
-	free_config(parent.conf);
+	reload_report(parent.conf, nconf, err, sizeof(err), uapi);
+	if (uapi)
+		uapi_conf_free(parent.conf);
+	else
+		free_config(parent.conf);
 	parent.conf = nconf;
 	resolve_schedule();
 	netwatch_update();
-	reload_notify(1, err);
-	control_reload_done(0, err);
+	if (uapi)
+		uapi_set_done(0, err);
+	else {
+		reload_notify(1, err);
+		control_reload_done(0, err);
+	}
 	reload_next();
 }
 
@@ -477,14 +518,16 @@ keycheck_error(struct imsg *imsg)
 {
 	struct meshd_conf	*nconf = pending_conf;
 	char			 err[MESH_RESULT_MAX];
+	int			 uapi = pending_uapi;
 
 	if (nconf == NULL)
 		fatalx("KEY_ERROR without a key check");
 	keys_error(nconf, imsg, err, sizeof(err));
 	pending_conf = NULL;
+	pending_uapi = 0;
 	if (pending_start) {
 		log_warnx("%s", err);
 		parent_shutdown(1);
 	}
-	reload_failed(nconf, err);
+	reload_failed(nconf, err, uapi);
 }

@@ -14,6 +14,14 @@ T_DIRS=()
 : "${MESHD_ROOT:=$MESHD_BUILD/root}"
 MESHD=$MESHD_ROOT/sbin/meshd
 MESHCTL=$MESHD_ROOT/sbin/meshctl
+# wg(8)'s sockets (/var/run/wireguard/IFNAME.sock) are the host's, not a
+# namespace's: every meshd a test starts serves its own in a directory of
+# the test's, so tests that share an interface name do not meet.  The
+# tests of that socket set MESHD_UAPI_DIR= (empty: the real one).
+if [ -z "${MESHD_UAPI_DIR+set}" ]; then
+	MESHD_UAPI_DIR=$(mktemp -d /tmp/meshd-wg.XXXXXX) &&
+	    T_DIRS+=("$MESHD_UAPI_DIR") && export MESHD_UAPI_DIR
+fi
 
 plan() { echo "1..$1"; }
 skip_all() { echo "1..0 # SKIP $*"; exit 0; }
