@@ -147,16 +147,19 @@ two_hosts() {
 	    return 1
 	A_PUB=$(wg pubkey <"$D/a.key") && B_PUB=$(wg pubkey <"$D/b.key")
 }
-# meshd_ready SOCK: true once the control socket SOCK is there, which
-# meshd makes only when it is ready (its UDP sockets bound, the interface
-# up, the three children sandboxed: regress/netns/notify.t holds this),
-# and then answers at once with three sandboxed children.
-meshd_ready() {
-	wait_for 10 test -S "$1" || return 1
+# meshd_ready SOCK: true once the control socket SOCK answers with three
+# sandboxed children.  meshd makes it only when it is ready (its UDP
+# sockets bound, the interface up, the children sandboxed:
+# regress/netns/notify.t holds this), but one left by a meshd killed with
+# -9 is there, dead, until the new meshd renames its own over it.
+sandboxed3() {
 	# (jq -e exits 0 on no input at all: look for its "true")
-	"$MESHCTL" -j -s "$1" show status |
-	    jq '[.processes[] | select(.sandboxed)] | length == 3' |
+	"$MESHCTL" -j -s "$1" show status 2>/dev/null |
+	    jq '[.processes[] | select(.sandboxed)] | length == 3' 2>/dev/null |
 	    grep -qx true
+}
+meshd_ready() {
+	wait_for 10 sandboxed3 "$1"
 }
 # meshd_up NAME NS: meshd -d in NS with $D/NAME.conf, control socket
 # $D/NAME.sock and log $D/NAME.log, its pid in PID_NAME; then meshd_ready.
