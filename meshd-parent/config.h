@@ -59,6 +59,9 @@ struct peer_conf {
 	char			 ssh_known_hosts[PATH_MAX]; /* "" default */
 	char			 ssh_remote[MESH_ENDPOINT_MAX]; /* -W's; ""
 						   STREAM_DEFAULT */
+	int			 client;	/* serve concentrator's, from
+						   its state file (not
+						   printed) */
 };
 #define SSH_KNOWN_HOSTS_DEFAULT	"/etc/meshd/known_hosts"
 #define STREAM_DEFAULT		"127.0.0.1:51821"
@@ -167,6 +170,9 @@ struct meshd_conf {
 	/* control-socket "path" restricted; "" none (sun_path's size) */
 	char			 ro_sock[108];
 	struct filter_conf	*filter;	/* NULL: no filter block */
+	/* serve concentrator (concentrator.h); NULL: none */
+	struct conc_conf	*conc;
+	char			 state_dir[PATH_MAX];	/* "" the default */
 };
 
 /* parse.y */
