@@ -112,6 +112,8 @@ int	 conc_client_add(struct imsgbuf *, const struct ctl_client_req *,
 int	 conc_client_remove(const struct ctl_client_req *, char *, size_t);
 /* CLIENT_LIST: a CTL_CLIENT each into ibuf (the END is the caller's) */
 void	 conc_client_list(struct imsgbuf *);
+/* a config goes to the children (start, reload): forwarding on */
+void	 conc_apply(struct meshd_conf *);
 /* the reload a client change started is over: code 0 or why not */
 void	 conc_reload_done(int);
 

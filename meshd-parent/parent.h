@@ -122,6 +122,8 @@ void	 keycheck_error(struct imsg *);
  * (EBUSY: one is running) and a message (maybe several lines) in buf.
  */
 int	 parent_reload(char *, size_t);
+/* the same with a config built otherwise, and its parse's warnings */
+int	 parent_reload_conf(struct meshd_conf *, const char *, char *, size_t);
 /* SIGHUP: a reload, or one queued behind the one running */
 void	 parent_reload_signal(void);
 

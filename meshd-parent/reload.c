@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "concentrator.h"
 #include "confdiff.h"
 #include "filter.h"
 #include "log.h"
@@ -286,7 +287,6 @@ int
 parent_reload(char *err, size_t errlen)
 {
 	struct meshd_conf	*nconf;
-	struct keyfds		 kf;
 
 	if (pending_conf != NULL) {
 		snprintf(err, errlen, "a reload is still running");
@@ -298,6 +298,25 @@ parent_reload(char *err, size_t errlen)
 		log_warnx("reload failed, keeping the running config");
 		return EINVAL;
 	}
+	return parent_reload_conf(nconf, config_warnings(), err, errlen);
+}
+
+/*
+ * A reload to a config made otherwise (a run-time change built from the
+ * running one): the same path as parent_reload() after its parse.  nconf
+ * is the reload's from here on, freed if it fails.
+ */
+int
+parent_reload_conf(struct meshd_conf *nconf, const char *warnings, char *err,
+    size_t errlen)
+{
+	struct keyfds	kf;
+
+	if (pending_conf != NULL) {
+		free_config(nconf);
+		snprintf(err, errlen, "a reload is still running");
+		return EBUSY;
+	}
 	if (keys_open(nconf, &kf, err, errlen) == -1) {
 		log_warnx("reload failed: %s", err);
 		free_config(nconf);
@@ -305,7 +324,7 @@ parent_reload(char *err, size_t errlen)
 	}
 	assign_ids(nconf, parent.conf);
 	free(pending_warn);
-	pending_warn = strdup(config_warnings());
+	pending_warn = strdup(warnings);
 	keycheck_start(nconf, &kf, 0);
 	return 0;
 }
@@ -416,6 +435,7 @@ keycheck_ok(struct imsg *imsg)
 	}
 	send_config(nconf);
 	exit_conf(nconf, parent.ifindex);
+	conc_apply(nconf);
 	/* serve stream's listeners, the SSH clients, the ladder (ssh.c) */
 	if (stream_reconf(nconf, pending_start) == -1)
 		parent_shutdown(1);
