@@ -424,7 +424,9 @@ enum mesh_ctr {
 	MESH_CTR_CERT_STATIC,		/* crypto: our key or a static peer's */
 	MESH_CTR_CERT_LIMIT,		/* crypto: too many members */
 	MESH_CTR_CRL_BAD,		/* crypto: a list that did not verify */
-	MESH_CTR_COORD_MALFORMED,	/* net: garbage or oversize */
+	MESH_CTR_COORD_MALFORMED,	/* net: garbage or oversize; crypto: a
+					   record announcing a route outside
+					   its certificate's */
 	MESH_CTR_COORD_UNEXPECTED,	/* net/crypto: out of order, or
 					   from a peer it may not come from */
 	MESH_CTR_PROVISIONAL_FULL,	/* crypto: unknown initiators over
@@ -538,6 +540,11 @@ struct mesh_conf_msg {
 		uint8_t	addr[28];	/* struct sockaddr_in or _in6 */
 		uint32_t addrlen;	/* 0: not resolved */
 	}		stun[MESH_STUN_MAX];
+	/* announce (issue 15): all the certificate's routes, or these */
+	uint8_t		ann_all;
+	uint8_t		nann;
+	uint8_t		pad3[2];
+	struct mesh_prefix ann[MESH_CERT_ROUTES];
 };
 
 /* NET_ADDRS: global or private, no loopback, link-local or mesh address */
@@ -556,7 +563,9 @@ struct mesh_gateway_msg {
 /*
  * CERT_CHECK: a certificate net got from a coordination message on the
  * session with peer via.  own 1: the session's own (REGISTER): its key
- * must be the session's static key.
+ * must be the session's static key.  The routes the record announced
+ * come with it: all the certificate's, or nann prefixes, each of which
+ * must lie inside one of the certificate's routes.
  */
 struct mesh_cert_check {
 	uint32_t	via;
@@ -564,6 +573,10 @@ struct mesh_cert_check {
 	uint8_t		pad;
 	uint16_t	len;
 	uint8_t		cert[MESH_CERT_MAX];
+	uint8_t		ann_all;
+	uint8_t		nann;
+	uint8_t		pad2[2];
+	struct mesh_prefix ann[MESH_CERT_ROUTES];
 };
 
 /* CERT_RESULT: crypto's verdict on a CERT_CHECK */

@@ -52,6 +52,13 @@ check_record(const struct coord_record *r, const uint8_t *buf, size_t len)
 		if ((r->cand[i].af != 4 && r->cand[i].af != 6) ||
 		    r->cand[i].port == 0)
 			abort();
+	/* announced routes: all, or at most COORD_MAX_ANN well-formed */
+	if (r->ann_all ? r->nann != 0 : r->nann > COORD_MAX_ANN)
+		abort();
+	for (i = 0; i < r->nann; i++)
+		if ((r->ann[i].af != 4 && r->ann[i].af != 6) ||
+		    r->ann[i].plen > (r->ann[i].af == 4 ? 32 : 128))
+			abort();
 }
 
 static void

@@ -517,16 +517,26 @@ def coord():
         return b"\xc1" + u8(typ) + be16(len(body)) + body
 
     cert = bytes(range(200))
-    entry = struct.pack(">QH", 1765000000000000000, len(cert)) + cert + \
-        u8(2) + u8(4) + be16(51820) + bytes([198, 18, 0, 1]) + \
+    cands = u8(2) + u8(4) + be16(51820) + bytes([198, 18, 0, 1]) + \
         u8(6) + be16(443) + bytes([0xfd] + [0] * 14 + [1])
-    nocand = entry[:10 + len(cert)] + u8(0)
+    head = struct.pack(">QH", 1765000000000000000, len(cert)) + cert
+    # announced routes: 0xff all of the certificate's, or a count and
+    # family, length, address each
+    entry = head + cands + u8(0xff)
+    routes = u8(2) + u8(4) + u8(24) + bytes([10, 1, 2, 0]) + \
+        u8(6) + u8(48) + bytes([0xfd, 0, 0, 1, 0, 2] + [0] * 10)
+    nocand = head + u8(0) + u8(0)
     # the shortest record: a CERT_MIN (132) byte certificate, no candidate
-    short = struct.pack(">QH", 7, 132) + bytes(range(132)) + u8(0)
+    short = struct.pack(">QH", 7, 132) + bytes(range(132)) + u8(0) + u8(0)
     seeds = {
         "register": hdr(1, entry),
         "entry-padded": hdr(2, entry) + bytes(15),
-        "entry-nocand": hdr(2, entry[:10 + len(cert)] + u8(0)),
+        "entry-nocand": hdr(2, nocand),
+        "register-routes": hdr(1, head + cands + routes),
+        "entry-routes": hdr(2, head + cands + routes + nocand),
+        "bad-register-route-bits": hdr(1, head + cands + u8(1) + u8(4) +
+                                       u8(22) + bytes([10, 1, 2, 0])),
+        "bad-register-routes-nine": hdr(1, head + cands + u8(9)),
         # several records back to back, as a coordinator packs them
         "entry-two": hdr(2, entry + nocand),
         "entry-four": hdr(2, entry + nocand + entry + nocand),
@@ -543,7 +553,7 @@ def coord():
         "pong": hdr(6, struct.pack(">QQ", 9, 0x1234)),
         "connect": hdr(7, bytes(range(32))),
         "call-me": hdr(8, bytes(range(32)) + struct.pack(">Q", 77) +
-                       entry[10 + len(cert):]),
+                       cands),
         "call-me-none": hdr(8, bytes(range(32)) + bytes(8) + u8(0)) +
         bytes(3),
         "bad-connect-short": hdr(7, bytes(31)),

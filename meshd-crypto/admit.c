@@ -71,6 +71,10 @@ struct crypto_member {
 	int64_t			 not_before;
 	int64_t			 not_after;
 	uint8_t			 fp[CERT_FP_LEN];
+	/* the routes its record announced: all the certificate's, or */
+	int			 ann_all;
+	size_t			 nann;
+	struct mesh_prefix	 ann[MESH_CERT_ROUTES];
 	size_t			 len;
 	uint8_t			 cert[];
 };
@@ -288,7 +292,65 @@ member_keep(const uint8_t *buf, size_t len, const struct mesh_cert *c,
 	memcpy(m->fp, fp, sizeof(m->fp));
 	m->len = len;
 	memcpy(m->cert, buf, len);
+	/* until a record says otherwise, as before announce existed */
+	m->ann_all = 1;
 	return m;
+}
+
+/* m announces what ck says */
+static void
+member_ann(struct crypto_member *m, const struct mesh_cert_check *ck)
+{
+	m->ann_all = ck->ann_all;
+	m->nann = ck->ann_all ? 0 : ck->nann;
+	memset(m->ann, 0, sizeof(m->ann));
+	memcpy(m->ann, ck->ann, m->nann * sizeof(m->ann[0]));
+}
+
+/* 1 if m announces what ck says */
+static int
+member_same_ann(const struct crypto_member *m,
+    const struct mesh_cert_check *ck)
+{
+	if (m->ann_all || ck->ann_all)
+		return m->ann_all == ck->ann_all;
+	return m->nann == ck->nann &&
+	    memcmp(m->ann, ck->ann, m->nann * sizeof(m->ann[0])) == 0;
+}
+
+/* 1 if p lies inside r (r's bits match, p no shorter) */
+static int
+prefix_inside(const struct mesh_prefix *p, const struct mesh_prefix *r)
+{
+	size_t	whole = r->plen / 8, bits = r->plen % 8;
+
+	if (p->af != r->af || p->plen < r->plen)
+		return 0;
+	if (memcmp(p->addr, r->addr, whole) != 0)
+		return 0;
+	return bits == 0 || ((p->addr[whole] ^ r->addr[whole]) &
+	    (0xff00 >> bits)) == 0;
+}
+
+/*
+ * The first announced route of ck outside every route of c's, or NULL:
+ * a member may announce only what its certificate allows.
+ */
+static const struct mesh_prefix *
+ann_outside(const struct mesh_cert_check *ck, const struct mesh_cert *c)
+{
+	size_t	i, j;
+
+	if (ck->ann_all)
+		return NULL;
+	for (i = 0; i < ck->nann; i++) {
+		for (j = 0; j < c->nroutes; j++)
+			if (prefix_inside(&ck->ann[i], &c->routes[j]))
+				break;
+		if (j == c->nroutes)
+			return &ck->ann[i];
+	}
+	return NULL;
 }
 
 /* the facts of a kept certificate (it parsed when it was kept) */
@@ -346,8 +408,16 @@ member_msg(struct crypto_peer *cp, struct mesh_member_msg *mm)
 	memcpy(mm->addrs, c->addrs, c->naddrs * sizeof(c->addrs[0]));
 	mm->ngroups = c->ngroups;
 	memcpy(mm->groups, c->groups, sizeof(mm->groups));
-	mm->nroutes = c->nroutes;
-	memcpy(mm->routes, c->routes, c->nroutes * sizeof(c->routes[0]));
+	/* only what the member announces is routed to it */
+	if (cp->member->ann_all) {
+		mm->nroutes = c->nroutes;
+		memcpy(mm->routes, c->routes,
+		    c->nroutes * sizeof(c->routes[0]));
+	} else {
+		mm->nroutes = cp->member->nann;
+		memcpy(mm->routes, cp->member->ann,
+		    cp->member->nann * sizeof(cp->member->ann[0]));
+	}
 }
 
 /* the member's facts to everyone who keeps them */
@@ -538,11 +608,13 @@ mesh_cert_check(struct imsg *imsg)
 	enum mesh_ctr		 why = MESH_CTR_MAX;
 	const char		*detail;
 	const struct mesh_prefix *clash;
-	char			 who[CERT_LABEL_MAX + 32], buf[64];
-	int			 changed;
+	char			 who[CERT_LABEL_MAX + 32], buf[96];
+	char			 pfx[64];
+	int			 changed, reann;
 
 	if (imsg_get_data(imsg, &ck, sizeof(ck)) == -1 ||
-	    ck.len > sizeof(ck.cert) || ck.own > 1)
+	    ck.len > sizeof(ck.cert) || ck.own > 1 || ck.ann_all > 1 ||
+	    ck.nann > MESH_CERT_ROUTES)
 		fatalx("CERT_CHECK: bad message");
 	via = crypto_peer_find(ck.via);
 	/*
@@ -572,6 +644,14 @@ mesh_cert_check(struct imsg *imsg)
 		why = MESH_CTR_CERT_ADDRESS;
 		detail = mesh_prefix_ntop(clash, buf, sizeof(buf));
 	}
+	if (why == MESH_CTR_MAX && (clash = ann_outside(&ck, &c)) != NULL) {
+		/* a record announcing what its certificate does not allow */
+		why = MESH_CTR_COORD_MALFORMED;
+		(void)snprintf(buf, sizeof(buf), "announces %s, outside its "
+		    "certificate's routes", mesh_prefix_ntop(clash, pfx,
+		    sizeof(pfx)));
+		detail = buf;
+	}
 	if (why == MESH_CTR_MAX && cp == NULL && ck.own)
 		cp = via;		/* provisional: becomes the member */
 	if (why == MESH_CTR_MAX && cp == NULL) {
@@ -594,8 +674,17 @@ mesh_cert_check(struct imsg *imsg)
 	    (c.not_before == cp->member->not_before &&
 	    memcmp(fp, cp->member->fp, sizeof(fp)) != 0 &&
 	    c.not_after > cp->member->not_after);
-	if (changed) {
+	/* the same certificate announcing other routes: those go out */
+	reann = !changed && memcmp(fp, cp->member->fp, sizeof(fp)) == 0 &&
+	    !member_same_ann(cp->member, &ck);
+	if (reann) {
+		member_ann(cp->member, &ck);
+		member_announce(cp);
+		log_debug("mesh: member %s announces other routes", c.name);
+		changed = 1;
+	} else if (changed) {
 		m = member_keep(ck.cert, ck.len, &c, fp);
+		member_ann(m, &ck);
 		if (cp->member != NULL) {
 			member_addrs(cp->member, cp->id, 0);
 			free(cp->member);

@@ -114,6 +114,57 @@ coord_type_name(unsigned int type)
 	return type_names[type];
 }
 
+/* the rules one announced prefix follows (no bit set past its length) */
+static int
+check_prefix(const struct mesh_prefix *p, size_t i, const char *pre,
+    const char **why)
+{
+	size_t	alen, b;
+
+	if (p->af != 4 && p->af != 6)
+		return why_fail(why, "%sroute %zu: family %u, want 4 or 6",
+		    pre, i + 1, p->af);
+	alen = p->af == 4 ? 4 : 16;
+	if (p->plen > alen * 8)
+		return why_fail(why, "%sroute %zu: prefix length %u, at most "
+		    "%zu", pre, i + 1, p->plen, alen * 8);
+	for (b = p->plen; b < alen * 8; b++)
+		if (p->addr[b / 8] & (0x80 >> (b % 8)))
+			return why_fail(why, "%sroute %zu: bits set past /%u",
+			    pre, i + 1, p->plen);
+	return 0;
+}
+
+/* the rules a record's announced routes follow */
+static int
+check_ann(const struct coord_record *r, const char **why)
+{
+	size_t	i;
+
+	if (r->ann_all)
+		return 0;
+	if (r->nann > COORD_MAX_ANN)
+		return why_fail(why, "%zu routes, at most %d", r->nann,
+		    COORD_MAX_ANN);
+	for (i = 0; i < r->nann; i++)
+		if (check_prefix(&r->ann[i], i, "", why) == -1)
+			return -1;
+	return 0;
+}
+
+/* the bytes r's announced routes take */
+static size_t
+ann_len(const struct coord_record *r)
+{
+	size_t	len = 1, i;
+
+	if (r->ann_all)
+		return len;
+	for (i = 0; i < r->nann; i++)
+		len += 2 + (r->ann[i].af == 4 ? 4 : 16);
+	return len;
+}
+
 /* the rules a certificate's length and the candidates follow */
 static int
 check_entry(size_t certlen, size_t ncand, const struct coord_cand *cand,
@@ -208,6 +259,52 @@ decode_cands(const uint8_t *b, size_t blen, size_t *off, size_t *ncand,
 }
 
 /*
+ * The announced routes at b + *off (blen bytes in the body) into r;
+ * *off moves past them.
+ */
+static int
+decode_ann(const uint8_t *b, size_t blen, size_t *off,
+    struct coord_record *r, const char *pre, const char **why)
+{
+	struct mesh_prefix	*p;
+	size_t			 i, alen;
+	uint8_t			 n;
+
+	if (blen - *off < 1)
+		return why_fail(why, "%sroute count past the body", pre);
+	n = b[(*off)++];
+	r->nann = 0;
+	r->ann_all = n == COORD_ANN_ALL;
+	if (r->ann_all)
+		return 0;
+	if (n > COORD_MAX_ANN)
+		return why_fail(why, "%s%u routes, at most %d", pre, n,
+		    COORD_MAX_ANN);
+	for (i = 0; i < n; i++) {
+		p = &r->ann[i];
+		memset(p, 0, sizeof(*p));
+		if (blen - *off < 2)
+			return why_fail(why, "%sroute %zu past the body", pre,
+			    i + 1);
+		p->af = b[*off];
+		p->plen = b[*off + 1];
+		if (p->af != 4 && p->af != 6)
+			return why_fail(why, "%sroute %zu: family %u, want 4 "
+			    "or 6", pre, i + 1, p->af);
+		alen = p->af == 4 ? 4 : 16;
+		if (blen - *off < 2 + alen)
+			return why_fail(why, "%sroute %zu past the body", pre,
+			    i + 1);
+		memcpy(p->addr, b + *off + 2, alen);
+		if (check_prefix(p, i, pre, why) == -1)
+			return -1;
+		*off += 2 + alen;
+		r->nann = i + 1;
+	}
+	return 0;
+}
+
+/*
  * One record at b (blen bytes left in the body) into r; its length in
  * *used.  pre names the record in a reason ("record 2: "), or is "".
  */
@@ -233,6 +330,8 @@ decode_record(const uint8_t *b, size_t blen, struct coord_record *r,
 	off = 10 + r->certlen;
 	if (decode_cands(b, blen, &off, &r->ncand, r->cand, pre, why) == -1)
 		return -1;
+	if (decode_ann(b, blen, &off, r, pre, why) == -1)
+		return -1;
 	*used = off;
 	return 0;
 }
@@ -247,7 +346,7 @@ decode_register(const uint8_t *b, size_t blen, struct coord_msg *m,
 	if (decode_record(b, blen, &m->rec[0], &used, "", why) == -1)
 		return -1;
 	if (used != blen)
-		return why_fail(why, "%zu bytes after the candidates",
+		return why_fail(why, "%zu bytes after the routes",
 		    blen - used);
 	m->nrec = 1;
 	return 0;
@@ -422,12 +521,12 @@ coord_record_len(const struct coord_record *r)
 	size_t	len, i;
 
 	if (r->cert == NULL || check_entry(r->certlen, r->ncand, r->cand,
-	    NULL) == -1)
+	    NULL) == -1 || check_ann(r, NULL) == -1)
 		return 0;
-	len = ENTRY_FIXED + r->certlen;
+	len = ENTRY_FIXED - 1 + r->certlen;
 	for (i = 0; i < r->ncand; i++)
 		len += 1 + 2 + (r->cand[i].af == 4 ? 4 : 16);
-	return len;
+	return len + ann_len(r);
 }
 
 /* the records' length, or 0 if one breaks a rule or there are none */
@@ -534,15 +633,39 @@ encode_cands(size_t ncand, const struct coord_cand *cand, uint8_t *b)
 	return off;
 }
 
+/* r's announced routes at b; their length */
+static size_t
+encode_ann(const struct coord_record *r, uint8_t *b)
+{
+	size_t	off = 0, i, alen;
+
+	if (r->ann_all) {
+		b[off++] = COORD_ANN_ALL;
+		return off;
+	}
+	b[off++] = r->nann;
+	for (i = 0; i < r->nann; i++) {
+		alen = r->ann[i].af == 4 ? 4 : 16;
+		b[off] = r->ann[i].af;
+		b[off + 1] = r->ann[i].plen;
+		memcpy(b + off + 2, r->ann[i].addr, alen);
+		off += 2 + alen;
+	}
+	return off;
+}
+
 /* r at b; its length */
 static size_t
 encode_record(const struct coord_record *r, uint8_t *b)
 {
+	size_t	off;
+
 	put64(b, r->seq);
 	put16(b + 8, r->certlen);
 	memcpy(b + 10, r->cert, r->certlen);
-	return 10 + r->certlen + encode_cands(r->ncand, r->cand,
-	    b + 10 + r->certlen);
+	off = 10 + r->certlen;
+	off += encode_cands(r->ncand, r->cand, b + off);
+	return off + encode_ann(r, b + off);
 }
 
 ssize_t

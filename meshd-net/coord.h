@@ -47,6 +47,13 @@
  *				family in the low one (4 or 6)
  *			2	port (not 0)
  *			4 or 16	address
+ *		1	announced routes: 0xff (COORD_ANN_ALL) all of the
+ *			certificate's, else a count (0..COORD_MAX_ANN), each:
+ *			1	family (4 or 6)
+ *			1	prefix length (at most 32 or 128)
+ *			4 or 16	address, no bit set past the length
+ *			Whether each lies inside a certificate route is
+ *			crypto's matter (admit.c), as the certificate is.
  *	DIR_END (coordinator -> member): the full directory was sent; also
  *		after a PONG, as a check of what came (coordinate.c)
  *		4	records it held (not ENTRY messages)
@@ -96,7 +103,10 @@
 #define COORD_MAX		MESH_COORD_MAX
 #define COORD_MAX_CAND		8
 #define COORD_CRL_PART_MAX	768
-#define COORD_REC_FIXED		(8 + 2 + 1)	/* seq, cert length, ncand */
+/* seq, cert length, ncand, the announced routes' count */
+#define COORD_REC_FIXED		(8 + 2 + 1 + 1)
+#define COORD_MAX_ANN		MESH_CERT_ROUTES
+#define COORD_ANN_ALL		0xff
 /* records in an ENTRY: as many of the shortest as fit (coord.c checks) */
 #define COORD_MAX_RECS		7
 #define CRL_MIN			(24 + 2 + 4 + 64)
@@ -148,6 +158,10 @@ struct coord_record {
 	size_t		 certlen;
 	size_t		 ncand;
 	struct coord_cand cand[COORD_MAX_CAND];
+	/* routes announced: all of the certificate's, or these nann */
+	int		 ann_all;
+	size_t		 nann;
+	struct mesh_prefix ann[COORD_MAX_ANN];
 };
 
 /* a decoded message; the fields its type has are set, pointers into buf */

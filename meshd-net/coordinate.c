@@ -94,6 +94,9 @@ struct coord_body {
 	uint8_t			*cert;		/* certlen bytes, its own */
 	size_t			 ncand;
 	struct coord_cand	 cand[COORD_MAX_CAND];
+	int			 ann_all;	/* routes announced */
+	size_t			 nann;
+	struct mesh_prefix	 ann[COORD_MAX_ANN];
 };
 
 struct coord_rec {
@@ -283,6 +286,19 @@ body_from(struct coord_body *b, const struct coord_record *r)
 	b->ncand = r->ncand;
 	memset(b->cand, 0, sizeof(b->cand));
 	memcpy(b->cand, r->cand, r->ncand * sizeof(r->cand[0]));
+	b->ann_all = r->ann_all;
+	b->nann = r->nann;
+	memset(b->ann, 0, sizeof(b->ann));
+	memcpy(b->ann, r->ann, r->nann * sizeof(r->ann[0]));
+}
+
+/* 1 if a and b announce the same routes */
+static int
+same_ann(int all, size_t n, const struct mesh_prefix *p,
+    const struct coord_body *b)
+{
+	return all == b->ann_all && n == b->nann &&
+	    memcmp(p, b->ann, n * sizeof(p[0])) == 0;
 }
 
 /* b as a record to encode, pointing into b */
@@ -295,6 +311,9 @@ body_rec(const struct coord_body *b, struct coord_record *r)
 	r->certlen = b->certlen;
 	r->ncand = b->ncand;
 	memcpy(r->cand, b->cand, sizeof(r->cand));
+	r->ann_all = b->ann_all;
+	r->nann = b->nann;
+	memcpy(r->ann, b->ann, sizeof(r->ann));
 }
 
 static void
@@ -840,6 +859,9 @@ cert_check(uint32_t via, int own, const struct coord_body *b)
 	ck.own = own;
 	ck.len = b->certlen;
 	memcpy(ck.cert, b->cert, b->certlen);
+	ck.ann_all = b->ann_all;
+	ck.nann = b->nann;
+	memcpy(ck.ann, b->ann, b->nann * sizeof(b->ann[0]));
 	child_compose(PROC_CRYPTO, IMSG_CERT_CHECK, via, -1, &ck, sizeof(ck));
 	return ++co.checks_sent;
 }
@@ -859,8 +881,13 @@ got_record(struct net_peer *np, const struct coord_record *m)
 		if (m->seq < r->b.seq || (r->pend != NULL &&
 		    m->seq < r->pend->seq))
 			return;		/* older than what we have */
+		/*
+		 * Other announced routes under the same certificate are a
+		 * change crypto checks and tells tun and the parent of.
+		 */
 		if (r->admitted && r->b.certlen == m->certlen &&
-		    memcmp(r->b.cert, m->cert, m->certlen) == 0) {
+		    memcmp(r->b.cert, m->cert, m->certlen) == 0 &&
+		    same_ann(m->ann_all, m->nann, m->ann, &r->b)) {
 			/* the same certificate: new candidates only */
 			if (m->seq > r->b.seq) {
 				body_from(&r->b, m);
@@ -1222,7 +1249,8 @@ registered(struct net_peer *np, const struct mesh_cert_result *cr)
 	    l->reg->seq == r->b.seq;
 	news = !r->admitted || cr->changed || l->reg->seq > r->b.seq ||
 	    l->reg->ncand != r->b.ncand || memcmp(l->reg->cand, r->b.cand,
-	    sizeof(r->b.cand)) != 0;
+	    sizeof(r->b.cand)) != 0 ||
+	    !same_ann(l->reg->ann_all, l->reg->nann, l->reg->ann, &r->b);
 	if (l->reg->seq >= r->b.seq || cr->changed)
 		body_move(&r->b, &l->reg);
 	else {
@@ -1476,14 +1504,20 @@ self_set(struct conf_snapshot *cs)
 		memset(&co.self, 0, sizeof(co.self));
 		return;
 	}
+	if (cs->mesh.nann > COORD_MAX_ANN)
+		fatalx("%s: %u announced routes", __func__, cs->mesh.nann);
 	if (co.self.certlen == cs->certlen &&
-	    memcmp(co.self.cert, cs->cert, cs->certlen) == 0)
+	    memcmp(co.self.cert, cs->cert, cs->certlen) == 0 &&
+	    same_ann(cs->mesh.ann_all, cs->mesh.nann, cs->mesh.ann, &co.self))
 		return;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	memset(&me, 0, sizeof(me));
 	me.seq = (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 	me.cert = cs->cert;
 	me.certlen = cs->certlen;
+	me.ann_all = cs->mesh.ann_all;
+	me.nann = cs->mesh.nann;
+	memcpy(me.ann, cs->mesh.ann, me.nann * sizeof(me.ann[0]));
 	body_from(&co.self, &me);
 	memcpy(co.key, cs->cert + CERT_PUBKEY_OFF, sizeof(co.key));
 	/* a renewed certificate: every coordinator gets it */

@@ -471,6 +471,13 @@ mesh_diff(struct confdiff *d, const struct meshd_conf *oc,
 	    change_simple(d, CHANGE_IFACE, "port-mapping",
 	    n->portmap ? "on" : "off") == -1)
 		return -1;
+	if (o->nannounce != n->nannounce || memcmp(o->announce, n->announce,
+	    n->nannounce * sizeof(n->announce[0])) != 0) {
+		(void)snprintf(text, sizeof(text), "%zu -> %zu routes "
+		    "(0: all the certificate's)", o->nannounce, n->nannounce);
+		if (change_simple(d, CHANGE_IFACE, "announce", text) == -1)
+			return -1;
+	}
 	if (o->serve_exit != n->serve_exit &&
 	    change_simple(d, CHANGE_IFACE, "serve exit",
 	    n->serve_exit ? "on" : "off") == -1)

@@ -152,6 +152,10 @@ struct mesh_conf {
 	char			 exit_node[MESH_NAME_MAX];	/* "" none */
 	int			 exit_fallback;	/* exit-node-fallback direct */
 	int			 serve_exit;	/* serve exit */
+	/* announce: none given, all the certificate's routes */
+	size_t			 nannounce;
+	struct mesh_prefix	 announce[MESH_CERT_ROUTES];
+	int			 announce_line[MESH_CERT_ROUTES];
 	/* relays (issue 14) */
 	struct relay_conf	 relay;
 };

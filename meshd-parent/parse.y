@@ -241,6 +241,8 @@ static void	 mesh_crlfile(const char *);
 static void	 mesh_serve(void);
 static void	 mesh_serve_what(const char *);
 static void	 mesh_exit_node(const char *);
+static void	 mesh_announce(const char *);
+static void	 mesh_announce_check(struct mesh_conf *);
 static void	 mesh_exit_fallback(const char *);
 static void	 mesh_exit_check(struct mesh_conf *);
 static void	 conc_begin(void);
@@ -278,7 +280,7 @@ static void	 coord_abort(void);
 %token	RESOLVEINTERVAL TABLE
 %token	CA CERTIFICATEFILE COORDINATOR MESH REVOCATIONFILE SERVE
 %token	PORTMAPPING STUN
-%token	EXITNODE EXITNODEFALLBACK
+%token	EXITNODE EXITNODEFALLBACK ANNOUNCE
 %token	IDENTITYFILE KNOWNHOSTSFILE LISTEN PROBEINTERVAL REMOTESTREAM SSH
 %token	RELAY SITEDIRECTORY TLSCERTFILE TLSKEYFILE
 %token	DOMAIN TTL
@@ -512,6 +514,7 @@ meshopt		: CA STRING			{ mesh_ca($2); }
 		| TTL STRING			{ mesh_ttl($2); }
 		| EXITNODE STRING		{ mesh_exit_node($2); }
 		| EXITNODEFALLBACK STRING	{ mesh_exit_fallback($2); }
+		| ANNOUNCE STRING		{ mesh_announce($2); }
 		| coordinator
 		;
 
@@ -577,6 +580,7 @@ static const struct keyword keywords[] = {
 	{ "address",			ADDRESS,		BLOCK_IFACE },
 	{ "address-pool",		ADDRESSPOOL,		BLOCK_CONC },
 	{ "allowed-ips",		ALLOWEDIPS,		BLOCK_PEER },
+	{ "announce",			ANNOUNCE,		BLOCK_MESH },
 	{ "ca",				CA,			BLOCK_MESH },
 	{ "certificate-file",		CERTIFICATEFILE,	BLOCK_MESH },
 	{ "concentrator",		CONCENTRATOR,		BLOCK_IFACE },
@@ -2069,6 +2073,7 @@ mesh_end(void)
 		    "coordinator role (meshctl sign -R coordinator)",
 		    m->cert_file);
 	mesh_exit_check(m);
+	mesh_announce_check(m);
 	/* members would not use it: say so here */
 	if (m->relay.on && m->cert != NULL &&
 	    !(m->c.roles & CERT_ROLE_RELAY))
@@ -2206,6 +2211,92 @@ mesh_exit_fallback(const char *s)
 	else
 		blk_error("exit-node-fallback must be direct or drop, not "
 		    "\"%s\"", s);
+}
+
+/*
+ * announce "prefix": a route this node announces, of those its
+ * certificate allows (checked at the block's end, when the certificate
+ * is read).  Without any, all the certificate's routes, as before
+ * announce existed.
+ */
+static void
+mesh_announce(const char *s)
+{
+	struct mesh_conf	*m = blk.mesh;
+	struct mesh_prefix	 pfx;
+	size_t			 i, b, alen;
+
+	if (mesh_prefix_pton(s, &pfx) == -1) {
+		blk_error("announce \"%s\": expected an IPv4 or IPv6 prefix "
+		    "(10.1.0.0/24)", s);
+		return;
+	}
+	alen = pfx.af == 4 ? 4 : 16;
+	for (b = pfx.plen; b < alen * 8; b++)
+		if (pfx.addr[b / 8] & (0x80 >> (b % 8))) {
+			blk_error("announce \"%s\": bits set past /%u", s,
+			    pfx.plen);
+			return;
+		}
+	for (i = 0; i < m->nannounce; i++)
+		if (memcmp(&m->announce[i], &pfx, sizeof(pfx)) == 0) {
+			blk_error("announce \"%s\" given twice (line %d)", s,
+			    m->announce_line[i]);
+			return;
+		}
+	if (m->nannounce == MESH_CERT_ROUTES) {
+		blk_error("announce \"%s\": at most %d announce lines (a "
+		    "certificate's routes)", s, MESH_CERT_ROUTES);
+		return;
+	}
+	m->announce_line[m->nannounce] = file->lineno;
+	m->announce[m->nannounce++] = pfx;
+}
+
+/* 1 if p lies inside r */
+static int
+prefix_inside(const struct mesh_prefix *p, const struct mesh_prefix *r)
+{
+	size_t	whole = r->plen / 8, bits = r->plen % 8;
+
+	if (p->af != r->af || p->plen < r->plen ||
+	    memcmp(p->addr, r->addr, whole) != 0)
+		return 0;
+	return bits == 0 || ((p->addr[whole] ^ r->addr[whole]) &
+	    (0xff00 >> bits)) == 0;
+}
+
+/* at the block's end: each announced route inside a certificate route */
+static void
+mesh_announce_check(struct mesh_conf *m)
+{
+	char	buf[64];
+	size_t	i, j;
+
+	if (m->cert == NULL || m->nannounce == 0)
+		return;
+	if (m->c.nroutes == 0) {
+		blk_error_at(m->announce_line[0], "announce: the "
+		    "certificate-file \"%s\" allows this node no route "
+		    "(meshctl sign -r)", m->cert_file);
+		return;
+	}
+	if (m->nannounce > m->c.nroutes)
+		blk_error_at(m->announce_line[m->nannounce - 1], "%zu announce "
+		    "lines, but the certificate-file \"%s\" allows only %zu "
+		    "routes", m->nannounce, m->cert_file,
+		    (size_t)m->c.nroutes);
+	for (i = 0; i < m->nannounce; i++) {
+		for (j = 0; j < m->c.nroutes; j++)
+			if (prefix_inside(&m->announce[i], &m->c.routes[j]))
+				break;
+		if (j < m->c.nroutes)
+			continue;
+		blk_error_at(m->announce_line[i], "announce \"%s\" is not "
+		    "inside a route of the certificate-file \"%s\" "
+		    "(meshctl sign -r)", mesh_prefix_ntop(&m->announce[i],
+		    buf, sizeof(buf)), m->cert_file);
+	}
 }
 
 /* a default route of the certificate: what serve exit needs */

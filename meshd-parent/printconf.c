@@ -136,6 +136,7 @@ print_mesh(FILE *f, struct meshd_conf *conf)
 	struct mesh_conf	*m = &conf->mesh;
 	struct peer_conf	*p;
 	char			 key[WG_KEY_B64_LEN + 1];
+	char			 buf[64];
 	size_t			 i;
 
 	fprintf(f, "mesh ");
@@ -169,6 +170,9 @@ print_mesh(FILE *f, struct meshd_conf *conf)
 	}
 	if (m->dns_ttl != MESH_DNS_TTL_DEFAULT)
 		fprintf(f, "\tttl %u\n", m->dns_ttl);
+	for (i = 0; i < m->nannounce; i++)
+		fprintf(f, "\tannounce \"%s\"\n", mesh_prefix_ntop(
+		    &m->announce[i], buf, sizeof(buf)));
 	if (m->serve_exit)
 		fprintf(f, "\tserve exit\n");
 	if (m->exit_node[0] != '\0') {

@@ -133,6 +133,10 @@ send_mesh(struct imsgbuf *ibuf, struct mesh_conf *m)
 		}
 	}
 	mm.nstun = i;
+	/* no announce line: all the certificate's routes */
+	mm.ann_all = m->nannounce == 0;
+	mm.nann = m->nannounce;
+	memcpy(mm.ann, m->announce, m->nannounce * sizeof(m->announce[0]));
 	if (imsg_compose(ibuf, IMSG_RECONF_MESH, 0, 0, -1, &mm,
 	    sizeof(mm)) == -1 ||
 	    imsg_compose(ibuf, IMSG_RECONF_MESH_CERT, 0, 0, -1, m->cert,

@@ -150,6 +150,13 @@ cert(EVP_PKEY *k, const char *name, const char *mesh, const char *node,
 		add_addr(&c, "fd7a:115c:a1e0::1/128");
 	}
 	strlcpy(c.groups[c.ngroups++], "web", sizeof(c.groups[0]));
+	/* a gateway: networks behind it, for announce */
+	if (strcmp(name, "gw.crt") == 0) {
+		if (mesh_prefix_pton("10.1.0.0/16", &c.routes[0]) == -1 ||
+		    mesh_prefix_pton("fd00:1::/48", &c.routes[1]) == -1)
+			errx(1, "%s: routes", name);
+		c.nroutes = 2;
+	}
 	if ((len = cert_encode_body(&c, buf, sizeof(buf), &why)) == -1)
 		errx(1, "%s: %s", name, why);
 	sign_write(k, buf, len, ARMOR_CERT, name, fp);
@@ -203,6 +210,8 @@ main(int argc, char *argv[])
 	    T2099_01_01, 0, NULL);
 	cert(ca, "other.crt", "corp", "web2", OTHER_PUB, T2020_01_01,
 	    T2099_01_01, 0, fp_other);
+	cert(ca, "gw.crt", "corp", "web1", NODE_PUB, T2020_01_01,
+	    T2099_01_01, 0, NULL);
 
 	crl(ca, "revoked.crl", "corp", 3, fp_other, 1);
 	crl(ca, "revoked-self.crl", "corp", 4, fp_self, 1);

@@ -277,6 +277,8 @@ entry_record(struct fc *fc, size_t i, struct coord_record *r)
 	r->seq = fc->seq;
 	r->cert = fc->ent[i].b;
 	r->certlen = fc->ent[i].len;
+	/* what a member without announce lines registers */
+	r->ann_all = 1;
 	if (fc->cand.af != 0) {
 		r->cand[0] = fc->cand;
 		r->ncand = 1;

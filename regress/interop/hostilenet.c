@@ -207,8 +207,13 @@ mkcert(EVP_PKEY *k, const char *mesh, const char *name, const uint8_t *pub,
 	strlcpy(c.mesh, mesh, sizeof(c.mesh));
 	strlcpy(c.name, name, sizeof(c.name));
 	strlcpy(list, addrs, sizeof(list));
+	/* "r:" before a prefix: a route, not an address */
 	while ((s = strsep(&p, ",")) != NULL)
-		if (mesh_prefix_pton(s, &c.addrs[c.naddrs++]) == -1)
+		if (strncmp(s, "r:", 2) == 0) {
+			if (mesh_prefix_pton(s + 2,
+			    &c.routes[c.nroutes++]) == -1)
+				bail("%s: not a prefix", s);
+		} else if (mesh_prefix_pton(s, &c.addrs[c.naddrs++]) == -1)
 			bail("%s: not a prefix", s);
 	if ((len = cert_encode_body(&c, out, CERT_MAX - CERT_SIG_LEN,
 	    &why)) == -1)
@@ -601,6 +606,20 @@ log_count(struct kid *k, const char *s)
 
 /* --- net's side ------------------------------------------------------ */
 
+/* the routes the next CERT_CHECKs announce: all, as without announce */
+static int		 ann_all = 1;
+static size_t		 nann;
+static struct mesh_prefix ann[MESH_CERT_ROUTES];
+
+static void
+announce(const char *s)
+{
+	ann_all = s == NULL;
+	nann = 0;
+	if (s != NULL && mesh_prefix_pton(s, &ann[nann++]) == -1)
+		bail("%s: not a prefix", s);
+}
+
 /* a CERT_CHECK; its result, or bail */
 static struct mesh_cert_result *
 check(struct kid *k, uint32_t via, uint8_t own, const uint8_t *cert,
@@ -614,6 +633,9 @@ check(struct kid *k, uint32_t via, uint8_t own, const uint8_t *cert,
 	ck.own = own;
 	ck.len = lenfield;
 	memcpy(ck.cert, cert, len);
+	ck.ann_all = ann_all;
+	ck.nann = nann;
+	memcpy(ck.ann, ann, sizeof(ck.ann));
 	compose(k, PROC_NET, IMSG_CERT_CHECK, via, -1, &ck, sizeof(ck));
 	if (!pump(k, WAIT_MS, has_results, &want))
 		return NULL;
@@ -879,6 +901,54 @@ hostile(int quick)
 	(void)pump(&k, 50, NULL, NULL);
 	ok(k.members[PROC_TUN] == members_tun + 1, "and tun hears of it");
 
+	/* announced routes: inside the certificate's, and a change */
+	len = mkcert(ca, "corp", "gwx", rpub, "100.64.0.12/32,r:10.9.0.0/16",
+	    0, 0, buf);
+	announce("10.8.0.0/24");
+	refused(&k, "a record announcing outside its certificate's routes",
+	    ID_COORD, 0, buf, len, len, MESH_CTR_COORD_MALFORMED);
+	want[MESH_CTR_COORD_MALFORMED]++;
+	announce("10.0.0.0/8");
+	refused(&k, "a record announcing wider than its certificate's route",
+	    ID_COORD, 0, buf, len, len, MESH_CTR_COORD_MALFORMED);
+	want[MESH_CTR_COORD_MALFORMED]++;
+	members_tun = k.members[PROC_TUN];
+	announce("10.9.1.0/24");
+	r = check(&k, ID_COORD, 0, buf, len, len);
+	(void)pump(&k, 50, NULL, NULL);
+	ok(r != NULL && r->id >= MESH_DYN_ID_MIN && r->changed &&
+	    k.members[PROC_TUN] == members_tun + 1 &&
+	    k.last_member.nroutes == 1 && k.last_member.routes[0].plen == 24 &&
+	    memcmp(k.last_member.routes[0].addr, "\x0a\x09\x01\x00", 4) == 0,
+	    "announcing 10.9.1.0/24 of 10.9.0.0/16: admitted, MEMBER routes "
+	    "only that");
+	r = check(&k, ID_COORD, 0, buf, len, len);
+	(void)pump(&k, 50, NULL, NULL);
+	ok(r != NULL && r->reason == 0 && !r->changed &&
+	    k.members[PROC_TUN] == members_tun + 1,
+	    "the same record again: no change, no MEMBER");
+	announce("10.9.2.0/24");
+	r = check(&k, ID_COORD, 0, buf, len, len);
+	(void)pump(&k, 50, NULL, NULL);
+	ok(r != NULL && r->reason == 0 && r->changed &&
+	    k.members[PROC_TUN] == members_tun + 2 &&
+	    k.last_member.nroutes == 1 &&
+	    memcmp(k.last_member.routes[0].addr, "\x0a\x09\x02\x00", 4) == 0,
+	    "the same certificate announcing 10.9.2.0/24: a change, MEMBER "
+	    "with the new route");
+	announce(NULL);
+	r = check(&k, ID_COORD, 0, buf, len, len);
+	(void)pump(&k, 50, NULL, NULL);
+	ok(r != NULL && r->reason == 0 && r->changed &&
+	    k.members[PROC_TUN] == members_tun + 3 &&
+	    k.last_member.nroutes == 1 && k.last_member.routes[0].plen == 16,
+	    "announcing all: MEMBER with the certificate's 10.9.0.0/16");
+	announce("10.8.0.0/24");
+	refused(&k, "then a record announcing outside: the member stays as "
+	    "it was", ID_COORD, 0, buf, len, len, MESH_CTR_COORD_MALFORMED);
+	want[MESH_CTR_COORD_MALFORMED]++;
+	announce(NULL);
+
 	/* coordination messages for a plain WireGuard peer, or nobody */
 	memset(buf, 0, sizeof(buf));
 	buf[0] = MESH_COORD_MARK;
@@ -913,8 +983,9 @@ hostile(int quick)
 			diag("got %llu",
 			    (unsigned long long)k.global.mesh[i]);
 	}
-	ok(k.members[PROC_TUN] == 2 && k.members[PROC_PARENT] == 2,
-	    "two members in all: the valid ones");
+	ok(k.members[PROC_TUN] == 5 && k.members[PROC_PARENT] == 5,
+	    "MEMBER five times in all: the three valid ones, gwx's two "
+	    "changes of announced routes");
 	n = log_count(&k, "refused: not signed by the mesh's ca");
 	if (!ok(n == 1, "six signature refusals are logged once"))
 		diag("logged %u times", n);
@@ -1023,6 +1094,14 @@ fatal_cases(void)
 	ck.own = 2;
 	fatal_case("CERT_CHECK with own 2", IMSG_CERT_CHECK, ID_COORD, &ck,
 	    sizeof(ck), "CERT_CHECK: bad message");
+	ck.own = 0;
+	ck.nann = MESH_CERT_ROUTES + 1;
+	fatal_case("CERT_CHECK announcing 9 routes", IMSG_CERT_CHECK,
+	    ID_COORD, &ck, sizeof(ck), "CERT_CHECK: bad message");
+	ck.nann = 0;
+	ck.ann_all = 2;
+	fatal_case("CERT_CHECK with ann_all 2", IMSG_CERT_CHECK, ID_COORD,
+	    &ck, sizeof(ck), "CERT_CHECK: bad message");
 	if ((big = calloc(1, CRL_MAX + 1)) == NULL)
 		bail("calloc");
 	fatal_case("CRL longer than the longest list", IMSG_CRL, 0, big,

@@ -28,12 +28,15 @@
 #include "coord.h"
 #include "tap.h"
 
-#define REC	(8 + 2 + 300 + 1 + 7 + 19)	/* fill_rec()'s, 337 */
+#define REC	(8 + 2 + 300 + 1 + 7 + 19 + 1)	/* fill_rec()'s, 338 */
 
 static uint8_t	cert[CERT_MAX + 1];
 static uint8_t	crl[COORD_CRL_PART_MAX + 1];
 
-/* a record of 300 certificate bytes and two candidates: REC bytes */
+/*
+ * a record of 300 certificate bytes and two candidates, announcing all
+ * its certificate's routes: REC bytes
+ */
 static void
 fill_rec(struct coord_record *r)
 {
@@ -49,6 +52,7 @@ fill_rec(struct coord_record *r)
 	r->cand[1].kind = COORD_CAND_OBSERVED;
 	r->cand[1].port = 1;
 	memset(r->cand[1].addr, 0xfd, 16);
+	r->ann_all = 1;
 }
 
 static void
@@ -116,6 +120,13 @@ same_rec(const struct coord_record *a, const struct coord_record *b)
 		    a->cand[i].port != b->cand[i].port ||
 		    memcmp(a->cand[i].addr, b->cand[i].addr,
 		    a->cand[i].af == 4 ? 4 : 16) != 0)
+			return 0;
+	if (a->ann_all != b->ann_all || a->nann != b->nann)
+		return 0;
+	for (i = 0; i < a->nann; i++)
+		if (a->ann[i].af != b->ann[i].af ||
+		    a->ann[i].plen != b->ann[i].plen ||
+		    memcmp(a->ann[i].addr, b->ann[i].addr, 16) != 0)
 			return 0;
 	return 1;
 }
@@ -267,7 +278,7 @@ test_decode_refusals(void)
 	    "CERT_MAX");
 	put16(b + 12, 300);
 	put16(b + 2, 10);
-	refused(b, 14, "at least 11", "ENTRY body too short");
+	refused(b, 14, "at least 12", "ENTRY body too short");
 	put16(b + 2, n - COORD_HDR_LEN);
 	cand = 14 + 300;
 	b[cand + 1] = 5;
@@ -280,28 +291,29 @@ test_decode_refusals(void)
 	put16(b + cand + 2, 51820);
 	b[cand] = COORD_MAX_CAND + 1;
 	refused(b, n, "9 candidates", "too many candidates");
+	/* one candidate fewer: the second's first byte is a route count */
 	b[cand] = 1;
-	refused(b, n, "record 2: certificate length 65021",
-	    "ENTRY: bytes after the candidates are no record");
+	refused(b, n, "record 1: 54 routes, at most 8",
+	    "ENTRY: a candidate read as routes");
 	b[1] = COORD_REGISTER;
-	refused(b, n, "19 bytes after the candidates",
-	    "REGISTER: bytes after the candidates");
+	refused(b, n, "54 routes, at most 8",
+	    "REGISTER: a candidate read as routes");
 	b[1] = COORD_ENTRY;
 	b[cand] = 2;
 	put16(b + 2, n - COORD_HDR_LEN + 1);
 	b[n] = 0;
-	refused(b, n + 1, "record 2: 1 bytes, want at least 11",
+	refused(b, n + 1, "record 2: 1 bytes, want at least 12",
 	    "ENTRY body one too long");
 	b[1] = COORD_REGISTER;
-	refused(b, n + 1, "1 bytes after the candidates",
+	refused(b, n + 1, "1 bytes after the routes",
 	    "REGISTER body one too long");
 	b[1] = COORD_ENTRY;
 	put16(b + 2, n - COORD_HDR_LEN - 1);
 	refused(b, n - 1, "past the body", "ENTRY body one too short");
-	put16(b + 2, 11 + 300);
-	refused(b, 4 + 11 + 299, "past the end", "certificate cut");
-	put16(b + 2, 11 + 299);
-	refused(b, 4 + 11 + 299, "certificate of 300 bytes past",
+	put16(b + 2, 12 + 300);
+	refused(b, 4 + 12 + 299, "past the end", "certificate cut");
+	put16(b + 2, 12 + 299);
+	refused(b, 4 + 12 + 299, "certificate of 300 bytes past",
 	    "certificate past the body");
 
 	/* CRL_PART: serial 4, total 12, offset 16, length 20, data 22 */
@@ -432,7 +444,7 @@ test_largest(void)
 		m.rec[0].cand[i].port = 1000 + i;
 	}
 	n = coord_encode(&m, buf, sizeof(buf));
-	ok(n == 4 + 8 + 2 + CERT_MAX + 1 + COORD_MAX_CAND * 19,
+	ok(n == 4 + 8 + 2 + CERT_MAX + 1 + COORD_MAX_CAND * 19 + 1,
 	    "the largest ENTRY encodes: %zd bytes", n);
 	ok(n > 0 && coord_decode(buf, n, &d, &why) == 0 && same(&m, &d),
 	    "and decodes");
@@ -457,8 +469,8 @@ test_pack(void)
 	fill_rec(&r);
 	for (i = 0; coord_add_record(&m, &r) == 1; i++)
 		r.seq++;
-	/* 4 + 3 * 337 = 1015; a fourth would make 1352 */
-	ok(i == 3 && m.nrec == 3, "three 337-byte records fit, a fourth "
+	/* 4 + 3 * 338 = 1018; a fourth would make 1356 */
+	ok(i == 3 && m.nrec == 3, "three 338-byte records fit, a fourth "
 	    "does not (%zu)", i);
 	n = coord_encode(&m, buf, sizeof(buf));
 	ok(n == 4 + 3 * REC, "packed ENTRY of three encodes: %zd bytes", n);
@@ -481,7 +493,7 @@ test_pack(void)
 	ok(m.nrec == COORD_MAX_RECS, "%d of the shortest records fit",
 	    COORD_MAX_RECS);
 	n = coord_encode(&m, buf, sizeof(buf));
-	ok(n == 4 + COORD_MAX_RECS * (11 + CERT_MIN) && coord_decode(buf, n,
+	ok(n == 4 + COORD_MAX_RECS * (12 + CERT_MIN) && coord_decode(buf, n,
 	    &d, &why) == 0 && d.nrec == COORD_MAX_RECS && same(&m, &d),
 	    "and round-trip (%zd bytes)", n);
 	r.certlen = CERT_MIN - 1;
@@ -495,7 +507,7 @@ test_pack(void)
 	    "a REGISTER takes one record");
 	m.type = COORD_PING;
 	ok(coord_add_record(&m, &r) == -1, "a PING takes none");
-	ok(coord_record_len(&r) == 11 + CERT_MIN, "coord_record_len");
+	ok(coord_record_len(&r) == 12 + CERT_MIN, "coord_record_len");
 }
 
 /* hostile packing: each refuses the whole ENTRY, with a reason */
@@ -519,13 +531,16 @@ test_pack_refusals(void)
 
 	/* the second record cut short, the header saying so */
 	put16(b + 2, n - COORD_HDR_LEN - 1);
-	refused(b, n - 1, "record 2: candidate 2 past the body",
+	refused(b, n - 1, "record 2: route count past the body",
+	    "second record's route count cut");
+	put16(b + 2, n - COORD_HDR_LEN - 2);
+	refused(b, n - 2, "record 2: candidate 2 past the body",
 	    "second record's last candidate cut by a byte");
-	put16(b + 2, REC + 11 + 299);
-	refused(b, 4 + REC + 11 + 299, "record 2: certificate of 300 bytes "
+	put16(b + 2, REC + 12 + 299);
+	refused(b, 4 + REC + 12 + 299, "record 2: certificate of 300 bytes "
 	    "past the body", "second record's certificate cut");
 	put16(b + 2, REC + 5);
-	refused(b, 4 + REC + 5, "record 2: 5 bytes, want at least 11",
+	refused(b, 4 + REC + 5, "record 2: 5 bytes, want at least 12",
 	    "second record cut in its seq");
 	put16(b + 2, n - COORD_HDR_LEN);
 	ok(coord_decode(b, n, &d, &why) == 0 && d.nrec == 2,
@@ -546,14 +561,14 @@ test_pack_refusals(void)
 	b[second + 10 + 300] = 2;
 
 	/* trailing bytes after the last record, and none at all */
-	memset(b + n, 0xaa, 11);
+	memset(b + n, 0xaa, 12);
 	put16(b + 2, n - COORD_HDR_LEN + 3);
-	refused(b, n + 3, "record 3: 3 bytes, want at least 11",
+	refused(b, n + 3, "record 3: 3 bytes, want at least 12",
 	    "3 bytes after the last record");
-	put16(b + 2, n - COORD_HDR_LEN + 11);
-	refused(b, n + 11, "record 3: certificate length",
-	    "11 bytes after the last record (no certificate)");
-	memset(b + n, 0, 11);
+	put16(b + 2, n - COORD_HDR_LEN + 12);
+	refused(b, n + 12, "record 3: certificate length",
+	    "12 bytes after the last record (no certificate)");
+	memset(b + n, 0, 12);
 	put16(b + 2, n - COORD_HDR_LEN + 3);
 	refused(b, n + 3, "record 3: 3 bytes", "3 zero bytes inside the body "
 	    "are no padding");
@@ -561,7 +576,7 @@ test_pack_refusals(void)
 	/* a REGISTER of two records is one with bytes after it */
 	put16(b + 2, n - COORD_HDR_LEN);
 	b[1] = COORD_REGISTER;
-	refused(b, n, "337 bytes after the candidates", "REGISTER of two "
+	refused(b, n, "338 bytes after the routes", "REGISTER of two "
 	    "records");
 	b[1] = COORD_ENTRY;
 
@@ -571,7 +586,7 @@ test_pack_refusals(void)
 	refused(b, 4 + 15, "ENTRY of no record",
 	    "ENTRY of no record, 15 bytes of padding");
 	b[1] = COORD_REGISTER;
-	refused(b, 4, "0 bytes, want at least 11", "REGISTER of no record");
+	refused(b, 4, "0 bytes, want at least 12", "REGISTER of no record");
 }
 
 /*
@@ -656,6 +671,102 @@ test_ka_refusals(void)
 	    "KA_PROBE has its name");
 }
 
+/*
+ * Announced routes: all (0xff), none, or a list; each prefix's family,
+ * length and bits past the length refused when wrong, both ways.  Body
+ * offsets: the routes' count at 4 + 10 + 300 + 1 + 7 + 19 = 341.
+ */
+static void
+test_announce(void)
+{
+	struct coord_msg	 m, d;
+	uint8_t			 b[COORD_MAX + 64];
+	const char		*why = NULL;
+	const size_t		 at = 4 + REC - 1;
+	ssize_t			 n;
+
+	fill(&m, COORD_REGISTER);
+	n = coord_encode(&m, b, COORD_MAX);
+	ok(n == 4 + REC && b[at] == COORD_ANN_ALL,
+	    "all the certificate's routes: one byte, 0xff");
+	m.rec[0].ann_all = 0;
+	n = coord_encode(&m, b, COORD_MAX);
+	ok(n == 4 + REC && b[at] == 0 && coord_decode(b, n, &d, &why) == 0 &&
+	    !d.rec[0].ann_all && d.rec[0].nann == 0,
+	    "no route announced: a count of 0");
+	m.rec[0].nann = 2;
+	m.rec[0].ann[0].af = 4;
+	m.rec[0].ann[0].plen = 24;
+	memcpy(m.rec[0].ann[0].addr, "\x0a\x01\x02\x00", 4);
+	m.rec[0].ann[1].af = 6;
+	m.rec[0].ann[1].plen = 48;
+	memcpy(m.rec[0].ann[1].addr, "\xfd\x00\x00\x01\x00\x02", 6);
+	n = coord_encode(&m, b, COORD_MAX);
+	ok(n == 4 + REC + 6 + 18 && b[at] == 2 && b[at + 1] == 4 &&
+	    b[at + 2] == 24 && b[at + 7] == 6 && b[at + 8] == 48,
+	    "two routes: count, then family, length, address each");
+	if (!ok(n > 0 && coord_decode(b, n, &d, &why) == 0 && same(&m, &d),
+	    "and decode to the same"))
+		diag("%s", why);
+	m.type = COORD_ENTRY;
+	m.nrec = 2;
+	m.rec[1] = m.rec[0];
+	m.rec[1].ann_all = 1;
+	m.rec[1].nann = 0;
+	n = coord_encode(&m, b, COORD_MAX);
+	ok(n > 0 && coord_decode(b, n, &d, &why) == 0 && same(&m, &d) &&
+	    d.rec[0].nann == 2 && d.rec[1].ann_all,
+	    "an ENTRY's records each with their own routes");
+
+	/* the decoder's refusals, in the REGISTER of two routes */
+	fill(&m, COORD_REGISTER);
+	m.rec[0].ann_all = 0;
+	m.rec[0].nann = 2;
+	m.rec[0].ann[0].af = 4;
+	m.rec[0].ann[0].plen = 24;
+	memcpy(m.rec[0].ann[0].addr, "\x0a\x01\x02\x00", 4);
+	m.rec[0].ann[1].af = 6;
+	m.rec[0].ann[1].plen = 48;
+	memset(m.rec[0].ann[1].addr, 0xfd, 6);
+	n = coord_encode(&m, b, COORD_MAX);
+	b[at] = COORD_MAX_ANN + 1;
+	refused(b, n, "9 routes, at most 8", "too many routes");
+	b[at] = 3;
+	refused(b, n, "route 3 past the body", "a route count too high");
+	b[at] = 1;
+	refused(b, n, "18 bytes after the routes", "a route count too low");
+	b[at] = 2;
+	b[at + 1] = 5;
+	refused(b, n, "route 1: family 5", "route family 5");
+	b[at + 1] = 4;
+	b[at + 2] = 33;
+	refused(b, n, "route 1: prefix length 33, at most 32",
+	    "IPv4 route longer than /32");
+	b[at + 2] = 22;
+	refused(b, n, "route 1: bits set past /22", "10.1.2.0/22");
+	b[at + 2] = 24;
+	b[at + 8] = 129;
+	refused(b, n, "route 2: prefix length 129, at most 128",
+	    "IPv6 route longer than /128");
+	b[at + 8] = 48;
+	put16(b + 2, n - COORD_HDR_LEN - 1);
+	refused(b, n - 1, "route 2 past the body", "the last route cut");
+	put16(b + 2, n - COORD_HDR_LEN);
+	ok(coord_decode(b, n, &d, &why) == 0, "the message whole decodes");
+
+	/* the encoder's: a record breaking them is not added or encoded */
+	m.rec[0].ann[0].plen = 22;
+	ok(coord_record_len(&m.rec[0]) == 0 &&
+	    coord_encode(&m, b, COORD_MAX) == -1,
+	    "bits past the length: not encoded");
+	m.rec[0].ann[0].plen = 24;
+	m.rec[0].ann[1].af = 0;
+	ok(coord_encode(&m, b, COORD_MAX) == -1, "family 0: not encoded");
+	m.rec[0].ann[1].af = 6;
+	m.rec[0].nann = COORD_MAX_ANN + 1;
+	ok(coord_encode(&m, b, COORD_MAX) == -1, "9 routes: not encoded");
+}
+
 int
 main(void)
 {
@@ -675,5 +786,6 @@ main(void)
 	test_pack_refusals();
 	test_punch_refusals();
 	test_ka_refusals();
+	test_announce();
 	return tap_done();
 }
