@@ -292,6 +292,55 @@ state_read(struct meshd_conf *conf)
 	fclose(f);
 }
 
+/*
+ * In a mesh, the pool is a route of this node: the certificate must allow
+ * it, and with announce lines it is announced as well (all the
+ * certificate's routes are, without any).
+ */
+static void
+conc_announce(struct meshd_conf *conf)
+{
+	struct conc_conf	*cc = conf->conc;
+	struct mesh_conf	*m = &conf->mesh;
+	char			 buf[64];
+	size_t			 i, j;
+
+	if (!conf->has_mesh || m->cert == NULL)
+		return;
+	for (i = 0; i < cc->npool; i++) {
+		(void)mesh_prefix_ntop(&cc->pool[i], buf, sizeof(buf));
+		for (j = 0; j < m->c.nroutes; j++)
+			if (conc_prefix_inside(&cc->pool[i], &m->c.routes[j]))
+				break;
+		if (j == m->c.nroutes) {
+			blk_warn_at(cc->fname, cc->line, "serve concentrator: "
+			    "address-pool %s is not inside a route of the "
+			    "certificate-file \"%s\" (meshctl sign -r %s): the "
+			    "mesh will not route it to this node, its clients "
+			    "reach this node only", buf, m->cert_file, buf);
+			continue;
+		}
+		if (m->nannounce == 0)
+			continue;
+		for (j = 0; j < m->nannounce; j++)
+			if (conc_prefix_inside(&cc->pool[i], &m->announce[j]))
+				break;
+		if (j < m->nannounce)
+			continue;
+		if (m->nannounce >= m->c.nroutes ||
+		    m->nannounce >= MESH_CERT_ROUTES) {
+			blk_warn_at(cc->fname, cc->line, "serve concentrator: "
+			    "no room to announce address-pool %s beside the "
+			    "announce lines: the mesh will not route it to "
+			    "this node", buf);
+			continue;
+		}
+		m->announce_line[m->nannounce] = cc->line;
+		m->announce[m->nannounce++] = cc->pool[i];
+		cc->announced++;
+	}
+}
+
 void
 conc_conf_load(struct meshd_conf *conf)
 {
@@ -323,6 +372,7 @@ conc_conf_load(struct meshd_conf *conf)
 					    sizeof(buf)), p->name,
 					    mesh_prefix_ntop(&p->aips[i],
 					    buf + 32, sizeof(buf) - 32));
+	conc_announce(conf);
 	dir = conf->state_dir[0] != '\0' ? conf->state_dir :
 	    CONC_STATE_DIR_DEFAULT;
 	if ((size_t)snprintf(cc->state_file, sizeof(cc->state_file),

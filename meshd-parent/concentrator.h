@@ -53,6 +53,8 @@ struct conc_conf {
 	char			 state_file[PATH_MAX];	/* set at the end */
 	struct conc_client	*clients;		/* as loaded */
 	size_t			 nclients;
+	size_t			 announced;	/* pools added to the mesh
+						   block's announce lines */
 };
 
 struct meshd_conf;
@@ -68,6 +70,9 @@ struct imsgbuf;
 int	 conc_pool_parse(const char *, struct mesh_prefix *, const char **);
 /* 1 if prefix a and b overlap */
 int	 conc_prefix_overlap(const struct mesh_prefix *,
+	    const struct mesh_prefix *);
+/* 1 if prefix a lies inside prefix b */
+int	 conc_prefix_inside(const struct mesh_prefix *,
 	    const struct mesh_prefix *);
 /*
  * The next free client: the lowest n >= 1 for which pool + n is free in

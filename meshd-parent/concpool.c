@@ -103,6 +103,12 @@ prefix_contains(const struct mesh_prefix *a, const struct mesh_prefix *b)
 }
 
 int
+conc_prefix_inside(const struct mesh_prefix *a, const struct mesh_prefix *b)
+{
+	return prefix_contains(b, a);
+}
+
+int
 conc_prefix_overlap(const struct mesh_prefix *a, const struct mesh_prefix *b)
 {
 	return prefix_contains(a, b) || prefix_contains(b, a);

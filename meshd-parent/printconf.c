@@ -170,7 +170,9 @@ print_mesh(FILE *f, struct meshd_conf *conf)
 	}
 	if (m->dns_ttl != MESH_DNS_TTL_DEFAULT)
 		fprintf(f, "\tttl %u\n", m->dns_ttl);
-	for (i = 0; i < m->nannounce; i++)
+	/* not the pools serve concentrator added (concentrator.c) */
+	for (i = 0; i < m->nannounce - (conf->conc != NULL ?
+	    conf->conc->announced : 0); i++)
 		fprintf(f, "\tannounce \"%s\"\n", mesh_prefix_ntop(
 		    &m->announce[i], buf, sizeof(buf)));
 	if (m->serve_exit)

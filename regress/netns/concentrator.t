@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # serve concentrator (issue 16): plain WireGuard clients join the mesh.
 # n1 is the coordinator, n2 the concentrator (its certificate allows the
-# pool 100.64.200.0/24 and fd00:6d65:7368:c8::/64), n3 a member.  The
+# pool 100.64.200.0/24 and fd00:6d65:7368:c8::/64, and a network it
+# announces, so the pools are announced only if the concentrator adds
+# them), n3 a member.  The
 # client is a stock wireguard-go in its own namespace, configured from
 # what meshctl client add prints (wg-quick's keys stripped as wg-quick
 # strip does, addresses and routes set with ip): it reaches every member
@@ -25,11 +27,14 @@ done
 POOL4=100.64.200.0/24
 POOL6=fd00:6d65:7368:c8::/64
 mesh_cert n1 1 -R coordinator || fail_setup "n1's certificate"
-mesh_cert n2 2 -r "$POOL4,$POOL6" || fail_setup "n2's certificate"
+mesh_cert n2 2 -r "$POOL4,$POOL6,10.77.0.0/24" ||
+    fail_setup "n2's certificate"
 mesh_cert n3 3 || fail_setup "n3's certificate"
 mesh_conf n1 serve
 mesh_conf n3 n1:1
-mesh_conf n2 n1:1
+# an announce line: then only what is announced is routed, and the
+# concentrator must announce its pools itself
+MESH_EXTRA=$'\tannounce "10.77.0.0/24"' mesh_conf n2 n1:1
 # the concentrator: its block in the interface's, its state in $D/state
 sed -i "1i state-directory \"$D/state\"" "$D/n2.conf"
 sed -i "/private-key-file/a\\
