@@ -45,7 +45,7 @@
 struct client_reply {
 	int			 code;
 	char			 text[MESH_RESULT_MAX];
-	int			 have_client, have_conf;
+	int			 have_conf;
 	struct ctl_client	 client;
 	struct ctl_client_conf	 conf;
 	struct mesh_prefix	*routes;
@@ -96,13 +96,23 @@ next_msg(struct imsgbuf *ibuf, struct imsg *imsg, FILE *err)
 	}
 }
 
+/* 1 if s is printable ASCII throughout: what meshd sends is printed */
+static int
+printable(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if (*s < 0x20 || *s > 0x7e)
+			return 0;
+	return 1;
+}
+
 static int
 client_check(struct ctl_client *c)
 {
 	uint32_t	i;
 
 	c->name[sizeof(c->name) - 1] = '\0';
-	if (c->naddrs > CTL_CLIENT_ADDRS)
+	if (c->naddrs > CTL_CLIENT_ADDRS || !printable(c->name))
 		return -1;
 	for (i = 0; i < c->naddrs; i++)
 		if ((c->addrs[i].af != 4 && c->addrs[i].af != 6) ||
@@ -180,13 +190,10 @@ collect(struct imsgbuf *ibuf, struct client_reply *r, FILE *err)
 		bad = 0;
 		switch (imsg_get_type(&imsg)) {
 		case IMSG_CTL_CLIENT:
-			if (r->have_conf || r->have_client)
-				bad = add_list(r, &imsg);
-			else
-				bad = add_list(r, &imsg) == -1 ? -1 :
-				    (r->client = r->list[0], 0);
+			bad = add_list(r, &imsg);
 			break;
 		case IMSG_CTL_CLIENT_CONF:
+			/* client add: the CLIENT it follows is the new one */
 			if (r->have_conf || r->nlist != 1 ||
 			    imsg_get_data(&imsg, &r->conf,
 			    sizeof(r->conf)) == -1 ||
@@ -194,7 +201,10 @@ collect(struct imsgbuf *ibuf, struct client_reply *r, FILE *err)
 			    r->conf.nroutes > CTL_CLIENT_ROUTES_MAX)
 				bad = -1;
 			r->conf.endpoint[sizeof(r->conf.endpoint) - 1] = '\0';
-			r->have_conf = r->have_client = 1;
+			if (!printable(r->conf.endpoint))
+				bad = -1;
+			r->client = r->list[0];
+			r->have_conf = 1;
 			break;
 		case IMSG_CTL_CLIENT_ROUTES:
 			bad = add_routes(r, &imsg);
@@ -394,8 +404,8 @@ qr_write(int fd, const char *text)
 }
 
 static int
-client_add(struct imsgbuf *ibuf, const struct parse_result *res, int json,
-    FILE *out, FILE *err)
+client_add(struct imsgbuf *ibuf, const struct parse_result *res,
+    const struct output *o, FILE *out, FILE *err)
 {
 	struct ctl_client_req	 req;
 	struct client_reply	 r;
@@ -403,7 +413,7 @@ client_add(struct imsgbuf *ibuf, const struct parse_result *res, int json,
 	uint8_t			 priv[WG_KEY_LEN];
 	char			*text = NULL, a[64], key[WG_KEY_B64_LEN + 1];
 	size_t			 i;
-	int			 ret = 1;
+	int			 ret = 1, json = o == &json_output;
 
 	memset(&req, 0, sizeof(req));
 	memset(&r, 0, sizeof(r));
@@ -417,8 +427,7 @@ client_add(struct imsgbuf *ibuf, const struct parse_result *res, int json,
 	    collect(ibuf, &r, err) == -1)
 		goto done;
 	if (r.code != 0) {
-		fprintf(err, "meshctl: %s\n", r.text[0] != '\0' ? r.text :
-		    strerror(r.code));
+		o->result(out, err, r.code, r.text);
 		goto done;
 	}
 	if (!r.have_conf || r.nroutes != r.conf.nroutes) {
@@ -502,7 +511,8 @@ client_peer(const struct client_reply *r, const struct ctl_client *c)
 }
 
 static void
-list_json(FILE *out, const struct client_reply *r, const struct client_reply *pr)
+list_json(FILE *out, const struct client_reply *r,
+    const struct client_reply *pr)
 {
 	const struct ctl_client	*c;
 	const struct ctl_peer	*p;
@@ -574,7 +584,8 @@ list_text(FILE *out, const struct client_reply *r,
 }
 
 static int
-client_list(struct imsgbuf *ibuf, int json, FILE *out, FILE *err)
+client_list(struct imsgbuf *ibuf, const struct output *o, FILE *out,
+    FILE *err)
 {
 	struct client_reply	 r, pr;
 	struct ctl_peer_req	 preq;
@@ -587,14 +598,14 @@ client_list(struct imsgbuf *ibuf, int json, FILE *out, FILE *err)
 	    collect(ibuf, &r, err) == -1)
 		goto done;
 	if (r.code != 0) {
-		fprintf(err, "meshctl: %s\n", r.text);
+		o->result(out, err, r.code, r.text);
 		goto done;
 	}
 	/* their handshakes and bytes: as show peers has them */
 	if (r.nlist > 0 && (send_req(ibuf, IMSG_CTL_SHOW_PEERS, &preq,
 	    sizeof(preq), err) == -1 || collect(ibuf, &pr, err) == -1))
 		goto done;
-	if (json)
+	if (o == &json_output)
 		list_json(out, &r, &pr);
 	else
 		list_text(out, &r, &pr);
@@ -609,14 +620,12 @@ int
 clients_run(struct imsgbuf *ibuf, const struct parse_result *res,
     const struct output *o, FILE *out, FILE *err)
 {
-	int	json = o == &json_output;
-
 	switch (res->action) {
 	case CLIENT_ADD:
-		return client_add(ibuf, res, json, out, err);
+		return client_add(ibuf, res, o, out, err);
 	case CLIENT_REMOVE:
 		return client_remove(ibuf, res, o, out, err);
 	default:
-		return client_list(ibuf, json, out, err);
+		return client_list(ibuf, o, out, err);
 	}
 }

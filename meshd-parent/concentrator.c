@@ -139,8 +139,8 @@ state_word(char **sp)
 }
 
 /* one line of the state file into c: NULL, or why it is wrong */
-static const char *
-state_line(char *s, struct conc_client *c)
+const char *
+conc_state_line(char *s, struct conc_client *c)
 {
 	struct mesh_prefix	 p;
 	const char		*w, *v, *errstr;
@@ -160,7 +160,8 @@ state_line(char *s, struct conc_client *c)
 		} else if (strcmp(w, "address") == 0) {
 			if (c->naddrs == CONC_POOL_MAX ||
 			    mesh_prefix_pton(v, &p) == -1 ||
-			    p.plen != (p.af == 4 ? 32 : 128))
+			    p.plen != (p.af == 4 ? 32 : 128) ||
+			    (c->naddrs == 1 && c->addrs[0].af == p.af))
 				return "bad address (a host address, at most "
 				    "one per family)";
 			c->addrs[c->naddrs++] = p;
@@ -269,7 +270,7 @@ state_read(struct meshd_conf *conf)
 		}
 		if (buf[strspn(buf, " \t")] == '\0' || buf[0] == '#')
 			continue;
-		if ((why = state_line(buf, &c)) == NULL)
+		if ((why = conc_state_line(buf, &c)) == NULL)
 			why = state_client_check(conf, &c);
 		if (why != NULL) {
 			/* a client the config leaves no room for is lost:

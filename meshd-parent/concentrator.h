@@ -101,6 +101,12 @@ int	 conc_name_ok(const char *);
 /* c added to conf as a peer marked client; at: where it is kept */
 struct peer_conf *conc_client_peer(struct meshd_conf *,
 	    const struct conc_client *, const char *);
+/*
+ * A line of the state file (modified: its words are cut out) into a
+ * client: NULL, or why it is not one.  Names pass conc_name_ok, the
+ * addresses are host addresses, at most one per family.
+ */
+const char *conc_state_line(char *, struct conc_client *);
 /* the block, inside the interface's, for meshd -nv; nothing if NULL */
 void	 conc_print(FILE *, const struct conc_conf *);
 /* conf's clients into its state file, atomically; 0, or -1 and why */
