@@ -198,8 +198,10 @@ collect(struct imsgbuf *ibuf, struct client_reply *r, FILE *err)
 			    imsg_get_data(&imsg, &r->conf,
 			    sizeof(r->conf)) == -1 ||
 			    r->conf.ndns > CTL_CLIENT_DNS ||
-			    r->conf.nroutes > CTL_CLIENT_ROUTES_MAX)
+			    r->conf.nroutes > CTL_CLIENT_ROUTES_MAX) {
 				bad = -1;
+				break;
+			}
 			r->conf.endpoint[sizeof(r->conf.endpoint) - 1] = '\0';
 			if (!printable(r->conf.endpoint))
 				bad = -1;

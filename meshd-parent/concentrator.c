@@ -110,8 +110,9 @@ conc_name_ok(const char *s)
 {
 	size_t	n = strlen(s);
 
-	return n > 0 && n < MESH_NAME_MAX && strspn(s, "abcdefghijklmnopqrstuvwxyz"
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") == n && s[0] != '-';
+	return n > 0 && n < MESH_NAME_MAX && s[0] != '-' &&
+	    strspn(s, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") == n;
 }
 
 /* the next word of *sp (a "quoted" one without its quotes), or NULL */

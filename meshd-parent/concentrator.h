@@ -45,7 +45,8 @@ struct conc_client {
 };
 
 struct conc_conf {
-	char			 fname[PATH_MAX];	/* of serve concentrator */
+	/* where serve concentrator is */
+	char			 fname[PATH_MAX];
 	int			 line;
 	struct mesh_prefix	 pool[CONC_POOL_MAX];
 	size_t			 npool;

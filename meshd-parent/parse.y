@@ -438,8 +438,10 @@ concopt		: ADDRESSPOOL poollist
 		}
 		;
 
-poollist	: STRING			{ conc_conf_pool(blk.conc, $1); }
-		| poollist ',' optnl STRING	{ conc_conf_pool(blk.conc, $4); }
+poollist	: STRING		{ conc_conf_pool(blk.conc, $1); }
+		| poollist ',' optnl STRING {
+			conc_conf_pool(blk.conc, $4);
+		}
 		;
 
 peer		: PEER STRING			{ peer_begin($2); }

@@ -53,7 +53,7 @@ knows() {
 }
 CL=cc9$$
 reach() {	# reach NS ADDR
-	ip netns exec "$1" ping -c 1 -W 2 "$2" >/dev/null 2>&1
+	ip netns exec "$1" ping -c 1 -W 1 "$2" >/dev/null 2>&1
 }
 
 for i in 1 2 3; do
