@@ -329,8 +329,8 @@ conc_announce(struct meshd_conf *conf)
 				break;
 		if (j < m->nannounce)
 			continue;
-		if (m->nannounce >= m->c.nroutes ||
-		    m->nannounce >= MESH_CERT_ROUTES) {
+		/* the members take up to 8, each inside the routes */
+		if (m->nannounce >= MESH_CERT_ROUTES) {
 			blk_warn_at(cc->fname, cc->line, "serve concentrator: "
 			    "no room to announce address-pool %s beside the "
 			    "announce lines: the mesh will not route it to "

@@ -46,6 +46,16 @@ sed -i "/private-key-file/a\\
 ok $? "the concentrator's config is valid" ||
     diag "$("$MESHD" -n -f "$D/n2.conf" 2>&1)"
 
+# a pool the certificate does not allow: meshd says the mesh will not
+# route it (n3's certificate has no routes)
+sed "/private-key-file/a\\
+\tserve concentrator { address-pool 10.99.0.0/24 }" "$D/n3.conf" \
+    >"$D/n3-pool.conf"
+out=$("$MESHD" -n -f "$D/n3-pool.conf" 2>&1)
+ok $? "a pool outside the certificate's routes is only a warning"
+like "$out" "warning: serve concentrator: address-pool 10\.99\.0\.0/24 is not inside a route of the certificate-file .*: the mesh will not route it" \
+    "and the warning says the mesh will not route it"
+
 ctl() { local n=$1; shift; "$MESHCTL" -s "$D/$n.sock" "$@"; }
 knows() {
 	[ "$(ctl "$1" -j show peers |
