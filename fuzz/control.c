@@ -90,9 +90,11 @@ conc_client_remove(const struct ctl_client_req *req, char *buf, size_t len)
 	return parent_reload(buf, len);
 }
 
-void
-conc_client_list(struct imsgbuf *ibuf)
+int
+conc_client_list(struct imsgbuf *ibuf, char *buf, size_t len)
 {
+	(void)strlcpy(buf, "no serve concentrator", len);
+	return reload_fails ? ENOENT : 0;
 }
 
 void

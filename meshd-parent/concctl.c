@@ -441,23 +441,27 @@ conc_client_remove(const struct ctl_client_req *req, char *err,
 	return client_apply(nconf, what, err, errlen);
 }
 
-void
-conc_client_list(struct imsgbuf *ibuf)
+int
+conc_client_list(struct imsgbuf *ibuf, char *err, size_t errlen)
 {
 	struct conc_conf	*cc = parent.conf->conc;
 	struct ctl_client	 m;
 	size_t			 i;
 
-	if (cc == NULL)
-		return;
+	if (cc == NULL) {
+		snprintf(err, errlen, "no serve concentrator in the interface "
+		    "block of %s", parent.conffile);
+		return ENOENT;
+	}
 	for (i = 0; i < cc->nclients; i++) {
 		client_msg(&cc->clients[i], &m);
 		if (imsg_compose(ibuf, IMSG_CTL_CLIENT, 0, 0, -1, &m,
 		    sizeof(m)) == -1) {
 			log_warn("control: client list");
-			return;
+			break;
 		}
 	}
+	return 0;
 }
 
 void

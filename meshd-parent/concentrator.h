@@ -122,8 +122,11 @@ int	 conc_state_write(const struct meshd_conf *, char *, size_t);
 int	 conc_client_add(struct imsgbuf *, const struct ctl_client_req *,
 	    char *, size_t);
 int	 conc_client_remove(const struct ctl_client_req *, char *, size_t);
-/* CLIENT_LIST: a CTL_CLIENT each into ibuf (the END is the caller's) */
-void	 conc_client_list(struct imsgbuf *);
+/*
+ * CLIENT_LIST: a CTL_CLIENT each into ibuf (the END is the caller's), or
+ * ENOENT and why if there is no serve concentrator
+ */
+int	 conc_client_list(struct imsgbuf *, char *, size_t);
 /* a config goes to the children (start, reload): forwarding on */
 void	 conc_apply(struct meshd_conf *);
 /* the reload a client change started is over: code 0 or why not */

@@ -1192,6 +1192,7 @@ control_filter(uint32_t seq, uint32_t type, const void *data, size_t len)
 static void
 control_request(struct ctl_conn *c, struct imsg *imsg)
 {
+	char	 err[MESH_RESULT_MAX];
 	int	 v;
 
 	switch (imsg_get_type(imsg)) {
@@ -1238,8 +1239,11 @@ control_request(struct ctl_conn *c, struct imsg *imsg)
 			    "request");
 			return;
 		}
-		conc_client_list(&c->ibuf);
-		imsg_compose(&c->ibuf, IMSG_CTL_END, 0, 0, -1, NULL, 0);
+		if ((v = conc_client_list(&c->ibuf, err, sizeof(err))) != 0)
+			control_result(c, v, err);
+		else
+			imsg_compose(&c->ibuf, IMSG_CTL_END, 0, 0, -1, NULL,
+			    0);
 		return;
 	case IMSG_CTL_CLIENT_ADD:
 	case IMSG_CTL_CLIENT_REMOVE:

@@ -102,6 +102,9 @@ like "$(cat "$D/add2.err")" "phone.*exists" "it says the name is taken"
 ctl n3 client add x >/dev/null 2>"$D/add3.err"
 ok $((!$?)) "client add on a node without serve concentrator is refused"
 like "$(cat "$D/add3.err")" "no serve concentrator" "and says why"
+ctl n3 client list >/dev/null 2>"$D/list3.err"
+ok $((!$?)) "client list on that node fails"
+like "$(cat "$D/list3.err")" "no serve concentrator" "and says why"
 
 # ---- the stock client: wg-quick strip's keys out, wg setconf
 netns_exec() { ip netns exec "$CL" "$@"; }
