@@ -174,9 +174,19 @@ is "$(ctl n2 -j client list | jq -r '[.clients[].name] | join(" ")')" \
     "phone laptop" "the clients are back after the restart"
 wait_for 15 reach "$CL" 100.64.0.3
 ok $? "the client reaches n3 after the restart"
-ctl n2 reload >/dev/null; ok $? "n2 reloads"
+# the endpoint without its port: the listen port is added
+sed -i 's/endpoint "198.18.60.2:51820"/endpoint "198.18.60.2"/' "$D/n2.conf"
+out=$(ctl n2 reload); ok $? "n2 reloads"
+like "$out" "serve concentrator.*endpoint 198\.18\.60\.2" \
+    "the reload says what changed in serve concentrator"
 is "$(ctl n2 -j client list | jq -r '.clients | length')" 2 \
     "a reload keeps the clients"
+
+ctl n2 client add tablet >"$D/tablet.conf"; ok $? "client add tablet"
+like "$(cat "$D/tablet.conf")" "Endpoint = 198\.18\.60\.2:51820" \
+    "an endpoint without a port gets the listen port"
+like "$(cat "$D/tablet.conf")" "Address = 100\.64\.200\.3/32" \
+    "tablet has the third address"
 
 # ---- the private key nowhere in meshd's files
 ! grep -qF "$PRIV" "$D/n2.log" "$D/state/msh0.clients"
@@ -189,7 +199,7 @@ ok $((!$?)) "the client no longer reaches n3"
 reach "$CL" 100.64.0.2
 ok $((!$?)) "nor n2"
 is "$(ctl n2 -j client list | jq -r '[.clients[].name] | join(" ")')" \
-    laptop "client list has laptop only"
+    "laptop tablet" "client list has laptop and tablet"
 grep -q '"phone"' "$D/state/msh0.clients"
 ok $((!$?)) "phone is gone from the state file"
 ctl n2 client remove phone >/dev/null 2>&1
