@@ -368,6 +368,7 @@ qr_cell(char *out, int top, int bot)
  * The config as a QR code for a terminal with light text on a dark
  * background, two rows of modules a line in half blocks: what is printed
  * is the code's light part, with the 4-module quiet zone around it.
+ * 0, -1 if writing failed, -2 if the text does not fit in a QR code.
  */
 static int
 qr_write(int fd, const char *text)
@@ -379,7 +380,7 @@ qr_write(int fd, const char *text)
 	const int	 quiet = 4;
 
 	if ((qr = QRcode_encodeString8bit(text, 0, QR_ECLEVEL_L)) == NULL)
-		return -1;
+		return -2;
 	w = qr->width;
 	llen = (w + 2 * quiet) * 3 + 2;
 	if ((line = malloc(llen)) == NULL) {
@@ -415,7 +416,7 @@ client_add(struct imsgbuf *ibuf, const struct parse_result *res,
 	uint8_t			 priv[WG_KEY_LEN];
 	char			*text = NULL, a[64], key[WG_KEY_B64_LEN + 1];
 	size_t			 i;
-	int			 ret = 1, json = o == &json_output;
+	int			 n, ret = 1, json = o == &json_output;
 
 	memset(&req, 0, sizeof(req));
 	memset(&r, 0, sizeof(r));
@@ -461,8 +462,14 @@ client_add(struct imsgbuf *ibuf, const struct parse_result *res,
 		goto done;
 	}
 	(void)fflush(out);
-	if ((res->qr ? qr_write(fileno(out), text) :
-	    write_all(fileno(out), text, strlen(text))) == -1) {
+	if ((n = res->qr ? qr_write(fileno(out), text) :
+	    write_all(fileno(out), text, strlen(text))) == -2) {
+		/* the client is added, and its private key is gone */
+		fprintf(err, "meshctl: the config (%zu bytes) does not fit in "
+		    "a QR code; client %s was added: remove it and add it "
+		    "again without -q\n", strlen(text), r.client.name);
+		goto done;
+	} else if (n == -1) {
 		fprintf(err, "meshctl: cannot write the client's config: %s\n",
 		    strerror(errno));
 		goto done;

@@ -204,4 +204,14 @@ grep -q '"phone"' "$D/state/msh0.clients"
 ok $((!$?)) "phone is gone from the state file"
 ctl n2 client remove phone >/dev/null 2>&1
 ok $((!$?)) "removing it again is refused"
+
+# ---- -j: the freed address is given out again
+j=$(ctl n2 -j client add watch); ok $? "client add watch -j"
+is "$(jq -r '.addresses | join(" ")' <<<"$j")" \
+    "100.64.200.1/32 fd00:6d65:7368:c8::1/128" "phone's addresses go to watch"
+like "$(jq -r .config <<<"$j")" "PrivateKey = [A-Za-z0-9+/]{43}=" \
+    "-j holds the config with its private key"
+[ "$(jq -r .config <<<"$j" | sed -n 's/^PrivateKey = //p' | wg pubkey)" = \
+    "$(jq -r .public_key <<<"$j")" ]
+ok $? "-j's public key is the config's"
 done_testing
