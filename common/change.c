@@ -55,6 +55,8 @@ change_fields(const struct ctl_change *c, char *buf, size_t len)
 	}
 	if (c->fields & CHANGE_F_KEEPALIVE)
 		(void)strlcat(buf, ", persistent-keepalive", len);
+	if (c->fields & CHANGE_F_RELAY)
+		(void)strlcat(buf, ", relay", len);
 	if (c->fields & CHANGE_F_PSK) {
 		(void)snprintf(part, sizeof(part), ", preshared-key-file (%s)",
 		    psk_word(c->psk));

@@ -293,6 +293,36 @@ enum imsg_type {
 				   whose default routes tun routes to (0:
 				   none), at start, reload and when the
 				   exit-node member comes or goes */
+	/* Prometheus metrics (meshd-net/metrics.c, meshd-parent/metrics.c) */
+	IMSG_METRICS_LISTEN,	/* parent -> net: fd of a listening TCP socket
+				   of metrics-listen; uint8_t first: 1 closes
+				   the listeners net had (no fd: none now) */
+	IMSG_METRICS_REQ,	/* net -> parent: no data; id: net's number
+				   for a scrape; the parent gathers the
+				   counters as show peers does */
+	IMSG_METRICS_TEXT,	/* parent -> net: id as asked; 1 to
+				   MESH_CONFIG_CHUNK bytes of the exposition
+				   text, no NUL; then METRICS_END */
+	IMSG_METRICS_END,	/* parent -> net: id as asked; int32_t 0 the
+				   text is whole, else errno-like: none */
+
+	/* wg(8)'s UAPI (issue 16, meshd-parent/uapi.c) */
+	IMSG_KEY_UAPI,		/* parent -> crypto, in a key check: struct
+				   mesh_uapi_key, a key set through the UAPI
+				   (id 0: the private key, which opens the
+				   check as KEY_FD does; else that peer's
+				   preshared key); wiped by both after */
+	IMSG_KEY_KEEP,		/* parent -> crypto, in a key check: no data;
+				   peerid 0: keep the private key in use
+				   (opens the check), else keep that peer's
+				   preshared key */
+	IMSG_UAPI_KEYS_REQ,	/* parent -> crypto: no data; peerid = a
+				   request: the keys in use, for a get */
+	IMSG_UAPI_KEY,		/* crypto -> parent: struct mesh_uapi_key
+				   (id 0: the private key); peerid = the
+				   request */
+	IMSG_UAPI_KEY_END,	/* crypto -> parent: no data, the last of
+				   the request's UAPI_KEY */
 
 	/* the concentrator's clients (issue 16, common/ctl_client.h) */
 	IMSG_CTL_CLIENT_ADD,	/* request, struct ctl_client_req; reply
@@ -308,6 +338,12 @@ enum imsg_type {
 	IMSG_CTL_CLIENT_ROUTES,	/* reply, 1 to MESH_AIPS_CHUNK struct
 				   mesh_prefix of the last CLIENT_CONF */
 	IMSG_TYPE_MAX
+};
+
+/* IMSG_KEY_UAPI, IMSG_UAPI_KEY: a key and whose it is (0: ours) */
+struct mesh_uapi_key {
+	uint32_t	id;
+	uint8_t		key[32];
 };
 
 /*
@@ -341,6 +377,9 @@ struct mesh_peer_msg {
 	uint32_t	endpoint_len;
 	uint32_t	naips;
 	uint32_t	flags;		/* MESH_PEER_F_* */
+	/* a coordinator's relay, TCP (relay in its block): len 0 none */
+	uint8_t		relay[28];	/* struct sockaddr_in or _in6 */
+	uint32_t	relay_len;
 };
 #define MESH_PEER_F_COORDINATOR	0x01	/* a mesh block's coordinator */
 
@@ -494,7 +533,9 @@ struct mesh_peer_stats {
 					   inside allowed-ips) */
 	/* the rest in a process's global counters (id 0) only */
 	uint64_t	rx_packets;	/* net: datagrams; crypto: messages from
-					   net; tun: packets from the TUN */
+					   net; tun: packets from the TUN.
+					   Per peer too, crypto: messages
+					   that authenticated (rx_bytes') */
 	uint64_t	handshakes;	/* net: passed to crypto; crypto:
 					   accepted */
 	uint64_t	cookie_sent;	/* net: cookie replies under load */
@@ -507,6 +548,8 @@ struct mesh_peer_stats {
 					   0: the last handshakes of no
 					   peer, one a line */
 	uint64_t	mesh[MESH_CTR_MAX];	/* id 0 only */
+	/* per peer, net: datagrams sent (tx_bytes'), appended last */
+	uint64_t	tx_packets;
 };
 
 /* CHILD_READY; meshctl gets it back in a struct ctl_proc */
@@ -716,14 +759,23 @@ struct mesh_relay_sign {
  */
 #define MESH_PROOF_CLIENT	1	/* the client's, in the upgrade */
 #define MESH_PROOF_RELAY	2	/* the relay's, in the 101 */
+/* mesh_relay_proof.ok: what crypto knows of the key */
+#define MESH_PROOF_NONE		0	/* no proof (no static key yet) */
+#define MESH_PROOF_MEMBER	1	/* an admitted member or a coordinator */
+#define MESH_PROOF_STRANGER	2	/* neither, but a valid certificate of
+					   the mesh vouches for it: at a
+					   relay, it may only reach
+					   coordinators (to register) */
 #define MESH_PROOF_LEN		32
 struct mesh_relay_proof {
 	uint8_t		pubkey[32];
 	uint8_t		exporter[32];
 	uint8_t		who;		/* MESH_PROOF_* */
 	uint8_t		ok;
-	uint8_t		pad[2];
+	uint16_t	certlen;	/* 0: none */
 	uint8_t		mac[MESH_PROOF_LEN];
+	/* a key not admitted (yet): its certificate, which must vouch */
+	uint8_t		cert[MESH_CERT_MAX];
 };
 
 /* relayproof.c: the MAC of a proof from the DH result (crypto, tests) */
@@ -881,6 +933,7 @@ enum ctl_change_kind {
 #define CHANGE_F_AIPS		0x04	/* aips_added, aips_removed */
 #define CHANGE_F_KEEPALIVE	0x08
 #define CHANGE_F_PSK		0x10	/* psk: enum ctl_change_psk */
+#define CHANGE_F_RELAY		0x20	/* a coordinator's relay */
 enum ctl_change_psk {
 	CHANGE_PSK_ADDED = 1,
 	CHANGE_PSK_REMOVED,

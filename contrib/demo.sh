@@ -9,11 +9,13 @@
 # block each (a certificate from the demo's admin key, and coord as their
 # coordinator); gamma is a static peer of alpha.  edge, on the internet
 # too, is a relay of the mesh (serve relay, TLS on TCP 443 with a
-# self-signed ECDSA P-256 certificate made here), and delta's site drops
-# all UDP but to the coordinator: delta reaches alpha and beta through
-# edge.  Every node pings every other it may reach, then meshctl shows
-# alpha's NAT (netcheck), alpha's peers with their paths, beta's mesh and
-# delta's peers ("relay edge").  gw, on the internet, is the mesh's
+# self-signed ECDSA P-256 certificate made here), and so is coord; delta's
+# site drops all UDP: delta's config names coord's relay (relay in its
+# coordinator block), through which it reaches coord and registers, then
+# alpha and beta through a relay.  Every node pings every other it may
+# reach, then meshctl shows alpha's NAT (netcheck), alpha's peers with
+# their paths, beta's mesh and delta's peers ("relay coord" or "relay
+# edge", the nearer).  gw, on the internet, is the mesh's
 # exit node (its certificate has the exit routes 0.0.0.0/0,::/0; serve
 # exit): a reload gives alpha exit-node "gw", and alpha's pings to www,
 # a host on the internet (198.18.0.9), then go through the tunnel and
@@ -73,20 +75,19 @@ printf '%-6s %-14s %s\n' coord 198.18.0.2 "on the internet" \
     alpha "$(natlab_addr "${P}alpha")" "behind $(natlab_ext "${P}nat1") (port-restricted NAT)" \
     beta "$(natlab_addr "${P}beta")" "behind $(natlab_ext "${P}nat2") (address-restricted NAT)" \
     edge 198.18.0.7 "on the internet (a relay: TLS on TCP 443)" \
-    delta 198.18.0.8 "behind a firewall that drops all UDP but to coord" \
+    delta 198.18.0.8 "behind a firewall that drops all UDP" \
     www 198.18.0.9 "on the internet, not in the mesh" \
     gw 198.18.0.10 "on the internet (the mesh's exit node)"
-# delta's site: UDP to and from the coordinator only (delta learns of the
-# members and of the relay from it); everything else over TCP
+# delta's site: no UDP at all, either way; TCP passes
 ip netns exec "${P}delta" nft -f - <<'NFT' || die "delta's firewall"
 table inet site {
 	chain out {
 		type filter hook output priority 0;
-		meta l4proto udp ip daddr != 198.18.0.2 drop
+		oifname "eth0" meta l4proto udp drop
 	}
 	chain in {
 		type filter hook input priority 0;
-		meta l4proto udp ip saddr != 198.18.0.2 drop
+		iifname "eth0" meta l4proto udp drop
 	}
 }
 NFT
@@ -109,7 +110,7 @@ done
 step "the admin signs a certificate per meshd node: name, key, addresses"
 for ni in coord:1 alpha:2 beta:3 edge:5 delta:6 gw:7; do
 	n=${ni%%:*} i=${ni##*:} role=
-	[ "$n" = coord ] && role="-R coordinator"
+	[ "$n" = coord ] && role="-R coordinator,relay"
 	# gw's exit routes: members may send it all their traffic
 	[ "$n" = gw ] && role="-r 0.0.0.0/0,::/0"
 	[ "$n" = edge ] && role="-R relay"
@@ -120,7 +121,7 @@ for ni in coord:1 alpha:2 beta:3 edge:5 delta:6 gw:7; do
 done
 run "$MESHCTL" show cert "$D/alpha.crt"
 
-step "edge's TLS key and a self-signed certificate (members do not check it: the relay proves itself by its key in the mesh)"
+step "the relays' TLS key and a self-signed certificate (members do not check it: a relay proves itself by its key in the mesh)"
 (umask 077; run openssl ecparam -name prime256v1 -genkey -noout \
     -out "$D/tls.key") || die "the TLS key"
 run openssl req -new -x509 -key "$D/tls.key" -out "$D/tls.crt" -days 30 \
@@ -144,11 +145,15 @@ CONF
 		printf '\tstun "198.18.0.5:3478"\n\tstun "198.18.0.6:3478"\n'
 		printf '\tcoordinator "coord" {\n\t\tpublic-key "%s"\n' \
 		    "$(cat "$D/coord.pub")"
-		printf '\t\tendpoint "198.18.0.2:51820"\n\t}\n'
+		printf '\t\tendpoint "198.18.0.2:51820"\n'
+		# delta's site lets no UDP out: coord's relay, over TLS
+		[ "$1" = delta ] &&
+		    printf '\t\trelay "198.18.0.2:443"\n'
+		printf '\t}\n'
 	fi
 	[ -n "${2:-}" ] && printf '\t%s\n' "$2"
 	[ "$1" = gw ] && printf '\tserve exit\n'
-	[ "$1" = edge ] &&
+	[ "$1" = edge ] || [ "$1" = coord ] &&
 	    printf '\tserve relay {\n\t\tlisten "0.0.0.0:443"\n\t\ttls-certificate-file "%s"\n\t\ttls-key-file "%s"\n\t}\n' \
 	    "$D/tls.crt" "$D/tls.key"
 	printf '}\n'
@@ -209,7 +214,7 @@ for i in $(seq 100); do
 	sleep 0.1
 done
 formed || { cat "$D"/*.log; die "the mesh did not form"; }
-# delta's first handshakes over UDP go unanswered: 2 s on, the relay
+# delta's first handshakes over UDP go unanswered: 2 s on, a relay
 ip netns exec "${P}delta" ping -c 1 -i 0.2 -w 15 100.64.0.2 >/dev/null 2>&1
 ip netns exec "${P}delta" ping -c 1 -i 0.2 -w 15 100.64.0.3 >/dev/null 2>&1
 
@@ -245,7 +250,7 @@ run "$MESHCTL" -s "$D/alpha.sock" netcheck
 run "$MESHCTL" -s "$D/alpha.sock" show peers
 run "$MESHCTL" -s "$D/alpha.sock" show peer beta
 run "$MESHCTL" -s "$D/beta.sock" show mesh
-step "delta, whose site drops UDP: alpha and beta through the relay edge"
+step "delta, whose site drops all UDP: coord through coord's relay, alpha and beta through a relay"
 run "$MESHCTL" -s "$D/delta.sock" show peers
 run "$MESHCTL" -s "$D/delta.sock" show peer beta
 if command -v dig >/dev/null; then

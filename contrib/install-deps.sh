@@ -14,10 +14,14 @@ BUILD="gcc make bison pkg-config libssl-dev libevent-dev libbsd-dev libseccomp-d
 # regress/netns/ssh.t's SSH transport, with its own sshd in a namespace;
 # tcpdump: regress/netns/relay.t captures what a relay carries; python3
 # and bc: small helpers of several tests (a TCP delay proxy where the kernel
-# has no netem, listeners, timing figures), which skip without them
+# has no netem, listeners, timing figures), which skip without them;
+# systemd: systemd-analyze (250 or later), which judges the unit offline
+# (regress/misc/service.t, unit.t)
+# prometheus (promtool check metrics) and curl: regress/netns/metrics.t
+# scrapes meshd as Prometheus would and checks the text
 TEST="perl iproute2 iputils-ping jq mandoc procps psmisc nftables netcat-openbsd
     systemd coturn miniupnpd-nftables nginx-light openssh-client openssh-server
-    bind9-dnsutils tcpdump python3 bc"
+    bind9-dnsutils tcpdump python3 bc prometheus curl"
 # make fuzz: clang with libFuzzer and the sanitizer runtimes
 FUZZ="clang libclang-rt-dev"
 PEERS="wireguard-go wireguard-tools iperf3"
@@ -48,6 +52,13 @@ esac
 case " $missing " in
 *" nginx-light "*)
 	systemctl disable --now nginx.service >/dev/null 2>&1 || true ;;
+esac
+# prometheus's starts a Prometheus server on port 9090: the test needs
+# only its promtool
+case " $missing " in
+*" prometheus "*)
+	systemctl disable --now prometheus.service >/dev/null 2>&1 ||
+	    true ;;
 esac
 # openssh-server's likewise starts sshd on port 22 of every address: the
 # test runs its own, with its own config and keys

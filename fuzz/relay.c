@@ -42,8 +42,13 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 {
 	struct relay_101	r;
+	uint8_t			cert[MESH_CERT_MAX];
 	ssize_t			n, m;
 
+	/* a member's certificate in its upgrade (Meshd-Certificate) */
+	n = relay_parse_cert(data, len, cert);
+	if (n != -1 && (n < 1 || n > MESH_CERT_MAX))
+		abort();
 	n = relay_parse_101(data, len, &r);
 	if (n == 0 && len >= RELAY_101_MAX)
 		abort();

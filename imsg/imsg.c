@@ -332,6 +332,8 @@ imsg_parse(struct imsgbuf *imsgbuf)
 	}
 	if (pos > 0) {
 		memmove(r->buf, r->buf + pos, r->off - pos);
+		/* what was cut out may be a key (UAPI_KEY): not left behind */
+		explicit_bzero(r->buf + r->off - pos, pos);
 		r->off -= pos;
 	}
 	/*

@@ -362,6 +362,7 @@ json_change_fields(struct json *j, const struct ctl_change *c)
 		{ CHANGE_F_AIPS,	"allowed_ips" },
 		{ CHANGE_F_KEEPALIVE,	"persistent_keepalive" },
 		{ CHANGE_F_PSK,		"preshared_key" },
+		{ CHANGE_F_RELAY,	"relay" },
 	};
 	static const char *const psk[] = { "", "added", "removed", "changed" };
 	size_t	i;

@@ -521,6 +521,18 @@ cert_judge(const uint8_t *buf, size_t len, struct mesh_cert *c,
 	return MESH_CTR_MAX;
 }
 
+int
+mesh_cert_vouches(const uint8_t *buf, size_t len, const uint8_t pub[32])
+{
+	struct mesh_cert	 c;
+	uint8_t			 fp[CERT_FP_LEN];
+	const char		*why;
+
+	if (!mesh.on || cert_judge(buf, len, &c, fp, &why) != MESH_CTR_MAX)
+		return 0;
+	return CRYPTO_memcmp(c.pubkey, pub, sizeof(c.pubkey)) == 0;
+}
+
 static void
 result(const struct mesh_cert_check *ck, const uint8_t *pub, uint32_t id,
     uint32_t reason, int changed)

@@ -416,6 +416,7 @@ inbound_batch(struct pktchan_pkt *pkts, size_t n)
 			continue;
 		}
 		cp->act->st.rx_bytes += pkts[i].len;
+		cp->act->st.rx_packets++;
 		if (cp->act->hs.unconfirmed > 0)
 			story_confirmed(cp);
 		peer_source(cp, pkts[i].meta, pkts[i].metalen, 0);
@@ -491,6 +492,7 @@ handshake_recv(struct imsg *imsg)
 		}
 		cp = np->arg;
 		cp->act->st.rx_bytes += hm.len;
+		cp->act->st.rx_packets++;
 		if ((r = noise_create_response(np, now, resp)) != 0) {
 			log_debug("peer %s: response: %s", cp->name,
 			    noise_strerror(r));
@@ -515,6 +517,7 @@ handshake_recv(struct imsg *imsg)
 		}
 		cp = np->arg;
 		cp->act->st.rx_bytes += hm.len;
+		cp->act->st.rx_packets++;
 		peer_source(cp, &hm.ep, sizeof(hm.ep), 1);
 		story_complete(cp);
 		log_debug("peer %s: handshake complete (initiator)", cp->name);
@@ -561,6 +564,7 @@ send_stats(uint32_t reqid)
 		memset(&st, 0, sizeof(st));
 		st.id = cp->id;
 		st.rx_bytes = cp->act->st.rx_bytes;
+		st.rx_packets = cp->act->st.rx_packets;
 		st.drop_decrypt = cp->act->st.drop_decrypt;
 		st.drop_replay = cp->act->st.drop_replay;
 		st.drop_queue = cp->act->st.drop_queue;
@@ -585,6 +589,20 @@ send_stats(uint32_t reqid)
 }
 
 static void	exit_probe(struct imsg *);
+
+/* KEY_UAPI: the key staged; every copy here wiped */
+static void
+key_uapi(struct imsg *imsg)
+{
+	static struct mesh_uapi_key	*k;
+
+	if (k == NULL)
+		k = secret_alloc(sizeof(*k));
+	if (imsg_get_data(imsg, k, sizeof(*k)) == -1)
+		fatalx("KEY_UAPI: bad length");
+	stage_key_bytes(k->id, k->key);
+	explicit_bzero(k, sizeof(*k));
+}
 
 static void
 crypto_dispatch_parent(struct imsg *imsg)
@@ -617,6 +635,15 @@ crypto_dispatch_parent(struct imsg *imsg)
 		break;
 	case IMSG_KEYCHECK_ABORT:
 		stage_reset();
+		break;
+	case IMSG_KEY_UAPI:
+		key_uapi(imsg);
+		break;
+	case IMSG_KEY_KEEP:
+		stage_keep(imsg_get_id(imsg));
+		break;
+	case IMSG_UAPI_KEYS_REQ:
+		keys_uapi_get(imsg_get_id(imsg));
 		break;
 	case IMSG_STATS_REQ:
 		send_stats(imsg_get_id(imsg));

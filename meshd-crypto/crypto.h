@@ -96,6 +96,7 @@ struct crypto_member;
  */
 struct crypto_counters {
 	uint64_t		 rx_bytes;	/* authenticated, on the wire */
+	uint64_t		 rx_packets;	/* messages of rx_bytes */
 	uint64_t		 drop_decrypt;
 	uint64_t		 drop_replay;
 	uint64_t		 drop_queue;
@@ -167,6 +168,8 @@ void	 mesh_count(enum mesh_ctr);
 void	 mesh_stats(struct mesh_peer_stats *);
 int	 mesh_serving(void);
 int	 mesh_member_roles(struct crypto_peer *);
+/* 1 if buf is a certificate of our mesh, valid now, for key pub */
+int	 mesh_cert_vouches(const uint8_t *, size_t, const uint8_t [32]);
 
 /* relaykey.c: the relay's TLS key, and proofs for relay connections */
 void	 relay_key_fd(int);
@@ -187,6 +190,9 @@ void	 stage_private_key(int);
 void	 stage_psk(uint32_t, int);
 void	 stage_reset(void);
 void	 keycheck_end(void);
+void	 stage_key_bytes(uint32_t, const uint8_t *);
+void	 stage_keep(uint32_t);
+void	 keys_uapi_get(uint32_t);
 void	 keys_commit(struct noise_local *);
 int	 pubkey_is_ours(const uint8_t [WG_KEY_LEN]);
 const uint8_t *psk_find(uint32_t);

@@ -47,6 +47,7 @@ struct keystage {
 	uint8_t		 has_priv;
 	uint8_t		 checked;	/* KEYCHECK_OK sent */
 	uint8_t		 failed;
+	uint8_t		 keep_priv;	/* KEY_KEEP 0: the key in use stays */
 	uint32_t	 err_id;	/* 0: the private key, else a peer */
 	char		 err[128];
 	size_t		 npsks;
@@ -58,12 +59,14 @@ static size_t		 npsks;
 static struct keystage	*stage;		/* on dontdump pages */
 static uint8_t		 pubkey[WG_KEY_LEN];	/* of the key in use */
 static int		 has_pubkey;
+static uint8_t		*priv;		/* the key in use, for a UAPI get */
 
 void
 keystage_init(void)
 {
 	psks = secret_alloc(MESH_MAX_PSK * sizeof(*psks));
 	stage = secret_alloc(sizeof(*stage));
+	priv = secret_alloc(WG_KEY_LEN);
 }
 
 void
@@ -97,20 +100,29 @@ stage_private_key(int fd)
 	close(fd);
 }
 
+/* the stage's next preshared key, or NULL (the check fails) */
+static struct psk *
+stage_psk_slot(uint32_t id)
+{
+	if (!stage->open || id == 0)
+		fatalx("a preshared key outside a key check, or of peer 0");
+	if (stage->npsks == MESH_MAX_PSK) {
+		stage_fail(id, "more preshared keys than meshd-crypto holds");
+		return NULL;
+	}
+	return &stage->psks[stage->npsks];
+}
+
 void
 stage_psk(uint32_t id, int fd)
 {
 	const char	*errstr;
 	struct psk	*k;
 
-	if (!stage->open || id == 0)
-		fatalx("PSK_FD outside a key check, or of peer 0");
-	if (stage->npsks == MESH_MAX_PSK) {
-		stage_fail(id, "more preshared keys than meshd-crypto holds");
+	if ((k = stage_psk_slot(id)) == NULL) {
 		close(fd);
 		return;
 	}
-	k = &stage->psks[stage->npsks];
 	if (wg_key_read_fd(fd, k->key, &errstr) == -1) {
 		explicit_bzero(k, sizeof(*k));
 		stage_fail(id, errstr);
@@ -121,6 +133,78 @@ stage_psk(uint32_t id, int fd)
 	close(fd);
 }
 
+/*
+ * KEY_UAPI: a key the parent read from wg(8) (it wipes its copy).  The
+ * private key opens a check as KEY_FD does.
+ */
+void
+stage_key_bytes(uint32_t id, const uint8_t *key)
+{
+	struct psk	*k;
+
+	if (id == 0) {
+		stage_reset();
+		stage->open = 1;
+		memcpy(stage->priv, key, WG_KEY_LEN);
+		stage->has_priv = 1;
+		return;
+	}
+	if ((k = stage_psk_slot(id)) == NULL)
+		return;
+	memcpy(k->key, key, WG_KEY_LEN);
+	k->id = id;
+	stage->npsks++;
+}
+
+/* KEY_KEEP: a key in use stays (a UAPI set that did not touch it) */
+void
+stage_keep(uint32_t id)
+{
+	const uint8_t	*cur;
+	struct psk	*k;
+
+	if (id == 0) {
+		stage_reset();
+		stage->open = 1;
+		stage->keep_priv = 1;
+		return;
+	}
+	if ((cur = psk_find(id)) == NULL) {
+		stage_fail(id, "no preshared key in use to keep");
+		return;
+	}
+	if ((k = stage_psk_slot(id)) == NULL)
+		return;
+	memcpy(k->key, cur, WG_KEY_LEN);
+	k->id = id;
+	stage->npsks++;
+}
+
+/* UAPI_KEYS_REQ: the keys in use, for the parent's answer to a get */
+void
+keys_uapi_get(uint32_t reqid)
+{
+	static struct mesh_uapi_key	*k;
+	size_t				 i;
+
+	if (k == NULL)
+		k = secret_alloc(sizeof(*k));
+	if (has_pubkey) {
+		k->id = 0;
+		memcpy(k->key, priv, WG_KEY_LEN);
+		child_compose(PROC_PARENT, IMSG_UAPI_KEY, reqid, -1, k,
+		    sizeof(*k));
+	}
+	for (i = 0; i < npsks; i++) {
+		k->id = psks[i].id;
+		memcpy(k->key, psks[i].key, WG_KEY_LEN);
+		child_compose(PROC_PARENT, IMSG_UAPI_KEY, reqid, -1, k,
+		    sizeof(*k));
+	}
+	explicit_bzero(k, sizeof(*k));
+	child_compose(PROC_PARENT, IMSG_UAPI_KEY_END, reqid, -1, NULL, 0);
+}
+
 /* the verdict; meshd -n's check child is done after it */
 void
 keycheck_end(void)
@@ -129,7 +213,12 @@ keycheck_end(void)
 
 	if (!stage->open)
 		fatalx("KEYCHECK_END without KEY_FD");
-	if (!stage->failed && (!stage->has_priv ||
+	if (stage->keep_priv && !stage->failed) {
+		if (!has_pubkey)
+			stage_fail(0, "no private key in use to keep");
+		else
+			memcpy(pub, pubkey, sizeof(pub));
+	} else if (!stage->failed && (!stage->has_priv ||
 	    wg_key_public(pub, stage->priv) == -1))
 		stage_fail(0, "not a usable private key");
 	if (stage->failed) {
@@ -160,14 +249,16 @@ keys_commit(struct noise_local *local)
 		return;
 	}
 	/* the same key again (a reload): keep the sessions */
-	if (!has_pubkey || wg_key_public(cur, stage->priv) == -1 ||
-	    CRYPTO_memcmp(cur, pubkey, sizeof(cur)) != 0) {
+	if (!stage->keep_priv && (!has_pubkey ||
+	    wg_key_public(cur, stage->priv) == -1 ||
+	    CRYPTO_memcmp(cur, pubkey, sizeof(cur)) != 0)) {
 		if (noise_local_set_private(local, stage->priv) != 0 ||
 		    noise_local_public(local, pubkey) != 0)
 			fatalx("cannot use the private key");
 		if (has_pubkey)
 			log_info("new private key: sessions start anew");
 		has_pubkey = 1;
+		memcpy(priv, stage->priv, WG_KEY_LEN);
 		/* net checks mac1 and makes cookies: it needs the public key */
 		child_compose(PROC_NET, IMSG_PUBKEY, 0, -1, pubkey,
 		    sizeof(pubkey));

@@ -21,12 +21,16 @@
  * waits for the answer:
  *   RELAY_SIGN	 an ECDSA signature of a digest with the TLS key (serve
  *		 relay: TLS 1.3's CertificateVerify)
- *   RELAY_PROOF a proof of membership bound to one TLS connection:
- *		 BLAKE2s keyed by DH(our static key, the other side's)
- *		 over a label, who speaks and the connection's TLS exporter
- *		 value.  Given only for an admitted member's key, so net
- *		 learns nothing it could replay on another connection or
- *		 for another key.
+ *   RELAY_PROOF a proof of holding a static key, bound to one TLS
+ *		 connection: BLAKE2s keyed by DH(our static key, the other
+ *		 side's) over a label, who speaks and the connection's TLS
+ *		 exporter value, so net learns nothing it could replay on
+ *		 another connection or for another key.  With it, whether
+ *		 the key is an admitted member's (or a coordinator's):
+ *		 a relay lets a stranger, a member not admitted yet whose
+ *		 site lets no UDP out, reach only coordinators, where it
+ *		 registers.  The MAC for a stranger's key is one the
+ *		 stranger can compute itself.
  * The TLS key comes as a descriptor (RELAY_KEY_FD) of the file the
  * parent opened: ECDSA P-256 or P-384 in PEM; RSA and Ed25519 keys are
  * refused (net's signing hook is an EC_KEY method).
@@ -149,29 +153,38 @@ sign_answer(struct imsg *imsg)
 	    sizeof(rs));
 }
 
-/* the proof's MAC, if the key may take part: 0, or -1 */
+/* the proof's MAC: MESH_PROOF_MEMBER or _STRANGER, or _NONE */
 static int
 proof_mac(struct mesh_relay_proof *rp)
 {
 	struct noise_local	*l = crypto_local();
 	struct crypto_peer	*cp;
 	uint8_t			 dh[WG_DH_LEN];
+	int			 ok;
 
 	if (l == NULL || !l->has_key ||
 	    (rp->who != MESH_PROOF_CLIENT && rp->who != MESH_PROOF_RELAY))
-		return -1;
+		return MESH_PROOF_NONE;
 	/*
-	 * Both sides are admitted members.  Which keys are relays' net
-	 * knows from the directory; crypto does not say twice.
+	 * Which keys are relays' net knows from the directory and the
+	 * config; crypto says only whether the key is a member's (or a
+	 * coordinator's), or one a certificate of the mesh vouches for.
 	 */
-	if ((cp = crypto_peer_by_key(rp->pubkey)) == NULL ||
-	    mesh_member_roles(cp) == -1)
-		return -1;
+	cp = crypto_peer_by_key(rp->pubkey);
+	if (cp != NULL && (cp->kind == PEER_COORDINATOR ||
+	    mesh_member_roles(cp) != -1))
+		ok = MESH_PROOF_MEMBER;
+	else if (rp->certlen > 0 && rp->certlen <= sizeof(rp->cert) &&
+	    mesh_cert_vouches(rp->cert, rp->certlen, rp->pubkey))
+		ok = MESH_PROOF_STRANGER;
+	else
+		return MESH_PROOF_NONE;
+	/* a low-order key: no DH, no proof */
 	if (wg_dh(dh, l->priv, rp->pubkey) == -1)
-		return -1;
+		return MESH_PROOF_NONE;
 	relay_proof_mac(dh, rp->who, rp->exporter, rp->mac);
 	explicit_bzero(dh, sizeof(dh));
-	return 0;
+	return ok;
 }
 
 static void
@@ -182,7 +195,7 @@ proof_answer(struct imsg *imsg)
 	if (imsg_get_data(imsg, &rp, sizeof(rp)) == -1)
 		fatalx("RELAY_PROOF: bad message");
 	memset(rp.mac, 0, sizeof(rp.mac));
-	rp.ok = proof_mac(&rp) == 0;
+	rp.ok = proof_mac(&rp);
 	imsg_compose_event(&signev, IMSG_RELAY_PROOF, 0, 0, -1, &rp,
 	    sizeof(rp));
 }

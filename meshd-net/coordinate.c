@@ -1127,6 +1127,35 @@ tick(int fd, short event, void *arg)
 }
 
 /* our candidates changed (discover.c): every coordinator gets them */
+/*
+ * A coordinator's own record in its directory: members reach it at its
+ * configured endpoint, but of its relay (serve relay) they learn only
+ * from its candidates here.  A change is a newer record.
+ */
+static void
+self_cands(void)
+{
+	struct coord_rec	*r;
+	struct coord_cand	 c[COORD_MAX_CAND];
+	struct timespec		 ts;
+	uint64_t		 seq;
+	size_t			 n;
+
+	if (!co.serve || co.self.certlen == 0 ||
+	    (r = rec_find(co.key)) == NULL)
+		return;
+	memset(c, 0, sizeof(c));
+	n = disc_candidates(c, COORD_MAX_CAND, NULL);
+	if (n == r->b.ncand && memcmp(c, r->b.cand, n * sizeof(c[0])) == 0)
+		return;
+	memcpy(r->b.cand, c, n * sizeof(c[0]));
+	r->b.ncand = n;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	seq = (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+	r->b.seq = co.self.seq = seq > r->b.seq ? seq : r->b.seq + 1;
+	push_rec(r);
+}
+
 void
 coord_reregister(void)
 {
@@ -1138,6 +1167,7 @@ coord_reregister(void)
 	 * in COORD_REG_SECS
 	 */
 	co.cand_gen++;
+	self_cands();
 }
 
 int32_t
@@ -1310,6 +1340,23 @@ coord_member_by_id(uint32_t id, uint8_t key[32], size_t *ncand)
 		return r->b.cand;
 	}
 	return NULL;
+}
+
+const uint8_t *
+coord_own_cert(size_t *len)
+{
+	*len = co.self.certlen;
+	return co.self.certlen > 0 ? co.self.cert : NULL;
+}
+
+int
+coord_key_admitted(const uint8_t key[32])
+{
+	struct coord_rec	k, *r;
+
+	memcpy(k.key, key, sizeof(k.key));
+	r = RB_FIND(rec_tree, &co.recs, &k);
+	return r != NULL && r->admitted;
 }
 
 const uint8_t *
@@ -1542,6 +1589,7 @@ self_set(struct conf_snapshot *cs)
 	body_copy(&r->b, &co.self);
 	r->admitted = 1;
 	push_rec(r);
+	self_cands();
 }
 
 static void

@@ -63,6 +63,7 @@
 #include "net.h"
 #include "pktchan.h"
 #include "ratelimit.h"
+#include "scrape.h"
 #include "wgcrypto.h"
 #include "wgproto.h"
 #include "wire.h"
@@ -207,6 +208,7 @@ void
 net_sent(struct net_peer *np, size_t len)
 {
 	np->tx_bytes += len;
+	np->tx_packets++;
 	if (np->ka != NULL)
 		np->tx_ns = mesh_monotonic_ns();
 }
@@ -813,6 +815,7 @@ send_stats(uint32_t reqid)
 		memcpy(st.endpoint, np->ep.addr, np->ep.addrlen);
 		st.endpoint_len = np->ep.addrlen;
 		st.tx_bytes = np->tx_bytes;
+		st.tx_packets = np->tx_packets;
 		st.drop_noroute = np->drop_noroute;
 		child_compose(PROC_PARENT, IMSG_PEER_STATS, reqid, -1, &st,
 		    sizeof(st));
@@ -1071,6 +1074,15 @@ net_dispatch_parent(struct imsg *imsg)
 		break;
 	case IMSG_RELAY_CONNECT:
 		relay_connected(imsg);
+		break;
+	case IMSG_METRICS_LISTEN:
+		scrape_listen(imsg);
+		break;
+	case IMSG_METRICS_TEXT:
+		scrape_text(imsg);
+		break;
+	case IMSG_METRICS_END:
+		scrape_end(imsg);
 		break;
 	default:
 		child_unexpected(PROC_PARENT, imsg);

@@ -68,6 +68,7 @@ struct net_peer {
 	struct mesh_endpoint	 ep;		/* current; addrlen 0: none */
 	char			 name[MESH_NAME_MAX];	/* for the log */
 	uint64_t		 tx_bytes;
+	uint64_t		 tx_packets;	/* datagrams of tx_bytes */
 	uint64_t		 tx_ns;		/* sent last (monotonic), kept
 						   while ka is set */
 	uint64_t		 drop_noroute;
@@ -125,6 +126,10 @@ const struct coord_cand *coord_member_by_id(uint32_t, uint8_t [32],
 const uint8_t *coord_subscriber_key(const struct net_peer *);
 int	 coord_is_self(const uint8_t [32]);
 int	 coord_serving(void);
+/* 1 if the directory has an admitted member of this key */
+int	 coord_key_admitted(const uint8_t [32]);
+/* our certificate's bytes (and length), or NULL */
+const uint8_t *coord_own_cert(size_t *);
 
 /*
  * A datagram from a stream connection (stream.c): judged as one from a

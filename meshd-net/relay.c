@@ -50,6 +50,13 @@
  * its peers move to the next at once.  Which peers go through a relay at
  * all is the ladder's choice (ladder.c asks relay_path()).
  *
+ * A member whose site lets no UDP out learns no relay from a directory
+ * it cannot fetch: its config names its coordinator's relay (relay in
+ * the coordinator block), which it dials at start.  A relay admits a
+ * key it does not know as a member yet (a stranger, that proved it holds
+ * the key) only to reach coordinators, ours or itself, where it
+ * registers; once admitted it is a member like any other.
+ *
  * The TLS key never enters this process: the EC_KEY net gives OpenSSL
  * holds the certificate's public key and a method whose sign call asks
  * meshd-crypto over the signing pipe and waits for the answer.
@@ -109,6 +116,7 @@
 #define RELAY_DEAD		45	/* seconds silent: closed */
 #define RELAY_KEYS		8	/* relays known */
 #define RELAY_EXPORTER		MESH_RELAY_EXPORTER
+#define RELAY_CERT_B64		((MESH_CERT_MAX + 2) / 3 * 4 + 1)
 
 enum conn_state {
 	CS_FREE,
@@ -128,6 +136,8 @@ struct relay_conn {
 	uint8_t		 key[32];	/* server: the member's, once it
 					   proved it; client: the relay's */
 	uint32_t	 relay_id;	/* client: the relay member's id */
+	int		 stranger;	/* server: a key not admitted (yet):
+					   only to coordinators */
 	struct sockaddr_storage addr;
 	socklen_t	 addrlen;
 	struct event	 rev, wev;
@@ -163,7 +173,18 @@ struct relay_known {
 	uint64_t	 dial_at;	/* the last dial, monotonic ns */
 	uint64_t	 rtt;		/* its last set-up time, ns */
 	unsigned int	 backoff;	/* seconds */
+	int		 configured;	/* a coordinator's relay in the
+					   config: its address is the
+					   config's, and it stays */
+	int		 seen;		/* relay_reconf()'s sweep */
 };
+
+/* our coordinators (the config's): a stranger may reach them */
+struct relay_coord {
+	uint32_t	 id;
+	uint8_t		 key[32];
+};
+#define RELAY_COORDS	MESH_COORD_MAX
 
 RB_HEAD(conn_tree, relay_conn);
 static int	conn_cmp(struct relay_conn *, struct relay_conn *);
@@ -174,6 +195,8 @@ static struct conn_tree		 members = RB_INITIALIZER(&members);
 static struct relay_vslot	*vslots;	/* RELAY_VSLOTS */
 static struct relay_known	 known[RELAY_KEYS];
 static size_t			 nknown;
+static struct relay_coord	*coords;
+static size_t			 ncoords;
 static uint32_t			 next_gen = 1;
 static SSL_CTX			*srv_ctx, *cli_ctx;
 static struct imsgbuf		 signbuf;
@@ -280,22 +303,26 @@ ec_sign(int type, const unsigned char *dgst, int dlen, unsigned char *sig,
 /* who's proof on connection c for key, from crypto: 0, or -1 refused */
 static int
 proof_get(struct relay_conn *c, const uint8_t key[32], uint8_t who,
-    uint8_t mac[MESH_PROOF_LEN])
+    uint8_t mac[MESH_PROOF_LEN], const uint8_t *cert, size_t certlen)
 {
 	struct mesh_relay_proof	rp;
 
 	memset(&rp, 0, sizeof(rp));
 	memcpy(rp.pubkey, key, sizeof(rp.pubkey));
 	rp.who = who;
+	if (certlen > sizeof(rp.cert))
+		return -1;
+	memcpy(rp.cert, cert, certlen);
+	rp.certlen = certlen;
 	if (SSL_export_keying_material(c->ssl, rp.exporter,
 	    sizeof(rp.exporter), RELAY_EXPORTER, strlen(RELAY_EXPORTER),
 	    NULL, 0, 0) != 1)
 		return -1;
 	if (sign_roundtrip(IMSG_RELAY_PROOF, &rp, sizeof(rp)) == -1 ||
-	    !rp.ok)
+	    (rp.ok != MESH_PROOF_MEMBER && rp.ok != MESH_PROOF_STRANGER))
 		return -1;
 	memcpy(mac, rp.mac, MESH_PROOF_LEN);
-	return 0;
+	return rp.ok;
 }
 
 void
@@ -354,16 +381,102 @@ relay_pubkey(const uint8_t pub[32])
 	memcpy(ourkey, pub, sizeof(ourkey));
 }
 
+/* a coordinator's relay from the config: known from now on */
+static void
+relay_configure(const struct mesh_peer_msg *pm)
+{
+	struct relay_known	*k = NULL;
+	size_t			 i;
+
+	for (i = 0; i < nknown; i++)
+		if (known[i].id == pm->id)
+			k = &known[i];
+	if (k == NULL) {
+		if (nknown == RELAY_KEYS)
+			return;
+		k = &known[nknown++];
+		memset(k, 0, sizeof(*k));
+		k->conn = -1;
+		log_info("relay: coordinator %s's relay", pm->name);
+	} else if (k->addrlen != pm->relay_len ||
+	    memcmp(&k->addr, pm->relay, pm->relay_len) != 0) {
+		/* another address: the next connection goes there */
+		if (k->conn != -1)
+			conn_close(&conns[k->conn]);
+	}
+	k->id = pm->id;
+	memcpy(k->key, pm->pubkey, 32);
+	memset(&k->addr, 0, sizeof(k->addr));
+	memcpy(&k->addr, pm->relay, pm->relay_len);
+	k->addrlen = pm->relay_len;
+	k->configured = 1;
+	k->seen = 1;
+}
+
 void
 relay_reconf(struct conf_snapshot *cs)
 {
-	struct timeval	tv = { RELAY_TICK, 0 };
+	struct timeval		 tv = { RELAY_TICK, 0 };
+	struct conf_peer	*p;
+	size_t			 i, n = 0;
 
 	have_ca = cs->has_mesh;
 	if (have_ca)
 		memcpy(ca, cs->mesh.ca, sizeof(ca));
+	if (coords == NULL && (coords = calloc(RELAY_COORDS,
+	    sizeof(*coords))) == NULL)
+		fatal(NULL);
+	for (i = 0; i < nknown; i++)
+		known[i].seen = 0;
+	TAILQ_FOREACH(p, &cs->peers, entry) {
+		if (!(p->msg.flags & MESH_PEER_F_COORDINATOR))
+			continue;
+		if (n < RELAY_COORDS) {
+			coords[n].id = p->msg.id;
+			memcpy(coords[n].key, p->msg.pubkey, 32);
+			n++;
+		}
+		if (p->msg.relay_len != 0 &&
+		    p->msg.relay_len <= sizeof(p->msg.relay))
+			relay_configure(&p->msg);
+	}
+	ncoords = n;
+	/* a relay the config no longer names: the directory's may come */
+	for (i = 0; i < nknown; ) {
+		if (known[i].configured && !known[i].seen) {
+			known[i].configured = 0;
+			relay_forget(known[i].id);	/* moves the last here */
+		} else
+			i++;
+	}
+	for (i = 0; i < nknown; i++)
+		relay_dial(&known[i]);
 	if (!evtimer_pending(&tick_ev, NULL))
 		evtimer_add(&tick_ev, &tv);
+}
+
+/* one of our coordinators' keys: its id, else 0 */
+static uint32_t
+relay_coord_id(const uint8_t key[32])
+{
+	size_t	i;
+
+	for (i = 0; i < ncoords; i++)
+		if (CRYPTO_memcmp(coords[i].key, key, 32) == 0)
+			return coords[i].id;
+	return 0;
+}
+
+/* the key of our coordinator id, or NULL */
+static const uint8_t *
+relay_coord_key(uint32_t id)
+{
+	size_t	i;
+
+	for (i = 0; i < ncoords; i++)
+		if (coords[i].id == id)
+			return coords[i].key;
+	return NULL;
 }
 
 /* the key whose signing goes to crypto, for the leaf's public key */
@@ -756,6 +869,14 @@ forward(struct relay_conn *c, const uint8_t *key, const uint8_t *dg,
 	struct mesh_endpoint	 ep;
 	int			 slot;
 
+	/* a stranger: to coordinators only, until it is admitted */
+	if (c->stranger && coord_key_admitted(c->key))
+		c->stranger = 0;
+	if (c->stranger && !(CRYPTO_memcmp(key, ourkey, 32) == 0 ?
+	    coord_serving() : relay_coord_id(key) != 0)) {
+		st.drop_unknown++;
+		return;
+	}
 	if (CRYPTO_memcmp(key, ourkey, 32) == 0) {
 		if ((slot = vslot_get(c, c->key)) == -1) {
 			st.drop_unknown++;
@@ -877,6 +998,20 @@ header_str(const struct http_req *req, const char *name, char *buf,
 }
 
 /*
+ * The client's certificate (RELAY_HDR_CERT) decoded into buf: its length,
+ * 0 if there is none, -1 if it is bad
+ */
+static ssize_t
+req_cert(const struct http_req *req, uint8_t buf[MESH_CERT_MAX])
+{
+	struct http_span	v;
+
+	if (http_header_value(req, RELAY_HDR_CERT, &v) == -1)
+		return 0;
+	return relay_parse_cert(req->buf + v.off, v.len, buf);
+}
+
+/*
  * 1 if req is a member's upgrade to our path with a proof that holds on
  * this connection (the member's key then in c->key), else 0
  */
@@ -885,7 +1020,10 @@ upgrade_ok(struct relay_conn *c, const struct http_req *req)
 {
 	char		path[RELAY_PATH_LEN + 1], b64[WG_KEY_B64_LEN + 1];
 	uint8_t		key[32], proof[32], want[MESH_PROOF_LEN];
+	uint8_t		cert[MESH_CERT_MAX];
 	const char	*why;
+	ssize_t		certlen;
+	int		ok;
 
 	if (!have_ca)
 		return 0;
@@ -898,11 +1036,20 @@ upgrade_ok(struct relay_conn *c, const struct http_req *req)
 	    header_str(req, RELAY_HDR_PROOF, b64, sizeof(b64)) == -1 ||
 	    wg_key_from_base64(proof, b64) == -1)
 		return 0;
-	if (proof_get(c, key, MESH_PROOF_CLIENT, want) == -1 ||
+	if ((certlen = req_cert(req, cert)) == -1)
+		return 0;
+	if ((ok = proof_get(c, key, MESH_PROOF_CLIENT, want, cert,
+	    certlen)) == -1 ||
 	    CRYPTO_memcmp(want, proof, sizeof(want)) != 0) {
 		st.refused++;
 		return 0;
 	}
+	/* a stranger, when there is a coordinator it could reach */
+	if (ok == MESH_PROOF_STRANGER && !coord_serving() && ncoords == 0) {
+		st.refused++;
+		return 0;
+	}
+	c->stranger = ok == MESH_PROOF_STRANGER;
 	memcpy(c->key, key, sizeof(c->key));
 	return 1;
 }
@@ -915,8 +1062,13 @@ upgrade_answer(struct relay_conn *c, const struct http_req *req)
 	char			 b64[WG_KEY_B64_LEN + 1], head[512];
 	uint8_t			 mine[MESH_PROOF_LEN];
 	int			 n;
+	uint8_t			 cert[MESH_CERT_MAX];
+	ssize_t			 certlen;
 
-	if (proof_get(c, c->key, MESH_PROOF_RELAY, mine) == -1) {
+	if ((certlen = req_cert(req, cert)) == -1)
+		certlen = 0;
+	if (proof_get(c, c->key, MESH_PROOF_RELAY, mine, cert,
+	    certlen) == -1) {
 		conn_close(c);
 		return;
 	}
@@ -1026,11 +1178,14 @@ upgrade_send(struct relay_conn *c)
 {
 	char		path[RELAY_PATH_LEN + 1], kb64[WG_KEY_B64_LEN + 1];
 	char		pb64[WG_KEY_B64_LEN + 1], host[MESH_ENDPOINT_MAX];
-	char		head[768];
+	char		head[768 + RELAY_CERT_B64];
+	char		cb64[RELAY_CERT_B64];
+	const uint8_t	*cert;
 	uint8_t		nonce[16], proof[MESH_PROOF_LEN];
+	size_t		certlen;
 	int		n;
 
-	if (proof_get(c, c->key, MESH_PROOF_CLIENT, proof) == -1) {
+	if (proof_get(c, c->key, MESH_PROOF_CLIENT, proof, NULL, 0) == -1) {
 		log_info("relay: crypto gave no proof for the relay (not an "
 		    "admitted member?)");
 		conn_close(c);
@@ -1043,12 +1198,22 @@ upgrade_send(struct relay_conn *c)
 		fatalx("base64");
 	wg_key_to_base64(kb64, ourkey);
 	wg_key_to_base64(pb64, proof);
+	/* our certificate: a relay that does not know us yet admits us on
+	   it, to reach our coordinators (relay in a coordinator block) */
+	cb64[0] = '\0';
+	if ((cert = coord_own_cert(&certlen)) != NULL &&
+	    certlen <= MESH_CERT_MAX)
+		(void)EVP_EncodeBlock((unsigned char *)cb64, cert, certlen);
 	mesh_sockaddr_ntop(&c->addr, c->addrlen, host, sizeof(host));
 	n = snprintf(head, sizeof(head), "GET %s HTTP/1.1\r\nHost: %s\r\n"
 	    "Upgrade: websocket\r\nConnection: Upgrade\r\n"
 	    "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n"
-	    "%s: %s\r\n%s: %s\r\n\r\n", path, host, c->wskey,
-	    RELAY_HDR_KEY, kb64, RELAY_HDR_PROOF, pb64);
+	    "%s: %s\r\n%s: %s\r\n%s%s%s%s\r\n", path, host, c->wskey,
+	    RELAY_HDR_KEY, kb64, RELAY_HDR_PROOF, pb64,
+	    cb64[0] != '\0' ? RELAY_HDR_CERT : "", cb64[0] != '\0' ? ": " : "",
+	    cb64, cb64[0] != '\0' ? "\r\n" : "");
+	if (n < 0 || (size_t)n >= sizeof(head))
+		fatalx("relay: upgrade request too long");
 	c->state = CS_UPGRADE;
 	(void)conn_queue(c, head, n);
 	conn_flush(c);
@@ -1089,7 +1254,7 @@ upgrade_in(struct relay_conn *c)
 		return;
 	if (n < 0 || ws_accept((const uint8_t *)c->wskey, WS_KEY_LEN,
 	    accept) == -1 || strcmp(accept, r.accept) != 0 ||
-	    proof_get(c, c->key, MESH_PROOF_RELAY, want) == -1 ||
+	    proof_get(c, c->key, MESH_PROOF_RELAY, want, NULL, 0) == -1 ||
 	    CRYPTO_memcmp(want, r.proof, sizeof(want)) != 0) {
 		log_info("relay: the upgrade failed (%s)", n < 0 ?
 		    "not a relay's answer" : "the relay's proof does not "
@@ -1363,13 +1528,16 @@ relay_record(uint32_t id, const uint8_t key[32], const struct coord_cand *c,
 
 	if (memcmp(key, ourkey, 32) == 0)
 		return;		/* we are the relay */
+	for (i = 0; i < nknown; i++)
+		if (known[i].id == id)
+			k = &known[i];
+	/* the config's address for a coordinator's relay wins */
+	if (k != NULL && k->configured)
+		return;
 	if ((rc = relay_cand(c, n)) == NULL) {
 		relay_forget(id);
 		return;
 	}
-	for (i = 0; i < nknown; i++)
-		if (known[i].id == id)
-			k = &known[i];
 	if (k == NULL) {
 		if (nknown == RELAY_KEYS)
 			return;
@@ -1406,7 +1574,7 @@ relay_forget(uint32_t id)
 	size_t	i;
 
 	for (i = 0; i < nknown; i++) {
-		if (known[i].id != id)
+		if (known[i].id != id || known[i].configured)
 			continue;
 		if (known[i].conn != -1)
 			conn_close(&conns[known[i].conn]);
@@ -1422,7 +1590,8 @@ relay_dial(struct relay_known *k)
 	struct mesh_relay_connect	rc;
 	uint64_t			now = mesh_monotonic_ns();
 
-	if (k->conn != -1 || now < k->next_try)
+	if (k->conn != -1 || now < k->next_try ||
+	    memcmp(k->key, ourkey, 32) == 0)
 		return;
 	k->backoff = k->backoff == 0 ? 1 : k->backoff * 2;
 	if (k->backoff > 60)
@@ -1490,16 +1659,33 @@ relay_up(void)
 }
 
 /*
- * Peers on a relay path whose connection closed, or that is not the
- * nearest: onto the nearest (roaming, as any path change; the far end
- * follows the source of what we send), or back to their direct
+ * The connection to send to np through: np's own relay when np is a
+ * relay we are connected to (it takes what is addressed to itself, one
+ * hop, whoever else it serves), else the nearest
+ */
+static struct relay_conn *
+relay_for(const struct net_peer *np)
+{
+	size_t	i;
+
+	for (i = 0; i < nknown; i++)
+		if (known[i].id == np->id && known[i].conn != -1 &&
+		    conns[known[i].conn].state == CS_WS)
+			return &conns[known[i].conn];
+	return relay_up();
+}
+
+/*
+ * Peers on a relay path whose connection closed, or that is not the one
+ * relay_for() chooses: onto that one (roaming, as any path change; the
+ * far end follows the source of what we send), or back to their direct
  * endpoint when no relay is up (ladder.c)
  */
 static void
 relay_rehome(void)
 {
 	struct net_peer		 *np, **move;
-	struct relay_conn	 *best = relay_up();
+	struct relay_conn	 *best;
 	struct mesh_endpoint	  ep;
 	size_t			  n = 0, i;
 	int			  slot;
@@ -1514,6 +1700,7 @@ relay_rehome(void)
 		slot = np->ep.sock - MESH_EP_RELAY;
 		if (np->ep.sock < MESH_EP_RELAY || slot >= RELAY_VSLOTS)
 			continue;
+		best = relay_for(np);
 		if (!vslots[slot].used || (best != NULL &&
 		    !conns[vslots[slot].conn].server &&
 		    vslots[slot].conn != conn_index(best)))
@@ -1521,7 +1708,7 @@ relay_rehome(void)
 	}
 	for (i = 0; i < n; i++) {
 		np = move[i];
-		if (best != NULL && relay_path(np, &ep)) {
+		if ((best = relay_for(np)) != NULL && relay_path(np, &ep)) {
 			log_info("peer %s: through relay peer %u now",
 			    np->name, best->relay_id);
 			np->ep = ep;
@@ -1535,15 +1722,19 @@ int
 relay_path(struct net_peer *np, struct mesh_endpoint *ep)
 {
 	struct relay_conn	*c;
-	const struct coord_cand	*cand;
+	const uint8_t		*ck;
 	uint8_t			 key[32];
 	size_t			 n;
 	int			 slot;
 
-	if ((c = relay_up()) == NULL)
+	if ((c = relay_for(np)) == NULL)
 		return 0;
-	if ((cand = coord_member_by_id(np->id, key, &n)) == NULL)
-		return 0;
+	/* a member in the directory, or a coordinator not reached yet */
+	if (coord_member_by_id(np->id, key, &n) == NULL) {
+		if ((ck = relay_coord_key(np->id)) == NULL)
+			return 0;
+		memcpy(key, ck, 32);
+	}
 	/* the relay itself: its own key is the destination */
 	if ((slot = vslot_get(c, key)) == -1)
 		return 0;

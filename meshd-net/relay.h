@@ -39,10 +39,14 @@
 #include <sys/types.h>
 #include <stdint.h>
 
+#include "meshd.h"
 #include "ws.h"
 
 #define RELAY_HDR_KEY		"Meshd-Key"
 #define RELAY_HDR_PROOF		"Meshd-Proof"
+/* the client's certificate, base64: a relay admits a member it does not
+   know yet (a stranger) on it, to reach coordinators only */
+#define RELAY_HDR_CERT		"Meshd-Certificate"
 #define RELAY_PATH_LEN		33	/* "/" and 32 hex digits */
 #define RELAY_101_MAX		4096	/* the answer's head at most */
 #define RELAY_LISTEN_FDS	8	/* RELAY_LISTEN_MAX */
@@ -73,6 +77,11 @@ struct relay_stats {
  * a Sec-WebSocket-Accept and a proof (or longer than RELAY_101_MAX).
  */
 ssize_t	 relay_parse_101(const uint8_t *, size_t, struct relay_101 *);
+/*
+ * A RELAY_HDR_CERT value (base64, padded) decoded into out: its length
+ * (1 to MESH_CERT_MAX), or -1 if it is not that
+ */
+ssize_t	 relay_parse_cert(const uint8_t *, size_t, uint8_t [MESH_CERT_MAX]);
 /* the relay's secret path from the mesh's admin key and its own key */
 void	 relay_secret_path(const uint8_t [32], const uint8_t [32],
 	    char [RELAY_PATH_LEN + 1]);

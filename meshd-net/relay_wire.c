@@ -26,6 +26,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include <openssl/evp.h>
+
 #include "relay.h"
 #include "wgcrypto.h"
 #include "wgkey.h"
@@ -131,4 +133,26 @@ relay_secret_path(const uint8_t ca[32], const uint8_t key[32],
 		out[2 + 2 * i] = hex[d[i] & 15];
 	}
 	out[RELAY_PATH_LEN] = '\0';
+}
+
+ssize_t
+relay_parse_cert(const uint8_t *p, size_t len, uint8_t out[MESH_CERT_MAX])
+{
+	uint8_t	tmp[(MESH_CERT_MAX + 2) / 3 * 3];
+	int	n, pad;
+
+	if (len < 4 || len % 4 != 0 || len / 4 * 3 > sizeof(tmp))
+		return -1;
+	pad = (p[len - 1] == '=') + (p[len - 2] == '=');
+	/* '=' only as the padding at the end */
+	if (p[len - 1] != '=' && pad != 0)
+		return -1;
+	if (memchr(p, '=', len - pad) != NULL)
+		return -1;
+	/* whole groups of four: 3 bytes out each, padding counted */
+	if ((n = EVP_DecodeBlock(tmp, p, (int)len)) == -1 || n - pad <= 0 ||
+	    n - pad > MESH_CERT_MAX)
+		return -1;
+	memcpy(out, tmp, n - pad);
+	return n - pad;
 }

@@ -144,6 +144,8 @@ peer_diff(struct confdiff *d, const struct peer_conf *o,
 		c.fields |= CHANGE_F_ENDPOINT;
 	if (o->keepalive != n->keepalive)
 		c.fields |= CHANGE_F_KEEPALIVE;
+	if (strcmp(o->relay_str, n->relay_str) != 0)
+		c.fields |= CHANGE_F_RELAY;
 	if (strcmp(o->psk_file, n->psk_file) != 0) {
 		c.fields |= CHANGE_F_PSK;
 		if (o->psk_file[0] == '\0')
@@ -522,6 +524,38 @@ filter_diff(struct confdiff *d, const struct meshd_conf *o,
 	return change_simple(d, CHANGE_IFACE, "filter", text);
 }
 
+/* metrics-listen lines of a that b lacks, as "what" changes */
+static int
+metrics_diff_one(struct confdiff *d, const struct meshd_conf *a,
+    const struct meshd_conf *b, const char *what)
+{
+	char	text[MESH_CHANGE_TEXT];
+	size_t	i, j;
+
+	for (i = 0; i < a->nmetrics; i++) {
+		for (j = 0; j < b->nmetrics; j++)
+			if (strcmp(a->metrics[i].str, b->metrics[j].str) == 0)
+				break;
+		if (j < b->nmetrics)
+			continue;
+		(void)snprintf(text, sizeof(text), "\"%s\" %s",
+		    a->metrics[i].str, what);
+		if (change_simple(d, CHANGE_IFACE, "metrics-listen",
+		    text) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+metrics_diff(struct confdiff *d, const struct meshd_conf *o,
+    const struct meshd_conf *n)
+{
+	if (metrics_diff_one(d, n, o, "added") == -1)
+		return -1;
+	return metrics_diff_one(d, o, n, "removed");
+}
+
 /* serve concentrator: on, off, other pools or endpoint */
 static int
 conc_diff(struct confdiff *d, const struct meshd_conf *o,
@@ -563,6 +597,7 @@ confdiff(const struct meshd_conf *o, const struct meshd_conf *n,
 	if (iface_diff(d, &o->iface, &n->iface) == -1 ||
 	    ctlsock_diff(d, o, n) == -1 || mesh_diff(d, o, n) == -1 ||
 	    peers_diff(d, o, n) == -1 || filter_diff(d, o, n) == -1 ||
+	    metrics_diff(d, o, n) == -1 ||
 	    conc_diff(d, o, n) == -1) {
 		confdiff_free(d);
 		return -1;

@@ -389,13 +389,19 @@ int
 config_endpoint_resolve(const char *s, struct sockaddr_storage *ss,
     socklen_t *sslen)
 {
-	char	host[MESH_ENDPOINT_MAX], *port;
+	char	host[MESH_ENDPOINT_MAX], *port, *h = host;
+	size_t	n;
 
 	if (strlcpy(host, s, sizeof(host)) >= sizeof(host) ||
 	    (port = strrchr(host, ':')) == NULL)
 		return EAI_NONAME;
 	*port++ = '\0';
-	return endpoint_lookup(host, port, ss, sslen);
+	/* "[v6addr]:port": getaddrinfo(3) wants the address bare */
+	if (h[0] == '[' && (n = strlen(h)) > 2 && h[n - 1] == ']') {
+		h[n - 1] = '\0';
+		h++;
+	}
+	return endpoint_lookup(h, port, ss, sslen);
 }
 
 /*
@@ -405,7 +411,7 @@ config_endpoint_resolve(const char *s, struct sockaddr_storage *ss,
  * it again every resolve-interval (resolve.c).
  */
 void
-config_endpoint(struct peer_conf *p, const char *s)
+config_endpoint_kw(struct peer_conf *p, const char *s, const char *kw)
 {
 	struct addrinfo		 hints, *res;
 	struct in_addr		 in4;
@@ -414,7 +420,7 @@ config_endpoint(struct peer_conf *p, const char *s)
 	int			 error, bracketed = 0;
 
 	if (strlcpy(host, s, sizeof(host)) >= sizeof(host)) {
-		blk_error("endpoint \"%s\" is too long", s);
+		blk_error("%s \"%s\" is too long", kw, s);
 		return;
 	}
 	h = host;
@@ -430,21 +436,21 @@ config_endpoint(struct peer_conf *p, const char *s)
 			goto form;
 		*port++ = '\0';
 		if (strchr(host, ':') != NULL) {
-			blk_error("endpoint \"%s\": write an IPv6 address in "
-			    "brackets, as in [fd00::1]:51820", s);
+			blk_error("%s \"%s\": write an IPv6 address in "
+			    "brackets, as in [fd00::1]:51820", kw, s);
 			return;
 		}
 	}
 	if (*h == '\0')
 		goto form;
 	if (config_number(port, 1, 65535, &n) == -1) {
-		blk_error("endpoint \"%s\": the port must be a number from 1 "
-		    "to 65535", s);
+		blk_error("%s \"%s\": the port must be a number from 1 "
+		    "to 65535", kw, s);
 		return;
 	}
 	if (!bracketed && all_digits_and_dots(h) &&
 	    inet_pton(AF_INET, h, &in4) != 1) {
-		blk_error("endpoint \"%s\": \"%s\" is not an IPv4 address", s,
+		blk_error("%s \"%s\": \"%s\" is not an IPv4 address", kw, s,
 		    h);
 		return;
 	}
@@ -455,8 +461,20 @@ config_endpoint(struct peer_conf *p, const char *s)
 	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
 	error = getaddrinfo(h, port, &hints, &res);
 	if (error != 0 && bracketed) {
-		blk_error("endpoint \"%s\": \"%s\" is not an IPv6 address", s,
+		blk_error("%s \"%s\": \"%s\" is not an IPv6 address", kw, s,
 		    h);
+		return;
+	}
+	/* only a peer's endpoint is looked up again later */
+	if (error == EAI_NONAME && strcmp(kw, "endpoint") != 0) {
+		error = endpoint_lookup(h, port, &p->endpoint,
+		    &p->endpoint_len);
+		if (error != 0) {
+			blk_error("cannot resolve %s \"%s\": %s", kw, s,
+			    gai_strerror(error));
+			return;
+		}
+		(void)strlcpy(p->endpoint_str, s, sizeof(p->endpoint_str));
 		return;
 	}
 	if (error == EAI_NONAME) {
@@ -473,13 +491,13 @@ config_endpoint(struct peer_conf *p, const char *s)
 		return;
 	}
 	if (error != 0) {
-		blk_error("cannot resolve endpoint \"%s\": %s", s,
+		blk_error("cannot resolve %s \"%s\": %s", kw, s,
 		    gai_strerror(error));
 		return;
 	}
 	if (res->ai_addrlen > sizeof(p->endpoint)) {
 		freeaddrinfo(res);
-		blk_error("endpoint \"%s\": address too long", s);
+		blk_error("%s \"%s\": address too long", kw, s);
 		return;
 	}
 	memcpy(&p->endpoint, res->ai_addr, res->ai_addrlen);
@@ -488,8 +506,14 @@ config_endpoint(struct peer_conf *p, const char *s)
 	(void)strlcpy(p->endpoint_str, s, sizeof(p->endpoint_str));
 	return;
  form:
-	blk_error("endpoint \"%s\" must be host:port, a.b.c.d:port or "
-	    "[v6addr]:port", s);
+	blk_error("%s \"%s\" must be host:port, a.b.c.d:port or "
+	    "[v6addr]:port", kw, s);
+}
+
+void
+config_endpoint(struct peer_conf *p, const char *s)
+{
+	config_endpoint_kw(p, s, "endpoint");
 }
 
 /* clears the bits after the prefix length; 1 if there were any */

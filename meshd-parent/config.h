@@ -38,6 +38,9 @@ struct peer_conf {
 	char			 name[MESH_NAME_MAX];
 	uint8_t			 pubkey[WG_KEY_LEN];
 	char			 psk_file[PATH_MAX];	/* "" if none */
+	int			 psk_uapi;	/* a preshared key set through
+						   wg(8) (uapi_set.c), in
+						   meshd-crypto alone */
 	char			 endpoint_str[MESH_ENDPOINT_MAX]; /* as written */
 	struct sockaddr_storage	 endpoint;	/* resolved; ss_family 0 if none */
 	socklen_t		 endpoint_len;
@@ -59,6 +62,11 @@ struct peer_conf {
 	char			 ssh_known_hosts[PATH_MAX]; /* "" default */
 	char			 ssh_remote[MESH_ENDPOINT_MAX]; /* -W's; ""
 						   STREAM_DEFAULT */
+	/* a coordinator's relay (its serve relay), for a site without
+	   UDP: "" none */
+	char			 relay_str[MESH_ENDPOINT_MAX];
+	struct sockaddr_storage	 relay;
+	socklen_t		 relay_len;
 	int			 client;	/* serve concentrator's, from
 						   its state file (not
 						   printed) */
@@ -66,6 +74,7 @@ struct peer_conf {
 #define SSH_KNOWN_HOSTS_DEFAULT	"/etc/meshd/known_hosts"
 #define STREAM_DEFAULT		"127.0.0.1:51821"
 #define STREAM_LISTEN_MAX	8
+#define METRICS_LISTEN_MAX	4	/* metrics-listen lines */
 #define PROBE_INTERVAL_DEFAULT	60
 #define PROBE_INTERVAL_MIN	1
 #define PROBE_INTERVAL_MAX	3600
@@ -86,6 +95,8 @@ struct iface_conf {
 	uint16_t		 listen_port;	/* 0: none set */
 	char			 key_file[PATH_MAX];	/* "" if none */
 	char			 key_at[PATH_MAX + 16];	/* its "file:line" */
+	int			 key_uapi;	/* the key in use was set
+						   through wg(8), not key_file */
 	char			 user[64];	/* default MESHD_USER */
 	uint32_t		 table;		/* routes; 0: off (route.h) */
 	uint32_t		 resolve_interval; /* seconds */
@@ -174,6 +185,9 @@ struct meshd_conf {
 	/* control-socket "path" restricted; "" none (sun_path's size) */
 	char			 ro_sock[108];
 	struct filter_conf	*filter;	/* NULL: no filter block */
+	/* metrics-listen: where Prometheus scrapes (metrics.c) */
+	struct stream_listen	 metrics[METRICS_LISTEN_MAX];
+	size_t			 nmetrics;
 	/* serve concentrator (concentrator.h); NULL: none */
 	struct conc_conf	*conc;
 	char			 state_dir[PATH_MAX];	/* "" the default */
@@ -231,6 +245,9 @@ void			 config_peer_key(struct peer_conf *);
 void			 config_peer_end(struct peer_conf *, const char *, int,
 			    int);
 void			 config_endpoint(struct peer_conf *, const char *);
+/* the same, its messages naming keyword kw ("relay", "listen") */
+void			 config_endpoint_kw(struct peer_conf *, const char *,
+			    const char *);
 int			 config_endpoint_resolve(const char *,
 			    struct sockaddr_storage *, socklen_t *);
 void			 config_aip(struct peer_conf *, const char *,

@@ -60,11 +60,20 @@ struct ctl_conn {
 	uint32_t		 filter_seq;	/* waiting for tun; 0 none */
 };
 
-/* a listening control socket */
+#define CONTROL_SUN_PATH	sizeof(((struct sockaddr_un *)0)->sun_path)
+#define CONTROL_TMP_SUFFIX	".new"
+
+/*
+ * A listening control socket.  Bound under a temporary name (its path
+ * and CONTROL_TMP_SUFFIX) and renamed to its path once meshd is ready,
+ * so that a path which exists is a meshd which answers.
+ */
 struct ctl_listener {
 	int			 fd;
 	int			 restricted;
 	struct event		 ev, pause_ev;
+	const char		*path;		/* NULL: none */
+	char			 tmp[CONTROL_SUN_PATH];
 };
 
 /*
@@ -83,6 +92,8 @@ struct member_stats {
 	int64_t		 hs_last_attempt;
 	uint64_t	 rx_bytes;
 	uint64_t	 tx_bytes;
+	uint64_t	 rx_packets;
+	uint64_t	 tx_packets;
 	uint64_t	 drop_decrypt;
 	uint64_t	 drop_replay;
 	uint64_t	 drop_queue;
@@ -101,8 +112,11 @@ struct member_stats {
 struct stats_req {
 	TAILQ_ENTRY(stats_req)	 entry;
 	uint32_t		 seq;
-	struct ctl_conn		*c;		/* NULL: the client left */
-	int			 type;		/* IMSG_CTL_SHOW_* */
+	struct ctl_conn		*c;		/* NULL: the client left, or
+						   a scrape's */
+	int			 type;		/* IMSG_CTL_SHOW_*, or
+						   IMSG_METRICS_REQ */
+	uint32_t		 scrape;	/* METRICS_REQ: net's id */
 	struct mesh_peer_stats	 global[PROC_MAX]; /* each child's own */
 	char			 name[MESH_NAME_MAX];	/* "" all */
 	int			 waiting;	/* children yet to answer */
@@ -133,8 +147,18 @@ static int	 stats_request(struct ctl_conn *, int, const char *);
 static void	 stats_merge(struct mesh_peer_stats *, enum meshd_role,
 		    const struct mesh_peer_stats *);
 
+/* the temporary name of path, in buf; -1 if it does not fit */
 static int
-control_open(const char *path, mode_t mode)
+control_tmpname(const char *path, char *buf, size_t len)
+{
+	int	n;
+
+	n = snprintf(buf, len, "%s%s", path, CONTROL_TMP_SUFFIX);
+	return n < 0 || (size_t)n >= len ? -1 : 0;
+}
+
+static int
+control_open(struct ctl_listener *l, const char *path, mode_t mode)
 {
 	struct sockaddr_un	 sun;
 	int			 fd;
@@ -143,8 +167,11 @@ control_open(const char *path, mode_t mode)
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
 	if (strlcpy(sun.sun_path, path, sizeof(sun.sun_path)) >=
-	    sizeof(sun.sun_path)) {
-		log_warnx("control socket path %s is too long", path);
+	    sizeof(sun.sun_path) ||
+	    control_tmpname(path, l->tmp, sizeof(l->tmp)) == -1) {
+		log_warnx("control socket path %s is too long (at most %zu "
+		    "bytes)", path, sizeof(sun.sun_path) -
+		    sizeof(CONTROL_TMP_SUFFIX));
 		return -1;
 	}
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
@@ -165,39 +192,73 @@ control_open(const char *path, mode_t mode)
 		log_warn("control socket");
 		return -1;
 	}
+	/* gone until we are ready: a stale path is no sign of a meshd */
 	if (unlink(path) == -1 && errno != ENOENT) {
 		log_warn("unlink %s", path);
 		close(fd);
 		return -1;
 	}
+	if (unlink(l->tmp) == -1 && errno != ENOENT) {
+		log_warn("unlink %s", l->tmp);
+		close(fd);
+		return -1;
+	}
+	(void)strlcpy(sun.sun_path, l->tmp, sizeof(sun.sun_path));
 	old = umask(S_IXUSR | S_IXGRP | S_IWOTH | S_IROTH | S_IXOTH);
 	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
-		log_warn("bind %s", path);
+		log_warn("bind %s", l->tmp);
 		umask(old);
 		close(fd);
 		return -1;
 	}
 	umask(old);
-	if (chmod(path, mode) == -1) {
-		log_warn("chmod %s", path);
+	if (chmod(l->tmp, mode) == -1) {
+		log_warn("chmod %s", l->tmp);
 		close(fd);
-		(void)unlink(path);
+		(void)unlink(l->tmp);
 		return -1;
 	}
+	l->path = path;
 	return fd;
 }
 
 int
 control_init(const char *path)
 {
-	return control_open(path, 0660);
+	return control_open(&ctl_main, path, 0660);
 }
 
 /* the restricted socket: anyone may look, so mode 0666 */
 int
 control_init_ro(const char *path)
 {
-	return control_open(path, 0666);
+	return control_open(&ctl_ro, path, 0666);
+}
+
+/*
+ * Ready (meshd.c start_ready): each socket listens already (since the
+ * children got their config), and now appears under its path.  rename(2)
+ * is atomic: there is never a path that refuses a connection.
+ */
+static int
+control_publish_one(struct ctl_listener *l)
+{
+	if (l->path == NULL)
+		return 0;
+	if (rename(l->tmp, l->path) == -1) {
+		log_warn("control socket: rename %s to %s", l->tmp, l->path);
+		return -1;
+	}
+	return 0;
+}
+
+int
+control_publish(void)
+{
+	if (control_publish_one(&ctl_main) == -1 ||
+	    control_publish_one(&ctl_ro) == -1)
+		return -1;
+	return 0;
 }
 
 static void
@@ -223,11 +284,17 @@ control_listen_ro(int fd)
 	control_listen_one(&ctl_ro, fd);
 }
 
+/* the socket's path and its temporary name, whichever exists */
 void
 control_cleanup(const char *path)
 {
-	if (path != NULL)
-		(void)unlink(path);
+	char	tmp[CONTROL_SUN_PATH];
+
+	if (path == NULL)
+		return;
+	(void)unlink(path);
+	if (control_tmpname(path, tmp, sizeof(tmp)) == 0)
+		(void)unlink(tmp);
 }
 
 static void
@@ -420,57 +487,75 @@ peer_send(struct ctl_conn *c, struct ctl_peer *cp,
  * be queued.  A coordinator whose certificate came has its addresses
  * after the allowed-ips: they are routed to it as well.
  */
+/* a config peer as meshctl sees it; its certificate's member or NULL */
+static struct member *
+peer_fill(struct ctl_peer *cp, struct peer_conf *p,
+    const struct mesh_peer_stats *st, const struct mesh_peer_path *path)
+{
+	struct member	*m = NULL;
+
+	memset(cp, 0, sizeof(*cp));
+	if (path != NULL && path->id == p->id)
+		cp->path = *path;
+	cp->id = p->id;
+	(void)strlcpy(cp->name, p->name, sizeof(cp->name));
+	memcpy(cp->pubkey, p->pubkey, sizeof(cp->pubkey));
+	cp->stats = *st;
+	/* the endpoint in use (net learns it), else the configured one */
+	if (st->endpoint_len > 0)
+		mesh_sockaddr_ntop(st->endpoint, st->endpoint_len,
+		    cp->endpoint, sizeof(cp->endpoint));
+	else if (p->endpoint.ss_family != 0)
+		mesh_sockaddr_ntop(&p->endpoint, p->endpoint_len,
+		    cp->endpoint, sizeof(cp->endpoint));
+	cp->has_psk = p->psk_file[0] != '\0' || p->psk_uapi;
+	cp->keepalive = p->keepalive;
+	cp->source = CTL_SOURCE_CONFIG;
+	cp->state = CTL_STATE_MEMBER;
+	cp->coordinator = p->coordinator != 0;
+	if (p->coordinator && (m = members_find(p->id)) != NULL)
+		peer_cert(cp, m);
+	return m;
+}
+
 static int
 show_peer(struct ctl_conn *c, struct peer_conf *p,
     const struct mesh_peer_stats *st, const struct mesh_peer_path *path)
 {
 	struct ctl_peer	 cp;
-	struct member	*m = NULL;
+	struct member	*m;
 
-	memset(&cp, 0, sizeof(cp));
-	if (path != NULL && path->id == p->id)
-		cp.path = *path;
-	cp.id = p->id;
-	(void)strlcpy(cp.name, p->name, sizeof(cp.name));
-	memcpy(cp.pubkey, p->pubkey, sizeof(cp.pubkey));
-	cp.stats = *st;
-	/* the endpoint in use (net learns it), else the configured one */
-	if (st->endpoint_len > 0)
-		mesh_sockaddr_ntop(st->endpoint, st->endpoint_len, cp.endpoint,
-		    sizeof(cp.endpoint));
-	else if (p->endpoint.ss_family != 0)
-		mesh_sockaddr_ntop(&p->endpoint, p->endpoint_len, cp.endpoint,
-		    sizeof(cp.endpoint));
-	cp.has_psk = p->psk_file[0] != '\0';
-	cp.keepalive = p->keepalive;
-	cp.source = CTL_SOURCE_CONFIG;
-	cp.state = CTL_STATE_MEMBER;
-	cp.coordinator = p->coordinator != 0;
-	if (p->coordinator && (m = members_find(p->id)) != NULL)
-		peer_cert(&cp, m);
+	m = peer_fill(&cp, p, st, path);
 	return peer_send(c, &cp, p->aips, p->naips, m != NULL ? m->addrs :
 	    NULL, m != NULL && m->state == CTL_STATE_MEMBER ? m->naddrs : 0);
 }
 
 /* a mesh peer: its certificate's addresses are its allowed-ips */
+static void
+member_fill(struct ctl_peer *cp, struct member *m,
+    const struct mesh_peer_stats *st, const struct mesh_peer_path *path)
+{
+	memset(cp, 0, sizeof(*cp));
+	if (path != NULL)
+		cp->path = *path;
+	cp->id = m->id;
+	(void)strlcpy(cp->name, m->name, sizeof(cp->name));
+	memcpy(cp->pubkey, m->pubkey, sizeof(cp->pubkey));
+	cp->stats = *st;
+	if (st->endpoint_len > 0)
+		mesh_sockaddr_ntop(st->endpoint, st->endpoint_len,
+		    cp->endpoint, sizeof(cp->endpoint));
+	cp->source = CTL_SOURCE_MESH;
+	peer_cert(cp, m);
+}
+
 static int
 show_member(struct ctl_conn *c, struct member *m,
     const struct mesh_peer_stats *st, const struct mesh_peer_path *path)
 {
 	struct ctl_peer	 cp;
 
-	memset(&cp, 0, sizeof(cp));
-	if (path != NULL)
-		cp.path = *path;
-	cp.id = m->id;
-	(void)strlcpy(cp.name, m->name, sizeof(cp.name));
-	memcpy(cp.pubkey, m->pubkey, sizeof(cp.pubkey));
-	cp.stats = *st;
-	if (st->endpoint_len > 0)
-		mesh_sockaddr_ntop(st->endpoint, st->endpoint_len, cp.endpoint,
-		    sizeof(cp.endpoint));
-	cp.source = CTL_SOURCE_MESH;
-	peer_cert(&cp, m);
+	member_fill(&cp, m, st, path);
 	/* its routes are allowed-ips too (tun routes them to it) */
 	return peer_send(c, &cp, m->addrs, m->naddrs, m->routes,
 	    m->state == CTL_STATE_MEMBER ? m->nroutes : 0);
@@ -509,6 +594,8 @@ member_stats_get(const struct member_stats *ms, struct mesh_peer_stats *st)
 	st->latest_handshake = ms->latest_handshake;
 	st->rx_bytes = ms->rx_bytes;
 	st->tx_bytes = ms->tx_bytes;
+	st->rx_packets = ms->rx_packets;
+	st->tx_packets = ms->tx_packets;
 	st->drop_decrypt = ms->drop_decrypt;
 	st->drop_replay = ms->drop_replay;
 	st->drop_queue = ms->drop_queue;
@@ -547,6 +634,8 @@ member_stats_put(struct member_stats *ms, const struct mesh_peer_stats *st)
 	ms->latest_handshake = st->latest_handshake;
 	ms->rx_bytes = st->rx_bytes;
 	ms->tx_bytes = st->tx_bytes;
+	ms->rx_packets = st->rx_packets;
+	ms->tx_packets = st->tx_packets;
 	ms->drop_decrypt = st->drop_decrypt;
 	ms->drop_replay = st->drop_replay;
 	ms->drop_queue = st->drop_queue;
@@ -574,7 +663,7 @@ stats_members(struct stats_req *r)
 	struct member	*m, *one = NULL;
 	size_t		 n = 0;
 
-	if (r->type != IMSG_CTL_SHOW_PEERS)
+	if (r->type != IMSG_CTL_SHOW_PEERS && r->type != IMSG_METRICS_REQ)
 		return 0;
 	if (r->name[0] != '\0') {
 		if (config_find_peer_name(parent.conf, r->name) != NULL ||
@@ -633,6 +722,36 @@ stats_member(struct stats_req *r, uint32_t id)
 	return bsearch(&id, r->mst, r->nm, sizeof(*r->mst), stats_id_cmp);
 }
 
+/* a request for the children's counters, not yet sent; NULL: ENOMEM */
+static struct stats_req *
+stats_req_new(int type, const char *name)
+{
+	struct stats_req	*r;
+
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		return NULL;
+	r->type = type;
+	(void)strlcpy(r->name, name, sizeof(r->name));
+	if ((r->st = calloc(parent.conf->npeers + 1, sizeof(*r->st))) ==
+	    NULL || stats_members(r) == -1) {
+		stats_req_free(r);
+		return NULL;
+	}
+	r->seq = ++stats_seq;
+	r->n = parent.conf->npeers;
+	return r;
+}
+
+/* r asks every child; the answer comes when all have answered */
+static void
+stats_req_send(struct stats_req *r)
+{
+	r->waiting = parent_stats_request(r->seq);
+	TAILQ_INSERT_TAIL(&stats_reqs, r, entry);
+	if (r->waiting == 0)
+		control_stats_end(r->seq);
+}
+
 /* the counters live in the children: ask them, answer when all have */
 static int
 stats_request(struct ctl_conn *c, int type, const char *name)
@@ -643,27 +762,73 @@ stats_request(struct ctl_conn *c, int type, const char *name)
 		control_result(c, EBUSY, "a show request is still running");
 		return -1;
 	}
-	if ((r = calloc(1, sizeof(*r))) == NULL) {
+	if ((r = stats_req_new(type, name)) == NULL) {
 		control_result(c, ENOMEM, "out of memory");
 		return -1;
 	}
-	r->type = type;
-	(void)strlcpy(r->name, name, sizeof(r->name));
-	if ((r->st = calloc(parent.conf->npeers + 1, sizeof(*r->st))) ==
-	    NULL || stats_members(r) == -1) {
-		stats_req_free(r);
-		control_result(c, ENOMEM, "out of memory");
-		return -1;
-	}
-	r->seq = ++stats_seq;
 	r->c = c;
 	c->stats_pending = 1;
-	r->n = parent.conf->npeers;
-	r->waiting = parent_stats_request(r->seq);
-	TAILQ_INSERT_TAIL(&stats_reqs, r, entry);
-	if (r->waiting == 0)
-		control_stats_end(r->seq);
+	stats_req_send(r);
 	return 0;
+}
+
+/*
+ * A scrape (metrics.c): every peer's counters, gathered as for show
+ * peers; metrics_reply() gets them.  -1: out of memory.
+ */
+int
+control_metrics(uint32_t scrape)
+{
+	struct stats_req	*r;
+
+	if ((r = stats_req_new(IMSG_METRICS_REQ, "")) == NULL)
+		return -1;
+	r->scrape = scrape;
+	stats_req_send(r);
+	return 0;
+}
+
+/*
+ * Each peer of a scrape's request as show peers lists it, to fn: the
+ * config's, then the mesh's.
+ */
+void
+control_metrics_peers(struct stats_req *r,
+    void (*fn)(const struct ctl_peer *, void *), void *arg)
+{
+	static const struct mesh_peer_stats nostats;
+	struct ctl_peer		*cp;
+	struct peer_conf	*p;
+	struct member		*m;
+	struct member_stats	*ms;
+	struct mesh_peer_stats	 st;
+	size_t			 i = 0;
+
+	if ((cp = malloc(sizeof(*cp))) == NULL) {
+		log_warn("metrics: %s", __func__);
+		return;
+	}
+	TAILQ_FOREACH(p, &parent.conf->peers, entry) {
+		/* a reload meanwhile may have moved peers: match ids */
+		if (i < r->n && r->st[i].id == p->id)
+			(void)peer_fill(cp, p, &r->st[i], r->path != NULL ?
+			    &r->path[i] : NULL);
+		else
+			(void)peer_fill(cp, p, &nostats, NULL);
+		fn(cp, arg);
+		i++;
+	}
+	for (m = members_first(); m != NULL; m = members_next(m)) {
+		if (m->id < MESH_DYN_ID_MIN)
+			continue;
+		if ((ms = stats_member(r, m->id)) != NULL)
+			member_stats_get(ms, &st);
+		else
+			memset(&st, 0, sizeof(st));
+		member_fill(cp, m, &st, ms != NULL ? ms->path : NULL);
+		fn(cp, arg);
+	}
+	free(cp);
 }
 
 static struct stats_req *
@@ -783,6 +948,8 @@ stats_merge(struct mesh_peer_stats *st, enum meshd_role from,
 		st->latest_handshake = in->latest_handshake;
 	st->rx_bytes += in->rx_bytes;
 	st->tx_bytes += in->tx_bytes;
+	st->rx_packets += in->rx_packets;
+	st->tx_packets += in->tx_packets;
 	st->drop_decrypt += in->drop_decrypt;
 	st->drop_replay += in->drop_replay;
 	st->drop_queue += in->drop_queue;
@@ -939,7 +1106,9 @@ control_stats_end(uint32_t seq)
 	if (r->waiting > 0 && --r->waiting > 0)
 		return;
 	TAILQ_REMOVE(&stats_reqs, r, entry);
-	if (r->c != NULL && r->type == IMSG_CTL_SHOW_STATUS) {
+	if (r->type == IMSG_METRICS_REQ)
+		metrics_reply(r->scrape, r, r->global);
+	else if (r->c != NULL && r->type == IMSG_CTL_SHOW_STATUS) {
 		r->c->stats_pending = 0;
 		show_status(r->c, r->global);
 		control_event_add(r->c);

@@ -31,6 +31,7 @@
 #include <errno.h>
 #include <event.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -162,11 +163,16 @@ exit_route(int add, int af, int ifindex)
 
 /*
  * The rules of family af: main with suppress_prefixlength 0 at
- * EXIT_PREF, then not fwmark EXIT_MARK to EXIT_TABLE at EXIT_PREF + 1.
+ * EXIT_PREF, then not fwmark EXIT_MARK to EXIT_TABLE at EXIT_PREF + 1;
+ * which 2: main for the unprivileged user's sockets (ssh(1)'s) at
+ * EXIT_PREF - 1.
  */
 static int
 exit_rule(int add, int af, int which)
 {
+	struct fib_rule_uid_range	uid;
+	struct passwd			*pw;
+
 	union {
 		struct nlmsghdr	nh;
 		char		buf[NL_MSG_MAX];
@@ -175,12 +181,18 @@ exit_rule(int add, int af, int which)
 	uint32_t		pref = EXIT_PREF + which, table, mark = EXIT_MARK;
 	uint32_t		mask = 0xffffffff, suppress = 0;
 
+	if (which == 2) {
+		if ((pw = getpwnam(parent.conf->iface.user)) == NULL)
+			return ENOENT;
+		uid.start = uid.end = pw->pw_uid;
+		pref = EXIT_PREF - 1;
+	}
 	memset(&m, 0, sizeof(m));
 	memset(&frh, 0, sizeof(frh));
 	frh.family = af == 4 ? AF_INET : AF_INET6;
 	frh.action = FR_ACT_TO_TBL;
-	table = which == 0 ? RT_TABLE_MAIN : EXIT_TABLE;
-	frh.table = which == 0 ? RT_TABLE_MAIN : RT_TABLE_UNSPEC;
+	table = which != 1 ? RT_TABLE_MAIN : EXIT_TABLE;
+	frh.table = which != 1 ? RT_TABLE_MAIN : RT_TABLE_UNSPEC;
 	if (which == 1)
 		frh.flags = FIB_RULE_INVERT;
 	m.nh.nlmsg_len = NLMSG_LENGTH(sizeof(frh));
@@ -192,6 +204,8 @@ exit_rule(int add, int af, int which)
 	if (which == 0)
 		rt_attr(&m.nh, FRA_SUPPRESS_PREFIXLEN, &suppress,
 		    sizeof(suppress));
+	else if (which == 2)
+		rt_attr(&m.nh, FRA_UID_RANGE, &uid, sizeof(uid));
 	else {
 		rt_attr(&m.nh, FRA_FWMARK, &mark, sizeof(mark));
 		rt_attr(&m.nh, FRA_FWMASK, &mask, sizeof(mask));
@@ -251,8 +265,8 @@ sysctl_set(const char *path, int v)
 static void
 rules_set(int add)
 {
-	static const char	*what[2] = { "suppress_prefixlength rule",
-				    "fwmark rule" };
+	static const char	*what[3] = { "suppress_prefixlength rule",
+				    "fwmark rule", "the user's (ssh) rule" };
 	int			 af, w, e;
 
 	if (add == ex.rules)
@@ -261,7 +275,7 @@ rules_set(int add)
 		if (add && (e = exit_route(1, af, ex.ifindex)) != 0)
 			log_warnx("exit node: IPv%d default route in table "
 			    "%d: %s", af, EXIT_TABLE, strerror(e));
-		for (w = 0; w < 2; w++) {
+		for (w = 0; w < 3; w++) {
 			e = exit_rule(add, af, w);
 			if (e != 0 && !(add && e == EEXIST) &&
 			    !(!add && e == ENOENT))

@@ -24,6 +24,10 @@
  * two rules per family, "from all lookup main suppress_prefixlength 0"
  * (the main table's more specific routes still win: the LAN, the mesh)
  * at EXIT_PREF and "not fwmark EXIT_MARK lookup EXIT_TABLE" after it.
+ * One more, before them: "uidrange U-U lookup main" for the daemon's
+ * unprivileged user, whose only sockets are ssh(1)'s for the SSH
+ * transport (ssh cannot set SO_MARK; the children make no socket): a
+ * peer's SSH connection keeps to the underlay too.
  * tun routes the default routes to the exit node's id (IMSG_EXIT_NODE);
  * while there is none, tun drops what the table sends it, so nothing
  * leaks, unless exit-node-fallback direct, which takes the rules away
@@ -41,7 +45,8 @@
 
 #define EXIT_MARK	0x6d65		/* "me": the tunnel's sockets */
 #define EXIT_TABLE	0x6d65		/* the exit node's routing table */
-#define EXIT_PREF	0x6d65		/* rule priorities: this and +1 */
+#define EXIT_PREF	0x6d65		/* rule priorities: this and +1; the
+					   user's rule at this - 1 */
 #define EXIT_NFT_TABLE	"meshd_exit"	/* inet family */
 /* the seq of exit.c's STATS_REQ to crypto: control's count up from 1 */
 #define EXIT_STATS_SEQ	0xffffffffU

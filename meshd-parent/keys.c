@@ -147,16 +147,26 @@ keys_error(struct meshd_conf *conf, struct imsg *imsg, char *err,
 		if (!isprint((unsigned char)*c))
 			*c = '?';
 	if (id == 0) {
-		snprintf(err, errlen, "%s: %s: %s", conf->iface.key_at,
-		    conf->iface.key_file, reason);
+		if (conf->iface.key_uapi)
+			snprintf(err, errlen, "the private key set through "
+			    "wg: %s", reason);
+		else
+			snprintf(err, errlen, "%s: %s: %s", conf->iface.key_at,
+			    conf->iface.key_file, reason);
 		free(reason);
 		return;
 	}
 	TAILQ_FOREACH(p, &conf->peers, entry)
-		if (p->id == id && p->psk_file[0] != '\0')
+		if (p->id == id && (p->psk_file[0] != '\0' || p->psk_uapi))
 			break;
 	if (p == NULL)
 		fatalx("KEY_ERROR: no peer %u has a preshared key", id);
+	if (p->psk_file[0] == '\0') {
+		snprintf(err, errlen, "peer %s: the preshared key set through "
+		    "wg: %s", p->name, reason);
+		free(reason);
+		return;
+	}
 	snprintf(err, errlen, "%s: %s: %s", p->psk_at != NULL ? p->psk_at :
 	    "?", p->psk_file, reason);
 	free(reason);

@@ -51,6 +51,7 @@
 #include "pktchan.h"
 #include "route.h"
 #include "tundev.h"
+#include "uapi.h"
 
 #ifndef MESHD_LIBEXECDIR
 #define MESHD_LIBEXECDIR	"/usr/local/libexec/meshd"
@@ -186,6 +187,8 @@ main(int argc, char *argv[])
 	if (argc > 0)
 		usage();
 	log_setverbose(parent.verbose);
+	/* before anything is exec'd (check_config runs meshd-crypto -n) */
+	notify_init();
 
 	signal(SIGPIPE, SIG_IGN);
 	if ((conf = parse_config(parent.conffile, 0)) == NULL)
@@ -244,6 +247,9 @@ main(int argc, char *argv[])
 		control_cleanup(parent.ro_path);
 		exit(1);
 	}
+	/* wg(8)'s socket: another daemon's, in another namespace, stops us */
+	if (uapi_init(conf->iface.name) == -1)
+		parent_shutdown(1);
 	if (tundev_set_mtu(parent.ifindex, conf->iface.mtu) == -1)
 		fatal("%s: mtu %u", conf->iface.name, conf->iface.mtu);
 	for (i = 0; i < conf->iface.naddrs; i++) {
@@ -442,17 +448,34 @@ parent_configured(void)
 	start_ready();
 }
 
-/* ready: sandboxed children with their config, meshctl answered */
+/*
+ * Ready: the UDP sockets are bound and the interface is up (main, before
+ * any child runs), the three children are sandboxed (CHILD_READY) and
+ * have their config (parent_configured), and meshctl is answered: now
+ * the control socket appears under its path, then the service manager
+ * (READY=1) and the waiting foreground (daemon_start) learn it.  Once.
+ */
 static void
 start_ready(void)
 {
+	static int	done;
 	enum meshd_role	r;
+	char		status[128];
 
-	if (!start_configured)
+	if (done || !start_configured)
 		return;
 	for (r = PROC_NET; r < PROC_MAX; r++)
 		if (!parent.children[r].ready)
 			return;
+	done = 1;
+	if (control_publish() == -1)
+		parent_shutdown(1);
+	(void)snprintf(status, sizeof(status), "running: interface %s, "
+	    "port %u, %zu peer%s", parent.conf->iface.name,
+	    parent.listen_port, parent.conf->npeers,
+	    parent.conf->npeers == 1 ? "" : "s");
+	notify_ready(status);
+	log_debug("ready: %s", status);
 	if (start_fd == -1)
 		return;
 	log_tee(-1);
@@ -636,11 +659,13 @@ parent_dispatch_child(struct child_proc *cp, struct imsg *imsg)
 		    pst.endpoint_len > sizeof(pst.endpoint))
 			fatalx("PEER_STATS: bad message from %s",
 			    meshd_role_names[cp->role]);
-		if (!exit_stats(imsg_get_id(imsg), &pst))
+		if (!exit_stats(imsg_get_id(imsg), &pst) &&
+		    !uapi_stats(imsg_get_id(imsg), &pst))
 			control_stats(imsg_get_id(imsg), cp->role, &pst);
 		break;
 	case IMSG_STATS_END:
-		if (!exit_stats(imsg_get_id(imsg), NULL))
+		if (!exit_stats(imsg_get_id(imsg), NULL) &&
+		    !uapi_stats(imsg_get_id(imsg), NULL))
 			control_stats_end(imsg_get_id(imsg));
 		break;
 	case IMSG_LOG:
@@ -685,6 +710,9 @@ parent_dispatch_net(struct child_proc *cp, struct imsg *imsg)
 		return 0;
 	case IMSG_BDAY_SOCKET:
 		udp_bday_back(imsg);
+		return 0;
+	case IMSG_METRICS_REQ:
+		metrics_request(&cp->iev, imsg);
 		return 0;
 	default:
 		return parent_dispatch_child(cp, imsg);
@@ -751,6 +779,12 @@ parent_dispatch_crypto(struct child_proc *cp, struct imsg *imsg)
 		break;
 	case IMSG_KEY_ERROR:
 		keycheck_error(imsg);
+		break;
+	case IMSG_UAPI_KEY:
+		uapi_key(imsg);
+		break;
+	case IMSG_UAPI_KEY_END:
+		uapi_key_end(imsg);
 		break;
 	case IMSG_PEER_NORESP:
 		if (imsg_get_len(imsg) != 0)
@@ -920,6 +954,7 @@ parent_shutdown(int code)
 
 	if (shutting_down++)
 		exit(code);
+	notify_stopping();
 	net_stop();
 	stream_shutdown();
 	for (r = PROC_NET; r < PROC_MAX; r++)
@@ -954,6 +989,7 @@ parent_shutdown(int code)
 		log_warn("cannot remove interface %s", parent.conf->iface.name);
 	control_cleanup(parent.csock);
 	control_cleanup(parent.ro_path);
+	uapi_cleanup();
 	log_info("terminating");
 	exit(code);
 }

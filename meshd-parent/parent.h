@@ -74,6 +74,8 @@ int	 parent_logline(struct imsg *, int *, char *, size_t);
 /* control.c */
 int	 control_init(const char *);
 void	 control_listen(int);
+/* ready: the sockets' paths, bound under temporary names, into place */
+int	 control_publish(void);
 /* the restricted socket (control-socket ... restricted): show only */
 int	 control_init_ro(const char *);
 void	 control_listen_ro(int);
@@ -93,6 +95,23 @@ void	 control_filter(uint32_t, uint32_t, const void *, size_t);
 
 /* tun's IMSG_CTL_DNS for request id */
 void	 control_dns(uint32_t, struct ctl_dns *);
+
+/* notify.c: the service manager's NOTIFY_SOCKET (sd_notify(3)) */
+void	 notify_init(void);
+void	 notify_ready(const char *);
+void	 notify_reloading(void);
+void	 notify_reloaded(const char *);
+void	 notify_stopping(void);
+
+/* Prometheus metrics (metrics.c); a scrape's counters come from control.c */
+struct stats_req;
+int	 control_metrics(uint32_t);
+void	 control_metrics_peers(struct stats_req *,
+	    void (*)(const struct ctl_peer *, void *), void *);
+void	 metrics_reconf(struct meshd_conf *, int);
+void	 metrics_request(struct imsgev *, struct imsg *);
+void	 metrics_reply(uint32_t, struct stats_req *,
+	    const struct mesh_peer_stats *);
 
 /* dnsconf.c: mesh DNS sockets for tun, systemd-resolved */
 void	 dns_config(struct meshd_conf *);
@@ -122,6 +141,10 @@ void	 keycheck_error(struct imsg *);
  * (EBUSY: one is running) and a message (maybe several lines) in buf.
  */
 int	 parent_reload(char *, size_t);
+/* a config's key check or reload is running */
+int	 reload_busy(void);
+/* a UAPI set's config, its keys already on their way to crypto */
+void	 keycheck_uapi(struct meshd_conf *);
 /* the same with a config built otherwise, and its parse's warnings */
 int	 parent_reload_conf(struct meshd_conf *, const char *, char *, size_t);
 /* SIGHUP: a reload, or one queued behind the one running */

@@ -118,6 +118,7 @@ enum opt {
 	OPT_TLSCERT,
 	OPT_TLSKEY,
 	OPT_SITEDIR,
+	OPT_COORDRELAY,
 	OPT_MAX
 };
 
@@ -230,6 +231,7 @@ static void	 peer_end(void);
 static void	 peer_pubkey(const char *);
 static void	 peer_psk(const char *);
 static void	 peer_endpoint(const char *);
+static void	 coord_relay(const char *);
 static void	 peer_aip(const char *);
 static void	 peer_keepalive(const char *);
 static void	 mesh_begin(const char *);
@@ -260,6 +262,7 @@ static void	 stream_end(void);
 static void	 filter_begin(void);
 static void	 filter_end(void);
 static void	 stream_listen(const char *);
+static void	 metrics_listen(const char *);
 static void	 iface_probe(const char *);
 static void	 peer_ssh(const char *);
 static void	 peer_ssh_opt(int, const char *);
@@ -285,6 +288,7 @@ static void	 coord_abort(void);
 %token	RELAY SITEDIRECTORY TLSCERTFILE TLSKEYFILE
 %token	DOMAIN TTL
 %token	FILTER
+%token	METRICSLISTEN
 %token	ADDRESSPOOL CONCENTRATOR STATEDIRECTORY
 %token	ERROR
 %token	<string>	STRING
@@ -301,6 +305,7 @@ grammar		: /* empty */
 		| grammar ctlsock '\n'
 		| grammar servestream '\n'
 		| grammar filter '\n'
+		| grammar metrics '\n'
 		| grammar statedir '\n'
 		| grammar error '\n'		{
 			block_abort();
@@ -373,6 +378,9 @@ flist		: /* empty */
 
 /* only the restricted kind: the main socket is meshd -s */
 ctlsock		: CONTROLSOCKET STRING RESTRICTED { control_socket($2); }
+		;
+
+metrics		: METRICSLISTEN STRING		{ metrics_listen($2); }
 		;
 
 include		: INCLUDE STRING		{ do_include($2); }
@@ -517,6 +525,10 @@ meshopt		: CA STRING			{ mesh_ca($2); }
 		| EXITNODE STRING		{ mesh_exit_node($2); }
 		| EXITNODEFALLBACK STRING	{ mesh_exit_fallback($2); }
 		| ANNOUNCE STRING		{ mesh_announce($2); }
+		| RELAY STRING			{
+			blk_error("relay \"%s\" belongs in the block of the "
+			    "coordinator that serves it", $2);
+		}
 		| coordinator
 		;
 
@@ -567,6 +579,8 @@ coordopts_l	: /* empty */
 coordopt	: PUBLICKEY STRING		{ peer_pubkey($2); }
 		| ENDPOINT STRING		{ peer_endpoint($2); }
 		| PERSISTENTKEEPALIVE STRING	{ peer_keepalive($2); }
+		| RELAY STRING			{ coord_relay($2); }
+		| SSH STRING			{ peer_ssh($2); } sshopts
 		;
 
 %%
@@ -600,6 +614,7 @@ static const struct keyword keywords[] = {
 	{ "listen",			LISTEN,			BLOCK_RELAY },
 	{ "listen-port",		LISTENPORT,		BLOCK_IFACE },
 	{ "mesh",			MESH,			BLOCK_NONE },
+	{ "metrics-listen",		METRICSLISTEN,		BLOCK_NONE },
 	{ "mtu",			MTU,			BLOCK_IFACE },
 	{ "peer",			PEER,			BLOCK_NONE },
 	{ "persistent-keepalive",	PERSISTENTKEEPALIVE,	BLOCK_PEER },
@@ -655,7 +670,10 @@ keyword_in(const struct keyword *kw, enum block b)
 	    (b == BLOCK_CONC && kw->token == ENDPOINT))
 		return 1;
 	return b == BLOCK_COORD && (kw->token == PUBLICKEY ||
-	    kw->token == ENDPOINT || kw->token == PERSISTENTKEEPALIVE);
+	    kw->token == ENDPOINT || kw->token == PERSISTENTKEEPALIVE ||
+	    kw->token == RELAY || kw->token == SSH ||
+	    kw->token == IDENTITYFILE || kw->token == KNOWNHOSTSFILE ||
+	    kw->token == REMOTESTREAM);
 }
 
 static const char *
@@ -1929,15 +1947,22 @@ peer_begin(const char *name)
 	config_peer_name(name, 0);
 }
 
+/* ssh in a peer or coordinator block needs identity-file */
+static void
+ssh_end(void)
+{
+	if (blk.peer->ssh[0] != '\0' && !ssh_id_given)
+		blk_error_at(blk.seen[OPT_SSH], "ssh needs identity-file "
+		    "(ssh \"%s\" identity-file \"/path\")", blk.peer->ssh);
+}
+
 static void
 peer_end(void)
 {
 	config_aips_end(blk.peer);
 	if (blk.seen[OPT_PUBKEY] == 0)
 		blk_error_at(blk.line, "public-key is missing");
-	if (blk.peer->ssh[0] != '\0' && !ssh_id_given)
-		blk_error_at(blk.seen[OPT_SSH], "ssh needs identity-file "
-		    "(ssh \"%s\" identity-file \"/path\")", blk.peer->ssh);
+	ssh_end();
 	config_peer_end(blk.peer, blk.fname, blk.line, blk.key_ok);
 	TAILQ_INSERT_TAIL(&conf->peers, blk.peer, entry);
 	conf->npeers++;
@@ -1994,6 +2019,29 @@ peer_endpoint(const char *s)
 	if (!opt_once(OPT_ENDPOINT, "endpoint"))
 		return;
 	config_endpoint(blk.peer, s);
+}
+
+/*
+ * relay "host:port" in a coordinator block: that coordinator also serves
+ * a relay there (serve relay).  A member whose site lets no UDP out
+ * reaches its coordinator through it over TLS, and the rest of the mesh
+ * through the relays the directory names.  A host name is resolved now,
+ * once.
+ */
+static void
+coord_relay(const char *s)
+{
+	struct peer_conf	tmp;
+
+	if (!opt_once(OPT_COORDRELAY, "relay"))
+		return;
+	memset(&tmp, 0, sizeof(tmp));
+	config_endpoint_kw(&tmp, s, "relay");
+	if (tmp.endpoint_len == 0)
+		return;		/* said why */
+	(void)strlcpy(blk.peer->relay_str, s, sizeof(blk.peer->relay_str));
+	blk.peer->relay = tmp.endpoint;
+	blk.peer->relay_len = tmp.endpoint_len;
 }
 
 static void
@@ -2408,6 +2456,41 @@ stream_listen(const char *s)
 	conf->nstream++;
 }
 
+/*
+ * metrics-listen "addr:port": where Prometheus scrapes; a mesh address
+ * too (bound before it is on the interface), a few of them
+ */
+static void
+metrics_listen(const char *s)
+{
+	struct stream_listen	*sl;
+	size_t			 i;
+
+	if (conf->nmetrics >= METRICS_LISTEN_MAX) {
+		conf_error("metrics-listen: more than %d lines",
+		    METRICS_LISTEN_MAX);
+		return;
+	}
+	sl = &conf->metrics[conf->nmetrics];
+	if (strlen(s) >= sizeof(sl->str) ||
+	    config_endpoint_resolve(s, &sl->ss, &sl->sslen) != 0 ||
+	    (sl->ss.ss_family == AF_INET &&
+	    ((struct sockaddr_in *)&sl->ss)->sin_port == 0) ||
+	    (sl->ss.ss_family == AF_INET6 &&
+	    ((struct sockaddr_in6 *)&sl->ss)->sin6_port == 0)) {
+		conf_error("metrics-listen \"%s\" is not an address and port "
+		    "(addr:port or [v6addr]:port, e.g. \"127.0.0.1:9586\")", s);
+		return;
+	}
+	for (i = 0; i < conf->nmetrics; i++)
+		if (strcmp(conf->metrics[i].str, s) == 0) {
+			conf_error("metrics-listen \"%s\" given twice", s);
+			return;
+		}
+	(void)strlcpy(sl->str, s, sizeof(sl->str));
+	conf->nmetrics++;
+}
+
 /* probe-interval SECONDS: how often a peer on SSH or a relay tries UDP */
 static void
 iface_probe(const char *s)
@@ -2642,7 +2725,7 @@ relay_listen(const char *s)
 		return;
 	}
 	memset(&tmp, 0, sizeof(tmp));
-	config_endpoint(&tmp, s);
+	config_endpoint_kw(&tmp, s, "listen");
 	if (tmp.endpoint_str[0] == '\0')
 		return;		/* said why */
 	(void)strlcpy(r->listen_str[r->nlisten], s,
@@ -2767,6 +2850,7 @@ coord_end(void)
 {
 	if (blk.seen[OPT_PUBKEY] == 0)
 		blk_error_at(blk.line, "public-key is missing");
+	ssh_end();
 	config_peer_end(blk.peer, blk.fname, blk.line, blk.key_ok);
 	TAILQ_INSERT_TAIL(&conf->peers, blk.peer, entry);
 	conf->npeers++;

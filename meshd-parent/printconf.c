@@ -85,6 +85,27 @@ print_iface(FILE *f, struct iface_conf *ic)
 		fprintf(f, "\tprobe-interval %u\n", ic->probe_interval);
 }
 
+/* a peer's or a coordinator's ssh line, indented by tabs */
+static void
+print_ssh(FILE *f, const struct peer_conf *p, const char *tabs)
+{
+	if (p->ssh[0] == '\0')
+		return;
+	fprintf(f, "%sssh ", tabs);
+	print_string(f, p->ssh);
+	fprintf(f, " identity-file ");
+	print_string(f, p->ssh_identity);
+	if (p->ssh_known_hosts[0] != '\0') {
+		fprintf(f, " known-hosts-file ");
+		print_string(f, p->ssh_known_hosts);
+	}
+	if (p->ssh_remote[0] != '\0') {
+		fprintf(f, " remote-stream ");
+		print_string(f, p->ssh_remote);
+	}
+	fprintf(f, "\n");
+}
+
 /* a coordinator, inside the mesh block: how to reach it, no more */
 static void
 print_coord(FILE *f, struct peer_conf *p)
@@ -103,6 +124,12 @@ print_coord(FILE *f, struct peer_conf *p)
 	}
 	if (p->keepalive != 0)
 		fprintf(f, "\t\tpersistent-keepalive %u\n", p->keepalive);
+	print_ssh(f, p, "\t\t");
+	if (p->relay_str[0] != '\0') {
+		fprintf(f, "\t\trelay ");
+		print_string(f, p->relay_str);
+		fprintf(f, "\n");
+	}
 	fprintf(f, "\t}\n");
 }
 
@@ -221,21 +248,7 @@ print_peer(FILE *f, struct peer_conf *p)
 		fprintf(f, "\n");
 	if (p->keepalive != 0)
 		fprintf(f, "\tpersistent-keepalive %u\n", p->keepalive);
-	if (p->ssh[0] != '\0') {
-		fprintf(f, "\tssh ");
-		print_string(f, p->ssh);
-		fprintf(f, " identity-file ");
-		print_string(f, p->ssh_identity);
-		if (p->ssh_known_hosts[0] != '\0') {
-			fprintf(f, " known-hosts-file ");
-			print_string(f, p->ssh_known_hosts);
-		}
-		if (p->ssh_remote[0] != '\0') {
-			fprintf(f, " remote-stream ");
-			print_string(f, p->ssh_remote);
-		}
-		fprintf(f, "\n");
-	}
+	print_ssh(f, p, "\t");
 	fprintf(f, "}\n");
 }
 
@@ -249,6 +262,11 @@ print_config(FILE *f, struct meshd_conf *conf)
 		fprintf(f, "control-socket ");
 		print_string(f, conf->ro_sock);
 		fprintf(f, " restricted\n\n");
+	}
+	for (i = 0; i < conf->nmetrics; i++) {
+		fprintf(f, "metrics-listen ");
+		print_string(f, conf->metrics[i].str);
+		fprintf(f, i + 1 == conf->nmetrics ? "\n\n" : "\n");
 	}
 	if (conf->state_dir[0] != '\0') {
 		fprintf(f, "state-directory ");

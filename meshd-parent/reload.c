@@ -38,12 +38,14 @@
 #include "parent.h"
 #include "route.h"
 #include "tundev.h"
+#include "uapi.h"
 
 /* a config whose keys crypto is checking (meshd.h), and what it is for */
 static struct meshd_conf	*pending_conf;
 static int			 pending_start;
 static int			 hup_queued;	/* a SIGHUP came meanwhile */
 static char			*pending_warn;	/* its parser's warnings */
+static int			 pending_uapi;	/* a UAPI set's (uapi_set.c) */
 
 static void	 send_config(struct meshd_conf *);
 
@@ -92,7 +94,7 @@ peer_msg(struct peer_conf *p, struct mesh_peer_msg *pm)
 	pm->id = p->id;
 	(void)strlcpy(pm->name, p->name, sizeof(pm->name));
 	memcpy(pm->pubkey, p->pubkey, sizeof(pm->pubkey));
-	pm->has_psk = p->psk_file[0] != '\0';
+	pm->has_psk = p->psk_file[0] != '\0' || p->psk_uapi;
 	pm->keepalive = p->keepalive;
 	if (p->endpoint.ss_family != 0 &&
 	    p->endpoint_len <= sizeof(pm->endpoint)) {
@@ -103,6 +105,10 @@ peer_msg(struct peer_conf *p, struct mesh_peer_msg *pm)
 	pm->naips = p->naips;
 	if (p->coordinator)
 		pm->flags |= MESH_PEER_F_COORDINATOR;
+	if (p->relay_len != 0 && p->relay_len <= sizeof(pm->relay)) {
+		memcpy(pm->relay, &p->relay, p->relay_len);
+		pm->relay_len = p->relay_len;
+	}
 }
 
 /* the mesh block: RECONF_MESH, our certificate, the revocation list */
@@ -287,49 +293,85 @@ keycheck_start(struct meshd_conf *nconf, struct keyfds *kf, int start)
 	pending_start = start;
 }
 
+/* the service manager: the reload is over (READY=1), and how it went */
+static void
+reload_notify(int ok, const char *msg)
+{
+	char	status[MESH_RESULT_MAX + 64];
+
+	(void)snprintf(status, sizeof(status), "running: %s%s",
+	    ok ? "" : "reload failed, the running config stays: ", msg);
+	notify_reloaded(status);
+}
+
 int
 parent_reload(char *err, size_t errlen)
 {
 	struct meshd_conf	*nconf;
+	struct keyfds		 kf;
 
 	if (pending_conf != NULL) {
 		snprintf(err, errlen, "a reload is still running");
 		return EBUSY;
 	}
 	log_info("reloading %s", parent.conffile);
+	notify_reloading();
 	if ((nconf = parse_config(parent.conffile, 0)) == NULL) {
 		snprintf(err, errlen, "%s", config_errors());
 		log_warnx("reload failed, keeping the running config");
+		reload_notify(0, err);
 		return EINVAL;
 	}
-	return parent_reload_conf(nconf, config_warnings(), err, errlen);
+	if (keys_open(nconf, &kf, err, errlen) == -1) {
+		log_warnx("reload failed: %s", err);
+		reload_notify(0, err);
+		free_config(nconf);
+		return EINVAL;
+	}
+	assign_ids(nconf, parent.conf);
+	free(pending_warn);
+	pending_warn = strdup(config_warnings());
+	keycheck_start(nconf, &kf, 0);
+	return 0;
 }
 
 /*
- * A reload to a config made otherwise (a run-time change built from the
- * running one): the same path as parent_reload() after its parse.  nconf
- * is the reload's from here on, freed if it fails.
+ * A reload to a config made from the running one (serve concentrator's
+ * client add and remove): the same path as parent_reload() after its
+ * parse, but no key file is opened again: crypto keeps the keys in use
+ * (KEY_KEEP, as a wg(8) set does for the keys it leaves), so a key set
+ * through wg(8) stays.  nconf is the reload's from here on, freed if it
+ * fails.
  */
 int
 parent_reload_conf(struct meshd_conf *nconf, const char *warnings, char *err,
     size_t errlen)
 {
-	struct keyfds	kf;
+	struct imsgev		*iev = &parent.children[PROC_CRYPTO].iev;
+	struct peer_conf	*p;
 
 	if (pending_conf != NULL) {
 		free_config(nconf);
 		snprintf(err, errlen, "a reload is still running");
 		return EBUSY;
 	}
-	if (keys_open(nconf, &kf, err, errlen) == -1) {
-		log_warnx("reload failed: %s", err);
-		free_config(nconf);
-		return EINVAL;
-	}
 	assign_ids(nconf, parent.conf);
+	if (imsg_compose(&iev->ibuf, IMSG_KEY_KEEP, 0, 0, -1, NULL, 0) == -1)
+		fatal("imsg_compose");
+	TAILQ_FOREACH(p, &nconf->peers, entry)
+		if ((p->psk_file[0] != '\0' || p->psk_uapi) &&
+		    imsg_compose(&iev->ibuf, IMSG_KEY_KEEP, p->id, 0, -1, NULL,
+		    0) == -1)
+			fatal("imsg_compose");
+	if (imsg_compose(&iev->ibuf, IMSG_KEYCHECK_END, 0, 0, -1, NULL,
+	    0) == -1)
+		fatal("imsg_compose");
+	imsg_event_add(iev);
+	pending_conf = nconf;
+	pending_start = 0;
+	pending_uapi = 0;
 	free(pending_warn);
 	pending_warn = strdup(warnings);
-	keycheck_start(nconf, &kf, 0);
 	return 0;
 }
 
@@ -356,13 +398,38 @@ parent_reload_signal(void)
 }
 
 static void
-reload_failed(struct meshd_conf *nconf, const char *err)
+reload_failed(struct meshd_conf *nconf, const char *err, int uapi)
 {
+	if (uapi) {
+		/* the running config keeps what the two shared */
+		uapi_conf_free(nconf);
+		uapi_set_done(EINVAL, err);
+		reload_next();
+		return;
+	}
 	log_warnx("reload failed: %s", err);
 	log_warnx("keeping the running config");
+	reload_notify(0, err);
 	free_config(nconf);
 	control_reload_done(EINVAL, err);
 	reload_next();
+}
+
+int
+reload_busy(void)
+{
+	return pending_conf != NULL;
+}
+
+/* a UAPI set's config, its keys sent to crypto (uapi_set.c) */
+void
+keycheck_uapi(struct meshd_conf *nconf)
+{
+	pending_conf = nconf;
+	pending_start = 0;
+	pending_uapi = 1;
+	free(pending_warn);
+	pending_warn = NULL;
 }
 
 /*
@@ -372,8 +439,10 @@ reload_failed(struct meshd_conf *nconf, const char *err)
 #define RELOAD_CHANGES_MAX	500
 static void
 reload_report(struct meshd_conf *oconf, struct meshd_conf *nconf, char *buf,
-    size_t len)
+    size_t len, int uapi)
 {
+	/* a wg(8) set is told apart from a reload of the file in the log */
+	const char		*what = uapi ? "wg set" : "reload";
 	struct confdiff		 d;
 	struct ctl_change	 more;
 	char			 line[MESH_NAME_MAX + MESH_CHANGE_TEXT + 64];
@@ -388,9 +457,12 @@ reload_report(struct meshd_conf *oconf, struct meshd_conf *nconf, char *buf,
 		return;
 	}
 	confdiff_summary(&d, nconf->npeers, buf, len);
-	log_info("%s", buf);
+	if (uapi && strncmp(buf, "reload ", 7) == 0)
+		log_info("wg set %s", buf + 7);
+	else
+		log_info("%s", buf);
 	for (i = 0; i < d.n && i < RELOAD_CHANGES_MAX; i++) {
-		log_info("reload: %s", mesh_change_text(&d.changes[i], line,
+		log_info("%s: %s", what, mesh_change_text(&d.changes[i], line,
 		    sizeof(line)));
 		control_reload_change(&d.changes[i]);
 	}
@@ -398,7 +470,7 @@ reload_report(struct meshd_conf *oconf, struct meshd_conf *nconf, char *buf,
 		memset(&more, 0, sizeof(more));
 		more.kind = CHANGE_MORE;
 		more.count = d.n - RELOAD_CHANGES_MAX;
-		log_info("reload: %s", mesh_change_text(&more, line,
+		log_info("%s: %s", what, mesh_change_text(&more, line,
 		    sizeof(line)));
 		control_reload_change(&more);
 	}
@@ -414,11 +486,13 @@ keycheck_ok(struct imsg *imsg)
 	size_t			 nudp = 0, i;
 	uint8_t			 pub[WG_KEY_LEN];
 	char			 err[MESH_RESULT_MAX];
+	int			 uapi = pending_uapi;
 
 	if (nconf == NULL || imsg_get_data(imsg, pub, sizeof(pub)) == -1)
 		fatalx("KEYCHECK_OK: bad message from %s",
 		    meshd_role_names[PROC_CRYPTO]);
 	pending_conf = NULL;
+	pending_uapi = 0;
 	if (keys_check_self(nconf, pub, err, sizeof(err)) == -1 ||
 	    (!pending_start && reload_iface(&parent.conf->iface,
 	    &nconf->iface, udpfds, &nudp, err, sizeof(err)) == -1)) {
@@ -428,7 +502,7 @@ keycheck_ok(struct imsg *imsg)
 			log_warnx("%s", err);
 			parent_shutdown(1);
 		}
-		reload_failed(nconf, err);
+		reload_failed(nconf, err, uapi);
 		return;
 	}
 	for (i = 0; i < nudp; i++) {
@@ -443,6 +517,7 @@ keycheck_ok(struct imsg *imsg)
 	/* serve stream's listeners, the SSH clients, the ladder (ssh.c) */
 	if (stream_reconf(nconf, pending_start) == -1)
 		parent_shutdown(1);
+	metrics_reconf(nconf, pending_start);
 	memcpy(parent.pubkey, pub, sizeof(parent.pubkey));
 	parent.has_pubkey = 1;
 	if (pending_start) {
@@ -450,6 +525,7 @@ keycheck_ok(struct imsg *imsg)
 		control_listen(parent.ctl_sock);
 		if (parent.ro_sock != -1)
 			control_listen_ro(parent.ro_sock);
+		uapi_listen();
 		log_info("startup: interface %s, %zu peers", nconf->iface.name,
 		    nconf->npeers);
 		parent_configured();
@@ -461,12 +537,20 @@ keycheck_ok(struct imsg *imsg)
 	/* members are in no config: they stay, coordinators it lacks go */
 	members_reload(nconf);
 	route_sync(parent.ifindex, nconf);
-	reload_report(parent.conf, nconf, err, sizeof(err));
-	free_config(parent.conf);
+	reload_report(parent.conf, nconf, err, sizeof(err), uapi);
+	if (uapi)
+		uapi_conf_free(parent.conf);
+	else
+		free_config(parent.conf);
 	parent.conf = nconf;
 	resolve_schedule();
 	netwatch_update();
-	control_reload_done(0, err);
+	if (uapi)
+		uapi_set_done(0, err);
+	else {
+		reload_notify(1, err);
+		control_reload_done(0, err);
+	}
 	reload_next();
 }
 
@@ -476,14 +560,16 @@ keycheck_error(struct imsg *imsg)
 {
 	struct meshd_conf	*nconf = pending_conf;
 	char			 err[MESH_RESULT_MAX];
+	int			 uapi = pending_uapi;
 
 	if (nconf == NULL)
 		fatalx("KEY_ERROR without a key check");
 	keys_error(nconf, imsg, err, sizeof(err));
 	pending_conf = NULL;
+	pending_uapi = 0;
 	if (pending_start) {
 		log_warnx("%s", err);
 		parent_shutdown(1);
 	}
-	reload_failed(nconf, err);
+	reload_failed(nconf, err, uapi);
 }

@@ -23,7 +23,8 @@
  * Each keyfile holds a key as wg(8) writes it (44 characters of base64
  * and a newline).  memscan reads every readable mapping in
  * /proc/pid/maps through /proc/pid/mem and counts where the key's 32 raw
- * bytes, and where its 44 characters of base64, occur.
+ * bytes, its 44 characters of base64 and its 64 lower-case hex digits (the
+ * form wg(8)'s UAPI text carries) occur.
  *
  * What is read: the pages of each readable mapping that are resident or
  * swapped out, as the PAGEMAP_SCAN ioctl of /proc/pid/pagemap (Linux 6.7)
@@ -39,8 +40,8 @@
  * Output, as key=value lines on stdout: one "hit" line per match (at most
  * max-hits per key and form, default 16), one "key" line per keyfile with
  * its counts, and a last "scan" line:
- *   hit key=N form=raw|b64 addr=0x... perms=rw-p path=[heap]
- *   key=N file=PATH raw=COUNT b64=COUNT
+ *   hit key=N form=raw|b64|hex addr=0x... perms=rw-p path=[heap]
+ *   key=N file=PATH raw=COUNT hex=COUNT b64=COUNT
  *   scan pid=N method=pagemap_scan|whole regions=N mapped=BYTES
  *	scanned=BYTES skipped_regions=N skipped_bytes=BYTES
  *	error_regions=N error_bytes=BYTES
@@ -94,21 +95,23 @@ struct pm_scan_arg {
 
 #define CHUNK		(1024 * 1024)		/* bytes per read */
 #define PAGE		4096UL
-#define OVERLAP		(WG_KEY_B64_LEN - 1)	/* the longest needle - 1 */
+#define OVERLAP		(2 * WG_KEY_LEN - 1)	/* longest needle - 1 */
 #define WHOLE_MAX	(1UL << 30)		/* without PAGEMAP_SCAN */
 #define NVEC		256
 
 enum form {
 	F_RAW,
 	F_B64,
+	F_HEX,		/* wg(8)'s UAPI text: 64 lower-case hex digits */
 	F_MAX
 };
-static const char *const form_names[F_MAX] = { "raw", "b64" };
+static const char *const form_names[F_MAX] = { "raw", "b64", "hex" };
 
 struct needle {
 	const char	*file;
 	uint8_t		 raw[WG_KEY_LEN];
 	char		 b64[WG_KEY_B64_LEN + 1];
+	char		 hex[2 * WG_KEY_LEN + 1];
 	uint64_t	 count[F_MAX];
 };
 
@@ -149,6 +152,8 @@ needle_load(struct needle *n, const char *file)
 		errx(1, "%s: %s", file, errstr);
 	close(fd);
 	wg_key_to_base64(n->b64, n->raw);
+	for (fd = 0; fd < WG_KEY_LEN; fd++)
+		snprintf(n->hex + 2 * fd, 3, "%02x", n->raw[fd]);
 }
 
 static int
@@ -211,9 +216,11 @@ search(size_t len, uint64_t addr, const struct region *r)
 
 	for (k = 0; k < nneedles; k++) {
 		for (fm = 0; fm < F_MAX; fm++) {
-			nd = fm == F_RAW ? needles[k].raw :
-			    (const uint8_t *)needles[k].b64;
-			nlen = fm == F_RAW ? WG_KEY_LEN : WG_KEY_B64_LEN;
+			nd = fm == F_RAW ? needles[k].raw : fm == F_B64 ?
+			    (const uint8_t *)needles[k].b64 :
+			    (const uint8_t *)needles[k].hex;
+			nlen = fm == F_RAW ? WG_KEY_LEN : fm == F_B64 ?
+			    WG_KEY_B64_LEN : 2 * WG_KEY_LEN;
 			p = buf;
 			end = buf + total;
 			while (p + nlen <= end &&
@@ -383,8 +390,9 @@ main(int argc, char *argv[])
 	}
 
 	for (k = 0; k < nneedles; k++)
-		printf("key=%zu file=%s raw=%" PRIu64 " b64=%" PRIu64 "\n", k,
-		    needles[k].file, needles[k].count[F_RAW],
+		printf("key=%zu file=%s raw=%" PRIu64 " hex=%" PRIu64
+		    " b64=%" PRIu64 "\n", k, needles[k].file,
+		    needles[k].count[F_RAW], needles[k].count[F_HEX],
 		    needles[k].count[F_B64]);
 	printf("scan pid=%d method=%s regions=%zu mapped=%" PRIu64
 	    " scanned=%" PRIu64 " skipped_regions=%" PRIu64

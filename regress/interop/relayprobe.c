@@ -118,7 +118,8 @@ main(int argc, char *argv[])
 {
 	uint8_t		 ca[32], relay[32], priv[32], pub[32], dh[32];
 	uint8_t		 ex[32], mac[MESH_PROOF_LEN];
-	char		 path[RELAY_PATH_LEN + 1], head[1024];
+	char		 path[RELAY_PATH_LEN + 1], head[3072];
+	const char	*cert = getenv("RELAYPROBE_CERT");
 	char		 kb64[WG_KEY_B64_LEN + 1], pb64[WG_KEY_B64_LEN + 1];
 	FILE		*f;
 	SSL		*one, *two;
@@ -159,8 +160,12 @@ main(int argc, char *argv[])
 	n = snprintf(head, sizeof(head), "GET %s HTTP/1.1\r\nHost: %s\r\n"
 	    "Upgrade: websocket\r\nConnection: Upgrade\r\n"
 	    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-	    "Sec-WebSocket-Version: 13\r\n%s: %s\r\n%s: %s\r\n\r\n", path,
-	    argv[2], RELAY_HDR_KEY, kb64, RELAY_HDR_PROOF, pb64);
+	    "Sec-WebSocket-Version: 13\r\n%s: %s\r\n%s: %s\r\n%s%s%s%s\r\n",
+	    path, argv[2], RELAY_HDR_KEY, kb64, RELAY_HDR_PROOF, pb64,
+	    cert != NULL ? RELAY_HDR_CERT : "", cert != NULL ? ": " : "",
+	    cert != NULL ? cert : "", cert != NULL ? "\r\n" : "");
+	if (n < 0 || (size_t)n >= sizeof(head))
+		errx(2, "the request does not fit");
 	if (SSL_write(two, head, n) != n)
 		errx(2, "write failed");
 	answer(two, dh);

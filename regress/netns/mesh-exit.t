@@ -3,8 +3,9 @@
 # 198.18.60.0/24 and an "internet" namespace at 198.18.70.1.  n1 is the
 # coordinator, n2 an exit node (its certificate has 0.0.0.0/0 and ::/0,
 # serve exit), n3 a client with exit-node "n2".  n3 reaches the internet
-# only through n2 (the internet sees n2's address, never n3's; no packet
-# to it leaves n3's eth0) while its tunnel keeps to the underlay.  With
+# only through n2, over IPv4 and IPv6 (the internet sees n2's address,
+# never n3's; no packet to it leaves n3's eth0) while its tunnel keeps to
+# the underlay.  With
 # n2 stopped nothing leaks; with exit-node-fallback direct it goes out
 # directly, and through n2 again once n2 is back.  Rules, table and
 # nftables table go when meshd stops.
@@ -21,11 +22,20 @@ netns_new "$NET" && ip -n "$HUB" addr add 198.18.60.254/24 dev br0 &&
     ip -n "$NET" route add default via 198.18.70.254 &&
     ip netns exec "$HUB" sysctl -qw net.ipv4.ip_forward=1 ||
     fail_setup "the internet"
+# and over IPv6: the underlay fd00:60::/64, the internet fd00:70::1
+ip -n "$HUB" addr add fd00:60::fe/64 dev br0 nodad &&
+    ip -n "$HUB" addr add fd00:70::fe/64 dev inet0 nodad &&
+    ip -n "$NET" addr add fd00:70::1/64 dev eth0 nodad &&
+    ip -n "$NET" -6 route add default via fd00:70::fe &&
+    ip netns exec "$HUB" sysctl -qw net.ipv6.conf.all.forwarding=1 ||
+    fail_setup "the IPv6 internet"
 tmpdir_new D
 mesh_ca || fail_setup "an admin key"
 for i in 1 2 3; do
 	mesh_host "$HUB" "mex$i$$" "$i" &&
-	    ip -n "mex$i$$" route add default via 198.18.60.254 ||
+	    ip -n "mex$i$$" route add default via 198.18.60.254 &&
+	    ip -n "mex$i$$" addr add "fd00:60::$i/64" dev eth0 nodad &&
+	    ip -n "mex$i$$" -6 route add default via fd00:60::fe ||
 	    fail_setup "host $i"
 done
 mesh_cert n1 1 -R coordinator || fail_setup "n1's certificate"
@@ -42,6 +52,8 @@ table inet seen {
 		type filter hook input priority 0;
 		ip saddr 198.18.60.2 counter
 		ip saddr 198.18.60.3 counter
+		ip6 saddr fd00:60::2 counter
+		ip6 saddr fd00:60::3 counter
 	}
 }
 EOF
@@ -50,6 +62,7 @@ table inet leak {
 	chain out {
 		type filter hook output priority 0;
 		oifname "eth0" ip daddr 198.18.70.1 counter
+		oifname "eth0" ip6 daddr fd00:70::1 counter
 	}
 }
 EOF
@@ -81,6 +94,15 @@ like "$(ip -n "mex3$$" rule show)" "not from all fwmark 0x6d65 lookup 28005" \
     "n3 has the fwmark rule"
 like "$(ip -n "mex3$$" rule show)" "lookup main suppress_prefixlength 0" \
     "n3 has the suppress_prefixlength rule"
+# the unprivileged user's sockets (ssh(1)'s, the SSH transport) keep to
+# the underlay: ssh cannot mark its socket
+uid=$(id -u _meshd)
+like "$(ip -n "mex3$$" rule show)" "uidrange $uid-$uid lookup main" \
+    "n3 has the rule for its unprivileged user"
+like "$(ip -n "mex3$$" route get 198.18.70.1 uid "$uid")" "dev eth0" \
+    "that user's connections (ssh's) go out eth0"
+like "$(ip -n "mex3$$" route get 198.18.70.1)" "dev msh0" \
+    "root's go into the tunnel"
 like "$(ip -n "mex3$$" route show table 28005)" "default dev msh0" \
     "n3's exit table sends everything into msh0"
 like "$(ip netns exec "mex2$$" nft list tables)" "inet meshd_exit" \
@@ -96,6 +118,15 @@ is "$(seen 198.18.60.3)" 0 "the internet never saw n3's address"
 is "$(leaked)" 0 "no packet to the internet left n3's eth0"
 reach "mex3$$" 100.64.0.1
 ok $? "n3 still reaches the coordinator (its tunnel keeps the underlay)"
+# ::/0 too: IPv6 goes out through n2, masqueraded to n2's address
+reach6() { ip netns exec "$1" ping -6 -c 1 -W 2 "$2" >/dev/null 2>&1; }
+wait_for 10 reach6 "mex3$$" fd00:70::1
+ok $? "n3 reaches the internet's IPv6 address through n2"
+like "$(ip -n "mex3$$" -6 route show table 28005)" "default dev msh0" \
+    "n3's IPv6 exit table sends everything into msh0"
+[ "$(seen fd00:60::2)" -ge 1 ]; ok $? "the internet saw n2's IPv6 address"
+is "$(seen fd00:60::3)" 0 "never n3's"
+is "$(leaked)" 0 "and no IPv6 packet to the internet left n3's eth0"
 
 # the exit node stops: nothing leaks
 kill "$PID_n2"
@@ -153,7 +184,8 @@ is "$(leaked)" "$l" "nor directly"
 kill "$PID_n3"
 wait_for 10 sh -c "! kill -0 $PID_n3 2>/dev/null"; ok $? "n3 stops"
 r=$(ip -n "mex3$$" rule show)
-[[ "$r" != *0x6d65* && "$r" != *suppress_prefixlength* ]]
+[[ "$r" != *0x6d65* && "$r" != *suppress_prefixlength* &&
+    "$r" != *uidrange* ]]
 ok $? "n3's rules are gone"
 is "$(ip -n "mex3$$" route show table 28005 2>/dev/null)" "" \
     "n3's exit table is empty"

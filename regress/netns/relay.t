@@ -179,6 +179,24 @@ like "$out" "^HTTP/1.1 404 Not Found" "a right proof on a wrong path: 404"
 out=$(ip netns exec "rla$$" "$PROBE" good 198.18.60.2 443 "$CA_PUB" \
     "$(wg pubkey <"$D/r.key")" "$D/c.key")
 like "$out" "^HTTP/1.1 404 Not Found" "a key that is no member's: 404"
+# a member the relay does not know yet (c never starts): a certificate of
+# the mesh vouches for its key (RELAYPROBE_CERT, the Meshd-Certificate
+# header), so the relay lets it reach coordinators (relay-boot.t); a
+# certificate of another key does not
+mesh_cert c 9 || fail_setup "c's certificate"
+certb64() { sed '1d;$d' "$1" | tr -d '\n'; }
+out=$(RELAYPROBE_CERT=$(certb64 "$D/c.crt") ip netns exec "rla$$" \
+    "$PROBE" good 198.18.60.2 443 "$CA_PUB" "$(wg pubkey <"$D/r.key")" \
+    "$D/c.key")
+like "$out" "^HTTP/1.1 101 " "a key not admitted yet, with its certificate: 101"
+out=$(RELAYPROBE_CERT=$(certb64 "$D/a.crt") ip netns exec "rla$$" \
+    "$PROBE" good 198.18.60.2 443 "$CA_PUB" "$(wg pubkey <"$D/r.key")" \
+    "$D/c.key")
+like "$out" "^HTTP/1.1 404 Not Found" "with another key's certificate: 404"
+out=$(RELAYPROBE_CERT='bm90IGEgY2VydGlmaWNhdGU=' ip netns exec "rla$$" \
+    "$PROBE" good 198.18.60.2 443 "$CA_PUB" "$(wg pubkey <"$D/r.key")" \
+    "$D/c.key")
+like "$out" "^HTTP/1.1 404 Not Found" "with bytes that are no certificate: 404"
 
 # ---- the relay's counters, where an operator looks
 # the probes' connections closed: two members' stay

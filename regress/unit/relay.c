@@ -25,7 +25,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <openssl/evp.h>
+
 #include "meshd.h"
+
 #include "relay.h"
 #include "tap.h"
 #include "wgkey.h"
@@ -135,11 +138,46 @@ test_proof(void)
 	ok(memcmp(m1, m4, 32) != 0, "another connection, another proof");
 }
 
+/* Meshd-Certificate: padded base64 of 1 to MESH_CERT_MAX bytes */
+static void
+test_cert(void)
+{
+	uint8_t	in[MESH_CERT_MAX + 3], out[MESH_CERT_MAX];
+	char	b64[2 * MESH_CERT_MAX];
+	size_t	i, n;
+
+	for (i = 0; i < sizeof(in); i++)
+		in[i] = (uint8_t)(i * 7 + 1);
+	for (n = 1; n <= 4; n++) {
+		EVP_EncodeBlock((unsigned char *)b64, in, n);
+		is_int((int)relay_parse_cert((uint8_t *)b64, strlen(b64), out),
+		    (int)n, "a certificate of a few bytes, padding taken off");
+	}
+	EVP_EncodeBlock((unsigned char *)b64, in, MESH_CERT_MAX);
+	is_int((int)relay_parse_cert((uint8_t *)b64, strlen(b64), out),
+	    MESH_CERT_MAX, "MESH_CERT_MAX bytes");
+	ok(memcmp(in, out, MESH_CERT_MAX) == 0, "the same bytes back");
+	EVP_EncodeBlock((unsigned char *)b64, in, MESH_CERT_MAX + 1);
+	is_int((int)relay_parse_cert((uint8_t *)b64, strlen(b64), out), -1,
+	    "one byte more: refused");
+	is_int((int)relay_parse_cert((const uint8_t *)"AAA", 3, out), -1,
+	    "not whole groups of four: refused");
+	is_int((int)relay_parse_cert((const uint8_t *)"AA!A", 4, out), -1,
+	    "a byte outside base64: refused");
+	is_int((int)relay_parse_cert((const uint8_t *)"====", 4, out), -1,
+	    "only padding: refused");
+	is_int((int)relay_parse_cert((const uint8_t *)"AA=A", 4, out), -1,
+	    "padding inside: refused");
+	is_int((int)relay_parse_cert((const uint8_t *)"QUFB", 4, out), 3,
+	    "\"QUFB\": three bytes");
+}
+
 int
 main(void)
 {
 	test_101();
 	test_path();
 	test_proof();
+	test_cert();
 	return tap_done();
 }
