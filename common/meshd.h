@@ -323,6 +323,20 @@ enum imsg_type {
 				   request */
 	IMSG_UAPI_KEY_END,	/* crypto -> parent: no data, the last of
 				   the request's UAPI_KEY */
+
+	/* the concentrator's clients (issue 16, common/ctl_client.h) */
+	IMSG_CTL_CLIENT_ADD,	/* request, struct ctl_client_req; reply
+				   CTL_CLIENT, CTL_CLIENT_CONF, its
+				   CTL_CLIENT_ROUTES, then (reload changes
+				   and) a RESULT */
+	IMSG_CTL_CLIENT_REMOVE,	/* request, struct ctl_client_req (name);
+				   reply as a reload's */
+	IMSG_CTL_CLIENT_LIST,	/* request, no data; reply CTL_CLIENT each,
+				   CTL_END */
+	IMSG_CTL_CLIENT,	/* reply, struct ctl_client */
+	IMSG_CTL_CLIENT_CONF,	/* reply, struct ctl_client_conf */
+	IMSG_CTL_CLIENT_ROUTES,	/* reply, 1 to MESH_AIPS_CHUNK struct
+				   mesh_prefix of the last CLIENT_CONF */
 	IMSG_TYPE_MAX
 };
 

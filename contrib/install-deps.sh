@@ -4,7 +4,7 @@
 set -eu
 
 BUILD="gcc make bison pkg-config libssl-dev libevent-dev libbsd-dev libseccomp-dev
-    zlib1g-dev"
+    zlib1g-dev libqrencode-dev"
 # bind9-dnsutils: dig, for the mesh DNS (regress/netns/dns.t)
 # coturn (turnserver) and miniupnpd-nftables: the STUN, NAT-PMP and PCP
 # servers of regress/interop/stun-coturn.t and natpmp-miniupnpd.t (the tests

@@ -50,6 +50,7 @@
 #include <unistd.h>
 
 #include "fuzz.h"
+#include "ctl_client.h"
 #include "imsg.h"
 #include "meshctl.h"
 
@@ -252,6 +253,49 @@ valid_prefix(struct mesh_prefix *p)
 
 static uint32_t	last_id;	/* of the last CTL_PEER */
 
+/* client add and list's answers: a client, a config, its routes */
+static void
+make_client(struct fz *f, struct imsgbuf *d)
+{
+	struct ctl_client	 cl;
+	struct ctl_client_conf	 cc;
+	struct mesh_prefix	 r[8];
+	uint8_t			 sel = fz_u8(f);
+	size_t			 i, n;
+
+	switch (sel % 3) {
+	case 0:
+		fz_fill(f, &cl, sizeof(cl));
+		if (sel & 0x80) {
+			cl.naddrs %= CTL_CLIENT_ADDRS + 1;
+			for (i = 0; i < CTL_CLIENT_ADDRS; i++)
+				valid_prefix(&cl.addrs[i]);
+		}
+		(void)imsg_compose(d, IMSG_CTL_CLIENT, 0, 0, -1, &cl,
+		    sizeof(cl));
+		break;
+	case 1:
+		fz_fill(f, &cc, sizeof(cc));
+		if (sel & 0x80) {
+			cc.ndns %= CTL_CLIENT_DNS + 1;
+			cc.nroutes %= 9;
+			for (i = 0; i < CTL_CLIENT_DNS; i++)
+				valid_prefix(&cc.dns[i]);
+		}
+		(void)imsg_compose(d, IMSG_CTL_CLIENT_CONF, 0, 0, -1, &cc,
+		    sizeof(cc));
+		break;
+	default:
+		n = fz_u8(f) % 9;
+		fz_fill(f, r, n * sizeof(r[0]));
+		for (i = 0; (sel & 0x80) && i < n; i++)
+			valid_prefix(&r[i]);
+		(void)imsg_compose(d, IMSG_CTL_CLIENT_ROUTES, 0, 0, -1, r,
+		    n * sizeof(r[0]));
+		break;
+	}
+}
+
 /* a CTL_PEER_AIPS of n prefixes (0 is malformed) */
 static void
 make_aips(struct fz *f, struct imsgbuf *d, uint32_t id, size_t n, int fix)
@@ -350,6 +394,10 @@ make_reply(struct fz *f, struct imsgbuf *d)
 		}
 		break;
 	default:
+		if (!fix && (sel & 0x40)) {
+			make_client(f, d);
+			break;
+		}
 		if (fix) {
 			/* show mesh's answer, within its arrays */
 			fz_fill(f, &mesh, sizeof(mesh));
@@ -381,6 +429,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const enum actions acts[] = { SHOW_STATUS, SHOW_PEERS,
 	    SHOW_PEER, RELOAD, LOG_VERBOSE, LOG_BRIEF, SHOW_CONFIG, SHOW_MESH };
+	static const enum actions more[] = { SHOW_MESH, CLIENT_ADD,
+	    CLIENT_LIST, CLIENT_REMOVE };
 	struct parse_result	 res;
 	struct imsgbuf		 d;
 	struct fz		 f;
@@ -395,6 +445,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cmd = fz_u8(&f);
 	memset(&res, 0, sizeof(res));
 	res.action = acts[cmd & 7];
+	/* show mesh's number also stands for the client commands */
+	if (res.action == SHOW_MESH)
+		res.action = more[fz_u8(&f) % 4];
 	res.json = (cmd & 8) != 0;
 	/* the user typed it: printable, whatever meshd may send */
 	n = fz_take(&f, (cmd >> 4) * 4, &name);

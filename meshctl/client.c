@@ -857,6 +857,10 @@ ctl_dispatch(struct ctl *c, const struct parse_result *res)
 		return show_filter(c, 0);
 	case SHOW_STATES:
 		return show_filter(c, 1);
+	case CLIENT_ADD:
+	case CLIENT_LIST:
+	case CLIENT_REMOVE:
+		return clients_run(&c->ibuf, res, c->o, c->out, c->err);
 	case LOG_VERBOSE:
 	case LOG_BRIEF:
 		v = res->action == LOG_VERBOSE;

@@ -42,7 +42,8 @@ usage(void)
 	fprintf(stderr, "usage: meshctl [-j] [-s socket] command "
 	    "[argument ...]\n"
 	    "       meshctl -V\n"
-	    "       meshctl import-wg [-d keydir] file\n");
+	    "       meshctl import-wg [-d keydir] file\n"
+	    "       meshctl [-s socket] client add name [-q]\n");
 	exit(1);
 }
 
@@ -117,7 +118,7 @@ main(int argc, char *argv[])
 	const char			*sock = MESHD_SOCKET;
 	const char			*keydir = NULL;
 	char				 msg[256];
-	int				 ch, fd, json = 0, ret;
+	int				 ch, fd, json = 0, qr = 0, ret;
 
 	/* meshd or a reader going away is an error we handle, not a death */
 	(void)signal(SIGPIPE, SIG_IGN);
@@ -130,13 +131,16 @@ main(int argc, char *argv[])
 	 * ("meshctl show peers -j"); where getopt stops at the first word,
 	 * parse() still understands a "-j" among them.
 	 */
-	while ((ch = getopt(argc, argv, "d:js:V")) != -1) {
+	while ((ch = getopt(argc, argv, "d:jqs:V")) != -1) {
 		switch (ch) {
 		case 'd':
 			keydir = optarg;
 			break;
 		case 'j':
 			json = 1;
+			break;
+		case 'q':
+			qr = 1;
 			break;
 		case 's':
 			sock = optarg;
@@ -164,6 +168,12 @@ main(int argc, char *argv[])
 		keydir = res->keydir;
 	if (keydir != NULL && res->action != IMPORT_WG)
 		fail(json, "-d is for import-wg only");
+	if (qr)
+		parse_set_qr();
+	if (res->qr && res->action != CLIENT_ADD)
+		fail(json, "-q is for client add only");
+	if (res->qr && json)
+		fail(json, "-q and -j do not go together");
 
 	switch (res->action) {
 	case GENKEY:

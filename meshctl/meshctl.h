@@ -83,6 +83,11 @@ int	 ca_run(const struct parse_result *, int);
 const char *ca_cert_state(const struct mesh_cert *, int64_t, char *,
 	    size_t);
 
+/* clients.c: client add, list and remove; the exit status */
+struct imsgbuf;
+int	 clients_run(struct imsgbuf *, const struct parse_result *,
+	    const struct output *, FILE *, FILE *);
+
 /* filter.c: show filter and show states, text or JSON */
 struct ctl_filter;
 struct ctl_filter_rule;

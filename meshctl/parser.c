@@ -66,6 +66,24 @@ static const struct token t_ca[] = {
 	{ NOTOKEN,	NULL,		NONE,		NULL }
 };
 
+/* client add NAME, client remove NAME */
+static const struct token t_client_add[] = {
+	{ PEERNAME,	"client name",	CLIENT_ADD,	NULL },
+	{ NOTOKEN,	NULL,		NONE,		NULL }
+};
+
+static const struct token t_client_remove[] = {
+	{ PEERNAME,	"client name",	CLIENT_REMOVE,	NULL },
+	{ NOTOKEN,	NULL,		NONE,		NULL }
+};
+
+static const struct token t_client[] = {
+	{ KEYWORD,	"add",		NONE,		t_client_add },
+	{ KEYWORD,	"list",		CLIENT_LIST,	NULL },
+	{ KEYWORD,	"remove",	NONE,		t_client_remove },
+	{ NOTOKEN,	NULL,		NONE,		NULL }
+};
+
 static const struct token t_log[] = {
 	{ KEYWORD,	"brief",	LOG_BRIEF,	NULL },
 	{ KEYWORD,	"verbose",	LOG_VERBOSE,	NULL },
@@ -137,6 +155,7 @@ static const struct token t_show[] = {
 
 static const struct token t_main[] = {
 	{ KEYWORD,	"ca",		NONE,		t_ca },
+	{ KEYWORD,	"client",	NONE,		t_client },
 	{ KEYWORD,	"genkey",	GENKEY,		NULL },
 	{ KEYWORD,	"genpsk",	GENPSK,		NULL },
 	{ KEYWORD,	"import-wg",	NONE,		t_wgfile },
@@ -219,6 +238,12 @@ int
 parse_json(void)
 {
 	return res.json;
+}
+
+void
+parse_set_qr(void)
+{
+	res.qr = 1;
 }
 
 static void
@@ -323,6 +348,10 @@ parse(int argc, char *argv[], char *err, size_t errlen)
 			res.json = 1;
 			continue;
 		}
+		if (flags && strcmp(argv[i], "-q") == 0) {
+			res.qr = 1;
+			continue;
+		}
 		/* where getopt stopped early: -d DIR (import-wg) */
 		if (flags && strcmp(argv[i], "-d") == 0 && i + 1 < argc) {
 			res.keydir = argv[++i];
@@ -337,13 +366,14 @@ parse(int argc, char *argv[], char *err, size_t errlen)
 			return NULL;
 		if (t->type == PEERNAME) {
 			if (argv[i][0] == '\0') {
-				(void)snprintf(err, errlen, "empty peer name");
+				(void)snprintf(err, errlen, "empty %s",
+				    t->keyword);
 				return NULL;
 			}
 			if (strlcpy(res.peer, argv[i], sizeof(res.peer)) >=
 			    sizeof(res.peer)) {
-				(void)snprintf(err, errlen, "peer name too "
-				    "long (at most %zu characters)",
+				(void)snprintf(err, errlen, "%s too long (at "
+				    "most %zu characters)", t->keyword,
 				    sizeof(res.peer) - 1);
 				return NULL;
 			}

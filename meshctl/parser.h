@@ -49,7 +49,10 @@ enum actions {
 	NETCHECK,
 	SHOW_DNS,
 	SHOW_FILTER,
-	SHOW_STATES
+	SHOW_STATES,
+	CLIENT_ADD,		/* the concentrator's clients (clients.c) */
+	CLIENT_LIST,
+	CLIENT_REMOVE
 };
 
 /* show peers sort KEY */
@@ -65,7 +68,8 @@ enum peer_sort {
 
 struct parse_result {
 	enum actions	 action;
-	char		 peer[MESH_NAME_MAX];	/* SHOW_PEER */
+	char		 peer[MESH_NAME_MAX];	/* SHOW_PEER, CLIENT_* */
+	int		 qr;			/* CLIENT_ADD -q */
 	int		 json;			/* a "-j" among the words */
 	const char	*file;			/* IMPORT_WG: an argv word */
 	const char	*keydir;		/* IMPORT_WG: "-d DIR" */
@@ -87,5 +91,7 @@ struct parse_result {
 const struct parse_result *parse(int, char *[], char *, size_t);
 /* whether the words of the latest parse() had a "-j", even if it failed */
 int	parse_json(void);
+/* meshctl's getopt saw -q (client add's QR code) */
+void	parse_set_qr(void);
 
 #endif /* MESHCTL_PARSER_H */

@@ -29,6 +29,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "concentrator.h"
 #include "confdiff.h"
 #include "filter.h"
 
@@ -555,6 +556,39 @@ metrics_diff(struct confdiff *d, const struct meshd_conf *o,
 	return metrics_diff_one(d, o, n, "removed");
 }
 
+/* serve concentrator: on, off, other pools or endpoint */
+static int
+conc_diff(struct confdiff *d, const struct meshd_conf *o,
+    const struct meshd_conf *n)
+{
+	const struct conc_conf	*oc = o->conc, *nc = n->conc;
+	char			 text[MESH_CHANGE_TEXT], buf[64];
+	size_t			 i;
+
+	if (oc == NULL && nc == NULL)
+		return 0;
+	if (oc != NULL && nc != NULL && oc->npool == nc->npool &&
+	    memcmp(oc->pool, nc->pool, nc->npool * sizeof(nc->pool[0])) == 0 &&
+	    strcmp(oc->endpoint, nc->endpoint) == 0)
+		return 0;
+	if (nc == NULL)
+		(void)strlcpy(text, "off", sizeof(text));
+	else {
+		(void)strlcpy(text, "address-pool ", sizeof(text));
+		for (i = 0; i < nc->npool; i++) {
+			if (i > 0)
+				(void)strlcat(text, ", ", sizeof(text));
+			(void)strlcat(text, mesh_prefix_ntop(&nc->pool[i], buf,
+			    sizeof(buf)), sizeof(text));
+		}
+		if (nc->endpoint[0] != '\0') {
+			(void)strlcat(text, ", endpoint ", sizeof(text));
+			(void)strlcat(text, nc->endpoint, sizeof(text));
+		}
+	}
+	return change_simple(d, CHANGE_IFACE, "serve concentrator", text);
+}
+
 int
 confdiff(const struct meshd_conf *o, const struct meshd_conf *n,
     struct confdiff *d)
@@ -563,7 +597,8 @@ confdiff(const struct meshd_conf *o, const struct meshd_conf *n,
 	if (iface_diff(d, &o->iface, &n->iface) == -1 ||
 	    ctlsock_diff(d, o, n) == -1 || mesh_diff(d, o, n) == -1 ||
 	    peers_diff(d, o, n) == -1 || filter_diff(d, o, n) == -1 ||
-	    metrics_diff(d, o, n) == -1) {
+	    metrics_diff(d, o, n) == -1 ||
+	    conc_diff(d, o, n) == -1) {
 		confdiff_free(d);
 		return -1;
 	}

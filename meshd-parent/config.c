@@ -41,6 +41,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "concentrator.h"
 #include "config.h"
 #include "filterconf.h"
 #include "log.h"
@@ -129,6 +130,7 @@ free_config(struct meshd_conf *conf)
 	if (conf->has_mesh)
 		config_mesh_free(&conf->mesh);
 	filter_conf_free(conf->filter);
+	conc_conf_free(conf->conc);
 	free(conf);
 }
 

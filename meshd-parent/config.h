@@ -67,6 +67,9 @@ struct peer_conf {
 	char			 relay_str[MESH_ENDPOINT_MAX];
 	struct sockaddr_storage	 relay;
 	socklen_t		 relay_len;
+	int			 client;	/* serve concentrator's, from
+						   its state file (not
+						   printed) */
 };
 #define SSH_KNOWN_HOSTS_DEFAULT	"/etc/meshd/known_hosts"
 #define STREAM_DEFAULT		"127.0.0.1:51821"
@@ -185,6 +188,9 @@ struct meshd_conf {
 	/* metrics-listen: where Prometheus scrapes (metrics.c) */
 	struct stream_listen	 metrics[METRICS_LISTEN_MAX];
 	size_t			 nmetrics;
+	/* serve concentrator (concentrator.h); NULL: none */
+	struct conc_conf	*conc;
+	char			 state_dir[PATH_MAX];	/* "" the default */
 };
 
 /* parse.y */

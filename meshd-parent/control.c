@@ -36,7 +36,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "concentrator.h"
 #include "confdiff.h"
+#include "ctl_client.h"
 #include "log.h"
 #include "members.h"
 #include "parent.h"
@@ -1182,6 +1184,38 @@ control_reload(struct ctl_conn *c)
 	reload_waits = 1;
 }
 
+/*
+ * client add and remove (concentrator.c): a reload of the running config
+ * with the change, answered as a reload is
+ */
+static void
+control_client(struct ctl_conn *c, struct imsg *imsg)
+{
+	struct ctl_client_req	 req;
+	char			 err[MESH_RESULT_MAX];
+	int			 code;
+
+	if (imsg_get_data(imsg, &req, sizeof(req)) == -1) {
+		control_result(c, EINVAL, "malformed client request");
+		return;
+	}
+	req.name[sizeof(req.name) - 1] = '\0';
+	if (reload_waits) {
+		control_result(c, EBUSY, "a reload is still running");
+		return;
+	}
+	if (imsg_get_type(imsg) == IMSG_CTL_CLIENT_ADD)
+		code = conc_client_add(&c->ibuf, &req, err, sizeof(err));
+	else
+		code = conc_client_remove(&req, err, sizeof(err));
+	if (code != 0) {
+		control_result(c, code, err);
+		return;
+	}
+	reload_conn = c;
+	reload_waits = 1;
+}
+
 /* one thing the reload changed, before its RESULT */
 void
 control_reload_change(const struct ctl_change *ch)
@@ -1200,6 +1234,7 @@ control_reload_done(int code, const char *msg)
 
 	reload_conn = NULL;
 	reload_waits = 0;
+	conc_reload_done(code);
 	if (c == NULL)
 		return;		/* SIGHUP, or the client went away */
 	control_result(c, code, msg);
@@ -1326,6 +1361,7 @@ control_filter(uint32_t seq, uint32_t type, const void *data, size_t len)
 static void
 control_request(struct ctl_conn *c, struct imsg *imsg)
 {
+	char	 err[MESH_RESULT_MAX];
 	int	 v;
 
 	switch (imsg_get_type(imsg)) {
@@ -1366,6 +1402,20 @@ control_request(struct ctl_conn *c, struct imsg *imsg)
 		}
 		dns_request(c);
 		return;
+	case IMSG_CTL_CLIENT_LIST:
+		if (imsg_get_len(imsg) != 0) {
+			control_result(c, EINVAL, "malformed client list "
+			    "request");
+			return;
+		}
+		if ((v = conc_client_list(&c->ibuf, err, sizeof(err))) != 0)
+			control_result(c, v, err);
+		else
+			imsg_compose(&c->ibuf, IMSG_CTL_END, 0, 0, -1, NULL,
+			    0);
+		return;
+	case IMSG_CTL_CLIENT_ADD:
+	case IMSG_CTL_CLIENT_REMOVE:
 	case IMSG_CTL_RELOAD:
 	case IMSG_CTL_LOG_VERBOSE:
 		break;
@@ -1389,6 +1439,10 @@ control_request(struct ctl_conn *c, struct imsg *imsg)
 	}
 	if (imsg_get_type(imsg) == IMSG_CTL_RELOAD) {
 		control_reload(c);
+		return;
+	}
+	if (imsg_get_type(imsg) != IMSG_CTL_LOG_VERBOSE) {
+		control_client(c, imsg);
 		return;
 	}
 	if (imsg_get_data(imsg, &v, sizeof(v)) == -1 || v < 0 || v > 2) {

@@ -145,6 +145,8 @@ int	 parent_reload(char *, size_t);
 int	 reload_busy(void);
 /* a UAPI set's config, its keys already on their way to crypto */
 void	 keycheck_uapi(struct meshd_conf *);
+/* the same with a config built otherwise, and its parse's warnings */
+int	 parent_reload_conf(struct meshd_conf *, const char *, char *, size_t);
 /* SIGHUP: a reload, or one queued behind the one running */
 void	 parent_reload_signal(void);
 

@@ -43,6 +43,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "concentrator.h"
 #include "config.h"
 #include "filter.h"
 #include "filterconf.h"
@@ -85,7 +86,8 @@ enum block {
 	BLOCK_PEER,
 	BLOCK_MESH,
 	BLOCK_COORD,		/* a coordinator, inside the mesh block */
-	BLOCK_RELAY		/* serve relay, inside the mesh block */
+	BLOCK_RELAY,		/* serve relay, inside the mesh block */
+	BLOCK_CONC		/* serve concentrator, in the interface's */
 };
 
 /* options of a block, for "given twice" */
@@ -135,6 +137,7 @@ struct blk_state {
 	struct peer_conf	*peer;	/* a peer's or a coordinator's */
 	struct mesh_conf	*mesh;
 	int			 ca_ok;		/* the mesh's ca is valid */
+	struct conc_conf	*conc;		/* serve concentrator's */
 };
 static struct blk_state		 blk;
 /* the mesh block while one of its coordinator blocks is read */
@@ -149,6 +152,7 @@ static int			 iface_mtu_line;	/* 0: the default */
 static const char		*mesh_fname;
 static int			 mesh_line;
 static struct mesh_conf		 mesh_scratch;	/* a second mesh block */
+static int			 statedir_line;
 /* a peer's ssh line had identity-file (maybe wrong: said so already) */
 static int			 ssh_id_given;
 /* where the mesh's certificate-file is, for the interface's addresses */
@@ -243,6 +247,10 @@ static void	 mesh_announce(const char *);
 static void	 mesh_announce_check(struct mesh_conf *);
 static void	 mesh_exit_fallback(const char *);
 static void	 mesh_exit_check(struct mesh_conf *);
+static void	 conc_begin(void);
+static void	 conc_end(void);
+static void	 conc_abort(void);
+static void	 state_directory(const char *);
 static void	 relay_begin(void);
 static void	 relay_end(void);
 static void	 relay_listen(const char *);
@@ -281,6 +289,7 @@ static void	 coord_abort(void);
 %token	DOMAIN TTL
 %token	FILTER
 %token	METRICSLISTEN
+%token	ADDRESSPOOL CONCENTRATOR STATEDIRECTORY
 %token	ERROR
 %token	<string>	STRING
 
@@ -297,6 +306,7 @@ grammar		: /* empty */
 		| grammar servestream '\n'
 		| grammar filter '\n'
 		| grammar metrics '\n'
+		| grammar statedir '\n'
 		| grammar error '\n'		{
 			block_abort();
 			/* a broken block header: skip to its '}' */
@@ -376,6 +386,9 @@ metrics		: METRICSLISTEN STRING		{ metrics_listen($2); }
 include		: INCLUDE STRING		{ do_include($2); }
 		;
 
+statedir	: STATEDIRECTORY STRING		{ state_directory($2); }
+		;
+
 varset		: STRING '=' STRING		{ do_varset($1, $3); }
 		;
 
@@ -408,6 +421,35 @@ ifopt		: ADDRESS STRING		{ iface_address($2); }
 		| TABLE STRING			{ iface_table($2); }
 		| RESOLVEINTERVAL STRING	{ iface_resolve($2); }
 		| PROBEINTERVAL STRING		{ iface_probe($2); }
+		| conc
+		;
+
+/* serve concentrator { ... }: its '{' on the same line, as serve relay */
+conc		: SERVE CONCENTRATOR		{ conc_begin(); }
+		    '{'				{ blk.open = 1; }
+		    optnl concbody '}'		{ conc_end(); }
+		;
+
+concbody	: concopts_l
+		| concopts_l concopt
+		;
+
+concopts_l	: /* empty */
+		| concopts_l concopt nl
+		| concopts_l error nl		{ yyerrok; }
+		;
+
+concopt		: ADDRESSPOOL poollist
+		| ENDPOINT STRING		{
+			if (opt_once(OPT_ENDPOINT, "endpoint"))
+				conc_conf_endpoint(blk.conc, $2);
+		}
+		;
+
+poollist	: STRING		{ conc_conf_pool(blk.conc, $1); }
+		| poollist ',' optnl STRING {
+			conc_conf_pool(blk.conc, $4);
+		}
 		;
 
 peer		: PEER STRING			{ peer_begin($2); }
@@ -471,6 +513,10 @@ meshopt		: CA STRING			{ mesh_ca($2); }
 		| REVOCATIONFILE STRING		{ mesh_crlfile($2); }
 		| SERVE COORDINATOR		{ mesh_serve(); }
 		| SERVE STRING			{ mesh_serve_what($2); }
+		| SERVE CONCENTRATOR		{
+			blk_error("serve concentrator goes in the interface "
+			    "block, not the mesh block");
+		}
 		| relay
 		| STUN STRING			{ mesh_stun($2); }
 		| PORTMAPPING STRING		{ mesh_portmap($2); }
@@ -548,10 +594,12 @@ struct keyword {
 /* sorted for bsearch(3) */
 static const struct keyword keywords[] = {
 	{ "address",			ADDRESS,		BLOCK_IFACE },
+	{ "address-pool",		ADDRESSPOOL,		BLOCK_CONC },
 	{ "allowed-ips",		ALLOWEDIPS,		BLOCK_PEER },
 	{ "announce",			ANNOUNCE,		BLOCK_MESH },
 	{ "ca",				CA,			BLOCK_MESH },
 	{ "certificate-file",		CERTIFICATEFILE,	BLOCK_MESH },
+	{ "concentrator",		CONCENTRATOR,		BLOCK_IFACE },
 	{ "control-socket",		CONTROLSOCKET,		BLOCK_NONE },
 	{ "coordinator",		COORDINATOR,		BLOCK_MESH },
 	{ "domain",			DOMAIN,			BLOCK_MESH },
@@ -583,6 +631,7 @@ static const struct keyword keywords[] = {
 	{ "serve",			SERVE,			BLOCK_MESH },
 	{ "site-directory",		SITEDIRECTORY,		BLOCK_RELAY },
 	{ "ssh",			SSH,			BLOCK_PEER },
+	{ "state-directory",		STATEDIRECTORY,		BLOCK_NONE },
 	{ "stun",			STUN,			BLOCK_MESH },
 	{ "table",			TABLE,			BLOCK_IFACE },
 	{ "tls-certificate-file",	TLSCERTFILE,		BLOCK_RELAY },
@@ -616,6 +665,10 @@ keyword_in(const struct keyword *kw, enum block b)
 {
 	if (kw->where == b)
 		return 1;
+	/* serve concentrator: in the interface, with an endpoint */
+	if ((b == BLOCK_IFACE && kw->token == SERVE) ||
+	    (b == BLOCK_CONC && kw->token == ENDPOINT))
+		return 1;
 	return b == BLOCK_COORD && (kw->token == PUBLICKEY ||
 	    kw->token == ENDPOINT || kw->token == PERSISTENTKEEPALIVE ||
 	    kw->token == RELAY || kw->token == SSH ||
@@ -636,6 +689,7 @@ block_kind(enum block b)
 	case BLOCK_COORD:
 		return "coordinator";
 	case BLOCK_RELAY:
+	case BLOCK_CONC:
 		return "serve";
 	default:
 		return "";
@@ -883,6 +937,8 @@ block_where(enum block b)
 		return "in a coordinator block";
 	case BLOCK_RELAY:
 		return "in the serve relay block";
+	case BLOCK_CONC:
+		return "in the serve concentrator block";
 	default:
 		return "at top level";
 	}
@@ -1669,6 +1725,11 @@ block_abort(void)
 	if (blk.kind == BLOCK_COORD)
 		coord_abort();
 	if (blk.kind == BLOCK_RELAY) {
+		blk = outer;
+		memset(&outer, 0, sizeof(outer));
+	}
+	if (blk.kind == BLOCK_CONC) {
+		conc_abort();
 		blk = outer;
 		memset(&outer, 0, sizeof(outer));
 	}
@@ -2524,6 +2585,67 @@ peer_ssh_opt(int tok, const char *s)
  * serve relay { ... }: read like a coordinator block, the mesh block's
  * state waiting in outer
  */
+/*
+ * serve concentrator { ... } in the interface block, which waits in
+ * outer; a second interface block's goes nowhere (freed at its end)
+ */
+static void
+conc_begin(void)
+{
+	struct iface_conf	*ic = blk.iface;
+
+	if (ic == &conf->iface && conf->conc != NULL)
+		blk_error("serve concentrator given twice (first at line %d)",
+		    conf->conc->line);
+	outer = blk;
+	block_start(BLOCK_CONC, "concentrator");
+	blk.iface = ic;
+	blk.conc = conc_conf_new(file->name, file->lineno);
+}
+
+static void
+conc_end(void)
+{
+	struct conc_conf	*cc = blk.conc;
+
+	if (cc->npool == 0)
+		blk_error_at(blk.line, "address-pool is missing (e.g. "
+		    "address-pool 100.64.200.0/24, fd00:6d65:7368:c8::/64)");
+	if (blk.iface == &conf->iface && conf->conc == NULL)
+		conf->conc = cc;
+	else
+		conc_conf_free(cc);
+	blk = outer;
+	memset(&outer, 0, sizeof(outer));
+}
+
+/* a block the parser gave up on */
+static void
+conc_abort(void)
+{
+	conc_conf_free(blk.conc);
+	blk.conc = NULL;
+}
+
+/* state-directory "/var/lib/meshd": where the parent keeps its state */
+static void
+state_directory(const char *s)
+{
+	if (statedir_line != 0) {
+		conf_error("state-directory given twice (first at line %d)",
+		    statedir_line);
+		return;
+	}
+	statedir_line = file->lineno;
+	if (s[0] != '/' || strlen(s) >= sizeof(conf->state_dir) - 32 ||
+	    strpbrk(s, "\"\\$") != NULL) {
+		conf_error("state-directory \"%s\": expected an absolute "
+		    "path", s);
+		return;
+	}
+	(void)strlcpy(conf->state_dir, s, sizeof(conf->state_dir));
+}
+
 static void
 relay_begin(void)
 {
@@ -2804,6 +2926,7 @@ reset_state(void)
 	brace_depth = skip_block = skip_depth = lex_error_reported = 0;
 	iface_fname = mesh_fname = mesh_cert_fname = NULL;
 	iface_line = iface_mtu_line = mesh_line = mesh_cert_line = 0;
+	statedir_line = 0;
 	memset(&outer, 0, sizeof(outer));
 }
 
@@ -2832,6 +2955,9 @@ parse_config(const char *filename, int opts)
 	yyparse();
 	config_aips_shared();
 	mesh_iface_addrs();
+	/* the clients of serve concentrator: from the state file */
+	if (conf->has_iface && nerrors == 0)
+		conc_conf_load(conf);
 	if (!conf->has_iface)
 		conf_error_at(topfile->name, topfile->lineno,
 		    "no interface defined");

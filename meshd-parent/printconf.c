@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "concentrator.h"
 #include "config.h"
 #include "filterconf.h"
 #include "route.h"
@@ -82,7 +83,6 @@ print_iface(FILE *f, struct iface_conf *ic)
 		fprintf(f, "\tresolve-interval %u\n", ic->resolve_interval);
 	if (ic->probe_interval != PROBE_INTERVAL_DEFAULT)
 		fprintf(f, "\tprobe-interval %u\n", ic->probe_interval);
-	fprintf(f, "}\n");
 }
 
 /* a peer's or a coordinator's ssh line, indented by tabs */
@@ -197,7 +197,9 @@ print_mesh(FILE *f, struct meshd_conf *conf)
 	}
 	if (m->dns_ttl != MESH_DNS_TTL_DEFAULT)
 		fprintf(f, "\tttl %u\n", m->dns_ttl);
-	for (i = 0; i < m->nannounce; i++)
+	/* not the pools serve concentrator added (concentrator.c) */
+	for (i = 0; i < m->nannounce - (conf->conc != NULL ?
+	    conf->conc->announced : 0); i++)
 		fprintf(f, "\tannounce \"%s\"\n", mesh_prefix_ntop(
 		    &m->announce[i], buf, sizeof(buf)));
 	if (m->serve_exit)
@@ -266,8 +268,16 @@ print_config(FILE *f, struct meshd_conf *conf)
 		print_string(f, conf->metrics[i].str);
 		fprintf(f, i + 1 == conf->nmetrics ? "\n\n" : "\n");
 	}
-	if (conf->has_iface)
+	if (conf->state_dir[0] != '\0') {
+		fprintf(f, "state-directory ");
+		print_string(f, conf->state_dir);
+		fprintf(f, "\n\n");
+	}
+	if (conf->has_iface) {
 		print_iface(f, &conf->iface);
+		conc_print(f, conf->conc);
+		fprintf(f, "}\n");
+	}
 	if (conf->has_stream) {
 		fprintf(f, "\nserve stream {\n");
 		for (i = 0; i < conf->nstream; i++) {
@@ -282,7 +292,8 @@ print_config(FILE *f, struct meshd_conf *conf)
 		print_mesh(f, conf);
 	}
 	TAILQ_FOREACH(p, &conf->peers, entry) {
-		if (p->coordinator)
+		/* a client's home is the state file */
+		if (p->coordinator || p->client)
 			continue;
 		fprintf(f, "\n");
 		print_peer(f, p);

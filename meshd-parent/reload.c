@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "concentrator.h"
 #include "confdiff.h"
 #include "filter.h"
 #include "log.h"
@@ -334,6 +335,46 @@ parent_reload(char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * A reload to a config made from the running one (serve concentrator's
+ * client add and remove): the same path as parent_reload() after its
+ * parse, but no key file is opened again: crypto keeps the keys in use
+ * (KEY_KEEP, as a wg(8) set does for the keys it leaves), so a key set
+ * through wg(8) stays.  nconf is the reload's from here on, freed if it
+ * fails.
+ */
+int
+parent_reload_conf(struct meshd_conf *nconf, const char *warnings, char *err,
+    size_t errlen)
+{
+	struct imsgev		*iev = &parent.children[PROC_CRYPTO].iev;
+	struct peer_conf	*p;
+
+	if (pending_conf != NULL) {
+		free_config(nconf);
+		snprintf(err, errlen, "a reload is still running");
+		return EBUSY;
+	}
+	assign_ids(nconf, parent.conf);
+	if (imsg_compose(&iev->ibuf, IMSG_KEY_KEEP, 0, 0, -1, NULL, 0) == -1)
+		fatal("imsg_compose");
+	TAILQ_FOREACH(p, &nconf->peers, entry)
+		if ((p->psk_file[0] != '\0' || p->psk_uapi) &&
+		    imsg_compose(&iev->ibuf, IMSG_KEY_KEEP, p->id, 0, -1, NULL,
+		    0) == -1)
+			fatal("imsg_compose");
+	if (imsg_compose(&iev->ibuf, IMSG_KEYCHECK_END, 0, 0, -1, NULL,
+	    0) == -1)
+		fatal("imsg_compose");
+	imsg_event_add(iev);
+	pending_conf = nconf;
+	pending_start = 0;
+	pending_uapi = 0;
+	free(pending_warn);
+	pending_warn = strdup(warnings);
+	return 0;
+}
+
 /* a SIGHUP that came while a config waited for its verdict: now */
 static void
 reload_next(void)
@@ -472,6 +513,7 @@ keycheck_ok(struct imsg *imsg)
 	}
 	send_config(nconf);
 	exit_conf(nconf, parent.ifindex);
+	conc_apply(nconf);
 	/* serve stream's listeners, the SSH clients, the ladder (ssh.c) */
 	if (stream_reconf(nconf, pending_start) == -1)
 		parent_shutdown(1);

@@ -61,7 +61,8 @@ conf_copy(const struct meshd_conf *o)
 
 	if ((n = malloc(sizeof(*n))) == NULL)
 		return NULL;
-	*n = *o;	/* the mesh block and filter: shared (disown) */
+	/* the mesh block, filter and serve concentrator: shared (disown) */
+	*n = *o;
 	TAILQ_INIT(&n->peers);
 	TAILQ_FOREACH(p, &o->peers, entry) {
 		if ((np = malloc(sizeof(*np))) == NULL)
@@ -92,6 +93,7 @@ uapi_conf_disown(struct meshd_conf *conf)
 {
 	memset(&conf->mesh, 0, sizeof(conf->mesh));
 	conf->filter = NULL;
+	conf->conc = NULL;	/* serve concentrator's: shared too */
 }
 
 void

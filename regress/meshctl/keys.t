@@ -128,7 +128,7 @@ is "$?" 1 "genkey to a full disk: exit 1"
 # ---- errors a user can make
 err=$("$CTL" shw 2>&1 >/dev/null); st=$?
 is "$st" 1 "unknown command: exit 1"
-is "$err" 'meshctl: unknown command "shw"; valid commands: ca genkey genpsk import-wg log netcheck pubkey reload show sign' \
+is "$err" 'meshctl: unknown command "shw"; valid commands: ca client genkey genpsk import-wg log netcheck pubkey reload show sign' \
     "unknown command: lists the valid commands"
 err=$("$CTL" show pe 2>&1 >/dev/null); st=$?
 is "$st" 1 "ambiguous argument: exit 1"

@@ -24,7 +24,7 @@ comp() {
 	printf '%s\n' "${COMPREPLY[@]}" | sort | tr '\n' ' ' | sed 's/ $//'
 }
 
-is "$(comp 'meshctl ')" "ca genkey genpsk import-wg log netcheck pubkey reload show sign" \
+is "$(comp 'meshctl ')" "ca client genkey genpsk import-wg log netcheck pubkey reload show sign" \
     "meshctl <TAB>: every command"
 is "$(comp 'meshctl sh')" "show" "meshctl sh<TAB>: show"
 is "$(comp 'meshctl gen')" "genkey genpsk" "meshctl gen<TAB>: genkey genpsk"
@@ -42,7 +42,10 @@ is "$(comp 'meshctl -s /run/x.sock show ')" \
     "meshctl -s SOCK show <TAB>: an option's argument skipped"
 is "$(comp 'meshctl show status ')" "" "meshctl show status <TAB>: nothing more"
 is "$(comp 'meshctl genkey ')" "" "meshctl genkey <TAB>: nothing"
-is "$(comp 'meshctl -')" "-V -d -j -s" "meshctl -<TAB>: the options"
+is "$(comp 'meshctl -')" "-V -d -j -q -s" "meshctl -<TAB>: the options"
+is "$(comp 'meshctl client ')" "add list remove" "meshctl client <TAB>"
+is "$(comp 'meshctl cl r')" "remove" "meshctl cl r<TAB>: remove"
+is "$(comp 'meshctl client add ')" "" "meshctl client add <TAB>: a new name"
 is "$(comp 'meshctl show peers ')" "interval sort" "meshctl show peers <TAB>"
 is "$(comp 'meshctl sh peers so ')" "handshake name rx tx" \
     "meshctl sh peers so <TAB>: the sort keys"
@@ -83,7 +86,7 @@ if [ -f "$MESHD_SRC/meshctl/parser.c" ]; then
 	want=$(sed -n 's/.*KEYWORD,[[:space:]]*"\([a-z][a-z0-9-]*\)".*/\1/p' \
 	    "$MESHD_SRC/meshctl/parser.c" | sort -u | tr '\n' ' ' | sed 's/ $//')
 	got=$( (comp 'meshctl '; echo; comp 'meshctl show '; echo;
-	    comp 'meshctl ca '; echo;
+	    comp 'meshctl ca '; echo; comp 'meshctl client '; echo;
 	    comp 'meshctl log '; echo; comp 'meshctl show peers '; echo;
 	    comp 'meshctl show peers sort ') | tr ' ' '\n' | grep . | sort -u |
 	    tr '\n' ' ' | sed 's/ $//')

@@ -211,13 +211,20 @@ test_admin(void)
 	/* not abbreviated, and taking no abbreviation from the others */
 	parse_ok("s s", SHOW_STATUS, "", 0);
 	parse_ok("sh c", SHOW_CONFIG, "", 0);
-	parse_err("si", "unknown command \"si\"; valid commands: ca genkey "
-	    "genpsk import-wg log netcheck pubkey reload show sign");
+	parse_err("si", "unknown command \"si\"; valid commands: ca client "
+	    "genkey genpsk import-wg log netcheck pubkey reload show sign");
 	parse_err("show ce x", "unknown argument \"ce\" after \"show\"; "
 	    "valid arguments: cert config dns filter mesh peer peers revocations "
 	    "states status");
-	parse_err("c genkey", "unknown command \"c\"; valid commands: ca "
-	    "genkey genpsk import-wg log netcheck pubkey reload show sign");
+	/* "c" is client's: ca takes no abbreviation */
+	parse_err("c genkey", "unknown argument \"genkey\" after \"client\"; "
+	    "valid arguments: add list remove");
+	parse_ok("cl l", CLIENT_LIST, "", 0);
+	parse_ok("client add phone", CLIENT_ADD, "phone", 0);
+	parse_ok("client rem phone", CLIENT_REMOVE, "phone", 0);
+	ok(p("client add phone -q") != NULL && p("client add phone -q")->qr,
+	    "client add NAME -q");
+	parse_err("client add", "missing client name after \"client add\"");
 	parse_err("ca", "missing argument after \"ca\"; valid arguments: "
 	    "genkey pubkey revoke");
 	parse_err("ca genkey x", "unexpected argument \"x\" after \"ca "
@@ -280,9 +287,11 @@ test_parser(void)
 
 	/* unknown words list the valid ones */
 	parse_err("shw", "unknown command \"shw\"; valid commands: ca "
-	    "genkey genpsk import-wg log netcheck pubkey reload show sign");
+	    "client genkey genpsk import-wg log netcheck pubkey reload show "
+	    "sign");
 	parse_err("shows", "unknown command \"shows\"; valid commands: ca "
-	    "genkey genpsk import-wg log netcheck pubkey reload show sign");
+	    "client genkey genpsk import-wg log netcheck pubkey reload show "
+	    "sign");
 	parse_err("show foo", "unknown argument \"foo\" after \"show\"; "
 	    "valid arguments: cert config dns filter mesh peer peers revocations "
 	    "states status");
@@ -292,7 +301,8 @@ test_parser(void)
 	parse_err("log loud", "unknown argument \"loud\" after \"log\"; "
 	    "valid arguments: brief verbose");
 	parse_err("-x", "unknown command \"-x\"; valid commands: ca "
-	    "genkey genpsk import-wg log netcheck pubkey reload show sign");
+	    "client genkey genpsk import-wg log netcheck pubkey reload show "
+	    "sign");
 
 	/* missing and extra words */
 	parse_err("show", "missing argument after \"show\"; valid arguments: "
@@ -301,8 +311,8 @@ test_parser(void)
 	    "cert config dns filter mesh peer peers revocations states status");
 	parse_err("log", "missing argument after \"log\"; valid arguments: "
 	    "brief verbose");
-	parse_err("-j", "missing command; valid commands: ca genkey genpsk "
-	    "import-wg log netcheck pubkey reload show sign");
+	parse_err("-j", "missing command; valid commands: ca client genkey "
+	    "genpsk import-wg log netcheck pubkey reload show sign");
 	parse_err("show peer -j", "missing peer name after \"show peer\"");
 	parse_err("show status now", "unexpected argument \"now\" after "
 	    "\"show status\"");
