@@ -100,7 +100,7 @@ uapi_init(const char *ifname)
 	char			 nsdir[PATH_MAX];
 
 	/*
-	 * Tests only (undocumented): the path is the host's, not the
+	 * Tests only (meshd.8, ENVIRONMENT): the path is the host's, not the
 	 * network namespace's, so regress/lib.sh gives each test a
 	 * directory, in which each namespace has its own: nodes with one
 	 * interface name do not meet.
