@@ -995,6 +995,8 @@ struct ctl_dns {
 
 /* util.c */
 const char	*mesh_prefix_ntop(const struct mesh_prefix *, char *, size_t);
+/* a MESH_PATH_* as meshctl and the metrics name it, or NULL */
+const char	*mesh_path_name(uint8_t);
 int		 mesh_prefix_pton(const char *, struct mesh_prefix *);
 const char	*mesh_sockaddr_ntop(const void *, size_t, char *, size_t);
 uint64_t	 mesh_monotonic_ns(void);

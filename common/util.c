@@ -192,3 +192,26 @@ mesh_dns_domain_norm(const char *in, char *out, size_t outlen)
 		out[i - 1] = '\0';
 	return 0;
 }
+
+const char *
+mesh_path_name(uint8_t path)
+{
+	switch (path) {
+	case MESH_PATH_NONE:
+		return "none";
+	case MESH_PATH_DIRECT:
+		return "direct";
+	case MESH_PATH_PUNCHED:
+		return "punched";
+	case MESH_PATH_MAPPED:
+		return "mapped";
+	case MESH_PATH_SSH:
+		return "ssh";
+	case MESH_PATH_STREAM:
+		return "stream";
+	case MESH_PATH_RELAY:
+		return "relay";
+	default:
+		return NULL;
+	}
+}

@@ -597,24 +597,9 @@ output_rate(double r, char *buf, size_t len)
 const char *
 output_path(uint8_t path)
 {
-	switch (path) {
-	case MESH_PATH_NONE:
-		return "none";
-	case MESH_PATH_DIRECT:
-		return "direct";
-	case MESH_PATH_PUNCHED:
-		return "punched";
-	case MESH_PATH_MAPPED:
-		return "mapped";
-	case MESH_PATH_SSH:
-		return "ssh";
-	case MESH_PATH_STREAM:
-		return "stream";
-	case MESH_PATH_RELAY:
-		return "relay";
-	default:
-		return "-";
-	}
+	const char	*s = mesh_path_name(path);
+
+	return s != NULL ? s : "-";
 }
 
 /*

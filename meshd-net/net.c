@@ -1122,6 +1122,36 @@ net_dispatch_crypto(struct imsg *imsg)
 	}
 }
 
+void
+net_listeners_take(struct net_listeners *l, struct imsg *imsg)
+{
+	uint8_t	first;
+	int	fd;
+
+	if (imsg_get_data(imsg, &first, sizeof(first)) == -1)
+		fatalx("%s: bad length", l->what);
+	/* first without a socket: the config has none now */
+	if ((fd = imsg_get_fd(imsg)) == -1 && !first)
+		fatalx("%s without a socket", l->what);
+	if (first) {
+		while (l->n > 0) {
+			l->n--;
+			event_del(&l->v[l->n].ev);
+			close(l->v[l->n].fd);
+		}
+	}
+	if (fd == -1)
+		return;
+	if (l->n == l->max) {
+		close(fd);
+		return;
+	}
+	l->v[l->n].fd = fd;
+	event_set(&l->v[l->n].ev, fd, EV_READ | EV_PERSIST, l->accept, NULL);
+	event_add(&l->v[l->n].ev, NULL);
+	l->n++;
+}
+
 static void
 net_reconf(struct conf_snapshot *cs)
 {

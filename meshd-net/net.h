@@ -45,6 +45,8 @@
 #include <sys/socket.h>
 #include <sys/tree.h>
 
+#include <event.h>
+
 #include "meshd.h"
 
 struct conf_snapshot;
@@ -85,7 +87,22 @@ struct net_peer {
 						   (keepalive.c) */
 };
 
+/* a set of listening sockets the parent passes (serve stream, metrics) */
+struct net_listener {
+	int		 fd;
+	struct event	 ev;
+};
+struct net_listeners {
+	struct net_listener	*v;
+	size_t		 n, max;
+	const char	*what;		/* the imsg's name, for errors */
+	void		(*accept)(int, short, void *);
+};
+
 /* net.c */
+/* one of the parent's listener messages: a uint8_t first (the old ones
+   go) and a socket, none with first when the config has none now */
+void		 net_listeners_take(struct net_listeners *, struct imsg *);
 struct net_peer	*net_peer_find(uint32_t);
 /* every peer in id order */
 struct net_peer	*net_peer_first(void);

@@ -70,11 +70,10 @@ struct scrape_conn {
 static TAILQ_HEAD(, scrape_conn) conns = TAILQ_HEAD_INITIALIZER(conns);
 static size_t			 nconns;
 static uint32_t			 next_id;
-static struct {
-	int		 fd;
-	struct event	 ev;
-}				 listeners[SCRAPE_LISTEN];
-static size_t			 nlisteners;
+static void			 scrape_accept(int, short, void *);
+static struct net_listener	 lv[SCRAPE_LISTEN];
+static struct net_listeners	 listeners = { lv, 0, SCRAPE_LISTEN,
+				    "METRICS_LISTEN", scrape_accept };
 
 static void	scrape_read(int, short, void *);
 static void	scrape_write(int, short, void *);
@@ -255,32 +254,7 @@ scrape_accept(int fd, short event, void *arg)
 void
 scrape_listen(struct imsg *imsg)
 {
-	uint8_t	first;
-	int	fd;
-
-	if (imsg_get_data(imsg, &first, sizeof(first)) == -1)
-		fatalx("METRICS_LISTEN: bad length");
-	/* first without a socket: metrics-listen is gone from the config */
-	if ((fd = imsg_get_fd(imsg)) == -1 && !first)
-		fatalx("METRICS_LISTEN without a socket");
-	if (first) {
-		while (nlisteners > 0) {
-			nlisteners--;
-			event_del(&listeners[nlisteners].ev);
-			close(listeners[nlisteners].fd);
-		}
-	}
-	if (fd == -1)
-		return;
-	if (nlisteners == SCRAPE_LISTEN) {
-		close(fd);
-		return;
-	}
-	listeners[nlisteners].fd = fd;
-	event_set(&listeners[nlisteners].ev, fd, EV_READ | EV_PERSIST,
-	    scrape_accept, NULL);
-	event_add(&listeners[nlisteners].ev, NULL);
-	nlisteners++;
+	net_listeners_take(&listeners, imsg);
 }
 
 static struct scrape_conn *

@@ -80,11 +80,10 @@ struct stream {
 static struct stream	*streams[STREAM_MAX];
 static uint16_t		 gens[STREAM_MAX];
 static size_t		 next_index;
-static struct {
-	int		 fd;
-	struct event	 ev;
-}			 listeners[STREAM_LISTEN];
-static size_t		 nlisteners;
+static void	 stream_accept(int, short, void *);
+static struct net_listener	lv[STREAM_LISTEN];
+static struct net_listeners	listeners = { lv, 0, STREAM_LISTEN,
+				    "STREAM_LISTEN", stream_accept };
 
 static void	stream_read(int, short, void *);
 static void	stream_write(int, short, void *);
@@ -364,32 +363,7 @@ stream_accept(int fd, short event, void *arg)
 void
 stream_listen(struct imsg *imsg)
 {
-	uint8_t	first;
-	int	fd;
-
-	if (imsg_get_data(imsg, &first, sizeof(first)) == -1)
-		fatalx("STREAM_LISTEN: bad length");
-	/* first without a socket: serve stream is gone from the config */
-	if ((fd = imsg_get_fd(imsg)) == -1 && !first)
-		fatalx("STREAM_LISTEN without a socket");
-	if (first) {
-		while (nlisteners > 0) {
-			nlisteners--;
-			event_del(&listeners[nlisteners].ev);
-			close(listeners[nlisteners].fd);
-		}
-	}
-	if (fd == -1)
-		return;
-	if (nlisteners == STREAM_LISTEN) {
-		close(fd);
-		return;
-	}
-	listeners[nlisteners].fd = fd;
-	event_set(&listeners[nlisteners].ev, fd, EV_READ | EV_PERSIST,
-	    stream_accept, NULL);
-	event_add(&listeners[nlisteners].ev, NULL);
-	nlisteners++;
+	net_listeners_take(&listeners, imsg);
 }
 
 /* a config peer is gone: its SSH stream too */

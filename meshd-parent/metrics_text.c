@@ -92,24 +92,9 @@ metrics_drop_name(enum metrics_drop d)
 const char *
 metrics_path_name(uint8_t path)
 {
-	switch (path) {
-	case MESH_PATH_NONE:
-		return "none";
-	case MESH_PATH_DIRECT:
-		return "direct";
-	case MESH_PATH_PUNCHED:
-		return "punched";
-	case MESH_PATH_MAPPED:
-		return "mapped";
-	case MESH_PATH_SSH:
-		return "ssh";
-	case MESH_PATH_STREAM:
-		return "stream";
-	case MESH_PATH_RELAY:
-		return "relay";
-	default:
-		return "unknown";
-	}
+	const char	*s = mesh_path_name(path);
+
+	return s != NULL ? s : "unknown";
 }
 
 /* a struct mesh_peer_stats's drops, by enum metrics_drop */
