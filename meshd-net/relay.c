@@ -312,7 +312,8 @@ proof_get(struct relay_conn *c, const uint8_t key[32], uint8_t who,
 	rp.who = who;
 	if (certlen > sizeof(rp.cert))
 		return -1;
-	memcpy(rp.cert, cert, certlen);
+	if (certlen > 0)
+		memcpy(rp.cert, cert, certlen);
 	rp.certlen = certlen;
 	if (SSL_export_keying_material(c->ssl, rp.exporter,
 	    sizeof(rp.exporter), RELAY_EXPORTER, strlen(RELAY_EXPORTER),
