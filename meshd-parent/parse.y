@@ -250,6 +250,7 @@ static void	 mesh_exit_check(struct mesh_conf *);
 static void	 conc_begin(void);
 static void	 conc_end(void);
 static void	 conc_abort(void);
+static void	 iface_recover(void);
 static void	 state_directory(const char *);
 static void	 relay_begin(void);
 static void	 relay_end(void);
@@ -410,7 +411,7 @@ ifbody		: ifopts_l
 
 ifopts_l	: /* empty */
 		| ifopts_l ifopt nl
-		| ifopts_l error nl		{ yyerrok; }
+		| ifopts_l error nl		{ iface_recover(); yyerrok; }
 		;
 
 ifopt		: ADDRESS STRING		{ iface_address($2); }
@@ -1711,6 +1712,9 @@ do_varset(const char *name, const char *value)
 static void
 block_start(enum block kind, const char *name)
 {
+	/* a concentrator block left open by a broken file: not leaked */
+	if (blk.kind == BLOCK_CONC)
+		conc_abort();
 	memset(&blk, 0, sizeof(blk));
 	blk.kind = kind;
 	blk.name = name;
@@ -2625,6 +2629,21 @@ conc_abort(void)
 {
 	conc_conf_free(blk.conc);
 	blk.conc = NULL;
+}
+
+/*
+ * A line of the interface block the parser gave up on: a serve
+ * concentrator block it was in (its '}' never came) is dropped, and the
+ * interface block's state comes back
+ */
+static void
+iface_recover(void)
+{
+	if (blk.kind != BLOCK_CONC)
+		return;
+	conc_abort();
+	blk = outer;
+	memset(&outer, 0, sizeof(outer));
 }
 
 /* state-directory "/var/lib/meshd": where the parent keeps its state */
