@@ -995,6 +995,8 @@ struct ctl_dns {
 
 /* util.c */
 const char	*mesh_prefix_ntop(const struct mesh_prefix *, char *, size_t);
+/* p's host bits cleared: 1 if there were any, else 0 */
+int		 mesh_prefix_mask(struct mesh_prefix *);
 /* a MESH_PATH_* as meshctl and the metrics name it, or NULL */
 const char	*mesh_path_name(uint8_t);
 int		 mesh_prefix_pton(const char *, struct mesh_prefix *);

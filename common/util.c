@@ -215,3 +215,24 @@ mesh_path_name(uint8_t path)
 		return NULL;
 	}
 }
+
+int
+mesh_prefix_mask(struct mesh_prefix *p)
+{
+	size_t	alen = p->af == 4 ? 4 : 16, i;
+	int	changed = 0;
+	uint8_t	m;
+
+	for (i = 0; i < alen; i++) {
+		if (i * 8 >= p->plen)
+			m = 0;
+		else if ((i + 1) * 8 <= p->plen)
+			m = 0xff;
+		else
+			m = 0xff << (8 - (p->plen - i * 8));
+		if (p->addr[i] & ~m)
+			changed = 1;
+		p->addr[i] &= m;
+	}
+	return changed;
+}

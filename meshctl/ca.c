@@ -823,20 +823,6 @@ sign_groups(struct mesh_cert *c, char *list)
 	return r;
 }
 
-/* the prefix with its host bits cleared, to suggest */
-static void
-prefix_base(struct mesh_prefix *p)
-{
-	size_t	i, alen = p->af == 4 ? 4 : 16;
-
-	for (i = 0; i < alen; i++) {
-		if (i * 8 >= p->plen)
-			p->addr[i] = 0;
-		else if (i * 8 + 8 > p->plen)
-			p->addr[i] &= 0xff << (8 - (p->plen - i * 8));
-	}
-}
-
 static int
 sign_routes(struct mesh_cert *c, char *list)
 {
@@ -850,7 +836,7 @@ sign_routes(struct mesh_cert *c, char *list)
 			return -1;
 		}
 		q = p;
-		prefix_base(&q);
+		(void)mesh_prefix_mask(&q);
 		if (memcmp(&p, &q, sizeof(p)) != 0) {
 			warnx("%s: bits set past the prefix length (did you "
 			    "mean %s?)", item, output_prefix(&q, buf,

@@ -123,22 +123,6 @@ used_addrs(struct meshd_conf *conf, size_t *n)
 	return u;
 }
 
-/* p with its host bits cleared */
-static void
-prefix_net(struct mesh_prefix *p)
-{
-	size_t	i, len = p->af == 4 ? 4 : 16;
-
-	for (i = 0; i < len; i++) {
-		if ((i + 1) * 8 <= p->plen)
-			continue;
-		if (i * 8 >= p->plen)
-			p->addr[i] = 0;
-		else
-			p->addr[i] &= 0xff << (8 - (p->plen - i * 8));
-	}
-}
-
 static void
 routes_push(struct mesh_prefix **v, size_t *n, size_t *max,
     const struct mesh_prefix *p)
@@ -155,7 +139,7 @@ routes_push(struct mesh_prefix **v, size_t *n, size_t *max,
 		*v = nv;
 	}
 	(*v)[*n] = *p;
-	prefix_net(&(*v)[*n]);
+	(void)mesh_prefix_mask(&(*v)[*n]);
 	(*n)++;
 }
 

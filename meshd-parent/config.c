@@ -516,28 +516,6 @@ config_endpoint(struct peer_conf *p, const char *s)
 	config_endpoint_kw(p, s, "endpoint");
 }
 
-/* clears the bits after the prefix length; 1 if there were any */
-static int
-prefix_mask(struct mesh_prefix *p)
-{
-	size_t	alen = p->af == 4 ? 4 : 16, i;
-	int	changed = 0;
-	uint8_t	m;
-
-	for (i = 0; i < alen; i++) {
-		if (i * 8 >= p->plen)
-			m = 0;
-		else if ((i + 1) * 8 <= p->plen)
-			m = 0xff;
-		else
-			m = 0xff << (8 - (p->plen - i * 8));
-		if (p->addr[i] & ~m)
-			changed = 1;
-		p->addr[i] &= m;
-	}
-	return changed;
-}
-
 /* room for one more entry in the peer's aips and in aip_locs */
 static int
 aip_reserve(struct peer_conf *p)
@@ -585,7 +563,7 @@ config_aip(struct peer_conf *p, const char *s, const char *fname, int line)
 		    "IPv6 address with an optional /length", s);
 		return;
 	}
-	if (prefix_mask(&pfx))
+	if (mesh_prefix_mask(&pfx))
 		blk_warn("allowed-ips %s has host bits set, using %s", s,
 		    mesh_prefix_ntop(&pfx, buf, sizeof(buf)));
 	if (aip_reserve(p) == -1) {

@@ -164,21 +164,9 @@ uapi_parse_endpoint(const char *s, struct sockaddr_storage *ss,
 static int
 parse_prefix(const char *s, struct mesh_prefix *p)
 {
-	size_t	alen, i;
-	uint8_t	m;
-
 	if (strchr(s, '/') == NULL || mesh_prefix_pton(s, p) == -1)
 		return -1;
-	alen = p->af == 4 ? 4 : 16;
-	for (i = 0; i < alen; i++) {
-		if (i * 8 >= p->plen)
-			m = 0;
-		else if ((i + 1) * 8 <= p->plen)
-			m = 0xff;
-		else
-			m = 0xff << (8 - (p->plen - i * 8));
-		p->addr[i] &= m;
-	}
+	(void)mesh_prefix_mask(p);
 	return 0;
 }
 
