@@ -52,8 +52,8 @@
 #define METRICS_PENDING		16	/* scrapes gathered at once */
 #define METRICS_SESSION_AGE	180	/* REJECT_AFTER_TIME: a session */
 
-static char		 listen_set[METRICS_LISTEN_MAX * MESH_ENDPOINT_MAX];
-static int		 listen_open;
+static struct tcp_listen_set	 listeners = { .type = IMSG_METRICS_LISTEN,
+				    .what = "metrics" };
 static int		 pending;
 
 /* 1 if ss holds the address of a */
@@ -90,9 +90,10 @@ iface_addr(const struct meshd_conf *conf, const struct sockaddr_storage *ss)
 
 /* a listening socket on sl; -1 and err if not */
 static int
-metrics_socket(const struct meshd_conf *conf, const struct stream_listen *sl,
-    char *err, size_t errlen)
+metrics_socket(const struct stream_listen *sl, void *arg, char *err,
+    size_t errlen)
 {
+	const struct meshd_conf	*conf = arg;
 	int	fd, on = 1;
 
 	if ((fd = socket(sl->ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
@@ -128,41 +129,8 @@ fail:
 static int
 metrics_listeners(struct meshd_conf *conf, char *err, size_t errlen)
 {
-	char	 set[sizeof(listen_set)];
-	int	 fds[METRICS_LISTEN_MAX];
-	size_t	 i, n;
-	uint8_t	 first;
-
-	set[0] = '\0';
-	for (i = 0; i < conf->nmetrics; i++) {
-		(void)strlcat(set, conf->metrics[i].str, sizeof(set));
-		(void)strlcat(set, " ", sizeof(set));
-	}
-	if (strcmp(set, listen_set) == 0)
-		return 0;
-	for (n = 0; n < conf->nmetrics; n++) {
-		if ((fds[n] = metrics_socket(conf, &conf->metrics[n], err,
-		    errlen)) == -1) {
-			while (n > 0)
-				close(fds[--n]);
-			return -1;
-		}
-	}
-	if (n == 0 && listen_open) {
-		first = 1;
-		imsg_compose_event(&parent.children[PROC_NET].iev,
-		    IMSG_METRICS_LISTEN, 0, 0, -1, &first, sizeof(first));
-		log_info("metrics: not listening any more");
-	}
-	for (i = 0; i < n; i++) {
-		first = i == 0;
-		imsg_compose_event(&parent.children[PROC_NET].iev,
-		    IMSG_METRICS_LISTEN, 0, 0, fds[i], &first, sizeof(first));
-		log_info("metrics: listening on %s", conf->metrics[i].str);
-	}
-	listen_open = n > 0;
-	(void)strlcpy(listen_set, set, sizeof(listen_set));
-	return 0;
+	return tcp_listen_update(&listeners, conf->metrics, conf->nmetrics,
+	    metrics_socket, conf, err, errlen);
 }
 
 /*

@@ -169,6 +169,23 @@ int	 udp_announce_open(void);
 int	 tcp_listen_socket(const struct sockaddr_storage *, socklen_t, int,
 	    char *, size_t);
 
+/*
+ * A set of listening TCP sockets net serves (serve stream,
+ * metrics-listen), the parent's side of meshd-net's net_listeners: sent
+ * again whole when the set of addresses changes.
+ */
+struct tcp_listen_set {
+	enum imsg_type	 type;		/* STREAM_LISTEN, METRICS_LISTEN */
+	const char	*what;		/* for the log */
+	char		 set[STREAM_LISTEN_MAX * MESH_ENDPOINT_MAX]; /* sent */
+	int		 open;		/* net has some */
+};
+/* open(v[i], arg, err, errlen): a socket, or -1 and err */
+int	 tcp_listen_update(struct tcp_listen_set *,
+	    const struct stream_listen *, size_t,
+	    int (*)(const struct stream_listen *, void *, char *, size_t),
+	    void *, char *, size_t);
+
 /* ssh.c: serve stream's listeners, the SSH clients, the ladder's conf */
 int	 stream_reconf(struct meshd_conf *, int);
 /* 1 if pid was an SSH client's (it is started again later) */

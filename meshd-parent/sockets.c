@@ -413,3 +413,52 @@ udp_announce_open(void)
 		close(fd);
 	return -1;
 }
+
+/*
+ * ls's listeners are v[0..n): when the addresses changed, every one is
+ * opened (a failure closes those opened and leaves net's as they were:
+ * -1 and err), and net gets them whole, the first telling it to close
+ * its old ones (alone, without a socket, when there are none now)
+ */
+int
+tcp_listen_update(struct tcp_listen_set *ls, const struct stream_listen *v,
+    size_t n, int (*open_one)(const struct stream_listen *, void *, char *,
+    size_t), void *arg, char *err, size_t errlen)
+{
+	char	 set[sizeof(ls->set)];
+	int	 fds[STREAM_LISTEN_MAX];	/* METRICS_LISTEN_MAX is less */
+	size_t	 i;
+	uint8_t	 first;
+
+	if (n > sizeof(fds) / sizeof(fds[0]))
+		fatalx("%s: %zu listeners", __func__, n);
+	set[0] = '\0';
+	for (i = 0; i < n; i++) {
+		(void)strlcat(set, v[i].str, sizeof(set));
+		(void)strlcat(set, " ", sizeof(set));
+	}
+	if (strcmp(set, ls->set) == 0)
+		return 0;
+	for (i = 0; i < n; i++) {
+		if ((fds[i] = open_one(&v[i], arg, err, errlen)) == -1) {
+			while (i > 0)
+				close(fds[--i]);
+			return -1;
+		}
+	}
+	if (n == 0 && ls->open) {
+		first = 1;
+		imsg_compose_event(&parent.children[PROC_NET].iev, ls->type,
+		    0, 0, -1, &first, sizeof(first));
+		log_info("%s: not listening any more", ls->what);
+	}
+	for (i = 0; i < n; i++) {
+		first = i == 0;
+		imsg_compose_event(&parent.children[PROC_NET].iev, ls->type,
+		    0, 0, fds[i], &first, sizeof(first));
+		log_info("%s: listening on %s", ls->what, v[i].str);
+	}
+	ls->open = n > 0;
+	(void)strlcpy(ls->set, set, sizeof(ls->set));
+	return 0;
+}

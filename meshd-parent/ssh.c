@@ -88,9 +88,8 @@ struct ssh_client {
 };
 
 static TAILQ_HEAD(, ssh_client)	 clients = TAILQ_HEAD_INITIALIZER(clients);
-static char			 listen_set[STREAM_LISTEN_MAX *
-				    MESH_ENDPOINT_MAX];
-static int			 listen_open;
+static struct tcp_listen_set	 listeners = { .type = IMSG_STREAM_LISTEN,
+				    .what = "serve stream" };
 
 static void	ssh_start(struct ssh_client *);
 
@@ -450,7 +449,8 @@ ssh_reconf(struct meshd_conf *conf)
 
 /* one listening TCP socket for serve stream: its fd, or -1 and err */
 static int
-stream_socket(const struct stream_listen *sl, char *err, size_t errlen)
+stream_socket(const struct stream_listen *sl, void *arg, char *err,
+    size_t errlen)
 {
 	char	why[128];
 	int	fd;
@@ -466,41 +466,9 @@ stream_socket(const struct stream_listen *sl, char *err, size_t errlen)
 static int
 stream_listeners(struct meshd_conf *conf, char *err, size_t errlen)
 {
-	char	 set[sizeof(listen_set)];
-	int	 fds[STREAM_LISTEN_MAX];
-	size_t	 i, n;
-	uint8_t	 first;
-
-	set[0] = '\0';
-	for (i = 0; conf->has_stream && i < conf->nstream; i++) {
-		(void)strlcat(set, conf->stream[i].str, sizeof(set));
-		(void)strlcat(set, " ", sizeof(set));
-	}
-	if (strcmp(set, listen_set) == 0)
-		return 0;
-	for (n = 0; n < conf->nstream && conf->has_stream; n++) {
-		if ((fds[n] = stream_socket(&conf->stream[n], err,
-		    errlen)) == -1) {
-			while (n > 0)
-				close(fds[--n]);
-			return -1;
-		}
-	}
-	if (n == 0 && listen_open) {
-		first = 1;
-		imsg_compose_event(&parent.children[PROC_NET].iev,
-		    IMSG_STREAM_LISTEN, 0, 0, -1, &first, sizeof(first));
-	}
-	for (i = 0; i < n; i++) {
-		first = i == 0;
-		imsg_compose_event(&parent.children[PROC_NET].iev,
-		    IMSG_STREAM_LISTEN, 0, 0, fds[i], &first, sizeof(first));
-		log_info("serve stream: listening on %s",
-		    conf->stream[i].str);
-	}
-	listen_open = n > 0;
-	(void)strlcpy(listen_set, set, sizeof(listen_set));
-	return 0;
+	return tcp_listen_update(&listeners, conf->stream,
+	    conf->has_stream ? conf->nstream : 0, stream_socket, NULL, err,
+	    errlen);
 }
 
 int
