@@ -999,6 +999,12 @@ const char	*mesh_prefix_ntop(const struct mesh_prefix *, char *, size_t);
 int		 mesh_prefix_mask(struct mesh_prefix *);
 /* a MESH_PATH_* as meshctl and the metrics name it, or NULL */
 const char	*mesh_path_name(uint8_t);
+/*
+ * 1 if $MESHD_LEVERS_OFF (a comma list, for bench/ ablations) names this
+ * performance lever: the code takes its plain path instead.  Read once by
+ * each child before its sandbox; never a setting an operator needs.
+ */
+int		 mesh_lever_off(const char *);
 int		 mesh_prefix_pton(const char *, struct mesh_prefix *);
 const char	*mesh_sockaddr_ntop(const void *, size_t, char *, size_t);
 uint64_t	 mesh_monotonic_ns(void);

@@ -217,6 +217,24 @@ mesh_path_name(uint8_t path)
 }
 
 int
+mesh_lever_off(const char *name)
+{
+	const char	*s, *e;
+	size_t		 len = strlen(name);
+
+	if ((s = getenv("MESHD_LEVERS_OFF")) == NULL)
+		return 0;
+	while (*s != '\0') {
+		if ((e = strchr(s, ',')) == NULL)
+			e = s + strlen(s);
+		if ((size_t)(e - s) == len && strncmp(s, name, len) == 0)
+			return 1;
+		s = *e == ',' ? e + 1 : e;
+	}
+	return 0;
+}
+
+int
 mesh_prefix_mask(struct mesh_prefix *p)
 {
 	size_t	alen = p->af == 4 ? 4 : 16, i;
