@@ -44,7 +44,8 @@
  *			certificate (cert.h)
  *		1	candidates (0..COORD_MAX_CAND), each:
  *			1	kind in the high nibble (enum coord_cand_kind),
- *				family in the low one (4 or 6)
+ *				family in the low one (4 or 6); RELAY and
+ *				HOME are TCP addresses, no UDP endpoints
  *			2	port (not 0)
  *			4 or 16	address
  *		1	announced routes: 0xff (COORD_ANN_ALL) all of the
@@ -140,6 +141,9 @@ enum coord_cand_kind {
 	COORD_CAND_OBSERVED,		/* a coordinator saw it register from */
 	COORD_CAND_RELAY,		/* serve relay: a TCP address (port:
 					   the relay's TLS port), no UDP */
+	COORD_CAND_HOME,		/* the member's home relay: that
+					   relay's TCP address as the member
+					   dials it (relay.c), no UDP */
 	COORD_CAND_KINDS
 };
 

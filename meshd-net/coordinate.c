@@ -795,7 +795,8 @@ rec_apply(struct coord_rec *r, int moved)
 		return;
 	for (i = 0; i < r->b.ncand; i++) {
 		c = &r->b.cand[i];
-		if (c->kind == COORD_CAND_RELAY)
+		if (c->kind == COORD_CAND_RELAY ||
+		    c->kind == COORD_CAND_HOME)
 			continue;	/* TCP, not a UDP endpoint */
 		if (c->af == 4 && net_has_family(AF_INET)) {
 			memset(&sin, 0, sizeof(sin));
@@ -868,11 +869,26 @@ cert_check(uint32_t via, int own, const struct coord_body *b)
 
 /* --- a member's side ------------------------------------------------ */
 
+/* the first candidate of b that is a UDP endpoint, or NULL */
+static const struct coord_cand *
+first_udp_cand(const struct coord_body *b)
+{
+	size_t	i;
+
+	for (i = 0; i < b->ncand; i++)
+		if (b->cand[i].kind != COORD_CAND_RELAY &&
+		    b->cand[i].kind != COORD_CAND_HOME)
+			return &b->cand[i];
+	return NULL;
+}
+
 /* one record of an ENTRY from our coordinator np */
 static void
 got_record(struct net_peer *np, const struct coord_record *m)
 {
 	struct coord_rec	*r;
+	const struct coord_cand	*c;
+	struct coord_cand	 was;
 	const uint8_t		*key = m->cert + CERT_PUBKEY_OFF;
 
 	if (co.self.certlen > 0 && memcmp(key, co.key, 32) == 0)
@@ -888,10 +904,20 @@ got_record(struct net_peer *np, const struct coord_record *m)
 		if (r->admitted && r->b.certlen == m->certlen &&
 		    memcmp(r->b.cert, m->cert, m->certlen) == 0 &&
 		    same_ann(m->ann_all, m->nann, m->ann, &r->b)) {
-			/* the same certificate: new candidates only */
+			/*
+			 * The same certificate: new candidates only.  The
+			 * member moved if its first UDP one (the endpoint
+			 * rec_apply() takes) is another; a candidate more
+			 * (a STUN answer, a home relay) is no move.
+			 */
 			if (m->seq > r->b.seq) {
+				memset(&was, 0, sizeof(was));
+				if ((c = first_udp_cand(&r->b)) != NULL)
+					was = *c;
 				body_from(&r->b, m);
-				rec_apply(r, 1);
+				c = first_udp_cand(&r->b);
+				rec_apply(r, c == NULL ||
+				    memcmp(c, &was, sizeof(was)) != 0);
 			}
 			return;
 		}
@@ -1132,13 +1158,23 @@ tick(int fd, short event, void *arg)
  * configured endpoint, but of its relay (serve relay) they learn only
  * from its candidates here.  A change is a newer record.
  */
+/* a record's next seq: the wall clock in ns, or one more than seq */
+static uint64_t
+seq_next(uint64_t seq)
+{
+	struct timespec	ts;
+	uint64_t	now;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	now = (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+	return now > seq ? now : seq + 1;
+}
+
 static void
 self_cands(void)
 {
 	struct coord_rec	*r;
 	struct coord_cand	 c[COORD_MAX_CAND];
-	struct timespec		 ts;
-	uint64_t		 seq;
 	size_t			 n;
 
 	if (!co.serve || co.self.certlen == 0 ||
@@ -1150,9 +1186,9 @@ self_cands(void)
 		return;
 	memcpy(r->b.cand, c, n * sizeof(c[0]));
 	r->b.ncand = n;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	seq = (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-	r->b.seq = co.self.seq = seq > r->b.seq ? seq : r->b.seq + 1;
+	co.self.seq = seq_next(r->b.seq > co.self.seq ? r->b.seq :
+	    co.self.seq);
+	r->b.seq = co.self.seq;
 	push_rec(r);
 }
 
@@ -1167,6 +1203,13 @@ coord_reregister(void)
 	 * in COORD_REG_SECS
 	 */
 	co.cand_gen++;
+	/*
+	 * and a newer record: members take a record only if its seq is
+	 * newer than theirs (got_record()), so new candidates under the
+	 * old seq would reach the coordinator and stop there
+	 */
+	if (co.self.certlen > 0)
+		co.self.seq = seq_next(co.self.seq);
 	self_cands();
 }
 

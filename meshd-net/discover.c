@@ -619,6 +619,9 @@ disc_candidates(struct coord_cand *c, size_t max, const struct net_peer *np)
 
 	/* serve relay: its TCP addresses first, or they would not fit */
 	n = relay_candidates(c, max > 2 ? 2 : max, &disc.addrs);
+	/* where we can be reached over a relay (relay.c) */
+	if (n < max && relay_home_cand(&c[n]))
+		n++;
 	/* the address the coordinator talks to, while no list has come */
 	if (np != NULL && disc.addrs.naddrs == 0 &&
 	    (np->ep.local_af == AF_INET || np->ep.local_af == AF_INET6))
@@ -667,6 +670,16 @@ void
 disc_portmap_changed(void)
 {
 	cand_check();
+}
+
+/* our home relay changed (relay.c) */
+void
+disc_relay_changed(void)
+{
+	if (disc.on)
+		cand_check();
+	else
+		coord_reregister();
 }
 
 /* --- the timer --------------------------------------------------------- */
@@ -830,7 +843,8 @@ netcheck_fill(struct ctl_netcheck *nc)
 	struct net_peer			*np;
 	char				 buf[MESH_ENDPOINT_MAX];
 	static const char		*kinds[] = { "local", "reflexive",
-					    "mapped", "observed", "relay-tcp" };
+					    "mapped", "observed", "relay-tcp",
+					    "home-relay" };
 	struct sockaddr_storage		 ss;
 	struct sockaddr_in		*sin = (struct sockaddr_in *)&ss;
 	struct sockaddr_in6		*sin6 = (struct sockaddr_in6 *)&ss;

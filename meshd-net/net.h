@@ -254,6 +254,7 @@ void	 disc_netcheck_req(struct imsg *);
 size_t	 disc_candidates(struct coord_cand *, size_t,
 	    const struct net_peer *);
 void	 disc_portmap_changed(void);
+void	 disc_relay_changed(void);
 /* meshd stops: the gateway's mapping is deleted */
 void	 disc_shutdown(void);
 /*
@@ -320,6 +321,8 @@ int	 relay_path(struct net_peer *, struct mesh_endpoint *);
 void	 relay_record(uint32_t, const uint8_t [32], const struct coord_cand *,
 	    size_t);
 void	 relay_forget(uint32_t);
+/* our home relay as a candidate: 1, or 0 if we have none */
+int	 relay_home_cand(struct coord_cand *);
 /* our relay candidates for a REGISTER (serve relay): how many */
 size_t	 relay_candidates(struct coord_cand *, size_t,
 	    const struct mesh_net_addrs *);

@@ -40,15 +40,21 @@
  * right member through the right connection, and a member's path moves
  * onto a relay and off it again by ordinary roaming.
  *
- * Which relay, and when: a member keeps a connection to every relay the
- * directory names (up to RELAY_CLIENTS), each made again with a growing
- * delay when it breaks.  Unlike a DERP client, which keeps one to its
- * home region and is reached there because the map says which that is,
- * our directory does not say which relay a member uses: a peer may send
- * through any, so we listen on all.  We send through the nearest, the
- * one whose set-up (TCP, TLS, the upgrade) took least; when it closes,
- * its peers move to the next at once.  Which peers go through a relay at
- * all is the ladder's choice (ladder.c asks relay_path()).
+ * Which relay, and when: a member keeps one connection at all times, to
+ * its home relay, and says in its directory record which that is (a
+ * COORD_CAND_HOME candidate: the relay's TCP address), so that others
+ * know where to reach it, as a DERP client does with its home region.
+ * The home is the nearest: with none, the member dials every relay it
+ * knows at once and the first whose set-up (TCP, TLS, the upgrade) ends
+ * is home; the others, once up, are spares.  To a peer we send through
+ * the peer's home relay, dialled when first needed (and through ours
+ * while that connection is being made: the peer may be there too); a
+ * connection that is not our home closes after RELAY_SPARE_IDLE seconds
+ * without a datagram.  When the home closes, the nearest spare still up
+ * is home at once, else the race starts again; either way the record
+ * changes and peers learn it from the directory.  A relay member needs
+ * none: it is reached on its own relay.  Which peers go through a relay
+ * at all is the ladder's choice (ladder.c asks relay_path()).
  *
  * A member whose site lets no UDP out learns no relay from a directory
  * it cannot fetch: its config names its coordinator's relay (relay in
@@ -114,6 +120,8 @@
 #define RELAY_TICK		5	/* seconds */
 #define RELAY_PING		15	/* seconds idle: a ping */
 #define RELAY_DEAD		45	/* seconds silent: closed */
+#define RELAY_SPARE_IDLE	30	/* seconds without a datagram: a
+					   connection not our home closes */
 #define RELAY_KEYS		8	/* relays known */
 #define RELAY_EXPORTER		MESH_RELAY_EXPORTER
 #define RELAY_CERT_B64		((MESH_CERT_MAX + 2) / 3 * 4 + 1)
@@ -148,6 +156,7 @@ struct relay_conn {
 	uint8_t		*out;
 	size_t		 outlen, outoff, outcap;
 	uint64_t	 last_rx;	/* monotonic ns */
+	uint64_t	 last_data;	/* client: a datagram in or out */
 	uint64_t	 started;
 	/* client: our Sec-WebSocket-Key; server: the accept value */
 	char		 wskey[WS_ACCEPT_LEN + 1];
@@ -198,6 +207,8 @@ static size_t			 nknown;
 static struct relay_coord	*coords;
 static size_t			 ncoords;
 static uint32_t			 next_gen = 1;
+static uint32_t			 home_id;	/* our home relay; 0 none */
+static unsigned int		 spare_idle = RELAY_SPARE_IDLE;
 static SSL_CTX			*srv_ctx, *cli_ctx;
 static struct imsgbuf		 signbuf;
 static int			 signfd = -1;
@@ -228,6 +239,7 @@ static void	 conn_writable(int, short, void *);
 static void	 relay_tick(int, short, void *);
 static void	 relay_dial(struct relay_known *);
 static void	 relay_rehome(void);
+static void	 home_lost(void);
 
 static int
 conn_cmp(struct relay_conn *a, struct relay_conn *b)
@@ -349,6 +361,22 @@ relay_sign_pipe(struct imsg *imsg)
 void
 relay_init(void)
 {
+	const char	*s;
+	char		*end;
+	long		 v;
+
+	/* tests: spare connections close sooner */
+	if ((s = getenv("MESHD_TEST_RELAY_SPARE_IDLE")) != NULL) {
+		v = strtol(s, &end, 10);
+		if (*s != '\0' && *end == '\0' && v >= 1 &&
+		    v <= RELAY_SPARE_IDLE) {
+			spare_idle = v;
+			log_info("relay: spare connections close after %u s "
+			    "(a test)", spare_idle);
+		} else
+			log_warnx("MESHD_TEST_RELAY_SPARE_IDLE=%s: not 1..%d, "
+			    "ignored", s, RELAY_SPARE_IDLE);
+	}
 	if (OPENSSL_init_ssl(OPENSSL_INIT_LOAD_CONFIG, NULL) != 1 ||
 	    (srv_ctx = SSL_CTX_new(TLS_server_method())) == NULL ||
 	    (cli_ctx = SSL_CTX_new(TLS_client_method())) == NULL)
@@ -664,6 +692,7 @@ conn_close(struct relay_conn *c)
 {
 	size_t	i;
 	int	ours = !c->server && c->state == CS_WS;
+	int	was_home = ours && c->relay_id == home_id;
 
 	if (c->state == CS_FREE)
 		return;
@@ -687,6 +716,8 @@ conn_close(struct relay_conn *c)
 	free(c->out);
 	c->in = c->out = NULL;
 	c->state = CS_FREE;
+	if (was_home)
+		home_lost();
 	/* its peers: onto another relay, or direct again */
 	if (ours)
 		relay_rehome();
@@ -854,6 +885,8 @@ relay_send(const struct mesh_endpoint *ep, const void *msg, size_t len)
 	c = &conns[v->conn];
 	if (c->state != CS_WS || c->gen != v->gen)
 		return -1;
+	if (!c->server)
+		c->last_data = mesh_monotonic_ns();
 	/* to a member on our relay: from us; to a relay: to the member */
 	return conn_frame(c, WS_OP_BINARY, c->server ? ourkey : v->key, 32,
 	    msg, len);
@@ -908,6 +941,7 @@ from_relay(struct relay_conn *c, const uint8_t *key, const uint8_t *dg,
 		st.drop_unknown++;
 		return;
 	}
+	c->last_data = mesh_monotonic_ns();
 	vslot_ep(c, slot, &ep);
 	net_wire_in(dg, len, &ep);
 }
@@ -1225,11 +1259,75 @@ upgrade_send(struct relay_conn *c)
  * asking the parent for the connection to the relay's 101 (TCP, TLS and
  * the upgrade: three round trips and a signature)
  */
-static void
-relay_measured(const struct relay_conn *c)
+static struct relay_known *
+known_by_id(uint32_t id)
 {
-	uint64_t	now = mesh_monotonic_ns();
-	size_t		i;
+	size_t	i;
+
+	for (i = 0; i < nknown; i++)
+		if (known[i].id == id)
+			return &known[i];
+	return NULL;
+}
+
+/* our connection to relay k, if it is up */
+static struct relay_conn *
+known_up(const struct relay_known *k)
+{
+	if (k == NULL || k->conn == -1 || conns[k->conn].state != CS_WS)
+		return NULL;
+	return &conns[k->conn];
+}
+
+/* our connection to our home relay, if it is up */
+static struct relay_conn *
+relay_home(void)
+{
+	return home_id == 0 ? NULL : known_up(known_by_id(home_id));
+}
+
+/* id is home now (0: none); the directory hears of it */
+static void
+home_set(uint32_t id)
+{
+	struct relay_known	*k;
+
+	if (id == home_id)
+		return;
+	home_id = id;
+	if ((k = known_by_id(id)) != NULL)
+		log_info("relay: relay peer %u is our home relay (set-up "
+		    "%llu ms)", id, (unsigned long long)(k->rtt / 1000000));
+	else
+		log_info("relay: no home relay");
+	disc_relay_changed();
+}
+
+/*
+ * Our home closed (or was forgotten): the nearest spare still up is home
+ * at once, else every relay known is dialled and the first up wins
+ */
+static void
+home_lost(void)
+{
+	size_t	i, best = nknown;
+
+	for (i = 0; i < nknown; i++)
+		if (known[i].id != home_id && known_up(&known[i]) != NULL &&
+		    (best == nknown || known[i].rtt < known[best].rtt))
+			best = i;
+	home_set(best == nknown ? 0 : known[best].id);
+	if (best == nknown)
+		for (i = 0; i < nknown; i++)
+			relay_dial(&known[i]);
+}
+
+static void
+relay_measured(struct relay_conn *c)
+{
+	struct relay_known	*h;
+	uint64_t		 now = mesh_monotonic_ns();
+	size_t			 i;
 
 	for (i = 0; i < nknown; i++) {
 		if (known[i].id != c->relay_id)
@@ -1239,8 +1337,18 @@ relay_measured(const struct relay_conn *c)
 		log_info("relay: connected to relay peer %u in %llu ms",
 		    c->relay_id, (unsigned long long)(known[i].rtt /
 		    1000000));
-		return;
+		break;
 	}
+	/*
+	 * The first up is home (a relay is reached on itself: it needs
+	 * none); a relay learned of later is dialled once too, and is home
+	 * if its set-up took under half our home's
+	 */
+	if (serving || i == nknown)
+		return;
+	if (relay_home() == NULL || ((h = known_by_id(home_id)) != NULL &&
+	    known[i].rtt * 2 < h->rtt))
+		home_set(c->relay_id);
 }
 
 static void
@@ -1266,6 +1374,7 @@ upgrade_in(struct relay_conn *c)
 	memmove(c->in, c->in + n, c->inlen - n);
 	c->inlen -= n;
 	c->state = CS_WS;
+	c->last_data = mesh_monotonic_ns();
 	relay_measured(c);
 	if (c->inlen > 0)
 		frames_in(c);
@@ -1502,6 +1611,56 @@ relay_candidates(struct coord_cand *c, size_t max,
 	return n;
 }
 
+/* a relay's TCP address from its candidate, into ss (zeroed): its length */
+static socklen_t
+relay_cand_addr(const struct coord_cand *c, struct sockaddr_storage *ss)
+{
+	struct sockaddr_in	*sin = (struct sockaddr_in *)ss;
+	struct sockaddr_in6	*sin6 = (struct sockaddr_in6 *)ss;
+
+	if (c->af == 4) {
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(c->port);
+		memcpy(&sin->sin_addr, c->addr, 4);
+		return sizeof(*sin);
+	}
+	sin6->sin6_family = AF_INET6;
+	sin6->sin6_port = htons(c->port);
+	memcpy(&sin6->sin6_addr, c->addr, 16);
+	return sizeof(*sin6);
+}
+
+/*
+ * Our home relay as a candidate of our record (COORD_CAND_HOME, its TCP
+ * address as we dial it): 1, or 0 while we have none (a relay member
+ * never has one: it is reached on its own relay)
+ */
+int
+relay_home_cand(struct coord_cand *c)
+{
+	struct relay_known		*k;
+	const struct sockaddr_in	*sin;
+	const struct sockaddr_in6	*sin6;
+
+	if (serving || relay_home() == NULL ||
+	    (k = known_by_id(home_id)) == NULL)
+		return 0;
+	memset(c, 0, sizeof(*c));
+	c->kind = COORD_CAND_HOME;
+	if (k->addr.ss_family == AF_INET) {
+		sin = (const struct sockaddr_in *)&k->addr;
+		c->af = 4;
+		c->port = ntohs(sin->sin_port);
+		memcpy(c->addr, &sin->sin_addr, 4);
+	} else {
+		sin6 = (const struct sockaddr_in6 *)&k->addr;
+		c->af = 6;
+		c->port = ntohs(sin6->sin6_port);
+		memcpy(c->addr, &sin6->sin6_addr, 16);
+	}
+	return 1;
+}
+
 /* the first relay candidate of a family we have a socket of, or NULL */
 static const struct coord_cand *
 relay_cand(const struct coord_cand *c, size_t n)
@@ -1522,8 +1681,6 @@ relay_record(uint32_t id, const uint8_t key[32], const struct coord_cand *c,
 {
 	struct relay_known	*k = NULL;
 	const struct coord_cand	*rc;
-	struct sockaddr_in	*sin;
-	struct sockaddr_in6	*sin6;
 	size_t			 i;
 	int			 new = 0;
 
@@ -1551,19 +1708,7 @@ relay_record(uint32_t id, const uint8_t key[32], const struct coord_cand *c,
 	k->id = id;
 	memcpy(k->key, key, 32);
 	memset(&k->addr, 0, sizeof(k->addr));
-	if (rc->af == 4) {
-		sin = (struct sockaddr_in *)&k->addr;
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons(rc->port);
-		memcpy(&sin->sin_addr, rc->addr, 4);
-		k->addrlen = sizeof(*sin);
-	} else {
-		sin6 = (struct sockaddr_in6 *)&k->addr;
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons(rc->port);
-		memcpy(&sin6->sin6_addr, rc->addr, 16);
-		k->addrlen = sizeof(*sin6);
-	}
+	k->addrlen = relay_cand_addr(rc, &k->addr);
 	/* a new relay: connect now, not at the next tick */
 	if (new)
 		relay_dial(k);
@@ -1640,40 +1785,51 @@ relay_connected(struct imsg *imsg)
 	handshake_step(c);
 }
 
-/*
- * Our connection to a relay that is up, the nearest: a member keeps a
- * connection to every relay it knows (a peer sends through the one
- * nearest to it, so we must hear on all) and sends through the one whose
- * set-up took least
- */
-static struct relay_conn *
-relay_up(void)
+/* the relay np's record names as its home (COORD_CAND_HOME), if known */
+static struct relay_known *
+peer_home(const struct net_peer *np)
 {
-	size_t	i, best = nknown;
+	const struct coord_cand	*c;
+	struct sockaddr_storage	 ss;
+	uint8_t			 key[32];
+	size_t			 n, i, j;
 
-	for (i = 0; i < nknown; i++)
-		if (known[i].conn != -1 &&
-		    conns[known[i].conn].state == CS_WS &&
-		    (best == nknown || known[i].rtt < known[best].rtt))
-			best = i;
-	return best == nknown ? NULL : &conns[known[best].conn];
+	if ((c = coord_member_by_id(np->id, key, &n)) == NULL)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		if (c[i].kind != COORD_CAND_HOME)
+			continue;
+		for (j = 0; j < nknown; j++) {
+			memset(&ss, 0, sizeof(ss));
+			if (relay_cand_addr(&c[i], &ss) == known[j].addrlen &&
+			    memcmp(&ss, &known[j].addr, known[j].addrlen) == 0)
+				return &known[j];
+		}
+	}
+	return NULL;
 }
 
 /*
  * The connection to send to np through: np's own relay when np is a
- * relay we are connected to (it takes what is addressed to itself, one
- * hop, whoever else it serves), else the nearest
+ * relay (it takes what is addressed to itself, one hop, whoever else it
+ * serves), else np's home relay; either is dialled when it is not up,
+ * and meanwhile our home is tried (np may be there too: it was its home
+ * before, or it reached us there)
  */
 static struct relay_conn *
 relay_for(const struct net_peer *np)
 {
-	size_t	i;
+	struct relay_known	*k;
+	struct relay_conn	*c;
 
-	for (i = 0; i < nknown; i++)
-		if (known[i].id == np->id && known[i].conn != -1 &&
-		    conns[known[i].conn].state == CS_WS)
-			return &conns[known[i].conn];
-	return relay_up();
+	if ((k = known_by_id(np->id)) == NULL)
+		k = peer_home(np);
+	if (k != NULL) {
+		if ((c = known_up(k)) != NULL)
+			return c;
+		relay_dial(k);
+	}
+	return relay_home();
 }
 
 /*
@@ -1810,12 +1966,18 @@ relay_tick(int fd, short event, void *arg)
 		}
 		if (idle >= RELAY_DEAD)
 			conn_close(c);
-		else if (idle >= RELAY_PING)
+		else if (!c->server && c->relay_id != home_id &&
+		    now - c->last_data >= spare_idle * 1000000000ULL) {
+			log_info("relay: our connection to relay peer %u "
+			    "carried nothing for %u s and is not our home: "
+			    "closed", c->relay_id, spare_idle);
+			conn_close(c);
+		} else if (idle >= RELAY_PING)
 			(void)conn_frame(c, WS_OP_PING, NULL, 0, NULL, 0);
 	}
-	/* a connection to every relay known (relay_up() says why) */
-	for (i = 0; i < nknown; i++)
-		relay_dial(&known[i]);
+	/* no home: a race to every relay known (home_lost() says why) */
+	if (relay_home() == NULL && !serving)
+		home_lost();
 	if (st.drop_unknown + st.drop_slow > 0)
 		log_debug("relay: %llu forwarded, %llu dropped (unknown "
 		    "destination), %llu (slow reader)",
