@@ -284,7 +284,7 @@ test_decode_refusals(void)
 	b[cand + 1] = 5;
 	refused(b, n, "family 5", "candidate family 5");
 	b[cand + 1] = (COORD_CAND_KINDS << 4) | 4;
-	refused(b, n, "kind 5", "candidate kind past the last");
+	refused(b, n, "kind 6", "candidate kind past the last");
 	b[cand + 1] = 4;
 	put16(b + cand + 2, 0);
 	refused(b, n, "port 0", "candidate port 0");
@@ -622,8 +622,8 @@ test_punch_refusals(void)
 	refused(b, n, "19 bytes after the candidates",
 	    "CALL_ME: bytes after the candidates");
 	b[44] = 2;
-	b[45] = 0x54;
-	refused(b, n, "candidate 1: kind 5", "CALL_ME: a kind past the last");
+	b[45] = 0x64;
+	refused(b, n, "candidate 1: kind 6", "CALL_ME: a kind past the last");
 	b[45] = 0x07;
 	refused(b, n, "candidate 1: family 7", "CALL_ME: family 7");
 	b[45] = 0x04;
