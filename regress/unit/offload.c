@@ -596,8 +596,8 @@ test_tso(void)
 		    (uint16_t)(out[4] << 8 | out[5]) !=
 		    (uint16_t)(0xfffe + nseg) || !l4_ok(out, len, 6))
 			bad++;
-		if ((uint32_t)(out[24] << 24 | out[25] << 16 | out[26] << 8 |
-		    out[27]) != seq)
+		if (((uint32_t)out[24] << 24 | (uint32_t)out[25] << 16 |
+		    (uint32_t)out[26] << 8 | out[27]) != seq)
 			bad++;
 		if (!last && pl != 1448)
 			bad++;
