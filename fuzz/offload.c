@@ -67,17 +67,18 @@ l4off(const uint8_t *p)
 
 /* a TCP segment of exactly len bytes with both checksums right */
 static void
-check_tcp(const uint8_t *p, size_t len)
+check_tcp(const uint8_t *p, size_t len, size_t o)
 {
 	uint8_t	ph[40];
-	size_t	o, l4;
+	size_t	l4;
 
 	memset(ph, 0, sizeof(ph));
+	if (o + 20 > len)
+		abort();
 	if ((p[0] >> 4) == 4) {
 		if (len < 40 || (size_t)(p[2] << 8 | p[3]) != len ||
-		    p[9] != 6 || sum16(p, l4off(p), 0) != 0xffff)
+		    p[9] != 6 || o != l4off(p) || sum16(p, o, 0) != 0xffff)
 			abort();
-		o = l4off(p);
 		l4 = len - o;
 		memcpy(ph, p + 12, 8);
 		ph[9] = 6;
@@ -87,14 +88,14 @@ check_tcp(const uint8_t *p, size_t len)
 			abort();
 	} else if ((p[0] >> 4) == 6) {
 		if (len < 60 || (size_t)(p[4] << 8 | p[5]) + 40 != len ||
-		    p[6] != 6)
+		    o < 40)
 			abort();
-		l4 = len - 40;
+		l4 = len - o;
 		memcpy(ph, p + 8, 32);
 		ph[34] = l4 >> 8;
 		ph[35] = l4 & 0xff;
 		ph[39] = 6;
-		if (sum16(p + 40, l4, sum16(ph, 40, 0)) != 0xffff)
+		if (sum16(p + o, l4, sum16(ph, 40, 0)) != 0xffff)
 			abort();
 	} else
 		abort();
@@ -122,7 +123,7 @@ segmenter(struct fz *f)
 			abort();
 		if (!t.gso)
 			continue;
-		check_tcp(out, len);
+		check_tcp(out, len, t.l4off);
 		hlen = t.hlen;
 		if ((size_t)len < hlen)
 			abort();
@@ -182,7 +183,7 @@ written(void *arg, const uint8_t *b, size_t n)
 	if (tso_start(&t, buf, n) == -1)
 		abort();
 	while ((len = tso_next(&t, out, sizeof(out))) > 0) {
-		check_tcp(out, len);
+		check_tcp(out, len, t.l4off);
 		match(out, len, 0);
 	}
 	if (len == -1)

@@ -186,6 +186,29 @@ csum_complete(uint8_t *pkt, size_t len, size_t start, size_t offset)
 	return 0;
 }
 
+/*
+ * The offset of the TCP header of an IPv6 packet past hop-by-hop and
+ * destination options (their addresses stay the pseudo-header's; a
+ * routing header would not, and is refused), 0 if none.
+ */
+static size_t
+v6_tcp(const uint8_t *pkt, size_t len)
+{
+	size_t	off = 40;
+	uint8_t	nh = pkt[6];
+	int	i;
+
+	for (i = 0; i < 4 && (nh == 0 || nh == 60); i++) {
+		if (len - off < 8)
+			return 0;
+		nh = pkt[off];
+		off += ((size_t)pkt[off + 1] + 1) * 8;
+		if (off > len)
+			return 0;
+	}
+	return nh == PROTO_TCP ? off : 0;
+}
+
 int
 tso_start(struct tso *t, uint8_t *buf, size_t n)
 {
@@ -219,10 +242,9 @@ tso_start(struct tso *t, uint8_t *buf, size_t n)
 		t->id = get16(pkt + 4);
 		break;
 	case VNET_GSO_TCPV6:
-		/* we asked for no extension headers: TSO6 without them */
-		if (t->version != 6 || len < 40 || pkt[6] != PROTO_TCP)
+		if (t->version != 6 || len < 40 || (l4off = v6_tcp(pkt,
+		    len)) == 0)
 			return -1;
-		l4off = 40;
 		break;
 	default:
 		return -1;	/* UDP and others: we did not ask for them */

@@ -631,6 +631,44 @@ test_tso(void)
 	ok(bad == 0 && payload == 9000 && nseg == 7,
 	    "v6, gso_size 4000 into 1500-byte slots: 7 good segments");
 
+	/* IPv6 with a destination options header before TCP */
+	memset(&s, 0, sizeof(s));
+	s.v = 6; s.seq = 7; s.flags = TH_ACK; s.plen = 3000;
+	n = mk_super(buf, &s, 1000);
+	{
+		uint8_t	*p = buf + VNET_HDR_LEN;
+		uint8_t	 ph[40];
+
+		memmove(p + 48, p + 40, n - VNET_HDR_LEN - 40);
+		memcpy(p + 40, "\x06\x00\x01\x04\x00\x00\x00\x00", 8);
+		p[6] = 60;
+		n += 8;
+		p[4] = (n - VNET_HDR_LEN - 40) >> 8;
+		p[5] = (n - VNET_HDR_LEN - 40) & 0xff;
+		ok(tso_start(&t, buf, n) == 0 && t.l4off == 48,
+		    "v6 with destination options: TCP found at 48");
+		nseg = payload = bad = 0;
+		while ((len = tso_next(&t, out, sizeof(out))) > 0) {
+			memset(ph, 0, sizeof(ph));
+			memcpy(ph, out + 8, 32);
+			ph[34] = (len - 48) >> 8;
+			ph[35] = (len - 48) & 0xff;
+			ph[39] = 6;
+			if (sum16(out + 48, len - 48, sum16(ph, 40, 0)) !=
+			    0xffff || out[6] != 60 ||
+			    (ssize_t)(out[4] << 8 | out[5]) != len - 40)
+				bad++;
+			payload += len - 68;
+			nseg++;
+		}
+		ok(bad == 0 && nseg == 3 && payload == 3000,
+		    "v6 with destination options: 3 good segments");
+		p[40] = 43;	/* then a routing header: refused */
+		p[6] = 60;
+		ok(tso_start(&t, buf, n) == -1,
+		    "v6 with a routing header: refused");
+	}
+
 	/* payload shorter than gso_size: one segment */
 	memset(&s, 0, sizeof(s));
 	s.v = 4; s.flags = TH_ACK | TH_PSH; s.plen = 100;
