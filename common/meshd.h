@@ -103,7 +103,9 @@ enum imsg_type {
 	/* parent -> child, setup */
 	IMSG_SOCKET_CONN,	/* fd: socketpair end; data: enum meshd_role */
 	IMSG_UDP_SOCKET,	/* parent -> net: fd of a bound UDP socket */
-	IMSG_TUN_FD,		/* parent -> tun: fd of the TUN device */
+	IMSG_TUN_FD,		/* parent -> tun: fd of the TUN device;
+				   uint8_t 1: it has a vnet header and
+				   offloads (meshd-tun/offload.h) */
 	/*
 	 * The key check before a config is used (start, reload, -n): KEY_FD,
 	 * a PSK_FD per peer with a preshared key (imsg id: the peer id),
@@ -497,6 +499,11 @@ enum mesh_ctr {
 	MESH_CTR_RELAY_REFUSED,		/* upgrades with a wrong proof */
 	MESH_CTR_RELAY_WEB,		/* requests the web site answered */
 	MESH_CTR_RELAY_OPEN,		/* members' connections open now */
+	/* TUN offloads, tun (meshd-tun/offload.h): appended last */
+	MESH_CTR_TUN_SUPER,		/* TSO super-packets read */
+	MESH_CTR_TUN_SEGMENTS,		/* segments cut from them */
+	MESH_CTR_TUN_GRO_WRITES,	/* super-packets written (coalesced) */
+	MESH_CTR_TUN_GRO_SEGMENTS,	/* segments merged into them */
 	MESH_CTR_MAX
 };
 

@@ -803,7 +803,61 @@ def ws():
         write("ws", name, d)
 
 
-TARGETS = {"ippkt": ippkt, "net_wire": net_wire, "noise": noise,
+def tcp_seg(v, seq, plen, flags=0x10, ident=0, sport=1000):
+    """an IPv4 (v 4) or IPv6 TCP segment with good checksums"""
+    a4, b4 = bytes([100, 64, 0, 2]), bytes([100, 64, 0, 1])
+    a6, b6 = v6(0xfd00, 2), v6(0xfd00, 1)
+    th = struct.pack("!HHIIBBHHH", sport, 5201, seq & 0xffffffff, 7, 0x50,
+                     flags, 512, 0, 0)
+    data = bytes((seq + i) & 0xff for i in range(plen))
+    l4 = len(th) + plen
+    if v == 4:
+        ph = a4 + b4 + struct.pack("!BBH", 0, 6, l4)
+    else:
+        ph = a6 + b6 + struct.pack("!IBBBB", l4, 0, 0, 0, 6)
+    c = csum(ph + th + data)
+    th = th[:16] + struct.pack("!H", c) + th[18:]
+    if v == 4:
+        h = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + l4, ident, 0x4000,
+                        64, 6, 0, a4, b4)
+        h = h[:10] + struct.pack("!H", csum(h)) + h[12:]
+        return h + th + data
+    return ip6(a6, b6, 6, th + data)
+
+
+def vnet(flags, gso_type, hdr_len, gso_size, cstart, coff):
+    return struct.pack("<BBHHHH", flags, gso_type, hdr_len, gso_size,
+                       cstart, coff)
+
+
+def offload():
+    reset("offload")
+    # the segmenter: slot size, vnet header, packet
+    for v, gt, o in ((4, 1, 20), (6, 4, 40)):
+        big = tcp_seg(v, 1, 5000, flags=0x18 | 0x80)
+        write("offload", "tso-v%d" % v, u8(0) + u16(1500) +
+              vnet(1, gt, o + 20, 1400, o, 16) + big)
+        write("offload", "tso-v%d-small-slot" % v, u8(0) + u16(600) +
+              vnet(1, gt, o + 20, 1400, o, 16) + big)
+    write("offload", "csum-only", u8(0) + u16(1500) +
+          vnet(1, 0, 0, 0, 20, 16) + tcp_seg(4, 9, 300))
+    write("offload", "plain", u8(0) + u16(1500) + vnet(0, 0, 0, 0, 0, 0) +
+          tcp_seg(6, 9, 300))
+    # the coalescer: packets with a length each
+    def pkts(lst):
+        return u8(1) + b"".join(u16(len(p)) + p for p in lst)
+    for v in (4, 6):
+        segs = [tcp_seg(v, 1 + 1000 * i, 1000, ident=i) for i in range(5)]
+        segs.append(tcp_seg(v, 5001, 300, flags=0x18, ident=5))
+        write("offload", "gro-v%d" % v, pkts(segs))
+    write("offload", "gro-two-flows", pkts(
+        [tcp_seg(4, 1 + 500 * i, 500, ident=i, sport=s)
+         for i in range(4) for s in (1, 2)]))
+    write("offload", "gro-gap", pkts(
+        [tcp_seg(4, 1, 500), tcp_seg(4, 601, 500, ident=1)]))
+
+
+TARGETS = {"offload": offload, "ippkt": ippkt, "net_wire": net_wire, "noise": noise,
            "imsg": imsg, "config": config, "control": control,
            "meshctl": meshctl, "importwg": importwg,
            "coord": coord, "cert": cert, "stun": stun, "natpmp": natpmp,

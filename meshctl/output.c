@@ -172,6 +172,11 @@ const struct counter_desc counter_descs[] = {
 	{ "relay refused",	CS(mesh[MESH_CTR_RELAY_REFUSED]), ST | ME },
 	{ "relay web",		CS(mesh[MESH_CTR_RELAY_WEB]), ST | ME },
 	{ "relay open",		CS(mesh[MESH_CTR_RELAY_OPEN]), ST | ME },
+	/* TUN offloads: shown once they happened */
+	{ "tun super read",	CS(mesh[MESH_CTR_TUN_SUPER]), ST | ME },
+	{ "tun segments",	CS(mesh[MESH_CTR_TUN_SEGMENTS]), ST | ME },
+	{ "tun gro writes",	CS(mesh[MESH_CTR_TUN_GRO_WRITES]), ST | ME },
+	{ "tun gro segments",	CS(mesh[MESH_CTR_TUN_GRO_SEGMENTS]), ST | ME },
 };
 #undef CS
 #undef ST

@@ -140,6 +140,7 @@ main(int argc, char *argv[])
 	struct meshd_conf *conf;
 	int		 ch, noaction = 0, csock;
 	int		 udpfds[MESH_UDP_SOCKS], tunfd, nrelay;
+	uint8_t		 tun_vnet = 0;
 	int		 relayfds[RELAY_LISTEN_MAX];
 	struct keyfds	 kf;
 	size_t		 nudp, i;
@@ -235,7 +236,19 @@ main(int argc, char *argv[])
 			exit(1);
 		}
 	}
-	if ((tunfd = tundev_open(conf->iface.name, &parent.ifindex)) == -1) {
+	/* offloads unless the ablation switches them off or the kernel
+	   refuses them; meshd-tun learns which with the fd */
+	tunfd = -1;
+	if (!mesh_lever_off("tso")) {
+		if ((tunfd = tundev_open_vnet(conf->iface.name,
+		    &parent.ifindex)) == -1)
+			log_debug("interface %s without TUN offloads: %s",
+			    conf->iface.name, strerror(errno));
+		else
+			tun_vnet = 1;
+	}
+	if (tunfd == -1 &&
+	    (tunfd = tundev_open(conf->iface.name, &parent.ifindex)) == -1) {
 		if (errno == EBUSY || errno == EEXIST)
 			log_warnx("cannot create interface %s: it exists and "
 			    "is in use (another meshd or VPN?)",
@@ -297,7 +310,7 @@ main(int argc, char *argv[])
 		    IMSG_UDP_SOCKET, 0, 0, udpfds[i], &first, sizeof(first));
 	}
 	imsg_compose_event(&parent.children[PROC_TUN].iev, IMSG_TUN_FD, 0, 0,
-	    tunfd, NULL, 0);
+	    tunfd, &tun_vnet, sizeof(tun_vnet));
 	if (relay_start(conf, relayfds, nrelay, errbuf, sizeof(errbuf)) ==
 	    -1) {
 		log_warnx("serve relay: %s", errbuf);

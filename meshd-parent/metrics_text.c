@@ -80,6 +80,10 @@ static const char *const event_names[MESH_CTR_MAX] = {
 	[MESH_CTR_RELAY_ADMITTED] = "relay_admitted",
 	[MESH_CTR_RELAY_REFUSED] = "relay_refused",
 	[MESH_CTR_RELAY_WEB] = "relay_web",
+	[MESH_CTR_TUN_SUPER] = "tun_super_read",
+	[MESH_CTR_TUN_SEGMENTS] = "tun_segments",
+	[MESH_CTR_TUN_GRO_WRITES] = "tun_gro_writes",
+	[MESH_CTR_TUN_GRO_SEGMENTS] = "tun_gro_segments",
 };
 
 const char *
@@ -337,7 +341,7 @@ mesh_text(FILE *f, const struct metrics_snapshot *s)
 	    "in use, 0 none.", s->crl_serial);
 	family(f, "meshd_mesh_events_total", "counter", "Mesh events: "
 	    "certificates and coordination messages refused, members "
-	    "removed, STUN, port mapping and relay events.");
+	    "removed, STUN, port mapping and relay events, TUN offloads.");
 	for (i = 0; i < MESH_CTR_MAX; i++) {
 		if (event_names[i] == NULL)
 			continue;

@@ -51,6 +51,13 @@ tundev_open(const char *name, int *ifindex)
 }
 
 int
+tundev_open_vnet(const char *name, int *ifindex)
+{
+	errno = ENOTSUP;
+	return -1;
+}
+
+int
 tundev_set_mtu(int ifindex, unsigned int mtu)
 {
 	errno = ENOTSUP;
@@ -383,11 +390,12 @@ link_index(const char *name)
 	return ifindex;
 }
 
-int
-tundev_open(const char *name, int *ifindex)
+/* TUNSETIFF with flags; vnet: then the vnet header and offloads too */
+static int
+tun_create(const char *name, int *ifindex, short flags, int vnet)
 {
 	struct ifreq	ifr;
-	int		fd, idx, saved;
+	int		fd, idx, saved, hdrsz = TUNDEV_VNET_HDR_LEN;
 
 	if (check_name(name) == -1)
 		return -1;
@@ -395,13 +403,22 @@ tundev_open(const char *name, int *ifindex)
 		return -1;
 	memset(&ifr, 0, sizeof(ifr));
 	strncpy(ifr.ifr_name, name, sizeof(ifr.ifr_name) - 1);
-	ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
+	ifr.ifr_flags = flags;
 	if (ioctl(fd, TUNSETIFF, &ifr) == -1) {
 		/* the kernel says EINVAL when the name is not a TUN's */
 		if (errno == EINVAL && link_index(name) > 0)
 			errno = EEXIST;
 		goto fail;
 	}
+	/*
+	 * Checksum offload and TSO: the kernel may then hand us TCP
+	 * super-packets of up to 64 KiB, and takes them from us
+	 * (meshd-tun/offload.c).  No USO: meshd-tun cuts TCP only.
+	 */
+	if (vnet && (ioctl(fd, TUNSETVNETHDRSZ, &hdrsz) == -1 ||
+	    ioctl(fd, TUNSETOFFLOAD, (unsigned long)(TUN_F_CSUM |
+	    TUN_F_TSO4 | TUN_F_TSO6)) == -1))
+		goto fail;
 	if ((idx = link_index(name)) == -1)
 		goto fail;
 	*ifindex = idx;
@@ -411,6 +428,19 @@ tundev_open(const char *name, int *ifindex)
 	close(fd);
 	errno = saved;
 	return -1;
+}
+
+int
+tundev_open(const char *name, int *ifindex)
+{
+	return tun_create(name, ifindex, IFF_TUN | IFF_NO_PI, 0);
+}
+
+int
+tundev_open_vnet(const char *name, int *ifindex)
+{
+	return tun_create(name, ifindex, IFF_TUN | IFF_NO_PI | IFF_VNET_HDR,
+	    1);
 }
 
 int

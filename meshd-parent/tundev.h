@@ -39,6 +39,15 @@
  */
 int	tundev_open(const char *name, int *ifindex);
 
+/*
+ * The same with IFF_VNET_HDR (a 10-byte struct virtio_net_hdr before
+ * every packet read and written), checksum offload and TSO for IPv4 and
+ * IPv6 on.  Fails where the kernel refuses any of it: the caller falls
+ * back to tundev_open().
+ */
+#define TUNDEV_VNET_HDR_LEN	10
+int	tundev_open_vnet(const char *name, int *ifindex);
+
 /* Sets the MTU. */
 int	tundev_set_mtu(int ifindex, unsigned int mtu);
 

@@ -42,6 +42,7 @@
 #include "child.h"
 #include "ippkt.h"
 #include "log.h"
+#include "offload.h"
 #include "pfilter.h"
 #include "pktchan.h"
 #include "rtable.h"
@@ -63,6 +64,16 @@ static struct filter_rule	*fload_rules;
 static size_t			 fload_n;
 static int			 fload_on;
 static struct event		 expire_ev;
+/*
+ * TUN offloads: the fd has a vnet header (the parent's choice, lever
+ * "tso"); reads of up to 64 KiB go into rbuf and are cut there; writes
+ * are coalesced into wbuf unless lever "tungro" is off.
+ */
+static int			 tun_vnet;
+static int			 tungro_off;
+static uint8_t			*rbuf;
+static uint8_t			*wbuf;
+static struct gro		 gro;
 
 static void	 tun_dispatch_parent(struct imsg *);
 static void	 tun_dispatch_crypto(struct imsg *);
@@ -226,13 +237,86 @@ route(const struct ippkt *ip, int dst)
 	    rtable_lookup6(rt, a);
 }
 
+/*
+ * One packet in a reserved slot, len bytes read: to crypto, or dropped
+ * and counted (the slot cancelled).
+ */
+static void
+outbound_one(struct pktchan *ch, uint8_t *slot, size_t len, time_t now)
+{
+	struct ippkt	 ip;
+	uint32_t	 id;
+
+	nopeer_stats.rx_packets++;
+	if (ippkt_parse(slot, len, &ip) == -1) {
+		pktchan_cancel(ch);
+		nopeer_stats.drop_malformed++;
+		return;
+	}
+	if ((id = route(&ip, 1)) == 0) {
+		pktchan_cancel(ch);
+		nopeer_stats.drop_noroute++;
+		return;
+	}
+	if (own_loop(slot, &ip)) {
+		pktchan_cancel(ch);
+		PEER_DROP(id, drop_loop);
+		nopeer_stats.drop_loop++;
+		loop_report(id);
+		return;
+	}
+	if (!filter_check(slot, &ip, FILTER_OUT, id, now)) {
+		pktchan_cancel(ch);
+		return;
+	}
+	pktchan_commit(ch, ip.len, id, NULL, 0);
+}
+
+/*
+ * A read with a vnet header: a packet, or a super-packet cut into
+ * segments, each into its own slot and on as if read alone.
+ */
+static void
+outbound_vnet(struct pktchan *ch, size_t n, time_t now)
+{
+	struct tso	 t;
+	uint8_t		*slot;
+	size_t		 maxpkt = pktchan_maxpkt(ch);
+	ssize_t		 len;
+
+	if (tso_start(&t, rbuf, n) == -1) {
+		nopeer_stats.rx_packets++;
+		nopeer_stats.drop_malformed++;
+		return;
+	}
+	if (t.gso)
+		nopeer_stats.mesh[MESH_CTR_TUN_SUPER]++;
+	for (;;) {
+		if ((slot = pktchan_reserve(ch, maxpkt)) == NULL) {
+			/* the ring is full: the rest goes nowhere */
+			nopeer_stats.rx_packets += tso_left(&t);
+			nopeer_stats.drop_full += tso_left(&t);
+			return;
+		}
+		if ((len = tso_next(&t, slot, maxpkt)) <= 0) {
+			pktchan_cancel(ch);
+			if (len == -1) {
+				nopeer_stats.rx_packets++;
+				nopeer_stats.drop_malformed++;
+			}
+			return;
+		}
+		if (t.gso)
+			nopeer_stats.mesh[MESH_CTR_TUN_SEGMENTS]++;
+		outbound_one(ch, slot, len, now);
+	}
+}
+
 static void
 tun_read(int fd, short event, void *arg)
 {
 	struct pktchan	*ch = self->chan[CHAN_TUN_CRYPTO];
-	struct ippkt	 ip;
 	uint8_t		*slot;
-	uint32_t	 id;
 	size_t		 maxpkt;
 	ssize_t		 n;
 	time_t		 now = mono_now();
@@ -243,6 +327,16 @@ tun_read(int fd, short event, void *arg)
 	maxpkt = pktchan_maxpkt(ch);
 	/* bounded, so other events get their turn */
 	for (i = 0; i < TUN_BATCH; i++) {
+		if (tun_vnet) {
+			if ((n = read(fd, rbuf, OFFLOAD_BUFLEN)) <= 0) {
+				if (n == -1 && errno != EAGAIN &&
+				    errno != EINTR)
+					log_warn("read from TUN");
+				break;
+			}
+			outbound_vnet(ch, n, now);
+			continue;
+		}
 		if ((slot = pktchan_reserve(ch, maxpkt)) == NULL) {
 			nopeer_stats.drop_full++;
 			/* the ring is full: drain the TUN into nothing */
@@ -258,31 +352,17 @@ tun_read(int fd, short event, void *arg)
 				log_warn("read from TUN");
 			break;
 		}
-		nopeer_stats.rx_packets++;
-		if (ippkt_parse(slot, n, &ip) == -1) {
-			pktchan_cancel(ch);
-			nopeer_stats.drop_malformed++;
-			continue;
-		}
-		if ((id = route(&ip, 1)) == 0) {
-			pktchan_cancel(ch);
-			nopeer_stats.drop_noroute++;
-			continue;
-		}
-		if (own_loop(slot, &ip)) {
-			pktchan_cancel(ch);
-			PEER_DROP(id, drop_loop);
-			nopeer_stats.drop_loop++;
-			loop_report(id);
-			continue;
-		}
-		if (!filter_check(slot, &ip, FILTER_OUT, id, now)) {
-			pktchan_cancel(ch);
-			continue;
-		}
-		pktchan_commit(ch, ip.len, id, NULL, 0);
+		outbound_one(ch, slot, n, now);
 	}
 	pktchan_flush(ch);
+}
+
+/* gro's writes: a vnet header and a packet */
+static void
+tun_write_vnet(void *arg, const uint8_t *buf, size_t len)
+{
+	if (write(tun_fd, buf, len) == -1 && errno != EAGAIN)
+		log_debug("write to TUN: %s", strerror(errno));
 }
 
 /* crypto -> TUN: check the inner source, write */
@@ -309,9 +389,19 @@ inbound_write(struct pktchan_pkt *pkts, size_t n)
 		    pkts[i].peer_id, now))
 			continue;
 		/* ip.len: without the padding encryption added */
-		if (write(tun_fd, pkts[i].data, ip.len) == -1 &&
+		if (tun_vnet && !tungro_off)
+			gro_add(&gro, pkts[i].data, ip.len);
+		else if (tun_vnet)
+			gro_write_one(&gro, pkts[i].data, ip.len);
+		else if (write(tun_fd, pkts[i].data, ip.len) == -1 &&
 		    errno != EAGAIN)
 			log_debug("write to TUN: %s", strerror(errno));
+	}
+	/* pkts[] is the batch's private copy: held segments point in it */
+	if (tun_vnet && tun_fd != -1) {
+		gro_flush(&gro);
+		nopeer_stats.mesh[MESH_CTR_TUN_GRO_WRITES] = gro.writes;
+		nopeer_stats.mesh[MESH_CTR_TUN_GRO_SEGMENTS] = gro.merged;
 	}
 }
 
@@ -346,6 +436,23 @@ tun_set_fd(struct imsg *imsg)
 	}
 	if ((tun_fd = imsg_get_fd(imsg)) == -1)
 		fatalx("TUN_FD without a descriptor");
+	if (imsg_get_len(imsg) == 1) {
+		uint8_t	v;
+
+		if (imsg_get_data(imsg, &v, sizeof(v)) == -1 || v > 1)
+			fatalx("TUN_FD: bad message");
+		tun_vnet = v;
+	} else if (imsg_get_len(imsg) != 0)
+		fatalx("TUN_FD: bad message");
+	if (tun_vnet && rbuf == NULL) {
+		if ((rbuf = malloc(OFFLOAD_BUFLEN)) == NULL ||
+		    (wbuf = malloc(OFFLOAD_BUFLEN)) == NULL)
+			fatal(NULL);
+		gro_init(&gro, wbuf, tun_write_vnet, NULL);
+	}
+	log_debug("TUN: %s%s", tun_vnet ? "vnet header, offloads on" :
+	    "no offloads", tun_vnet && tungro_off ? ", writes one by one" :
+	    "");
 	event_set(&tun_ev, tun_fd, EV_READ | EV_PERSIST, tun_read, NULL);
 	event_add(&tun_ev, NULL);
 }
@@ -544,6 +651,8 @@ main(int argc, char *argv[])
 	struct timeval	tv = { 1, 0 };
 
 	filter_set_lookup(&fl);
+	/* the ablation's switch, before the sandbox (the parent has "tso") */
+	tungro_off = mesh_lever_off("tungro");
 	child_start(&tun_child, argc, argv, NULL);
 	evtimer_set(&expire_ev, filter_tick, NULL);
 	evtimer_add(&expire_ev, &tv);

@@ -372,6 +372,23 @@ main(void)
 	ok(run_ip("link show mtest1", out, sizeof(out)) != 0,
 	    "after close, ip link show mtest1 fails");
 
+	/* with a vnet header and offloads (meshd-tun/offload.c) */
+	fd1 = tundev_open_vnet("mtest2", &idx1);
+	if (ok(fd1 >= 0, "tundev_open_vnet mtest2")) {
+		st = run_ip("-d -o link show mtest2", out, sizeof(out));
+		ok(st == 0 && strstr(out, "vnet_hdr on") != NULL &&
+		    strstr(out, "pi off") != NULL,
+		    "a tun with a vnet header, no packet info");
+		if (st != 0 || strstr(out, "vnet_hdr on") == NULL)
+			diag_lines(out);
+		FAILS_WITH(read(fd1, buf, sizeof(buf)), EAGAIN,
+		    "reading the idle vnet tun does not block");
+		close(fd1);
+	} else
+		diag("tundev_open_vnet: %s", strerror(errno));
+	FAILS_WITH(tundev_open_vnet("lo", &idx1), EEXIST,
+	    "vnet: name of a non-tun interface: EEXIST");
+
 	is_int(count_fds(), nfds, "no fd leaked");
 	return tap_done();
 }
