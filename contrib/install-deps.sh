@@ -24,7 +24,8 @@ TEST="perl iproute2 iputils-ping jq mandoc procps psmisc nftables netcat-openbsd
     bind9-dnsutils tcpdump python3 bc prometheus curl"
 # make fuzz: clang with libFuzzer and the sanitizer runtimes
 FUZZ="clang libclang-rt-dev"
-PEERS="wireguard-go wireguard-tools iperf3"
+# nebula, tinc: make bench sets them beside meshd and wireguard-go (peers.sh)
+PEERS="wireguard-go wireguard-tools iperf3 nebula tinc"
 
 missing=
 for p in $BUILD $TEST $FUZZ $PEERS; do
@@ -66,4 +67,10 @@ case " $missing " in
 *" openssh-server "*)
 	systemctl disable --now ssh.service ssh.socket >/dev/null 2>&1 ||
 	    true ;;
+esac
+# tinc's enables tinc.service (it starts the networks in nets.boot: none);
+# the bench runs its own tincd in a namespace
+case " $missing " in
+*" tinc "*)
+	systemctl disable --now tinc.service >/dev/null 2>&1 || true ;;
 esac
