@@ -128,6 +128,10 @@ trap 'log "interrupted"; exit 130' INT TERM
 cpu_ticks() { local s; s=$(cat "/proc/$1/stat" 2>/dev/null) || { echo "0 0"; return; }; s=${s##*) }; set -- $s; echo "${12} ${13}"; }
 # cpu_ns PID -> on-CPU nanoseconds summed over live threads (schedstat)
 cpu_ns() { awk '{s += $1} END {printf "%.0f\n", s}' /proc/"$1"/task/*/schedstat 2>/dev/null || echo 0; }
+# ctxsw PID... -> context switches (voluntary + not) summed over all threads
+ctxsw() { local p; for p in "$@"; do cat /proc/"$p"/task/*/status 2>/dev/null; done |
+  awk '/ctxt_switches/{s += $2} END{printf "%.0f\n", s}'; }
+cpu_ns_all() { local p t=0; for p in "$@"; do t=$((t + $(cpu_ns "$p"))); done; echo "$t"; }
 sys_cpu() { awk '/^cpu /{b=$2+$3+$4+$7+$8; t=b+$5+$6+$9; print b, t, $9, $2+$3+$4; exit}' /proc/stat; }  # busy total steal usr+sys
 # self_ticks -> CPU ticks of this shell plus all its reaped descendants (iperf3 client, helpers)
 self_ticks() { local s; s=$(cat /proc/$$/stat); s=${s##*) }; set -- $s; echo $(( ${12} + ${13} + ${14} + ${15} )); }
@@ -216,15 +220,27 @@ iperf() {
   return 0
 }
 
-# ping_rtt PEER DST : RTT test
+# ping_rtt PEER DST : RTT test; avg from ping's summary, p50/p99 from the
+# per-packet times (nearest rank)
 ping_rtt() {
-  local peer=$1 dst=$2 out=$TMP/ping-$1.txt
-  T=$((PINGS / 50 + 15)) nsa ping -n -q -c "$PINGS" -i 0.01 -W 1 "$dst" >"$out" 2>&1
+  local peer=$1 dst=$2 out=$TMP/ping-$1.txt cs0 cs1 c0 c1
+  cs0=$(ctxsw "${TUN_PIDS[@]}"); c0=$(cpu_ns_all "${TUN_PIDS[@]}")
+  T=$((PINGS / 50 + 15)) nsa ping -n -c "$PINGS" -i 0.01 -W 1 "$dst" >"$out" 2>&1
+  cs1=$(ctxsw "${TUN_PIDS[@]}"); c1=$(cpu_ns_all "${TUN_PIDS[@]}")
+  if ((${#TUN_PIDS[@]})); then   # both ends, per echo request (and its reply)
+    put "$peer" ping_ctxsw_per_pkt "$(fdiv $((cs1 - cs0)) "$PINGS" %.1f)"
+    put "$peer" ping_cpu_us_per_pkt "$(fdiv $(( (c1 - c0) / 1000 )) "$PINGS" %.1f)"
+  fi
   local l; l=$(awk -F'[/ ]+' '/^rtt/{print $7, $8, $9}' "$out")
   if [[ -z $l ]]; then put "$peer" ping_avg_ms FAIL; return 1; fi
   set -- $l
   put "$peer" ping_min_ms "$1"; put "$peer" ping_avg_ms "$2"; put "$peer" ping_max_ms "$3"
   put "$peer" ping_loss_pct "$(grep -o '[0-9.]*% packet loss' "$out" | cut -d% -f1)"
+  local q
+  for q in 50 99; do
+    put "$peer" "ping_p${q}_ms" "$(sed -n 's/.* time=\([0-9.]*\) ms.*/\1/p' "$out" | sort -g |
+      awk -v q="$q" '{a[NR]=$1} END{if (!NR) {print "-"; exit} r=int((q*NR+99)/100); if (r<1) r=1; print a[r]}')"
+  done
 }
 # first_ping DST -> FP_RTT (ms, as measured by ping); fails if no reply in 3 s
 first_ping() {
@@ -538,7 +554,8 @@ G=$( [[ $GUARD == 1 ]] && guard_drops || echo off )
 
 # ---------------------------------------------------------------- report
 ROWS=(
-  "ping_avg_ms|RTT avg ms ($PINGS x 10ms)" "ping_max_ms|RTT max ms"
+  "ping_avg_ms|RTT avg ms ($PINGS x 10ms)" "ping_p50_ms|RTT p50 ms" "ping_p99_ms|RTT p99 ms" "ping_max_ms|RTT max ms"
+  "ping_ctxsw_per_pkt|  context switches per ping (both)" "ping_cpu_us_per_pkt|  tunnel CPU us per ping (both)"
   "tcp1.mbps|TCP 1 stream Mbit/s" "tcp1.retr|  retransmits" "tcp1.tun_cpu_s|  tunnel CPU s (both ends)"
   "tcp1.tun_sys_s|  of which kernel (sys) s" "tcp1.MB_per_cpu_s|  MB per tunnel CPU-s" "tcp1.sys_busy_pct|  machine busy % (2 cores)" "tcp1.steal_pct|  hypervisor steal %" "tcp1.other_cpu_pct|  CPU % of processes not ours"
   "tcp1.wire_pps|  veth pkts/s A->B" "tcp1.wire_avg_B|  veth avg pkt bytes" "tcp1.tun_sock_drops|  tunnel UDP socket drops" "tcp1.tun_dev_drops|  drops entering TUN (qdisc/dev)"
