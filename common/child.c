@@ -150,6 +150,7 @@ recv_peer_aips(struct imsg *imsg)
  * not spin.  The "poll" lever turns it off.
  */
 #define CHAN_POLL_NS	50000
+#define CHAN_POLL_YIELD_NS 20000	/* a yield this long: contended */
 
 struct chan_consumer {
 	enum mesh_chan	 c;
@@ -182,6 +183,25 @@ chan_batch(struct pktchan_pkt *pkts, size_t n, void *arg)
 }
 
 /*
+ * Between two looks a poller yields, so that a process we hand packets
+ * to gets a core we share first.  If the yield came back late, another
+ * task ran: the cores are contended, and a poller that is runnable but
+ * not running would sit on packets nobody wakes it for (the producer
+ * sees it awake) for a whole time slice.  Then it stops polling until
+ * traffic starts the window again: 0, sleep; 1, look again.
+ */
+static int
+chan_poll_yield(uint64_t now)
+{
+	sched_yield();
+	if (mesh_monotonic_ns() - now > CHAN_POLL_YIELD_NS) {
+		chan_last = 0;
+		return 0;
+	}
+	return 1;
+}
+
+/*
  * At most CHAN_ROUNDS * CHAN_BATCH slots per call, bad ones included: a
  * producer refilling slots with impossible lengths cannot keep us here.
  * Bad slots do not count as traffic: they cannot keep us polling.
@@ -202,18 +222,13 @@ chan_consume(int fd, short event, void *arg)
 		now = mesh_monotonic_ns();
 		if (chan_got)
 			chan_last = now;
-		if (r == 1 || now - chan_last < CHAN_POLL_NS) {
-			/*
-			 * Look again after one non-blocking pass; a core
-			 * shared with the processes we hand packets to
-			 * goes to them first
-			 */
-			if (!chan_got)
-				sched_yield();
+		if (r == 1 || (now - chan_last < CHAN_POLL_NS &&
+		    chan_poll_yield(now))) {
+			/* look again after one non-blocking pass */
 			event_active(&cc->ev, EV_READ, 0);
 			return;
 		}
-		/* quiet for the whole window: sleep */
+		/* quiet for the whole window, or the core is shared: sleep */
 	}
 	if (pktchan_consume(ch, pkts, CHAN_BATCH, cc->buf, cc->buflen,
 	    CHAN_ROUNDS, chan_batch, cc) == 1) {
