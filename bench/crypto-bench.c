@@ -291,6 +291,18 @@ do_aead_ctx(void *v)
 }
 
 static void
+do_aead_once_dec(void *v)
+{
+	struct aead_arg	*a = v;
+
+	/* a->src holds one ciphertext made with counter 0 */
+	if (wg_aead_decrypt(a->dst, a->key, 0, a->src, a->len + 16,
+	    NULL, 0) == -1)
+		errx(1, "wg_aead_decrypt");
+	sink ^= a->dst[0];
+}
+
+static void
 do_aead_ctx_dec(void *v)
 {
 	struct aead_arg	*a = v;
@@ -562,6 +574,8 @@ main(int argc, char *argv[])
 		    0) == -1)
 			errx(1, "wg_aead_encrypt");
 		ae.src = big + 32768;
+		report_bytes("AEAD decrypt, one-shot", ae.len,
+		    rate(do_aead_once_dec, &ae));
 		report_bytes("AEAD decrypt, context per key", ae.len,
 		    rate(do_aead_ctx_dec, &ae));
 		ae.src = big;

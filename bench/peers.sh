@@ -22,7 +22,15 @@
 #                        anything not addressed to 198.18.0.0/24, 100.64.0.0/24)
 #     MB_OUT=FILE        append results as TSV: run<TAB>peer<TAB>metric<TAB>value
 #     MB_RUN=ID          run id written into MB_OUT (default: date)
-#     MB_MAX_SECONDS=900 hard wall-clock bound for the whole script
+#     MB_MAX_SECONDS=900 hard wall-clock bound for the whole script (plus 150 per
+#                        ablation line when MB_MAX_SECONDS is not given)
+#     MB_IDLE_SECS=10    idle CPU of each tunnel after its load tests (0 = skip)
+#     MB_ABLATE=gso,gro,tso,tungro,poll,cipherctx
+#                        meshd again once per lever, with MESHD_LEVERS_OFF=LEVER
+#                        (ping, TCP 1 and 4 streams, the 64-byte ladder from two
+#                        steps below meshd's best): each as a ratio to meshd with
+#                        every lever on.  0 = skip.  MESHD_LEVERS_OFF in our own
+#                        environment applies to the main meshd run.
 #
 # Topology: netns mb-a-PID <-> veth <-> netns mb-b-PID, underlay
 # 198.18.0.1/24 <-> 198.18.0.2/24, no default route, IPv6 disabled.  Overlay
@@ -36,7 +44,10 @@ set -u
 export LC_ALL=C
 
 SELF=$(readlink -f "${BASH_SOURCE[0]}")
-MAXS=${MB_MAX_SECONDS:-900}
+ABLATE=${MB_ABLATE:-gso,gro,tso,tungro,poll,cipherctx}
+[[ $ABLATE == 0 ]] && ABLATE=
+if [[ -n ${MB_MAX_SECONDS:-} ]]; then MAXS=$MB_MAX_SECONDS
+else MAXS=$(( 900 + 150 * $(awk -F, '{print NF}' <<<"$ABLATE") )); fi
 # Hard bound: re-exec once under timeout(1); on expiry it TERMs this script's
 # process group (our children only), and our trap tidies up.
 if [[ -z ${MB_UNDER_TIMEOUT:-} ]]; then
@@ -50,6 +61,7 @@ HS_CYCLES=${MB_HS_CYCLES:-20}
 UDP_LEN=${MB_UDP_LEN:-1392}
 SMALL_LEN=${MB_SMALL_LEN:-64}
 SWEEP_SECS=${MB_SWEEP_SECS:-3}
+IDLE_SECS=${MB_IDLE_SECS:-10}
 NEB_CIPHER=${MB_NEBULA_CIPHER:-chachapoly}
 GUARD=${MB_GUARD:-1}
 PIN=${MB_PIN:-0}
@@ -72,7 +84,7 @@ TUN_IF_A= TUN_IF_B=              # their tunnel interfaces
 declare -A R=()                  # results: R[peer.metric]=value
 declare -a ORDER=()              # peers in the order run
 WG_SOCKS=()
-IPERF_SRV=0 OTHER_MAX=0
+IPERF_SRV=0 OTHER_MAX=0 MD_RUNS=0
 
 log() { printf '[%s] %s\n' "$(date +%T)" "$*" >&2; }
 die() { log "FATAL: $*"; exit 1; }
@@ -128,6 +140,10 @@ trap 'log "interrupted"; exit 130' INT TERM
 cpu_ticks() { local s; s=$(cat "/proc/$1/stat" 2>/dev/null) || { echo "0 0"; return; }; s=${s##*) }; set -- $s; echo "${12} ${13}"; }
 # cpu_ns PID -> on-CPU nanoseconds summed over live threads (schedstat)
 cpu_ns() { awk '{s += $1} END {printf "%.0f\n", s}' /proc/"$1"/task/*/schedstat 2>/dev/null || echo 0; }
+# ctxsw PID... -> context switches (voluntary + not) summed over all threads
+ctxsw() { local p; for p in "$@"; do cat /proc/"$p"/task/*/status 2>/dev/null; done |
+  awk '/ctxt_switches/{s += $2} END{printf "%.0f\n", s}'; }
+cpu_ns_all() { local p t=0; for p in "$@"; do t=$((t + $(cpu_ns "$p"))); done; echo "$t"; }
 sys_cpu() { awk '/^cpu /{b=$2+$3+$4+$7+$8; t=b+$5+$6+$9; print b, t, $9, $2+$3+$4; exit}' /proc/stat; }  # busy total steal usr+sys
 # self_ticks -> CPU ticks of this shell plus all its reaped descendants (iperf3 client, helpers)
 self_ticks() { local s; s=$(cat /proc/$$/stat); s=${s##*) }; set -- $s; echo $(( ${12} + ${13} + ${14} + ${15} )); }
@@ -216,15 +232,27 @@ iperf() {
   return 0
 }
 
-# ping_rtt PEER DST : RTT test
+# ping_rtt PEER DST : RTT test; avg from ping's summary, p50/p99 from the
+# per-packet times (nearest rank)
 ping_rtt() {
-  local peer=$1 dst=$2 out=$TMP/ping-$1.txt
-  T=$((PINGS / 50 + 15)) nsa ping -n -q -c "$PINGS" -i 0.01 -W 1 "$dst" >"$out" 2>&1
+  local peer=$1 dst=$2 out=$TMP/ping-$1.txt cs0 cs1 c0 c1
+  cs0=$(ctxsw "${TUN_PIDS[@]}"); c0=$(cpu_ns_all "${TUN_PIDS[@]}")
+  T=$((PINGS / 50 + 15)) nsa ping -n -c "$PINGS" -i 0.01 -W 1 "$dst" >"$out" 2>&1
+  cs1=$(ctxsw "${TUN_PIDS[@]}"); c1=$(cpu_ns_all "${TUN_PIDS[@]}")
+  if ((${#TUN_PIDS[@]})); then   # both ends, per echo request (and its reply)
+    put "$peer" ping_ctxsw_per_pkt "$(fdiv $((cs1 - cs0)) "$PINGS" %.1f)"
+    put "$peer" ping_cpu_us_per_pkt "$(fdiv $(( (c1 - c0) / 1000 )) "$PINGS" %.1f)"
+  fi
   local l; l=$(awk -F'[/ ]+' '/^rtt/{print $7, $8, $9}' "$out")
   if [[ -z $l ]]; then put "$peer" ping_avg_ms FAIL; return 1; fi
   set -- $l
   put "$peer" ping_min_ms "$1"; put "$peer" ping_avg_ms "$2"; put "$peer" ping_max_ms "$3"
   put "$peer" ping_loss_pct "$(grep -o '[0-9.]*% packet loss' "$out" | cut -d% -f1)"
+  local q
+  for q in 50 99; do
+    put "$peer" "ping_p${q}_ms" "$(sed -n 's/.* time=\([0-9.]*\) ms.*/\1/p' "$out" | sort -g |
+      awk -v q="$q" '{a[NR]=$1} END{if (!NR) {print "-"; exit} r=int((q*NR+99)/100); if (r<1) r=1; print a[r]}')"
+  done
 }
 # first_ping DST -> FP_RTT (ms, as measured by ping); fails if no reply in 3 s
 first_ping() {
@@ -247,14 +275,17 @@ record_mem() {  # idle RSS and peak (VmHWM) summed over both ends
 # udp_sweep PEER DST: fixed-rate ladder of small-packet UDP tests (SWEEP_SECS
 # each, offered rate x1.25 per step from 16 kpps) until loss > 5%.  Reports the
 # highest delivered rate with loss <= 1% and the tunnel CPU per packet there.
-udp_sweep() {
-  local peer=$1 dst=$2 k=16000 i best=- bcpu=- maxrx=0 rx loss
-  for ((i = 1; i <= 20; i++)); do
+udp_sweep() {   # udp_sweep PEER DST [FIRST-STEP]
+  local peer=$1 dst=$2 first=${3:-1} k=16000 i best=- bcpu=- maxrx=0 rx loss
+  for ((i = 1; i < first; i++)); do k=$((k * 5 / 4)); done
+  for ((i = first; i <= 20; i++)); do
+    put "$peer" "sw$i.offered_kpps" "$(fdiv "$k" 1000 %.1f)"
     DUR=$SWEEP_SECS iperf "$peer" "sw$i" "$dst" -u -l "$SMALL_LEN" -b $((k * SMALL_LEN * 8)) || break
     rx=${R[$peer.sw$i.rx_kpps]:-0}; loss=${R[$peer.sw$i.loss_pct]:-100}
     awk -v a="$rx" -v b="$maxrx" 'BEGIN{exit !(a > b)}' && maxrx=$rx
     if awk -v l="$loss" 'BEGIN{exit !(l <= 1.0)}'; then
       best=$rx
+      put "$peer" sweep_best_step "$i"
       bcpu=$(awk -v c="${R[$peer.sw$i.tun_cpu_s]:-}" -v r="$rx" -v d="$SWEEP_SECS" 'BEGIN{ if (c == "" || r == 0) print "-"; else printf "%.1f", c*1000/(r*d) }')
     fi
     awk -v l="$loss" 'BEGIN{exit !(l > 5.0)}' && break
@@ -264,6 +295,15 @@ udp_sweep() {
   put "$peer" sweep_max_rx_kpps "$maxrx"
   put "$peer" sweep_cpu_us_per_pkt "$bcpu"
 }
+# idle_cpu PEER: CPU the tunnel (both ends) uses in IDLE_SECS without traffic,
+# a second after its last test; in ms per 10 s
+idle_cpu() {
+  local peer=$1 c0 c1
+  ((IDLE_SECS > 0 && ${#TUN_PIDS[@]})) || return 0
+  sleep 1
+  c0=$(cpu_ns_all "${TUN_PIDS[@]}"); sleep "$IDLE_SECS"; c1=$(cpu_ns_all "${TUN_PIDS[@]}")
+  put "$peer" idle_cpu_ms_per_10s "$(awk -v d=$((c1 - c0)) -v s="$IDLE_SECS" 'BEGIN{printf "%.2f", d/1e6*10/s}')"
+}
 load_tests() {
   local peer=$1 dst=$2
   ping_rtt "$peer" "$dst"
@@ -272,6 +312,7 @@ load_tests() {
   iperf "$peer" udp "$dst" -u -b 0 -l "$UDP_LEN"
   iperf "$peer" udp64 "$dst" -u -b 0 -l "$SMALL_LEN"
   ((SWEEP_SECS > 0)) && udp_sweep "$peer" "$dst"
+  idle_cpu "$peer"
   return 0
 }
 
@@ -467,11 +508,14 @@ meshd_pids() { echo "$1" $(pgrep -P "$1"); }
 # pss_kb PID... -> proportional set size summed (shared rings counted once)
 pss_kb() { local p t=0 x; for p in "$@"; do x=$(awk '/^Pss:/{print $2}' "/proc/$p/smaps_rollup" 2>/dev/null); t=$((t + ${x:-0})); done; echo "$t"; }
 
-peer_meshd() {
-  local root=${MESHD_ROOT:-}
-  [[ -n $root && -x $root/sbin/meshd ]] || { put meshd note "MESHD_ROOT not set"; return 1; }
-  command -v wg >/dev/null || { put meshd note "wg missing (keys)"; return 1; }
-  local d=$TMP/meshd IA=mbmd$$a IB=mbmd$$b pa pb ka kb n
+peer_meshd() {   # peer_meshd [LEVER]: with LEVER, an ablation run with it off
+  local root=${MESHD_ROOT:-} lever=${1:-} me=meshd
+  local -a envp=()
+  [[ -n $lever ]] && { me=meshd-off-$lever; envp=(env "MESHD_LEVERS_OFF=$lever"); }
+  [[ -n $root && -x $root/sbin/meshd ]] || { put "$me" note "MESHD_ROOT not set"; return 1; }
+  command -v wg >/dev/null || { put "$me" note "wg missing (keys)"; return 1; }
+  MD_RUNS=$((MD_RUNS + 1))
+  local d=$TMP/$me IA=mbmd$$${MD_RUNS}a IB=mbmd$$${MD_RUNS}b pa pb ka kb n
   mkdir -p "$d"; (umask 077; wg genkey >"$d/a.key"; wg genkey >"$d/b.key")
   ka=$(wg pubkey <"$d/a.key"); kb=$(wg pubkey <"$d/b.key")
   mkconf() {  # me if overlay peerkey peer_overlay peer_underlay
@@ -490,27 +534,35 @@ peer "other" {
 EOF
   }
   mkconf a "$IA" "$OA" "$kb" "$OB" "$UB"; mkconf b "$IB" "$OB" "$ka" "$OA" "$UA"
-  "$root/sbin/meshd" -n -f "$d/a.conf" 2>/dev/null || { put meshd note "bad config"; return 1; }
+  "$root/sbin/meshd" -n -f "$d/a.conf" 2>/dev/null || { put "$me" note "bad config"; return 1; }
   local t0; t0=$(now_us)
-  start_bg meshd-a "$NS_A" "$d/a.log" "$root/sbin/meshd" -d -f "$d/a.conf" -s "$d/a.sock" || return 1; pa=$BG_PID
-  start_bg meshd-b "$NS_B" "$d/b.log" "$root/sbin/meshd" -d -f "$d/b.conf" -s "$d/b.sock" || return 1; pb=$BG_PID
-  wait_for 5 test -S "$d/a.sock" && wait_for 5 test -S "$d/b.sock" || { put meshd note "no control socket: $(tail -n2 "$d/a.log" | tr '\n' ' ')"; return 1; }
+  start_bg meshd-a "$NS_A" "$d/a.log" "${envp[@]}" "$root/sbin/meshd" -d -f "$d/a.conf" -s "$d/a.sock" || return 1; pa=$BG_PID
+  start_bg meshd-b "$NS_B" "$d/b.log" "${envp[@]}" "$root/sbin/meshd" -d -f "$d/b.conf" -s "$d/b.sock" || return 1; pb=$BG_PID
+  wait_for 5 test -S "$d/a.sock" && wait_for 5 test -S "$d/b.sock" || { put "$me" note "no control socket: $(tail -n2 "$d/a.log" | tr '\n' ' ')"; return 1; }
   sleep 0.3
   TUN_PIDS=($(meshd_pids "$pa") $(meshd_pids "$pb")); TUN_PORT=51820; TUN_IF_A=$IA; TUN_IF_B=$IB
   for n in "${TUN_PIDS[@]}"; do track "$n"; done
-  put meshd tun_vnet_hdr "$(ip -n "$NS_A" -d link show dev "$IA" | grep -o 'vnet_hdr [a-z]*' | cut -d' ' -f2)"
-  put meshd start_to_tun_ms "$(since_ms "$t0")"
-  record_mem meshd rss_start_kb_both VmRSS
+  put "$me" tun_vnet_hdr "$(ip -n "$NS_A" -d link show dev "$IA" | grep -o 'vnet_hdr [a-z]*' | cut -d' ' -f2)"
+  put "$me" start_to_tun_ms "$(since_ms "$t0")"
+  record_mem "$me" rss_start_kb_both VmRSS
   local c0=0 p; for p in "${TUN_PIDS[@]}"; do c0=$((c0 + $(cpu_ns "$p"))); done
   t0=$(now_us)
-  if ! first_ping "$OB"; then put meshd note "first ping failed: $(tail -n3 "$d/a.log" | tr '\n' ' ')"; return 1; fi
-  put meshd hs_ping_to_reply_ms "$(since_ms "$t0")"
-  put meshd hs_first_rtt_ms "$FP_RTT"
+  if ! first_ping "$OB"; then put "$me" note "first ping failed: $(tail -n3 "$d/a.log" | tr '\n' ' ')"; return 1; fi
+  put "$me" hs_ping_to_reply_ms "$(since_ms "$t0")"
+  put "$me" hs_first_rtt_ms "$FP_RTT"
   local c1=0; for p in "${TUN_PIDS[@]}"; do c1=$((c1 + $(cpu_ns "$p"))); done
-  put meshd hs_first_cpu_us "$(( (c1 - c0) / 1000 ))"
-  load_tests meshd "$OB"
-  record_mem meshd rss_hwm_kb_both VmHWM
-  put meshd pss_node_a_kb "$(pss_kb $(meshd_pids "$pa"))"
+  put "$me" hs_first_cpu_us "$(( (c1 - c0) / 1000 ))"
+  if [[ -n $lever ]]; then   # the figures the ablation table compares
+    ping_rtt "$me" "$OB"
+    iperf "$me" tcp1 "$OB"
+    iperf "$me" tcp4 "$OB" -P 4
+    local s=${R[meshd.sweep_best_step]:-1}
+    ((SWEEP_SECS > 0)) && udp_sweep "$me" "$OB" $((s > 2 ? s - 2 : 1))
+  else
+    load_tests meshd "$OB"
+  fi
+  record_mem "$me" rss_hwm_kb_both VmHWM
+  put "$me" pss_node_a_kb "$(pss_kb $(meshd_pids "$pa"))"
   stop_pids "${TUN_PIDS[@]}"; TUN_PIDS=(); TUN_PORT=
 }
 
@@ -534,11 +586,25 @@ for p in "${LIST[@]}"; do
     ((${#TUN_PIDS[@]})) && stop_pids "${TUN_PIDS[@]}"; TUN_PIDS=(); TUN_PORT=
   fi
 done
+# ablation: meshd once per lever with that lever off
+declare -a ABL=()
+if [[ -n $ABLATE && " ${ORDER[*]} " == *" meshd "* && -z ${R[meshd.note]:-} ]]; then
+  IFS=, read -ra ALIST <<<"$ABLATE"
+  for l in "${ALIST[@]}"; do
+    [[ $l =~ ^[a-z0-9]+$ ]] || { log "ablation: bad lever name '$l'"; continue; }
+    ABL+=("$l"); log "== meshd with lever $l off (MESHD_LEVERS_OFF=$l)"
+    if ! peer_meshd "$l"; then
+      log "meshd-off-$l: failed (${R[meshd-off-$l.note]:-see above})"
+      ((${#TUN_PIDS[@]})) && stop_pids "${TUN_PIDS[@]}"; TUN_PIDS=(); TUN_PORT=
+    fi
+  done
+fi
 G=$( [[ $GUARD == 1 ]] && guard_drops || echo off )
 
 # ---------------------------------------------------------------- report
 ROWS=(
-  "ping_avg_ms|RTT avg ms ($PINGS x 10ms)" "ping_max_ms|RTT max ms"
+  "ping_avg_ms|RTT avg ms ($PINGS x 10ms)" "ping_p50_ms|RTT p50 ms" "ping_p99_ms|RTT p99 ms" "ping_max_ms|RTT max ms"
+  "ping_ctxsw_per_pkt|  context switches per ping (both)" "ping_cpu_us_per_pkt|  tunnel CPU us per ping (both)"
   "tcp1.mbps|TCP 1 stream Mbit/s" "tcp1.retr|  retransmits" "tcp1.tun_cpu_s|  tunnel CPU s (both ends)"
   "tcp1.tun_sys_s|  of which kernel (sys) s" "tcp1.MB_per_cpu_s|  MB per tunnel CPU-s" "tcp1.sys_busy_pct|  machine busy % (2 cores)" "tcp1.steal_pct|  hypervisor steal %" "tcp1.other_cpu_pct|  CPU % of processes not ours"
   "tcp1.wire_pps|  veth pkts/s A->B" "tcp1.wire_avg_B|  veth avg pkt bytes" "tcp1.tun_sock_drops|  tunnel UDP socket drops" "tcp1.tun_dev_drops|  drops entering TUN (qdisc/dev)"
@@ -553,7 +619,7 @@ ROWS=(
   "hs_first_rtt_ms|1st ping RTT (incl. handshake) ms"
   "hs_first_cpu_us|  CPU us during 1st handshake" "hs_rtt_median_ms|re-handshake 1st RTT median ms" "hs_cycles_ok|  re-handshakes answered"
   "hs_cpu_us|  CPU us per handshake (both ends)"
-  "rss_start_kb_both|RSS idle KiB (both ends)" "rss_hwm_kb_both|RSS peak KiB (both ends)" "pss_node_a_kb|PSS one meshd node after load KiB" "tun_vnet_hdr|TUN vnet_hdr (offload)" "note|note"
+  "idle_cpu_ms_per_10s|idle CPU ms per 10 s (both ends)" "rss_start_kb_both|RSS idle KiB (both ends)" "rss_hwm_kb_both|RSS peak KiB (both ends)" "pss_node_a_kb|PSS one meshd node after load KiB" "tun_vnet_hdr|TUN vnet_hdr (offload)" "note|note"
 )
 printf '\n%-36s' "metric (run $RUN_ID)"; for p in "${ORDER[@]}"; do printf '%14s' "$p"; done; printf '\n'
 for row in "${ROWS[@]}"; do
@@ -573,7 +639,72 @@ if [[ -n ${R[meshd.tcp1.mbps]:-} && -n ${R[wg.tcp1.mbps]:-} ]]; then
     printf '%-36s%14s\n' "$label" "$(awk -v a="${R[meshd.$k]:-}" -v b="${R[wg.$k]:-}" 'BEGIN{ if (a+0 == 0 || b+0 == 0) print "-"; else printf "%.2fx", a/b }')"
   done
 fi
-printf '%-36s%14s\n' "guard: packets dropped (non-lab dst)" "$G"
+# ratio a/b of two figures, "-" unless both are numbers above 0
+ratio() { awk -v a="${1:-}" -v b="${2:-}" 'BEGIN{ if (a !~ /^[0-9.]+$/ || b !~ /^[0-9.]+$/ || a+0 == 0 || b+0 == 0) print "-"; else printf "%.2fx", a/b }'; }
+
+# the 64-byte ladder: what each peer delivered at each offered rate
+SWEEP_MAXSTEP=0
+for ((i = 1; i <= 20; i++)); do
+  for p in "${ORDER[@]}"; do [[ -n ${R[$p.sw$i.rx_kpps]:-} ]] && SWEEP_MAXSTEP=$i; done
+done
+if ((SWEEP_MAXSTEP > 0)); then
+  printf '\n%-36s' "UDP ${SMALL_LEN}B ladder: rx kpps/loss%"; for p in "${ORDER[@]}"; do printf '%14s' "$p"; done; printf '\n'
+  for ((i = 1; i <= SWEEP_MAXSTEP; i++)); do
+    off=-; for p in "${ORDER[@]}"; do [[ -n ${R[$p.sw$i.offered_kpps]:-} ]] && off=${R[$p.sw$i.offered_kpps]}; done
+    printf '%-36s' "  offered $off kpps"
+    for p in "${ORDER[@]}"; do
+      if [[ -n ${R[$p.sw$i.rx_kpps]:-} ]]; then printf '%14s' "${R[$p.sw$i.rx_kpps]}/${R[$p.sw$i.loss_pct]:--}"
+      else printf '%14s' -; fi
+    done
+    printf '\n'
+  done
+fi
+
+# meshd against the best of the other userspace VPNs, with the targets of issue 17
+# best_of METRIC hi|lo -> "peer value" of the best other peer, or nothing
+best_of() {
+  local k=$1 dir=$2 p v bp= bv=
+  for p in wg nebula tinc; do
+    v=${R[$p.$k]:-}; [[ $v =~ ^[0-9.]+$ ]] && awk -v v="$v" 'BEGIN{exit !(v > 0)}' || continue
+    if [[ -z $bv ]] || awk -v a="$v" -v b="$bv" -v d="$dir" 'BEGIN{exit !(d == "hi" ? a > b : a < b)}'; then bp=$p; bv=$v; fi
+  done
+  [[ -n $bp ]] && echo "$bp $bv"
+}
+if [[ -n ${R[meshd.ping_avg_ms]:-} ]] && [[ -n $(best_of ping_avg_ms lo) ]]; then
+  printf '\n%-36s%10s%10s%10s%9s%8s%5s\n' "meshd / best other peer" "best" "value" "meshd" "ratio" "target" "met"
+  for row in "tcp1.mbps|hi|3|TCP 1 stream Mbit/s" "tcp4.mbps|hi|3|TCP 4 streams Mbit/s" \
+      "sweep_kpps_le1pct|hi|2|${SMALL_LEN}B kpps @loss<=1%" "sweep_cpu_us_per_pkt|lo|0.5|  CPU us/pkt at that rate" \
+      "ping_avg_ms|lo|1|RTT avg ms (aim 0.5x)" "ping_p50_ms|lo|-|RTT p50 ms" "ping_p99_ms|lo|-|RTT p99 ms"; do
+    IFS='|' read -r k dir tgt label <<<"$row"
+    b=$(best_of "$k" "$dir"); [[ -n $b ]] || continue
+    set -- $b
+    rt=$(ratio "${R[meshd.$k]:-}" "$2")
+    met=-
+    if [[ $tgt != - && $rt != - ]]; then
+      met=$(awk -v r="${rt%x}" -v t="$tgt" -v d="$dir" 'BEGIN{print ((d == "hi" ? r >= t : r <= t) ? "yes" : "NO")}')
+      [[ $dir == hi ]] && tgt=">=${tgt}x" || tgt="<=${tgt}x"
+    fi
+    printf '%-36s%10s%10s%10s%9s%8s%5s\n' "$label" "$1" "$2" "${R[meshd.$k]:--}" "$rt" "$tgt" "$met"
+  done
+fi
+
+# ablation: each lever off, as a ratio to meshd with every lever on.  For
+# throughput below 1.00x means the lever helps; for RTT above 1.00x does.
+if ((${#ABL[@]})); then
+  printf '\n%-36s%10s%10s%10s%10s%10s\n' "meshd, one lever off / all on" "TCP 1" "TCP 4" "${SMALL_LEN}B kpps" "RTT avg" "RTT p50"
+  printf '%-36s%10s%10s%10s%10s%10s\n' "  all levers on (absolute)" "${R[meshd.tcp1.mbps]:--}" "${R[meshd.tcp4.mbps]:--}" \
+    "${R[meshd.sweep_kpps_le1pct]:--}" "${R[meshd.ping_avg_ms]:--}" "${R[meshd.ping_p50_ms]:--}"
+  for l in "${ABL[@]}"; do
+    m=meshd-off-$l
+    if [[ -n ${R[$m.note]:-} ]]; then printf '%-36s%10s\n' "  $l off" "${R[$m.note]}"; continue; fi
+    printf '%-36s%10s%10s%10s%10s%10s\n' "  $l off" "$(ratio "${R[$m.tcp1.mbps]:-}" "${R[meshd.tcp1.mbps]:-}")" \
+      "$(ratio "${R[$m.tcp4.mbps]:-}" "${R[meshd.tcp4.mbps]:-}")" \
+      "$(ratio "${R[$m.sweep_kpps_le1pct]:-}" "${R[meshd.sweep_kpps_le1pct]:-}")" \
+      "$(ratio "${R[$m.ping_avg_ms]:-}" "${R[meshd.ping_avg_ms]:-}")" \
+      "$(ratio "${R[$m.ping_p50_ms]:-}" "${R[meshd.ping_p50_ms]:-}")"
+  done
+fi
+printf '\n%-36s%14s\n' "guard: packets dropped (non-lab dst)" "$G"
 printf '%-36s%14s\n' "max CPU % not ours (main tests)" "$OTHER_MAX"
 ((OTHER_MAX > 10)) && log "WARNING: up to $OTHER_MAX% of the CPU went to processes this script did not start; the machine was not quiet"
 [[ -n ${MB_OUT:-} ]] && printf '%s\t%s\t%s\t%s\n' "$RUN_ID" all other_cpu_max_pct "$OTHER_MAX" >>"$MB_OUT"

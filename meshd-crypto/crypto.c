@@ -135,6 +135,12 @@ crypto_init(void)
 		fatal("prctl(PR_SET_DUMPABLE)");
 	keystage_init();
 	noise_set_allocator(slab_alloc, slab_release);
+	/*
+	 * A cipher context per keypair puts a copy of each session key in
+	 * OpenSSL's heap (of this process, which is not dumpable), for the
+	 * keypair's life instead of one packet's: see DESIGN.md.
+	 */
+	noise_set_cipherctx(!mesh_lever_off("cipherctx"));
 	if ((local = noise_local_new()) == NULL)
 		fatal("noise_local_new");
 	/* and the AEAD, fetched on first use */

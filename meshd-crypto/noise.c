@@ -174,6 +174,9 @@ noise_keypair_drop(struct noise_peer *p, struct noise_keypair *kp)
 	if (kp == NULL)
 		return;
 	noise_index_del(p->local, &kp->idx);
+	/* EVP_CIPHER_CTX_free() wipes OpenSSL's copy of the key */
+	wg_aead_ctx_free(kp->send_ctx);
+	wg_aead_ctx_free(kp->recv_ctx);
 	explicit_bzero(kp, sizeof(*kp));
 	noise_release(kp, sizeof(*kp));
 }

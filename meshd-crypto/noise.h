@@ -157,10 +157,20 @@ struct noise_handshake {
 	struct noise_index	 idx;		/* our sender index */
 };
 
+struct wg_aead_ctx;		/* common/wgcrypto.h */
+
 struct noise_keypair {
 	uint32_t		 remote_index;	/* receiver index we send to */
 	uint8_t			 send_key[WG_SYMKEY_LEN];
 	uint8_t			 recv_key[WG_SYMKEY_LEN];
+	/*
+	 * Cipher contexts keyed once, made on first use (unless
+	 * noise_set_cipherctx(0)): each packet then only sets its nonce.
+	 * OpenSSL keeps a copy of the key in its own heap of this
+	 * process; noise_keypair_drop() wipes and frees them.
+	 */
+	struct wg_aead_ctx	*send_ctx;
+	struct wg_aead_ctx	*recv_ctx;
 	uint64_t		 send_counter;	/* next nonce */
 	uint64_t		 birth;
 	struct replay_window	 replay;
@@ -231,6 +241,12 @@ struct noise_local {
  * creating anything.
  */
 void	 noise_set_allocator(void *(*)(size_t), void (*)(void *, size_t));
+/*
+ * 1 (the default): a cipher context per keypair and direction; 0: a
+ * one-shot AEAD per packet, keyed from the keypair each time.  Set it
+ * before any session exists.
+ */
+void	 noise_set_cipherctx(int);
 
 struct noise_local *noise_local_new(void);
 void	 noise_local_free(struct noise_local *);	/* and its peers */

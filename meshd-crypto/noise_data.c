@@ -39,6 +39,54 @@
  */
 static uint8_t	 noise_stage[NOISE_DATA_MAX];
 
+/* a cipher context per keypair and direction (the "cipherctx" lever) */
+static int	 noise_cipherctx = 1;
+
+void
+noise_set_cipherctx(int on)
+{
+	noise_cipherctx = on;
+}
+
+/*
+ * The keypair's context for one direction, keyed on first use.  NULL:
+ * contexts are off, or OpenSSL could not make one; the caller falls
+ * back to a one-shot AEAD, which gives the same bytes.
+ */
+static struct wg_aead_ctx *
+noise_aead_ctx(struct wg_aead_ctx **ctx, const uint8_t *key)
+{
+	if (!noise_cipherctx)
+		return NULL;
+	if (*ctx == NULL)
+		*ctx = wg_aead_ctx_new(key);
+	return *ctx;
+}
+
+static int
+noise_aead_seal(struct noise_keypair *kp, uint8_t *out, uint64_t counter,
+    const uint8_t *pt, size_t len)
+{
+	struct wg_aead_ctx	*ctx;
+
+	if ((ctx = noise_aead_ctx(&kp->send_ctx, kp->send_key)) != NULL)
+		return wg_aead_ctx_encrypt(ctx, out, counter, pt, len,
+		    NULL, 0);
+	return wg_aead_encrypt(out, kp->send_key, counter, pt, len, NULL, 0);
+}
+
+static int
+noise_aead_open(struct noise_keypair *kp, uint8_t *out, uint64_t counter,
+    const uint8_t *ct, size_t len)
+{
+	struct wg_aead_ctx	*ctx;
+
+	if ((ctx = noise_aead_ctx(&kp->recv_ctx, kp->recv_key)) != NULL)
+		return wg_aead_ctx_decrypt(ctx, out, counter, ct, len,
+		    NULL, 0);
+	return wg_aead_decrypt(out, kp->recv_key, counter, ct, len, NULL, 0);
+}
+
 /*
  * Transport data
  */
@@ -73,13 +121,11 @@ noise_seal(struct noise_keypair *kp, uint64_t counter, const uint8_t *pt,
 	int	r;
 
 	if (padded == len)
-		return wg_aead_encrypt(out, kp->send_key, counter, pt, len,
-		    NULL, 0);
+		return noise_aead_seal(kp, out, counter, pt, len);
 	if (len > 0)
 		memcpy(noise_stage, pt, len);
 	memset(noise_stage + len, 0, padded - len);
-	r = wg_aead_encrypt(out, kp->send_key, counter, noise_stage, padded,
-	    NULL, 0);
+	r = noise_aead_seal(kp, out, counter, noise_stage, padded);
 	/* the stage keeps no plaintext between calls */
 	explicit_bzero(noise_stage, len);
 	return r;
@@ -170,8 +216,8 @@ noise_decrypt(struct noise_local *l, const uint8_t *msg, size_t len,
 	 * to its bytes xor the keystream), so it may not reach out, a
 	 * ring slot meshd-tun reads.
 	 */
-	if (wg_aead_decrypt(noise_stage, kp->recv_key, counter,
-	    msg + WG_DATA_OFF_PAYLOAD, len - WG_DATA_HDR_LEN, NULL, 0) == -1)
+	if (noise_aead_open(kp, noise_stage, counter,
+	    msg + WG_DATA_OFF_PAYLOAD, len - WG_DATA_HDR_LEN) == -1)
 		return NOISE_E_DECRYPT;	/* the stage is wiped */
 	/* only now, authenticated, may the counter move the window */
 	if (replay_check(&kp->replay, counter, WG_REJECT_AFTER_MESSAGES) ==

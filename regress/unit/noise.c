@@ -1110,6 +1110,77 @@ test_data(void)
 	    "the counter is the nonce, little-endian");
 }
 
+/*
+ * Cipher contexts per keypair: made on first use, the same bytes as a
+ * one-shot AEAD both ways, unharmed by a forgery, gone with the keypair.
+ */
+static void
+test_cipherctx(void)
+{
+	uint8_t			 pt[200], ct[MSG_MAX], ct2[MSG_MAX];
+	uint8_t			 out[MSG_MAX], bad[MSG_MAX];
+	struct noise_peer	*p;
+	size_t			 len, len2, outlen;
+	uint64_t		 ctr;
+	int			 good = 1, i;
+
+	setup(NULL);
+	app_send(&A, "x", 1);
+	run(now);
+	ok(B.p->cur != NULL && B.p->cur->send_ctx == NULL,
+	    "no sending context before B sends");
+	memset(pt, 0x5a, sizeof(pt));
+	ok(noise_encrypt(B.p, now, pt, 160, 0, ct, sizeof(ct), &len) == 0 &&
+	    B.p->cur->send_ctx != NULL, "the first packet makes it");
+	/* the one-shot path on the same keypair, same counter: same bytes */
+	ctr = B.p->cur->send_counter - 1;
+	ok(wg_aead_encrypt(ct2, B.p->cur->send_key, ctr, pt, 160, NULL, 0) ==
+	    0 && memcmp(ct2, ct + WG_DATA_OFF_PAYLOAD, 160 + 16) == 0,
+	    "a context seals what a one-shot AEAD seals");
+	ok(noise_decrypt(A.l, ct, len, now, &p, out, sizeof(out), &outlen) ==
+	    0 && outlen == 160 && memcmp(out, pt, 160) == 0 &&
+	    A.p->cur->recv_ctx != NULL, "and opens it with its own context");
+	/* a forgery fails; the context still opens the next good packet */
+	for (i = 0; i < 3; i++) {
+		if (noise_encrypt(B.p, now, pt, 17 * i, 0, ct, sizeof(ct),
+		    &len) != 0) {
+			good = 0;
+			continue;
+		}
+		memcpy(bad, ct, len);
+		bad[len - 1] ^= 1;
+		if (noise_decrypt(A.l, bad, len, now, &p, out, sizeof(out),
+		    &outlen) != NOISE_E_DECRYPT)
+			good = 0;
+		if (noise_decrypt(A.l, ct, len, now, &p, out, sizeof(out),
+		    &outlen) != 0 || memcmp(out, pt, 17 * i) != 0)
+			good = 0;
+	}
+	ok(good, "a forged packet fails and the next good one opens");
+	/* off: one-shot both ways, from the first packet of a session */
+	noise_set_cipherctx(0);
+	setup(NULL);
+	app_send(&A, "x", 1);
+	run(now);
+	ok(noise_encrypt(A.p, now, pt, 64, 0, ct, sizeof(ct), &len) == 0 &&
+	    noise_decrypt(B.l, ct, len, now, &p, out, sizeof(out),
+	    &outlen) == 0 && outlen == 64 && memcmp(out, pt, 64) == 0,
+	    "off: packets go both ways");
+	ok(A.p->cur != NULL && A.p->cur->send_ctx == NULL &&
+	    B.p->cur != NULL && B.p->cur->recv_ctx == NULL,
+	    "off: no context is made");
+	noise_set_cipherctx(1);
+	ok(noise_encrypt(A.p, now, pt, 64, 0, ct2, sizeof(ct2), &len2) == 0 &&
+	    A.p->cur->send_ctx != NULL && noise_decrypt(B.l, ct2, len2, now,
+	    &p, out, sizeof(out), &outlen) == 0 && memcmp(out, pt, 64) == 0,
+	    "on again: the same keypairs get contexts");
+	/* the keypairs go with their contexts (ASan: no leak) */
+	node_free(&A);
+	node_free(&B);
+	ok(kp_live == 0 && kp_dirty == 0,
+	    "keypairs released wiped, contexts with them (ASan: no leak)");
+}
+
 /* an unconfirmed next keypair when our own initiation completes */
 static void
 test_slots(void)
@@ -1572,6 +1643,7 @@ main(void)
 	test_tamper();
 	test_wrong_mac1();
 	test_data();
+	test_cipherctx();
 	test_slots();
 	test_confirmation();
 	test_timers();
