@@ -122,9 +122,7 @@ free_config(struct meshd_conf *conf)
 		return;
 	while ((p = TAILQ_FIRST(&conf->peers)) != NULL) {
 		TAILQ_REMOVE(&conf->peers, p, entry);
-		free(p->aips);
-		free(p->pubkey_at);
-		free(p->psk_at);
+		config_peer_free(p);
 		free(p);
 	}
 	if (conf->has_mesh)
@@ -132,6 +130,25 @@ free_config(struct meshd_conf *conf)
 	filter_conf_free(conf->filter);
 	conc_conf_free(conf->conc);
 	free(conf);
+}
+
+void
+config_peer_free(struct peer_conf *p)
+{
+	free(p->aips);
+	free(p->pubkey_at);
+	free(p->psk_at);
+	free(p->psk_file);
+	free(p->ssh);
+	p->aips = NULL;
+	p->pubkey_at = p->psk_at = p->psk_file = NULL;
+	p->ssh = NULL;
+}
+
+int
+config_peer_has_ssh(const struct peer_conf *p)
+{
+	return p->ssh != NULL && p->ssh->target[0] != '\0';
 }
 
 void

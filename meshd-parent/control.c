@@ -515,7 +515,7 @@ peer_fill(struct ctl_peer *cp, struct peer_conf *p,
 	else if (p->endpoint.ss_family != 0)
 		mesh_sockaddr_ntop(&p->endpoint, p->endpoint_len,
 		    cp->endpoint, sizeof(cp->endpoint));
-	cp->has_psk = p->psk_file[0] != '\0' || p->psk_uapi;
+	cp->has_psk = p->psk_file != NULL || p->psk_uapi;
 	cp->keepalive = p->keepalive;
 	cp->source = CTL_SOURCE_CONFIG;
 	cp->state = CTL_STATE_MEMBER;
