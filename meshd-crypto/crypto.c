@@ -797,9 +797,37 @@ crypto_peer_free(struct crypto_peer *cp)
 	free(cp);
 }
 
+/* a config peer's preshared key and keepalive, into its engine */
+static void
+peer_engine_conf(struct crypto_peer *cp, const struct conf_peer *p,
+    uint64_t now)
+{
+	const uint8_t	*k;
+
+	if (!p->msg.has_psk)
+		noise_peer_set_psk(cp->np, NULL);
+	else if ((k = psk_find(cp->id)) != NULL)
+		noise_peer_set_psk(cp->np, k);
+	else {
+		/* never zeros instead: no handshake at all */
+		log_warnx("peer %s: its preshared key was not read, no "
+		    "handshakes", p->msg.name);
+		noise_peer_set_psk_missing(cp->np);
+	}
+	noise_peer_set_keepalive(cp->np, p->msg.keepalive, now);
+}
+
+/*
+ * The engine (and counters) of a peer made at its first use: a static
+ * peer's too, which then takes its key and keepalive from the config.
+ * 10,000 static peers that never talk cost no engine each (the struct
+ * noise_peer on locked pages, its counters and story).
+ */
 int
 crypto_peer_engine(struct crypto_peer *cp)
 {
+	struct conf_peer	*p;
+
 	if (cp->np != NULL)
 		return 0;
 	if ((cp->act = calloc(1, sizeof(*cp->act))) == NULL ||
@@ -809,6 +837,10 @@ crypto_peer_engine(struct crypto_peer *cp)
 		cp->act = NULL;
 		return -1;
 	}
+	if ((cp->kind == PEER_STATIC || cp->kind == PEER_COORDINATOR) &&
+	    cp->id < MESH_DYN_ID_MIN && conf != NULL &&
+	    (p = conf_snapshot_find(conf, cp->id)) != NULL)
+		peer_engine_conf(cp, p, crypto_now());
 	return 0;
 }
 
@@ -847,7 +879,6 @@ peer_configure(struct conf_peer *p, uint64_t now)
 {
 	struct crypto_peer	*cp;
 	struct crypto_member	*m = NULL;
-	const uint8_t	*k;
 
 	cp = crypto_peer_find(p->msg.id);
 	if (pubkey_is_ours(p->msg.pubkey)) {
@@ -862,7 +893,7 @@ peer_configure(struct conf_peer *p, uint64_t now)
 		/* a member may hold the key: the config's peer takes it */
 		m = mesh_key_claimed(p->msg.pubkey);
 		if ((cp = crypto_peer_add(p->msg.id, p->msg.pubkey,
-		    p->msg.name, 1)) == NULL) {
+		    p->msg.name, 0)) == NULL) {
 			free(m);
 			return NULL;
 		}
@@ -872,17 +903,21 @@ peer_configure(struct conf_peer *p, uint64_t now)
 	mesh_member_adopt(cp, m);
 	(void)strlcpy(cp->name, p->msg.name, sizeof(cp->name));
 	cp->has_endpoint = p->msg.has_endpoint;
-	if (!p->msg.has_psk)
-		noise_peer_set_psk(cp->np, NULL);
-	else if ((k = psk_find(cp->id)) != NULL)
-		noise_peer_set_psk(cp->np, k);
-	else {
-		/* never zeros instead: no handshake at all */
-		log_warnx("peer %s: its preshared key was not read, no "
-		    "handshakes", p->msg.name);
-		noise_peer_set_psk_missing(cp->np);
+	/*
+	 * No engine until the peer is used (crypto_peer_engine), unless
+	 * it must act on its own: a persistent keepalive, a coordinator,
+	 * or packets already waiting
+	 */
+	if (cp->np == NULL && p->msg.keepalive == 0 &&
+	    cp->kind != PEER_COORDINATOR && cp->qlen == 0)
+		return cp;
+	if (cp->np == NULL) {
+		if (crypto_peer_engine(cp) == -1) {
+			crypto_peer_free(cp);
+			return NULL;
+		}
 	}
-	noise_peer_set_keepalive(cp->np, p->msg.keepalive, now);
+	peer_engine_conf(cp, p, now);
 	/* a coordinator is talked to at once: the mesh comes through it */
 	if (cp->qlen > 0 || (cp->kind == PEER_COORDINATOR &&
 	    !noise_peer_can_send(cp->np, now)))
