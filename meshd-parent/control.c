@@ -1144,6 +1144,17 @@ show_mesh_reply(struct stats_req *r)
 	return 0;
 }
 
+int
+control_queued(void)
+{
+	struct ctl_conn	*c;
+
+	TAILQ_FOREACH(c, &ctl_conns, entry)
+		if (imsgbuf_queuelen(&c->ibuf) > 0)
+			return 1;
+	return 0;
+}
+
 /* a child is done; when all are, the client gets its answer */
 void
 control_stats_end(uint32_t seq)
@@ -1174,6 +1185,7 @@ control_stats_end(uint32_t seq)
 			r->c->broken = 1;
 		}
 		control_event_add(r->c);
+		parent_trim_soon();
 	}
 	stats_req_free(r);
 }
@@ -1524,6 +1536,7 @@ control_dispatch(int fd, short event, void *arg)
 			control_close(c);
 			return;
 		}
+		parent_trim_check();
 	}
 	for (;;) {
 		if ((n = imsgbuf_get(&c->ibuf, &imsg)) == -1) {

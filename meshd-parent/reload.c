@@ -231,6 +231,7 @@ send_config(struct meshd_conf *nconf)
 	    0, 0, nconf->has_mesh && nconf->mesh.portmap ?
 	    udp_announce_open() : -1, NULL, 0);
 	send_filter(&parent.children[PROC_TUN].iev, nconf->filter);
+	parent_trim_soon();
 }
 
 /* applies the interface part of a reload; -1 and err if it cannot */
