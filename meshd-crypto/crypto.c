@@ -270,16 +270,16 @@ peer_service(struct crypto_peer *cp)
 	/* the engine may want something at once after what we did */
 	if (cp->np->actions != 0) {
 		timerclear(&tv);
-		evtimer_add(&cp->timer, &tv);
+		evtimer_add(&cp->act->timer, &tv);
 		return;
 	}
-	evtimer_del(&cp->timer);
+	evtimer_del(&cp->act->timer);
 	if ((next = noise_peer_next_timer(cp->np)) == UINT64_MAX)
 		return;
 	next = next > now ? crypto_clock_real(next - now) : 0;
 	tv.tv_sec = next / 1000000000ULL;
 	tv.tv_usec = (next % 1000000000ULL) / 1000 + 1;
-	evtimer_add(&cp->timer, &tv);
+	evtimer_add(&cp->act->timer, &tv);
 }
 
 static void
@@ -789,7 +789,8 @@ crypto_peer_free(struct crypto_peer *cp)
 {
 	RB_REMOVE(crypto_peer_tree, &peers, cp);
 	RB_REMOVE(crypto_key_tree, &bykey, cp);
-	evtimer_del(&cp->timer);
+	if (cp->act != NULL)
+		evtimer_del(&cp->act->timer);
 	queue_purge(cp, 0);
 	noise_peer_free(cp->np);
 	free(cp->act);
@@ -836,6 +837,7 @@ crypto_peer_engine(struct crypto_peer *cp)
 		cp->act = NULL;
 		return -1;
 	}
+	evtimer_set(&cp->act->timer, peer_timer, cp);
 	if ((cp->kind == PEER_STATIC || cp->kind == PEER_COORDINATOR) &&
 	    cp->id < MESH_DYN_ID_MIN && conf != NULL &&
 	    (p = conf_snapshot_find(conf, cp->id)) != NULL)
@@ -867,7 +869,6 @@ crypto_peer_add(uint32_t id, const uint8_t pub[WG_KEY_LEN], const char *name,
 		free(cp);
 		return NULL;
 	}
-	evtimer_set(&cp->timer, peer_timer, cp);
 	RB_INSERT(crypto_peer_tree, &peers, cp);
 	return cp;
 }

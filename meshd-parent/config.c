@@ -673,9 +673,21 @@ void
 config_aips_end(struct peer_conf *p)
 {
 	struct aip_loc		*v, *l;
+	struct mesh_prefix	*na;
 	size_t			*drop, ndrop = 0, n, i;
 	char			 buf[64];
 
+	/*
+	 * The room aip_reserve() made (16 at least) shrinks to what the
+	 * block has: most peers have one or two, and 10,000 peers kept
+	 * 3 MiB of room for prefixes they never had
+	 */
+	if (p != NULL && aip_peer == p && p->naips > 0 &&
+	    p->naips < aip_peer_max &&
+	    (na = reallocarray(p->aips, p->naips, sizeof(*na))) != NULL) {
+		p->aips = na;
+		aip_peer_max = p->naips;
+	}
 	if (p == NULL || aip_peer != p || p->naips < 2) {
 		aip_peer = NULL;
 		return;
