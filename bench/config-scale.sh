@@ -114,6 +114,8 @@ run() {
 	ip netns exec "$NS" "$MESHD" -f "$D/$tag.conf" -s "$D/$tag.sock" \
 	    2>"$D/$tag.err" || { cat "$D/$tag.err"; return 1; }
 	ms_since "$s" >"$D/$tag.ready"
+	# its four processes are the namespace's
+	cpu_ms $(ip netns pids "$NS") >"$D/$tag.cpu"
 	# the first listing waits for what the children still take in
 	s=$(date +%s%N)
 	"$MESHCTL" -s "$D/$tag.sock" show peers >/dev/null || return 1
@@ -121,7 +123,6 @@ run() {
 	"$MESHCTL" -j -s "$D/$tag.sock" show status >"$D/$tag.status" ||
 	    return 1
 	jq -r '.processes[].pid' "$D/$tag.status" >"$D/pids.$tag"
-	cpu_ms $(cat "$D/pids.$tag") >"$D/$tag.cpu"
 	# the children may still be taking the config in: let them settle
 	sleep 1
 	for role in $ROLES; do
