@@ -30,7 +30,7 @@
 #include "proc.h"
 
 struct conf_peer {
-	TAILQ_ENTRY(conf_peer)	 entry;		/* in the config's order */
+	TAILQ_ENTRY(conf_peer)	 entry;	/* config order */
 	RB_ENTRY(conf_peer)	 byid;
 	struct mesh_peer_msg	 msg;
 	struct mesh_prefix	*aips;		/* msg.naips of them */

@@ -106,7 +106,7 @@ struct crypto_counters {
 struct crypto_active {
 	struct crypto_counters	 st;
 	struct hs_story		 hs;
-	struct event		 timer;		/* the engine's timers */
+	struct event		 timer;		/* the engine's */
 };
 
 /* a peer as meshd-crypto knows it: the engine's, its queue and timer */

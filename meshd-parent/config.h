@@ -37,12 +37,11 @@
  * its paths made every peer 8 KiB larger (80 MiB for 10,000 peers).
  */
 struct peer_ssh {
-	char			 target[MESH_SSH_MAX];	/* user@host[:port];
-							   "" none */
-	char			 identity[PATH_MAX];
-	char			 known_hosts[PATH_MAX];	/* "" default */
-	char			 remote[MESH_ENDPOINT_MAX]; /* -W's; ""
-							   STREAM_DEFAULT */
+	char		 target[MESH_SSH_MAX];	/* user@host[:port]; "" none */
+	char		 identity[PATH_MAX];
+	char		 known_hosts[PATH_MAX];	/* "" default */
+	char		 remote[MESH_ENDPOINT_MAX];	/* -W's; ""
+						   STREAM_DEFAULT */
 };
 
 /*
@@ -54,7 +53,7 @@ struct peer_conf {
 	uint32_t		 id;		/* set by the parent, not parse.y */
 	char			 name[MESH_NAME_MAX];
 	uint8_t			 pubkey[WG_KEY_LEN];
-	char			*psk_file;	/* malloc'd; NULL if none */
+	char			*psk_file;	/* NULL if none */
 	int			 psk_uapi;	/* a preshared key set through
 						   wg(8) (uapi_set.c), in
 						   meshd-crypto alone */

@@ -128,7 +128,7 @@ struct stats_req {
 	int			 waiting;	/* children yet to answer */
 	size_t			 n;
 	struct mesh_peer_stats	*st;		/* by position in the config */
-	struct stats_pos	*pos;		/* n: ids to positions, by id */
+	struct stats_pos	*pos;		/* n, sorted by id */
 	struct mesh_peer_path	*path;		/* likewise (SSH, relay);
 						   NULL: none came */
 	size_t			 nm;
