@@ -1738,9 +1738,7 @@ block_abort(void)
 		memset(&outer, 0, sizeof(outer));
 	}
 	if (blk.kind == BLOCK_PEER && blk.peer != NULL) {
-		free(blk.peer->aips);
-		free(blk.peer->pubkey_at);
-		free(blk.peer->psk_at);
+		config_peer_free(blk.peer);
 		free(blk.peer);
 	}
 	if (blk.kind == BLOCK_MESH && blk.mesh == &mesh_scratch)
@@ -2899,7 +2897,8 @@ static void
 coord_abort(void)
 {
 	if (blk.peer != NULL) {
-		free(blk.peer->pubkey_at);
+		/* its ssh line and allowed-ips too */
+		config_peer_free(blk.peer);
 		free(blk.peer);
 	}
 	blk = outer;
