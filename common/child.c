@@ -37,7 +37,18 @@
 #include "log.h"
 #include "pktchan.h"
 
+#ifndef __unused
+#define __unused	__attribute__((__unused__))	/* RB_GENERATE_STATIC */
+#endif
+
 struct child	*self;
+
+static int
+conf_peer_cmp(struct conf_peer *a, struct conf_peer *b)
+{
+	return a->msg.id < b->msg.id ? -1 : a->msg.id > b->msg.id;
+}
+RB_GENERATE_STATIC(conf_peer_tree, conf_peer, byid, conf_peer_cmp)
 
 int
 child_compose(enum meshd_role to, uint32_t type, uint32_t peerid, int fd,
@@ -70,12 +81,10 @@ conf_snapshot_free(struct conf_snapshot *cs)
 struct conf_peer *
 conf_snapshot_find(struct conf_snapshot *cs, uint32_t id)
 {
-	struct conf_peer	*cp;
+	struct conf_peer	key;
 
-	TAILQ_FOREACH(cp, &cs->peers, entry)
-		if (cp->msg.id == id)
-			return cp;
-	return NULL;
+	key.msg.id = id;
+	return RB_FIND(conf_peer_tree, &cs->ids, &key);
 }
 
 /*
@@ -97,7 +106,7 @@ recv_peer(struct imsg *imsg)
 	if (imsg_get_data(imsg, &cp->msg, sizeof(cp->msg)) == -1)
 		fatalx("RECONF_PEER: bad length");
 	cp->msg.name[sizeof(cp->msg.name) - 1] = '\0';
-	if (conf_snapshot_find(self->pending, cp->msg.id) != NULL)
+	if (RB_INSERT(conf_peer_tree, &self->pending->ids, cp) != NULL)
 		fatalx("RECONF_PEER: duplicate id %u", cp->msg.id);
 	/* memory is the only bound on a peer's allowed-ips */
 	if (cp->msg.naips > 0 &&
@@ -337,6 +346,7 @@ recv_reconf_start(void)
 	if ((self->pending = calloc(1, sizeof(*self->pending))) == NULL)
 		fatal(NULL);
 	TAILQ_INIT(&self->pending->peers);
+	RB_INIT(&self->pending->ids);
 }
 
 static void

@@ -25,20 +25,28 @@
 #define CHILD_H
 
 #include <sys/queue.h>
+#include <sys/tree.h>
 
 #include "proc.h"
 
 struct conf_peer {
-	TAILQ_ENTRY(conf_peer)	 entry;
+	TAILQ_ENTRY(conf_peer)	 entry;	/* config order */
+	RB_ENTRY(conf_peer)	 byid;
 	struct mesh_peer_msg	 msg;
 	struct mesh_prefix	*aips;		/* msg.naips of them */
 	size_t			 ngot;		/* arrived so far */
 };
 TAILQ_HEAD(conf_peer_head, conf_peer);
+RB_HEAD(conf_peer_tree, conf_peer);
 
 struct conf_snapshot {
 	struct mesh_iface_msg	 iface;
 	struct conf_peer_head	 peers;
+	/*
+	 * by id: a reload of 10,000 peers looks each up in the other
+	 * config, and a walk of the list each time made that 10^8 steps
+	 */
+	struct conf_peer_tree	 ids;
 	size_t			 npeers;
 	/* the mesh block, if has_mesh: RECONF_MESH and what follows it */
 	int			 has_mesh;

@@ -137,6 +137,17 @@ parent_stats_request(uint32_t seq)
 	return nchildren_asked;
 }
 
+/* meshd.c gives freed memory back after a burst: nothing to do here */
+void
+parent_trim_soon(void)
+{
+}
+
+void
+parent_trim_check(void)
+{
+}
+
 void
 parent_shutdown(int code)
 {

@@ -65,6 +65,19 @@ json_print_string(FILE *fp, const char *str)
 	}
 	fputc('"', fp);
 	while (*s != '\0') {
+		/*
+		 * A run of printable ASCII needs no escape: one write for
+		 * it (a write a character was most of show peers -j's time
+		 * for 10,000 peers)
+		 */
+		for (n = 0; s[n] >= 0x20 && s[n] < 0x7f && s[n] != '"' &&
+		    s[n] != '\\'; n++)
+			;
+		if (n > 0) {
+			fwrite(s, 1, n, fp);
+			s += n;
+			continue;
+		}
 		switch (*s) {
 		case '"':
 			fputs("\\\"", fp);

@@ -276,16 +276,16 @@ peer_service(struct crypto_peer *cp)
 	/* the engine may want something at once after what we did */
 	if (cp->np->actions != 0) {
 		timerclear(&tv);
-		evtimer_add(&cp->timer, &tv);
+		evtimer_add(&cp->act->timer, &tv);
 		return;
 	}
-	evtimer_del(&cp->timer);
+	evtimer_del(&cp->act->timer);
 	if ((next = noise_peer_next_timer(cp->np)) == UINT64_MAX)
 		return;
 	next = next > now ? crypto_clock_real(next - now) : 0;
 	tv.tv_sec = next / 1000000000ULL;
 	tv.tv_usec = (next % 1000000000ULL) / 1000 + 1;
-	evtimer_add(&cp->timer, &tv);
+	evtimer_add(&cp->act->timer, &tv);
 }
 
 static void
@@ -559,14 +559,13 @@ send_stats(uint32_t reqid)
 	clock_gettime(CLOCK_REALTIME, &rt);
 	rt_ns = (int64_t)rt.tv_sec * 1000000000LL + rt.tv_nsec;
 	RB_FOREACH(cp, crypto_peer_tree, &peers) {
-		if (cp->act == NULL) {
-			/* nothing counted, no handshake */
-			memset(&st, 0, sizeof(st));
-			st.id = cp->id;
-			child_compose(PROC_PARENT, IMSG_PEER_STATS, reqid, -1,
-			    &st, sizeof(st));
+		/*
+		 * Nothing counted, no handshake: nothing sent (the parent
+		 * shows zeros for a peer no child told of), so 10,000 idle
+		 * peers cost no 10,000 records queued at once
+		 */
+		if (cp->act == NULL)
 			continue;
-		}
 		memset(&st, 0, sizeof(st));
 		st.id = cp->id;
 		st.rx_bytes = cp->act->st.rx_bytes;
@@ -796,16 +795,45 @@ crypto_peer_free(struct crypto_peer *cp)
 {
 	RB_REMOVE(crypto_peer_tree, &peers, cp);
 	RB_REMOVE(crypto_key_tree, &bykey, cp);
-	evtimer_del(&cp->timer);
+	if (cp->act != NULL)
+		evtimer_del(&cp->act->timer);
 	queue_purge(cp, 0);
 	noise_peer_free(cp->np);
 	free(cp->act);
 	free(cp);
 }
 
+/* a config peer's preshared key and keepalive, into its engine */
+static void
+peer_engine_conf(struct crypto_peer *cp, const struct conf_peer *p,
+    uint64_t now)
+{
+	const uint8_t	*k;
+
+	if (!p->msg.has_psk)
+		noise_peer_set_psk(cp->np, NULL);
+	else if ((k = psk_find(cp->id)) != NULL)
+		noise_peer_set_psk(cp->np, k);
+	else {
+		/* never zeros instead: no handshake at all */
+		log_warnx("peer %s: its preshared key was not read, no "
+		    "handshakes", p->msg.name);
+		noise_peer_set_psk_missing(cp->np);
+	}
+	noise_peer_set_keepalive(cp->np, p->msg.keepalive, now);
+}
+
+/*
+ * The engine (and counters) of a peer made at its first use: a static
+ * peer's too, which then takes its key and keepalive from the config.
+ * 10,000 static peers that never talk cost no engine each (the struct
+ * noise_peer on locked pages, its counters and story).
+ */
 int
 crypto_peer_engine(struct crypto_peer *cp)
 {
+	struct conf_peer	*p;
+
 	if (cp->np != NULL)
 		return 0;
 	if ((cp->act = calloc(1, sizeof(*cp->act))) == NULL ||
@@ -815,6 +843,11 @@ crypto_peer_engine(struct crypto_peer *cp)
 		cp->act = NULL;
 		return -1;
 	}
+	evtimer_set(&cp->act->timer, peer_timer, cp);
+	if ((cp->kind == PEER_STATIC || cp->kind == PEER_COORDINATOR) &&
+	    cp->id < MESH_DYN_ID_MIN && conf != NULL &&
+	    (p = conf_snapshot_find(conf, cp->id)) != NULL)
+		peer_engine_conf(cp, p, crypto_now());
 	return 0;
 }
 
@@ -842,7 +875,6 @@ crypto_peer_add(uint32_t id, const uint8_t pub[WG_KEY_LEN], const char *name,
 		free(cp);
 		return NULL;
 	}
-	evtimer_set(&cp->timer, peer_timer, cp);
 	RB_INSERT(crypto_peer_tree, &peers, cp);
 	return cp;
 }
@@ -853,7 +885,6 @@ peer_configure(struct conf_peer *p, uint64_t now)
 {
 	struct crypto_peer	*cp;
 	struct crypto_member	*m = NULL;
-	const uint8_t	*k;
 
 	cp = crypto_peer_find(p->msg.id);
 	if (pubkey_is_ours(p->msg.pubkey)) {
@@ -868,7 +899,7 @@ peer_configure(struct conf_peer *p, uint64_t now)
 		/* a member may hold the key: the config's peer takes it */
 		m = mesh_key_claimed(p->msg.pubkey);
 		if ((cp = crypto_peer_add(p->msg.id, p->msg.pubkey,
-		    p->msg.name, 1)) == NULL) {
+		    p->msg.name, 0)) == NULL) {
 			free(m);
 			return NULL;
 		}
@@ -878,17 +909,21 @@ peer_configure(struct conf_peer *p, uint64_t now)
 	mesh_member_adopt(cp, m);
 	(void)strlcpy(cp->name, p->msg.name, sizeof(cp->name));
 	cp->has_endpoint = p->msg.has_endpoint;
-	if (!p->msg.has_psk)
-		noise_peer_set_psk(cp->np, NULL);
-	else if ((k = psk_find(cp->id)) != NULL)
-		noise_peer_set_psk(cp->np, k);
-	else {
-		/* never zeros instead: no handshake at all */
-		log_warnx("peer %s: its preshared key was not read, no "
-		    "handshakes", p->msg.name);
-		noise_peer_set_psk_missing(cp->np);
+	/*
+	 * No engine until the peer is used (crypto_peer_engine), unless
+	 * it must act on its own: a persistent keepalive, a coordinator,
+	 * or packets already waiting
+	 */
+	if (cp->np == NULL && p->msg.keepalive == 0 &&
+	    cp->kind != PEER_COORDINATOR && cp->qlen == 0)
+		return cp;
+	if (cp->np == NULL) {
+		if (crypto_peer_engine(cp) == -1) {
+			crypto_peer_free(cp);
+			return NULL;
+		}
 	}
-	noise_peer_set_keepalive(cp->np, p->msg.keepalive, now);
+	peer_engine_conf(cp, p, now);
 	/* a coordinator is talked to at once: the mesh comes through it */
 	if (cp->qlen > 0 || (cp->kind == PEER_COORDINATOR &&
 	    !noise_peer_can_send(cp->np, now)))

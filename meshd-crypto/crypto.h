@@ -106,6 +106,7 @@ struct crypto_counters {
 struct crypto_active {
 	struct crypto_counters	 st;
 	struct hs_story		 hs;
+	struct event		 timer;		/* the engine's */
 };
 
 /* a peer as meshd-crypto knows it: the engine's, its queue and timer */
@@ -118,7 +119,6 @@ struct crypto_peer {
 	struct crypto_active	*act;		/* with np */
 	STAILQ_HEAD(, qpkt)	 queue;
 	size_t			 qlen;
-	struct event		 timer;
 	struct mesh_endpoint	 src;		/* last authenticated source */
 	int			 src_news;	/* not yet with a data message */
 	char			 name[MESH_NAME_MAX];	/* for the log */

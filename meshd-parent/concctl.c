@@ -413,9 +413,7 @@ conc_client_remove(const struct ctl_client_req *req, char *err,
 	    p->client) {
 		TAILQ_REMOVE(&nconf->peers, p, entry);
 		nconf->npeers--;
-		free(p->aips);
-		free(p->pubkey_at);
-		free(p->psk_at);
+		config_peer_free(p);
 		free(p);
 	}
 	memmove(&cc->clients[i], &cc->clients[i + 1],

@@ -146,11 +146,12 @@ peer_diff(struct confdiff *d, const struct peer_conf *o,
 		c.fields |= CHANGE_F_KEEPALIVE;
 	if (strcmp(o->relay_str, n->relay_str) != 0)
 		c.fields |= CHANGE_F_RELAY;
-	if (strcmp(o->psk_file, n->psk_file) != 0) {
+	if (strcmp(o->psk_file != NULL ? o->psk_file : "",
+	    n->psk_file != NULL ? n->psk_file : "") != 0) {
 		c.fields |= CHANGE_F_PSK;
-		if (o->psk_file[0] == '\0')
+		if (o->psk_file == NULL)
 			c.psk = CHANGE_PSK_ADDED;
-		else if (n->psk_file[0] == '\0')
+		else if (n->psk_file == NULL)
 			c.psk = CHANGE_PSK_REMOVED;
 		else
 			c.psk = CHANGE_PSK_FILE;

@@ -122,9 +122,7 @@ free_config(struct meshd_conf *conf)
 		return;
 	while ((p = TAILQ_FIRST(&conf->peers)) != NULL) {
 		TAILQ_REMOVE(&conf->peers, p, entry);
-		free(p->aips);
-		free(p->pubkey_at);
-		free(p->psk_at);
+		config_peer_free(p);
 		free(p);
 	}
 	if (conf->has_mesh)
@@ -132,6 +130,25 @@ free_config(struct meshd_conf *conf)
 	filter_conf_free(conf->filter);
 	conc_conf_free(conf->conc);
 	free(conf);
+}
+
+void
+config_peer_free(struct peer_conf *p)
+{
+	free(p->aips);
+	free(p->pubkey_at);
+	free(p->psk_at);
+	free(p->psk_file);
+	free(p->ssh);
+	p->aips = NULL;
+	p->pubkey_at = p->psk_at = p->psk_file = NULL;
+	p->ssh = NULL;
+}
+
+int
+config_peer_has_ssh(const struct peer_conf *p)
+{
+	return p->ssh != NULL && p->ssh->target[0] != '\0';
 }
 
 void
@@ -656,9 +673,21 @@ void
 config_aips_end(struct peer_conf *p)
 {
 	struct aip_loc		*v, *l;
+	struct mesh_prefix	*na;
 	size_t			*drop, ndrop = 0, n, i;
 	char			 buf[64];
 
+	/*
+	 * The room aip_reserve() made (16 at least) shrinks to what the
+	 * block has: most peers have one or two, and 10,000 peers kept
+	 * 3 MiB of room for prefixes they never had
+	 */
+	if (p != NULL && aip_peer == p && p->naips > 0 &&
+	    p->naips < aip_peer_max &&
+	    (na = reallocarray(p->aips, p->naips, sizeof(*na))) != NULL) {
+		p->aips = na;
+		aip_peer_max = p->naips;
+	}
 	if (p == NULL || aip_peer != p || p->naips < 2) {
 		aip_peer = NULL;
 		return;

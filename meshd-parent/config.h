@@ -32,12 +32,28 @@
 
 #define MESH_SSH_MAX		256	/* user@host[:port], with NUL */
 
+/*
+ * A peer's ssh line (ssh.c), apart from the peer: few peers have one, and
+ * its paths made every peer 8 KiB larger (80 MiB for 10,000 peers).
+ */
+struct peer_ssh {
+	char		 target[MESH_SSH_MAX];	/* user@host[:port]; "" none */
+	char		 identity[PATH_MAX];
+	char		 known_hosts[PATH_MAX];	/* "" default */
+	char		 remote[MESH_ENDPOINT_MAX];	/* -W's; ""
+						   STREAM_DEFAULT */
+};
+
+/*
+ * A peer as read.  Keep it small: a node may have 10,000 of them, so a
+ * rarely used long field is a pointer (psk_file, ssh), not an array.
+ */
 struct peer_conf {
 	TAILQ_ENTRY(peer_conf)	 entry;
 	uint32_t		 id;		/* set by the parent, not parse.y */
 	char			 name[MESH_NAME_MAX];
 	uint8_t			 pubkey[WG_KEY_LEN];
-	char			 psk_file[PATH_MAX];	/* "" if none */
+	char			*psk_file;	/* NULL if none */
 	int			 psk_uapi;	/* a preshared key set through
 						   wg(8) (uapi_set.c), in
 						   meshd-crypto alone */
@@ -56,12 +72,8 @@ struct peer_conf {
 	int			 coordinator;	/* a mesh block's coordinator
 						   (printed there, not as a
 						   peer) */
-	/* the SSH transport (ssh.c): "" none */
-	char			 ssh[MESH_SSH_MAX];	/* user@host[:port] */
-	char			 ssh_identity[PATH_MAX];
-	char			 ssh_known_hosts[PATH_MAX]; /* "" default */
-	char			 ssh_remote[MESH_ENDPOINT_MAX]; /* -W's; ""
-						   STREAM_DEFAULT */
+	/* the SSH transport (ssh.c): NULL, or target "", none */
+	struct peer_ssh		*ssh;
 	/* a coordinator's relay (its serve relay), for a site without
 	   UDP: "" none */
 	char			 relay_str[MESH_ENDPOINT_MAX];
@@ -229,6 +241,10 @@ void			 blk_error_at(int, const char *, ...)
 
 /* config.c */
 void			 free_config(struct meshd_conf *);
+/* what a peer_conf owns (not the struct itself) freed */
+void			 config_peer_free(struct peer_conf *);
+/* 1 if p has an ssh line */
+int			 config_peer_has_ssh(const struct peer_conf *);
 struct peer_conf	*config_find_peer_name(struct meshd_conf *,
 			    const char *);
 /* the checks parse.y makes as it reads; they report through it */

@@ -94,7 +94,7 @@ keys_open(struct meshd_conf *conf, struct keyfds *kf, char *err,
 		fatal(NULL);
 	TAILQ_FOREACH(p, &conf->peers, entry) {
 		kf->pskfds[kf->npsk] = -1;
-		if (p->psk_file[0] != '\0' && (kf->pskfds[kf->npsk] =
+		if (p->psk_file != NULL && (kf->pskfds[kf->npsk] =
 		    open_key(p->psk_file, err, errlen)) == -1) {
 			keys_close(kf);
 			return -1;
@@ -157,11 +157,11 @@ keys_error(struct meshd_conf *conf, struct imsg *imsg, char *err,
 		return;
 	}
 	TAILQ_FOREACH(p, &conf->peers, entry)
-		if (p->id == id && (p->psk_file[0] != '\0' || p->psk_uapi))
+		if (p->id == id && (p->psk_file != NULL || p->psk_uapi))
 			break;
 	if (p == NULL)
 		fatalx("KEY_ERROR: no peer %u has a preshared key", id);
-	if (p->psk_file[0] == '\0') {
+	if (p->psk_file == NULL) {
 		snprintf(err, errlen, "peer %s: the preshared key set through "
 		    "wg: %s", p->name, reason);
 		free(reason);

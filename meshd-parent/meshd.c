@@ -29,6 +29,9 @@
 
 #include <err.h>
 #include <ctype.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <errno.h>
 #include <event.h>
 #include <fcntl.h>
@@ -846,6 +849,39 @@ parent_dispatch_tun(struct child_proc *cp, struct imsg *imsg)
 	return 0;
 }
 
+/*
+ * glibc keeps the pages of memory it got back: the config of 10,000
+ * peers queued for three children (some 12 MiB of imsgs) or a show peers
+ * reply (18 MiB) stayed in the parent's PSS after it was written.  After
+ * such a burst, once every queue is empty, the free pages go back.
+ */
+static int	trim_wanted;
+
+void
+parent_trim_soon(void)
+{
+	trim_wanted = 1;
+}
+
+void
+parent_trim_check(void)
+{
+	enum meshd_role	r;
+
+	if (!trim_wanted)
+		return;
+	for (r = PROC_NET; r < PROC_MAX; r++)
+		if (parent.children[r].iev.ibuf.fd != -1 &&
+		    imsgbuf_queuelen(&parent.children[r].iev.ibuf) > 0)
+			return;
+	if (control_queued())
+		return;
+	trim_wanted = 0;
+#ifdef __GLIBC__
+	(void)malloc_trim(0);
+#endif
+}
+
 static void
 parent_dispatch(int fd, short event, void *arg)
 {
@@ -870,6 +906,8 @@ parent_dispatch(int fd, short event, void *arg)
 		imsg_free(&imsg);
 	}
 	imsg_event_add(iev);
+	if (event & EV_WRITE)
+		parent_trim_check();
 }
 
 static void

@@ -68,6 +68,9 @@ int	 parent_stats_request(uint32_t);
 __attribute__((__noreturn__)) void parent_shutdown(int);
 /* the first config went out (reload.c): meshd is ready with its children */
 void	 parent_configured(void);
+/* a burst of imsgs went out: give its memory back once they are sent */
+void	 parent_trim_soon(void);
+void	 parent_trim_check(void);
 /* a child's IMSG_LOG: priority and sanitised line; -1 if malformed */
 int	 parent_logline(struct imsg *, int *, char *, size_t);
 
@@ -80,6 +83,8 @@ int	 control_publish(void);
 int	 control_init_ro(const char *);
 void	 control_listen_ro(int);
 void	 control_cleanup(const char *);
+/* 1 if a control client's replies wait to be written */
+int	 control_queued(void);
 void	 control_stats(uint32_t, enum meshd_role,
 	    const struct mesh_peer_stats *);
 void	 control_stats_end(uint32_t);

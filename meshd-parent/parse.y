@@ -1738,9 +1738,7 @@ block_abort(void)
 		memset(&outer, 0, sizeof(outer));
 	}
 	if (blk.kind == BLOCK_PEER && blk.peer != NULL) {
-		free(blk.peer->aips);
-		free(blk.peer->pubkey_at);
-		free(blk.peer->psk_at);
+		config_peer_free(blk.peer);
 		free(blk.peer);
 	}
 	if (blk.kind == BLOCK_MESH && blk.mesh == &mesh_scratch)
@@ -1955,9 +1953,10 @@ peer_begin(const char *name)
 static void
 ssh_end(void)
 {
-	if (blk.peer->ssh[0] != '\0' && !ssh_id_given)
+	if (config_peer_has_ssh(blk.peer) && !ssh_id_given)
 		blk_error_at(blk.seen[OPT_SSH], "ssh needs identity-file "
-		    "(ssh \"%s\" identity-file \"/path\")", blk.peer->ssh);
+		    "(ssh \"%s\" identity-file \"/path\")",
+		    blk.peer->ssh->target);
 }
 
 static void
@@ -1993,17 +1992,20 @@ peer_pubkey(const char *s)
 static void
 peer_psk(const char *s)
 {
+	char	path[PATH_MAX];
+
 	if (!opt_once(OPT_PSK, "preshared-key-file"))
 		return;
 	if (*s == '\0') {
 		blk_error("preshared-key-file is empty");
 		return;
 	}
-	if (resolve_path(s, blk.peer->psk_file,
-	    sizeof(blk.peer->psk_file)) == -1) {
+	if (resolve_path(s, path, sizeof(path)) == -1) {
 		blk_error("preshared-key-file: name too long");
 		return;
 	}
+	if ((blk.peer->psk_file = strdup(path)) == NULL)
+		fatal("%s", __func__);
 	/* meshd-crypto holds them all, with room for a reload's */
 	if (++conf->npsks > MESH_MAX_PSK) {
 		blk_error("more than %d peers with a preshared-key-file",
@@ -2533,24 +2535,36 @@ ssh_target_ok(const char *s)
 	return 1;
 }
 
+/* the block's peer's ssh settings, made when its ssh line is read */
+static struct peer_ssh *
+peer_ssh_conf(void)
+{
+	if (blk.peer->ssh == NULL &&
+	    (blk.peer->ssh = calloc(1, sizeof(*blk.peer->ssh))) == NULL)
+		fatal("%s", __func__);
+	return blk.peer->ssh;
+}
+
 static void
 peer_ssh(const char *s)
 {
 	if (!opt_once(OPT_SSH, "ssh"))
 		return;
 	ssh_id_given = 0;
-	if (strlen(s) >= sizeof(blk.peer->ssh) || !ssh_target_ok(s)) {
+	if (strlen(s) >= sizeof(blk.peer->ssh->target) || !ssh_target_ok(s)) {
 		blk_error("ssh \"%s\" is not user@host or user@host:port",
 		    s);
 		return;
 	}
-	(void)strlcpy(blk.peer->ssh, s, sizeof(blk.peer->ssh));
+	(void)strlcpy(peer_ssh_conf()->target, s,
+	    sizeof(blk.peer->ssh->target));
 }
 
 static void
 peer_ssh_opt(int tok, const char *s)
 {
 	struct sockaddr_storage	 ss;
+	struct peer_ssh		*sh = peer_ssh_conf();
 	socklen_t		 len;
 	char			*dst;
 	size_t			 dlen;
@@ -2558,12 +2572,12 @@ peer_ssh_opt(int tok, const char *s)
 	switch (tok) {
 	case IDENTITYFILE:
 		ssh_id_given = 1;
-		dst = blk.peer->ssh_identity;
-		dlen = sizeof(blk.peer->ssh_identity);
+		dst = sh->identity;
+		dlen = sizeof(sh->identity);
 		break;
 	case KNOWNHOSTSFILE:
-		dst = blk.peer->ssh_known_hosts;
-		dlen = sizeof(blk.peer->ssh_known_hosts);
+		dst = sh->known_hosts;
+		dlen = sizeof(sh->known_hosts);
 		break;
 	default:
 		if (config_endpoint_resolve(s, &ss, &len) != 0) {
@@ -2571,8 +2585,8 @@ peer_ssh_opt(int tok, const char *s)
 			    "and port", s);
 			return;
 		}
-		dst = blk.peer->ssh_remote;
-		dlen = sizeof(blk.peer->ssh_remote);
+		dst = sh->remote;
+		dlen = sizeof(sh->remote);
 		break;
 	}
 	if (tok != REMOTESTREAM && s[0] != '/') {
@@ -2883,7 +2897,8 @@ static void
 coord_abort(void)
 {
 	if (blk.peer != NULL) {
-		free(blk.peer->pubkey_at);
+		/* its ssh line and allowed-ips too */
+		config_peer_free(blk.peer);
 		free(blk.peer);
 	}
 	blk = outer;

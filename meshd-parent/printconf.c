@@ -89,19 +89,19 @@ print_iface(FILE *f, struct iface_conf *ic)
 static void
 print_ssh(FILE *f, const struct peer_conf *p, const char *tabs)
 {
-	if (p->ssh[0] == '\0')
+	if (!config_peer_has_ssh(p))
 		return;
 	fprintf(f, "%sssh ", tabs);
-	print_string(f, p->ssh);
+	print_string(f, p->ssh->target);
 	fprintf(f, " identity-file ");
-	print_string(f, p->ssh_identity);
-	if (p->ssh_known_hosts[0] != '\0') {
+	print_string(f, p->ssh->identity);
+	if (p->ssh->known_hosts[0] != '\0') {
 		fprintf(f, " known-hosts-file ");
-		print_string(f, p->ssh_known_hosts);
+		print_string(f, p->ssh->known_hosts);
 	}
-	if (p->ssh_remote[0] != '\0') {
+	if (p->ssh->remote[0] != '\0') {
 		fprintf(f, " remote-stream ");
-		print_string(f, p->ssh_remote);
+		print_string(f, p->ssh->remote);
 	}
 	fprintf(f, "\n");
 }
@@ -231,7 +231,7 @@ print_peer(FILE *f, struct peer_conf *p)
 	/* a public key is not a secret */
 	wg_key_to_base64(key, p->pubkey);
 	fprintf(f, "\tpublic-key \"%s\"\n", key);
-	if (p->psk_file[0] != '\0') {
+	if (p->psk_file != NULL) {
 		fprintf(f, "\tpreshared-key-file ");
 		print_string(f, p->psk_file);
 		fprintf(f, "\n");

@@ -94,7 +94,7 @@ peer_msg(struct peer_conf *p, struct mesh_peer_msg *pm)
 	pm->id = p->id;
 	(void)strlcpy(pm->name, p->name, sizeof(pm->name));
 	memcpy(pm->pubkey, p->pubkey, sizeof(pm->pubkey));
-	pm->has_psk = p->psk_file[0] != '\0' || p->psk_uapi;
+	pm->has_psk = p->psk_file != NULL || p->psk_uapi;
 	pm->keepalive = p->keepalive;
 	if (p->endpoint.ss_family != 0 &&
 	    p->endpoint_len <= sizeof(pm->endpoint)) {
@@ -231,6 +231,7 @@ send_config(struct meshd_conf *nconf)
 	    0, 0, nconf->has_mesh && nconf->mesh.portmap ?
 	    udp_announce_open() : -1, NULL, 0);
 	send_filter(&parent.children[PROC_TUN].iev, nconf->filter);
+	parent_trim_soon();
 }
 
 /* applies the interface part of a reload; -1 and err if it cannot */
@@ -359,7 +360,7 @@ parent_reload_conf(struct meshd_conf *nconf, const char *warnings, char *err,
 	if (imsg_compose(&iev->ibuf, IMSG_KEY_KEEP, 0, 0, -1, NULL, 0) == -1)
 		fatal("imsg_compose");
 	TAILQ_FOREACH(p, &nconf->peers, entry)
-		if ((p->psk_file[0] != '\0' || p->psk_uapi) &&
+		if ((p->psk_file != NULL || p->psk_uapi) &&
 		    imsg_compose(&iev->ibuf, IMSG_KEY_KEEP, p->id, 0, -1, NULL,
 		    0) == -1)
 			fatal("imsg_compose");

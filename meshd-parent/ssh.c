@@ -386,10 +386,11 @@ ssh_reaped(pid_t pid, int status)
 static int
 ssh_same(const struct ssh_client *sc, const struct peer_conf *p)
 {
-	return strcmp(sc->target, p->ssh) == 0 &&
-	    strcmp(sc->identity, p->ssh_identity) == 0 &&
-	    strcmp(sc->known_hosts, p->ssh_known_hosts) == 0 &&
-	    strcmp(sc->remote, p->ssh_remote) == 0;
+	return config_peer_has_ssh(p) &&
+	    strcmp(sc->target, p->ssh->target) == 0 &&
+	    strcmp(sc->identity, p->ssh->identity) == 0 &&
+	    strcmp(sc->known_hosts, p->ssh->known_hosts) == 0 &&
+	    strcmp(sc->remote, p->ssh->remote) == 0;
 }
 
 /* a client goes: its process is stopped, reaped later (ssh_reaped) */
@@ -422,7 +423,7 @@ ssh_reconf(struct meshd_conf *conf)
 			(void)strlcpy(sc->name, p->name, sizeof(sc->name));
 	}
 	TAILQ_FOREACH(p, &conf->peers, entry) {
-		if (p->ssh[0] == '\0')
+		if (!config_peer_has_ssh(p))
 			continue;
 		TAILQ_FOREACH(sc, &clients, entry)
 			if (!sc->gone && sc->peer == p->id)
@@ -435,12 +436,12 @@ ssh_reconf(struct meshd_conf *conf)
 		sc->errfd = -1;
 		sc->backoff = SSH_BACKOFF_MIN;
 		(void)strlcpy(sc->name, p->name, sizeof(sc->name));
-		(void)strlcpy(sc->target, p->ssh, sizeof(sc->target));
-		(void)strlcpy(sc->identity, p->ssh_identity,
+		(void)strlcpy(sc->target, p->ssh->target, sizeof(sc->target));
+		(void)strlcpy(sc->identity, p->ssh->identity,
 		    sizeof(sc->identity));
-		(void)strlcpy(sc->known_hosts, p->ssh_known_hosts,
+		(void)strlcpy(sc->known_hosts, p->ssh->known_hosts,
 		    sizeof(sc->known_hosts));
-		(void)strlcpy(sc->remote, p->ssh_remote, sizeof(sc->remote));
+		(void)strlcpy(sc->remote, p->ssh->remote, sizeof(sc->remote));
 		evtimer_set(&sc->timer, ssh_timer, sc);
 		TAILQ_INSERT_TAIL(&clients, sc, entry);
 		ssh_start(sc);

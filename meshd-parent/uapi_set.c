@@ -69,15 +69,22 @@ conf_copy(const struct meshd_conf *o)
 			goto fail;
 		*np = *p;
 		np->aips = NULL;
-		np->pubkey_at = np->psk_at = NULL;
+		np->pubkey_at = np->psk_at = np->psk_file = NULL;
+		np->ssh = NULL;
 		TAILQ_INSERT_TAIL(&n->peers, np, entry);
 		if ((p->naips > 0 && (np->aips = reallocarray(NULL, p->naips,
 		    sizeof(*np->aips))) == NULL) ||
 		    (p->pubkey_at != NULL &&
 		    (np->pubkey_at = strdup(p->pubkey_at)) == NULL) ||
 		    (p->psk_at != NULL &&
-		    (np->psk_at = strdup(p->psk_at)) == NULL))
+		    (np->psk_at = strdup(p->psk_at)) == NULL) ||
+		    (p->psk_file != NULL &&
+		    (np->psk_file = strdup(p->psk_file)) == NULL) ||
+		    (p->ssh != NULL &&
+		    (np->ssh = malloc(sizeof(*np->ssh))) == NULL))
 			goto fail;
+		if (p->ssh != NULL)
+			*np->ssh = *p->ssh;
 		if (p->naips > 0)
 			memcpy(np->aips, p->aips, p->naips * sizeof(*np->aips));
 	}
@@ -117,7 +124,7 @@ peer_find(struct meshd_conf *conf, const uint8_t *pubkey)
 static int
 has_psk(const struct peer_conf *p)
 {
-	return p->psk_file[0] != '\0' || p->psk_uapi;
+	return p->psk_file != NULL || p->psk_uapi;
 }
 
 static void
@@ -127,9 +134,7 @@ peer_remove(struct meshd_conf *conf, struct peer_conf *p)
 	conf->npeers--;
 	if (has_psk(p))
 		conf->npsks--;
-	free(p->aips);
-	free(p->pubkey_at);
-	free(p->psk_at);
+	config_peer_free(p);
 	free(p);
 }
 
@@ -283,9 +288,9 @@ peer_op(struct meshd_conf *conf, const struct uapi_peer *op)
 	if (op->has_psk) {
 		if (has_psk(p))
 			conf->npsks--;
-		p->psk_file[0] = '\0';
+		free(p->psk_file);
 		free(p->psk_at);
-		p->psk_at = NULL;
+		p->psk_file = p->psk_at = NULL;
 		/* all zeros: none, as in wireguard-go */
 		p->psk_uapi = CRYPTO_memcmp(op->psk, zero, WG_KEY_LEN) != 0;
 		if (has_psk(p))

@@ -419,6 +419,13 @@ send_stats(uint32_t reqid)
 	size_t			i;
 
 	for (i = 0; i < npeers; i++) {
+		/*
+		 * Nothing counted, nothing sent: the parent shows zeros
+		 * for a peer no child told of (10,000 idle peers cost no
+		 * 10,000 records queued at once)
+		 */
+		if (peers[i].ctr == NULL)
+			continue;
 		tun_peer_stats(&peers[i], &st);
 		child_compose(PROC_PARENT, IMSG_PEER_STATS, reqid, -1, &st,
 		    sizeof(st));
