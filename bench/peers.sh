@@ -25,7 +25,7 @@
 #     MB_MAX_SECONDS=900 hard wall-clock bound for the whole script (plus 150 per
 #                        ablation line when MB_MAX_SECONDS is not given)
 #     MB_IDLE_SECS=10    idle CPU of each tunnel after its load tests (0 = skip)
-#     MB_ABLATE=gso,gro,tso,tungro,poll,cipherctx
+#     MB_ABLATE=gso,gro,tso,tungro,poll,cipherctx,sockbuf
 #                        meshd again once per lever, with MESHD_LEVERS_OFF=LEVER
 #                        (ping, TCP 1 and 4 streams, the 64-byte ladder from two
 #                        steps below meshd's best): each as a ratio to meshd with
@@ -44,7 +44,7 @@ set -u
 export LC_ALL=C
 
 SELF=$(readlink -f "${BASH_SOURCE[0]}")
-ABLATE=${MB_ABLATE:-gso,gro,tso,tungro,poll,cipherctx}
+ABLATE=${MB_ABLATE:-gso,gro,tso,tungro,poll,cipherctx,sockbuf}
 [[ $ABLATE == 0 ]] && ABLATE=
 if [[ -n ${MB_MAX_SECONDS:-} ]]; then MAXS=$MB_MAX_SECONDS
 else MAXS=$(( 900 + 150 * $(awk -F, '{print NF}' <<<"$ABLATE") )); fi

@@ -162,6 +162,34 @@ udp_split(int af, int fd, uint16_t port, int *hsfd)
 }
 
 /*
+ * A data socket's buffers.  The kernel's default (208 KiB) holds about 90
+ * full-size datagrams: a fast TCP flow's burst overflows it before
+ * meshd-net is scheduled, and each drop costs the flow a retransmission.
+ * 7 MiB each way, as wireguard-go asks for; root may pass
+ * net.core.rmem_max with the FORCE options.  It is kernel memory, taken
+ * only while datagrams wait.  The handshake socket keeps the default: a
+ * flood should find it small.
+ */
+#define UDP_SOCKBUF	(7 * 1024 * 1024)
+
+static void
+udp_bufs(int fd)
+{
+	int	sz = UDP_SOCKBUF;
+
+	if (mesh_lever_off("sockbuf"))
+		return;
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz,
+	    sizeof(sz)) == -1 && setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz,
+	    sizeof(sz)) == -1)
+		log_debug("UDP receive buffer: %s", strerror(errno));
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sz,
+	    sizeof(sz)) == -1 && setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz,
+	    sizeof(sz)) == -1)
+		log_debug("UDP send buffer: %s", strerror(errno));
+}
+
+/*
  * The sockets of one family on port (0: a free one), at fds; returns the
  * port, or -1 with err set.  A plain bind tries the port first: our own
  * sockets share it, a stranger's (another meshd on the same port) must
@@ -185,6 +213,7 @@ udp_family(int af, uint16_t port, int *fds, size_t *nfds, char *err,
 	close(fd);
 	if ((fd = udp_bind(af, port, 1, err, errlen)) == -1)
 		return -1;
+	udp_bufs(fd);
 	fds[(*nfds)++] = fd;
 	if (udp_split(af, fd, port, &hsfd))
 		fds[(*nfds)++] = hsfd;
