@@ -5,7 +5,8 @@
 # super-packets into segments and the receiver wrote coalesced ones (so
 # a dead lever fails here).  With MESHD_LEVERS_OFF=tso,tungro the same
 # transfer works and the counters stay at zero.  A filter on the sender
-# still drops the segments of a connection it no longer passes.
+# still drops the segments of a connection it no longer passes.  The UDP
+# data socket has 7 MiB buffers (lever sockbuf), the kernel's without.
 
 . "$(dirname "$0")/../lib.sh"
 need_root
@@ -52,6 +53,14 @@ send() {
 meshd_up a "$A"; ok $? "node a starts"
 meshd_up b "$B"; ok $? "node b starts"
 t "a -> b ping" ip netns exec "$A" ping -c 2 -i 0.2 -W 2 100.64.0.2
+# rbufs NS: the receive buffers of the UDP sockets on 51820, largest first
+rbufs() {
+	ip netns exec "$1" ss -Huam 'sport = :51820' |
+	    sed -n 's/.*skmem:(r[0-9]*,rb\([0-9]*\),.*/\1/p' | sort -rn | tr '\n' ' '
+}
+rb=$(rbufs "$A")
+[ "${rb%% *}" -ge $((7 * 1024 * 1024)) ]
+ok $? "a's UDP data socket has a 7 MiB receive buffer (ss: $rb)"
 
 send "$A" "$B" 100.64.0.2 30; ok $? "30 MB a -> b over IPv4, sha256 matches"
 send "$A" "$B" fd00:6d65:7368::2 10
@@ -76,6 +85,11 @@ unset MESHD_LEVERS_OFF
 send "$A" "$B" 100.64.0.2 10; ok $? "levers off: 10 MB a -> b, sha256 matches"
 is "$(tunctr a tun_super_read)/$(tunctr b tun_gro_writes)" "0/0" \
     "levers off: no super-packet read or written"
+kill "$PID_a"; wait "$PID_a" 2>/dev/null
+MESHD_LEVERS_OFF=sockbuf meshd_up a "$A"; ok $? "node a starts with sockbuf off"
+rb=$(rbufs "$A")
+[ -n "$rb" ] && [ "${rb%% *}" -lt $((7 * 1024 * 1024)) ]
+ok $? "sockbuf off: the kernel's default buffers ($rb)"
 
 # only tungro off: offloads on the way out, writes one by one
 kill "$PID_a" "$PID_b"; wait "$PID_a" "$PID_b" 2>/dev/null
