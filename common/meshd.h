@@ -497,6 +497,14 @@ enum mesh_ctr {
 	MESH_CTR_RELAY_REFUSED,		/* upgrades with a wrong proof */
 	MESH_CTR_RELAY_WEB,		/* requests the web site answered */
 	MESH_CTR_RELAY_OPEN,		/* members' connections open now */
+	/* UDP offloads, net (appended last likewise) */
+	MESH_CTR_UDP_GSO_SENT,		/* runs of datagrams sent as one
+					   with UDP_SEGMENT */
+	MESH_CTR_UDP_GSO_SEGMENTS,	/* the datagrams in them */
+	MESH_CTR_UDP_GSO_REFUSED,	/* runs the kernel refused, sent
+					   plain */
+	MESH_CTR_UDP_GRO_RECV,		/* datagrams read glued by UDP_GRO */
+	MESH_CTR_UDP_GRO_SEGMENTS,	/* the datagrams in them */
 	MESH_CTR_MAX
 };
 

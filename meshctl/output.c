@@ -172,6 +172,12 @@ const struct counter_desc counter_descs[] = {
 	{ "relay refused",	CS(mesh[MESH_CTR_RELAY_REFUSED]), ST | ME },
 	{ "relay web",		CS(mesh[MESH_CTR_RELAY_WEB]), ST | ME },
 	{ "relay open",		CS(mesh[MESH_CTR_RELAY_OPEN]), ST | ME },
+	/* UDP offloads: the same, shown once they count */
+	{ "gso sends",		CS(mesh[MESH_CTR_UDP_GSO_SENT]), ST | ME },
+	{ "gso datagrams",	CS(mesh[MESH_CTR_UDP_GSO_SEGMENTS]), ST | ME },
+	{ "gso refused",	CS(mesh[MESH_CTR_UDP_GSO_REFUSED]), ST | ME },
+	{ "gro reads",		CS(mesh[MESH_CTR_UDP_GRO_RECV]), ST | ME },
+	{ "gro datagrams",	CS(mesh[MESH_CTR_UDP_GRO_SEGMENTS]), ST | ME },
 };
 #undef CS
 #undef ST
