@@ -129,7 +129,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct udp_segs		 segs;
 	struct fz		 f;
 	const uint8_t		*dgram, *seg, *at;
-	uint8_t			 src[WIRE_SRC_MAX] = { 198, 18, 0, 2, 0xca, 0x6c };
+	uint8_t			 src[WIRE_SRC_MAX] = {
+	    198, 18, 0, 2, 0xca, 0x6c };
 	uint8_t			 reply[WG_COOKIE_MSG_LEN];
 	size_t			 len, seglen, n, step;
 	int			 gro, verdict, type;

@@ -427,9 +427,9 @@ handshake_in(const uint8_t *msg, size_t len, const struct mesh_endpoint *ep)
  * reported) goes piece by piece, each as if it had come alone.
  */
 static void
-udp_in(const uint8_t *buf, size_t len, int gso, const struct mesh_endpoint *ep,
-    const struct sockaddr_storage *from, socklen_t fromlen, int busy,
-    uint64_t now)
+udp_in(const uint8_t *buf, size_t len, int gso,
+    const struct mesh_endpoint *ep, const struct sockaddr_storage *from,
+    socklen_t fromlen, int busy, uint64_t now)
 {
 	struct mesh_endpoint	 sep;
 	struct udp_segs		 segs;

@@ -43,9 +43,10 @@ SUM=$(sha256sum <"$D/blob" | cut -d' ' -f1)
 # send: the file a -> b over TCP through the tunnel, its sha256 at b
 send() {
 	rm -f "$D/recv"
-	start_bg NC ip netns exec "$B" sh -c "nc -l 100.64.17.2 5017 >'$D/recv'"
-	wait_for 5 ip netns exec "$B" sh -c "ss -ltn | grep -q '100.64.17.2:5017'" ||
-	    return 1
+	start_bg NC ip netns exec "$B" sh -c \
+	    "nc -l 100.64.17.2 5017 >'$D/recv'"
+	wait_for 5 ip netns exec "$B" sh -c \
+	    "ss -ltn | grep -q '100.64.17.2:5017'" || return 1
 	timeout 120 ip netns exec "$A" nc -N 100.64.17.2 5017 <"$D/blob" ||
 	    return 1
 	wait_for 10 sh -c "! kill -0 $NC"
