@@ -142,6 +142,12 @@ static int			 configured;
 static int			 have_key;
 /* the levers (mesh_lever_off), read before the sandbox */
 static int			 gro_on, gso_on;
+/*
+ * Tests only ($MESHD_TEST_GSO_EIO): the first run goes to no kernel but
+ * fails with EIO, as an older kernel (before 6.2) refuses UDP_SEGMENT on
+ * a device without checksum offload, which this one segments in software.
+ */
+static int			 gso_test_eio;
 
 static int	 sock_for(int);
 static void	 endpoint_set(uint32_t, const struct mesh_endpoint *, int);
@@ -291,6 +297,7 @@ net_init(void)
 	/* the parent reads the same lever when it turns UDP_GRO on */
 	gro_on = udp_gso_supported() && !mesh_lever_off("gro");
 	gso_on = udp_gso_supported() && !mesh_lever_off("gso");
+	gso_test_eio = getenv("MESHD_TEST_GSO_EIO") != NULL;
 	ratelimit_init(&ratelimit, k);
 	explicit_bzero(k, sizeof(k));
 	cookie_checker_init(&checker, NULL, NULL);
@@ -753,7 +760,7 @@ sendq_refused(struct udp_sock *us, struct sendq *q, size_t r, int err)
 static void
 sendq_flush(struct udp_sock *us, struct sendq *q)
 {
-	size_t	r;
+	size_t	r, n, m;
 	int	sent;
 
 	if (!us->gso) {
@@ -762,8 +769,20 @@ sendq_flush(struct udp_sock *us, struct sendq *q)
 	}
 	sendq_runs(q);
 	for (r = 0; r < q->nruns; r += sent) {
-		if ((sent = sendmmsg(us->fd, &q->runs[r], q->nruns - r,
-		    0)) > 0) {
+		n = q->nruns - r;
+		/* tests: those before the first run of more than one go */
+		for (m = r; gso_test_eio && m < q->nruns && q->count[m] == 1;
+		    m++)
+			;
+		if (gso_test_eio && m < q->nruns)
+			n = m - r;
+		if (n == 0) {
+			gso_test_eio = 0;
+			sent = -1;
+			errno = EIO;
+		} else
+			sent = sendmmsg(us->fd, &q->runs[r], n, 0);
+		if (sent > 0) {
 			sendq_runs_sent(q, r, sent);
 			continue;
 		}

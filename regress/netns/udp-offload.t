@@ -6,13 +6,18 @@
 # counts none (the plain path).  An underlay MTU below the tunnel's: the
 # kernel refuses a run whose segments do not fit (a plain datagram is
 # fragmented instead), meshd counts it, sends that peer's data plain,
-# and the file still arrives whole.
+# and the file still arrives whole.  A device without transmit checksum
+# offload (regress/interop/txcsum): the file arrives whole.  EIO for a
+# run (an older kernel's answer there; here MESHD_TEST_GSO_EIO): meshd-net
+# says so once and sends plain from that socket.
 # Underlay 198.18.17.0/24.
 
 . "$(dirname "$0")/../lib.sh"
 need_root
 need_cmds jq wg nc sha256sum
 [ -x "$MESHD" ] || skip_all "$MESHD not installed (run make check)"
+TXCSUM=${TXCSUM:-$MESHD_BUILD/regress/interop/txcsum}
+[ -x "$TXCSUM" ] || skip_all "$TXCSUM not built (run make check)"
 
 A=muoa$$ B=muob$$
 two_hosts "$A" "$B" 198.18.17 || fail_setup "the two hosts"
@@ -103,6 +108,30 @@ ok $? "a counts the runs the kernel refused ($ref)"
 [ "$ref" -le 5 ]
 ok $? "a few at most: the peer then sends plain"
 has "$(ctl a show status)" "gso refused" "show status names them"
+down
+ip -n "$A" link set va mtu 1500
+ip -n "$B" link set vb mtu 1500
+
+# ---- no transmit checksum offload on a's device: the kernel segments in
+# software (6.2 and later) or refuses with EIO (before): whole either way
+ip netns exec "$A" "$TXCSUM" va off
+ok $? "a's va without transmit checksum offload"
+up; ok $? "both nodes up"
+send; ok $? "30 MB a -> b: the same sha256 at b"
+diag "runs sent $(cnt a gso_sends), refused $(cnt a gso_refused)"
+down
+ip netns exec "$A" "$TXCSUM" va on
+
+# ---- EIO as such a kernel says it (MESHD_TEST_GSO_EIO): plain from then on
+MESHD_TEST_GSO_EIO=1 meshd_up a "$A" && meshd_up b "$B" &&
+    wait_for 10 ip netns exec "$A" ping -c 1 -W 1 100.64.17.2
+ok $? "both nodes up, a's first run to fail with EIO"
+send; ok $? "30 MB a -> b: the same sha256 at b"
+is "$(cnt a gso_refused)/$(cnt a gso_sends)" 1/0 \
+    "a counts the refused run, and sent none after it"
+[ "$(ctl a -j show peer b | jq .tx_bytes)" -gt 30000000 ]
+ok $? "a sent it all ($(ctl a -j show peer b | jq .tx_bytes) bytes)"
+is "$(grep -c "UDP_SEGMENT refused" "$D/a.log")" 1 "a's log says it once"
 down
 
 done_testing
