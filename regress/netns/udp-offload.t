@@ -9,7 +9,10 @@
 # and the file still arrives whole.  A device without transmit checksum
 # offload (regress/interop/txcsum): the file arrives whole.  EIO for a
 # run (an older kernel's answer there; here MESHD_TEST_GSO_EIO): meshd-net
-# says so once and sends plain from that socket.
+# says so once and sends plain from that socket.  The local address a
+# answers b from goes away: its runs fail, the address is forgotten, and
+# runs go on from the one the kernel picks (a is not taken for a path
+# that refuses UDP_SEGMENT).
 # Underlay 198.18.17.0/24.
 
 . "$(dirname "$0")/../lib.sh"
@@ -22,7 +25,7 @@ TXCSUM=${TXCSUM:-$MESHD_BUILD/regress/interop/txcsum}
 A=muoa$$ B=muob$$
 two_hosts "$A" "$B" 198.18.17 || fail_setup "the two hosts"
 
-conf() {	# conf NAME MYNUM PEERNAME PEERPUB PEERNUM
+conf() {	# conf NAME MYNUM PEERNAME PEERPUB PEERNUM [ENDPOINT]
 	cat <<EOF2
 interface "muo0" {
 	address 100.64.17.$2/24
@@ -31,7 +34,7 @@ interface "muo0" {
 }
 peer "$3" {
 	public-key "$4"
-	endpoint "198.18.17.$5:51820"
+	${6-endpoint "198.18.17.$5:51820"}
 	allowed-ips 100.64.17.$5/32
 }
 EOF2
@@ -132,6 +135,25 @@ is "$(cnt a gso_refused)/$(cnt a gso_sends)" 1/0 \
 [ "$(ctl a -j show peer b | jq .tx_bytes)" -gt 30000000 ]
 ok $? "a sent it all ($(ctl a -j show peer b | jq .tx_bytes) bytes)"
 is "$(grep -c "UDP_SEGMENT refused" "$D/a.log")" 1 "a's log says it once"
+down
+
+# ---- a's local address goes away: runs from the kernel's choice then
+ip -n "$A" addr add 198.18.17.11/24 dev va
+conf a 1 b "$B_PUB" 2 "" >"$D/a.conf"
+conf b 2 a "$A_PUB" 1 'endpoint "198.18.17.11:51820"' >"$D/b.conf"
+meshd_up a "$A" && meshd_up b "$B" &&
+    wait_for 10 ip netns exec "$B" ping -c 1 -W 1 100.64.17.1
+ok $? "b reaches a at its second address, 198.18.17.11"
+ip -n "$A" addr del 198.18.17.11/24 dev va
+# eight pings at once: a run, most likely, naming the address gone
+ip netns exec "$A" ping -c 8 -l 8 -s 1200 -W 2 100.64.17.2 >/dev/null
+ok $? "a's pings reach b after a lost that address"
+send; ok $? "30 MB a -> b after a lost that address: the same sha256 at b"
+[ "$(cnt a gso_sends)" -gt 100 ]
+ok $? "a still sent runs as one datagram ($(cnt a gso_sends) runs," \
+    "$(cnt a gso_refused) refused)"
+is "$(ctl b -j show peer a | jq -r .endpoint)" "198.18.17.1:51820" \
+    "b follows a to the address it sends from now"
 down
 
 done_testing
