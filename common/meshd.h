@@ -504,6 +504,14 @@ enum mesh_ctr {
 	MESH_CTR_TUN_SEGMENTS,		/* segments cut from them */
 	MESH_CTR_TUN_GRO_WRITES,	/* super-packets written (coalesced) */
 	MESH_CTR_TUN_GRO_SEGMENTS,	/* segments merged into them */
+	/* UDP offloads, net (appended last likewise) */
+	MESH_CTR_UDP_GSO_SENT,		/* runs of datagrams sent as one
+					   with UDP_SEGMENT */
+	MESH_CTR_UDP_GSO_SEGMENTS,	/* the datagrams in them */
+	MESH_CTR_UDP_GSO_REFUSED,	/* runs the kernel refused, sent
+					   plain */
+	MESH_CTR_UDP_GRO_RECV,		/* datagrams read glued by UDP_GRO */
+	MESH_CTR_UDP_GRO_SEGMENTS,	/* the datagrams in them */
 	MESH_CTR_MAX
 };
 

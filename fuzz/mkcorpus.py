@@ -857,11 +857,43 @@ def offload():
         [tcp_seg(4, 1, 500), tcp_seg(4, 601, 500, ident=1)]))
 
 
+def udp_gro():
+    reset("udp_gro")
+    RAW, PKTINFO = 1, 2
+
+    def data(n, fill=0xaa):
+        return (u32(4) + u32(0) + bytes(8) + bytes([fill]) * n)[:max(n, 0)]
+
+    def runs(*lens):
+        return u8(len(lens)) + b"".join(u16(n) for n in lens)
+
+    d1452 = data(1452)
+    seeds = {
+        "none": u8(0) + u32(0) + runs() + data(148),
+        "glued-3x100": u8(0) + u32(100) + runs(100, 100, 50) +
+        data(100) * 3,
+        "glued-last-1": u8(PKTINFO) + u32(100) + runs(100, 100) +
+        data(100) * 2 + b"\x04",
+        "glued-last-short": u8(0) + u32(1452) + runs(*[1452] * 45, 32) +
+        d1452 * 2 + data(32),
+        "size-over": u8(0) + u32(4000) + runs(70, 70) + d1452,
+        "size-negative": u8(0) + u32(0xfffffff0) + runs(0, 10) + d1452,
+        "size-1": u8(0) + u32(1) + runs(1, 1, 1) + bytes([4, 1, 2, 3]),
+        "mixed-types": u8(0) + u32(32) + runs(32, 32) +
+        data(32) + u32(1) + bytes(28) + u32(3) + bytes(28) + data(32),
+        "raw-control": u8(RAW) + u8(24) + u32(20) + u32(17) +
+        u32(104) + u32(0) + u32(64) + u32(0) + runs(64) + data(128),
+        "empty": u8(0) + u32(100) + runs(),
+    }
+    for name, d in sorted(seeds.items()):
+        write("udp_gro", name, d)
+
+
 TARGETS = {"offload": offload, "ippkt": ippkt, "net_wire": net_wire, "noise": noise,
            "imsg": imsg, "config": config, "control": control,
            "meshctl": meshctl, "importwg": importwg,
            "coord": coord, "cert": cert, "stun": stun, "natpmp": natpmp,
-           "pcp": pcp, "http": http, "ws": ws}
+           "pcp": pcp, "http": http, "ws": ws, "udp_gro": udp_gro}
 
 if __name__ == "__main__":
     for t in sys.argv[1:] or sorted(TARGETS):

@@ -177,6 +177,12 @@ const struct counter_desc counter_descs[] = {
 	{ "tun segments",	CS(mesh[MESH_CTR_TUN_SEGMENTS]), ST | ME },
 	{ "tun gro writes",	CS(mesh[MESH_CTR_TUN_GRO_WRITES]), ST | ME },
 	{ "tun gro segments",	CS(mesh[MESH_CTR_TUN_GRO_SEGMENTS]), ST | ME },
+	/* UDP offloads: the same, shown once they count */
+	{ "gso sends",		CS(mesh[MESH_CTR_UDP_GSO_SENT]), ST | ME },
+	{ "gso datagrams",	CS(mesh[MESH_CTR_UDP_GSO_SEGMENTS]), ST | ME },
+	{ "gso refused",	CS(mesh[MESH_CTR_UDP_GSO_REFUSED]), ST | ME },
+	{ "gro reads",		CS(mesh[MESH_CTR_UDP_GRO_RECV]), ST | ME },
+	{ "gro datagrams",	CS(mesh[MESH_CTR_UDP_GRO_SEGMENTS]), ST | ME },
 };
 #undef CS
 #undef ST

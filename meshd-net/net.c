@@ -28,6 +28,11 @@
  *	handshake messages from meshd-crypto likewise (a response to the
  *	endpoint its initiation came from).  Everything leaves from the
  *	local address the peer's datagrams came to (endpoint.c).
+ * UDP offloads (udpgso.h), each with its lever: the listen-port's sockets
+ * read with UDP_GRO ("gro": the parent turns it on), each datagram the
+ * kernel glued cut apart here and every piece judged as above; runs of
+ * data to one peer go as one datagram with UDP_SEGMENT ("gso").  Either
+ * off, the plain path: a datagram a slot, a sendmmsg entry a message.
  * A peer's endpoint comes from the config and changes only when
  * meshd-crypto reports an authenticated packet from a new source.
  * Birthday punching (punch.c) adds sockets for a while, bound by the
@@ -64,6 +69,7 @@
 #include "pktchan.h"
 #include "ratelimit.h"
 #include "scrape.h"
+#include "udpgso.h"
 #include "wgcrypto.h"
 #include "wgproto.h"
 #include "wire.h"
@@ -71,6 +77,13 @@
 #define NET_MAX_SOCKS	MESH_UDP_SOCKS
 #define NET_BATCH	64
 #define NET_RXBUF	2048	/* larger datagrams are not ours: dropped */
+/*
+ * With UDP_GRO a read may hold 64 KiB of glued datagrams: fewer, larger
+ * slots, each up to 64 datagrams, so that one read fills no more than
+ * the channel to crypto holds (MESH_CHAN_SLOTS).  512 KiB, of which only
+ * what the kernel wrote is ever touched.
+ */
+#define NET_GRO_BATCH	8
 #define NET_HS_BACKLOG	4096	/* handshake messages queued to crypto */
 
 struct udp_sock {
@@ -79,6 +92,8 @@ struct udp_sock {
 	uint16_t	 id;		/* as mesh_endpoint's sock */
 	uint32_t	 peer;		/* a birthday socket's */
 	int		 pool;		/* 1: its attempt's; 0: kept */
+	uint8_t		 gro;		/* reads glued datagrams (UDP_GRO) */
+	uint8_t		 gso;		/* sends runs with UDP_SEGMENT */
 	struct event	 ev;
 };
 
@@ -125,6 +140,14 @@ static int			 configured;
  * not judged bad by a zero key).
  */
 static int			 have_key;
+/* the levers (mesh_lever_off), read before the sandbox */
+static int			 gro_on, gso_on;
+/*
+ * Tests only ($MESHD_TEST_GSO_EIO): the first run goes to no kernel but
+ * fails with EIO, as an older kernel (before 6.2) refuses UDP_SEGMENT on
+ * a device without checksum offload, which this one segments in software.
+ */
+static int			 gso_test_eio;
 
 static int	 sock_for(int);
 static void	 endpoint_set(uint32_t, const struct mesh_endpoint *, int);
@@ -271,6 +294,10 @@ net_init(void)
 		fatalx("OpenSSL XChaCha20-Poly1305 self-check failed");
 	if (RAND_bytes(k, sizeof(k)) != 1)
 		fatalx("RAND_bytes failed");
+	/* the parent reads the same lever when it turns UDP_GRO on */
+	gro_on = udp_gso_supported() && !mesh_lever_off("gro");
+	gso_on = udp_gso_supported() && !mesh_lever_off("gso");
+	gso_test_eio = getenv("MESHD_TEST_GSO_EIO") != NULL;
 	ratelimit_init(&ratelimit, k);
 	explicit_bzero(k, sizeof(k));
 	cookie_checker_init(&checker, NULL, NULL);
@@ -402,25 +429,61 @@ handshake_in(const uint8_t *msg, size_t len, const struct mesh_endpoint *ep)
 	nopeer_stats.handshakes++;
 }
 
+/*
+ * One datagram as read, from ep: a datagram GRO glued (gso: the size it
+ * reported) goes piece by piece, each as if it had come alone.
+ */
+static void
+udp_in(const uint8_t *buf, size_t len, int gso,
+    const struct mesh_endpoint *ep, const struct sockaddr_storage *from,
+    socklen_t fromlen, int busy, uint64_t now)
+{
+	struct mesh_endpoint	 sep;
+	struct udp_segs		 segs;
+	const uint8_t		*seg;
+	size_t			 seglen, n = 0;
+
+	udp_segs_init(&segs, buf, len, gso);
+	while (udp_segs_next(&segs, &seg, &seglen)) {
+		n++;
+		sep = *ep;	/* a piece's cookie reply may change it */
+		/* STUN, and the gateway's PCP/NAT-PMP: discover.c's */
+		if (disc_udp_in(seg, seglen, from, &sep))
+			continue;
+		wire_in(seg, seglen, &sep, from, fromlen, busy, now);
+	}
+	nopeer_stats.rx_packets += n;
+	if (n > 1) {
+		nopeer_stats.mesh[MESH_CTR_UDP_GRO_RECV]++;
+		nopeer_stats.mesh[MESH_CTR_UDP_GRO_SEGMENTS] += n;
+	}
+}
+
 static void
 net_udp_read(int fd, short event, void *arg)
 {
 	struct udp_sock		*us = arg;
 	static uint8_t		 bufs[NET_BATCH][NET_RXBUF];
+	static uint8_t		 gro_bufs[NET_GRO_BATCH][UDP_GRO_BUF];
 	struct sockaddr_storage	 from[NET_BATCH];
-	union ep_cmsg		 cms[NET_BATCH];
+	union udp_gro_cmsg	 cms[NET_BATCH];
 	struct mmsghdr		 msgs[NET_BATCH];
 	struct iovec		 iov[NET_BATCH];
 	struct mesh_endpoint	 ep;
 	struct imsgev		*crypto = &self->iev[PROC_CRYPTO];
 	uint64_t		 now;
-	size_t			 len;
-	int			 i, n, busy;
+	int			 i, n, busy, batch;
 
+	batch = us->gro ? NET_GRO_BATCH : NET_BATCH;
 	memset(msgs, 0, sizeof(msgs));
-	for (i = 0; i < NET_BATCH; i++) {
-		iov[i].iov_base = bufs[i];
-		iov[i].iov_len = sizeof(bufs[i]);
+	for (i = 0; i < batch; i++) {
+		if (us->gro) {
+			iov[i].iov_base = gro_bufs[i];
+			iov[i].iov_len = sizeof(gro_bufs[i]);
+		} else {
+			iov[i].iov_base = bufs[i];
+			iov[i].iov_len = sizeof(bufs[i]);
+		}
 		msgs[i].msg_hdr.msg_iov = &iov[i];
 		msgs[i].msg_hdr.msg_iovlen = 1;
 		msgs[i].msg_hdr.msg_name = &from[i];
@@ -428,7 +491,7 @@ net_udp_read(int fd, short event, void *arg)
 		msgs[i].msg_hdr.msg_control = cms[i].buf;
 		msgs[i].msg_hdr.msg_controllen = sizeof(cms[i].buf);
 	}
-	if ((n = recvmmsg(fd, msgs, NET_BATCH, MSG_DONTWAIT, NULL)) == -1) {
+	if ((n = recvmmsg(fd, msgs, batch, MSG_DONTWAIT, NULL)) == -1) {
 		if (errno != EAGAIN && errno != EINTR)
 			log_warn("recvmmsg");
 		return;
@@ -437,20 +500,20 @@ net_udp_read(int fd, short event, void *arg)
 	/* under load: judged by the handshakes waiting for meshd-crypto */
 	busy = cookie_load_update(&load, imsgbuf_queuelen(&crypto->ibuf),
 	    NET_HS_BACKLOG, now);
-	nopeer_stats.rx_packets += n;
 	for (i = 0; i < n; i++) {
-		len = msgs[i].msg_len;
 		if (msgs[i].msg_hdr.msg_flags & MSG_TRUNC) {
+			nopeer_stats.rx_packets++;
 			nopeer_stats.drop_malformed++;
 			continue;
 		}
 		ep_from_msghdr(&ep, &msgs[i].msg_hdr);
 		ep.sock = us->id;
-		/* STUN, and the gateway's PCP/NAT-PMP: discover.c's */
-		if (disc_udp_in(bufs[i], len, &from[i], &ep))
-			continue;
-		wire_in(bufs[i], len, &ep, &from[i],
-		    msgs[i].msg_hdr.msg_namelen, busy, now);
+		udp_in(iov[i].iov_base, msgs[i].msg_len,
+		    us->gro ? udp_gro_size(&msgs[i].msg_hdr) : 0, &ep,
+		    &from[i], msgs[i].msg_hdr.msg_namelen, busy, now);
+		/* up to 64 datagrams each: crypto starts on them now */
+		if (us->gro)
+			net_wire_flush();
 	}
 	net_wire_flush();
 }
@@ -527,21 +590,33 @@ net_wire_flush(void)
 		pktchan_flush(self->chan[CHAN_NET_CRYPTO]);
 }
 
-/* the data messages for one socket, and the peer of each */
+/*
+ * The data messages for one socket, and the peer of each: a sendmmsg
+ * entry a message (the plain path), and with UDP_SEGMENT the runs of
+ * them to one peer, an entry a run.
+ */
 struct sendq {
-	struct mmsghdr	 msgs[NET_BATCH];
-	union ep_cmsg	 cms[NET_BATCH];
-	struct net_peer	*who[NET_BATCH];
-	size_t		 n;
+	struct mmsghdr		 msgs[NET_BATCH];
+	union ep_cmsg		 cms[NET_BATCH];
+	struct iovec		 iov[NET_BATCH];
+	struct net_peer		*who[NET_BATCH];
+	size_t			 n;
+	struct mmsghdr		 runs[NET_BATCH];
+	union udp_gso_cmsg	 rcms[NET_BATCH];
+	size_t			 first[NET_BATCH];	/* its messages' */
+	size_t			 count[NET_BATCH];
+	size_t			 nruns;
 };
 
 static void
-sendq_add(struct sendq *q, struct net_peer *np, struct iovec *iov)
+sendq_add(struct sendq *q, struct net_peer *np, void *data, size_t len)
 {
 	struct msghdr	*mh = &q->msgs[q->n].msg_hdr;
 
+	q->iov[q->n].iov_base = data;
+	q->iov[q->n].iov_len = len;
 	memset(mh, 0, sizeof(*mh));
-	mh->msg_iov = iov;
+	mh->msg_iov = &q->iov[q->n];
 	mh->msg_iovlen = 1;
 	ep_msghdr(&np->ep, mh, &q->cms[q->n]);
 	q->who[q->n++] = np;
@@ -576,21 +651,21 @@ sendq_sent(struct sendq *q, size_t k, int n)
 		net_sent(q->who[k], q->msgs[k].msg_len);
 }
 
+/* messages k to end - 1, an entry each: the plain path */
 static void
-sendq_flush(int fd, struct sendq *q)
+sendq_flush_plain(int fd, struct sendq *q, size_t k, size_t end)
 {
-	size_t	k;
 	int	sent;
 
-	for (k = 0; k < q->n; k += sent) {
-		if ((sent = sendmmsg(fd, &q->msgs[k], q->n - k, 0)) > 0) {
+	for (; k < end; k += sent) {
+		if ((sent = sendmmsg(fd, &q->msgs[k], end - k, 0)) > 0) {
 			sendq_sent(q, k, sent);
 			continue;
 		}
 		if (errno == EAGAIN || errno == EWOULDBLOCK ||
 		    errno == ENOBUFS) {
 			/* the socket buffer is full: drop */
-			nopeer_stats.drop_full += q->n - k;
+			nopeer_stats.drop_full += end - k;
 			break;
 		}
 		sent = 0;
@@ -602,12 +677,137 @@ sendq_flush(int fd, struct sendq *q)
 	}
 }
 
+/*
+ * The runs: messages in a row to one peer, of one length but the last
+ * (udp_gso_run); a run of one goes as it is, with no segment size.
+ */
+static void
+sendq_runs(struct sendq *q)
+{
+	struct msghdr	*mh;
+	size_t		 k, end, n;
+
+	q->nruns = 0;
+	for (k = 0; k < q->n; k += n) {
+		for (end = k + 1; end < q->n && q->who[end] == q->who[k] &&
+		    !q->who[k]->gso_off; end++)
+			;
+		n = udp_gso_run(&q->iov[k], end - k);
+		q->runs[q->nruns].msg_hdr = q->msgs[k].msg_hdr;
+		mh = &q->runs[q->nruns].msg_hdr;
+		if (n > 1) {
+			mh->msg_iovlen = n;
+			udp_gso_msghdr(mh, &q->rcms[q->nruns],
+			    q->iov[k].iov_len);
+		}
+		q->first[q->nruns] = k;
+		q->count[q->nruns++] = n;
+	}
+}
+
+/* runs r to r + n - 1 went out */
+static void
+sendq_runs_sent(struct sendq *q, size_t r, int n)
+{
+	size_t	end = r + n, k;
+
+	for (; r < end; r++) {
+		for (k = q->first[r]; k < q->first[r] + q->count[r]; k++)
+			net_sent(q->who[k], q->iov[k].iov_len);
+		if (q->count[r] > 1) {
+			nopeer_stats.mesh[MESH_CTR_UDP_GSO_SENT]++;
+			nopeer_stats.mesh[MESH_CTR_UDP_GSO_SEGMENTS] +=
+			    q->count[r];
+		}
+	}
+}
+
+/*
+ * The kernel refused run r (err): its messages go the plain way.  EIO
+ * says the socket's device cannot (no checksum offload): the socket
+ * sends plain from now on.  EINVAL or EMSGSIZE for a run is the peer's
+ * path (a segment larger than its MTU, where a plain datagram would be
+ * fragmented): the peer sends plain until its endpoint changes; unless
+ * it was the run's local address that went away (the plain path forgets
+ * it, and the runs after it in the batch still name it).
+ */
+static void
+sendq_refused(struct udp_sock *us, struct sendq *q, size_t r, int err)
+{
+	struct net_peer	*np = q->who[q->first[r]];
+	char		 buf[MESH_ENDPOINT_MAX + 64];
+	int		 had_local;
+
+	had_local = q->runs[r].msg_hdr.msg_controllen >
+	    CMSG_SPACE(sizeof(uint16_t));
+	sendq_flush_plain(us->fd, q, q->first[r], q->first[r] + q->count[r]);
+	if (q->count[r] == 1)
+		return;		/* as the plain path would have done */
+	nopeer_stats.mesh[MESH_CTR_UDP_GSO_REFUSED]++;
+	if (err == EIO) {
+		log_info("UDP_SEGMENT refused (%s): sending without it",
+		    strerror(err));
+		us->gso = 0;
+	} else if ((err == EINVAL || err == EMSGSIZE) &&
+	    !(had_local && np->ep.local_af == 0)) {
+		log_debug("peer %s: UDP_SEGMENT to %s refused (%s): sending "
+		    "without it", np->name, ep_ntop(&np->ep, buf,
+		    sizeof(buf)), strerror(err));
+		np->gso_off = 1;
+	}
+}
+
+static void
+sendq_flush(struct udp_sock *us, struct sendq *q)
+{
+	size_t	r, n, m;
+	int	sent;
+
+	if (!us->gso) {
+		sendq_flush_plain(us->fd, q, 0, q->n);
+		return;
+	}
+	sendq_runs(q);
+	for (r = 0; r < q->nruns; r += sent) {
+		n = q->nruns - r;
+		/* tests: those before the first run of more than one go */
+		for (m = r; gso_test_eio && m < q->nruns && q->count[m] == 1;
+		    m++)
+			;
+		if (gso_test_eio && m < q->nruns)
+			n = m - r;
+		if (n == 0) {
+			gso_test_eio = 0;
+			sent = -1;
+			errno = EIO;
+		} else
+			sent = sendmmsg(us->fd, &q->runs[r], n, 0);
+		if (sent > 0) {
+			sendq_runs_sent(q, r, sent);
+			continue;
+		}
+		if (errno == EAGAIN || errno == EWOULDBLOCK ||
+		    errno == ENOBUFS) {
+			nopeer_stats.drop_full += q->n - q->first[r];
+			break;
+		}
+		sendq_refused(us, q, r, errno);
+		sent = 1;
+		if (!us->gso) {
+			/* the rest plain, as built before the runs */
+			if (r + 1 < q->nruns)
+				sendq_flush_plain(us->fd, q, q->first[r + 1],
+				    q->n);
+			break;
+		}
+	}
+}
+
 /* crypto -> net: data messages to send, batched per socket */
 static void
 outbound_send(struct pktchan_pkt *pkts, size_t n)
 {
 	static struct sendq	 q[NET_MAX_SOCKS];
-	struct iovec		 iov[NET_BATCH];
 	struct mesh_endpoint	 ep;
 	struct net_peer		*np;
 	size_t			 i;
@@ -650,12 +850,10 @@ outbound_send(struct pktchan_pkt *pkts, size_t n)
 			np->drop_noroute++;
 			continue;
 		}
-		iov[i].iov_base = pkts[i].data;
-		iov[i].iov_len = pkts[i].len;
-		sendq_add(&q[s], np, &iov[i]);
+		sendq_add(&q[s], np, pkts[i].data, pkts[i].len);
 	}
 	for (s = 0; s < (int)nsocks; s++)
-		sendq_flush(socks[s].fd, &q[s]);
+		sendq_flush(&socks[s], &q[s]);
 }
 
 static void
@@ -686,6 +884,9 @@ net_add_socket(int fd, int first)
 	us->fd = fd;
 	us->af = ss.ss_family;
 	us->id = 0;
+	/* the parent turned UDP_GRO on for these, by the same lever */
+	us->gro = gro_on;
+	us->gso = gso_on;
 	event_set(&us->ev, fd, EV_READ | EV_PERSIST, net_udp_read, us);
 	if (have_key)
 		event_add(&us->ev, NULL);
@@ -781,6 +982,7 @@ endpoint_set(uint32_t id, const struct mesh_endpoint *ep, int data)
 	    ep_ntop(ep, buf, sizeof(buf)));
 	/* the ladder decides whether it is the peer's endpoint now */
 	ladder_auth(np, ep);
+	np->gso_off = 0;	/* a new path may take UDP_SEGMENT */
 	if (ep->sock < MESH_EP_STREAM)
 		punch_authenticated(np);
 }

@@ -78,6 +78,8 @@ struct net_peer {
 						   config peers only */
 	uint8_t			 conf_eplen;	/* 0: none */
 	uint8_t			 coordinator;	/* a mesh block's */
+	uint8_t			 gso_off;	/* its path refused
+						   UDP_SEGMENT */
 	struct coord_link	*link;		/* coordination (coordinate.c) */
 	struct punch		*punch;		/* a member with candidates
 						   (punch.c) */

@@ -26,7 +26,11 @@
  * (meshd-net reads both in turn).  Where the kernel cannot do it, one
  * socket takes all.  Every socket reports the local address each
  * datagram came to (IP_PKTINFO, IPV6_RECVPKTINFO): meshd-net answers a
- * peer from the address it talks to.
+ * peer from the address it talks to.  Both take UDP_GRO (the lever
+ * "gro" off: neither), meshd-net cutting apart what the kernel glued:
+ * GRO finds its socket in the group by the flow's hash alone, before
+ * the program runs, and glues only for one that asked; the program
+ * then sorts the glued datagram by its first byte.
  *
  * Birthday punching (meshd-net/punch.c) needs many source ports for a
  * while: a symmetric NAT gives each new flow a port of its own, so the
@@ -53,6 +57,7 @@
 #include <sys/stat.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <netinet/udp.h>
 
 #include <errno.h>
 #include <stdio.h>
@@ -129,6 +134,23 @@ udp_bind(int af, uint16_t port, int reuse, char *err, size_t errlen)
 	if (fd != -1)
 		close(fd);
 	return -1;
+}
+
+/*
+ * Glued datagrams for fd (UDP_GRO), unless the lever is off; a kernel
+ * without it (before 5.0) reads them one by one, as meshd-net can too.
+ */
+static void
+udp_gro(int fd)
+{
+#ifdef UDP_GRO
+	int	on = 1;
+
+	if (mesh_lever_off("gro"))
+		return;
+	if (setsockopt(fd, SOL_UDP, UDP_GRO, &on, sizeof(on)) == -1)
+		log_debug("UDP_GRO: %s", strerror(errno));
+#endif
 }
 
 /*
@@ -215,8 +237,11 @@ udp_family(int af, uint16_t port, int *fds, size_t *nfds, char *err,
 		return -1;
 	udp_bufs(fd);
 	fds[(*nfds)++] = fd;
-	if (udp_split(af, fd, port, &hsfd))
+	udp_gro(fd);
+	if (udp_split(af, fd, port, &hsfd)) {
+		udp_gro(hsfd);
 		fds[(*nfds)++] = hsfd;
+	}
 	return port;
 }
 
