@@ -84,6 +84,11 @@ static const char *const event_names[MESH_CTR_MAX] = {
 	[MESH_CTR_TUN_SEGMENTS] = "tun_segments",
 	[MESH_CTR_TUN_GRO_WRITES] = "tun_gro_writes",
 	[MESH_CTR_TUN_GRO_SEGMENTS] = "tun_gro_segments",
+	[MESH_CTR_UDP_GSO_SENT] = "gso_sends",
+	[MESH_CTR_UDP_GSO_SEGMENTS] = "gso_datagrams",
+	[MESH_CTR_UDP_GSO_REFUSED] = "gso_refused",
+	[MESH_CTR_UDP_GRO_RECV] = "gro_reads",
+	[MESH_CTR_UDP_GRO_SEGMENTS] = "gro_datagrams",
 };
 
 const char *
