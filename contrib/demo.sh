@@ -15,7 +15,8 @@
 # alpha and beta through a relay.  Every node pings every other it may
 # reach, then meshctl shows alpha's NAT (netcheck), alpha's peers with
 # their paths, beta's mesh and delta's peers ("relay coord" or "relay
-# edge", the nearer).  gw, on the internet, is the mesh's
+# edge": a peer is reached through its home relay, the one it found
+# nearest).  gw, on the internet, is the mesh's
 # exit node (its certificate has the exit routes 0.0.0.0/0,::/0; serve
 # exit): a reload gives alpha exit-node "gw", and alpha's pings to www,
 # a host on the internet (198.18.0.9), then go through the tunnel and
