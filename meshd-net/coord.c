@@ -100,6 +100,12 @@ put64(uint8_t *p, uint64_t v)
 }
 
 int
+coord_cand_udp(const struct coord_cand *c)
+{
+	return c->kind != COORD_CAND_RELAY && c->kind != COORD_CAND_HOME;
+}
+
+int
 coord_is_coord(const uint8_t *p, size_t len)
 {
 	/* any version: one we do not speak is refused, not routed */

@@ -196,6 +196,8 @@ struct coord_msg {
 	struct coord_cand cand[COORD_MAX_CAND];
 };
 
+/* 1 if c is a UDP endpoint: not a relay's TCP address (RELAY, HOME) */
+int	 coord_cand_udp(const struct coord_cand *);
 /* 1 if the plaintext is a coordination message (by its first byte) */
 int	 coord_is_coord(const uint8_t *, size_t);
 /* 0, or -1 with *why a short reason ("body length 9, want 8") */

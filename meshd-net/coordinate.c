@@ -795,8 +795,7 @@ rec_apply(struct coord_rec *r, int moved)
 		return;
 	for (i = 0; i < r->b.ncand; i++) {
 		c = &r->b.cand[i];
-		if (c->kind == COORD_CAND_RELAY ||
-		    c->kind == COORD_CAND_HOME)
+		if (!coord_cand_udp(c))
 			continue;	/* TCP, not a UDP endpoint */
 		if (c->af == 4 && net_has_family(AF_INET)) {
 			memset(&sin, 0, sizeof(sin));
@@ -876,8 +875,7 @@ first_udp_cand(const struct coord_body *b)
 	size_t	i;
 
 	for (i = 0; i < b->ncand; i++)
-		if (b->cand[i].kind != COORD_CAND_RELAY &&
-		    b->cand[i].kind != COORD_CAND_HOME)
+		if (coord_cand_udp(&b->cand[i]))
 			return &b->cand[i];
 	return NULL;
 }

@@ -578,8 +578,7 @@ punch_cands(struct net_peer *np, const uint8_t key[32],
 	memcpy(p->key, key, sizeof(p->key));
 	/* a relay's TCP addresses are no UDP candidates (relay.c) */
 	for (i = k = 0; i < n; i++) {
-		if (c[i].kind == COORD_CAND_RELAY ||
-		    c[i].kind == COORD_CAND_HOME)
+		if (!coord_cand_udp(&c[i]))
 			continue;
 		if (call)
 			p->call[k++] = c[i];
