@@ -67,23 +67,8 @@ ip -n "$NS" link set lo up
 
 # static_conf N FROM: N peers from number FROM on, one /32 and one /24 each
 static_conf() {
-	awk -v n="$1" -v from="$2" -v k="$D/k" 'BEGIN {
-		srand(17)
-		printf "interface \"msc0\" {\n\taddress 100.64.0.1/16\n"
-		printf "\tlisten-port 51820\n\tprivate-key-file \"%s\"\n}\n", k
-		b64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
-		for (p = 0; p < from + n; p++) {
-			key = ""
-			for (i = 0; i < 42; i++)
-				key = key substr(b64, int(rand() * 64) + 1, 1)
-			if (p < from)
-				continue
-			printf "peer \"p%d\" {\n\tpublic-key \"%sA=\"\n", p, key
-			printf "\tallowed-ips 10.%d.%d.%d/32, 10.%d.%d.0/24\n}\n",
-			    int(p / 65536), int(p / 256) % 256, p % 256,
-			    64 + int(p / 256), p % 256
-		}
-	}'
+	awk -v n="$1" -v from="$2" -v key="$D/k" -v ifname=msc0 -v seed=17 \
+	    -f "$(dirname "$0")/static-peers.awk"
 }
 ms_since() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
 # the machine may be busy: CPU time is reported beside the wall clock

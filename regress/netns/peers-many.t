@@ -21,23 +21,8 @@ tmpdir_new D
 # conf N FROM: the peers numbered FROM to FROM+N-1; peer p's key is the
 # same in every config (one seed, drawn for every number below FROM too)
 conf() {
-	awk -v n="$1" -v from="$2" -v k="$D/me.key" 'BEGIN {
-		srand(1)
-		printf "interface \"mpm0\" {\n\taddress 100.64.0.1/16\n"
-		printf "\tlisten-port 51820\n\tprivate-key-file \"%s\"\n}\n", k
-		b64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
-		for (p = 0; p < from + n; p++) {
-			key = ""
-			for (i = 0; i < 42; i++)
-				key = key substr(b64, int(rand() * 64) + 1, 1)
-			if (p < from)
-				continue
-			printf "peer \"p%d\" {\n\tpublic-key \"%sA=\"\n", p, key
-			printf "\tallowed-ips 10.%d.%d.%d/32, 10.%d.%d.0/24\n}\n",
-			    int(p / 65536), int(p / 256) % 256, p % 256,
-			    64 + int(p / 256), p % 256
-		}
-	}'
+	awk -v n="$1" -v from="$2" -v key="$D/me.key" -v ifname=mpm0 \
+	    -v seed=1 -f "$MESHD_SRC/bench/static-peers.awk"
 }
 conf "$N" 0 >"$D/a.conf"
 ctl() { "$MESHCTL" -s "$D/a.sock" "$@"; }
