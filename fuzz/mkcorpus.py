@@ -889,11 +889,38 @@ def udp_gro():
         write("udp_gro", name, d)
 
 
+def obfs():
+    reset("obfs")
+    SEAL, FLIP, CUT = 1, 2, 4
+
+    def hdr(mode, pad=0, room=2048, pos=0):
+        return u8(mode) + u16(pad) + u16(room) + u16(pos)
+
+    init = u32(1) + bytes(range(144))
+    resp = u32(2) + bytes(88)
+    cookie = u32(3) + bytes(60)
+    data = u32(4) + u32(7) + bytes(8) + bytes(range(64))
+    seeds = {
+        "seal-init": hdr(SEAL, 40) + init,
+        "seal-resp-flip": hdr(SEAL | FLIP, 3, pos=1) + resp,
+        "seal-cookie-cut": hdr(SEAL | CUT, 0, pos=70) + cookie,
+        "seal-data": hdr(SEAL, 17) + data,
+        "seal-keepalive-maxpad": hdr(SEAL, 1024) + data[:32],
+        "open-random": hdr(0, room=100) + bytes(range(200)),
+        "open-plain-init": hdr(0) + init,
+        "open-short": hdr(0) + bytes(31),
+        "open-printable": hdr(0) + b"GET / HTTP/1.1\r\nHost: x\r\n" * 3,
+    }
+    for name, d in seeds.items():
+        write("obfs", name, d)
+
+
 TARGETS = {"offload": offload, "ippkt": ippkt, "net_wire": net_wire, "noise": noise,
            "imsg": imsg, "config": config, "control": control,
            "meshctl": meshctl, "importwg": importwg,
            "coord": coord, "cert": cert, "stun": stun, "natpmp": natpmp,
-           "pcp": pcp, "http": http, "ws": ws, "udp_gro": udp_gro}
+           "pcp": pcp, "http": http, "ws": ws, "udp_gro": udp_gro,
+           "obfs": obfs}
 
 if __name__ == "__main__":
     for t in sys.argv[1:] or sorted(TARGETS):
