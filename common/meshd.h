@@ -384,6 +384,23 @@ struct mesh_peer_msg {
 	uint32_t	relay_len;
 };
 #define MESH_PEER_F_COORDINATOR	0x01	/* a mesh block's coordinator */
+#define MESH_PEER_F_OBFS	0x02	/* spoken to obfuscated */
+
+/*
+ * Obfuscation (meshd.conf(5) OBFUSCATION, meshd-net/obfs.h): the padding
+ * ranges of the mesh block, their defaults and bounds.
+ */
+#define MESH_OBFS_HANDSHAKE	0	/* handshake messages */
+#define MESH_OBFS_DATA		1	/* data messages */
+#define MESH_OBFS_PRELUDE	2	/* the datagram before an initiation */
+#define MESH_OBFS_NPAD		3
+#define MESH_OBFS_PAD_MAX	1024
+#define MESH_OBFS_PRELUDE_MIN	8
+#define MESH_OBFS_JUNK_MAX	8
+#define MESH_OBFS_JITTER_MAX	10000	/* ms */
+#define MESH_OBFS_HS_DEFAULT	16, 128
+#define MESH_OBFS_DATA_DEFAULT	0, 32
+#define MESH_OBFS_PRELUDE_DEFAULT 24, 256
 
 /* the four packet channels of DESIGN.md, one way each */
 enum mesh_chan {
@@ -415,9 +432,16 @@ struct mesh_endpoint {
 	uint8_t		local[16];	/* in_addr or in6_addr */
 	uint32_t	ifindex;	/* the interface it came in on */
 	uint8_t		local_af;	/* 0, AF_INET or AF_INET6 */
-	uint8_t		pad;
+	uint8_t		flags;		/* MESH_EP_OBFS */
 	uint16_t	sock;		/* net's: the transport, below */
 };
+/*
+ * The path speaks the obfuscated format (meshd-net/obfs.h): set by net on
+ * what came in obfuscated and on a peer's endpoints when the peer is to
+ * be spoken to so; crypto copies it back with the endpoint, so a peer is
+ * answered as it spoke.
+ */
+#define MESH_EP_OBFS		0x01
 
 /*
  * struct mesh_endpoint.sock, which only meshd-net reads: 0 the listen
@@ -512,6 +536,11 @@ enum mesh_ctr {
 					   plain */
 	MESH_CTR_UDP_GRO_RECV,		/* datagrams read glued by UDP_GRO */
 	MESH_CTR_UDP_GRO_SEGMENTS,	/* the datagrams in them */
+	/* obfuscation, net (meshd-net/obfs.h): appended last */
+	MESH_CTR_OBFS_SENT,		/* datagrams sent obfuscated */
+	MESH_CTR_OBFS_RECV,		/* datagrams that opened */
+	MESH_CTR_OBFS_PRELUDES,		/* preludes and junk sent before
+					   initiations */
 	MESH_CTR_MAX
 };
 
@@ -603,6 +632,12 @@ struct mesh_conf_msg {
 	uint8_t		nann;
 	uint8_t		pad3[2];
 	struct mesh_prefix ann[MESH_CERT_ROUTES];
+	/* obfuscation (issue 18, meshd-net/obfs.h): on for the mesh */
+	uint8_t		obfs;
+	uint8_t		pad4;
+	uint16_t	obfs_junk;	/* junk datagrams before an initiation */
+	uint16_t	obfs_jitter;	/* ms a keepalive may wait, at most */
+	uint16_t	obfs_pad[MESH_OBFS_NPAD][2];	/* min, max bytes */
 };
 
 /* NET_ADDRS: global or private, no loopback, link-local or mesh address */

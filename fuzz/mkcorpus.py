@@ -522,12 +522,14 @@ def coord():
     head = struct.pack(">QH", 1765000000000000000, len(cert)) + cert
     # announced routes: 0xff all of the certificate's, or a count and
     # family, length, address each
-    entry = head + cands + u8(0xff)
+    # then a flags byte: 0x01 speaks the obfuscated format
+    entry = head + cands + u8(0xff) + u8(1)
     routes = u8(2) + u8(4) + u8(24) + bytes([10, 1, 2, 0]) + \
-        u8(6) + u8(48) + bytes([0xfd, 0, 0, 1, 0, 2] + [0] * 10)
-    nocand = head + u8(0) + u8(0)
+        u8(6) + u8(48) + bytes([0xfd, 0, 0, 1, 0, 2] + [0] * 10) + u8(0)
+    nocand = head + u8(0) + u8(0) + u8(0)
     # the shortest record: a CERT_MIN (132) byte certificate, no candidate
-    short = struct.pack(">QH", 7, 132) + bytes(range(132)) + u8(0) + u8(0)
+    short = struct.pack(">QH", 7, 132) + bytes(range(132)) + u8(0) + \
+        u8(0) + u8(0)
     seeds = {
         "register": hdr(1, entry),
         "entry-padded": hdr(2, entry) + bytes(15),
@@ -535,7 +537,8 @@ def coord():
         "register-routes": hdr(1, head + cands + routes),
         "entry-routes": hdr(2, head + cands + routes + nocand),
         "bad-register-route-bits": hdr(1, head + cands + u8(1) + u8(4) +
-                                       u8(22) + bytes([10, 1, 2, 0])),
+                                       u8(22) + bytes([10, 1, 2, 0]) +
+                                       u8(0)),
         "bad-register-routes-nine": hdr(1, head + cands + u8(9)),
         # several records back to back, as a coordinator packs them
         "entry-two": hdr(2, entry + nocand),

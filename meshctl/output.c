@@ -183,6 +183,10 @@ const struct counter_desc counter_descs[] = {
 	{ "gso refused",	CS(mesh[MESH_CTR_UDP_GSO_REFUSED]), ST | ME },
 	{ "gro reads",		CS(mesh[MESH_CTR_UDP_GRO_RECV]), ST | ME },
 	{ "gro datagrams",	CS(mesh[MESH_CTR_UDP_GRO_SEGMENTS]), ST | ME },
+	/* obfuscation: the same */
+	{ "obfuscated sent",	CS(mesh[MESH_CTR_OBFS_SENT]), ST | ME },
+	{ "obfuscated received", CS(mesh[MESH_CTR_OBFS_RECV]), ST | ME },
+	{ "obfuscation preludes", CS(mesh[MESH_CTR_OBFS_PRELUDES]), ST | ME },
 };
 #undef CS
 #undef ST

@@ -338,6 +338,9 @@ decode_record(const uint8_t *b, size_t blen, struct coord_record *r,
 		return -1;
 	if (decode_ann(b, blen, &off, r, pre, why) == -1)
 		return -1;
+	if (blen - off < 1)
+		return why_fail(why, "%sflags past the body", pre);
+	r->flags = b[off++];
 	*used = off;
 	return 0;
 }
@@ -352,7 +355,7 @@ decode_register(const uint8_t *b, size_t blen, struct coord_msg *m,
 	if (decode_record(b, blen, &m->rec[0], &used, "", why) == -1)
 		return -1;
 	if (used != blen)
-		return why_fail(why, "%zu bytes after the routes",
+		return why_fail(why, "%zu bytes after the record",
 		    blen - used);
 	m->nrec = 1;
 	return 0;
@@ -671,7 +674,9 @@ encode_record(const struct coord_record *r, uint8_t *b)
 	memcpy(b + 10, r->cert, r->certlen);
 	off = 10 + r->certlen;
 	off += encode_cands(r->ncand, r->cand, b + off);
-	return off + encode_ann(r, b + off);
+	off += encode_ann(r, b + off);
+	b[off++] = r->flags;
+	return off;
 }
 
 ssize_t

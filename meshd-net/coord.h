@@ -55,6 +55,11 @@
  *			4 or 16	address, no bit set past the length
  *			Whether each lies inside a certificate route is
  *			crypto's matter (admit.c), as the certificate is.
+ *		1	flags: COORD_REC_OBFS (0x01) the member speaks the
+ *			obfuscated format (meshd-net/obfs.h) and wants
+ *			members whose mesh says obfuscation on to speak it
+ *			to it; other bits are ignored (later versions')
+ *			flags)
  *	DIR_END (coordinator -> member): the full directory was sent; also
  *		after a PONG, as a check of what came (coordinate.c)
  *		4	records it held (not ENTRY messages)
@@ -105,9 +110,11 @@
 #define COORD_MAX_CAND		8
 #define COORD_CRL_PART_MAX	768
 /* seq, cert length, ncand, the announced routes' count */
-#define COORD_REC_FIXED		(8 + 2 + 1 + 1)
+#define COORD_REC_FIXED		(8 + 2 + 1 + 1 + 1)
 #define COORD_MAX_ANN		MESH_CERT_ROUTES
 #define COORD_ANN_ALL		0xff
+/* a record's flags */
+#define COORD_REC_OBFS		0x01	/* speak to me obfuscated */
 /* records in an ENTRY: as many of the shortest as fit (coord.c checks) */
 #define COORD_MAX_RECS		7
 #define CRL_MIN			(24 + 2 + 4 + 64)
@@ -166,6 +173,7 @@ struct coord_record {
 	int		 ann_all;
 	size_t		 nann;
 	struct mesh_prefix ann[COORD_MAX_ANN];
+	uint8_t		 flags;		/* COORD_REC_* */
 };
 
 /* a decoded message; the fields its type has are set, pointers into buf */

@@ -95,6 +95,7 @@ struct coord_body {
 	size_t			 ncand;
 	struct coord_cand	 cand[COORD_MAX_CAND];
 	int			 ann_all;	/* routes announced */
+	uint8_t			 flags;		/* COORD_REC_* */
 	size_t			 nann;
 	struct mesh_prefix	 ann[COORD_MAX_ANN];
 };
@@ -290,6 +291,7 @@ body_from(struct coord_body *b, const struct coord_record *r)
 	b->nann = r->nann;
 	memset(b->ann, 0, sizeof(b->ann));
 	memcpy(b->ann, r->ann, r->nann * sizeof(r->ann[0]));
+	b->flags = r->flags;
 }
 
 /* 1 if a and b announce the same routes */
@@ -314,6 +316,7 @@ body_rec(const struct coord_body *b, struct coord_record *r)
 	r->ann_all = b->ann_all;
 	r->nann = b->nann;
 	memcpy(r->ann, b->ann, sizeof(r->ann));
+	r->flags = b->flags;
 }
 
 static void
@@ -789,6 +792,15 @@ rec_apply(struct coord_rec *r, int moved)
 	/* a config peer's endpoint is the config's */
 	if (r->id < MESH_DYN_ID_MIN || (np = net_peer_find(r->id)) == NULL)
 		return;
+	/*
+	 * Obfuscated when both meshes say so (our record says ours): the
+	 * path it is on switches too, or the first packet after a reload
+	 * that turned it on would go plain and be answered so.
+	 */
+	if (np->obfs != (net_obfs_mesh() && (r->b.flags & COORD_REC_OBFS))) {
+		np->obfs = !np->obfs;
+		net_ep_mode(np, &np->ep);
+	}
 	/* every candidate is one to punch to (punch.c) */
 	punch_cands(np, r->key, r->b.cand, r->b.ncand, 0);
 	if (np->ep.addrlen != 0 && !moved)
@@ -803,6 +815,7 @@ rec_apply(struct coord_rec *r, int moved)
 			sin.sin_port = htons(c->port);
 			memcpy(&sin.sin_addr, c->addr, 4);
 			ep_set_remote(&np->ep, &sin, sizeof(sin));
+			net_ep_mode(np, &np->ep);
 			return;
 		}
 		if (c->af == 6 && net_has_family(AF_INET6)) {
@@ -811,6 +824,7 @@ rec_apply(struct coord_rec *r, int moved)
 			sin6.sin6_port = htons(c->port);
 			memcpy(&sin6.sin6_addr, c->addr, 16);
 			ep_set_remote(&np->ep, &sin6, sizeof(sin6));
+			net_ep_mode(np, &np->ep);
 			return;
 		}
 	}
@@ -1579,6 +1593,13 @@ coord_gone(struct imsg *imsg)
 
 /* --- the config ------------------------------------------------------ */
 
+/* our record's flags: obfuscation, when the mesh block says on */
+static uint8_t
+self_flags(void)
+{
+	return net_obfs_mesh() ? COORD_REC_OBFS : 0;
+}
+
 static void
 self_set(struct conf_snapshot *cs)
 {
@@ -1596,7 +1617,8 @@ self_set(struct conf_snapshot *cs)
 		fatalx("%s: %u announced routes", __func__, cs->mesh.nann);
 	if (co.self.certlen == cs->certlen &&
 	    memcmp(co.self.cert, cs->cert, cs->certlen) == 0 &&
-	    same_ann(cs->mesh.ann_all, cs->mesh.nann, cs->mesh.ann, &co.self))
+	    same_ann(cs->mesh.ann_all, cs->mesh.nann, cs->mesh.ann,
+	    &co.self) && co.self.flags == self_flags())
 		return;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	memset(&me, 0, sizeof(me));
@@ -1606,6 +1628,7 @@ self_set(struct conf_snapshot *cs)
 	me.ann_all = cs->mesh.ann_all;
 	me.nann = cs->mesh.nann;
 	memcpy(me.ann, cs->mesh.ann, me.nann * sizeof(me.ann[0]));
+	me.flags = self_flags();
 	body_from(&co.self, &me);
 	memcpy(co.key, cs->cert + CERT_PUBKEY_OFF, sizeof(co.key));
 	/* a renewed certificate: every coordinator gets it */

@@ -173,8 +173,14 @@ srv_rebuild(void)
 	for (i = 0; i < disc.nstun; i++)
 		srv_add(old, nold, disc.stun[i].name, 0, disc.stun[i].addr,
 		    disc.stun[i].addrlen);
+	/*
+	 * Coordinators answer STUN too, unless the mesh is obfuscated:
+	 * STUN is a protocol a censor's classifier names, and the
+	 * coordinator sees our address in the registration anyway (the
+	 * observed candidate).  stun lines are asked still.
+	 */
 	for (np = net_peer_first(); np != NULL; np = net_peer_next(np)) {
-		if (!np->coordinator)
+		if (!np->coordinator || net_obfs_mesh())
 			continue;
 		ep = &np->ep;
 		if (np->conf_eplen > 0) {

@@ -66,6 +66,7 @@
 #include "endpoint.h"
 #include "log.h"
 #include "net.h"
+#include "obfs.h"
 #include "pktchan.h"
 #include "ratelimit.h"
 #include "scrape.h"
@@ -148,6 +149,20 @@ static int			 gro_on, gso_on;
  * a device without checksum offload, which this one segments in software.
  */
 static int			 gso_test_eio;
+/*
+ * Obfuscation (obfs.h): the mesh's key, from its block; without a mesh
+ * block no key, and every datagram is plain.  mesh_on: the mesh block
+ * says obfuscation on, our records say so and coordinators are spoken
+ * to so (the parent decides per peer: MESH_PEER_F_OBFS).
+ */
+static struct {
+	int			 keyed;
+	int			 mesh_on;
+	uint8_t			 key[OBFS_KEY_LEN];
+	struct obfs_range	 pad[MESH_OBFS_NPAD];
+	unsigned int		 junk;
+	unsigned int		 jitter;	/* ms */
+} obf;
 
 static int	 sock_for(int);
 static void	 endpoint_set(uint32_t, const struct mesh_endpoint *, int);
@@ -334,9 +349,9 @@ sock_for(int af)
 	return -1;
 }
 
-/* one message to ep, from its local address while that exists: 0 or -1 */
+/* one datagram to ep, as it is, from its local address: 0 or -1 */
 static int
-send_to(const void *msg, size_t len, struct mesh_endpoint *ep)
+send_raw(const void *msg, size_t len, struct mesh_endpoint *ep)
 {
 	struct msghdr	mh;
 	struct iovec	iov;
@@ -365,6 +380,90 @@ send_to(const void *msg, size_t len, struct mesh_endpoint *ep)
 	if (errno != EAGAIN)
 		log_debug("sendmsg: %s", strerror(errno));
 	return -1;
+}
+
+void
+net_ep_mode(const struct net_peer *np, struct mesh_endpoint *ep)
+{
+	if (np->obfs && obf.keyed)
+		ep->flags |= MESH_EP_OBFS;
+	else
+		ep->flags &= ~MESH_EP_OBFS;
+}
+
+int
+net_obfs_mesh(void)
+{
+	return obf.keyed && obf.mesh_on;
+}
+
+/*
+ * Before an initiation over UDP, which begins a flow as a censor sees
+ * one: a prelude first (obfs_prelude(): the flow's first packet meets an
+ * exemption of the rule against fully encrypted traffic), then junk,
+ * random bytes of random lengths, if the mesh asks for it.
+ */
+static void
+obfs_before(struct mesh_endpoint *ep)
+{
+	struct obfs_range	 r = obf.pad[MESH_OBFS_HANDSHAKE];
+	uint8_t			 buf[MESH_OBFS_PAD_MAX + WG_INIT_LEN];
+	size_t			 n;
+	unsigned int		 i;
+
+	if (obf.pad[MESH_OBFS_PRELUDE].max > 0 &&
+	    (n = obfs_prelude(buf, sizeof(buf),
+	    &obf.pad[MESH_OBFS_PRELUDE])) > 0 && send_raw(buf, n, ep) == 0)
+		nopeer_stats.mesh[MESH_CTR_OBFS_PRELUDES]++;
+	/* junk as long as an initiation and its padding */
+	r.min += WG_INIT_LEN;
+	r.max += WG_INIT_LEN;
+	for (i = 0; i < obf.junk; i++) {
+		n = r.min + arc4random_uniform(r.max - r.min + 1);
+		arc4random_buf(buf, n);
+		if (send_raw(buf, n, ep) == 0)
+			nopeer_stats.mesh[MESH_CTR_OBFS_PRELUDES]++;
+	}
+}
+
+/*
+ * msg sealed into out (NET_RXBUF) with padding from the mesh's range for
+ * its kind: its length, or 0 (no WireGuard message: not sent).
+ */
+static size_t
+obfs_out(const uint8_t *msg, size_t len, struct mesh_endpoint *ep,
+    uint8_t *out)
+{
+	size_t	pad, max = OBFS_DGRAM_MAX, n;
+	int	data = len > 0 && msg[0] == WG_MSG_DATA;
+
+	if (!data)
+		max -= OBFS_NONCE_LEN;
+	pad = obfs_pad(&obf.pad[data ? MESH_OBFS_DATA : MESH_OBFS_HANDSHAKE],
+	    len, max);
+	if ((n = obfs_seal(obf.key, msg, len, pad, out, NET_RXBUF)) == 0)
+		return 0;
+	if (msg[0] == WG_MSG_INITIATION && ep->sock < MESH_EP_STREAM)
+		obfs_before(ep);
+	nopeer_stats.mesh[MESH_CTR_OBFS_SENT]++;
+	return n;
+}
+
+/*
+ * One message to ep: 0 or -1.  A path that speaks the obfuscated format
+ * (MESH_EP_OBFS) gets it sealed.
+ */
+static int
+send_to(const void *msg, size_t len, struct mesh_endpoint *ep)
+{
+	static uint8_t	sealed[NET_RXBUF];
+
+	if ((ep->flags & MESH_EP_OBFS) && obf.keyed) {
+		if ((len = obfs_out(msg, len, ep, sealed)) == 0)
+			return -1;
+		msg = sealed;
+	}
+	return send_raw(msg, len, ep);
 }
 
 int
@@ -527,10 +626,30 @@ wire_in(const uint8_t *buf, size_t len, struct mesh_endpoint *ep,
     const struct sockaddr_storage *from, socklen_t fromlen, int busy,
     uint64_t now)
 {
-	struct pktchan	*ch = self->chan[CHAN_NET_CRYPTO];
-	uint8_t		 src[WIRE_SRC_MAX], reply[WG_COOKIE_MSG_LEN];
-	size_t		 srclen;
+	struct pktchan		*ch = self->chan[CHAN_NET_CRYPTO];
+	struct mesh_endpoint	 oep;
+	uint8_t			 src[WIRE_SRC_MAX], reply[WG_COOKIE_MSG_LEN];
+	uint8_t			 opened[NET_RXBUF];
+	size_t			 srclen, n;
 
+	/*
+	 * Not a plain WireGuard message: an obfuscated one, if it opens
+	 * under the mesh's key; answered as it came (the endpoint's flag
+	 * goes to crypto and back).
+	 */
+	if (obf.keyed && wg_msg_type(buf, len) == 0) {
+		if ((n = obfs_open(obf.key, buf, len, opened,
+		    sizeof(opened))) == 0) {
+			nopeer_stats.drop_malformed++;
+			return;
+		}
+		nopeer_stats.mesh[MESH_CTR_OBFS_RECV]++;
+		oep = *ep;
+		oep.flags |= MESH_EP_OBFS;
+		ep = &oep;
+		buf = opened;
+		len = n;
+	}
 	srclen = wire_src(from, src);
 	switch (wire_check(&checker, buf, len, src, srclen, busy, now,
 	    reply)) {
@@ -803,14 +922,41 @@ sendq_flush(struct udp_sock *us, struct sendq *q)
 	}
 }
 
+/*
+ * A data message to an obfuscated path, sealed into out: its length, or
+ * 0.  Messages in a row to one peer of one length get one padding, so
+ * that a run still goes as one UDP_SEGMENT datagram (a run's lengths
+ * are equal); the next run draws again.
+ */
+static size_t
+obfs_data(struct net_peer *np, const uint8_t *msg, size_t len,
+    uint8_t *out)
+{
+	static struct net_peer	*last;
+	static size_t		 last_len, last_pad;
+
+	if (np != last || len != last_len) {
+		last = np;
+		last_len = len;
+		last_pad = obfs_pad(&obf.pad[MESH_OBFS_DATA], len,
+		    OBFS_DGRAM_MAX);
+	}
+	if ((len = obfs_seal(obf.key, msg, len, last_pad, out,
+	    NET_RXBUF)) > 0)
+		nopeer_stats.mesh[MESH_CTR_OBFS_SENT]++;
+	return len;
+}
+
 /* crypto -> net: data messages to send, batched per socket */
 static void
 outbound_send(struct pktchan_pkt *pkts, size_t n)
 {
 	static struct sendq	 q[NET_MAX_SOCKS];
+	static uint8_t		 sealed[NET_BATCH][NET_RXBUF];
 	struct mesh_endpoint	 ep;
 	struct net_peer		*np;
-	size_t			 i;
+	uint8_t			*data;
+	size_t			 i, len;
 	int			 s;
 
 	for (s = 0; s < (int)nsocks; s++)
@@ -850,7 +996,16 @@ outbound_send(struct pktchan_pkt *pkts, size_t n)
 			np->drop_noroute++;
 			continue;
 		}
-		sendq_add(&q[s], np, pkts[i].data, pkts[i].len);
+		data = pkts[i].data;
+		len = pkts[i].len;
+		if ((np->ep.flags & MESH_EP_OBFS) && obf.keyed) {
+			if ((len = obfs_data(np, data, len, sealed[i])) == 0) {
+				np->drop_noroute++;
+				continue;
+			}
+			data = sealed[i];
+		}
+		sendq_add(&q[s], np, data, len);
 	}
 	for (s = 0; s < (int)nsocks; s++)
 		sendq_flush(&socks[s], &q[s]);
@@ -1210,6 +1365,7 @@ net_conf_endpoint(struct imsg *imsg)
 		return;
 	conf_ep_set(np, em.endpoint, em.endpoint_len);
 	np->ep = ep;
+	net_ep_mode(np, &np->ep);
 	log_debug("peer %s: configured endpoint %s", np->name,
 	    ep_ntop(&np->ep, buf, sizeof(buf)));
 }
@@ -1355,6 +1511,27 @@ net_listeners_take(struct net_listeners *l, struct imsg *imsg)
 	l->n++;
 }
 
+/* the mesh's obfuscation key and padding, or none without a mesh */
+static void
+obfs_reconf(const struct conf_snapshot *cs)
+{
+	const struct mesh_conf_msg	*m = &cs->mesh;
+	int				 i;
+
+	explicit_bzero(&obf, sizeof(obf));
+	if (!cs->has_mesh)
+		return;
+	obfs_key(obf.key, m->name, m->ca);
+	obf.keyed = 1;
+	obf.mesh_on = m->obfs;
+	for (i = 0; i < MESH_OBFS_NPAD; i++) {
+		obf.pad[i].min = m->obfs_pad[i][0];
+		obf.pad[i].max = m->obfs_pad[i][1];
+	}
+	obf.junk = m->obfs_junk;
+	obf.jitter = m->obfs_jitter;
+}
+
 static void
 net_reconf(struct conf_snapshot *cs)
 {
@@ -1367,6 +1544,7 @@ net_reconf(struct conf_snapshot *cs)
 		    conf_snapshot_find(cs, np->id) == NULL)
 			net_peer_forget(np);
 	}
+	obfs_reconf(cs);
 	TAILQ_FOREACH(p, &cs->peers, entry) {
 		if ((np = net_peer_find(p->msg.id)) == NULL) {
 			if ((np = calloc(1, sizeof(*np))) == NULL)
@@ -1376,6 +1554,11 @@ net_reconf(struct conf_snapshot *cs)
 		}
 		(void)strlcpy(np->name, p->msg.name, sizeof(np->name));
 		np->coordinator = (p->msg.flags & MESH_PEER_F_COORDINATOR) != 0;
+		/* switched by a reload: the path too, from now on */
+		if (np->obfs != ((p->msg.flags & MESH_PEER_F_OBFS) != 0)) {
+			np->obfs = !np->obfs;
+			net_ep_mode(np, &np->ep);
+		}
 		n++;
 		if (!p->msg.has_endpoint) {
 			conf_ep_set(np, NULL, 0);
@@ -1386,9 +1569,11 @@ net_reconf(struct conf_snapshot *cs)
 			conf_ep_set(np, p->msg.endpoint, p->msg.endpoint_len);
 			ep_set_remote(&np->ep, p->msg.endpoint,
 			    p->msg.endpoint_len);
+			net_ep_mode(np, &np->ep);
 		}
 		neps++;
 	}
+
 	coord_reconf(cs);
 	disc_reconf(cs);
 	relay_reconf(cs);

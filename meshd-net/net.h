@@ -80,6 +80,8 @@ struct net_peer {
 	uint8_t			 coordinator;	/* a mesh block's */
 	uint8_t			 gso_off;	/* its path refused
 						   UDP_SEGMENT */
+	uint8_t			 obfs;		/* spoken to obfuscated
+						   first (obfs.h) */
 	struct coord_link	*link;		/* coordination (coordinate.c) */
 	struct punch		*punch;		/* a member with candidates
 						   (punch.c) */
@@ -106,6 +108,10 @@ struct net_listeners {
    go) and a socket, none with first when the config has none now */
 void		 net_listeners_take(struct net_listeners *, struct imsg *);
 struct net_peer	*net_peer_find(uint32_t);
+/* ep, a path to np not heard from yet: in np's format (MESH_EP_OBFS) */
+void		 net_ep_mode(const struct net_peer *, struct mesh_endpoint *);
+/* 1 if the mesh block says obfuscation on (and so do our records) */
+int		 net_obfs_mesh(void);
 /* every peer in id order */
 struct net_peer	*net_peer_first(void);
 struct net_peer	*net_peer_next(struct net_peer *);

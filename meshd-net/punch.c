@@ -353,6 +353,7 @@ spray(struct punch *p, uint64_t now)
 	for (i = 0; i < n; i++) {
 		if (!cand_ep(&t[i], &ep))
 			continue;
+		net_ep_mode(p->np, &ep);
 		if (!token_take(now))
 			break;
 		p->probes++;
@@ -415,6 +416,7 @@ bday_spray(struct punch *p, size_t n)
 		    arc4random_uniform(65536 - BDAY_PORT_MIN);
 		if (!cand_ep(&c, &ep))
 			return;
+		net_ep_mode(p->np, &ep);
 		p->bday_probes++;
 		p->bday_probes_all++;
 		p->probes++;

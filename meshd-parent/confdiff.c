@@ -475,6 +475,13 @@ mesh_diff(struct confdiff *d, const struct meshd_conf *oc,
 	    change_simple(d, CHANGE_IFACE, "port-mapping",
 	    n->portmap ? "on" : "off") == -1)
 		return -1;
+	if ((o->obfs != n->obfs || (n->obfs &&
+	    (memcmp(o->obfs_pad, n->obfs_pad, sizeof(n->obfs_pad)) != 0 ||
+	    o->obfs_junk != n->obfs_junk ||
+	    o->obfs_jitter != n->obfs_jitter))) &&
+	    change_simple(d, CHANGE_IFACE, "obfuscation", !n->obfs ? "off" :
+	    o->obfs ? "its padding, junk or jitter" : "on") == -1)
+		return -1;
 	if (o->nannounce != n->nannounce || memcmp(o->announce, n->announce,
 	    n->nannounce * sizeof(n->announce[0])) != 0) {
 		(void)snprintf(text, sizeof(text), "%zu -> %zu routes "

@@ -82,7 +82,11 @@ struct peer_conf {
 	int			 client;	/* serve concentrator's, from
 						   its state file (not
 						   printed) */
+	int			 obfs;		/* 0: the default (plain; a
+						   coordinator: the mesh's) */
 };
+#define PEER_OBFS_ON	1
+#define PEER_OBFS_OFF	2
 #define SSH_KNOWN_HOSTS_DEFAULT	"/etc/meshd/known_hosts"
 #define STREAM_DEFAULT		"127.0.0.1:51821"
 #define STREAM_LISTEN_MAX	8
@@ -168,6 +172,11 @@ struct mesh_conf {
 	struct mesh_stun	 stun[MESH_STUN_MAX];
 	size_t			 nstun;
 	int			 portmap;	/* port-mapping on (default) */
+	/* obfuscation (issue 18): on, its padding min..max, junk, jitter */
+	int			 obfs;
+	uint16_t		 obfs_pad[MESH_OBFS_NPAD][2];
+	uint16_t		 obfs_junk;
+	uint16_t		 obfs_jitter;	/* ms */
 	/* mesh DNS (issue 15) */
 	char			 dns_domain[MESH_DNS_DOMAIN_MAX]; /* lower case */
 	uint32_t		 dns_ttl;

@@ -89,6 +89,9 @@ static const char *const event_names[MESH_CTR_MAX] = {
 	[MESH_CTR_UDP_GSO_REFUSED] = "gso_refused",
 	[MESH_CTR_UDP_GRO_RECV] = "gro_reads",
 	[MESH_CTR_UDP_GRO_SEGMENTS] = "gro_datagrams",
+	[MESH_CTR_OBFS_SENT] = "obfuscated_sent",
+	[MESH_CTR_OBFS_RECV] = "obfuscated_received",
+	[MESH_CTR_OBFS_PRELUDES] = "obfuscation_preludes",
 };
 
 const char *

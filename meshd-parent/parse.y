@@ -119,6 +119,9 @@ enum opt {
 	OPT_TLSKEY,
 	OPT_SITEDIR,
 	OPT_COORDRELAY,
+	OPT_OBFS,
+	OPT_OBFSJUNK,
+	OPT_OBFSJITTER,
 	OPT_MAX
 };
 
@@ -130,6 +133,7 @@ struct blk_state {
 	const char		*fname;
 	int			 line;
 	int			 seen[OPT_MAX];	/* line of the first use */
+	int			 obfs_pad_line[MESH_OBFS_NPAD];
 	int			 v6line;	/* line of an IPv6 address */
 	int			 key_ok;
 	struct iface_conf	*iface;
@@ -151,6 +155,8 @@ static int			 iface_line;
 static int			 iface_mtu_line;	/* 0: the default */
 static const char		*mesh_fname;
 static int			 mesh_line;
+static char			 obfs_peer_at[PATH_MAX + 16];	/* the first peer
+							   obfuscation on */
 static struct mesh_conf		 mesh_scratch;	/* a second mesh block */
 static int			 statedir_line;
 /* a peer's ssh line had identity-file (maybe wrong: said so already) */
@@ -258,6 +264,11 @@ static void	 relay_listen(const char *);
 static void	 relay_file(enum opt, const char *, const char *, char *);
 static void	 mesh_stun(const char *);
 static void	 mesh_portmap(const char *);
+static void	 mesh_obfs_defaults(uint16_t [MESH_OBFS_NPAD][2]);
+static void	 obfs_onoff(const char *);
+static void	 obfs_padding(const char *, const char *, const char *);
+static void	 obfs_number(enum opt, const char *, const char *, int,
+		    uint16_t *);
 static void	 stream_begin(const char *);
 static void	 stream_end(void);
 static void	 filter_begin(void);
@@ -288,6 +299,7 @@ static void	 coord_abort(void);
 %token	IDENTITYFILE KNOWNHOSTSFILE LISTEN PROBEINTERVAL REMOTESTREAM SSH
 %token	RELAY SITEDIRECTORY TLSCERTFILE TLSKEYFILE
 %token	DOMAIN TTL
+%token	OBFUSCATION OBFUSCATIONJITTER OBFUSCATIONJUNK OBFUSCATIONPADDING
 %token	FILTER
 %token	METRICSLISTEN
 %token	ADDRESSPOOL CONCENTRATOR STATEDIRECTORY
@@ -473,6 +485,7 @@ peeropt		: PUBLICKEY STRING		{ peer_pubkey($2); }
 		| ALLOWEDIPS aiplist
 		| PERSISTENTKEEPALIVE STRING	{ peer_keepalive($2); }
 		| SSH STRING			{ peer_ssh($2); } sshopts
+		| OBFUSCATION STRING		{ obfs_onoff($2); }
 		;
 
 sshopts		: /* empty */
@@ -526,6 +539,18 @@ meshopt		: CA STRING			{ mesh_ca($2); }
 		| EXITNODE STRING		{ mesh_exit_node($2); }
 		| EXITNODEFALLBACK STRING	{ mesh_exit_fallback($2); }
 		| ANNOUNCE STRING		{ mesh_announce($2); }
+		| OBFUSCATION STRING		{ obfs_onoff($2); }
+		| OBFUSCATIONPADDING STRING STRING STRING {
+			obfs_padding($2, $3, $4);
+		}
+		| OBFUSCATIONJUNK STRING	{
+			obfs_number(OPT_OBFSJUNK, "obfuscation-junk", $2,
+			    MESH_OBFS_JUNK_MAX, &blk.mesh->obfs_junk);
+		}
+		| OBFUSCATIONJITTER STRING	{
+			obfs_number(OPT_OBFSJITTER, "obfuscation-jitter", $2,
+			    MESH_OBFS_JITTER_MAX, &blk.mesh->obfs_jitter);
+		}
 		| RELAY STRING			{
 			blk_error("relay \"%s\" belongs in the block of the "
 			    "coordinator that serves it", $2);
@@ -582,6 +607,7 @@ coordopt	: PUBLICKEY STRING		{ peer_pubkey($2); }
 		| PERSISTENTKEEPALIVE STRING	{ peer_keepalive($2); }
 		| RELAY STRING			{ coord_relay($2); }
 		| SSH STRING			{ peer_ssh($2); } sshopts
+		| OBFUSCATION STRING		{ obfs_onoff($2); }
 		;
 
 %%
@@ -617,6 +643,10 @@ static const struct keyword keywords[] = {
 	{ "mesh",			MESH,			BLOCK_NONE },
 	{ "metrics-listen",		METRICSLISTEN,		BLOCK_NONE },
 	{ "mtu",			MTU,			BLOCK_IFACE },
+	{ "obfuscation",		OBFUSCATION,		BLOCK_MESH },
+	{ "obfuscation-jitter",		OBFUSCATIONJITTER,	BLOCK_MESH },
+	{ "obfuscation-junk",		OBFUSCATIONJUNK,	BLOCK_MESH },
+	{ "obfuscation-padding",	OBFUSCATIONPADDING,	BLOCK_MESH },
 	{ "peer",			PEER,			BLOCK_NONE },
 	{ "persistent-keepalive",	PERSISTENTKEEPALIVE,	BLOCK_PEER },
 	{ "port-mapping",		PORTMAPPING,		BLOCK_MESH },
@@ -665,6 +695,9 @@ static int
 keyword_in(const struct keyword *kw, enum block b)
 {
 	if (kw->where == b)
+		return 1;
+	/* obfuscation on|off: the mesh's, or one peer's */
+	if ((b == BLOCK_PEER || b == BLOCK_COORD) && kw->token == OBFUSCATION)
 		return 1;
 	/* serve concentrator: in the interface, with an endpoint */
 	if ((b == BLOCK_IFACE && kw->token == SERVE) ||
@@ -919,6 +952,12 @@ opt_by_token(int tok)
 		return OPT_TLSKEY;
 	case SITEDIRECTORY:
 		return OPT_SITEDIR;
+	case OBFUSCATION:
+		return OPT_OBFS;
+	case OBFUSCATIONJUNK:
+		return OPT_OBFSJUNK;
+	case OBFUSCATIONJITTER:
+		return OPT_OBFSJITTER;
 	default:
 		return OPT_MAX;
 	}
@@ -2098,6 +2137,7 @@ mesh_begin(const char *name)
 	(void)strlcpy(blk.mesh->dns_domain, MESH_DNS_DOMAIN_DEFAULT,
 	    sizeof(blk.mesh->dns_domain));
 	blk.mesh->dns_ttl = MESH_DNS_TTL_DEFAULT;
+	mesh_obfs_defaults(blk.mesh->obfs_pad);
 	/* the name is in every certificate of the mesh */
 	if (!cert_valid_label(name))
 		conf_error("mesh name \"%s\" must be a DNS label: 1 to %d "
@@ -2833,6 +2873,105 @@ mesh_portmap(const char *s)
 		blk_error("port-mapping must be on or off, not \"%s\"", s);
 }
 
+static void
+mesh_obfs_defaults(uint16_t pad[MESH_OBFS_NPAD][2])
+{
+	static const uint16_t	def[MESH_OBFS_NPAD][2] = {
+		{ MESH_OBFS_HS_DEFAULT },
+		{ MESH_OBFS_DATA_DEFAULT },
+		{ MESH_OBFS_PRELUDE_DEFAULT },
+	};
+
+	memcpy(pad, def, sizeof(def));
+}
+
+/*
+ * obfuscation on|off: in the mesh block, the mesh's (its coordinators and
+ * members); in a peer or coordinator block, that peer's.  A peer block's
+ * needs the mesh's key, so a mesh block (checked at the end).
+ */
+static void
+obfs_onoff(const char *s)
+{
+	int	v;
+
+	if (!opt_once(OPT_OBFS, "obfuscation"))
+		return;
+	if (strcmp(s, "on") == 0)
+		v = 1;
+	else if (strcmp(s, "off") == 0)
+		v = 0;
+	else {
+		blk_error("obfuscation must be on or off, not \"%s\"", s);
+		return;
+	}
+	if (blk.kind == BLOCK_MESH) {
+		blk.mesh->obfs = v;
+		return;
+	}
+	blk.peer->obfs = v ? PEER_OBFS_ON : PEER_OBFS_OFF;
+	if (v && obfs_peer_at[0] == '\0')
+		(void)snprintf(obfs_peer_at, sizeof(obfs_peer_at), "%s:%d",
+		    file->name, file->lineno);
+}
+
+/* obfuscation-padding handshake|data|prelude MIN MAX: bytes, uniform */
+static void
+obfs_padding(const char *what, const char *lo, const char *hi)
+{
+	static const char	*whats[MESH_OBFS_NPAD] = {
+	    "handshake", "data", "prelude" };
+	long long		 a, b;
+	int			 i;
+
+	for (i = 0; i < MESH_OBFS_NPAD; i++)
+		if (strcmp(what, whats[i]) == 0)
+			break;
+	if (i == MESH_OBFS_NPAD) {
+		blk_error("obfuscation-padding is for handshake, data or "
+		    "prelude, not \"%s\"", what);
+		return;
+	}
+	if (blk.obfs_pad_line[i] != 0) {
+		blk_error("obfuscation-padding %s given twice (first at line "
+		    "%d)", what, blk.obfs_pad_line[i]);
+		return;
+	}
+	blk.obfs_pad_line[i] = file->lineno;
+	if (config_number(lo, 0, MESH_OBFS_PAD_MAX, &a) == -1 ||
+	    config_number(hi, 0, MESH_OBFS_PAD_MAX, &b) == -1 || b < a) {
+		blk_error("obfuscation-padding %s wants two numbers of bytes, "
+		    "the least then the most, 0 to %d, not \"%s %s\"", what,
+		    MESH_OBFS_PAD_MAX, lo, hi);
+		return;
+	}
+	if (i == MESH_OBFS_PRELUDE && b > 0 && a < MESH_OBFS_PRELUDE_MIN) {
+		blk_error("obfuscation-padding prelude: a prelude is %d bytes "
+		    "at least (or 0 0: none), not %lld", MESH_OBFS_PRELUDE_MIN,
+		    a);
+		return;
+	}
+	blk.mesh->obfs_pad[i][0] = a;
+	blk.mesh->obfs_pad[i][1] = b;
+}
+
+/* obfuscation-junk N, obfuscation-jitter MS: 0 .. max */
+static void
+obfs_number(enum opt o, const char *name, const char *s, int max,
+    uint16_t *v)
+{
+	long long	n;
+
+	if (!opt_once(o, name))
+		return;
+	if (config_number(s, 0, max, &n) == -1) {
+		blk_error("%s must be a number from 0 to %d, not \"%s\"", name,
+		    max, s);
+		return;
+	}
+	*v = n;
+}
+
 /* domain "name": the mesh DNS answers for NAME.domain (dnsserv.c) */
 static void
 mesh_domain(const char *s)
@@ -2958,6 +3097,7 @@ reset_state(void)
 	at_line_start = 1;
 	line_ntok = line_first = line_second = 0;
 	brace_depth = skip_block = skip_depth = lex_error_reported = 0;
+	obfs_peer_at[0] = '\0';
 	iface_fname = mesh_fname = mesh_cert_fname = NULL;
 	iface_line = iface_mtu_line = mesh_line = mesh_cert_line = 0;
 	statedir_line = 0;
@@ -2989,6 +3129,9 @@ parse_config(const char *filename, int opts)
 	yyparse();
 	config_aips_shared();
 	mesh_iface_addrs();
+	if (obfs_peer_at[0] != '\0' && !conf->has_mesh)
+		conf_error_at(obfs_peer_at, 0, "obfuscation on needs a mesh "
+		    "block: the obfuscation key is the mesh's");
 	/* the clients of serve concentrator: from the state file */
 	if (conf->has_iface && nerrors == 0)
 		conc_conf_load(conf);

@@ -85,6 +85,35 @@ print_iface(FILE *f, struct iface_conf *ic)
 		fprintf(f, "\tprobe-interval %u\n", ic->probe_interval);
 }
 
+/* a peer's or a coordinator's own obfuscation line */
+static void
+print_obfs(FILE *f, const struct peer_conf *p, const char *tabs)
+{
+	if (p->obfs != 0)
+		fprintf(f, "%sobfuscation %s\n", tabs,
+		    p->obfs == PEER_OBFS_ON ? "on" : "off");
+}
+
+/* the mesh's obfuscation: all of it when on, nothing when off */
+static void
+print_mesh_obfs(FILE *f, const struct mesh_conf *m)
+{
+	static const char	*whats[MESH_OBFS_NPAD] = {
+	    "handshake", "data", "prelude" };
+	int			 i;
+
+	if (!m->obfs)
+		return;
+	fprintf(f, "\tobfuscation on\n");
+	for (i = 0; i < MESH_OBFS_NPAD; i++)
+		fprintf(f, "\tobfuscation-padding %s %u %u\n", whats[i],
+		    m->obfs_pad[i][0], m->obfs_pad[i][1]);
+	if (m->obfs_junk != 0)
+		fprintf(f, "\tobfuscation-junk %u\n", m->obfs_junk);
+	if (m->obfs_jitter != 0)
+		fprintf(f, "\tobfuscation-jitter %u\n", m->obfs_jitter);
+}
+
 /* a peer's or a coordinator's ssh line, indented by tabs */
 static void
 print_ssh(FILE *f, const struct peer_conf *p, const char *tabs)
@@ -125,6 +154,7 @@ print_coord(FILE *f, struct peer_conf *p)
 	if (p->keepalive != 0)
 		fprintf(f, "\t\tpersistent-keepalive %u\n", p->keepalive);
 	print_ssh(f, p, "\t\t");
+	print_obfs(f, p, "\t\t");
 	if (p->relay_str[0] != '\0') {
 		fprintf(f, "\t\trelay ");
 		print_string(f, p->relay_str);
@@ -189,6 +219,7 @@ print_mesh(FILE *f, struct meshd_conf *conf)
 	}
 	if (!m->portmap)
 		fprintf(f, "\tport-mapping off\n");
+	print_mesh_obfs(f, m);
 	/* the defaults stay unsaid, as for port-mapping */
 	if (strcmp(m->dns_domain, MESH_DNS_DOMAIN_DEFAULT) != 0) {
 		fprintf(f, "\tdomain ");
@@ -249,6 +280,7 @@ print_peer(FILE *f, struct peer_conf *p)
 	if (p->keepalive != 0)
 		fprintf(f, "\tpersistent-keepalive %u\n", p->keepalive);
 	print_ssh(f, p, "\t");
+	print_obfs(f, p, "\t");
 	fprintf(f, "}\n");
 }
 

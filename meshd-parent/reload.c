@@ -87,8 +87,13 @@ assign_ids(struct meshd_conf *nconf, struct meshd_conf *oconf)
 	free(old);
 }
 
+/*
+ * mesh_obfs: the mesh block says obfuscation on.  A peer's own line
+ * wins; without one a coordinator follows the mesh, a peer block (a
+ * plain WireGuard peer, as often as not) stays plain.
+ */
 static void
-peer_msg(struct peer_conf *p, struct mesh_peer_msg *pm)
+peer_msg(struct peer_conf *p, int mesh_obfs, struct mesh_peer_msg *pm)
 {
 	memset(pm, 0, sizeof(*pm));
 	pm->id = p->id;
@@ -105,6 +110,9 @@ peer_msg(struct peer_conf *p, struct mesh_peer_msg *pm)
 	pm->naips = p->naips;
 	if (p->coordinator)
 		pm->flags |= MESH_PEER_F_COORDINATOR;
+	if (p->obfs == PEER_OBFS_ON ||
+	    (p->obfs == 0 && p->coordinator && mesh_obfs))
+		pm->flags |= MESH_PEER_F_OBFS;
 	if (p->relay_len != 0 && p->relay_len <= sizeof(pm->relay)) {
 		memcpy(pm->relay, &p->relay, p->relay_len);
 		pm->relay_len = p->relay_len;
@@ -143,6 +151,10 @@ send_mesh(struct imsgbuf *ibuf, struct mesh_conf *m)
 	mm.ann_all = m->nannounce == 0;
 	mm.nann = m->nannounce;
 	memcpy(mm.ann, m->announce, m->nannounce * sizeof(m->announce[0]));
+	mm.obfs = m->obfs;
+	mm.obfs_junk = m->obfs_junk;
+	mm.obfs_jitter = m->obfs_jitter;
+	memcpy(mm.obfs_pad, m->obfs_pad, sizeof(mm.obfs_pad));
 	if (imsg_compose(ibuf, IMSG_RECONF_MESH, 0, 0, -1, &mm,
 	    sizeof(mm)) == -1 ||
 	    imsg_compose(ibuf, IMSG_RECONF_MESH_CERT, 0, 0, -1, m->cert,
@@ -215,7 +227,7 @@ send_config(struct meshd_conf *nconf)
 		if (nconf->has_mesh)
 			send_mesh(&iev->ibuf, &nconf->mesh);
 		TAILQ_FOREACH(p, &nconf->peers, entry) {
-			peer_msg(p, &pm);
+			peer_msg(p, nconf->has_mesh && nconf->mesh.obfs, &pm);
 			if (imsg_compose(&iev->ibuf, IMSG_RECONF_PEER, 0, 0,
 			    -1, &pm, sizeof(pm)) == -1 ||
 			    imsg_compose_aips(&iev->ibuf,

@@ -28,7 +28,7 @@
 #include "coord.h"
 #include "tap.h"
 
-#define REC	(8 + 2 + 300 + 1 + 7 + 19 + 1)	/* fill_rec()'s, 338 */
+#define REC	(8 + 2 + 300 + 1 + 7 + 19 + 1 + 1)	/* fill_rec()'s, 339 */
 
 static uint8_t	cert[CERT_MAX + 1];
 static uint8_t	crl[COORD_CRL_PART_MAX + 1];
@@ -278,7 +278,7 @@ test_decode_refusals(void)
 	    "CERT_MAX");
 	put16(b + 12, 300);
 	put16(b + 2, 10);
-	refused(b, 14, "at least 12", "ENTRY body too short");
+	refused(b, 14, "at least 13", "ENTRY body too short");
 	put16(b + 2, n - COORD_HDR_LEN);
 	cand = 14 + 300;
 	b[cand + 1] = 5;
@@ -302,10 +302,10 @@ test_decode_refusals(void)
 	b[cand] = 2;
 	put16(b + 2, n - COORD_HDR_LEN + 1);
 	b[n] = 0;
-	refused(b, n + 1, "record 2: 1 bytes, want at least 12",
+	refused(b, n + 1, "record 2: 1 bytes, want at least 13",
 	    "ENTRY body one too long");
 	b[1] = COORD_REGISTER;
-	refused(b, n + 1, "1 bytes after the routes",
+	refused(b, n + 1, "1 bytes after the record",
 	    "REGISTER body one too long");
 	b[1] = COORD_ENTRY;
 	put16(b + 2, n - COORD_HDR_LEN - 1);
@@ -444,7 +444,7 @@ test_largest(void)
 		m.rec[0].cand[i].port = 1000 + i;
 	}
 	n = coord_encode(&m, buf, sizeof(buf));
-	ok(n == 4 + 8 + 2 + CERT_MAX + 1 + COORD_MAX_CAND * 19 + 1,
+	ok(n == 4 + 8 + 2 + CERT_MAX + 1 + COORD_MAX_CAND * 19 + 1 + 1,
 	    "the largest ENTRY encodes: %zd bytes", n);
 	ok(n > 0 && coord_decode(buf, n, &d, &why) == 0 && same(&m, &d),
 	    "and decodes");
@@ -469,8 +469,8 @@ test_pack(void)
 	fill_rec(&r);
 	for (i = 0; coord_add_record(&m, &r) == 1; i++)
 		r.seq++;
-	/* 4 + 3 * 338 = 1018; a fourth would make 1356 */
-	ok(i == 3 && m.nrec == 3, "three 338-byte records fit, a fourth "
+	/* 4 + 3 * 339 = 1021; a fourth would make 1360 */
+	ok(i == 3 && m.nrec == 3, "three 339-byte records fit, a fourth "
 	    "does not (%zu)", i);
 	n = coord_encode(&m, buf, sizeof(buf));
 	ok(n == 4 + 3 * REC, "packed ENTRY of three encodes: %zd bytes", n);
@@ -493,7 +493,7 @@ test_pack(void)
 	ok(m.nrec == COORD_MAX_RECS, "%d of the shortest records fit",
 	    COORD_MAX_RECS);
 	n = coord_encode(&m, buf, sizeof(buf));
-	ok(n == 4 + COORD_MAX_RECS * (12 + CERT_MIN) && coord_decode(buf, n,
+	ok(n == 4 + COORD_MAX_RECS * (13 + CERT_MIN) && coord_decode(buf, n,
 	    &d, &why) == 0 && d.nrec == COORD_MAX_RECS && same(&m, &d),
 	    "and round-trip (%zd bytes)", n);
 	r.certlen = CERT_MIN - 1;
@@ -507,7 +507,7 @@ test_pack(void)
 	    "a REGISTER takes one record");
 	m.type = COORD_PING;
 	ok(coord_add_record(&m, &r) == -1, "a PING takes none");
-	ok(coord_record_len(&r) == 12 + CERT_MIN, "coord_record_len");
+	ok(coord_record_len(&r) == 13 + CERT_MIN, "coord_record_len");
 }
 
 /* hostile packing: each refuses the whole ENTRY, with a reason */
@@ -531,16 +531,19 @@ test_pack_refusals(void)
 
 	/* the second record cut short, the header saying so */
 	put16(b + 2, n - COORD_HDR_LEN - 1);
-	refused(b, n - 1, "record 2: route count past the body",
-	    "second record's route count cut");
+	refused(b, n - 1, "record 2: flags past the body",
+	    "second record's flags cut");
 	put16(b + 2, n - COORD_HDR_LEN - 2);
-	refused(b, n - 2, "record 2: candidate 2 past the body",
+	refused(b, n - 2, "record 2: route count past the body",
+	    "second record's route count cut");
+	put16(b + 2, n - COORD_HDR_LEN - 3);
+	refused(b, n - 3, "record 2: candidate 2 past the body",
 	    "second record's last candidate cut by a byte");
 	put16(b + 2, REC + 12 + 299);
 	refused(b, 4 + REC + 12 + 299, "record 2: certificate of 300 bytes "
 	    "past the body", "second record's certificate cut");
 	put16(b + 2, REC + 5);
-	refused(b, 4 + REC + 5, "record 2: 5 bytes, want at least 12",
+	refused(b, 4 + REC + 5, "record 2: 5 bytes, want at least 13",
 	    "second record cut in its seq");
 	put16(b + 2, n - COORD_HDR_LEN);
 	ok(coord_decode(b, n, &d, &why) == 0 && d.nrec == 2,
@@ -561,14 +564,14 @@ test_pack_refusals(void)
 	b[second + 10 + 300] = 2;
 
 	/* trailing bytes after the last record, and none at all */
-	memset(b + n, 0xaa, 12);
+	memset(b + n, 0xaa, 13);
 	put16(b + 2, n - COORD_HDR_LEN + 3);
-	refused(b, n + 3, "record 3: 3 bytes, want at least 12",
+	refused(b, n + 3, "record 3: 3 bytes, want at least 13",
 	    "3 bytes after the last record");
-	put16(b + 2, n - COORD_HDR_LEN + 12);
-	refused(b, n + 12, "record 3: certificate length",
-	    "12 bytes after the last record (no certificate)");
-	memset(b + n, 0, 12);
+	put16(b + 2, n - COORD_HDR_LEN + 13);
+	refused(b, n + 13, "record 3: certificate length",
+	    "13 bytes after the last record (no certificate)");
+	memset(b + n, 0, 13);
 	put16(b + 2, n - COORD_HDR_LEN + 3);
 	refused(b, n + 3, "record 3: 3 bytes", "3 zero bytes inside the body "
 	    "are no padding");
@@ -576,7 +579,7 @@ test_pack_refusals(void)
 	/* a REGISTER of two records is one with bytes after it */
 	put16(b + 2, n - COORD_HDR_LEN);
 	b[1] = COORD_REGISTER;
-	refused(b, n, "338 bytes after the routes", "REGISTER of two "
+	refused(b, n, "339 bytes after the record", "REGISTER of two "
 	    "records");
 	b[1] = COORD_ENTRY;
 
@@ -586,7 +589,7 @@ test_pack_refusals(void)
 	refused(b, 4 + 15, "ENTRY of no record",
 	    "ENTRY of no record, 15 bytes of padding");
 	b[1] = COORD_REGISTER;
-	refused(b, 4, "0 bytes, want at least 12", "REGISTER of no record");
+	refused(b, 4, "0 bytes, want at least 13", "REGISTER of no record");
 }
 
 /*
@@ -682,7 +685,7 @@ test_announce(void)
 	struct coord_msg	 m, d;
 	uint8_t			 b[COORD_MAX + 64];
 	const char		*why = NULL;
-	const size_t		 at = 4 + REC - 1;
+	const size_t		 at = 4 + REC - 2;	/* then the flags */
 	ssize_t			 n;
 
 	fill(&m, COORD_REGISTER);
@@ -734,7 +737,7 @@ test_announce(void)
 	b[at] = 3;
 	refused(b, n, "route 3 past the body", "a route count too high");
 	b[at] = 1;
-	refused(b, n, "18 bytes after the routes", "a route count too low");
+	refused(b, n, "18 bytes after the record", "a route count too low");
 	b[at] = 2;
 	b[at + 1] = 5;
 	refused(b, n, "route 1: family 5", "route family 5");
@@ -749,8 +752,8 @@ test_announce(void)
 	refused(b, n, "route 2: prefix length 129, at most 128",
 	    "IPv6 route longer than /128");
 	b[at + 8] = 48;
-	put16(b + 2, n - COORD_HDR_LEN - 1);
-	refused(b, n - 1, "route 2 past the body", "the last route cut");
+	put16(b + 2, n - COORD_HDR_LEN - 2);
+	refused(b, n - 2, "route 2 past the body", "the last route cut");
 	put16(b + 2, n - COORD_HDR_LEN);
 	ok(coord_decode(b, n, &d, &why) == 0, "the message whole decodes");
 
