@@ -52,7 +52,14 @@ for i in $(seq $N); do
 		sleep 1
 	done
 	is "$(knows "m$i")" "$N" \
-	    "m$i knows the coordinator and the other $((N - 1)) members"
+	    "m$i knows the coordinator and the other $((N - 1)) members" &&
+	    continue
+	mapfile -t lines < <(tail -n 15 "$D/m$i.log")
+	diag "m$i knows: $(ctl "m$i" -j show peers | jq -c \
+	    '[.peers[] | select(.cert_expires != null) | .name]')" \
+	    "coordinator: $(ctl c -j show peers | jq -c \
+	    '[.peers[] | select(.cert_expires != null) | .name]')" \
+	    "${lines[@]}"
 done
 again=$(cat "$D"/m*.log | grep -c 'asking for the directory again\|asking again')
 diag "all known $(($(date +%s) - t0)) s after the last start; $again directories asked for again"
