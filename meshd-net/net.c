@@ -164,6 +164,18 @@ static struct {
 	unsigned int		 jitter;	/* ms */
 } obf;
 
+/*
+ * obfuscation-jitter: a keepalive to an obfuscated path waits a random
+ * 0 .. jitter ms, so that keepalives do not tick like a clock.  One is
+ * held per peer; a newer one replaces it (its counter is higher: the
+ * older would be a replay after it anyway).
+ */
+struct ka_hold {
+	struct event	 ev;
+	struct net_peer	*np;
+	uint8_t		 msg[WG_DATA_MIN_LEN];
+};
+
 static int	 sock_for(int);
 static void	 endpoint_set(uint32_t, const struct mesh_endpoint *, int);
 static void	 net_dispatch_parent(struct imsg *);
@@ -237,6 +249,10 @@ net_peer_forget(struct net_peer *np)
 	coord_peer_free(np);
 	punch_peer_free(np);
 	ka_peer_free(np);
+	if (np->ka_hold != NULL) {
+		evtimer_del(&np->ka_hold->ev);
+		free(np->ka_hold);
+	}
 	RB_REMOVE(net_peer_tree, &peers, np);
 	free(np->conf_ep);
 	free(np);
@@ -947,6 +963,40 @@ obfs_data(struct net_peer *np, const uint8_t *msg, size_t len,
 	return len;
 }
 
+static void
+ka_hold_fire(int fd, short event, void *arg)
+{
+	struct ka_hold	*h = arg;
+
+	if (send_to(h->msg, sizeof(h->msg), &h->np->ep) == 0)
+		net_sent(h->np, sizeof(h->msg));
+}
+
+/* 1 if the keepalive msg was taken to be sent later */
+static int
+ka_hold(struct net_peer *np, const uint8_t *msg, size_t len)
+{
+	struct ka_hold	*h;
+	struct timeval	 tv;
+	uint32_t	 ms;
+
+	if (obf.jitter == 0 || len != WG_DATA_MIN_LEN)
+		return 0;
+	if ((h = np->ka_hold) == NULL) {
+		if ((h = calloc(1, sizeof(*h))) == NULL)
+			return 0;
+		h->np = np;
+		evtimer_set(&h->ev, ka_hold_fire, h);
+		np->ka_hold = h;
+	}
+	memcpy(h->msg, msg, sizeof(h->msg));
+	ms = arc4random_uniform(obf.jitter + 1);
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	evtimer_add(&h->ev, &tv);
+	return 1;
+}
+
 /* crypto -> net: data messages to send, batched per socket */
 static void
 outbound_send(struct pktchan_pkt *pkts, size_t n)
@@ -999,6 +1049,8 @@ outbound_send(struct pktchan_pkt *pkts, size_t n)
 		data = pkts[i].data;
 		len = pkts[i].len;
 		if ((np->ep.flags & MESH_EP_OBFS) && obf.keyed) {
+			if (ka_hold(np, data, len))
+				continue;
 			if ((len = obfs_data(np, data, len, sealed[i])) == 0) {
 				np->drop_noroute++;
 				continue;

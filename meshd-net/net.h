@@ -82,6 +82,8 @@ struct net_peer {
 						   UDP_SEGMENT */
 	uint8_t			 obfs;		/* spoken to obfuscated
 						   first (obfs.h) */
+	struct ka_hold		*ka_hold;	/* a keepalive held back
+						   (obfuscation-jitter) */
 	struct coord_link	*link;		/* coordination (coordinate.c) */
 	struct punch		*punch;		/* a member with candidates
 						   (punch.c) */
