@@ -14,11 +14,11 @@
 # ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
 # OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
 #
-# censor.py PCAP [--port N]: what a censor sees of the UDP datagrams in a
-# capture (tcpdump -w: pcap, Ethernet, Linux cooked SLL or SLL2, raw IP;
-# IPv4 and IPv6).  With --port, only datagrams from or to port N count.
-# Standard library only; ndpiReader and tshark are run if installed (a
-# result line says "-" when its tool is missing).
+# censor.py [--count] PCAP [--port N]: what a censor sees of the UDP
+# datagrams in a capture (tcpdump -w: pcap, Ethernet, Linux cooked SLL or
+# SLL2, raw IP; IPv4 and IPv6).  With --port, only datagrams from or to
+# port N count.  Standard library only; ndpiReader and tshark are run if
+# installed (a result line says "-" when its tool is missing).
 #
 # One "name: value" line per result:
 #   packets:          UDP datagrams seen
@@ -26,24 +26,38 @@
 #                     endpoints (address, port), as a stateful censor
 #                     tracks it
 #   ndpi:             the protocol names ndpiReader gives the UDP flows,
-#                     sorted, comma separated ("Unknown" for none), each
-#                     with how it got there in brackets where that is not
-#                     DPI proper: "(port)" for nDPI's guess from the port
-#                     number alone (Confidence: Match by port), "(guess)"
-#                     for its other guesses (e.g. a dissector's
-#                     speculation, Confidence: Match by IP)
-#   ndpi_wireguard:   flows nDPI calls WireGuard, by DPI or by guess
-#   ndpi_wireguard_dpi: of those, the ones it found by DPI (its WireGuard
-#                     dissector matched the messages), not by a guess
+#                     sorted, comma separated ("Unknown" for none)
+#   ndpi_confidence:  how it came to them, sorted, comma separated: DPI
+#                     (a dissector matched), port (a guess from the port
+#                     alone, "Match by port"), ip ("Match by IP": nDPI
+#                     4.2 reports so both its address lists and a
+#                     dissector's speculation from the content, such as
+#                     WireGuard's after a data message with its type and
+#                     zero reserved bytes), unknown
+#   ndpi_wireguard:   flows nDPI calls WireGuard, however it came to it
+#   ndpi_wireguard_port: of those, the ones named from the port alone
+#                     (51820: the content played no part)
 #   ndpi_known:       flows nDPI gives any known protocol (not Unknown)
 #   tshark_wg:        frames tshark dissects as WireGuard messages when run
 #                     as a censor runs it: default settings, so only its
-#                     heuristic dissector, which is on by default
+#                     heuristic dissector, which is on by default.  In
+#                     tshark 4.0 that takes a datagram of type 1 and 148
+#                     bytes or type 2 and 92 whatever its reserved bytes,
+#                     type 3 and 64 bytes or type 4 and 32 or more with
+#                     them zero; and once it took one, the rest of that
+#                     flow whenever type and length fit (found by hand
+#                     with crafted captures)
+#   tshark_wg_chance: how many datagrams that heuristic would take by
+#                     chance if the payloads were uniformly random bytes
+#                     of the same lengths, before it took any flow: those
+#                     of 148 or 92 bytes over 256 (one decimal)
+#   tshark_wg_zero:   of tshark_wg, those with the three reserved bytes
+#                     zero as well (chance: one in 2^24 of tshark_wg)
 #   tshark_wg_forced: frames that decode as a well-formed WireGuard message
 #                     with the port forced to wg (-d udp.port==N,wg, N the
 #                     --port or else the busiest UDP port): a valid type
 #                     with its length (1: 148, 2: 92, 3: 64, 4: at least
-#                     32 bytes), reserved bytes zero, no expert warning
+#                     32 bytes) and the reserved bytes zero
 #   chi2_worst:       "OFFSET CHI2 DF P": of the first 32 byte offsets of
 #                     the UDP payloads (each over the datagrams long enough
 #                     to have it), the one whose byte values are furthest
@@ -74,6 +88,7 @@
 #   first_exempt_why: "ascii6=N half=N run20=N popcount=N": flows whose
 #                     first datagram meets each exemption (one may meet
 #                     several)
+# --count prints the packets: line only (no tools run: quick).
 # Exit status 0, or 2 when the capture cannot be read.
 
 import collections
@@ -159,7 +174,7 @@ def udp_of(pkt, ethertype):
 		if len(pkt) < 20 or ver != 4 or pkt[9] != 17:
 			return None
 		if int.from_bytes(pkt[6:8], "big") & 0x1fff:
-			return None		# a later fragment: no UDP header
+			return None	# a later fragment: no UDP header
 		ihl = (pkt[0] & 0x0f) * 4
 		src, dst, udp = pkt[12:16], pkt[16:20], pkt[ihl:]
 	elif ethertype == 0x86dd or (ethertype == 0 and ver == 6):
@@ -210,14 +225,17 @@ def datagrams(path, port):
 # ndpiReader -i PCAP -v 2 prints, after its statistics, one line per flow:
 #   <tab>N<tab>UDP 198.18.0.1:51820 <-> 198.18.0.2:51820 [proto: 206/
 #   WireGuard][Encrypted][Confidence: DPI][cat: VPN/2]...
-# (the proto field is ID/NAME, or MASTER.APP IDs and names, e.g.
-# "[proto: 5.126/DNS.Google]").  We take the lines that start with a flow
-# number and UDP, the name after the slash and the Confidence field.  -f
+# ("->" for a flow seen one way only; the proto field is ID/NAME, or
+# MASTER.APP IDs and names, e.g. "[proto: 5.126/DNS.Google]"; the flows
+# it could not name come in a list of their own, "Undetected flows").  We
+# take the lines that start with a flow number and UDP, the name after
+# the slash and the Confidence field, once per pair of endpoints.  -f
 # gives the same BPF filter the datagrams above pass (udp, the port).
 # Without -d, nDPI guesses a flow it could not dissect from its port (as
 # a deployed nDPI does): that is reported, but apart from DPI proper.
 NDPI_FLOW = re.compile(
-    r"^\s*\d+\s+UDP\s+\S+\s+<->\s+\S+\s+\[proto:\s*[\d.]+/([^\]]+)\]"
+    r"^\s*\d+\s+UDP\s+(\S+\s+<?->\s+\S+)\s+"
+    r"\[proto:\s*[\d.]+/([^\]]+)\]"
     r"(?:.*?\[Confidence:\s*([^\]]+)\])?")
 
 
@@ -231,45 +249,55 @@ def ndpi(path, port):
 		    stderr=subprocess.DEVNULL, timeout=120)
 	except (OSError, subprocess.TimeoutExpired):
 		return None
-	flows = []
+	flows = {}
 	for line in r.stdout.decode("utf-8", "replace").splitlines():
 		m = NDPI_FLOW.match(line)
 		if m:
-			flows.append((m.group(1).strip(),
-			    (m.group(2) or "").strip()))
-	return flows
+			flows.setdefault(m.group(1), (m.group(2).strip(),
+			    (m.group(3) or "").strip()))
+	return list(flows.values())
+
+
+def ndpi_conf(conf):
+	if conf.startswith("DPI"):
+		return "DPI"
+	if conf == "Match by port":
+		return "port"
+	if conf == "Match by IP":
+		return "ip"
+	return "unknown"
 
 
 def ndpi_lines(path, port):
 	flows = ndpi(path, port)
 	if flows is None:
-		return ["ndpi: -", "ndpi_wireguard: -",
-		    "ndpi_wireguard_dpi: -", "ndpi_known: -"]
-	names = set()
-	wg = wg_dpi = known = 0
+		return ["ndpi: -", "ndpi_confidence: -", "ndpi_wireguard: -",
+		    "ndpi_wireguard_port: -", "ndpi_known: -"]
+	names, confs = set(), set()
+	wg = wg_port = known = 0
 	for name, conf in flows:
-		how = ""
-		if conf == "Match by port":
-			how = "(port)"
-		elif name != "Unknown" and not conf.startswith("DPI"):
-			how = "(guess)"
-		names.add(name + how)
+		names.add(name)
+		confs.add(ndpi_conf(conf))
 		if name != "Unknown":
 			known += 1
 		if "WireGuard" in name.split("."):
 			wg += 1
-			if how == "":
-				wg_dpi += 1
+			if ndpi_conf(conf) == "port":
+				wg_port += 1
 	return ["ndpi: %s" % (",".join(sorted(names)) or "-"),
-	    "ndpi_wireguard: %d" % wg, "ndpi_wireguard_dpi: %d" % wg_dpi,
+	    "ndpi_confidence: %s" % (",".join(sorted(confs)) or "-"),
+	    "ndpi_wireguard: %d" % wg, "ndpi_wireguard_port: %d" % wg_port,
 	    "ndpi_known: %d" % known]
 
 
 # ---- tshark
 # A message the dissector takes as WireGuard, checked against the message
-# formats (the dissector itself accepts a type 4 of any length from 32).
-# udp.length counts the 8-byte UDP header.
-WG_GOOD = ("wg && wg.reserved == 00:00:00 && !_ws.expert && ("
+# formats: the dissector itself does not look at the reserved bytes of
+# every message (a capture of 2,000 random datagrams, half given a valid
+# type byte, has 243 dissected as wg, 74 well-formed, as counted by
+# hand, and the filter finds those 74).  udp.length
+# counts the 8-byte UDP header.
+WG_GOOD = ("wg && wg.reserved == 00:00:00 && ("
     "(wg.type == 1 && udp.length == 156) || "
     "(wg.type == 2 && udp.length == 100) || "
     "(wg.type == 3 && udp.length == 72) || "
@@ -294,6 +322,11 @@ def tshark_count(path, dfilter, extra):
 def tshark_lines(path, port, dgs):
 	sel = "" if port is None else " && udp.port == %d" % port
 	heur = tshark_count(path, "wg" + sel, [])
+	zero = tshark_count(path, "wg && wg.reserved == 00:00:00" + sel, [])
+	chance = 0.0
+	for d in dgs:
+		n = len(d[3])
+		chance += ((n == 148) + (n == 92)) / 256.0
 	fport = port
 	if fport is None and dgs:
 		c = collections.Counter()
@@ -306,7 +339,8 @@ def tshark_lines(path, port, dgs):
 	else:
 		forced = tshark_count(path, "(%s) && udp.port == %d" %
 		    (WG_GOOD, fport), ["-d", "udp.port==%d,wg" % fport])
-	return ["tshark_wg: %s" % heur, "tshark_wg_forced: %s" % forced]
+	return ["tshark_wg: %s" % heur, "tshark_wg_chance: %.1f" % chance,
+	    "tshark_wg_zero: %s" % zero, "tshark_wg_forced: %s" % forced]
 
 
 # ---- statistics
@@ -396,7 +430,7 @@ def exempt_lines(dgs):
 
 
 def main(argv):
-	port, args = None, []
+	port, args, count = None, [], False
 	i = 0
 	while i < len(argv):
 		a = argv[i]
@@ -409,14 +443,21 @@ def main(argv):
 				die("--port %s: not a port" % argv[i + 1])
 			i += 2
 			continue
+		if a == "--count":
+			count = True
+			i += 1
+			continue
 		if a.startswith("-"):
-			die("usage: censor.py PCAP [--port N]")
+			die("usage: censor.py [--count] PCAP [--port N]")
 		args.append(a)
 		i += 1
 	if len(args) != 1:
-		die("usage: censor.py PCAP [--port N]")
+		die("usage: censor.py [--count] PCAP [--port N]")
 	path = args[0]
 	dgs = datagrams(path, port)
+	if count:
+		print("packets: %d" % len(dgs))
+		return 0
 	out = ["packets: %d" % len(dgs),
 	    "flows: %d" % len(set(d[0] for d in dgs))]
 	out += ndpi_lines(path, port)
