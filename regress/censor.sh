@@ -10,7 +10,9 @@
 #	returns once tcpdump is capturing (it says "listening on" after
 #	its socket is bound and filtered), false if not within 10 s
 # censor_capture_stop: stops it (SIGTERM: tcpdump writes out what it
-#	holds), waits for it; its drop counts in CAP_STATS
+#	holds), waits for it; its counts (captured, dropped) in CAP_STATS,
+#	one line; with CENSOR_KEEP=DIR in the environment, the capture is
+#	copied to DIR (to look at it after the test)
 # censor_count FILE [PORT]: prints the UDP datagrams in FILE (to or from
 #	PORT)
 # censor_traffic NS_A ADDR_A NS_B ADDR_B FILE [MIN]: "10,000 packets of
@@ -44,8 +46,10 @@ censor_capture_stop() {
 	[ -n "${CAP_PID:-}" ] || return 0
 	kill "$CAP_PID" 2>/dev/null
 	wait "$CAP_PID" 2>/dev/null
-	CAP_STATS=$(grep "packets" "$CAP_FILE.err" 2>/dev/null)
+	CAP_STATS=$(grep "packets" "$CAP_FILE.err" 2>/dev/null | tr '\n' ' ')
 	CAP_PID=
+	[ -n "${CENSOR_KEEP:-}" ] && cp "$CAP_FILE" "$CENSOR_KEEP/"
+	return 0
 }
 
 censor_count() {
