@@ -239,8 +239,14 @@ def datagrams(path, port):
 # take the lines that start with a flow number and UDP, the name after
 # the slash and the Confidence field, once per pair of endpoints.  -f
 # gives the same BPF filter the datagrams above pass (udp, the port).
-# Without -d, nDPI guesses a flow it could not dissect from its port (as
-# a deployed nDPI does): that is reported, but apart from DPI proper.
+# No -d: nDPI guesses a flow it could not name by DPI, as a deployed nDPI
+# does, and the guess is reported apart (ndpi_confidence).  nDPI 4.2 needs
+# it for WireGuard: its dissector never reaches a DPI verdict on plain
+# WireGuard here (real meshd and wireguard-go captures, made-up ones
+# either way round), and with -d it calls those flows Unknown; without,
+# its dissector's speculation (type 4, reserved bytes zero) names them
+# WireGuard, printed as "Match by IP", or the port 51820 does, "Match by
+# port".  Random bytes, on the other hand, are now and then RTP by DPI.
 NDPI_FLOW = re.compile(
     r"^\s*\d+\s+UDP\s+(\S+\s+<?->\s+\S+)\s+"
     r"\[proto:\s*[\d.]+/([^\]]+)\]"

@@ -4,6 +4,11 @@
 # and see regress/netns/censor-plain.t.  regress/censor.py reads the
 # capture, regress/probe.py probes a node ($CENSOR_PY, $PROBE_PY).
 #
+# Start the node that answers first (or start the capture after the first
+# handshake): an initiation on the wire that its receiver never took in
+# (sent while it was not yet up) is answered when a prober replays it,
+# since WireGuard refuses only a timestamp it has seen, or an older one.
+#
 # censor_capture_start NS IF FILE [FILTER]: tcpdump in NS on IF writing
 #	FILE (pcap, packet-buffered; FILTER a pcap-filter(7) expression,
 #	default udp), its pid in CAP_PID, killed at exit by lib.sh's trap;
