@@ -19,9 +19,11 @@ BUILD="gcc make bison pkg-config libssl-dev libevent-dev libbsd-dev libseccomp-d
 # (regress/misc/service.t, unit.t)
 # prometheus (promtool check metrics) and curl: regress/netns/metrics.t
 # scrapes meshd as Prometheus would and checks the text
+# tshark and libndpi-bin (ndpiReader): the censor's view of captured traffic
+# (regress/censor.py, regress/netns/censor-*.t: what they call WireGuard)
 TEST="perl iproute2 iputils-ping jq mandoc procps psmisc nftables netcat-openbsd
     systemd coturn miniupnpd-nftables nginx-light openssh-client openssh-server
-    bind9-dnsutils tcpdump python3 bc prometheus curl"
+    bind9-dnsutils tcpdump python3 bc prometheus curl tshark libndpi-bin"
 # make fuzz: clang with libFuzzer and the sanitizer runtimes
 FUZZ="clang libclang-rt-dev"
 # nebula, tinc: make bench sets them beside meshd and wireguard-go (peers.sh)
@@ -39,7 +41,10 @@ if [ "$(id -u)" != 0 ]; then
 fi
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
-# --no-install-recommends: wireguard-tools otherwise pulls in a kernel image
+# --no-install-recommends: wireguard-tools otherwise pulls in a kernel image.
+# tshark's wireshark-common asks (debconf) whether users who are not root
+# may capture; noninteractive takes its default, no (it installs dumpcap
+# without setuid or capabilities): the tests run tshark as root on files
 apt-get install -y -q --no-install-recommends $missing
 # coturn's postinst enables coturn.service and, on a booted systemd host,
 # starts a TURN server on every address: the tests run their own in a
