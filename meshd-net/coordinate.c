@@ -776,6 +776,20 @@ push_rec(struct coord_rec *r)
 
 /* --- what a record means ------------------------------------------- */
 
+/*
+ * Obfuscated when both meshes say so (our record says ours): the path it
+ * is on switches too, or the first packet after a reload that turned it
+ * on would go plain and be answered so.
+ */
+static void
+rec_obfs(const struct coord_rec *r, struct net_peer *np)
+{
+	if (np->obfs != (net_obfs_mesh() && (r->b.flags & COORD_REC_OBFS))) {
+		np->obfs = !np->obfs;
+		net_ep_mode(np, &np->ep);
+	}
+}
+
 /* a member's candidates as its endpoint, if it has none that is one */
 static void
 rec_apply(struct coord_rec *r, int moved)
@@ -792,15 +806,7 @@ rec_apply(struct coord_rec *r, int moved)
 	/* a config peer's endpoint is the config's */
 	if (r->id < MESH_DYN_ID_MIN || (np = net_peer_find(r->id)) == NULL)
 		return;
-	/*
-	 * Obfuscated when both meshes say so (our record says ours): the
-	 * path it is on switches too, or the first packet after a reload
-	 * that turned it on would go plain and be answered so.
-	 */
-	if (np->obfs != (net_obfs_mesh() && (r->b.flags & COORD_REC_OBFS))) {
-		np->obfs = !np->obfs;
-		net_ep_mode(np, &np->ep);
-	}
+	rec_obfs(r, np);
 	/* every candidate is one to punch to (punch.c) */
 	punch_cands(np, r->key, r->b.cand, r->b.ncand, 0);
 	if (np->ep.addrlen != 0 && !moved)
@@ -1335,7 +1341,8 @@ registered(struct net_peer *np, const struct mesh_cert_result *cr)
 	news = !r->admitted || cr->changed || l->reg->seq > r->b.seq ||
 	    l->reg->ncand != r->b.ncand || memcmp(l->reg->cand, r->b.cand,
 	    sizeof(r->b.cand)) != 0 ||
-	    !same_ann(l->reg->ann_all, l->reg->nann, l->reg->ann, &r->b);
+	    !same_ann(l->reg->ann_all, l->reg->nann, l->reg->ann, &r->b) ||
+	    l->reg->flags != r->b.flags;
 	if (l->reg->seq >= r->b.seq || cr->changed)
 		body_move(&r->b, &l->reg);
 	else {
@@ -1344,6 +1351,7 @@ registered(struct net_peer *np, const struct mesh_cert_result *cr)
 	}
 	r->id = cr->id;
 	r->admitted = 1;
+	rec_obfs(r, np);
 	l->subscribed = 1;
 	memcpy(l->key, cr->pubkey, sizeof(l->key));
 	log_debug("mesh: %s registered", np->name);
@@ -1570,6 +1578,9 @@ coord_member(struct imsg *imsg)
 		r->id = mm.id;
 		rec_apply(r, 0);
 	}
+	/* a member admitted before its peer came (at a coordinator) */
+	if (r != NULL && r->admitted)
+		rec_obfs(r, np);
 }
 
 void

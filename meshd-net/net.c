@@ -450,13 +450,11 @@ static size_t
 obfs_out(const uint8_t *msg, size_t len, struct mesh_endpoint *ep,
     uint8_t *out)
 {
-	size_t	pad, max = OBFS_DGRAM_MAX, n;
+	size_t	pad, n;
 	int	data = len > 0 && msg[0] == WG_MSG_DATA;
 
-	if (!data)
-		max -= OBFS_NONCE_LEN;
 	pad = obfs_pad(&obf.pad[data ? MESH_OBFS_DATA : MESH_OBFS_HANDSHAKE],
-	    len, max);
+	    data ? len : len + OBFS_NONCE_LEN, OBFS_DGRAM_MAX);
 	if ((n = obfs_seal(obf.key, msg, len, pad, out, NET_RXBUF)) == 0)
 		return 0;
 	if (msg[0] == WG_MSG_INITIATION && ep->sock < MESH_EP_STREAM)
@@ -940,24 +938,26 @@ sendq_flush(struct udp_sock *us, struct sendq *q)
 
 /*
  * A data message to an obfuscated path, sealed into out: its length, or
- * 0.  Messages in a row to one peer of one length get one padding, so
- * that a run still goes as one UDP_SEGMENT datagram (a run's lengths
- * are equal); the next run draws again.
+ * 0.  Messages in a row to one peer of one length in a batch get one
+ * padding, so that a run still goes as one UDP_SEGMENT datagram (a run's
+ * lengths are equal); the next run, and every batch, draws again.
  */
-static size_t
-obfs_data(struct net_peer *np, const uint8_t *msg, size_t len,
-    uint8_t *out)
-{
-	static struct net_peer	*last;
-	static size_t		 last_len, last_pad;
+struct obfs_run {
+	struct net_peer	*np;
+	size_t		 len, pad;
+};
 
-	if (np != last || len != last_len) {
-		last = np;
-		last_len = len;
-		last_pad = obfs_pad(&obf.pad[MESH_OBFS_DATA], len,
+static size_t
+obfs_data(struct obfs_run *run, struct net_peer *np, const uint8_t *msg,
+    size_t len, uint8_t *out)
+{
+	if (np != run->np || len != run->len) {
+		run->np = np;
+		run->len = len;
+		run->pad = obfs_pad(&obf.pad[MESH_OBFS_DATA], len,
 		    OBFS_DGRAM_MAX);
 	}
-	if ((len = obfs_seal(obf.key, msg, len, last_pad, out,
+	if ((len = obfs_seal(obf.key, msg, len, run->pad, out,
 	    NET_RXBUF)) > 0)
 		nopeer_stats.mesh[MESH_CTR_OBFS_SENT]++;
 	return len;
@@ -1003,6 +1003,7 @@ outbound_send(struct pktchan_pkt *pkts, size_t n)
 {
 	static struct sendq	 q[NET_MAX_SOCKS];
 	static uint8_t		 sealed[NET_BATCH][NET_RXBUF];
+	struct obfs_run		 run = { NULL, 0, 0 };
 	struct mesh_endpoint	 ep;
 	struct net_peer		*np;
 	uint8_t			*data;
@@ -1051,7 +1052,8 @@ outbound_send(struct pktchan_pkt *pkts, size_t n)
 		if ((np->ep.flags & MESH_EP_OBFS) && obf.keyed) {
 			if (ka_hold(np, data, len))
 				continue;
-			if ((len = obfs_data(np, data, len, sealed[i])) == 0) {
+			if ((len = obfs_data(&run, np, data, len,
+			    sealed[i])) == 0) {
 				np->drop_noroute++;
 				continue;
 			}

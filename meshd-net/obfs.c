@@ -179,6 +179,8 @@ obfs_pad(const struct obfs_range *r, size_t len, size_t max)
 		p = OBFS_PAD_MAX;
 	if (len + p > max)
 		p = max > len ? max - len : 0;
+	if (len + p == WG_RESP_LEN || len + p == WG_INIT_LEN)
+		p = len + p < max && p < OBFS_PAD_MAX ? p + 1 : p - (p > 0);
 	return p;
 }
 

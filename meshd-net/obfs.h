@@ -78,8 +78,11 @@ size_t	obfs_open(const uint8_t [OBFS_KEY_LEN], const uint8_t *, size_t,
 	    uint8_t *, size_t);
 
 /*
- * How much padding for a message of len bytes: drawn from r, no more
- * than takes the datagram past max (and never past OBFS_PAD_MAX).
+ * How much padding for a datagram of len bytes without it: drawn from r,
+ * no more than takes the datagram past max (and never past
+ * OBFS_PAD_MAX), and never so much that it is 92 or 148 bytes long, the
+ * lengths of WireGuard's handshake messages, by which alone classifiers
+ * (Wireshark's) take a datagram for one.
  */
 size_t	obfs_pad(const struct obfs_range *, size_t, size_t);
 

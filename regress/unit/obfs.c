@@ -112,8 +112,8 @@ no_fixed_bytes(void)
 		} else {
 			msg_make(m, WG_MSG_INITIATION, WG_INIT_LEN);
 			n = obfs_seal(key, m, WG_INIT_LEN,
-			    obfs_pad(&r, WG_INIT_LEN, OBFS_DGRAM_MAX), d,
-			    sizeof(d));
+			    obfs_pad(&r, WG_INIT_LEN + OBFS_NONCE_LEN,
+			    OBFS_DGRAM_MAX), d, sizeof(d));
 		}
 		lens[n]++;
 		for (off = 0; off < 32; off++)
@@ -199,6 +199,16 @@ pads(void)
 	ok(obfs_pad(&r, 1440, 1452) <= 12 && obfs_pad(&r, 1452, 1452) == 0 &&
 	    obfs_pad(&r, 1500, 1452) == 0, "padding stops at the maximum");
 	ok(obfs_pad(&z, 100, 1452) == 0, "a 0..0 range pads nothing");
+	r.min = 0;
+	r.max = 200;
+	for (i = 0, hi = 0; i < 20000; i++) {
+		p = obfs_pad(&r, 32 + i % 130, OBFS_DGRAM_MAX);
+		hi += 32 + i % 130 + p == 92 || 32 + i % 130 + p == 148;
+	}
+	ok(hi == 0, "no datagram is 92 or 148 bytes, a handshake's length "
+	    "(%zu were)", hi);
+	ok(obfs_pad(&z, 92, 1452) == 1 && obfs_pad(&z, 148, 148) == 0,
+	    "one more byte than that, or one fewer where it does not fit");
 	for (i = 0, hi = 0; i < 1000; i++) {
 		p = obfs_pad(&big, 0, 65535);
 		hi = p > hi ? p : hi;
