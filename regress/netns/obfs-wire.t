@@ -8,7 +8,8 @@
 # and idle keepalives between a and b, and b's with c (censor.sh).  Then,
 # as regress/netns/censor-plain.t does for plain WireGuard, but the other
 # way round (censor.py):
-#  - nDPI calls no flow WireGuard, nor anything else it knows;
+#  - nDPI calls no flow WireGuard, nor anything else it knows (but RTP,
+#    its guess for random bytes now and then);
 #  - tshark dissects no WireGuard message, by its heuristics or forced;
 #  - no byte offset of the first 32 is far from uniform; no length is
 #    more than 5% of the datagrams;
@@ -75,7 +76,13 @@ val() { sed -n "s/^$1: //p" <<<"$out"; }
 flows=$(val flows)
 [ "$flows" -ge 2 ]; ok $? "b's flows with a and c ($flows)"
 is "$(val ndpi_wireguard)" 0 "nDPI calls no flow WireGuard ($(val ndpi))"
-is "$(val ndpi_known)" 0 "nor anything else it knows"
+# nor anything else it knows, but RTP: nDPI 4.2 takes a flow of uniformly
+# random bytes for RTP now and then (81 of 1000 made-up flows of 40 random
+# datagrams), from RTP's version bits in the first byte, a quarter of all
+# values; to avoid that the first byte would have to shun them, a pattern
+# of our own a censor could match
+like "$(val ndpi)" '^(Unknown|RTP)(,(Unknown|RTP))*$' \
+    "nor anything else it knows (but RTP, as it does random bytes)"
 is "$(val tshark_wg) $(val tshark_wg_zero) $(val tshark_wg_forced)" "0 0 0" \
     "tshark dissects no WireGuard message, by heuristics or forced"
 is "$(val chi2_far)" "0/32 p<1e-06 -" \
