@@ -25,6 +25,9 @@
 #     MB_MAX_SECONDS=900 hard wall-clock bound for the whole script (plus 150 per
 #                        ablation line when MB_MAX_SECONDS is not given)
 #     MB_IDLE_SECS=10    idle CPU of each tunnel after its load tests (0 = skip)
+#     MB_OBFS=1          meshd again as a two-node mesh with obfuscation on (the
+#                        lever tests: ping, TCP 1 and 4, the 64-byte ladder), as a
+#                        ratio to plain meshd.  0 = skip.
 #     MB_ABLATE=gso,gro,tso,tungro,poll,cipherctx,sockbuf
 #                        meshd again once per lever, with MESHD_LEVERS_OFF=LEVER
 #                        (ping, TCP 1 and 4 streams, the 64-byte ladder from two
@@ -508,10 +511,12 @@ meshd_pids() { echo "$1" $(pgrep -P "$1"); }
 # pss_kb PID... -> proportional set size summed (shared rings counted once)
 pss_kb() { local p t=0 x; for p in "$@"; do x=$(awk '/^Pss:/{print $2}' "/proc/$p/smaps_rollup" 2>/dev/null); t=$((t + ${x:-0})); done; echo "$t"; }
 
-peer_meshd() {   # peer_meshd [LEVER]: with LEVER, an ablation run with it off
+peer_meshd() {   # peer_meshd [LEVER]: with LEVER, an ablation run with it off;
+                 # LEVER "obfs": a mesh of the two, obfuscation on (issue 18)
   local root=${MESHD_ROOT:-} lever=${1:-} me=meshd
   local -a envp=()
   [[ -n $lever ]] && { me=meshd-off-$lever; envp=(env "MESHD_LEVERS_OFF=$lever"); }
+  [[ $lever == obfs ]] && { me=meshd-obfs; envp=(); }
   [[ -n $root && -x $root/sbin/meshd ]] || { put "$me" note "MESHD_ROOT not set"; return 1; }
   command -v wg >/dev/null || { put "$me" note "wg missing (keys)"; return 1; }
   MD_RUNS=$((MD_RUNS + 1))
@@ -533,7 +538,40 @@ peer "other" {
 }
 EOF
   }
-  mkconf a "$IA" "$OA" "$kb" "$OB" "$UB"; mkconf b "$IB" "$OB" "$ka" "$OA" "$UA"
+  # obfuscated: a mesh, a its coordinator, with obfuscation on; the same
+  # MTU, so full-sized packets have no room for padding, smaller ones do
+  mkmesh() {  # me if overlay [coordinator-key coordinator-underlay]
+    local role= coord
+    if [[ -z ${4:-} ]]; then
+      role="-R coordinator"; coord=$(printf '\tserve coordinator')
+    else
+      coord=$(printf '\tcoordinator "a" {\n\t\tpublic-key "%s"\n\t\tendpoint "%s:51820"\n\t}' "$4" "$5")
+    fi
+    "$root/sbin/meshctl" sign -k "$d/ca.key" -m bench -n "$1" \
+        -p "$(wg pubkey <"$d/$1.key")" -a "$3" $role >"$d/$1.crt" || return 1
+    cat >"$d/$1.conf" <<EOF
+interface "$2" {
+	address $3/24
+	mtu $MTU
+	listen-port 51820
+	private-key-file "$d/$1.key"
+}
+mesh "bench" {
+	ca "$("$root/sbin/meshctl" ca pubkey <"$d/ca.key")"
+	certificate-file "$d/$1.crt"
+	port-mapping off
+	obfuscation on
+$coord
+}
+EOF
+  }
+  if [[ $lever == obfs ]]; then
+    (umask 077; "$root/sbin/meshctl" ca genkey >"$d/ca.key") &&
+        mkmesh a "$IA" "$OA" && mkmesh b "$IB" "$OB" "$ka" "$UA" ||
+        { put "$me" note "mesh certificates failed"; return 1; }
+  else
+    mkconf a "$IA" "$OA" "$kb" "$OB" "$UB"; mkconf b "$IB" "$OB" "$ka" "$OA" "$UA"
+  fi
   "$root/sbin/meshd" -n -f "$d/a.conf" 2>/dev/null || { put "$me" note "bad config"; return 1; }
   local t0; t0=$(now_us)
   start_bg meshd-a "$NS_A" "$d/a.log" "${envp[@]}" "$root/sbin/meshd" -d -f "$d/a.conf" -s "$d/a.sock" || return 1; pa=$BG_PID
@@ -587,6 +625,14 @@ for p in "${LIST[@]}"; do
   fi
 done
 # ablation: meshd once per lever with that lever off
+# obfuscated (issue 18): the cost, with the same tests as a lever's
+if [[ ${MB_OBFS:-1} == 1 && " ${ORDER[*]} " == *" meshd "* && -z ${R[meshd.note]:-} ]]; then
+  log "== meshd, a mesh with obfuscation on"
+  if ! peer_meshd obfs; then
+    log "meshd-obfs: failed (${R[meshd-obfs.note]:-see above})"
+    ((${#TUN_PIDS[@]})) && stop_pids "${TUN_PIDS[@]}"; TUN_PIDS=(); TUN_PORT=
+  fi
+fi
 declare -a ABL=()
 if [[ -n $ABLATE && " ${ORDER[*]} " == *" meshd "* && -z ${R[meshd.note]:-} ]]; then
   IFS=, read -ra ALIST <<<"$ABLATE"
@@ -688,6 +734,17 @@ if [[ -n ${R[meshd.ping_avg_ms]:-} ]] && [[ -n $(best_of ping_avg_ms lo) ]]; the
   done
 fi
 
+# obfuscation's cost: obfuscated / plain (issue 18: within 10%)
+if [[ -n ${R[meshd-obfs.tcp1.mbps]:-} ]]; then
+  printf '\n%-36s%10s%10s%10s%10s%10s\n' "meshd obfuscated / plain" "TCP 1" "TCP 4" "${SMALL_LEN}B kpps" "RTT avg" "RTT p50"
+  printf '%-36s%10s%10s%10s%10s%10s\n' "  obfuscated (absolute)" "${R[meshd-obfs.tcp1.mbps]:--}" "${R[meshd-obfs.tcp4.mbps]:--}" \
+    "${R[meshd-obfs.sweep_kpps_le1pct]:--}" "${R[meshd-obfs.ping_avg_ms]:--}" "${R[meshd-obfs.ping_p50_ms]:--}"
+  printf '%-36s%10s%10s%10s%10s%10s\n' "  ratio" "$(ratio "${R[meshd-obfs.tcp1.mbps]:-}" "${R[meshd.tcp1.mbps]:-}")" \
+    "$(ratio "${R[meshd-obfs.tcp4.mbps]:-}" "${R[meshd.tcp4.mbps]:-}")" \
+    "$(ratio "${R[meshd-obfs.sweep_kpps_le1pct]:-}" "${R[meshd.sweep_kpps_le1pct]:-}")" \
+    "$(ratio "${R[meshd-obfs.ping_avg_ms]:-}" "${R[meshd.ping_avg_ms]:-}")" \
+    "$(ratio "${R[meshd-obfs.ping_p50_ms]:-}" "${R[meshd.ping_p50_ms]:-}")"
+fi
 # ablation: each lever off, as a ratio to meshd with every lever on.  For
 # throughput below 1.00x means the lever helps; for RTT above 1.00x does.
 if ((${#ABL[@]})); then
