@@ -398,6 +398,12 @@ struct mesh_peer_msg {
 #define MESH_OBFS_PRELUDE_MIN	8
 #define MESH_OBFS_JUNK_MAX	8
 #define MESH_OBFS_JITTER_MAX	10000	/* ms */
+/*
+ * An initiation that came obfuscated is answered only if its timestamp is
+ * within this of our clock (meshd-crypto): a censor's replay of one it
+ * kept from its receiver gets no answer after that.
+ */
+#define MESH_OBFS_FRESH_SECS	120
 #define MESH_OBFS_HS_DEFAULT	16, 128
 #define MESH_OBFS_DATA_DEFAULT	0, 32
 #define MESH_OBFS_PRELUDE_DEFAULT 24, 256

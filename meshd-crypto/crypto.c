@@ -461,6 +461,24 @@ crypto_chan_ready(enum mesh_chan c)
 		child_chan_consume(c, inbound_batch, flush_net);
 }
 
+/*
+ * An obfuscated initiation refused for its timestamp: a replay, or a
+ * peer whose clock is off.  Said at most once a minute.
+ */
+static void
+stale_log(void)
+{
+	static time_t	last;
+	time_t		now = time(NULL);
+
+	if (now - last < 60)
+		return;
+	last = now;
+	log_info("an obfuscated initiation made more than %d s from our "
+	    "clock refused: a replay, or a member's clock is off (obfuscated "
+	    "members' clocks must agree)", MESH_OBFS_FRESH_SECS);
+}
+
 static void
 handshake_recv(struct imsg *imsg)
 {
@@ -477,6 +495,8 @@ handshake_recv(struct imsg *imsg)
 	proc_stats.rx_packets++;
 	switch (hm.msg[0]) {
 	case WG_MSG_INITIATION:
+		noise_local_set_max_age(local, (hm.ep.flags & MESH_EP_OBFS) ?
+		    MESH_OBFS_FRESH_SECS : 0);
 		r = noise_consume_initiation(local, hm.msg, hm.len, now, &np);
 		/*
 		 * A member we never talked to has no engine yet; a
@@ -493,6 +513,8 @@ handshake_recv(struct imsg *imsg)
 			story_unknown_key(&hm.ep, local->unknown_pub);
 		if (r != 0) {
 			log_debug("initiation: %s", noise_strerror(r));
+			if (r == NOISE_E_STALE)
+				stale_log();
 			proc_stats.drop_handshake++;
 			return;
 		}

@@ -300,6 +300,12 @@ noise_local_set_rng(struct noise_local *l, noise_rng_fn fn, void *arg)
 }
 
 void
+noise_local_set_max_age(struct noise_local *l, uint32_t seconds)
+{
+	l->max_age = seconds;
+}
+
+void
 noise_local_set_tai64n(struct noise_local *l, noise_tai64n_fn fn, void *arg)
 {
 	l->tai64n = fn != NULL ? fn : noise_default_tai64n;
@@ -523,6 +529,8 @@ noise_strerror(int e)
 		return "authentication failed";
 	case NOISE_E_REPLAY:
 		return "replayed";
+	case NOISE_E_STALE:
+		return "timestamp too far from our clock";
 	case NOISE_E_FLOOD:
 		return "initiations too frequent";
 	case NOISE_E_STATE:

@@ -118,6 +118,9 @@
 #define NOISE_E_ENCRYPT		-15	/* the AEAD failed to encrypt */
 #define NOISE_E_CROSSED		-16	/* crossed our own initiation, and
 					   ours wins (noise_peer_set_crossed) */
+#define NOISE_E_STALE		-17	/* an initiation's timestamp is
+					   further from our clock than
+					   noise_local_set_max_age() lets */
 
 /* the largest padded plaintext of a data message (a packet channel's) */
 #define NOISE_DATA_MAX		65536
@@ -232,6 +235,7 @@ struct noise_local {
 	void			*tai64n_arg;
 	/* the static key of the last initiation of no peer (NOISE_E_PEER) */
 	uint8_t			 unknown_pub[WG_PUBLIC_LEN];
+	uint32_t		 max_age;	/* s; 0: any timestamp */
 };
 
 /*
@@ -270,6 +274,15 @@ int	 noise_local_public(const struct noise_local *,
  * new-handshake jitter (4).
  */
 void	 noise_local_set_rng(struct noise_local *, noise_rng_fn, void *);
+/*
+ * An initiation consumed from now on must carry a timestamp within
+ * seconds of our clock (the tai64n function's), either way, or it is
+ * refused (NOISE_E_STALE); 0, the default, takes any.  WireGuard refuses
+ * only a timestamp no newer than the last it took from the peer, so one
+ * it never saw (a censor dropped it) is answered when replayed, however
+ * late: an obfuscated node must not answer a prober so.
+ */
+void	 noise_local_set_max_age(struct noise_local *, uint32_t);
 void	 noise_local_set_tai64n(struct noise_local *, noise_tai64n_fn,
 	    void *);
 

@@ -288,11 +288,36 @@ noise_initiator_lookup(struct noise_local *l, const uint8_t s[WG_PUBLIC_LEN],
 	return 0;
 }
 
-/* an initiation is no replay and does not come too soon after the last */
-static int
-noise_initiation_fresh(struct noise_peer *p, const uint8_t ts[WG_TAI64N_LEN],
-    uint64_t now)
+/* the seconds of a TAI64N label */
+static uint64_t
+tai64_secs(const uint8_t ts[WG_TAI64N_LEN])
 {
+	uint64_t	s = 0;
+	int		i;
+
+	for (i = 0; i < 8; i++)
+		s = s << 8 | ts[i];
+	return s;
+}
+
+/*
+ * An initiation is no replay, does not come too soon after the last and,
+ * with a max_age, was made about now.
+ */
+static int
+noise_initiation_fresh(struct noise_local *l, struct noise_peer *p,
+    const uint8_t ts[WG_TAI64N_LEN], uint64_t now)
+{
+	uint8_t		ours[WG_TAI64N_LEN];
+	uint64_t	a, b;
+
+	if (l->max_age != 0) {
+		l->tai64n(ours, l->tai64n_arg);
+		a = tai64_secs(ts);
+		b = tai64_secs(ours);
+		if ((a > b ? a - b : b - a) > l->max_age)
+			return NOISE_E_STALE;
+	}
 	/* TAI64N is big-endian: byte order is time order */
 	if (memcmp(ts, p->last_ts, WG_TAI64N_LEN) <= 0)
 		return NOISE_E_REPLAY;
@@ -365,7 +390,7 @@ noise_consume_initiation(struct noise_local *l, const uint8_t *msg,
 	    msg + WG_INIT_OFF_TIMESTAMP, WG_TAI64N_LEN)) != 0)
 		goto done;
 
-	if ((ret = noise_initiation_fresh(p, ts, now)) != 0)
+	if ((ret = noise_initiation_fresh(l, p, ts, now)) != 0)
 		goto done;
 	/*
 	 * Crossed ours: the lower key's initiation is the one answered,

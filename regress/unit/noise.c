@@ -168,6 +168,21 @@ fake_tai64n(uint8_t out[WG_TAI64N_LEN], void *arg)
 		out[8 + i] = ns >> (24 - 8 * i);
 }
 
+/* the fake clock, *arg seconds off */
+static void
+skewed_tai64n(uint8_t out[WG_TAI64N_LEN], void *arg)
+{
+	uint64_t	s;
+	int		i;
+
+	fake_tai64n(out, NULL);
+	for (i = 0, s = 0; i < 8; i++)
+		s = s << 8 | out[i];
+	s += *(const int64_t *)arg;
+	for (i = 0; i < 8; i++)
+		out[i] = s >> (56 - 8 * i);
+}
+
 static void
 fixed_tai64n(uint8_t out[WG_TAI64N_LEN], void *arg)
 {
@@ -830,6 +845,53 @@ test_replay_flood(void)
 	    noise_consume_initiation(B.l, init2, WG_INIT_LEN, now, &p) == 0,
 	    "flood: 25 ms after the last accepted, accepted");
 	noise_local_free(l2);
+}
+
+/*
+ * With a max_age (an obfuscated node's), an initiation made more than
+ * that before or after our clock is refused: a replay of one its
+ * receiver never took (a censor kept it) gets no answer, late.
+ */
+static void
+test_max_age(void)
+{
+	struct noise_peer	*p;
+	uint8_t			 init[WG_INIT_LEN];
+	int64_t			 skew;
+
+	setup(NULL);
+	noise_local_set_tai64n(A.l, skewed_tai64n, &skew);
+	noise_local_set_max_age(B.l, 120);
+	skew = -121;
+	ok(noise_create_initiation(A.p, now, init) == 0 &&
+	    noise_consume_initiation(B.l, init, WG_INIT_LEN, now, &p) ==
+	    NOISE_E_STALE, "max_age: made 121 s ago, refused");
+	ok(B.p->next == NULL && B.p->hs.state == NOISE_HS_ZEROED,
+	    "max_age: and changes nothing");
+	now += 30 * SEC;
+	A.p->timers.has_sent_handshake = 0;
+	skew = 121;
+	ok(noise_create_initiation(A.p, now, init) == 0 &&
+	    noise_consume_initiation(B.l, init, WG_INIT_LEN, now, &p) ==
+	    NOISE_E_STALE, "max_age: 121 s ahead, refused");
+	now += 30 * SEC;
+	A.p->timers.has_sent_handshake = 0;
+	skew = -120;
+	ok(noise_create_initiation(A.p, now, init) == 0 &&
+	    noise_consume_initiation(B.l, init, WG_INIT_LEN, now, &p) == 0,
+	    "max_age: made 120 s ago, taken");
+	/* kept for 121 s, then replayed */
+	now += 30 * SEC;
+	A.p->timers.has_sent_handshake = 0;
+	skew = 0;
+	ok(noise_create_initiation(A.p, now, init) == 0, "max_age: another");
+	now += 121 * SEC;
+	ok(noise_consume_initiation(B.l, init, WG_INIT_LEN, now, &p) ==
+	    NOISE_E_STALE, "max_age: kept 121 s, then replayed: refused");
+	noise_local_set_max_age(B.l, 0);
+	ok(noise_consume_initiation(B.l, init, WG_INIT_LEN, now, &p) == 0,
+	    "max_age 0 (a plain node): the same taken, as WireGuard does");
+	noise_local_set_tai64n(A.l, fake_tai64n, NULL);
 }
 
 static int
@@ -1640,6 +1702,7 @@ main(void)
 	test_lost_response();
 	test_cookie();
 	test_replay_flood();
+	test_max_age();
 	test_tamper();
 	test_wrong_mac1();
 	test_data();
