@@ -277,11 +277,14 @@ peer_service(struct crypto_peer *cp)
 	if (cp->np->actions != 0) {
 		timerclear(&tv);
 		evtimer_add(&cp->act->timer, &tv);
+		cp->act->timer_at = now;
 		return;
 	}
 	evtimer_del(&cp->act->timer);
+	cp->act->timer_at = 0;
 	if ((next = noise_peer_next_timer(cp->np)) == UINT64_MAX)
 		return;
+	cp->act->timer_at = next;
 	next = next > now ? crypto_clock_real(next - now) : 0;
 	tv.tv_sec = next / 1000000000ULL;
 	tv.tv_usec = (next % 1000000000ULL) / 1000 + 1;
@@ -292,6 +295,27 @@ static void
 peer_timer(int fd, short event, void *arg)
 {
 	peer_service(arg);
+}
+
+/*
+ * After data went out: the engine may have set a timer sooner than the
+ * one armed (data sent: a new handshake if nothing comes back in 15 s)
+ * or want something now (a rekey by age or count).  Without this, a peer
+ * that stopped answering was tried again only when some later timer
+ * woke it: a member whose coordinator forgot it (no certificate in time)
+ * sent its REGISTER into the void for minutes.
+ */
+static void
+peer_rearm(struct crypto_peer *cp)
+{
+	uint64_t	next;
+
+	if (cp->np == NULL)
+		return;
+	next = noise_peer_next_timer(cp->np);
+	if (cp->np->actions != 0 || (next != UINT64_MAX &&
+	    (cp->act->timer_at == 0 || next < cp->act->timer_at)))
+		peer_service(cp);
 }
 
 void
@@ -362,10 +386,12 @@ outbound_batch(struct pktchan_pkt *pkts, size_t n)
 			continue;
 		}
 		r = send_data(cp, pkts[i].data, pkts[i].len, now);
-		if (r == NOISE_E_NOKEY || r == NOISE_E_EXPIRED) {
+		if (r == 0)
+			peer_rearm(cp);
+		else if (r == NOISE_E_NOKEY || r == NOISE_E_EXPIRED) {
 			queue_add(cp, pkts[i].data, pkts[i].len);
 			peer_service(cp);
-		} else if (r != 0) {
+		} else {
 			cp->act->st.drop_queue++;
 			log_debug("peer %s: encrypt: %s", cp->name,
 			    noise_strerror(r));
@@ -703,7 +729,8 @@ coord_send(struct imsg *imsg)
 		queue_add(cp, buf, len);
 		noise_peer_want_session(cp->np, crypto_now());
 		peer_service(cp);
-	}
+	} else if (r == 0)
+		peer_rearm(cp);
 	flush_net();
 }
 

@@ -107,6 +107,8 @@ struct crypto_active {
 	struct crypto_counters	 st;
 	struct hs_story		 hs;
 	struct event		 timer;		/* the engine's */
+	uint64_t		 timer_at;	/* when it fires (monotonic ns;
+						   0: not armed) */
 };
 
 /* a peer as meshd-crypto knows it: the engine's, its queue and timer */
