@@ -170,6 +170,26 @@ meshd_up() {
 	    2>>"$D/$1.log"
 	meshd_ready "$D/$1.sock"
 }
+# meshd_up_fast NAME NS: the same from the test-clock installation
+# ($MESHD_TCLOCK_ROOT, see rekey.t), its protocol clock 30 times faster (a
+# new session every 4 s), logging debug lines ("handshake complete")
+meshd_up_fast() {
+	start_bg "PID_$1" ip netns exec "$2" env MESHD_TEST_CLOCK_SCALE=30 \
+	    "$MESHD_TCLOCK_ROOT/sbin/meshd" -d -v -f "$D/$1.conf" \
+	    -s "$D/$1.sock" 2>>"$D/$1.log"
+	meshd_ready "$D/$1.sock"
+}
+# obfs_mesh HUB C A B: on mesh_hub HUB, hosts C (.1, the coordinator c),
+# A (.2, member a) and B (.3, member b), their certificates and mesh
+# blocks with obfuscation on and $MESH_EXTRA's lines (regress/netns/obfs*.t)
+obfs_mesh() {
+	mesh_hub "$1" && mesh_host "$1" "$2" 1 && mesh_host "$1" "$3" 2 &&
+	    mesh_host "$1" "$4" 3 || return 1
+	mesh_ca && mesh_cert c 1 -R coordinator && mesh_cert a 2 &&
+	    mesh_cert b 3 || return 1
+	MESH_EXTRA=$(printf '\tobfuscation on\n%s' "${MESH_EXTRA:-}")
+	mesh_conf c serve && mesh_conf a c:1 && mesh_conf b c:1
+}
 
 # ---- a mesh: a hub namespace with a bridge, hosts on it, an admin key
 # mesh_hub NS: a namespace holding bridge br0 for mesh_host to join

@@ -28,35 +28,24 @@ TC=${MESHD_TCLOCK_ROOT:-}
     skip_all "no test-clock installation (run make check)"
 
 HUB=owh$$ C=owc$$ A=owa$$ B=owb$$ P=owp$$ PORT=40404
-mesh_hub "$HUB" || fail_setup "the hub"
-mesh_host "$HUB" "$C" 1 && mesh_host "$HUB" "$A" 2 &&
-    mesh_host "$HUB" "$B" 3 && mesh_host "$HUB" "$P" 9 ||
-    fail_setup "the hosts"
 tmpdir_new D
-mesh_ca || fail_setup "an admin key"
-mesh_cert c 1 -R coordinator && mesh_cert a 2 && mesh_cert b 3 ||
-    fail_setup "the certificates"
-export MESH_EXTRA=$'\tobfuscation on\n\tobfuscation-junk 1\n\tobfuscation-jitter 200'
-mesh_conf c serve; mesh_conf a c:1; mesh_conf b c:1
+MESH_EXTRA=$'\tobfuscation-junk 1\n\tobfuscation-jitter 200' \
+    obfs_mesh "$HUB" "$C" "$A" "$B" || fail_setup "the mesh"
+mesh_host "$HUB" "$P" 9 || fail_setup "the prober's host"
 for n in a b c; do
 	sed -i -e "s/51820/$PORT/" -e 's/^\tlisten-port.*/&\n\tmtu 1380/' \
 	    "$D/$n.conf"
 done
 
 ctl() { local n=$1; shift; "$MESHCTL" -s "$D/$n.sock" "$@"; }
-up() {
-	start_bg "PID_$1" ip netns exec "$2" env MESHD_TEST_CLOCK_SCALE=30 \
-	    "$TC/sbin/meshd" -d -v -f "$D/$1.conf" -s "$D/$1.sock" \
-	    2>>"$D/$1.log"
-	meshd_ready "$D/$1.sock"
-}
 knows() {
 	[ "$(ctl "$1" -j show peers |
 	    jq '[.peers[] | select(.cert_expires != null)] | length')" = "$2" ]
 }
 
 censor_capture_start "$B" eth0 "$D/obfs.pcap" || fail_setup "tcpdump"
-up c "$C" && up b "$B" && up a "$A" || fail_setup "the nodes"
+meshd_up_fast c "$C" && meshd_up_fast b "$B" && meshd_up_fast a "$A" ||
+    fail_setup "the nodes"
 wait_for 15 knows a 2 && wait_for 15 knows b 2 || fail_setup "the mesh"
 t "a reaches b" ip netns exec "$A" ping -c 2 -i 0.2 -W 2 -w 10 100.64.0.3
 start=$(date +%s)

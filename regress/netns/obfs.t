@@ -18,17 +18,10 @@ TC=${MESHD_TCLOCK_ROOT:-}
     skip_all "no test-clock installation (run make check)"
 
 HUB=obh$$ C=obc$$ A=oba$$ B=obb$$ W=obw$$ IW=obw$$
-mesh_hub "$HUB" || fail_setup "the hub"
-mesh_host "$HUB" "$C" 1 && mesh_host "$HUB" "$A" 2 &&
-    mesh_host "$HUB" "$B" 3 && mesh_host "$HUB" "$W" 4 ||
-    fail_setup "the hosts"
 tmpdir_new D
-mesh_ca || fail_setup "an admin key"
-mesh_cert c 1 -R coordinator && mesh_cert a 2 && mesh_cert b 3 ||
-    fail_setup "the certificates"
+obfs_mesh "$HUB" "$C" "$A" "$B" || fail_setup "the mesh"
+mesh_host "$HUB" "$W" 4 || fail_setup "w's host"
 (umask 077; wg genkey >"$D/w.key")
-export MESH_EXTRA=$'\tobfuscation on'
-mesh_conf c serve; mesh_conf a c:1; mesh_conf b c:1
 cat >>"$D/a.conf" <<EOF
 peer "w" {
 	public-key "$(wg pubkey <"$D/w.key")"
@@ -38,13 +31,6 @@ peer "w" {
 EOF
 
 ctl() { local n=$1; shift; "$MESHCTL" -s "$D/$n.sock" "$@"; }
-# up NAME NS: a test-clock meshd, 30 times faster
-up() {
-	start_bg "PID_$1" ip netns exec "$2" env MESHD_TEST_CLOCK_SCALE=30 \
-	    "$TC/sbin/meshd" -d -v -f "$D/$1.conf" -s "$D/$1.sock" \
-	    2>>"$D/$1.log"
-	meshd_ready "$D/$1.sock"
-}
 # cnt NAME COUNTER: a status counter of NAME's (0 when not shown)
 cnt() { ctl "$1" -j show status | jq -r ".counters.net.$2 // 0"; }
 knows() {
@@ -52,9 +38,9 @@ knows() {
 	    jq '[.peers[] | select(.cert_expires != null)] | length')" = "$2" ]
 }
 
-up c "$C"; ok $? "c starts"
-up a "$A"; ok $? "a starts"
-up b "$B"; ok $? "b starts"
+meshd_up_fast c "$C"; ok $? "c starts"
+meshd_up_fast a "$A"; ok $? "a starts"
+meshd_up_fast b "$B"; ok $? "b starts"
 wait_for 15 knows a 2; ok $? "a knows c and b"
 wait_for 15 knows b 2; ok $? "b knows c and a"
 
