@@ -44,11 +44,11 @@ rotl32(uint32_t x, int n)
 	x[c] += x[d]; x[b] = rotl32(x[b] ^ x[c], 7);			\
 } while (0)
 
-void
-wg_hchacha20(uint8_t out[32], const uint8_t key[32], const uint8_t in[16])
+/* the state: constants, key, and the 16-byte input in words 12-15 */
+static void
+chacha_init(uint32_t x[16], const uint8_t key[32], const uint8_t in[16])
 {
-	uint32_t	x[16];
-	int		i;
+	int	i;
 
 	/* "expand 32-byte k" */
 	x[0] = 0x61707865;
@@ -59,8 +59,14 @@ wg_hchacha20(uint8_t out[32], const uint8_t key[32], const uint8_t in[16])
 		x[4 + i] = wg_get_le32(key + 4 * i);
 	for (i = 0; i < 4; i++)
 		x[12 + i] = wg_get_le32(in + 4 * i);
+}
 
-	for (i = 0; i < 10; i++) {
+static void
+chacha_rounds(uint32_t x[16], int doublerounds)
+{
+	int	i;
+
+	for (i = 0; i < doublerounds; i++) {
 		/* column round */
 		QR(0, 4,  8, 12);
 		QR(1, 5,  9, 13);
@@ -72,12 +78,37 @@ wg_hchacha20(uint8_t out[32], const uint8_t key[32], const uint8_t in[16])
 		QR(2, 7,  8, 13);
 		QR(3, 4,  9, 14);
 	}
+}
 
+void
+wg_hchacha20(uint8_t out[32], const uint8_t key[32], const uint8_t in[16])
+{
+	uint32_t	x[16];
+	int		i;
+
+	chacha_init(x, key, in);
+	chacha_rounds(x, 10);
 	for (i = 0; i < 4; i++) {
 		wg_put_le32(out + 4 * i, x[i]);
 		wg_put_le32(out + 16 + 4 * i, x[12 + i]);
 	}
 	explicit_bzero(x, sizeof(x));
+}
+
+void
+wg_chacha_block(uint8_t out[64], const uint8_t key[32], const uint8_t in[16],
+    int doublerounds)
+{
+	uint32_t	x[16], s[16];
+	int		i;
+
+	chacha_init(s, key, in);
+	memcpy(x, s, sizeof(x));
+	chacha_rounds(x, doublerounds);
+	for (i = 0; i < 16; i++)
+		wg_put_le32(out + 4 * i, x[i] + s[i]);
+	explicit_bzero(x, sizeof(x));
+	explicit_bzero(s, sizeof(s));
 }
 
 #undef QR

@@ -108,6 +108,13 @@ int	wg_aead_ctx_decrypt(struct wg_aead_ctx *, uint8_t *, uint64_t,
 /* hchacha.c */
 /* HChaCha20: a 32-byte subkey from a key and a 16-byte input */
 void	wg_hchacha20(uint8_t [32], const uint8_t [32], const uint8_t [16]);
+/*
+ * The ChaCha block function (RFC 8439 section 2.3) with the 16-byte input
+ * as counter and nonce (words 12-15) and doublerounds double rounds (10:
+ * ChaCha20): 64 bytes of keystream.
+ */
+void	wg_chacha_block(uint8_t [64], const uint8_t [32], const uint8_t [16],
+	    int);
 /* XAEAD(key, nonce24, src, ad): XChaCha20-Poly1305, same rules as above */
 int	wg_xaead_encrypt(uint8_t *, const uint8_t [WG_AEAD_KEY_LEN],
 	    const uint8_t [WG_XNONCE_LEN], const uint8_t *, size_t,

@@ -31,7 +31,7 @@
  *	others:		M masked | pad | nonce (16 random bytes)
  * The last 16 bytes are the nonce of the mask (a data message's is its
  * Poly1305 tag, random already); the mask is the keystream
- * HChaCha20(key, nonce ^ le32(block)), 32 bytes a block.  In the masked
+ * ChaCha8(key, nonce ^ le32(block)), 64 bytes a block.  In the masked
  * header, byte 0 is the type, bytes 1 and 2 the padding's length
  * (little-endian: WireGuard's reserved bytes, zero again once opened)
  * and byte 3 stays zero.  A handshake message is masked whole (its
