@@ -155,6 +155,9 @@ static int			 gso_test_eio;
  * says obfuscation on, our records say so and coordinators are spoken
  * to so (the parent decides per peer: MESH_PEER_F_OBFS).
  */
+/* the config's bound is the format's (obfs.h is the parsers', alone) */
+_Static_assert(MESH_OBFS_PAD_MAX == OBFS_PAD_MAX,
+    "obfuscation-padding's bound is not the format's");
 static struct {
 	int			 keyed;
 	int			 mesh_on;
@@ -1627,7 +1630,6 @@ net_reconf(struct conf_snapshot *cs)
 		}
 		neps++;
 	}
-
 	coord_reconf(cs);
 	disc_reconf(cs);
 	relay_reconf(cs);
