@@ -100,14 +100,25 @@ noise_expired(uint64_t birth, uint64_t age, uint64_t now)
 	return now >= birth && now - birth >= age;
 }
 
-/* random below REKEY_TIMEOUT_JITTER, 0 if the rng fails */
+/*
+ * Random below REKEY_TIMEOUT_JITTER, 0 if the rng fails.  Drawn after
+ * the first data sent since the last packet received, so about once per
+ * round trip of a busy flow: the rng (OpenSSL's DRBG, ~0.5 us a call,
+ * a getpid() among it) is asked for 16 draws at once.
+ */
 uint64_t
 noise_jitter(struct noise_local *l)
 {
-	uint8_t	r[4];
+	const uint8_t	*r;
 
-	if (l->rng(r, sizeof(r), l->rng_arg) == -1)
-		return 0;
+	if (l->jitter_left < 4) {
+		if (l->rng(l->jitter_pool, sizeof(l->jitter_pool),
+		    l->rng_arg) == -1)
+			return 0;
+		l->jitter_left = sizeof(l->jitter_pool);
+	}
+	r = l->jitter_pool + sizeof(l->jitter_pool) - l->jitter_left;
+	l->jitter_left -= 4;
 	return wg_get_le32(r) % WG_REKEY_TIMEOUT_JITTER;
 }
 
@@ -297,6 +308,7 @@ noise_local_set_rng(struct noise_local *l, noise_rng_fn fn, void *arg)
 {
 	l->rng = fn != NULL ? fn : noise_default_rng;
 	l->rng_arg = arg;
+	l->jitter_left = 0;	/* the next jitter comes from the new rng */
 }
 
 void

@@ -236,6 +236,9 @@ struct noise_local {
 	/* the static key of the last initiation of no peer (NOISE_E_PEER) */
 	uint8_t			 unknown_pub[WG_PUBLIC_LEN];
 	uint32_t		 max_age;	/* s; 0: any timestamp */
+	/* random bytes for timer jitter, drawn 64 at a time (noise_jitter) */
+	uint8_t			 jitter_pool[64];
+	uint8_t			 jitter_left;
 };
 
 /*

@@ -36,6 +36,7 @@
 #include "tap.h"
 #include "cookie.h"
 #include "noise.h"
+#include "noise_priv.h"
 #include "wgcrypto.h"
 #include "wgnoise.h"
 #include "wgkey.h"
@@ -1686,6 +1687,69 @@ test_strerror(void)
 	    "NOISE_E_DECRYPT: authentication failed");
 }
 
+/* the rng behind timer jitter: counts its calls, fails on request */
+struct jrng {
+	int	calls;
+	int	fail;
+	uint8_t	next;
+};
+
+static int
+jrng_fill(void *buf, size_t len, void *arg)
+{
+	struct jrng	*r = arg;
+	uint8_t		*p = buf;
+
+	r->calls++;
+	if (r->fail)
+		return -1;
+	while (len-- > 0)
+		*p++ = r->next++;
+	return 0;
+}
+
+/*
+ * noise_jitter(): below REKEY_TIMEOUT_JITTER, 16 draws from each call of
+ * the rng (it is asked after every round trip of a busy flow), the
+ * draws in the rng's order, 0 while the rng fails, and a new rng is used
+ * from the next draw on.
+ */
+static void
+test_jitter(void)
+{
+	struct noise_local	*l;
+	struct jrng		 r = { 0, 0, 0 }, r2 = { 0, 0, 0x80 };
+	uint64_t		 j, first;
+	int			 i, below = 1;
+
+	if ((l = noise_local_new()) == NULL)
+		abort();
+	noise_local_set_rng(l, jrng_fill, &r);
+	first = noise_jitter(l);
+	for (i = 1; i < 64; i++)
+		if ((j = noise_jitter(l)) >= WG_REKEY_TIMEOUT_JITTER)
+			below = 0;
+	ok(below && first < WG_REKEY_TIMEOUT_JITTER,
+	    "jitter: 64 draws, all below REKEY_TIMEOUT_JITTER");
+	/* bytes 0..3, little-endian */
+	ok(first == 0x03020100ULL % WG_REKEY_TIMEOUT_JITTER,
+	    "jitter: the first draw is the rng's first 4 bytes");
+	ok(r.calls == 4, "jitter: 64 draws, 4 calls of the rng (%d)",
+	    r.calls);
+	noise_local_set_rng(l, jrng_fill, &r2);
+	j = noise_jitter(l);
+	ok(r2.calls == 1 && j == 0x83828180ULL % WG_REKEY_TIMEOUT_JITTER,
+	    "jitter: a new rng is asked at once");
+	r.fail = 1;
+	noise_local_set_rng(l, jrng_fill, &r);
+	ok(noise_jitter(l) == 0 && noise_jitter(l) == 0,
+	    "jitter: 0 while the rng fails");
+	r.fail = 0;
+	ok(noise_jitter(l) < WG_REKEY_TIMEOUT_JITTER && r.calls == 7,
+	    "jitter: the rng asked again once it works");
+	noise_local_free(l);
+}
+
 int
 main(void)
 {
@@ -1710,6 +1774,7 @@ main(void)
 	test_slots();
 	test_confirmation();
 	test_timers();
+	test_jitter();
 	test_counters();
 	test_indices();
 	test_key_change();
