@@ -25,7 +25,6 @@
 #include <sys/socket.h>
 
 #include <errno.h>
-#include <sched.h>
 #include <event.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -144,23 +143,6 @@ recv_peer_aips(struct imsg *imsg)
 #define CHAN_BATCH	64	/* slots per pop */
 #define CHAN_ROUNDS	16	/* pops and "more came" passes per wake-up
 				   before others get a turn */
-/*
- * Adaptive polling.  Each hand-over to a sleeping consumer costs an
- * eventfd write and a wake-up (tens of microseconds on a busy or
- * virtual machine, and four of them on each node per round trip).  So
- * for CHAN_POLL_NS after a channel of this process last brought
- * packets, its consumers stay awake: each empty look reschedules
- * itself (event_active), and libevent polls the other descriptors
- * without blocking (epoll_wait with no timeout) in between.  Producers
- * see no sleeper and write no eventfd.  A reply that comes back within
- * the window (a request answered through the TUN, an ACK) crosses the
- * process without a wake-up.  Once the window has passed with nothing,
- * the consumer announces sleep and blocks as before: an idle node does
- * not spin.  The "poll" lever turns it off.
- */
-#define CHAN_POLL_NS	50000
-#define CHAN_POLL_YIELD_NS 20000	/* a yield this long: contended */
-
 struct chan_consumer {
 	enum mesh_chan	 c;
 	struct event	 ev;
@@ -170,77 +152,29 @@ struct chan_consumer {
 	void		(*after)(void);
 };
 static struct chan_consumer	consumers[CHAN_MAX];
-static int			chan_poll = 1;
-static uint64_t			chan_last;	/* packets last came */
-static int			chan_got;	/* in this round */
-
-void
-child_chan_init(void)
-{
-	chan_poll = !mesh_lever_off("poll");
-}
 
 static void
 chan_batch(struct pktchan_pkt *pkts, size_t n, void *arg)
 {
 	struct chan_consumer	*cc = arg;
 
-	chan_got = 1;
 	cc->fn(pkts, n);
 	if (cc->after != NULL)
 		cc->after();
 }
 
 /*
- * Between two looks a poller yields, so that a process we hand packets
- * to gets a core we share first.  If the yield came back late, another
- * task ran: the cores are contended, and a poller that is runnable but
- * not running would sit on packets nobody wakes it for (the producer
- * sees it awake) for a whole time slice.  Then it stops polling until
- * traffic starts the window again: 0, sleep; 1, look again.
- */
-static int
-chan_poll_yield(uint64_t now)
-{
-	sched_yield();
-	if (mesh_monotonic_ns() - now > CHAN_POLL_YIELD_NS) {
-		chan_last = 0;
-		return 0;
-	}
-	return 1;
-}
-
-/*
  * At most CHAN_ROUNDS * CHAN_BATCH slots per call, bad ones included: a
  * producer refilling slots with impossible lengths cannot keep us here.
- * Bad slots do not count as traffic: they cannot keep us polling.
  */
 static void
 chan_consume(int fd, short event, void *arg)
 {
 	struct chan_consumer	*cc = arg;
-	struct pktchan		*ch = self->chan[cc->c];
 	struct pktchan_pkt	 pkts[CHAN_BATCH];
-	uint64_t		 now;
-	int			 r;
 
-	if (chan_poll) {
-		chan_got = 0;
-		r = pktchan_consume_awake(ch, pkts, CHAN_BATCH, cc->buf,
-		    cc->buflen, CHAN_ROUNDS, chan_batch, cc);
-		now = mesh_monotonic_ns();
-		if (chan_got)
-			chan_last = now;
-		if (r == 1 || (now - chan_last < CHAN_POLL_NS &&
-		    chan_poll_yield(now))) {
-			/* look again after one non-blocking pass */
-			event_active(&cc->ev, EV_READ, 0);
-			return;
-		}
-		/* quiet for the whole window, or the core is shared: sleep */
-	}
-	if (pktchan_consume(ch, pkts, CHAN_BATCH, cc->buf, cc->buflen,
-	    CHAN_ROUNDS, chan_batch, cc) == 1) {
+	if (pktchan_consume(self->chan[cc->c], pkts, CHAN_BATCH, cc->buf,
+	    cc->buflen, CHAN_ROUNDS, chan_batch, cc) == 1) {
 		/* the fd may not fire again: come back */
 		event_active(&cc->ev, EV_READ, 0);
 	}

@@ -96,8 +96,6 @@ int	 child_compose(enum meshd_role, uint32_t, uint32_t, int,
  * after (may be NULL) runs after each batch.  Drains the ring, then
  * sleeps on its eventfd; bounded work per wake-up.
  */
-/* the consumers' levers, read once before the sandbox */
-void	 child_chan_init(void);
 void	 child_chan_consume(enum mesh_chan,
 	    void (*)(struct pktchan_pkt *, size_t), void (*)(void));
 /* the role's global counters (id 0), then STATS_END, for request reqid */

@@ -195,7 +195,6 @@ child_start(struct child *c, int argc, char *argv[], void (*init)(void))
 		log_setsink(child_log);
 		closelog();
 	}
-	child_chan_init();
 	if (init != NULL)
 		init();
 	/* meshd -n as a user: nothing to drop, the keys are checked all

@@ -510,14 +510,10 @@ pktchan_pop(struct pktchan *ch, struct pktchan_pkt *out, size_t max,
 	return n;
 }
 
-/*
- * One bounded round; sleep: announce sleep when the ring is empty
- * (pktchan_consume), or not (pktchan_consume_awake).
- */
-static int
-consume(struct pktchan *ch, struct pktchan_pkt *pkts, size_t max,
+int
+pktchan_consume(struct pktchan *ch, struct pktchan_pkt *pkts, size_t max,
     uint8_t *buf, size_t buflen, unsigned int rounds,
-    void (*fn)(struct pktchan_pkt *, size_t, void *), void *arg, int sleep)
+    void (*fn)(struct pktchan_pkt *, size_t, void *), void *arg)
 {
 	unsigned int	turns = 0;
 	size_t		n;
@@ -530,30 +526,12 @@ consume(struct pktchan *ch, struct pktchan_pkt *pkts, size_t max,
 			fn(pkts, n, arg);
 			continue;
 		}
-		if (!sleep)
-			return 0;
 		if (pktchan_sleep(ch) == 0)
 			return 0;
 		/* and so does every pass where more came */
 		if (turns++ == rounds)
 			return 1;
 	}
-}
-
-int
-pktchan_consume(struct pktchan *ch, struct pktchan_pkt *pkts, size_t max,
-    uint8_t *buf, size_t buflen, unsigned int rounds,
-    void (*fn)(struct pktchan_pkt *, size_t, void *), void *arg)
-{
-	return consume(ch, pkts, max, buf, buflen, rounds, fn, arg, 1);
-}
-
-int
-pktchan_consume_awake(struct pktchan *ch, struct pktchan_pkt *pkts,
-    size_t max, uint8_t *buf, size_t buflen, unsigned int rounds,
-    void (*fn)(struct pktchan_pkt *, size_t, void *), void *arg)
-{
-	return consume(ch, pkts, max, buf, buflen, rounds, fn, arg, 0);
 }
 
 int

@@ -253,24 +253,12 @@ uint32_t pktchan_space(struct pktchan *);
  * rounds * max slots.  It returns 0 when the ring was empty and the
  * consumer sleeps: wait on the fd; 1 when the round ended at the cap:
  * reschedule (event_active), do not wait on the fd.
- *
- * pktchan_consume_awake() is the same round without going to sleep:
- * when a pop finds nothing (an empty ring, or only bad slots, at most
- * max of them) it returns 0 and the consumer is still awake,
- * so producers do not write the eventfd; the consumer must come back
- * (event_active) and look again, and call pktchan_consume() (or
- * pktchan_sleep()) before it waits on the fd.  This is adaptive
- * polling: for a short while after traffic a consumer keeps looking
- * and neither side makes a system call for the hand-over (child.c).
  */
 size_t	 pktchan_pop(struct pktchan *, struct pktchan_pkt *out, size_t max,
 	    uint8_t *buf, size_t buflen);
 int	 pktchan_consume(struct pktchan *, struct pktchan_pkt *pkts,
 	    size_t max, uint8_t *buf, size_t buflen, unsigned int rounds,
 	    void (*fn)(struct pktchan_pkt *, size_t, void *), void *arg);
-int	 pktchan_consume_awake(struct pktchan *, struct pktchan_pkt *,
-	    size_t, uint8_t *, size_t, unsigned int,
-	    void (*)(struct pktchan_pkt *, size_t, void *), void *);
 int	 pktchan_wakefd(const struct pktchan *);
 int	 pktchan_sleep(struct pktchan *);
 

@@ -102,9 +102,6 @@ static const struct allow allow_common[] = {
 			"crypto: key fds (wg_key_read_fd)"),
 	A(write,	"pktchan_flush() wakes a consumer's eventfd; log lines "
 			"on stderr under -d; tun: TUN writes"),
-	A(sched_yield,	"child.c: a packet-channel consumer polling "
-			"for a short while after traffic lets runnable "
-			"work go first"),
 	A(recvmsg,	"imsgbuf_read(), with fd passing"),
 	A(sendmsg,	"imsgbuf_write() (msgbuf_write); net: cookie replies "
 			"and handshake messages from a local address "
@@ -214,6 +211,7 @@ static const struct allow allow_sanitize[] = {
 	A(sigaltstack,	"ASan's alternate signal stack"),
 	A(mprotect,	"ASan's shadow memory"),
 	A(madvise,	"ASan's allocator returns memory"),
+	A(sched_yield,	"ASan's allocator"),
 	A(futex,	"ASan's internal locks"),
 	A(gettid,	"ASan's reports"),
 	A(readlink,	"ASan's reports"),

@@ -997,86 +997,6 @@ test_round_cap(void)
 	pktchan_detach(c);
 }
 
-/*
- * pktchan_consume_awake(): a round that never announces sleep, so the
- * producer writes no eventfd while the consumer polls; pktchan_consume()
- * afterwards sleeps as before; a look at bad slots takes one pop.
- */
-static void
-test_awake(void)
-{
-	struct pktchan		*p, *c;
-	struct pktchan_pkt	 out[8];
-	struct pktchan_stats	 ps, cs;
-	uint8_t			*raw, *buf, pkt[32];
-	const uint32_t		 nslots = 16, maxpkt = 100;
-	const size_t		 buflen = 8 * 112;
-	uint64_t		 got = 0;
-	uint32_t		 i, stride;
-	int			 r, good = 1;
-
-	if (pair(nslots, maxpkt, &p, &c, &raw) == -1 ||
-	    (buf = malloc(buflen)) == NULL) {
-		ok(0, "awake: set up");
-		return;
-	}
-	memset(pkt, 7, sizeof(pkt));
-	r = pktchan_consume_awake(c, out, 8, buf, buflen, 4, count_batch,
-	    &got);
-	ok(r == 0 && got == 0, "an empty ring: 0, nothing delivered");
-	/* polling: bursts arrive, none needs a wake-up */
-	for (i = 0; i < 10; i++) {
-		if (pktchan_push(p, i, NULL, 0, pkt, sizeof(pkt)) == -1 ||
-		    pktchan_push(p, i, NULL, 0, pkt, sizeof(pkt)) == -1)
-			good = 0;
-		pktchan_flush(p);
-		if (pktchan_consume_awake(c, out, 8, buf, buflen, 4,
-		    count_batch, &got) != 0)
-			good = 0;
-	}
-	pktchan_stats(p, &ps);
-	pktchan_stats(c, &cs);
-	ok(good && got == 20 && ps.wakeups == 0 && cs.sleeps == 0 &&
-	    !readable(pktchan_wakefd(c)),
-	    "20 packets to a polling consumer: no eventfd write, no sleep "
-	    "(wake-ups %llu)", (unsigned long long)ps.wakeups);
-	/* the window over: it sleeps, and the next packet wakes it */
-	r = pktchan_consume(c, out, 8, buf, buflen, 4, count_batch, &got);
-	(void)pktchan_push(p, 0, NULL, 0, pkt, sizeof(pkt));
-	pktchan_flush(p);
-	pktchan_stats(p, &ps);
-	ok(r == 0 && ps.wakeups == 1 && readable(pktchan_wakefd(c)),
-	    "then it sleeps, and a packet wakes it");
-	/* woken, it polls again: the flag is cleared, no second write */
-	r = pktchan_consume_awake(c, out, 8, buf, buflen, 4, count_batch,
-	    &got);
-	(void)pktchan_push(p, 0, NULL, 0, pkt, sizeof(pkt));
-	pktchan_flush(p);
-	pktchan_stats(p, &ps);
-	ok(r == 0 && got == 21 && ps.wakeups == 1,
-	    "polling again after a wake-up: the next packet needs none");
-	r = pktchan_consume_awake(c, out, 8, buf, buflen, 4, count_batch,
-	    &got);
-	ok(r == 0 && got == 22, "and is found by the next look");
-	/* a ring of impossible slots: the round ends at its cap */
-	memcpy(&stride, raw + PKTCHAN_OFF_STRIDE, 4);
-	for (i = 0; i < nslots; i++)
-		put32(raw + PKTCHAN_HDRSIZE + i * stride + PKTCHAN_SLOT_LEN,
-		    maxpkt + 1);
-	memcpy(&i, raw + PKTCHAN_OFF_HEAD, 4);
-	put32(raw + PKTCHAN_OFF_HEAD, i + nslots);
-	pktchan_stats(c, &cs);
-	r = pktchan_consume_awake(c, out, 4, buf, buflen, 2, count_batch,
-	    &got);
-	pktchan_stats(c, &ps);
-	ok(r == 0 && ps.bad - cs.bad == 4 && got == 22,
-	    "bad slots: a look takes one pop of them (4), delivers nothing");
-	munmap(raw, pktchan_size(nslots, maxpkt));
-	free(buf);
-	pktchan_detach(p);
-	pktchan_detach(c);
-}
-
 static void
 test_hostile_consumer(void)
 {
@@ -1269,7 +1189,6 @@ main(void)
 	test_attach();
 	test_hostile_producer();
 	test_round_cap();
-	test_awake();
 	test_hostile_consumer();
 	test_stopped();
 	test_wakeups();
