@@ -18,6 +18,12 @@
 #     MB_NEBULA_CIPHER=chachapoly   (or aes)
 #     MB_PIN=0           1 = pin everything in netns A to CPU 0 and in B to CPU 1
 #                        ("one core per host"; softirq work still runs where raised)
+#     MB_ONECORE=meshd,wg,nebula,tinc
+#                        these peers (of those run) again with everything on
+#                        CPU 0 (both tunnel ends, iperf3 client and server,
+#                        ping: taskset -c 0): ping, TCP 1 and 4, the 64-byte
+#                        ladder from two steps below the peer's best; reported
+#                        as one core / two cores, per peer.  0 = skip.
 #     MB_GUARD=1         nftables output guard in both namespaces (drop + count
 #                        anything not addressed to 198.18.0.0/24, 100.64.0.0/24)
 #     MB_OUT=FILE        append results as TSV: run<TAB>peer<TAB>metric<TAB>value
@@ -28,7 +34,7 @@
 #     MB_OBFS=1          meshd again as a two-node mesh with obfuscation on (the
 #                        lever tests: ping, TCP 1 and 4, the 64-byte ladder), as a
 #                        ratio to plain meshd.  0 = skip.
-#     MB_ABLATE=gso,gro,tso,tungro,poll,cipherctx,sockbuf
+#     MB_ABLATE=gso,gro,tso,tungro,cipherctx,sockbuf
 #                        meshd again once per lever, with MESHD_LEVERS_OFF=LEVER
 #                        (ping, TCP 1 and 4 streams, the 64-byte ladder from two
 #                        steps below meshd's best): each as a ratio to meshd with
@@ -47,10 +53,12 @@ set -u
 export LC_ALL=C
 
 SELF=$(readlink -f "${BASH_SOURCE[0]}")
-ABLATE=${MB_ABLATE:-gso,gro,tso,tungro,poll,cipherctx,sockbuf}
+ABLATE=${MB_ABLATE:-gso,gro,tso,tungro,cipherctx,sockbuf}
 [[ $ABLATE == 0 ]] && ABLATE=
+ONECORE_PEERS=${MB_ONECORE:-meshd,wg,nebula,tinc}
+[[ $ONECORE_PEERS == 0 ]] && ONECORE_PEERS=
 if [[ -n ${MB_MAX_SECONDS:-} ]]; then MAXS=$MB_MAX_SECONDS
-else MAXS=$(( 900 + 150 * $(awk -F, '{print NF}' <<<"$ABLATE") )); fi
+else MAXS=$(( 900 + 150 * $(awk -F, '{print NF}' <<<"$ABLATE,$ONECORE_PEERS") )); fi
 # Hard bound: re-exec once under timeout(1); on expiry it TERMs this script's
 # process group (our children only), and our trap tidies up.
 if [[ -z ${MB_UNDER_TIMEOUT:-} ]]; then
@@ -91,8 +99,8 @@ IPERF_SRV=0 OTHER_MAX=0 MD_RUNS=0
 
 log() { printf '[%s] %s\n' "$(date +%T)" "$*" >&2; }
 die() { log "FATAL: $*"; exit 1; }
-nsa() { timeout "${T:-20}" ip netns exec "$NS_A" "$@"; }
-nsb() { timeout "${T:-20}" ip netns exec "$NS_B" "$@"; }
+nsa() { timeout "${T:-20}" ip netns exec "$NS_A" $(pin "$NS_A") "$@"; }
+nsb() { timeout "${T:-20}" ip netns exec "$NS_B" $(pin "$NS_B") "$@"; }
 
 # ---------------------------------------------------------------- processes
 pstart() { local s; s=$(cat "/proc/$1/stat" 2>/dev/null) || return 1; s=${s##*) }; set -- $s; echo "${20}"; }
@@ -104,8 +112,13 @@ kill_tracked() {   # $1 = signal
     [[ $(pstart "$pid" 2>/dev/null) == "$st" ]] && kill "-$1" "$pid" 2>/dev/null
   done
 }
-# pin NS -> "taskset -c N" prefix when MB_PIN=1 (A -> CPU 0, B -> CPU 1)
-pin() { ((PIN)) || return 0; [[ $1 == "$NS_A" ]] && echo "taskset -c 0" || echo "taskset -c 1"; }
+# pin NS -> "taskset -c N" prefix when MB_PIN=1 (A -> CPU 0, B -> CPU 1);
+# "taskset -c 0" for both in the one-core runs
+ONECORE=0 SFX=
+pin() {
+  ((ONECORE)) && { echo "taskset -c 0"; return 0; }
+  ((PIN)) || return 0; [[ $1 == "$NS_A" ]] && echo "taskset -c 0" || echo "taskset -c 1"
+}
 # start_bg NAME NS LOG CMD... ; sets BG_PID to the command's own PID
 start_bg() {
   local name=$1 ns=$2 lg=$3; shift 3
@@ -174,7 +187,11 @@ snap() {  # -> global SNAP: "usr sys busy total steal usrsys txp txb tundrops ip
   SNAP="$u $s $(sys_cpu) $(veth_ctr) $td $(sock_drops "$NS_B" 5201) $qd $o"
 }
 
-put() { R[$1.$2]=$3; [[ -z ${MB_OUT:-} ]] || printf '%s\t%s\t%s\t%s\n' "$RUN_ID" "$1" "$2" "$3" >>"$MB_OUT"; return 0; }
+# put PEER KEY VALUE; in the one-core runs PEER gets the suffix -1core
+put() {
+  local p=$1; [[ -n $SFX && $p != *"$SFX" ]] && p=$p$SFX
+  R[$p.$2]=$3; [[ -z ${MB_OUT:-} ]] || printf '%s\t%s\t%s\t%s\n' "$RUN_ID" "$p" "$2" "$3" >>"$MB_OUT"; return 0
+}
 fdiv() { awk -v a="$1" -v b="$2" -v f="${3:-%.1f}" 'BEGIN{ if (b+0 == 0) print "-"; else printf f"\n", a/b }'; }
 
 # iperf PEER TAG DST ARGS... : runs iperf3 client in A, records metrics
@@ -308,7 +325,15 @@ idle_cpu() {
   put "$peer" idle_cpu_ms_per_10s "$(awk -v d=$((c1 - c0)) -v s="$IDLE_SECS" 'BEGIN{printf "%.2f", d/1e6*10/s}')"
 }
 load_tests() {
-  local peer=$1 dst=$2
+  local peer=$1$SFX dst=$2
+  if ((ONECORE)); then   # the one-core run: what the one-core table compares
+    local s=${R[$1.sweep_best_step]:-1}
+    ping_rtt "$peer" "$dst"
+    iperf "$peer" tcp1 "$dst"
+    iperf "$peer" tcp4 "$dst" -P 4
+    ((SWEEP_SECS > 0)) && udp_sweep "$peer" "$dst" $((s > 2 ? s - 2 : 1))
+    return 0
+  fi
   ping_rtt "$peer" "$dst"
   iperf "$peer" tcp1 "$dst"
   iperf "$peer" tcp4 "$dst" -P 4
@@ -375,7 +400,7 @@ peer_raw() {
 
 peer_wg() {
   command -v wireguard-go >/dev/null && command -v wg >/dev/null || { put wg note "not installed"; return 1; }
-  local IA=mbwg$$a IB=mbwg$$b d=$TMP/wg pa pb ka kb
+  local IA=mbwg$$a IB=mbwg$$b d=$TMP/wg$SFX pa pb ka kb
   mkdir -p "$d"; (umask 077; wg genkey >"$d/a.key"; wg genkey >"$d/b.key")
   ka=$(wg pubkey <"$d/a.key"); kb=$(wg pubkey <"$d/b.key")
   WG_SOCKS+=("/var/run/wireguard/$IA.sock" "/var/run/wireguard/$IB.sock")
@@ -426,7 +451,7 @@ peer_wg() {
 
 peer_nebula() {
   command -v nebula >/dev/null && command -v nebula-cert >/dev/null || { put nebula note "not installed"; return 1; }
-  local d=$TMP/nebula IA=mbneb$$a IB=mbneb$$b pa pb
+  local d=$TMP/nebula$SFX IA=mbneb$$a IB=mbneb$$b pa pb
   mkdir -p "$d"
   ( cd "$d" && timeout 20 nebula-cert ca -name mb-bench -duration 2h \
       && timeout 20 nebula-cert sign -name a -ip "$OA/24" -out-crt a.crt -out-key a.key \
@@ -471,7 +496,7 @@ EOF
 
 peer_tinc() {
   command -v tincd >/dev/null || { put tinc note "not installed"; return 1; }
-  local d=$TMP/tinc IA=mbtnc$$a IB=mbtnc$$b pa pb n
+  local d=$TMP/tinc$SFX IA=mbtnc$$a IB=mbtnc$$b pa pb n
   for n in a b; do
     mkdir -p "$d/$n/hosts"
     local me_if=$IA me_u=$UA me_o=$OA
@@ -513,7 +538,7 @@ pss_kb() { local p t=0 x; for p in "$@"; do x=$(awk '/^Pss:/{print $2}' "/proc/$
 
 peer_meshd() {   # peer_meshd [LEVER]: with LEVER, an ablation run with it off;
                  # LEVER "obfs": a mesh of the two, obfuscation on (issue 18)
-  local root=${MESHD_ROOT:-} lever=${1:-} me=meshd
+  local root=${MESHD_ROOT:-} lever=${1:-} me=meshd$SFX
   local -a envp=()
   [[ -n $lever ]] && { me=meshd-off-$lever; envp=(env "MESHD_LEVERS_OFF=$lever"); }
   [[ $lever == obfs ]] && { me=meshd-obfs; envp=(); }
@@ -645,6 +670,24 @@ if [[ -n $ABLATE && " ${ORDER[*]} " == *" meshd "* && -z ${R[meshd.note]:-} ]]; 
     fi
   done
 fi
+# one core against two: the peers again, everything on CPU 0
+declare -a ONE=()
+if [[ -n $ONECORE_PEERS ]] && command -v taskset >/dev/null; then
+  IFS=, read -ra OLIST <<<"$ONECORE_PEERS"
+  HS_SAVE=$HS_CYCLES; HS_CYCLES=0; ONECORE=1; SFX=-1core
+  taskset -a -p -c 0 "$IPERF_SRV" >/dev/null
+  for p in "${OLIST[@]}"; do
+    [[ $p != raw && " ${ORDER[*]} " == *" $p "* && -z ${R[$p.note]:-} ]] || continue
+    ONE+=("$p"); log "== $p, everything on one core (taskset -c 0)"
+    if ! "peer_$p"; then
+      log "$p-1core: failed (${R[$p-1core.note]:-see above})"
+      [[ -n ${R[$p-1core.note]:-} ]] || put "$p" note failed
+      ((${#TUN_PIDS[@]})) && stop_pids "${TUN_PIDS[@]}"; TUN_PIDS=(); TUN_PORT=
+    fi
+  done
+  ONECORE=0; SFX=; HS_CYCLES=$HS_SAVE
+  taskset -a -p -c "0-$(($(nproc) - 1))" "$IPERF_SRV" >/dev/null
+fi
 G=$( [[ $GUARD == 1 ]] && guard_drops || echo off )
 
 # ---------------------------------------------------------------- report
@@ -759,6 +802,22 @@ if ((${#ABL[@]})); then
       "$(ratio "${R[$m.sweep_kpps_le1pct]:-}" "${R[meshd.sweep_kpps_le1pct]:-}")" \
       "$(ratio "${R[$m.ping_avg_ms]:-}" "${R[meshd.ping_avg_ms]:-}")" \
       "$(ratio "${R[$m.ping_p50_ms]:-}" "${R[meshd.ping_p50_ms]:-}")"
+  done
+fi
+# one core / two cores: how each peer grows with a second core (both ends,
+# iperf3 and ping share the cores in either case)
+if ((${#ONE[@]})); then
+  printf '\n%-36s%10s%10s%10s%10s%10s\n' "one core / two cores" "TCP 1" "TCP 4" "${SMALL_LEN}B kpps" "RTT avg" "RTT p50"
+  for p in "${ONE[@]}"; do
+    m=$p-1core
+    if [[ -n ${R[$m.note]:-} ]]; then printf '%-36s%10s\n' "  $p" "${R[$m.note]}"; continue; fi
+    printf '%-36s%10s%10s%10s%10s%10s\n' "  $p, one core (absolute)" "${R[$m.tcp1.mbps]:--}" "${R[$m.tcp4.mbps]:--}" \
+      "${R[$m.sweep_kpps_le1pct]:--}" "${R[$m.ping_avg_ms]:--}" "${R[$m.ping_p50_ms]:--}"
+    printf '%-36s%10s%10s%10s%10s%10s\n' "  $p, one / two" "$(ratio "${R[$m.tcp1.mbps]:-}" "${R[$p.tcp1.mbps]:-}")" \
+      "$(ratio "${R[$m.tcp4.mbps]:-}" "${R[$p.tcp4.mbps]:-}")" \
+      "$(ratio "${R[$m.sweep_kpps_le1pct]:-}" "${R[$p.sweep_kpps_le1pct]:-}")" \
+      "$(ratio "${R[$m.ping_avg_ms]:-}" "${R[$p.ping_avg_ms]:-}")" \
+      "$(ratio "${R[$m.ping_p50_ms]:-}" "${R[$p.ping_p50_ms]:-}")"
   done
 fi
 printf '\n%-36s%14s\n' "guard: packets dropped (non-lab dst)" "$G"
