@@ -324,16 +324,20 @@ idle_cpu() {
   c0=$(cpu_ns_all "${TUN_PIDS[@]}"); sleep "$IDLE_SECS"; c1=$(cpu_ns_all "${TUN_PIDS[@]}")
   put "$peer" idle_cpu_ms_per_10s "$(awk -v d=$((c1 - c0)) -v s="$IDLE_SECS" 'BEGIN{printf "%.2f", d/1e6*10/s}')"
 }
+# compare_tests NAME BASE DST: what the ratio tables (obfuscation, ablation,
+# one core) compare: ping, TCP 1 and 4 streams, and the 64-byte ladder from
+# two steps below BASE's best, recorded under NAME
+compare_tests() {
+  local name=$1 s=${R[$2.sweep_best_step]:-1} dst=$3
+  ping_rtt "$name" "$dst"
+  iperf "$name" tcp1 "$dst"
+  iperf "$name" tcp4 "$dst" -P 4
+  ((SWEEP_SECS > 0)) && udp_sweep "$name" "$dst" $((s > 2 ? s - 2 : 1))
+  return 0
+}
 load_tests() {
   local peer=$1$SFX dst=$2
-  if ((ONECORE)); then   # the one-core run: what the one-core table compares
-    local s=${R[$1.sweep_best_step]:-1}
-    ping_rtt "$peer" "$dst"
-    iperf "$peer" tcp1 "$dst"
-    iperf "$peer" tcp4 "$dst" -P 4
-    ((SWEEP_SECS > 0)) && udp_sweep "$peer" "$dst" $((s > 2 ? s - 2 : 1))
-    return 0
-  fi
+  ((ONECORE)) && { compare_tests "$peer" "$1" "$dst"; return 0; }
   ping_rtt "$peer" "$dst"
   iperf "$peer" tcp1 "$dst"
   iperf "$peer" tcp4 "$dst" -P 4
@@ -615,12 +619,8 @@ EOF
   put "$me" hs_first_rtt_ms "$FP_RTT"
   local c1=0; for p in "${TUN_PIDS[@]}"; do c1=$((c1 + $(cpu_ns "$p"))); done
   put "$me" hs_first_cpu_us "$(( (c1 - c0) / 1000 ))"
-  if [[ -n $lever ]]; then   # the figures the ablation table compares
-    ping_rtt "$me" "$OB"
-    iperf "$me" tcp1 "$OB"
-    iperf "$me" tcp4 "$OB" -P 4
-    local s=${R[meshd.sweep_best_step]:-1}
-    ((SWEEP_SECS > 0)) && udp_sweep "$me" "$OB" $((s > 2 ? s - 2 : 1))
+  if [[ -n $lever ]]; then
+    compare_tests "$me" meshd "$OB"
   else
     load_tests meshd "$OB"
   fi
@@ -777,47 +777,37 @@ if [[ -n ${R[meshd.ping_avg_ms]:-} ]] && [[ -n $(best_of ping_avg_ms lo) ]]; the
   done
 fi
 
+# the ratio tables: the figures compare_tests records, five columns
+CMP_KEYS=(tcp1.mbps tcp4.mbps sweep_kpps_le1pct ping_avg_ms ping_p50_ms)
+cmp_head() { printf '\n%-36s%10s%10s%10s%10s%10s\n' "$1" "TCP 1" "TCP 4" "${SMALL_LEN}B kpps" "RTT avg" "RTT p50"; }
+cmp_abs() {    # cmp_abs LABEL NAME: NAME's figures as measured
+  local k; printf '%-36s' "$1"; for k in "${CMP_KEYS[@]}"; do printf '%10s' "${R[$2.$k]:--}"; done; printf '\n'
+}
+cmp_ratio() {  # cmp_ratio LABEL NAME BASE: NAME / BASE, or NAME's note
+  local k
+  if [[ -n ${R[$2.note]:-} ]]; then printf '%-36s%10s\n' "$1" "${R[$2.note]}"; return; fi
+  printf '%-36s' "$1"; for k in "${CMP_KEYS[@]}"; do printf '%10s' "$(ratio "${R[$2.$k]:-}" "${R[$3.$k]:-}")"; done; printf '\n'
+}
 # obfuscation's cost: obfuscated / plain (issue 18: within 10%)
 if [[ -n ${R[meshd-obfs.tcp1.mbps]:-} ]]; then
-  printf '\n%-36s%10s%10s%10s%10s%10s\n' "meshd obfuscated / plain" "TCP 1" "TCP 4" "${SMALL_LEN}B kpps" "RTT avg" "RTT p50"
-  printf '%-36s%10s%10s%10s%10s%10s\n' "  obfuscated (absolute)" "${R[meshd-obfs.tcp1.mbps]:--}" "${R[meshd-obfs.tcp4.mbps]:--}" \
-    "${R[meshd-obfs.sweep_kpps_le1pct]:--}" "${R[meshd-obfs.ping_avg_ms]:--}" "${R[meshd-obfs.ping_p50_ms]:--}"
-  printf '%-36s%10s%10s%10s%10s%10s\n' "  ratio" "$(ratio "${R[meshd-obfs.tcp1.mbps]:-}" "${R[meshd.tcp1.mbps]:-}")" \
-    "$(ratio "${R[meshd-obfs.tcp4.mbps]:-}" "${R[meshd.tcp4.mbps]:-}")" \
-    "$(ratio "${R[meshd-obfs.sweep_kpps_le1pct]:-}" "${R[meshd.sweep_kpps_le1pct]:-}")" \
-    "$(ratio "${R[meshd-obfs.ping_avg_ms]:-}" "${R[meshd.ping_avg_ms]:-}")" \
-    "$(ratio "${R[meshd-obfs.ping_p50_ms]:-}" "${R[meshd.ping_p50_ms]:-}")"
+  cmp_head "meshd obfuscated / plain"
+  cmp_abs "  obfuscated (absolute)" meshd-obfs
+  cmp_ratio "  ratio" meshd-obfs meshd
 fi
 # ablation: each lever off, as a ratio to meshd with every lever on.  For
 # throughput below 1.00x means the lever helps; for RTT above 1.00x does.
 if ((${#ABL[@]})); then
-  printf '\n%-36s%10s%10s%10s%10s%10s\n' "meshd, one lever off / all on" "TCP 1" "TCP 4" "${SMALL_LEN}B kpps" "RTT avg" "RTT p50"
-  printf '%-36s%10s%10s%10s%10s%10s\n' "  all levers on (absolute)" "${R[meshd.tcp1.mbps]:--}" "${R[meshd.tcp4.mbps]:--}" \
-    "${R[meshd.sweep_kpps_le1pct]:--}" "${R[meshd.ping_avg_ms]:--}" "${R[meshd.ping_p50_ms]:--}"
-  for l in "${ABL[@]}"; do
-    m=meshd-off-$l
-    if [[ -n ${R[$m.note]:-} ]]; then printf '%-36s%10s\n' "  $l off" "${R[$m.note]}"; continue; fi
-    printf '%-36s%10s%10s%10s%10s%10s\n' "  $l off" "$(ratio "${R[$m.tcp1.mbps]:-}" "${R[meshd.tcp1.mbps]:-}")" \
-      "$(ratio "${R[$m.tcp4.mbps]:-}" "${R[meshd.tcp4.mbps]:-}")" \
-      "$(ratio "${R[$m.sweep_kpps_le1pct]:-}" "${R[meshd.sweep_kpps_le1pct]:-}")" \
-      "$(ratio "${R[$m.ping_avg_ms]:-}" "${R[meshd.ping_avg_ms]:-}")" \
-      "$(ratio "${R[$m.ping_p50_ms]:-}" "${R[meshd.ping_p50_ms]:-}")"
-  done
+  cmp_head "meshd, one lever off / all on"
+  cmp_abs "  all levers on (absolute)" meshd
+  for l in "${ABL[@]}"; do cmp_ratio "  $l off" "meshd-off-$l" meshd; done
 fi
 # one core / two cores: how each peer grows with a second core (both ends,
 # iperf3 and ping share the cores in either case)
 if ((${#ONE[@]})); then
-  printf '\n%-36s%10s%10s%10s%10s%10s\n' "one core / two cores" "TCP 1" "TCP 4" "${SMALL_LEN}B kpps" "RTT avg" "RTT p50"
+  cmp_head "one core / two cores"
   for p in "${ONE[@]}"; do
-    m=$p-1core
-    if [[ -n ${R[$m.note]:-} ]]; then printf '%-36s%10s\n' "  $p" "${R[$m.note]}"; continue; fi
-    printf '%-36s%10s%10s%10s%10s%10s\n' "  $p, one core (absolute)" "${R[$m.tcp1.mbps]:--}" "${R[$m.tcp4.mbps]:--}" \
-      "${R[$m.sweep_kpps_le1pct]:--}" "${R[$m.ping_avg_ms]:--}" "${R[$m.ping_p50_ms]:--}"
-    printf '%-36s%10s%10s%10s%10s%10s\n' "  $p, one / two" "$(ratio "${R[$m.tcp1.mbps]:-}" "${R[$p.tcp1.mbps]:-}")" \
-      "$(ratio "${R[$m.tcp4.mbps]:-}" "${R[$p.tcp4.mbps]:-}")" \
-      "$(ratio "${R[$m.sweep_kpps_le1pct]:-}" "${R[$p.sweep_kpps_le1pct]:-}")" \
-      "$(ratio "${R[$m.ping_avg_ms]:-}" "${R[$p.ping_avg_ms]:-}")" \
-      "$(ratio "${R[$m.ping_p50_ms]:-}" "${R[$p.ping_p50_ms]:-}")"
+    if [[ -z ${R[$p-1core.note]:-} ]]; then cmp_abs "  $p, one core (absolute)" "$p-1core"; fi
+    cmp_ratio "  $p, one / two" "$p-1core" "$p"
   done
 fi
 printf '\n%-36s%14s\n' "guard: packets dropped (non-lab dst)" "$G"
