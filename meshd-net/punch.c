@@ -27,7 +27,13 @@
  *	most one per peer per backoff: 5 s doubling to 60 s while attempts
  *	fail).
  * A coordinator answers a CONNECT with a CALL_ME to both members at
- *	once, each with the other's candidates.
+ *	once, each with the other's candidates.  Neither is acknowledged,
+ *	and the asker cannot tell whether the other side's came: still
+ *	unanswered 1 s after the CALL_ME, it asks again, and a second
+ *	later if no CALL_ME came of that (twice at most);
+ *	the new CALL_MEs restart the sends on both sides, not the
+ *	attempt's 10 s.  Else one lost CALL_ME cost the whole attempt and
+ *	a backoff (punch.t's 10% loss).
  * On CALL_ME both ask crypto for a handshake and send their latest
  *	initiation to every candidate at 0, 100, 250, 500 ms, 1, 2, 4 s;
  *	the copies a responder already took it rejects by their timestamp.
@@ -117,6 +123,9 @@
 #define PUNCH_CONN_NS		(5 * NS)	/* ... in this long */
 #define PUNCH_PAIR_NS		NS	/* one CALL_ME a pair a second */
 #define PUNCH_PAIRS		256	/* pairs remembered for that */
+#define PUNCH_REASK_MS		1000	/* the asker, unanswered this far */
+#define PUNCH_REASKS		2	/* into an attempt, asks again */
+#define PUNCH_ASKED_NS		(3 * NS) /* a CALL_ME this soon answers it */
 /*
  * A CONNECT waits this long for the spray's answer: members on one LAN
  * or on public addresses reach each other without a coordinator's call,
@@ -153,13 +162,16 @@ struct punch {
 	uint64_t		 init_ns;	/* when crypto sent it */
 	uint64_t		 auth_ns;	/* authenticated last, 0 never */
 	uint64_t		 connect_ns;	/* last CONNECT sent */
+	int			 asked;		/* we sent it: we may ask again */
+	uint32_t		 reasks;	/* CONNECTs again since */
 	uint64_t		 next_connect_ns;
 	uint32_t		 backoff;	/* seconds */
 	int			 connect_due;	/* CONNECT after the delay */
 	/* the attempt a CALL_ME started */
 	int			 attempting;
 	uint64_t		 attempt;
-	uint64_t		 att_ns;
+	uint64_t		 att_ns;	/* began; it ends 10 s on */
+	uint64_t		 sched_ns;	/* the sends' schedule began */
 	size_t			 step;
 	uint32_t		 probes;
 	uint32_t		 fails;		/* attempts failed in a row */
@@ -524,7 +536,7 @@ punch_bday_socket(uint32_t id, uint16_t sock)
 
 /* CONNECT to every coordinator of ours: they call both sides */
 static void
-send_connect(struct punch *p, const uint8_t key[32], uint64_t now)
+connect_msgs(const uint8_t key[32])
 {
 	struct net_peer		*np;
 	struct coord_msg	 m;
@@ -535,7 +547,15 @@ send_connect(struct punch *p, const uint8_t key[32], uint64_t now)
 	for (np = net_peer_first(); np != NULL; np = net_peer_next(np))
 		if (np->coordinator)
 			coord_send_msg(np->id, &m);
+}
+
+static void
+send_connect(struct punch *p, const uint8_t key[32], uint64_t now)
+{
+	connect_msgs(key);
 	p->connect_ns = now;
+	p->asked = 1;
+	p->reasks = 0;
 	if (p->backoff == 0)
 		p->backoff = PUNCH_BACKOFF_MIN;
 	p->next_connect_ns = now + p->backoff * NS;
@@ -649,6 +669,7 @@ static void
 attempt_end(struct punch *p, uint64_t now)
 {
 	p->attempting = 0;
+	p->asked = 0;
 	evtimer_del(&p->ev);
 	p->bday_last = p->bday != 0;
 	bday_end(p, 0);
@@ -692,9 +713,30 @@ punch_timer(int fd, short event, void *arg)
 		attempt_end(p, now);
 		return;
 	}
+	/*
+	 * Unanswered a second into a simultaneous open we asked for (or
+	 * two, when no CALL_ME answered the first ask again): the
+	 * other side's CALL_ME may have been lost (the coordinator cannot
+	 * know, and a lost one would cost the attempt and a backoff).  Ask
+	 * again; the coordinator's CALL_MEs restart the sends on both
+	 * sides.  Only the asker asks, at most PUNCH_REASKS times.
+	 */
+	if ((schedule_ms[p->step] == PUNCH_REASK_MS ||
+	    schedule_ms[p->step] == 2 * PUNCH_REASK_MS) && p->asked &&
+	    p->bday == 0 && p->reasks < PUNCH_REASKS &&
+	    p->auth_ns < p->att_ns) {
+		p->reasks++;
+		p->connect_ns = now;
+		connect_msgs(p->key);
+		log_debug("peer %s: attempt %016llx unanswered after %u "
+		    "probes: CONNECT again (%u)", p->np->name,
+		    (unsigned long long)p->attempt, p->probes, p->reasks);
+	}
 	spray(p, now);
 	p->step++;
-	due = p->att_ns + schedule_ms[p->step] * MS;
+	/* its end stays where it was, whatever CALL_MEs came since */
+	due = (p->step == SCHEDULE_STEPS - 1 ? p->att_ns : p->sched_ns) +
+	    schedule_ms[p->step] * MS;
 	due = due > now ? due - now : 0;
 	tv.tv_sec = due / NS;
 	tv.tv_usec = (due % NS) / 1000;
@@ -730,17 +772,29 @@ punch_call_me(struct net_peer *coord, const struct coord_msg *m)
 		child_compose(PROC_CRYPTO, IMSG_WANT_SESSION, id, -1, NULL, 0);
 		return;
 	}
-	p->attempting = 1;
-	p->attempt = m->attempt;
-	p->att_ns = mesh_monotonic_ns();
-	p->step = 0;
-	p->probes = 0;
 	/*
-	 * A simultaneous open failed before: a birthday, if none runs
-	 * and the CALL_ME names the peer's NAT
+	 * One while a simultaneous open runs (an asker's again, or another
+	 * coordinator's) sends anew from now, but the attempt ends when it
+	 * would have: a failure costs no more than before.
 	 */
-	if (p->fails > 0 && pu.bday == NULL && bday_target(p, &p->bday_at))
-		bday_start(p, p->att_ns);
+	p->attempt = m->attempt;
+	p->sched_ns = mesh_monotonic_ns();
+	p->step = 0;
+	if (!p->attempting) {
+		p->attempting = 1;
+		p->att_ns = p->sched_ns;
+		p->probes = 0;
+		/* it answers our CONNECT, not one long gone */
+		if (p->att_ns - p->connect_ns > PUNCH_ASKED_NS)
+			p->asked = 0;
+		/*
+		 * A simultaneous open failed before: a birthday, if none
+		 * runs and the CALL_ME names the peer's NAT
+		 */
+		if (p->fails > 0 && pu.bday == NULL &&
+		    bday_target(p, &p->bday_at))
+			bday_start(p, p->att_ns);
+	}
 	/* crypto initiates, and its initiation comes back here to spray */
 	child_compose(PROC_CRYPTO, IMSG_WANT_SESSION, id, -1, NULL, 0);
 	evtimer_add(&p->ev, &tv);
@@ -813,6 +867,7 @@ punch_authenticated(struct net_peer *np)
 	}
 	p->bday_last = 0;
 	p->path = path;
+	p->asked = 0;
 	if (p->attempting || p->connect_due) {
 		p->attempting = 0;
 		p->connect_due = 0;
