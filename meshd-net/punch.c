@@ -162,7 +162,6 @@ struct punch {
 	uint64_t		 init_ns;	/* when crypto sent it */
 	uint64_t		 auth_ns;	/* authenticated last, 0 never */
 	uint64_t		 connect_ns;	/* last CONNECT sent */
-	int			 asked;		/* we sent it: we may ask again */
 	uint32_t		 reasks;	/* CONNECTs again since */
 	uint64_t		 next_connect_ns;
 	uint32_t		 backoff;	/* seconds */
@@ -554,7 +553,6 @@ send_connect(struct punch *p, const uint8_t key[32], uint64_t now)
 {
 	connect_msgs(key);
 	p->connect_ns = now;
-	p->asked = 1;
 	p->reasks = 0;
 	if (p->backoff == 0)
 		p->backoff = PUNCH_BACKOFF_MIN;
@@ -669,7 +667,6 @@ static void
 attempt_end(struct punch *p, uint64_t now)
 {
 	p->attempting = 0;
-	p->asked = 0;
 	evtimer_del(&p->ev);
 	p->bday_last = p->bday != 0;
 	bday_end(p, 0);
@@ -719,18 +716,21 @@ punch_timer(int fd, short event, void *arg)
 	 * other side's CALL_ME may have been lost (the coordinator cannot
 	 * know, and a lost one would cost the attempt and a backoff).  Ask
 	 * again; the coordinator's CALL_MEs restart the sends on both
-	 * sides.  Only the asker asks, at most PUNCH_REASKS times.
+	 * sides.  Only the asker asks (its CONNECT, or its last ask, came
+	 * just before the attempt or in it), at most PUNCH_REASKS times.
 	 */
 	if ((schedule_ms[p->step] == PUNCH_REASK_MS ||
-	    schedule_ms[p->step] == 2 * PUNCH_REASK_MS) && p->asked &&
+	    schedule_ms[p->step] == 2 * PUNCH_REASK_MS) &&
+	    p->connect_ns + PUNCH_ASKED_NS >= p->att_ns &&
 	    p->bday == 0 && p->reasks < PUNCH_REASKS &&
 	    p->auth_ns < p->att_ns) {
 		p->reasks++;
 		p->connect_ns = now;
 		connect_msgs(p->key);
-		log_debug("peer %s: attempt %016llx unanswered after %u "
-		    "probes: CONNECT again (%u)", p->np->name,
-		    (unsigned long long)p->attempt, p->probes, p->reasks);
+		log_info("peer %s: punch attempt %016llx unanswered after "
+		    "%u probes: asking the coordinators again (%u of %u)",
+		    p->np->name, (unsigned long long)p->attempt, p->probes,
+		    p->reasks, PUNCH_REASKS);
 	}
 	spray(p, now);
 	p->step++;
@@ -784,9 +784,6 @@ punch_call_me(struct net_peer *coord, const struct coord_msg *m)
 		p->attempting = 1;
 		p->att_ns = p->sched_ns;
 		p->probes = 0;
-		/* it answers our CONNECT, not one long gone */
-		if (p->att_ns - p->connect_ns > PUNCH_ASKED_NS)
-			p->asked = 0;
 		/*
 		 * A simultaneous open failed before: a birthday, if none
 		 * runs and the CALL_ME names the peer's NAT
@@ -867,7 +864,6 @@ punch_authenticated(struct net_peer *np)
 	}
 	p->bday_last = 0;
 	p->path = path;
-	p->asked = 0;
 	if (p->attempting || p->connect_due) {
 		p->attempting = 0;
 		p->connect_due = 0;
