@@ -65,6 +65,13 @@ wait_for() {
 	done
 	return 1
 }
+# listening NS PORT [u]: something in NS listens on TCP port PORT (with u:
+# is bound to UDP port PORT).  A server started in the background may take
+# seconds to bind on a busy machine (python3 does): wait_for this before
+# its first client, which gets a refusal otherwise.
+listening() {
+	ip netns exec "$1" ss -Hln"${3:-t}" "sport = :$2" | grep -q .
+}
 
 t_cleanup() {
 	local p n d

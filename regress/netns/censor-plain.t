@@ -157,7 +157,7 @@ while True:
 	d, a = s.recvfrom(65536)
 	s.sendto(d, a)' &
 T_PIDS+=("$!")
-wait_for 5 sh -c "ip netns exec $B ss -Hlun | grep -q ':40405'"
+wait_for 20 listening "$B" 40405 u || fail_setup "the echo server"
 o=$(pr 198.18.18.2 40405 --random --wait 1)
 [ "$(rep "$o" sent)" = 1500 ] && [ "$(rep "$o" replies)" -ge 1400 ]
 ok $? "the prober counts an echo server's replies ($(rep "$o" replies))"

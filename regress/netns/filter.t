@@ -122,10 +122,11 @@ listen "$A" 100.64.0.1 5001 5002 5004
 listen "$B" 100.64.0.2 5003 5005 5008
 udp_echo "$A" 100.64.0.1 6005
 udp_echo "$A" 100.64.0.1 6011
-wait_for 5 sh -c "ip netns exec $A ss -Hltn | grep -q :5004 &&
-    ip netns exec $B ss -Hltn | grep -q :5008 &&
-    ip netns exec $A ss -Hlun | grep -q :6011" ||
-    fail_setup "the test servers"
+servers_up() {	# the last port of each listen.py, and both echo servers
+	listening "$A" 5004 && listening "$B" 5008 &&
+	    listening "$A" 6005 u && listening "$A" 6011 u
+}
+wait_for 20 servers_up || fail_setup "the test servers"
 
 # ---- proto and peer, both ways
 t "b -> a ping: pass in proto icmp from peer b" \

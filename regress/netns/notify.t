@@ -118,7 +118,7 @@ listen() {
 	case $1 in /*) rm -f "$1" ;; esac
 	start_bg LISTENER ip netns exec "$NS" python3 "$D/listen.py" "$1" "$2" \
 	    "$SOCK" "$D/meshd.pid"
-	wait_for 10 grep -qx LISTENING "$2"
+	wait_for 20 grep -qx LISTENING "$2"
 }
 # start_meshd ADDR: meshd -d with NOTIFY_SOCKET=ADDR, its PID in
 # $D/meshd.pid (written before exec, for the listener) and MESHD_PID
@@ -247,7 +247,7 @@ import socket, time
 s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
 s.bind(('::', $PORT))
 time.sleep(60)"
-wait_for 5 sh -c "ip netns exec $NS ss -Huln 'sport = :$PORT' | grep -q ."
+wait_for 20 listening "$NS" "$PORT" u
 ok $? "the port is taken"
 start_meshd "$D/notify.sock" 2>"$D/meshd.log"
 wait "$MESHD_PID"

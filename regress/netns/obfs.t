@@ -67,7 +67,7 @@ want=$(sha256sum <"$D/blob" | cut -d' ' -f1)
 ip netns exec "$B" sh -c "timeout 60 nc -l -p 5001 | sha256sum" \
     >"$D/got" 2>/dev/null &
 T_PIDS+=("$!"); rx=$!
-sleep 0.5
+wait_for 20 listening "$B" 5001 || fail_setup "b's listener"
 ip netns exec "$A" timeout 60 nc -N 100.64.0.3 5001 <"$D/blob"
 wait "$rx"
 is "$(cut -d' ' -f1 "$D/got")" "$want" "20 MB a -> b arrive whole (sha256)"

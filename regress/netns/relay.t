@@ -80,7 +80,7 @@ diag "$(ctl a show peers)"
 # a transfer, checked with sha256
 head -c 16000000 /dev/urandom >"$D/blob"
 start_bg NCL ip netns exec "rlb$$" sh -c "nc -l -N -w 20 100.64.0.4 7000 >$D/blob.got"
-sleep 0.3
+wait_for 20 listening "rlb$$" 7000 || fail_setup "b's listener"
 ts=$(date +%s.%N)
 ip netns exec "rla$$" nc -N -w 20 100.64.0.4 7000 <"$D/blob"
 te=$(date +%s.%N)
@@ -89,7 +89,7 @@ is "$(sha256sum <"$D/blob.got")" "$(sha256sum <"$D/blob")" \
     "a 16 MB transfer a -> b through the relay arrives whole (sha256)"
 # beside it, the same over a direct path (a -> n1, UDP allowed there)
 start_bg NCD ip netns exec "rl1$$" sh -c "nc -l -N -w 20 100.64.0.1 7002 >/dev/null"
-sleep 0.3
+wait_for 20 listening "rl1$$" 7002 || fail_setup "n1's listener"
 tds=$(date +%s.%N)
 ip netns exec "rla$$" nc -N -w 20 100.64.0.1 7002 <"$D/blob"
 tde=$(date +%s.%N)
@@ -100,7 +100,7 @@ diag "16 MB direct (a -> n1): $(awk "BEGIN{printf \"%.2f s, %.0f Mbit/s\", $tde 
 # a marker: 32 random bytes as 44 characters of base64 (memscan's form)
 head -c 32 /dev/urandom | base64 >"$D/marker"
 start_bg NCM ip netns exec "rlb$$" sh -c "nc -l -N -w 20 100.64.0.4 7001 >$D/marker.got"
-sleep 0.3
+wait_for 20 listening "rlb$$" 7001 || fail_setup "b's listener"
 for i in 1 2 3 4 5 6 7 8; do cat "$D/marker"; done |
     ip netns exec "rla$$" nc -N -w 20 100.64.0.4 7001
 wait "$NCM" 2>/dev/null

@@ -41,7 +41,7 @@ import socket, time
 s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
 s.bind(('::', $PORT))
 time.sleep(60)"
-wait_for 5 sh -c "ip netns exec $NS ss -uln | grep -q ':$PORT '"
+wait_for 20 listening "$NS" "$PORT" u
 ok $? "the port is taken"
 timeout 30 ip netns exec "$NS" "$MESHD" -f "$D/meshd.conf" -s "$SOCK" \
     >"$D/out" 2>"$D/err"
