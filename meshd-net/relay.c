@@ -46,11 +46,12 @@
  * know where to reach it, as a DERP client does with its home region.
  * The home is the nearest: with none, the member dials every relay it
  * knows at once and the first whose set-up (TCP, TLS, the upgrade) ends
- * is home; the others, once up, are spares.  To a peer we send through
- * the peer's home relay, dialled when first needed (and through ours
- * while that connection is being made: the peer may be there too); a
- * connection that is not our home closes after RELAY_SPARE_IDLE seconds
- * without a datagram.  When the home closes, the nearest spare still up
+ * is home; the others, once up, are spares (one whose dial fails is
+ * dialled again, backed off, until its set-up is measured: it may be
+ * the nearest).  To a peer we send through the peer's home relay,
+ * dialled when first needed (and through ours while that connection is
+ * being made: the peer may be there too); a connection that is not our
+ * home closes after RELAY_SPARE_IDLE seconds without a datagram.  When the home closes, the nearest spare still up
  * is home at once, else the race starts again; either way the record
  * changes and peers learn it from the directory.  A relay member needs
  * none: it is reached on its own relay.  Which peers go through a relay
@@ -182,6 +183,7 @@ struct relay_known {
 	uint64_t	 dial_at;	/* the last dial, monotonic ns */
 	uint64_t	 rtt;		/* its last set-up time, ns */
 	unsigned int	 backoff;	/* seconds */
+	unsigned int	 fails;		/* dials failed since the last up */
 	int		 configured;	/* a coordinator's relay in the
 					   config: its address is the
 					   config's, and it stays */
@@ -240,6 +242,7 @@ static void	 relay_tick(int, short, void *);
 static void	 relay_dial(struct relay_known *);
 static void	 relay_rehome(void);
 static void	 home_lost(void);
+static struct relay_known *known_by_id(uint32_t);
 
 static int
 conn_cmp(struct relay_conn *a, struct relay_conn *b)
@@ -687,6 +690,28 @@ vslots_drop(const struct relay_conn *c)
 	}
 }
 
+/*
+ * Our dial to a relay closed before it was up (refused, reset, TLS or the
+ * upgrade failed, or timed out).  Said once a streak: a relay that stays
+ * unreachable is dialled again and again (relay_tick()), at most every
+ * 60 s, and its success is logged by relay_measured().
+ */
+static void
+dial_failed(const struct relay_conn *c)
+{
+	struct relay_known	*k = known_by_id(c->relay_id);
+
+	if (k == NULL || k->conn != (int)conn_index(c))
+		return;
+	if (k->fails++ == 0)
+		log_info("relay: could not connect to relay peer %u (%s); "
+		    "trying again", c->relay_id, c->state == CS_TLS ?
+		    "TCP or TLS" : "the upgrade");
+	else
+		log_debug("relay: could not connect to relay peer %u, %u "
+		    "times running", c->relay_id, k->fails);
+}
+
 static void
 conn_close(struct relay_conn *c)
 {
@@ -701,6 +726,8 @@ conn_close(struct relay_conn *c)
 	if (ours)
 		log_info("relay: our connection to relay peer %u closed",
 		    c->relay_id);
+	else if (!c->server)
+		dial_failed(c);
 	if (c->server && c->state == CS_WS)
 		RB_REMOVE(conn_tree, &members, c);
 	vslots_drop(c);
@@ -1333,7 +1360,7 @@ relay_measured(struct relay_conn *c)
 		if (known[i].id != c->relay_id)
 			continue;
 		known[i].rtt = now - known[i].dial_at;
-		known[i].backoff = 0;
+		known[i].backoff = known[i].fails = 0;
 		log_info("relay: connected to relay peer %u in %llu ms",
 		    c->relay_id, (unsigned long long)(known[i].rtt /
 		    1000000));
@@ -1975,9 +2002,18 @@ relay_tick(int fd, short event, void *arg)
 		} else if (idle >= RELAY_PING)
 			(void)conn_frame(c, WS_OP_PING, NULL, 0, NULL, 0);
 	}
-	/* no home: a race to every relay known (home_lost() says why) */
+	/*
+	 * No home: a race to every relay known (home_lost() says why).  A
+	 * relay whose set-up we never measured (rtt 0: its first dial
+	 * failed) is dialled again, within its backoff, until it is: it
+	 * may be the nearest, and a spare closes again once measured.
+	 */
 	if (relay_home() == NULL && !serving)
 		home_lost();
+	else if (!serving)
+		for (i = 0; i < nknown; i++)
+			if (known[i].rtt == 0)
+				relay_dial(&known[i]);
 	if (st.drop_unknown + st.drop_slow > 0)
 		log_debug("relay: %llu forwarded, %llu dropped (unknown "
 		    "destination), %llu (slow reader)",

@@ -6,7 +6,8 @@
 # how long each took to set up, takes the nearest as its home (a and b:
 # near; c: far, the only one it reaches), says so in its directory
 # record, and keeps only that connection: the other closes once idle
-# (MESHD_TEST_RELAY_SPARE_IDLE: 5 s here, 30 s in use).  a sends to b
+# (MESHD_TEST_RELAY_SPARE_IDLE: 5 s here, 30 s in use).  far refuses
+# b's first dial: b dials it again until it has measured it.  a sends to b
 # through near ("relay near"), and to c through c's home, far, dialled
 # when a needs it and closed again when a no longer does.  near stops: a
 # and b take far as home, and pings go on; show peers says "relay far".
@@ -87,6 +88,9 @@ async def main():
 asyncio.run(main())
 PY
 	start_bg DELAY ip netns exec "rnf$$" python3 "$D/delay.py"
+	# python can take seconds to start on a busy machine: a member
+	# that dialled far before would be refused
+	wait_for 20 listening "rnf$$" 8443 || fail_setup "the delaying proxy"
 	ip netns exec "rnf$$" nft -f - <<NFT
 table ip far {
 	chain pre {
@@ -114,6 +118,16 @@ table inet site {
 NFT
 done
 
+# far refuses b's first connection (a TCP reset, wherever the proxy
+# is): b dials far again until it has measured it
+ip netns exec "rnf$$" nft -f - <<NFT || fail_setup "far's refusal"
+table inet refuse {
+	chain in {
+		type filter hook input priority 0;
+		ip saddr 198.18.60.4 tcp dport { 443, 8443 } reject with tcp reset
+	}
+}
+NFT
 ctl() { local n=$1; shift; "$MESHCTL" -s "$D/$n.sock" "$@"; }
 peerj() { ctl "$1" -j show peer "$2" | jq -r "$3"; }
 knows() {
@@ -128,13 +142,20 @@ done
 for n in a b c; do
 	wait_for 10 knows "$n" 5; ok $? "$n knows the five other members"
 done
+id_of() { peerj "$1" "$2" .id; }
+refused() { grep -q "relay: could not connect to relay peer $1 " "$D/b.log"; }
+wait_for 10 refused "$(id_of b far)"
+ok $? "b's log: its first dial to far failed" ||
+    diag "$(grep relay: "$D/b.log")"
+ip netns exec "rnf$$" nft delete table inet refuse
 conns() {	# conns NODE: how many connections NODE's relays say are up
 	[ "$(grep -c "relay: connected to relay peer" "$D/$1.log")" -ge 2 ]
 }
 for n in a b; do
-	wait_for 10 conns "$n"; ok $? "$n connected to both relays"
+	# b: at the next tick (5 s), within its backoff
+	wait_for 12 conns "$n"; ok $? "$n connected to both relays" ||
+	    diag "$(grep relay: "$D/$n.log")"
 done
-id_of() { peerj "$1" "$2" .id; }
 homes() { grep -c "relay: relay peer $2 is our home relay" "$D/$1.log"; }
 homes_far() { [ "$(homes "$1" "$(id_of "$1" far)")" -ge 1 ]; }
 for n in a b; do
