@@ -61,7 +61,12 @@
  *			it starts once FILE exists (the relay has learned
  *			the members: the caller knows when).  The
  *			connections stay up (a WebSocket ping every 10 s)
- *			through the phases after it and the hold.
+ *			through the phases after it and the hold, but one:
+ *   relay_close	member N/2 closes its connection with a close
+ *			frame, and member 0 sends two datagrams to its key,
+ *			which the relay must drop as no member's.  Prints
+ *			sent_after= and closed= (1: the relay answered with
+ *			a close frame and closed).
  *   hold		then keep the members alive until SIGTERM or -H
  *			seconds (0: forever), for a real node to join
  * -J skips join, drain and endpoint_change (a relay test wants the
@@ -860,6 +865,69 @@ relay_recv(struct member *m, uint8_t *out, size_t *outlen)
 	}
 }
 
+/*
+ * m sent a close frame: the relay's frames until it closes; 1 if its
+ * close frame came among them and then the end of the connection
+ */
+static int
+relay_closed(struct member *m)
+{
+	uint8_t			 buf[4096];
+	struct ws_frame		 f;
+	const char		*why;
+	size_t			 len = 0;
+	ssize_t			 n;
+	int			 k, echoed = 0;
+
+	for (;;) {
+		n = ws_parse(buf, len, WS_CLIENT, &f, &why);
+		if (n == WS_BAD)
+			return 0;
+		if (n > 0) {
+			if (f.opcode == WS_OP_CLOSE)
+				echoed = 1;
+			memmove(buf, buf + n, len - n);
+			len -= n;
+			continue;
+		}
+		if (len == sizeof(buf))
+			return 0;
+		if ((k = SSL_read(m->ssl, buf + len, sizeof(buf) - len)) <= 0)
+			return echoed && SSL_get_error(m->ssl, k) ==
+			    SSL_ERROR_ZERO_RETURN;
+		len += k;
+	}
+}
+
+/*
+ * Member cl closes its connection as a browser would, with a close frame;
+ * then member 0 sends two datagrams to cl's key: the relay has no such
+ * member any more (relay_unknown counts them) and lives on
+ */
+static void
+relay_close(size_t cl, const uint8_t *dg, size_t dglen)
+{
+	static const uint8_t	 normal[2] = { 0x03, 0xe8 };	/* 1000 */
+	struct member		*m = &g.m[cl];
+	size_t			 i, after = 0;
+	int			 closed = 0;
+
+	if (cl == 0 || m->ssl == NULL || g.m[0].ssl == NULL)
+		return;
+	if (tls_frame(m->ssl, WS_OP_CLOSE, normal, sizeof(normal), NULL,
+	    0) == 0)
+		closed = relay_closed(m);
+	for (i = 0; i < 2; i++)
+		if (tls_frame(g.m[0].ssl, WS_OP_BINARY, m->pub, 32, dg,
+		    dglen) == 0)
+			after++;
+	SSL_free(m->ssl);
+	m->ssl = NULL;
+	close(m->rfd);
+	relay.open--;
+	printf("phase=relay_close sent_after=%zu closed=%d\n", after, closed);
+}
+
 static void
 phase_relay(size_t pairs)
 {
@@ -907,12 +975,13 @@ phase_relay(size_t pairs)
 	if (g.m[0].ssl != NULL)
 		(void)tls_frame(g.m[0].ssl, WS_OP_BINARY, nokey, 32, dg,
 		    sizeof(dg));
+	printf("phase=relay pairs=%zu sent=%zu arrived=%zu unknown_sent=1\n",
+	    pairs, sent, arrived);
+	relay_close(half, dg, sizeof(dg));
 	/* from here on the loop keeps them: nothing blocks */
 	for (i = 0; i < g.n; i++)
 		if (g.m[i].ssl != NULL)
 			(void)fcntl(g.m[i].rfd, F_SETFL, O_NONBLOCK);
-	printf("phase=relay pairs=%zu sent=%zu arrived=%zu unknown_sent=1\n",
-	    pairs, sent, arrived);
 	relay.next_ping = mono() + 10 * WG_NSEC;
 }
 

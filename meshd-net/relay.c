@@ -202,6 +202,7 @@ static int	conn_cmp(struct relay_conn *, struct relay_conn *);
 RB_GENERATE_STATIC(conn_tree, relay_conn, entry, conn_cmp)
 
 static struct relay_conn	*conns;		/* RELAY_MAXCONN */
+/* the members connected to us, by key: server connections in CS_WS */
 static struct conn_tree		 members = RB_INITIALIZER(&members);
 static struct relay_vslot	*vslots;	/* RELAY_VSLOTS */
 static struct relay_known	 known[RELAY_KEYS];
@@ -716,7 +717,9 @@ static void
 conn_close(struct relay_conn *c)
 {
 	size_t	i;
-	int	ours = !c->server && c->state == CS_WS;
+	/* a client closes from CS_WS only (the relay's close frame) */
+	int	ours = !c->server && (c->state == CS_WS ||
+		    c->state == CS_CLOSING);
 	int	was_home = ours && c->relay_id == home_id;
 
 	if (c->state == CS_FREE)
@@ -996,6 +999,13 @@ frame_in(struct relay_conn *c, const struct ws_frame *f, uint8_t *p)
 	case WS_OP_CLOSE:
 		(void)conn_frame(c, WS_OP_CLOSE, p, f->len > 2 ? 2 : f->len,
 		    NULL, 0);
+		/*
+		 * No more frames to it: out of the members now, or
+		 * conn_close() (which takes out a member in CS_WS) would
+		 * leave the freed slot in the tree for forward() to find
+		 */
+		if (c->server)
+			RB_REMOVE(conn_tree, &members, c);
 		c->state = CS_CLOSING;
 		conn_flush(c);
 		return -1;
