@@ -51,11 +51,12 @@
  * the nearest).  To a peer we send through the peer's home relay,
  * dialled when first needed (and through ours while that connection is
  * being made: the peer may be there too); a connection that is not our
- * home closes after RELAY_SPARE_IDLE seconds without a datagram.  When the home closes, the nearest spare still up
- * is home at once, else the race starts again; either way the record
- * changes and peers learn it from the directory.  A relay member needs
- * none: it is reached on its own relay.  Which peers go through a relay
- * at all is the ladder's choice (ladder.c asks relay_path()).
+ * home closes after RELAY_SPARE_IDLE seconds without a datagram.  When
+ * the home closes, the nearest spare still up is home at once, else the
+ * race starts again; either way the record changes and peers learn it
+ * from the directory.  A relay member needs none: it is reached on its
+ * own relay.  Which peers go through a relay at all is the ladder's
+ * choice (ladder.c asks relay_path()).
  *
  * A member whose site lets no UDP out learns no relay from a directory
  * it cannot fetch: its config names its coordinator's relay (relay in
