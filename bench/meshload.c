@@ -833,9 +833,9 @@ relay_connect(struct member *m, size_t i)
 	return 0;
 }
 
-/* the next binary frame m gets within the socket's timeout: 1, or 0 */
+/* the next frame of opcode op m gets within the socket's timeout: 1, or 0 */
 static int
-relay_recv(struct member *m, uint8_t *out, size_t *outlen)
+relay_recv(struct member *m, uint8_t op, uint8_t *out, size_t *outlen)
 {
 	uint8_t			 buf[4096];
 	struct ws_frame		 f;
@@ -849,7 +849,7 @@ relay_recv(struct member *m, uint8_t *out, size_t *outlen)
 		if (n == WS_BAD)
 			return 0;
 		if (n > 0) {
-			if (f.opcode == WS_OP_BINARY && f.len <= *outlen) {
+			if (f.opcode == op && f.len <= *outlen) {
 				memcpy(out, buf + f.hdrlen, f.len);
 				*outlen = f.len;
 				return 1;
@@ -866,37 +866,20 @@ relay_recv(struct member *m, uint8_t *out, size_t *outlen)
 }
 
 /*
- * m sent a close frame: the relay's frames until it closes; 1 if its
- * close frame came among them and then the end of the connection
+ * m sent a close frame: 1 if the relay's close frame came and then the
+ * end of the connection (TLS close_notify)
  */
 static int
 relay_closed(struct member *m)
 {
-	uint8_t			 buf[4096];
-	struct ws_frame		 f;
-	const char		*why;
-	size_t			 len = 0;
-	ssize_t			 n;
-	int			 k, echoed = 0;
+	uint8_t	code[125], b;
+	size_t	len = sizeof(code);
+	int	k;
 
-	for (;;) {
-		n = ws_parse(buf, len, WS_CLIENT, &f, &why);
-		if (n == WS_BAD)
-			return 0;
-		if (n > 0) {
-			if (f.opcode == WS_OP_CLOSE)
-				echoed = 1;
-			memmove(buf, buf + n, len - n);
-			len -= n;
-			continue;
-		}
-		if (len == sizeof(buf))
-			return 0;
-		if ((k = SSL_read(m->ssl, buf + len, sizeof(buf) - len)) <= 0)
-			return echoed && SSL_get_error(m->ssl, k) ==
-			    SSL_ERROR_ZERO_RETURN;
-		len += k;
-	}
+	if (!relay_recv(m, WS_OP_CLOSE, code, &len))
+		return 0;
+	k = SSL_read(m->ssl, &b, 1);
+	return k <= 0 && SSL_get_error(m->ssl, k) == SSL_ERROR_ZERO_RETURN;
 }
 
 /*
@@ -966,7 +949,8 @@ phase_relay(size_t pairs)
 			continue;
 		sent++;
 		glen = sizeof(got);
-		if (relay_recv(&g.m[j], got, &glen) && glen == 32 + sizeof(dg) &&
+		if (relay_recv(&g.m[j], WS_OP_BINARY, got, &glen) &&
+		    glen == 32 + sizeof(dg) &&
 		    memcmp(got, g.m[i].pub, 32) == 0 &&
 		    memcmp(got + 32, dg, sizeof(dg)) == 0)
 			arrived++;

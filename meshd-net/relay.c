@@ -184,7 +184,6 @@ struct relay_known {
 	uint64_t	 dial_at;	/* the last dial, monotonic ns */
 	uint64_t	 rtt;		/* its last set-up time, ns */
 	unsigned int	 backoff;	/* seconds */
-	unsigned int	 fails;		/* dials failed since the last up */
 	int		 configured;	/* a coordinator's relay in the
 					   config: its address is the
 					   config's, and it stays */
@@ -694,7 +693,8 @@ vslots_drop(const struct relay_conn *c)
 
 /*
  * Our dial to a relay closed before it was up (refused, reset, TLS or the
- * upgrade failed, or timed out).  Said once a streak: a relay that stays
+ * upgrade failed, or timed out).  Said once a streak (the streak's first
+ * dial has backoff 1: relay_measured() resets it): a relay that stays
  * unreachable is dialled again and again (relay_tick()), at most every
  * 60 s, and its success is logged by relay_measured().
  */
@@ -705,13 +705,13 @@ dial_failed(const struct relay_conn *c)
 
 	if (k == NULL || k->conn != (int)conn_index(c))
 		return;
-	if (k->fails++ == 0)
+	if (k->backoff <= 1)
 		log_info("relay: could not connect to relay peer %u (%s); "
 		    "trying again", c->relay_id, c->state == CS_TLS ?
 		    "TCP or TLS" : "the upgrade");
 	else
-		log_debug("relay: could not connect to relay peer %u, %u "
-		    "times running", c->relay_id, k->fails);
+		log_debug("relay: could not connect to relay peer %u again; "
+		    "next try in %u s or more", c->relay_id, k->backoff);
 }
 
 static void
@@ -1371,7 +1371,7 @@ relay_measured(struct relay_conn *c)
 		if (known[i].id != c->relay_id)
 			continue;
 		known[i].rtt = now - known[i].dial_at;
-		known[i].backoff = known[i].fails = 0;
+		known[i].backoff = 0;
 		log_info("relay: connected to relay peer %u in %llu ms",
 		    c->relay_id, (unsigned long long)(known[i].rtt /
 		    1000000));
